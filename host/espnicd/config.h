@@ -1,0 +1,86 @@
+/* espnicd's configuration: the JSON file (format in README.md), proposals written the
+ * strongSwan way ("aes256gcm16-prfsha256-x25519"), traffic selectors as CIDR prefixes, and
+ * the pre-shared keys read from a separate file that must be mode 0600. */
+#ifndef ESPNICD_CONFIG_H
+#define ESPNICD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dataplane.h"
+
+#define CFG_MAX_ALGS	  8
+#define CFG_MAX_PROPOSALS 4
+#define CFG_MAX_TS	  8
+#define CFG_MAX_PEERS	  32
+#define CFG_MAX_PSK	  256
+#define CFG_MAX_ID	  128
+
+/* One proposal: the algorithms allowed per transform type, in preference order. */
+struct cfg_proposal {
+	uint8_t encr_count, integ_count, prf_count, dh_count, esn_count;
+	struct {
+		uint16_t id, bits;
+	} encr[CFG_MAX_ALGS];
+	uint16_t integ[CFG_MAX_ALGS], prf[CFG_MAX_ALGS], dh[CFG_MAX_ALGS], esn[2];
+};
+
+struct cfg_ts {
+	int family;
+	uint8_t start[16], end[16];
+	uint8_t protocol;
+	uint16_t start_port, end_port;
+};
+
+struct cfg_peer {
+	char name[64];
+	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
+	bool remote_any;			/* responder only: accept any address */
+	char local_id[CFG_MAX_ID], remote_id[CFG_MAX_ID]; /* "" = our address / anyone */
+	uint8_t psk[CFG_MAX_PSK];
+	size_t psk_len;
+	unsigned ike_count, esp_count;
+	struct cfg_proposal ike[CFG_MAX_PROPOSALS], esp[CFG_MAX_PROPOSALS];
+	unsigned local_ts_count, remote_ts_count; /* 0 = the IKE address (/32 or /128) */
+	struct cfg_ts local_ts[CFG_MAX_TS], remote_ts[CFG_MAX_TS];
+	enum dp_mode mode;
+	bool start;	  /* initiate at startup (and after reload) */
+	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
+	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
+	uint64_t dpd_delay_ms, keepalive_ms;
+};
+
+struct espnicd_config {
+	int log_level;
+	bool log_syslog;
+	char dataplane[256];
+	struct sockaddr_storage listen; /* address the sockets bind to */
+	uint16_t port, natt_port;
+	uint64_t retransmit_timeout_ms;
+	double retransmit_base;
+	unsigned retransmit_tries;
+	unsigned cookie_threshold; /* half-open SAs from which COOKIEs are demanded */
+	unsigned half_open_max;	   /* beyond this, new IKE_SA_INIT requests are dropped */
+	unsigned peer_count;
+	struct cfg_peer peers[CFG_MAX_PEERS];
+};
+
+/* Parses the JSON file at path (and the PSK file it names). On error returns a negative
+ * errno and writes a message (never containing a secret) into err. */
+int config_load(const char *path, struct espnicd_config **out, char *err, size_t err_len);
+/* The same from a JSON string (tests); psk_file paths in it are still read from disk. */
+int config_parse(const char *json, struct espnicd_config **out, char *err, size_t err_len);
+/* Wipes the PSKs and frees. */
+void config_free(struct espnicd_config *cfg);
+
+/* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
+int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);
+/* "198.18.1.0/24" or "198.18.1.1" (all protocols and ports). */
+int config_parse_ts(const char *text, struct cfg_ts *ts);
+/* Fills in the defaults of cfg (tests build configs in code). */
+void config_defaults(struct espnicd_config *cfg);
+void config_peer_defaults(struct cfg_peer *peer);
+
+#endif

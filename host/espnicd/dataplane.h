@@ -1,0 +1,111 @@
+/* The narrow interface between espnicd and whatever carries ESP: install a CHILD_SA pair,
+ * delete it, read its counters, receive its events. The daemon core only talks to this
+ * header; backends are the recording backend (tests, dataplane_record.c) and, later, the
+ * card through libespnic. Errors are negative errno. */
+#ifndef ESPNICD_DATAPLANE_H
+#define ESPNICD_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define DP_MAX_KEY	 32 /* AES-256 */
+#define DP_MAX_SALT	 4  /* RFC 4106 */
+#define DP_MAX_INTEG_KEY 64
+#define DP_MAX_SELECTORS 8
+
+enum dp_mode {
+	DP_MODE_TUNNEL = 1,
+	DP_MODE_TRANSPORT = 2,
+};
+
+/* One traffic selector: an address range, an IP protocol (0 = any), a port range. */
+struct dp_selector {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t start_addr[16], end_addr[16];
+	uint8_t ip_protocol;
+	uint16_t start_port, end_port;
+};
+
+/* One direction of an SA: the SPI, its keys. integ_len is 0 for AEAD (AES-GCM). */
+struct dp_sa_dir {
+	uint32_t spi;
+	uint8_t key[DP_MAX_KEY];
+	uint8_t salt[DP_MAX_SALT];
+	uint8_t integ_key[DP_MAX_INTEG_KEY];
+};
+
+struct dp_lifetime {
+	uint64_t soft_bytes, hard_bytes; /* 0 = unlimited */
+	uint64_t soft_packets, hard_packets;
+};
+
+/* A CHILD_SA pair as negotiated. Addresses are the outer (tunnel) endpoints; encap_*_port are
+ * the UDP ports of RFC 3948 encapsulation (both 0 for plain ESP). */
+struct dp_child_sa {
+	uint32_t reqid; /* the daemon's handle for the CHILD_SA (stable across rekeys) */
+	enum dp_mode mode;
+	uint16_t encr_id;  /* IKEv2 transform ID (enum ike_encr_id) */
+	uint16_t key_bits; /* encryption key bits */
+	uint16_t integ_id; /* IKEv2 integrity transform ID, 0 for AEAD */
+	uint8_t key_len, salt_len, integ_key_len;
+	bool esn;
+	struct dp_sa_dir in, out;
+	struct sockaddr_storage local, remote;
+	uint16_t encap_local_port, encap_remote_port;
+	unsigned local_ts_count, remote_ts_count;
+	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
+	struct dp_lifetime lifetime;
+};
+
+struct dp_counters {
+	uint64_t in_packets, in_bytes, out_packets, out_bytes;
+	uint64_t in_errors;
+	uint64_t last_in_ms; /* monotonic milliseconds of the last inbound packet, 0 = never */
+};
+
+enum dp_event_type {
+	DP_EVENT_SOFT_EXPIRE = 1, /* rekey the CHILD_SA */
+	DP_EVENT_HARD_EXPIRE = 2, /* delete it */
+	DP_EVENT_ACQUIRE = 3,	  /* traffic for a policy without SA: initiate */
+};
+
+struct dp_event {
+	enum dp_event_type type;
+	uint32_t spi_in; /* expiry: the inbound SPI of the pair */
+	uint32_t reqid;	 /* acquire: the policy's reqid */
+};
+
+struct dp;
+
+/* spec selects the backend: "record:<path>" writes one JSON object per line to path (tests),
+ * "record:" keeps the records in memory only. Later: "card:<libespnic URI>". */
+int dp_open(const char *spec, struct dp **out);
+void dp_close(struct dp *dp);
+
+/* A fresh inbound SPI (never 0, never below 256, unique among installed SAs). */
+int dp_alloc_spi(struct dp *dp, uint32_t *spi);
+/* Returns an SPI from dp_alloc_spi that was never installed (negotiation failed). */
+void dp_release_spi(struct dp *dp, uint32_t spi);
+/* Installs both directions; the keys are copied (the caller wipes its copy). */
+int dp_install(struct dp *dp, const struct dp_child_sa *sa);
+/* Deletes the pair whose inbound SPI is spi_in; -ENOENT if unknown. */
+int dp_delete(struct dp *dp, uint32_t spi_in);
+int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
+/* A pollable descriptor that becomes readable when events are pending (-1 if the backend has
+ * none), and dp_next_event: 1 with *ev filled, 0 when empty. */
+int dp_event_fd(struct dp *dp);
+int dp_next_event(struct dp *dp, struct dp_event *ev);
+
+/* Recording backend introspection (tests): number of SAs installed now, install and delete
+ * calls so far, the installed SA with inbound SPI spi_in (NULL if none). */
+struct dp_record_stats {
+	unsigned installed, installs, deletes;
+};
+int dp_record_stats(struct dp *dp, struct dp_record_stats *st);
+const struct dp_child_sa *dp_record_find(struct dp *dp, uint32_t spi_in);
+/* Injects an event as a card would raise it (tests). */
+int dp_record_inject_event(struct dp *dp, const struct dp_event *ev);
+
+#endif

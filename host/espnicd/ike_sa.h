@@ -1,0 +1,295 @@
+/* Internal to the daemon core: the IKE_SA and CHILD_SA objects, the outgoing message builder
+ * and the entry points of each task file. One exchange is composed from several tasks (for
+ * example IKE_SA_INIT = ike_init + nat_detection + cookie), the way strongSwan splits it. */
+#ifndef ESPNICD_IKE_SA_H
+#define ESPNICD_IKE_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "espnicd.h"
+#include "ike_crypto.h"
+#include "ike_message.h"
+#include "ike_sk.h"
+
+#define MAX_MESSAGE   8192
+#define COOKIE_MAX    64
+#define REKEY_JITTER  10 /* percent of a rekey time taken off at random */
+
+enum ike_sa_state {
+	IKE_SA_INIT_SENT = 1,  /* initiator: IKE_SA_INIT request out */
+	IKE_SA_INIT_DONE,      /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_SA_AUTH_SENT,      /* initiator: IKE_AUTH request out */
+	IKE_SA_ESTABLISHED,
+	IKE_SA_REKEYED,	       /* replaced by a new IKE_SA, waiting for its delete */
+	IKE_SA_DELETING,       /* our delete is out */
+	IKE_SA_DEAD,	       /* to be destroyed */
+};
+
+enum child_sa_state {
+	CHILD_SA_INSTALLED = 1,
+	CHILD_SA_REKEYING, /* our rekey is out */
+	CHILD_SA_REKEYED,  /* replaced; old pair kept until the delete completes */
+	CHILD_SA_DELETING, /* our delete is out */
+};
+
+/* The algorithms one side chose from a proposal. */
+struct selected_proposal {
+	uint8_t number;
+	uint8_t protocol;
+	uint8_t spi_len;
+	uint8_t spi[8];
+	uint16_t encr, encr_bits, prf, integ, dh, esn;
+};
+
+struct child_sa {
+	struct child_sa *next;
+	uint32_t reqid;
+	uint32_t spi_in, spi_out;
+	enum child_sa_state state;
+	struct selected_proposal proposal;
+	struct ike_ts_payload ts_local, ts_remote;
+	uint64_t rekey_at, expire_at, delete_at;
+	bool want_rekey, want_delete;
+};
+
+/* What a request in flight is for. */
+enum request_kind {
+	REQUEST_NONE = 0,
+	REQUEST_IKE_SA_INIT,
+	REQUEST_IKE_AUTH,
+	REQUEST_CHILD_REKEY,
+	REQUEST_IKE_REKEY,
+	REQUEST_DELETE_CHILD,
+	REQUEST_DELETE_IKE,
+	REQUEST_DPD,
+};
+
+/* Per-exchange state of a CREATE_CHILD_SA in flight (ours or, transiently, the peer's). */
+struct create_child_ctx {
+	struct child_sa *old_child; /* rekey: the SA being replaced */
+	uint32_t new_spi_in;
+	uint8_t nonce[32];
+	size_t nonce_len;
+	struct ike_dh *dh;
+	uint8_t new_ike_spi[IKE_SPI_LEN]; /* IKE rekey: our SPI of the new IKE_SA */
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	struct espnicd *d;
+	unsigned unique_id;
+	struct cfg_peer peer; /* a copy: reload does not change an SA under negotiation */
+	enum ike_sa_state state;
+	bool initiator;
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	struct sockaddr_storage local, remote;
+	bool nat_local, nat_remote, natt; /* natt: floated to 4500, ESP in UDP */
+
+	struct selected_proposal proposal;
+	const struct ike_encr_alg *encr;
+	const struct ike_prf_alg *prf;
+	const struct ike_integ_alg *integ;
+	uint16_t dh_group; /* the group in use (the KE we send) */
+	struct ike_dh *dh;
+	uint8_t ni[IKE_NONCE_MAX_LEN], nr[IKE_NONCE_MAX_LEN];
+	size_t ni_len, nr_len;
+	struct ike_sa_keys keys;
+	struct ike_sk_key sk_send, sk_recv;
+	uint8_t *init_request, *init_response; /* IKE_SA_INIT as on the wire: AUTH signs them */
+	size_t init_request_len, init_response_len;
+	uint8_t cookie[COOKIE_MAX];
+	size_t cookie_len;
+	unsigned init_retries; /* COOKIE and INVALID_KE_PAYLOAD round trips */
+
+	/* Message IDs (window size 1, RFC 7296 2.3). */
+	uint32_t next_request_id;  /* the ID our next request gets */
+	uint32_t expected_peer_id; /* the ID of the peer's next request */
+	struct {
+		enum request_kind kind;
+		uint32_t id;
+		uint8_t *buf;
+		size_t len;
+		unsigned retransmits;
+		uint64_t deadline;
+		struct create_child_ctx cc;
+	} request;
+	struct {
+		bool valid;
+		uint32_t id;
+		uint8_t *buf;
+		size_t len;
+	} last_response;
+
+	struct child_sa *children;
+	bool want_delete, want_ike_rekey;
+	uint64_t established_at, ike_rekey_at, last_received, next_keepalive, dead_at;
+	struct ike_sa *replaced_by; /* IKE rekey: our successor */
+};
+
+struct espnicd {
+	struct espnicd_config *cfg;
+	struct dp *dp;
+	struct espnicd_io io;
+	struct ike_sa *sas;
+	unsigned next_unique_id;
+	uint32_t next_reqid;
+	uint8_t cookie_secret[32];
+	uint8_t cookie_version;
+	bool shutting_down;
+	struct ike_message *rx_msg; /* one parse buffer, it is large */
+	uint8_t rx_plain[MAX_MESSAGE];
+};
+
+/* ---- the outgoing message builder ---- */
+struct message_out {
+	struct ike_payload payloads[IKE_MAX_PAYLOADS];
+	size_t count;
+	uint8_t arena[MAX_MESSAGE];
+	size_t used;
+	struct ike_sa_payload sa;
+	struct ike_ts_payload ts[2];
+	int err;
+};
+
+void message_out_init(struct message_out *m);
+uint8_t *message_out_alloc(struct message_out *m, size_t len);
+struct ike_payload *message_out_add(struct message_out *m, uint8_t type);
+void message_out_notify(struct message_out *m, uint16_t type, uint8_t protocol, const uint8_t *spi,
+			size_t spi_len, const uint8_t *data, size_t len);
+/* Serializes (and for everything but IKE_SA_INIT encrypts) into buf; returns the length. */
+int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchange, bool response,
+		       uint32_t message_id, uint8_t *buf, size_t cap);
+
+/* ---- sa.c: lifecycle, lookup, timers ---- */
+uint64_t now_ms(struct espnicd *d);
+struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator);
+/* Marks the SA dead (logged with why); the core destroys it, removing its CHILD_SAs from the
+ * dataplane, once the current event is handled. */
+void ike_sa_kill(struct ike_sa *sa, const char *why);
+void ike_sa_destroy(struct ike_sa *sa);
+void reap_dead(struct espnicd *d);
+void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
+int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
+		       const struct ike_sa *old);
+void ike_sa_established(struct ike_sa *sa);
+uint64_t jitter(uint64_t ms);
+const char *sa_name(const struct ike_sa *sa);
+void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none is in flight */
+uint64_t ike_sa_next_timer(struct ike_sa *sa);
+void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
+
+/* ---- transmit.c: requests, retransmission, cached responses ---- */
+int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
+		 struct message_out *m);
+int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct message_out *m);
+void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
+	      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
+void request_done(struct ike_sa *sa);
+void retransmit_check(struct ike_sa *sa, uint64_t now);
+uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits);
+
+/* ---- proposal.c ---- */
+void proposal_build(const struct cfg_proposal *cp, unsigned count, uint8_t protocol,
+		    const uint8_t *spi, uint8_t spi_len, uint16_t dh_first,
+		    struct ike_sa_payload *out);
+/* Picks from the peer's offer; returns 0 or -ENOENT (NO_PROPOSAL_CHOSEN). */
+int proposal_select(const struct ike_sa_payload *offer, const struct cfg_proposal *ours,
+		    unsigned count, uint8_t protocol, uint8_t spi_len, bool want_dh,
+		    struct selected_proposal *sel);
+/* The responder's answer must be one proposal of exactly one transform per type we offered. */
+int proposal_check_answer(const struct ike_sa_payload *answer, const struct cfg_proposal *ours,
+			  unsigned count, uint8_t protocol, uint8_t spi_len, bool want_dh,
+			  struct selected_proposal *sel);
+void proposal_from_selected(const struct selected_proposal *sel, struct ike_sa_payload *out);
+bool proposal_group_acceptable(const struct cfg_proposal *ours, unsigned count, uint16_t group);
+
+/* ---- traffic_selectors.c ---- */
+void ts_from_config(const struct cfg_ts *cfg, unsigned count, const struct sockaddr_storage *host,
+		    struct ike_ts_payload *out);
+/* Responder narrowing: offer ∩ ours; -ENOENT if empty (TS_UNACCEPTABLE). */
+int ts_narrow(const struct ike_ts_payload *offer, const struct ike_ts_payload *ours,
+	      struct ike_ts_payload *out);
+/* Initiator check: every selector the responder chose lies within what we proposed. */
+bool ts_within(const struct ike_ts_payload *chosen, const struct ike_ts_payload *proposed);
+void ts_to_dp(const struct ike_ts_payload *ts, struct dp_selector *out, unsigned *count);
+void ts_describe(const struct ike_ts_payload *ts, char *buf, size_t len);
+
+/* ---- task_nat_detection.c ---- */
+void nat_detection_build(struct ike_sa *sa, struct message_out *m, const uint8_t *spi_r);
+void nat_detection_process(struct ike_sa *sa, const struct ike_message *msg);
+
+/* ---- task_cookie.c ---- */
+int cookie_make(struct espnicd *d, const struct ike_message *msg,
+		const struct sockaddr_storage *remote, uint8_t *out, size_t cap);
+bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
+		   const struct sockaddr_storage *remote);
+unsigned half_open_count(const struct espnicd *d);
+
+/* ---- task_ike_init.c ---- */
+int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);
+int ike_init_send(struct ike_sa *sa);
+void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote, const uint8_t *buf,
+			      size_t len, const struct ike_message *msg);
+void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
+			       const struct ike_message *msg);
+const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
+				 const struct sockaddr_storage *remote);
+
+/* ---- task_ike_auth.c ---- */
+int ike_auth_send(struct ike_sa *sa);
+void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
+void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
+
+/* ---- task_child_create.c: the CHILD_SA part of IKE_AUTH and CREATE_CHILD_SA ---- */
+/* Adds SA, TSi, TSr for a new CHILD_SA (rekey: for old) with inbound SPI spi_in. */
+int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_t spi_in,
+			       const struct child_sa *old);
+/* Responder: selects, narrows, derives, installs; adds SA, TSi, TSr to the response or an
+ * error notify. Returns the new child or NULL. */
+struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_message *msg,
+				      struct message_out *resp, const uint8_t *ni, size_t ni_len,
+				      const uint8_t *nr, size_t nr_len, const uint8_t *g_ir,
+				      size_t g_ir_len, uint32_t reqid);
+/* Initiator: checks the answer, derives, installs. */
+struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
+				       uint32_t spi_in, const uint8_t *ni, size_t ni_len,
+				       const uint8_t *nr, size_t nr_len, const uint8_t *g_ir,
+				       size_t g_ir_len, uint32_t reqid);
+void child_sa_remove(struct ike_sa *sa, struct child_sa *child);
+struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
+struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
+
+/* ---- task_child_rekey.c, task_ike_rekey.c ---- */
+int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
+void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
+int ike_rekey_start(struct ike_sa *sa);
+void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
+/* The responder side of CREATE_CHILD_SA (new CHILD_SA, CHILD_SA rekey, IKE_SA rekey). */
+void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
+void create_child_ctx_clear(struct create_child_ctx *cc);
+
+/* ---- task_delete.c, task_dpd.c ---- */
+int delete_child_start(struct ike_sa *sa, struct child_sa *child);
+int delete_ike_start(struct ike_sa *sa);
+void informational_process_request(struct ike_sa *sa, const struct ike_message *msg);
+void delete_process_response(struct ike_sa *sa, const struct ike_message *msg);
+int dpd_start(struct ike_sa *sa);
+void keepalive_check(struct ike_sa *sa, uint64_t now);
+
+/* helpers */
+int random_bytes(uint8_t *out, size_t len);
+void put_be32(uint8_t *p, uint32_t v);
+uint32_t get_be32(const uint8_t *p);
+uint16_t sockaddr_port(const struct sockaddr_storage *ss);
+void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);
+/* Address octets and their count (4 or 16). */
+const uint8_t *sockaddr_addr(const struct sockaddr_storage *ss, size_t *len);
+bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+void sockaddr_describe(const struct sockaddr_storage *ss, char *buf, size_t len);
+const char *notify_name(uint16_t type);
+
+#endif

@@ -1,0 +1,73 @@
+/* COOKIE (RFC 7296 2.6): under half-open load the responder answers IKE_SA_INIT with a
+ * stateless cookie, version | SHA-256(Ni | IPi | SPIi | secret), and only keeps state for
+ * requests that return it. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ike_sa.h"
+
+#define COOKIE_LEN (1 + 32)
+
+unsigned half_open_count(const struct espnicd *d)
+{
+	unsigned n = 0;
+
+	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		n += sa->state == IKE_SA_INIT_DONE;
+	return n;
+}
+
+static int cookie_compute(struct espnicd *d, uint8_t version, const struct ike_message *msg,
+			  const struct sockaddr_storage *remote, uint8_t out[COOKIE_LEN])
+{
+	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
+	size_t alen;
+	const uint8_t *addr = sockaddr_addr(remote, &alen);
+	EVP_MD_CTX *ctx;
+	unsigned len = 0;
+	int ok;
+
+	if (nonce == NULL || version != d->cookie_version)
+		return -1;
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		return -1;
+	out[0] = version;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	     EVP_DigestUpdate(ctx, nonce->u.nonce.ptr, nonce->u.nonce.len) &&
+	     EVP_DigestUpdate(ctx, addr, alen) &&
+	     EVP_DigestUpdate(ctx, msg->header.spi_i, IKE_SPI_LEN) &&
+	     EVP_DigestUpdate(ctx, d->cookie_secret, sizeof(d->cookie_secret)) &&
+	     EVP_DigestFinal_ex(ctx, out + 1, &len);
+	EVP_MD_CTX_free(ctx);
+	return ok ? COOKIE_LEN : -1;
+}
+
+int cookie_make(struct espnicd *d, const struct ike_message *msg,
+		const struct sockaddr_storage *remote, uint8_t *out, size_t cap)
+{
+	if (cap < COOKIE_LEN)
+		return -1;
+	return cookie_compute(d, d->cookie_version, msg, remote, out);
+}
+
+bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
+		   const struct sockaddr_storage *remote)
+{
+	const struct ike_notify_payload *n = ike_message_find_notify(msg, IKE_N_COOKIE);
+	uint8_t expect[COOKIE_LEN];
+	bool ok;
+
+	if (n == NULL || n->data.len != COOKIE_LEN)
+		return false;
+	/* The COOKIE must come first (RFC 7296 2.6). */
+	if (msg->payloads[0].type != IKE_PAYLOAD_NOTIFY || &msg->payloads[0].u.notify != n)
+		return false;
+	if (cookie_compute(d, n->data.ptr[0], msg, remote, expect) < 0)
+		return false;
+	ok = CRYPTO_memcmp(expect, n->data.ptr, COOKIE_LEN) == 0;
+	OPENSSL_cleanse(expect, sizeof(expect));
+	return ok;
+}

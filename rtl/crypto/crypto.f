@@ -1,0 +1,10 @@
+# AES-GCM streaming core (packages first)
+aes_gcm_pkg.sv
+aes_gcm_sbox.sv
+aes_gcm_subbytes.sv
+aes_gcm_delay.sv
+aes_gcm_aes_round.sv
+aes_gcm_aes_final.sv
+aes_gcm_ghash.sv
+aes_gcm_stream.sv
+aes_gcm_keyinit.sv

@@ -1,0 +1,8 @@
+# The ESP pipelines (packages first).
+espnic_pkg.sv
+replay_pkg.sv
+frame_capture.sv
+spd_lookup.sv
+esp_inbound_check.sv
+esp_egress.sv
+esp_ingress.sv

@@ -1,0 +1,643 @@
+// esp_egress: host to wire. Each frame is parsed, looked up in the SPD and
+// then bypassed, discarded, or ESP-encapsulated with its outbound SA
+// (RFC 4303 tunnel or transport mode, optional RFC 3948 UDP encapsulation,
+// AES-GCM per RFC 4106). The outbound SA table (sequence numbers, lifetimes,
+// counters) lives here because only this pipeline changes it.
+//
+//  host -> frame_capture -> frame FIFO ---------------> rehead(ESP header, trailer)
+//               | meta                                    -> aes_gcm_stream
+//               v                                         -> rehead(outer headers) -> wire
+//          parse -> spd_lookup -> execute (SA, seq, counters) -> per-packet commands
+module esp_egress
+  import espnic_pkg::*;
+  import espnic_regs_pkg::*;
+#(
+  parameter int DATA_W    = 512,
+  parameter int SA_N      = 1024,
+  parameter int SPD_N     = 256,
+  parameter int SPD_PAR   = 256,
+  parameter int MAX_FRAME = 2048
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+
+  input  logic [DATA_W-1:0]     s_axis_tdata,     // from the host
+  input  logic [DATA_W/8-1:0]   s_axis_tkeep,
+  input  logic                  s_axis_tlast,
+  input  logic                  s_axis_tvalid,
+  output logic                  s_axis_tready,
+
+  output logic [DATA_W-1:0]     m_axis_tdata,     // to the wire
+  output logic [DATA_W/8-1:0]   m_axis_tkeep,
+  output logic                  m_axis_tlast,
+  output logic                  m_axis_tvalid,
+  input  logic                  m_axis_tready,
+
+  input  logic [15:0]           mtu_i,            // largest outer IP packet
+  input  logic                  default_discard_i, // no SPD match: drop (else bypass)
+
+  // SA writes (control path). A write sets config, key and initial state and
+  // clears the counters; sa_wr_enable_i = 0 removes the SA.
+  input  logic                  sa_wr_valid_i,
+  input  logic [15:0]           sa_wr_index_i,
+  input  logic                  sa_wr_enable_i,
+  input  sa_cfg_t               sa_wr_cfg_i,
+  input  sa_key_t  sa_wr_key_i,
+  input  logic [63:0]           sa_wr_seq_i,
+  // SA reads (never key material)
+  input  logic [15:0]           sa_rd_index_i,
+  output logic                  sa_rd_enable_o,
+  output sa_cfg_t               sa_rd_cfg_o,
+  output sa_state_t             sa_rd_state_o,
+  output sa_counters_t          sa_rd_counters_o,
+
+  input  logic                  spd_wr_valid_i,
+  input  logic [15:0]           spd_wr_index_i,
+  input  logic                  spd_wr_enable_i,
+  input  spd_rule_t             spd_wr_rule_i,
+  output spd_rule_t             spd_rd_rule_o,
+  output logic                  spd_rd_enable_o,
+
+  output logic                  event_valid_o,
+  input  logic                  event_ready_i,
+  output event_t                event_o,
+
+  // port counters
+  output logic [63:0]           cnt_frames_in_o,
+  output logic [63:0]           cnt_frames_out_o,
+  output logic [63:0]           cnt_bytes_out_o,
+  output logic [63:0]           cnt_protected_o,
+  output logic [63:0]           cnt_bypassed_o,
+  output logic [63:0]           cnt_discarded_o,  // by a DISCARD rule or the default
+  output logic [63:0]           cnt_malformed_o,  // unparsable or oversize frames
+  output logic [63:0]           cnt_no_sa_o,      // PROTECT rule whose SA is missing
+  output logic [63:0]           cnt_event_lost_o
+);
+  localparam int BYTES   = DATA_W / 8;
+  localparam int FIFO_D  = 2 * MAX_FRAME / BYTES + 8;
+  localparam int SAW     = $clog2(SA_N);
+  localparam int OUT_HDR = 96;                  // largest outer header block
+
+  // ------------------------------------------------------------------ entry
+  logic [DATA_W-1:0]   cap_tdata;
+  logic [BYTES-1:0]    cap_tkeep;
+  logic                cap_tlast, cap_tvalid, cap_tready;
+  logic                meta_valid, meta_ready, meta_oversize;
+  logic [HDR_BYTES*8-1:0] meta_hdr;
+  logic [15:0]         meta_len;
+
+  frame_capture #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME)) u_capture (
+    .clk_i, .rst_ni,
+    .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
+    .m_axis_tdata(cap_tdata), .m_axis_tkeep(cap_tkeep), .m_axis_tlast(cap_tlast),
+    .m_axis_tvalid(cap_tvalid), .m_axis_tready(cap_tready),
+    .meta_valid_o(meta_valid), .meta_ready_i(meta_ready), .meta_hdr_o(meta_hdr),
+    .meta_len_o(meta_len), .meta_oversize_o(meta_oversize)
+  );
+
+  logic [DATA_W-1:0]   frm_tdata;
+  logic [BYTES-1:0]    frm_tkeep;
+  logic                frm_tlast, frm_tvalid, frm_tready;
+
+  axis_fifo #(.DATA_W(DATA_W), .DEPTH(FIFO_D), .USER_W(1)) u_frames (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(cap_tdata), .s_axis_tkeep(cap_tkeep), .s_axis_tlast(cap_tlast),
+    .s_axis_tuser(1'b0), .s_axis_tvalid(cap_tvalid), .s_axis_tready(cap_tready),
+    .m_axis_tdata(frm_tdata), .m_axis_tkeep(frm_tkeep), .m_axis_tlast(frm_tlast),
+    .m_axis_tuser(), .m_axis_tvalid(frm_tvalid), .m_axis_tready(frm_tready),
+    .count_o()
+  );
+
+  // ------------------------------------------------------------------ parse
+  // What execute needs to know about a frame.
+  typedef struct packed {
+    logic                  drop_malformed;
+    logic                  is_ip;
+    logic                  v6;
+    logic [15:0]           frame_len;
+    logic [15:0]           ip_len;       // whole IP packet
+    logic [7:0]            ip_hlen;      // IP header bytes (IPv4 with options, IPv6 40)
+    logic [7:0]            tos;          // IPv4 TOS or IPv6 traffic class
+    logic                  df;
+    logic [HDR_BYTES*8-1:0] hdr;
+    flow_key_t             key;
+  } parsed_t;
+
+  function automatic parsed_t parse(input logic [HDR_BYTES*8-1:0] h, input logic [15:0] len,
+                                    input logic oversize);
+    parsed_t     p;
+    logic [15:0] etype, l4;
+    logic [7:0]  ihl4;
+    logic        has_ports;
+    p = '0;
+    p.hdr = h;
+    p.frame_len = len;
+    etype = hbe16(h, 12);
+    if (oversize || len < 16'd14) begin
+      p.drop_malformed = 1'b1;
+    end else if (etype == 16'h0800) begin
+      p.is_ip   = 1'b1;
+      ihl4      = {2'b00, h[8*14 +: 4], 2'b00};
+      p.ip_hlen = ihl4;
+      p.ip_len  = hbe16(h, 16);
+      p.tos     = hbyte(h, 15);
+      p.df      = h[8*20 + 6];
+      p.key.proto = hbyte(h, 23);
+      p.key.src = {96'd0, h[8*26 +: 32]};
+      p.key.dst = {96'd0, h[8*30 +: 32]};
+      if (h[8*14+4 +: 4] != 4'd4 || ihl4 < 8'd20 || p.ip_len < 16'(ihl4)
+          || len < 16'd34 || 16'd14 + p.ip_len > len)
+        p.drop_malformed = 1'b1;
+      // Ports only in the first fragment of TCP, UDP and SCTP.
+      has_ports = (p.key.proto == 8'd6 || p.key.proto == 8'd17 || p.key.proto == 8'd132)
+               && h[8*21 +: 8] == 8'd0 && h[8*20 +: 5] == 5'd0 && p.ip_len >= 16'(ihl4) + 16'd4;
+      l4 = 16'd14 + 16'(ihl4);
+      if (has_ports) begin
+        for (int o = 34; o <= 74; o += 4)
+          if (l4 == 16'(o)) begin
+            p.key.sport = hbe16(h, o);
+            p.key.dport = hbe16(h, o + 2);
+          end
+      end
+    end else if (etype == 16'h86DD) begin
+      p.is_ip   = 1'b1;
+      p.v6      = 1'b1;
+      p.key.v6  = 1'b1;
+      p.ip_hlen = 8'd40;
+      p.ip_len  = hbe16(h, 18) + 16'd40;
+      p.tos     = {h[8*14 +: 4], h[8*15+4 +: 4]};
+      p.key.proto = hbyte(h, 20);
+      p.key.src = h[8*22 +: 128];
+      p.key.dst = h[8*38 +: 128];
+      if (h[8*14+4 +: 4] != 4'd6 || len < 16'd54 || 16'd14 + p.ip_len > len)
+        p.drop_malformed = 1'b1;
+      if ((p.key.proto == 8'd6 || p.key.proto == 8'd17 || p.key.proto == 8'd132)
+          && p.ip_len >= 16'd44) begin
+        p.key.sport = hbe16(h, 54);
+        p.key.dport = hbe16(h, 56);
+      end
+    end
+    return p;
+  endfunction
+
+  logic    p_valid_q;
+  parsed_t p_q;
+  logic    spd_req_ready;
+  wire     p_take = p_valid_q && (spd_req_ready || !p_q.is_ip || p_q.drop_malformed);
+  // Frames that need no lookup skip the SPD but keep their order: they wait
+  // in the same queue as looked-up ones (see the ordering FIFO below).
+
+  // ------------------------------------------------------- ordering + SPD
+  // Every parsed frame enters `ord` in order; IP frames also enter the SPD.
+  logic    ord_wr_ready, ord_rd_valid, ord_rd_ready;
+  parsed_t ord_rd;
+  logic    spd_resp_valid, spd_resp_ready, spd_hit;
+  logic [15:0] spd_rule_idx;
+  spd_rule_t   spd_rule;
+
+  assign meta_ready = !p_valid_q || (p_take && ord_wr_ready);
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      p_valid_q <= 1'b0;
+    end else begin
+      if (p_take && ord_wr_ready) p_valid_q <= 1'b0;
+      if (meta_valid && meta_ready) begin
+        p_valid_q <= 1'b1;
+        p_q       <= parse(meta_hdr, meta_len, meta_oversize);
+      end
+    end
+  end
+
+  wire needs_spd = p_q.is_ip && !p_q.drop_malformed;
+
+  sync_fifo #(.WIDTH($bits(parsed_t)), .DEPTH(8)) u_order (
+    .clk_i, .rst_ni,
+    .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),
+    .wr_data_i(p_q),
+    .rd_valid_o(ord_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o(ord_rd),
+    .count_o()
+  );
+
+  spd_lookup #(.N(SPD_N), .PAR(SPD_PAR)) u_spd (
+    .clk_i, .rst_ni,
+    .wr_valid_i(spd_wr_valid_i), .wr_index_i(spd_wr_index_i), .wr_enable_i(spd_wr_enable_i),
+    .wr_rule_i(spd_wr_rule_i), .rd_rule_o(spd_rd_rule_o), .rd_enable_o(spd_rd_enable_o),
+    .req_valid_i(p_valid_q && needs_spd && ord_wr_ready), .req_ready_o(spd_req_ready),
+    .req_key_i(p_q.key),
+    .resp_valid_o(spd_resp_valid), .resp_ready_i(spd_resp_ready), .resp_hit_o(spd_hit),
+    .resp_rule_o(spd_rule_idx), .resp_o(spd_rule)
+  );
+
+  // ---------------------------------------------------------------- SA table
+  logic [SA_N-1:0]      sa_en_q;
+  sa_cfg_t              sa_cfg_q   [SA_N];
+  sa_key_t sa_key_q   [SA_N];
+  sa_state_t            sa_state_q [SA_N];
+  sa_counters_t         sa_cnt_q   [SA_N];
+
+  assign sa_rd_enable_o   = sa_en_q[sa_rd_index_i[SAW-1:0]];
+  assign sa_rd_cfg_o      = sa_cfg_q[sa_rd_index_i[SAW-1:0]];
+  assign sa_rd_state_o    = sa_state_q[sa_rd_index_i[SAW-1:0]];
+  assign sa_rd_counters_o = sa_cnt_q[sa_rd_index_i[SAW-1:0]];
+
+  // ---------------------------------------------------------------- execute
+  // Per-packet commands for the three stream stages.
+  typedef struct packed {
+    logic                drop;
+    logic [7:0]          strip;
+    logic [15*8+7:0]     hdr;        // ESP header + IV (16 bytes)
+    logic [7:0]          hdr_len;
+    logic [15:0]         keep_len;
+    logic [8*8-1:0]      tail;       // padding, pad length, next header
+    logic [3:0]          tail_len;
+  } enc_cmd_t;
+
+  typedef struct packed {
+    logic [OUT_HDR*8-1:0] hdr;
+    logic [7:0]           hdr_len;
+    logic [15:0]          keep_len;
+  } out_cmd_t;
+
+  logic ex_go;
+  logic enc_wr_ready, ctx_wr_ready, out_wr_ready, ev_wr_ready;
+  enc_cmd_t enc_cmd;
+  aes_gcm_pkg::gcm_ctx_t ctx_cmd;
+  out_cmd_t out_cmd;
+  logic     push_enc, push_ctx, push_out;
+
+  // The frame at the head of `ord`, with its SPD answer if it had a lookup.
+  wire      head_needs_spd = ord_rd.is_ip && !ord_rd.drop_malformed;
+  wire      head_ready     = ord_rd_valid && (!head_needs_spd || spd_resp_valid);
+  assign ex_go = head_ready && enc_wr_ready && ctx_wr_ready && out_wr_ready && ev_wr_ready;
+  assign ord_rd_ready   = ex_go;
+  assign spd_resp_ready = ex_go && head_needs_spd;
+
+  // Decision for the head frame.
+  logic [1:0]  action;
+  logic [15:0] sa_idx;
+  always_comb begin
+    if (ord_rd.drop_malformed)            action = ACT_DISCARD;
+    else if (!ord_rd.is_ip)               action = ACT_BYPASS;
+    else if (spd_hit)                     action = spd_rule.action;
+    else if (default_discard_i)           action = ACT_DISCARD;
+    else                                  action = ACT_BYPASS;
+    sa_idx = spd_rule.sa;
+  end
+
+  wire [SAW-1:0] sa_i   = sa_idx[SAW-1:0];
+  wire           sa_in_range = sa_idx < 16'(SA_N);
+  sa_cfg_t       sa;
+  sa_state_t     st;
+  assign sa = sa_cfg_q[sa_i];
+  assign st = sa_state_q[sa_i];
+
+  // Sizes of the encapsulated packet.
+  logic [15:0] pl_off, pl_len, ct_len, esp_len, outer_len;
+  logic [1:0]  pad;
+  logic [7:0]  next_hdr;
+  logic [63:0] seq;
+  logic        seq_exhausted;
+  always_comb begin
+    if (sa.tunnel) begin
+      pl_off   = 16'd14;
+      pl_len   = ord_rd.ip_len;
+      next_hdr = ord_rd.v6 ? 8'd41 : 8'd4;
+    end else begin
+      pl_off   = 16'd14 + 16'(ord_rd.ip_hlen);
+      pl_len   = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
+      next_hdr = ord_rd.key.proto;
+    end
+    pad       = esp_pad_len(pl_len);
+    ct_len    = pl_len + 16'(pad) + 16'd2;
+    esp_len   = 16'd16 + ct_len + 16'd16;
+    outer_len = (sa.tunnel ? 16'd20 : 16'(ord_rd.ip_hlen)) + (sa.udp_encap ? 16'd8 : 16'd0)
+              + esp_len;
+    seq       = st.seq + 64'd1;
+    seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq >= 64'hFFFF_FFFF);
+  end
+
+  // Outer headers: Ethernet from the host's frame (the host resolved the next
+  // hop), then IPv4 (tunnel) or the original IP header (transport), then UDP.
+  logic [15:0] ip_id_q;
+  logic [OUT_HDR*8-1:0] outer;
+  logic [7:0]           outer_hlen;
+  always_comb begin
+    logic [159:0] v4;
+    logic [15:0]  csum;
+    logic [15:0]  udp_len;
+    int           o;
+    outer = '0;
+    outer[0 +: 96] = ord_rd.hdr[0 +: 96];                 // MAC addresses
+    udp_len = esp_len + 16'd8;
+    if (sa.tunnel) begin
+      outer[8*12 +: 16] = be16(16'h0800);
+      v4 = '0;
+      v4[0 +: 8]     = 8'h45;
+      v4[8 +: 8]     = ord_rd.tos;                        // DSCP and ECN copied
+      v4[16 +: 16]   = be16(outer_len);
+      v4[32 +: 16]   = be16(ip_id_q);
+      v4[48 +: 16]   = be16({1'b0, ord_rd.df, 14'd0});
+      v4[64 +: 8]    = 8'd64;
+      v4[72 +: 8]    = sa.udp_encap ? 8'd17 : 8'd50;
+      v4[96 +: 32]   = sa.local_v4;
+      v4[128 +: 32]  = sa.remote_v4;
+      csum           = ipv4_checksum(v4);
+      v4[80 +: 16]   = be16(csum);
+      outer[8*14 +: 160] = v4;
+      o = 34;
+    end else begin
+      outer[8*12 +: 16] = ord_rd.hdr[8*12 +: 16];
+      // The original IP header (IPv4 options included), fixed up below.
+      for (int b = 14; b < 14 + 60; b++)
+        if (b < 14 + int'(ord_rd.ip_hlen)) outer[8*b +: 8] = ord_rd.hdr[8*b +: 8];
+      if (ord_rd.v6) begin
+        outer[8*18 +: 16] = be16(outer_len - 16'd40);
+        outer[8*20 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
+      end else begin
+        outer[8*16 +: 16] = be16(outer_len);
+        outer[8*23 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
+        outer[8*24 +: 16] = '0;
+        // Checksum over the whole header, options included.
+        begin
+          logic [19:0] sum;
+          sum = '0;
+          for (int w = 0; w < 30; w++)
+            if (2 * w < int'(ord_rd.ip_hlen))
+              sum = sum + {4'd0, outer[8*(14+2*w) +: 8], outer[8*(15+2*w) +: 8]};
+          sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
+          sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
+          outer[8*24 +: 16] = be16(~sum[15:0]);
+        end
+      end
+      o = 14 + int'(ord_rd.ip_hlen);
+    end
+    if (sa.udp_encap) begin
+      for (int b = 34; b < OUT_HDR - 8; b++)
+        if (b == o) begin
+          outer[8*b +: 16]      = be16(sa.udp_sport);
+          outer[8*(b+2) +: 16]  = be16(sa.udp_dport);
+          outer[8*(b+4) +: 16]  = be16(udp_len);
+          outer[8*(b+6) +: 16]  = 16'd0;                  // RFC 3948: zero checksum
+        end
+      o = o + 8;
+    end
+    outer_hlen = 8'(o);
+  end
+
+  // What happens to the head frame.
+  typedef enum logic [2:0] {
+    X_BYPASS, X_DISCARD, X_MALFORMED, X_NO_SA, X_EXPIRED, X_MTU, X_PROTECT
+  } verdict_e;
+  verdict_e verdict;
+  always_comb begin
+    if (ord_rd.drop_malformed)                         verdict = X_MALFORMED;
+    else if (action == ACT_BYPASS)                     verdict = X_BYPASS;
+    else if (action != ACT_PROTECT)                    verdict = X_DISCARD;
+    else if (!sa_in_range || !sa_en_q[sa_i])           verdict = X_NO_SA;
+    else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
+    else if (outer_len > mtu_i)                        verdict = X_MTU;
+    else                                               verdict = X_PROTECT;
+  end
+
+  // Lifetimes after this packet.
+  logic [63:0] new_pkts, new_bytes;
+  logic        soft_hit, hard_hit, wrap_hit;
+  logic [3:0]  soft_kind, hard_kind;
+  always_comb begin
+    new_pkts  = sa_cnt_q[sa_i].packets + 64'd1;
+    new_bytes = sa_cnt_q[sa_i].bytes + 64'(pl_len);
+    hard_kind = EV_HARD_PACKETS;
+    soft_kind = EV_SOFT_PACKETS;
+    hard_hit  = 1'b0;
+    soft_hit  = 1'b0;
+    if (sa.hard_bytes != '0 && new_bytes >= sa.hard_bytes) begin
+      hard_hit = 1'b1; hard_kind = EV_HARD_BYTES;
+    end
+    if (sa.hard_packets != '0 && new_pkts >= sa.hard_packets) begin
+      hard_hit = 1'b1; hard_kind = EV_HARD_PACKETS;
+    end
+    if (sa.soft_bytes != '0 && new_bytes >= sa.soft_bytes) begin
+      soft_hit = 1'b1; soft_kind = EV_SOFT_BYTES;
+    end
+    if (sa.soft_packets != '0 && new_pkts >= sa.soft_packets) begin
+      soft_hit = 1'b1; soft_kind = EV_SOFT_PACKETS;
+    end
+    // Warn well before the sequence number runs out (2^32 without ESN).
+    wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:0] >= 32'hFFFF_0000);
+  end
+
+  // Commands.
+  always_comb begin
+    logic [63:0] tail;
+    enc_cmd = '0;
+    ctx_cmd = '0;
+    out_cmd = '0;
+    push_enc = 1'b0;
+    push_ctx = 1'b0;
+    push_out = 1'b0;
+    tail = '0;
+    case (verdict)
+      X_BYPASS: begin
+        enc_cmd.keep_len = ord_rd.frame_len;
+        ctx_cmd.op       = aes_gcm_pkg::GCM_BYPASS;
+        out_cmd.keep_len = ord_rd.frame_len;
+        push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
+      end
+      X_PROTECT: begin
+        for (int i = 0; i < 3; i++)
+          if (i < int'(pad)) tail[8*i +: 8] = 8'(i + 1);    // RFC 4303 default padding
+        tail[8*pad +: 8]       = 8'(pad);
+        tail[8*(pad + 1) +: 8] = next_hdr;
+        enc_cmd.strip    = 8'(pl_off);
+        enc_cmd.hdr      = {be32(seq[31:0]), be32(seq[63:32]), be32(seq[31:0]), be32(sa.spi)};
+        enc_cmd.hdr_len  = 8'd16;
+        enc_cmd.keep_len = pl_len;
+        enc_cmd.tail     = tail;
+        enc_cmd.tail_len = 4'(pad) + 4'd2;
+        ctx_cmd.op       = aes_gcm_pkg::GCM_ENCRYPT;
+        ctx_cmd.key256   = (sa.alg == ALG_AES_GCM_256);
+        ctx_cmd.key      = sa_key_q[sa_i].key;
+        ctx_cmd.salt     = sa_key_q[sa_i].salt;
+        ctx_cmd.hpow     = sa_key_q[sa_i].hpow;
+        ctx_cmd.aad      = sa.esn ? {32'd0, be32(seq[31:0]), be32(seq[63:32]), be32(sa.spi)}
+                                  : {64'd0, be32(seq[31:0]), be32(sa.spi)};
+        ctx_cmd.aad_len  = sa.esn ? 16'd12 : 16'd8;
+        ctx_cmd.len      = ct_len;
+        out_cmd.hdr      = outer;
+        out_cmd.hdr_len  = outer_hlen;
+        out_cmd.keep_len = esp_len;
+        push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
+      end
+      default: begin
+        enc_cmd.drop = 1'b1;
+        push_enc = 1'b1;
+      end
+    endcase
+  end
+
+  // Events raised by this packet (at most one per cycle; soft before hard
+  // would need two, so a packet that crosses both at once reports hard).
+  logic   ev_push;
+  event_t ev;
+  always_comb begin
+    ev_push = 1'b0;
+    ev = '0;
+    ev.sa = sa_idx;
+    ev.rule = spd_rule_idx;
+    if (verdict == X_NO_SA) begin
+      ev_push = 1'b1; ev.kind = EV_ACQUIRE;
+    end else if (verdict == X_PROTECT) begin
+      if (hard_hit && !st.hard_fired) begin
+        ev_push = 1'b1; ev.kind = hard_kind;
+      end else if (soft_hit && !st.soft_fired) begin
+        ev_push = 1'b1; ev.kind = soft_kind;
+      end else if (wrap_hit && !st.wrap_fired) begin
+        ev_push = 1'b1; ev.kind = EV_SEQ_WRAP;
+      end
+    end
+  end
+
+  // State, counters and port counters.
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      sa_en_q          <= '0;
+      ip_id_q          <= '0;
+      cnt_frames_in_o  <= '0;
+      cnt_protected_o  <= '0;
+      cnt_bypassed_o   <= '0;
+      cnt_discarded_o  <= '0;
+      cnt_malformed_o  <= '0;
+      cnt_no_sa_o      <= '0;
+    end else begin
+      if (ex_go) begin
+        cnt_frames_in_o <= cnt_frames_in_o + 64'd1;
+        case (verdict)
+          X_BYPASS:    cnt_bypassed_o  <= cnt_bypassed_o + 64'd1;
+          X_DISCARD:   cnt_discarded_o <= cnt_discarded_o + 64'd1;
+          X_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
+          X_NO_SA:     cnt_no_sa_o     <= cnt_no_sa_o + 64'd1;
+          X_EXPIRED:   sa_cnt_q[sa_i].drops[DROP_EXPIRED] <= sa_cnt_q[sa_i].drops[DROP_EXPIRED] + 64'd1;
+          X_MTU:       sa_cnt_q[sa_i].drops[DROP_MTU] <= sa_cnt_q[sa_i].drops[DROP_MTU] + 64'd1;
+          X_PROTECT: begin
+            cnt_protected_o             <= cnt_protected_o + 64'd1;
+            ip_id_q                     <= ip_id_q + 16'd1;
+            sa_state_q[sa_i].seq        <= seq;
+            sa_cnt_q[sa_i].packets      <= new_pkts;
+            sa_cnt_q[sa_i].bytes        <= new_bytes;
+            if (hard_hit) sa_state_q[sa_i].hard_fired <= 1'b1;
+            if (soft_hit) sa_state_q[sa_i].soft_fired <= 1'b1;
+            if (wrap_hit) sa_state_q[sa_i].wrap_fired <= 1'b1;
+          end
+          default: ;
+        endcase
+      end
+      // The control path wins over the data path for the same entry.
+      if (sa_wr_valid_i && sa_wr_index_i < 16'(SA_N)) begin
+        sa_en_q[sa_wr_index_i[SAW-1:0]]    <= sa_wr_enable_i;
+        sa_cfg_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_cfg_i;
+        sa_key_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_key_i;
+        sa_state_q[sa_wr_index_i[SAW-1:0]] <= '{seq: sa_wr_seq_i, default: '0};
+        sa_cnt_q[sa_wr_index_i[SAW-1:0]]   <= '0;
+      end
+    end
+  end
+
+  // ------------------------------------------------------ command queues
+  logic enc_rd_valid, enc_rd_ready, ctx_rd_valid, ctx_rd_ready, out_rd_valid, out_rd_ready;
+  enc_cmd_t enc_rd;
+  aes_gcm_pkg::gcm_ctx_t ctx_rd;
+  out_cmd_t out_rd;
+
+  sync_fifo #(.WIDTH($bits(enc_cmd_t)), .DEPTH(16)) u_enc_q (
+    .clk_i, .rst_ni,
+    .wr_valid_i(ex_go && push_enc), .wr_ready_o(enc_wr_ready), .wr_data_i(enc_cmd),
+    .rd_valid_o(enc_rd_valid), .rd_ready_i(enc_rd_ready), .rd_data_o(enc_rd), .count_o()
+  );
+  sync_fifo #(.WIDTH($bits(aes_gcm_pkg::gcm_ctx_t)), .DEPTH(16)) u_ctx_q (
+    .clk_i, .rst_ni,
+    .wr_valid_i(ex_go && push_ctx), .wr_ready_o(ctx_wr_ready), .wr_data_i(ctx_cmd),
+    .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o()
+  );
+  sync_fifo #(.WIDTH($bits(out_cmd_t)), .DEPTH(16)) u_out_q (
+    .clk_i, .rst_ni,
+    .wr_valid_i(ex_go && push_out), .wr_ready_o(out_wr_ready), .wr_data_i(out_cmd),
+    .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o()
+  );
+
+  logic ev_lost, ev_wr_ready_raw;
+  sync_fifo #(.WIDTH(EVENT_W), .DEPTH(16)) u_events (
+    .clk_i, .rst_ni,
+    .wr_valid_i(ex_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),
+    .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()
+  );
+  // A full event queue never stalls traffic: the event is counted as lost.
+  assign ev_wr_ready = 1'b1;
+  assign ev_lost = ex_go && ev_push && !ev_wr_ready_raw;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) cnt_event_lost_o <= '0;
+    else if (ev_lost) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
+  end
+
+  // ------------------------------------------------------ stream stages
+  logic [DATA_W-1:0] e1_tdata;  logic [BYTES-1:0] e1_tkeep;
+  logic e1_tlast, e1_tvalid, e1_tready, e1_tuser;
+
+  axis_rehead #(.DATA_W(DATA_W), .HDR_MAX(16), .TAIL_MAX(8)) u_esp_hdr (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
+    .s_axis_tuser(1'b1), .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
+    .cmd_valid_i(enc_rd_valid), .cmd_ready_o(enc_rd_ready),
+    .cmd_strip_i(enc_rd.strip), .cmd_hdr_i(enc_rd.hdr), .cmd_hdr_len_i(enc_rd.hdr_len),
+    .cmd_keep_len_i(enc_rd.keep_len), .cmd_tail_i(enc_rd.tail),
+    .cmd_tail_len_i(enc_rd.tail_len), .cmd_drop_i(enc_rd.drop),
+    .m_axis_tdata(e1_tdata), .m_axis_tkeep(e1_tkeep), .m_axis_tlast(e1_tlast),
+    .m_axis_tuser(e1_tuser), .m_axis_tvalid(e1_tvalid), .m_axis_tready(e1_tready)
+  );
+
+  // The crypto core samples its context with a packet's first beat.
+  logic e1_sop_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) e1_sop_q <= 1'b1;
+    else if (e1_tvalid && e1_tready) e1_sop_q <= e1_tlast;
+  end
+  logic e1_gate;
+  assign e1_gate      = !e1_sop_q || ctx_rd_valid;
+  assign ctx_rd_ready = e1_tvalid && e1_tready && e1_sop_q;
+
+  logic [DATA_W-1:0] e2_tdata;  logic [BYTES-1:0] e2_tkeep;
+  logic e2_tlast, e2_tvalid, e2_tready, e2_tuser, gcm_s_tready;
+  assign e1_tready = gcm_s_tready && e1_gate;
+
+  aes_gcm_stream #(.DATA_W(DATA_W)) u_gcm (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(e1_tdata), .s_axis_tkeep(e1_tkeep), .s_axis_tlast(e1_tlast),
+    .s_axis_tvalid(e1_tvalid && e1_gate), .s_axis_tready(gcm_s_tready),
+    .s_ctx_i(ctx_rd),
+    .m_axis_tdata(e2_tdata), .m_axis_tkeep(e2_tkeep), .m_axis_tlast(e2_tlast),
+    .m_axis_tuser(e2_tuser), .m_axis_tvalid(e2_tvalid), .m_axis_tready(e2_tready)
+  );
+
+  logic m_tuser;
+  axis_rehead #(.DATA_W(DATA_W), .HDR_MAX(OUT_HDR), .TAIL_MAX(8)) u_outer (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(e2_tdata), .s_axis_tkeep(e2_tkeep), .s_axis_tlast(e2_tlast),
+    .s_axis_tuser(e2_tuser), .s_axis_tvalid(e2_tvalid), .s_axis_tready(e2_tready),
+    .cmd_valid_i(out_rd_valid), .cmd_ready_o(out_rd_ready),
+    .cmd_strip_i(8'd0), .cmd_hdr_i(out_rd.hdr), .cmd_hdr_len_i(out_rd.hdr_len),
+    .cmd_keep_len_i(out_rd.keep_len), .cmd_tail_i('0), .cmd_tail_len_i('0),
+    .cmd_drop_i(1'b0),
+    .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tuser(m_tuser),
+    .m_axis_tvalid, .m_axis_tready
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      cnt_frames_out_o <= '0;
+      cnt_bytes_out_o  <= '0;
+    end else if (m_axis_tvalid && m_axis_tready) begin
+      cnt_bytes_out_o <= cnt_bytes_out_o + 64'($countones(m_axis_tkeep));
+      if (m_axis_tlast) cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
+    end
+  end
+endmodule

@@ -1,0 +1,98 @@
+// esp_inbound_check: watches decrypted packets go by (header block, then
+// plaintext) without touching them, and reports per packet what the
+// decision after decryption needs: the ICV verdict, the first plaintext bytes
+// (the inner IP header, for the RFC 4301 inbound policy check) and the last
+// 16 (padding, pad length, next header). One report per packet, in order.
+module esp_inbound_check #(
+  parameter int DATA_W = 512
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  input  logic [DATA_W-1:0]   s_axis_tdata,
+  input  logic [DATA_W/8-1:0] s_axis_tkeep,
+  input  logic                s_axis_tlast,
+  input  logic                s_axis_tuser,   // ICV verified (or bypass)
+  input  logic                s_axis_tvalid,
+  output logic                s_axis_tready,
+
+  output logic [DATA_W-1:0]   m_axis_tdata,
+  output logic [DATA_W/8-1:0] m_axis_tkeep,
+  output logic                m_axis_tlast,
+  output logic                m_axis_tuser,
+  output logic                m_axis_tvalid,
+  input  logic                m_axis_tready,
+
+  output logic                rep_valid_o,
+  input  logic                rep_ready_i,
+  output logic                rep_icv_ok_o,
+  output logic [64*8-1:0]     rep_head_o,     // plaintext bytes 0..63
+  output logic [16*8-1:0]     rep_tail_o      // the packet's last 16 bytes
+);
+  localparam int BYTES  = DATA_W / 8;
+  localparam int SKIP   = 16;                 // the ESP header + IV block
+  localparam int CAP    = SKIP + 64;
+  localparam int CBEATS = (CAP + BYTES - 1) / BYTES;
+
+  // The report of the packet that ended is held until taken; a new packet can
+  // stream meanwhile but cannot end before the report is gone.
+  logic                   rep_valid_q;
+  logic [CBEATS*DATA_W-1:0] cap_q;
+  logic [DATA_W-1:0]      prev_q;
+  logic [15:0]            beat_q;
+
+  wire   can_end = !rep_valid_q || rep_ready_i;
+  assign s_axis_tready = m_axis_tready && (!s_axis_tlast || can_end);
+  assign m_axis_tvalid = s_axis_tvalid && (!s_axis_tlast || can_end);
+  assign m_axis_tdata  = s_axis_tdata;
+  assign m_axis_tkeep  = s_axis_tkeep;
+  assign m_axis_tlast  = s_axis_tlast;
+  assign m_axis_tuser  = s_axis_tuser;
+  wire   take = s_axis_tvalid && s_axis_tready;
+
+  // The last 16 bytes: from the previous beat and this one, ending at the
+  // last byte tkeep marks.
+  logic [16*8-1:0] tail;
+  always_comb begin
+    logic [2*DATA_W-1:0] two;
+    two  = {s_axis_tdata, prev_q};
+    tail = '0;
+    for (int e = 0; e < BYTES; e++)
+      if (s_axis_tkeep[e] && (e == BYTES - 1 || !s_axis_tkeep[e+1]))
+        tail = two[8*(BYTES + e - 15) +: 128];
+  end
+
+  // The capture window with this beat written in.
+  logic [CBEATS*DATA_W-1:0] cap_next;
+  always_comb begin
+    cap_next = cap_q;
+    for (int b = 0; b < CBEATS; b++)
+      if (beat_q == 16'(b)) cap_next[b*DATA_W +: DATA_W] = s_axis_tdata;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      rep_valid_q <= 1'b0;
+      beat_q      <= '0;
+    end else begin
+      if (rep_valid_q && rep_ready_i) rep_valid_q <= 1'b0;
+      if (take) begin
+        prev_q <= s_axis_tdata;
+        cap_q  <= cap_next;
+        if (s_axis_tlast) begin
+          beat_q       <= '0;
+          rep_valid_q  <= 1'b1;
+          rep_icv_ok_o <= s_axis_tuser;
+          rep_tail_o   <= tail;
+          // Bytes of the capture window past the packet's end are stale;
+          // the decision checks lengths before it reads them.
+          rep_head_o   <= cap_next[8*SKIP +: 512];
+        end else begin
+          beat_q <= beat_q + 16'd1;
+        end
+      end
+    end
+  end
+
+  assign rep_valid_o = rep_valid_q;
+endmodule

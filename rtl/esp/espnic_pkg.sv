@@ -1,0 +1,143 @@
+// espnic_pkg: types shared by the card's ESP pipelines: SA and SPD entries,
+// drop reasons, events, and the helpers that read header fields out of a
+// captured frame (byte k of a frame is bits [8k+7:8k] everywhere in the card).
+package espnic_pkg;
+
+  // ---------------------------------------------------------------- sizes
+  localparam int HDR_BYTES = 96;            // captured header bytes per frame
+  localparam int ADDR_W    = 128;           // addresses are kept as 16 bytes
+  localparam int REPLAY_MAX = 1024;         // largest anti-replay window
+  localparam int REPLAY_W_W = 11;           // width of a window size (0..1024)
+
+  // Algorithm, action, event and drop-reason numbers come from the register
+  // map (espnic_regs_pkg, generated from rtl/regs/espnic_regs.yaml).
+
+  typedef struct packed {
+    logic [3:0]  kind;
+    logic        inbound;      // 1: the SA is an inbound SA
+    logic [15:0] sa;           // SA index (for ACQUIRE: the SA the rule names)
+    logic [15:0] rule;         // SPD rule index (ACQUIRE only)
+  } event_t;
+  localparam int EVENT_W = $bits(event_t);
+
+  // ------------------------------------------------------------- selectors
+  // An address prefix: the address and its mask (prefix length expanded at
+  // load time so lookups are plain AND/compare).
+  typedef struct packed {
+    logic [ADDR_W-1:0] addr;
+    logic [ADDR_W-1:0] mask;
+  } prefix_t;
+
+  // ----------------------------------------------------------- SA config
+  // What the control path writes; the data path only reads it.
+  typedef struct packed {
+    logic [31:0]       spi;
+    logic              tunnel;       // 1 tunnel mode, 0 transport mode
+    logic              udp_encap;    // RFC 3948 UDP encapsulation
+    logic [15:0]       udp_sport;
+    logic [15:0]       udp_dport;
+    logic [31:0]       local_v4;     // outer addresses (tunnel mode, IPv4)
+    logic [31:0]       remote_v4;
+    logic [3:0]        alg;
+    logic              esn;
+    logic [REPLAY_W_W-1:0] replay_window;   // 0: anti-replay off
+    logic [63:0]       soft_bytes;   // 0: no limit
+    logic [63:0]       hard_bytes;
+    logic [63:0]       soft_packets;
+    logic [63:0]       hard_packets;
+    logic              sel_v6;       // selectors (inbound policy check)
+    prefix_t           sel_src;      // inner source (peer side for inbound)
+    prefix_t           sel_dst;
+    logic [7:0]        sel_proto;    // 0: any
+  } sa_cfg_t;
+
+  // Key material of an SA: the AES key, the RFC 4106 salt and the GHASH key
+  // powers derived at install time (aes_gcm_keyinit). Never readable.
+  typedef struct packed {
+    logic [255:0]                          key;
+    logic [31:0]                           salt;
+    logic [aes_gcm_pkg::HPOW_N-1:0][127:0] hpow;
+  } sa_key_t;
+
+  // Mutable per-SA state the data path keeps.
+  typedef struct packed {
+    logic [63:0] seq;               // outbound: last used; inbound: highest seen
+    logic        soft_fired;
+    logic        hard_fired;        // expired: every further packet is dropped
+    logic        wrap_fired;
+  } sa_state_t;
+
+  // Per-SA counters.
+  typedef struct packed {
+    logic [63:0]                packets;
+    logic [63:0]                bytes;
+    logic [espnic_regs_pkg::DROP_N-1:0][63:0] drops;
+  } sa_counters_t;
+
+  // -------------------------------------------------------------- SPD rule
+  typedef struct packed {
+    logic        v6;
+    prefix_t     src;
+    prefix_t     dst;
+    logic [7:0]  proto;             // 0: any
+    logic [15:0] sport_lo, sport_hi;
+    logic [15:0] dport_lo, dport_hi;
+    logic [1:0]  action;
+    logic [15:0] sa;
+  } spd_rule_t;
+
+  // The classification key of a frame.
+  typedef struct packed {
+    logic              v6;
+    logic [ADDR_W-1:0] src;
+    logic [ADDR_W-1:0] dst;
+    logic [7:0]        proto;
+    logic [15:0]       sport;
+    logic [15:0]       dport;
+  } flow_key_t;
+
+  // ------------------------------------------------------------- helpers
+  // Byte k of a captured header.
+  function automatic logic [7:0] hbyte(input logic [HDR_BYTES*8-1:0] h, input int k);
+    return h[8*k +: 8];
+  endfunction
+
+  // Big-endian 16-bit field at byte offset k.
+  function automatic logic [15:0] hbe16(input logic [HDR_BYTES*8-1:0] h, input int k);
+    return {h[8*k +: 8], h[8*(k+1) +: 8]};
+  endfunction
+
+  // Byte-swap for writing a number onto the wire (wire order: byte 0 first).
+  function automatic logic [31:0] be32(input logic [31:0] v);
+    return {v[7:0], v[15:8], v[23:16], v[31:24]};
+  endfunction
+
+  function automatic logic [15:0] be16(input logic [15:0] v);
+    return {v[7:0], v[15:8]};
+  endfunction
+
+  // Internet checksum of a 20-byte IPv4 header held in wire order (the
+  // checksum field itself must be zero). Returns the value in host order.
+  function automatic logic [15:0] ipv4_checksum(input logic [159:0] h);
+    logic [19:0] sum;
+    sum = '0;
+    for (int i = 0; i < 10; i++) begin
+      sum = sum + {4'd0, h[16*i +: 8], h[16*i+8 +: 8]};
+    end
+    sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
+    sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
+    return ~sum[15:0];
+  endfunction
+
+  // Does an address fall in a prefix?
+  function automatic logic prefix_match(input prefix_t p, input logic [ADDR_W-1:0] a);
+    return ((a ^ p.addr) & p.mask) == '0;
+  endfunction
+
+  // ESP trailer padding for a payload of n bytes: pad so that payload, pad
+  // length and next header end on a 4-byte boundary (RFC 4303 2.4, RFC 4106 3).
+  function automatic logic [1:0] esp_pad_len(input logic [15:0] n);
+    return 2'(-(n + 16'd2));
+  endfunction
+
+endpackage

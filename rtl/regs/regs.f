@@ -1,0 +1,2 @@
+# Generated register package (scripts/gen_regs.py).
+espnic_regs_pkg.sv

@@ -1,0 +1,132 @@
+// espnic_core: the card without board specifics. Two stream ports (host and
+// wire, each with an input and an output), the register interface, and the
+// two ESP pipelines with their shared control block. Board wrappers (fw/)
+// and the simulator (sim/) instantiate this.
+module espnic_core
+  import espnic_pkg::*;
+  import espnic_regs_pkg::*;
+#(
+  parameter int DATA_W    = 512,
+  parameter int SA_N      = 1024,
+  parameter int SPD_N     = 256,
+  parameter int SPD_PAR   = 256,
+  parameter int MAX_FRAME = 2048
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  // host -> card (egress input)
+  input  logic [DATA_W-1:0]   s_host_tdata,
+  input  logic [DATA_W/8-1:0] s_host_tkeep,
+  input  logic                s_host_tlast,
+  input  logic                s_host_tvalid,
+  output logic                s_host_tready,
+  // card -> host (ingress output)
+  output logic [DATA_W-1:0]   m_host_tdata,
+  output logic [DATA_W/8-1:0] m_host_tkeep,
+  output logic                m_host_tlast,
+  output logic                m_host_tvalid,
+  input  logic                m_host_tready,
+  // wire -> card (ingress input)
+  input  logic [DATA_W-1:0]   s_wire_tdata,
+  input  logic [DATA_W/8-1:0] s_wire_tkeep,
+  input  logic                s_wire_tlast,
+  input  logic                s_wire_tvalid,
+  output logic                s_wire_tready,
+  // card -> wire (egress output)
+  output logic [DATA_W-1:0]   m_wire_tdata,
+  output logic [DATA_W/8-1:0] m_wire_tkeep,
+  output logic                m_wire_tlast,
+  output logic                m_wire_tvalid,
+  input  logic                m_wire_tready,
+
+  input  logic                reg_we_i,
+  input  logic                reg_re_i,
+  input  logic [15:0]         reg_addr_i,
+  input  logic [31:0]         reg_wdata_i,
+  output logic [31:0]         reg_rdata_o,
+  output logic                event_pending_o    // an event is waiting (interrupt)
+);
+  logic [15:0]  mtu;
+  logic         default_discard;
+  logic         sa_wr_valid, sa_wr_inbound, sa_wr_enable;
+  logic [15:0]  sa_wr_index;
+  sa_cfg_t      sa_wr_cfg;
+  sa_key_t      sa_wr_key;
+  logic [63:0]  sa_wr_seq;
+  logic         spd_wr_valid, spd_wr_enable;
+  logic [15:0]  spd_wr_index;
+  spd_rule_t    spd_wr_rule, spd_rd_rule;
+  logic         spd_rd_enable;
+  logic [15:0]  sa_rd_index;
+  logic         sa_rd_enable   [2];
+  sa_cfg_t      sa_rd_cfg      [2];
+  sa_state_t    sa_rd_state    [2];
+  sa_counters_t sa_rd_counters [2];
+  logic         event_valid [2];
+  logic         event_ready [2];
+  event_t       events      [2];
+  logic [63:0]  cnt [PORT_COUNTERS];
+
+  espnic_ctrl #(.DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N)) u_ctrl (
+    .clk_i, .rst_ni,
+    .reg_we_i, .reg_re_i, .reg_addr_i, .reg_wdata_i, .reg_rdata_o,
+    .mtu_o(mtu), .default_discard_o(default_discard),
+    .sa_wr_valid_o(sa_wr_valid), .sa_wr_inbound_o(sa_wr_inbound), .sa_wr_index_o(sa_wr_index),
+    .sa_wr_enable_o(sa_wr_enable), .sa_wr_cfg_o(sa_wr_cfg), .sa_wr_key_o(sa_wr_key),
+    .sa_wr_seq_o(sa_wr_seq),
+    .spd_wr_valid_o(spd_wr_valid), .spd_wr_index_o(spd_wr_index),
+    .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
+    .sa_rd_index_o(sa_rd_index), .sa_rd_enable_i(sa_rd_enable), .sa_rd_cfg_i(sa_rd_cfg),
+    .sa_rd_state_i(sa_rd_state), .sa_rd_counters_i(sa_rd_counters),
+    .spd_rd_rule_i(spd_rd_rule), .spd_rd_enable_i(spd_rd_enable),
+    .event_valid_i(event_valid), .event_ready_o(event_ready), .event_i(events),
+    .port_counters_i(cnt)
+  );
+
+  assign event_pending_o = event_valid[0] || event_valid[1];
+
+  esp_egress #(
+    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_PAR(SPD_PAR), .MAX_FRAME(MAX_FRAME)
+  ) u_egress (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(s_host_tdata), .s_axis_tkeep(s_host_tkeep), .s_axis_tlast(s_host_tlast),
+    .s_axis_tvalid(s_host_tvalid), .s_axis_tready(s_host_tready),
+    .m_axis_tdata(m_wire_tdata), .m_axis_tkeep(m_wire_tkeep), .m_axis_tlast(m_wire_tlast),
+    .m_axis_tvalid(m_wire_tvalid), .m_axis_tready(m_wire_tready),
+    .mtu_i(mtu), .default_discard_i(default_discard),
+    .sa_wr_valid_i(sa_wr_valid && !sa_wr_inbound), .sa_wr_index_i(sa_wr_index),
+    .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
+    .sa_wr_seq_i(sa_wr_seq),
+    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[0]), .sa_rd_cfg_o(sa_rd_cfg[0]),
+    .sa_rd_state_o(sa_rd_state[0]), .sa_rd_counters_o(sa_rd_counters[0]),
+    .spd_wr_valid_i(spd_wr_valid), .spd_wr_index_i(spd_wr_index),
+    .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
+    .spd_rd_rule_o(spd_rd_rule), .spd_rd_enable_o(spd_rd_enable),
+    .event_valid_o(event_valid[0]), .event_ready_i(event_ready[0]), .event_o(events[0]),
+    .cnt_frames_in_o(cnt[CNT_EG_FRAMES_IN]), .cnt_frames_out_o(cnt[CNT_EG_FRAMES_OUT]),
+    .cnt_bytes_out_o(cnt[CNT_EG_BYTES_OUT]), .cnt_protected_o(cnt[CNT_EG_PROTECTED]),
+    .cnt_bypassed_o(cnt[CNT_EG_BYPASSED]), .cnt_discarded_o(cnt[CNT_EG_DISCARDED]),
+    .cnt_malformed_o(cnt[CNT_EG_MALFORMED]), .cnt_no_sa_o(cnt[CNT_EG_NO_SA]),
+    .cnt_event_lost_o(cnt[CNT_EG_EVENT_LOST])
+  );
+
+  esp_ingress #(.DATA_W(DATA_W), .SA_N(SA_N), .MAX_FRAME(MAX_FRAME)) u_ingress (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(s_wire_tdata), .s_axis_tkeep(s_wire_tkeep), .s_axis_tlast(s_wire_tlast),
+    .s_axis_tvalid(s_wire_tvalid), .s_axis_tready(s_wire_tready),
+    .m_axis_tdata(m_host_tdata), .m_axis_tkeep(m_host_tkeep), .m_axis_tlast(m_host_tlast),
+    .m_axis_tvalid(m_host_tvalid), .m_axis_tready(m_host_tready),
+    .sa_wr_valid_i(sa_wr_valid && sa_wr_inbound), .sa_wr_index_i(sa_wr_index),
+    .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
+    .sa_wr_seq_i(sa_wr_seq),
+    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[1]), .sa_rd_cfg_o(sa_rd_cfg[1]),
+    .sa_rd_state_o(sa_rd_state[1]), .sa_rd_counters_o(sa_rd_counters[1]),
+    .event_valid_o(event_valid[1]), .event_ready_i(event_ready[1]), .event_o(events[1]),
+    .cnt_frames_in_o(cnt[CNT_IN_FRAMES_IN]), .cnt_frames_out_o(cnt[CNT_IN_FRAMES_OUT]),
+    .cnt_bytes_out_o(cnt[CNT_IN_BYTES_OUT]), .cnt_decrypted_o(cnt[CNT_IN_DECRYPTED]),
+    .cnt_bypassed_o(cnt[CNT_IN_BYPASSED]), .cnt_malformed_o(cnt[CNT_IN_MALFORMED]),
+    .cnt_no_sa_o(cnt[CNT_IN_NO_SA]), .cnt_dummy_o(cnt[CNT_IN_DUMMY]),
+    .cnt_event_lost_o(cnt[CNT_IN_EVENT_LOST])
+  );
+endmodule

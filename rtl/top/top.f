@@ -1,0 +1,3 @@
+# The card top and its control block.
+espnic_ctrl.sv
+espnic_core.sv

@@ -1,0 +1,44 @@
+/* card_config.h: SA and SPD tables from JSON files (the format of
+ * `espnic-sim pcap --sa/--spd`, documented in README.md). */
+#ifndef ESPNIC_CARD_CONFIG_H
+#define ESPNIC_CARD_CONFIG_H
+
+#include <stddef.h>
+
+#include "espnic_card.h"
+
+struct card_sa_entry {
+	unsigned index;
+	struct espnic_sa sa;
+};
+
+struct card_spd_entry {
+	int priority;
+	struct espnic_spd_rule rule;
+};
+
+struct card_config {
+	struct card_sa_entry *sas;
+	size_t n_sas;
+	struct card_spd_entry *rules; /* sorted by priority, lowest value first */
+	size_t n_rules;
+};
+
+/* Parse an SA file / an SPD file into cfg. On error returns -EINVAL and
+ * writes a message naming the file and the field into err. */
+int card_config_load_sas(struct card_config *cfg, const char *path, char *err, size_t errlen);
+int card_config_load_spd(struct card_config *cfg, const char *path, char *err, size_t errlen);
+/* The default policy without an SPD file: everything (IPv4 and IPv6) is
+ * protected with the one outbound SA. */
+int card_config_default_spd(struct card_config *cfg, char *err, size_t errlen);
+/* Wipes the keys and frees everything. */
+void card_config_free(struct card_config *cfg);
+
+/* Program every SA and rule into a card. */
+int card_config_apply(const struct card_config *cfg, const struct espnic_io *io, char *err,
+		      size_t errlen);
+
+/* Parse "198.18.0.0/15", "2001:db8::/32" or a bare address (full length). */
+int card_config_parse_prefix(const char *s, struct espnic_prefix *p);
+
+#endif

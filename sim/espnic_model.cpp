@@ -1,0 +1,173 @@
+// espnic_model.cpp: the C API of espnic_model.h over the Verilated card (the
+// project's only C++, with card_impl.hpp and the per-width card_w*.cpp). It
+// moves beats between byte queues and the model's stream ports, drives
+// register accesses and counts cycles; every packet decision is the RTL's.
+#include "espnic_model.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "card_impl.hpp"
+
+using espnic::card;
+using espnic::frame;
+using espnic::in_port;
+using espnic::out_port;
+
+
+struct espnic_model {
+	std::unique_ptr<card> c;
+};
+
+extern "C" {
+
+bool espnic_model_has_width(unsigned data_w)
+{
+#ifdef ESPNIC_HAVE_W128
+	if (data_w == 128)
+		return true;
+#endif
+#ifdef ESPNIC_HAVE_W512
+	if (data_w == 512)
+		return true;
+#endif
+	return false;
+}
+
+espnic_model *espnic_model_new(unsigned data_w, const char *trace_path)
+{
+	std::unique_ptr<card> c;
+	try {
+#ifdef ESPNIC_HAVE_W128
+		if (data_w == 128)
+			c.reset(espnic::make_card_w128(trace_path));
+#endif
+#ifdef ESPNIC_HAVE_W512
+		if (data_w == 512)
+			c.reset(espnic::make_card_w512(trace_path));
+#endif
+		if (!c) {
+			errno = EINVAL;
+			return nullptr;
+		}
+		return new espnic_model{std::move(c)};
+	} catch (...) {
+		errno = ENOMEM;
+		return nullptr;
+	}
+}
+
+void espnic_model_free(espnic_model *m)
+{
+	delete m;
+}
+
+unsigned espnic_model_data_width(const espnic_model *m)
+{
+	return m->c->width();
+}
+
+void espnic_model_reset(espnic_model *m)
+{
+	for (auto &p : m->c->in)
+		p = in_port{{}, 0, p.offer, 0};
+	for (auto &p : m->c->out)
+		p = out_port{{}, {}, false, p.ready, 0};
+	m->c->reset();
+}
+
+void espnic_model_step(espnic_model *m, uint64_t n)
+{
+	m->c->step(n);
+}
+
+uint64_t espnic_model_cycles(const espnic_model *m)
+{
+	return m->c->cycles;
+}
+
+uint32_t espnic_model_reg_read(espnic_model *m, uint32_t offset)
+{
+	return m->c->reg_read(offset);
+}
+
+void espnic_model_reg_write(espnic_model *m, uint32_t offset, uint32_t value)
+{
+	m->c->reg_write(offset, value);
+}
+
+int espnic_model_send(espnic_model *m, enum espnic_port port, const uint8_t *frame, size_t len)
+{
+	if (len == 0 || len > ESPNIC_MODEL_MAX_FRAME || (port != ESPNIC_PORT_HOST && port != ESPNIC_PORT_WIRE))
+		return -EINVAL;
+	m->c->in[port].q.emplace_back(frame, frame + len);
+	return 0;
+}
+
+size_t espnic_model_pending(const espnic_model *m, enum espnic_port port)
+{
+	return m->c->in[port].q.size();
+}
+
+int espnic_model_recv(espnic_model *m, enum espnic_port port, uint8_t *buf, size_t cap,
+		      uint64_t *first, uint64_t *last)
+{
+	auto &q = m->c->out[port].q;
+	if (q.empty())
+		return 0;
+	const frame &f = q.front();
+	if (f.bytes.size() > cap)
+		return -ENOSPC;
+	std::memcpy(buf, f.bytes.data(), f.bytes.size());
+	if (first)
+		*first = f.first;
+	if (last)
+		*last = f.last;
+	int n = (int)f.bytes.size();
+	q.pop_front();
+	return n;
+}
+
+void espnic_model_set_ready(espnic_model *m, enum espnic_port port, unsigned permille)
+{
+	m->c->out[port].ready = permille;
+}
+
+void espnic_model_set_offer(espnic_model *m, enum espnic_port port, unsigned permille)
+{
+	m->c->in[port].offer = permille;
+}
+
+void espnic_model_seed(espnic_model *m, uint64_t seed)
+{
+	m->c->rng = seed ? seed : 1;
+}
+
+uint64_t espnic_model_quiet_cycles(const espnic_model *m)
+{
+	return m->c->quiet;
+}
+
+uint64_t espnic_model_drain(espnic_model *m, uint64_t quiet, uint64_t limit)
+{
+	uint64_t start = m->c->cycles;
+	while (m->c->cycles - start < limit) {
+		m->c->step(16);
+		bool inputs_done = m->c->in[0].q.empty() && m->c->in[1].q.empty();
+		if (inputs_done && m->c->quiet >= quiet)
+			break;
+	}
+	return m->c->cycles - start;
+}
+
+uint64_t espnic_model_beats_in(const espnic_model *m, enum espnic_port port)
+{
+	return m->c->in[port].beats;
+}
+
+uint64_t espnic_model_beats_out(const espnic_model *m, enum espnic_port port)
+{
+	return m->c->out[port].beats;
+}
+
+} // extern "C"

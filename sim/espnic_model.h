@@ -1,0 +1,78 @@
+/* espnic_model.h: the Verilator model of the card as a C library.
+ *
+ * A model is one card: reset, clock it, access its registers, queue frames
+ * into its two input ports and collect frames from its two output ports. The
+ * model makes every packet decision; this layer only moves bytes, clocks and
+ * register accesses. Not thread-safe: one thread per model.
+ */
+#ifndef ESPNIC_MODEL_H
+#define ESPNIC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Ports, named from the card's side: frames sent to HOST enter the egress
+ * pipeline (as if the host transmitted them) and frames received from HOST
+ * are what ingress delivers to the host; likewise for WIRE. */
+enum espnic_port { ESPNIC_PORT_HOST = 0, ESPNIC_PORT_WIRE = 1 };
+
+#define ESPNIC_MODEL_MAX_FRAME 2048
+
+typedef struct espnic_model espnic_model;
+
+/* Data path widths this library was built with (128 and 512). */
+bool espnic_model_has_width(unsigned data_w);
+
+/* A new card of the given data path width, reset. trace_path, if not NULL,
+ * names an FST waveform file. NULL with errno set on failure. */
+espnic_model *espnic_model_new(unsigned data_w, const char *trace_path);
+void espnic_model_free(espnic_model *m);
+
+unsigned espnic_model_data_width(const espnic_model *m);
+void espnic_model_reset(espnic_model *m);
+/* Advance the clock by n cycles. */
+void espnic_model_step(espnic_model *m, uint64_t n);
+uint64_t espnic_model_cycles(const espnic_model *m);
+
+uint32_t espnic_model_reg_read(espnic_model *m, uint32_t offset);
+void espnic_model_reg_write(espnic_model *m, uint32_t offset, uint32_t value);
+
+/* Queue a frame (copied) for input on port. -EINVAL for an empty frame or
+ * one longer than ESPNIC_MODEL_MAX_FRAME. */
+int espnic_model_send(espnic_model *m, enum espnic_port port, const uint8_t *frame, size_t len);
+/* Frames queued on port not yet fully accepted by the card. */
+size_t espnic_model_pending(const espnic_model *m, enum espnic_port port);
+
+/* Pop the oldest frame the card produced on port: returns its length (0 if
+ * none; -ENOSPC if cap is too small, the frame stays). first and last, if not
+ * NULL, receive the cycles of its first and last beat. */
+int espnic_model_recv(espnic_model *m, enum espnic_port port, uint8_t *buf, size_t cap,
+		      uint64_t *first, uint64_t *last);
+
+/* Output back-pressure: the card's output on port is accepted in a cycle with
+ * probability permille/1000 (1000 = always, the default). Input gaps: a beat
+ * is offered with probability permille/1000. Deterministic for a seed. */
+void espnic_model_set_ready(espnic_model *m, enum espnic_port port, unsigned permille);
+void espnic_model_set_offer(espnic_model *m, enum espnic_port port, unsigned permille);
+void espnic_model_seed(espnic_model *m, uint64_t seed);
+
+/* Cycles since a beat last moved on any port. */
+uint64_t espnic_model_quiet_cycles(const espnic_model *m);
+/* Clock until every queued input is in and nothing has moved for `quiet`
+ * cycles, or `limit` cycles have passed. Returns the cycles stepped. */
+uint64_t espnic_model_drain(espnic_model *m, uint64_t quiet, uint64_t limit);
+
+/* Beats accepted on each port since reset: inputs (index = port) and outputs. */
+uint64_t espnic_model_beats_in(const espnic_model *m, enum espnic_port port);
+uint64_t espnic_model_beats_out(const espnic_model *m, enum espnic_port port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,286 @@
+/* pcap_run.c: `espnic-sim pcap`: program SAs and SPD rules into a simulated
+ * card, send every frame of a capture into one of its ports, write what comes
+ * out of the other port to a capture, and report the card's counters. */
+#include "pcap_run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <pcap/pcap.h>
+
+#include "card_config.h"
+#include "espnic_card.h"
+#include "espnic_model.h"
+#include "model_io.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: espnic-sim pcap --sa SA.json [--spd SPD.json] --direction egress|ingress\n"
+		"                       --in IN.pcap --out OUT.pcap [--width 128|512]\n"
+		"                       [--stats-json FILE] [--trace FILE.fst]\n"
+		"\n"
+		"Runs a capture through the simulated card. egress: IN is what the host sends,\n"
+		"OUT is what the card puts on the wire; ingress: IN is from the wire, OUT is\n"
+		"what the host receives. Without --spd, egress protects everything with the\n"
+		"one outbound SA. Prints the card's port counters and per-SA counters.\n");
+}
+
+struct run_opts {
+	const char *sa, *spd, *in, *out, *stats, *trace;
+	int direction; /* ESPNIC_PORT_HOST for egress */
+	unsigned width;
+};
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{"sa", required_argument, NULL, 's'},	 {"spd", required_argument, NULL, 'p'},
+		{"direction", required_argument, NULL, 'd'}, {"in", required_argument, NULL, 'i'},
+		{"out", required_argument, NULL, 'o'},	 {"width", required_argument, NULL, 'w'},
+		{"stats-json", required_argument, NULL, 'j'}, {"trace", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+	int ch;
+	memset(o, 0, sizeof(*o));
+	o->direction = -1;
+	o->width = 128;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->sa = optarg;
+			break;
+		case 'p':
+			o->spd = optarg;
+			break;
+		case 'd':
+			if (strcmp(optarg, "egress") == 0)
+				o->direction = ESPNIC_PORT_HOST;
+			else if (strcmp(optarg, "ingress") == 0)
+				o->direction = ESPNIC_PORT_WIRE;
+			else {
+				fprintf(stderr, "espnic-sim pcap: --direction must be egress or ingress\n");
+				return 2;
+			}
+			break;
+		case 'i':
+			o->in = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'w': {
+			char *end;
+			unsigned long w = strtoul(optarg, &end, 10);
+			if (*end || !espnic_model_has_width((unsigned)w)) {
+				fprintf(stderr, "espnic-sim pcap: --width must be 128 or 512\n");
+				return 2;
+			}
+			o->width = (unsigned)w;
+			break;
+		}
+		case 'j':
+			o->stats = optarg;
+			break;
+		case 't':
+			o->trace = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "espnic-sim pcap: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!o->sa || !o->in || !o->out || o->direction < 0) {
+		fprintf(stderr, "espnic-sim pcap: --sa, --direction, --in and --out are required\n");
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static json_t *sa_json(const struct card_sa_entry *e, const struct espnic_sa_status *st)
+{
+	json_t *drops = json_object();
+	for (unsigned d = 0; d < ESPNIC_DROP_N; d++)
+		json_object_set_new(drops, espnic_drop_name(d), json_integer((json_int_t)st->drops[d]));
+	char spi[16];
+	snprintf(spi, sizeof(spi), "0x%08x", st->spi);
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:o, s:b, s:b}", "index",
+			 (json_int_t)e->index, "direction", e->sa.inbound ? "in" : "out", "spi", spi,
+			 "seq", (json_int_t)st->seq, "packets", (json_int_t)st->packets, "bytes",
+			 (json_int_t)st->bytes, "drops", drops, "soft_expired", st->soft_expired,
+			 "hard_expired", st->hard_expired);
+}
+
+static int report(const struct card_config *cfg, const struct espnic_io *io, const char *stats_path)
+{
+	uint64_t cnt[ESPNIC_PORT_COUNTERS];
+	json_t *root = json_object(), *ports = json_object(), *sas = json_array();
+	int rc = 0;
+
+	espnic_card_counters(io, cnt);
+	printf("port counters:\n");
+	for (unsigned i = 0; i < ESPNIC_PORT_COUNTERS; i++) {
+		if (cnt[i])
+			printf("  %-16s %" PRIu64 "\n", espnic_counter_name(i), cnt[i]);
+		json_object_set_new(ports, espnic_counter_name(i), json_integer((json_int_t)cnt[i]));
+	}
+	printf("SAs:\n  %-5s %-3s %-10s %10s %12s %8s  %s\n", "index", "dir", "spi", "packets",
+	       "bytes", "seq", "drops");
+	for (size_t i = 0; i < cfg->n_sas; i++) {
+		struct espnic_sa_status st;
+		const struct card_sa_entry *e = &cfg->sas[i];
+		if ((rc = espnic_card_sa_read(io, e->sa.inbound, e->index, &st)))
+			break;
+		printf("  %-5u %-3s 0x%08x %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " ", e->index,
+		       e->sa.inbound ? "in" : "out", st.spi, st.packets, st.bytes, st.seq);
+		for (unsigned d = 0; d < ESPNIC_DROP_N; d++)
+			if (st.drops[d])
+				printf(" %s=%" PRIu64, espnic_drop_name(d), st.drops[d]);
+		printf("%s%s\n", st.soft_expired ? " soft-expired" : "",
+		       st.hard_expired ? " hard-expired" : "");
+		json_array_append_new(sas, sa_json(e, &st));
+	}
+	/* Events the card raised, oldest first. */
+	json_t *events = json_array();
+	struct espnic_event ev;
+	while (espnic_card_event_pop(io, &ev) == 1) {
+		printf("event: %s, %s SA %u, rule %u\n", espnic_event_name(ev.kind),
+		       ev.inbound ? "inbound" : "outbound", ev.sa, ev.rule);
+		json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:i}", "kind",
+							espnic_event_name(ev.kind), "direction",
+							ev.inbound ? "in" : "out", "sa", ev.sa,
+							"rule", ev.rule));
+	}
+	json_object_set_new(root, "ports", ports);
+	json_object_set_new(root, "sas", sas);
+	json_object_set_new(root, "events", events);
+	if (!rc && stats_path && json_dump_file(root, stats_path, JSON_INDENT(2)) != 0) {
+		fprintf(stderr, "espnic-sim pcap: cannot write %s\n", stats_path);
+		rc = -EIO;
+	}
+	json_decref(root);
+	return rc;
+}
+
+int pcap_run_main(int argc, char **argv)
+{
+	struct run_opts o;
+	struct card_config cfg = {0};
+	char err[512] = "";
+	char perr[PCAP_ERRBUF_SIZE];
+	pcap_t *in = NULL, *dead = NULL;
+	pcap_dumper_t *out = NULL;
+	espnic_model *m = NULL;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+
+	rc = card_config_load_sas(&cfg, o.sa, err, sizeof(err));
+	if (!rc && o.direction == ESPNIC_PORT_HOST)
+		rc = o.spd ? card_config_load_spd(&cfg, o.spd, err, sizeof(err))
+			   : card_config_default_spd(&cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "espnic-sim pcap: %s\n", err);
+		card_config_free(&cfg);
+		return 1;
+	}
+
+	in = pcap_open_offline(o.in, perr);
+	if (!in) {
+		fprintf(stderr, "espnic-sim pcap: %s\n", perr);
+		rc = 1;
+		goto done;
+	}
+	if (pcap_datalink(in) != DLT_EN10MB) {
+		fprintf(stderr, "espnic-sim pcap: %s: only Ethernet captures are supported\n", o.in);
+		rc = 1;
+		goto done;
+	}
+	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	out = dead ? pcap_dump_open(dead, o.out) : NULL;
+	if (!out) {
+		fprintf(stderr, "espnic-sim pcap: cannot write %s: %s\n", o.out,
+			dead ? pcap_geterr(dead) : "out of memory");
+		rc = 1;
+		goto done;
+	}
+
+	m = espnic_model_new(o.width, o.trace);
+	if (!m) {
+		fprintf(stderr, "espnic-sim pcap: cannot create the card model: %s\n", strerror(errno));
+		rc = 1;
+		goto done;
+	}
+	struct espnic_io io = model_io(m);
+	if ((rc = card_config_apply(&cfg, &io, err, sizeof(err)))) {
+		fprintf(stderr, "espnic-sim pcap: %s\n", err);
+		rc = 1;
+		goto done;
+	}
+
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned long frames = 0, skipped = 0;
+	int r;
+	while ((r = pcap_next_ex(in, &h, &data)) == 1) {
+		if (h->caplen != h->len || espnic_model_send(m, o.direction, data, h->caplen)) {
+			skipped++;
+			continue;
+		}
+		frames++;
+		/* Keep the input queue short so output timestamps stay meaningful. */
+		if (espnic_model_pending(m, o.direction) > 64)
+			espnic_model_drain(m, 0, 4096);
+	}
+	if (r == PCAP_ERROR) {
+		fprintf(stderr, "espnic-sim pcap: %s: %s\n", o.in, pcap_geterr(in));
+		rc = 1;
+		goto done;
+	}
+	espnic_model_drain(m, 2000, 100000000);
+
+	enum espnic_port out_port = o.direction == ESPNIC_PORT_HOST ? ESPNIC_PORT_WIRE : ESPNIC_PORT_HOST;
+	uint8_t buf[ESPNIC_MODEL_MAX_FRAME + 256];
+	unsigned long written = 0;
+	uint64_t first, last;
+	int n;
+	while ((n = espnic_model_recv(m, out_port, buf, sizeof(buf), &first, &last)) > 0) {
+		struct pcap_pkthdr oh = {.caplen = (bpf_u_int32)n, .len = (bpf_u_int32)n};
+		/* Timestamps are the card's cycle of the last beat, in microseconds. */
+		oh.ts.tv_sec = (time_t)(last / 1000000);
+		oh.ts.tv_usec = (suseconds_t)(last % 1000000);
+		pcap_dump((u_char *)out, &oh, buf);
+		written++;
+	}
+	printf("%lu frames in, %lu frames out, %" PRIu64 " cycles (DATA_W %u)\n", frames, written,
+	       espnic_model_cycles(m), o.width);
+	if (skipped)
+		printf("%lu frames skipped (truncated in the capture or longer than %d bytes)\n", skipped,
+		       ESPNIC_MODEL_MAX_FRAME);
+	rc = report(&cfg, &io, o.stats) ? 1 : 0;
+
+done:
+	if (out)
+		pcap_dump_close(out);
+	if (dead)
+		pcap_close(dead);
+	if (in)
+		pcap_close(in);
+	if (m)
+		espnic_model_free(m);
+	card_config_free(&cfg);
+	return rc;
+}
