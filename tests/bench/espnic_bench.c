@@ -1,0 +1,205 @@
+/* espnic_bench.c: throughput and latency of the simulated card in cycles.
+ *
+ * For each data path width built, direction, SA count and inner frame size,
+ * a burst of frames runs through the card with the input always offered and
+ * the output always accepted. Throughput counts wire bytes per frame (the
+ * frame, 4 bytes of FCS, 20 bytes of preamble and inter-frame gap) over the
+ * cycles from the first output beat to the last; Gb/s is that at 322 MHz.
+ * Egress traffic is generated; ingress traffic is the egress card's output,
+ * decrypted by a second card with the same keys and checked byte for byte.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "espnic_card.h"
+#include "espnic_model.h"
+#include "model_io.h"
+#include "traffic.h"
+
+#define CLOCK_MHZ 322.0
+#define WIRE_OVERHEAD (4 + 20)
+
+struct frame {
+	uint8_t data[ESPNIC_MODEL_MAX_FRAME];
+	size_t len;
+	uint64_t first, last;
+};
+
+struct result {
+	double bytes_per_cycle;
+	size_t frames;
+	uint64_t cycles;
+};
+
+static const unsigned imix[12] = {64, 64, 64, 64, 64, 64, 64, 570, 570, 570, 570, 1518};
+
+static unsigned size_of(int size, size_t i)
+{
+	return size > 0 ? (unsigned)size : imix[i % 12];
+}
+
+static int die(const char *what, int rc)
+{
+	fprintf(stderr, "espnic-bench: %s: %s\n", what, strerror(rc < 0 ? -rc : rc));
+	exit(1);
+}
+
+/* Run frames into port `in`, collect from the other port. */
+static size_t run(espnic_model *m, enum espnic_port in, struct frame *frames, size_t n,
+		  struct frame *out, size_t out_cap)
+{
+	enum espnic_port out_port = in == ESPNIC_PORT_HOST ? ESPNIC_PORT_WIRE : ESPNIC_PORT_HOST;
+	for (size_t i = 0; i < n; i++)
+		if (espnic_model_send(m, in, frames[i].data, frames[i].len))
+			die("send", EINVAL);
+	espnic_model_drain(m, 500, 100000000);
+	size_t k = 0;
+	int len;
+	while (k < out_cap && (len = espnic_model_recv(m, out_port, out[k].data, sizeof(out[k].data),
+						       &out[k].first, &out[k].last)) > 0)
+		out[k++].len = (size_t)len;
+	return k;
+}
+
+static struct result measure(const struct frame *f, size_t n, const struct frame *wire, size_t wn)
+{
+	struct result r = {0};
+	r.frames = n;
+	if (n == 0)
+		return r;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < wn; i++)
+		bytes += wire[i].len + WIRE_OVERHEAD;
+	r.cycles = f[n - 1].last - f[0].first + 1;
+	r.bytes_per_cycle = (double)bytes / (double)r.cycles;
+	return r;
+}
+
+static void print_row(unsigned w, const char *dir, unsigned sas, int size, struct result r,
+		      uint64_t lat_first, uint64_t lat_last)
+{
+	char sz[16];
+	if (size > 0)
+		snprintf(sz, sizeof(sz), "%d", size);
+	else
+		snprintf(sz, sizeof(sz), "IMIX");
+	double gbps = r.bytes_per_cycle * 8 * CLOCK_MHZ / 1000.0;
+	printf("%6u  %-7s %5u  %5s  %6zu  %8llu  %8.2f  %8.1f  %5.0f%%  %6llu  %6llu\n", w, dir, sas,
+	       sz, r.frames, (unsigned long long)r.cycles, r.bytes_per_cycle, gbps, gbps,
+	       (unsigned long long)lat_first, (unsigned long long)lat_last);
+}
+
+/* Cycles from offering one frame to an idle card to its first and last beat out. */
+static void latency(espnic_model *m, enum espnic_port in, const struct frame *f, uint64_t *first,
+		    uint64_t *last)
+{
+	struct frame o;
+	uint64_t t0 = espnic_model_cycles(m);
+	run(m, in, (struct frame *)f, 1, &o, 1);
+	*first = o.first - t0;
+	*last = o.last - t0;
+}
+
+/* Egress traffic for n frames spread round-robin over n_sa SA identities.
+ * The SPD holds 256 rules, so more SAs take several passes, each with a
+ * different set of 256 outbound SAs in the same table slots; frame i goes in
+ * pass i % passes. The first pass's throughput is the egress figure. */
+static void make_wire(espnic_model *a, unsigned n_sa, int size, struct frame *in, size_t n,
+		      struct frame *wire, struct frame *scratch, struct result *eg,
+		      uint64_t *lat_first, uint64_t *lat_last)
+{
+	struct espnic_io io = model_io(a);
+	unsigned per = n_sa > 256 ? 256 : n_sa;
+	unsigned passes = (n_sa + per - 1) / per;
+	for (unsigned p = 0; p < passes; p++) {
+		int rc = traffic_setup_egress(&io, per, p * per, ESPNIC_ALG_AES_GCM_128);
+		if (rc)
+			die("egress set-up", rc);
+		size_t k = 0;
+		for (size_t i = p; i < n; i += passes) {
+			in[i].len = traffic_frame(in[i].data, size_of(size, i),
+						  (unsigned)((i / passes) % per), (uint32_t)i);
+			scratch[k++] = in[i];
+		}
+		if (p == 0)
+			latency(a, ESPNIC_PORT_HOST, &scratch[0], lat_first, lat_last);
+		struct frame *out = scratch + k;
+		size_t got = run(a, ESPNIC_PORT_HOST, scratch, k, out, k);
+		if (got != k)
+			die("egress lost frames", EIO);
+		if (p == 0)
+			*eg = measure(out, got, out, got);
+		for (size_t i = p, j = 0; i < n; i += passes, j++)
+			wire[i] = out[j];
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const int sizes[] = {64, 128, 256, 512, 1024, 1500, 0};
+	static const unsigned sa_counts[] = {1, 1024};
+	size_t n_frames = argc > 1 ? strtoul(argv[1], NULL, 10) : 600;
+	struct frame *in = calloc(n_frames, sizeof(*in));
+	struct frame *wire = calloc(n_frames, sizeof(*wire));
+	struct frame *host = calloc(n_frames, sizeof(*host));
+	struct frame *scratch = calloc(2 * n_frames, sizeof(*scratch));
+	if (!in || !wire || !host || !scratch || n_frames < 16)
+		die("memory or frame count", ENOMEM);
+
+	printf("espnic card throughput (wire bytes = frame + 4 FCS + 20 preamble/gap; "
+	       "Gb/s at %.0f MHz; egress over at most 256 SAs, the SPD size)\n", CLOCK_MHZ);
+	printf("%6s  %-7s %5s  %5s  %6s  %8s  %8s  %8s  %6s  %6s  %6s\n", "DATA_W", "dir", "SAs",
+	       "size", "frames", "cycles", "B/cycle", "Gb/s", "line", "lat1st", "latlast");
+	for (unsigned wi = 0; wi < 2; wi++) {
+		unsigned w = wi == 0 ? 512 : 128;
+		if (!espnic_model_has_width(w))
+			continue;
+		struct timespec t0, t1;
+		uint64_t sim_cycles = 0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (unsigned si = 0; si < 2; si++) {
+			unsigned n_sa = sa_counts[si];
+			espnic_model *a = espnic_model_new(w, NULL);
+			espnic_model *b = espnic_model_new(w, NULL);
+			if (!a || !b)
+				die("model", errno);
+			struct espnic_io ib = model_io(b);
+			for (size_t zi = 0; zi < sizeof(sizes) / sizeof(sizes[0]); zi++) {
+				struct result eg;
+				/* Each size starts the SAs afresh (sequence numbers from 1). */
+				int rc = traffic_setup_ingress(&ib, n_sa, ESPNIC_ALG_AES_GCM_128);
+				if (rc)
+					die("ingress set-up", rc);
+				uint64_t lf, ll;
+				make_wire(a, n_sa, sizes[zi], in, n_frames, wire, scratch, &eg, &lf, &ll);
+				print_row(w, "egress", n_sa > 256 ? 256 : n_sa, sizes[zi], eg, lf, ll);
+				/* Probe latency with frame 0, then run the rest as the burst. */
+				latency(b, ESPNIC_PORT_WIRE, &wire[0], &lf, &ll);
+				size_t hn = run(b, ESPNIC_PORT_WIRE, wire + 1, n_frames - 1, host, n_frames);
+				if (hn != n_frames - 1)
+					die("ingress lost frames", EIO);
+				for (size_t i = 1; i < n_frames; i++)
+					if (host[i - 1].len != in[i].len ||
+					    memcmp(host[i - 1].data, in[i].data, in[i].len))
+						die("ingress output differs from what was sent", EIO);
+				print_row(w, "ingress", n_sa, sizes[zi],
+					  measure(host, hn, wire + 1, n_frames - 1), lf, ll);
+			}
+			sim_cycles += espnic_model_cycles(a) + espnic_model_cycles(b);
+			espnic_model_free(a);
+			espnic_model_free(b);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("DATA_W %u: %.0f simulated cycles per wall-second on this machine\n", w,
+		       (double)sim_cycles / secs);
+	}
+	free(in);
+	free(wire);
+	free(host);
+	free(scratch);
+	return 0;
+}
