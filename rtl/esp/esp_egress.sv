@@ -44,6 +44,12 @@ module esp_egress
   input  sa_cfg_t               sa_wr_cfg_i,
   input  sa_key_t  sa_wr_key_i,
   input  logic [63:0]           sa_wr_seq_i,
+  // sa_wr_update_i: change the entry in place: the configuration, the
+  // sequence number if sa_wr_set_seq_i, and re-arm the
+  // lifetime events if sa_wr_rearm_i; key, counters and enable stay.
+  input  logic                  sa_wr_update_i,
+  input  logic                  sa_wr_set_seq_i,
+  input  logic                  sa_wr_rearm_i,
   // SA reads (never key material)
   input  logic [15:0]           sa_rd_index_i,
   output logic                  sa_rd_enable_o,
@@ -319,70 +325,55 @@ module esp_egress
 
   // Outer headers: Ethernet from the host's frame (the host resolved the next
   // hop), then IPv4 (tunnel) or the original IP header (transport), then UDP.
-  logic [15:0] ip_id_q;
+  logic [15:0]          ip_id_q;
+  logic [159:0]         tun_v4;      // tunnel mode: the new outer IPv4 header
+  logic [60*8-1:0]      trn_l3;      // transport mode: the packet's IP header, fixed up
+  logic [63:0]          udp_hdr;
+  logic [7:0]           l3_len;
+  logic [19:0]          trn_sum;
   logic [OUT_HDR*8-1:0] outer;
   logic [7:0]           outer_hlen;
   always_comb begin
-    logic [159:0] v4;
-    logic [15:0]  csum;
-    logic [15:0]  udp_len;
-    int           o;
-    outer = '0;
-    outer[0 +: 96] = ord_rd.hdr[0 +: 96];                 // MAC addresses
-    udp_len = esp_len + 16'd8;
-    if (sa.tunnel) begin
-      outer[8*12 +: 16] = be16(16'h0800);
-      v4 = '0;
-      v4[0 +: 8]     = 8'h45;
-      v4[8 +: 8]     = ord_rd.tos;                        // DSCP and ECN copied
-      v4[16 +: 16]   = be16(outer_len);
-      v4[32 +: 16]   = be16(ip_id_q);
-      v4[48 +: 16]   = be16({1'b0, ord_rd.df, 14'd0});
-      v4[64 +: 8]    = 8'd64;
-      v4[72 +: 8]    = sa.udp_encap ? 8'd17 : 8'd50;
-      v4[96 +: 32]   = sa.local_v4;
-      v4[128 +: 32]  = sa.remote_v4;
-      csum           = ipv4_checksum(v4);
-      v4[80 +: 16]   = be16(csum);
-      outer[8*14 +: 160] = v4;
-      o = 34;
+    tun_v4 = '0;
+    tun_v4[0 +: 8]    = 8'h45;
+    tun_v4[8 +: 8]    = ord_rd.tos;                        // DSCP and ECN copied
+    tun_v4[16 +: 16]  = be16(outer_len);
+    tun_v4[32 +: 16]  = be16(ip_id_q);
+    tun_v4[48 +: 16]  = be16({1'b0, ord_rd.df, 14'd0});
+    tun_v4[64 +: 8]   = 8'd64;
+    tun_v4[72 +: 8]   = sa.udp_encap ? 8'd17 : 8'd50;
+    tun_v4[96 +: 32]  = sa.local_v4;
+    tun_v4[128 +: 32] = sa.remote_v4;
+    tun_v4[80 +: 16]  = be16(ipv4_checksum(tun_v4));
+
+    // The original header, IPv4 options included, with length and protocol
+    // changed and (IPv4) the checksum over the whole header recomputed.
+    trn_l3 = ord_rd.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * ord_rd.ip_hlen));
+    if (ord_rd.v6) begin
+      trn_l3[8*4 +: 16] = be16(outer_len - 16'd40);
+      trn_l3[8*6 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
     end else begin
-      outer[8*12 +: 16] = ord_rd.hdr[8*12 +: 16];
-      // The original IP header (IPv4 options included), fixed up below.
-      for (int b = 14; b < 14 + 60; b++)
-        if (b < 14 + int'(ord_rd.ip_hlen)) outer[8*b +: 8] = ord_rd.hdr[8*b +: 8];
-      if (ord_rd.v6) begin
-        outer[8*18 +: 16] = be16(outer_len - 16'd40);
-        outer[8*20 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
-      end else begin
-        outer[8*16 +: 16] = be16(outer_len);
-        outer[8*23 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
-        outer[8*24 +: 16] = '0;
-        // Checksum over the whole header, options included.
-        begin
-          logic [19:0] sum;
-          sum = '0;
-          for (int w = 0; w < 30; w++)
-            if (2 * w < int'(ord_rd.ip_hlen))
-              sum = sum + {4'd0, outer[8*(14+2*w) +: 8], outer[8*(15+2*w) +: 8]};
-          sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
-          sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
-          outer[8*24 +: 16] = be16(~sum[15:0]);
-        end
-      end
-      o = 14 + int'(ord_rd.ip_hlen);
+      trn_l3[8*2 +: 16]  = be16(outer_len);
+      trn_l3[8*9 +: 8]   = sa.udp_encap ? 8'd17 : 8'd50;
+      trn_l3[8*10 +: 16] = '0;
     end
-    if (sa.udp_encap) begin
-      for (int b = 34; b < OUT_HDR - 8; b++)
-        if (b == o) begin
-          outer[8*b +: 16]      = be16(sa.udp_sport);
-          outer[8*(b+2) +: 16]  = be16(sa.udp_dport);
-          outer[8*(b+4) +: 16]  = be16(udp_len);
-          outer[8*(b+6) +: 16]  = 16'd0;                  // RFC 3948: zero checksum
-        end
-      o = o + 8;
-    end
-    outer_hlen = 8'(o);
+    trn_sum = '0;
+    for (int w = 0; w < 30; w++)
+      trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
+    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
+    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
+    if (!ord_rd.v6) trn_l3[8*10 +: 16] = be16(~trn_sum[15:0]);
+
+    // RFC 3948: the UDP checksum may be zero over IPv4.
+    udp_hdr = {16'd0, be16(esp_len + 16'd8), be16(sa.udp_dport), be16(sa.udp_sport)};
+    l3_len  = sa.tunnel ? 8'd20 : ord_rd.ip_hlen;
+
+    outer = '0;
+    outer[0 +: 96]    = ord_rd.hdr[0 +: 96];               // MAC addresses
+    outer[8*12 +: 16] = sa.tunnel ? be16(16'h0800) : ord_rd.hdr[8*12 +: 16];
+    outer[8*14 +: 480] = sa.tunnel ? {320'd0, tun_v4} : trn_l3;
+    if (sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
+    outer_hlen = 8'd14 + l3_len + (sa.udp_encap ? 8'd8 : 8'd0);
   end
 
   // What happens to the head frame.
@@ -447,8 +438,8 @@ module esp_egress
       X_PROTECT: begin
         for (int i = 0; i < 3; i++)
           if (i < int'(pad)) tail[8*i +: 8] = 8'(i + 1);    // RFC 4303 default padding
-        tail[8*pad +: 8]       = 8'(pad);
-        tail[8*(pad + 1) +: 8] = next_hdr;
+        tail[8*int'(pad) +: 8]       = 8'(pad);
+        tail[8*(int'(pad) + 1) +: 8] = next_hdr;
         enc_cmd.strip    = 8'(pl_off);
         enc_cmd.hdr      = {be32(seq[31:0]), be32(seq[63:32]), be32(seq[31:0]), be32(sa.spi)};
         enc_cmd.hdr_len  = 8'd16;
@@ -534,11 +525,22 @@ module esp_egress
       end
       // The control path wins over the data path for the same entry.
       if (sa_wr_valid_i && sa_wr_index_i < 16'(SA_N)) begin
-        sa_en_q[sa_wr_index_i[SAW-1:0]]    <= sa_wr_enable_i;
-        sa_cfg_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_cfg_i;
-        sa_key_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_key_i;
-        sa_state_q[sa_wr_index_i[SAW-1:0]] <= '{seq: sa_wr_seq_i, default: '0};
-        sa_cnt_q[sa_wr_index_i[SAW-1:0]]   <= '0;
+        if (sa_wr_update_i) begin
+          sa_cfg_q[sa_wr_index_i[SAW-1:0]] <= sa_wr_cfg_i;
+          if (sa_wr_set_seq_i) begin
+            sa_state_q[sa_wr_index_i[SAW-1:0]].seq <= sa_wr_seq_i;
+          end
+          if (sa_wr_rearm_i) begin
+            sa_state_q[sa_wr_index_i[SAW-1:0]].soft_fired <= 1'b0;
+            sa_state_q[sa_wr_index_i[SAW-1:0]].hard_fired <= 1'b0;
+          end
+        end else begin
+          sa_en_q[sa_wr_index_i[SAW-1:0]]    <= sa_wr_enable_i;
+          sa_cfg_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_cfg_i;
+          sa_key_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_key_i;
+          sa_state_q[sa_wr_index_i[SAW-1:0]] <= '{seq: sa_wr_seq_i, default: '0};
+          sa_cnt_q[sa_wr_index_i[SAW-1:0]]   <= '0;
+        end
       end
     end
   end
@@ -588,7 +590,7 @@ module esp_egress
     .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
     .s_axis_tuser(1'b1), .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
     .cmd_valid_i(enc_rd_valid), .cmd_ready_o(enc_rd_ready),
-    .cmd_strip_i(enc_rd.strip), .cmd_hdr_i(enc_rd.hdr), .cmd_hdr_len_i(enc_rd.hdr_len),
+    .cmd_strip_i(enc_rd.strip), .cmd_hdr_i(enc_rd.hdr), .cmd_hdr_len_i(enc_rd.hdr_len[4:0]),
     .cmd_keep_len_i(enc_rd.keep_len), .cmd_tail_i(enc_rd.tail),
     .cmd_tail_len_i(enc_rd.tail_len), .cmd_drop_i(enc_rd.drop),
     .m_axis_tdata(e1_tdata), .m_axis_tkeep(e1_tkeep), .m_axis_tlast(e1_tlast),
@@ -624,7 +626,7 @@ module esp_egress
     .s_axis_tdata(e2_tdata), .s_axis_tkeep(e2_tkeep), .s_axis_tlast(e2_tlast),
     .s_axis_tuser(e2_tuser), .s_axis_tvalid(e2_tvalid), .s_axis_tready(e2_tready),
     .cmd_valid_i(out_rd_valid), .cmd_ready_o(out_rd_ready),
-    .cmd_strip_i(8'd0), .cmd_hdr_i(out_rd.hdr), .cmd_hdr_len_i(out_rd.hdr_len),
+    .cmd_strip_i(8'd0), .cmd_hdr_i(out_rd.hdr), .cmd_hdr_len_i(out_rd.hdr_len[6:0]),
     .cmd_keep_len_i(out_rd.keep_len), .cmd_tail_i('0), .cmd_tail_len_i('0),
     .cmd_drop_i(1'b0),
     .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tuser(m_tuser),

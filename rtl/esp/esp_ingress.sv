@@ -40,6 +40,12 @@ module esp_ingress
   input  sa_cfg_t               sa_wr_cfg_i,
   input  sa_key_t               sa_wr_key_i,
   input  logic [63:0]           sa_wr_seq_i,
+  // sa_wr_update_i: change the entry in place: the configuration, the
+  // sequence number if sa_wr_set_seq_i, restarting the replay window, and re-arm the
+  // lifetime events if sa_wr_rearm_i; key, counters and enable stay.
+  input  logic                  sa_wr_update_i,
+  input  logic                  sa_wr_set_seq_i,
+  input  logic                  sa_wr_rearm_i,
   input  logic [15:0]           sa_rd_index_i,
   output logic                  sa_rd_enable_o,
   output sa_cfg_t               sa_rd_cfg_o,
@@ -499,7 +505,22 @@ module esp_ingress
   // Header fix-ups over the first 64 delivered bytes.
   logic [64*8-1:0] fix_hdr;
   logic [63:0]     fix_mask;
+  logic [60*8-1:0] trn_l3;
+  logic [19:0]     trn_sum;
   always_comb begin
+    // Transport mode, IPv4: the packet's own header (options included) with
+    // length, protocol and checksum restored.
+    trn_l3 = cc_rd.l2l3[8*14 +: 480] & ~({480{1'b1}} << (8 * cc_rd.ip_hlen));
+    trn_l3[8*2 +: 16]  = be16(16'(cc_rd.ip_hlen) + body_len);
+    trn_l3[8*9 +: 8]   = nh;
+    trn_l3[8*10 +: 16] = '0;
+    trn_sum = '0;
+    for (int w = 0; w < 30; w++)
+      trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
+    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
+    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
+    trn_l3[8*10 +: 16] = be16(~trn_sum[15:0]);
+
     fix_hdr  = '0;
     fix_mask = '0;
     if (cc_rd.tunnel) begin
@@ -510,20 +531,7 @@ module esp_ingress
       fix_hdr[8*20 +: 8]  = nh;
       fix_mask[20:18]     = 3'b111;
     end else begin
-      logic [19:0] sum;
-      logic [64*8-1:0] h;
-      h = cc_rd.l2l3[0 +: 512];
-      h[8*16 +: 16] = be16(16'(cc_rd.ip_hlen) + body_len);
-      h[8*23 +: 8]  = nh;
-      h[8*24 +: 16] = '0;
-      sum = '0;
-      for (int w = 0; w < 25; w++)
-        if (2 * w < int'(cc_rd.ip_hlen))
-          sum = sum + {4'd0, h[8*(14+2*w) +: 8], h[8*(15+2*w) +: 8]};
-      sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
-      sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
-      h[8*24 +: 16] = be16(~sum[15:0]);
-      fix_hdr = h;
+      fix_hdr[8*14 +: 400] = trn_l3[0 +: 400];
       fix_mask[17:16] = 2'b11;
       fix_mask[25:23] = 3'b111;
     end
@@ -641,14 +649,26 @@ module esp_ingress
         end
       end
       if (sa_wr_valid_i && sa_wr_index_i < 16'(SA_N)) begin
-        sa_en_q[sa_wr_index_i[SAW-1:0]]            <= sa_wr_enable_i;
-        sa_cfg_q[sa_wr_index_i[SAW-1:0]]           <= sa_wr_cfg_i;
-        sa_key_q[sa_wr_index_i[SAW-1:0]]           <= sa_wr_key_i;
-        sa_state_q[sa_wr_index_i[SAW-1:0]]         <= '{seq: sa_wr_seq_i, default: '0};
-        sa_win_q[sa_wr_index_i[SAW-1:0]]           <= '0;
-        sa_cnt_q[sa_wr_index_i[SAW-1:0]]           <= '0;
-        sa_early_replay_q[sa_wr_index_i[SAW-1:0]]  <= '0;
-        sa_early_expired_q[sa_wr_index_i[SAW-1:0]] <= '0;
+        if (sa_wr_update_i) begin
+          sa_cfg_q[sa_wr_index_i[SAW-1:0]] <= sa_wr_cfg_i;
+          if (sa_wr_set_seq_i) begin
+            sa_state_q[sa_wr_index_i[SAW-1:0]].seq <= sa_wr_seq_i;
+            sa_win_q[sa_wr_index_i[SAW-1:0]]       <= '0;
+          end
+          if (sa_wr_rearm_i) begin
+            sa_state_q[sa_wr_index_i[SAW-1:0]].soft_fired <= 1'b0;
+            sa_state_q[sa_wr_index_i[SAW-1:0]].hard_fired <= 1'b0;
+          end
+        end else begin
+          sa_en_q[sa_wr_index_i[SAW-1:0]]            <= sa_wr_enable_i;
+          sa_cfg_q[sa_wr_index_i[SAW-1:0]]           <= sa_wr_cfg_i;
+          sa_key_q[sa_wr_index_i[SAW-1:0]]           <= sa_wr_key_i;
+          sa_state_q[sa_wr_index_i[SAW-1:0]]         <= '{seq: sa_wr_seq_i, default: '0};
+          sa_win_q[sa_wr_index_i[SAW-1:0]]           <= '0;
+          sa_cnt_q[sa_wr_index_i[SAW-1:0]]           <= '0;
+          sa_early_replay_q[sa_wr_index_i[SAW-1:0]]  <= '0;
+          sa_early_expired_q[sa_wr_index_i[SAW-1:0]] <= '0;
+        end
       end
     end
   end
