@@ -5,12 +5,13 @@
 #
 # Usage: fw/synth/crypto_depth.sh [parts...]
 #   round    one AES stage (round 5, 4 lanes, with the key schedule stage)
-#   round10  the AES-128 final / AES-256 middle round stage (4 lanes)
+#   round13  round 13 (4 lanes, last key stage)
+#   fork     round 10 with the AES-128 final-round output (4 lanes)
 #   final    the round-14 stage (4 lanes)
 #   ghash    the GHASH + tag pipeline for 4 lanes (DATA_W = 512)
 #   keyinit  aes_gcm_keyinit (DATA_W = 512)
 #   stream   the whole aes_gcm_stream at DATA_W = 512 (slow: tens of minutes)
-# Default: round round10 final ghash keyinit.
+# Default: round round13 fork final ghash keyinit.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RTL=$ROOT/rtl/crypto
@@ -34,11 +35,12 @@ measure() {  # name top "chparam args"
   echo "$depth" | sed -n 's/^endpoint-pin depth histogram/         histogram/p'
 }
 
-parts=${*:-round round10 final ghash keyinit}
+parts=${*:-round round13 fork final ghash keyinit}
 for p in $parts; do
   case $p in
     round)   measure round   aes_gcm_aes_round "-set L 4 -set ROUND 5" ;;
-    round10) measure round10 aes_gcm_aes_round "-set L 4 -set ROUND 10" ;;
+    round13) measure round13 aes_gcm_aes_round "-set L 4 -set ROUND 13" ;;
+    fork)    measure fork    aes_gcm_aes_fork  "-set L 4" ;;
     final)   measure final   aes_gcm_aes_final "-set L 4" ;;
     ghash)   measure ghash   aes_gcm_ghash     "-set L 4" ;;
     keyinit) measure keyinit aes_gcm_keyinit   "-set DATA_W 512" ;;

@@ -113,10 +113,23 @@ package aes_gcm_pkg;
     aes_key_next = key256 ? {n256, hi} : {hi, n128};
   endfunction
 
-  // One AES round r (0..14) of the 15-stage pipeline on one block s, with
-  // sb = SubBytes(s) and round key rk. r = 0: AddRoundKey only. AES-128 runs
-  // rounds 1..9, final round 10, then passes 11..14 through; AES-256 runs
-  // 1..13 and final round 14.
+  // Pipeline rounds (no mode muxes): r = 0 AddRoundKey, 1..13 full rounds,
+  // 14 the final round. AES-128 leaves the pipeline after stage 10 through a
+  // side register chain (aes_gcm_aes_fork), so no stage needs a mode mux.
+  function automatic logic [127:0] aes_pipe_round(input logic [3:0] r, input logic [127:0] s,
+                                                  input logic [127:0] sb,
+                                                  input logic [127:0] rk);
+    logic [127:0] ss;
+    ss = aes_shift_rows(sb);
+    if (r == 4'd0)       aes_pipe_round = s ^ rk;
+    else if (r == 4'd14) aes_pipe_round = ss ^ rk;
+    else                 aes_pipe_round = aes_mix_columns(ss) ^ rk;
+  endfunction
+
+  // One AES round r (0..14) of an iterative core (aes_gcm_keyinit) on one
+  // block s, with sb = SubBytes(s) and round key rk. r = 0: AddRoundKey only.
+  // AES-128 runs rounds 1..9, final round 10, then passes 11..14 through;
+  // AES-256 runs 1..13 and final round 14.
   function automatic logic [127:0] aes_round(input logic key256, input logic [3:0] r,
                                              input logic [127:0] s, input logic [127:0] sb,
                                              input logic [127:0] rk);

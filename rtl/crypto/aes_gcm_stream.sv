@@ -155,7 +155,8 @@ module aes_gcm_stream #(
   // R1 register: AES inputs plus side band.
   localparam int SB_W = DATA_W + WB + 1 + 1 + 1 + 1 + 1 + 1 + 1   // data keep last first byp enc tag drop ovf
                       + WB + WB + WB + (WB + 16)                  // ctm outm encm tagm
-                      + L + L + 2 + 4 + 128 + 128 + HN*128;        // hdr aad r q aad lenblk hpow
+                      + L + L + 2 + 4 + 128 + 128 + HN*128         // hdr aad r q aad lenblk hpow
+                      + 1;                                         // key256
   logic             r1_valid_q, r1_key256_q;
   logic [255:0]     r1_key_q;
   logic [128*L-1:0] r1_cblk_q;
@@ -172,7 +173,7 @@ module aes_gcm_stream #(
       r1_cblk_q   <= a_cblk;
       r1_sb_q     <= {r0_data_q, r0_keep_q, r0_last_q, r0_first_q, a_byp, a_enc, a_tag,
                       a_drop, a_ovf, a_ctm, a_outm, a_encm, a_tagm, a_hdr, a_aad, a_r, a_q,
-                      r0_ctx_q.aad, a_lenblk, r0_ctx_q.hpow};
+                      r0_ctx_q.aad, a_lenblk, r0_ctx_q.hpow, r0_ctx_q.key256};
     end
   end
 
@@ -180,31 +181,43 @@ module aes_gcm_stream #(
   // Stage s of the state in st[LW*s +: LW], key window in kw[256*s +: 256].
   localparam int LW = 128 * L;
   logic [LW*(AES_STAGES+1)-1:0] st;
-  logic [256*(AES_STAGES-1)+127:0] kw;   // the last stage gets only its round key
-  logic [AES_STAGES-1:0]        k256;
+  // Key window {key256, hi, lo} of stage s in kw[257*s +: 257]; the last
+  // stage gets only its round key.
+  logic [257*(AES_STAGES-1)+127:0] kw;
   assign st[LW-1:0]  = r1_cblk_q;
-  assign kw[255:0]   = r1_key_q;
-  assign k256[0]     = r1_key256_q;
+  assign kw[256:0]   = {r1_key256_q, r1_key_q};
+  logic [LW-1:0] fin10, fin14;
   for (genvar s = 0; s < AES_STAGES - 1; s++) begin : g_aes
-    aes_gcm_aes_round #(.L(L), .ROUND(s)) u_round (
-      .clk_i,
-      .en_i     (en),
-      .key256_i (k256[s]),
-      .kwin_i   (kw[256*s +: 256]),
-      .state_i  (st[LW*s +: LW]),
-      .key256_o (k256[s+1]),
-      .kwin_o   (kw[256*(s+1) +: ((s == AES_STAGES - 2) ? 128 : 256)]),
-      .state_o  (st[LW*(s+1) +: LW])
-    );
+    if (s == 10) begin : g_fork
+      aes_gcm_aes_fork #(.L(L)) u_round (
+        .clk_i,
+        .en_i     (en),
+        .kwin_i   (kw[257*s +: 257]),
+        .state_i  (st[LW*s +: LW]),
+        .kwin_o   (kw[257*(s+1) +: 257]),
+        .state_o  (st[LW*(s+1) +: LW]),
+        .fin_o    (fin10)
+      );
+    end else begin : g_round
+      aes_gcm_aes_round #(.L(L), .ROUND(s)) u_round (
+        .clk_i,
+        .en_i     (en),
+        .kwin_i   (kw[257*s +: 257]),
+        .state_i  (st[LW*s +: LW]),
+        .kwin_o   (kw[257*(s+1) +: ((s == AES_STAGES - 2) ? 128 : 257)]),
+        .state_o  (st[LW*(s+1) +: LW])
+      );
+    end
   end
   aes_gcm_aes_final #(.L(L)) u_final (
     .clk_i,
     .en_i     (en),
-    .key256_i (k256[AES_STAGES-1]),
-    .rk_i     (kw[256*(AES_STAGES-1) +: 128]),
+    .rk_i     (kw[257*(AES_STAGES-1) +: 128]),
     .state_i  (st[LW*(AES_STAGES-1) +: LW]),
     .state_o  (st[LW*AES_STAGES +: LW])
   );
+  // AES-128 results leave after round 10 and wait beside stages 11..14.
+  aes_gcm_delay #(.W(LW), .D(4)) u_d_fin (.clk_i, .en_i(en), .d_i(fin10), .q_o(fin14));
   aes_gcm_delay #(.W(SB_W), .D(AES_STAGES)) u_d_aes (
     .clk_i, .en_i(en), .d_i(r1_sb_q), .q_o(x_sb));
   logic [AES_STAGES-1:0] aes_v_q;
@@ -216,7 +229,7 @@ module aes_gcm_stream #(
   // ------------------------------------------------------- XOR stage --
   logic [DATA_W-1:0] x_data;
   logic [WB-1:0]     x_keep, x_ctm, x_outm, x_encm;
-  logic              x_last, x_first, x_byp, x_enc, x_tag, x_drop, x_ovf, x_valid;
+  logic              x_last, x_first, x_byp, x_enc, x_tag, x_drop, x_ovf, x_valid, x_k256;
   logic [WB+15:0]    x_tagm;
   logic [L-1:0]      x_hdr, x_aad;
   logic [1:0]        x_r;
@@ -224,14 +237,14 @@ module aes_gcm_stream #(
   logic [127:0]      x_ctxaad, x_lenblk;
   logic [HN*128-1:0] x_hpow;
   assign {x_data, x_keep, x_last, x_first, x_byp, x_enc, x_tag, x_drop, x_ovf, x_ctm, x_outm,
-          x_encm, x_tagm, x_hdr, x_aad, x_r, x_q, x_ctxaad, x_lenblk, x_hpow} = x_sb;
+          x_encm, x_tagm, x_hdr, x_aad, x_r, x_q, x_ctxaad, x_lenblk, x_hpow, x_k256} = x_sb;
   assign x_valid = aes_v_q[AES_STAGES-1];
 
   logic [DATA_W-1:0] x_ks, x_ctmb, x_out;
   logic [128*L-1:0]  x_gh;
   logic [127:0]      x_ekj0, ekj0_q;
   logic              x_second_q;
-  assign x_ks = st[LW*AES_STAGES +: LW];
+  assign x_ks = x_k256 ? st[LW*AES_STAGES +: LW] : fin14;
   always_comb begin
     for (int j = 0; j < WB; j++) x_ctmb[8*j +: 8] = {8{x_ctm[j]}};
     x_out = x_data ^ (x_ks & x_ctmb);

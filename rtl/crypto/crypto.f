@@ -4,6 +4,7 @@ aes_gcm_sbox.sv
 aes_gcm_subbytes.sv
 aes_gcm_delay.sv
 aes_gcm_aes_round.sv
+aes_gcm_aes_fork.sv
 aes_gcm_aes_final.sv
 aes_gcm_ghash.sv
 aes_gcm_stream.sv
