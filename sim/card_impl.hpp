@@ -46,6 +46,7 @@ struct card {
 	virtual void step(uint64_t n) = 0;
 	virtual uint32_t reg_read(uint32_t off) = 0;
 	virtual void reg_write(uint32_t off, uint32_t v) = 0;
+	virtual bool event_pending() const = 0;
 
 	in_port in[2];
 	out_port out[2];
@@ -96,8 +97,14 @@ template <class V, unsigned W> struct card_impl final : card {
 
 	unsigned width() const override { return W; }
 
+	// A clock edge outside step() (register access, reset): no stream
+	// handshake may happen here, or a beat would be lost.
 	void tick()
 	{
+		top->s_host_tvalid = 0;
+		top->s_wire_tvalid = 0;
+		top->m_host_tready = 0;
+		top->m_wire_tready = 0;
 		top->clk_i = 0;
 		top->eval();
 		if (trace)
@@ -219,6 +226,8 @@ template <class V, unsigned W> struct card_impl final : card {
 			top->s_wire_tvalid = 0;
 		}
 	}
+
+	bool event_pending() const override { return top->event_pending_o; }
 
 	uint32_t reg_read(uint32_t off) override
 	{

@@ -160,6 +160,17 @@ uint64_t espnic_model_drain(espnic_model *m, uint64_t quiet, uint64_t limit)
 	return m->c->cycles - start;
 }
 
+bool espnic_model_event_pending(const espnic_model *m)
+{
+	return m->c->event_pending();
+}
+
+bool espnic_model_busy(const espnic_model *m)
+{
+	const card &c = *m->c;
+	return !c.in[0].q.empty() || !c.in[1].q.empty() || c.out[0].in_frame || c.out[1].in_frame;
+}
+
 uint64_t espnic_model_beats_in(const espnic_model *m, enum espnic_port port)
 {
 	return m->c->in[port].beats;

@@ -67,6 +67,11 @@ uint64_t espnic_model_quiet_cycles(const espnic_model *m);
  * cycles, or `limit` cycles have passed. Returns the cycles stepped. */
 uint64_t espnic_model_drain(espnic_model *m, uint64_t quiet, uint64_t limit);
 
+/* The card's interrupt line: an event is waiting in the EVENT register. */
+bool espnic_model_event_pending(const espnic_model *m);
+/* Work in flight: frames queued on an input or partly out of an output. */
+bool espnic_model_busy(const espnic_model *m);
+
 /* Beats accepted on each port since reset: inputs (index = port) and outputs. */
 uint64_t espnic_model_beats_in(const espnic_model *m, enum espnic_port port);
 uint64_t espnic_model_beats_out(const espnic_model *m, enum espnic_port port);

@@ -4,36 +4,76 @@
 #define ESPNIC_REGS_H
 
 #define ESPNIC_MAGIC 0x4E505345u /* Value of REG_MAGIC. */
-#define ESPNIC_VERSION 0x100u /* Value of REG_VERSION. */
+#define ESPNIC_VERSION 0x200u /* Value of REG_VERSION. */
 #define ESPNIC_REG_MAGIC 0x0u /* Identification, reads 0x4E505345 ('ESPN'). */
-#define ESPNIC_REG_VERSION 0x4u /* Register map version, major in bits 15:8. */
+#define ESPNIC_REG_VERSION 0x4u /* Register map version: major in bits 15:8, minor in 7:0. */
 #define ESPNIC_REG_DATA_W 0x8u /* Data path width in bits. */
 #define ESPNIC_REG_SA_N 0xCu /* SA table entries per direction. */
 #define ESPNIC_REG_SPD_N 0x10u /* SPD rules. */
+#define ESPNIC_REG_BUILD_ID 0x14u /* Build identifier of the gateware (0 in the simulator). */
+#define ESPNIC_REG_ALGS 0x18u /* Algorithms the card carries: bit n set for ALG_* value n. */
+#define ESPNIC_REG_MAX_FRAME 0x1Cu /* Largest frame in bytes either port takes. */
 #define ESPNIC_REG_CONTROL 0x20u /* Control bits (CTRL_*). */
 #define ESPNIC_REG_MTU 0x24u /* Largest outer IP packet the wire takes (default 1500); larger encapsulations are dropped and counted. */
-#define ESPNIC_REG_CMD 0x40u /* Command: opcode in 7:0, bit 8 = inbound SA, index in 31:16. Executes on write. */
-#define ESPNIC_REG_STATUS 0x44u /* Bit 0 busy; bits 15:8 result of the last command (CMD_STATUS_*). */
-#define ESPNIC_REG_EVENT 0x50u /* Oldest event: bit 31 valid, bit 20 inbound, bits 19:16 kind (EV_*), bits 15:0 SA index. */
-#define ESPNIC_REG_EVENT_RULE 0x54u /* SPD rule of the oldest event (ACQUIRE). */
-#define ESPNIC_REG_EVENT_POP 0x58u /* Any write removes the oldest event. */
-#define ESPNIC_REG_DESC 0x100u /* Staging buffer for an SA or SPD descriptor. Write-only: it holds keys. */
-#define ESPNIC_REG_READBACK 0x200u /* Result of SA_READ / SPD_READ. */
-#define ESPNIC_REG_COUNTERS 0x300u /* Port counters, 64-bit each (low word first), in PORT_COUNTER order. */
-#define ESPNIC_DESC_BYTES 0x100u /* Size of the descriptor staging buffer. */
+#define ESPNIC_REG_CMD_SLOTS 0x30u /* Slots in the command ring. */
+#define ESPNIC_REG_CPL_SLOTS 0x34u /* Entries in the completion ring. */
+#define ESPNIC_REG_EV_SLOTS 0x38u /* Entries in the event ring. */
+#define ESPNIC_REG_CMD_PROD 0x40u /* Doorbell: the host's command producer count (bits 15:0, free running; slot = count % CMD_SLOTS). Writing it hands the slots up to it to the card. A value more than CMD_SLOTS ahead of CMD_CONS, or behind the current one, is ignored and sets ERR_DOORBELL. */
+#define ESPNIC_REG_CMD_CONS 0x44u /* Commands the card has taken from the ring (bits 15:0, free running); their slots are free again. */
+#define ESPNIC_REG_CPL_PROD 0x48u /* Completions the card has written (bits 15:0, free running). */
+#define ESPNIC_REG_CPL_CONS 0x4Cu /* Completions the host has consumed (bits 15:0). The card writes a completion only into a free entry: a full completion ring stops the command engine, never loses a completion. A value beyond CPL_PROD is ignored and sets ERR_CPL_CONS. */
+#define ESPNIC_REG_EV_PROD 0x50u /* Events the card has written (bits 15:0, free running). */
+#define ESPNIC_REG_EV_CONS 0x54u /* Events the host has consumed (bits 15:0). A value beyond EV_PROD is ignored and sets ERR_EV_CONS. */
+#define ESPNIC_REG_EV_LOST 0x58u /* Events dropped because the event ring was full (32-bit, wraps); each loss also sets INT_EV_OVERFLOW. */
+#define ESPNIC_REG_ERROR 0x5Cu /* Sticky host-interface errors (ERR_*); write 1 to clear. */
+#define ESPNIC_REG_INT_STATUS 0x60u /* Interrupt causes (INT_*), set by the card whether masked or not; write 1 to clear. */
+#define ESPNIC_REG_INT_MASK 0x64u /* Interrupt mask (INT_*), 1 = masked (MSI-X style; all masked after reset). The card's interrupt line is INT_STATUS & ~INT_MASK. */
+#define ESPNIC_REG_ENGINE 0x68u /* Bit 0: the command engine is working on a command. */
+#define ESPNIC_REG_COUNTERS 0x300u /* Port counters since reset or the last COUNTERS command with CMD_FLAG_CLEAR, 64-bit each (low word first), in PORT_COUNTER order. */
+#define ESPNIC_REG_CMD_RING 0x1000u /* Command ring: the host writes a command into slot CMD_PROD % CMD_SLOTS, then advances CMD_PROD. Write-only (commands carry keys: reads return 0); the card reads the header and the longest payload (bytes 0..179) of a slot and clears them when it takes the command. */
+#define ESPNIC_CMD_RING_SLOTS 0x10u /* Entries in the CMD ring. */
+#define ESPNIC_CMD_RING_SLOT_BYTES 0x100u /* Bytes per CMD ring entry. */
+#define ESPNIC_REG_CPL_RING 0x2000u /* Completion ring: one entry per command, in command order, at CPL_PROD % CPL_SLOTS. */
+#define ESPNIC_CPL_RING_SLOTS 0x10u /* Entries in the CPL ring. */
+#define ESPNIC_CPL_RING_SLOT_BYTES 0x100u /* Bytes per CPL ring entry. */
+#define ESPNIC_REG_EV_RING 0x3000u /* Event ring: lifetime, sequence and ACQUIRE events, oldest at EV_CONS % EV_SLOTS. */
+#define ESPNIC_EV_RING_SLOTS 0x40u /* Entries in the EV ring. */
+#define ESPNIC_EV_RING_SLOT_BYTES 0x10u /* Bytes per EV ring entry. */
 #define ESPNIC_CTRL_DEFAULT_DISCARD 0x0u /* Egress frames that match no SPD rule are discarded (default: bypassed). */
-#define ESPNIC_CMD_SA_WRITE 0x1u /* Install the SA in DESC at index (bit 8 selects the inbound table). Busy while the GHASH key is derived. */
-#define ESPNIC_CMD_SA_DELETE 0x2u /* Remove the SA at index. */
-#define ESPNIC_CMD_SA_READ 0x3u /* Copy the SA's state and counters (no key material) to READBACK. */
-#define ESPNIC_CMD_SPD_WRITE 0x4u /* Install the rule in DESC at index (index order is priority order). */
-#define ESPNIC_CMD_SPD_DELETE 0x5u /* Remove the rule at index. */
-#define ESPNIC_CMD_SPD_READ 0x6u /* Copy the rule to READBACK. */
+#define ESPNIC_INT_CPL 0x0u /* Vector 0: a completion was written. */
+#define ESPNIC_INT_EVENT 0x1u /* Vector 1: an event was written. */
+#define ESPNIC_INT_EV_OVERFLOW 0x2u /* Vector 1: an event was lost to a full event ring (EV_LOST). */
+#define ESPNIC_INT_ERROR 0x3u /* Vector 0: a host-interface error (ERROR register). */
+#define ESPNIC_ERR_DOORBELL 0x0u /* CMD_PROD written beyond the ring or backwards; ignored. */
+#define ESPNIC_ERR_CPL_CONS 0x1u /* CPL_CONS written beyond CPL_PROD; ignored. */
+#define ESPNIC_ERR_EV_CONS 0x2u /* EV_CONS written beyond EV_PROD; ignored. */
+#define ESPNIC_CMD_FLAG_INBOUND 0x0u /* SA commands: the inbound table. */
+#define ESPNIC_CMD_FLAG_REPLACE 0x1u /* SA_ADD, SPD_ADD: replace an occupied entry instead of refusing. */
+#define ESPNIC_CMD_FLAG_CLEAR 0x2u /* COUNTERS: clear after the snapshot. */
+#define ESPNIC_UPD_SET_LIFETIMES 0x0u /* Set the four lifetimes. */
+#define ESPNIC_UPD_SET_REPLAY_WINDOW 0x1u /* Set the replay window. */
+#define ESPNIC_UPD_SET_SEQ 0x2u /* Set the sequence number. */
+#define ESPNIC_SA_FLAG_TUNNEL 0x0u /* Tunnel mode (else transport). */
+#define ESPNIC_SA_FLAG_UDP 0x1u /* UDP encapsulation (RFC 3948). */
+#define ESPNIC_SA_FLAG_ESN 0x2u /* Extended sequence numbers. */
+#define ESPNIC_SA_FLAG_SEL_V6 0x3u /* Selectors are IPv6. */
+#define ESPNIC_CMD_SA_ADD 0x1u /* Install the SA at index (CMD_FLAG_INBOUND selects the inbound table; inbound: index must be the SPI's low bits). An occupied index is refused (EXISTS) unless CMD_FLAG_REPLACE. Counters and state start from zero; the card derives the GHASH key powers. */
+#define ESPNIC_CMD_SA_UPDATE 0x2u /* Change an installed SA in place (lifetimes, replay window, sequence number, per UPD_SET_*); key, counters and the rest stay. The sequence number only moves forward. */
+#define ESPNIC_CMD_SA_DELETE 0x3u /* Remove the SA at index (NOT_FOUND if empty). */
+#define ESPNIC_CMD_SA_QUERY 0x4u /* State, configuration and counters of the SA at index (never key material). An empty index reports ENABLED 0. */
+#define ESPNIC_CMD_SPD_ADD 0x5u /* Install the rule at index (index order is priority order). An occupied index is refused unless CMD_FLAG_REPLACE. */
+#define ESPNIC_CMD_SPD_DELETE 0x6u /* Remove the rule at index (NOT_FOUND if empty). */
+#define ESPNIC_CMD_SPD_QUERY 0x7u /* The rule at index. */
+#define ESPNIC_CMD_COUNTERS 0x8u /* Snapshot of the port counters; with CMD_FLAG_CLEAR they restart from zero in the same cycle. Index must be 0. */
+#define ESPNIC_CMD_RESET 0x9u /* Remove every SA and SPD rule, clear the port counters, CONTROL and MTU to defaults. Rings, their indices and pending events stay. Index must be 0. */
 #define ESPNIC_CMD_STATUS_OK 0x0u /* Done. */
-#define ESPNIC_CMD_STATUS_BUSY 0x1u /* A command was written while the previous one was running; it was ignored. */
-#define ESPNIC_CMD_STATUS_BAD_OPCODE 0x2u /* Unknown opcode. */
-#define ESPNIC_CMD_STATUS_BAD_INDEX 0x3u /* Index (or the SA a rule names) out of range. */
-#define ESPNIC_CMD_STATUS_BAD_ALG 0x4u /* Algorithm the card does not carry. */
-#define ESPNIC_CMD_STATUS_BAD_FIELD 0x5u /* A field out of range (replay window, action). */
+#define ESPNIC_CMD_STATUS_BAD_OPCODE 0x1u /* Unknown opcode. */
+#define ESPNIC_CMD_STATUS_BAD_INDEX 0x2u /* Index (or the SA a rule names) out of range. */
+#define ESPNIC_CMD_STATUS_EXISTS 0x3u /* Add over an occupied entry without CMD_FLAG_REPLACE. */
+#define ESPNIC_CMD_STATUS_NOT_FOUND 0x4u /* Update or delete of an empty entry. */
+#define ESPNIC_CMD_STATUS_BAD_ALG 0x5u /* Algorithm the card does not carry. */
+#define ESPNIC_CMD_STATUS_BAD_FIELD 0x6u /* A field out of range or inconsistent: flags, reserved bytes, replay window, lifetimes (soft above hard), prefix bits outside the mask, port ranges, action, SPI below 256, sequence number moving back. */
+#define ESPNIC_CMD_STATUS_BAD_SPI 0x7u /* Inbound SA whose SPI's low bits are not its index. */
 #define ESPNIC_ALG_AES_GCM_128 0x1u
 #define ESPNIC_ALG_AES_GCM_256 0x2u
 #define ESPNIC_ACT_BYPASS 0x0u
@@ -45,12 +85,26 @@
 #define ESPNIC_EV_HARD_PACKETS 0x4u /* Hard packet lifetime reached; the SA drops from now on. */
 #define ESPNIC_EV_SEQ_WRAP 0x5u /* Outbound sequence number close to exhaustion. */
 #define ESPNIC_EV_ACQUIRE 0x6u /* A PROTECT rule matched but its SA is missing. */
-#define ESPNIC_SA_FLAG_TUNNEL 0x0u /* Tunnel mode (else transport). */
-#define ESPNIC_SA_FLAG_UDP 0x1u /* UDP encapsulation (RFC 3948). */
-#define ESPNIC_SA_FLAG_ESN 0x2u /* Extended sequence numbers. */
-#define ESPNIC_SA_FLAG_SEL_V6 0x3u /* Selectors are IPv6. */
+#define ESPNIC_CMD_OPCODE 0x0u /* CMD_* opcode. */
+#define ESPNIC_CMD_FLAGS 0x1u /* CMD_FLAG_* bits; a flag the opcode does not take is BAD_FIELD. */
+#define ESPNIC_CMD_INDEX 0x2u /* Table index. */
+#define ESPNIC_CMD_TAG 0x4u /* The host's tag, returned in the completion. */
+#define ESPNIC_CMD_PAYLOAD 0x10u /* Payload: sa, sa_update or spd layout. */
+#define ESPNIC_CMD_LAYOUT_BYTES 0x100u /* Bytes the cmd layout defines. */
+#define ESPNIC_CPL_TAG 0x0u /* Tag of the command. */
+#define ESPNIC_CPL_STATUS 0x4u /* CMD_STATUS_*. */
+#define ESPNIC_CPL_OPCODE 0x5u /* Opcode of the command. */
+#define ESPNIC_CPL_INDEX 0x6u /* Index of the command. */
+#define ESPNIC_CPL_CMD_NO 0x8u /* Ring position of the command (its CMD_PROD count minus one). */
+#define ESPNIC_CPL_RESULT 0x10u /* Result: sa_query, spd_query or counters layout (zero for other opcodes and on error). */
+#define ESPNIC_CPL_LAYOUT_BYTES 0x100u /* Bytes the cpl layout defines. */
+#define ESPNIC_EVE_KIND 0x0u /* EV_*. */
+#define ESPNIC_EVE_FLAGS 0x1u /* Bit 0: the SA is inbound. */
+#define ESPNIC_EVE_SA 0x2u /* SA index (ACQUIRE: the SA the rule names). */
+#define ESPNIC_EVE_RULE 0x4u /* SPD rule index (ACQUIRE). */
+#define ESPNIC_EVE_LAYOUT_BYTES 0x6u /* Bytes the ev layout defines. */
 #define ESPNIC_SA_FLAGS 0x0u /* SA_FLAG_* bits. */
-#define ESPNIC_SA_SPI 0x4u /* SPI (number). */
+#define ESPNIC_SA_SPI 0x4u /* SPI (number), at least 256. */
 #define ESPNIC_SA_ALG 0x8u /* ALG_*. */
 #define ESPNIC_SA_SEL_PROTO 0x9u /* Selector protocol, 0 = any. */
 #define ESPNIC_SA_REPLAY_WINDOW 0xAu /* Anti-replay window in packets (0 = off, at most 1024). */
@@ -59,37 +113,66 @@
 #define ESPNIC_SA_LOCAL 0x10u /* Outer local IPv4 address (wire order). */
 #define ESPNIC_SA_REMOTE 0x14u /* Outer remote IPv4 address (wire order). */
 #define ESPNIC_SA_SEQ 0x18u /* Outbound: last sequence number used; inbound: highest seen. */
-#define ESPNIC_SA_SOFT_BYTES 0x20u /* Soft lifetime in bytes, 0 = none. */
+#define ESPNIC_SA_SOFT_BYTES 0x20u /* Soft lifetime in bytes, 0 = none; not above a hard one. */
 #define ESPNIC_SA_HARD_BYTES 0x28u /* Hard lifetime in bytes. */
 #define ESPNIC_SA_SOFT_PACKETS 0x30u /* Soft lifetime in packets. */
 #define ESPNIC_SA_HARD_PACKETS 0x38u /* Hard lifetime in packets. */
-#define ESPNIC_SA_SEL_SRC_ADDR 0x40u /* Selector source address (IPv4 in the first 4 bytes). */
+#define ESPNIC_SA_SEL_SRC_ADDR 0x40u /* Selector source address (IPv4 in the first 4 bytes); no bits outside the mask. */
 #define ESPNIC_SA_SEL_SRC_MASK 0x50u /* Selector source mask. */
 #define ESPNIC_SA_SEL_DST_ADDR 0x60u /* Selector destination address. */
 #define ESPNIC_SA_SEL_DST_MASK 0x70u /* Selector destination mask. */
 #define ESPNIC_SA_KEY 0x80u /* AES key (AES-128 uses the first 16 bytes). */
 #define ESPNIC_SA_SALT 0xA0u /* RFC 4106 salt. */
-#define ESPNIC_SPD_FLAGS 0x0u /* Bit 0: IPv6 rule. */
+#define ESPNIC_SA_LAYOUT_BYTES 0xA4u /* Bytes the sa layout defines. */
+#define ESPNIC_UPD_MASK 0x0u /* UPD_SET_* bits: what to change. */
+#define ESPNIC_UPD_REPLAY_WINDOW 0x4u /* New anti-replay window (at most 1024). */
+#define ESPNIC_UPD_SEQ 0x8u /* New sequence number: must be above the current one. Inbound: the replay window restarts at it. */
+#define ESPNIC_UPD_SOFT_BYTES 0x10u /* New lifetimes (all four are set together; 0 = none); the soft/hard events re-arm. */
+#define ESPNIC_UPD_HARD_BYTES 0x18u
+#define ESPNIC_UPD_SOFT_PACKETS 0x20u
+#define ESPNIC_UPD_HARD_PACKETS 0x28u
+#define ESPNIC_UPD_LAYOUT_BYTES 0x30u /* Bytes the sa_update layout defines. */
+#define ESPNIC_SPD_FLAGS 0x0u /* Bit 0: IPv6 rule; other bits zero. */
 #define ESPNIC_SPD_PROTO 0x1u /* IP protocol, 0 = any. */
 #define ESPNIC_SPD_ACTION 0x2u /* ACT_*. */
-#define ESPNIC_SPD_SA 0x4u /* Outbound SA index (PROTECT). */
-#define ESPNIC_SPD_SPORT_LO 0x8u /* Source port range, low. */
+#define ESPNIC_SPD_SA 0x4u /* Outbound SA index (PROTECT; it may be empty: ACQUIRE). */
+#define ESPNIC_SPD_SPORT_LO 0x8u /* Source port range, low (not above high). */
 #define ESPNIC_SPD_SPORT_HI 0xAu /* Source port range, high. */
 #define ESPNIC_SPD_DPORT_LO 0xCu /* Destination port range, low. */
 #define ESPNIC_SPD_DPORT_HI 0xEu /* Destination port range, high. */
-#define ESPNIC_SPD_SRC_ADDR 0x10u /* Source prefix address. */
+#define ESPNIC_SPD_SRC_ADDR 0x10u /* Source prefix address; no bits outside the mask. */
 #define ESPNIC_SPD_SRC_MASK 0x20u /* Source prefix mask. */
 #define ESPNIC_SPD_DST_ADDR 0x30u /* Destination prefix address. */
 #define ESPNIC_SPD_DST_MASK 0x40u /* Destination prefix mask. */
-#define ESPNIC_RB_SPI 0x4u /* SPI. */
-#define ESPNIC_RB_FLAGS 0x8u /* SA_FLAG_* bits. */
-#define ESPNIC_RB_ALG 0xCu /* ALG_*. */
-#define ESPNIC_RB_STATE 0xDu /* Bit 0 soft lifetime reached, 1 hard (expired), 2 sequence near wrap. */
-#define ESPNIC_RB_SEQ 0x10u /* Outbound: last sequence number used; inbound: highest verified. */
-#define ESPNIC_RB_PACKETS 0x18u /* Packets. */
-#define ESPNIC_RB_BYTES 0x20u /* Bytes (inner packet for tunnel mode, payload for transport). */
-#define ESPNIC_RB_DROPS 0x28u /* Drops per reason, 8 bytes each, in DROP order. */
-#define ESPNIC_RB_ENABLED 0xFCu /* 1 if the entry is in use. */
+#define ESPNIC_SPD_LAYOUT_BYTES 0x50u /* Bytes the spd layout defines. */
+#define ESPNIC_SAQ_ENABLED 0x0u /* 1 if the entry is in use. */
+#define ESPNIC_SAQ_ALG 0x1u /* ALG_*. */
+#define ESPNIC_SAQ_STATE 0x2u /* Bit 0 soft lifetime reached, 1 hard (expired), 2 sequence near wrap. */
+#define ESPNIC_SAQ_SEL_PROTO 0x3u /* Selector protocol. */
+#define ESPNIC_SAQ_SPI 0x4u /* SPI. */
+#define ESPNIC_SAQ_FLAGS 0x8u /* SA_FLAG_* bits. */
+#define ESPNIC_SAQ_REPLAY_WINDOW 0xCu /* Anti-replay window. */
+#define ESPNIC_SAQ_UDP_SPORT 0xEu /* UDP source port. */
+#define ESPNIC_SAQ_UDP_DPORT 0x10u /* UDP destination port. */
+#define ESPNIC_SAQ_LOCAL 0x14u /* Outer local IPv4 address. */
+#define ESPNIC_SAQ_REMOTE 0x18u /* Outer remote IPv4 address. */
+#define ESPNIC_SAQ_SEQ 0x20u /* Outbound: last sequence number used; inbound: highest verified. */
+#define ESPNIC_SAQ_PACKETS 0x28u /* Packets. */
+#define ESPNIC_SAQ_BYTES 0x30u /* Bytes (inner packet for tunnel mode, payload for transport). */
+#define ESPNIC_SAQ_DROPS 0x38u /* Drops per reason, 8 bytes each, in DROP order. */
+#define ESPNIC_SAQ_SOFT_BYTES 0x68u /* Lifetimes as configured. */
+#define ESPNIC_SAQ_HARD_BYTES 0x70u
+#define ESPNIC_SAQ_SOFT_PACKETS 0x78u
+#define ESPNIC_SAQ_HARD_PACKETS 0x80u
+#define ESPNIC_SAQ_SEL_SRC_ADDR 0x90u /* Selectors as configured. */
+#define ESPNIC_SAQ_SEL_SRC_MASK 0xA0u
+#define ESPNIC_SAQ_SEL_DST_ADDR 0xB0u
+#define ESPNIC_SAQ_SEL_DST_MASK 0xC0u
+#define ESPNIC_SAQ_LAYOUT_BYTES 0xD0u /* Bytes the sa_query layout defines. */
+#define ESPNIC_SPDQ_ENABLED 0x50u /* 1 if the rule is in use. */
+#define ESPNIC_SPDQ_LAYOUT_BYTES 0x51u /* Bytes the spd_query layout defines. */
+#define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
+#define ESPNIC_CNTR_LAYOUT_BYTES 0x90u /* Bytes the counters layout defines. */
 #define ESPNIC_DROP_REPLAY 0x0u
 #define ESPNIC_DROP_ICV 0x1u
 #define ESPNIC_DROP_POLICY 0x2u
@@ -105,7 +188,7 @@
 #define ESPNIC_CNT_EG_DISCARDED 0x5u /* Egress: frames dropped by a DISCARD rule or the default. */
 #define ESPNIC_CNT_EG_MALFORMED 0x6u /* Egress: unparsable or oversize frames dropped. */
 #define ESPNIC_CNT_EG_NO_SA 0x7u /* Egress: PROTECT rule whose SA is missing (ACQUIRE raised). */
-#define ESPNIC_CNT_EG_EVENT_LOST 0x8u /* Egress: events lost to a full event queue. */
+#define ESPNIC_CNT_EG_EVENT_LOST 0x8u /* Egress: events lost inside the egress pipeline (its queue is drained every cycle; ring overflow is EV_LOST). */
 #define ESPNIC_CNT_IN_FRAMES_IN 0x9u /* Ingress: frames from the wire. */
 #define ESPNIC_CNT_IN_FRAMES_OUT 0xAu /* Ingress: frames to the host. */
 #define ESPNIC_CNT_IN_BYTES_OUT 0xBu /* Ingress: bytes to the host. */
@@ -114,13 +197,15 @@
 #define ESPNIC_CNT_IN_MALFORMED 0xEu /* Ingress: ESP frames with impossible framing. */
 #define ESPNIC_CNT_IN_NO_SA 0xFu /* Ingress: ESP with an unknown SPI. */
 #define ESPNIC_CNT_IN_DUMMY 0x10u /* Ingress: dummy packets (next header 59) discarded. */
-#define ESPNIC_CNT_IN_EVENT_LOST 0x11u /* Ingress: events lost to a full event queue. */
+#define ESPNIC_CNT_IN_EVENT_LOST 0x11u /* Ingress: events lost inside the ingress pipeline (see EG_EVENT_LOST). */
 #define ESPNIC_PORT_COUNTERS 0x12u /* Number of port counters. */
 
 /* Names, in index order, for messages and tables. */
 #define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost"}
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
-#define ESPNIC_CMD_STATUS_NAMES {"ok", "busy", "bad_opcode", "bad_index", "bad_alg", "bad_field"}
+#define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}
+#define ESPNIC_CMD_NAMES {"unknown", "sa_add", "sa_update", "sa_delete", "sa_query", "spd_add", "spd_delete", "spd_query", "counters", "reset"}
+#define ESPNIC_CMD_STATUS_TEXT {"Done", "Unknown opcode", "Index (or the SA a rule names) out of range", "Add over an occupied entry without CMD_FLAG_REPLACE", "Update or delete of an empty entry", "Algorithm the card does not carry", "A field out of range or inconsistent: flags, reserved bytes, replay window, lifetimes (soft above hard), prefix bits outside the mask, port ranges, action, SPI below 256, sequence number moving back", "Inbound SA whose SPI's low bits are not its index"}
 
 #endif

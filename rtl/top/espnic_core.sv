@@ -1,6 +1,7 @@
 // espnic_core: the card without board specifics. Two stream ports (host and
-// wire, each with an input and an output), the register interface, and the
-// two ESP pipelines with their shared control block. Board wrappers (fw/)
+// wire, each with an input and an output), the register interface (BAR0:
+// registers, command, completion and event rings), and the two ESP pipelines
+// with their shared control block. Board wrappers (fw/)
 // and the simulator (sim/) instantiate this.
 module espnic_core
   import espnic_pkg::*;
@@ -10,7 +11,8 @@ module espnic_core
   parameter int SA_N      = 1024,
   parameter int SPD_N     = 256,
   parameter int SPD_PAR   = 256,
-  parameter int MAX_FRAME = 2048
+  parameter int MAX_FRAME = 2048,
+  parameter logic [31:0] BUILD_ID = 32'h0   // set by the gateware build (REG_BUILD_ID)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -45,7 +47,8 @@ module espnic_core
   input  logic [15:0]         reg_addr_i,
   input  logic [31:0]         reg_wdata_i,
   output logic [31:0]         reg_rdata_o,
-  output logic                event_pending_o    // an event is waiting (interrupt)
+  output logic                event_pending_o,   // the event ring is not empty
+  output logic                irq_o              // an unmasked interrupt cause (INT_STATUS)
 );
   logic [15:0]  mtu;
   logic         default_discard;
@@ -54,6 +57,7 @@ module espnic_core
   sa_cfg_t      sa_wr_cfg;
   sa_key_t      sa_wr_key;
   logic [63:0]  sa_wr_seq;
+  logic         sa_wr_update, sa_wr_set_seq, sa_wr_rearm;
   logic         spd_wr_valid, spd_wr_enable;
   logic [15:0]  spd_wr_index;
   spd_rule_t    spd_wr_rule, spd_rd_rule;
@@ -68,23 +72,24 @@ module espnic_core
   event_t       events      [2];
   logic [63:0]  cnt [PORT_COUNTERS];
 
-  espnic_ctrl #(.DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N)) u_ctrl (
+  espnic_ctrl #(
+    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .MAX_FRAME(MAX_FRAME), .BUILD_ID(BUILD_ID)
+  ) u_ctrl (
     .clk_i, .rst_ni,
     .reg_we_i, .reg_re_i, .reg_addr_i, .reg_wdata_i, .reg_rdata_o,
     .mtu_o(mtu), .default_discard_o(default_discard),
     .sa_wr_valid_o(sa_wr_valid), .sa_wr_inbound_o(sa_wr_inbound), .sa_wr_index_o(sa_wr_index),
     .sa_wr_enable_o(sa_wr_enable), .sa_wr_cfg_o(sa_wr_cfg), .sa_wr_key_o(sa_wr_key),
-    .sa_wr_seq_o(sa_wr_seq),
+    .sa_wr_seq_o(sa_wr_seq), .sa_wr_update_o(sa_wr_update), .sa_wr_set_seq_o(sa_wr_set_seq),
+    .sa_wr_rearm_o(sa_wr_rearm),
     .spd_wr_valid_o(spd_wr_valid), .spd_wr_index_o(spd_wr_index),
     .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
     .sa_rd_index_o(sa_rd_index), .sa_rd_enable_i(sa_rd_enable), .sa_rd_cfg_i(sa_rd_cfg),
     .sa_rd_state_i(sa_rd_state), .sa_rd_counters_i(sa_rd_counters),
     .spd_rd_rule_i(spd_rd_rule), .spd_rd_enable_i(spd_rd_enable),
     .event_valid_i(event_valid), .event_ready_o(event_ready), .event_i(events),
-    .port_counters_i(cnt)
+    .port_counters_i(cnt), .irq_o, .event_pending_o
   );
-
-  assign event_pending_o = event_valid[0] || event_valid[1];
 
   esp_egress #(
     .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_PAR(SPD_PAR), .MAX_FRAME(MAX_FRAME)
@@ -97,7 +102,8 @@ module espnic_core
     .mtu_i(mtu), .default_discard_i(default_discard),
     .sa_wr_valid_i(sa_wr_valid && !sa_wr_inbound), .sa_wr_index_i(sa_wr_index),
     .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
-    .sa_wr_seq_i(sa_wr_seq),
+    .sa_wr_seq_i(sa_wr_seq), .sa_wr_update_i(sa_wr_update), .sa_wr_set_seq_i(sa_wr_set_seq),
+    .sa_wr_rearm_i(sa_wr_rearm),
     .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[0]), .sa_rd_cfg_o(sa_rd_cfg[0]),
     .sa_rd_state_o(sa_rd_state[0]), .sa_rd_counters_o(sa_rd_counters[0]),
     .spd_wr_valid_i(spd_wr_valid), .spd_wr_index_i(spd_wr_index),
@@ -119,7 +125,8 @@ module espnic_core
     .m_axis_tvalid(m_host_tvalid), .m_axis_tready(m_host_tready),
     .sa_wr_valid_i(sa_wr_valid && sa_wr_inbound), .sa_wr_index_i(sa_wr_index),
     .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
-    .sa_wr_seq_i(sa_wr_seq),
+    .sa_wr_seq_i(sa_wr_seq), .sa_wr_update_i(sa_wr_update), .sa_wr_set_seq_i(sa_wr_set_seq),
+    .sa_wr_rearm_i(sa_wr_rearm),
     .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[1]), .sa_rd_cfg_o(sa_rd_cfg[1]),
     .sa_rd_state_o(sa_rd_state[1]), .sa_rd_counters_o(sa_rd_counters[1]),
     .event_valid_o(event_valid[1]), .event_ready_i(event_ready[1]), .event_o(events[1]),

@@ -1,15 +1,22 @@
-// espnic_ctrl: the card's register block. The host writes an SA or SPD
-// descriptor into a staging buffer, then a command word; the block checks it,
-// derives the GHASH key powers for a new SA (aes_gcm_keyinit) and writes the
-// tables of the two pipelines. Reads return SA state and counters, never key
-// material. Register offsets and descriptor layouts: espnic_regs_pkg.
+// espnic_ctrl: the card's control path. Registers and three rings in BAR0
+// (on-card memory). The host writes commands into the command ring and rings
+// the doorbell (CMD_PROD); the command engine takes them in order, copies the
+// defined part of a slot out (clearing it: slots may hold keys), checks it (a malformed or
+// impossible command changes nothing), executes it on the SA and SPD tables of
+// the two pipelines (a new SA's GHASH key powers come from aes_gcm_keyinit)
+// and writes one completion per command into the completion ring, only into
+// a free entry. Events of the pipelines go to the event ring; a full ring
+// counts the loss (EV_LOST) and raises INT_EV_OVERFLOW. No read returns key
+// material. Offsets and layouts: espnic_regs_pkg (rtl/regs/espnic_regs.yaml).
 module espnic_ctrl
   import espnic_pkg::*;
   import espnic_regs_pkg::*;
 #(
-  parameter int DATA_W = 512,
-  parameter int SA_N   = 1024,
-  parameter int SPD_N  = 256
+  parameter int          DATA_W    = 512,
+  parameter int          SA_N      = 1024,
+  parameter int          SPD_N     = 256,     // at most SA_N (RESET walks both together)
+  parameter int          MAX_FRAME = 2048,
+  parameter logic [31:0] BUILD_ID  = 32'h0
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -32,8 +39,11 @@ module espnic_ctrl
   output sa_cfg_t       sa_wr_cfg_o,
   output sa_key_t       sa_wr_key_o,
   output logic [63:0]   sa_wr_seq_o,
+  output logic          sa_wr_update_o,    // in place: cfg, seq (set_seq), re-arm
+  output logic          sa_wr_set_seq_o,
+  output logic          sa_wr_rearm_o,
   output logic          spd_wr_valid_o,
-  output logic [15:0]   spd_wr_index_o,
+  output logic [15:0]   spd_wr_index_o,    // also the SPD read index
   output logic          spd_wr_enable_o,
   output spd_rule_t     spd_wr_rule_o,
 
@@ -51,191 +61,397 @@ module espnic_ctrl
   output logic          event_ready_o [2],
   input  event_t        event_i       [2],
 
-  input  logic [63:0]   port_counters_i [PORT_COUNTERS]
-);
-  localparam int DESC_WORDS = DESC_BYTES / 4;
+  input  logic [63:0]   port_counters_i [PORT_COUNTERS],
 
-  logic [DESC_BYTES*8-1:0] desc_q;     // staging buffer, byte k at [8k+7:8k]
-  logic [DESC_BYTES*8-1:0] rdbk_q;     // read-back buffer
-  logic [15:0]             mtu_q;
-  logic                    discard_q;
-  logic [7:0]              status_q;   // last command's result (CMD_STATUS_*)
-  logic                    busy_q;
+  output logic          irq_o,             // INT_STATUS & ~INT_MASK
+  output logic          event_pending_o    // the event ring is not empty
+);
+  localparam int SAW      = $clog2(SA_N);
+  localparam int SLOT_W   = CMD_RING_SLOT_BYTES * 8;       // a command slot, bits
+  localparam int CMD_WPS  = CMD_RING_SLOT_BYTES / 4;       // words per slot
+  localparam int CMD_SB   = $clog2(CMD_RING_SLOTS);
+  localparam int CMD_WB   = $clog2(CMD_WPS);
+  localparam int CMD_AW   = CMD_SB + CMD_WB;
+  // Words of a slot the engine reads (and clears): the header and the longest payload.
+  localparam int PL_MAX   = SA_LAYOUT_BYTES > SPD_LAYOUT_BYTES ?
+                            (SA_LAYOUT_BYTES > UPD_LAYOUT_BYTES ? SA_LAYOUT_BYTES : UPD_LAYOUT_BYTES) :
+                            (SPD_LAYOUT_BYTES > UPD_LAYOUT_BYTES ? SPD_LAYOUT_BYTES : UPD_LAYOUT_BYTES);
+  localparam int FETCH_W  = (CMD_PAYLOAD + PL_MAX + 3) / 4;
+  localparam int CPL_WPS  = CPL_RING_SLOT_BYTES / 4;
+  localparam int CPL_SB   = $clog2(CPL_RING_SLOTS);
+  localparam int CPL_WB   = $clog2(CPL_WPS);
+  localparam int CPL_AW   = CPL_SB + CPL_WB;
+  localparam int EV_SB    = $clog2(EV_RING_SLOTS);
+  localparam int EV_BITS  = 8 * EVE_LAYOUT_BYTES;                // defined bytes of an event
+  localparam int PL_W     = (CMD_LAYOUT_BYTES - CMD_PAYLOAD) * 8;  // payload bits
+  localparam int CPL_W    = CPL_LAYOUT_BYTES * 8;
+  localparam int RES      = CPL_RESULT * 8;                      // result bit offset
+  // Words of a completion: header only, or header and result.
+  localparam logic [7:0] CW_HDR  = 8'(CPL_RESULT / 4);
+  localparam logic [7:0] CW_SAQ  = 8'((CPL_RESULT + SAQ_LAYOUT_BYTES + 3) / 4);
+  localparam logic [7:0] CW_SPDQ = 8'((CPL_RESULT + SPDQ_LAYOUT_BYTES + 3) / 4);
+  localparam logic [7:0] CW_CNT  = 8'((CPL_RESULT + CNTR_LAYOUT_BYTES + 3) / 4);
+
+  // ------------------------------------------------------ host registers
+  logic [15:0] mtu_q;
+  logic        discard_q;
+  logic [15:0] cmd_prod_q, cmd_cons_q, cpl_prod_q, cpl_cons_q, ev_prod_q, ev_cons_q;
+  logic [31:0] ev_lost_q;
+  logic [3:0]  int_q, int_mask_q, int_set;
+  logic [2:0]  err_q, err_set;
+  logic [63:0] cnt_base_q [PORT_COUNTERS];
+  logic [63:0] cnt_rel    [PORT_COUNTERS];
 
   assign mtu_o             = mtu_q;
   assign default_discard_o = discard_q;
+  assign irq_o             = |(int_q & ~int_mask_q);
+  assign event_pending_o   = ev_prod_q != ev_cons_q;
 
-  // --------------------------------------------------- descriptor fields
-  function automatic logic [7:0] db(input int k);
-    return desc_q[8*k +: 8];
+  always_comb
+    for (int i = 0; i < PORT_COUNTERS; i++) cnt_rel[i] = port_counters_i[i] - cnt_base_q[i];
+
+  wire [15:0] w16      = reg_wdata_i[15:0];
+  wire [15:0] cmd_off  = reg_addr_i - REG_CMD_RING;
+  wire [15:0] cpl_off  = reg_addr_i - REG_CPL_RING;
+  wire [15:0] ev_off   = reg_addr_i - REG_EV_RING;
+  wire [15:0] cnt_off  = reg_addr_i - REG_COUNTERS;
+  wire        in_cmd   = reg_addr_i >= REG_CMD_RING &&
+                         32'(cmd_off) < CMD_RING_SLOTS * CMD_RING_SLOT_BYTES;
+  wire        in_cpl   = reg_addr_i >= REG_CPL_RING &&
+                         32'(cpl_off) < CPL_RING_SLOTS * CPL_RING_SLOT_BYTES;
+  wire        in_ev    = reg_addr_i >= REG_EV_RING &&
+                         32'(ev_off) < EV_RING_SLOTS * EV_RING_SLOT_BYTES;
+  wire        in_cnt   = reg_addr_i >= REG_COUNTERS &&
+                         reg_addr_i < REG_COUNTERS + 16'(8 * PORT_COUNTERS);
+  wire        host_cmd_we = reg_we_i && in_cmd;
+  wire        wr_reg   = reg_we_i;
+
+  // ------------------------------------------------------ rings (on-card memory)
+  logic [31:0] cmd_mem [CMD_RING_SLOTS * CMD_WPS];
+  logic [31:0] cpl_mem [CPL_RING_SLOTS * CPL_WPS];
+  logic [EV_BITS-1:0] ev_mem [EV_RING_SLOTS];
+
+  // ------------------------------------------------------ command engine
+  typedef enum logic [2:0] {S_IDLE, S_FETCH, S_CHECK, S_KEY, S_RESET, S_CPL} state_e;
+  state_e            state_q;
+  localparam logic [CMD_WB:0] FK_ONE = 1;
+  logic [CMD_WB:0]   fk_q;        // next word to read (fetch), up to FETCH_W
+  logic              rv_q;        // cmd_rd_q holds word rw_q
+  logic [CMD_WB-1:0] rw_q;
+  logic [31:0]       cmd_rd_q;
+  logic [SLOT_W-1:0] slot_q;      // the command being executed (bytes as in the slot)
+  logic [15:0]       cur_no_q;    // its ring position
+  logic [CPL_W-1:0]  cpl_img_q;   // the completion being written
+  logic [7:0]        cw_n_q;      // its words
+  logic [7:0]        cw_q;        // next word to write
+  logic [15:0]       walk_q;      // RESET: index being cleared
+  logic              walk_inb_q;
+
+  wire              fetch_go = state_q == S_FETCH && 32'(fk_q) < FETCH_W && !host_cmd_we;
+  wire [CMD_AW-1:0] eng_ra   = {cmd_cons_q[CMD_SB-1:0], fk_q[CMD_WB-1:0]};
+
+  always_ff @(posedge clk_i) begin
+    if (host_cmd_we) cmd_mem[cmd_off[CMD_AW+1:2]] <= reg_wdata_i;
+    else if (fetch_go) cmd_mem[eng_ra] <= 32'd0;           // clear as it is read
+    if (fetch_go) cmd_rd_q <= cmd_mem[eng_ra];
+  end
+
+  // Command header and payload (payload byte k at pl[8k +: 8]).
+  wire [7:0]  h_op    = slot_q[8*CMD_OPCODE +: 8];
+  wire [7:0]  h_flags = slot_q[8*CMD_FLAGS +: 8];
+  wire [15:0] h_index = slot_q[8*CMD_INDEX +: 16];
+  wire [31:0] h_tag   = slot_q[8*CMD_TAG +: 32];
+  wire [63:0] h_rsvd  = slot_q[64 +: 64];
+  wire        h_inb   = h_flags[CMD_FLAG_INBOUND];
+  wire        h_repl  = h_flags[CMD_FLAG_REPLACE];
+  wire        h_clear = h_flags[CMD_FLAG_CLEAR];
+  wire [PL_W-1:0] pl  = slot_q[8*CMD_PAYLOAD +: PL_W];
+
+  function automatic logic [7:0] pb(input logic [PL_W-1:0] p, input int k);
+    return p[8*k +: 8];
   endfunction
-  function automatic logic [15:0] d16(input int k);
-    return desc_q[8*k +: 16];
+  function automatic logic [15:0] p16(input logic [PL_W-1:0] p, input int k);
+    return p[8*k +: 16];
   endfunction
-  function automatic logic [31:0] d32(input int k);
-    return desc_q[8*k +: 32];
+  function automatic logic [31:0] p32(input logic [PL_W-1:0] p, input int k);
+    return p[8*k +: 32];
   endfunction
-  function automatic logic [63:0] d64(input int k);
-    return desc_q[8*k +: 64];
+  function automatic logic [63:0] p64(input logic [PL_W-1:0] p, input int k);
+    return p[8*k +: 64];
+  endfunction
+  function automatic logic [127:0] p128(input logic [PL_W-1:0] p, input int k);
+    return p[8*k +: 128];
+  endfunction
+  // A soft lifetime above a hard one can never fire before it.
+  function automatic logic lt_bad(input logic [63:0] s, input logic [63:0] h);
+    return s != 64'd0 && h != 64'd0 && s > h;
+  endfunction
+  function automatic logic pfx_bad(input logic [127:0] addr, input logic [127:0] mask);
+    return (addr & ~mask) != 128'd0;
   endfunction
 
-  sa_cfg_t   desc_sa;
-  spd_rule_t desc_rule;
+  sa_cfg_t     desc_sa;
+  spd_rule_t   desc_rule;
   logic [31:0] sa_flags;
   always_comb begin
-    sa_flags = d32(SA_FLAGS);
+    sa_flags = p32(pl, SA_FLAGS);
     desc_sa = '0;
-    desc_sa.spi           = d32(SA_SPI);
+    desc_sa.spi           = p32(pl, SA_SPI);
     desc_sa.tunnel        = sa_flags[SA_FLAG_TUNNEL];
     desc_sa.udp_encap     = sa_flags[SA_FLAG_UDP];
     desc_sa.esn           = sa_flags[SA_FLAG_ESN];
     desc_sa.sel_v6        = sa_flags[SA_FLAG_SEL_V6];
-    desc_sa.alg           = desc_q[8*SA_ALG +: 4];
-    desc_sa.sel_proto     = db(SA_SEL_PROTO);
-    desc_sa.replay_window = desc_q[8*SA_REPLAY_WINDOW +: REPLAY_W_W];
-    desc_sa.udp_sport     = d16(SA_UDP_SPORT);
-    desc_sa.udp_dport     = d16(SA_UDP_DPORT);
-    desc_sa.local_v4      = d32(SA_LOCAL);
-    desc_sa.remote_v4     = d32(SA_REMOTE);
-    desc_sa.soft_bytes    = d64(SA_SOFT_BYTES);
-    desc_sa.hard_bytes    = d64(SA_HARD_BYTES);
-    desc_sa.soft_packets  = d64(SA_SOFT_PACKETS);
-    desc_sa.hard_packets  = d64(SA_HARD_PACKETS);
-    desc_sa.sel_src.addr  = desc_q[8*SA_SEL_SRC_ADDR +: 128];
-    desc_sa.sel_src.mask  = desc_q[8*SA_SEL_SRC_MASK +: 128];
-    desc_sa.sel_dst.addr  = desc_q[8*SA_SEL_DST_ADDR +: 128];
-    desc_sa.sel_dst.mask  = desc_q[8*SA_SEL_DST_MASK +: 128];
+    desc_sa.alg           = pl[8*SA_ALG +: 4];
+    desc_sa.sel_proto     = pb(pl, SA_SEL_PROTO);
+    desc_sa.replay_window = pl[8*SA_REPLAY_WINDOW +: REPLAY_W_W];
+    desc_sa.udp_sport     = p16(pl, SA_UDP_SPORT);
+    desc_sa.udp_dport     = p16(pl, SA_UDP_DPORT);
+    desc_sa.local_v4      = p32(pl, SA_LOCAL);
+    desc_sa.remote_v4     = p32(pl, SA_REMOTE);
+    desc_sa.soft_bytes    = p64(pl, SA_SOFT_BYTES);
+    desc_sa.hard_bytes    = p64(pl, SA_HARD_BYTES);
+    desc_sa.soft_packets  = p64(pl, SA_SOFT_PACKETS);
+    desc_sa.hard_packets  = p64(pl, SA_HARD_PACKETS);
+    desc_sa.sel_src.addr  = p128(pl, SA_SEL_SRC_ADDR);
+    desc_sa.sel_src.mask  = p128(pl, SA_SEL_SRC_MASK);
+    desc_sa.sel_dst.addr  = p128(pl, SA_SEL_DST_ADDR);
+    desc_sa.sel_dst.mask  = p128(pl, SA_SEL_DST_MASK);
 
     desc_rule = '0;
-    desc_rule.v6       = desc_q[8*SPD_FLAGS];
-    desc_rule.proto    = db(SPD_PROTO);
-    desc_rule.action   = desc_q[8*SPD_ACTION +: 2];
-    desc_rule.sa       = d16(SPD_SA);
-    desc_rule.sport_lo = d16(SPD_SPORT_LO);
-    desc_rule.sport_hi = d16(SPD_SPORT_HI);
-    desc_rule.dport_lo = d16(SPD_DPORT_LO);
-    desc_rule.dport_hi = d16(SPD_DPORT_HI);
-    desc_rule.src.addr = desc_q[8*SPD_SRC_ADDR +: 128];
-    desc_rule.src.mask = desc_q[8*SPD_SRC_MASK +: 128];
-    desc_rule.dst.addr = desc_q[8*SPD_DST_ADDR +: 128];
-    desc_rule.dst.mask = desc_q[8*SPD_DST_MASK +: 128];
+    desc_rule.v6       = pl[8*SPD_FLAGS];
+    desc_rule.proto    = pb(pl, SPD_PROTO);
+    desc_rule.action   = pl[8*SPD_ACTION +: 2];
+    desc_rule.sa       = p16(pl, SPD_SA);
+    desc_rule.sport_lo = p16(pl, SPD_SPORT_LO);
+    desc_rule.sport_hi = p16(pl, SPD_SPORT_HI);
+    desc_rule.dport_lo = p16(pl, SPD_DPORT_LO);
+    desc_rule.dport_hi = p16(pl, SPD_DPORT_HI);
+    desc_rule.src.addr = p128(pl, SPD_SRC_ADDR);
+    desc_rule.src.mask = p128(pl, SPD_SRC_MASK);
+    desc_rule.dst.addr = p128(pl, SPD_DST_ADDR);
+    desc_rule.dst.mask = p128(pl, SPD_DST_MASK);
   end
 
-  // ------------------------------------------------------ commands
-  logic [7:0]  cmd_op_q;
-  logic        cmd_inbound_q;
-  logic [15:0] cmd_index_q;
-  logic        kinit_start, kinit_busy, kinit_done;
-  logic [aes_gcm_pkg::HPOW_N-1:0][127:0] kinit_hpow;
+  // The entry a command names, as the tables hold it now.
+  logic         cur_en;
+  sa_cfg_t      cur_cfg;
+  sa_state_t    cur_st;
+  sa_counters_t cur_cnt;
+  assign cur_en  = sa_rd_enable_i[h_inb];
+  assign cur_cfg = sa_rd_cfg_i[h_inb];
+  assign cur_st  = sa_rd_state_i[h_inb];
+  assign cur_cnt = sa_rd_counters_i[h_inb];
 
+  // SA_UPDATE: the new configuration and what to set.
+  wire [31:0] upd_mask = p32(pl, UPD_MASK);
+  wire        upd_lt   = upd_mask[UPD_SET_LIFETIMES];
+  wire        upd_rw   = upd_mask[UPD_SET_REPLAY_WINDOW];
+  wire        upd_seq  = upd_mask[UPD_SET_SEQ];
+  wire [63:0] upd_seq_v = p64(pl, UPD_SEQ);
+  sa_cfg_t    upd_cfg;
+  always_comb begin
+    upd_cfg = cur_cfg;
+    if (upd_rw) upd_cfg.replay_window = pl[8*UPD_REPLAY_WINDOW +: REPLAY_W_W];
+    if (upd_lt) begin
+      upd_cfg.soft_bytes   = p64(pl, UPD_SOFT_BYTES);
+      upd_cfg.hard_bytes   = p64(pl, UPD_HARD_BYTES);
+      upd_cfg.soft_packets = p64(pl, UPD_SOFT_PACKETS);
+      upd_cfg.hard_packets = p64(pl, UPD_HARD_PACKETS);
+    end
+  end
+
+  // Validation: CMD_STATUS_OK or the reason the command changes nothing.
+  logic [7:0] status;
+  always_comb begin
+    logic [7:0] allowed;
+    status = CMD_STATUS_OK;
+    case (h_op)
+      CMD_SA_ADD:                 allowed = 8'((1 << CMD_FLAG_INBOUND) | (1 << CMD_FLAG_REPLACE));
+      CMD_SA_UPDATE, CMD_SA_DELETE,
+      CMD_SA_QUERY:               allowed = 8'(1 << CMD_FLAG_INBOUND);
+      CMD_SPD_ADD:                allowed = 8'(1 << CMD_FLAG_REPLACE);
+      CMD_COUNTERS:               allowed = 8'(1 << CMD_FLAG_CLEAR);
+      default:                    allowed = 8'd0;
+    endcase
+    if (h_op == 8'd0 || 32'(h_op) > CMD_MAX) status = CMD_STATUS_BAD_OPCODE;
+    else if (h_rsvd != 64'd0 || (h_flags & ~allowed) != 8'd0) status = CMD_STATUS_BAD_FIELD;
+    else begin
+      case (h_op)
+        CMD_SA_ADD: begin
+          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
+          else if (cur_en && !h_repl) status = CMD_STATUS_EXISTS;
+          else if (pb(pl, SA_ALG) != 8'(ALG_AES_GCM_128) && pb(pl, SA_ALG) != 8'(ALG_AES_GCM_256))
+            status = CMD_STATUS_BAD_ALG;
+          else if (sa_flags[31:4] != 28'd0 || desc_sa.spi < 32'd256 ||
+                   32'(p16(pl, SA_REPLAY_WINDOW)) > REPLAY_MAX ||
+                   lt_bad(desc_sa.soft_bytes, desc_sa.hard_bytes) ||
+                   lt_bad(desc_sa.soft_packets, desc_sa.hard_packets) ||
+                   pfx_bad(desc_sa.sel_src.addr, desc_sa.sel_src.mask) ||
+                   pfx_bad(desc_sa.sel_dst.addr, desc_sa.sel_dst.mask))
+            status = CMD_STATUS_BAD_FIELD;
+          // Inbound lookups index the table with the SPI's low bits.
+          else if (h_inb && desc_sa.spi[SAW-1:0] != h_index[SAW-1:0]) status = CMD_STATUS_BAD_SPI;
+        end
+        CMD_SA_UPDATE: begin
+          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
+          else if (!cur_en) status = CMD_STATUS_NOT_FOUND;
+          else if (upd_mask == 32'd0 || upd_mask[31:3] != 29'd0 ||
+                   p16(pl, UPD_REPLAY_WINDOW + 2) != 16'd0 ||
+                   (upd_rw && 32'(p16(pl, UPD_REPLAY_WINDOW)) > REPLAY_MAX) ||
+                   (upd_lt && (lt_bad(upd_cfg.soft_bytes, upd_cfg.hard_bytes) ||
+                               lt_bad(upd_cfg.soft_packets, upd_cfg.hard_packets))) ||
+                   (upd_seq && upd_seq_v <= cur_st.seq))
+            status = CMD_STATUS_BAD_FIELD;
+        end
+        CMD_SA_DELETE: begin
+          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
+          else if (!cur_en) status = CMD_STATUS_NOT_FOUND;
+        end
+        CMD_SA_QUERY:
+          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
+        CMD_SPD_ADD: begin
+          if (h_index >= 16'(SPD_N)) status = CMD_STATUS_BAD_INDEX;
+          else if (spd_rd_enable_i && !h_repl) status = CMD_STATUS_EXISTS;
+          else if (pl[8*SPD_FLAGS+1 +: 7] != 7'd0 || pb(pl, SPD_ACTION + 1) != 8'd0 ||
+                   p16(pl, SPD_SA + 2) != 16'd0 || pb(pl, SPD_ACTION) > 8'(ACT_PROTECT) ||
+                   desc_rule.sport_lo > desc_rule.sport_hi ||
+                   desc_rule.dport_lo > desc_rule.dport_hi ||
+                   pfx_bad(desc_rule.src.addr, desc_rule.src.mask) ||
+                   pfx_bad(desc_rule.dst.addr, desc_rule.dst.mask))
+            status = CMD_STATUS_BAD_FIELD;
+          else if (desc_rule.action == ACT_PROTECT && desc_rule.sa >= 16'(SA_N))
+            status = CMD_STATUS_BAD_INDEX;
+        end
+        CMD_SPD_DELETE: begin
+          if (h_index >= 16'(SPD_N)) status = CMD_STATUS_BAD_INDEX;
+          else if (!spd_rd_enable_i) status = CMD_STATUS_NOT_FOUND;
+        end
+        CMD_SPD_QUERY:
+          if (h_index >= 16'(SPD_N)) status = CMD_STATUS_BAD_INDEX;
+        default:   // COUNTERS, RESET
+          if (h_index != 16'd0) status = CMD_STATUS_BAD_INDEX;
+      endcase
+    end
+  end
+  wire ok = state_q == S_CHECK && status == CMD_STATUS_OK;
+
+  logic kinit_done;
+  logic [aes_gcm_pkg::HPOW_N-1:0][127:0] kinit_hpow;
+  logic unused_kinit_busy;
   aes_gcm_keyinit #(.DATA_W(DATA_W)) u_keyinit (
     .clk_i, .rst_ni,
-    .start_i(kinit_start), .key256_i(desc_sa.alg == ALG_AES_GCM_256),
-    .key_i(desc_q[8*SA_KEY +: 256]),
-    .busy_o(kinit_busy), .done_o(kinit_done), .hpow_o(kinit_hpow)
+    .start_i(ok && h_op == CMD_SA_ADD), .key256_i(desc_sa.alg == ALG_AES_GCM_256),
+    .key_i(pl[8*SA_KEY +: 256]),
+    .busy_o(unused_kinit_busy), .done_o(kinit_done), .hpow_o(kinit_hpow)
   );
 
-  // Validation of a command written to REG_CMD.
-  function automatic logic [7:0] check(input logic [7:0] op, input logic inbound,
-                                       input logic [15:0] index, input sa_cfg_t sa,
-                                       input spd_rule_t rule);
-    case (op)
-      CMD_SA_WRITE: begin
-        if (index >= 16'(SA_N)) return CMD_STATUS_BAD_INDEX;
-        // Inbound lookups index the table with the SPI's low bits.
-        if (inbound && 32'(index) != (sa.spi & 32'(SA_N - 1))) return CMD_STATUS_BAD_INDEX;
-        if (sa.alg != ALG_AES_GCM_128 && sa.alg != ALG_AES_GCM_256) return CMD_STATUS_BAD_ALG;
-        if (32'(sa.replay_window) > REPLAY_MAX) return CMD_STATUS_BAD_FIELD;
-        return CMD_STATUS_OK;
-      end
-      CMD_SA_DELETE, CMD_SA_READ:
-        return index >= 16'(SA_N) ? CMD_STATUS_BAD_INDEX : CMD_STATUS_OK;
-      CMD_SPD_WRITE: begin
-        if (index >= 16'(SPD_N)) return CMD_STATUS_BAD_INDEX;
-        if (rule.action > ACT_PROTECT) return CMD_STATUS_BAD_FIELD;
-        if (rule.action == ACT_PROTECT && rule.sa >= 16'(SA_N)) return CMD_STATUS_BAD_INDEX;
-        return CMD_STATUS_OK;
-      end
-      CMD_SPD_DELETE, CMD_SPD_READ:
-        return index >= 16'(SPD_N) ? CMD_STATUS_BAD_INDEX : CMD_STATUS_OK;
-      default: return CMD_STATUS_BAD_OPCODE;
-    endcase
-  endfunction
-
-  wire       cmd_write = reg_we_i && reg_addr_i == REG_CMD;
-  wire [7:0] w_op      = reg_wdata_i[7:0];
-  wire       w_inb     = reg_wdata_i[8];
-  wire [15:0] w_index  = reg_wdata_i[31:16];
-  wire [7:0] w_status  = check(w_op, w_inb, w_index, desc_sa, desc_rule);
-
-  assign kinit_start = cmd_write && !busy_q && w_op == CMD_SA_WRITE && w_status == CMD_STATUS_OK;
-
-  // Read-back image of an SA (never key material).
-  function automatic logic [DESC_BYTES*8-1:0] sa_image(input logic en, input sa_cfg_t c,
-                                                       input sa_state_t s, input sa_counters_t n);
-    logic [DESC_BYTES*8-1:0] r;
+  // Results (never key material).
+  function automatic logic [CPL_W-RES-1:0] sa_image(input logic en, input sa_cfg_t c,
+                                                     input sa_state_t s, input sa_counters_t n);
+    logic [CPL_W-RES-1:0] r;
     r = '0;
-    r[8*RB_ENABLED +: 32]  = 32'(en);
-    r[8*RB_SPI +: 32]      = c.spi;
-    r[8*RB_FLAGS +: 32]    = 32'({c.sel_v6, c.esn, c.udp_encap, c.tunnel});
-    r[8*RB_ALG +: 8]       = 8'(c.alg);
-    r[8*RB_STATE +: 8]     = {5'd0, s.wrap_fired, s.hard_fired, s.soft_fired};
-    r[8*RB_SEQ +: 64]      = s.seq;
-    r[8*RB_PACKETS +: 64]  = n.packets;
-    r[8*RB_BYTES +: 64]    = n.bytes;
-    for (int i = 0; i < DROP_N; i++) r[8*(RB_DROPS + 8*i) +: 64] = n.drops[i];
+    r[8*SAQ_ENABLED +: 8]       = 8'(en);
+    r[8*SAQ_ALG +: 8]           = 8'(c.alg);
+    r[8*SAQ_STATE +: 8]         = {5'd0, s.wrap_fired, s.hard_fired, s.soft_fired};
+    r[8*SAQ_SEL_PROTO +: 8]     = c.sel_proto;
+    r[8*SAQ_SPI +: 32]          = c.spi;
+    r[8*SAQ_FLAGS +: 32]        = 32'({c.sel_v6, c.esn, c.udp_encap, c.tunnel});
+    r[8*SAQ_REPLAY_WINDOW +: 16] = 16'(c.replay_window);
+    r[8*SAQ_UDP_SPORT +: 16]    = c.udp_sport;
+    r[8*SAQ_UDP_DPORT +: 16]    = c.udp_dport;
+    r[8*SAQ_LOCAL +: 32]        = c.local_v4;
+    r[8*SAQ_REMOTE +: 32]       = c.remote_v4;
+    r[8*SAQ_SEQ +: 64]          = s.seq;
+    r[8*SAQ_PACKETS +: 64]      = n.packets;
+    r[8*SAQ_BYTES +: 64]        = n.bytes;
+    for (int i = 0; i < DROP_N; i++) r[8*(SAQ_DROPS + 8*i) +: 64] = n.drops[i];
+    r[8*SAQ_SOFT_BYTES +: 64]   = c.soft_bytes;
+    r[8*SAQ_HARD_BYTES +: 64]   = c.hard_bytes;
+    r[8*SAQ_SOFT_PACKETS +: 64] = c.soft_packets;
+    r[8*SAQ_HARD_PACKETS +: 64] = c.hard_packets;
+    r[8*SAQ_SEL_SRC_ADDR +: 128] = c.sel_src.addr;
+    r[8*SAQ_SEL_SRC_MASK +: 128] = c.sel_src.mask;
+    r[8*SAQ_SEL_DST_ADDR +: 128] = c.sel_dst.addr;
+    r[8*SAQ_SEL_DST_MASK +: 128] = c.sel_dst.mask;
     return r;
   endfunction
 
-  function automatic logic [DESC_BYTES*8-1:0] rule_image(input logic en, input spd_rule_t r);
-    logic [DESC_BYTES*8-1:0] o;
+  function automatic logic [CPL_W-RES-1:0] rule_image(input logic en, input spd_rule_t r);
+    logic [CPL_W-RES-1:0] o;
     o = '0;
-    o[8*RB_ENABLED +: 32]      = 32'(en);
-    o[8*SPD_FLAGS +: 8]        = 8'(r.v6);
-    o[8*SPD_PROTO +: 8]        = r.proto;
-    o[8*SPD_ACTION +: 8]       = 8'(r.action);
-    o[8*SPD_SA +: 16]          = r.sa;
-    o[8*SPD_SPORT_LO +: 16]    = r.sport_lo;
-    o[8*SPD_SPORT_HI +: 16]    = r.sport_hi;
-    o[8*SPD_DPORT_LO +: 16]    = r.dport_lo;
-    o[8*SPD_DPORT_HI +: 16]    = r.dport_hi;
-    o[8*SPD_SRC_ADDR +: 128]   = r.src.addr;
-    o[8*SPD_SRC_MASK +: 128]   = r.src.mask;
-    o[8*SPD_DST_ADDR +: 128]   = r.dst.addr;
-    o[8*SPD_DST_MASK +: 128]   = r.dst.mask;
+    o[8*SPDQ_ENABLED +: 8]   = 8'(en);
+    o[8*SPD_FLAGS +: 8]      = 8'(r.v6);
+    o[8*SPD_PROTO +: 8]      = r.proto;
+    o[8*SPD_ACTION +: 8]     = 8'(r.action);
+    o[8*SPD_SA +: 16]        = r.sa;
+    o[8*SPD_SPORT_LO +: 16]  = r.sport_lo;
+    o[8*SPD_SPORT_HI +: 16]  = r.sport_hi;
+    o[8*SPD_DPORT_LO +: 16]  = r.dport_lo;
+    o[8*SPD_DPORT_HI +: 16]  = r.dport_hi;
+    o[8*SPD_SRC_ADDR +: 128] = r.src.addr;
+    o[8*SPD_SRC_MASK +: 128] = r.src.mask;
+    o[8*SPD_DST_ADDR +: 128] = r.dst.addr;
+    o[8*SPD_DST_MASK +: 128] = r.dst.mask;
     return o;
   endfunction
 
-  assign sa_rd_index_o  = cmd_write ? w_index : cmd_index_q;
-  assign spd_wr_index_o = cmd_write ? w_index : cmd_index_q;
-
+  logic [CPL_W-RES-1:0] cnt_image;
   always_comb begin
-    sa_wr_valid_o   = 1'b0;
-    sa_wr_inbound_o = cmd_inbound_q;
-    sa_wr_index_o   = cmd_index_q;
-    sa_wr_enable_o  = 1'b1;
-    sa_wr_cfg_o     = desc_sa;
-    sa_wr_key_o     = '0;
-    sa_wr_key_o.key  = desc_q[8*SA_KEY +: 256];
-    sa_wr_key_o.salt = d32(SA_SALT);
-    sa_wr_key_o.hpow = kinit_hpow;
-    sa_wr_seq_o     = d64(SA_SEQ);
-    spd_wr_valid_o  = 1'b0;
-    spd_wr_enable_o = 1'b1;
-    spd_wr_rule_o   = desc_rule;
-    if (busy_q && kinit_done) begin
-      sa_wr_valid_o = 1'b1;
-    end else if (cmd_write && !busy_q && w_status == CMD_STATUS_OK) begin
-      case (w_op)
-        CMD_SA_DELETE: begin
+    cnt_image = '0;
+    for (int i = 0; i < PORT_COUNTERS; i++) cnt_image[8*CNTR_FIRST + 64*i +: 64] = cnt_rel[i];
+  end
+
+  // Table writes.
+  wire walk_last = walk_inb_q && walk_q == 16'(SA_N - 1);
+  assign sa_rd_index_o = h_index;
+  always_comb begin
+    sa_wr_valid_o    = 1'b0;
+    sa_wr_inbound_o  = h_inb;
+    sa_wr_index_o    = h_index;
+    sa_wr_enable_o   = 1'b1;
+    sa_wr_cfg_o      = desc_sa;
+    sa_wr_key_o      = '0;
+    sa_wr_seq_o      = p64(pl, SA_SEQ);
+    sa_wr_update_o   = 1'b0;
+    sa_wr_set_seq_o  = 1'b0;
+    sa_wr_rearm_o    = 1'b0;
+    spd_wr_valid_o   = 1'b0;
+    spd_wr_index_o   = h_index;
+    spd_wr_enable_o  = 1'b1;
+    spd_wr_rule_o    = desc_rule;
+    if (state_q == S_KEY && kinit_done) begin
+      sa_wr_valid_o    = 1'b1;
+      sa_wr_key_o.key  = pl[8*SA_KEY +: 256];
+      sa_wr_key_o.salt = p32(pl, SA_SALT);
+      sa_wr_key_o.hpow = kinit_hpow;
+    end else if (state_q == S_RESET) begin
+      sa_wr_valid_o   = 1'b1;
+      sa_wr_inbound_o = walk_inb_q;
+      sa_wr_index_o   = walk_q;
+      sa_wr_enable_o  = 1'b0;
+      sa_wr_cfg_o     = '0;
+      sa_wr_seq_o     = '0;
+      spd_wr_valid_o  = !walk_inb_q && walk_q < 16'(SPD_N);
+      spd_wr_index_o  = walk_q;
+      spd_wr_enable_o = 1'b0;
+      spd_wr_rule_o   = '0;
+    end else if (ok) begin
+      case (h_op)
+        CMD_SA_UPDATE: begin
           sa_wr_valid_o   = 1'b1;
-          sa_wr_inbound_o = w_inb;
-          sa_wr_index_o   = w_index;
-          sa_wr_enable_o  = 1'b0;
-          sa_wr_cfg_o     = '0;
-          sa_wr_seq_o     = '0;
+          sa_wr_cfg_o     = upd_cfg;
+          sa_wr_seq_o     = upd_seq_v;
+          sa_wr_update_o  = 1'b1;
+          sa_wr_set_seq_o = upd_seq;
+          sa_wr_rearm_o   = upd_lt;
         end
-        CMD_SPD_WRITE: spd_wr_valid_o = 1'b1;
+        CMD_SA_DELETE: begin
+          sa_wr_valid_o  = 1'b1;
+          sa_wr_enable_o = 1'b0;
+          sa_wr_cfg_o    = '0;
+          sa_wr_seq_o    = '0;
+        end
+        CMD_SPD_ADD: spd_wr_valid_o = 1'b1;
         CMD_SPD_DELETE: begin
           spd_wr_valid_o  = 1'b1;
           spd_wr_enable_o = 1'b0;
@@ -247,78 +463,230 @@ module espnic_ctrl
   end
 
   // ------------------------------------------------------ events
-  // Egress events first; a read of REG_EVENT shows the head, a write pops it.
-  wire     ev_sel = !event_valid_i[0];
-  wire     ev_any = event_valid_i[0] || event_valid_i[1];
-  event_t  ev_head;
-  assign ev_head = ev_sel ? event_i[1] : event_i[0];
-  wire     ev_pop = reg_we_i && reg_addr_i == REG_EVENT_POP && ev_any;
-  assign event_ready_o[0] = ev_pop && !ev_sel;
-  assign event_ready_o[1] = ev_pop && ev_sel;
+  // One event per cycle into the ring, the two pipelines taking turns.
+  logic   ev_rr_q;
+  wire    ev_take = event_valid_i[0] || event_valid_i[1];
+  wire    ev_src  = event_valid_i[1] && (!event_valid_i[0] || ev_rr_q);
+  event_t ev_head;
+  assign ev_head = ev_src ? event_i[1] : event_i[0];
+  assign event_ready_o[0] = ev_take && !ev_src;
+  assign event_ready_o[1] = ev_take && ev_src;
+  wire    ev_full = ev_prod_q - ev_cons_q == 16'(EV_RING_SLOTS);
+  logic [EV_BITS-1:0] ev_entry;   // the defined bytes of an entry (the rest reads 0)
+  always_comb begin
+    ev_entry = '0;
+    ev_entry[8*EVE_KIND +: 8]  = 8'(ev_head.kind);
+    ev_entry[8*EVE_FLAGS +: 8] = 8'(ev_head.inbound);
+    ev_entry[8*EVE_SA +: 16]   = ev_head.sa;
+    ev_entry[8*EVE_RULE +: 16] = ev_head.rule;
+  end
 
-  // ------------------------------------------------------ registers
+  always_ff @(posedge clk_i)
+    if (ev_take && !ev_full)
+      ev_mem[ev_prod_q[EV_SB-1:0]] <= ev_entry;
+
+  // ------------------------------------------------------ completions
+  wire cpl_we = state_q == S_CPL;
+  always_ff @(posedge clk_i)
+    if (cpl_we) cpl_mem[{cpl_prod_q[CPL_SB-1:0], cw_q[CPL_WB-1:0]}] <= cpl_img_q[32*cw_q +: 32];
+
+  // ------------------------------------------------------ state
+  always_comb begin
+    int_set = '0;
+    int_set[INT_CPL]         = state_q == S_CPL && cw_q + 8'd1 == cw_n_q;
+    int_set[INT_EVENT]       = ev_take && !ev_full;
+    int_set[INT_EV_OVERFLOW] = ev_take && ev_full;
+    err_set = '0;
+    if (wr_reg && reg_addr_i == REG_CMD_PROD &&
+        !(w16 - cmd_cons_q <= 16'(CMD_RING_SLOTS) && w16 - cmd_cons_q >= cmd_prod_q - cmd_cons_q))
+      err_set[ERR_DOORBELL] = 1'b1;
+    if (wr_reg && reg_addr_i == REG_CPL_CONS && w16 - cpl_cons_q > cpl_prod_q - cpl_cons_q)
+      err_set[ERR_CPL_CONS] = 1'b1;
+    if (wr_reg && reg_addr_i == REG_EV_CONS && w16 - ev_cons_q > ev_prod_q - ev_cons_q)
+      err_set[ERR_EV_CONS] = 1'b1;
+    int_set[INT_ERROR] = err_set != '0;
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      mtu_q     <= 16'd1500;
-      discard_q <= 1'b0;
-      status_q  <= CMD_STATUS_OK;
-      busy_q    <= 1'b0;
+      mtu_q      <= 16'd1500;
+      discard_q  <= 1'b0;
+      state_q    <= S_IDLE;
+      cmd_prod_q <= '0;
+      cmd_cons_q <= '0;
+      cpl_prod_q <= '0;
+      cpl_cons_q <= '0;
+      ev_prod_q  <= '0;
+      ev_cons_q  <= '0;
+      ev_lost_q  <= '0;
+      ev_rr_q    <= 1'b0;
+      int_q      <= '0;
+      int_mask_q <= '1;
+      err_q      <= '0;
+      rv_q       <= 1'b0;
+      slot_q     <= '0;
+      for (int i = 0; i < PORT_COUNTERS; i++) cnt_base_q[i] <= '0;
     end else begin
-      if (reg_we_i) begin
-        if (reg_addr_i >= REG_DESC && reg_addr_i < REG_DESC + 16'(DESC_BYTES) && !busy_q)
-          desc_q[8*(reg_addr_i - REG_DESC) +: 32] <= reg_wdata_i;
-        if (reg_addr_i == REG_MTU)     mtu_q     <= reg_wdata_i[15:0];
-        if (reg_addr_i == REG_CONTROL) discard_q <= reg_wdata_i[CTRL_DEFAULT_DISCARD];
+      // host writes
+      if (wr_reg) begin
+        case (reg_addr_i)
+          REG_MTU:        mtu_q      <= w16;
+          REG_CONTROL:    discard_q  <= reg_wdata_i[CTRL_DEFAULT_DISCARD];
+          REG_INT_MASK:   int_mask_q <= reg_wdata_i[3:0];
+          REG_CMD_PROD:   if (!err_set[ERR_DOORBELL]) cmd_prod_q <= w16;
+          REG_CPL_CONS:   if (!err_set[ERR_CPL_CONS]) cpl_cons_q <= w16;
+          REG_EV_CONS:    if (!err_set[ERR_EV_CONS]) ev_cons_q <= w16;
+          default: ;
+        endcase
       end
-      if (cmd_write) begin
-        if (busy_q) begin
-          status_q <= CMD_STATUS_BUSY;
-        end else begin
-          status_q      <= w_status;
-          cmd_op_q      <= w_op;
-          cmd_inbound_q <= w_inb;
-          cmd_index_q   <= w_index;
-          if (w_status == CMD_STATUS_OK) begin
-            case (w_op)
-              CMD_SA_WRITE: busy_q <= 1'b1;
-              CMD_SA_READ:  rdbk_q <= sa_image(sa_rd_enable_i[w_inb], sa_rd_cfg_i[w_inb],
-                                               sa_rd_state_i[w_inb], sa_rd_counters_i[w_inb]);
-              CMD_SPD_READ: rdbk_q <= rule_image(spd_rd_enable_i, spd_rd_rule_i);
+      int_q <= (int_q & ~((wr_reg && reg_addr_i == REG_INT_STATUS) ? reg_wdata_i[3:0] : 4'd0))
+               | int_set;
+      err_q <= (err_q & ~((wr_reg && reg_addr_i == REG_ERROR) ? reg_wdata_i[2:0] : 3'd0))
+               | err_set;
+
+      // events
+      if (ev_take) begin
+        ev_rr_q <= !ev_src;
+        if (ev_full) ev_lost_q <= ev_lost_q + 32'd1;
+        else         ev_prod_q <= ev_prod_q + 16'd1;
+      end
+
+      // command engine
+      rv_q <= fetch_go;
+      rw_q <= fk_q[CMD_WB-1:0];
+      if (rv_q) slot_q[32*rw_q +: 32] <= cmd_rd_q;
+      case (state_q)
+        S_IDLE:
+          if (cmd_prod_q != cmd_cons_q && cpl_prod_q - cpl_cons_q != 16'(CPL_RING_SLOTS)) begin
+            state_q  <= S_FETCH;
+            fk_q     <= '0;
+            cur_no_q <= cmd_cons_q;
+          end
+        S_FETCH: begin
+          if (fetch_go) fk_q <= fk_q + FK_ONE;
+          if (rv_q && 32'(rw_q) == FETCH_W - 1) begin
+            state_q    <= S_CHECK;
+            cmd_cons_q <= cmd_cons_q + 16'd1;           // the slot is free again
+          end
+        end
+        S_CHECK: begin
+          cpl_img_q <= '0;
+          cpl_img_q[8*CPL_TAG +: 32]    <= h_tag;
+          cpl_img_q[8*CPL_STATUS +: 8]  <= status;
+          cpl_img_q[8*CPL_OPCODE +: 8]  <= h_op;
+          cpl_img_q[8*CPL_INDEX +: 16]  <= h_index;
+          cpl_img_q[8*CPL_CMD_NO +: 16] <= cur_no_q;
+          cw_q   <= '0;
+          cw_n_q <= CW_HDR;
+          state_q <= S_CPL;
+          if (status == CMD_STATUS_OK) begin
+            case (h_op)
+              CMD_SA_ADD: state_q <= S_KEY;
+              CMD_SA_QUERY: begin
+                cpl_img_q[CPL_W-1:RES] <= sa_image(cur_en, cur_cfg, cur_st, cur_cnt);
+                cw_n_q <= CW_SAQ;
+              end
+              CMD_SPD_QUERY: begin
+                cpl_img_q[CPL_W-1:RES] <= rule_image(spd_rd_enable_i, spd_rd_rule_i);
+                cw_n_q <= CW_SPDQ;
+              end
+              CMD_COUNTERS: begin
+                cpl_img_q[CPL_W-1:RES] <= cnt_image;
+                cw_n_q <= CW_CNT;
+                if (h_clear)
+                  for (int i = 0; i < PORT_COUNTERS; i++) cnt_base_q[i] <= port_counters_i[i];
+              end
+              CMD_RESET: begin
+                state_q    <= S_RESET;
+                walk_q     <= '0;
+                walk_inb_q <= 1'b0;
+              end
               default: ;
             endcase
           end
         end
-      end
-      if (busy_q && kinit_done) busy_q <= 1'b0;
-    end
-  end
-
-  // Read data, registered.
-  always_ff @(posedge clk_i) begin
-    if (reg_re_i) begin
-      reg_rdata_o <= '0;
-      case (reg_addr_i)
-        REG_MAGIC:    reg_rdata_o <= MAGIC;
-        REG_VERSION:  reg_rdata_o <= VERSION;
-        REG_DATA_W:   reg_rdata_o <= 32'(DATA_W);
-        REG_SA_N:     reg_rdata_o <= 32'(SA_N);
-        REG_SPD_N:    reg_rdata_o <= 32'(SPD_N);
-        REG_MTU:      reg_rdata_o <= 32'(mtu_q);
-        REG_CONTROL:  reg_rdata_o <= 32'(discard_q) << CTRL_DEFAULT_DISCARD;
-        REG_STATUS:   reg_rdata_o <= {16'd0, status_q, 7'd0, busy_q};
-        REG_EVENT:    reg_rdata_o <= ev_any ? {1'b1, 10'd0, ev_head.inbound, ev_head.kind, ev_head.sa}
-                                            : 32'd0;
-        REG_EVENT_RULE: reg_rdata_o <= 32'(ev_head.rule);
-        default: begin
-          if (reg_addr_i >= REG_DESC && reg_addr_i < REG_DESC + 16'(DESC_BYTES))
-            reg_rdata_o <= 32'd0;                // write-only: keys live here
-          else if (reg_addr_i >= REG_READBACK && reg_addr_i < REG_READBACK + 16'(DESC_BYTES))
-            reg_rdata_o <= rdbk_q[8*(reg_addr_i - REG_READBACK) +: 32];
-          else if (reg_addr_i >= REG_COUNTERS && reg_addr_i < REG_COUNTERS + 16'(8 * PORT_COUNTERS))
-            reg_rdata_o <= reg_addr_i[2] ? port_counters_i[(reg_addr_i - REG_COUNTERS) >> 3][63:32]
-                                         : port_counters_i[(reg_addr_i - REG_COUNTERS) >> 3][31:0];
+        S_KEY:
+          if (kinit_done) state_q <= S_CPL;
+        S_RESET: begin
+          walk_q <= walk_q + 16'd1;
+          if (!walk_inb_q && walk_q == 16'(SA_N - 1)) begin
+            walk_q     <= '0;
+            walk_inb_q <= 1'b1;
+          end
+          if (walk_last) begin
+            state_q   <= S_CPL;
+            mtu_q     <= 16'd1500;
+            discard_q <= 1'b0;
+            for (int i = 0; i < PORT_COUNTERS; i++) cnt_base_q[i] <= port_counters_i[i];
+          end
         end
+        S_CPL: begin
+          slot_q <= '0;                                   // no key stays behind
+          cw_q   <= cw_q + 8'd1;
+          if (cw_q + 8'd1 == cw_n_q) begin
+            state_q    <= S_IDLE;
+            cpl_prod_q <= cpl_prod_q + 16'd1;
+          end
+        end
+        default: state_q <= S_IDLE;
       endcase
     end
   end
+
+  // ------------------------------------------------------ register reads
+  logic [1:0]  rd_src_q;       // 0 register, 1 completion ring, 2 event ring
+  logic [31:0] rd_reg_q, rd_cpl_q;
+  logic [EV_BITS-1:0] rd_ev_q;
+  logic [1:0]  rd_ev_w_q;
+  always_ff @(posedge clk_i) begin
+    if (reg_re_i) begin
+      rd_src_q  <= in_cpl ? 2'd1 : in_ev ? 2'd2 : 2'd0;
+      rd_cpl_q  <= cpl_mem[cpl_off[CPL_AW+1:2]];
+      rd_ev_q   <= ev_mem[ev_off[EV_SB+3:4]];
+      rd_ev_w_q <= ev_off[3:2];
+      rd_reg_q  <= '0;
+      case (reg_addr_i)
+        REG_MAGIC:      rd_reg_q <= MAGIC;
+        REG_VERSION:    rd_reg_q <= VERSION;
+        REG_DATA_W:     rd_reg_q <= 32'(DATA_W);
+        REG_SA_N:       rd_reg_q <= 32'(SA_N);
+        REG_SPD_N:      rd_reg_q <= 32'(SPD_N);
+        REG_BUILD_ID:   rd_reg_q <= BUILD_ID;
+        REG_ALGS:       rd_reg_q <= (32'd1 << ALG_AES_GCM_128) | (32'd1 << ALG_AES_GCM_256);
+        REG_MAX_FRAME:  rd_reg_q <= 32'(MAX_FRAME);
+        REG_CONTROL:    rd_reg_q <= 32'(discard_q) << CTRL_DEFAULT_DISCARD;
+        REG_MTU:        rd_reg_q <= 32'(mtu_q);
+        REG_CMD_SLOTS:  rd_reg_q <= 32'(CMD_RING_SLOTS);
+        REG_CPL_SLOTS:  rd_reg_q <= 32'(CPL_RING_SLOTS);
+        REG_EV_SLOTS:   rd_reg_q <= 32'(EV_RING_SLOTS);
+        REG_CMD_PROD:   rd_reg_q <= 32'(cmd_prod_q);
+        REG_CMD_CONS:   rd_reg_q <= 32'(cmd_cons_q);
+        REG_CPL_PROD:   rd_reg_q <= 32'(cpl_prod_q);
+        REG_CPL_CONS:   rd_reg_q <= 32'(cpl_cons_q);
+        REG_EV_PROD:    rd_reg_q <= 32'(ev_prod_q);
+        REG_EV_CONS:    rd_reg_q <= 32'(ev_cons_q);
+        REG_EV_LOST:    rd_reg_q <= ev_lost_q;
+        REG_ERROR:      rd_reg_q <= 32'(err_q);
+        REG_INT_STATUS: rd_reg_q <= 32'(int_q);
+        REG_INT_MASK:   rd_reg_q <= 32'(int_mask_q);
+        REG_ENGINE:     rd_reg_q <= 32'(state_q != S_IDLE);
+        default:
+          // The command ring is write-only (commands carry keys): it reads 0.
+          if (in_cnt)
+            rd_reg_q <= cnt_off[2] ? cnt_rel[cnt_off[7:3]][63:32] : cnt_rel[cnt_off[7:3]][31:0];
+      endcase
+    end
+  end
+  always_comb begin
+    case (rd_src_q)
+      2'd1:    reg_rdata_o = rd_cpl_q;
+      2'd2:    reg_rdata_o = rd_ev_w_q == 2'd0 ? rd_ev_q[31:0] :
+                             rd_ev_w_q == 2'd1 ? 32'(rd_ev_q[EV_BITS-1:32]) : 32'd0;
+      default: reg_rdata_o = rd_reg_q;
+    endcase
+  end
+
+  // Payload bytes no layout defines, header reserved bits checked above.
+  logic unused_ok;
+  assign unused_ok = ^{pl, unused_kinit_busy, cnt_off};
 endmodule
