@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dev.h"
 #include "pcap_run.h"
 
 static void usage(FILE *f)
@@ -9,7 +10,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: espnic-sim COMMAND [OPTIONS]\n"
 		   "\n"
 		   "commands:\n"
-		   "  pcap    run a capture through the card offline (espnic-sim pcap --help)\n");
+		   "  pcap    run a capture through the card offline (espnic-sim pcap --help)\n"
+		   "  run     run a card as a device: TAP ports and an MMIO socket (espnic-sim run "
+		   "--help)\n");
 }
 
 int main(int argc, char **argv)
@@ -20,6 +23,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "pcap") == 0)
 		return pcap_run_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return dev_run_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;

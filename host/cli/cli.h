@@ -1,0 +1,44 @@
+/* cli.h: the `espnic` command line: shared helpers of the command groups.
+ * Exit codes: 0 done, 1 a runtime error (device, card), 2 a usage error. */
+#ifndef ESPNIC_CLI_H
+#define ESPNIC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "espnic.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+/* Print "espnic: MESSAGE" to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parsers: 0 on success, -1 on a malformed value. */
+int cli_u64(const char *s, uint64_t max, uint64_t *v);
+int cli_prefix(const char *s, struct espnic_prefix *p);
+int cli_ipv4(const char *s, uint8_t addr[4]);
+int cli_proto(const char *s, uint8_t *proto);
+int cli_port_range(const char *s, uint16_t *lo, uint16_t *hi);
+void cli_prefix_str(const struct espnic_prefix *p, char *buf, size_t len);
+const char *cli_proto_name(uint8_t proto, char *buf, size_t len);
+
+/* Read keying material (hex of the key followed by the 4-byte salt) from a
+ * file or "-" for standard input into key; returns its length in bytes or
+ * -1 with a message printed. The caller wipes key. */
+int cli_read_key(const char *path, uint8_t *key, size_t cap);
+
+/* The device chosen by -d (cli_set_device), or $ESPNIC_DEVICE, or the only
+ * card present, opened on first use (after the arguments were checked);
+ * prints the error and returns NULL on failure. */
+void cli_set_device(const char *spec);
+espnic_dev *cli_dev(void);
+void cli_close(void);
+
+int card_main(int argc, char **argv);
+int card_sa_main(int argc, char **argv);
+int card_spd_main(int argc, char **argv);
+int card_events_main(int argc, char **argv);
+
+#endif
