@@ -377,6 +377,7 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 	const char *key;
 	json_t *v;
 	bool have_local = false, have_remote = false;
+	uint16_t remote_port = 500;
 
 	config_peer_defaults(peer);
 	if (!json_is_object(obj))
@@ -389,8 +390,8 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 				FAIL("peer name: expected a short string");
 			strcpy(peer->name, json_string_value(v));
 		} else if (strcmp(key, "local_addr") == 0) {
-			if (!json_is_string(v) || parse_addr(json_string_value(v), &peer->local,
-							     cfg->port) < 0)
+			if (!json_is_string(v) ||
+			    parse_addr(json_string_value(v), &peer->local, cfg->port) < 0)
 				FAIL("peer %s: bad local_addr", peer->name);
 			have_local = true;
 		} else if (strcmp(key, "remote_addr") == 0) {
@@ -405,8 +406,7 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 			if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
 			    json_integer_value(v) > 65535)
 				FAIL("peer %s: bad remote_port", peer->name);
-			((struct sockaddr_in *)&peer->remote)->sin_port =
-			    htons((uint16_t)json_integer_value(v));
+			remote_port = (uint16_t)json_integer_value(v);
 		} else if (strcmp(key, "local_id") == 0 || strcmp(key, "remote_id") == 0) {
 			char *dst = key[0] == 'l' ? peer->local_id : peer->remote_id;
 
@@ -470,6 +470,8 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 	}
 	if (peer->name[0] == '\0' || !have_remote)
 		FAIL("peers: every peer needs a name and a remote_addr");
+	/* sin_port and sin6_port share their offset. */
+	((struct sockaddr_in *)&peer->remote)->sin_port = htons(remote_port);
 	if (!have_local) {
 		if (cfg->listen.ss_family != AF_INET ||
 		    ((const struct sockaddr_in *)&cfg->listen)->sin_addr.s_addr == 0)

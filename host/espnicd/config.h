@@ -37,7 +37,7 @@ struct cfg_ts {
 struct cfg_peer {
 	char name[64];
 	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
-	bool remote_any;			/* responder only: accept any address */
+	bool remote_any;		       /* responder only: accept any address */
 	char local_id[CFG_MAX_ID], remote_id[CFG_MAX_ID]; /* "" = our address / anyone */
 	uint8_t psk[CFG_MAX_PSK];
 	size_t psk_len;

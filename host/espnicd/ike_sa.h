@@ -14,18 +14,20 @@
 #include "ike_message.h"
 #include "ike_sk.h"
 
-#define MAX_MESSAGE   8192
-#define COOKIE_MAX    64
-#define REKEY_JITTER  10 /* percent of a rekey time taken off at random */
+#define MAX_MESSAGE	     8192
+#define COOKIE_MAX	     64
+#define REKEY_JITTER	     10	   /* percent of a rekey time taken off at random */
+#define HALF_OPEN_TIMEOUT_MS 30000 /* responder: IKE_AUTH must follow within this */
+#define REKEYED_TIMEOUT_MS   30000 /* a replaced IKE_SA waits this long for its delete */
 
 enum ike_sa_state {
-	IKE_SA_INIT_SENT = 1,  /* initiator: IKE_SA_INIT request out */
-	IKE_SA_INIT_DONE,      /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
-	IKE_SA_AUTH_SENT,      /* initiator: IKE_AUTH request out */
+	IKE_SA_INIT_SENT = 1, /* initiator: IKE_SA_INIT request out */
+	IKE_SA_INIT_DONE,     /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_SA_AUTH_SENT,     /* initiator: IKE_AUTH request out */
 	IKE_SA_ESTABLISHED,
-	IKE_SA_REKEYED,	       /* replaced by a new IKE_SA, waiting for its delete */
-	IKE_SA_DELETING,       /* our delete is out */
-	IKE_SA_DEAD,	       /* to be destroyed */
+	IKE_SA_REKEYED,	 /* replaced by a new IKE_SA, waiting for its delete */
+	IKE_SA_DELETING, /* our delete is out */
+	IKE_SA_DEAD,	 /* to be destroyed */
 };
 
 enum child_sa_state {
@@ -232,8 +234,8 @@ unsigned half_open_count(const struct espnicd *d);
 int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);
 int ike_init_send(struct ike_sa *sa);
 void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *local,
-			      const struct sockaddr_storage *remote, const uint8_t *buf,
-			      size_t len, const struct ike_message *msg);
+			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len,
+			      const struct ike_message *msg);
 void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
 			       const struct ike_message *msg);
 const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
@@ -248,12 +250,13 @@ void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
 /* Adds SA, TSi, TSr for a new CHILD_SA (rekey: for old) with inbound SPI spi_in. */
 int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_t spi_in,
 			       const struct child_sa *old);
-/* Responder: selects, narrows, derives, installs; adds SA, TSi, TSr to the response or an
- * error notify. Returns the new child or NULL. */
+/* Responder: selects, narrows, derives (with the request's KE for PFS in CREATE_CHILD_SA),
+ * installs; adds SA, [KE], TSi, TSr to the response, or an error notify. Returns the new
+ * child or NULL. */
 struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_message *msg,
 				      struct message_out *resp, const uint8_t *ni, size_t ni_len,
-				      const uint8_t *nr, size_t nr_len, const uint8_t *g_ir,
-				      size_t g_ir_len, uint32_t reqid);
+				      const uint8_t *nr, size_t nr_len, bool create_child_sa,
+				      uint32_t reqid);
 /* Initiator: checks the answer, derives, installs. */
 struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
 				       uint32_t spi_in, const uint8_t *ni, size_t ni_len,
@@ -268,6 +271,11 @@ int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
 void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
 int ike_rekey_start(struct ike_sa *sa);
 void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
+/* The new IKE_SA of a rekey (either side); it takes over the CHILD_SAs of old. */
+struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
+				   const uint8_t *spi_r, const struct selected_proposal *sel,
+				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
+				   size_t g_ir_len);
 /* The responder side of CREATE_CHILD_SA (new CHILD_SA, CHILD_SA rekey, IKE_SA rekey). */
 void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void create_child_ctx_clear(struct create_child_ctx *cc);

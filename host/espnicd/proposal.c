@@ -25,7 +25,8 @@ void proposal_build(const struct cfg_proposal *cp, unsigned count, uint8_t proto
 		p->number = (uint8_t)(i + 1);
 		p->protocol = protocol;
 		p->spi_size = spi_len;
-		memcpy(p->spi, spi, spi_len);
+		if (spi_len)
+			memcpy(p->spi, spi, spi_len);
 		for (unsigned j = 0; j < c->encr_count; j++)
 			add_transform(p, IKE_TRANSFORM_ENCR, c->encr[j].id, c->encr[j].bits);
 		if (protocol == IKE_PROTO_IKE)

@@ -10,9 +10,6 @@
 #include "ike_sa.h"
 #include "log.h"
 
-#define HALF_OPEN_TIMEOUT_MS 30000
-#define REKEYED_TIMEOUT_MS   30000
-
 uint64_t now_ms(struct espnicd *d)
 {
 	return d->io.now_ms(d->io.arg);
@@ -225,10 +222,6 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
 							    : "half-open, timed out");
 		return;
 	}
-	if (sa->state == IKE_SA_INIT_DONE && sa->dead_at == 0)
-		sa->dead_at = now + HALF_OPEN_TIMEOUT_MS;
-	if (sa->state == IKE_SA_REKEYED && sa->dead_at == 0)
-		sa->dead_at = now + REKEYED_TIMEOUT_MS;
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
 	if (sa->ike_rekey_at && now >= sa->ike_rekey_at) {

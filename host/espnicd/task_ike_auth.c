@@ -216,7 +216,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 	add_auth(sa, m, body, len);
 	/* The IKE_SA is authenticated whatever happens to the CHILD_SA. */
 	ike_sa_established(sa);
-	child_create_respond(sa, msg, m, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0,
+	child_create_respond(sa, msg, m, sa->ni, sa->ni_len, sa->nr, sa->nr_len, false,
 			     ++sa->d->next_reqid);
 	ret = send_response(sa, IKE_EXCHANGE_IKE_AUTH, id, m);
 	free(m);
@@ -224,9 +224,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 		ike_sa_kill(sa, "cannot answer IKE_AUTH");
 		return;
 	}
-	log_info("%s: IKE_SA established (responder), SPIs %02x%02x%02x%02x..._%02x%02x%02x%02x...",
-		 sa_name(sa), sa->spi_i[0], sa->spi_i[1], sa->spi_i[2], sa->spi_i[3], sa->spi_r[0],
-		 sa->spi_r[1], sa->spi_r[2], sa->spi_r[3]);
+	log_info("%s: IKE_SA established (responder)", sa_name(sa));
 }
 
 void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)

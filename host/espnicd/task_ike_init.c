@@ -10,8 +10,8 @@
 #include "ike_sa.h"
 #include "log.h"
 
-#define NONCE_LEN	   32
-#define MAX_INIT_RETRIES   5
+#define NONCE_LEN	    32
+#define MAX_INIT_RETRIES    5
 #define INVALID_KE_DATA_LEN 2
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t len)
@@ -171,9 +171,8 @@ void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len
 					  "in common",
 					  sa_name(sa));
 			else
-				log_error("%s: peer answered IKE_SA_INIT with %s (%u)",
-					  sa_name(sa), notify_name(p->u.notify.type),
-					  p->u.notify.type);
+				log_error("%s: peer answered IKE_SA_INIT with %s (%u)", sa_name(sa),
+					  notify_name(p->u.notify.type), p->u.notify.type);
 			ike_sa_kill(sa, "IKE_SA_INIT failed");
 			return;
 		}
@@ -255,8 +254,8 @@ static void send_stateless(struct espnicd *d, const struct sockaddr_storage *loc
 }
 
 void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *local,
-			      const struct sockaddr_storage *remote, const uint8_t *buf,
-			      size_t len, const struct ike_message *msg)
+			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len,
+			      const struct ike_message *msg)
 {
 	const struct ike_payload *sa_p, *ke_p, *nonce_p;
 	const struct cfg_peer *peer;
@@ -395,5 +394,6 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->init_response_len = sa->last_response.len;
 	sa->expected_peer_id = 1;
 	sa->state = IKE_SA_INIT_DONE;
+	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
 	log_info("%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
 }

@@ -59,12 +59,12 @@ void nat_detection_process(struct ike_sa *sa, const struct ike_message *msg)
 			continue;
 		if (p->u.notify.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
 			have_src = true;
-			src_match |= CRYPTO_memcmp(p->u.notify.data.ptr, expect_src,
-						   NATD_HASH_LEN) == 0;
+			src_match |=
+			    CRYPTO_memcmp(p->u.notify.data.ptr, expect_src, NATD_HASH_LEN) == 0;
 		} else if (p->u.notify.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
 			have_dst = true;
-			dst_match |= CRYPTO_memcmp(p->u.notify.data.ptr, expect_dst,
-						   NATD_HASH_LEN) == 0;
+			dst_match |=
+			    CRYPTO_memcmp(p->u.notify.data.ptr, expect_dst, NATD_HASH_LEN) == 0;
 		}
 	}
 	if (!have_src || !have_dst) {

@@ -31,7 +31,8 @@ void ts_from_config(const struct cfg_ts *cfg, unsigned count, const struct socka
 	for (unsigned i = 0; i < count && i < IKE_MAX_TS; i++) {
 		struct ike_ts *t = &out->ts[out->count++];
 
-		t->type = cfg[i].family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE : IKE_TS_IPV6_ADDR_RANGE;
+		t->type =
+		    cfg[i].family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE : IKE_TS_IPV6_ADDR_RANGE;
 		t->ip_protocol = cfg[i].protocol;
 		t->start_port = cfg[i].start_port;
 		t->end_port = cfg[i].end_port;

@@ -11,7 +11,8 @@
 
 uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits)
 {
-	return (uint64_t)((double)cfg->retransmit_timeout_ms * pow(cfg->retransmit_base, retransmits));
+	return (uint64_t)((double)cfg->retransmit_timeout_ms *
+			  pow(cfg->retransmit_base, retransmits));
 }
 
 void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
@@ -21,8 +22,7 @@ void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
 		log_debug("send to %u failed", sockaddr_port(remote));
 }
 
-int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
-		 struct message_out *m)
+int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange, struct message_out *m)
 {
 	uint8_t *buf;
 	int len;

@@ -73,7 +73,8 @@ static int decode(struct ike_message *msg, struct ike_payload *p, enum decoder d
 		/* One SA per message; a second one has no meaning in any exchange. */
 		if (seen(msg, IKE_PAYLOAD_SA))
 			return -EBADMSG;
-		return ike_decode_sa(p, &msg->sa_storage);
+		return ike_decode_sa(p, &msg->sa_storage,
+				     (msg->header.flags & IKE_FLAG_RESPONSE) != 0);
 	case DECODE_KE:
 		return ike_decode_ke(p);
 	case DECODE_ID:

@@ -5,7 +5,8 @@
 
 #include "ike_message.h"
 
-int ike_decode_sa(struct ike_payload *p, struct ike_sa_payload *sa);
+/* answer: the SA payload of a response (its proposal number is the accepted one's). */
+int ike_decode_sa(struct ike_payload *p, struct ike_sa_payload *sa, bool answer);
 int ike_decode_ke(struct ike_payload *p);
 int ike_decode_id(struct ike_payload *p);
 int ike_decode_cert(struct ike_payload *p);

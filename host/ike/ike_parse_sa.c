@@ -106,7 +106,7 @@ static int check_spi_size(uint8_t protocol, uint8_t spi_size)
 	}
 }
 
-int ike_decode_sa(struct ike_payload *p, struct ike_sa_payload *sa)
+int ike_decode_sa(struct ike_payload *p, struct ike_sa_payload *sa, bool answer)
 {
 	const uint8_t *b = p->body.ptr;
 	size_t len = p->body.len, pos = 0;
@@ -135,8 +135,10 @@ int ike_decode_sa(struct ike_payload *p, struct ike_sa_payload *sa)
 		prop->number = b[pos + 4];
 		prop->protocol = b[pos + 5];
 		prop->spi_size = b[pos + 6];
-		/* Numbers start at one and either repeat (AND of protocols) or go up by one. */
-		if (n == 0 ? prop->number != 1
+		/* Numbers either repeat (AND of protocols) or go up by one. An offer starts at
+		 * one; an answer (a response) carries the number of the proposal it accepted,
+		 * which may be any of the offered ones (RFC 7296 3.3.1). */
+		if (n == 0 ? (answer ? prop->number == 0 : prop->number != 1)
 			   : (prop->number != sa->proposals[n - 1].number &&
 			      prop->number != sa->proposals[n - 1].number + 1))
 			return -EBADMSG;

@@ -1,0 +1,436 @@
+/* The daemon core's entry points: datagram dispatch (SA lookup, message-ID window,
+ * decryption, exchange routing), timers, dataplane events, reload and shutdown. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "espnicd.h"
+#include "ike_sa.h"
+#include "log.h"
+
+int espnicd_new(struct espnicd_config *cfg, struct dp *dp, const struct espnicd_io *io,
+		struct espnicd **out)
+{
+	struct espnicd *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return -ENOMEM;
+	d->rx_msg = malloc(sizeof(*d->rx_msg));
+	if (d->rx_msg == NULL || random_bytes(d->cookie_secret, sizeof(d->cookie_secret)) < 0) {
+		free(d->rx_msg);
+		free(d);
+		return -ENOMEM;
+	}
+	d->cookie_version = 1;
+	d->cfg = cfg;
+	d->dp = dp;
+	d->io = *io;
+	*out = d;
+	return 0;
+}
+
+void espnicd_free(struct espnicd *d)
+{
+	if (d == NULL)
+		return;
+	while (d->sas != NULL)
+		ike_sa_destroy(d->sas);
+	config_free(d->cfg);
+	free(d->rx_msg);
+	OPENSSL_cleanse(d, sizeof(*d));
+	free(d);
+}
+
+const struct espnicd_config *espnicd_config(const struct espnicd *d)
+{
+	return d->cfg;
+}
+
+static bool peer_has_sa(struct espnicd *d, const char *name)
+{
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
+		    sa->state != IKE_SA_DELETING && strcmp(sa->peer.name, name) == 0)
+			return true;
+	return false;
+}
+
+void espnicd_start(struct espnicd *d)
+{
+	for (unsigned i = 0; i < d->cfg->peer_count; i++)
+		if (d->cfg->peers[i].start && !peer_has_sa(d, d->cfg->peers[i].name))
+			ike_init_initiate(d, &d->cfg->peers[i]);
+	reap_dead(d);
+}
+
+int espnicd_initiate(struct espnicd *d, const char *name)
+{
+	int ret = -ENOENT;
+
+	for (unsigned i = 0; i < d->cfg->peer_count; i++)
+		if (strcmp(d->cfg->peers[i].name, name) == 0 && !d->cfg->peers[i].remote_any)
+			ret = ike_init_initiate(d, &d->cfg->peers[i]);
+	reap_dead(d);
+	return ret;
+}
+
+static struct ike_sa *lookup(struct espnicd *d, const struct ike_header *h)
+{
+	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
+
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_SA_DEAD || memcmp(sa->spi_i, h->spi_i, IKE_SPI_LEN) != 0)
+			continue;
+		/* The I flag names the original initiator; it must be the other side. */
+		if (from_initiator == sa->initiator)
+			continue;
+		if (memcmp(sa->spi_r, h->spi_r, IKE_SPI_LEN) == 0)
+			return sa;
+		if (sa->state == IKE_SA_INIT_SENT && h->exchange_type == IKE_EXCHANGE_IKE_SA_INIT &&
+		    (h->flags & IKE_FLAG_RESPONSE))
+			return sa;
+	}
+	return NULL;
+}
+
+static void answer_invalid_syntax(struct ike_sa *sa, const struct ike_header *h)
+{
+	struct message_out *m = malloc(sizeof(*m));
+
+	if (m == NULL)
+		return;
+	message_out_init(m);
+	message_out_notify(m, IKE_N_INVALID_SYNTAX, 0, NULL, 0, NULL, 0);
+	send_response(sa, h->exchange_type, h->message_id, m);
+	free(m);
+}
+
+static void dispatch_request(struct ike_sa *sa, const struct ike_message *msg)
+{
+	switch (msg->header.exchange_type) {
+	case IKE_EXCHANGE_IKE_AUTH:
+		if (!sa->initiator)
+			ike_auth_process_request(sa, msg);
+		break;
+	case IKE_EXCHANGE_CREATE_CHILD_SA:
+		create_child_process_request(sa, msg);
+		break;
+	case IKE_EXCHANGE_INFORMATIONAL:
+		informational_process_request(sa, msg);
+		break;
+	default:
+		log_debug("%s: request of unknown exchange %u ignored", sa_name(sa),
+			  msg->header.exchange_type);
+		break;
+	}
+}
+
+static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	static const uint8_t exchange_of[] = {
+	    [REQUEST_IKE_AUTH] = IKE_EXCHANGE_IKE_AUTH,
+	    [REQUEST_CHILD_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_IKE_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_DELETE_CHILD] = IKE_EXCHANGE_INFORMATIONAL,
+	    [REQUEST_DELETE_IKE] = IKE_EXCHANGE_INFORMATIONAL,
+	    [REQUEST_DPD] = IKE_EXCHANGE_INFORMATIONAL,
+	};
+
+	if (sa->request.kind >= sizeof(exchange_of) ||
+	    exchange_of[sa->request.kind] != msg->header.exchange_type) {
+		log_debug("%s: response of the wrong exchange ignored", sa_name(sa));
+		return;
+	}
+	switch (sa->request.kind) {
+	case REQUEST_IKE_AUTH:
+		ike_auth_process_response(sa, msg);
+		break;
+	case REQUEST_CHILD_REKEY:
+		child_rekey_process_response(sa, msg);
+		break;
+	case REQUEST_IKE_REKEY:
+		ike_rekey_process_response(sa, msg);
+		break;
+	case REQUEST_DELETE_CHILD:
+	case REQUEST_DELETE_IKE:
+		delete_process_response(sa, msg);
+		break;
+	case REQUEST_DPD:
+		request_done(sa);
+		sa_schedule(sa);
+		break;
+	default:
+		break;
+	}
+}
+
+static void receive_protected(struct espnicd *d, struct ike_sa *sa,
+			      const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+{
+	struct ike_message *msg = d->rx_msg;
+	const struct ike_header *h;
+	const struct ike_payload *sk;
+	bool response;
+	int ret, n;
+
+	ret = ike_message_parse(buf, len, msg);
+	if (ret < 0) {
+		log_debug("%s: unparsable message dropped (%d)", sa_name(sa), ret);
+		return;
+	}
+	h = &msg->header;
+	response = h->flags & IKE_FLAG_RESPONSE;
+	if (sa->state == IKE_SA_INIT_SENT || msg->payload_count == 0)
+		return;
+	sk = &msg->payloads[msg->payload_count - 1];
+	if (sk->type != IKE_PAYLOAD_SK) {
+		log_debug("%s: message without SK payload dropped%s", sa_name(sa),
+			  sk->type == IKE_PAYLOAD_SKF ? " (fragments are not supported)" : "");
+		return;
+	}
+	if (response) {
+		if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
+		    h->message_id != sa->request.id)
+			return;
+	} else if (h->message_id != sa->expected_peer_id &&
+		   !(sa->last_response.valid && h->message_id == sa->last_response.id &&
+		     h->message_id + 1 == sa->expected_peer_id)) {
+		log_debug("%s: request with message ID %u outside the window dropped", sa_name(sa),
+			  h->message_id);
+		return;
+	}
+	n = ike_sk_decrypt(buf, len, sk, &sa->sk_recv, d->rx_plain, sizeof(d->rx_plain));
+	if (n < 0) {
+		log_debug("%s: message failed the integrity check, dropped", sa_name(sa));
+		return;
+	}
+	/* Authentic from here on. */
+	sa->last_received = now_ms(d);
+	if (sa->natt || sockaddr_port(local) == d->cfg->natt_port) {
+		/* Follow the peer's NAT mapping (RFC 7296 2.23) and our float. */
+		sa->remote = *remote;
+		sa->local = *local;
+	}
+	if (!response && h->message_id + 1 == sa->expected_peer_id) {
+		send_raw(d, &sa->local, &sa->remote, sa->last_response.buf, sa->last_response.len);
+		OPENSSL_cleanse(d->rx_plain, (size_t)n);
+		return;
+	}
+	ret = ike_message_parse_inner(msg, sk->next_payload, d->rx_plain, (size_t)n);
+	if (ret < 0) {
+		log_warn("%s: malformed %s inside SK (%d)", sa_name(sa),
+			 response ? "response" : "request", ret);
+		if (response) {
+			ike_sa_kill(sa, "malformed response");
+		} else {
+			sa->expected_peer_id++;
+			answer_invalid_syntax(sa, h);
+		}
+	} else if (response) {
+		dispatch_response(sa, msg);
+	} else {
+		sa->expected_peer_id++;
+		dispatch_request(sa, msg);
+	}
+	OPENSSL_cleanse(d->rx_plain, (size_t)n);
+}
+
+void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
+		     const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+{
+	struct ike_header hdr;
+	struct ike_sa *sa;
+	int ret;
+
+	if (ike_header_parse(buf, len, &hdr) < 0 || hdr.length != len) {
+		log_debug("datagram of %zu octets is no IKEv2 message, dropped", len);
+		return;
+	}
+	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT && !(hdr.flags & IKE_FLAG_RESPONSE)) {
+		ret = ike_message_parse(buf, len, d->rx_msg);
+		if (ret < 0)
+			log_debug("malformed IKE_SA_INIT dropped (%d)", ret);
+		else
+			ike_init_process_request(d, local, remote, buf, len, d->rx_msg);
+		reap_dead(d);
+		return;
+	}
+	sa = lookup(d, &hdr);
+	if (sa == NULL) {
+		log_debug("message for an unknown IKE_SA dropped");
+		return;
+	}
+	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT) {
+		if (ike_message_parse(buf, len, d->rx_msg) == 0)
+			ike_init_process_response(sa, buf, len, d->rx_msg);
+	} else {
+		receive_protected(d, sa, local, remote, buf, len);
+	}
+	reap_dead(d);
+}
+
+uint64_t espnicd_next_timer(struct espnicd *d)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		uint64_t s = ike_sa_next_timer(sa);
+
+		if (s < t)
+			t = s;
+	}
+	return t;
+}
+
+void espnicd_run_timers(struct espnicd *d)
+{
+	uint64_t now = now_ms(d);
+	struct ike_sa *sa, *next;
+
+	for (sa = d->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		ike_sa_run_timers(sa, now);
+	}
+	reap_dead(d);
+}
+
+void espnicd_dataplane_events(struct espnicd *d)
+{
+	struct dp_event ev;
+
+	while (dp_next_event(d->dp, &ev) == 1) {
+		struct child_sa *c = NULL;
+		struct ike_sa *sa;
+
+		if (ev.type == DP_EVENT_ACQUIRE) {
+			log_info("dataplane ACQUIRE for reqid %u: on-demand initiation is not "
+				 "supported yet",
+				 ev.reqid);
+			continue;
+		}
+		for (sa = d->sas; sa != NULL; sa = sa->next) {
+			if (sa->state == IKE_SA_ESTABLISHED &&
+			    (c = child_find_in(sa, ev.spi_in)) != NULL)
+				break;
+		}
+		if (c == NULL) {
+			log_debug("dataplane event for unknown SPI %08x ignored", ev.spi_in);
+			continue;
+		}
+		if (ev.type == DP_EVENT_SOFT_EXPIRE && c->state == CHILD_SA_INSTALLED)
+			c->want_rekey = true;
+		else if (ev.type == DP_EVENT_HARD_EXPIRE)
+			c->want_delete = true;
+		sa_schedule(sa);
+	}
+	reap_dead(d);
+}
+
+static const struct cfg_peer *find_by_name(const struct espnicd_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->peer_count; i++)
+		if (strcmp(cfg->peers[i].name, name) == 0)
+			return &cfg->peers[i];
+	return NULL;
+}
+
+void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
+{
+	struct espnicd_config *old = d->cfg;
+
+	if (cfg->port != old->port || cfg->natt_port != old->natt_port ||
+	    memcmp(&cfg->listen, &old->listen, sizeof(cfg->listen)) != 0)
+		log_warn("reload: listen address and ports change only with a restart");
+	d->cfg = cfg;
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		const struct cfg_peer *p = find_by_name(cfg, sa->peer.name);
+
+		if (sa->state == IKE_SA_DEAD)
+			continue;
+		if (p == NULL) {
+			log_info("%s: peer removed from the configuration", sa_name(sa));
+			if (sa->state == IKE_SA_ESTABLISHED)
+				sa->want_delete = true;
+			else if (sa->state != IKE_SA_DELETING)
+				ike_sa_kill(sa, "peer removed");
+			sa_schedule(sa);
+		} else if (sa->state == IKE_SA_ESTABLISHED) {
+			/* Endpoints stay (they may have floated); the rest applies from the next
+			 * rekey on. */
+			struct sockaddr_storage local = sa->local, remote = sa->remote;
+
+			OPENSSL_cleanse(&sa->peer, sizeof(sa->peer));
+			sa->peer = *p;
+			sa->local = local;
+			sa->remote = remote;
+		}
+	}
+	config_free(old);
+	log_info("configuration reloaded: %u peers", cfg->peer_count);
+	espnicd_start(d);
+}
+
+void espnicd_shutdown(struct espnicd *d)
+{
+	d->shutting_down = true;
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		switch (sa->state) {
+		case IKE_SA_ESTABLISHED:
+			sa->want_delete = true;
+			if (sa->request.kind == REQUEST_NONE)
+				sa_schedule(sa);
+			break;
+		case IKE_SA_DELETING:
+		case IKE_SA_DEAD:
+			break;
+		default:
+			ike_sa_kill(sa, "shutting down");
+			break;
+		}
+	}
+	reap_dead(d);
+}
+
+bool espnicd_idle(const struct espnicd *d)
+{
+	return d->sas == NULL;
+}
+
+unsigned espnicd_sa_count(const struct espnicd *d)
+{
+	unsigned n = 0;
+
+	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		n++;
+	return n;
+}
+
+int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info)
+{
+	const struct ike_sa *sa = d->sas;
+
+	while (sa != NULL && index-- > 0)
+		sa = sa->next;
+	if (sa == NULL)
+		return -ENOENT;
+	memset(info, 0, sizeof(*info));
+	strcpy(info->peer, sa->peer.name);
+	info->initiator = sa->initiator;
+	info->state = sa->state;
+	memcpy(info->spi_i, sa->spi_i, IKE_SPI_LEN);
+	memcpy(info->spi_r, sa->spi_r, IKE_SPI_LEN);
+	info->nat_local = sa->nat_local;
+	info->nat_remote = sa->nat_remote;
+	info->encap = sa->natt;
+	for (const struct child_sa *c = sa->children; c != NULL; c = c->next) {
+		if (info->child_count < 8) {
+			info->child_spi_in[info->child_count] = c->spi_in;
+			info->child_spi_out[info->child_count] = c->spi_out;
+		}
+		info->child_count++;
+	}
+	return 0;
+}

@@ -1,0 +1,402 @@
+/* espnicd: the IKEv2 daemon. This file is the process around the core: options, the UDP
+ * sockets on 500 and 4500 (non-ESP marker), the libevent loop, signals (SIGTERM deletes the
+ * IKE_SAs politely, SIGHUP reloads) and an optional status file for tests and scripts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "dataplane.h"
+#include "espnicd.h"
+#include "ike_message.h"
+#include "log.h"
+
+#define SHUTDOWN_LIMIT_S 15 /* SIGTERM: give the deletes this long */
+#define RX_BUFFER	 65536
+
+struct daemon {
+	struct event_base *base;
+	struct espnicd *core;
+	struct dp *dp;
+	const char *config_path, *status_path;
+	int fd_ike, fd_natt;
+	uint16_t natt_port;
+	struct sockaddr_storage listen;
+	struct event *ev_ike, *ev_natt, *ev_timer, *ev_dp, *ev_term, *ev_int, *ev_hup, *ev_force;
+	bool stopping;
+};
+
+static uint64_t clock_ms(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == INADDR_ANY;
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static int send_cb(void *arg, enum espnicd_send_kind kind, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote, const uint8_t *msg, size_t len)
+{
+	struct daemon *dm = arg;
+	uint16_t lport = ntohs(((const struct sockaddr_in *)local)->sin_port);
+	int fd = lport == dm->natt_port ? dm->fd_natt : dm->fd_ike;
+	uint8_t buf[IKE_NON_ESP_MARKER_LEN + 65535];
+	const uint8_t *out = msg;
+	size_t out_len = len;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov;
+	struct msghdr mh = {0};
+
+	if (kind == ESPNICD_SEND_IKE && fd == dm->fd_natt) {
+		int n = ike_non_esp_prepend(buf, sizeof(buf), msg, len);
+
+		if (n < 0)
+			return n;
+		out = buf;
+		out_len = (size_t)n;
+	}
+	iov.iov_base = (void *)out;
+	iov.iov_len = out_len;
+	mh.msg_name = (void *)remote;
+	mh.msg_namelen =
+	    remote->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (local->ss_family == AF_INET && wildcard(&dm->listen)) {
+		/* Answer from the address the peer talks to. */
+		struct cmsghdr *cm;
+		struct in_pktinfo *pi;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+		pi = (struct in_pktinfo *)CMSG_DATA(cm);
+		pi->ipi_spec_dst = ((const struct sockaddr_in *)local)->sin_addr;
+	}
+	return sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
+}
+
+static void write_status(struct daemon *dm)
+{
+	static const char *const states[] = {"",	  "INIT_SENT",	 "INIT_DONE",
+					     "AUTH_SENT", "ESTABLISHED", "REKEYED",
+					     "DELETING",  "DEAD"};
+	json_t *sas = json_array();
+	char tmp[4096];
+
+	if (dm->status_path == NULL)
+		return;
+	for (unsigned i = 0; i < espnicd_sa_count(dm->core); i++) {
+		struct espnicd_sa_info info;
+		char spi_i[17], spi_r[17];
+		json_t *children = json_array();
+
+		if (espnicd_sa_info(dm->core, i, &info) < 0)
+			break;
+		for (int k = 0; k < 8; k++) {
+			sprintf(spi_i + 2 * k, "%02x", info.spi_i[k]);
+			sprintf(spi_r + 2 * k, "%02x", info.spi_r[k]);
+		}
+		for (unsigned c = 0; c < info.child_count && c < 8; c++) {
+			char in[9], out[9];
+
+			snprintf(in, sizeof(in), "%08x", info.child_spi_in[c]);
+			snprintf(out, sizeof(out), "%08x", info.child_spi_out[c]);
+			json_array_append_new(children,
+					      json_pack("{s:s, s:s}", "in", in, "out", out));
+		}
+		json_array_append_new(
+		    sas,
+		    json_pack("{s:s, s:s, s:b, s:s, s:s, s:b, s:b, s:b, s:o}", "peer", info.peer,
+			      "state", states[info.state & 7], "initiator", info.initiator, "spi_i",
+			      spi_i, "spi_r", spi_r, "nat_local", info.nat_local, "nat_remote",
+			      info.nat_remote, "encap", info.encap, "children", children));
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dm->status_path);
+	json_t *root = json_pack("{s:o}", "ike_sas", sas);
+
+	if (root != NULL && json_dump_file(root, tmp, JSON_COMPACT) == 0)
+		rename(tmp, dm->status_path);
+	json_decref(root);
+}
+
+static void after_event(struct daemon *dm)
+{
+	uint64_t next = espnicd_next_timer(dm->core), now = clock_ms(NULL);
+	struct timeval tv = {0};
+
+	write_status(dm);
+	if (dm->stopping && espnicd_idle(dm->core)) {
+		event_base_loopexit(dm->base, NULL);
+		return;
+	}
+	if (next == UINT64_MAX) {
+		evtimer_del(dm->ev_timer);
+		return;
+	}
+	if (next > now) {
+		tv.tv_sec = (time_t)((next - now) / 1000);
+		tv.tv_usec = (suseconds_t)((next - now) % 1000) * 1000;
+	}
+	evtimer_add(dm->ev_timer, &tv);
+}
+
+static void on_packet(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+	static uint8_t buf[RX_BUFFER];
+	struct sockaddr_storage remote, local;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh = {.msg_name = &remote,
+			    .msg_namelen = sizeof(remote),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = control.buf,
+			    .msg_controllen = sizeof(control.buf)};
+	socklen_t slen = sizeof(local);
+	ssize_t n;
+
+	(void)what;
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	if (n <= 0)
+		return;
+	if (getsockname(fd, (struct sockaddr *)&local, &slen) < 0)
+		return;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			((struct sockaddr_in *)&local)->sin_addr = pi.ipi_addr;
+		}
+	}
+	if (fd == dm->fd_natt) {
+		struct ike_span ike;
+
+		/* ESP on 4500 belongs to the dataplane; keepalives are dropped. */
+		if (ike_non_esp_strip(buf, (size_t)n, &ike) != 1)
+			return;
+		espnicd_receive(dm->core, &local, &remote, ike.ptr, ike.len);
+	} else {
+		espnicd_receive(dm->core, &local, &remote, buf, (size_t)n);
+	}
+	after_event(dm);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)fd;
+	(void)what;
+	espnicd_run_timers(dm->core);
+	after_event(dm);
+}
+
+static void on_dataplane(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)fd;
+	(void)what;
+	espnicd_dataplane_events(dm->core);
+	after_event(dm);
+}
+
+static void on_force_exit(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("shutdown: some deletes were not answered in time");
+	event_base_loopexit(dm->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		struct espnicd_config *cfg;
+		char err[256];
+
+		if (config_load(dm->config_path, &cfg, err, sizeof(err)) < 0) {
+			log_error("reload failed, keeping the running configuration: %s", err);
+		} else {
+			log_setup((enum log_level)cfg->log_level, cfg->log_syslog);
+			espnicd_reload(dm->core, cfg);
+		}
+	} else if (!dm->stopping) {
+		struct timeval limit = {SHUTDOWN_LIMIT_S, 0};
+
+		log_info("signal %d: deleting IKE_SAs and stopping", (int)sig);
+		dm->stopping = true;
+		espnicd_shutdown(dm->core);
+		dm->ev_force = evtimer_new(dm->base, on_force_exit, dm);
+		if (dm->ev_force != NULL)
+			evtimer_add(dm->ev_force, &limit);
+	}
+	after_event(dm);
+}
+
+static int open_socket(const struct sockaddr_storage *listen, uint16_t port)
+{
+	struct sockaddr_storage a = *listen;
+	int one = 1, fd;
+
+	((struct sockaddr_in *)&a)->sin_port = htons(port);
+	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (a.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a,
+		 a.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					: sizeof(struct sockaddr_in6)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: espnicd -c CONFIG [-s STATUS_FILE] [-d]\n"
+			"  -c  configuration file (JSON, see host/espnicd/README.md)\n"
+			"  -s  write the IKE_SA list as JSON to this file after every event\n"
+			"  -d  debug logging (overrides log_level)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon dm = {.fd_ike = -1, .fd_natt = -1};
+	struct espnicd_config *cfg;
+	struct espnicd_io io = {.now_ms = clock_ms, .send = send_cb};
+	bool debug = false;
+	char err[256];
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "c:s:dh")) != -1) {
+		switch (opt) {
+		case 'c':
+			dm.config_path = optarg;
+			break;
+		case 's':
+			dm.status_path = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		default:
+			usage();
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (dm.config_path == NULL) {
+		usage();
+		return 2;
+	}
+	if (config_load(dm.config_path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espnicd: %s\n", err);
+		return 1;
+	}
+	log_setup(debug ? LOG_LEVEL_DEBUG : (enum log_level)cfg->log_level, cfg->log_syslog);
+	signal(SIGPIPE, SIG_IGN);
+	ret = dp_open(cfg->dataplane, &dm.dp);
+	if (ret < 0) {
+		log_error("dataplane \"%s\": %s", cfg->dataplane, strerror(-ret));
+		config_free(cfg);
+		return 1;
+	}
+	dm.listen = cfg->listen;
+	dm.natt_port = cfg->natt_port;
+	dm.fd_ike = open_socket(&cfg->listen, cfg->port);
+	dm.fd_natt = open_socket(&cfg->listen, cfg->natt_port);
+	if (dm.fd_ike < 0 || dm.fd_natt < 0) {
+		log_error("cannot bind UDP %u/%u: %s", cfg->port, cfg->natt_port,
+			  strerror(-(dm.fd_ike < 0 ? dm.fd_ike : dm.fd_natt)));
+		config_free(cfg);
+		dp_close(dm.dp);
+		return 1;
+	}
+	io.arg = &dm;
+	dm.base = event_base_new();
+	if (dm.base == NULL || espnicd_new(cfg, dm.dp, &io, &dm.core) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
+	dm.ev_ike = event_new(dm.base, dm.fd_ike, EV_READ | EV_PERSIST, on_packet, &dm);
+	dm.ev_natt = event_new(dm.base, dm.fd_natt, EV_READ | EV_PERSIST, on_packet, &dm);
+	dm.ev_timer = evtimer_new(dm.base, on_timer, &dm);
+	dm.ev_dp = dp_event_fd(dm.dp) >= 0 ? event_new(dm.base, dp_event_fd(dm.dp),
+						       EV_READ | EV_PERSIST, on_dataplane, &dm)
+					   : NULL;
+	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_signal, &dm);
+	dm.ev_int = evsignal_new(dm.base, SIGINT, on_signal, &dm);
+	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_signal, &dm);
+	event_add(dm.ev_ike, NULL);
+	event_add(dm.ev_natt, NULL);
+	if (dm.ev_dp != NULL)
+		event_add(dm.ev_dp, NULL);
+	event_add(dm.ev_term, NULL);
+	event_add(dm.ev_int, NULL);
+	event_add(dm.ev_hup, NULL);
+	log_info("espnicd started: %u peers, UDP %u and %u, dataplane %.*s",
+		 espnicd_config(dm.core)->peer_count, espnicd_config(dm.core)->port, dm.natt_port,
+		 7, espnicd_config(dm.core)->dataplane);
+	espnicd_start(dm.core);
+	after_event(&dm);
+	event_base_dispatch(dm.base);
+	log_info("espnicd stopped");
+	espnicd_free(dm.core);
+	dp_close(dm.dp);
+	event_free(dm.ev_ike);
+	event_free(dm.ev_natt);
+	event_free(dm.ev_timer);
+	if (dm.ev_dp != NULL)
+		event_free(dm.ev_dp);
+	event_free(dm.ev_term);
+	event_free(dm.ev_int);
+	event_free(dm.ev_hup);
+	if (dm.ev_force != NULL)
+		event_free(dm.ev_force);
+	event_base_free(dm.base);
+	close(dm.fd_ike);
+	close(dm.fd_natt);
+	return 0;
+}

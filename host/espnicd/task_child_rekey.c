@@ -1,0 +1,127 @@
+/* CHILD_SA rekey as initiator (RFC 7296 1.3.3, 2.8): CREATE_CHILD_SA with REKEY_SA, the new
+ * pair installed before the old one is deleted (make-before-break). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_sa.h"
+#include "log.h"
+
+#define NONCE_LEN      32
+#define REKEY_RETRY_MS 30000
+
+void create_child_ctx_clear(struct create_child_ctx *cc)
+{
+	ike_dh_free(cc->dh);
+	OPENSSL_cleanse(cc, sizeof(*cc));
+}
+
+static bool still_there(struct ike_sa *sa, const struct child_sa *c)
+{
+	for (struct child_sa *x = sa->children; x != NULL; x = x->next)
+		if (x == c)
+			return true;
+	return false;
+}
+
+int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
+{
+	struct create_child_ctx *cc = &sa->request.cc;
+	struct message_out *m;
+	uint8_t spi[4];
+	int ret;
+
+	create_child_ctx_clear(cc);
+	cc->old_child = child;
+	cc->nonce_len = NONCE_LEN;
+	if (dp_alloc_spi(sa->d->dp, &cc->new_spi_in) < 0 ||
+	    random_bytes(cc->nonce, cc->nonce_len) < 0)
+		return -EIO;
+	if (sa->peer.esp[0].dh_count && ike_dh_new(sa->peer.esp[0].dh[0], &cc->dh) < 0)
+		return -EIO;
+	m = malloc(sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	message_out_init(m);
+	put_be32(spi, child->spi_in);
+	message_out_notify(m, IKE_N_REKEY_SA, IKE_PROTO_ESP, spi, 4, NULL, 0);
+	ret = child_create_build_request(sa, m, cc->new_spi_in, child);
+	struct ike_payload *p = message_out_add(m, IKE_PAYLOAD_NONCE);
+	if (p != NULL)
+		p->u.nonce = (struct ike_span){cc->nonce, cc->nonce_len};
+	if (cc->dh != NULL) {
+		uint8_t *ke = message_out_alloc(m, IKE_MAX_DH_PUBLIC);
+		int n = ke ? ike_dh_public(cc->dh, ke, IKE_MAX_DH_PUBLIC) : -ENOMEM;
+
+		if ((p = message_out_add(m, IKE_PAYLOAD_KE)) != NULL && n > 0) {
+			p->u.ke.group = sa->peer.esp[0].dh[0];
+			p->u.ke.data = (struct ike_span){ke, (size_t)n};
+		}
+	}
+	if (ret == 0)
+		ret = send_request(sa, REQUEST_CHILD_REKEY, IKE_EXCHANGE_CREATE_CHILD_SA, m);
+	free(m);
+	if (ret < 0) {
+		dp_release_spi(sa->d->dp, cc->new_spi_in);
+		create_child_ctx_clear(cc);
+		return ret;
+	}
+	child->state = CHILD_SA_REKEYING;
+	log_info("%s: rekeying CHILD_SA %08x/%08x", sa_name(sa), child->spi_in, child->spi_out);
+	return 0;
+}
+
+void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	struct create_child_ctx *cc = &sa->request.cc;
+	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
+	const struct ike_payload *ke = ike_message_find(msg, IKE_PAYLOAD_KE);
+	struct child_sa *old = cc->old_child, *c = NULL;
+	uint8_t g_ir[IKE_MAX_DH_SECRET];
+	size_t g_ir_len = 0;
+	uint32_t new_spi = cc->new_spi_in;
+
+	if (!still_there(sa, old))
+		old = NULL;
+	if (nonce != NULL) {
+		int ret = 0;
+
+		if (cc->dh != NULL)
+			ret = ke == NULL || ke->u.ke.group != ike_dh_group_of(cc->dh)->id
+				  ? -EINVAL
+				  : ike_dh_compute(cc->dh, ke->u.ke.data.ptr, ke->u.ke.data.len,
+						   g_ir, sizeof(g_ir));
+		if (ret >= 0) {
+			g_ir_len = (size_t)ret;
+			c = child_create_complete(sa, msg, new_spi, cc->nonce, cc->nonce_len,
+						  nonce->u.nonce.ptr, nonce->u.nonce.len, g_ir,
+						  g_ir_len, old ? old->reqid : ++sa->d->next_reqid);
+		} else {
+			log_error("%s: CHILD_SA rekey answer has a bad KE", sa_name(sa));
+		}
+		OPENSSL_cleanse(g_ir, sizeof(g_ir));
+	} else {
+		child_create_complete(sa, msg, 0, NULL, 0, NULL, 0, NULL, 0, 0); /* logs errors */
+	}
+	request_done(sa);
+	if (c == NULL) {
+		dp_release_spi(sa->d->dp, new_spi);
+		if (old != NULL) {
+			old->state = CHILD_SA_INSTALLED;
+			old->rekey_at = now_ms(sa->d) + REKEY_RETRY_MS;
+		}
+		sa_schedule(sa);
+		return;
+	}
+	if (old != NULL) {
+		log_info("%s: CHILD_SA %08x/%08x rekeyed to %08x/%08x", sa_name(sa), old->spi_in,
+			 old->spi_out, c->spi_in, c->spi_out);
+		old->state = CHILD_SA_REKEYED;
+		if (delete_child_start(sa, old) < 0)
+			child_sa_remove(sa, old);
+		return;
+	}
+	sa_schedule(sa);
+}

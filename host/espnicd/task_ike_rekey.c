@@ -1,0 +1,129 @@
+/* IKE_SA rekey (RFC 7296 1.3.2, 2.18) as initiator: CREATE_CHILD_SA with a new IKE
+ * proposal, KE and nonce; the CHILD_SAs move to the new IKE_SA, then the old one is
+ * deleted. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_sa.h"
+#include "log.h"
+
+#define NONCE_LEN      32
+#define REKEY_RETRY_MS 30000
+
+int ike_rekey_start(struct ike_sa *sa)
+{
+	struct create_child_ctx cc = {0};
+	struct message_out *m;
+	struct ike_payload *p;
+	uint8_t *ke;
+	int ret, n;
+
+	cc.nonce_len = NONCE_LEN;
+	if (random_bytes(cc.new_ike_spi, IKE_SPI_LEN) < 0 ||
+	    random_bytes(cc.nonce, cc.nonce_len) < 0 || ike_dh_new(sa->dh_group, &cc.dh) < 0) {
+		create_child_ctx_clear(&cc);
+		return -EIO;
+	}
+	m = malloc(sizeof(*m));
+	if (m == NULL) {
+		create_child_ctx_clear(&cc);
+		return -ENOMEM;
+	}
+	message_out_init(m);
+	proposal_build(sa->peer.ike, sa->peer.ike_count, IKE_PROTO_IKE, cc.new_ike_spi, IKE_SPI_LEN,
+		       sa->dh_group, &m->sa);
+	if ((p = message_out_add(m, IKE_PAYLOAD_SA)) != NULL)
+		p->u.sa = &m->sa;
+	if ((p = message_out_add(m, IKE_PAYLOAD_NONCE)) != NULL)
+		p->u.nonce = (struct ike_span){cc.nonce, cc.nonce_len};
+	ke = message_out_alloc(m, IKE_MAX_DH_PUBLIC);
+	n = ke ? ike_dh_public(cc.dh, ke, IKE_MAX_DH_PUBLIC) : -ENOMEM;
+	if ((p = message_out_add(m, IKE_PAYLOAD_KE)) != NULL && n > 0) {
+		p->u.ke.group = sa->dh_group;
+		p->u.ke.data = (struct ike_span){ke, (size_t)n};
+	}
+	ret = send_request(sa, REQUEST_IKE_REKEY, IKE_EXCHANGE_CREATE_CHILD_SA, m);
+	free(m);
+	if (ret < 0) {
+		create_child_ctx_clear(&cc);
+		return ret;
+	}
+	sa->request.cc = cc;
+	log_info("%s: rekeying IKE_SA", sa_name(sa));
+	return 0;
+}
+
+struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
+				   const uint8_t *spi_r, const struct selected_proposal *sel,
+				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
+				   size_t g_ir_len)
+{
+	struct ike_sa *n = ike_sa_new(old->d, &old->peer, initiator);
+
+	if (n == NULL)
+		return NULL;
+	memcpy(n->spi_i, spi_i, IKE_SPI_LEN);
+	memcpy(n->spi_r, spi_r, IKE_SPI_LEN);
+	n->local = old->local;
+	n->remote = old->remote;
+	n->nat_local = old->nat_local;
+	n->nat_remote = old->nat_remote;
+	n->natt = old->natt;
+	n->dh_group = sel->dh;
+	n->ni_len = ni.len;
+	memcpy(n->ni, ni.ptr, ni.len);
+	n->nr_len = nr.len;
+	memcpy(n->nr, nr.ptr, nr.len);
+	ike_sa_set_keys(n, sel);
+	if (ike_sa_derive_keys(n, g_ir, g_ir_len, old) < 0) {
+		ike_sa_kill(n, NULL);
+		return NULL;
+	}
+	n->children = old->children;
+	old->children = NULL;
+	old->replaced_by = n;
+	ike_sa_established(n);
+	return n;
+}
+
+void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	struct create_child_ctx *cc = &sa->request.cc;
+	const struct ike_payload *sa_p = ike_message_find(msg, IKE_PAYLOAD_SA);
+	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
+	const struct ike_payload *ke = ike_message_find(msg, IKE_PAYLOAD_KE);
+	struct selected_proposal sel;
+	uint8_t g_ir[IKE_MAX_DH_SECRET];
+	struct ike_sa *n = NULL;
+	int ret = -EINVAL;
+
+	for (size_t i = 0; i < msg->payload_count; i++) {
+		const struct ike_payload *p = &msg->payloads[i];
+
+		if (p->type == IKE_PAYLOAD_NOTIFY && p->u.notify.type <= IKE_N_ERROR_MAX)
+			log_warn("%s: IKE_SA rekey refused: %s (%u)", sa_name(sa),
+				 notify_name(p->u.notify.type), p->u.notify.type);
+	}
+	if (sa_p != NULL && nonce != NULL && ke != NULL &&
+	    proposal_check_answer(sa_p->u.sa, sa->peer.ike, sa->peer.ike_count, IKE_PROTO_IKE,
+				  IKE_SPI_LEN, true, &sel) == 0 &&
+	    sel.dh == sa->dh_group && ke->u.ke.group == sa->dh_group)
+		ret = ike_dh_compute(cc->dh, ke->u.ke.data.ptr, ke->u.ke.data.len, g_ir,
+				     sizeof(g_ir));
+	if (ret >= 0)
+		n = ike_rekey_successor(sa, true, cc->new_ike_spi, sel.spi, &sel,
+					(struct ike_span){cc->nonce, cc->nonce_len}, nonce->u.nonce,
+					g_ir, (size_t)ret);
+	OPENSSL_cleanse(g_ir, sizeof(g_ir));
+	request_done(sa);
+	if (n == NULL) {
+		sa->ike_rekey_at = now_ms(sa->d) + REKEY_RETRY_MS;
+		sa_schedule(sa);
+		return;
+	}
+	log_info("%s: IKE_SA rekeyed, successor is #%u", sa_name(sa), n->unique_id);
+	delete_ike_start(sa);
+}

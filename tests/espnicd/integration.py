@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""espnicd against espnicd in two network namespaces (ctest label "integration"): IKE_SA
+and CHILD_SA up as initiator and responder, CHILD_SA rekey, IKE_SA rekey, delete from either
+side, dead peer detection. Asserts on the daemons' status files and on what the recording
+dataplanes saw; bounded waits, no wall-clock assertions."""
+import argparse
+import os
+import signal
+import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, assert_pairs_match, wait_for  # noqa: E402
+
+
+def peers(side, **extra):
+    p = {"name": "gw", "psk": "integration-psk",
+         "remote_addr": RIGHT if side == 0 else LEFT,
+         "local_ts": [LEFT_NET if side == 0 else RIGHT_NET],
+         "remote_ts": [RIGHT_NET if side == 0 else LEFT_NET]}
+    p.update(extra)
+    return [p]
+
+
+def up(lab, binary, left_extra=None, right_extra=None, left_top=None):
+    right = Espnicd(lab, binary, 1, peers(1, **(right_extra or {})))
+    wait_for("responder status", lambda: right.sas() is not None)
+    left = Espnicd(lab, binary, 0, peers(0, start=True, **(left_extra or {})),
+                   **(left_top or {}))
+    wait_for("left IKE_SA up", left.established)
+    wait_for("right IKE_SA up", right.established)
+    assert left.established()["initiator"] and not right.established()["initiator"]
+    assert_pairs_match(left, right)
+    return left, right
+
+
+def scenario_establish(lab, binary):
+    left, right = up(lab, binary)
+    ra = list(left.installed().values())[0]
+    assert ra["mode"] == "tunnel" and ra["encr"] == 20 and ra["key_bits"] == 256
+    assert ra["local_ts"][0]["start"] == "198.18.1.0"
+    assert ra["remote_ts"][0]["end"] == "198.18.2.255"
+    # SIGTERM on the initiator deletes politely: the responder drops everything too.
+    assert lab.stop(left.proc) == 0
+    wait_for("responder cleared", lambda: right.sas() == [])
+    assert right.installed() == {} and left.installed() == {}
+    assert "deleted by the peer" in right.log_text()
+
+
+def scenario_child_rekey(lab, binary):
+    left, right = up(lab, binary, left_extra={"child_rekey_time": 2})
+    first = set(left.installed())
+    wait_for("two CHILD_SA rekeys",
+             lambda: sum(r["op"] == "install" for r in left.records()) >= 3)
+    wait_for("old pairs gone", lambda: len(left.installed()) == 1 and len(right.installed()) == 1)
+    assert not first & set(left.installed())
+    assert_pairs_match(left, right)
+    reqids = {r["reqid"] for r in left.records() if r["op"] == "install"}
+    assert len(reqids) == 1, "a rekey keeps the reqid"
+    assert left.established() and right.established()
+
+
+def scenario_ike_rekey(lab, binary):
+    left, right = up(lab, binary, left_extra={"ike_rekey_time": 2})
+    spi = left.established()["spi_i"]
+    child = set(left.installed())
+    wait_for("IKE_SA rekeyed", lambda: (left.established() or {}).get("spi_i", spi) != spi)
+    new = wait_for("left settled", left.established)
+    wait_for("right follows", lambda: (right.established() or {}).get("spi_i") == new["spi_i"])
+    assert right.established()["spi_r"] == new["spi_r"]
+    assert set(left.installed()) == child, "CHILD_SAs move to the new IKE_SA untouched"
+    assert_pairs_match(left, right)
+    # The new IKE_SA carries exchanges: delete over it.
+    assert lab.stop(left.proc) == 0
+    wait_for("responder cleared", lambda: right.sas() == [])
+
+
+def scenario_delete(lab, binary):
+    left, right = up(lab, binary)
+    # The responder deletes (SIGTERM): the initiator removes its pair.
+    assert lab.stop(right.proc) == 0
+    wait_for("initiator cleared", lambda: left.sas() == [])
+    assert left.installed() == {}
+    assert any(r["op"] == "delete" for r in left.records())
+
+
+def scenario_dpd(lab, binary):
+    left, right = up(lab, binary, left_extra={"dpd_delay": 1},
+                     left_top={"retransmit_timeout": 0.3, "retransmit_tries": 2})
+    wait_for("a liveness check answered", lambda: "liveness check" in left.log_text())
+    assert left.established()
+    lab.stop(right.proc, sig=signal.SIGKILL)
+    wait_for("dead peer detected", lambda: left.sas() == [], timeout=30)
+    assert "peer unreachable" in left.log_text()
+    assert left.installed() == {}
+
+
+def scenario_reload(lab, binary):
+    right = Espnicd(lab, binary, 1, peers(1))
+    left = Espnicd(lab, binary, 0, [])
+    wait_for("both running", lambda: left.sas() == [] and right.sas() == [])
+    # A broken file is refused; the daemon keeps running on the old configuration.
+    with open(left.config, "w") as f:
+        f.write("{ not json")
+    left.proc.send_signal(signal.SIGHUP)
+    wait_for("reload refused", lambda: "reload failed" in left.log_text())
+    assert left.proc.poll() is None
+    # SIGHUP with a new peer that starts: the tunnel comes up.
+    left.reload(peers(0, start=True))
+    wait_for("left IKE_SA up", left.established)
+    wait_for("right IKE_SA up", right.established)
+    assert_pairs_match(left, right)
+    # SIGHUP without the peer: its IKE_SA is deleted on both sides.
+    left.reload([])
+    wait_for("left cleared", lambda: left.sas() == [])
+    wait_for("right cleared", lambda: right.sas() == [])
+    assert left.installed() == {} and right.installed() == {}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--espnicd", required=True)
+    ap.add_argument("--scenario", required=True)
+    args = ap.parse_args()
+    with Lab(args.scenario) as lab:
+        globals()["scenario_" + args.scenario](lab, os.path.abspath(args.espnicd))
+    print("PASS", args.scenario)
+
+
+if __name__ == "__main__":
+    main()

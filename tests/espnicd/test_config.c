@@ -1,0 +1,181 @@
+/* Configuration parsing: proposals, traffic selectors, strictness about unknown keys, and the
+ * PSK file (mode 0600 enforced, hex secrets, no secret in error messages). */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "ike_types.h"
+
+static void test_proposals(void **state)
+{
+	struct cfg_proposal p;
+
+	(void)state;
+	assert_int_equal(config_parse_proposal("aes256gcm16-prfsha256-x25519", false, &p), 0);
+	assert_int_equal(p.encr_count, 1);
+	assert_int_equal(p.encr[0].id, IKE_ENCR_AES_GCM_16);
+	assert_int_equal(p.encr[0].bits, 256);
+	assert_int_equal(p.prf[0], IKE_PRF_HMAC_SHA2_256);
+	assert_int_equal(p.dh[0], IKE_DH_CURVE25519);
+	assert_int_equal(p.integ_count, 0);
+	/* PRF from the integrity algorithm, as strongSwan does. */
+	assert_int_equal(config_parse_proposal("aes128-sha384-ecp384", false, &p), 0);
+	assert_int_equal(p.prf[0], IKE_PRF_HMAC_SHA2_384);
+	/* ESP: ESN defaults to no; a DH group means PFS. */
+	assert_int_equal(config_parse_proposal("aes128gcm16-ecp256", true, &p), 0);
+	assert_int_equal(p.esn[0], IKE_ESN_NO);
+	assert_int_equal(p.dh[0], IKE_DH_ECP_256);
+	/* Refused: unknown names, AEAD with integrity, IKE without DH, PRF in ESP, empty. */
+	assert_int_not_equal(config_parse_proposal("aes256gcm16-prfsha256-x448", false, &p), 0);
+	assert_int_not_equal(config_parse_proposal("aes256gcm16-sha256-x25519", false, &p), 0);
+	assert_int_not_equal(config_parse_proposal("aes256-sha256", false, &p), 0);
+	assert_int_not_equal(config_parse_proposal("aes256gcm16-prfsha256", true, &p), 0);
+	assert_int_not_equal(config_parse_proposal("aes256", true, &p), 0);
+	assert_int_not_equal(config_parse_proposal("", true, &p), 0);
+	assert_int_not_equal(config_parse_proposal("-", true, &p), 0);
+}
+
+static void test_traffic_selectors(void **state)
+{
+	struct cfg_ts ts;
+
+	(void)state;
+	assert_int_equal(config_parse_ts("198.18.1.77/24", &ts), 0);
+	assert_int_equal(ts.family, AF_INET);
+	assert_int_equal(ts.start[3], 0);
+	assert_int_equal(ts.end[3], 255);
+	assert_int_equal(ts.end_port, 65535);
+	assert_int_equal(config_parse_ts("198.18.1.1", &ts), 0);
+	assert_int_equal(ts.start[3], 1);
+	assert_int_equal(ts.end[3], 1);
+	assert_int_equal(config_parse_ts("2001:db8::/32", &ts), 0);
+	assert_int_equal(ts.family, AF_INET6);
+	assert_int_equal(ts.end[4], 0xff);
+	assert_int_not_equal(config_parse_ts("198.18.1.0/33", &ts), 0);
+	assert_int_not_equal(config_parse_ts("198.18.1.0/", &ts), 0);
+	assert_int_not_equal(config_parse_ts("nonsense", &ts), 0);
+}
+
+static char psk_path[64];
+
+static void write_psk(const char *content, mode_t mode)
+{
+	int fd;
+
+	strcpy(psk_path, "/tmp/espnicd-cfg-XXXXXX");
+	fd = mkstemp(psk_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static int parse_with_psk(const char *peers, char *err, size_t err_len, struct espnicd_config **cfg)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"listen\": \"198.18.0.1\", \"psk_file\": \"%s\", %s}",
+		 psk_path, peers);
+	return config_parse(text, cfg, err, err_len);
+}
+
+static const char one_peer[] = "\"peers\": [{\"name\": \"gw\", \"remote_addr\": \"198.18.0.2\"}]";
+
+static void test_psk_file(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	char err[256];
+
+	(void)state;
+	write_psk("# comment\ngw   top-secret value  \n", 0600);
+	assert_int_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_int_equal(cfg->peers[0].psk_len, strlen("top-secret value"));
+	assert_memory_equal(cfg->peers[0].psk, "top-secret value", cfg->peers[0].psk_len);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg->peers[0].remote)->sin_port), 500);
+	config_free(cfg);
+	unlink(psk_path);
+
+	write_psk("gw 0x00ff10\n", 0600);
+	assert_int_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_int_equal(cfg->peers[0].psk_len, 3);
+	assert_int_equal(cfg->peers[0].psk[1], 0xff);
+	config_free(cfg);
+	unlink(psk_path);
+
+	/* Readable by others: refused, and the message does not show the secret. */
+	write_psk("gw top-secret\n", 0644);
+	assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_non_null(strstr(err, "0600"));
+	assert_null(strstr(err, "top-secret"));
+	unlink(psk_path);
+
+	/* No key for a peer: refused. */
+	write_psk("other x\n", 0600);
+	assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_non_null(strstr(err, "gw"));
+	unlink(psk_path);
+
+	/* Bad hex. */
+	write_psk("gw 0xzz\n", 0600);
+	assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_null(strstr(err, "zz"));
+	unlink(psk_path);
+}
+
+static void test_strictness(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	char err[256];
+
+	(void)state;
+	write_psk("gw k\n", 0600);
+	assert_int_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					"\"198.18.0.2\", \"dpd_delay\": 30, \"mode\": \"tunnel\", "
+					"\"esp_proposals\": [\"aes128gcm16\", \"aes256gcm16\"]}]",
+					err, sizeof(err), &cfg),
+			 0);
+	assert_int_equal(cfg->peers[0].esp_count, 2);
+	assert_int_equal(cfg->peers[0].dpd_delay_ms, 30000);
+	config_free(cfg);
+	/* A typo is an error, not a silently ignored setting. */
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.2\", \"dpd_dealy\": 30}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_non_null(strstr(err, "dpd_dealy"));
+	assert_int_not_equal(parse_with_psk("\"peerz\": []", err, sizeof(err), &cfg), 0);
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"not-an-address\"}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.2\"}, {\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.3\"}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_int_not_equal(config_parse("[1, 2]", &cfg, err, sizeof(err)), 0);
+	assert_int_not_equal(config_parse("{\"listen\": ", &cfg, err, sizeof(err)), 0);
+	unlink(psk_path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_proposals),
+	    cmocka_unit_test(test_traffic_selectors),
+	    cmocka_unit_test(test_psk_file),
+	    cmocka_unit_test(test_strictness),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,628 @@
+/* Exchange state machines driven end to end between two daemon cores in one process, with
+ * a fake clock: IKE_SA_INIT/IKE_AUTH both ways, INVALID_KE retry, COOKIE, retransmission
+ * back-off, the message-ID window, rekeys, delete, DPD, NAT-T and failures. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "ike_message.h"
+#include "ike_types.h"
+
+#define A_ADDR "198.18.0.1"
+#define B_ADDR "198.18.0.2"
+
+/* Initiator A and responder B; extra is spliced into both peer objects. */
+static const char *peer_a(const char *extra, const char *top)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "{\"listen\": \"" A_ADDR
+		 "\", \"retransmit_timeout\": 1, %s \"peers\": [{\"name\": "
+		 "\"peer\", \"remote_addr\": \"" B_ADDR "\", \"local_ts\": [\"198.18.1.0/24\"], "
+		 "\"remote_ts\": [\"198.18.2.0/24\"] %s}]",
+		 top, extra);
+	return buf;
+}
+
+static const char *peer_b(const char *extra, const char *top)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "{\"listen\": \"" B_ADDR
+		 "\", \"retransmit_timeout\": 1, %s \"peers\": [{\"name\": "
+		 "\"peer\", \"remote_addr\": \"" A_ADDR "\", \"local_ts\": [\"198.18.2.0/24\"], "
+		 "\"remote_ts\": [\"198.18.1.0/16\"] %s}]",
+		 top, extra);
+	return buf;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	h_setup();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	h_teardown();
+	return 0;
+}
+
+static struct espnicd_sa_info info_of(int node, unsigned index)
+{
+	struct espnicd_sa_info info;
+
+	memset(&info, 0, sizeof(info));
+	espnicd_sa_info(H->nodes[node].core, index, &info);
+	return info;
+}
+
+static void pair(const char *extra_a, const char *extra_b, const char *top_a, const char *top_b)
+{
+	assert_int_equal(h_node_add(A_ADDR, peer_a(extra_a, top_a), "s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b(extra_b, top_b), "s3cret"), 1);
+}
+
+/* The keys A sends with are the keys B receives with, and the other way round. */
+static void assert_children_match(void)
+{
+	struct espnicd_sa_info a = info_of(0, 0), b = info_of(1, 0);
+	const struct dp_child_sa *ca, *cb;
+
+	assert_int_equal(a.child_count, 1);
+	assert_int_equal(b.child_count, 1);
+	assert_int_equal(a.child_spi_in[0], b.child_spi_out[0]);
+	assert_int_equal(a.child_spi_out[0], b.child_spi_in[0]);
+	ca = dp_record_find(H->nodes[0].dp, a.child_spi_in[0]);
+	cb = dp_record_find(H->nodes[1].dp, b.child_spi_in[0]);
+	assert_non_null(ca);
+	assert_non_null(cb);
+	assert_memory_equal(ca->out.key, cb->in.key, ca->key_len);
+	assert_memory_equal(ca->in.key, cb->out.key, ca->key_len);
+	assert_memory_equal(ca->out.salt, cb->in.salt, ca->salt_len);
+	assert_int_equal(ca->key_len, 32);
+	assert_int_equal(ca->salt_len, 4);
+	assert_memory_not_equal(ca->in.key, ca->out.key, ca->key_len);
+}
+
+static void establish(void)
+{
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4 /* ESTABLISHED */);
+	assert_int_equal(info_of(1, 0).state, 4);
+}
+
+static void test_establish(void **state)
+{
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	assert_children_match();
+	assert_true(info_of(0, 0).initiator);
+	assert_false(info_of(1, 0).initiator);
+	assert_false(info_of(0, 0).encap);
+	/* Narrowing: B allowed 198.18.1.0/16 remote, A proposed 198.18.1.0/24. */
+	const struct dp_child_sa *cb =
+	    dp_record_find(H->nodes[1].dp, info_of(1, 0).child_spi_in[0]);
+	assert_int_equal(cb->remote_ts_count, 1);
+	assert_int_equal(cb->remote_ts[0].end_addr[2], 1);
+	assert_int_equal(cb->remote_ts[0].end_addr[3], 255);
+}
+
+static void test_narrowing_to_responder_policy(void **state)
+{
+	(void)state;
+	/* A asks for more than B allows: B narrows to its policy, A accepts the subset. */
+	assert_int_equal(h_node_add(A_ADDR,
+				    "{\"listen\": \"" A_ADDR "\", \"peers\": [{\"name\": \"peer\", "
+				    "\"remote_addr\": \"" B_ADDR "\", \"local_ts\": "
+				    "[\"198.18.0.0/15\"], \"remote_ts\": [\"198.18.0.0/15\"]}]",
+				    "s3cret"),
+			 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "s3cret"), 1);
+	establish();
+	const struct dp_child_sa *ca =
+	    dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0]);
+	assert_non_null(ca);
+	/* B allows 198.18.0.0/16 for A's side and 198.18.2.0/24 for its own. */
+	assert_int_equal(ca->local_ts[0].start_addr[1], 18);
+	assert_int_equal(ca->local_ts[0].end_addr[1], 18);
+	assert_int_equal(ca->local_ts[0].end_addr[2], 255);
+	assert_int_equal(ca->remote_ts[0].start_addr[2], 2);
+	assert_int_equal(ca->remote_ts[0].end_addr[2], 2);
+}
+
+static void test_ts_unacceptable(void **state)
+{
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR,
+				    "{\"listen\": \"" A_ADDR "\", \"peers\": [{\"name\": \"peer\", "
+				    "\"remote_addr\": \"" B_ADDR "\", \"remote_ts\": "
+				    "[\"198.19.9.0/24\"]}]",
+				    "s3cret"),
+			 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "s3cret"), 1);
+	establish(); /* the IKE_SA stands without a CHILD_SA */
+	assert_int_equal(info_of(0, 0).child_count, 0);
+	assert_true(h_log_contains("TS_UNACCEPTABLE"));
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+}
+
+static void test_psk_mismatch(void **state)
+{
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "one"), 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "two"), 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	assert_true(h_log_contains("PSK mismatch"));
+	assert_true(h_log_contains("AUTHENTICATION_FAILED"));
+	assert_int_equal(h_installed(0) + h_installed(1), 0);
+}
+
+static void test_proposal_mismatch(void **state)
+{
+	(void)state;
+	pair(", \"ike_proposals\": [\"aes128-sha256-modp2048\"]", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	assert_true(h_log_contains("NO_PROPOSAL_CHOSEN"));
+}
+
+static void test_esp_proposal_mismatch(void **state)
+{
+	(void)state;
+	pair(", \"esp_proposals\": [\"aes128gcm16\"]", "", "", "");
+	establish();
+	assert_int_equal(info_of(0, 0).child_count, 0);
+	assert_true(h_log_contains("no acceptable ESP proposal"));
+}
+
+static void test_cbc_hmac(void **state)
+{
+	(void)state;
+	pair(", \"ike_proposals\": [\"aes128-sha256-ecp256\"], \"esp_proposals\": "
+	     "[\"aes128-sha256\"]",
+	     ", \"ike_proposals\": [\"aes128-sha256-ecp256\"], \"esp_proposals\": "
+	     "[\"aes128-sha256\"]",
+	     "", "");
+	establish();
+	const struct dp_child_sa *ca =
+	    dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0]);
+	const struct dp_child_sa *cb =
+	    dp_record_find(H->nodes[1].dp, info_of(1, 0).child_spi_in[0]);
+	assert_int_equal(ca->integ_key_len, 32);
+	assert_memory_equal(ca->out.integ_key, cb->in.integ_key, 32);
+	assert_int_equal(ca->salt_len, 0);
+}
+
+static void test_invalid_ke_retry(void **state)
+{
+	(void)state;
+	/* A guesses x25519, B only takes ecp256 (which A also proposes). */
+	pair(", \"ike_proposals\": [\"aes256gcm16-prfsha256-x25519-ecp256\"]",
+	     ", \"ike_proposals\": [\"aes256gcm16-prfsha256-ecp256\"]", "", "");
+	establish();
+	assert_true(h_log_contains("INVALID_KE_PAYLOAD"));
+	assert_true(h_log_contains("retrying with it"));
+	assert_children_match();
+}
+
+static void test_invalid_ke_unknown_group_fails(void **state)
+{
+	(void)state;
+	pair(", \"ike_proposals\": [\"aes256gcm16-prfsha256-x25519\"]",
+	     ", \"ike_proposals\": [\"aes256gcm16-prfsha256-ecp256\"]", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_true(h_log_contains("NO_PROPOSAL_CHOSEN"));
+}
+
+static void test_cookie(void **state)
+{
+	struct h_packet *p;
+
+	(void)state;
+	/* B demands cookies from the first half-open SA on. */
+	pair("", "", "", "\"cookie_threshold\": 1,");
+	/* A first attempt whose IKE_AUTH is lost leaves one half-open SA on B. */
+	espnicd_initiate(H->nodes[0].core, "peer");
+	p = h_take(); /* IKE_SA_INIT request */
+	h_deliver(p);
+	p = h_take(); /* response */
+	h_deliver(p);
+	p = h_take(); /* IKE_AUTH request: lost */
+	assert_non_null(p);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	/* Second attempt: B answers with a COOKIE, A retries with it and gets through. */
+	espnicd_initiate(H->nodes[0].core, "peer");
+	p = h_take();
+	h_deliver(p);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1); /* stateless answer */
+	h_pump();
+	assert_true(h_log_contains("demanding a COOKIE"));
+	assert_true(h_log_contains("asks for a COOKIE"));
+	unsigned established = 0;
+	for (unsigned i = 0; i < espnicd_sa_count(H->nodes[1].core); i++)
+		established += info_of(1, i).state == 4;
+	assert_int_equal(established, 1);
+}
+
+static void test_cookie_forged_rejected(void **state)
+{
+	struct h_packet *p, retry;
+	struct ike_message *msg = malloc(sizeof(*msg));
+
+	(void)state;
+	pair("", "", "", "\"cookie_threshold\": 1,");
+	/* One half-open SA on B. */
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());
+	h_deliver(h_take());
+	(void)h_take();
+	/* A second initiation: B demands a COOKIE, A retries with it. */
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());
+	h_deliver(h_take());
+	retry = *h_take();
+	assert_int_equal(ike_message_parse(retry.data, retry.len, msg), 0);
+	assert_int_equal(msg->payloads[0].type, IKE_PAYLOAD_NOTIFY);
+	assert_int_equal(msg->payloads[0].u.notify.type, IKE_N_COOKIE);
+	/* A forged cookie (one bit flipped) gets another COOKIE demand, never state. */
+	retry.data[IKE_HEADER_LEN + 8 + 5] ^= 1;
+	h_deliver(&retry);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	p = h_take();
+	assert_non_null(p);
+	assert_int_equal(ike_message_parse(p->data, p->len, msg), 0);
+	assert_non_null(ike_message_find_notify(msg, IKE_N_COOKIE));
+	free(msg);
+}
+
+static void test_retransmit_backoff(void **state)
+{
+	uint64_t start, t;
+	unsigned sent;
+
+	(void)state;
+	pair("", "", "\"retransmit_base\": 2.0, \"retransmit_tries\": 3,", "");
+	H->drop_all = true;
+	start = H->now;
+	espnicd_initiate(H->nodes[0].core, "peer");
+	assert_int_equal(H->sent_total, 1);
+	/* Timeouts 1 s, 2 s, 4 s, then 8 s before giving up. */
+	t = espnicd_next_timer(H->nodes[0].core);
+	assert_int_equal(t - start, 1000);
+	H->now = t - 1;
+	espnicd_run_timers(H->nodes[0].core);
+	assert_int_equal(H->sent_total, 1);
+	H->now = t;
+	espnicd_run_timers(H->nodes[0].core);
+	assert_int_equal(H->sent_total, 2);
+	t = espnicd_next_timer(H->nodes[0].core);
+	assert_int_equal(t - H->now, 2000);
+	H->now = t;
+	espnicd_run_timers(H->nodes[0].core);
+	assert_int_equal(H->sent_total, 3);
+	t = espnicd_next_timer(H->nodes[0].core);
+	assert_int_equal(t - H->now, 4000);
+	H->now = t;
+	espnicd_run_timers(H->nodes[0].core);
+	assert_int_equal(H->sent_total, 4);
+	t = espnicd_next_timer(H->nodes[0].core);
+	assert_int_equal(t - H->now, 8000);
+	H->now = t;
+	espnicd_run_timers(H->nodes[0].core);
+	sent = H->sent_total;
+	assert_int_equal(sent, 4);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_true(h_log_contains("after 3 retransmits"));
+}
+
+static void test_retransmit_then_answer(void **state)
+{
+	struct h_packet *p;
+
+	(void)state;
+	pair("", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	p = h_take();
+	h_deliver(p);
+	(void)h_take(); /* B's IKE_SA_INIT response is lost */
+	H->now += 1000;
+	espnicd_run_timers(H->nodes[0].core); /* A retransmits the same request */
+	p = h_take();
+	assert_non_null(p);
+	h_deliver(p); /* B recognizes the retransmission and resends its answer */
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_children_match();
+}
+
+static void test_message_id_window(void **state)
+{
+	struct h_packet *p, auth_req, auth_resp, forged;
+
+	(void)state;
+	pair("", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());
+	h_deliver(h_take());
+	auth_req = *h_take();
+	h_deliver(&auth_req);
+	auth_resp = *h_take();
+	h_deliver(&auth_resp);
+	assert_int_equal(info_of(0, 0).state, 4);
+	/* A retransmitted IKE_AUTH request gets the cached response, byte for byte. */
+	h_deliver(&auth_req);
+	p = h_take();
+	assert_non_null(p);
+	assert_int_equal(p->len, auth_resp.len);
+	assert_memory_equal(p->data, auth_resp.data, p->len);
+	/* A request far ahead of the window is dropped without an answer. */
+	forged = auth_req;
+	forged.data[20] = 0;
+	forged.data[21] = 0;
+	forged.data[22] = 0;
+	forged.data[23] = 9;
+	h_deliver(&forged);
+	assert_null(h_take());
+	/* A replayed response is ignored. */
+	h_deliver(&auth_resp);
+	assert_null(h_take());
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(0, 0).child_count, 1);
+}
+
+static void test_child_rekey(void **state)
+{
+	struct espnicd_sa_info before, after;
+	struct dp_record_stats st;
+
+	(void)state;
+	pair(", \"child_rekey_time\": 60", ", \"child_rekey_time\": 3600", "", "");
+	establish();
+	before = info_of(0, 0);
+	h_run_until(H->now + 61000);
+	after = info_of(0, 0);
+	assert_int_equal(after.child_count, 1);
+	assert_int_not_equal(after.child_spi_in[0], before.child_spi_in[0]);
+	assert_children_match();
+	dp_record_stats(H->nodes[0].dp, &st);
+	assert_int_equal(st.installs, 2);
+	assert_int_equal(st.deletes, 1);
+	assert_int_equal(st.installed, 1);
+	assert_true(h_log_contains("rekeyed to"));
+	assert_null(dp_record_find(H->nodes[1].dp, before.child_spi_out[0]));
+}
+
+static void test_child_rekey_pfs(void **state)
+{
+	(void)state;
+	pair(", \"child_rekey_time\": 60, \"esp_proposals\": [\"aes256gcm16-x25519\"]",
+	     ", \"esp_proposals\": [\"aes256gcm16-x25519\"]", "", "");
+	establish();
+	h_run_until(H->now + 61000);
+	assert_true(h_log_contains("rekeyed to"));
+	assert_children_match();
+}
+
+static void test_ike_rekey(void **state)
+{
+	struct espnicd_sa_info before, after;
+
+	(void)state;
+	pair(", \"ike_rekey_time\": 100", "", "", "");
+	establish();
+	before = info_of(0, 0);
+	h_run_until(H->now + 101000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	after = info_of(0, 0);
+	assert_int_equal(after.state, 4);
+	assert_memory_not_equal(after.spi_i, before.spi_i, 8);
+	assert_memory_equal(info_of(1, 0).spi_i, after.spi_i, 8);
+	assert_memory_equal(info_of(1, 0).spi_r, after.spi_r, 8);
+	/* The CHILD_SA moved, untouched. */
+	assert_int_equal(after.child_spi_in[0], before.child_spi_in[0]);
+	assert_int_equal(h_installed(0), 1);
+	/* The new IKE_SA works: a CHILD_SA rekey over it. */
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "nobody"), -2);
+	assert_children_match();
+}
+
+static void test_ike_rekey_by_responder_then_child_rekey(void **state)
+{
+	(void)state;
+	pair(", \"child_rekey_time\": 300", ", \"ike_rekey_time\": 100", "", "");
+	establish();
+	h_run_until(H->now + 301000);
+	assert_true(h_log_contains("IKE_SA rekeyed by the peer"));
+	assert_true(h_log_contains("rekeyed to"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_children_match();
+}
+
+static void test_delete_on_shutdown(void **state)
+{
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	espnicd_shutdown(H->nodes[0].core);
+	h_pump();
+	assert_true(espnicd_idle(H->nodes[0].core));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+	assert_true(h_log_contains("deleted by the peer"));
+}
+
+static void test_delete_by_responder(void **state)
+{
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	espnicd_shutdown(H->nodes[1].core);
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(0), 0);
+}
+
+static void test_shutdown_unanswered(void **state)
+{
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	H->drop_all = true;
+	espnicd_shutdown(H->nodes[0].core);
+	h_run_until(H->now + 60000);
+	assert_true(espnicd_idle(H->nodes[0].core)); /* one retransmission, then gone */
+}
+
+static void test_dpd_dead_peer(void **state)
+{
+	(void)state;
+	pair(", \"dpd_delay\": 10", "", "\"retransmit_tries\": 2,", "");
+	establish();
+	/* A live peer answers the liveness checks. */
+	h_run_until(H->now + 35000);
+	assert_int_equal(info_of(0, 0).state, 4);
+	/* Then it goes silent. */
+	H->drop_all = true;
+	h_run_until(H->now + 60000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(0), 0);
+	assert_true(h_log_contains("peer unreachable"));
+}
+
+static void test_force_encap_floats(void **state)
+{
+	struct h_packet *p;
+	const struct dp_child_sa *ca;
+
+	(void)state;
+	pair(", \"force_encap\": true", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());
+	h_deliver(h_take());
+	p = h_take(); /* IKE_AUTH goes to 4500 */
+	assert_int_equal(ntohs(((struct sockaddr_in *)&p->to)->sin_port), 4500);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&p->from)->sin_port), 4500);
+	h_deliver(p);
+	h_pump();
+	assert_true(info_of(0, 0).encap);
+	assert_true(info_of(1, 0).encap);
+	assert_true(info_of(1, 0).nat_remote); /* B believes A is behind a NAT */
+	ca = dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0]);
+	assert_int_equal(ca->encap_local_port, 4500);
+	assert_int_equal(ca->encap_remote_port, 4500);
+	assert_children_match();
+}
+
+static void test_nat_traversal(void **state)
+{
+	const struct dp_child_sa *ca, *cb;
+
+	(void)state;
+	/* A sits behind a NAT that maps 198.18.0.1:500 to 198.18.0.99:1500 (and :4500 to
+	 * :5500); B is configured to accept anyone. */
+	H->nat = true;
+	H->nat_public = "198.18.0.99";
+	H->nat_port_offset = 1000;
+	assert_int_equal(h_node_add(A_ADDR, peer_a(", \"keepalive_interval\": 5", ""), "s3cret"),
+			 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"peers\": [{\"name\": \"peer\", "
+				    "\"remote_addr\": \"%any\", \"local_ts\": "
+				    "[\"198.18.2.0/24\"], \"remote_ts\": [\"198.18.1.0/24\"]}]",
+				    "s3cret"),
+			 1);
+	establish();
+	assert_true(info_of(0, 0).nat_local);
+	assert_false(info_of(0, 0).nat_remote);
+	assert_true(info_of(1, 0).nat_remote);
+	ca = dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0]);
+	cb = dp_record_find(H->nodes[1].dp, info_of(1, 0).child_spi_in[0]);
+	/* A encapsulates from its 4500; B sends to the NAT's mapping of it. */
+	assert_int_equal(ca->encap_local_port, 4500);
+	assert_int_equal(ca->encap_remote_port, 4500);
+	assert_int_equal(cb->encap_local_port, 4500);
+	assert_int_equal(cb->encap_remote_port, 5500);
+	assert_children_match();
+	/* The one behind the NAT keeps the mapping open. */
+	h_run_until(H->now + 12000);
+	assert_true(H->keepalives >= 2);
+	/* And the NATed IKE_SA still carries exchanges. */
+	espnicd_shutdown(H->nodes[0].core);
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
+static void test_reload_removes_peer(void **state)
+{
+	char err[256];
+	struct espnicd_config *cfg;
+
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	assert_int_equal(config_parse("{\"listen\": \"" A_ADDR "\"}", &cfg, err, sizeof(err)), 0);
+	espnicd_reload(H->nodes[0].core, cfg);
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_establish, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_narrowing_to_responder_policy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ts_unacceptable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_proposal_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_esp_proposal_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cbc_hmac, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_ke_retry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_ke_unknown_group_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cookie_forged_rejected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmit_backoff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmit_then_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_message_id_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_rekey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_rekey_pfs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ike_rekey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ike_rekey_by_responder_then_child_rekey, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_on_shutdown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_by_responder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shutdown_unanswered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_dead_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_force_encap_floats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nat_traversal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reload_removes_peer, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
