@@ -11,7 +11,7 @@ PACKAGES="
   python3 python3-scapy python3-cryptography python3-yaml python3-pytest
   tshark tcpdump iproute2 iputils-ping nftables
   strongswan strongswan-swanctl charon-systemd libcharon-extra-plugins
-  libstrongswan-extra-plugins
+  libstrongswan-standard-plugins libstrongswan-extra-plugins
 "
 
 missing=""
