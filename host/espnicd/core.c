@@ -223,6 +223,8 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	ret = ike_message_parse(buf, len, msg);
 	if (ret < 0) {
 		log_debug("%s: unparsable message dropped (%d)", sa_name(sa), ret);
+		if (len > IKE_HEADER_LEN && buf[16] == IKE_PAYLOAD_SKF)
+			d->stats.fragments_dropped++; /* e.g. fragment numbers that do not fit */
 		return;
 	}
 	h = &msg->header;
