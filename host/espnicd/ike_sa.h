@@ -198,6 +198,7 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_destroy(struct ike_sa *sa);
 void reap_dead(struct espnicd *d);
+bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa); /* still listed, not dead */
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
 int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
 		       const struct ike_sa *old);
@@ -311,6 +312,12 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 /* The responder side of CREATE_CHILD_SA (new CHILD_SA, CHILD_SA rekey, IKE_SA rekey). */
 void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void create_child_ctx_clear(struct create_child_ctx *cc);
+/* Rekey collisions (RFC 7296 2.8.1, 2.8.2): nonces compare as octet strings (a prefix is
+ * lower); the peer's exchange is summed up by its lower nonce. */
+int nonce_cmp(struct ike_span a, struct ike_span b);
+void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr);
+/* Whether our exchange (our nonce and the answer's) holds the lowest of the four nonces. */
+bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr);
 
 /* ---- task_delete.c, task_dpd.c ---- */
 int delete_child_start(struct ike_sa *sa, struct child_sa *child);

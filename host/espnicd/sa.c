@@ -89,6 +89,14 @@ void ike_sa_destroy(struct ike_sa *sa)
 	free(sa);
 }
 
+bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
+{
+	for (const struct ike_sa *x = d->sas; x != NULL; x = x->next)
+		if (x == sa)
+			return x->state != IKE_SA_DEAD;
+	return false;
+}
+
 void reap_dead(struct espnicd *d)
 {
 	struct ike_sa *sa = d->sas, *next;
