@@ -225,6 +225,8 @@ void config_peer_defaults(struct cfg_peer *peer)
 	peer->child_rekey_ms = 3600 * 1000ULL;
 	peer->child_life_ms = 3960 * 1000ULL;
 	peer->keepalive_ms = 20 * 1000;
+	peer->fragmentation = true;
+	peer->fragment_size = 1280;
 	config_parse_proposal("aes256gcm16-prfsha256-x25519", false, &peer->ike[0]);
 	config_parse_proposal("aes256gcm16", true, &peer->esp[0]);
 	peer->ike_count = peer->esp_count = 1;
@@ -378,6 +380,8 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 	json_t *v;
 	bool have_local = false, have_remote = false;
 	uint16_t remote_port = 500;
+	const char *cert_file = NULL, *key_file = NULL, *ca_files[CREDS_MAX_CA];
+	unsigned ca_count = 0;
 
 	config_peer_defaults(peer);
 	if (!json_is_object(obj))
@@ -410,9 +414,54 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 		} else if (strcmp(key, "local_id") == 0 || strcmp(key, "remote_id") == 0) {
 			char *dst = key[0] == 'l' ? peer->local_id : peer->remote_id;
 
-			if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID)
+			if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID ||
+			    cfg_id_parse(json_string_value(v),
+					 key[0] == 'l' ? &peer->lid : &peer->rid) < 0)
 				FAIL("peer %s: bad %s", peer->name, key);
 			strcpy(dst, json_string_value(v));
+		} else if (strcmp(key, "auth") == 0) {
+			if (json_is_string(v) && strcmp(json_string_value(v), "psk") == 0)
+				peer->auth = CFG_AUTH_PSK;
+			else if (json_is_string(v) && strcmp(json_string_value(v), "pubkey") == 0)
+				peer->auth = CFG_AUTH_PUBKEY;
+			else
+				FAIL("peer %s: auth is psk or pubkey", peer->name);
+		} else if (strcmp(key, "cert") == 0 || strcmp(key, "key") == 0) {
+			const char **dst = key[0] == 'c' ? &cert_file : &key_file;
+
+			if (!json_is_string(v) || json_string_length(v) == 0)
+				FAIL("peer %s: %s is a file name", peer->name, key);
+			*dst = json_string_value(v);
+		} else if (strcmp(key, "ca") == 0) {
+			json_t *e;
+			size_t i;
+
+			if (json_is_string(v)) {
+				ca_files[0] = json_string_value(v);
+				ca_count = 1;
+			} else if (json_is_array(v) && json_array_size(v) > 0 &&
+				   json_array_size(v) <= CREDS_MAX_CA) {
+				ca_count = 0;
+				json_array_foreach(v, i, e)
+				{
+					if (!json_is_string(e))
+						FAIL("peer %s: ca entries are file names",
+						     peer->name);
+					ca_files[ca_count++] = json_string_value(e);
+				}
+			} else {
+				FAIL("peer %s: ca is a file name or a list of at most %d",
+				     peer->name, CREDS_MAX_CA);
+			}
+		} else if (strcmp(key, "fragmentation") == 0) {
+			if (!json_is_boolean(v))
+				FAIL("peer %s: %s is a boolean", peer->name, key);
+			peer->fragmentation = json_is_true(v);
+		} else if (strcmp(key, "fragment_size") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 576 ||
+			    json_integer_value(v) > 65535)
+				FAIL("peer %s: fragment_size is 576 to 65535", peer->name);
+			peer->fragment_size = (uint16_t)json_integer_value(v);
 		} else if (strcmp(key, "ike_proposals") == 0) {
 			struct prop_ctx ctx = {false, &peer->ike_count};
 
@@ -485,6 +534,21 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 		FAIL("peer %s: local and remote address families differ", peer->name);
 	if (peer->child_life_ms && peer->child_life_ms <= peer->child_rekey_ms)
 		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
+	if (peer->auth == CFG_AUTH_PUBKEY) {
+		char why[200];
+
+		if (cert_file == NULL || key_file == NULL || ca_count == 0)
+			FAIL("peer %s: auth pubkey needs cert, key and ca", peer->name);
+		if (creds_load(cert_file, key_file, ca_files, ca_count, &peer->creds, why,
+			       sizeof(why)) < 0)
+			FAIL("peer %s: %s", peer->name, why);
+		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
+			FAIL("peer %s: local_id \"%s\" is neither the subject nor a subjectAltName "
+			     "of %s",
+			     peer->name, peer->local_id, cert_file);
+	} else if (cert_file != NULL || key_file != NULL || ca_count != 0) {
+		FAIL("peer %s: cert, key and ca go with auth pubkey", peer->name);
+	}
 	return 0;
 }
 
@@ -567,8 +631,11 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		}
 		json_array_foreach(peers, i, v)
 		{
-			if (parse_peer(v, cfg, &cfg->peers[i], err, err_len) < 0)
+			if (parse_peer(v, cfg, &cfg->peers[i], err, err_len) < 0) {
+				config_peer_release(&cfg->peers[i]);
 				goto fail;
+			}
+			cfg->peer_count++; /* from here on config_free releases it */
 			for (size_t j = 0; j < i; j++) {
 				if (strcmp(cfg->peers[j].name, cfg->peers[i].name) == 0) {
 					snprintf(err, err_len, "peers: duplicate name %s",
@@ -576,7 +643,6 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 					goto fail;
 				}
 			}
-			cfg->peer_count++;
 		}
 	}
 	for (unsigned i = 0; i < cfg->peer_count; i++)
@@ -584,7 +650,7 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 	if (psk_file != NULL && (ret = load_psks(psk_file, cfg, err, err_len)) < 0)
 		goto fail;
 	for (unsigned i = 0; i < cfg->peer_count; i++) {
-		if (cfg->peers[i].psk_len == 0) {
+		if (cfg->peers[i].auth == CFG_AUTH_PSK && cfg->peers[i].psk_len == 0) {
 			snprintf(err, err_len, "peer %s: no pre-shared key in psk_file",
 				 cfg->peers[i].name);
 			ret = -EINVAL;
@@ -630,10 +696,24 @@ int config_load(const char *path, struct espnicd_config **out, char *err, size_t
 	return ret;
 }
 
+void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src)
+{
+	*dst = *src;
+	creds_ref(dst->creds);
+}
+
+void config_peer_release(struct cfg_peer *peer)
+{
+	creds_unref(peer->creds);
+	OPENSSL_cleanse(peer, sizeof(*peer));
+}
+
 void config_free(struct espnicd_config *cfg)
 {
 	if (cfg == NULL)
 		return;
+	for (unsigned i = 0; i < cfg->peer_count; i++)
+		creds_unref(cfg->peers[i].creds);
 	OPENSSL_cleanse(cfg, sizeof(*cfg));
 	free(cfg);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "creds.h"
 #include "dataplane.h"
 
 #define CFG_MAX_ALGS	  8
@@ -16,7 +17,7 @@
 #define CFG_MAX_TS	  8
 #define CFG_MAX_PEERS	  32
 #define CFG_MAX_PSK	  256
-#define CFG_MAX_ID	  128
+#define CFG_MAX_ID	  256
 
 /* One proposal: the algorithms allowed per transform type, in preference order. */
 struct cfg_proposal {
@@ -34,11 +35,21 @@ struct cfg_ts {
 	uint16_t start_port, end_port;
 };
 
+enum cfg_auth {
+	CFG_AUTH_PSK = 0,
+	CFG_AUTH_PUBKEY, /* X.509 certificates, RFC 7427 signatures */
+};
+
 struct cfg_peer {
 	char name[64];
 	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
 	bool remote_any;		       /* responder only: accept any address */
 	char local_id[CFG_MAX_ID], remote_id[CFG_MAX_ID]; /* "" = our address / anyone */
+	struct cfg_id lid, rid;				  /* parsed; type 0 when empty */
+	enum cfg_auth auth;
+	struct creds *creds;	/* pubkey: a reference (config_peer_copy/config_peer_release) */
+	bool fragmentation;	/* RFC 7383 */
+	uint16_t fragment_size; /* largest IP datagram we send an IKE message (fragment) in */
 	uint8_t psk[CFG_MAX_PSK];
 	size_t psk_len;
 	unsigned ike_count, esp_count;
@@ -72,7 +83,10 @@ struct espnicd_config {
 int config_load(const char *path, struct espnicd_config **out, char *err, size_t err_len);
 /* The same from a JSON string (tests); psk_file paths in it are still read from disk. */
 int config_parse(const char *json, struct espnicd_config **out, char *err, size_t err_len);
-/* Wipes the PSKs and frees. */
+/* A peer copy that holds its own reference to the credentials, and its release (wipes). */
+void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
+void config_peer_release(struct cfg_peer *peer);
+/* Wipes the PSKs, drops the credentials and frees. */
 void config_free(struct espnicd_config *cfg);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */

@@ -166,6 +166,49 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 	}
 }
 
+/* RFC 7383 2.6: one authentic, decrypted fragment into the reassembly of its message.
+ * Returns the length of the complete message's inner payloads (in d->rx_plain, first payload
+ * type in *first), 0 while fragments are missing, negative when the fragment was dropped. */
+static int take_fragment(struct espnicd *d, struct ike_sa *sa, const struct ike_payload *skf,
+			 uint32_t id, bool response, size_t n, uint8_t *first)
+{
+	struct ike_frag_reassembly *r = response ? &sa->frag_resp : &sa->frag_req;
+	uint32_t *rid = response ? &sa->frag_resp_id : &sa->frag_req_id;
+	int ret;
+
+	if (r->total != 0 && *rid != id)
+		ike_frag_reset(r); /* the fragments of an earlier message: gone for good */
+	*rid = id;
+	ret = ike_frag_add(r, skf, d->rx_plain, n);
+	OPENSSL_cleanse(d->rx_plain, n);
+	if (ret == -EALREADY) {
+		log_debug("%s: duplicate fragment %u/%u ignored", sa_name(sa),
+			  skf->u.sk.fragment_number, skf->u.sk.total_fragments);
+		return -EALREADY;
+	}
+	if (ret < 0) {
+		d->stats.fragments_dropped++;
+		log_warn("%s: fragment %u/%u of message %u dropped (%s)", sa_name(sa),
+			 skf->u.sk.fragment_number, skf->u.sk.total_fragments, id,
+			 ret == -E2BIG ? "over the limits" : "bad numbering");
+		if (ret == -E2BIG)
+			ike_frag_reset(r);
+		return ret;
+	}
+	d->stats.fragments_received++;
+	if (ret == 0)
+		return 0;
+	ret = ike_frag_assemble(r, d->rx_plain, sizeof(d->rx_plain), first);
+	ike_frag_reset(r);
+	if (ret <= 0) {
+		d->stats.fragments_dropped++;
+		log_warn("%s: reassembled message %u unusable (%d), dropped", sa_name(sa), id, ret);
+		return ret < 0 ? ret : -EBADMSG;
+	}
+	d->stats.fragments_reassembled++;
+	return ret;
+}
+
 static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 			      const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
@@ -173,12 +216,15 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	struct ike_message *msg = d->rx_msg;
 	const struct ike_header *h;
 	const struct ike_payload *sk;
-	bool response;
+	uint8_t first;
+	bool response, fragment;
 	int ret, n;
 
 	ret = ike_message_parse(buf, len, msg);
 	if (ret < 0) {
 		log_debug("%s: unparsable message dropped (%d)", sa_name(sa), ret);
+		if (len > IKE_HEADER_LEN && buf[16] == IKE_PAYLOAD_SKF)
+			d->stats.fragments_dropped++; /* e.g. fragment numbers that do not fit */
 		return;
 	}
 	h = &msg->header;
@@ -186,9 +232,14 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	if (sa->state == IKE_SA_INIT_SENT || msg->payload_count == 0)
 		return;
 	sk = &msg->payloads[msg->payload_count - 1];
-	if (sk->type != IKE_PAYLOAD_SK) {
-		log_debug("%s: message without SK payload dropped%s", sa_name(sa),
-			  sk->type == IKE_PAYLOAD_SKF ? " (fragments are not supported)" : "");
+	fragment = sk->type == IKE_PAYLOAD_SKF;
+	if (fragment && !sa->frag) {
+		d->stats.fragments_dropped++;
+		log_debug("%s: fragment dropped: fragmentation was not negotiated", sa_name(sa));
+		return;
+	}
+	if (sk->type != IKE_PAYLOAD_SK && !fragment) {
+		log_debug("%s: message without SK payload dropped", sa_name(sa));
 		return;
 	}
 	if (response) {
@@ -200,11 +251,15 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 		     h->message_id + 1 == sa->expected_peer_id)) {
 		log_debug("%s: request with message ID %u outside the window dropped", sa_name(sa),
 			  h->message_id);
+		if (fragment)
+			d->stats.fragments_dropped++;
 		return;
 	}
 	n = ike_sk_decrypt(buf, len, sk, &sa->sk_recv, d->rx_plain, sizeof(d->rx_plain));
 	if (n < 0) {
 		log_debug("%s: message failed the integrity check, dropped", sa_name(sa));
+		if (fragment)
+			d->stats.fragments_dropped++;
 		return;
 	}
 	/* Authentic from here on. */
@@ -215,11 +270,20 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 		sa->local = *local;
 	}
 	if (!response && h->message_id + 1 == sa->expected_peer_id) {
-		send_raw(d, &sa->local, &sa->remote, sa->last_response.buf, sa->last_response.len);
+		/* A retransmitted request; for a fragmented one, answer its first fragment only
+		 * (RFC 7383 2.6.1). */
+		if (!fragment || sk->u.sk.fragment_number == 1)
+			wire_send(sa, &sa->last_response.wire);
 		OPENSSL_cleanse(d->rx_plain, (size_t)n);
 		return;
 	}
-	ret = ike_message_parse_inner(msg, sk->next_payload, d->rx_plain, (size_t)n);
+	first = sk->next_payload;
+	if (fragment) {
+		n = take_fragment(d, sa, sk, h->message_id, response, (size_t)n, &first);
+		if (n <= 0)
+			return;
+	}
+	ret = ike_message_parse_inner(msg, first, d->rx_plain, (size_t)n);
 	if (ret < 0) {
 		log_warn("%s: malformed %s inside SK (%d)", sa_name(sa),
 			 response ? "response" : "request", ret);
@@ -362,8 +426,8 @@ void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 			 * rekey on. */
 			struct sockaddr_storage local = sa->local, remote = sa->remote;
 
-			OPENSSL_cleanse(&sa->peer, sizeof(sa->peer));
-			sa->peer = *p;
+			config_peer_release(&sa->peer);
+			config_peer_copy(&sa->peer, p);
 			sa->local = local;
 			sa->remote = remote;
 		}
@@ -397,6 +461,11 @@ void espnicd_shutdown(struct espnicd *d)
 bool espnicd_idle(const struct espnicd *d)
 {
 	return d->sas == NULL;
+}
+
+void espnicd_get_stats(const struct espnicd *d, struct espnicd_stats *st)
+{
+	*st = d->stats;
 }
 
 unsigned espnicd_sa_count(const struct espnicd *d)

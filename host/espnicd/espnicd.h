@@ -68,6 +68,14 @@ struct espnicd_sa_info {
 	unsigned child_count;
 	uint32_t child_spi_in[8], child_spi_out[8];
 };
+/* Counters of the whole daemon. */
+struct espnicd_stats {
+	uint64_t fragments_sent;	/* SKF datagrams, retransmissions included */
+	uint64_t fragments_received;	/* authentic SKF payloads taken into a reassembly */
+	uint64_t fragments_reassembled; /* complete messages */
+	uint64_t fragments_dropped;	/* not negotiated, bad ICV, bad numbers, over limits */
+};
+void espnicd_get_stats(const struct espnicd *d, struct espnicd_stats *st);
 unsigned espnicd_sa_count(const struct espnicd *d);
 int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info);
 const struct espnicd_config *espnicd_config(const struct espnicd *d);

@@ -11,10 +11,11 @@
 #include "config.h"
 #include "espnicd.h"
 #include "ike_crypto.h"
+#include "ike_frag.h"
 #include "ike_message.h"
 #include "ike_sk.h"
 
-#define MAX_MESSAGE	     8192
+#define MAX_MESSAGE	     16384 /* a whole (reassembled) message: certificates make IKE_AUTH big */
 #define COOKIE_MAX	     64
 #define REKEY_JITTER	     10	   /* percent of a rekey time taken off at random */
 #define HALF_OPEN_TIMEOUT_MS 30000 /* responder: IKE_AUTH must follow within this */
@@ -57,6 +58,14 @@ struct child_sa {
 	bool want_rekey, want_delete;
 };
 
+/* An encoded message as datagrams: one, or the SKF fragments of RFC 7383, back to back. */
+struct wire_msg {
+	uint8_t *buf;
+	size_t len;
+	unsigned count;
+	size_t off[IKE_FRAG_MAX_FRAGMENTS], lens[IKE_FRAG_MAX_FRAGMENTS];
+};
+
 /* What a request in flight is for. */
 enum request_kind {
 	REQUEST_NONE = 0,
@@ -72,6 +81,12 @@ enum request_kind {
 /* Per-exchange state of a CREATE_CHILD_SA in flight (ours or, transiently, the peer's). */
 struct create_child_ctx {
 	struct child_sa *old_child; /* rekey: the SA being replaced */
+	/* RFC 7296 2.8.1/2.8.2: the peer rekeyed the same SA while this request was out. The
+	 * SA it created and the lower nonce of its exchange decide which rekey survives. */
+	struct child_sa *collision_child;
+	struct ike_sa *collision_ike;
+	uint8_t collision_nonce[IKE_NONCE_MAX_LEN];
+	size_t collision_nonce_len;
 	uint32_t new_spi_in;
 	uint8_t nonce[32];
 	size_t nonce_len;
@@ -112,8 +127,9 @@ struct ike_sa {
 	struct {
 		enum request_kind kind;
 		uint32_t id;
-		uint8_t *buf;
+		uint8_t *buf; /* the first (or only) datagram: wire.buf */
 		size_t len;
+		struct wire_msg wire;
 		unsigned retransmits;
 		uint64_t deadline;
 		struct create_child_ctx cc;
@@ -121,9 +137,17 @@ struct ike_sa {
 	struct {
 		bool valid;
 		uint32_t id;
-		uint8_t *buf;
+		uint8_t *buf; /* the first (or only) datagram: wire.buf */
 		size_t len;
+		struct wire_msg wire;
 	} last_response;
+	/* RFC 7383: negotiated in IKE_SA_INIT; fragments of the request and the response being
+	 * received (decrypted, authentic), keyed by message ID. */
+	bool frag;
+	struct ike_frag_reassembly frag_req, frag_resp;
+	uint32_t frag_req_id, frag_resp_id;
+	unsigned peer_hashes; /* the peer's SIGNATURE_HASH_ALGORITHMS, 1 << id */
+	bool certreq_received;
 
 	struct child_sa *children;
 	bool want_delete, want_ike_rekey;
@@ -143,6 +167,7 @@ struct espnicd {
 	bool shutting_down;
 	struct ike_message *rx_msg; /* one parse buffer, it is large */
 	uint8_t rx_plain[MAX_MESSAGE];
+	struct espnicd_stats stats;
 };
 
 /* ---- the outgoing message builder ---- */
@@ -173,6 +198,7 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_destroy(struct ike_sa *sa);
 void reap_dead(struct espnicd *d);
+bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa); /* still listed, not dead */
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
 int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
 		       const struct ike_sa *old);
@@ -187,6 +213,12 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
 int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
 		 struct message_out *m);
 int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct message_out *m);
+void wire_send(struct ike_sa *sa, const struct wire_msg *w);
+void wire_free(struct wire_msg *w);
+/* Encodes m for sa; encrypted messages larger than the peer's fragment size are split into
+ * SKF fragments when fragmentation was negotiated. */
+int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t exchange,
+			    bool response, uint32_t message_id, struct wire_msg *out);
 void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
 	      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
 void request_done(struct ike_sa *sa);
@@ -243,6 +275,7 @@ const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storag
 
 /* ---- task_ike_auth.c ---- */
 int ike_auth_send(struct ike_sa *sa);
+void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m);
 void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
 
@@ -279,6 +312,12 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 /* The responder side of CREATE_CHILD_SA (new CHILD_SA, CHILD_SA rekey, IKE_SA rekey). */
 void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void create_child_ctx_clear(struct create_child_ctx *cc);
+/* Rekey collisions (RFC 7296 2.8.1, 2.8.2): nonces compare as octet strings (a prefix is
+ * lower); the peer's exchange is summed up by its lower nonce. */
+int nonce_cmp(struct ike_span a, struct ike_span b);
+void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr);
+/* Whether our exchange (our nonce and the answer's) holds the lowest of the four nonces. */
+bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr);
 
 /* ---- task_delete.c, task_dpd.c ---- */
 int delete_child_start(struct ike_sa *sa, struct child_sa *child);

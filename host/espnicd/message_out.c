@@ -61,24 +61,45 @@ void message_out_notify(struct message_out *m, uint16_t type, uint8_t protocol, 
 	p->u.notify.data = (struct ike_span){v, len};
 }
 
+/* The inner payload chain of an encrypted message. */
+static int encode_plain(struct message_out *m, uint8_t *plain, size_t cap, uint8_t *first)
+{
+	struct ike_writer inner;
+	int ret;
+
+	ike_writer_init(&inner, plain, cap);
+	for (size_t i = 0; i < m->count; i++)
+		ike_writer_payload(&inner, &m->payloads[i]);
+	ret = ike_writer_finish(&inner);
+	*first = ike_writer_first_type(&inner);
+	return ret < 0 ? ret : (int)inner.len;
+}
+
+static void make_header(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t message_id,
+			struct ike_header *hdr)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->major_version = IKE_MAJOR_VERSION;
+	hdr->minor_version = IKE_MINOR_VERSION;
+	hdr->exchange_type = exchange;
+	hdr->flags = (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+			       (response ? IKE_FLAG_RESPONSE : 0));
+	hdr->message_id = message_id;
+	memcpy(hdr->spi_i, sa->spi_i, IKE_SPI_LEN);
+	memcpy(hdr->spi_r, sa->spi_r, IKE_SPI_LEN);
+}
+
 int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchange, bool response,
 		       uint32_t message_id, uint8_t *buf, size_t cap)
 {
-	struct ike_header hdr = {
-	    .major_version = IKE_MAJOR_VERSION,
-	    .minor_version = IKE_MINOR_VERSION,
-	    .exchange_type = exchange,
-	    .flags = (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) |
-			       (response ? IKE_FLAG_RESPONSE : 0)),
-	    .message_id = message_id,
-	};
+	struct ike_header hdr;
 	struct ike_writer w;
+	uint8_t plain[MAX_MESSAGE], first = 0;
 	int ret;
 
 	if (m->err)
 		return m->err;
-	memcpy(hdr.spi_i, sa->spi_i, IKE_SPI_LEN);
-	memcpy(hdr.spi_r, sa->spi_r, IKE_SPI_LEN);
+	make_header(sa, exchange, response, message_id, &hdr);
 	ike_writer_init(&w, buf, cap);
 	ike_writer_header(&w, &hdr);
 	if (exchange == IKE_EXCHANGE_IKE_SA_INIT) {
@@ -86,16 +107,69 @@ int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchang
 			ike_writer_payload(&w, &m->payloads[i]);
 		return ike_writer_finish(&w);
 	}
-	uint8_t plain[MAX_MESSAGE];
-	struct ike_writer inner;
+	ret = encode_plain(m, plain, sizeof(plain), &first);
+	if (ret >= 0) {
+		size_t len = (size_t)ret;
 
-	ike_writer_init(&inner, plain, sizeof(plain));
-	for (size_t i = 0; i < m->count; i++)
-		ike_writer_payload(&inner, &m->payloads[i]);
-	ret = ike_writer_finish(&inner);
-	if (ret >= 0)
-		ret = ike_sk_encrypt(&w, &sa->sk_send, ike_writer_first_type(&inner), plain,
-				     inner.len);
-	OPENSSL_cleanse(plain, inner.len);
+		ret = ike_sk_encrypt(&w, &sa->sk_send, first, plain, len);
+		OPENSSL_cleanse(plain, len);
+	}
 	return ret;
+}
+
+/* The largest IKE message (fragment) that fits fragment_size once IP, UDP and, on the NAT-T
+ * port, the non-ESP marker are added. */
+static size_t fragment_room(const struct ike_sa *sa)
+{
+	size_t overhead = (sa->local.ss_family == AF_INET6 ? 40 : 20) + 8;
+
+	if (sockaddr_port(&sa->local) == sa->d->cfg->natt_port)
+		overhead += IKE_NON_ESP_MARKER_LEN;
+	return sa->peer.fragment_size > overhead ? sa->peer.fragment_size - overhead : 0;
+}
+
+void wire_free(struct wire_msg *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
+}
+
+int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t exchange,
+			    bool response, uint32_t message_id, struct wire_msg *out)
+{
+	const size_t cap = 2 * MAX_MESSAGE;
+	size_t room = fragment_room(sa);
+	int len;
+
+	memset(out, 0, sizeof(*out));
+	out->buf = malloc(cap);
+	if (out->buf == NULL)
+		return -ENOMEM;
+	len = message_out_encode(sa, m, exchange, response, message_id, out->buf, MAX_MESSAGE);
+	if (len < 0) {
+		wire_free(out);
+		return len;
+	}
+	out->count = 1;
+	out->len = out->lens[0] = (size_t)len;
+	if (exchange != IKE_EXCHANGE_IKE_SA_INIT && sa->frag && (size_t)len > room) {
+		/* RFC 7383 2.5: the same inner payloads as SKF fragments instead. */
+		uint8_t plain[MAX_MESSAGE], first = 0;
+		struct ike_header hdr;
+		int n = encode_plain(m, plain, sizeof(plain), &first);
+
+		make_header(sa, exchange, response, message_id, &hdr);
+		if (n >= 0)
+			n = ike_frag_split(&hdr, &sa->sk_send, first, plain, (size_t)n, room,
+					   out->buf, cap, out->off, out->lens,
+					   IKE_FRAG_MAX_FRAGMENTS);
+		OPENSSL_cleanse(plain, sizeof(plain));
+		if (n < 0) {
+			wire_free(out);
+			return n;
+		}
+		out->count = (unsigned)n;
+		out->len = out->off[n - 1] + out->lens[n - 1];
+	}
+	return (int)out->len;
 }

@@ -41,14 +41,17 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 		return NULL;
 	sa->d = d;
 	sa->unique_id = ++d->next_unique_id;
-	sa->peer = *peer;
+	config_peer_copy(&sa->peer, peer);
 	sa->initiator = initiator;
 	if (random_bytes(initiator ? sa->spi_i : sa->spi_r, IKE_SPI_LEN) < 0) {
+		config_peer_release(&sa->peer);
 		free(sa);
 		return NULL;
 	}
 	sa->local = peer->local;
 	sa->remote = peer->remote;
+	ike_frag_init(&sa->frag_req, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
+	ike_frag_init(&sa->frag_resp, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
 	sa->next = d->sas;
 	d->sas = sa;
 	return sa;
@@ -74,13 +77,24 @@ void ike_sa_destroy(struct ike_sa *sa)
 		}
 	}
 	create_child_ctx_clear(&sa->request.cc);
-	free(sa->request.buf);
-	free(sa->last_response.buf);
+	wire_free(&sa->request.wire);
+	wire_free(&sa->last_response.wire);
+	ike_frag_reset(&sa->frag_req);
+	ike_frag_reset(&sa->frag_resp);
 	free(sa->init_request);
 	free(sa->init_response);
 	ike_dh_free(sa->dh);
+	config_peer_release(&sa->peer);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
+}
+
+bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
+{
+	for (const struct ike_sa *x = d->sas; x != NULL; x = x->next)
+		if (x == sa)
+			return x->state != IKE_SA_DEAD;
+	return false;
 }
 
 void reap_dead(struct espnicd *d)

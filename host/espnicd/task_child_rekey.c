@@ -26,6 +26,14 @@ static bool still_there(struct ike_sa *sa, const struct child_sa *c)
 	return false;
 }
 
+bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr)
+{
+	struct ike_span ours = {cc->nonce, cc->nonce_len};
+	struct ike_span low = nonce_cmp(ours, nr) <= 0 ? ours : nr;
+
+	return nonce_cmp(low, (struct ike_span){cc->collision_nonce, cc->collision_nonce_len}) < 0;
+}
+
 int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
 {
 	struct create_child_ctx *cc = &sa->request.cc;
@@ -105,7 +113,44 @@ void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *m
 	} else {
 		child_create_complete(sa, msg, 0, NULL, 0, NULL, 0, NULL, 0, 0); /* logs errors */
 	}
+	/* RFC 7296 2.8.1: did the peer rekey the same CHILD_SA meanwhile? */
+	struct child_sa *coll = cc->collision_child;
+	bool lost = false;
+
+	if (coll != NULL && !still_there(sa, coll))
+		coll = NULL;
+	if (coll != NULL && c != NULL && nonce != NULL)
+		lost = collision_we_lose(cc, nonce->u.nonce);
 	request_done(sa);
+	if (coll != NULL) {
+		uint64_t now = now_ms(sa->d);
+
+		if (c == NULL || lost) {
+			/* The peer's new pair stays; it deletes the old one (it initiated the
+			 * surviving rekey) and we delete our redundant pair, if any. */
+			log_info("%s: CHILD_SA rekey collision: the peer's rekey %08x/%08x stays%s",
+				 sa_name(sa), coll->spi_in, coll->spi_out,
+				 c != NULL ? ", deleting our redundant pair" : "");
+			if (old != NULL) {
+				old->state = CHILD_SA_REKEYED;
+				old->rekey_at = 0;
+				old->delete_at = now + REKEY_RETRY_MS;
+			}
+			if (c == NULL)
+				dp_release_spi(sa->d->dp, new_spi);
+			else if (delete_child_start(sa, c) < 0)
+				child_sa_remove(sa, c);
+			sa_schedule(sa);
+			return;
+		}
+		/* Ours stays: the peer deletes its redundant pair; we delete the old one. */
+		log_info("%s: CHILD_SA rekey collision: our rekey %08x/%08x stays, the peer's "
+			 "%08x/%08x is redundant",
+			 sa_name(sa), c->spi_in, c->spi_out, coll->spi_in, coll->spi_out);
+		coll->state = CHILD_SA_REKEYED;
+		coll->rekey_at = 0;
+		coll->delete_at = now + REKEY_RETRY_MS;
+	}
 	if (c == NULL) {
 		dp_release_spi(sa->d->dp, new_spi);
 		if (old != NULL) {

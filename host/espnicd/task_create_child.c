@@ -20,6 +20,25 @@ static void add_nonce(struct message_out *m, const uint8_t *nonce, size_t len)
 		p->u.nonce = (struct ike_span){nonce, len};
 }
 
+int nonce_cmp(struct ike_span a, struct ike_span b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int r = memcmp(a.ptr, b.ptr, n);
+
+	if (r != 0)
+		return r;
+	return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
+/* Keeps the lower nonce of the peer's colliding exchange. */
+void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr)
+{
+	struct ike_span low = nonce_cmp(ni, nr) <= 0 ? ni : nr;
+
+	memcpy(cc->collision_nonce, low.ptr, low.len);
+	cc->collision_nonce_len = low.len;
+}
+
 static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct message_out *m,
 		      const struct ike_payload *nonce)
 {
@@ -32,8 +51,8 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct m
 	struct ike_sa *n;
 	int ret;
 
-	if (sa->request.kind == REQUEST_IKE_REKEY || sa->request.kind == REQUEST_DELETE_IKE) {
-		/* A collision: ours goes on, the peer retries later (simplified 2.8.2). */
+	if (sa->request.kind == REQUEST_DELETE_IKE) {
+		/* We are deleting this IKE_SA anyway. */
 		message_out_notify(m, IKE_N_TEMPORARY_FAILURE, 0, NULL, 0, NULL, 0);
 		return;
 	}
@@ -78,6 +97,16 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct m
 		p->u.ke.group = sel.dh;
 		p->u.ke.data = (struct ike_span){ke_data, ret > 0 ? (size_t)ret : 0};
 	}
+	if (sa->request.kind == REQUEST_IKE_REKEY) {
+		/* RFC 7296 2.8.2: both sides rekey this IKE_SA. Answer normally; when our own
+		 * answer comes, the lowest nonce decides which new IKE_SA survives. */
+		struct create_child_ctx *cc = &sa->request.cc;
+
+		cc->collision_ike = n;
+		collision_record_nonce(cc, nonce->u.nonce, (struct ike_span){nr, NONCE_LEN});
+		log_info("%s: IKE_SA rekey collision: the peer rekeys too (its successor #%u)",
+			 sa_name(sa), n->unique_id);
+	}
 	sa->state = IKE_SA_REKEYED;
 	sa->dead_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
 	log_info("%s: IKE_SA rekeyed by the peer, successor is #%u", sa_name(sa), n->unique_id);
@@ -109,13 +138,27 @@ void create_child_process_request(struct ike_sa *sa, const struct ike_message *m
 		    old->state == CHILD_SA_DELETING) {
 			message_out_notify(m, IKE_N_CHILD_SA_NOT_FOUND, rekey->protocol,
 					   rekey->spi.ptr, rekey->spi.len, NULL, 0);
-		} else if (old->state == CHILD_SA_REKEYING) {
+		} else if (old->state == CHILD_SA_REKEYING &&
+			   (sa->request.kind != REQUEST_CHILD_REKEY ||
+			    sa->request.cc.old_child != old)) {
 			message_out_notify(m, IKE_N_TEMPORARY_FAILURE, 0, NULL, 0, NULL, 0);
 		} else if (random_bytes(nr, sizeof(nr)) == 0) {
 			add_nonce(m, nr, sizeof(nr));
 			c = child_create_respond(sa, msg, m, nonce->u.nonce.ptr, nonce->u.nonce.len,
 						 nr, sizeof(nr), true, old->reqid);
-			if (c != NULL) {
+			if (c != NULL && old->state == CHILD_SA_REKEYING) {
+				/* RFC 7296 2.8.1: our rekey of the same CHILD_SA is out. Answer
+				 * normally; our answer's nonces decide which new pair stays. */
+				struct create_child_ctx *cc = &sa->request.cc;
+
+				cc->collision_child = c;
+				collision_record_nonce(cc, nonce->u.nonce,
+						       (struct ike_span){nr, sizeof(nr)});
+				log_info(
+				    "%s: CHILD_SA %08x/%08x rekey collision: the peer rekeys it "
+				    "too (its new pair %08x/%08x)",
+				    sa_name(sa), old->spi_in, old->spi_out, c->spi_in, c->spi_out);
+			} else if (c != NULL) {
 				log_info("%s: CHILD_SA %08x/%08x rekeyed by the peer", sa_name(sa),
 					 old->spi_in, old->spi_out);
 				old->state = CHILD_SA_REKEYED;

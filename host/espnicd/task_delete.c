@@ -114,6 +114,8 @@ void informational_process_request(struct ike_sa *sa, const struct ike_message *
 				 c->spi_out);
 			if (sa->request.cc.old_child == c)
 				sa->request.cc.old_child = NULL;
+			if (sa->request.cc.collision_child == c)
+				sa->request.cc.collision_child = NULL;
 			child_sa_remove(sa, c);
 		}
 	}

@@ -1,5 +1,6 @@
-/* IKE_AUTH (RFC 7296 1.2, 2.15) with pre-shared keys: identities, the AUTH payload over the
- * IKE_SA_INIT messages, and the first CHILD_SA (task_child_create.c) composed in. */
+/* IKE_AUTH (RFC 7296 1.2, 2.15): identities, the AUTH payload over the IKE_SA_INIT messages
+ * with a pre-shared key or a certificate's key (RFC 7427 signatures, creds.c), CERT and
+ * CERTREQ payloads, and the first CHILD_SA (task_child_create.c) composed in. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -11,39 +12,45 @@
 #include "ike_sa.h"
 #include "log.h"
 
-#define ID_BODY_MAX (4 + CFG_MAX_ID)
+#define ID_BODY_MAX	    (4 + CREDS_MAX_ID_DER)
+#define CERT_X509_SIGNATURE 4
+#define SIG_AUTH_MAX	    (1 + 16 + 1024) /* AlgorithmIdentifier length, DER, signature */
 
-/* An identity as strongSwan writes it: an IP address, "@fqdn", "user@domain" or a bare FQDN;
- * empty means our IKE address. Writes the ID payload body (type, 3 reserved, data). */
-static size_t id_body(const char *text, const struct sockaddr_storage *addr, uint8_t *out)
+/* Our identity: the configured one (a DN equal to our certificate's subject goes out the way
+ * the certificate encodes it), else our certificate's subject, else our IKE address. */
+static void our_id(struct ike_sa *sa, struct cfg_id *id)
 {
+	struct cfg_id subject;
 	size_t len;
 
-	memset(out, 0, 4);
-	if (text[0] == '\0') {
-		const uint8_t *a = sockaddr_addr(addr, &len);
+	memset(id, 0, sizeof(*id));
+	if (sa->peer.creds != NULL && creds_subject_id(sa->peer.creds, &subject) < 0)
+		subject.type = 0;
+	if (sa->peer.lid.type != 0) {
+		*id = sa->peer.lid;
+		if (sa->peer.creds != NULL && subject.type != 0 &&
+		    cfg_id_equal(id, subject.type, (struct ike_span){subject.data, subject.len}))
+			*id = subject;
+		return;
+	}
+	if (sa->peer.creds != NULL && subject.type != 0) {
+		*id = subject;
+		return;
+	}
+	const uint8_t *a = sockaddr_addr(&sa->local, &len);
 
-		out[0] = len == 4 ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
-		memcpy(out + 4, a, len);
-		return 4 + len;
-	}
-	if (inet_pton(AF_INET, text, out + 4) == 1) {
-		out[0] = IKE_ID_IPV4_ADDR;
-		return 8;
-	}
-	if (inet_pton(AF_INET6, text, out + 4) == 1) {
-		out[0] = IKE_ID_IPV6_ADDR;
-		return 20;
-	}
-	if (text[0] == '@')
-		text++;
-	else if (strchr(text, '@') != NULL)
-		out[0] = IKE_ID_RFC822_ADDR;
-	if (out[0] == 0)
-		out[0] = IKE_ID_FQDN;
-	len = strlen(text);
-	memcpy(out + 4, text, len);
-	return 4 + len;
+	id->type = len == 4 ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
+	id->len = len;
+	memcpy(id->data, a, len);
+}
+
+/* The ID payload body (type, 3 reserved, data) that AUTH signs. */
+static size_t id_body(const struct cfg_id *id, uint8_t *out)
+{
+	memset(out, 0, 4);
+	out[0] = id->type;
+	memcpy(out + 4, id->data, id->len);
+	return 4 + id->len;
 }
 
 static void add_id(struct message_out *m, uint8_t type, const uint8_t *body, size_t len)
@@ -58,70 +65,160 @@ static void add_id(struct message_out *m, uint8_t type, const uint8_t *body, siz
 	p->u.id.data = (struct ike_span){d, len - 4};
 }
 
-/* AUTH for our side, or the check of the peer's (RFC 7296 2.15). */
-static int auth_compute(struct ike_sa *sa, bool of_initiator, struct ike_span id_body_span,
-			struct ike_span received, uint8_t *out)
+static void add_certs(struct ike_sa *sa, struct message_out *m)
+{
+	for (unsigned i = 0; i < creds_cert_count(sa->peer.creds); i++) {
+		int len = creds_cert_der(sa->peer.creds, i, NULL, 0);
+		uint8_t *d = len > 0 ? message_out_alloc(m, (size_t)len) : NULL;
+		struct ike_payload *p;
+
+		if (d == NULL || creds_cert_der(sa->peer.creds, i, d, (size_t)len) != len) {
+			m->err = -ENOSPC;
+			return;
+		}
+		p = message_out_add(m, IKE_PAYLOAD_CERT);
+		if (p == NULL)
+			return;
+		p->u.cert.encoding = CERT_X509_SIGNATURE;
+		p->u.cert.data = (struct ike_span){d, (size_t)len};
+	}
+}
+
+void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m)
+{
+	uint8_t tmp[CREDS_MAX_CA * 16 * 20], *d;
+	int len = creds_certreq(sa->peer.creds, tmp, sizeof(tmp));
+	struct ike_payload *p;
+
+	if (len <= 0 || (d = message_out_alloc(m, (size_t)len)) == NULL)
+		return;
+	memcpy(d, tmp, (size_t)len);
+	p = message_out_add(m, IKE_PAYLOAD_CERTREQ);
+	if (p == NULL)
+		return;
+	p->u.cert.encoding = CERT_X509_SIGNATURE;
+	p->u.cert.data = (struct ike_span){d, (size_t)len};
+}
+
+/* <SignedOctets> of one side (RFC 7296 2.15), malloc'ed. */
+static int signed_octets(struct ike_sa *sa, bool of_initiator, struct ike_span id_body_span,
+			 uint8_t **out)
 {
 	size_t cap = MAX_MESSAGE + IKE_NONCE_MAX_LEN + IKE_MAX_PRF_LEN;
-	uint8_t *octets = malloc(cap);
 	struct ike_span real = of_initiator
 				   ? (struct ike_span){sa->init_request, sa->init_request_len}
 				   : (struct ike_span){sa->init_response, sa->init_response_len};
 	struct ike_span nonce = of_initiator ? (struct ike_span){sa->nr, sa->nr_len}
 					     : (struct ike_span){sa->ni, sa->ni_len};
-	int len, ret;
+	int len;
 
-	if (octets == NULL)
+	*out = malloc(cap);
+	if (*out == NULL)
 		return -ENOMEM;
 	len = ike_auth_signed_octets(sa->prf, of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, real,
-				     nonce, id_body_span, octets, cap);
+				     nonce, id_body_span, *out, cap);
 	if (len < 0) {
-		free(octets);
-		return len;
+		free(*out);
+		*out = NULL;
 	}
-	if (out != NULL)
-		ret = ike_auth_psk(sa->prf, sa->peer.psk, sa->peer.psk_len,
-				   (struct ike_span){octets, (size_t)len}, out);
-	else
-		ret = ike_auth_psk_verify(sa->prf, sa->peer.psk, sa->peer.psk_len,
-					  (struct ike_span){octets, (size_t)len}, received);
-	OPENSSL_cleanse(octets, (size_t)len);
-	free(octets);
-	return ret;
+	return len;
 }
 
+static void free_octets(uint8_t *octets, int len)
+{
+	if (octets != NULL) {
+		OPENSSL_cleanse(octets, len > 0 ? (size_t)len : 0);
+		free(octets);
+	}
+}
+
+/* Our AUTH payload (and, for signatures, our certificates before it). */
 static void add_auth(struct ike_sa *sa, struct message_out *m, const uint8_t *body, size_t len)
 {
-	uint8_t *data = message_out_alloc(m, sa->prf->out_len);
+	bool pubkey = sa->peer.auth == CFG_AUTH_PUBKEY;
+	size_t cap = pubkey ? SIG_AUTH_MAX : sa->prf->out_len;
+	uint8_t *data = message_out_alloc(m, cap), *octets = NULL, method = IKE_AUTH_SHARED_KEY_MIC;
+	int n = data ? signed_octets(sa, sa->initiator, (struct ike_span){body, len}, &octets)
+		     : -ENOMEM;
 	struct ike_payload *p;
 
-	if (data == NULL || auth_compute(sa, sa->initiator, (struct ike_span){body, len},
-					 (struct ike_span){0}, data) < 0) {
+	if (n >= 0 && pubkey)
+		n = creds_sign(sa->peer.creds, sa->peer_hashes,
+			       (struct ike_span){octets, (size_t)n}, &method, data, cap);
+	else if (n >= 0)
+		n = ike_auth_psk(sa->prf, sa->peer.psk, sa->peer.psk_len,
+				 (struct ike_span){octets, (size_t)n}, data) < 0
+			? -EIO
+			: (int)sa->prf->out_len;
+	free_octets(octets, (int)(MAX_MESSAGE + IKE_NONCE_MAX_LEN + IKE_MAX_PRF_LEN));
+	if (n < 0) {
+		log_error("%s: cannot compute our AUTH (%d)", sa_name(sa), n);
 		m->err = -EIO;
 		return;
 	}
 	p = message_out_add(m, IKE_PAYLOAD_AUTH);
 	if (p == NULL)
 		return;
-	p->u.auth.method = IKE_AUTH_SHARED_KEY_MIC;
-	p->u.auth.data = (struct ike_span){data, sa->prf->out_len};
+	p->u.auth.method = method;
+	p->u.auth.data = (struct ike_span){data, (size_t)n};
+}
+
+/* Checks the peer's AUTH (and for signatures its certificate chain and that its identity is
+ * in the certificate). Logs the reason and returns negative on failure. */
+static int verify_peer(struct ike_sa *sa, const struct ike_message *msg,
+		       const struct ike_id_payload *id, const struct ike_auth_payload *auth)
+{
+	uint8_t *octets = NULL;
+	char why[200];
+	int n, ret;
+
+	if (sa->peer.auth == CFG_AUTH_PSK && auth->method != IKE_AUTH_SHARED_KEY_MIC) {
+		log_error("%s: peer authenticates with method %u, we only accept a pre-shared key",
+			  sa_name(sa), auth->method);
+		return -EKEYREJECTED;
+	}
+	if (sa->peer.auth == CFG_AUTH_PUBKEY && auth->method == IKE_AUTH_SHARED_KEY_MIC) {
+		log_error("%s: peer authenticates with a pre-shared key, we require a certificate "
+			  "(auth pubkey)",
+			  sa_name(sa));
+		return -EKEYREJECTED;
+	}
+	n = signed_octets(sa, !sa->initiator, id->body, &octets);
+	if (n < 0)
+		return n;
+	if (sa->peer.auth == CFG_AUTH_PSK) {
+		ret = ike_auth_psk_verify(sa->prf, sa->peer.psk, sa->peer.psk_len,
+					  (struct ike_span){octets, (size_t)n}, auth->data);
+		if (ret < 0)
+			log_error("%s: authentication of the peer failed: its AUTH does not match "
+				  "our pre-shared key (PSK mismatch)",
+				  sa_name(sa));
+	} else {
+		ret = creds_verify_peer(sa->peer.creds, msg, id->id_type, id->data, auth->method,
+					auth->data, (struct ike_span){octets, (size_t)n}, why,
+					sizeof(why));
+		if (ret < 0)
+			log_error("%s: authentication of the peer failed: %s", sa_name(sa), why);
+		else
+			log_info("%s: peer authenticated with its certificate (method %u)",
+				 sa_name(sa), auth->method);
+	}
+	free_octets(octets, n);
+	return ret;
 }
 
 /* The peer's ID must be the configured one (if any). */
 static bool id_acceptable(struct ike_sa *sa, const struct ike_id_payload *id)
 {
-	uint8_t expect[ID_BODY_MAX];
-	size_t len;
-
-	if (sa->peer.remote_id[0] == '\0')
+	if (sa->peer.rid.type == 0)
 		return true;
-	len = id_body(sa->peer.remote_id, &sa->remote, expect);
-	return id->body.len == len && memcmp(id->body.ptr, expect, len) == 0;
+	return cfg_id_equal(&sa->peer.rid, id->id_type, id->data);
 }
 
 int ike_auth_send(struct ike_sa *sa)
 {
 	struct message_out *m = malloc(sizeof(*m));
+	struct cfg_id id;
 	uint8_t body[ID_BODY_MAX];
 	size_t len;
 	uint32_t spi;
@@ -130,11 +227,18 @@ int ike_auth_send(struct ike_sa *sa)
 	if (m == NULL)
 		return -ENOMEM;
 	message_out_init(m);
-	len = id_body(sa->peer.local_id, &sa->local, body);
+	our_id(sa, &id);
+	len = id_body(&id, body);
 	add_id(m, IKE_PAYLOAD_IDI, body, len);
-	if (sa->peer.remote_id[0] != '\0') {
+	if (sa->peer.auth == CFG_AUTH_PUBKEY) {
+		add_certs(sa, m);
+		ike_auth_add_certreq(sa, m);
+	}
+	/* IDr tells the responder whom we want; a DN is left out, the peer's text form of it may
+	 * encode differently from ours. */
+	if (sa->peer.rid.type != 0 && sa->peer.rid.type != IKE_ID_DER_ASN1_DN) {
 		uint8_t rbody[ID_BODY_MAX];
-		size_t rlen = id_body(sa->peer.remote_id, &sa->remote, rbody);
+		size_t rlen = id_body(&sa->peer.rid, rbody);
 
 		add_id(m, IKE_PAYLOAD_IDR, rbody, rlen);
 	}
@@ -172,6 +276,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 	const struct ike_payload *auth = ike_message_find(msg, IKE_PAYLOAD_AUTH);
 	uint32_t id = msg->header.message_id;
 	struct message_out *m;
+	struct cfg_id our;
 	uint8_t body[ID_BODY_MAX];
 	size_t len;
 	int ret;
@@ -191,17 +296,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 		respond_auth_failed(sa, id);
 		return;
 	}
-	if (auth->u.auth.method != IKE_AUTH_SHARED_KEY_MIC) {
-		log_error("%s: peer authenticates with method %u, we only accept a pre-shared key",
-			  sa_name(sa), auth->u.auth.method);
-		respond_auth_failed(sa, id);
-		return;
-	}
-	ret = auth_compute(sa, true, idi->u.id.body, auth->u.auth.data, NULL);
-	if (ret < 0) {
-		log_error("%s: authentication of the peer failed: its AUTH does not match our "
-			  "pre-shared key (PSK mismatch)",
-			  sa_name(sa));
+	if (verify_peer(sa, msg, &idi->u.id, &auth->u.auth) < 0) {
 		respond_auth_failed(sa, id);
 		return;
 	}
@@ -211,8 +306,11 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 		return;
 	}
 	message_out_init(m);
-	len = id_body(sa->peer.local_id, &sa->local, body);
+	our_id(sa, &our);
+	len = id_body(&our, body);
 	add_id(m, IKE_PAYLOAD_IDR, body, len);
+	if (sa->peer.auth == CFG_AUTH_PUBKEY)
+		add_certs(sa, m);
 	add_auth(sa, m, body, len);
 	/* The IKE_SA is authenticated whatever happens to the CHILD_SA. */
 	ike_sa_established(sa);
@@ -234,9 +332,11 @@ void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
 	uint32_t spi = sa->request.cc.new_spi_in;
 
 	if (ike_message_find_notify(msg, IKE_N_AUTHENTICATION_FAILED) != NULL) {
-		log_error("%s: peer rejected our authentication (AUTHENTICATION_FAILED): "
-			  "pre-shared key or identity mismatch",
-			  sa_name(sa));
+		log_error("%s: peer rejected our authentication (AUTHENTICATION_FAILED): %s",
+			  sa_name(sa),
+			  sa->peer.auth == CFG_AUTH_PSK
+			      ? "pre-shared key or identity mismatch"
+			      : "certificate not trusted, identity mismatch or bad signature");
 		dp_release_spi(sa->d->dp, spi);
 		ike_sa_kill(sa, "authentication failed");
 		return;
@@ -254,11 +354,7 @@ void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
 		ike_sa_kill(sa, "IKE_AUTH failed");
 		return;
 	}
-	if (auth->u.auth.method != IKE_AUTH_SHARED_KEY_MIC ||
-	    auth_compute(sa, false, idr->u.id.body, auth->u.auth.data, NULL) < 0) {
-		log_error("%s: authentication of the peer failed: its AUTH does not match our "
-			  "pre-shared key (PSK mismatch)",
-			  sa_name(sa));
+	if (verify_peer(sa, msg, &idr->u.id, &auth->u.auth) < 0) {
 		dp_release_spi(sa->d->dp, spi);
 		ike_sa_kill(sa, "authentication failed");
 		return;

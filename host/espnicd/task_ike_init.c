@@ -38,6 +38,41 @@ const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storag
 	return NULL;
 }
 
+/* RFC 7383 and RFC 7427 notifies (and, in the response, a CERTREQ) of IKE_SA_INIT. */
+static void extensions_build(struct ike_sa *sa, struct message_out *m, bool response)
+{
+	if (response ? sa->frag : sa->peer.fragmentation)
+		message_out_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, 0, NULL, 0, NULL, 0);
+	if (sa->peer.auth == CFG_AUTH_PUBKEY) {
+		static const uint8_t hashes[] = {0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384,
+						 0, IKE_HASH_SHA2_512};
+
+		message_out_notify(m, IKE_N_SIGNATURE_HASH_ALGORITHMS, 0, NULL, 0, hashes,
+				   sizeof(hashes));
+		if (response)
+			ike_auth_add_certreq(sa, m);
+	}
+}
+
+static void extensions_process(struct ike_sa *sa, const struct ike_message *msg)
+{
+	const struct ike_notify_payload *n;
+
+	sa->frag = sa->peer.fragmentation &&
+		   ike_message_find_notify(msg, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	sa->peer_hashes = 0;
+	n = ike_message_find_notify(msg, IKE_N_SIGNATURE_HASH_ALGORITHMS);
+	if (n != NULL)
+		for (size_t i = 0; i + 1 < n->data.len; i += 2) {
+			unsigned id = (unsigned)(n->data.ptr[i] << 8 | n->data.ptr[i + 1]);
+
+			if (id < 32)
+				sa->peer_hashes |= 1u << id;
+		}
+	if (ike_message_find(msg, IKE_PAYLOAD_CERTREQ) != NULL)
+		sa->certreq_received = true;
+}
+
 int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer)
 {
 	struct ike_sa *sa = ike_sa_new(d, peer, true);
@@ -88,8 +123,9 @@ int ike_init_send(struct ike_sa *sa)
 	if (p)
 		p->u.nonce = (struct ike_span){sa->ni, sa->ni_len};
 	nat_detection_build(sa, m, (const uint8_t[IKE_SPI_LEN]){0});
+	extensions_build(sa, m, false);
 	/* A retry replaces the request with message ID 0 (RFC 7296 2.6). */
-	free(sa->request.buf);
+	wire_free(&sa->request.wire);
 	sa->request.buf = NULL;
 	sa->request.kind = REQUEST_NONE;
 	ret = send_request(sa, REQUEST_IKE_SA_INIT, IKE_EXCHANGE_IKE_SA_INIT, m);
@@ -215,6 +251,7 @@ void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len
 		return;
 	}
 	nat_detection_process(sa, msg);
+	extensions_process(sa, msg);
 	sa->init_response = dup_bytes(buf, len);
 	sa->init_response_len = len;
 	request_done(sa);
@@ -363,6 +400,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 		return;
 	}
 	nat_detection_process(sa, msg);
+	extensions_process(sa, msg);
 
 	m = malloc(sizeof(*m));
 	if (m == NULL) {
@@ -382,6 +420,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	if ((p = message_out_add(m, IKE_PAYLOAD_NONCE)) != NULL)
 		p->u.nonce = (struct ike_span){sa->nr, sa->nr_len};
 	nat_detection_build(sa, m, sa->spi_r);
+	extensions_build(sa, m, true);
 	ret = send_response(sa, IKE_EXCHANGE_IKE_SA_INIT, 0, m);
 	free(m);
 	if (ret < 0) {

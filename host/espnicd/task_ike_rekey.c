@@ -118,7 +118,38 @@ void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg
 					(struct ike_span){cc->nonce, cc->nonce_len}, nonce->u.nonce,
 					g_ir, (size_t)ret);
 	OPENSSL_cleanse(g_ir, sizeof(g_ir));
+	/* RFC 7296 2.8.2: did the peer rekey this IKE_SA meanwhile? */
+	struct ike_sa *coll = cc->collision_ike;
+	bool lost = false;
+
+	if (coll != NULL && !ike_sa_alive(sa->d, coll))
+		coll = NULL;
+	if (coll != NULL && n != NULL)
+		lost = collision_we_lose(cc, nonce->u.nonce);
 	request_done(sa);
+	if (coll != NULL) {
+		if (n == NULL || lost) {
+			/* The peer's new IKE_SA stays (it has the CHILD_SAs already); the peer
+			 * deletes this one, we delete our redundant successor. */
+			log_info("%s: IKE_SA rekey collision: the peer's successor #%u stays%s",
+				 sa_name(sa), coll->unique_id,
+				 n != NULL ? ", deleting our redundant one" : "");
+			sa->replaced_by = coll;
+			if (n != NULL)
+				delete_ike_start(n);
+			return;
+		}
+		/* Ours stays: it takes the CHILD_SAs; the peer deletes its redundant successor,
+		 * we delete the old IKE_SA. */
+		log_info("%s: IKE_SA rekey collision: our successor #%u stays, the peer's #%u is "
+			 "redundant",
+			 sa_name(sa), n->unique_id, coll->unique_id);
+		n->children = coll->children;
+		coll->children = NULL;
+		coll->state = IKE_SA_REKEYED;
+		coll->dead_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
+		coll->ike_rekey_at = 0;
+	}
 	if (n == NULL) {
 		sa->ike_rekey_at = now_ms(sa->d) + REKEY_RETRY_MS;
 		sa_schedule(sa);

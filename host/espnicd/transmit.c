@@ -22,59 +22,63 @@ void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
 		log_debug("send to %u failed", sockaddr_port(remote));
 }
 
+void wire_send(struct ike_sa *sa, const struct wire_msg *w)
+{
+	for (unsigned i = 0; i < w->count; i++)
+		send_raw(sa->d, &sa->local, &sa->remote, w->buf + w->off[i], w->lens[i]);
+	if (w->count > 1)
+		sa->d->stats.fragments_sent += w->count;
+}
+
 int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange, struct message_out *m)
 {
-	uint8_t *buf;
+	struct wire_msg w;
 	int len;
 
 	if (sa->request.kind != REQUEST_NONE && sa->request.buf != NULL)
 		return -EBUSY;
-	buf = malloc(MAX_MESSAGE);
-	if (buf == NULL)
-		return -ENOMEM;
-	len = message_out_encode(sa, m, exchange, false, sa->next_request_id, buf, MAX_MESSAGE);
+	len = message_out_encode_wire(sa, m, exchange, false, sa->next_request_id, &w);
 	if (len < 0) {
-		free(buf);
 		log_error("%s: cannot build request: %d", sa_name(sa), len);
 		return len;
 	}
+	wire_free(&sa->request.wire);
+	sa->request.wire = w;
 	sa->request.kind = kind;
 	sa->request.id = sa->next_request_id;
-	sa->request.buf = buf;
-	sa->request.len = (size_t)len;
+	sa->request.buf = w.buf;
+	sa->request.len = w.lens[0];
 	sa->request.retransmits = 0;
 	sa->request.deadline = now_ms(sa->d) + retransmit_timeout(sa->d->cfg, 0);
-	log_debug("%s: request %u (exchange %u) sent, %d octets", sa_name(sa), sa->request.id,
-		  exchange, len);
-	send_raw(sa->d, &sa->local, &sa->remote, buf, (size_t)len);
+	log_debug("%s: request %u (exchange %u) sent, %d octets in %u datagram%s", sa_name(sa),
+		  sa->request.id, exchange, len, w.count, w.count > 1 ? "s" : "");
+	wire_send(sa, &sa->request.wire);
 	return 0;
 }
 
 int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct message_out *m)
 {
-	uint8_t *buf = malloc(MAX_MESSAGE);
+	struct wire_msg w;
 	int len;
 
-	if (buf == NULL)
-		return -ENOMEM;
-	len = message_out_encode(sa, m, exchange, true, id, buf, MAX_MESSAGE);
+	len = message_out_encode_wire(sa, m, exchange, true, id, &w);
 	if (len < 0) {
-		free(buf);
 		log_error("%s: cannot build response: %d", sa_name(sa), len);
 		return len;
 	}
-	send_raw(sa->d, &sa->local, &sa->remote, buf, (size_t)len);
-	free(sa->last_response.buf);
+	wire_free(&sa->last_response.wire);
+	sa->last_response.wire = w;
 	sa->last_response.valid = true;
 	sa->last_response.id = id;
-	sa->last_response.buf = buf;
-	sa->last_response.len = (size_t)len;
+	sa->last_response.buf = w.buf;
+	sa->last_response.len = w.lens[0];
+	wire_send(sa, &sa->last_response.wire);
 	return 0;
 }
 
 void request_done(struct ike_sa *sa)
 {
-	free(sa->request.buf);
+	wire_free(&sa->request.wire);
 	sa->request.buf = NULL;
 	create_child_ctx_clear(&sa->request.cc);
 	sa->request.kind = REQUEST_NONE;
@@ -98,5 +102,5 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 	sa->request.deadline = now + retransmit_timeout(sa->d->cfg, sa->request.retransmits);
 	log_info("%s: retransmit %u of request %u", sa_name(sa), sa->request.retransmits,
 		 sa->request.id);
-	send_raw(sa->d, &sa->local, &sa->remote, sa->request.buf, sa->request.len);
+	wire_send(sa, &sa->request.wire); /* every fragment again (RFC 7383 2.6.2) */
 }

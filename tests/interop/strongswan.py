@@ -23,6 +23,7 @@ ESP_PROPOSAL = "aes256gcm16"
 
 STRONGSWAN_CONF = """
 charon {{
+  fragment_size = {fragment_size}
   load_modular = no
   load = random nonce openssl pem pkcs1 pubkey x509 aes sha1 sha2 hmac gcm kdf curve25519 kernel-libipsec kernel-netlink socket-default vici updown
   plugins {{
@@ -59,13 +60,14 @@ connections {{
     rekey_time = {ike_rekey}
     over_time = 60s
     rand_time = 0
+    fragmentation = yes
     local {{
-      auth = psk
-      id = {right}
+      auth = {auth}
+      id = "{local_id}"{local_certs}
     }}
     remote {{
-      auth = psk
-      id = {left}
+      auth = {auth}
+      id = "{remote_id}"
     }}
     children {{
       net {{
@@ -91,21 +93,82 @@ secrets {{
 """
 
 
+# Identities of the certificate scenarios: espnicd's DN carries an emailAddress.
+ESPNICD_DN = "C=CH, O=espnic, CN=espnicd, E=espnicd@espnic.example"
+CHARON_DN = "C=CH, O=espnic, CN=strongswan"
+
+
+class Pki:
+    """A CA (RSA), espnicd's certificate (ECDSA P-256, DN with emailAddress, SAN
+    DNS:espnicd.espnic.example) and charon's (RSA, SAN DNS:strongswan.espnic.example), made
+    by the openssl CLI for this run only. Charon's files go into its swanctl directories."""
+
+    def __init__(self, lab, charon_dir):
+        d = self.dir = lab.path("pki")
+        os.makedirs(d)
+
+        def ossl(*args):
+            run("openssl", *args)
+
+        self.ca = os.path.join(d, "ca.pem")
+        ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+             os.path.join(d, "ca.key"), "-out", self.ca, "-days", "2", "-subj",
+             "/C=CH/O=espnic/CN=espnic interop CA", "-addext",
+             "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+
+        def leaf(name, newkey, subj, san):
+            key, csr, pem = (os.path.join(d, name + ext) for ext in (".key", ".csr", ".pem"))
+            ext = os.path.join(d, name + ".ext")
+            with open(ext, "w") as f:
+                f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
+                        "subjectAltName=%s\n" % san)
+            ossl("req", "-new", "-newkey", newkey, "-nodes", "-keyout", key, "-out", csr,
+                 "-subj", subj)
+            ossl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey",
+                 os.path.join(d, "ca.key"), "-CAcreateserial", "-out", pem, "-days", "2",
+                 "-extfile", ext)
+            os.chmod(key, 0o600)
+            return pem, key
+
+        self.ours = leaf("espnicd", "ec:" + self._p256(d),
+                         "/C=CH/O=espnic/CN=espnicd/emailAddress=espnicd@espnic.example",
+                         "DNS:espnicd.espnic.example")
+        theirs = leaf("strongswan", "rsa:2048", "/C=CH/O=espnic/CN=strongswan",
+                      "DNS:strongswan.espnic.example")
+        for sub in ("x509", "x509ca", "rsa"):
+            os.makedirs(os.path.join(charon_dir, sub), exist_ok=True)
+        shutil.copy(theirs[0], os.path.join(charon_dir, "x509", "strongswan.pem"))
+        shutil.copy(self.ca, os.path.join(charon_dir, "x509ca", "ca.pem"))
+        # PKCS#1 for the pkcs1 plugin.
+        run("openssl", "rsa", "-in", theirs[1], "-traditional", "-out",
+            os.path.join(charon_dir, "rsa", "strongswan.key"))
+
+    @staticmethod
+    def _p256(d):
+        path = os.path.join(d, "p256.param")
+        run("openssl", "ecparam", "-name", "prime256v1", "-out", path)
+        return path
+
+
 class Charon:
     def __init__(self, lab, ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK, dpd="0s",
-                 ike_rekey="4h", child_rekey="1h"):
+                 ike_rekey="4h", child_rekey="1h", certs=False, fragment_size=1280):
         self.lab = lab
         self.dir = lab.path("charon")
         os.makedirs(os.path.join(self.dir, "run"))
         self.uri = "unix://%s/charon.vici" % self.dir
         self.conf = os.path.join(self.dir, "swanctl.conf")
+        self.pki = Pki(lab, self.dir) if certs else None
         with open(os.path.join(self.dir, "strongswan.conf"), "w") as f:
-            f.write(STRONGSWAN_CONF.format(dir=self.dir))
+            f.write(STRONGSWAN_CONF.format(dir=self.dir, fragment_size=fragment_size))
         with open(self.conf, "w") as f:
-            f.write(SWANCTL_CONF.format(left=LEFT, right=RIGHT, left_net=LEFT_NET,
-                                        right_net=RIGHT_NET, ike=ike, esp=esp, psk=psk,
-                                        dpd=dpd, ike_rekey=ike_rekey,
-                                        child_rekey=child_rekey))
+            f.write(SWANCTL_CONF.format(
+                left=LEFT, right=RIGHT, left_net=LEFT_NET, right_net=RIGHT_NET, ike=ike,
+                esp=esp, psk=psk, dpd=dpd, ike_rekey=ike_rekey, child_rekey=child_rekey,
+                auth="pubkey" if certs else "psk",
+                local_id=CHARON_DN if certs else RIGHT,
+                remote_id=ESPNICD_DN if certs else LEFT,
+                local_certs="\n      certs = strongswan.pem" if certs else ""))
         os.chmod(self.conf, 0o600)
         # ip netns exec gives a private mount namespace: a private /run keeps charon's pid
         # file and sockets apart from any other charon on the machine.
@@ -296,6 +359,82 @@ def scenario_proposal_mismatch(lab, binary):
                    check=False)
     wait_for("our refusal", lambda: "no acceptable IKE proposal" in ours.log_text())
     assert ours.installed() == {}
+
+
+def cert_peer(charon, **extra):
+    cert, key = charon.pki.ours
+    return peer(auth="pubkey", cert=cert, key=key, ca=charon.pki.ca,
+                local_id="dn:" + ESPNICD_DN, remote_id="dn:" + CHARON_DN, **extra)
+
+
+def scenario_certs_espnicd_initiator(lab, binary):
+    """Certificates, espnicd initiates: our ECDSA certificate with a DN identity that carries
+    an emailAddress against charon's RSA certificate, both chained to one CA."""
+    charon = Charon(lab, certs=True)
+    ours = Espnicd(lab, binary, 0, cert_peer(charon, start=True))
+    wait_for("espnicd IKE_SA up", ours.established)
+    wait_for("charon CHILD_SA installed", charon.child)
+    assert charon.ike_state() == "ESTABLISHED"
+    assert_keys_match(charon, ours, True)
+    log = ours.log_text()
+    assert "peer authenticated with its certificate (method 14)" in log, log[-3000:]
+    sas = charon.swanctl("--list-sas").stdout
+    assert "espnicd@espnic.example" in sas, sas
+
+
+def scenario_certs_espnicd_responder(lab, binary):
+    charon = Charon(lab, certs=True)
+    ours = Espnicd(lab, binary, 0, cert_peer(charon))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "10")
+    wait_for("espnicd IKE_SA up", ours.established)
+    assert not ours.established()["initiator"]
+    assert_keys_match(charon, ours, False)
+    assert "peer authenticated with its certificate (method 14)" in ours.log_text()
+
+
+def scenario_certs_untrusted(lab, binary):
+    """charon's certificate is not from the CA we trust (we are given our own certificate as
+    the only CA): we refuse it with a clear reason."""
+    charon = Charon(lab, certs=True)
+    p = cert_peer(charon)
+    p[0]["ca"] = charon.pki.ours[0]
+    ours = Espnicd(lab, binary, 0, p)
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "5",
+                   check=False)
+    wait_for("our refusal", lambda: "certificate not trusted" in ours.log_text())
+    assert ours.installed() == {}
+
+
+def fragmented(charon, ours, we_initiate):
+    wait_for("espnicd IKE_SA up", ours.established)
+    wait_for("charon CHILD_SA installed", charon.child)
+    assert_keys_match(charon, ours, we_initiate)
+    log = ours.log_text()
+    assert re.search(r"request 1 \(exchange 35\) sent, \d+ octets in [2-9]\d* datagrams", log) \
+        or not we_initiate, log[-3000:]
+    with open(os.path.join(charon.dir, "charon.log")) as f:
+        clog = f.read()
+    # charon both received our fragments and fragmented its own IKE_AUTH message.
+    assert re.search(r"received fragment #\d+ of \d+", clog), clog[-3000:]
+    assert re.search(r"splitting IKE message .* into \d+ fragments", clog), clog[-3000:]
+
+
+def scenario_certs_fragmented_initiator(lab, binary):
+    """Small fragment sizes on both sides: the IKE_AUTH messages (certificates) go as RFC 7383
+    fragments both ways."""
+    charon = Charon(lab, certs=True, fragment_size=600)
+    ours = Espnicd(lab, binary, 0, cert_peer(charon, start=True, fragment_size=600))
+    fragmented(charon, ours, True)
+
+
+def scenario_certs_fragmented_responder(lab, binary):
+    charon = Charon(lab, certs=True, fragment_size=600)
+    ours = Espnicd(lab, binary, 0, cert_peer(charon, fragment_size=600))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "10")
+    fragmented(charon, ours, False)
 
 
 def main():
