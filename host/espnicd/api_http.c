@@ -209,8 +209,10 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 	if (n >= 2 && !sm_name_valid(seg[1]))
 		return send_error(c, 404, "name", "no %s named \"%s\"", sm_kind_noun(k), seg[1]);
 	if (n == 1) {
-		if (get)
-			return send_json(c, sessions_list(a->s, k, &resp), resp);
+		if (get) {
+			status = sessions_list(a->s, k, &resp);
+			return send_json(c, status, resp);
+		}
 		if (strcmp(method, "POST") == 0)
 			return handle_body(c, a, req, k, NULL, SM_CREATE);
 		return send_error(c, 405, NULL, "%s is not allowed on a collection", method);
