@@ -800,8 +800,30 @@ static int take_psk(struct sm_model *m, const char *name, json_t *body, struct s
 	return 0;
 }
 
+static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, json_t *body,
+			  enum sm_write mode, char *name_out, struct sm_error *e);
+
+/* All or nothing: the change is made on a copy that replaces m only when it checks out. */
 int sm_write(struct sm_model *m, enum sm_kind k, const char *name, json_t *body, enum sm_write mode,
 	     char *name_out, struct sm_error *e)
+{
+	struct sm_model work;
+	int ret;
+
+	if (sm_model_copy(m, &work) < 0)
+		return fail(e, 500, "", "out of memory");
+	ret = write_in_place(&work, k, name, body, mode, name_out, e);
+	if (ret < 0) {
+		sm_model_free(&work);
+		return ret;
+	}
+	sm_model_free(m);
+	*m = work;
+	return ret;
+}
+
+static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, json_t *body,
+			  enum sm_write mode, char *name_out, struct sm_error *e)
 {
 	json_t *existing, *in, *out = NULL, *bname = json_object_get(body, "name");
 	int status;
