@@ -377,10 +377,10 @@ int api_http_start(struct event_base *evb, const char *path, struct sessions *s,
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: no threads, we drive it. */
 	a->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
-				  MHD_OPTION_LISTEN_SOCKET, a->fd, MHD_OPTION_NOTIFY_COMPLETED,
-				  on_completed, a, MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a, MHD_OPTION_END);
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a, MHD_OPTION_LISTEN_SOCKET,
+				  a->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
 	if (a->mhd == NULL ||
 	    (info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD)) == NULL) {
 		snprintf(err, err_len, "libmicrohttpd would not start on %s", path);

@@ -113,11 +113,12 @@ static void write_status(struct daemon *dm)
 	static const char *const states[] = {"",	  "INIT_SENT",	 "INIT_DONE",
 					     "AUTH_SENT", "ESTABLISHED", "REKEYED",
 					     "DELETING",  "DEAD"};
-	json_t *sas = json_array();
+	json_t *sas;
 	char tmp[4096];
 
 	if (dm->status_path == NULL)
 		return;
+	sas = json_array();
 	for (unsigned i = 0; i < espnicd_sa_count(dm->core); i++) {
 		struct espnicd_sa_info info;
 		char spi_i[17], spi_r[17];

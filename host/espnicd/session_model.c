@@ -750,6 +750,13 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 			if (!json_is_true(json_object_get(t, "enabled")) ||
 			    strcmp(str(s, "local_endpoint"), str(t, "local_endpoint")) != 0)
 				continue;
+			/* One session per gateway pair (as NSX): the peer is found by address. */
+			if (strcmp(str(s, "peer_address"), str(t, "peer_address")) == 0)
+				return fail(e, 409, "peer_address",
+					    "session \"%s\" connects local endpoint \"%s\" to %s "
+					    "already; add the networks to that session",
+					    other, str(s, "local_endpoint"),
+					    str(s, "peer_address"));
 			if (lists_overlap(json_object_get(s, "local_networks"),
 					  json_object_get(t, "local_networks"), &a, &b) &&
 			    lists_overlap(json_object_get(s, "remote_networks"),

@@ -158,6 +158,12 @@ static void test_validation_errors(void **state)
 	    "\"local_networks\": [\"198.18.9.0/24\", \"198.18.9.128/25\"], "
 	    "\"remote_networks\": [\"198.18.8.0/24\"]}",
 	    SM_CREATE, 400, "local_networks[1]");
+	/* one session per (local endpoint, peer) */
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.0/24\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
+	    SM_CREATE, 409, "peer_address");
 	/* the same local networks towards other remote networks are fine */
 	assert_int_equal(
 	    put(&m, SM_SESSION, "s3",
@@ -312,7 +318,7 @@ static void test_disabled_sessions_may_overlap(void **state)
 	assert_int_equal(put(&m, SM_SESSION, "s1", SESSION ", \"enabled\": false}", SM_CREATE, &e),
 			 201);
 	assert_int_equal(put(&m, SM_SESSION, "s2", SESSION "}", SM_CREATE, &e), 201);
-	expect_error(&m, SM_SESSION, "s1", "{\"enabled\": true}", SM_MERGE, 409, "remote_networks");
+	expect_error(&m, SM_SESSION, "s1", "{\"enabled\": true}", SM_MERGE, 409, "peer_address");
 	sm_model_free(&m);
 }
 
