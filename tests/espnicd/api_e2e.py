@@ -23,6 +23,7 @@ from lab import LEFT, RIGHT, Lab, run, wait_for  # noqa: E402
 PSK = "e2e-Secret-Key-42"
 PSK2 = "other-Secret-99"
 SEEN = []  # every answer of the daemon and every CLI output: no secret may appear in them
+DAEMONS = []
 
 
 class UnixHTTP(http.client.HTTPConnection):
@@ -48,6 +49,7 @@ class Daemon:
             json.dump({"listen": listen or (LEFT if side == 0 else RIGHT), "log_level": "debug",
                        "dataplane": "record:" + lab.path(name + ".dp.jsonl")}, f)
         self.proc = None
+        DAEMONS.append(self)
         self.start()
 
     def start(self):
@@ -103,6 +105,14 @@ class Daemon:
     def up(self, session):
         st = self.status(session)
         return st if st["status"] == "UP" else None
+
+    def finish(self):
+        """Stops a running daemon: exit 0 and no sanitizer report (ASan/UBSan builds)."""
+        if self.proc.poll() is None:
+            rc = self.lab.stop(self.proc)
+            text = self.log_text()
+            assert rc == 0, "%s exited %d" % (self.name, rc)
+            assert "Sanitizer" not in text and "runtime error" not in text, self.name
 
     def log_text(self):
         with open(self.lab.path(self.log)) as f:
@@ -440,6 +450,8 @@ def main():
     args.espnicd, args.espnic = os.path.abspath(args.espnicd), os.path.abspath(args.espnic)
     with Lab("api" + args.scenario[:4]) as lab:
         globals()["scenario_" + args.scenario](lab, args)
+        for d in DAEMONS:
+            d.finish()
     print("PASS", args.scenario)
 
 
