@@ -426,6 +426,13 @@ def scenario_restart(lab, args):
     left, right = two_daemons(lab, args)
     wait_for("s1 up", lambda: left.up("s1") and right.up("s1"))
     before = left.json("session", "show", "s1")
+    # SIGHUP re-reads the configuration file: the sessions stay, their SAs untouched
+    spis = tunnel_spis(left.status("s1"))
+    reloads = left.log_text().count("configuration reloaded")
+    left.proc.send_signal(signal.SIGHUP)
+    wait_for("reload logged",
+             lambda: left.log_text().count("configuration reloaded") > reloads)
+    assert tunnel_spis(left.status("s1")) == spis and left.up("s1")
     # restart the initiator: the session comes back as configured and up again
     left.stop()
     left.start()
