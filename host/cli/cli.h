@@ -41,4 +41,9 @@ int card_sa_main(int argc, char **argv);
 int card_spd_main(int argc, char **argv);
 int card_events_main(int argc, char **argv);
 
+/* Clients of espnicd's API (ipsec_cmd.c). */
+int endpoint_main(int argc, char **argv);
+int profile_main(int argc, char **argv);
+int session_main(int argc, char **argv);
+
 #endif

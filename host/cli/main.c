@@ -1,5 +1,6 @@
 /* main.c: `espnic`, the command line of espnic. Command groups: `card`
- * (the card through libespnic directly, like `ip xfrm`). */
+ * (the card through libespnic directly, like `ip xfrm`) and the clients of
+ * espnicd's API: `session`, `profile`, `endpoint`. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,14 @@ static void usage(FILE *f)
 		   "\n"
 		   "groups:\n"
 		   "  card    the card through libespnic: list, show, sa, spd, counters, events\n"
-		   "          (espnic card --help)\n");
+		   "          (espnic card --help)\n"
+		   "  session   IPsec sessions through espnicd's API: add, set, delete, list,\n"
+		   "            show, enable, disable, status, statistics, peer-config\n"
+		   "  profile   ike|tunnel|dpd profiles: add, set, delete, list, show\n"
+		   "  endpoint  local endpoints: add, set, delete, list, show\n"
+		   "\n"
+		   "Every command takes --help. Exit codes: 0 done, 1 runtime error, 2 usage,\n"
+		   "3 refused by espnicd, 4 not found, 5 session not up (session status NAME).\n");
 }
 
 int main(int argc, char **argv)
@@ -22,6 +30,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "card") == 0)
 		return card_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "session") == 0)
+		return session_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "profile") == 0)
+		return profile_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "endpoint") == 0)
+		return endpoint_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

@@ -24,6 +24,9 @@ struct espnicd_io {
 	uint64_t (*now_ms)(void *arg); /* monotonic milliseconds */
 	int (*send)(void *arg, enum espnicd_send_kind kind, const struct sockaddr_storage *local,
 		    const struct sockaddr_storage *remote, const uint8_t *msg, size_t len);
+	/* Optional: an IKE_SA of peer closed, why in words ("authentication failed", "no
+	 * proposal chosen", "peer not responding", "deleted", ...). For status output. */
+	void (*sa_closed)(void *arg, const char *peer, const char *why);
 };
 
 /* Takes ownership of cfg; dp stays the caller's. */

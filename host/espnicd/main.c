@@ -17,10 +17,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "api_http.h" /* session management API (--state-dir) */
 #include "dataplane.h"
 #include "espnicd.h"
 #include "ike_message.h"
 #include "log.h"
+#include "session_mgr.h"
 
 #define SHUTDOWN_LIMIT_S 15 /* SIGTERM: give the deletes this long */
 #define RX_BUFFER	 65536
@@ -35,6 +37,10 @@ struct daemon {
 	struct sockaddr_storage listen;
 	struct event *ev_ike, *ev_natt, *ev_timer, *ev_dp, *ev_term, *ev_int, *ev_hup, *ev_force;
 	bool stopping;
+	/* session management API (--state-dir, --api-socket) */
+	const char *state_dir, *api_path;
+	struct sessions *sessions;
+	struct api_http *api;
 };
 
 static uint64_t clock_ms(void *arg)
@@ -107,11 +113,12 @@ static void write_status(struct daemon *dm)
 	static const char *const states[] = {"",	  "INIT_SENT",	 "INIT_DONE",
 					     "AUTH_SENT", "ESTABLISHED", "REKEYED",
 					     "DELETING",  "DEAD"};
-	json_t *sas = json_array();
+	json_t *sas;
 	char tmp[4096];
 
 	if (dm->status_path == NULL)
 		return;
+	sas = json_array();
 	for (unsigned i = 0; i < espnicd_sa_count(dm->core); i++) {
 		struct espnicd_sa_info info;
 		char spi_i[17], spi_r[17];
@@ -252,11 +259,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		struct espnicd_config *cfg;
 		char err[256];
 
-		if (config_load(dm->config_path, &cfg, err, sizeof(err)) < 0) {
+		if ((dm->config_path != NULL ? config_load(dm->config_path, &cfg, err, sizeof(err))
+					     : config_parse("{}", &cfg, err, sizeof(err))) < 0) {
 			log_error("reload failed, keeping the running configuration: %s", err);
 		} else {
 			log_setup((enum log_level)cfg->log_level, cfg->log_syslog);
-			espnicd_reload(dm->core, cfg);
+			if (dm->sessions != NULL)
+				sessions_set_base(dm->sessions, cfg); /* file + sessions */
+			else
+				espnicd_reload(dm->core, cfg);
 		}
 	} else if (!dm->stopping) {
 		struct timeval limit = {SHUTDOWN_LIMIT_S, 0};
@@ -270,6 +281,45 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	after_event(dm);
 }
+
+/* ---- session management API glue ---- */
+static void after_cb(void *arg)
+{
+	after_event(arg);
+}
+
+static void sa_closed_cb(void *arg, const char *peer, const char *why)
+{
+	struct daemon *dm = arg;
+
+	if (dm->sessions != NULL)
+		sessions_sa_closed(dm->sessions, peer, why);
+}
+
+/* Loads the state directory and replaces *cfg by the file's peers plus the sessions; *base
+ * keeps the file's configuration. */
+static int sessions_setup(struct daemon *dm, struct espnicd_config **cfg,
+			  struct espnicd_config **base)
+{
+	struct espnicd_config *merged;
+	struct sm_error e;
+	char err[512];
+
+	if (dm->api_path == NULL)
+		dm->api_path = "/run/espnicd/api.sock";
+	if (sessions_open(dm->state_dir, &dm->sessions, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espnicd: %s\n", err);
+		return -1;
+	}
+	if (sessions_merge(dm->sessions, *cfg, &merged, &e) < 0) {
+		fprintf(stderr, "espnicd: sessions in %s: %s\n", dm->state_dir, e.message);
+		return -1;
+	}
+	*base = *cfg;
+	*cfg = merged;
+	return 0;
+}
+/* ---- end of the session management API glue ---- */
 
 static int open_socket(const struct sockaddr_storage *listen, uint16_t port)
 {
@@ -296,23 +346,37 @@ static int open_socket(const struct sockaddr_storage *listen, uint16_t port)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: espnicd -c CONFIG [-s STATUS_FILE] [-d]\n"
-			"  -c  configuration file (JSON, see host/espnicd/README.md)\n"
-			"  -s  write the IKE_SA list as JSON to this file after every event\n"
-			"  -d  debug logging (overrides log_level)\n");
+	fprintf(stderr,
+		"usage: espnicd -c CONFIG [-s STATUS_FILE] [-d] [-S STATE_DIR [-a SOCKET]]\n"
+		"  -c  configuration file (JSON, see host/espnicd/README.md); optional\n"
+		"      with -S (then the defaults apply)\n"
+		"  -S, --state-dir   sessions, profiles and endpoints made through the API\n"
+		"  -a, --api-socket  the API's UNIX socket (default /run/espnicd/api.sock)\n"
+		"  -s  write the IKE_SA list as JSON to this file after every event\n"
+		"  -d  debug logging (overrides log_level)\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct daemon dm = {.fd_ike = -1, .fd_natt = -1};
-	struct espnicd_config *cfg;
-	struct espnicd_io io = {.now_ms = clock_ms, .send = send_cb};
+	struct espnicd_config *cfg, *base = NULL;
+	struct espnicd_io io = {.now_ms = clock_ms, .send = send_cb, .sa_closed = sa_closed_cb};
+	static const struct option longopts[] = {{"state-dir", required_argument, NULL, 'S'},
+						 {"api-socket", required_argument, NULL, 'a'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	bool debug = false;
 	char err[256];
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "c:s:dh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:dhS:a:", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'S':
+			dm.state_dir = optarg;
+			break;
+		case 'a':
+			dm.api_path = optarg;
+			break;
 		case 'c':
 			dm.config_path = optarg;
 			break;
@@ -327,12 +391,18 @@ int main(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (dm.config_path == NULL) {
+	if (dm.config_path == NULL && dm.state_dir == NULL) {
 		usage();
 		return 2;
 	}
-	if (config_load(dm.config_path, &cfg, err, sizeof(err)) < 0) {
+	if ((dm.config_path != NULL ? config_load(dm.config_path, &cfg, err, sizeof(err))
+				    : config_parse("{}", &cfg, err, sizeof(err))) < 0) {
 		fprintf(stderr, "espnicd: %s\n", err);
+		return 1;
+	}
+	if (dm.state_dir != NULL && sessions_setup(&dm, &cfg, &base) < 0) {
+		config_free(cfg);
+		sessions_free(dm.sessions);
 		return 1;
 	}
 	log_setup(debug ? LOG_LEVEL_DEBUG : (enum log_level)cfg->log_level, cfg->log_syslog);
@@ -376,6 +446,15 @@ int main(int argc, char **argv)
 	event_add(dm.ev_term, NULL);
 	event_add(dm.ev_int, NULL);
 	event_add(dm.ev_hup, NULL);
+	if (dm.sessions != NULL) {
+		sessions_attach(dm.sessions, dm.core, dm.dp, dm.base, base, after_cb, &dm);
+		config_free(base);
+		if (api_http_start(dm.base, dm.api_path, dm.sessions, &dm.api, err, sizeof(err)) <
+		    0) {
+			log_error("%s", err);
+			return 1;
+		}
+	}
 	log_info("espnicd started: %u peers, UDP %u and %u, dataplane %.*s",
 		 espnicd_config(dm.core)->peer_count, espnicd_config(dm.core)->port, dm.natt_port,
 		 7, espnicd_config(dm.core)->dataplane);
@@ -383,7 +462,9 @@ int main(int argc, char **argv)
 	after_event(&dm);
 	event_base_dispatch(dm.base);
 	log_info("espnicd stopped");
+	api_http_stop(dm.api);
 	espnicd_free(dm.core);
+	sessions_free(dm.sessions);
 	dp_close(dm.dp);
 	event_free(dm.ev_ike);
 	event_free(dm.ev_natt);

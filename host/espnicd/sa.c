@@ -59,8 +59,11 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 
 void ike_sa_kill(struct ike_sa *sa, const char *why)
 {
-	if (sa->state != IKE_SA_DEAD && why != NULL)
+	if (sa->state != IKE_SA_DEAD && why != NULL) {
 		log_info("%s: IKE_SA closed: %s", sa_name(sa), why);
+		if (sa->d->io.sa_closed != NULL)
+			sa->d->io.sa_closed(sa->d->io.arg, sa->peer.name, why);
+	}
 	sa->state = IKE_SA_DEAD;
 }
 

@@ -209,7 +209,9 @@ void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len
 			else
 				log_error("%s: peer answered IKE_SA_INIT with %s (%u)", sa_name(sa),
 					  notify_name(p->u.notify.type), p->u.notify.type);
-			ike_sa_kill(sa, "IKE_SA_INIT failed");
+			ike_sa_kill(sa, p->u.notify.type == IKE_N_NO_PROPOSAL_CHOSEN
+					    ? "no proposal chosen"
+					    : "IKE_SA_INIT failed");
 			return;
 		}
 	}

@@ -95,7 +95,7 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 	if (sa->request.retransmits >= tries) {
 		log_warn("%s: no answer to request %u after %u retransmits, peer unreachable",
 			 sa_name(sa), sa->request.id, sa->request.retransmits);
-		sa->state = IKE_SA_DEAD;
+		ike_sa_kill(sa, "peer not responding");
 		return;
 	}
 	sa->request.retransmits++;

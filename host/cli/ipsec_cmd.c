@@ -1,0 +1,743 @@
+/* ipsec_cmd.c: `espnic endpoint`, `espnic profile ike|tunnel|dpd` and `espnic session`:
+ * clients of espnicd's API. One table per object type maps options to JSON fields; add is
+ * POST, set is PATCH; tables for people, --json for scripts. PSKs come only from a file or
+ * standard input (--psk-file), never from the command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "api_client.h"
+#include "cli.h"
+
+enum opt_type { O_STR, O_LIST, O_INT, O_BOOL, O_TAG };
+
+struct field_opt {
+	const char *opt, *field;
+	enum opt_type type;
+	const char *help;
+};
+
+struct column {
+	const char *title, *field;
+	int width;
+};
+
+struct kind {
+	const char *group, *path, *noun;
+	const struct field_opt *opts;
+	const struct column *cols;
+};
+
+static const struct field_opt endpoint_opts[] = {
+    {"address", "local_address", O_STR, "IP      our IKE address (required)"},
+    {"local-id", "local_id", O_STR, "ID     our IKE identity (IP or FQDN; default the address)"},
+    {"certificate", "certificate", O_STR, "PATH certificate (for certificate sessions)"},
+    {"description", "description", O_STR, "TEXT up to 1024 characters"},
+    {"tag", "tags", O_TAG, "SCOPE=TAG     a tag (repeatable)"},
+    {NULL, NULL, 0, NULL}};
+
+static const struct column endpoint_cols[] = {{"NAME", "name", 24},
+					      {"ADDRESS", "local_address", 18},
+					      {"LOCAL-ID", "local_id", 20},
+					      {"DESCRIPTION", "description", 0},
+					      {NULL, NULL, 0}};
+
+static const struct field_opt ike_opts[] = {
+    {"ike-version", "ike_version", O_STR, "V      IKE_V2 (default)"},
+    {"encryption", "encryption_algorithms", O_LIST,
+     "A,B     AES_128 (default), AES_256, AES_GCM_128, AES_GCM_256"},
+    {"digest", "digest_algorithms", O_LIST,
+     "A,B         SHA1, SHA2_256 (default), SHA2_384, SHA2_512"},
+    {"dh-groups", "dh_groups", O_LIST,
+     "G,H      GROUP14 (default), GROUP15, GROUP16, GROUP19, GROUP20, GROUP21, GROUP31"},
+    {"lifetime", "sa_life_time", O_INT, "SECONDS    IKE SA lifetime (default 86400)"},
+    {"description", "description", O_STR, "TEXT"},
+    {"tag", "tags", O_TAG, "SCOPE=TAG"},
+    {NULL, NULL, 0, NULL}};
+
+static const struct column ike_cols[] = {{"NAME", "name", 30},
+					 {"VERSION", "ike_version", 8},
+					 {"ENCRYPTION", "encryption_algorithms", 24},
+					 {"DIGEST", "digest_algorithms", 18},
+					 {"DH", "dh_groups", 16},
+					 {"LIFETIME", "sa_life_time", 9},
+					 {"SYSTEM", "system_owned", 0},
+					 {NULL, NULL, 0}};
+
+static const struct field_opt tunnel_opts[] = {
+    {"encryption", "encryption_algorithms", O_LIST,
+     "A,B     AES_GCM_128 (default), AES_GCM_256, AES_128, AES_256"},
+    {"digest", "digest_algorithms", O_LIST,
+     "A,B         SHA1..SHA2_512 (AES-CBC only; \"\" for none)"},
+    {"pfs", "enable_perfect_forward_secrecy", O_BOOL,
+     "yes|no         perfect forward secrecy (default yes)"},
+    {"dh-groups", "dh_groups", O_LIST, "G,H      for PFS (default GROUP14)"},
+    {"lifetime", "sa_life_time", O_INT, "SECONDS    tunnel SA lifetime (default 3600)"},
+    {"df-policy", "df_policy", O_STR, "COPY|CLEAR  (default COPY)"},
+    {"description", "description", O_STR, "TEXT"},
+    {"tag", "tags", O_TAG, "SCOPE=TAG"},
+    {NULL, NULL, 0, NULL}};
+
+static const struct column tunnel_cols[] = {{"NAME", "name", 30},
+					    {"ENCRYPTION", "encryption_algorithms", 24},
+					    {"DIGEST", "digest_algorithms", 12},
+					    {"PFS", "enable_perfect_forward_secrecy", 4},
+					    {"DH", "dh_groups", 12},
+					    {"LIFETIME", "sa_life_time", 9},
+					    {"DF", "df_policy", 6},
+					    {"SYSTEM", "system_owned", 0},
+					    {NULL, NULL, 0}};
+
+static const struct field_opt dpd_opts[] = {
+    {"mode", "dpd_probe_mode", O_STR, "PERIODIC|ON_DEMAND (default PERIODIC)"},
+    {"interval", "dpd_probe_interval", O_INT, "SECONDS    (default 60)"},
+    {"retries", "retry_count", O_INT, "N           (default 10)"},
+    {"action", "dpd_action", O_STR, "RESTART|CLEAR  after a dead peer (default RESTART)"},
+    {"enabled", "enabled", O_BOOL, "yes|no     (default yes)"},
+    {"description", "description", O_STR, "TEXT"},
+    {"tag", "tags", O_TAG, "SCOPE=TAG"},
+    {NULL, NULL, 0, NULL}};
+
+static const struct column dpd_cols[] = {{"NAME", "name", 30},
+					 {"MODE", "dpd_probe_mode", 10},
+					 {"INTERVAL", "dpd_probe_interval", 9},
+					 {"RETRIES", "retry_count", 8},
+					 {"ACTION", "dpd_action", 8},
+					 {"ENABLED", "enabled", 8},
+					 {"SYSTEM", "system_owned", 0},
+					 {NULL, NULL, 0}};
+
+static const struct field_opt session_opts[] = {
+    {"endpoint", "local_endpoint", O_STR, "NAME       local endpoint (required)"},
+    {"peer", "peer_address", O_STR, "IP             the peer's address (required)"},
+    {"local-networks", "local_networks", O_LIST, "CIDR,... (required)"},
+    {"remote-networks", "remote_networks", O_LIST, "CIDR,... (required)"},
+    {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (default PSK)"},
+    {"local-id", "local_id", O_STR, "ID         our identity (default the endpoint's)"},
+    {"peer-id", "peer_id", O_STR, "ID          the peer's identity (default its address)"},
+    {"ike-profile", "ike_profile", O_STR, "NAME"},
+    {"tunnel-profile", "tunnel_profile", O_STR, "NAME"},
+    {"dpd-profile", "dpd_profile", O_STR, "NAME"},
+    {"initiation", "connection_initiation_mode", O_STR,
+     "MODE     INITIATOR (default), ON_DEMAND, RESPOND_ONLY"},
+    {"description", "description", O_STR, "TEXT    up to 1024 characters"},
+    {"enabled", "enabled", O_BOOL, "yes|no     admin status (default yes)"},
+    {"tag", "tags", O_TAG, "SCOPE=TAG      a tag (repeatable)"},
+    {"keying-tries", "keying_tries", O_INT, "N      initiation attempts (0 = forever, default)"},
+    {"rekey", "rekey", O_BOOL, "yes|no       rekey before expiry (default yes)"},
+    {"margin-time", "margin_time", O_INT, "SECONDS rekey this long before expiry (540)"},
+    {"unique-ids", "unique_ids", O_STR, "YES|NO|NEVER (default YES)"},
+    {"force-encap", "force_udp_encapsulation", O_BOOL, "yes|no  ESP in UDP always"},
+    {"make-before-break", "make_before_break", O_BOOL, "yes|no (default yes)"},
+    {NULL, NULL, 0, NULL}};
+
+static const struct column session_cols[] = {{"NAME", "name", 20},
+					     {"ENABLED", "enabled", 8},
+					     {"PEER", "peer_address", 16},
+					     {"ENDPOINT", "local_endpoint", 14},
+					     {"LOCAL-NETWORKS", "local_networks", 20},
+					     {"REMOTE-NETWORKS", "remote_networks", 20},
+					     {"INITIATION", "connection_initiation_mode", 0},
+					     {NULL, NULL, 0}};
+
+static const struct kind kinds[] = {
+    {"endpoint", "local-endpoints", "local endpoint", endpoint_opts, endpoint_cols},
+    {"profile ike", "ike-profiles", "IKE profile", ike_opts, ike_cols},
+    {"profile tunnel", "tunnel-profiles", "tunnel profile", tunnel_opts, tunnel_cols},
+    {"profile dpd", "dpd-profiles", "DPD profile", dpd_opts, dpd_cols},
+    {"session", "sessions", "session", session_opts, session_cols},
+};
+
+/* ---- rendering ---- */
+
+static void render(const json_t *v, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	json_t *item;
+
+	buf[0] = '\0';
+	if (json_is_string(v)) {
+		snprintf(buf, len, "%s", json_string_value(v));
+	} else if (json_is_boolean(v)) {
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	} else if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+		{
+			char one[256];
+
+			if (json_is_object(item)) /* a tag */
+				snprintf(one, sizeof(one), "%s=%s",
+					 json_string_value(json_object_get(item, "scope")),
+					 json_string_value(json_object_get(item, "tag")));
+			else
+				render(item, one, sizeof(one));
+			if (used < len)
+				used += (size_t)snprintf(buf + used, len - used, "%s%s",
+							 i ? "," : "", one);
+		}
+		if (json_array_size(v) == 0)
+			snprintf(buf, len, "-");
+	} else if (v == NULL || json_is_null(v)) {
+		snprintf(buf, len, "-");
+	}
+}
+
+static void print_json(const json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2));
+
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+}
+
+static void print_table(const struct column *cols, const json_t *results)
+{
+	size_t i;
+	json_t *obj;
+
+	for (int c = 0; cols[c].title; c++)
+		if (cols[c].width)
+			printf("%-*s ", cols[c].width, cols[c].title);
+		else
+			printf("%s\n", cols[c].title);
+	json_array_foreach(results, i, obj)
+	{
+		for (int c = 0; cols[c].title; c++) {
+			char buf[1024];
+
+			render(json_object_get(obj, cols[c].field), buf, sizeof(buf));
+			if (cols[c].width)
+				printf("%-*s ", cols[c].width, buf);
+			else
+				printf("%s\n", buf);
+		}
+	}
+}
+
+static void print_object(const json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		char buf[2048];
+
+		render(v, buf, sizeof(buf));
+		printf("%-32s %s\n", key, buf);
+	}
+}
+
+/* ---- option parsing ---- */
+
+struct common {
+	bool json, names, include_secret, help;
+	const char *psk_file, *format;
+	const char *positional[2];
+	int npos;
+};
+
+static int parse_bool(const char *s, bool *b)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "on") ||
+	    !strcmp(s, "1"))
+		*b = true;
+	else if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcasecmp(s, "off") ||
+		 !strcmp(s, "0"))
+		*b = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_field(json_t *body, const struct field_opt *f, const char *val)
+{
+	if (f->type == O_STR) {
+		json_object_set_new(body, f->field, json_string(val));
+	} else if (f->type == O_INT) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(val, &end, 10);
+		if (errno || *end || end == val) {
+			cli_err("--%s: not a number: %s", f->opt, val);
+			return -1;
+		}
+		json_object_set_new(body, f->field, json_integer(v));
+	} else if (f->type == O_BOOL) {
+		bool b;
+
+		if (parse_bool(val, &b) < 0) {
+			cli_err("--%s: yes or no, not %s", f->opt, val);
+			return -1;
+		}
+		json_object_set_new(body, f->field, json_boolean(b));
+	} else if (f->type == O_LIST) {
+		json_t *arr = json_array();
+		char *copy = strdup(val), *save = NULL;
+
+		for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+			json_array_append_new(arr, json_string(t));
+		free(copy);
+		json_object_set_new(body, f->field, arr);
+	} else {
+		const char *eq = strchr(val, '=');
+		json_t *tags = json_object_get(body, f->field);
+
+		if (tags == NULL) {
+			tags = json_array();
+			json_object_set_new(body, f->field, tags);
+		}
+		if (eq == NULL)
+			json_array_append_new(tags, json_pack("{s:s}", "tag", val));
+		else
+			json_array_append_new(tags, json_pack("{s:s%, s:s}", "scope", val,
+							      (size_t)(eq - val), "tag", eq + 1));
+	}
+	return 0;
+}
+
+/* Options of the object (into body when not NULL) and the common ones. */
+static int parse_args(int argc, char **argv, const struct kind *k, json_t *body, struct common *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		char name[64];
+		const struct field_opt *f = NULL;
+
+		if (strncmp(a, "--", 2) != 0 && strcmp(a, "-h") != 0) {
+			if (c->npos == 2) {
+				cli_err("unexpected argument '%s'", a);
+				return -1;
+			}
+			c->positional[c->npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			c->help = true;
+			continue;
+		}
+		eq = strchr(a, '=');
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
+		if (strcmp(name, "json") == 0 || strcmp(name, "names") == 0 ||
+		    strcmp(name, "include-secret") == 0) {
+			*(name[0] == 'j'   ? &c->json
+			  : name[0] == 'n' ? &c->names
+					   : &c->include_secret) = true;
+			continue;
+		}
+		if (eq != NULL)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		if (val == NULL) {
+			cli_err("--%s needs a value", name);
+			return -1;
+		}
+		if (strcmp(name, "socket") == 0) {
+			api_set_socket(val);
+			continue;
+		}
+		if (strcmp(name, "format") == 0) {
+			c->format = val;
+			continue;
+		}
+		if (strcmp(name, "psk-file") == 0 && k == &kinds[4]) {
+			c->psk_file = val;
+			continue;
+		}
+		if (strcmp(name, "psk") == 0) {
+			cli_err("--psk is not accepted: a secret on the command line is visible "
+				"to every user (ps); use --psk-file FILE or --psk-file - (stdin)");
+			return -1;
+		}
+		for (int j = 0; body != NULL && k->opts[j].opt; j++)
+			if (strcmp(k->opts[j].opt, name) == 0)
+				f = &k->opts[j];
+		if (f == NULL) {
+			cli_err("unknown option --%s (see --help)", name);
+			return -1;
+		}
+		if (set_field(body, f, val) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The PSK from a file or "-" (standard input); one trailing newline is dropped. */
+static int read_psk(const char *path, json_t *body)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+
+	if (f == NULL) {
+		cli_err("--psk-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (f != stdin)
+		fclose(f);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		cli_err("--psk-file %s: empty", path);
+		return -1;
+	}
+	if (memchr(buf, '\0', n) != NULL) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		cli_err("--psk-file %s: the key must not contain NUL bytes", path);
+		return -1;
+	}
+	json_object_set_new(body, "psk", json_stringn(buf, n));
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+static void wipe_psk(json_t *body)
+{
+	json_t *psk = json_object_get(body, "psk");
+
+	if (json_is_string(psk))
+		OPENSSL_cleanse((char *)json_string_value(psk), json_string_length(psk));
+}
+
+/* ---- commands ---- */
+
+static void usage(FILE *f, const struct kind *k)
+{
+	bool session = k == &kinds[4];
+
+	fprintf(f,
+		"usage: espnic %s COMMAND [OPTIONS]\n\n"
+		"  add NAME OPTIONS      create a %s\n"
+		"  set NAME OPTIONS      change the options given, keep the others\n"
+		"  delete NAME           delete it\n"
+		"  list [--names]        all of them (a table; --names: one name a line)\n"
+		"  show NAME             one in detail\n",
+		k->group, k->noun);
+	if (session)
+		fprintf(
+		    f, "  enable NAME, disable NAME   admin status\n"
+		       "  status [NAME]         Up/Down with the reason, tunnels, SPIs, "
+		       "counters\n"
+		       "  statistics [NAME]     packet and byte counters\n"
+		       "  peer-config NAME [--format swanctl] [--include-secret]\n"
+		       "                        the peer's strongSwan configuration (the PSK only\n"
+		       "                        with --include-secret, else a placeholder)\n");
+	fprintf(f, "\noptions of add and set:\n");
+	for (int i = 0; k->opts[i].opt; i++)
+		fprintf(f, "  --%s %s\n", k->opts[i].opt, k->opts[i].help);
+	if (session)
+		fprintf(f,
+			"  --psk-file FILE|-     the pre-shared key (up to 128 characters) from a "
+			"file or\n                        standard input; never on the command "
+			"line\n");
+	fprintf(f, "\ncommon options:\n"
+		   "  --json                machine-readable output (the API's JSON)\n"
+		   "  --socket PATH         espnicd's API socket (default $ESPNIC_API_SOCKET or\n"
+		   "                        " API_DEFAULT_SOCKET ")\n"
+		   "\nEnum values are case-insensitive; '-' may stand for '_'.\n"
+		   "Exit codes: 0 done, 1 espnicd unreachable or failed, 2 usage, 3 refused\n"
+		   "(validation or conflict, the message names the field), 4 not found,\n"
+		   "5 `session status NAME`: the session is not up.\n");
+}
+
+static int need_name(const struct common *c, const char *cmd)
+{
+	if (c->npos != 1) {
+		cli_err("%s needs exactly one NAME", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_status(const json_t *st)
+{
+	size_t i;
+	json_t *t;
+	const json_t *ike = json_object_get(st, "ike_sa");
+	const json_t *cnt = json_object_get(st, "counters");
+
+	printf("session %s: %s", json_string_value(json_object_get(st, "session")),
+	       json_string_value(json_object_get(st, "status")));
+	if (json_object_get(st, "reason"))
+		printf(" (%s)", json_string_value(json_object_get(st, "reason")));
+	printf("\n");
+	if (ike != NULL) {
+		printf("  IKE_SA %s %s", json_string_value(json_object_get(ike, "spis")),
+		       json_string_value(json_object_get(ike, "state")));
+		if (json_object_get(ike, "encryption_algorithm"))
+			printf(", %s/%s/%s, since %s",
+			       json_string_value(json_object_get(ike, "encryption_algorithm")),
+			       json_string_value(json_object_get(ike, "digest_algorithm")),
+			       json_string_value(json_object_get(ike, "dh_group")),
+			       json_string_value(json_object_get(ike, "established_at")));
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(st, "tunnels"), i, t)
+	{
+		const json_t *tc = json_object_get(t, "counters");
+
+		printf("  tunnel SPIs in %s out %s %s, %s %s %s, since %s\n    %s === %s\n",
+		       json_string_value(json_object_get(t, "spi_in")),
+		       json_string_value(json_object_get(t, "spi_out")),
+		       json_string_value(json_object_get(t, "state")),
+		       json_string_value(json_object_get(t, "encryption_algorithm")),
+		       json_string_value(json_object_get(t, "digest_algorithm")),
+		       json_string_value(json_object_get(t, "dh_group")),
+		       json_string_value(json_object_get(t, "established_at")),
+		       json_string_value(json_object_get(t, "local_networks")),
+		       json_string_value(json_object_get(t, "remote_networks")));
+		if (json_is_object(tc))
+			printf("    in %lld packets %lld bytes, out %lld packets %lld bytes\n",
+			       (long long)json_integer_value(json_object_get(tc, "packets_in")),
+			       (long long)json_integer_value(json_object_get(tc, "bytes_in")),
+			       (long long)json_integer_value(json_object_get(tc, "packets_out")),
+			       (long long)json_integer_value(json_object_get(tc, "bytes_out")));
+	}
+	if (cnt != NULL && json_array_size(json_object_get(st, "tunnels")) == 0)
+		printf("  no tunnels\n");
+}
+
+static int session_extra(const char *cmd, const struct common *c)
+{
+	char path[256];
+	json_t *resp = NULL;
+	int rc;
+
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "statistics") == 0) {
+		bool stats = cmd[4] == 'i';
+
+		if (c->npos > 1) {
+			cli_err("%s takes at most one NAME", cmd);
+			return EXIT_USAGE;
+		}
+		if (c->npos == 1)
+			snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s/%s",
+				 c->positional[0], cmd);
+		else
+			snprintf(path, sizeof(path), "/api/v1/ipsec/%s", cmd);
+		if ((rc = api_json("GET", path, NULL, &resp)) != 0)
+			return rc;
+		if (c->json) {
+			print_json(resp);
+		} else if (stats) {
+			json_t *list = c->npos ? json_pack("[O]", resp)
+					       : json_incref(json_object_get(resp, "results"));
+			size_t i;
+			json_t *one;
+
+			printf("%-20s %7s %12s %14s %12s %14s\n", "SESSION", "TUNNELS",
+			       "PACKETS-IN", "BYTES-IN", "PACKETS-OUT", "BYTES-OUT");
+			json_array_foreach(list, i, one)
+			{
+				const json_t *k = json_object_get(one, "counters");
+
+				printf(
+				    "%-20s %7lld %12lld %14lld %12lld %14lld\n",
+				    json_string_value(json_object_get(one, "session")),
+				    (long long)json_integer_value(
+					json_object_get(one, "tunnels_up")),
+				    (long long)json_integer_value(json_object_get(k, "packets_in")),
+				    (long long)json_integer_value(json_object_get(k, "bytes_in")),
+				    (long long)json_integer_value(
+					json_object_get(k, "packets_out")),
+				    (long long)json_integer_value(json_object_get(k, "bytes_out")));
+			}
+			json_decref(list);
+		} else if (c->npos == 1) {
+			print_status(resp);
+		} else {
+			size_t i;
+			json_t *one;
+
+			printf("%-20s %-12s %-8s %s\n", "SESSION", "STATUS", "TUNNELS", "REASON");
+			json_array_foreach(json_object_get(resp, "results"), i, one)
+			{
+				const char *r = json_string_value(json_object_get(one, "reason"));
+
+				printf("%-20s %-12s %-8lld %s\n",
+				       json_string_value(json_object_get(one, "session")),
+				       json_string_value(json_object_get(one, "status")),
+				       (long long)json_integer_value(
+					   json_object_get(one, "tunnels_up")),
+				       r ? r : "-");
+			}
+		}
+		rc = 0;
+		if (!stats && c->npos == 1 &&
+		    strcmp(json_string_value(json_object_get(resp, "status")), "UP") != 0)
+			rc = EXIT_DOWN;
+		json_decref(resp);
+		return rc;
+	}
+	if (strcmp(cmd, "enable") == 0 || strcmp(cmd, "disable") == 0) {
+		json_t *body = json_pack("{s:b}", "enabled", cmd[0] == 'e');
+
+		if (need_name(c, cmd) < 0) {
+			json_decref(body);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s", c->positional[0]);
+		rc = api_json("PATCH", path, body, &resp);
+		json_decref(body);
+		if (rc == 0 && c->json)
+			print_json(resp);
+		json_decref(resp);
+		return rc;
+	}
+	if (strcmp(cmd, "peer-config") == 0) {
+		char *text = NULL;
+		long status;
+
+		if (need_name(c, cmd) < 0)
+			return EXIT_USAGE;
+		snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s/peer-config?format=%s%s",
+			 c->positional[0], c->format ? c->format : "swanctl",
+			 c->include_secret ? "&include_secret=true" : "");
+		status = api_request("GET", path, NULL, &text);
+		if (status == 200 && text != NULL) {
+			fputs(text, stdout);
+		} else if (status != 0) {
+			json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+
+			cli_err("%s", j ? json_string_value(json_object_get(j, "error_message"))
+					: "failed");
+			json_decref(j);
+		}
+		if (text != NULL) {
+			OPENSSL_cleanse(text, strlen(text));
+			free(text);
+		}
+		return status == 0 ? EXIT_RUNTIME : api_exit_code(status);
+	}
+	return -1;
+}
+
+static int kind_main(const struct kind *k, int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	bool writes = cmd && (strcmp(cmd, "add") == 0 || strcmp(cmd, "set") == 0);
+	json_t *body = writes ? json_object() : NULL, *resp = NULL;
+	struct common c;
+	char path[256];
+	int rc;
+
+	if (cmd == NULL) {
+		usage(stderr, k);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout, k);
+		return 0;
+	}
+	if (parse_args(argc - 1, argv + 1, k, body, &c) < 0) {
+		json_decref(body);
+		return EXIT_USAGE;
+	}
+	if (c.help) {
+		json_decref(body);
+		usage(stdout, k);
+		return 0;
+	}
+	if (writes) {
+		if (need_name(&c, cmd) < 0 ||
+		    (c.psk_file != NULL && read_psk(c.psk_file, body) < 0)) {
+			json_decref(body);
+			return EXIT_USAGE;
+		}
+		if (cmd[0] == 'a') {
+			json_object_set_new(body, "name", json_string(c.positional[0]));
+			snprintf(path, sizeof(path), "/api/v1/ipsec/%s", k->path);
+		} else {
+			snprintf(path, sizeof(path), "/api/v1/ipsec/%s/%s", k->path,
+				 c.positional[0]);
+		}
+		rc = api_json(cmd[0] == 'a' ? "POST" : "PATCH", path, body, &resp);
+		wipe_psk(body);
+		json_decref(body);
+		if (rc == 0 && c.json)
+			print_json(resp);
+		json_decref(resp);
+		return rc;
+	}
+	if (strcmp(cmd, "delete") == 0 || strcmp(cmd, "show") == 0) {
+		if (need_name(&c, cmd) < 0)
+			return EXIT_USAGE;
+		snprintf(path, sizeof(path), "/api/v1/ipsec/%s/%s", k->path, c.positional[0]);
+		rc = api_json(cmd[0] == 'd' ? "DELETE" : "GET", path, NULL, &resp);
+		if (rc == 0 && resp != NULL)
+			c.json ? print_json(resp) : print_object(resp);
+		json_decref(resp);
+		return rc;
+	}
+	if (strcmp(cmd, "list") == 0) {
+		size_t i;
+		json_t *obj;
+
+		if (c.npos != 0) {
+			cli_err("list takes no NAME");
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/api/v1/ipsec/%s", k->path);
+		if ((rc = api_json("GET", path, NULL, &resp)) != 0)
+			return rc;
+		if (c.json)
+			print_json(resp);
+		else if (c.names)
+			json_array_foreach(json_object_get(resp, "results"), i, obj)
+			{
+				printf("%s\n", json_string_value(json_object_get(obj, "name")));
+			}
+		else
+			print_table(k->cols, json_object_get(resp, "results"));
+		json_decref(resp);
+		return 0;
+	}
+	if (k == &kinds[4] && (rc = session_extra(cmd, &c)) >= 0)
+		return rc;
+	cli_err("unknown command '%s' (espnic %s --help)", cmd, k->group);
+	return EXIT_USAGE;
+}
+
+int endpoint_main(int argc, char **argv)
+{
+	return kind_main(&kinds[0], argc, argv);
+}
+
+int session_main(int argc, char **argv)
+{
+	return kind_main(&kinds[4], argc, argv);
+}
+
+int profile_main(int argc, char **argv)
+{
+	const char *which = argc > 1 ? argv[1] : "";
+
+	if (strcmp(which, "ike") == 0)
+		return kind_main(&kinds[1], argc - 1, argv + 1);
+	if (strcmp(which, "tunnel") == 0)
+		return kind_main(&kinds[2], argc - 1, argv + 1);
+	if (strcmp(which, "dpd") == 0)
+		return kind_main(&kinds[3], argc - 1, argv + 1);
+	if (strcmp(which, "--help") == 0 || strcmp(which, "-h") == 0) {
+		printf("usage: espnic profile ike|tunnel|dpd COMMAND [OPTIONS]\n"
+		       "  (espnic profile ike --help and so on)\n");
+		return 0;
+	}
+	cli_err("espnic profile ike|tunnel|dpd COMMAND (see espnic profile --help)");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,418 @@
+/* The HTTP side of the API: the UNIX socket (bound here, handed to libmicrohttpd with
+ * MHD_OPTION_LISTEN_SOCKET), MHD's epoll descriptor in the libevent loop, routing of
+ * /api/v1/ipsec/... onto the session manager, JSON bodies in and out, errors as JSON naming
+ * the field. Request bodies are wiped once parsed (they may hold a PSK). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "api_http.h"
+#include "log.h"
+#include "session_mgr.h"
+
+#define API_PREFIX   "/api/v1/ipsec/"
+#define BODY_MAX     (64 * 1024)
+#define CONN_TIMEOUT 30
+
+struct api_http {
+	struct MHD_Daemon *mhd;
+	struct event *ev_io, *ev_timer;
+	struct sessions *s;
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+struct request {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+static void reschedule(struct api_http *a)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(a->mhd, &ms) == MHD_YES) {
+		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+		evtimer_add(a->ev_timer, &tv);
+	} else {
+		evtimer_del(a->ev_timer);
+	}
+}
+
+static void on_mhd(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_http *a = arg;
+
+	(void)fd;
+	(void)what;
+	MHD_run(a->mhd);
+	reschedule(a);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *type, char *text,
+			     size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == 405)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST, PUT, PATCH, DELETE");
+	ret = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body)
+{
+	char *text;
+	enum MHD_Result ret;
+
+	if (status == 204 || body == NULL) {
+		json_decref(body);
+		return queue(c, status, NULL, (char *)"", 0);
+	}
+	text = json_dumps(body, JSON_INDENT(2));
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	ret = queue(c, status, "application/json", text, strlen(text));
+	free(text);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *field,
+				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *field,
+				  const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *body;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	body = json_pack("{s:i, s:s}", "http_status", status, "error_message", msg);
+	if (field != NULL && field[0] != '\0')
+		json_object_set_new(body, "field", json_string(field));
+	return send_json(c, status, body);
+}
+
+static enum MHD_Result send_sm_error(struct MHD_Connection *c, const struct sm_error *e)
+{
+	return send_error(c, e->status ? e->status : 500, e->field, "%s", e->message);
+}
+
+static bool is_json(struct MHD_Connection *c)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+
+	return ct != NULL && strncasecmp(ct, "application/json", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+static bool flag(struct MHD_Connection *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+
+	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0');
+}
+
+/* Splits "a/b/c" into at most 4 segments; returns the count, -1 if more or empty ones. */
+static int split(char *path, char *seg[4])
+{
+	int n = 0;
+
+	for (char *p = strtok(path, "/"); p != NULL; p = strtok(NULL, "/")) {
+		if (n == 4)
+			return -1;
+		seg[n++] = p;
+	}
+	return n;
+}
+
+static enum MHD_Result handle_body(struct MHD_Connection *c, struct api_http *a,
+				   struct request *req, enum sm_kind k, const char *name,
+				   enum sm_write mode)
+{
+	json_error_t jerr;
+	struct sm_error e = {0};
+	json_t *body, *resp = NULL;
+	int status;
+
+	if (!is_json(c))
+		return send_error(c, 415, NULL, "the body must be application/json");
+	if (req->too_large)
+		return send_error(c, 413, NULL, "the body is larger than %d bytes", BODY_MAX);
+	body = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (body == NULL)
+		return send_error(c, 400, NULL, "the body is not JSON: line %d column %d: %s",
+				  jerr.line, jerr.column, jerr.text);
+	status = sessions_write(a->s, k, name, body, mode, &resp, &e);
+	json_decref(body);
+	if (status >= 400)
+		return send_sm_error(c, &e);
+	return send_json(c, status, resp);
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struct request *req,
+			     const char *url, const char *method)
+{
+	char path[512], *seg[4] = {0};
+	struct sm_error e = {0};
+	json_t *resp = NULL;
+	enum sm_kind k;
+	int n, status;
+	bool get = strcmp(method, "GET") == 0;
+
+	if (strcmp(url, "/api") == 0 || strcmp(url, "/api/") == 0 || strcmp(url, "/api/v1") == 0) {
+		if (!get)
+			return send_error(c, 405, NULL, "%s is not allowed here", method);
+		return send_json(
+		    c, 200, json_pack("{s:[s], s:s}", "api_versions", "v1", "server", "espnicd"));
+	}
+	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
+	    strlen(url) - strlen(API_PREFIX) >= sizeof(path))
+		return send_error(c, 404, NULL, "no such resource: %s", url);
+	strcpy(path, url + strlen(API_PREFIX));
+	n = split(path, seg);
+	if (n <= 0)
+		return send_error(c, 404, NULL, "no such resource: %s", url);
+	if (n == 1 && (strcmp(seg[0], "statistics") == 0 || strcmp(seg[0], "status") == 0)) {
+		if (!get)
+			return send_error(c, 405, NULL, "%s is not allowed here", method);
+		status = strcmp(seg[0], "statistics") == 0
+			     ? sessions_statistics(a->s, NULL, &resp, &e)
+			     : sessions_status(a->s, NULL, &resp, &e);
+		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+	}
+	if (sm_kind_from_path(seg[0], &k) < 0)
+		return send_error(c, 404, NULL, "no such resource: %s", url);
+	if (n >= 2 && !sm_name_valid(seg[1]))
+		return send_error(c, 404, "name", "no %s named \"%s\"", sm_kind_noun(k), seg[1]);
+	if (n == 1) {
+		if (get) {
+			status = sessions_list(a->s, k, &resp);
+			return send_json(c, status, resp);
+		}
+		if (strcmp(method, "POST") == 0)
+			return handle_body(c, a, req, k, NULL, SM_CREATE);
+		return send_error(c, 405, NULL, "%s is not allowed on a collection", method);
+	}
+	if (n == 2) {
+		if (get)
+			status = sessions_get(a->s, k, seg[1], &resp, &e);
+		else if (strcmp(method, "PUT") == 0)
+			return handle_body(c, a, req, k, seg[1], SM_REPLACE);
+		else if (strcmp(method, "PATCH") == 0)
+			return handle_body(c, a, req, k, seg[1], SM_MERGE);
+		else if (strcmp(method, "DELETE") == 0)
+			status = sessions_delete(a->s, k, seg[1], &e);
+		else
+			return send_error(c, 405, NULL, "%s is not allowed on an object", method);
+		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+	}
+	if (n == 3 && k == SM_SESSION) {
+		if (strcmp(seg[2], "status") != 0 && strcmp(seg[2], "statistics") != 0 &&
+		    strcmp(seg[2], "peer-config") != 0)
+			return send_error(c, 404, NULL, "no such resource: %s", url);
+		if (!get)
+			return send_error(c, 405, NULL, "%s is not allowed here", method);
+		if (strcmp(seg[2], "status") == 0)
+			status = sessions_status(a->s, seg[1], &resp, &e);
+		else if (strcmp(seg[2], "statistics") == 0)
+			status = sessions_statistics(a->s, seg[1], &resp, &e);
+		else {
+			char *text = NULL;
+			enum MHD_Result ret;
+
+			status = sessions_peer_config(
+			    a->s, seg[1],
+			    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"),
+			    flag(c, "include_secret"), &text, &e);
+			if (status >= 400)
+				return send_sm_error(c, &e);
+			ret = queue(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+			OPENSSL_cleanse(text, strlen(text));
+			free(text);
+			return ret;
+		}
+		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+	}
+	return send_error(c, 404, NULL, "no such resource: %s", url);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct api_http *a = cls;
+	struct request *req = *con_cls;
+
+	(void)version;
+	if (req == NULL) {
+		req = calloc(1, sizeof(*req));
+		if (req == NULL)
+			return MHD_NO;
+		*con_cls = req;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!req->too_large && req->len + *upload_size <= BODY_MAX) {
+			char *grown = malloc(req->len + *upload_size + 1);
+
+			if (grown == NULL)
+				return MHD_NO;
+			if (req->body != NULL) {
+				memcpy(grown, req->body, req->len);
+				OPENSSL_cleanse(req->body, req->len);
+				free(req->body);
+			}
+			memcpy(grown + req->len, upload, *upload_size);
+			req->body = grown;
+			req->len += *upload_size;
+			req->body[req->len] = '\0';
+		} else {
+			req->too_large = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return route(c, a, req, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct request *req = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (req == NULL)
+		return;
+	if (req->body != NULL) {
+		OPENSSL_cleanse(req->body, req->len);
+		free(req->body);
+	}
+	free(req);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_warn("api: %s", buf);
+}
+
+static int bind_unix(const char *path, char *err, size_t err_len)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, err_len, "api socket path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, err_len, "%s exists and is not a socket", path);
+			return -EEXIST;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0660) < 0 ||
+	    listen(fd, 32) < 0) {
+		int ret = -errno;
+
+		snprintf(err, err_len, "api socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int api_http_start(struct event_base *evb, const char *path, struct sessions *s,
+		   struct api_http **out, char *err, size_t err_len)
+{
+	struct api_http *a = calloc(1, sizeof(*a));
+	const union MHD_DaemonInfo *info;
+
+	if (a == NULL)
+		return -ENOMEM;
+	a->s = s;
+	a->fd = bind_unix(path, err, err_len);
+	if (a->fd < 0) {
+		int ret = a->fd;
+
+		free(a);
+		return ret;
+	}
+	snprintf(a->path, sizeof(a->path), "%s", path);
+	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: no threads, we drive it. */
+	a->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a, MHD_OPTION_LISTEN_SOCKET,
+				  a->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+	if (a->mhd == NULL ||
+	    (info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD)) == NULL) {
+		snprintf(err, err_len, "libmicrohttpd would not start on %s", path);
+		if (a->mhd != NULL)
+			MHD_stop_daemon(a->mhd);
+		close(a->fd);
+		unlink(path);
+		free(a);
+		return -EIO;
+	}
+	a->ev_io = event_new(evb, info->epoll_fd, EV_READ | EV_PERSIST, on_mhd, a);
+	a->ev_timer = evtimer_new(evb, on_mhd, a);
+	if (a->ev_io == NULL || a->ev_timer == NULL || event_add(a->ev_io, NULL) < 0) {
+		snprintf(err, err_len, "out of memory");
+		api_http_stop(a);
+		return -ENOMEM;
+	}
+	reschedule(a);
+	log_info("API listening on %s", path);
+	*out = a;
+	return 0;
+}
+
+void api_http_stop(struct api_http *a)
+{
+	if (a == NULL)
+		return;
+	if (a->ev_io != NULL)
+		event_free(a->ev_io);
+	if (a->ev_timer != NULL)
+		event_free(a->ev_timer);
+	MHD_stop_daemon(a->mhd); /* closes the listening socket it was given */
+	unlink(a->path);
+	free(a);
+}

@@ -1,0 +1,489 @@
+#!/usr/bin/python3
+"""espnicd's session-management API and the `espnic` CLI end to end (ctest label
+"integration", needs root): two espnicd with state directories in network namespaces (lab.py),
+every object created, changed, listed and deleted through the CLI, every validation error
+through CLI and API, HTTP status codes, secrets never in any answer, live changes that touch one
+session only, disable/enable, and persistence across restarts (also after SIGKILL during writes).
+"""
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
+sys.path.insert(0, HERE)
+from lab import LEFT, RIGHT, Lab, run, wait_for  # noqa: E402
+
+PSK = "e2e-Secret-Key-42"
+PSK2 = "other-Secret-99"
+SEEN = []  # every answer of the daemon and every CLI output: no secret may appear in them
+DAEMONS = []
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=30)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.unix_path)
+
+
+class Daemon:
+    def __init__(self, lab, binary, cli, side, listen=None):
+        self.lab, self.binary, self.cli, self.side = lab, binary, cli, side
+        name = "left" if side == 0 else "right"
+        self.name = name
+        self.state = lab.path(name + "-state")
+        self.sock = lab.path(name + ".sock")
+        self.config = lab.path(name + ".json")
+        self.log = name + ".log"
+        with open(self.config, "w") as f:
+            json.dump({"listen": listen or (LEFT if side == 0 else RIGHT), "log_level": "debug",
+                       "dataplane": "record:" + lab.path(name + ".dp.jsonl")}, f)
+        self.proc = None
+        DAEMONS.append(self)
+        self.start()
+
+    def start(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.proc = self.lab.spawn(self.side, [self.binary, "-c", self.config, "-S", self.state,
+                                               "-a", self.sock], self.log)
+        wait_for("API socket of " + self.name,
+                 lambda: os.path.exists(self.sock) and self.api("GET", "/api")[0] == 200)
+
+    def stop(self, sig=signal.SIGTERM):
+        self.lab.stop(self.proc, sig)
+
+    def api(self, method, path, body=None, ctype="application/json", raw=None):
+        c = UnixHTTP(self.sock)
+        headers = {}
+        data = raw
+        if body is not None:
+            data = json.dumps(body)
+        if data is not None:
+            headers["Content-Type"] = ctype
+        try:
+            c.request(method, path, body=data, headers=headers)
+            r = c.getresponse()
+            text = r.read().decode()
+        except OSError:
+            return 0, None
+        finally:
+            c.close()
+        SEEN.append(text)
+        if r.getheader("Content-Type", "").startswith("application/json") and text:
+            return r.status, json.loads(text)
+        return r.status, text
+
+    def espnic(self, *args, stdin=None, expect=0):
+        p = subprocess.run([self.cli] + list(args) + ["--socket", self.sock], input=stdin,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        SEEN.append(p.stdout)
+        SEEN.append(p.stderr)
+        if expect is not None and p.returncode != expect:
+            raise AssertionError("espnic %s: exit %d, expected %d\n%s%s" % (
+                " ".join(args), p.returncode, expect, p.stdout, p.stderr))
+        return p
+
+    def json(self, *args):
+        return json.loads(self.espnic(*args, "--json").stdout)
+
+    def status(self, session):
+        code, st = self.api("GET", "/api/v1/ipsec/sessions/%s/status" % session)
+        assert code == 200, (code, st)
+        return st
+
+    def up(self, session):
+        st = self.status(session)
+        return st if st["status"] == "UP" else None
+
+    def finish(self):
+        """Stops a running daemon: exit 0 and no sanitizer report (ASan/UBSan builds)."""
+        if self.proc.poll() is None:
+            rc = self.lab.stop(self.proc)
+            text = self.log_text()
+            assert rc == 0, "%s exited %d" % (self.name, rc)
+            assert "Sanitizer" not in text and "runtime error" not in text, self.name
+
+    def log_text(self):
+        with open(self.lab.path(self.log)) as f:
+            return f.read()
+
+
+def psk_file(lab, name, secret):
+    path = lab.path(name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return path
+
+
+def setup_pair(lab, d, local, peer, local_net, remote_net, name="s1", secret=PSK, extra=()):
+    d.espnic("endpoint", "add", "ep", "--address", local, expect=None)
+    d.espnic("session", "add", name, "--endpoint", "ep", "--peer", peer, "--local-networks",
+             local_net, "--remote-networks", remote_net, "--psk-file", "-", *extra, stdin=secret)
+
+
+def assert_no_secrets():
+    for text in SEEN:
+        for secret in (PSK, PSK2):
+            assert secret not in (text or ""), "a secret appeared in an answer: %r" % text[:300]
+
+
+# ---- scenarios ----
+
+def scenario_objects(lab, args):
+    d = Daemon(lab, args.espnicd, args.espnic, 0)
+    # endpoints
+    d.espnic("endpoint", "add", "ep", "--address", LEFT, "--local-id", "gw.left.example",
+             "--description", "left gateway", "--tag", "site=lab")
+    ep = d.json("endpoint", "show", "ep")
+    assert ep["local_address"] == LEFT and ep["local_id"] == "gw.left.example"
+    assert ep["tags"] == [{"scope": "site", "tag": "lab"}]
+    d.espnic("endpoint", "set", "ep", "--description", "changed")
+    assert d.json("endpoint", "show", "ep")["description"] == "changed"
+    assert "ep" in d.espnic("endpoint", "list").stdout
+    # profiles of each kind, with the system defaults listed and read-only
+    d.espnic("profile", "ike", "add", "ike1", "--encryption", "aes_gcm_256,aes_256", "--digest",
+             "sha2_384", "--dh-groups", "group20,group31", "--lifetime", "28800")
+    ike = d.json("profile", "ike", "show", "ike1")
+    assert ike["encryption_algorithms"] == ["AES_GCM_256", "AES_256"]
+    assert ike["dh_groups"] == ["GROUP20", "GROUP31"] and ike["sa_life_time"] == 28800
+    d.espnic("profile", "ike", "set", "ike1", "--lifetime", "43200")
+    assert d.json("profile", "ike", "show", "ike1")["sa_life_time"] == 43200
+    d.espnic("profile", "tunnel", "add", "tun1", "--encryption", "AES_GCM_256", "--pfs", "no",
+             "--df-policy", "clear", "--lifetime", "1800")
+    tun = d.json("profile", "tunnel", "show", "tun1")
+    assert tun["enable_perfect_forward_secrecy"] is False and tun["df_policy"] == "CLEAR"
+    d.espnic("profile", "tunnel", "set", "tun1", "--encryption", "aes_128", "--digest",
+             "sha2_256")
+    assert d.json("profile", "tunnel", "show", "tun1")["digest_algorithms"] == ["SHA2_256"]
+    d.espnic("profile", "dpd", "add", "dpd1", "--mode", "on-demand", "--interval", "10",
+             "--retries", "3", "--action", "clear")
+    dpd = d.json("profile", "dpd", "show", "dpd1")
+    assert dpd["dpd_probe_mode"] == "ON_DEMAND" and dpd["retry_count"] == 3
+    d.espnic("profile", "dpd", "set", "dpd1", "--enabled", "no")
+    assert d.json("profile", "dpd", "show", "dpd1")["enabled"] is False
+    for kind, default in (("ike", "espnic-default-ike-profile"),
+                          ("tunnel", "espnic-default-tunnel-profile"),
+                          ("dpd", "espnic-default-dpd-profile")):
+        names = d.espnic("profile", kind, "list", "--names").stdout.split()
+        assert default in names and len(names) == 2, names
+        d.espnic("profile", kind, "delete", default, expect=3)
+        d.espnic("profile", kind, "set", default, "--description", "x", expect=3)
+    # sessions
+    setup_pair(lab, d, LEFT, RIGHT, "198.18.1.0/24", "198.18.2.0/24",
+               extra=("--ike-profile", "ike1", "--tunnel-profile", "tun1", "--dpd-profile",
+                      "dpd1", "--peer-id", "gw.right.example", "--description", "a session",
+                      "--tag", "env=test", "--keying-tries", "3", "--rekey", "no",
+                      "--margin-time", "60", "--unique-ids", "never", "--force-encap", "yes",
+                      "--make-before-break", "no", "--initiation", "respond-only"))
+    s = d.json("session", "show", "s1")
+    for key, value in (("ike_profile", "ike1"), ("tunnel_profile", "tun1"),
+                       ("dpd_profile", "dpd1"), ("peer_id", "gw.right.example"),
+                       ("keying_tries", 3), ("rekey", False), ("margin_time", 60),
+                       ("unique_ids", "NEVER"), ("force_udp_encapsulation", True),
+                       ("make_before_break", False), ("psk_configured", True),
+                       ("connection_initiation_mode", "RESPOND_ONLY"), ("enabled", True)):
+        assert s[key] == value, (key, s[key])
+    assert "psk" not in s
+    d.espnic("session", "set", "s1", "--remote-networks", "198.18.2.0/24,198.18.3.0/24",
+             "--psk-file", psk_file(lab, "psk2", PSK2))
+    assert d.json("session", "show", "s1")["remote_networks"] == ["198.18.2.0/24",
+                                                                  "198.18.3.0/24"]
+    listing = d.espnic("session", "list").stdout
+    assert "s1" in listing and "198.18.3.0/24" in listing
+    assert d.json("session", "list")["result_count"] == 1
+    d.espnic("session", "disable", "s1")
+    assert d.json("session", "show", "s1")["enabled"] is False
+    assert d.status("s1")["reason"] == "session disabled"
+    d.espnic("session", "enable", "s1")
+    assert d.json("session", "show", "s1")["enabled"] is True
+    st = d.espnic("session", "status", expect=None)
+    assert "s1" in st.stdout
+    d.espnic("session", "statistics", "s1")
+    d.espnic("session", "status", "s1", expect=5)  # respond-only, nobody there: not up
+    # the peer's configuration: a placeholder unless asked for the secret
+    text = d.espnic("session", "peer-config", "s1").stdout
+    assert "REPLACE-WITH-THE-PRE-SHARED-KEY" in text and "remote_addrs = " + LEFT in text
+    p = subprocess.run([args.espnic, "session", "peer-config", "s1", "--include-secret",
+                        "--socket", d.sock], stdout=subprocess.PIPE, text=True, check=True)
+    assert 'secret = "%s"' % PSK2 in p.stdout  # only here, on explicit request
+    # the secrets file: mode 0600, the objects file holds no secret
+    assert os.stat(os.path.join(d.state, "secrets.json")).st_mode & 0o777 == 0o600
+    with open(os.path.join(d.state, "config.json")) as f:
+        assert PSK2 not in f.read()
+    # in use: 409; then delete everything
+    d.espnic("profile", "ike", "delete", "ike1", expect=3)
+    d.espnic("endpoint", "delete", "ep", expect=3)
+    d.espnic("session", "delete", "s1")
+    d.espnic("session", "show", "s1", expect=4)
+    for kind, name in (("ike", "ike1"), ("tunnel", "tun1"), ("dpd", "dpd1")):
+        d.espnic("profile", kind, "delete", name)
+        d.espnic("profile", kind, "show", name, expect=4)
+    d.espnic("endpoint", "delete", "ep")
+    assert d.json("endpoint", "list")["result_count"] == 0
+    with open(os.path.join(d.state, "secrets.json")) as f:
+        assert json.load(f) == {"sessions": {}}
+    # help everywhere, usage errors
+    for args_ in (["--help"], ["session", "--help"], ["session", "add", "--help"],
+                  ["profile", "--help"], ["profile", "ike", "--help"],
+                  ["profile", "tunnel", "list", "--help"], ["endpoint", "--help"]):
+        subprocess.run([args.espnic] + args_, check=True, stdout=subprocess.PIPE)
+    d.espnic("session", "frobnicate", expect=2)
+    d.espnic("session", "add", "x", "--psk", "visible", expect=2)
+    assert_no_secrets()
+
+
+def scenario_errors(lab, args):
+    d = Daemon(lab, args.espnicd, args.espnic, 0)
+    setup_pair(lab, d, LEFT, RIGHT, "198.18.1.0/24", "198.18.2.0/24")
+
+    def cli_error(field, *cmd, stdin=PSK2):
+        p = d.espnic(*cmd, stdin=stdin, expect=None)
+        assert p.returncode == 3, (cmd, p.returncode, p.stderr)
+        assert "(field %s)" % field in p.stderr, (field, p.stderr)
+
+    base = ["session", "add", "s2", "--endpoint", "ep", "--peer", "198.18.0.3", "--psk-file",
+            "-"]
+    cli_error("local_networks[0]", *base, "--local-networks", "198.18.5.1/24",
+              "--remote-networks", "198.18.6.0/24")
+    cli_error("remote_networks[0]", *base, "--local-networks", "198.18.5.0/24",
+              "--remote-networks", "198.18.6.0/40")
+    cli_error("local_networks", *base, "--local-networks", "", "--remote-networks",
+              "198.18.6.0/24")
+    cli_error("remote_networks", *base, "--local-networks", "198.18.5.0/24")
+    cli_error("remote_networks", *base, "--local-networks", "198.18.1.0/25",
+              "--remote-networks", "198.18.2.0/24")  # overlaps s1
+    cli_error("psk", *base, "--local-networks", "198.18.5.0/24", "--remote-networks",
+              "198.18.6.0/24", stdin="k" * 129)
+    cli_error("ike_profile", *base, "--local-networks", "198.18.5.0/24", "--remote-networks",
+              "198.18.6.0/24", "--ike-profile", "nope")
+    cli_error("local_endpoint", "session", "add", "s2", "--endpoint", "nope", "--peer",
+              "198.18.0.3", "--psk-file", "-", "--local-networks", "198.18.5.0/24",
+              "--remote-networks", "198.18.6.0/24")
+    cli_error("name", "session", "add", "s1", "--endpoint", "ep", "--peer", "198.18.0.3",
+              "--psk-file", "-", "--local-networks", "198.18.5.0/24", "--remote-networks",
+              "198.18.6.0/24")
+    cli_error("peer_address", "session", "add", "s2", "--endpoint", "ep", "--peer", RIGHT,
+              "--psk-file", "-", "--local-networks", "198.18.5.0/24", "--remote-networks",
+              "198.18.6.0/24")  # one session per gateway pair
+    cli_error("description", "session", "set", "s1", "--description", "d" * 1025)
+    cli_error("name", "endpoint", "add", "ep", "--address", LEFT)
+    cli_error("dh_groups[0]", "profile", "ike", "add", "i", "--dh-groups", "group2")
+    cli_error("ike_version", "profile", "ike", "add", "i", "--ike-version", "ike_v1")
+    # nothing half-applied: s1 unchanged, no s2
+    assert d.json("session", "list")["result_count"] == 1
+    assert d.json("session", "show", "s1")["description"] == ""
+    # the API's status codes
+    code, body = d.api("POST", "/api/v1/ipsec/sessions", raw="{not json")
+    assert code == 400 and "not JSON" in body["error_message"]
+    code, body = d.api("POST", "/api/v1/ipsec/sessions", raw="{}", ctype="text/plain")
+    assert code == 415
+    code, body = d.api("DELETE", "/api/v1/ipsec/sessions")
+    assert code == 405
+    code, body = d.api("POST", "/api/v1/ipsec/sessions/s1")
+    assert code == 405
+    code, body = d.api("GET", "/api/v1/ipsec/nothing")
+    assert code == 404
+    code, body = d.api("GET", "/api/v1/ipsec/sessions/ghost")
+    assert code == 404
+    code, body = d.api("PUT", "/api/v1/ipsec/sessions/s1", {"peer_address": RIGHT})
+    assert code == 400 and body["field"] == "local_endpoint", body  # PUT replaces
+    code, body = d.api("PATCH", "/api/v1/ipsec/sessions/s1", {"peer_address": "x"})
+    assert code == 400 and body["field"] == "peer_address", body
+    code, body = d.api("PATCH", "/api/v1/ipsec/sessions/s1", {"enabled": False})
+    assert code == 200 and body["enabled"] is False
+    code, body = d.api("PUT", "/api/v1/ipsec/dpd-profiles/d1", {"retry_count": 5})
+    assert code == 201
+    code, body = d.api("PUT", "/api/v1/ipsec/dpd-profiles/d1", {"retry_count": 6})
+    assert code == 200 and body["retry_count"] == 6 and body["dpd_probe_interval"] == 60
+    code, body = d.api("DELETE", "/api/v1/ipsec/dpd-profiles/d1")
+    assert code == 204
+    code, body = d.api("PATCH", "/api/v1/ipsec/dpd-profiles/espnic-default-dpd-profile",
+                       {"retry_count": 5})
+    assert code == 403
+    code, body = d.api("POST", "/api/v1/ipsec/sessions", raw="x" * 70000)
+    assert code == 413
+    code, body = d.api("GET", "/api/v1/ipsec/sessions/s1/peer-config?format=ipsec.conf")
+    assert code == 400 and body["field"] == "format"
+    for path in ("/api/v1/ipsec/sessions", "/api/v1/ipsec/sessions/s1",
+                 "/api/v1/ipsec/sessions/s1/status", "/api/v1/ipsec/status",
+                 "/api/v1/ipsec/statistics", "/api/v1/ipsec/sessions/s1/peer-config"):
+        code, _ = d.api("GET", path)
+        assert code == 200, path
+    # hostile input: odd bodies and paths never crash espnicd or change s1 behind our back
+    before = d.api("GET", "/api/v1/ipsec/sessions/s1")[1]
+    bodies = ["[]", "null", "1", '"x"', '{"name": 5}', '{"tags": "x"}', '{"tags": [1]}',
+              '{"local_networks": null}', '{"local_networks": [null]}', '{"psk": 7}',
+              '{"enabled": null}', '{"a": {"b": {"c": []}}}', '{"psk": "\\u0000x"}',
+              '{"description": "\\u0001"}', "{" * 5000, '{"name": "' + "n" * 5000 + '"}',
+              '{"keying_tries": 1e99}', '{"margin_time": -5}', '{"peer_id": ""}',
+              '{"local_networks": ["' + "1" * 100 + '"]}']
+    paths = ["/api/v1/ipsec/sessions", "/api/v1/ipsec/sessions/s1",
+             "/api/v1/ipsec/sessions/%2e%2e", "/api/v1/ipsec/sessions/" + "x" * 600,
+             "/api/v1/ipsec/sessions/s1/status/extra", "/api/v1/ipsec//sessions",
+             "/api/v1/ipsec/tunnel-profiles/t", "/api/v2/ipsec/sessions"]
+    for path in paths:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            if method == "DELETE" and path.endswith("/s1"):
+                continue
+            for body in bodies[:3] if method in ("GET", "DELETE", "HEAD") else bodies:
+                code, _ = d.api(method, path, raw=body)
+                assert 200 <= code < 500, (method, path, body[:40], code)
+    assert d.proc.poll() is None, "espnicd died"
+    after = d.api("GET", "/api/v1/ipsec/sessions/s1")[1]
+    for key in ("peer_address", "local_networks", "remote_networks", "psk_configured"):
+        assert after[key] == before[key], key
+    # espnicd down (it must stop cleanly after all that): exit code 1
+    d.finish()
+    p = d.espnic("session", "list", expect=1)
+    assert "cannot reach espnicd" in p.stderr
+    assert_no_secrets()
+
+
+LEFT2 = "198.18.0.11"  # a second address of the left gateway (a second session)
+
+
+def two_daemons(lab, args):
+    run("ip", "-n", lab.ns[0], "addr", "add", LEFT2 + "/32", "dev", "lo")
+    left = Daemon(lab, args.espnicd, args.espnic, 0, listen="0.0.0.0")
+    right = Daemon(lab, args.espnicd, args.espnic, 1)
+    setup_pair(lab, right, RIGHT, LEFT, "198.18.2.0/24", "198.18.1.0/24",
+               extra=("--initiation", "respond-only"))
+    setup_pair(lab, left, LEFT, RIGHT, "198.18.1.0/24", "198.18.2.0/24")
+    return left, right
+
+
+def tunnel_spis(st):
+    return sorted(t["spi_in"] for t in st["tunnels"] if t["state"] == "INSTALLED")
+
+
+def scenario_live(lab, args):
+    left, right = two_daemons(lab, args)
+    st = wait_for("s1 up on the left", lambda: left.up("s1"))
+    wait_for("s1 up on the right", lambda: right.up("s1"))
+    t = st["tunnels"][0]
+    assert t["encryption_algorithm"] == "AES_GCM_128" and t["dh_group"] in ("GROUP14", "NONE")
+    assert st["ike_sa"]["encryption_algorithm"] == "AES_128"
+    assert "established_at" in t and "counters" in t
+    first = tunnel_spis(st)
+    # a second session between the same gateways: s1 stays as it is
+    setup_pair(lab, right, RIGHT, LEFT2, "198.18.2.0/24", "198.18.11.0/24", name="s2",
+               secret=PSK2, extra=("--initiation", "respond-only"))
+    left.espnic("endpoint", "add", "ep2", "--address", LEFT2)
+    left.espnic("session", "add", "s2", "--endpoint", "ep2", "--peer", RIGHT,
+                "--local-networks", "198.18.11.0/24", "--remote-networks", "198.18.2.0/24",
+                "--psk-file", "-", stdin=PSK2)
+    wait_for("s2 up", lambda: left.up("s2") and right.up("s2"))
+    assert tunnel_spis(left.status("s1")) == first
+    # change s2 (its tunnel profile, on both sides): s2 is re-established, s1 untouched
+    s2_before = tunnel_spis(left.status("s2"))
+    for d in (left, right):
+        d.espnic("profile", "tunnel", "add", "t256", "--encryption", "aes_gcm_256")
+        d.espnic("session", "set", "s2", "--tunnel-profile", "t256")
+    st2 = wait_for("s2 re-established with AES-GCM-256",
+                   lambda: (lambda s: s if s and s["tunnels"][0]["encryption_algorithm"]
+                            == "AES_GCM_256" else None)(left.up("s2")))
+    assert tunnel_spis(st2) != s2_before
+    assert tunnel_spis(left.status("s1")) == first, "s1 was touched by a change of s2"
+    # disable s1: its tunnels go down on both sides, s2 stays
+    s2_now = tunnel_spis(left.status("s2"))
+    left.espnic("session", "disable", "s1")
+    wait_for("s1 down", lambda: left.status("s1")["status"] == "DOWN"
+             and right.status("s1")["status"] != "UP")
+    assert left.status("s1")["reason"] == "session disabled"
+    assert tunnel_spis(left.status("s2")) == s2_now
+    left.espnic("session", "enable", "s1")
+    wait_for("s1 up again", lambda: left.up("s1") and right.up("s1"))
+    assert tunnel_spis(left.status("s2")) == s2_now
+    # a wrong PSK on our side: down with the reason
+    left.espnic("session", "set", "s1", "--psk-file", "-", stdin="wrong-key")
+    wait_for("authentication failed reported",
+             lambda: left.status("s1").get("reason") == "authentication failed")
+    left.espnic("session", "set", "s1", "--psk-file", "-", stdin=PSK)
+    wait_for("s1 up with the right key", lambda: left.up("s1"))
+    # no IKE proposal in common
+    left.espnic("profile", "ike", "add", "nomatch", "--encryption", "aes_256", "--digest",
+                "sha2_512", "--dh-groups", "group21")
+    left.espnic("session", "set", "s2", "--ike-profile", "nomatch")
+    wait_for("no proposal chosen reported",
+             lambda: left.status("s2").get("reason") == "no proposal chosen")
+    assert left.up("s1")
+    assert_no_secrets()
+
+
+def scenario_restart(lab, args):
+    left, right = two_daemons(lab, args)
+    wait_for("s1 up", lambda: left.up("s1") and right.up("s1"))
+    before = left.json("session", "show", "s1")
+    # SIGHUP re-reads the configuration file: the sessions stay, their SAs untouched
+    spis = tunnel_spis(left.status("s1"))
+    reloads = left.log_text().count("configuration reloaded")
+    left.proc.send_signal(signal.SIGHUP)
+    wait_for("reload logged",
+             lambda: left.log_text().count("configuration reloaded") > reloads)
+    assert tunnel_spis(left.status("s1")) == spis and left.up("s1")
+    # restart the initiator: the session comes back as configured and up again
+    left.stop()
+    left.start()
+    after = left.json("session", "show", "s1")
+    assert before == after, (before, after)
+    wait_for("s1 up after the left restart", lambda: left.up("s1") and right.up("s1"))
+    # restart the responder: the initiator notices and comes back up
+    right.stop()
+    right.start()
+    assert right.json("session", "list")["result_count"] == 1
+    wait_for("s1 up after the right restart", lambda: left.up("s1") and right.up("s1"),
+             timeout=60)
+    # SIGKILL while the state is being written: what is left loads, nothing is torn
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            left.api("PATCH", "/api/v1/ipsec/sessions/s1", {"description": "write %d" % i})
+            i += 1
+
+    th = threading.Thread(target=writer)
+    th.start()
+    wait_for("some writes", lambda: "write 5" in json.dumps(
+        left.api("GET", "/api/v1/ipsec/sessions/s1")[1]))
+    left.stop(signal.SIGKILL)
+    stop.set()
+    th.join()
+    for name in ("config.json", "secrets.json"):
+        with open(os.path.join(left.state, name)) as f:
+            json.load(f)
+    left.start()
+    s = left.json("session", "show", "s1")
+    assert s["description"].startswith("write ") and s["psk_configured"]
+    wait_for("s1 up after SIGKILL", lambda: left.up("s1") and right.up("s1"), timeout=60)
+    assert_no_secrets()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--espnicd", required=True)
+    ap.add_argument("--espnic", required=True)
+    ap.add_argument("--scenario", required=True)
+    args = ap.parse_args()
+    args.espnicd, args.espnic = os.path.abspath(args.espnicd), os.path.abspath(args.espnic)
+    with Lab("api" + args.scenario[:4]) as lab:
+        globals()["scenario_" + args.scenario](lab, args)
+        for d in DAEMONS:
+            d.finish()
+    print("PASS", args.scenario)
+
+
+if __name__ == "__main__":
+    main()

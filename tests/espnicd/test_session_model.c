@@ -1,0 +1,542 @@
+/* Unit tests of the session-management model and its store: defaults, every validation
+ * error with the field it names, system defaults read-only, references and overlaps, the
+ * mapping onto a cfg_peer, the swanctl text, and atomic persistence (an interrupted save
+ * leaves the previous state loadable, secrets mode 0600). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "ike_types.h"
+#include "peer_config.h"
+#include "session_model.h"
+#include "session_store.h"
+
+static json_t *J(const char *text)
+{
+	json_error_t err;
+	json_t *j = json_loads(text, 0, &err);
+
+	if (j == NULL)
+		fail_msg("bad test JSON: %s", err.text);
+	return j;
+}
+
+/* Writes body into m; returns the status (or the error status) and the error. */
+static int put(struct sm_model *m, enum sm_kind k, const char *name, const char *body,
+	       enum sm_write mode, struct sm_error *e)
+{
+	char out[SM_NAME_MAX + 1];
+	json_t *b = J(body);
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	ret = sm_write(m, k, name, b, mode, out, e);
+	json_decref(b);
+	return ret < 0 ? e->status : ret;
+}
+
+#define SESSION                                                                                    \
+	"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": \"s3cret\", "     \
+	"\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": [\"198.18.2.0/24\"]"
+
+static void base_model(struct sm_model *m)
+{
+	struct sm_error e;
+
+	assert_int_equal(sm_model_init(m), 0);
+	assert_int_equal(
+	    put(m, SM_ENDPOINT, "ep", "{\"local_address\": \"198.18.0.1\"}", SM_CREATE, &e), 201);
+}
+
+static void expect_error(struct sm_model *m, enum sm_kind k, const char *name, const char *body,
+			 enum sm_write mode, int status, const char *field)
+{
+	struct sm_error e;
+	int got = put(m, k, name, body, mode, &e);
+
+	if (got != status || strcmp(e.field, field) != 0)
+		fail_msg("%s: expected %d on \"%s\", got %d on \"%s\" (%s)", body, status, field,
+			 got, e.field, e.message);
+}
+
+static void test_defaults(void **state)
+{
+	struct sm_model m;
+	struct sm_error e;
+	const json_t *ike, *tun, *dpd, *s;
+
+	(void)state;
+	base_model(&m);
+	ike = sm_get(&m, SM_IKE_PROFILE, SM_DEFAULT_IKE);
+	tun = sm_get(&m, SM_TUNNEL_PROFILE, SM_DEFAULT_TUNNEL);
+	dpd = sm_get(&m, SM_DPD_PROFILE, SM_DEFAULT_DPD);
+	assert_non_null(ike);
+	assert_string_equal(json_string_value(json_object_get(ike, "ike_version")), "IKE_V2");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(ike, "encryption_algorithms"), 0)),
+	    "AES_128");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(ike, "digest_algorithms"), 0)),
+	    "SHA2_256");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ike, "dh_groups"), 0)),
+			    "GROUP14");
+	assert_int_equal(json_integer_value(json_object_get(ike, "sa_life_time")), 86400);
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(tun, "encryption_algorithms"), 0)),
+	    "AES_GCM_128");
+	assert_true(json_is_true(json_object_get(tun, "enable_perfect_forward_secrecy")));
+	assert_int_equal(json_integer_value(json_object_get(tun, "sa_life_time")), 3600);
+	assert_string_equal(json_string_value(json_object_get(tun, "df_policy")), "COPY");
+	assert_string_equal(json_string_value(json_object_get(dpd, "dpd_probe_mode")), "PERIODIC");
+	assert_int_equal(json_integer_value(json_object_get(dpd, "dpd_probe_interval")), 60);
+	assert_int_equal(json_integer_value(json_object_get(dpd, "retry_count")), 10);
+	assert_int_equal(put(&m, SM_SESSION, "s1", SESSION "}", SM_CREATE, &e), 201);
+	s = sm_get(&m, SM_SESSION, "s1");
+	assert_true(json_is_true(json_object_get(s, "enabled")));
+	assert_string_equal(json_string_value(json_object_get(s, "authentication_mode")), "PSK");
+	assert_string_equal(json_string_value(json_object_get(s, "connection_initiation_mode")),
+			    "INITIATOR");
+	assert_string_equal(json_string_value(json_object_get(s, "ike_profile")), SM_DEFAULT_IKE);
+	assert_null(json_object_get(s, "psk")); /* secrets live apart */
+	sm_model_free(&m);
+}
+
+static void test_validation_errors(void **state)
+{
+	struct sm_model m;
+	char longtext[1100 + 40], longpsk[200];
+	struct sm_error e;
+
+	(void)state;
+	base_model(&m);
+	assert_int_equal(put(&m, SM_SESSION, "s1", SESSION "}", SM_CREATE, &e), 201);
+	/* CIDRs */
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.0/33\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
+	    SM_CREATE, 400, "local_networks[0]");
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.1/24\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
+	    SM_CREATE, 400, "local_networks[0]");
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.0/24\"], \"remote_networks\": [\"banana\"]}",
+	    SM_CREATE, 400, "remote_networks[0]");
+	/* empty network lists */
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [], \"remote_networks\": [\"198.18.8.0/24\"]}",
+	    SM_CREATE, 400, "local_networks");
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.0/24\"]}",
+	    SM_CREATE, 400, "remote_networks");
+	/* overlapping subnets across sessions (same endpoint), and within a list */
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.1.128/25\"], \"remote_networks\": [\"198.18.2.0/23\"]}",
+	    SM_CREATE, 409, "remote_networks");
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.0/24\", \"198.18.9.128/25\"], "
+	    "\"remote_networks\": [\"198.18.8.0/24\"]}",
+	    SM_CREATE, 400, "local_networks[1]");
+	/* one session per (local endpoint, peer) */
+	expect_error(
+	    &m, SM_SESSION, "s2",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.9.0/24\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
+	    SM_CREATE, 409, "peer_address");
+	/* the same local networks towards other remote networks are fine */
+	assert_int_equal(
+	    put(&m, SM_SESSION, "s3",
+		"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+		"\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": "
+		"[\"198.18.3.0/24\"]}",
+		SM_CREATE, &e),
+	    201);
+	/* PSK too long, missing, not a string */
+	memset(longpsk, 'k', 129);
+	longpsk[129] = '\0';
+	{
+		char body[512];
+
+		snprintf(body, sizeof(body),
+			 "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.4\", \"psk\": "
+			 "\"%s\", \"local_networks\": [\"198.18.4.0/24\"], \"remote_networks\": "
+			 "[\"198.18.5.0/24\"]}",
+			 longpsk);
+		expect_error(&m, SM_SESSION, "s4", body, SM_CREATE, 400, "psk");
+		longpsk[128] = '\0';
+		snprintf(body, sizeof(body),
+			 "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.4\", \"psk\": "
+			 "\"%s\", \"local_networks\": [\"198.18.4.0/24\"], \"remote_networks\": "
+			 "[\"198.18.5.0/24\"]}",
+			 longpsk);
+		assert_int_equal(put(&m, SM_SESSION, "s4", body, SM_CREATE, &e), 201);
+	}
+	expect_error(
+	    &m, SM_SESSION, "s5",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", "
+	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
+	    SM_CREATE, 400, "psk");
+	/* unknown references */
+	expect_error(
+	    &m, SM_SESSION, "s5",
+	    "{\"local_endpoint\": \"nope\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
+	    SM_CREATE, 400, "local_endpoint");
+	expect_error(
+	    &m, SM_SESSION, "s5",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "\"ike_profile\": \"nope\", "
+	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
+	    SM_CREATE, 400, "ike_profile");
+	expect_error(
+	    &m, SM_SESSION, "s5",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "\"tunnel_profile\": \"nope\", "
+	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
+	    SM_CREATE, 400, "tunnel_profile");
+	expect_error(
+	    &m, SM_SESSION, "s5",
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "\"dpd_profile\": \"nope\", "
+	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
+	    SM_CREATE, 400, "dpd_profile");
+	/* duplicate names */
+	expect_error(&m, SM_SESSION, "s1", SESSION "}", SM_CREATE, 409, "name");
+	expect_error(&m, SM_ENDPOINT, "ep", "{\"local_address\": \"198.18.0.1\"}", SM_CREATE, 409,
+		     "name");
+	/* description too long */
+	memset(longtext, 'd', 1025);
+	longtext[1025] = '\0';
+	{
+		char body[1200];
+
+		snprintf(body, sizeof(body), "{\"description\": \"%s\"}", longtext);
+		expect_error(&m, SM_SESSION, "s1", body, SM_MERGE, 400, "description");
+		longtext[1024] = '\0';
+		snprintf(body, sizeof(body), "{\"description\": \"%s\"}", longtext);
+		assert_int_equal(put(&m, SM_SESSION, "s1", body, SM_MERGE, &e), 200);
+	}
+	/* other fields */
+	expect_error(&m, SM_SESSION, "s1", "{\"peer_address\": \"198.18.0\"}", SM_MERGE, 400,
+		     "peer_address");
+	expect_error(&m, SM_SESSION, "s1", "{\"enabled\": \"yes\"}", SM_MERGE, 400, "enabled");
+	expect_error(&m, SM_SESSION, "s1", "{\"connection_initiation_mode\": \"sometimes\"}",
+		     SM_MERGE, 400, "connection_initiation_mode");
+	expect_error(&m, SM_SESSION, "s1", "{\"unique_ids\": \"maybe\"}", SM_MERGE, 400,
+		     "unique_ids");
+	expect_error(&m, SM_SESSION, "s1", "{\"peer_id\": \"bad id!\"}", SM_MERGE, 400, "peer_id");
+	expect_error(&m, SM_SESSION, "s1", "{\"peer_id\": \"CN=peer, O=lab\"}", SM_MERGE, 400,
+		     "peer_id");
+	expect_error(&m, SM_SESSION, "s1", "{\"authentication_mode\": \"CERTIFICATE\"}", SM_MERGE,
+		     400, "authentication_mode");
+	expect_error(&m, SM_SESSION, "s1", "{\"colour\": \"blue\"}", SM_MERGE, 400, "colour");
+	expect_error(&m, SM_SESSION, "s1", "{\"name\": \"other\"}", SM_MERGE, 400, "name");
+	expect_error(&m, SM_SESSION, "bad name", SESSION "}", SM_REPLACE, 400, "name");
+	expect_error(&m, SM_SESSION, "ghost", "{}", SM_MERGE, 404, "");
+	expect_error(&m, SM_SESSION, "s1", "{\"tags\": [{\"scope\": \"a\"}]}", SM_MERGE, 400,
+		     "tags[0]");
+	expect_error(&m, SM_SESSION, "s1", "{\"keying_tries\": -1}", SM_MERGE, 400, "keying_tries");
+	expect_error(&m, SM_SESSION, "s1", "{\"resource_type\": \"RouteBasedIPSecVpnSession\"}",
+		     SM_MERGE, 400, "resource_type");
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"peer_id\": \"@gw.example.net\", \"unique_ids\": \"never\", "
+			     "\"connection_initiation_mode\": \"respond-only\"}",
+			     SM_MERGE, &e),
+			 200);
+	assert_string_equal(json_string_value(json_object_get(sm_get(&m, SM_SESSION, "s1"),
+							      "connection_initiation_mode")),
+			    "RESPOND_ONLY");
+	/* profiles */
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"ike_version\": \"IKE_V1\"}", SM_CREATE, 400,
+		     "ike_version");
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"encryption_algorithms\": []}", SM_CREATE, 400,
+		     "encryption_algorithms");
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"encryption_algorithms\": [\"DES\"]}", SM_CREATE,
+		     400, "encryption_algorithms[0]");
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"dh_groups\": [\"GROUP14\", \"group14\"]}",
+		     SM_CREATE, 400, "dh_groups[1]");
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"dh_groups\": [\"GROUP2\"]}", SM_CREATE, 400,
+		     "dh_groups[0]");
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"sa_life_time\": 10}", SM_CREATE, 400,
+		     "sa_life_time");
+	expect_error(&m, SM_TUNNEL_PROFILE, "t1", "{\"digest_algorithms\": [\"SHA1\"]}", SM_CREATE,
+		     400, "digest_algorithms");
+	expect_error(&m, SM_TUNNEL_PROFILE, "t1",
+		     "{\"encryption_algorithms\": [\"AES_256\"], \"digest_algorithms\": []}",
+		     SM_CREATE, 400, "digest_algorithms");
+	expect_error(&m, SM_TUNNEL_PROFILE, "t1", "{\"df_policy\": \"SET\"}", SM_CREATE, 400,
+		     "df_policy");
+	expect_error(&m, SM_DPD_PROFILE, "d1", "{\"dpd_probe_mode\": \"SOMETIMES\"}", SM_CREATE,
+		     400, "dpd_probe_mode");
+	expect_error(&m, SM_DPD_PROFILE, "d1", "{\"retry_count\": 0}", SM_CREATE, 400,
+		     "retry_count");
+	expect_error(&m, SM_ENDPOINT, "ep2", "{}", SM_CREATE, 400, "local_address");
+	expect_error(&m, SM_ENDPOINT, "ep2", "{\"local_address\": \"198.18.0.1\", \"psk\": \"x\"}",
+		     SM_CREATE, 400, "psk");
+	/* system defaults cannot be edited or deleted */
+	expect_error(&m, SM_IKE_PROFILE, SM_DEFAULT_IKE, "{\"sa_life_time\": 3600}", SM_MERGE, 403,
+		     "name");
+	expect_error(&m, SM_DPD_PROFILE, SM_DEFAULT_DPD, "{}", SM_REPLACE, 403, "name");
+	assert_true(sm_delete(&m, SM_TUNNEL_PROFILE, SM_DEFAULT_TUNNEL, &e) < 0);
+	assert_int_equal(e.status, 403);
+	/* in use: 409; absent: 404 */
+	assert_true(sm_delete(&m, SM_ENDPOINT, "ep", &e) < 0);
+	assert_int_equal(e.status, 409);
+	assert_true(sm_delete(&m, SM_SESSION, "nope", &e) < 0);
+	assert_int_equal(e.status, 404);
+	sm_model_free(&m);
+}
+
+static void test_disabled_sessions_may_overlap(void **state)
+{
+	struct sm_model m;
+	struct sm_error e;
+
+	(void)state;
+	base_model(&m);
+	assert_int_equal(put(&m, SM_SESSION, "s1", SESSION ", \"enabled\": false}", SM_CREATE, &e),
+			 201);
+	assert_int_equal(put(&m, SM_SESSION, "s2", SESSION "}", SM_CREATE, &e), 201);
+	expect_error(&m, SM_SESSION, "s1", "{\"enabled\": true}", SM_MERGE, 409, "peer_address");
+	sm_model_free(&m);
+}
+
+static void test_peer_mapping(void **state)
+{
+	struct espnicd_config base;
+	struct cfg_peer peer;
+	struct sm_model m;
+	struct sm_error e;
+
+	(void)state;
+	config_defaults(&base);
+	base_model(&m);
+	assert_int_equal(put(&m, SM_IKE_PROFILE, "ike2",
+			     "{\"encryption_algorithms\": [\"AES_GCM_256\", \"AES_256\"], "
+			     "\"digest_algorithms\": [\"SHA2_384\"], \"dh_groups\": [\"GROUP20\", "
+			     "\"GROUP31\"], \"sa_life_time\": 7200}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "t2",
+			     "{\"encryption_algorithms\": [\"AES_GCM_256\"], "
+			     "\"enable_perfect_forward_secrecy\": false, \"sa_life_time\": 1800}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(
+	    put(&m, SM_DPD_PROFILE, "d2", "{\"dpd_probe_interval\": 15}", SM_CREATE, &e), 201);
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     SESSION ", \"ike_profile\": \"ike2\", \"tunnel_profile\": \"t2\", "
+				     "\"dpd_profile\": \"d2\", \"margin_time\": 300, "
+				     "\"force_udp_encapsulation\": true}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_string_equal(peer.name, "s1");
+	assert_int_equal(peer.psk_len, 6);
+	assert_memory_equal(peer.psk, "s3cret", 6);
+	assert_string_equal(peer.remote_id, "198.18.0.2");
+	assert_int_equal(peer.ike_count, 2); /* the AEAD and the CBC proposal */
+	assert_int_equal(peer.ike[0].encr[0].id, IKE_ENCR_AES_GCM_16);
+	assert_int_equal(peer.ike[0].prf[0], IKE_PRF_HMAC_SHA2_384);
+	assert_int_equal(peer.ike[0].dh_count, 2);
+	assert_int_equal(peer.ike[1].encr[0].id, IKE_ENCR_AES_CBC);
+	assert_int_equal(peer.ike[1].integ[0], IKE_INTEG_HMAC_SHA2_384_192);
+	assert_int_equal(peer.esp_count, 1);
+	assert_int_equal(peer.esp[0].dh_count, 0); /* no PFS */
+	assert_int_equal(peer.local_ts_count, 1);
+	assert_int_equal(peer.remote_ts_count, 1);
+	assert_true(peer.start);
+	assert_true(peer.force_encap);
+	assert_int_equal(peer.ike_rekey_ms, (7200 - 300) * 1000);
+	assert_int_equal(peer.child_rekey_ms, (1800 - 300) * 1000);
+	assert_int_equal(peer.child_life_ms, 1800 * 1000);
+	assert_int_equal(peer.dpd_delay_ms, 15000);
+	/* rekey off, respond only */
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"rekey\": false, \"connection_initiation_mode\": \"RESPOND_ONLY\"}",
+			     SM_MERGE, &e),
+			 200);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.child_rekey_ms, 0);
+	assert_false(peer.start);
+	/* a listen address that is not the endpoint's */
+	{
+		struct sockaddr_in *sin = (struct sockaddr_in *)&base.listen;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(0xc6120009);
+	}
+	assert_true(sm_session_peer(&m, "s1", &base, &peer, &e) < 0);
+	assert_string_equal(e.field, "local_address");
+	sm_model_free(&m);
+}
+
+static void test_swanctl(void **state)
+{
+	struct sm_model m;
+	struct sm_error e;
+	char *text;
+
+	(void)state;
+	base_model(&m);
+	assert_int_equal(put(&m, SM_SESSION, "s.1", SESSION "}", SM_CREATE, &e), 201);
+	text = peer_config_swanctl(&m, "s.1", false, &e);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "local_addrs = 198.18.0.2"));
+	assert_non_null(strstr(text, "remote_addrs = 198.18.0.1"));
+	assert_non_null(strstr(text, "proposals = aes128-sha256-modp2048"));
+	assert_non_null(strstr(text, "esp_proposals = aes128gcm16-modp2048"));
+	assert_non_null(strstr(text, "local_ts = 198.18.2.0/24"));
+	assert_non_null(strstr(text, "remote_ts = 198.18.1.0/24"));
+	assert_non_null(strstr(text, "s_1 {"));
+	assert_null(strstr(text, "s3cret"));
+	assert_non_null(strstr(text, PEER_CONFIG_PSK_PLACEHOLDER));
+	free(text);
+	text = peer_config_swanctl(&m, "s.1", true, &e);
+	assert_non_null(strstr(text, "secret = \"s3cret\""));
+	free(text);
+	assert_null(peer_config_swanctl(&m, "nope", false, &e));
+	assert_int_equal(e.status, 404);
+	sm_model_free(&m);
+}
+
+/* ---- the store ---- */
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/espnicd-store-XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_store_roundtrip(void **state)
+{
+	struct sm_model m, loaded, next;
+	char err[512], path[128];
+	struct sm_error e;
+	struct stat st;
+
+	(void)state;
+	base_model(&m);
+	assert_int_equal(put(&m, SM_SESSION, "s1", SESSION "}", SM_CREATE, &e), 201);
+	assert_int_equal(store_save(dir, NULL, &m, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_SECRETS);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_CONFIG);
+	{
+		FILE *f = fopen(path, "r");
+		char text[8192] = {0};
+
+		assert_non_null(f);
+		assert_true(fread(text, 1, sizeof(text) - 1, f) > 0);
+		fclose(f);
+		assert_null(strstr(text, "s3cret")); /* the objects never hold the secret */
+	}
+	assert_int_equal(store_load(dir, &loaded, err, sizeof(err)), 0);
+	assert_non_null(sm_get(&loaded, SM_SESSION, "s1"));
+	assert_non_null(sm_get(&loaded, SM_IKE_PROFILE, SM_DEFAULT_IKE));
+	assert_true(json_equal(m.root, loaded.root));
+	assert_true(json_equal(m.secrets, loaded.secrets));
+	/* An interrupted save (the second file write fails as a crash would): what is on disk
+	 * still loads, as the old state plus at most an unused secret. */
+	assert_int_equal(sm_model_copy(&m, &next), 0);
+	assert_int_equal(put(&next, SM_SESSION, "s2",
+			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", "
+			     "\"psk\": \"two\", \"local_networks\": [\"198.18.5.0/24\"], "
+			     "\"remote_networks\": [\"198.18.6.0/24\"]}",
+			     SM_CREATE, &e),
+			 201);
+	for (unsigned fail_at = 1; fail_at <= 3; fail_at++) {
+		struct sm_model after;
+
+		store_test_fail_write(fail_at);
+		assert_true(store_save(dir, &m, &next, err, sizeof(err)) < 0);
+		store_test_fail_write(0);
+		assert_int_equal(store_load(dir, &after, err, sizeof(err)), 0);
+		/* config.json is either the old one (s1 only) or the new one (s1 and s2) */
+		assert_non_null(sm_get(&after, SM_SESSION, "s1"));
+		if (fail_at <= 2)
+			assert_null(sm_get(&after, SM_SESSION, "s2"));
+		else
+			assert_non_null(sm_get(&after, SM_SESSION, "s2"));
+		sm_model_free(&after);
+		/* back to the old state for the next round */
+		assert_int_equal(store_save(dir, NULL, &m, err, sizeof(err)), 0);
+	}
+	/* A damaged file is refused with its name; a readable secrets file too. */
+	{
+		struct sm_model bad;
+		char secrets[128];
+		FILE *f;
+
+		snprintf(secrets, sizeof(secrets), "%s/%s", dir, STORE_SECRETS);
+		assert_int_equal(chmod(secrets, 0644), 0);
+		assert_true(store_load(dir, &bad, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, "0600"));
+		assert_int_equal(chmod(secrets, 0600), 0);
+		f = fopen(path, "w");
+		fputs("{\"version\": 1, \"sessions\": {\"x\": ", f);
+		fclose(f);
+		assert_true(store_load(dir, &bad, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, STORE_CONFIG));
+		/* an invalid object is refused and named */
+		f = fopen(path, "w");
+		fputs("{\"version\": 1, \"local_endpoints\": {\"e\": {\"local_address\": "
+		      "\"nope\"}}}",
+		      f);
+		fclose(f);
+		assert_true(store_load(dir, &bad, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, "local endpoint \"e\""));
+	}
+	sm_model_free(&next);
+	sm_model_free(&loaded);
+	sm_model_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_validation_errors),
+	    cmocka_unit_test(test_disabled_sessions_may_overlap),
+	    cmocka_unit_test(test_peer_mapping),
+	    cmocka_unit_test(test_swanctl),
+	    cmocka_unit_test_setup_teardown(test_store_roundtrip, make_dir, remove_dir),
+	};
+
+	store_wipe_json_memory();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

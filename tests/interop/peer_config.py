@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""The swanctl.conf that `espnic session peer-config --format swanctl --include-secret` writes
+for the remote side, loaded as is into strongSwan (charon with kernel-libipsec, the set-up of
+strongswan.py): the tunnel must come up, with the algorithms of the profiles (ctest label
+"interop", needs root and strongSwan)."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
+sys.path.insert(0, HERE)
+from api_e2e import DAEMONS, Daemon  # noqa: E402
+from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, wait_for  # noqa: E402
+from strongswan import CHARON, Charon  # noqa: E402
+
+PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
+
+
+def scenario(lab, args, ike_args, tunnel_args, expect_esp):
+    d = Daemon(lab, args.espnicd, args.espnic, 0)
+    charon = Charon(lab)  # its own test connection first; replaced below
+    d.espnic("endpoint", "add", "ep", "--address", LEFT)
+    d.espnic("profile", "ike", "add", "ike", *ike_args)
+    d.espnic("profile", "tunnel", "add", "tun", *tunnel_args)
+    d.espnic("session", "add", "s.1", "--endpoint", "ep", "--peer", RIGHT, "--local-networks",
+             LEFT_NET, "--remote-networks", RIGHT_NET, "--ike-profile", "ike",
+             "--tunnel-profile", "tun", "--enabled", "no", "--psk-file", "-", stdin=PSK)
+    text = subprocess.run([args.espnic, "session", "peer-config", "s.1", "--format",
+                           "swanctl", "--include-secret", "--socket", d.sock],
+                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    with open(charon.conf, "w") as f:
+        f.write(text)
+    charon.swanctl("--load-all", "--file", charon.conf)
+    d.espnic("session", "enable", "s.1")
+    st = wait_for("our session up", lambda: d.up("s.1"))
+    wait_for("charon's CHILD_SA", charon.child)
+    assert charon.ike_state() == "ESTABLISHED"
+    spi_in, spi_out = charon.child()
+    tunnel = st["tunnels"][0]
+    assert (tunnel["spi_out"], tunnel["spi_in"]) == (spi_in, spi_out), (tunnel, spi_in)
+    assert tunnel["encryption_algorithm"] == expect_esp, tunnel
+    # without --include-secret: a placeholder that does not authenticate
+    text = subprocess.run([args.espnic, "session", "peer-config", "s.1", "--socket", d.sock],
+                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert PSK.encode().hex() not in text and "REPLACE-WITH-THE-PRE-SHARED-KEY" in text
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--espnicd", required=True)
+    ap.add_argument("--espnic", required=True)
+    ap.add_argument("--scenario", required=True)
+    args = ap.parse_args()
+    args.espnicd, args.espnic = os.path.abspath(args.espnicd), os.path.abspath(args.espnic)
+    if not os.path.exists(CHARON) or shutil.which("swanctl") is None:
+        print("SKIP: strongSwan (charon, swanctl) is not installed")
+        sys.exit(77)
+    cases = {
+        # the system defaults: AES-128/SHA2-256/group 14, AES-GCM-128 with PFS group 14
+        "defaults": ([], [], "AES_GCM_128"),
+        "gcm256_x25519": (["--encryption", "aes_gcm_256", "--digest", "sha2_384",
+                           "--dh-groups", "group31,group19"],
+                          ["--encryption", "aes_gcm_256", "--pfs", "no"], "AES_GCM_256"),
+    }
+    with Lab("pc" + args.scenario[:4]) as lab:
+        scenario(lab, args, *cases[args.scenario])
+        for d in DAEMONS:
+            d.finish()
+    print("PASS", args.scenario)
+
+
+if __name__ == "__main__":
+    main()
