@@ -84,7 +84,7 @@
 #define ESPNIC_EV_HARD_BYTES 0x3u /* Hard byte lifetime reached; the SA drops from now on. */
 #define ESPNIC_EV_HARD_PACKETS 0x4u /* Hard packet lifetime reached; the SA drops from now on. */
 #define ESPNIC_EV_SEQ_WRAP 0x5u /* Outbound sequence number close to exhaustion. */
-#define ESPNIC_EV_ACQUIRE 0x6u /* A PROTECT rule matched but its SA is missing. */
+#define ESPNIC_EV_ACQUIRE 0x6u /* A PROTECT rule matched but its SA is missing. Once per missing SA: re-armed when the host writes that SA or an SPD rule naming it. */
 #define ESPNIC_CMD_OPCODE 0x0u /* CMD_* opcode. */
 #define ESPNIC_CMD_FLAGS 0x1u /* CMD_FLAG_* bits; a flag the opcode does not take is BAD_FIELD. */
 #define ESPNIC_CMD_INDEX 0x2u /* Table index. */

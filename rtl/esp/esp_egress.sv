@@ -237,6 +237,9 @@ module esp_egress
 
   // ---------------------------------------------------------------- SA table
   logic [SA_N-1:0]      sa_en_q;
+  // An ACQUIRE went out for this (missing) SA: one event per SA, not one per
+  // packet, until the host writes the SA or an SPD rule naming it (re-arm).
+  logic [SA_N-1:0]      acq_fired_q;
   sa_cfg_t              sa_cfg_q   [SA_N];
   sa_key_t sa_key_q   [SA_N];
   sa_state_t            sa_state_q [SA_N];
@@ -471,13 +474,14 @@ module esp_egress
   // would need two, so a packet that crosses both at once reports hard).
   logic   ev_push;
   event_t ev;
+  logic   ev_lost, ev_wr_ready_raw;
   always_comb begin
     ev_push = 1'b0;
     ev = '0;
     ev.sa = sa_idx;
     ev.rule = spd_rule_idx;
     if (verdict == X_NO_SA) begin
-      ev_push = 1'b1; ev.kind = EV_ACQUIRE;
+      ev_push = !sa_in_range || !acq_fired_q[sa_i]; ev.kind = EV_ACQUIRE;
     end else if (verdict == X_PROTECT) begin
       if (hard_hit && !st.hard_fired) begin
         ev_push = 1'b1; ev.kind = hard_kind;
@@ -493,6 +497,7 @@ module esp_egress
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       sa_en_q          <= '0;
+      acq_fired_q      <= '0;
       ip_id_q          <= '0;
       cnt_frames_in_o  <= '0;
       cnt_protected_o  <= '0;
@@ -507,7 +512,10 @@ module esp_egress
           X_BYPASS:    cnt_bypassed_o  <= cnt_bypassed_o + 64'd1;
           X_DISCARD:   cnt_discarded_o <= cnt_discarded_o + 64'd1;
           X_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
-          X_NO_SA:     cnt_no_sa_o     <= cnt_no_sa_o + 64'd1;
+          X_NO_SA: begin
+            cnt_no_sa_o <= cnt_no_sa_o + 64'd1;
+            if (sa_in_range && ev_wr_ready_raw) acq_fired_q[sa_i] <= 1'b1;  // once queued
+          end
           X_EXPIRED:   sa_cnt_q[sa_i].drops[DROP_EXPIRED] <= sa_cnt_q[sa_i].drops[DROP_EXPIRED] + 64'd1;
           X_MTU:       sa_cnt_q[sa_i].drops[DROP_MTU] <= sa_cnt_q[sa_i].drops[DROP_MTU] + 64'd1;
           X_PROTECT: begin
@@ -524,6 +532,9 @@ module esp_egress
         endcase
       end
       // The control path wins over the data path for the same entry.
+      if (spd_wr_valid_i && spd_wr_enable_i && spd_wr_rule_i.sa < 16'(SA_N)) begin
+        acq_fired_q[spd_wr_rule_i.sa[SAW-1:0]] <= 1'b0;
+      end
       if (sa_wr_valid_i && sa_wr_index_i < 16'(SA_N)) begin
         if (sa_wr_update_i) begin
           sa_cfg_q[sa_wr_index_i[SAW-1:0]] <= sa_wr_cfg_i;
@@ -535,6 +546,7 @@ module esp_egress
             sa_state_q[sa_wr_index_i[SAW-1:0]].hard_fired <= 1'b0;
           end
         end else begin
+          acq_fired_q[sa_wr_index_i[SAW-1:0]] <= 1'b0;
           sa_en_q[sa_wr_index_i[SAW-1:0]]    <= sa_wr_enable_i;
           sa_cfg_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_cfg_i;
           sa_key_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_key_i;
@@ -567,7 +579,6 @@ module esp_egress
     .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o()
   );
 
-  logic ev_lost, ev_wr_ready_raw;
   sync_fifo #(.WIDTH(EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
     .wr_valid_i(ex_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),

@@ -589,9 +589,17 @@ static void test_events_and_update(void)
 	CHECK(count[ESPNIC_EV_SOFT_PACKETS] == 1 && count[ESPNIC_EV_HARD_PACKETS] == 1,
 	      "soft %u, hard %u lifetime events", count[ESPNIC_EV_SOFT_PACKETS],
 	      count[ESPNIC_EV_HARD_PACKETS]);
-	CHECK(count[ESPNIC_EV_ACQUIRE] == 3, "%u ACQUIRE events for 3 packets",
+	CHECK(count[ESPNIC_EV_ACQUIRE] == 1, "%u ACQUIRE events for 3 packets to one missing SA",
 	      count[ESPNIC_EV_ACQUIRE]);
 	CHECK(other == 0, "%u unexpected events", other);
+	/* Re-armed by writing a rule that names the SA: one more ACQUIRE. */
+	CHECK(espnic_card_spd_delete(&io, 1) == 0 && espnic_card_spd_add(&io, 1, &r) == 0,
+	      "rule to SA 2 re-written");
+	send_frames(m, 2, 2);
+	unsigned again = 0;
+	while (espnic_card_event_pop(&io, &ev) == 1)
+		again += ev.kind == ESPNIC_EV_ACQUIRE && ev.sa == 2;
+	CHECK(again == 1, "%u ACQUIRE events after re-arming", again);
 	CHECK(espnic_card_sa_read(&io, false, 1, &st) == 0 && st.hard_expired && st.packets == 5 &&
 		  st.drops[ESPNIC_DROP_EXPIRED] == 3,
 	      "SA expired after 5 packets (packets %" PRIu64 ")", st.packets);
@@ -630,8 +638,8 @@ static void test_events_and_update(void)
 
 	/* Counters: read and clear in one command. */
 	uint64_t c[ESPNIC_PORT_COUNTERS], c2[ESPNIC_PORT_COUNTERS];
-	CHECK(espnic_card_counters_read(&io, c, true) == 0 && c[ESPNIC_CNT_EG_FRAMES_IN] == 17 &&
-		  c[ESPNIC_CNT_EG_NO_SA] == 3,
+	CHECK(espnic_card_counters_read(&io, c, true) == 0 && c[ESPNIC_CNT_EG_FRAMES_IN] == 19 &&
+		  c[ESPNIC_CNT_EG_NO_SA] == 5,
 	      "counters snapshot (frames in %" PRIu64 ")", c[ESPNIC_CNT_EG_FRAMES_IN]);
 	espnic_card_counters(&io, c2);
 	CHECK(c2[ESPNIC_CNT_EG_FRAMES_IN] == 0 && c2[ESPNIC_CNT_EG_PROTECTED] == 0,
@@ -652,10 +660,14 @@ static void test_event_overflow(void)
 	espnic_model *m = card(&io);
 	struct espnic_spd_rule r;
 	struct espnic_event ev;
-	rule_to(&r, 4, 4);
-	CHECK(espnic_card_spd_add(&io, 0, &r) == 0, "rule to a missing SA");
+	/* One ACQUIRE per missing SA: n rules to n missing SAs, one frame each. */
 	const unsigned n = ESPNIC_EV_RING_SLOTS + 20;
-	send_frames(m, 4, n);
+	for (unsigned k = 0; k < n; k++) {
+		rule_to(&r, 4 + k, 4 + k);
+		CHECK(espnic_card_spd_add(&io, k, &r) == 0, "rule %u to a missing SA", k);
+	}
+	for (unsigned k = 0; k < n; k++)
+		send_frames(m, 4 + k, 1);
 	uint32_t lost = espnic_card_events_lost(&io);
 	CHECK(espnic_card_int_status(&io) & 1u << ESPNIC_INT_EV_OVERFLOW, "overflow interrupt");
 	unsigned popped = 0;
@@ -667,8 +679,10 @@ static void test_event_overflow(void)
 	      "%u events in the ring, %u counted lost, of %u", popped, lost, n);
 	CHECK(c[ESPNIC_CNT_EG_NO_SA] == n && c[ESPNIC_CNT_EG_EVENT_LOST] == 0,
 	      "every ACQUIRE accounted for");
-	/* The ring works again once drained. */
-	send_frames(m, 4, 1);
+	/* The ring works again once drained (a new missing SA). */
+	rule_to(&r, 4 + n, 4 + n);
+	CHECK(espnic_card_spd_add(&io, n, &r) == 0, "one more rule");
+	send_frames(m, 4 + n, 1);
 	CHECK(espnic_card_event_pop(&io, &ev) == 1 && ev.kind == ESPNIC_EV_ACQUIRE &&
 		  espnic_card_event_pop(&io, &ev) == 0,
 	      "one more event after draining");

@@ -74,7 +74,8 @@ def test_acquire_for_missing_sa():
     assert r.frames == []
     assert r.ports["eg_no_sa"] == 2
     acq = [e for e in r.stats["events"] if e["kind"] == "acquire"]
-    assert acq and acq[0]["sa"] == 7 and acq[0]["rule"] == 0
+    # One ACQUIRE per missing SA, not one per packet.
+    assert len(acq) == 1 and acq[0]["sa"] == 7 and acq[0]["rule"] == 0
 
 
 def test_malformed_host_frames_are_dropped_and_counted():
