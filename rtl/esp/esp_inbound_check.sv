@@ -34,14 +34,19 @@ module esp_inbound_check #(
   localparam int CAP    = SKIP + 64;
   localparam int CBEATS = (CAP + BYTES - 1) / BYTES;
 
-  // The report of the packet that ended is held until taken; a new packet can
-  // stream meanwhile but cannot end before the report is gone.
-  logic                   rep_valid_q;
+  // Reports wait in a small queue until the decision takes them (when the
+  // packet has been written out behind this block); a packet cannot end while
+  // the queue is full. A single report register here would make every packet
+  // wait for the previous one to cross the delivery pipeline (four cycles per
+  // packet at 512 bits).
+  localparam int REP_DEPTH = 4;
+  localparam int REP_W     = 1 + 64*8 + 16*8;
+  logic                   rep_wr_ready;
   logic [CBEATS*DATA_W-1:0] cap_q;
   logic [DATA_W-1:0]      prev_q;
   logic [15:0]            beat_q;
 
-  wire   can_end = !rep_valid_q || rep_ready_i;
+  wire   can_end = rep_wr_ready;
   assign s_axis_tready = m_axis_tready && (!s_axis_tlast || can_end);
   assign m_axis_tvalid = s_axis_tvalid && (!s_axis_tlast || can_end);
   assign m_axis_tdata  = s_axis_tdata;
@@ -72,27 +77,21 @@ module esp_inbound_check #(
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      rep_valid_q <= 1'b0;
-      beat_q      <= '0;
-    end else begin
-      if (rep_valid_q && rep_ready_i) rep_valid_q <= 1'b0;
-      if (take) begin
-        prev_q <= s_axis_tdata;
-        cap_q  <= cap_next;
-        if (s_axis_tlast) begin
-          beat_q       <= '0;
-          rep_valid_q  <= 1'b1;
-          rep_icv_ok_o <= s_axis_tuser;
-          rep_tail_o   <= tail;
-          // Bytes of the capture window past the packet's end are stale;
-          // the decision checks lengths before it reads them.
-          rep_head_o   <= cap_next[8*SKIP +: 512];
-        end else begin
-          beat_q <= beat_q + 16'd1;
-        end
-      end
+      beat_q <= '0;
+    end else if (take) begin
+      prev_q <= s_axis_tdata;
+      cap_q  <= cap_next;
+      beat_q <= s_axis_tlast ? '0 : beat_q + 16'd1;
     end
   end
 
-  assign rep_valid_o = rep_valid_q;
+  // Bytes of the capture window past the packet's end are stale; the decision
+  // checks lengths before it reads them.
+  sync_fifo #(.WIDTH(REP_W), .DEPTH(REP_DEPTH)) u_reports (
+    .clk_i, .rst_ni,
+    .wr_valid_i(take && s_axis_tlast), .wr_ready_o(rep_wr_ready),
+    .wr_data_i({s_axis_tuser, cap_next[8*SKIP +: 512], tail}),
+    .rd_valid_o(rep_valid_o), .rd_ready_i(rep_ready_i),
+    .rd_data_o({rep_icv_ok_o, rep_head_o, rep_tail_o}), .count_o()
+  );
 endmodule
