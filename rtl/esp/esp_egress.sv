@@ -225,10 +225,12 @@ module esp_egress
 
   // ---------------------------------------------------------------- SA table
   logic [SA_N-1:0]      sa_en_q;
-  espnic_pkg::sa_cfg_t  sa_cfg_q   [SA_N];
-  espnic_pkg::sa_key_t sa_key_q   [SA_N];
-  espnic_pkg::sa_state_t sa_state_q [SA_N];
-  espnic_pkg::sa_counters_t sa_cnt_q   [SA_N];
+  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
+  // unpacked array of structs as one struct.
+  logic [$bits(sa_wr_cfg_i)-1:0]      sa_cfg_q   [SA_N];
+  logic [$bits(sa_wr_key_i)-1:0]      sa_key_q   [SA_N];
+  logic [$bits(sa_rd_state_o)-1:0]    sa_state_q [SA_N];
+  logic [$bits(sa_rd_counters_o)-1:0] sa_cnt_q   [SA_N];
 
   assign sa_rd_enable_o   = sa_en_q[sa_rd_index_i[SAW-1:0]];
   assign sa_rd_cfg_o      = sa_cfg_q[sa_rd_index_i[SAW-1:0]];

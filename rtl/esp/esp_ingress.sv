@@ -193,11 +193,13 @@ module esp_ingress
 
   // ---------------------------------------------------------------- SA table
   logic [SA_N-1:0]  sa_en_q;
-  espnic_pkg::sa_cfg_t sa_cfg_q   [SA_N];
-  espnic_pkg::sa_key_t sa_key_q   [SA_N];
-  espnic_pkg::sa_state_t sa_state_q [SA_N];
+  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
+  // unpacked array of structs as one struct.
+  logic [$bits(sa_wr_cfg_i)-1:0]      sa_cfg_q   [SA_N];
+  logic [$bits(sa_wr_key_i)-1:0]      sa_key_q   [SA_N];
+  logic [$bits(sa_rd_state_o)-1:0]    sa_state_q [SA_N];
   espnic_pkg::window_t sa_win_q   [SA_N];
-  espnic_pkg::sa_counters_t sa_cnt_q   [SA_N];     // written at commit
+  logic [$bits(sa_rd_counters_o)-1:0] sa_cnt_q   [SA_N];     // written at commit
   logic [63:0]      sa_early_replay_q  [SA_N];  // written at classify
   logic [63:0]      sa_early_expired_q [SA_N];
 

@@ -32,7 +32,9 @@ module spd_lookup
   localparam int CW     = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
   localparam int IW     = $clog2(N);
 
-  espnic_pkg::spd_rule_t rules_q [N];
+  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
+  // unpacked array of structs as one struct.
+  logic [$bits(wr_rule_i)-1:0] rules_q [N];
   logic [N-1:0] enable_q;
 
   assign rd_rule_o   = rules_q[wr_index_i[IW-1:0]];

@@ -48,6 +48,17 @@ module espnic_core
   output logic                event_pending_o,   // the event ring is not empty
   output logic                irq_o              // an unmasked interrupt cause (INT_STATUS)
 );
+`ifndef SYNTHESIS
+  // Sizes espnic_pkg writes out (yosys 0.23 cannot take them from the owning
+  // package in a package-level type) must match their source.
+  initial begin
+    if (espnic_pkg::HPOW_N != aes_gcm_pkg::HPOW_N)
+      $fatal(1, "espnic_pkg::HPOW_N differs from aes_gcm_pkg::HPOW_N");
+    if (espnic_pkg::SA_DROPS != espnic_regs_pkg::DROP_N)
+      $fatal(1, "espnic_pkg::SA_DROPS differs from espnic_regs_pkg::DROP_N");
+  end
+`endif
+
   logic [15:0]  mtu;
   logic         default_discard;
   logic         sa_wr_valid, sa_wr_inbound, sa_wr_enable;
