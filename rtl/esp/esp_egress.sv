@@ -9,8 +9,6 @@
 //               v                                         -> rehead(outer headers) -> wire
 //          parse -> spd_lookup -> execute (SA, seq, counters) -> per-packet commands
 module esp_egress
-  import espnic_pkg::*;
-  import espnic_regs_pkg::*;
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
@@ -41,8 +39,8 @@ module esp_egress
   input  logic                  sa_wr_valid_i,
   input  logic [15:0]           sa_wr_index_i,
   input  logic                  sa_wr_enable_i,
-  input  sa_cfg_t               sa_wr_cfg_i,
-  input  sa_key_t  sa_wr_key_i,
+  input  espnic_pkg::sa_cfg_t   sa_wr_cfg_i,
+  input  espnic_pkg::sa_key_t sa_wr_key_i,
   input  logic [63:0]           sa_wr_seq_i,
   // sa_wr_update_i: change the entry in place: the configuration, the
   // sequence number if sa_wr_set_seq_i, and re-arm the
@@ -53,20 +51,20 @@ module esp_egress
   // SA reads (never key material)
   input  logic [15:0]           sa_rd_index_i,
   output logic                  sa_rd_enable_o,
-  output sa_cfg_t               sa_rd_cfg_o,
-  output sa_state_t             sa_rd_state_o,
-  output sa_counters_t          sa_rd_counters_o,
+  output espnic_pkg::sa_cfg_t   sa_rd_cfg_o,
+  output espnic_pkg::sa_state_t sa_rd_state_o,
+  output espnic_pkg::sa_counters_t sa_rd_counters_o,
 
   input  logic                  spd_wr_valid_i,
   input  logic [15:0]           spd_wr_index_i,
   input  logic                  spd_wr_enable_i,
-  input  spd_rule_t             spd_wr_rule_i,
-  output spd_rule_t             spd_rd_rule_o,
+  input  espnic_pkg::spd_rule_t spd_wr_rule_i,
+  output espnic_pkg::spd_rule_t spd_rd_rule_o,
   output logic                  spd_rd_enable_o,
 
   output logic                  event_valid_o,
   input  logic                  event_ready_i,
-  output event_t                event_o,
+  output espnic_pkg::event_t    event_o,
 
   // port counters
   output logic [63:0]           cnt_frames_in_o,
@@ -89,7 +87,7 @@ module esp_egress
   logic [BYTES-1:0]    cap_tkeep;
   logic                cap_tlast, cap_tvalid, cap_tready;
   logic                meta_valid, meta_ready, meta_oversize;
-  logic [HDR_BYTES*8-1:0] meta_hdr;
+  logic [espnic_pkg::HDR_BYTES*8-1:0] meta_hdr;
   logic [15:0]         meta_len;
 
   frame_capture #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME)) u_capture (
@@ -115,79 +113,69 @@ module esp_egress
   );
 
   // ------------------------------------------------------------------ parse
-  // What execute needs to know about a frame.
-  typedef struct packed {
-    logic                  drop_malformed;
-    logic                  is_ip;
-    logic                  v6;
-    logic [15:0]           frame_len;
-    logic [15:0]           ip_len;       // whole IP packet
-    logic [7:0]            ip_hlen;      // IP header bytes (IPv4 with options, IPv6 40)
-    logic [7:0]            tos;          // IPv4 TOS or IPv6 traffic class
-    logic                  df;
-    logic [HDR_BYTES*8-1:0] hdr;
-    flow_key_t             key;
-  } parsed_t;
 
-  function automatic parsed_t parse(input logic [HDR_BYTES*8-1:0] h, input logic [15:0] len,
-                                    input logic oversize);
-    parsed_t     p;
-    logic [15:0] etype, l4;
-    logic [7:0]  ihl4;
-    logic        has_ports;
-    p = '0;
-    p.hdr = h;
-    p.frame_len = len;
-    etype = hbe16(h, 12);
-    if (oversize || len < 16'd14) begin
-      p.drop_malformed = 1'b1;
-    end else if (etype == 16'h0800) begin
-      p.is_ip   = 1'b1;
-      ihl4      = {2'b00, h[8*14 +: 4], 2'b00};
-      p.ip_hlen = ihl4;
-      p.ip_len  = hbe16(h, 16);
-      p.tos     = hbyte(h, 15);
-      p.df      = h[8*20 + 6];
-      p.key.proto = hbyte(h, 23);
-      p.key.src = {96'd0, h[8*26 +: 32]};
-      p.key.dst = {96'd0, h[8*30 +: 32]};
-      if (h[8*14+4 +: 4] != 4'd4 || ihl4 < 8'd20 || p.ip_len < 16'(ihl4)
-          || len < 16'd34 || 16'd14 + p.ip_len > len)
-        p.drop_malformed = 1'b1;
+  // The parse of the frame whose meta is offered (an always_comb block, not a
+  // function: yosys 0.23 reads no struct members inside a function).
+  espnic_pkg::eg_parsed_t pd;
+  logic [15:0] pd_etype, pd_l4;
+  logic [7:0]  pd_ihl4;
+  logic        pd_has_ports;
+  always_comb begin
+    pd_ihl4 = '0;
+    pd_l4 = '0;
+    pd_has_ports = 1'b0;
+    pd = '0;
+    pd.hdr = meta_hdr;
+    pd.frame_len = meta_len;
+    pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    if (meta_oversize || meta_len < 16'd14) begin
+      pd.drop_malformed = 1'b1;
+    end else if (pd_etype == 16'h0800) begin
+      pd.is_ip   = 1'b1;
+      pd_ihl4      = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+      pd.ip_hlen = pd_ihl4;
+      pd.ip_len  = espnic_pkg::hbe16(meta_hdr, 16);
+      pd.tos     = espnic_pkg::hbyte(meta_hdr, 15);
+      pd.df      = meta_hdr[8*20 + 6];
+      pd.key.proto = espnic_pkg::hbyte(meta_hdr, 23);
+      pd.key.src = {96'd0, meta_hdr[8*26 +: 32]};
+      pd.key.dst = {96'd0, meta_hdr[8*30 +: 32]};
+      if (meta_hdr[8*14+4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || pd.ip_len < 16'(pd_ihl4)
+          || meta_len < 16'd34 || 16'd14 + pd.ip_len > meta_len)
+        pd.drop_malformed = 1'b1;
       // Ports only in the first fragment of TCP, UDP and SCTP.
-      has_ports = (p.key.proto == 8'd6 || p.key.proto == 8'd17 || p.key.proto == 8'd132)
-               && h[8*21 +: 8] == 8'd0 && h[8*20 +: 5] == 5'd0 && p.ip_len >= 16'(ihl4) + 16'd4;
-      l4 = 16'd14 + 16'(ihl4);
-      if (has_ports) begin
+      pd_has_ports = (pd.key.proto == 8'd6 || pd.key.proto == 8'd17 || pd.key.proto == 8'd132)
+               && meta_hdr[8*21 +: 8] == 8'd0 && meta_hdr[8*20 +: 5] == 5'd0 && pd.ip_len >= 16'(pd_ihl4) + 16'd4;
+      pd_l4 = 16'd14 + 16'(pd_ihl4);
+      if (pd_has_ports) begin
         for (int o = 34; o <= 74; o += 4)
-          if (l4 == 16'(o)) begin
-            p.key.sport = hbe16(h, o);
-            p.key.dport = hbe16(h, o + 2);
+          if (pd_l4 == 16'(o)) begin
+            pd.key.sport = espnic_pkg::hbe16(meta_hdr, o);
+            pd.key.dport = espnic_pkg::hbe16(meta_hdr, o + 2);
           end
       end
-    end else if (etype == 16'h86DD) begin
-      p.is_ip   = 1'b1;
-      p.v6      = 1'b1;
-      p.key.v6  = 1'b1;
-      p.ip_hlen = 8'd40;
-      p.ip_len  = hbe16(h, 18) + 16'd40;
-      p.tos     = {h[8*14 +: 4], h[8*15+4 +: 4]};
-      p.key.proto = hbyte(h, 20);
-      p.key.src = h[8*22 +: 128];
-      p.key.dst = h[8*38 +: 128];
-      if (h[8*14+4 +: 4] != 4'd6 || len < 16'd54 || 16'd14 + p.ip_len > len)
-        p.drop_malformed = 1'b1;
-      if ((p.key.proto == 8'd6 || p.key.proto == 8'd17 || p.key.proto == 8'd132)
-          && p.ip_len >= 16'd44) begin
-        p.key.sport = hbe16(h, 54);
-        p.key.dport = hbe16(h, 56);
+    end else if (pd_etype == 16'h86DD) begin
+      pd.is_ip   = 1'b1;
+      pd.v6      = 1'b1;
+      pd.key.v6  = 1'b1;
+      pd.ip_hlen = 8'd40;
+      pd.ip_len  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
+      pd.tos     = {meta_hdr[8*14 +: 4], meta_hdr[8*15+4 +: 4]};
+      pd.key.proto = espnic_pkg::hbyte(meta_hdr, 20);
+      pd.key.src = meta_hdr[8*22 +: 128];
+      pd.key.dst = meta_hdr[8*38 +: 128];
+      if (meta_hdr[8*14+4 +: 4] != 4'd6 || meta_len < 16'd54 || 16'd14 + pd.ip_len > meta_len)
+        pd.drop_malformed = 1'b1;
+      if ((pd.key.proto == 8'd6 || pd.key.proto == 8'd17 || pd.key.proto == 8'd132)
+          && pd.ip_len >= 16'd44) begin
+        pd.key.sport = espnic_pkg::hbe16(meta_hdr, 54);
+        pd.key.dport = espnic_pkg::hbe16(meta_hdr, 56);
       end
     end
-    return p;
-  endfunction
+  end
 
   logic    p_valid_q;
-  parsed_t p_q;
+  espnic_pkg::eg_parsed_t p_q;
   logic    spd_req_ready;
   wire     p_take = p_valid_q && (spd_req_ready || !p_q.is_ip || p_q.drop_malformed);
   // Frames that need no lookup skip the SPD but keep their order: they wait
@@ -196,10 +184,10 @@ module esp_egress
   // ------------------------------------------------------- ordering + SPD
   // Every parsed frame enters `ord` in order; IP frames also enter the SPD.
   logic    ord_wr_ready, ord_rd_valid, ord_rd_ready;
-  parsed_t ord_rd;
+  espnic_pkg::eg_parsed_t ord_rd;
   logic    spd_resp_valid, spd_resp_ready, spd_hit;
   logic [15:0] spd_rule_idx;
-  spd_rule_t   spd_rule;
+  espnic_pkg::spd_rule_t spd_rule;
 
   assign meta_ready = !p_valid_q || (p_take && ord_wr_ready);
 
@@ -210,14 +198,14 @@ module esp_egress
       if (p_take && ord_wr_ready) p_valid_q <= 1'b0;
       if (meta_valid && meta_ready) begin
         p_valid_q <= 1'b1;
-        p_q       <= parse(meta_hdr, meta_len, meta_oversize);
+        p_q       <= pd;
       end
     end
   end
 
   wire needs_spd = p_q.is_ip && !p_q.drop_malformed;
 
-  sync_fifo #(.WIDTH($bits(parsed_t)), .DEPTH(8)) u_order (
+  sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(8)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),
     .wr_data_i(p_q),
@@ -240,10 +228,13 @@ module esp_egress
   // An ACQUIRE went out for this (missing) SA: one event per SA, not one per
   // packet, until the host writes the SA or an SPD rule naming it (re-arm).
   logic [SA_N-1:0]      acq_fired_q;
-  sa_cfg_t              sa_cfg_q   [SA_N];
-  sa_key_t sa_key_q   [SA_N];
-  sa_state_t            sa_state_q [SA_N];
-  sa_counters_t         sa_cnt_q   [SA_N];
+  wire  [15:0]          spd_wr_sa = spd_wr_rule_i.sa;
+  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
+  // unpacked array of structs as one struct.
+  logic [$bits(sa_wr_cfg_i)-1:0]      sa_cfg_q   [SA_N];
+  logic [$bits(sa_wr_key_i)-1:0]      sa_key_q   [SA_N];
+  logic [$bits(sa_rd_state_o)-1:0]    sa_state_q [SA_N];
+  logic [$bits(sa_rd_counters_o)-1:0] sa_cnt_q   [SA_N];
 
   assign sa_rd_enable_o   = sa_en_q[sa_rd_index_i[SAW-1:0]];
   assign sa_rd_cfg_o      = sa_cfg_q[sa_rd_index_i[SAW-1:0]];
@@ -286,20 +277,24 @@ module esp_egress
   logic [1:0]  action;
   logic [15:0] sa_idx;
   always_comb begin
-    if (ord_rd.drop_malformed)            action = ACT_DISCARD;
-    else if (!ord_rd.is_ip)               action = ACT_BYPASS;
+    if (ord_rd.drop_malformed)            action = espnic_regs_pkg::ACT_DISCARD;
+    else if (!ord_rd.is_ip)               action = espnic_regs_pkg::ACT_BYPASS;
     else if (spd_hit)                     action = spd_rule.action;
-    else if (default_discard_i)           action = ACT_DISCARD;
-    else                                  action = ACT_BYPASS;
+    else if (default_discard_i)           action = espnic_regs_pkg::ACT_DISCARD;
+    else                                  action = espnic_regs_pkg::ACT_BYPASS;
     sa_idx = spd_rule.sa;
   end
 
   wire [SAW-1:0] sa_i   = sa_idx[SAW-1:0];
   wire           sa_in_range = sa_idx < 16'(SA_N);
-  sa_cfg_t       sa;
-  sa_state_t     st;
-  assign sa = sa_cfg_q[sa_i];
-  assign st = sa_state_q[sa_i];
+  espnic_pkg::sa_cfg_t sa;
+  espnic_pkg::sa_state_t st;
+  espnic_pkg::sa_counters_t sa_cnt;
+  espnic_pkg::sa_key_t      sa_key;
+  assign sa     = sa_cfg_q[sa_i];
+  assign st     = sa_state_q[sa_i];
+  assign sa_cnt = sa_cnt_q[sa_i];
+  assign sa_key = sa_key_q[sa_i];
 
   // Sizes of the encapsulated packet.
   logic [15:0] pl_off, pl_len, ct_len, esp_len, outer_len;
@@ -317,7 +312,7 @@ module esp_egress
       pl_len   = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
       next_hdr = ord_rd.key.proto;
     end
-    pad       = esp_pad_len(pl_len);
+    pad       = espnic_pkg::esp_pad_len(pl_len);
     ct_len    = pl_len + 16'(pad) + 16'd2;
     esp_len   = 16'd16 + ct_len + 16'd16;
     outer_len = (sa.tunnel ? 16'd20 : 16'(ord_rd.ip_hlen)) + (sa.udp_encap ? 16'd8 : 16'd0)
@@ -340,23 +335,23 @@ module esp_egress
     tun_v4 = '0;
     tun_v4[0 +: 8]    = 8'h45;
     tun_v4[8 +: 8]    = ord_rd.tos;                        // DSCP and ECN copied
-    tun_v4[16 +: 16]  = be16(outer_len);
-    tun_v4[32 +: 16]  = be16(ip_id_q);
-    tun_v4[48 +: 16]  = be16({1'b0, ord_rd.df, 14'd0});
+    tun_v4[16 +: 16]  = espnic_pkg::be16(outer_len);
+    tun_v4[32 +: 16]  = espnic_pkg::be16(ip_id_q);
+    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, ord_rd.df, 14'd0});
     tun_v4[64 +: 8]   = 8'd64;
     tun_v4[72 +: 8]   = sa.udp_encap ? 8'd17 : 8'd50;
     tun_v4[96 +: 32]  = sa.local_v4;
     tun_v4[128 +: 32] = sa.remote_v4;
-    tun_v4[80 +: 16]  = be16(ipv4_checksum(tun_v4));
+    tun_v4[80 +: 16]  = espnic_pkg::be16(espnic_pkg::ipv4_checksum(tun_v4));
 
     // The original header, IPv4 options included, with length and protocol
     // changed and (IPv4) the checksum over the whole header recomputed.
     trn_l3 = ord_rd.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * ord_rd.ip_hlen));
     if (ord_rd.v6) begin
-      trn_l3[8*4 +: 16] = be16(outer_len - 16'd40);
+      trn_l3[8*4 +: 16] = espnic_pkg::be16(outer_len - 16'd40);
       trn_l3[8*6 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
     end else begin
-      trn_l3[8*2 +: 16]  = be16(outer_len);
+      trn_l3[8*2 +: 16]  = espnic_pkg::be16(outer_len);
       trn_l3[8*9 +: 8]   = sa.udp_encap ? 8'd17 : 8'd50;
       trn_l3[8*10 +: 16] = '0;
     end
@@ -365,15 +360,15 @@ module esp_egress
       trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    if (!ord_rd.v6) trn_l3[8*10 +: 16] = be16(~trn_sum[15:0]);
+    if (!ord_rd.v6) trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
 
     // RFC 3948: the UDP checksum may be zero over IPv4.
-    udp_hdr = {16'd0, be16(esp_len + 16'd8), be16(sa.udp_dport), be16(sa.udp_sport)};
+    udp_hdr = {16'd0, espnic_pkg::be16(esp_len + 16'd8), espnic_pkg::be16(sa.udp_dport), espnic_pkg::be16(sa.udp_sport)};
     l3_len  = sa.tunnel ? 8'd20 : ord_rd.ip_hlen;
 
     outer = '0;
     outer[0 +: 96]    = ord_rd.hdr[0 +: 96];               // MAC addresses
-    outer[8*12 +: 16] = sa.tunnel ? be16(16'h0800) : ord_rd.hdr[8*12 +: 16];
+    outer[8*12 +: 16] = sa.tunnel ? espnic_pkg::be16(16'h0800) : ord_rd.hdr[8*12 +: 16];
     outer[8*14 +: 480] = sa.tunnel ? {320'd0, tun_v4} : trn_l3;
     if (sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
     outer_hlen = 8'd14 + l3_len + (sa.udp_encap ? 8'd8 : 8'd0);
@@ -386,8 +381,8 @@ module esp_egress
   verdict_e verdict;
   always_comb begin
     if (ord_rd.drop_malformed)                         verdict = X_MALFORMED;
-    else if (action == ACT_BYPASS)                     verdict = X_BYPASS;
-    else if (action != ACT_PROTECT)                    verdict = X_DISCARD;
+    else if (action == espnic_regs_pkg::ACT_BYPASS)    verdict = X_BYPASS;
+    else if (action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
     else if (!sa_in_range || !sa_en_q[sa_i])           verdict = X_NO_SA;
     else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
     else if (outer_len > mtu_i)                        verdict = X_MTU;
@@ -399,23 +394,23 @@ module esp_egress
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
   always_comb begin
-    new_pkts  = sa_cnt_q[sa_i].packets + 64'd1;
-    new_bytes = sa_cnt_q[sa_i].bytes + 64'(pl_len);
-    hard_kind = EV_HARD_PACKETS;
-    soft_kind = EV_SOFT_PACKETS;
+    new_pkts  = sa_cnt.packets + 64'd1;
+    new_bytes = sa_cnt.bytes + 64'(pl_len);
+    hard_kind = espnic_regs_pkg::EV_HARD_PACKETS;
+    soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
     hard_hit  = 1'b0;
     soft_hit  = 1'b0;
     if (sa.hard_bytes != '0 && new_bytes >= sa.hard_bytes) begin
-      hard_hit = 1'b1; hard_kind = EV_HARD_BYTES;
+      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_BYTES;
     end
     if (sa.hard_packets != '0 && new_pkts >= sa.hard_packets) begin
-      hard_hit = 1'b1; hard_kind = EV_HARD_PACKETS;
+      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_PACKETS;
     end
     if (sa.soft_bytes != '0 && new_bytes >= sa.soft_bytes) begin
-      soft_hit = 1'b1; soft_kind = EV_SOFT_BYTES;
+      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_BYTES;
     end
     if (sa.soft_packets != '0 && new_pkts >= sa.soft_packets) begin
-      soft_hit = 1'b1; soft_kind = EV_SOFT_PACKETS;
+      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
     end
     // Warn well before the sequence number runs out (2^32 without ESN).
     wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:0] >= 32'hFFFF_0000);
@@ -440,22 +435,22 @@ module esp_egress
       end
       X_PROTECT: begin
         for (int i = 0; i < 3; i++)
-          if (i < int'(pad)) tail[8*i +: 8] = 8'(i + 1);    // RFC 4303 default padding
-        tail[8*int'(pad) +: 8]       = 8'(pad);
-        tail[8*(int'(pad) + 1) +: 8] = next_hdr;
+          if (i < 32'(pad)) tail[8*i +: 8] = 8'(i + 1);    // RFC 4303 default padding
+        tail[8*32'(pad) +: 8]       = 8'(pad);
+        tail[8*(32'(pad) + 1) +: 8] = next_hdr;
         enc_cmd.strip    = 8'(pl_off);
-        enc_cmd.hdr      = {be32(seq[31:0]), be32(seq[63:32]), be32(seq[31:0]), be32(sa.spi)};
+        enc_cmd.hdr      = {espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(seq[63:32]), espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(sa.spi)};
         enc_cmd.hdr_len  = 8'd16;
         enc_cmd.keep_len = pl_len;
         enc_cmd.tail     = tail;
         enc_cmd.tail_len = 4'(pad) + 4'd2;
         ctx_cmd.op       = aes_gcm_pkg::GCM_ENCRYPT;
-        ctx_cmd.key256   = (sa.alg == ALG_AES_GCM_256);
-        ctx_cmd.key      = sa_key_q[sa_i].key;
-        ctx_cmd.salt     = sa_key_q[sa_i].salt;
-        ctx_cmd.hpow     = sa_key_q[sa_i].hpow;
-        ctx_cmd.aad      = sa.esn ? {32'd0, be32(seq[31:0]), be32(seq[63:32]), be32(sa.spi)}
-                                  : {64'd0, be32(seq[31:0]), be32(sa.spi)};
+        ctx_cmd.key256   = (sa.alg == espnic_regs_pkg::ALG_AES_GCM_256);
+        ctx_cmd.key      = sa_key.key;
+        ctx_cmd.salt     = sa_key.salt;
+        ctx_cmd.hpow     = sa_key.hpow;
+        ctx_cmd.aad      = sa.esn ? {32'd0, espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(seq[63:32]), espnic_pkg::be32(sa.spi)}
+                                  : {64'd0, espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(sa.spi)};
         ctx_cmd.aad_len  = sa.esn ? 16'd12 : 16'd8;
         ctx_cmd.len      = ct_len;
         out_cmd.hdr      = outer;
@@ -473,23 +468,75 @@ module esp_egress
   // Events raised by this packet (at most one per cycle; soft before hard
   // would need two, so a packet that crosses both at once reports hard).
   logic   ev_push;
-  event_t ev;
-  logic   ev_lost, ev_wr_ready_raw;
+  espnic_pkg::event_t ev;
+  logic ev_lost, ev_wr_ready_raw;
   always_comb begin
     ev_push = 1'b0;
     ev = '0;
     ev.sa = sa_idx;
     ev.rule = spd_rule_idx;
     if (verdict == X_NO_SA) begin
-      ev_push = !sa_in_range || !acq_fired_q[sa_i]; ev.kind = EV_ACQUIRE;
+      ev_push = !sa_in_range || !acq_fired_q[sa_i]; ev.kind = espnic_regs_pkg::EV_ACQUIRE;
     end else if (verdict == X_PROTECT) begin
       if (hard_hit && !st.hard_fired) begin
         ev_push = 1'b1; ev.kind = hard_kind;
       end else if (soft_hit && !st.soft_fired) begin
         ev_push = 1'b1; ev.kind = soft_kind;
       end else if (wrap_hit && !st.wrap_fired) begin
-        ev_push = 1'b1; ev.kind = EV_SEQ_WRAP;
+        ev_push = 1'b1; ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
       end
+    end
+  end
+
+  // SA state and counter writes, as whole entries (yosys 0.23 cannot write
+  // a struct member of an array entry). dp_*: what the data path writes for
+  // the head frame's SA; cw_*: what the control path writes, on top of the
+  // data path's write when both name the same entry (the control path wins
+  // field by field, as when each field was written on its own).
+  espnic_pkg::sa_state_t    dp_st, cw_st;
+  espnic_pkg::sa_counters_t dp_cnt;
+  logic                     dp_st_we, dp_cnt_we, cw_go, cw_st_we;
+  wire [SAW-1:0]            cw_i = sa_wr_index_i[SAW-1:0];
+  always_comb begin
+    dp_st     = st;
+    dp_cnt    = sa_cnt;
+    dp_st_we  = 1'b0;
+    dp_cnt_we = 1'b0;
+    if (ex_go) begin
+      case (verdict)
+        X_EXPIRED: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = sa_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        X_MTU: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_MTU] = sa_cnt.drops[espnic_regs_pkg::DROP_MTU] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        X_PROTECT: begin
+          dp_st.seq      = seq;
+          dp_cnt.packets = new_pkts;
+          dp_cnt.bytes   = new_bytes;
+          if (hard_hit) dp_st.hard_fired = 1'b1;
+          if (soft_hit) dp_st.soft_fired = 1'b1;
+          if (wrap_hit) dp_st.wrap_fired = 1'b1;
+          dp_st_we  = 1'b1;
+          dp_cnt_we = 1'b1;
+        end
+        default: ;
+      endcase
+    end
+    cw_go    = sa_wr_valid_i && sa_wr_index_i < 16'(SA_N);
+    cw_st_we = !sa_wr_update_i || sa_wr_set_seq_i || sa_wr_rearm_i;
+    cw_st    = (dp_st_we && sa_i == cw_i) ? dp_st : sa_state_q[cw_i];
+    if (sa_wr_update_i) begin
+      if (sa_wr_set_seq_i) cw_st.seq = sa_wr_seq_i;
+      if (sa_wr_rearm_i) begin
+        cw_st.soft_fired = 1'b0;
+        cw_st.hard_fired = 1'b0;
+      end
+    end else begin
+      cw_st     = '0;
+      cw_st.seq = sa_wr_seq_i;
     end
   end
 
@@ -516,42 +563,29 @@ module esp_egress
             cnt_no_sa_o <= cnt_no_sa_o + 64'd1;
             if (sa_in_range && ev_wr_ready_raw) acq_fired_q[sa_i] <= 1'b1;  // once queued
           end
-          X_EXPIRED:   sa_cnt_q[sa_i].drops[DROP_EXPIRED] <= sa_cnt_q[sa_i].drops[DROP_EXPIRED] + 64'd1;
-          X_MTU:       sa_cnt_q[sa_i].drops[DROP_MTU] <= sa_cnt_q[sa_i].drops[DROP_MTU] + 64'd1;
           X_PROTECT: begin
-            cnt_protected_o             <= cnt_protected_o + 64'd1;
-            ip_id_q                     <= ip_id_q + 16'd1;
-            sa_state_q[sa_i].seq        <= seq;
-            sa_cnt_q[sa_i].packets      <= new_pkts;
-            sa_cnt_q[sa_i].bytes        <= new_bytes;
-            if (hard_hit) sa_state_q[sa_i].hard_fired <= 1'b1;
-            if (soft_hit) sa_state_q[sa_i].soft_fired <= 1'b1;
-            if (wrap_hit) sa_state_q[sa_i].wrap_fired <= 1'b1;
+            cnt_protected_o <= cnt_protected_o + 64'd1;
+            ip_id_q         <= ip_id_q + 16'd1;
           end
           default: ;
         endcase
       end
-      // The control path wins over the data path for the same entry.
-      if (spd_wr_valid_i && spd_wr_enable_i && spd_wr_rule_i.sa < 16'(SA_N)) begin
-        acq_fired_q[spd_wr_rule_i.sa[SAW-1:0]] <= 1'b0;
-      end
-      if (sa_wr_valid_i && sa_wr_index_i < 16'(SA_N)) begin
+      // SA entries are written whole (dp_* and cw_* above); the control path
+      // wins over the data path for the same entry.
+      if (spd_wr_valid_i && spd_wr_enable_i && spd_wr_sa < 16'(SA_N))
+        acq_fired_q[spd_wr_sa[SAW-1:0]] <= 1'b0;
+      if (dp_st_we)  sa_state_q[sa_i] <= dp_st;
+      if (dp_cnt_we) sa_cnt_q[sa_i]   <= dp_cnt;
+      if (cw_go) begin
+        if (cw_st_we) sa_state_q[cw_i] <= cw_st;
         if (sa_wr_update_i) begin
-          sa_cfg_q[sa_wr_index_i[SAW-1:0]] <= sa_wr_cfg_i;
-          if (sa_wr_set_seq_i) begin
-            sa_state_q[sa_wr_index_i[SAW-1:0]].seq <= sa_wr_seq_i;
-          end
-          if (sa_wr_rearm_i) begin
-            sa_state_q[sa_wr_index_i[SAW-1:0]].soft_fired <= 1'b0;
-            sa_state_q[sa_wr_index_i[SAW-1:0]].hard_fired <= 1'b0;
-          end
+          sa_cfg_q[cw_i] <= sa_wr_cfg_i;
         end else begin
-          acq_fired_q[sa_wr_index_i[SAW-1:0]] <= 1'b0;
-          sa_en_q[sa_wr_index_i[SAW-1:0]]    <= sa_wr_enable_i;
-          sa_cfg_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_cfg_i;
-          sa_key_q[sa_wr_index_i[SAW-1:0]]   <= sa_wr_key_i;
-          sa_state_q[sa_wr_index_i[SAW-1:0]] <= '{seq: sa_wr_seq_i, default: '0};
-          sa_cnt_q[sa_wr_index_i[SAW-1:0]]   <= '0;
+          sa_en_q[cw_i]  <= sa_wr_enable_i;
+          acq_fired_q[cw_i] <= 1'b0;
+          sa_cfg_q[cw_i] <= sa_wr_cfg_i;
+          sa_key_q[cw_i] <= sa_wr_key_i;
+          sa_cnt_q[cw_i] <= '0;
         end
       end
     end
@@ -563,23 +597,23 @@ module esp_egress
   aes_gcm_pkg::gcm_ctx_t ctx_rd;
   out_cmd_t out_rd;
 
-  sync_fifo #(.WIDTH($bits(enc_cmd_t)), .DEPTH(16)) u_enc_q (
+  sync_fifo #(.WIDTH($bits(enc_cmd)), .DEPTH(16)) u_enc_q (
     .clk_i, .rst_ni,
     .wr_valid_i(ex_go && push_enc), .wr_ready_o(enc_wr_ready), .wr_data_i(enc_cmd),
     .rd_valid_o(enc_rd_valid), .rd_ready_i(enc_rd_ready), .rd_data_o(enc_rd), .count_o()
   );
-  sync_fifo #(.WIDTH($bits(aes_gcm_pkg::gcm_ctx_t)), .DEPTH(16)) u_ctx_q (
+  sync_fifo #(.WIDTH($bits(ctx_cmd)), .DEPTH(16)) u_ctx_q (
     .clk_i, .rst_ni,
     .wr_valid_i(ex_go && push_ctx), .wr_ready_o(ctx_wr_ready), .wr_data_i(ctx_cmd),
     .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o()
   );
-  sync_fifo #(.WIDTH($bits(out_cmd_t)), .DEPTH(16)) u_out_q (
+  sync_fifo #(.WIDTH($bits(out_cmd)), .DEPTH(16)) u_out_q (
     .clk_i, .rst_ni,
     .wr_valid_i(ex_go && push_out), .wr_ready_o(out_wr_ready), .wr_data_i(out_cmd),
     .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o()
   );
 
-  sync_fifo #(.WIDTH(EVENT_W), .DEPTH(16)) u_events (
+  sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
     .wr_valid_i(ex_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),
     .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()

@@ -63,7 +63,7 @@ module esp_inbound_check #(
     two  = {s_axis_tdata, prev_q};
     tail = '0;
     for (int e = 0; e < BYTES; e++)
-      if (s_axis_tkeep[e] && (e == BYTES - 1 || !s_axis_tkeep[e+1]))
+      if (s_axis_tkeep[e] && (e == BYTES - 1 || !s_axis_tkeep[(e + 1) % BYTES]))
         tail = two[8*(BYTES + e - 15) +: 128];
   end
 

@@ -11,9 +11,6 @@
 //              v                        -> pkt_commit_fifo -> host
 //         parse -> classify (SA, replay) ...................> commit (verdict, window)
 module esp_ingress
-  import espnic_pkg::*;
-  import espnic_regs_pkg::*;
-  import replay_pkg::*;
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
@@ -37,8 +34,8 @@ module esp_ingress
   input  logic                  sa_wr_valid_i,
   input  logic [15:0]           sa_wr_index_i,
   input  logic                  sa_wr_enable_i,
-  input  sa_cfg_t               sa_wr_cfg_i,
-  input  sa_key_t               sa_wr_key_i,
+  input  espnic_pkg::sa_cfg_t   sa_wr_cfg_i,
+  input  espnic_pkg::sa_key_t   sa_wr_key_i,
   input  logic [63:0]           sa_wr_seq_i,
   // sa_wr_update_i: change the entry in place: the configuration, the
   // sequence number if sa_wr_set_seq_i, restarting the replay window, and re-arm the
@@ -48,13 +45,13 @@ module esp_ingress
   input  logic                  sa_wr_rearm_i,
   input  logic [15:0]           sa_rd_index_i,
   output logic                  sa_rd_enable_o,
-  output sa_cfg_t               sa_rd_cfg_o,
-  output sa_state_t             sa_rd_state_o,
-  output sa_counters_t          sa_rd_counters_o,
+  output espnic_pkg::sa_cfg_t   sa_rd_cfg_o,
+  output espnic_pkg::sa_state_t sa_rd_state_o,
+  output espnic_pkg::sa_counters_t sa_rd_counters_o,
 
   output logic                  event_valid_o,
   input  logic                  event_ready_i,
-  output event_t                event_o,
+  output espnic_pkg::event_t    event_o,
 
   output logic [63:0]           cnt_frames_in_o,
   output logic [63:0]           cnt_frames_out_o,
@@ -76,7 +73,7 @@ module esp_ingress
   logic [BYTES-1:0]    cap_tkeep;
   logic                cap_tlast, cap_tvalid, cap_tready;
   logic                meta_valid, meta_ready, meta_oversize;
-  logic [HDR_BYTES*8-1:0] meta_hdr;
+  logic [espnic_pkg::HDR_BYTES*8-1:0] meta_hdr;
   logic [15:0]         meta_len;
 
   frame_capture #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME)) u_capture (
@@ -113,69 +110,69 @@ module esp_ingress
     logic [31:0]           spi;
     logic [31:0]           seq_lo;
     logic [L2_MAX*8-1:0]   l2l3;         // Ethernet + outer IP header
-    logic [ADDR_W-1:0]     src, dst;     // outer addresses
+    logic [espnic_pkg::ADDR_W-1:0] src, dst;     // outer addresses
   } parsed_t;
 
-  function automatic parsed_t parse(input logic [HDR_BYTES*8-1:0] h, input logic [15:0] len,
-                                    input logic oversize);
-    parsed_t     p;
-    logic [15:0] etype, ip_len, udp_off;
-    logic [7:0]  proto, ihl4;
-    logic        frag, ok, fits;
-    p = '0;
-    p.frame_len = len;
-    p.l2l3 = h[0 +: L2_MAX*8];
-    etype = hbe16(h, 12);
-    ok = 1'b0; fits = 1'b0; proto = '0; ip_len = '0; ihl4 = '0; frag = 1'b0;
-    if (etype == 16'h0800 && len >= 16'd34 && h[8*14+4 +: 4] == 4'd4) begin
-      ihl4   = {2'b00, h[8*14 +: 4], 2'b00};
-      ip_len = hbe16(h, 16);
-      proto  = hbyte(h, 23);
-      frag   = h[8*20 + 5] || h[8*20 +: 5] != '0 || h[8*21 +: 8] != '0;  // MF, offset
-      p.src  = {96'd0, h[8*26 +: 32]};
-      p.dst  = {96'd0, h[8*30 +: 32]};
-      ok     = ihl4 >= 8'd20;
-      fits   = ip_len >= 16'(ihl4) && 16'd14 + ip_len <= len;
-    end else if (etype == 16'h86DD && len >= 16'd54 && h[8*14+4 +: 4] == 4'd6) begin
-      p.v6   = 1'b1;
-      ihl4   = 8'd40;
-      ip_len = hbe16(h, 18) + 16'd40;
-      proto  = hbyte(h, 20);
-      p.src  = h[8*22 +: 128];
-      p.dst  = h[8*38 +: 128];
-      ok     = 1'b1;
-      fits   = 16'd14 + ip_len <= len;
+  // The parse of the frame whose meta is offered (an always_comb block, not a
+  // function: yosys 0.23 reads no struct members inside a function).
+  parsed_t     pd;
+  logic [15:0] pd_etype, pd_ip_len, pd_udp_off;
+  logic [7:0]  pd_proto, pd_ihl4;
+  logic        pd_frag, pd_ok, pd_fits;
+  always_comb begin
+    pd = '0;
+    pd.frame_len = meta_len;
+    pd.l2l3 = meta_hdr[0 +: L2_MAX*8];
+    pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    pd_ok = 1'b0; pd_fits = 1'b0; pd_proto = '0; pd_ip_len = '0; pd_ihl4 = '0; pd_frag = 1'b0;
+    if (pd_etype == 16'h0800 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4) begin
+      pd_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+      pd_ip_len = espnic_pkg::hbe16(meta_hdr, 16);
+      pd_proto  = espnic_pkg::hbyte(meta_hdr, 23);
+      pd_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
+      pd.src  = {96'd0, meta_hdr[8*26 +: 32]};
+      pd.dst  = {96'd0, meta_hdr[8*30 +: 32]};
+      pd_ok     = pd_ihl4 >= 8'd20;
+      pd_fits   = pd_ip_len >= 16'(pd_ihl4) && 16'd14 + pd_ip_len <= meta_len;
+    end else if (pd_etype == 16'h86DD && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6) begin
+      pd.v6   = 1'b1;
+      pd_ihl4   = 8'd40;
+      pd_ip_len = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
+      pd_proto  = espnic_pkg::hbyte(meta_hdr, 20);
+      pd.src  = meta_hdr[8*22 +: 128];
+      pd.dst  = meta_hdr[8*38 +: 128];
+      pd_ok     = 1'b1;
+      pd_fits   = 16'd14 + pd_ip_len <= meta_len;
     end
-    p.ip_hlen = ihl4;
-    udp_off = 16'd14 + 16'(ihl4);
-    if (ok && proto == 8'd50) begin
-      p.esp     = 1'b1;
-      p.esp_off = 8'(udp_off);
-      p.esp_len = ip_len - 16'(ihl4);
-    end else if (ok && fits && proto == 8'd17 && !frag && ip_len >= 16'(ihl4) + 16'd12) begin
+    pd.ip_hlen = pd_ihl4;
+    pd_udp_off = 16'd14 + 16'(pd_ihl4);
+    if (pd_ok && pd_proto == 8'd50) begin
+      pd.esp     = 1'b1;
+      pd.esp_off = 8'(pd_udp_off);
+      pd.esp_len = pd_ip_len - 16'(pd_ihl4);
+    end else if (pd_ok && pd_fits && pd_proto == 8'd17 && !pd_frag && pd_ip_len >= 16'(pd_ihl4) + 16'd12) begin
       // UDP 4500 with a non-zero first word is ESP; zero is the non-ESP
       // marker of IKE, and a single 0xFF byte a NAT keepalive: both pass.
       for (int o = 34; o <= 74; o += 4) begin
-        if (udp_off == 16'(o) && hbe16(h, o + 2) == 16'd4500
-            && h[8*(o+8) +: 32] != 32'd0) begin
-          p.esp     = 1'b1;
-          p.esp_off = 8'(o + 8);
-          p.esp_len = ip_len - 16'(ihl4) - 16'd8;
+        if (pd_udp_off == 16'(o) && espnic_pkg::hbe16(meta_hdr, o + 2) == 16'd4500
+            && meta_hdr[8*(o+8) +: 32] != 32'd0) begin
+          pd.esp     = 1'b1;
+          pd.esp_off = 8'(o + 8);
+          pd.esp_len = pd_ip_len - 16'(pd_ihl4) - 16'd8;
         end
       end
     end
-    if (p.esp) begin
+    if (pd.esp) begin
       for (int o = 34; o <= 82; o += 4)
-        if (p.esp_off == 8'(o)) begin
-          p.spi    = {h[8*o +: 8], h[8*(o+1) +: 8], h[8*(o+2) +: 8], h[8*(o+3) +: 8]};
-          p.seq_lo = {h[8*(o+4) +: 8], h[8*(o+5) +: 8], h[8*(o+6) +: 8], h[8*(o+7) +: 8]};
+        if (pd.esp_off == 8'(o)) begin
+          pd.spi    = {meta_hdr[8*o +: 8], meta_hdr[8*(o+1) +: 8], meta_hdr[8*(o+2) +: 8], meta_hdr[8*(o+3) +: 8]};
+          pd.seq_lo = {meta_hdr[8*(o+4) +: 8], meta_hdr[8*(o+5) +: 8], meta_hdr[8*(o+6) +: 8], meta_hdr[8*(o+7) +: 8]};
         end
       // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
       // A frame shorter than its IP header says is cut: never decrypt it.
-      p.malformed = oversize || frag || !fits || p.esp_len < 16'd36 || p.esp_len[1:0] != 2'd0;
+      pd.malformed = meta_oversize || pd_frag || !pd_fits || pd.esp_len < 16'd36 || pd.esp_len[1:0] != 2'd0;
     end
-    return p;
-  endfunction
+  end
 
   logic    p_valid_q;
   parsed_t p_q;
@@ -189,39 +186,47 @@ module esp_ingress
       if (x_ready) p_valid_q <= 1'b0;
       if (meta_valid && meta_ready) begin
         p_valid_q <= 1'b1;
-        p_q       <= parse(meta_hdr, meta_len, meta_oversize);
+        p_q       <= pd;
       end
     end
   end
 
   // ---------------------------------------------------------------- SA table
   logic [SA_N-1:0]  sa_en_q;
-  sa_cfg_t          sa_cfg_q   [SA_N];
-  sa_key_t          sa_key_q   [SA_N];
-  sa_state_t        sa_state_q [SA_N];
-  window_t          sa_win_q   [SA_N];
-  sa_counters_t     sa_cnt_q   [SA_N];     // written at commit
+  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
+  // unpacked array of structs as one struct.
+  logic [$bits(sa_wr_cfg_i)-1:0]      sa_cfg_q   [SA_N];
+  logic [$bits(sa_wr_key_i)-1:0]      sa_key_q   [SA_N];
+  logic [$bits(sa_rd_state_o)-1:0]    sa_state_q [SA_N];
+  espnic_pkg::window_t sa_win_q   [SA_N];
+  logic [$bits(sa_rd_counters_o)-1:0] sa_cnt_q   [SA_N];     // written at commit
   logic [63:0]      sa_early_replay_q  [SA_N];  // written at classify
   logic [63:0]      sa_early_expired_q [SA_N];
 
   wire [SAW-1:0] rd_i = sa_rd_index_i[SAW-1:0];
+  espnic_pkg::sa_counters_t rd_cnt;
+  assign rd_cnt = sa_cnt_q[rd_i];
   always_comb begin
     sa_rd_enable_o   = sa_en_q[rd_i];
     sa_rd_cfg_o      = sa_cfg_q[rd_i];
     sa_rd_state_o    = sa_state_q[rd_i];
-    sa_rd_counters_o = sa_cnt_q[rd_i];
-    sa_rd_counters_o.drops[DROP_REPLAY]  = sa_cnt_q[rd_i].drops[DROP_REPLAY] + sa_early_replay_q[rd_i];
-    sa_rd_counters_o.drops[DROP_EXPIRED] = sa_cnt_q[rd_i].drops[DROP_EXPIRED] + sa_early_expired_q[rd_i];
+    sa_rd_counters_o = rd_cnt;
+    sa_rd_counters_o.drops[espnic_regs_pkg::DROP_REPLAY] =
+        rd_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + sa_early_replay_q[rd_i];
+    sa_rd_counters_o.drops[espnic_regs_pkg::DROP_EXPIRED] =
+        rd_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + sa_early_expired_q[rd_i];
   end
 
   // --------------------------------------------------------------- classify
   wire [SAW-1:0] x_i   = p_q.spi[SAW-1:0];
-  sa_cfg_t       x_sa;
-  sa_state_t     x_st;
+  espnic_pkg::sa_cfg_t x_sa;
+  espnic_pkg::sa_state_t x_st;
   assign x_sa = sa_cfg_q[x_i];
   assign x_st = sa_state_q[x_i];
+  espnic_pkg::sa_key_t x_key;
+  assign x_key = sa_key_q[x_i];
   wire           x_known = sa_en_q[x_i] && x_sa.spi == p_q.spi;
-  wire [63:0]    x_seq   = infer_seq(x_st.seq, p_q.seq_lo, x_sa.replay_window, x_sa.esn);
+  wire [63:0]    x_seq   = replay_pkg::infer_seq(x_st.seq, p_q.seq_lo, x_sa.replay_window, x_sa.esn);
 
   typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT} class_e;
   class_e x_class;
@@ -230,7 +235,7 @@ module esp_ingress
     else if (p_q.malformed)                           x_class = C_MALFORMED;
     else if (!x_known)                                x_class = C_NO_SA;
     else if (x_st.hard_fired)                         x_class = C_EXPIRED;
-    else if (!replay_ok(x_st.seq, sa_win_q[x_i], x_sa.replay_window, x_seq))
+    else if (!replay_pkg::replay_ok(x_st.seq, sa_win_q[x_i], x_sa.replay_window, x_seq))
                                                       x_class = C_REPLAY;
     else                                              x_class = C_DECRYPT;
   end
@@ -260,7 +265,7 @@ module esp_ingress
     logic                v6;           // outer (transport: the packet's) IP version
     logic [7:0]          ip_hlen;
     logic [L2_MAX*8-1:0] l2l3;
-    logic [ADDR_W-1:0]   src, dst;
+    logic [espnic_pkg::ADDR_W-1:0] src, dst;
   } commit_ctx_t;
 
   strip_cmd_t   strip_cmd;
@@ -297,13 +302,13 @@ module esp_ingress
         strip_cmd.strip    = p_q.esp_off;
         strip_cmd.keep_len = p_q.esp_len;
         ctx_cmd.op         = aes_gcm_pkg::GCM_DECRYPT;
-        ctx_cmd.key256     = (x_sa.alg == ALG_AES_GCM_256);
-        ctx_cmd.key        = sa_key_q[x_i].key;
-        ctx_cmd.salt       = sa_key_q[x_i].salt;
-        ctx_cmd.hpow       = sa_key_q[x_i].hpow;
+        ctx_cmd.key256     = (x_sa.alg == espnic_regs_pkg::ALG_AES_GCM_256);
+        ctx_cmd.key        = x_key.key;
+        ctx_cmd.salt       = x_key.salt;
+        ctx_cmd.hpow       = x_key.hpow;
         ctx_cmd.aad        = x_sa.esn
-            ? {32'd0, be32(p_q.seq_lo), be32(x_seq[63:32]), be32(p_q.spi)}
-            : {64'd0, be32(p_q.seq_lo), be32(p_q.spi)};
+            ? {32'd0, espnic_pkg::be32(p_q.seq_lo), espnic_pkg::be32(x_seq[63:32]), espnic_pkg::be32(p_q.spi)}
+            : {64'd0, espnic_pkg::be32(p_q.seq_lo), espnic_pkg::be32(p_q.spi)};
         ctx_cmd.aad_len    = x_sa.esn ? 16'd12 : 16'd8;
         ctx_cmd.len        = p_q.esp_len - 16'd16;
         // Deliver Ethernet (tunnel) or Ethernet + the packet's own IP header
@@ -331,22 +336,22 @@ module esp_ingress
   deliver_cmd_t dlv_rd;
   commit_ctx_t  cc_rd;
 
-  sync_fifo #(.WIDTH($bits(strip_cmd_t)), .DEPTH(16)) u_strip_q (
+  sync_fifo #(.WIDTH($bits(strip_cmd)), .DEPTH(16)) u_strip_q (
     .clk_i, .rst_ni,
     .wr_valid_i(x_go), .wr_ready_o(strip_wr_ready), .wr_data_i(strip_cmd),
     .rd_valid_o(strip_rd_valid), .rd_ready_i(strip_rd_ready), .rd_data_o(strip_rd), .count_o()
   );
-  sync_fifo #(.WIDTH($bits(aes_gcm_pkg::gcm_ctx_t)), .DEPTH(16)) u_ctx_q (
+  sync_fifo #(.WIDTH($bits(ctx_cmd)), .DEPTH(16)) u_ctx_q (
     .clk_i, .rst_ni,
     .wr_valid_i(x_go && push_all), .wr_ready_o(ctx_wr_ready), .wr_data_i(ctx_cmd),
     .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o()
   );
-  sync_fifo #(.WIDTH($bits(deliver_cmd_t)), .DEPTH(16)) u_dlv_q (
+  sync_fifo #(.WIDTH($bits(dlv_cmd)), .DEPTH(16)) u_dlv_q (
     .clk_i, .rst_ni,
     .wr_valid_i(x_go && push_all), .wr_ready_o(dlv_wr_ready), .wr_data_i(dlv_cmd),
     .rd_valid_o(dlv_rd_valid), .rd_ready_i(dlv_rd_ready), .rd_data_o(dlv_rd), .count_o()
   );
-  sync_fifo #(.WIDTH($bits(commit_ctx_t)), .DEPTH(32)) u_cc_q (
+  sync_fifo #(.WIDTH($bits(cc_cmd)), .DEPTH(32)) u_cc_q (
     .clk_i, .rst_ni,
     .wr_valid_i(x_go && push_all), .wr_ready_o(cc_wr_ready), .wr_data_i(cc_cmd),
     .rd_valid_o(cc_rd_valid), .rd_ready_i(cc_rd_ready), .rd_data_o(cc_rd), .count_o()
@@ -434,13 +439,15 @@ module esp_ingress
   logic        pad_ok, len_ok, nh_ok, policy_ok, replay_final_ok, inner_ok;
   logic [15:0] body_len, inner_len, out_len;
   logic [3:0]  inner_ver;
-  logic [ADDR_W-1:0] in_src, in_dst;
+  logic [espnic_pkg::ADDR_W-1:0] in_src, in_dst;
   logic [7:0]  in_proto;
-  sa_cfg_t     c_sa;
-  sa_state_t   c_st;
+  espnic_pkg::sa_cfg_t c_sa;
+  espnic_pkg::sa_state_t c_st;
   wire [SAW-1:0] c_i = cc_rd.sa[SAW-1:0];
   assign c_sa = sa_cfg_q[c_i];
   assign c_st = sa_state_q[c_i];
+  espnic_pkg::sa_counters_t c_cnt;
+  assign c_cnt = sa_cnt_q[c_i];
 
   always_comb begin
     pad_len  = rep_tail[8*14 +: 8];
@@ -450,7 +457,7 @@ module esp_ingress
     // bytes within the last 16 bytes (all pads up to 14 bytes long).
     pad_ok   = 1'b1;
     for (int i = 0; i < 14; i++)
-      if (i < int'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(int'(pad_len) - i)) pad_ok = 1'b0;
+      if (i < 32'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
     body_len = cc_rd.pt_len - 16'(pad_len) - 16'd2;
     inner_ver = rep_head[4 +: 4];
     in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
@@ -479,10 +486,10 @@ module esp_ingress
     // Selectors of one family; all-wildcard selectors take either family.
     policy_ok = (c_sa.sel_v6 == (cc_rd.tunnel ? (nh == 8'd41) : cc_rd.v6)
                  || (c_sa.sel_src.mask == '0 && c_sa.sel_dst.mask == '0))
-             && prefix_match(c_sa.sel_src, in_src)
-             && prefix_match(c_sa.sel_dst, in_dst)
+             && espnic_pkg::prefix_match(c_sa.sel_src, in_src)
+             && espnic_pkg::prefix_match(c_sa.sel_dst, in_dst)
              && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == in_proto);
-    replay_final_ok = replay_ok(c_st.seq, sa_win_q[c_i], c_sa.replay_window, cc_rd.seq);
+    replay_final_ok = replay_pkg::replay_ok(c_st.seq, sa_win_q[c_i], c_sa.replay_window, cc_rd.seq);
     out_len = cc_rd.tunnel ? 16'd14 + inner_len : 16'd14 + 16'(cc_rd.ip_hlen) + body_len;
   end
 
@@ -511,7 +518,7 @@ module esp_ingress
     // Transport mode, IPv4: the packet's own header (options included) with
     // length, protocol and checksum restored.
     trn_l3 = cc_rd.l2l3[8*14 +: 480] & ~({480{1'b1}} << (8 * cc_rd.ip_hlen));
-    trn_l3[8*2 +: 16]  = be16(16'(cc_rd.ip_hlen) + body_len);
+    trn_l3[8*2 +: 16]  = espnic_pkg::be16(16'(cc_rd.ip_hlen) + body_len);
     trn_l3[8*9 +: 8]   = nh;
     trn_l3[8*10 +: 16] = '0;
     trn_sum = '0;
@@ -519,15 +526,15 @@ module esp_ingress
       trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    trn_l3[8*10 +: 16] = be16(~trn_sum[15:0]);
+    trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
 
     fix_hdr  = '0;
     fix_mask = '0;
     if (cc_rd.tunnel) begin
-      fix_hdr[8*12 +: 16] = be16(nh == 8'd41 ? 16'h86DD : 16'h0800);
+      fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == 8'd41 ? 16'h86DD : 16'h0800);
       fix_mask[13:12]     = 2'b11;
     end else if (cc_rd.v6) begin
-      fix_hdr[8*18 +: 16] = be16(body_len);
+      fix_hdr[8*18 +: 16] = espnic_pkg::be16(body_len);
       fix_hdr[8*20 +: 8]  = nh;
       fix_mask[20:18]     = 3'b111;
     end else begin
@@ -542,27 +549,27 @@ module esp_ingress
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
   always_comb begin
-    new_pkts  = sa_cnt_q[c_i].packets + 64'd1;
-    new_bytes = sa_cnt_q[c_i].bytes + 64'(body_len);
+    new_pkts  = c_cnt.packets + 64'd1;
+    new_bytes = c_cnt.bytes + 64'(body_len);
     hard_hit = 1'b0; soft_hit = 1'b0;
-    hard_kind = EV_HARD_PACKETS; soft_kind = EV_SOFT_PACKETS;
+    hard_kind = espnic_regs_pkg::EV_HARD_PACKETS; soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
     if (c_sa.hard_bytes != '0 && new_bytes >= c_sa.hard_bytes) begin
-      hard_hit = 1'b1; hard_kind = EV_HARD_BYTES;
+      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_BYTES;
     end
     if (c_sa.hard_packets != '0 && new_pkts >= c_sa.hard_packets) begin
-      hard_hit = 1'b1; hard_kind = EV_HARD_PACKETS;
+      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_PACKETS;
     end
     if (c_sa.soft_bytes != '0 && new_bytes >= c_sa.soft_bytes) begin
-      soft_hit = 1'b1; soft_kind = EV_SOFT_BYTES;
+      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_BYTES;
     end
     if (c_sa.soft_packets != '0 && new_pkts >= c_sa.soft_packets) begin
-      soft_hit = 1'b1; soft_kind = EV_SOFT_PACKETS;
+      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
     end
   end
 
   wire c_deliver = cc_rd.bypass || verdict == V_DELIVER;
   logic   ev_push, ev_wr_ready_raw;
-  event_t ev;
+  espnic_pkg::event_t ev;
   always_comb begin
     ev = '0;
     ev.inbound = 1'b1;
@@ -604,6 +611,69 @@ module esp_ingress
   );
 
   // ------------------------------------------------- state and counters
+  // SA state and counter writes, as whole entries (yosys 0.23 cannot write
+  // a struct member of an array entry). dp_*: what the commit writes for the
+  // packet's SA; cw_*: what the control path writes, on top of the commit's
+  // write when both name the same entry (the control path wins field by
+  // field, as when each field was written on its own).
+  espnic_pkg::sa_state_t    dp_st, cw_st;
+  espnic_pkg::sa_counters_t dp_cnt;
+  logic                     dp_st_we, dp_cnt_we, cw_go, cw_st_we;
+  wire [SAW-1:0]            cw_i = sa_wr_index_i[SAW-1:0];
+  always_comb begin
+    dp_st     = c_st;
+    dp_cnt    = c_cnt;
+    dp_st_we  = 1'b0;
+    dp_cnt_we = 1'b0;
+    if (commit_go && !cc_rd.bypass) begin
+      case (verdict)
+        V_DELIVER: begin
+          if (cc_rd.seq > c_st.seq) dp_st.seq = cc_rd.seq;
+          dp_cnt.packets = new_pkts;
+          dp_cnt.bytes   = new_bytes;
+          if (hard_hit) dp_st.hard_fired = 1'b1;
+          if (soft_hit) dp_st.soft_fired = 1'b1;
+          dp_st_we  = 1'b1;
+          dp_cnt_we = 1'b1;
+        end
+        V_ICV: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_ICV] = c_cnt.drops[espnic_regs_pkg::DROP_ICV] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        V_REPLAY: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        V_POLICY: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_POLICY] = c_cnt.drops[espnic_regs_pkg::DROP_POLICY] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        V_MALFORMED: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        V_EXPIRED: begin
+          dp_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+          dp_cnt_we = 1'b1;
+        end
+        default: ;
+      endcase
+    end
+    cw_go    = sa_wr_valid_i && sa_wr_index_i < 16'(SA_N);
+    cw_st_we = !sa_wr_update_i || sa_wr_set_seq_i || sa_wr_rearm_i;
+    cw_st    = (dp_st_we && c_i == cw_i) ? dp_st : sa_state_q[cw_i];
+    if (sa_wr_update_i) begin
+      if (sa_wr_set_seq_i) cw_st.seq = sa_wr_seq_i;
+      if (sa_wr_rearm_i) begin
+        cw_st.soft_fired = 1'b0;
+        cw_st.hard_fired = 1'b0;
+      end
+    end else begin
+      cw_st     = '0;
+      cw_st.seq = sa_wr_seq_i;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       sa_en_q         <= '0;
@@ -630,50 +700,37 @@ module esp_ingress
         end else begin
           case (verdict)
             V_DELIVER: begin
-              cnt_decrypted_o       <= cnt_decrypted_o + 64'd1;
-              sa_win_q[c_i]         <= replay_mark(c_st.seq, sa_win_q[c_i], cc_rd.seq);
-              if (cc_rd.seq > c_st.seq) sa_state_q[c_i].seq <= cc_rd.seq;
-              sa_cnt_q[c_i].packets <= new_pkts;
-              sa_cnt_q[c_i].bytes   <= new_bytes;
-              if (hard_hit) sa_state_q[c_i].hard_fired <= 1'b1;
-              if (soft_hit) sa_state_q[c_i].soft_fired <= 1'b1;
+              cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
+              sa_win_q[c_i]   <= replay_pkg::replay_mark(c_st.seq, sa_win_q[c_i], cc_rd.seq);
             end
-            V_ICV:       sa_cnt_q[c_i].drops[DROP_ICV] <= sa_cnt_q[c_i].drops[DROP_ICV] + 64'd1;
-            V_REPLAY:    sa_cnt_q[c_i].drops[DROP_REPLAY] <= sa_cnt_q[c_i].drops[DROP_REPLAY] + 64'd1;
-            V_POLICY:    sa_cnt_q[c_i].drops[DROP_POLICY] <= sa_cnt_q[c_i].drops[DROP_POLICY] + 64'd1;
-            V_MALFORMED: sa_cnt_q[c_i].drops[DROP_MALFORMED] <= sa_cnt_q[c_i].drops[DROP_MALFORMED] + 64'd1;
             V_DUMMY:     cnt_dummy_o <= cnt_dummy_o + 64'd1;
-            V_EXPIRED:   sa_cnt_q[c_i].drops[DROP_EXPIRED] <= sa_cnt_q[c_i].drops[DROP_EXPIRED] + 64'd1;
             default: ;
           endcase
         end
       end
-      if (sa_wr_valid_i && sa_wr_index_i < 16'(SA_N)) begin
+      // SA entries are written whole (dp_* and cw_* above); the control path
+      // wins over the data path for the same entry.
+      if (dp_st_we)  sa_state_q[c_i] <= dp_st;
+      if (dp_cnt_we) sa_cnt_q[c_i]   <= dp_cnt;
+      if (cw_go) begin
+        if (cw_st_we) sa_state_q[cw_i] <= cw_st;
         if (sa_wr_update_i) begin
-          sa_cfg_q[sa_wr_index_i[SAW-1:0]] <= sa_wr_cfg_i;
-          if (sa_wr_set_seq_i) begin
-            sa_state_q[sa_wr_index_i[SAW-1:0]].seq <= sa_wr_seq_i;
-            sa_win_q[sa_wr_index_i[SAW-1:0]]       <= '0;
-          end
-          if (sa_wr_rearm_i) begin
-            sa_state_q[sa_wr_index_i[SAW-1:0]].soft_fired <= 1'b0;
-            sa_state_q[sa_wr_index_i[SAW-1:0]].hard_fired <= 1'b0;
-          end
+          sa_cfg_q[cw_i] <= sa_wr_cfg_i;
+          if (sa_wr_set_seq_i) sa_win_q[cw_i] <= '0;
         end else begin
-          sa_en_q[sa_wr_index_i[SAW-1:0]]            <= sa_wr_enable_i;
-          sa_cfg_q[sa_wr_index_i[SAW-1:0]]           <= sa_wr_cfg_i;
-          sa_key_q[sa_wr_index_i[SAW-1:0]]           <= sa_wr_key_i;
-          sa_state_q[sa_wr_index_i[SAW-1:0]]         <= '{seq: sa_wr_seq_i, default: '0};
-          sa_win_q[sa_wr_index_i[SAW-1:0]]           <= '0;
-          sa_cnt_q[sa_wr_index_i[SAW-1:0]]           <= '0;
-          sa_early_replay_q[sa_wr_index_i[SAW-1:0]]  <= '0;
-          sa_early_expired_q[sa_wr_index_i[SAW-1:0]] <= '0;
+          sa_en_q[cw_i]            <= sa_wr_enable_i;
+          sa_cfg_q[cw_i]           <= sa_wr_cfg_i;
+          sa_key_q[cw_i]           <= sa_wr_key_i;
+          sa_win_q[cw_i]           <= '0;
+          sa_cnt_q[cw_i]           <= '0;
+          sa_early_replay_q[cw_i]  <= '0;
+          sa_early_expired_q[cw_i] <= '0;
         end
       end
     end
   end
 
-  sync_fifo #(.WIDTH(EVENT_W), .DEPTH(16)) u_events (
+  sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
     .wr_valid_i(commit_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),
     .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()

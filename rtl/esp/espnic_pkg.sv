@@ -8,6 +8,14 @@ package espnic_pkg;
   localparam int ADDR_W    = 128;           // addresses are kept as 16 bytes
   localparam int REPLAY_MAX = 1024;         // largest anti-replay window
   localparam int REPLAY_W_W = 11;           // width of a window size (0..1024)
+  // Sizes owned by other packages, written out: yosys 0.23 cannot use another
+  // package's parameter in a package-level type. espnic_core checks them
+  // against their source at simulation start.
+  localparam int HPOW_N   = 5;              // aes_gcm_pkg::HPOW_N
+  localparam int SA_DROPS = 6;              // espnic_regs_pkg::DROP_N
+
+  // The anti-replay window bitmap (replay_pkg).
+  typedef logic [REPLAY_MAX-1:0] window_t;
 
   // Algorithm, action, event and drop-reason numbers come from the register
   // map (espnic_regs_pkg, generated from rtl/regs/espnic_regs.yaml).
@@ -18,7 +26,8 @@ package espnic_pkg;
     logic [15:0] sa;           // SA index (for ACQUIRE: the SA the rule names)
     logic [15:0] rule;         // SPD rule index (ACQUIRE only)
   } event_t;
-  localparam int EVENT_W = $bits(event_t);
+  // $bits(event_t), written out (yosys 0.23 takes no type in $bits).
+  localparam int EVENT_W = 4 + 1 + 16 + 16;
 
   // ------------------------------------------------------------- selectors
   // An address prefix: the address and its mask (prefix length expanded at
@@ -56,7 +65,7 @@ package espnic_pkg;
   typedef struct packed {
     logic [255:0]                          key;
     logic [31:0]                           salt;
-    logic [aes_gcm_pkg::HPOW_N-1:0][127:0] hpow;
+    logic [HPOW_N-1:0][127:0]             hpow;
   } sa_key_t;
 
   // Mutable per-SA state the data path keeps.
@@ -71,7 +80,7 @@ package espnic_pkg;
   typedef struct packed {
     logic [63:0]                packets;
     logic [63:0]                bytes;
-    logic [espnic_regs_pkg::DROP_N-1:0][63:0] drops;
+    logic [SA_DROPS-1:0][63:0]  drops;
   } sa_counters_t;
 
   // -------------------------------------------------------------- SPD rule
@@ -96,24 +105,39 @@ package espnic_pkg;
     logic [15:0]       dport;
   } flow_key_t;
 
+  // esp_egress: what execute needs to know about a frame (here, not in the
+  // module: yosys 0.23 takes no package type inside a module's struct).
+  typedef struct packed {
+    logic                  drop_malformed;
+    logic                  is_ip;
+    logic                  v6;
+    logic [15:0]           frame_len;
+    logic [15:0]           ip_len;       // whole IP packet
+    logic [7:0]            ip_hlen;      // IP header bytes (IPv4 with options, IPv6 40)
+    logic [7:0]            tos;          // IPv4 TOS or IPv6 traffic class
+    logic                  df;
+    logic [HDR_BYTES*8-1:0] hdr;
+    flow_key_t key;
+  } eg_parsed_t;
+
   // ------------------------------------------------------------- helpers
   // Byte k of a captured header.
   function automatic logic [7:0] hbyte(input logic [HDR_BYTES*8-1:0] h, input int k);
-    return h[8*k +: 8];
+    hbyte = h[8*k +: 8];
   endfunction
 
   // Big-endian 16-bit field at byte offset k.
   function automatic logic [15:0] hbe16(input logic [HDR_BYTES*8-1:0] h, input int k);
-    return {h[8*k +: 8], h[8*(k+1) +: 8]};
+    hbe16 = {h[8*k +: 8], h[8*(k+1) +: 8]};
   endfunction
 
   // Byte-swap for writing a number onto the wire (wire order: byte 0 first).
   function automatic logic [31:0] be32(input logic [31:0] v);
-    return {v[7:0], v[15:8], v[23:16], v[31:24]};
+    be32 = {v[7:0], v[15:8], v[23:16], v[31:24]};
   endfunction
 
   function automatic logic [15:0] be16(input logic [15:0] v);
-    return {v[7:0], v[15:8]};
+    be16 = {v[7:0], v[15:8]};
   endfunction
 
   // Internet checksum of a 20-byte IPv4 header held in wire order (the
@@ -126,18 +150,21 @@ package espnic_pkg;
     end
     sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
     sum = {4'd0, sum[15:0]} + {16'd0, sum[19:16]};
-    return ~sum[15:0];
+    ipv4_checksum = ~sum[15:0];
   endfunction
 
   // Does an address fall in a prefix?
-  function automatic logic prefix_match(input prefix_t p, input logic [ADDR_W-1:0] a);
-    return ((a ^ p.addr) & p.mask) == '0;
+  // p is a prefix_t; taken as its bits because yosys 0.23 reads no struct
+  // members inside a function.
+  function automatic logic prefix_match(input logic [2*ADDR_W-1:0] p,
+                                        input logic [ADDR_W-1:0] a);
+    prefix_match = ((a ^ p[2*ADDR_W-1:ADDR_W]) & p[ADDR_W-1:0]) == '0;   // {addr, mask}
   endfunction
 
   // ESP trailer padding for a payload of n bytes: pad so that payload, pad
   // length and next header end on a 4-byte boundary (RFC 4303 2.4, RFC 4106 3).
   function automatic logic [1:0] esp_pad_len(input logic [15:0] n);
-    return 2'(-(n + 16'd2));
+    esp_pad_len = 2'(-(n + 16'd2));
   endfunction
 
 endpackage

@@ -4,7 +4,6 @@
 // MAX_FRAME bytes is cut there (tlast forced) and flagged, so one giant frame
 // can never wedge the FIFO behind it.
 module frame_capture
-  import espnic_pkg::*;
 #(
   parameter int DATA_W    = 512,
   parameter int MAX_FRAME = 2048
@@ -27,12 +26,12 @@ module frame_capture
   // One entry per frame, after its last beat was accepted.
   output logic                    meta_valid_o,
   input  logic                    meta_ready_i,
-  output logic [HDR_BYTES*8-1:0]  meta_hdr_o,
+  output logic [espnic_pkg::HDR_BYTES*8-1:0] meta_hdr_o,
   output logic [15:0]             meta_len_o,      // bytes written downstream
   output logic                    meta_oversize_o  // frame was cut at MAX_FRAME
 );
   localparam int BYTES   = DATA_W / 8;
-  localparam int HBEATS  = (HDR_BYTES + BYTES - 1) / BYTES;
+  localparam int HBEATS  = (espnic_pkg::HDR_BYTES + BYTES - 1) / BYTES;
   localparam int MAXBEAT = MAX_FRAME / BYTES;
 
   logic [HBEATS*DATA_W-1:0] hdr_q;
@@ -47,7 +46,7 @@ module frame_capture
     logic [15:0] n;
     n = '0;
     for (int i = 0; i < BYTES; i++) n = n + 16'(keep[i]);
-    return n;
+    keep_count = n;
   endfunction
 
   wire at_limit = (beat_q == 16'(MAXBEAT - 1));
@@ -65,7 +64,7 @@ module frame_capture
   assign m_axis_tvalid = s_axis_tvalid && can_take && !cut_q;
 
   assign meta_valid_o    = meta_pending_q;
-  assign meta_hdr_o      = hdr_q[HDR_BYTES*8-1:0];
+  assign meta_hdr_o      = hdr_q[espnic_pkg::HDR_BYTES*8-1:0];
   assign meta_len_o      = len_q;
   assign meta_oversize_o = oversize_q;
 

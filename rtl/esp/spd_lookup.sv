@@ -3,7 +3,6 @@
 // PAR rules are compared per cycle: with PAR = N one lookup per cycle is
 // accepted (fully pipelined); with fewer, a lookup takes N/PAR cycles.
 module spd_lookup
-  import espnic_pkg::*;
 #(
   parameter int N   = 256,
   parameter int PAR = 256
@@ -15,25 +14,27 @@ module spd_lookup
   input  logic              wr_valid_i,
   input  logic [15:0]       wr_index_i,
   input  logic              wr_enable_i,     // 0 removes the rule
-  input  spd_rule_t         wr_rule_i,
-  output spd_rule_t         rd_rule_o,       // rule at wr_index_i, for read-back
+  input  espnic_pkg::spd_rule_t wr_rule_i,
+  output espnic_pkg::spd_rule_t rd_rule_o,       // rule at wr_index_i, for read-back
   output logic              rd_enable_o,
 
   // lookups
   input  logic              req_valid_i,
   output logic              req_ready_o,
-  input  flow_key_t         req_key_i,
+  input  espnic_pkg::flow_key_t req_key_i,
   output logic              resp_valid_o,
   input  logic              resp_ready_i,
   output logic              resp_hit_o,
   output logic [15:0]       resp_rule_o,
-  output spd_rule_t         resp_o
+  output espnic_pkg::spd_rule_t resp_o
 );
   localparam int CHUNKS = (N + PAR - 1) / PAR;
   localparam int CW     = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
   localparam int IW     = $clog2(N);
 
-  spd_rule_t  rules_q [N];
+  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
+  // unpacked array of structs as one struct.
+  logic [$bits(wr_rule_i)-1:0] rules_q [N];
   logic [N-1:0] enable_q;
 
   assign rd_rule_o   = rules_q[wr_index_i[IW-1:0]];
@@ -48,17 +49,8 @@ module spd_lookup
     end
   end
 
-  function automatic logic rule_match(input spd_rule_t r, input flow_key_t k);
-    return r.v6 == k.v6
-        && prefix_match(r.src, k.src)
-        && prefix_match(r.dst, k.dst)
-        && (r.proto == 8'd0 || r.proto == k.proto)
-        && k.sport >= r.sport_lo && k.sport <= r.sport_hi
-        && k.dport >= r.dport_lo && k.dport <= r.dport_hi;
-  endfunction
-
   // Stage 1: compare one chunk of rules (registered). Stage 2: pick the first.
-  flow_key_t      key_q;
+  espnic_pkg::flow_key_t key_q;
   logic           busy_q;        // a lookup is walking the chunks
   logic [CW-1:0]  chunk_q;
   logic           s1_valid_q;
@@ -81,9 +73,32 @@ module spd_lookup
   // The chunk compared this cycle.
   wire            cmp_valid = start || (busy_q && s1_free);
   wire [CW-1:0]   cmp_chunk = start ? '0 : chunk_q;
-  flow_key_t      cmp_key;
+  espnic_pkg::flow_key_t cmp_key;
   assign cmp_key = start ? req_key_i : key_q;
   wire            cmp_last  = (cmp_chunk == CW'(CHUNKS - 1));
+
+  // Which rules of the chunk match the key. Written out per rule, with the
+  // rule's fields unpacked by a concatenation in spd_rule_t order (a change of
+  // spd_rule_t is a width error in the lint): yosys 0.23 reads struct members
+  // of module-level signals only, not inside functions or generate blocks.
+  logic [PAR-1:0] cmp_match;
+  for (genvar i = 0; i < PAR; i++) begin : g_cmp
+    logic                         r_v6;
+    logic [2*espnic_pkg::ADDR_W-1:0] r_src, r_dst;   // prefix_t: {addr, mask}
+    logic [7:0]                   r_proto;
+    logic [15:0]                  r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi;
+    logic [17:0]                  unused_action_sa;
+    assign {r_v6, r_src, r_dst, r_proto, r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi,
+            unused_action_sa} = rules_q[(cmp_chunk * PAR + i) % N];
+    assign cmp_match[i] = (cmp_chunk * PAR + i < N)
+                       && enable_q[(cmp_chunk * PAR + i) % N]
+                       && r_v6 == cmp_key.v6
+                       && espnic_pkg::prefix_match(r_src, cmp_key.src)
+                       && espnic_pkg::prefix_match(r_dst, cmp_key.dst)
+                       && (r_proto == 8'd0 || r_proto == cmp_key.proto)
+                       && cmp_key.sport >= r_sport_lo && cmp_key.sport <= r_sport_hi
+                       && cmp_key.dport >= r_dport_lo && cmp_key.dport <= r_dport_hi;
+  end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -102,14 +117,7 @@ module spd_lookup
         s1_valid_q <= cmp_valid;
         s1_last_q  <= cmp_last;
         s1_chunk_q <= cmp_chunk;
-        // Only this loop runs per packet; it is skipped when idle.
-        if (cmp_valid) begin
-          for (int i = 0; i < PAR; i++) begin
-            s1_match_q[i] <= (cmp_chunk * PAR + i < N)
-                          && enable_q[(cmp_chunk * PAR + i) % N]
-                          && rule_match(rules_q[(cmp_chunk * PAR + i) % N], cmp_key);
-          end
-        end
+        if (cmp_valid) s1_match_q <= cmp_match;
       end
       if (out_free) out_valid_q <= 1'b0;
       if (s1_valid_q && s1_free) begin

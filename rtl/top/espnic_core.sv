@@ -4,8 +4,6 @@
 // with their shared control block. Board wrappers (fw/)
 // and the simulator (sim/) instantiate this.
 module espnic_core
-  import espnic_pkg::*;
-  import espnic_regs_pkg::*;
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
@@ -50,27 +48,38 @@ module espnic_core
   output logic                event_pending_o,   // the event ring is not empty
   output logic                irq_o              // an unmasked interrupt cause (INT_STATUS)
 );
+`ifndef SYNTHESIS
+  // Sizes espnic_pkg writes out (yosys 0.23 cannot take them from the owning
+  // package in a package-level type) must match their source.
+  initial begin
+    if (espnic_pkg::HPOW_N != aes_gcm_pkg::HPOW_N)
+      $fatal(1, "espnic_pkg::HPOW_N differs from aes_gcm_pkg::HPOW_N");
+    if (espnic_pkg::SA_DROPS != espnic_regs_pkg::DROP_N)
+      $fatal(1, "espnic_pkg::SA_DROPS differs from espnic_regs_pkg::DROP_N");
+  end
+`endif
+
   logic [15:0]  mtu;
   logic         default_discard;
   logic         sa_wr_valid, sa_wr_inbound, sa_wr_enable;
   logic [15:0]  sa_wr_index;
-  sa_cfg_t      sa_wr_cfg;
-  sa_key_t      sa_wr_key;
+  espnic_pkg::sa_cfg_t sa_wr_cfg;
+  espnic_pkg::sa_key_t sa_wr_key;
   logic [63:0]  sa_wr_seq;
   logic         sa_wr_update, sa_wr_set_seq, sa_wr_rearm;
   logic         spd_wr_valid, spd_wr_enable;
   logic [15:0]  spd_wr_index;
-  spd_rule_t    spd_wr_rule, spd_rd_rule;
+  espnic_pkg::spd_rule_t spd_wr_rule, spd_rd_rule;
   logic         spd_rd_enable;
   logic [15:0]  sa_rd_index;
-  logic         sa_rd_enable   [2];
-  sa_cfg_t      sa_rd_cfg      [2];
-  sa_state_t    sa_rd_state    [2];
-  sa_counters_t sa_rd_counters [2];
-  logic         event_valid [2];
-  logic         event_ready [2];
-  event_t       events      [2];
-  logic [63:0]  cnt [PORT_COUNTERS];
+  logic [1:0]   sa_rd_enable;                 // [0] egress, [1] ingress
+  espnic_pkg::sa_cfg_t      sa_rd_cfg_eg, sa_rd_cfg_in;
+  espnic_pkg::sa_state_t    sa_rd_state_eg, sa_rd_state_in;
+  espnic_pkg::sa_counters_t sa_rd_counters_eg, sa_rd_counters_in;
+  logic [1:0]   event_valid;
+  logic [1:0]   event_ready;
+  espnic_pkg::event_t       event_eg, event_in;
+  logic [espnic_regs_pkg::PORT_COUNTERS*64-1:0] cnt;   // counter i at [64i +: 64]
 
   espnic_ctrl #(
     .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .MAX_FRAME(MAX_FRAME), .BUILD_ID(BUILD_ID)
@@ -84,10 +93,13 @@ module espnic_core
     .sa_wr_rearm_o(sa_wr_rearm),
     .spd_wr_valid_o(spd_wr_valid), .spd_wr_index_o(spd_wr_index),
     .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
-    .sa_rd_index_o(sa_rd_index), .sa_rd_enable_i(sa_rd_enable), .sa_rd_cfg_i(sa_rd_cfg),
-    .sa_rd_state_i(sa_rd_state), .sa_rd_counters_i(sa_rd_counters),
+    .sa_rd_index_o(sa_rd_index), .sa_rd_enable_i(sa_rd_enable),
+    .sa_rd_cfg_eg_i(sa_rd_cfg_eg), .sa_rd_cfg_in_i(sa_rd_cfg_in),
+    .sa_rd_state_eg_i(sa_rd_state_eg), .sa_rd_state_in_i(sa_rd_state_in),
+    .sa_rd_counters_eg_i(sa_rd_counters_eg), .sa_rd_counters_in_i(sa_rd_counters_in),
     .spd_rd_rule_i(spd_rd_rule), .spd_rd_enable_i(spd_rd_enable),
-    .event_valid_i(event_valid), .event_ready_o(event_ready), .event_i(events),
+    .event_valid_i(event_valid), .event_ready_o(event_ready),
+    .event_eg_i(event_eg), .event_in_i(event_in),
     .port_counters_i(cnt), .irq_o, .event_pending_o
   );
 
@@ -104,17 +116,17 @@ module espnic_core
     .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
     .sa_wr_seq_i(sa_wr_seq), .sa_wr_update_i(sa_wr_update), .sa_wr_set_seq_i(sa_wr_set_seq),
     .sa_wr_rearm_i(sa_wr_rearm),
-    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[0]), .sa_rd_cfg_o(sa_rd_cfg[0]),
-    .sa_rd_state_o(sa_rd_state[0]), .sa_rd_counters_o(sa_rd_counters[0]),
+    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[0]), .sa_rd_cfg_o(sa_rd_cfg_eg),
+    .sa_rd_state_o(sa_rd_state_eg), .sa_rd_counters_o(sa_rd_counters_eg),
     .spd_wr_valid_i(spd_wr_valid), .spd_wr_index_i(spd_wr_index),
     .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
     .spd_rd_rule_o(spd_rd_rule), .spd_rd_enable_o(spd_rd_enable),
-    .event_valid_o(event_valid[0]), .event_ready_i(event_ready[0]), .event_o(events[0]),
-    .cnt_frames_in_o(cnt[CNT_EG_FRAMES_IN]), .cnt_frames_out_o(cnt[CNT_EG_FRAMES_OUT]),
-    .cnt_bytes_out_o(cnt[CNT_EG_BYTES_OUT]), .cnt_protected_o(cnt[CNT_EG_PROTECTED]),
-    .cnt_bypassed_o(cnt[CNT_EG_BYPASSED]), .cnt_discarded_o(cnt[CNT_EG_DISCARDED]),
-    .cnt_malformed_o(cnt[CNT_EG_MALFORMED]), .cnt_no_sa_o(cnt[CNT_EG_NO_SA]),
-    .cnt_event_lost_o(cnt[CNT_EG_EVENT_LOST])
+    .event_valid_o(event_valid[0]), .event_ready_i(event_ready[0]), .event_o(event_eg),
+    .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_OUT +: 64]),
+    .cnt_bytes_out_o(cnt[64*espnic_regs_pkg::CNT_EG_BYTES_OUT +: 64]), .cnt_protected_o(cnt[64*espnic_regs_pkg::CNT_EG_PROTECTED +: 64]),
+    .cnt_bypassed_o(cnt[64*espnic_regs_pkg::CNT_EG_BYPASSED +: 64]), .cnt_discarded_o(cnt[64*espnic_regs_pkg::CNT_EG_DISCARDED +: 64]),
+    .cnt_malformed_o(cnt[64*espnic_regs_pkg::CNT_EG_MALFORMED +: 64]), .cnt_no_sa_o(cnt[64*espnic_regs_pkg::CNT_EG_NO_SA +: 64]),
+    .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_EG_EVENT_LOST +: 64])
   );
 
   esp_ingress #(.DATA_W(DATA_W), .SA_N(SA_N), .MAX_FRAME(MAX_FRAME)) u_ingress (
@@ -127,13 +139,13 @@ module espnic_core
     .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
     .sa_wr_seq_i(sa_wr_seq), .sa_wr_update_i(sa_wr_update), .sa_wr_set_seq_i(sa_wr_set_seq),
     .sa_wr_rearm_i(sa_wr_rearm),
-    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[1]), .sa_rd_cfg_o(sa_rd_cfg[1]),
-    .sa_rd_state_o(sa_rd_state[1]), .sa_rd_counters_o(sa_rd_counters[1]),
-    .event_valid_o(event_valid[1]), .event_ready_i(event_ready[1]), .event_o(events[1]),
-    .cnt_frames_in_o(cnt[CNT_IN_FRAMES_IN]), .cnt_frames_out_o(cnt[CNT_IN_FRAMES_OUT]),
-    .cnt_bytes_out_o(cnt[CNT_IN_BYTES_OUT]), .cnt_decrypted_o(cnt[CNT_IN_DECRYPTED]),
-    .cnt_bypassed_o(cnt[CNT_IN_BYPASSED]), .cnt_malformed_o(cnt[CNT_IN_MALFORMED]),
-    .cnt_no_sa_o(cnt[CNT_IN_NO_SA]), .cnt_dummy_o(cnt[CNT_IN_DUMMY]),
-    .cnt_event_lost_o(cnt[CNT_IN_EVENT_LOST])
+    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[1]), .sa_rd_cfg_o(sa_rd_cfg_in),
+    .sa_rd_state_o(sa_rd_state_in), .sa_rd_counters_o(sa_rd_counters_in),
+    .event_valid_o(event_valid[1]), .event_ready_i(event_ready[1]), .event_o(event_in),
+    .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_IN_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_IN_FRAMES_OUT +: 64]),
+    .cnt_bytes_out_o(cnt[64*espnic_regs_pkg::CNT_IN_BYTES_OUT +: 64]), .cnt_decrypted_o(cnt[64*espnic_regs_pkg::CNT_IN_DECRYPTED +: 64]),
+    .cnt_bypassed_o(cnt[64*espnic_regs_pkg::CNT_IN_BYPASSED +: 64]), .cnt_malformed_o(cnt[64*espnic_regs_pkg::CNT_IN_MALFORMED +: 64]),
+    .cnt_no_sa_o(cnt[64*espnic_regs_pkg::CNT_IN_NO_SA +: 64]), .cnt_dummy_o(cnt[64*espnic_regs_pkg::CNT_IN_DUMMY +: 64]),
+    .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_IN_EVENT_LOST +: 64])
   );
 endmodule

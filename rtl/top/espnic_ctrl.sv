@@ -9,8 +9,6 @@
 // counts the loss (EV_LOST) and raises INT_EV_OVERFLOW. No read returns key
 // material. Offsets and layouts: espnic_regs_pkg (rtl/regs/espnic_regs.yaml).
 module espnic_ctrl
-  import espnic_pkg::*;
-  import espnic_regs_pkg::*;
 #(
   parameter int          DATA_W    = 512,
   parameter int          SA_N      = 1024,
@@ -36,8 +34,8 @@ module espnic_ctrl
   output logic          sa_wr_inbound_o,
   output logic [15:0]   sa_wr_index_o,
   output logic          sa_wr_enable_o,
-  output sa_cfg_t       sa_wr_cfg_o,
-  output sa_key_t       sa_wr_key_o,
+  output espnic_pkg::sa_cfg_t sa_wr_cfg_o,
+  output espnic_pkg::sa_key_t sa_wr_key_o,
   output logic [63:0]   sa_wr_seq_o,
   output logic          sa_wr_update_o,    // in place: cfg, seq (set_seq), re-arm
   output logic          sa_wr_set_seq_o,
@@ -45,52 +43,58 @@ module espnic_ctrl
   output logic          spd_wr_valid_o,
   output logic [15:0]   spd_wr_index_o,    // also the SPD read index
   output logic          spd_wr_enable_o,
-  output spd_rule_t     spd_wr_rule_o,
+  output espnic_pkg::spd_rule_t spd_wr_rule_o,
 
   // table reads (index driven by this block)
   output logic [15:0]   sa_rd_index_o,
-  input  logic          sa_rd_enable_i   [2],   // [0] outbound, [1] inbound
-  input  sa_cfg_t       sa_rd_cfg_i      [2],
-  input  sa_state_t     sa_rd_state_i    [2],
-  input  sa_counters_t  sa_rd_counters_i [2],
-  input  spd_rule_t     spd_rd_rule_i,
+  // (One port per pipeline: yosys 0.23 takes no unpacked array ports and no
+  // packed arrays of structs.)
+  input  logic [1:0]    sa_rd_enable_i,         // [0] outbound, [1] inbound
+  input  espnic_pkg::sa_cfg_t      sa_rd_cfg_eg_i,
+  input  espnic_pkg::sa_cfg_t      sa_rd_cfg_in_i,
+  input  espnic_pkg::sa_state_t    sa_rd_state_eg_i,
+  input  espnic_pkg::sa_state_t    sa_rd_state_in_i,
+  input  espnic_pkg::sa_counters_t sa_rd_counters_eg_i,
+  input  espnic_pkg::sa_counters_t sa_rd_counters_in_i,
+  input  espnic_pkg::spd_rule_t spd_rd_rule_i,
   input  logic          spd_rd_enable_i,
 
   // events from the pipelines: [0] egress, [1] ingress
-  input  logic          event_valid_i [2],
-  output logic          event_ready_o [2],
-  input  event_t        event_i       [2],
+  input  logic [1:0]    event_valid_i,
+  output logic [1:0]    event_ready_o,
+  input  espnic_pkg::event_t event_eg_i,
+  input  espnic_pkg::event_t event_in_i,
 
-  input  logic [63:0]   port_counters_i [PORT_COUNTERS],
+  input  logic [espnic_regs_pkg::PORT_COUNTERS*64-1:0] port_counters_i,   // counter i at [64i +: 64]
 
   output logic          irq_o,             // INT_STATUS & ~INT_MASK
   output logic          event_pending_o    // the event ring is not empty
 );
   localparam int SAW      = $clog2(SA_N);
-  localparam int SLOT_W   = CMD_RING_SLOT_BYTES * 8;       // a command slot, bits
-  localparam int CMD_WPS  = CMD_RING_SLOT_BYTES / 4;       // words per slot
-  localparam int CMD_SB   = $clog2(CMD_RING_SLOTS);
+  localparam int SLOT_W   = espnic_regs_pkg::CMD_RING_SLOT_BYTES * 8;       // a command slot, bits
+  localparam int CMD_WPS  = espnic_regs_pkg::CMD_RING_SLOT_BYTES / 4;       // words per slot
+  localparam int CMD_SB   = $clog2(espnic_regs_pkg::CMD_RING_SLOTS);
   localparam int CMD_WB   = $clog2(CMD_WPS);
   localparam int CMD_AW   = CMD_SB + CMD_WB;
   // Words of a slot the engine reads (and clears): the header and the longest payload.
-  localparam int PL_MAX   = SA_LAYOUT_BYTES > SPD_LAYOUT_BYTES ?
-                            (SA_LAYOUT_BYTES > UPD_LAYOUT_BYTES ? SA_LAYOUT_BYTES : UPD_LAYOUT_BYTES) :
-                            (SPD_LAYOUT_BYTES > UPD_LAYOUT_BYTES ? SPD_LAYOUT_BYTES : UPD_LAYOUT_BYTES);
-  localparam int FETCH_W  = (CMD_PAYLOAD + PL_MAX + 3) / 4;
-  localparam int CPL_WPS  = CPL_RING_SLOT_BYTES / 4;
-  localparam int CPL_SB   = $clog2(CPL_RING_SLOTS);
+  localparam int PL_MAX   = espnic_regs_pkg::SA_LAYOUT_BYTES > espnic_regs_pkg::SPD_LAYOUT_BYTES ?
+                            (espnic_regs_pkg::SA_LAYOUT_BYTES > espnic_regs_pkg::UPD_LAYOUT_BYTES ? espnic_regs_pkg::SA_LAYOUT_BYTES : espnic_regs_pkg::UPD_LAYOUT_BYTES) :
+                            (espnic_regs_pkg::SPD_LAYOUT_BYTES > espnic_regs_pkg::UPD_LAYOUT_BYTES ? espnic_regs_pkg::SPD_LAYOUT_BYTES : espnic_regs_pkg::UPD_LAYOUT_BYTES);
+  localparam int FETCH_W  = (espnic_regs_pkg::CMD_PAYLOAD + PL_MAX + 3) / 4;
+  localparam int CPL_WPS  = espnic_regs_pkg::CPL_RING_SLOT_BYTES / 4;
+  localparam int CPL_SB   = $clog2(espnic_regs_pkg::CPL_RING_SLOTS);
   localparam int CPL_WB   = $clog2(CPL_WPS);
   localparam int CPL_AW   = CPL_SB + CPL_WB;
-  localparam int EV_SB    = $clog2(EV_RING_SLOTS);
-  localparam int EV_BITS  = 8 * EVE_LAYOUT_BYTES;                // defined bytes of an event
-  localparam int PL_W     = (CMD_LAYOUT_BYTES - CMD_PAYLOAD) * 8;  // payload bits
-  localparam int CPL_W    = CPL_LAYOUT_BYTES * 8;
-  localparam int RES      = CPL_RESULT * 8;                      // result bit offset
+  localparam int EV_SB    = $clog2(espnic_regs_pkg::EV_RING_SLOTS);
+  localparam int EV_BITS  = 8 * espnic_regs_pkg::EVE_LAYOUT_BYTES; // defined bytes of an event
+  localparam int PL_W     = (espnic_regs_pkg::CMD_LAYOUT_BYTES - espnic_regs_pkg::CMD_PAYLOAD) * 8;  // payload bits
+  localparam int CPL_W    = espnic_regs_pkg::CPL_LAYOUT_BYTES * 8;
+  localparam int RES      = espnic_regs_pkg::CPL_RESULT * 8;                      // result bit offset
   // Words of a completion: header only, or header and result.
-  localparam logic [7:0] CW_HDR  = 8'(CPL_RESULT / 4);
-  localparam logic [7:0] CW_SAQ  = 8'((CPL_RESULT + SAQ_LAYOUT_BYTES + 3) / 4);
-  localparam logic [7:0] CW_SPDQ = 8'((CPL_RESULT + SPDQ_LAYOUT_BYTES + 3) / 4);
-  localparam logic [7:0] CW_CNT  = 8'((CPL_RESULT + CNTR_LAYOUT_BYTES + 3) / 4);
+  localparam logic [7:0] CW_HDR  = 8'(espnic_regs_pkg::CPL_RESULT / 4);
+  localparam logic [7:0] CW_SAQ  = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::SAQ_LAYOUT_BYTES + 3) / 4);
+  localparam logic [7:0] CW_SPDQ = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::SPDQ_LAYOUT_BYTES + 3) / 4);
+  localparam logic [7:0] CW_CNT  = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::CNTR_LAYOUT_BYTES + 3) / 4);
 
   // ------------------------------------------------------ host registers
   logic [15:0] mtu_q;
@@ -99,8 +103,7 @@ module espnic_ctrl
   logic [31:0] ev_lost_q;
   logic [3:0]  int_q, int_mask_q, int_set;
   logic [2:0]  err_q, err_set;
-  logic [63:0] cnt_base_q [PORT_COUNTERS];
-  logic [63:0] cnt_rel    [PORT_COUNTERS];
+  logic [espnic_regs_pkg::PORT_COUNTERS*64-1:0] cnt_base_q, cnt_rel;   // counter i at [64i +: 64]
 
   assign mtu_o             = mtu_q;
   assign default_discard_o = discard_q;
@@ -108,28 +111,28 @@ module espnic_ctrl
   assign event_pending_o   = ev_prod_q != ev_cons_q;
 
   always_comb
-    for (int i = 0; i < PORT_COUNTERS; i++) cnt_rel[i] = port_counters_i[i] - cnt_base_q[i];
+    for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_rel[64*i +: 64] = port_counters_i[64*i +: 64] - cnt_base_q[64*i +: 64];
 
   wire [15:0] w16      = reg_wdata_i[15:0];
-  wire [15:0] cmd_off  = reg_addr_i - REG_CMD_RING;
-  wire [15:0] cpl_off  = reg_addr_i - REG_CPL_RING;
-  wire [15:0] ev_off   = reg_addr_i - REG_EV_RING;
-  wire [15:0] cnt_off  = reg_addr_i - REG_COUNTERS;
-  wire        in_cmd   = reg_addr_i >= REG_CMD_RING &&
-                         32'(cmd_off) < CMD_RING_SLOTS * CMD_RING_SLOT_BYTES;
-  wire        in_cpl   = reg_addr_i >= REG_CPL_RING &&
-                         32'(cpl_off) < CPL_RING_SLOTS * CPL_RING_SLOT_BYTES;
-  wire        in_ev    = reg_addr_i >= REG_EV_RING &&
-                         32'(ev_off) < EV_RING_SLOTS * EV_RING_SLOT_BYTES;
-  wire        in_cnt   = reg_addr_i >= REG_COUNTERS &&
-                         reg_addr_i < REG_COUNTERS + 16'(8 * PORT_COUNTERS);
+  wire [15:0] cmd_off  = reg_addr_i - espnic_regs_pkg::REG_CMD_RING;
+  wire [15:0] cpl_off  = reg_addr_i - espnic_regs_pkg::REG_CPL_RING;
+  wire [15:0] ev_off   = reg_addr_i - espnic_regs_pkg::REG_EV_RING;
+  wire [15:0] cnt_off  = reg_addr_i - espnic_regs_pkg::REG_COUNTERS;
+  wire        in_cmd   = reg_addr_i >= espnic_regs_pkg::REG_CMD_RING &&
+                         32'(cmd_off) < espnic_regs_pkg::CMD_RING_SLOTS * espnic_regs_pkg::CMD_RING_SLOT_BYTES;
+  wire        in_cpl   = reg_addr_i >= espnic_regs_pkg::REG_CPL_RING &&
+                         32'(cpl_off) < espnic_regs_pkg::CPL_RING_SLOTS * espnic_regs_pkg::CPL_RING_SLOT_BYTES;
+  wire        in_ev    = reg_addr_i >= espnic_regs_pkg::REG_EV_RING &&
+                         32'(ev_off) < espnic_regs_pkg::EV_RING_SLOTS * espnic_regs_pkg::EV_RING_SLOT_BYTES;
+  wire        in_cnt   = reg_addr_i >= espnic_regs_pkg::REG_COUNTERS &&
+                         reg_addr_i < espnic_regs_pkg::REG_COUNTERS + 16'(8 * espnic_regs_pkg::PORT_COUNTERS);
   wire        host_cmd_we = reg_we_i && in_cmd;
   wire        wr_reg   = reg_we_i;
 
   // ------------------------------------------------------ rings (on-card memory)
-  logic [31:0] cmd_mem [CMD_RING_SLOTS * CMD_WPS];
-  logic [31:0] cpl_mem [CPL_RING_SLOTS * CPL_WPS];
-  logic [EV_BITS-1:0] ev_mem [EV_RING_SLOTS];
+  logic [31:0] cmd_mem [espnic_regs_pkg::CMD_RING_SLOTS * CMD_WPS];
+  logic [31:0] cpl_mem [espnic_regs_pkg::CPL_RING_SLOTS * CPL_WPS];
+  logic [EV_BITS-1:0] ev_mem [espnic_regs_pkg::EV_RING_SLOTS];
 
   // ------------------------------------------------------ command engine
   typedef enum logic [2:0] {S_IDLE, S_FETCH, S_CHECK, S_KEY, S_RESET, S_CPL} state_e;
@@ -157,106 +160,106 @@ module espnic_ctrl
   end
 
   // Command header and payload (payload byte k at pl[8k +: 8]).
-  wire [7:0]  h_op    = slot_q[8*CMD_OPCODE +: 8];
-  wire [7:0]  h_flags = slot_q[8*CMD_FLAGS +: 8];
-  wire [15:0] h_index = slot_q[8*CMD_INDEX +: 16];
-  wire [31:0] h_tag   = slot_q[8*CMD_TAG +: 32];
+  wire [7:0]  h_op    = slot_q[8*espnic_regs_pkg::CMD_OPCODE +: 8];
+  wire [7:0]  h_flags = slot_q[8*espnic_regs_pkg::CMD_FLAGS +: 8];
+  wire [15:0] h_index = slot_q[8*espnic_regs_pkg::CMD_INDEX +: 16];
+  wire [31:0] h_tag   = slot_q[8*espnic_regs_pkg::CMD_TAG +: 32];
   wire [63:0] h_rsvd  = slot_q[64 +: 64];
-  wire        h_inb   = h_flags[CMD_FLAG_INBOUND];
-  wire        h_repl  = h_flags[CMD_FLAG_REPLACE];
-  wire        h_clear = h_flags[CMD_FLAG_CLEAR];
-  wire [PL_W-1:0] pl  = slot_q[8*CMD_PAYLOAD +: PL_W];
+  wire        h_inb   = h_flags[espnic_regs_pkg::CMD_FLAG_INBOUND];
+  wire        h_repl  = h_flags[espnic_regs_pkg::CMD_FLAG_REPLACE];
+  wire        h_clear = h_flags[espnic_regs_pkg::CMD_FLAG_CLEAR];
+  wire [PL_W-1:0] pl  = slot_q[8*espnic_regs_pkg::CMD_PAYLOAD +: PL_W];
 
   function automatic logic [7:0] pb(input logic [PL_W-1:0] p, input int k);
-    return p[8*k +: 8];
+    pb = p[8*k +: 8];
   endfunction
   function automatic logic [15:0] p16(input logic [PL_W-1:0] p, input int k);
-    return p[8*k +: 16];
+    p16 = p[8*k +: 16];
   endfunction
   function automatic logic [31:0] p32(input logic [PL_W-1:0] p, input int k);
-    return p[8*k +: 32];
+    p32 = p[8*k +: 32];
   endfunction
   function automatic logic [63:0] p64(input logic [PL_W-1:0] p, input int k);
-    return p[8*k +: 64];
+    p64 = p[8*k +: 64];
   endfunction
   function automatic logic [127:0] p128(input logic [PL_W-1:0] p, input int k);
-    return p[8*k +: 128];
+    p128 = p[8*k +: 128];
   endfunction
   // A soft lifetime above a hard one can never fire before it.
   function automatic logic lt_bad(input logic [63:0] s, input logic [63:0] h);
-    return s != 64'd0 && h != 64'd0 && s > h;
+    lt_bad = s != 64'd0 && h != 64'd0 && s > h;
   endfunction
   function automatic logic pfx_bad(input logic [127:0] addr, input logic [127:0] mask);
-    return (addr & ~mask) != 128'd0;
+    pfx_bad = (addr & ~mask) != 128'd0;
   endfunction
 
-  sa_cfg_t     desc_sa;
-  spd_rule_t   desc_rule;
+  espnic_pkg::sa_cfg_t desc_sa;
+  espnic_pkg::spd_rule_t desc_rule;
   logic [31:0] sa_flags;
   always_comb begin
-    sa_flags = p32(pl, SA_FLAGS);
+    sa_flags = p32(pl, espnic_regs_pkg::SA_FLAGS);
     desc_sa = '0;
-    desc_sa.spi           = p32(pl, SA_SPI);
-    desc_sa.tunnel        = sa_flags[SA_FLAG_TUNNEL];
-    desc_sa.udp_encap     = sa_flags[SA_FLAG_UDP];
-    desc_sa.esn           = sa_flags[SA_FLAG_ESN];
-    desc_sa.sel_v6        = sa_flags[SA_FLAG_SEL_V6];
-    desc_sa.alg           = pl[8*SA_ALG +: 4];
-    desc_sa.sel_proto     = pb(pl, SA_SEL_PROTO);
-    desc_sa.replay_window = pl[8*SA_REPLAY_WINDOW +: REPLAY_W_W];
-    desc_sa.udp_sport     = p16(pl, SA_UDP_SPORT);
-    desc_sa.udp_dport     = p16(pl, SA_UDP_DPORT);
-    desc_sa.local_v4      = p32(pl, SA_LOCAL);
-    desc_sa.remote_v4     = p32(pl, SA_REMOTE);
-    desc_sa.soft_bytes    = p64(pl, SA_SOFT_BYTES);
-    desc_sa.hard_bytes    = p64(pl, SA_HARD_BYTES);
-    desc_sa.soft_packets  = p64(pl, SA_SOFT_PACKETS);
-    desc_sa.hard_packets  = p64(pl, SA_HARD_PACKETS);
-    desc_sa.sel_src.addr  = p128(pl, SA_SEL_SRC_ADDR);
-    desc_sa.sel_src.mask  = p128(pl, SA_SEL_SRC_MASK);
-    desc_sa.sel_dst.addr  = p128(pl, SA_SEL_DST_ADDR);
-    desc_sa.sel_dst.mask  = p128(pl, SA_SEL_DST_MASK);
+    desc_sa.spi           = p32(pl, espnic_regs_pkg::SA_SPI);
+    desc_sa.tunnel        = sa_flags[espnic_regs_pkg::SA_FLAG_TUNNEL];
+    desc_sa.udp_encap     = sa_flags[espnic_regs_pkg::SA_FLAG_UDP];
+    desc_sa.esn           = sa_flags[espnic_regs_pkg::SA_FLAG_ESN];
+    desc_sa.sel_v6        = sa_flags[espnic_regs_pkg::SA_FLAG_SEL_V6];
+    desc_sa.alg           = pl[8*espnic_regs_pkg::SA_ALG +: 4];
+    desc_sa.sel_proto     = pb(pl, espnic_regs_pkg::SA_SEL_PROTO);
+    desc_sa.replay_window = pl[8*espnic_regs_pkg::SA_REPLAY_WINDOW +: espnic_pkg::REPLAY_W_W];
+    desc_sa.udp_sport     = p16(pl, espnic_regs_pkg::SA_UDP_SPORT);
+    desc_sa.udp_dport     = p16(pl, espnic_regs_pkg::SA_UDP_DPORT);
+    desc_sa.local_v4      = p32(pl, espnic_regs_pkg::SA_LOCAL);
+    desc_sa.remote_v4     = p32(pl, espnic_regs_pkg::SA_REMOTE);
+    desc_sa.soft_bytes    = p64(pl, espnic_regs_pkg::SA_SOFT_BYTES);
+    desc_sa.hard_bytes    = p64(pl, espnic_regs_pkg::SA_HARD_BYTES);
+    desc_sa.soft_packets  = p64(pl, espnic_regs_pkg::SA_SOFT_PACKETS);
+    desc_sa.hard_packets  = p64(pl, espnic_regs_pkg::SA_HARD_PACKETS);
+    desc_sa.sel_src.addr  = p128(pl, espnic_regs_pkg::SA_SEL_SRC_ADDR);
+    desc_sa.sel_src.mask  = p128(pl, espnic_regs_pkg::SA_SEL_SRC_MASK);
+    desc_sa.sel_dst.addr  = p128(pl, espnic_regs_pkg::SA_SEL_DST_ADDR);
+    desc_sa.sel_dst.mask  = p128(pl, espnic_regs_pkg::SA_SEL_DST_MASK);
 
     desc_rule = '0;
-    desc_rule.v6       = pl[8*SPD_FLAGS];
-    desc_rule.proto    = pb(pl, SPD_PROTO);
-    desc_rule.action   = pl[8*SPD_ACTION +: 2];
-    desc_rule.sa       = p16(pl, SPD_SA);
-    desc_rule.sport_lo = p16(pl, SPD_SPORT_LO);
-    desc_rule.sport_hi = p16(pl, SPD_SPORT_HI);
-    desc_rule.dport_lo = p16(pl, SPD_DPORT_LO);
-    desc_rule.dport_hi = p16(pl, SPD_DPORT_HI);
-    desc_rule.src.addr = p128(pl, SPD_SRC_ADDR);
-    desc_rule.src.mask = p128(pl, SPD_SRC_MASK);
-    desc_rule.dst.addr = p128(pl, SPD_DST_ADDR);
-    desc_rule.dst.mask = p128(pl, SPD_DST_MASK);
+    desc_rule.v6       = pl[8*espnic_regs_pkg::SPD_FLAGS];
+    desc_rule.proto    = pb(pl, espnic_regs_pkg::SPD_PROTO);
+    desc_rule.action   = pl[8*espnic_regs_pkg::SPD_ACTION +: 2];
+    desc_rule.sa       = p16(pl, espnic_regs_pkg::SPD_SA);
+    desc_rule.sport_lo = p16(pl, espnic_regs_pkg::SPD_SPORT_LO);
+    desc_rule.sport_hi = p16(pl, espnic_regs_pkg::SPD_SPORT_HI);
+    desc_rule.dport_lo = p16(pl, espnic_regs_pkg::SPD_DPORT_LO);
+    desc_rule.dport_hi = p16(pl, espnic_regs_pkg::SPD_DPORT_HI);
+    desc_rule.src.addr = p128(pl, espnic_regs_pkg::SPD_SRC_ADDR);
+    desc_rule.src.mask = p128(pl, espnic_regs_pkg::SPD_SRC_MASK);
+    desc_rule.dst.addr = p128(pl, espnic_regs_pkg::SPD_DST_ADDR);
+    desc_rule.dst.mask = p128(pl, espnic_regs_pkg::SPD_DST_MASK);
   end
 
   // The entry a command names, as the tables hold it now.
   logic         cur_en;
-  sa_cfg_t      cur_cfg;
-  sa_state_t    cur_st;
-  sa_counters_t cur_cnt;
+  espnic_pkg::sa_cfg_t cur_cfg;
+  espnic_pkg::sa_state_t cur_st;
+  espnic_pkg::sa_counters_t cur_cnt;
   assign cur_en  = sa_rd_enable_i[h_inb];
-  assign cur_cfg = sa_rd_cfg_i[h_inb];
-  assign cur_st  = sa_rd_state_i[h_inb];
-  assign cur_cnt = sa_rd_counters_i[h_inb];
+  assign cur_cfg = h_inb ? sa_rd_cfg_in_i : sa_rd_cfg_eg_i;
+  assign cur_st  = h_inb ? sa_rd_state_in_i : sa_rd_state_eg_i;
+  assign cur_cnt = h_inb ? sa_rd_counters_in_i : sa_rd_counters_eg_i;
 
   // SA_UPDATE: the new configuration and what to set.
-  wire [31:0] upd_mask = p32(pl, UPD_MASK);
-  wire        upd_lt   = upd_mask[UPD_SET_LIFETIMES];
-  wire        upd_rw   = upd_mask[UPD_SET_REPLAY_WINDOW];
-  wire        upd_seq  = upd_mask[UPD_SET_SEQ];
-  wire [63:0] upd_seq_v = p64(pl, UPD_SEQ);
-  sa_cfg_t    upd_cfg;
+  wire [31:0] upd_mask = p32(pl, espnic_regs_pkg::UPD_MASK);
+  wire        upd_lt   = upd_mask[espnic_regs_pkg::UPD_SET_LIFETIMES];
+  wire        upd_rw   = upd_mask[espnic_regs_pkg::UPD_SET_REPLAY_WINDOW];
+  wire        upd_seq  = upd_mask[espnic_regs_pkg::UPD_SET_SEQ];
+  wire [63:0] upd_seq_v = p64(pl, espnic_regs_pkg::UPD_SEQ);
+  espnic_pkg::sa_cfg_t upd_cfg;
   always_comb begin
     upd_cfg = cur_cfg;
-    if (upd_rw) upd_cfg.replay_window = pl[8*UPD_REPLAY_WINDOW +: REPLAY_W_W];
+    if (upd_rw) upd_cfg.replay_window = pl[8*espnic_regs_pkg::UPD_REPLAY_WINDOW +: espnic_pkg::REPLAY_W_W];
     if (upd_lt) begin
-      upd_cfg.soft_bytes   = p64(pl, UPD_SOFT_BYTES);
-      upd_cfg.hard_bytes   = p64(pl, UPD_HARD_BYTES);
-      upd_cfg.soft_packets = p64(pl, UPD_SOFT_PACKETS);
-      upd_cfg.hard_packets = p64(pl, UPD_HARD_PACKETS);
+      upd_cfg.soft_bytes   = p64(pl, espnic_regs_pkg::UPD_SOFT_BYTES);
+      upd_cfg.hard_bytes   = p64(pl, espnic_regs_pkg::UPD_HARD_BYTES);
+      upd_cfg.soft_packets = p64(pl, espnic_regs_pkg::UPD_SOFT_PACKETS);
+      upd_cfg.hard_packets = p64(pl, espnic_regs_pkg::UPD_HARD_PACKETS);
     end
   end
 
@@ -264,141 +267,141 @@ module espnic_ctrl
   logic [7:0] status;
   always_comb begin
     logic [7:0] allowed;
-    status = CMD_STATUS_OK;
+    status = espnic_regs_pkg::CMD_STATUS_OK;
     case (h_op)
-      CMD_SA_ADD:                 allowed = 8'((1 << CMD_FLAG_INBOUND) | (1 << CMD_FLAG_REPLACE));
-      CMD_SA_UPDATE, CMD_SA_DELETE,
-      CMD_SA_QUERY:               allowed = 8'(1 << CMD_FLAG_INBOUND);
-      CMD_SPD_ADD:                allowed = 8'(1 << CMD_FLAG_REPLACE);
-      CMD_COUNTERS:               allowed = 8'(1 << CMD_FLAG_CLEAR);
+      espnic_regs_pkg::CMD_SA_ADD: allowed = 8'((1 << espnic_regs_pkg::CMD_FLAG_INBOUND) | (1 << espnic_regs_pkg::CMD_FLAG_REPLACE));
+      espnic_regs_pkg::CMD_SA_UPDATE, espnic_regs_pkg::CMD_SA_DELETE,
+      espnic_regs_pkg::CMD_SA_QUERY: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_INBOUND);
+      espnic_regs_pkg::CMD_SPD_ADD: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_REPLACE);
+      espnic_regs_pkg::CMD_COUNTERS: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_CLEAR);
       default:                    allowed = 8'd0;
     endcase
-    if (h_op == 8'd0 || 32'(h_op) > CMD_MAX) status = CMD_STATUS_BAD_OPCODE;
-    else if (h_rsvd != 64'd0 || (h_flags & ~allowed) != 8'd0) status = CMD_STATUS_BAD_FIELD;
+    if (h_op == 8'd0 || 32'(h_op) > espnic_regs_pkg::CMD_MAX) status = espnic_regs_pkg::CMD_STATUS_BAD_OPCODE;
+    else if (h_rsvd != 64'd0 || (h_flags & ~allowed) != 8'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
     else begin
       case (h_op)
-        CMD_SA_ADD: begin
-          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
-          else if (cur_en && !h_repl) status = CMD_STATUS_EXISTS;
-          else if (pb(pl, SA_ALG) != 8'(ALG_AES_GCM_128) && pb(pl, SA_ALG) != 8'(ALG_AES_GCM_256))
-            status = CMD_STATUS_BAD_ALG;
+        espnic_regs_pkg::CMD_SA_ADD: begin
+          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (cur_en && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
+          else if (pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_128) && pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_256))
+            status = espnic_regs_pkg::CMD_STATUS_BAD_ALG;
           else if (sa_flags[31:4] != 28'd0 || desc_sa.spi < 32'd256 ||
-                   32'(p16(pl, SA_REPLAY_WINDOW)) > REPLAY_MAX ||
+                   32'(p16(pl, espnic_regs_pkg::SA_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX ||
                    lt_bad(desc_sa.soft_bytes, desc_sa.hard_bytes) ||
                    lt_bad(desc_sa.soft_packets, desc_sa.hard_packets) ||
                    pfx_bad(desc_sa.sel_src.addr, desc_sa.sel_src.mask) ||
                    pfx_bad(desc_sa.sel_dst.addr, desc_sa.sel_dst.mask))
-            status = CMD_STATUS_BAD_FIELD;
+            status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
           // Inbound lookups index the table with the SPI's low bits.
-          else if (h_inb && desc_sa.spi[SAW-1:0] != h_index[SAW-1:0]) status = CMD_STATUS_BAD_SPI;
+          else if (h_inb && desc_sa.spi[SAW-1:0] != h_index[SAW-1:0]) status = espnic_regs_pkg::CMD_STATUS_BAD_SPI;
         end
-        CMD_SA_UPDATE: begin
-          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
-          else if (!cur_en) status = CMD_STATUS_NOT_FOUND;
+        espnic_regs_pkg::CMD_SA_UPDATE: begin
+          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (!cur_en) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
           else if (upd_mask == 32'd0 || upd_mask[31:3] != 29'd0 ||
-                   p16(pl, UPD_REPLAY_WINDOW + 2) != 16'd0 ||
-                   (upd_rw && 32'(p16(pl, UPD_REPLAY_WINDOW)) > REPLAY_MAX) ||
+                   p16(pl, espnic_regs_pkg::UPD_REPLAY_WINDOW + 2) != 16'd0 ||
+                   (upd_rw && 32'(p16(pl, espnic_regs_pkg::UPD_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX) ||
                    (upd_lt && (lt_bad(upd_cfg.soft_bytes, upd_cfg.hard_bytes) ||
                                lt_bad(upd_cfg.soft_packets, upd_cfg.hard_packets))) ||
                    (upd_seq && upd_seq_v <= cur_st.seq))
-            status = CMD_STATUS_BAD_FIELD;
+            status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
         end
-        CMD_SA_DELETE: begin
-          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
-          else if (!cur_en) status = CMD_STATUS_NOT_FOUND;
+        espnic_regs_pkg::CMD_SA_DELETE: begin
+          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (!cur_en) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
         end
-        CMD_SA_QUERY:
-          if (h_index >= 16'(SA_N)) status = CMD_STATUS_BAD_INDEX;
-        CMD_SPD_ADD: begin
-          if (h_index >= 16'(SPD_N)) status = CMD_STATUS_BAD_INDEX;
-          else if (spd_rd_enable_i && !h_repl) status = CMD_STATUS_EXISTS;
-          else if (pl[8*SPD_FLAGS+1 +: 7] != 7'd0 || pb(pl, SPD_ACTION + 1) != 8'd0 ||
-                   p16(pl, SPD_SA + 2) != 16'd0 || pb(pl, SPD_ACTION) > 8'(ACT_PROTECT) ||
+        espnic_regs_pkg::CMD_SA_QUERY:
+          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+        espnic_regs_pkg::CMD_SPD_ADD: begin
+          if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (spd_rd_enable_i && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
+          else if (pl[8*espnic_regs_pkg::SPD_FLAGS+1 +: 7] != 7'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION + 1) != 8'd0 ||
+                   p16(pl, espnic_regs_pkg::SPD_SA + 2) != 16'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION) > 8'(espnic_regs_pkg::ACT_PROTECT) ||
                    desc_rule.sport_lo > desc_rule.sport_hi ||
                    desc_rule.dport_lo > desc_rule.dport_hi ||
                    pfx_bad(desc_rule.src.addr, desc_rule.src.mask) ||
                    pfx_bad(desc_rule.dst.addr, desc_rule.dst.mask))
-            status = CMD_STATUS_BAD_FIELD;
-          else if (desc_rule.action == ACT_PROTECT && desc_rule.sa >= 16'(SA_N))
-            status = CMD_STATUS_BAD_INDEX;
+            status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+          else if (desc_rule.action == espnic_regs_pkg::ACT_PROTECT && desc_rule.sa >= 16'(SA_N))
+            status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         end
-        CMD_SPD_DELETE: begin
-          if (h_index >= 16'(SPD_N)) status = CMD_STATUS_BAD_INDEX;
-          else if (!spd_rd_enable_i) status = CMD_STATUS_NOT_FOUND;
+        espnic_regs_pkg::CMD_SPD_DELETE: begin
+          if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (!spd_rd_enable_i) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
         end
-        CMD_SPD_QUERY:
-          if (h_index >= 16'(SPD_N)) status = CMD_STATUS_BAD_INDEX;
+        espnic_regs_pkg::CMD_SPD_QUERY:
+          if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         default:   // COUNTERS, RESET
-          if (h_index != 16'd0) status = CMD_STATUS_BAD_INDEX;
+          if (h_index != 16'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
       endcase
     end
   end
-  wire ok = state_q == S_CHECK && status == CMD_STATUS_OK;
+  wire ok = state_q == S_CHECK && status == espnic_regs_pkg::CMD_STATUS_OK;
 
   logic kinit_done;
-  logic [aes_gcm_pkg::HPOW_N-1:0][127:0] kinit_hpow;
+  logic [aes_gcm_pkg::HPOW_N*128-1:0] kinit_hpow;   // entry i at [128i +: 128]
   logic unused_kinit_busy;
   aes_gcm_keyinit #(.DATA_W(DATA_W)) u_keyinit (
     .clk_i, .rst_ni,
-    .start_i(ok && h_op == CMD_SA_ADD), .key256_i(desc_sa.alg == ALG_AES_GCM_256),
-    .key_i(pl[8*SA_KEY +: 256]),
+    .start_i(ok && h_op == espnic_regs_pkg::CMD_SA_ADD), .key256_i(desc_sa.alg == espnic_regs_pkg::ALG_AES_GCM_256),
+    .key_i(pl[8*espnic_regs_pkg::SA_KEY +: 256]),
     .busy_o(unused_kinit_busy), .done_o(kinit_done), .hpow_o(kinit_hpow)
   );
 
   // Results (never key material).
-  function automatic logic [CPL_W-RES-1:0] sa_image(input logic en, input sa_cfg_t c,
-                                                     input sa_state_t s, input sa_counters_t n);
-    logic [CPL_W-RES-1:0] r;
-    r = '0;
-    r[8*SAQ_ENABLED +: 8]       = 8'(en);
-    r[8*SAQ_ALG +: 8]           = 8'(c.alg);
-    r[8*SAQ_STATE +: 8]         = {5'd0, s.wrap_fired, s.hard_fired, s.soft_fired};
-    r[8*SAQ_SEL_PROTO +: 8]     = c.sel_proto;
-    r[8*SAQ_SPI +: 32]          = c.spi;
-    r[8*SAQ_FLAGS +: 32]        = 32'({c.sel_v6, c.esn, c.udp_encap, c.tunnel});
-    r[8*SAQ_REPLAY_WINDOW +: 16] = 16'(c.replay_window);
-    r[8*SAQ_UDP_SPORT +: 16]    = c.udp_sport;
-    r[8*SAQ_UDP_DPORT +: 16]    = c.udp_dport;
-    r[8*SAQ_LOCAL +: 32]        = c.local_v4;
-    r[8*SAQ_REMOTE +: 32]       = c.remote_v4;
-    r[8*SAQ_SEQ +: 64]          = s.seq;
-    r[8*SAQ_PACKETS +: 64]      = n.packets;
-    r[8*SAQ_BYTES +: 64]        = n.bytes;
-    for (int i = 0; i < DROP_N; i++) r[8*(SAQ_DROPS + 8*i) +: 64] = n.drops[i];
-    r[8*SAQ_SOFT_BYTES +: 64]   = c.soft_bytes;
-    r[8*SAQ_HARD_BYTES +: 64]   = c.hard_bytes;
-    r[8*SAQ_SOFT_PACKETS +: 64] = c.soft_packets;
-    r[8*SAQ_HARD_PACKETS +: 64] = c.hard_packets;
-    r[8*SAQ_SEL_SRC_ADDR +: 128] = c.sel_src.addr;
-    r[8*SAQ_SEL_SRC_MASK +: 128] = c.sel_src.mask;
-    r[8*SAQ_SEL_DST_ADDR +: 128] = c.sel_dst.addr;
-    r[8*SAQ_SEL_DST_MASK +: 128] = c.sel_dst.mask;
-    return r;
-  endfunction
+  // (Blocks, not functions: yosys 0.23 reads no struct members inside a
+  // function.) The SA_QUERY result of the entry a command names.
+  logic [CPL_W-RES-1:0] sa_img;
+  always_comb begin
+    sa_img = '0;
+    sa_img[8*espnic_regs_pkg::SAQ_ENABLED +: 8]       = 8'(cur_en);
+    sa_img[8*espnic_regs_pkg::SAQ_ALG +: 8]           = 8'(cur_cfg.alg);
+    sa_img[8*espnic_regs_pkg::SAQ_STATE +: 8]         = {5'd0, cur_st.wrap_fired, cur_st.hard_fired, cur_st.soft_fired};
+    sa_img[8*espnic_regs_pkg::SAQ_SEL_PROTO +: 8]     = cur_cfg.sel_proto;
+    sa_img[8*espnic_regs_pkg::SAQ_SPI +: 32]          = cur_cfg.spi;
+    sa_img[8*espnic_regs_pkg::SAQ_FLAGS +: 32]        = 32'({cur_cfg.sel_v6, cur_cfg.esn, cur_cfg.udp_encap, cur_cfg.tunnel});
+    sa_img[8*espnic_regs_pkg::SAQ_REPLAY_WINDOW +: 16] = 16'(cur_cfg.replay_window);
+    sa_img[8*espnic_regs_pkg::SAQ_UDP_SPORT +: 16]    = cur_cfg.udp_sport;
+    sa_img[8*espnic_regs_pkg::SAQ_UDP_DPORT +: 16]    = cur_cfg.udp_dport;
+    sa_img[8*espnic_regs_pkg::SAQ_LOCAL +: 32]        = cur_cfg.local_v4;
+    sa_img[8*espnic_regs_pkg::SAQ_REMOTE +: 32]       = cur_cfg.remote_v4;
+    sa_img[8*espnic_regs_pkg::SAQ_SEQ +: 64]          = cur_st.seq;
+    sa_img[8*espnic_regs_pkg::SAQ_PACKETS +: 64]      = cur_cnt.packets;
+    sa_img[8*espnic_regs_pkg::SAQ_BYTES +: 64]        = cur_cnt.bytes;
+    for (int i = 0; i < espnic_regs_pkg::DROP_N; i++) sa_img[8*(espnic_regs_pkg::SAQ_DROPS + 8*i) +: 64] = cur_cnt.drops[i];
+    sa_img[8*espnic_regs_pkg::SAQ_SOFT_BYTES +: 64]   = cur_cfg.soft_bytes;
+    sa_img[8*espnic_regs_pkg::SAQ_HARD_BYTES +: 64]   = cur_cfg.hard_bytes;
+    sa_img[8*espnic_regs_pkg::SAQ_SOFT_PACKETS +: 64] = cur_cfg.soft_packets;
+    sa_img[8*espnic_regs_pkg::SAQ_HARD_PACKETS +: 64] = cur_cfg.hard_packets;
+    sa_img[8*espnic_regs_pkg::SAQ_SEL_SRC_ADDR +: 128] = cur_cfg.sel_src.addr;
+    sa_img[8*espnic_regs_pkg::SAQ_SEL_SRC_MASK +: 128] = cur_cfg.sel_src.mask;
+    sa_img[8*espnic_regs_pkg::SAQ_SEL_DST_ADDR +: 128] = cur_cfg.sel_dst.addr;
+    sa_img[8*espnic_regs_pkg::SAQ_SEL_DST_MASK +: 128] = cur_cfg.sel_dst.mask;
+  end
 
-  function automatic logic [CPL_W-RES-1:0] rule_image(input logic en, input spd_rule_t r);
-    logic [CPL_W-RES-1:0] o;
-    o = '0;
-    o[8*SPDQ_ENABLED +: 8]   = 8'(en);
-    o[8*SPD_FLAGS +: 8]      = 8'(r.v6);
-    o[8*SPD_PROTO +: 8]      = r.proto;
-    o[8*SPD_ACTION +: 8]     = 8'(r.action);
-    o[8*SPD_SA +: 16]        = r.sa;
-    o[8*SPD_SPORT_LO +: 16]  = r.sport_lo;
-    o[8*SPD_SPORT_HI +: 16]  = r.sport_hi;
-    o[8*SPD_DPORT_LO +: 16]  = r.dport_lo;
-    o[8*SPD_DPORT_HI +: 16]  = r.dport_hi;
-    o[8*SPD_SRC_ADDR +: 128] = r.src.addr;
-    o[8*SPD_SRC_MASK +: 128] = r.src.mask;
-    o[8*SPD_DST_ADDR +: 128] = r.dst.addr;
-    o[8*SPD_DST_MASK +: 128] = r.dst.mask;
-    return o;
-  endfunction
+  // The SPD_QUERY result of the rule a command names.
+  logic [CPL_W-RES-1:0] rule_img;
+  always_comb begin
+    rule_img = '0;
+    rule_img[8*espnic_regs_pkg::SPDQ_ENABLED +: 8]   = 8'(spd_rd_enable_i);
+    rule_img[8*espnic_regs_pkg::SPD_FLAGS +: 8]      = 8'(spd_rd_rule_i.v6);
+    rule_img[8*espnic_regs_pkg::SPD_PROTO +: 8]      = spd_rd_rule_i.proto;
+    rule_img[8*espnic_regs_pkg::SPD_ACTION +: 8]     = 8'(spd_rd_rule_i.action);
+    rule_img[8*espnic_regs_pkg::SPD_SA +: 16]        = spd_rd_rule_i.sa;
+    rule_img[8*espnic_regs_pkg::SPD_SPORT_LO +: 16]  = spd_rd_rule_i.sport_lo;
+    rule_img[8*espnic_regs_pkg::SPD_SPORT_HI +: 16]  = spd_rd_rule_i.sport_hi;
+    rule_img[8*espnic_regs_pkg::SPD_DPORT_LO +: 16]  = spd_rd_rule_i.dport_lo;
+    rule_img[8*espnic_regs_pkg::SPD_DPORT_HI +: 16]  = spd_rd_rule_i.dport_hi;
+    rule_img[8*espnic_regs_pkg::SPD_SRC_ADDR +: 128] = spd_rd_rule_i.src.addr;
+    rule_img[8*espnic_regs_pkg::SPD_SRC_MASK +: 128] = spd_rd_rule_i.src.mask;
+    rule_img[8*espnic_regs_pkg::SPD_DST_ADDR +: 128] = spd_rd_rule_i.dst.addr;
+    rule_img[8*espnic_regs_pkg::SPD_DST_MASK +: 128] = spd_rd_rule_i.dst.mask;
+  end
 
   logic [CPL_W-RES-1:0] cnt_image;
   always_comb begin
     cnt_image = '0;
-    for (int i = 0; i < PORT_COUNTERS; i++) cnt_image[8*CNTR_FIRST + 64*i +: 64] = cnt_rel[i];
+    for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_image[8*espnic_regs_pkg::CNTR_FIRST + 64*i +: 64] = cnt_rel[64*i +: 64];
   end
 
   // Table writes.
@@ -411,7 +414,7 @@ module espnic_ctrl
     sa_wr_enable_o   = 1'b1;
     sa_wr_cfg_o      = desc_sa;
     sa_wr_key_o      = '0;
-    sa_wr_seq_o      = p64(pl, SA_SEQ);
+    sa_wr_seq_o      = p64(pl, espnic_regs_pkg::SA_SEQ);
     sa_wr_update_o   = 1'b0;
     sa_wr_set_seq_o  = 1'b0;
     sa_wr_rearm_o    = 1'b0;
@@ -421,8 +424,8 @@ module espnic_ctrl
     spd_wr_rule_o    = desc_rule;
     if (state_q == S_KEY && kinit_done) begin
       sa_wr_valid_o    = 1'b1;
-      sa_wr_key_o.key  = pl[8*SA_KEY +: 256];
-      sa_wr_key_o.salt = p32(pl, SA_SALT);
+      sa_wr_key_o.key  = pl[8*espnic_regs_pkg::SA_KEY +: 256];
+      sa_wr_key_o.salt = p32(pl, espnic_regs_pkg::SA_SALT);
       sa_wr_key_o.hpow = kinit_hpow;
     end else if (state_q == S_RESET) begin
       sa_wr_valid_o   = 1'b1;
@@ -437,7 +440,7 @@ module espnic_ctrl
       spd_wr_rule_o   = '0;
     end else if (ok) begin
       case (h_op)
-        CMD_SA_UPDATE: begin
+        espnic_regs_pkg::CMD_SA_UPDATE: begin
           sa_wr_valid_o   = 1'b1;
           sa_wr_cfg_o     = upd_cfg;
           sa_wr_seq_o     = upd_seq_v;
@@ -445,14 +448,14 @@ module espnic_ctrl
           sa_wr_set_seq_o = upd_seq;
           sa_wr_rearm_o   = upd_lt;
         end
-        CMD_SA_DELETE: begin
+        espnic_regs_pkg::CMD_SA_DELETE: begin
           sa_wr_valid_o  = 1'b1;
           sa_wr_enable_o = 1'b0;
           sa_wr_cfg_o    = '0;
           sa_wr_seq_o    = '0;
         end
-        CMD_SPD_ADD: spd_wr_valid_o = 1'b1;
-        CMD_SPD_DELETE: begin
+        espnic_regs_pkg::CMD_SPD_ADD: spd_wr_valid_o = 1'b1;
+        espnic_regs_pkg::CMD_SPD_DELETE: begin
           spd_wr_valid_o  = 1'b1;
           spd_wr_enable_o = 1'b0;
           spd_wr_rule_o   = '0;
@@ -467,18 +470,18 @@ module espnic_ctrl
   logic   ev_rr_q;
   wire    ev_take = event_valid_i[0] || event_valid_i[1];
   wire    ev_src  = event_valid_i[1] && (!event_valid_i[0] || ev_rr_q);
-  event_t ev_head;
-  assign ev_head = ev_src ? event_i[1] : event_i[0];
+  espnic_pkg::event_t ev_head;
+  assign ev_head = ev_src ? event_in_i : event_eg_i;
   assign event_ready_o[0] = ev_take && !ev_src;
   assign event_ready_o[1] = ev_take && ev_src;
-  wire    ev_full = ev_prod_q - ev_cons_q == 16'(EV_RING_SLOTS);
+  wire    ev_full = ev_prod_q - ev_cons_q == 16'(espnic_regs_pkg::EV_RING_SLOTS);
   logic [EV_BITS-1:0] ev_entry;   // the defined bytes of an entry (the rest reads 0)
   always_comb begin
     ev_entry = '0;
-    ev_entry[8*EVE_KIND +: 8]  = 8'(ev_head.kind);
-    ev_entry[8*EVE_FLAGS +: 8] = 8'(ev_head.inbound);
-    ev_entry[8*EVE_SA +: 16]   = ev_head.sa;
-    ev_entry[8*EVE_RULE +: 16] = ev_head.rule;
+    ev_entry[8*espnic_regs_pkg::EVE_KIND +: 8]  = 8'(ev_head.kind);
+    ev_entry[8*espnic_regs_pkg::EVE_FLAGS +: 8] = 8'(ev_head.inbound);
+    ev_entry[8*espnic_regs_pkg::EVE_SA +: 16]   = ev_head.sa;
+    ev_entry[8*espnic_regs_pkg::EVE_RULE +: 16] = ev_head.rule;
   end
 
   always_ff @(posedge clk_i)
@@ -493,18 +496,18 @@ module espnic_ctrl
   // ------------------------------------------------------ state
   always_comb begin
     int_set = '0;
-    int_set[INT_CPL]         = state_q == S_CPL && cw_q + 8'd1 == cw_n_q;
-    int_set[INT_EVENT]       = ev_take && !ev_full;
-    int_set[INT_EV_OVERFLOW] = ev_take && ev_full;
+    int_set[espnic_regs_pkg::INT_CPL] = state_q == S_CPL && cw_q + 8'd1 == cw_n_q;
+    int_set[espnic_regs_pkg::INT_EVENT] = ev_take && !ev_full;
+    int_set[espnic_regs_pkg::INT_EV_OVERFLOW] = ev_take && ev_full;
     err_set = '0;
-    if (wr_reg && reg_addr_i == REG_CMD_PROD &&
-        !(w16 - cmd_cons_q <= 16'(CMD_RING_SLOTS) && w16 - cmd_cons_q >= cmd_prod_q - cmd_cons_q))
-      err_set[ERR_DOORBELL] = 1'b1;
-    if (wr_reg && reg_addr_i == REG_CPL_CONS && w16 - cpl_cons_q > cpl_prod_q - cpl_cons_q)
-      err_set[ERR_CPL_CONS] = 1'b1;
-    if (wr_reg && reg_addr_i == REG_EV_CONS && w16 - ev_cons_q > ev_prod_q - ev_cons_q)
-      err_set[ERR_EV_CONS] = 1'b1;
-    int_set[INT_ERROR] = err_set != '0;
+    if (wr_reg && reg_addr_i == espnic_regs_pkg::REG_CMD_PROD &&
+        !(w16 - cmd_cons_q <= 16'(espnic_regs_pkg::CMD_RING_SLOTS) && w16 - cmd_cons_q >= cmd_prod_q - cmd_cons_q))
+      err_set[espnic_regs_pkg::ERR_DOORBELL] = 1'b1;
+    if (wr_reg && reg_addr_i == espnic_regs_pkg::REG_CPL_CONS && w16 - cpl_cons_q > cpl_prod_q - cpl_cons_q)
+      err_set[espnic_regs_pkg::ERR_CPL_CONS] = 1'b1;
+    if (wr_reg && reg_addr_i == espnic_regs_pkg::REG_EV_CONS && w16 - ev_cons_q > ev_prod_q - ev_cons_q)
+      err_set[espnic_regs_pkg::ERR_EV_CONS] = 1'b1;
+    int_set[espnic_regs_pkg::INT_ERROR] = err_set != '0;
   end
 
   always_ff @(posedge clk_i) begin
@@ -525,23 +528,23 @@ module espnic_ctrl
       err_q      <= '0;
       rv_q       <= 1'b0;
       slot_q     <= '0;
-      for (int i = 0; i < PORT_COUNTERS; i++) cnt_base_q[i] <= '0;
+      for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= '0;
     end else begin
       // host writes
       if (wr_reg) begin
         case (reg_addr_i)
-          REG_MTU:        mtu_q      <= w16;
-          REG_CONTROL:    discard_q  <= reg_wdata_i[CTRL_DEFAULT_DISCARD];
-          REG_INT_MASK:   int_mask_q <= reg_wdata_i[3:0];
-          REG_CMD_PROD:   if (!err_set[ERR_DOORBELL]) cmd_prod_q <= w16;
-          REG_CPL_CONS:   if (!err_set[ERR_CPL_CONS]) cpl_cons_q <= w16;
-          REG_EV_CONS:    if (!err_set[ERR_EV_CONS]) ev_cons_q <= w16;
+          espnic_regs_pkg::REG_MTU: mtu_q      <= w16;
+          espnic_regs_pkg::REG_CONTROL: discard_q  <= reg_wdata_i[espnic_regs_pkg::CTRL_DEFAULT_DISCARD];
+          espnic_regs_pkg::REG_INT_MASK: int_mask_q <= reg_wdata_i[3:0];
+          espnic_regs_pkg::REG_CMD_PROD: if (!err_set[espnic_regs_pkg::ERR_DOORBELL]) cmd_prod_q <= w16;
+          espnic_regs_pkg::REG_CPL_CONS: if (!err_set[espnic_regs_pkg::ERR_CPL_CONS]) cpl_cons_q <= w16;
+          espnic_regs_pkg::REG_EV_CONS: if (!err_set[espnic_regs_pkg::ERR_EV_CONS]) ev_cons_q <= w16;
           default: ;
         endcase
       end
-      int_q <= (int_q & ~((wr_reg && reg_addr_i == REG_INT_STATUS) ? reg_wdata_i[3:0] : 4'd0))
+      int_q <= (int_q & ~((wr_reg && reg_addr_i == espnic_regs_pkg::REG_INT_STATUS) ? reg_wdata_i[3:0] : 4'd0))
                | int_set;
-      err_q <= (err_q & ~((wr_reg && reg_addr_i == REG_ERROR) ? reg_wdata_i[2:0] : 3'd0))
+      err_q <= (err_q & ~((wr_reg && reg_addr_i == espnic_regs_pkg::REG_ERROR) ? reg_wdata_i[2:0] : 3'd0))
                | err_set;
 
       // events
@@ -557,7 +560,7 @@ module espnic_ctrl
       if (rv_q) slot_q[32*rw_q +: 32] <= cmd_rd_q;
       case (state_q)
         S_IDLE:
-          if (cmd_prod_q != cmd_cons_q && cpl_prod_q - cpl_cons_q != 16'(CPL_RING_SLOTS)) begin
+          if (cmd_prod_q != cmd_cons_q && cpl_prod_q - cpl_cons_q != 16'(espnic_regs_pkg::CPL_RING_SLOTS)) begin
             state_q  <= S_FETCH;
             fk_q     <= '0;
             cur_no_q <= cmd_cons_q;
@@ -571,32 +574,32 @@ module espnic_ctrl
         end
         S_CHECK: begin
           cpl_img_q <= '0;
-          cpl_img_q[8*CPL_TAG +: 32]    <= h_tag;
-          cpl_img_q[8*CPL_STATUS +: 8]  <= status;
-          cpl_img_q[8*CPL_OPCODE +: 8]  <= h_op;
-          cpl_img_q[8*CPL_INDEX +: 16]  <= h_index;
-          cpl_img_q[8*CPL_CMD_NO +: 16] <= cur_no_q;
+          cpl_img_q[8*espnic_regs_pkg::CPL_TAG +: 32]    <= h_tag;
+          cpl_img_q[8*espnic_regs_pkg::CPL_STATUS +: 8]  <= status;
+          cpl_img_q[8*espnic_regs_pkg::CPL_OPCODE +: 8]  <= h_op;
+          cpl_img_q[8*espnic_regs_pkg::CPL_INDEX +: 16]  <= h_index;
+          cpl_img_q[8*espnic_regs_pkg::CPL_CMD_NO +: 16] <= cur_no_q;
           cw_q   <= '0;
           cw_n_q <= CW_HDR;
           state_q <= S_CPL;
-          if (status == CMD_STATUS_OK) begin
+          if (status == espnic_regs_pkg::CMD_STATUS_OK) begin
             case (h_op)
-              CMD_SA_ADD: state_q <= S_KEY;
-              CMD_SA_QUERY: begin
-                cpl_img_q[CPL_W-1:RES] <= sa_image(cur_en, cur_cfg, cur_st, cur_cnt);
+              espnic_regs_pkg::CMD_SA_ADD: state_q <= S_KEY;
+              espnic_regs_pkg::CMD_SA_QUERY: begin
+                cpl_img_q[CPL_W-1:RES] <= sa_img;
                 cw_n_q <= CW_SAQ;
               end
-              CMD_SPD_QUERY: begin
-                cpl_img_q[CPL_W-1:RES] <= rule_image(spd_rd_enable_i, spd_rd_rule_i);
+              espnic_regs_pkg::CMD_SPD_QUERY: begin
+                cpl_img_q[CPL_W-1:RES] <= rule_img;
                 cw_n_q <= CW_SPDQ;
               end
-              CMD_COUNTERS: begin
+              espnic_regs_pkg::CMD_COUNTERS: begin
                 cpl_img_q[CPL_W-1:RES] <= cnt_image;
                 cw_n_q <= CW_CNT;
                 if (h_clear)
-                  for (int i = 0; i < PORT_COUNTERS; i++) cnt_base_q[i] <= port_counters_i[i];
+                  for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= port_counters_i[64*i +: 64];
               end
-              CMD_RESET: begin
+              espnic_regs_pkg::CMD_RESET: begin
                 state_q    <= S_RESET;
                 walk_q     <= '0;
                 walk_inb_q <= 1'b0;
@@ -617,7 +620,7 @@ module espnic_ctrl
             state_q   <= S_CPL;
             mtu_q     <= 16'd1500;
             discard_q <= 1'b0;
-            for (int i = 0; i < PORT_COUNTERS; i++) cnt_base_q[i] <= port_counters_i[i];
+            for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= port_counters_i[64*i +: 64];
           end
         end
         S_CPL: begin
@@ -646,34 +649,34 @@ module espnic_ctrl
       rd_ev_w_q <= ev_off[3:2];
       rd_reg_q  <= '0;
       case (reg_addr_i)
-        REG_MAGIC:      rd_reg_q <= MAGIC;
-        REG_VERSION:    rd_reg_q <= VERSION;
-        REG_DATA_W:     rd_reg_q <= 32'(DATA_W);
-        REG_SA_N:       rd_reg_q <= 32'(SA_N);
-        REG_SPD_N:      rd_reg_q <= 32'(SPD_N);
-        REG_BUILD_ID:   rd_reg_q <= BUILD_ID;
-        REG_ALGS:       rd_reg_q <= (32'd1 << ALG_AES_GCM_128) | (32'd1 << ALG_AES_GCM_256);
-        REG_MAX_FRAME:  rd_reg_q <= 32'(MAX_FRAME);
-        REG_CONTROL:    rd_reg_q <= 32'(discard_q) << CTRL_DEFAULT_DISCARD;
-        REG_MTU:        rd_reg_q <= 32'(mtu_q);
-        REG_CMD_SLOTS:  rd_reg_q <= 32'(CMD_RING_SLOTS);
-        REG_CPL_SLOTS:  rd_reg_q <= 32'(CPL_RING_SLOTS);
-        REG_EV_SLOTS:   rd_reg_q <= 32'(EV_RING_SLOTS);
-        REG_CMD_PROD:   rd_reg_q <= 32'(cmd_prod_q);
-        REG_CMD_CONS:   rd_reg_q <= 32'(cmd_cons_q);
-        REG_CPL_PROD:   rd_reg_q <= 32'(cpl_prod_q);
-        REG_CPL_CONS:   rd_reg_q <= 32'(cpl_cons_q);
-        REG_EV_PROD:    rd_reg_q <= 32'(ev_prod_q);
-        REG_EV_CONS:    rd_reg_q <= 32'(ev_cons_q);
-        REG_EV_LOST:    rd_reg_q <= ev_lost_q;
-        REG_ERROR:      rd_reg_q <= 32'(err_q);
-        REG_INT_STATUS: rd_reg_q <= 32'(int_q);
-        REG_INT_MASK:   rd_reg_q <= 32'(int_mask_q);
-        REG_ENGINE:     rd_reg_q <= 32'(state_q != S_IDLE);
+        espnic_regs_pkg::REG_MAGIC: rd_reg_q <= espnic_regs_pkg::MAGIC;
+        espnic_regs_pkg::REG_VERSION: rd_reg_q <= espnic_regs_pkg::VERSION;
+        espnic_regs_pkg::REG_DATA_W: rd_reg_q <= 32'(DATA_W);
+        espnic_regs_pkg::REG_SA_N: rd_reg_q <= 32'(SA_N);
+        espnic_regs_pkg::REG_SPD_N: rd_reg_q <= 32'(SPD_N);
+        espnic_regs_pkg::REG_BUILD_ID: rd_reg_q <= BUILD_ID;
+        espnic_regs_pkg::REG_ALGS: rd_reg_q <= (32'd1 << espnic_regs_pkg::ALG_AES_GCM_128) | (32'd1 << espnic_regs_pkg::ALG_AES_GCM_256);
+        espnic_regs_pkg::REG_MAX_FRAME: rd_reg_q <= 32'(MAX_FRAME);
+        espnic_regs_pkg::REG_CONTROL: rd_reg_q <= 32'(discard_q) << espnic_regs_pkg::CTRL_DEFAULT_DISCARD;
+        espnic_regs_pkg::REG_MTU: rd_reg_q <= 32'(mtu_q);
+        espnic_regs_pkg::REG_CMD_SLOTS: rd_reg_q <= 32'(espnic_regs_pkg::CMD_RING_SLOTS);
+        espnic_regs_pkg::REG_CPL_SLOTS: rd_reg_q <= 32'(espnic_regs_pkg::CPL_RING_SLOTS);
+        espnic_regs_pkg::REG_EV_SLOTS: rd_reg_q <= 32'(espnic_regs_pkg::EV_RING_SLOTS);
+        espnic_regs_pkg::REG_CMD_PROD: rd_reg_q <= 32'(cmd_prod_q);
+        espnic_regs_pkg::REG_CMD_CONS: rd_reg_q <= 32'(cmd_cons_q);
+        espnic_regs_pkg::REG_CPL_PROD: rd_reg_q <= 32'(cpl_prod_q);
+        espnic_regs_pkg::REG_CPL_CONS: rd_reg_q <= 32'(cpl_cons_q);
+        espnic_regs_pkg::REG_EV_PROD: rd_reg_q <= 32'(ev_prod_q);
+        espnic_regs_pkg::REG_EV_CONS: rd_reg_q <= 32'(ev_cons_q);
+        espnic_regs_pkg::REG_EV_LOST: rd_reg_q <= ev_lost_q;
+        espnic_regs_pkg::REG_ERROR: rd_reg_q <= 32'(err_q);
+        espnic_regs_pkg::REG_INT_STATUS: rd_reg_q <= 32'(int_q);
+        espnic_regs_pkg::REG_INT_MASK: rd_reg_q <= 32'(int_mask_q);
+        espnic_regs_pkg::REG_ENGINE: rd_reg_q <= 32'(state_q != S_IDLE);
         default:
           // The command ring is write-only (commands carry keys): it reads 0.
           if (in_cnt)
-            rd_reg_q <= cnt_off[2] ? cnt_rel[cnt_off[7:3]][63:32] : cnt_rel[cnt_off[7:3]][31:0];
+            rd_reg_q <= cnt_off[2] ? cnt_rel[64*cnt_off[7:3] + 32 +: 32] : cnt_rel[64*cnt_off[7:3] +: 32];
       endcase
     end
   end
