@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,9 @@ int routes_open(struct dp_routes **out)
 		return err;
 	}
 	r->portid = mnl_socket_get_portid(r->nl);
+	/* The kernel answers at once; never let a lost answer hang the daemon. */
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	r->seq = (unsigned)time(NULL);
 	*out = r;
 	return 0;
@@ -71,9 +75,10 @@ static int gw_attr(const struct nlattr *a, void *data)
 
 static int gw_cb(const struct nlmsghdr *nlh, void *data)
 {
-	if (nlh->nlmsg_type == RTM_NEWROUTE)
-		mnl_attr_parse(nlh, sizeof(struct rtmsg), gw_attr, data);
-	return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(struct rtmsg), gw_attr, data);
+	return MNL_CB_STOP; /* the one answer to RTM_GETROUTE (it has no ACK) */
 }
 
 /* Sends nlh and reads the answers until the ACK (or the error). */
