@@ -391,6 +391,35 @@ def scenario_responder(lab, binary):
     phase("card empty")
 
 
+def scenario_restart(lab, binary):
+    """espnicd dies (SIGKILL) with a tunnel on the card; the next espnicd clears the card
+    (logging what it found), negotiates again, and traffic flows."""
+    charon = Charon(lab)
+    ours = Espnicd(lab, binary, start=True)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    ping(lab, count=2)
+    ours.proc.kill()
+    ours.proc.wait()
+    rules = card_cli(lab, "spd", "list")
+    assert "protect" in rules, "the killed espnicd left nothing on the card?"
+    os.rename(lab.path("espnicd.log"), lab.path("espnicd-first.log"))
+    os.unlink(ours.status)
+    ours.proc = lab.spawn("gwa", [binary, "-c", ours.config, "-s", ours.status], "espnicd.log")
+    wait_for("espnicd CHILD_SA up again", ours.established)
+    log = ours.log_text()
+    m = re.search(r"cleared what a previous run left: (\d+) SPD rules, (\d+) outbound SAs", log)
+    assert m, log
+    print("restart: " + m.group(0))
+    assert (int(m.group(1)), int(m.group(2))) == (5, 1)
+    wait_for("charon CHILD_SA", charon.child)
+    _, rtt = ping(lab)
+    print("pings pass after the restart, RTT %.2f ms" % rtt)
+    rules = card_cli(lab, "spd", "list")
+    assert len(re.findall(r"protect", rules)) == 1, rules
+    assert lab.stop(ours.proc) == 0
+    wait_empty_card(lab)
+
+
 def scenario_on_demand(lab, binary):
     charon = Charon(lab)
     ours = Espnicd(lab, binary, start="on-demand")
@@ -428,7 +457,7 @@ def main():
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--sim", required=True)
     ap.add_argument("--cli", required=True)
-    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand"])
+    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand", "restart"])
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
