@@ -420,6 +420,26 @@ def scenario_restart(lab, binary):
     wait_empty_card(lab)
 
 
+def scenario_rekey(lab, binary):
+    """CHILD_SA rekeys every few seconds under a steady ping: the card gets the new SA pair
+    and its rule before the old pair goes (make-before-break); no ping is lost."""
+    charon = Charon(lab)
+    ours = Espnicd(lab, binary, start=True, child_rekey_time=3)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    r = lab.exec("lana", "ping", "-c", "50", "-i", "0.2", "-W", "5", HOST_B, check=False)
+    installs = ours.log_text().count("CHILD_SA installed")
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+    print("%d CHILD_SAs installed (%d rekeys) during 50 pings over 10 s: %s received"
+          % (installs, installs - 1, m.group(2) if m else "?"))
+    assert installs >= 3, ours.log_text()
+    assert m and m.group(1) == m.group(2), r.stdout
+    rules = card_cli(lab, "spd", "list")
+    assert len(re.findall(r"protect", rules)) == 1, rules
+    assert lab.stop(ours.proc) == 0
+    wait_empty_card(lab)
+
+
 def scenario_on_demand(lab, binary):
     charon = Charon(lab)
     ours = Espnicd(lab, binary, start="on-demand")
@@ -457,7 +477,7 @@ def main():
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--sim", required=True)
     ap.add_argument("--cli", required=True)
-    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand", "restart"])
+    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand", "restart", "rekey"])
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
