@@ -62,6 +62,100 @@ int espnic_open(const char *spec, espnic_dev **devp)
 	return 0;
 }
 
+/* The "io" backend: registers reached by the caller (espnic_open_io). */
+struct io_ctx {
+	struct espnic_io inner;
+	int event_fd;
+};
+
+static uint32_t io_read32(void *ctx, uint32_t offset)
+{
+	struct io_ctx *c = ctx;
+	return c->inner.read32(c->inner.ctx, offset);
+}
+
+static void io_write32(void *ctx, uint32_t offset, uint32_t value)
+{
+	struct io_ctx *c = ctx;
+	c->inner.write32(c->inner.ctx, offset, value);
+}
+
+static void io_idle(void *ctx)
+{
+	struct io_ctx *c = ctx;
+	if (c->inner.idle)
+		c->inner.idle(c->inner.ctx);
+}
+
+static int io_check(void *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static void io_flush(void *ctx)
+{
+	(void)ctx;
+}
+
+static int io_event_fd(void *ctx)
+{
+	struct io_ctx *c = ctx;
+	return c->event_fd >= 0 ? c->event_fd : -ENOTSUP;
+}
+
+static void io_event_ack(void *ctx)
+{
+	(void)ctx;
+}
+
+static void io_close(void *ctx)
+{
+	free(ctx);
+}
+
+static const struct espnic_backend io_backend = {
+    "io", io_check, io_flush, io_event_fd, io_event_ack, io_close,
+};
+
+int espnic_open_io(const struct espnic_io *io, const char *name, int event_fd, espnic_dev **devp)
+{
+	struct espnic_dev *dev;
+	struct io_ctx *c;
+	struct espnic_card_info info;
+	int rc;
+	*devp = NULL;
+	open_err[0] = 0;
+	if (!io || !io->read32 || !io->write32) {
+		snprintf(open_err, sizeof(open_err), "no register access given");
+		return -EINVAL;
+	}
+	dev = calloc(1, sizeof(*dev));
+	c = calloc(1, sizeof(*c));
+	if (!dev || !c) {
+		free(dev);
+		free(c);
+		return -ENOMEM;
+	}
+	c->inner = *io;
+	c->event_fd = event_fd;
+	dev->be = &io_backend;
+	dev->io = (struct espnic_io){io_read32, io_write32, io_idle, c};
+	snprintf(dev->name, sizeof(dev->name), "%s", name ? name : "io");
+	rc = espnic_card_info(&dev->io, &info);
+	if (rc) {
+		snprintf(open_err, sizeof(open_err), "%s: no espnic card there (magic 0x%08x)",
+			 dev->name, info.magic);
+		free(c);
+		free(dev);
+		return rc;
+	}
+	*devp = dev;
+	return 0;
+}
+
 void espnic_close(espnic_dev *dev)
 {
 	if (!dev)
@@ -130,6 +224,11 @@ int espnic_set_default_discard(espnic_dev *dev, bool discard)
 	int rc = espnic_card_set_default_discard(&dev->io, discard);
 	dev->be->flush(dev->io.ctx);
 	return finish(dev, rc, "set default action");
+}
+
+int espnic_reset(espnic_dev *dev)
+{
+	return finish(dev, espnic_card_reset(&dev->io), "reset");
 }
 
 int espnic_sa_add(espnic_dev *dev, unsigned index, const struct espnic_sa *sa)

@@ -44,6 +44,12 @@ int espnic_open(const char *spec, espnic_dev **dev);
 const char *espnic_open_error(void);
 void espnic_close(espnic_dev *dev);
 
+/* A device over registers the caller reaches itself (an in-process model in
+ * tests): io is copied, nothing of it is closed by espnic_close. event_fd is
+ * what espnic_event_fd() returns (-1: none; poll-less callers just call
+ * espnic_event_next). */
+int espnic_open_io(const struct espnic_io *io, const char *name, int event_fd, espnic_dev **dev);
+
 /* The message of the last failed call on dev ("" if none). */
 const char *espnic_error(const espnic_dev *dev);
 
@@ -61,6 +67,9 @@ int espnic_get_caps(espnic_dev *dev, struct espnic_caps *caps);
 
 int espnic_set_mtu(espnic_dev *dev, uint16_t mtu);
 int espnic_set_default_discard(espnic_dev *dev, bool discard);
+/* Remove every SA and SPD rule, clear the port counters, MTU and CONTROL
+ * (RESET command). Pending events stay. */
+int espnic_reset(espnic_dev *dev);
 
 /* SAs: outbound indices are the driver's choice; an inbound SA's index is
  * the low bits of its SPI (spi % sa_n). */

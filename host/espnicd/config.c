@@ -373,6 +373,28 @@ static int add_ts(const char *text, void *vctx, void *out)
 	return 0;
 }
 
+/* An interface name for routes: IFNAMSIZ, no '/', blanks or ':' (as the kernel wants); ""
+ * or null turn routes off. */
+static int parse_ifname(json_t *v, char out[DP_IFNAME_MAX])
+{
+	const char *s;
+
+	if (json_is_null(v)) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) >= DP_IFNAME_MAX)
+		return -EINVAL;
+	s = json_string_value(v);
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ' || *p > '~')
+			return -EINVAL;
+	strcpy(out, s);
+	return 0;
+}
+
 static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_peer *peer,
 		      char *err, size_t err_len)
 {
@@ -494,6 +516,18 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 				peer->mode = DP_MODE_TRANSPORT;
 			else
 				FAIL("peer %s: mode is tunnel or transport", peer->name);
+		} else if (strcmp(key, "start") == 0 && json_is_string(v)) {
+			if (strcmp(json_string_value(v), "on-demand") != 0)
+				FAIL("peer %s: start is true, false or \"on-demand\"", peer->name);
+			peer->start = false;
+			peer->on_demand = true;
+		} else if (strcmp(key, "card_host_if") == 0) {
+			if (parse_ifname(v, peer->host_if) < 0)
+				FAIL("peer %s: card_host_if: an interface name (at most %d "
+				     "characters) "
+				     "or \"\"",
+				     peer->name, DP_IFNAME_MAX - 1);
+			peer->host_if_set = true;
 		} else if (strcmp(key, "start") == 0 || strcmp(key, "force_encap") == 0) {
 			if (!json_is_boolean(v))
 				FAIL("peer %s: %s is a boolean", peer->name, key);
@@ -528,7 +562,7 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 		peer->local = cfg->listen;
 	}
 	((struct sockaddr_in *)&peer->local)->sin_port = htons(cfg->port);
-	if (peer->remote_any && peer->start)
+	if (peer->remote_any && (peer->start || peer->on_demand))
 		FAIL("peer %s: cannot start towards %%any", peer->name);
 	if (!peer->remote_any && peer->remote.ss_family != peer->local.ss_family)
 		FAIL("peer %s: local and remote address families differ", peer->name);
@@ -613,6 +647,7 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_integer_value(v) <= 1000000) {
 			*(key[0] == 'c' ? &cfg->cookie_threshold : &cfg->half_open_max) =
 			    (unsigned)json_integer_value(v);
+		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
 		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
 			psk_file = json_string_value(v);
 		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {
@@ -645,8 +680,11 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			}
 		}
 	}
-	for (unsigned i = 0; i < cfg->peer_count; i++)
+	for (unsigned i = 0; i < cfg->peer_count; i++) {
 		((struct sockaddr_in *)&cfg->peers[i].local)->sin_port = htons(cfg->port);
+		if (!cfg->peers[i].host_if_set)
+			strcpy(cfg->peers[i].host_if, cfg->host_if);
+	}
 	if (psk_file != NULL && (ret = load_psks(psk_file, cfg, err, err_len)) < 0)
 		goto fail;
 	for (unsigned i = 0; i < cfg->peer_count; i++) {

@@ -57,8 +57,11 @@ struct cfg_peer {
 	unsigned local_ts_count, remote_ts_count; /* 0 = the IKE address (/32 or /128) */
 	struct cfg_ts local_ts[CFG_MAX_TS], remote_ts[CFG_MAX_TS];
 	enum dp_mode mode;
-	bool start;	  /* initiate at startup (and after reload) */
-	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
+	bool start;		     /* initiate at startup (and after reload) */
+	bool on_demand;		     /* "start": "on-demand": trap policies, initiate on ACQUIRE */
+	bool host_if_set;	     /* card_host_if given for this peer (else the global one) */
+	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
+	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
 	uint64_t dpd_delay_ms, keepalive_ms;
 };
@@ -72,8 +75,9 @@ struct espnicd_config {
 	uint64_t retransmit_timeout_ms;
 	double retransmit_base;
 	unsigned retransmit_tries;
-	unsigned cookie_threshold; /* half-open SAs from which COOKIEs are demanded */
-	unsigned half_open_max;	   /* beyond this, new IKE_SA_INIT requests are dropped */
+	unsigned cookie_threshold;   /* half-open SAs from which COOKIEs are demanded */
+	unsigned half_open_max;	     /* beyond this, new IKE_SA_INIT requests are dropped */
+	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
 	unsigned peer_count;
 	struct cfg_peer peers[CFG_MAX_PEERS];
 };

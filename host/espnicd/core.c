@@ -1,6 +1,8 @@
 /* The daemon core's entry points: datagram dispatch (SA lookup, message-ID window,
  * decryption, exchange routing), timers, dataplane events, reload and shutdown. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,9 @@ void espnicd_free(struct espnicd *d)
 		return;
 	while (d->sas != NULL)
 		ike_sa_destroy(d->sas);
+	for (int i = 0; i < CFG_MAX_PEERS; i++)
+		if (d->traps[i].reqid != 0)
+			dp_trap_remove(d->dp, d->traps[i].reqid);
 	config_free(d->cfg);
 	free(d->rx_msg);
 	OPENSSL_cleanse(d, sizeof(*d));
@@ -57,12 +62,131 @@ static bool peer_has_sa(struct espnicd *d, const char *name)
 	return false;
 }
 
+static void cfg_ts_to_dp(const struct cfg_ts *ts, unsigned n, const struct sockaddr_storage *addr,
+			 struct dp_selector *out, unsigned *count)
+{
+	*count = 0;
+	if (n == 0) { /* the IKE address */
+		memset(out, 0, sizeof(*out));
+		out->family = addr->ss_family;
+		if (addr->ss_family == AF_INET)
+			memcpy(out->start_addr, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+		else
+			memcpy(out->start_addr, &((const struct sockaddr_in6 *)addr)->sin6_addr,
+			       16);
+		memcpy(out->end_addr, out->start_addr, 16);
+		out->end_port = 65535;
+		*count = 1;
+		return;
+	}
+	for (unsigned i = 0; i < n && i < DP_MAX_SELECTORS; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].family = ts[i].family;
+		memcpy(out[i].start_addr, ts[i].start, 16);
+		memcpy(out[i].end_addr, ts[i].end, 16);
+		out[i].ip_protocol = ts[i].protocol;
+		out[i].start_port = ts[i].start_port;
+		out[i].end_port = ts[i].end_port;
+		(*count)++;
+	}
+}
+
+static int trap_find(const struct espnicd *d, const char *name)
+{
+	for (int i = 0; i < CFG_MAX_PEERS; i++)
+		if (d->traps[i].reqid != 0 && strcmp(d->traps[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Installs the trap of an on-demand peer (a fresh one before the old goes, so that a
+ * reload never leaves its traffic without a policy). */
+static void trap_install(struct espnicd *d, const struct cfg_peer *p)
+{
+	struct dp_trap t;
+	int old = trap_find(d, p->name), slot = -1, ret;
+
+	for (int i = 0; i < CFG_MAX_PEERS && slot < 0; i++)
+		if (d->traps[i].reqid == 0)
+			slot = i;
+	if (slot < 0)
+		return;
+	memset(&t, 0, sizeof(t));
+	t.reqid = ++d->next_reqid;
+	t.local = p->local;
+	t.remote = p->remote;
+	cfg_ts_to_dp(p->local_ts, p->local_ts_count, &p->local, t.local_ts, &t.local_ts_count);
+	cfg_ts_to_dp(p->remote_ts, p->remote_ts_count, &p->remote, t.remote_ts, &t.remote_ts_count);
+	memcpy(t.host_if, p->host_if, sizeof(t.host_if));
+	ret = dp_trap_install(d->dp, &t);
+	if (ret < 0) {
+		log_error("%s: on-demand trap policy not installed: %s", p->name, strerror(-ret));
+		return;
+	}
+	snprintf(d->traps[slot].name, sizeof(d->traps[slot].name), "%s", p->name);
+	d->traps[slot].reqid = t.reqid;
+	log_info("%s: on-demand: trap policy installed (reqid %u)", p->name, t.reqid);
+	if (old >= 0) {
+		dp_trap_remove(d->dp, d->traps[old].reqid);
+		d->traps[old].reqid = 0;
+	}
+}
+
+static void traps_sync(struct espnicd *d, bool reload)
+{
+	for (int i = 0; i < CFG_MAX_PEERS; i++) {
+		bool keep = false;
+
+		if (d->traps[i].reqid == 0)
+			continue;
+		for (unsigned j = 0; j < d->cfg->peer_count; j++)
+			if (d->cfg->peers[j].on_demand &&
+			    strcmp(d->cfg->peers[j].name, d->traps[i].name) == 0)
+				keep = true;
+		if (!keep) {
+			log_info("%s: on-demand trap policy removed", d->traps[i].name);
+			dp_trap_remove(d->dp, d->traps[i].reqid);
+			d->traps[i].reqid = 0;
+		}
+	}
+	for (unsigned j = 0; j < d->cfg->peer_count; j++)
+		if (d->cfg->peers[j].on_demand &&
+		    (reload || trap_find(d, d->cfg->peers[j].name) < 0))
+			trap_install(d, &d->cfg->peers[j]);
+}
+
 void espnicd_start(struct espnicd *d)
 {
+	traps_sync(d, false);
 	for (unsigned i = 0; i < d->cfg->peer_count; i++)
 		if (d->cfg->peers[i].start && !peer_has_sa(d, d->cfg->peers[i].name))
 			ike_init_initiate(d, &d->cfg->peers[i]);
 	reap_dead(d);
+}
+
+static void acquire(struct espnicd *d, uint32_t reqid)
+{
+	for (int i = 0; i < CFG_MAX_PEERS; i++) {
+		if (d->traps[i].reqid == 0 || d->traps[i].reqid != reqid)
+			continue;
+		for (unsigned j = 0; j < d->cfg->peer_count; j++) {
+			const struct cfg_peer *p = &d->cfg->peers[j];
+
+			if (strcmp(p->name, d->traps[i].name) != 0)
+				continue;
+			if (d->shutting_down || peer_has_sa(d, p->name)) {
+				log_debug("%s: ACQUIRE while an IKE_SA exists or is negotiated, "
+					  "ignored",
+					  p->name);
+				return;
+			}
+			log_info("%s: ACQUIRE (traffic for the on-demand policy), initiating",
+				 p->name);
+			ike_init_initiate(d, p);
+			return;
+		}
+	}
+	log_debug("dataplane ACQUIRE for unknown reqid %u ignored", reqid);
 }
 
 int espnicd_initiate(struct espnicd *d, const char *name)
@@ -370,9 +494,7 @@ void espnicd_dataplane_events(struct espnicd *d)
 		struct ike_sa *sa;
 
 		if (ev.type == DP_EVENT_ACQUIRE) {
-			log_info("dataplane ACQUIRE for reqid %u: on-demand initiation is not "
-				 "supported yet",
-				 ev.reqid);
+			acquire(d, ev.reqid);
 			continue;
 		}
 		for (sa = d->sas; sa != NULL; sa = sa->next) {
@@ -434,6 +556,7 @@ void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 	}
 	config_free(old);
 	log_info("configuration reloaded: %u peers", cfg->peer_count);
+	traps_sync(d, true);
 	espnicd_start(d);
 }
 

@@ -1,7 +1,8 @@
 /* The narrow interface between espnicd and whatever carries ESP: install a CHILD_SA pair,
- * delete it, read its counters, receive its events. The daemon core only talks to this
- * header; backends are the recording backend (tests, dataplane_record.c) and, later, the
- * card through libespnic. Errors are negative errno. */
+ * delete it, read its counters, receive its events, trap policies for on-demand peers. The
+ * daemon core only talks to this header; backends are the recording backend (tests,
+ * dataplane_record.c) and the card through libespnic (dataplane_card.c); dataplane.c picks
+ * one. Errors are negative errno. */
 #ifndef ESPNICD_DATAPLANE_H
 #define ESPNICD_DATAPLANE_H
 
@@ -14,6 +15,7 @@
 #define DP_MAX_SALT	 4  /* RFC 4106 */
 #define DP_MAX_INTEG_KEY 64
 #define DP_MAX_SELECTORS 8
+#define DP_IFNAME_MAX	 16 /* IFNAMSIZ */
 
 enum dp_mode {
 	DP_MODE_TUNNEL = 1,
@@ -57,6 +59,20 @@ struct dp_child_sa {
 	unsigned local_ts_count, remote_ts_count;
 	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
 	struct dp_lifetime lifetime;
+	/* Tunnel mode: routes for the remote selectors via this host interface ("" = none). */
+	char host_if[DP_IFNAME_MAX];
+};
+
+/* A trap policy (on-demand initiation): PROTECT rules for local_ts x remote_ts with no SA;
+ * traffic that hits them raises DP_EVENT_ACQUIRE with reqid. Installed CHILD_SAs take
+ * precedence over traps with the same selectors. remote and host_if as in dp_child_sa (the
+ * routes bring the traffic to the dataplane in the first place). */
+struct dp_trap {
+	uint32_t reqid;
+	struct sockaddr_storage local, remote;
+	unsigned local_ts_count, remote_ts_count;
+	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
+	char host_if[DP_IFNAME_MAX];
 };
 
 struct dp_counters {
@@ -80,7 +96,8 @@ struct dp_event {
 struct dp;
 
 /* spec selects the backend: "record:<path>" writes one JSON object per line to path (tests),
- * "record:" keeps the records in memory only. Later: "card:<libespnic URI>". */
+ * "record:" keeps the records in memory only; "card:<libespnic URI>" (e.g. card:sim:NAME)
+ * programs an espnic card, clearing whatever SAs and rules it still carries. */
 int dp_open(const char *spec, struct dp **out);
 void dp_close(struct dp *dp);
 
@@ -98,6 +115,16 @@ int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
 int dp_event_fd(struct dp *dp);
 int dp_next_event(struct dp *dp, struct dp_event *ev);
 
+/* IKE itself must never be protected: UDP from our IKE ports passes the dataplane in the
+ * clear (the card gets BYPASS rules ahead of everything else). */
+int dp_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port);
+/* Trap policies (see struct dp_trap); -EEXIST for a reqid already trapped, -ENOENT on
+ * removal of an unknown one. */
+int dp_trap_install(struct dp *dp, const struct dp_trap *trap);
+int dp_trap_remove(struct dp *dp, uint32_t reqid);
+/* "record" or "card". */
+const char *dp_kind(const struct dp *dp);
+
 /* Recording backend introspection (tests): number of SAs installed now, install and delete
  * calls so far, the installed SA with inbound SPI spi_in (NULL if none). */
 struct dp_record_stats {
@@ -107,5 +134,11 @@ int dp_record_stats(struct dp *dp, struct dp_record_stats *st);
 const struct dp_child_sa *dp_record_find(struct dp *dp, uint32_t spi_in);
 /* Injects an event as a card would raise it (tests). */
 int dp_record_inject_event(struct dp *dp, const struct dp_event *ev);
+
+/* The card backend over a libespnic device the caller opened (tests drive an in-process
+ * model through espnic_open_io). Clears the card like dp_open("card:..."); with own_dev,
+ * dp_close closes the device. */
+struct espnic_dev;
+int dp_card_open_dev(struct espnic_dev *dev, bool own_dev, struct dp **out);
 
 #endif

@@ -15,12 +15,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "dataplane.h"
+#include "dataplane_backend.h"
 
 #define MAX_SAS	   256
 #define MAX_EVENTS 64
 
-struct dp {
+#define MAX_TRAPS 64
+
+struct dp_rec {
+	struct dp base;
 	int fd; /* record file, -1 for memory only */
 	int event_pipe[2];
 	struct dp_child_sa sas[MAX_SAS];
@@ -29,20 +32,27 @@ struct dp {
 	struct dp_event events[MAX_EVENTS];
 	unsigned event_count;
 	struct dp_record_stats stats;
+	uint32_t traps[MAX_TRAPS]; /* reqids, 0 = free */
 };
 
-int dp_open(const char *spec, struct dp **out)
-{
-	struct dp *dp;
+static const struct dp_ops record_ops;
 
-	if (spec == NULL || strncmp(spec, "record:", 7) != 0)
-		return -EPROTONOSUPPORT;
+static struct dp_rec *rec(struct dp *dp)
+{
+	return (struct dp_rec *)dp;
+}
+
+int dp_record_open(const char *path, struct dp **out)
+{
+	struct dp_rec *dp;
+
 	dp = calloc(1, sizeof(*dp));
 	if (dp == NULL)
 		return -ENOMEM;
+	dp->base.ops = &record_ops;
 	dp->fd = -1;
-	if (spec[7] != '\0') {
-		dp->fd = open(spec + 7, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (path[0] != '\0') {
+		dp->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (dp->fd < 0) {
 			int err = -errno;
 
@@ -65,14 +75,14 @@ int dp_open(const char *spec, struct dp **out)
 		free(dp);
 		return err;
 	}
-	*out = dp;
+	*out = &dp->base;
 	return 0;
 }
 
-void dp_close(struct dp *dp)
+static void rec_close(struct dp *d)
 {
-	if (dp == NULL)
-		return;
+	struct dp_rec *dp = rec(d);
+
 	if (dp->fd >= 0)
 		close(dp->fd);
 	close(dp->event_pipe[0]);
@@ -81,7 +91,7 @@ void dp_close(struct dp *dp)
 	free(dp);
 }
 
-static int find(const struct dp *dp, uint32_t spi_in)
+static int find(const struct dp_rec *dp, uint32_t spi_in)
 {
 	for (int i = 0; i < MAX_SAS; i++)
 		if (dp->used[i] && dp->sas[i].in.spi == spi_in)
@@ -89,7 +99,7 @@ static int find(const struct dp *dp, uint32_t spi_in)
 	return -1;
 }
 
-static bool spi_taken(const struct dp *dp, uint32_t spi)
+static bool spi_taken(const struct dp_rec *dp, uint32_t spi)
 {
 	for (int i = 0; i < MAX_SAS; i++)
 		if (dp->reserved[i] == spi || (dp->used[i] && dp->sas[i].in.spi == spi))
@@ -97,8 +107,10 @@ static bool spi_taken(const struct dp *dp, uint32_t spi)
 	return false;
 }
 
-int dp_alloc_spi(struct dp *dp, uint32_t *spi)
+static int rec_alloc_spi(struct dp *d, uint32_t *spi)
 {
+	struct dp_rec *dp = rec(d);
+
 	for (int tries = 0; tries < 64; tries++) {
 		uint32_t v;
 
@@ -119,7 +131,7 @@ int dp_alloc_spi(struct dp *dp, uint32_t *spi)
 	return -EAGAIN;
 }
 
-void dp_release_spi(struct dp *dp, uint32_t spi)
+static void release(struct dp_rec *dp, uint32_t spi)
 {
 	for (int i = 0; i < MAX_SAS; i++)
 		if (dp->reserved[i] == spi)
@@ -177,7 +189,7 @@ static json_t *dir_json(const struct dp_child_sa *sa, const struct dp_sa_dir *d)
 			 hex(d->integ_key, sa->integ_key_len, integ));
 }
 
-static void record(struct dp *dp, json_t *obj)
+static void record(struct dp_rec *dp, json_t *obj)
 {
 	char *line;
 
@@ -198,8 +210,14 @@ static void record(struct dp *dp, json_t *obj)
 	free(line);
 }
 
-int dp_install(struct dp *dp, const struct dp_child_sa *sa)
+static void rec_release_spi(struct dp *d, uint32_t spi)
 {
+	release(rec(d), spi);
+}
+
+static int rec_install(struct dp *d, const struct dp_child_sa *sa)
+{
+	struct dp_rec *dp = rec(d);
 	int slot = -1;
 
 	if (sa == NULL || sa->in.spi == 0 || sa->out.spi == 0 || sa->key_len > DP_MAX_KEY ||
@@ -216,7 +234,7 @@ int dp_install(struct dp *dp, const struct dp_child_sa *sa)
 	}
 	if (slot < 0)
 		return -ENOSPC;
-	dp_release_spi(dp, sa->in.spi);
+	release(dp, sa->in.spi);
 	dp->sas[slot] = *sa;
 	dp->used[slot] = true;
 	dp->stats.installs++;
@@ -234,8 +252,9 @@ int dp_install(struct dp *dp, const struct dp_child_sa *sa)
 	return 0;
 }
 
-int dp_delete(struct dp *dp, uint32_t spi_in)
+static int rec_delete(struct dp *d, uint32_t spi_in)
 {
+	struct dp_rec *dp = rec(d);
 	int i = find(dp, spi_in);
 	char spi[9], spi_out[9];
 
@@ -252,21 +271,22 @@ int dp_delete(struct dp *dp, uint32_t spi_in)
 	return 0;
 }
 
-int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c)
+static int rec_read_counters(struct dp *d, uint32_t spi_in, struct dp_counters *c)
 {
-	if (find(dp, spi_in) < 0)
+	if (find(rec(d), spi_in) < 0)
 		return -ENOENT;
 	memset(c, 0, sizeof(*c)); /* nothing flows through a recording */
 	return 0;
 }
 
-int dp_event_fd(struct dp *dp)
+static int rec_event_fd(struct dp *d)
 {
-	return dp->event_pipe[0];
+	return rec(d)->event_pipe[0];
 }
 
-int dp_next_event(struct dp *dp, struct dp_event *ev)
+static int rec_next_event(struct dp *d, struct dp_event *ev)
 {
+	struct dp_rec *dp = rec(d);
 	uint8_t drain[16];
 
 	if (dp->event_count == 0) {
@@ -279,21 +299,90 @@ int dp_next_event(struct dp *dp, struct dp_event *ev)
 	return 1;
 }
 
-int dp_record_stats(struct dp *dp, struct dp_record_stats *st)
+static int rec_set_ike_ports(struct dp *d, uint16_t port, uint16_t natt_port)
 {
-	*st = dp->stats;
+	(void)d;
+	(void)port;
+	(void)natt_port;
+	return 0; /* nothing flows through a recording */
+}
+
+static int rec_trap_install(struct dp *d, const struct dp_trap *trap)
+{
+	struct dp_rec *dp = rec(d);
+	int slot = -1;
+
+	if (trap->reqid == 0)
+		return -EINVAL;
+	for (int i = 0; i < MAX_TRAPS; i++) {
+		if (dp->traps[i] == trap->reqid)
+			return -EEXIST;
+		if (dp->traps[i] == 0 && slot < 0)
+			slot = i;
+	}
+	if (slot < 0)
+		return -ENOSPC;
+	dp->traps[slot] = trap->reqid;
+	record(dp, json_pack("{s:s, s:i, s:o, s:o}", "op", "trap", "reqid", trap->reqid, "local_ts",
+			     selectors_json(trap->local_ts, trap->local_ts_count), "remote_ts",
+			     selectors_json(trap->remote_ts, trap->remote_ts_count)));
 	return 0;
 }
 
-const struct dp_child_sa *dp_record_find(struct dp *dp, uint32_t spi_in)
+static int rec_trap_remove(struct dp *d, uint32_t reqid)
 {
-	int i = find(dp, spi_in);
+	struct dp_rec *dp = rec(d);
 
-	return i < 0 ? NULL : &dp->sas[i];
+	for (int i = 0; i < MAX_TRAPS; i++) {
+		if (reqid != 0 && dp->traps[i] == reqid) {
+			dp->traps[i] = 0;
+			record(dp, json_pack("{s:s, s:i}", "op", "untrap", "reqid", reqid));
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
-int dp_record_inject_event(struct dp *dp, const struct dp_event *ev)
+static const struct dp_ops record_ops = {
+    .kind = "record",
+    .close = rec_close,
+    .alloc_spi = rec_alloc_spi,
+    .release_spi = rec_release_spi,
+    .install = rec_install,
+    .delete = rec_delete,
+    .read_counters = rec_read_counters,
+    .event_fd = rec_event_fd,
+    .next_event = rec_next_event,
+    .set_ike_ports = rec_set_ike_ports,
+    .trap_install = rec_trap_install,
+    .trap_remove = rec_trap_remove,
+};
+
+int dp_record_stats(struct dp *d, struct dp_record_stats *st)
 {
+	if (d->ops != &record_ops)
+		return -EOPNOTSUPP;
+	*st = rec(d)->stats;
+	return 0;
+}
+
+const struct dp_child_sa *dp_record_find(struct dp *d, uint32_t spi_in)
+{
+	int i;
+
+	if (d->ops != &record_ops)
+		return NULL;
+	i = find(rec(d), spi_in);
+	return i < 0 ? NULL : &rec(d)->sas[i];
+}
+
+int dp_record_inject_event(struct dp *d, const struct dp_event *ev)
+{
+	struct dp_rec *dp;
+
+	if (d->ops != &record_ops)
+		return -EOPNOTSUPP;
+	dp = rec(d);
 	if (dp->event_count == MAX_EVENTS)
 		return -ENOSPC;
 	dp->events[dp->event_count++] = *ev;

@@ -162,6 +162,10 @@ struct espnicd {
 	struct ike_sa *sas;
 	unsigned next_unique_id;
 	uint32_t next_reqid;
+	struct {
+		char name[64];
+		uint32_t reqid;
+	} traps[CFG_MAX_PEERS]; /* on-demand peers' trap policies (reqid 0 = free) */
 	uint8_t cookie_secret[32];
 	uint8_t cookie_version;
 	bool shutting_down;

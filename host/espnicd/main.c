@@ -413,6 +413,14 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	ret = dp_set_ike_ports(dm.dp, cfg->port, cfg->natt_port);
+	if (ret < 0) {
+		log_error("dataplane: cannot let IKE on UDP %u/%u pass: %s", cfg->port,
+			  cfg->natt_port, strerror(-ret));
+		dp_close(dm.dp);
+		config_free(cfg);
+		return 1;
+	}
 	dm.listen = cfg->listen;
 	dm.natt_port = cfg->natt_port;
 	dm.fd_ike = open_socket(&cfg->listen, cfg->port);
@@ -455,9 +463,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	log_info("espnicd started: %u peers, UDP %u and %u, dataplane %.*s",
+	log_info("espnicd started: %u peers, UDP %u and %u, dataplane %s",
 		 espnicd_config(dm.core)->peer_count, espnicd_config(dm.core)->port, dm.natt_port,
-		 7, espnicd_config(dm.core)->dataplane);
+		 dp_kind(dm.dp));
 	espnicd_start(dm.core);
 	after_event(&dm);
 	event_base_dispatch(dm.base);

@@ -95,6 +95,7 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	}
 	ts_to_dp(&c->ts_local, d->local_ts, &d->local_ts_count);
 	ts_to_dp(&c->ts_remote, d->remote_ts, &d->remote_ts_count);
+	memcpy(d->host_if, sa->peer.host_if, sizeof(d->host_if));
 	ret = dp_install(sa->d->dp, d);
 	OPENSSL_cleanse(d, sizeof(*d));
 	free(d);
@@ -110,8 +111,8 @@ static struct child_sa *finish(struct ike_sa *sa, struct child_sa *c, bool initi
 
 	ike_child_keys_wipe(keys);
 	if (ret < 0) {
-		log_error("%s: dataplane refused CHILD_SA %08x/%08x: %d", sa_name(sa), c->spi_in,
-			  c->spi_out, ret);
+		log_error("%s: dataplane refused CHILD_SA %08x/%08x: %s", sa_name(sa), c->spi_in,
+			  c->spi_out, strerror(-ret));
 		free(c);
 		return NULL;
 	}

@@ -132,6 +132,58 @@ static void test_psk_file(void **state)
 	unlink(psk_path);
 }
 
+/* "start": "on-demand" and card_host_if (global default, per-peer override, "" off). */
+static void test_on_demand_and_host_if(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	char err[256];
+
+	(void)state;
+	write_psk("a s1\nb s2\nc s3\n", 0600);
+	assert_int_equal(
+	    parse_with_psk(
+		"\"card_host_if\": \"espnic0\", \"peers\": ["
+		"{\"name\": \"a\", \"remote_addr\": \"198.18.0.2\", \"start\": \"on-demand\"},"
+		"{\"name\": \"b\", \"remote_addr\": \"198.18.0.3\", \"start\": true, "
+		"\"card_host_if\": \"espnic1\"},"
+		"{\"name\": \"c\", \"remote_addr\": \"198.18.0.4\", \"card_host_if\": \"\"}]",
+		err, sizeof(err), &cfg),
+	    0);
+	assert_true(cfg->peers[0].on_demand);
+	assert_false(cfg->peers[0].start);
+	assert_string_equal(cfg->peers[0].host_if, "espnic0");
+	assert_true(cfg->peers[1].start);
+	assert_false(cfg->peers[1].on_demand);
+	assert_string_equal(cfg->peers[1].host_if, "espnic1");
+	assert_string_equal(cfg->peers[2].host_if, "");
+	config_free(cfg);
+	/* Refused: another start word, on-demand towards %any, bad interface names. */
+	assert_int_not_equal(
+	    parse_with_psk("\"peers\": [{\"name\": \"a\", \"remote_addr\": \"198.18.0.2\", "
+			   "\"start\": \"later\"}]",
+			   err, sizeof(err), &cfg),
+	    0);
+	assert_non_null(strstr(err, "on-demand"));
+	assert_int_not_equal(
+	    parse_with_psk("\"peers\": [{\"name\": \"a\", \"remote_addr\": \"%any\", "
+			   "\"start\": \"on-demand\"}]",
+			   err, sizeof(err), &cfg),
+	    0);
+	assert_int_not_equal(
+	    parse_with_psk("\"peers\": [{\"name\": \"a\", \"remote_addr\": \"198.18.0.2\", "
+			   "\"card_host_if\": \"a/b\"}]",
+			   err, sizeof(err), &cfg),
+	    0);
+	assert_non_null(strstr(err, "card_host_if"));
+	assert_int_not_equal(
+	    parse_with_psk("\"card_host_if\": \"much-too-long-name0\", \"peers\": []", err,
+			   sizeof(err), &cfg),
+	    0);
+	assert_int_not_equal(
+	    parse_with_psk("\"card_host_if\": 5, \"peers\": []", err, sizeof(err), &cfg), 0);
+	unlink(psk_path);
+}
+
 static void test_strictness(void **state)
 {
 	struct espnicd_config *cfg = NULL;
@@ -175,6 +227,7 @@ int main(void)
 	    cmocka_unit_test(test_traffic_selectors),
 	    cmocka_unit_test(test_psk_file),
 	    cmocka_unit_test(test_strictness),
+	    cmocka_unit_test(test_on_demand_and_host_if),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
