@@ -37,6 +37,7 @@ void espnicd_free(struct espnicd *d)
 		return;
 	while (d->sas != NULL)
 		ike_sa_destroy(d->sas);
+	free(d->held);
 	config_free(d->cfg);
 	free(d->rx_msg);
 	OPENSSL_cleanse(d, sizeof(*d));
@@ -48,7 +49,7 @@ const struct espnicd_config *espnicd_config(const struct espnicd *d)
 	return d->cfg;
 }
 
-static bool peer_has_sa(struct espnicd *d, const char *name)
+bool peer_has_sa(struct espnicd *d, const char *name)
 {
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
 		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
@@ -59,9 +60,26 @@ static bool peer_has_sa(struct espnicd *d, const char *name)
 
 void espnicd_start(struct espnicd *d)
 {
-	for (unsigned i = 0; i < d->cfg->peer_count; i++)
-		if (d->cfg->peers[i].start && !peer_has_sa(d, d->cfg->peers[i].name))
-			ike_init_initiate(d, &d->cfg->peers[i]);
+	d->start_next = 0;
+	start_pending(d);
+}
+
+void start_pending(struct espnicd *d)
+{
+	unsigned window = d->cfg->start_window, busy = 0;
+
+	if (d->start_next >= d->cfg->peer_count || d->shutting_down)
+		return;
+	if (window != 0)
+		for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+			busy += sa->initiator &&
+				(sa->state == IKE_SA_INIT_SENT || sa->state == IKE_SA_AUTH_SENT);
+	while (d->start_next < d->cfg->peer_count && (window == 0 || busy < window)) {
+		const struct cfg_peer *p = &d->cfg->peers[d->start_next++];
+
+		if (p->start && !peer_has_sa(d, p->name) && ike_init_initiate(d, p) == 0)
+			busy++;
+	}
 	reap_dead(d);
 }
 
@@ -334,6 +352,7 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 		receive_protected(d, sa, local, remote, buf, len);
 	}
 	reap_dead(d);
+	start_pending(d);
 }
 
 uint64_t espnicd_next_timer(struct espnicd *d)
@@ -359,6 +378,7 @@ void espnicd_run_timers(struct espnicd *d)
 		ike_sa_run_timers(sa, now);
 	}
 	reap_dead(d);
+	start_pending(d);
 }
 
 void espnicd_dataplane_events(struct espnicd *d)
@@ -370,6 +390,8 @@ void espnicd_dataplane_events(struct espnicd *d)
 		struct ike_sa *sa;
 
 		if (ev.type == DP_EVENT_ACQUIRE) {
+			if (held_peer_acquire(d, ev.reqid))
+				continue;
 			log_info("dataplane ACQUIRE for reqid %u: on-demand initiation is not "
 				 "supported yet",
 				 ev.reqid);
@@ -391,6 +413,7 @@ void espnicd_dataplane_events(struct espnicd *d)
 		sa_schedule(sa);
 	}
 	reap_dead(d);
+	start_pending(d);
 }
 
 static const struct cfg_peer *find_by_name(const struct espnicd_config *cfg, const char *name)
