@@ -22,9 +22,10 @@
 #include "ike_message.h"
 #include "log.h"
 
-#define SHUTDOWN_LIMIT_S 15 /* SIGTERM: give the deletes this long */
-#define RX_BUFFER	 65536
-#define STATUS_GAP_MS	 100 /* status file: at most one write per this (large SA lists) */
+#define SHUTDOWN_LIMIT_S   15 /* SIGTERM: give the deletes this long */
+#define RX_BUFFER	   65536
+#define STATUS_GAP_MS	   100 /* status file: at most one write per this (large SA lists) */
+#define STATUS_EVERY_EVENT 64  /* up to this many SAs, written after every event */
 
 struct daemon {
 	struct event_base *base;
@@ -169,7 +170,9 @@ static void status_changed(struct daemon *dm, uint64_t now)
 
 	if (dm->status_path == NULL || dm->ev_status == NULL)
 		return;
-	if (now >= dm->status_written_ms + STATUS_GAP_MS && !evtimer_pending(dm->ev_status, NULL)) {
+	if ((espnicd_sa_count(dm->core) <= STATUS_EVERY_EVENT ||
+	     now >= dm->status_written_ms + STATUS_GAP_MS) &&
+	    !evtimer_pending(dm->ev_status, NULL)) {
 		dm->status_written_ms = now;
 		write_status(dm);
 	} else if (!evtimer_pending(dm->ev_status, NULL)) {
