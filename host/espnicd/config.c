@@ -544,6 +544,20 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 		} else if (strcmp(key, "dpd_delay") == 0) {
 			if (get_ms(v, &peer->dpd_delay_ms) < 0)
 				FAIL("peer %s: bad %s", peer->name, key);
+		} else if (strcmp(key, "dpd_timeout") == 0) {
+			if (get_ms(v, &peer->dpd_timeout_ms) < 0)
+				FAIL("peer %s: bad %s", peer->name, key);
+		} else if (strcmp(key, "dpd_action") == 0) {
+			const char *a = json_is_string(v) ? json_string_value(v) : "";
+
+			if (strcmp(a, "clear") == 0)
+				peer->dpd_action = CFG_DPD_CLEAR;
+			else if (strcmp(a, "hold") == 0)
+				peer->dpd_action = CFG_DPD_HOLD;
+			else if (strcmp(a, "restart") == 0)
+				peer->dpd_action = CFG_DPD_RESTART;
+			else
+				FAIL("peer %s: dpd_action is clear, hold or restart", peer->name);
 		} else if (strcmp(key, "keepalive_interval") == 0) {
 			if (get_ms(v, &peer->keepalive_ms) < 0)
 				FAIL("peer %s: bad %s", peer->name, key);
@@ -599,7 +613,15 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		snprintf(err, err_len, "config line %d: %s", jerr.line, jerr.text);
 		return -EINVAL;
 	}
-	cfg = malloc(sizeof(*cfg));
+	v = json_object_get(root, "peers");
+	if (json_is_array(v) && json_array_size(v) > CFG_MAX_PEERS) {
+		snprintf(err, err_len, "peers: at most %d", CFG_MAX_PEERS);
+		json_decref(root);
+		return -EINVAL;
+	}
+	/* The peers are allocated for the count in the file; calloc leaves them zero. */
+	cfg = calloc(1, sizeof(*cfg) +
+			    (json_is_array(v) ? json_array_size(v) : 0) * sizeof(struct cfg_peer));
 	if (cfg == NULL) {
 		json_decref(root);
 		return -ENOMEM;
@@ -648,6 +670,9 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			*(key[0] == 'c' ? &cfg->cookie_threshold : &cfg->half_open_max) =
 			    (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
+		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
+			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
+			cfg->start_window = (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
 			psk_file = json_string_value(v);
 		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {
@@ -715,7 +740,7 @@ int config_load(const char *path, struct espnicd_config **out, char *err, size_t
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (1 << 20) ||
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (8 << 20) ||
 	    fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
 		snprintf(err, err_len, "%s: unreadable or too large", path);
@@ -752,6 +777,6 @@ void config_free(struct espnicd_config *cfg)
 		return;
 	for (unsigned i = 0; i < cfg->peer_count; i++)
 		creds_unref(cfg->peers[i].creds);
-	OPENSSL_cleanse(cfg, sizeof(*cfg));
+	OPENSSL_cleanse(cfg, sizeof(*cfg) + cfg->peer_count * sizeof(struct cfg_peer));
 	free(cfg);
 }

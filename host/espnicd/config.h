@@ -15,7 +15,7 @@
 #define CFG_MAX_ALGS	  8
 #define CFG_MAX_PROPOSALS 4
 #define CFG_MAX_TS	  8
-#define CFG_MAX_PEERS	  32
+#define CFG_MAX_PEERS	  4096 /* the peers array is allocated for the count in the file */
 #define CFG_MAX_PSK	  256
 #define CFG_MAX_ID	  256
 
@@ -33,6 +33,13 @@ struct cfg_ts {
 	uint8_t start[16], end[16];
 	uint8_t protocol;
 	uint16_t start_port, end_port;
+};
+
+/* What to do when the peer stops answering (DPD or any other request given up). */
+enum cfg_dpd_action {
+	CFG_DPD_CLEAR = 0, /* close the IKE_SA and its CHILD_SAs */
+	CFG_DPD_HOLD,	   /* close; initiate again on the dataplane's next ACQUIRE */
+	CFG_DPD_RESTART,   /* close and initiate again at once (and after failed attempts) */
 };
 
 enum cfg_auth {
@@ -64,6 +71,8 @@ struct cfg_peer {
 	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
 	uint64_t dpd_delay_ms, keepalive_ms;
+	uint64_t dpd_timeout_ms; /* give a liveness check up after this (0 = retransmissions) */
+	enum cfg_dpd_action dpd_action;
 };
 
 struct espnicd_config {
@@ -77,9 +86,10 @@ struct espnicd_config {
 	unsigned retransmit_tries;
 	unsigned cookie_threshold;   /* half-open SAs from which COOKIEs are demanded */
 	unsigned half_open_max;	     /* beyond this, new IKE_SA_INIT requests are dropped */
+	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
 	unsigned peer_count;
-	struct cfg_peer peers[CFG_MAX_PEERS];
+	struct cfg_peer peers[]; /* peer_count of them (config_parse allocates) */
 };
 
 /* Parses the JSON file at path (and the PSK file it names). On error returns a negative

@@ -42,6 +42,7 @@ void espnicd_free(struct espnicd *d)
 	for (int i = 0; i < CFG_MAX_PEERS; i++)
 		if (d->traps[i].reqid != 0)
 			dp_trap_remove(d->dp, d->traps[i].reqid);
+	free(d->held);
 	config_free(d->cfg);
 	free(d->rx_msg);
 	OPENSSL_cleanse(d, sizeof(*d));
@@ -53,7 +54,7 @@ const struct espnicd_config *espnicd_config(const struct espnicd *d)
 	return d->cfg;
 }
 
-static bool peer_has_sa(struct espnicd *d, const char *name)
+bool peer_has_sa(struct espnicd *d, const char *name)
 {
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
 		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
@@ -158,9 +159,26 @@ static void traps_sync(struct espnicd *d, bool reload)
 void espnicd_start(struct espnicd *d)
 {
 	traps_sync(d, false);
-	for (unsigned i = 0; i < d->cfg->peer_count; i++)
-		if (d->cfg->peers[i].start && !peer_has_sa(d, d->cfg->peers[i].name))
-			ike_init_initiate(d, &d->cfg->peers[i]);
+	d->start_next = 0;
+	start_pending(d);
+}
+
+void start_pending(struct espnicd *d)
+{
+	unsigned window = d->cfg->start_window, busy = 0;
+
+	if (d->start_next >= d->cfg->peer_count || d->shutting_down)
+		return;
+	if (window != 0)
+		for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+			busy += sa->initiator &&
+				(sa->state == IKE_SA_INIT_SENT || sa->state == IKE_SA_AUTH_SENT);
+	while (d->start_next < d->cfg->peer_count && (window == 0 || busy < window)) {
+		const struct cfg_peer *p = &d->cfg->peers[d->start_next++];
+
+		if (p->start && !peer_has_sa(d, p->name) && ike_init_initiate(d, p) == 0)
+			busy++;
+	}
 	reap_dead(d);
 }
 
@@ -458,6 +476,7 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 		receive_protected(d, sa, local, remote, buf, len);
 	}
 	reap_dead(d);
+	start_pending(d);
 }
 
 uint64_t espnicd_next_timer(struct espnicd *d)
@@ -483,6 +502,7 @@ void espnicd_run_timers(struct espnicd *d)
 		ike_sa_run_timers(sa, now);
 	}
 	reap_dead(d);
+	start_pending(d);
 }
 
 void espnicd_dataplane_events(struct espnicd *d)
@@ -494,6 +514,8 @@ void espnicd_dataplane_events(struct espnicd *d)
 		struct ike_sa *sa;
 
 		if (ev.type == DP_EVENT_ACQUIRE) {
+			if (held_peer_acquire(d, ev.reqid))
+				continue;
 			acquire(d, ev.reqid);
 			continue;
 		}
@@ -513,6 +535,7 @@ void espnicd_dataplane_events(struct espnicd *d)
 		sa_schedule(sa);
 	}
 	reap_dead(d);
+	start_pending(d);
 }
 
 static const struct cfg_peer *find_by_name(const struct espnicd_config *cfg, const char *name)

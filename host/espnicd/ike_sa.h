@@ -56,6 +56,7 @@ struct child_sa {
 	struct ike_ts_payload ts_local, ts_remote;
 	uint64_t rekey_at, expire_at, delete_at;
 	bool want_rekey, want_delete;
+	uint64_t dpd_in_packets; /* the dataplane's inbound count at the last liveness look */
 };
 
 /* An encoded message as datagrams: one, or the SKF fragments of RFC 7383, back to back. */
@@ -132,6 +133,7 @@ struct ike_sa {
 		struct wire_msg wire;
 		unsigned retransmits;
 		uint64_t deadline;
+		uint64_t give_up_at; /* DPD with dpd_timeout: unreachable from then (0 = tries) */
 		struct create_child_ctx cc;
 	} request;
 	struct {
@@ -153,6 +155,14 @@ struct ike_sa {
 	bool want_delete, want_ike_rekey;
 	uint64_t established_at, ike_rekey_at, last_received, next_keepalive, dead_at;
 	struct ike_sa *replaced_by; /* IKE rekey: our successor */
+	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
+	bool unreachable, restarted;
+};
+
+/* dpd_action hold: a closed peer waiting for the dataplane's ACQUIRE of one of its reqids. */
+struct held_peer {
+	uint32_t reqid;
+	char peer[64];
 };
 
 struct espnicd {
@@ -169,6 +179,9 @@ struct espnicd {
 	uint8_t cookie_secret[32];
 	uint8_t cookie_version;
 	bool shutting_down;
+	unsigned start_next; /* the next "start" peer to initiate (start_window) */
+	struct held_peer *held;
+	unsigned held_count;
 	struct ike_message *rx_msg; /* one parse buffer, it is large */
 	uint8_t rx_plain[MAX_MESSAGE];
 	struct espnicd_stats stats;
@@ -329,7 +342,18 @@ int delete_ike_start(struct ike_sa *sa);
 void informational_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void delete_process_response(struct ike_sa *sa, const struct ike_message *msg);
 int dpd_start(struct ike_sa *sa);
+/* On-demand DPD: whether the dataplane counted inbound ESP on one of sa's CHILD_SAs since the
+ * last look (or within dpd_delay); such traffic proves the peer alive without a probe. */
+bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now);
 void keepalive_check(struct ike_sa *sa, uint64_t now);
+/* dpd_action of SAs whose peer stopped answering, applied as they are reaped. */
+void dead_peer_actions(struct espnicd *d);
+/* dpd_action hold: initiates the held peer owning reqid; false if none. */
+bool held_peer_acquire(struct espnicd *d, uint32_t reqid);
+/* start_window: initiates "start" peers without an IKE_SA while the window has room. */
+void start_pending(struct espnicd *d);
+/* Whether the peer named has an IKE_SA that is neither dead, rekeyed nor being deleted. */
+bool peer_has_sa(struct espnicd *d, const char *name);
 
 /* helpers */
 int random_bytes(uint8_t *out, size_t len);

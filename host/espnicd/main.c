@@ -24,8 +24,10 @@
 #include "log.h"
 #include "session_mgr.h"
 
-#define SHUTDOWN_LIMIT_S 15 /* SIGTERM: give the deletes this long */
-#define RX_BUFFER	 65536
+#define SHUTDOWN_LIMIT_S   15 /* SIGTERM: give the deletes this long */
+#define RX_BUFFER	   65536
+#define STATUS_GAP_MS	   100 /* status file: at most one write per this (large SA lists) */
+#define STATUS_EVERY_EVENT 64  /* up to this many SAs, written after every event */
 
 struct daemon {
 	struct event_base *base;
@@ -41,6 +43,10 @@ struct daemon {
 	const char *state_dir, *api_path;
 	struct sessions *sessions;
 	struct api_http *api;
+	/* The status file is rewritten whole: with many SAs, at most every STATUS_GAP_MS, the
+	 * last change written by ev_status when it fires. */
+	struct event *ev_status;
+	uint64_t status_written_ms;
 };
 
 static uint64_t clock_ms(void *arg)
@@ -113,13 +119,14 @@ static void write_status(struct daemon *dm)
 	static const char *const states[] = {"",	  "INIT_SENT",	 "INIT_DONE",
 					     "AUTH_SENT", "ESTABLISHED", "REKEYED",
 					     "DELETING",  "DEAD"};
+	unsigned count = espnicd_sa_count(dm->core);
 	json_t *sas;
 	char tmp[4096];
 
 	if (dm->status_path == NULL)
 		return;
 	sas = json_array();
-	for (unsigned i = 0; i < espnicd_sa_count(dm->core); i++) {
+	for (unsigned i = 0; i < count; i++) {
 		struct espnicd_sa_info info;
 		char spi_i[17], spi_r[17];
 		json_t *children = json_array();
@@ -153,12 +160,38 @@ static void write_status(struct daemon *dm)
 	json_decref(root);
 }
 
+static void on_status(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)fd;
+	(void)what;
+	dm->status_written_ms = clock_ms(NULL);
+	write_status(dm);
+}
+
+static void status_changed(struct daemon *dm, uint64_t now)
+{
+	struct timeval tv = {0, STATUS_GAP_MS * 1000};
+
+	if (dm->status_path == NULL || dm->ev_status == NULL)
+		return;
+	if ((espnicd_sa_count(dm->core) <= STATUS_EVERY_EVENT ||
+	     now >= dm->status_written_ms + STATUS_GAP_MS) &&
+	    !evtimer_pending(dm->ev_status, NULL)) {
+		dm->status_written_ms = now;
+		write_status(dm);
+	} else if (!evtimer_pending(dm->ev_status, NULL)) {
+		evtimer_add(dm->ev_status, &tv);
+	}
+}
+
 static void after_event(struct daemon *dm)
 {
 	uint64_t next = espnicd_next_timer(dm->core), now = clock_ms(NULL);
 	struct timeval tv = {0};
 
-	write_status(dm);
+	status_changed(dm, now);
 	if (dm->stopping && espnicd_idle(dm->core)) {
 		event_base_loopexit(dm->base, NULL);
 		return;
@@ -441,6 +474,7 @@ int main(int argc, char **argv)
 	dm.ev_ike = event_new(dm.base, dm.fd_ike, EV_READ | EV_PERSIST, on_packet, &dm);
 	dm.ev_natt = event_new(dm.base, dm.fd_natt, EV_READ | EV_PERSIST, on_packet, &dm);
 	dm.ev_timer = evtimer_new(dm.base, on_timer, &dm);
+	dm.ev_status = evtimer_new(dm.base, on_status, &dm);
 	dm.ev_dp = dp_event_fd(dm.dp) >= 0 ? event_new(dm.base, dp_event_fd(dm.dp),
 						       EV_READ | EV_PERSIST, on_dataplane, &dm)
 					   : NULL;
@@ -469,6 +503,8 @@ int main(int argc, char **argv)
 	espnicd_start(dm.core);
 	after_event(&dm);
 	event_base_dispatch(dm.base);
+	if (dm.ev_status != NULL && evtimer_pending(dm.ev_status, NULL))
+		write_status(&dm); /* the last change */
 	log_info("espnicd stopped");
 	api_http_stop(dm.api);
 	espnicd_free(dm.core);
@@ -477,6 +513,8 @@ int main(int argc, char **argv)
 	event_free(dm.ev_ike);
 	event_free(dm.ev_natt);
 	event_free(dm.ev_timer);
+	if (dm.ev_status != NULL)
+		event_free(dm.ev_status);
 	if (dm.ev_dp != NULL)
 		event_free(dm.ev_dp);
 	event_free(dm.ev_term);

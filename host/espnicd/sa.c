@@ -102,9 +102,10 @@ bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
 
 void reap_dead(struct espnicd *d)
 {
-	struct ike_sa *sa = d->sas, *next;
+	struct ike_sa *sa, *next;
 
-	for (; sa != NULL; sa = next) {
+	dead_peer_actions(d);
+	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
 		if (sa->state == IKE_SA_DEAD)
 			ike_sa_destroy(sa);
@@ -265,8 +266,13 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
 	}
 	keepalive_check(sa, now);
 	sa_schedule(sa);
-	/* Any exchange proves liveness; DPD only when nothing else is going on. */
+	/* Any exchange proves liveness, and so does inbound ESP the dataplane counted (on-demand
+	 * DPD); the probe only when nothing else is going on. */
 	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE &&
-	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms)
-		dpd_start(sa);
+	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms) {
+		if (dpd_inbound_seen(sa, now))
+			sa->last_received = now;
+		else
+			dpd_start(sa);
+	}
 }

@@ -215,6 +215,37 @@ static bool id_acceptable(struct ike_sa *sa, const struct ike_id_payload *id)
 	return cfg_id_equal(&sa->peer.rid, id->id_type, id->data);
 }
 
+/* Several peers may share the addresses (many tunnels between two gateways): IKE_SA_INIT took
+ * the first of them, IDi picks the one configured for exactly this identity, provided it
+ * authenticates the same way with the same IKE proposals (what IKE_SA_INIT agreed on). */
+static void switch_peer_by_id(struct ike_sa *sa, const struct ike_id_payload *id)
+{
+	const struct espnicd_config *cfg = sa->d->cfg;
+
+	if (sa->peer.rid.type != 0 && cfg_id_equal(&sa->peer.rid, id->id_type, id->data))
+		return;
+	for (unsigned i = 0; i < cfg->peer_count; i++) {
+		const struct cfg_peer *p = &cfg->peers[i];
+		struct sockaddr_storage local = sa->local, remote = sa->remote;
+
+		if (p->rid.type == 0 || !cfg_id_equal(&p->rid, id->id_type, id->data) ||
+		    p->auth != sa->peer.auth || p->ike_count != sa->peer.ike_count ||
+		    memcmp(p->ike, sa->peer.ike, sizeof(p->ike)) != 0 ||
+		    !sockaddr_same_host(&p->local, &sa->local) ||
+		    (p->remote_any ? p->local.ss_family != sa->remote.ss_family
+				   : !sockaddr_same_host(&p->remote, &sa->remote)))
+			continue;
+		if (strcmp(p->name, sa->peer.name) == 0)
+			return;
+		log_debug("%s: IDi selects peer %s", sa_name(sa), p->name);
+		config_peer_release(&sa->peer);
+		config_peer_copy(&sa->peer, p);
+		sa->local = local; /* they may have floated to the NAT-T port */
+		sa->remote = remote;
+		return;
+	}
+}
+
 int ike_auth_send(struct ike_sa *sa)
 {
 	struct message_out *m = malloc(sizeof(*m));
@@ -290,6 +321,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 		respond_auth_failed(sa, id);
 		return;
 	}
+	switch_peer_by_id(sa, &idi->u.id);
 	if (!id_acceptable(sa, &idi->u.id)) {
 		log_error("%s: peer's identity does not match remote_id \"%s\"", sa_name(sa),
 			  sa->peer.remote_id);

@@ -50,6 +50,7 @@ int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange, st
 	sa->request.len = w.lens[0];
 	sa->request.retransmits = 0;
 	sa->request.deadline = now_ms(sa->d) + retransmit_timeout(sa->d->cfg, 0);
+	sa->request.give_up_at = 0;
 	log_debug("%s: request %u (exchange %u) sent, %d octets in %u datagram%s", sa_name(sa),
 		  sa->request.id, exchange, len, w.count, w.count > 1 ? "s" : "");
 	wire_send(sa, &sa->request.wire);
@@ -92,14 +93,19 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 	if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
 	    now < sa->request.deadline)
 		return;
-	if (sa->request.retransmits >= tries) {
+	if (sa->request.retransmits >= tries ||
+	    (sa->request.give_up_at && now >= sa->request.give_up_at)) {
 		log_warn("%s: no answer to request %u after %u retransmits, peer unreachable",
 			 sa_name(sa), sa->request.id, sa->request.retransmits);
+		/* dpd_action applies to an SA that was up (or to a restart's new attempt). */
+		sa->unreachable = sa->state == IKE_SA_ESTABLISHED || sa->restarted;
 		ike_sa_kill(sa, "peer not responding");
 		return;
 	}
 	sa->request.retransmits++;
 	sa->request.deadline = now + retransmit_timeout(sa->d->cfg, sa->request.retransmits);
+	if (sa->request.give_up_at && sa->request.deadline > sa->request.give_up_at)
+		sa->request.deadline = sa->request.give_up_at;
 	log_info("%s: retransmit %u of request %u", sa_name(sa), sa->request.retransmits,
 		 sa->request.id);
 	wire_send(sa, &sa->request.wire); /* every fragment again (RFC 7383 2.6.2) */

@@ -1,6 +1,7 @@
 /* Exchange state machines driven end to end between two daemon cores in one process, with
  * a fake clock: IKE_SA_INIT/IKE_AUTH both ways, INVALID_KE retry, COOKIE, retransmission
- * back-off, the message-ID window, rekeys, delete, DPD, NAT-T and failures. */
+ * back-off, the message-ID window, rekeys, delete, DPD (actions clear, hold, restart), NAT-T,
+ * peer selection by identity and failures. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -601,6 +602,86 @@ static void test_dpd_dead_peer(void **state)
 	assert_true(h_log_contains("peer unreachable"));
 }
 
+/* dpd_action restart with dpd_timeout: the silent peer is given up after the timeout, and we
+ * initiate again (again and again while it stays silent) until it answers. */
+static void test_dpd_restart(void **state)
+{
+	(void)state;
+	pair(", \"dpd_delay\": 10, \"dpd_timeout\": 3, \"dpd_action\": \"restart\"", "",
+	     "\"retransmit_tries\": 2,", "");
+	establish();
+	H->drop_all = true;
+	h_run_until(H->now + 14000);
+	assert_true(h_log_contains("peer unreachable"));
+	assert_true(h_log_contains("dead peer, cleared; restarting"));
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(info_of(0, 0).state, 1 /* INIT_SENT */);
+	/* The restart's own attempt times out as well and is restarted. */
+	h_run_until(H->now + 30000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	H->drop_all = false;
+	h_run_until(H->now + 30000);
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(0, 0).child_count, 1);
+	assert_int_equal(h_installed(0), 1);
+}
+
+/* dpd_action hold: cleared, nothing sent until the dataplane asks for the policy's SA. */
+static void test_dpd_hold(void **state)
+{
+	struct dp_event ev = {.type = DP_EVENT_ACQUIRE};
+	unsigned sent;
+
+	(void)state;
+	pair(", \"dpd_delay\": 10, \"dpd_timeout\": 3, \"dpd_action\": \"hold\"", "",
+	     "\"retransmit_tries\": 2,", "");
+	establish();
+	ev.reqid = dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0])->reqid;
+	H->drop_all = true;
+	h_run_until(H->now + 14000);
+	assert_true(h_log_contains("held: initiating again on traffic"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	H->drop_all = false;
+	sent = H->sent_total;
+	h_run_until(H->now + 60000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	/* An ACQUIRE for another reqid does nothing; the held one initiates. */
+	ev.reqid += 1000;
+	dp_record_inject_event(H->nodes[0].dp, &ev);
+	espnicd_dataplane_events(H->nodes[0].core);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	ev.reqid -= 1000;
+	dp_record_inject_event(H->nodes[0].dp, &ev);
+	espnicd_dataplane_events(H->nodes[0].core);
+	h_pump();
+	assert_true(H->sent_total > sent);
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(h_installed(0), 1);
+}
+
+/* Two peers behind one address: IDi selects the responder's configuration in IKE_AUTH. */
+static void test_peer_selected_by_id(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    h_node_add(A_ADDR, peer_a(", \"local_id\": \"fqdn:two.example\"", ""), "s3cret"), 0);
+	assert_int_equal(
+	    h_node_add(B_ADDR,
+		       "{\"listen\": \"" B_ADDR "\", \"peers\": ["
+		       "{\"name\": \"peer2\", \"remote_addr\": \"" A_ADDR "\", \"remote_id\": "
+		       "\"fqdn:one.example\", \"local_ts\": [\"198.18.3.0/24\"], \"remote_ts\": "
+		       "[\"198.18.4.0/24\"]},"
+		       "{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR "\", \"remote_id\": "
+		       "\"fqdn:two.example\", \"local_ts\": [\"198.18.2.0/24\"], \"remote_ts\": "
+		       "[\"198.18.1.0/24\"]}]",
+		       "s3cret"),
+	    1);
+	establish();
+	assert_string_equal(info_of(1, 0).peer, "peer"); /* the second one, IDi two.example */
+	assert_children_match();
+}
+
 static void test_force_encap_floats(void **state)
 {
 	struct h_packet *p;
@@ -707,6 +788,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_delete_by_responder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shutdown_unanswered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_dead_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_hold, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_peer_selected_by_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_force_encap_floats, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nat_traversal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload_removes_peer, setup, teardown),
