@@ -83,7 +83,7 @@ static const struct field_opt tunnel_opts[] = {
      "yes|no         perfect forward secrecy (default yes)"},
     {"dh-groups", "dh_groups", O_LIST, "G,H      for PFS (default GROUP14)"},
     {"lifetime", "sa_life_time", O_INT, "SECONDS    tunnel SA lifetime (default 3600)"},
-    {"df-policy", "df_policy", O_STR, "COPY|CLEAR  (default COPY)"},
+    {"df-policy", "df_policy", O_STR, "COPY        (CLEAR is not supported yet)"},
     {"description", "description", O_STR, "TEXT"},
     {"tag", "tags", O_TAG, "SCOPE=TAG"},
     {NULL, NULL, 0, NULL}};
@@ -101,7 +101,8 @@ static const struct column tunnel_cols[] = {{"NAME", "name", 30},
 static const struct field_opt dpd_opts[] = {
     {"mode", "dpd_probe_mode", O_STR, "PERIODIC|ON_DEMAND (default PERIODIC)"},
     {"interval", "dpd_probe_interval", O_INT, "SECONDS    (default 60)"},
-    {"retries", "retry_count", O_INT, "N           (default 10)"},
+    {"retries", "retry_count", O_INT,
+     "N           retransmissions of a liveness check (default 10)"},
     {"action", "dpd_action", O_STR, "RESTART|CLEAR  after a dead peer (default RESTART)"},
     {"enabled", "enabled", O_BOOL, "yes|no     (default yes)"},
     {"description", "description", O_STR, "TEXT"},
@@ -144,7 +145,8 @@ static const struct field_opt session_opts[] = {
     {"margin-time", "margin_time", O_INT, "SECONDS rekey this long before expiry (540)"},
     {"unique-ids", "unique_ids", O_STR, "YES|NO|NEVER (default YES)"},
     {"force-encap", "force_udp_encapsulation", O_BOOL, "yes|no  ESP in UDP always"},
-    {"make-before-break", "make_before_break", O_BOOL, "yes|no (default yes)"},
+    {"make-before-break", "make_before_break", O_BOOL,
+     "yes (no is refused: rekeys are always make-before-break)"},
     {NULL, NULL, 0, NULL}};
 
 static const struct column session_cols[] = {{"NAME", "name", 20},

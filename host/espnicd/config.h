@@ -35,6 +35,14 @@ struct cfg_ts {
 	uint16_t start_port, end_port;
 };
 
+/* What a new IKE_SA with the same peer identity does to the existing ones (strongSwan's
+ * connections.<conn>.unique; RFC 7296 2.4 INITIAL_CONTACT). */
+enum cfg_unique {
+	CFG_UNIQUE_YES = 0, /* replace: delete the older IKE_SAs (also on INITIAL_CONTACT) */
+	CFG_UNIQUE_NO,	    /* keep them, but drop them silently on INITIAL_CONTACT */
+	CFG_UNIQUE_NEVER,   /* keep them, ignore INITIAL_CONTACT (and never send it) */
+};
+
 enum cfg_auth {
 	CFG_AUTH_PSK = 0,
 	CFG_AUTH_PUBKEY, /* X.509 certificates, RFC 7427 signatures */
@@ -61,6 +69,8 @@ struct cfg_peer {
 	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
 	uint64_t dpd_delay_ms, keepalive_ms;
+	enum cfg_unique unique;
+	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
 };
 
 struct espnicd_config {

@@ -153,6 +153,8 @@ struct ike_sa {
 	bool want_delete, want_ike_rekey;
 	uint64_t established_at, ike_rekey_at, last_received, next_keepalive, dead_at;
 	struct ike_sa *replaced_by; /* IKE rekey: our successor */
+	uint64_t created_at;
+	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
 };
 
 struct espnicd {

@@ -192,6 +192,7 @@ static bool failure(const char *why)
 					     "old IKE_SA deleted after rekey",
 					     "rekeyed, the peer never deleted it",
 					     "peer removed",
+					     "replaced: the peer sent INITIAL_CONTACT",
 					     "shutting down"};
 
 	for (size_t i = 0; i < sizeof(normal) / sizeof(normal[0]); i++)

@@ -1451,6 +1451,10 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		peer->child_rekey_ms = rekey_ms(child_life, margin, rekey);
 		peer->child_life_ms = (uint64_t)child_life * 1000;
 	}
+	peer->unique = strcmp(str(s, "unique_ids"), "NEVER") == 0 ? CFG_UNIQUE_NEVER
+		       : strcmp(str(s, "unique_ids"), "NO") == 0  ? CFG_UNIQUE_NO
+								  : CFG_UNIQUE_YES;
+	peer->dpd_tries = (unsigned)json_integer_value(json_object_get(dpd, "retry_count"));
 	peer->dpd_delay_ms =
 	    json_is_true(json_object_get(dpd, "enabled"))
 		? (uint64_t)json_integer_value(json_object_get(dpd, "dpd_probe_interval")) * 1000
