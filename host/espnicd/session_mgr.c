@@ -719,7 +719,7 @@ int sessions_peer_config(struct sessions *s, const char *name, const char *forma
 	*text = peer_config_swanctl(&s->model, name, include_secret, e);
 	if (*text == NULL)
 		return e->status;
-	if (include_secret)
+	if (include_secret && json_object_get(json_object_get(s->model.secrets, "sessions"), name))
 		log_info("session %s: peer configuration with the pre-shared key handed out", name);
 	return 200;
 }
