@@ -1,7 +1,8 @@
 /* ipsec_cmd.c: `espnic endpoint`, `espnic profile ike|tunnel|dpd` and `espnic session`:
  * clients of espnicd's API. One table per object type maps options to JSON fields; add is
- * POST, set is PATCH; tables for people, --json for scripts. PSKs come only from a file or
- * standard input (--psk-file), never from the command line. */
+ * POST, set is PATCH; tables for people, --json for scripts. PSKs and private keys come only
+ * from a file or standard input (--psk-file, --key-file), never from the command line;
+ * certificates are read from PEM files (--cert-file, --ca-file). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "api_client.h"
 #include "cli.h"
 
-enum opt_type { O_STR, O_LIST, O_INT, O_BOOL, O_TAG };
+enum opt_type { O_STR, O_LIST, O_INT, O_BOOL, O_TAG, O_FILE, O_SECRET_FILE };
 
 struct field_opt {
 	const char *opt, *field;
@@ -34,8 +35,12 @@ struct kind {
 
 static const struct field_opt endpoint_opts[] = {
     {"address", "local_address", O_STR, "IP      our IKE address (required)"},
-    {"local-id", "local_id", O_STR, "ID     our IKE identity (IP or FQDN; default the address)"},
-    {"certificate", "certificate", O_STR, "PATH certificate (for certificate sessions)"},
+    {"local-id", "local_id", O_STR,
+     "ID     our IKE identity (IP, FQDN, user@domain, dn:...; default the address)"},
+    {"cert-file", "certificate", O_FILE,
+     "FILE  our certificate (PEM, intermediates may follow) for certificate sessions"},
+    {"key-file", "private_key", O_SECRET_FILE,
+     "FILE|-  its private key (PEM, unencrypted) from a file or standard input"},
     {"description", "description", O_STR, "TEXT up to 1024 characters"},
     {"tag", "tags", O_TAG, "SCOPE=TAG     a tag (repeatable)"},
     {NULL, NULL, 0, NULL}};
@@ -43,6 +48,7 @@ static const struct field_opt endpoint_opts[] = {
 static const struct column endpoint_cols[] = {{"NAME", "name", 24},
 					      {"ADDRESS", "local_address", 18},
 					      {"LOCAL-ID", "local_id", 20},
+					      {"KEY", "private_key_configured", 4},
 					      {"DESCRIPTION", "description", 0},
 					      {NULL, NULL, 0}};
 
@@ -77,7 +83,7 @@ static const struct field_opt tunnel_opts[] = {
      "yes|no         perfect forward secrecy (default yes)"},
     {"dh-groups", "dh_groups", O_LIST, "G,H      for PFS (default GROUP14)"},
     {"lifetime", "sa_life_time", O_INT, "SECONDS    tunnel SA lifetime (default 3600)"},
-    {"df-policy", "df_policy", O_STR, "COPY|CLEAR  (default COPY)"},
+    {"df-policy", "df_policy", O_STR, "COPY        (CLEAR is not supported yet)"},
     {"description", "description", O_STR, "TEXT"},
     {"tag", "tags", O_TAG, "SCOPE=TAG"},
     {NULL, NULL, 0, NULL}};
@@ -95,7 +101,8 @@ static const struct column tunnel_cols[] = {{"NAME", "name", 30},
 static const struct field_opt dpd_opts[] = {
     {"mode", "dpd_probe_mode", O_STR, "PERIODIC|ON_DEMAND (default PERIODIC)"},
     {"interval", "dpd_probe_interval", O_INT, "SECONDS    (default 60)"},
-    {"retries", "retry_count", O_INT, "N           (default 10)"},
+    {"retries", "retry_count", O_INT,
+     "N           retransmissions of a liveness check (default 10)"},
     {"action", "dpd_action", O_STR, "RESTART|CLEAR  after a dead peer (default RESTART)"},
     {"enabled", "enabled", O_BOOL, "yes|no     (default yes)"},
     {"description", "description", O_STR, "TEXT"},
@@ -116,9 +123,15 @@ static const struct field_opt session_opts[] = {
     {"peer", "peer_address", O_STR, "IP             the peer's address (required)"},
     {"local-networks", "local_networks", O_LIST, "CIDR,... (required)"},
     {"remote-networks", "remote_networks", O_LIST, "CIDR,... (required)"},
-    {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (default PSK)"},
-    {"local-id", "local_id", O_STR, "ID         our identity (default the endpoint's)"},
-    {"peer-id", "peer_id", O_STR, "ID          the peer's identity (default its address)"},
+    {"auth-mode", "authentication_mode", O_STR, "PSK|CERTIFICATE (default PSK)"},
+    {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (same as --auth-mode)"},
+    {"ca-file", "trusted_ca", O_FILE,
+     "FILE    CERTIFICATE: the CAs (PEM) the peer's certificate must chain to"},
+    {"local-id", "local_id", O_STR,
+     "ID         our identity (default the endpoint's; dn:C=..,CN=.. with certificates)"},
+    {"peer-id", "peer_id", O_STR,
+     "ID          the peer's identity (default its address; dn:, fqdn:, email:, ipv4:)"},
+    {"remote-id", "peer_id", O_STR, "ID        same as --peer-id"},
     {"ike-profile", "ike_profile", O_STR, "NAME"},
     {"tunnel-profile", "tunnel_profile", O_STR, "NAME"},
     {"dpd-profile", "dpd_profile", O_STR, "NAME"},
@@ -132,7 +145,8 @@ static const struct field_opt session_opts[] = {
     {"margin-time", "margin_time", O_INT, "SECONDS rekey this long before expiry (540)"},
     {"unique-ids", "unique_ids", O_STR, "YES|NO|NEVER (default YES)"},
     {"force-encap", "force_udp_encapsulation", O_BOOL, "yes|no  ESP in UDP always"},
-    {"make-before-break", "make_before_break", O_BOOL, "yes|no (default yes)"},
+    {"make-before-break", "make_before_break", O_BOOL,
+     "yes (no is refused: rekeys are always make-before-break)"},
     {NULL, NULL, 0, NULL}};
 
 static const struct column session_cols[] = {{"NAME", "name", 20},
@@ -257,9 +271,39 @@ static int parse_bool(const char *s, bool *b)
 	return 0;
 }
 
+/* A PEM file (or "-": standard input) into body[field]; secrets are wiped after use. */
+static int read_file_field(json_t *body, const struct field_opt *f, const char *path)
+{
+	static char buf[65536];
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	size_t n;
+	int ret = 0;
+
+	if (fp == NULL) {
+		cli_err("--%s %s: %s", f->opt, path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf), fp);
+	if (fp != stdin)
+		fclose(fp);
+	if (n == sizeof(buf)) {
+		cli_err("--%s %s: larger than %zu octets", f->opt, path, sizeof(buf) - 1);
+		ret = -1;
+	} else if (n == 0 || memchr(buf, '\0', n) != NULL) {
+		cli_err("--%s %s: empty or not PEM text", f->opt, path);
+		ret = -1;
+	} else {
+		json_object_set_new(body, f->field, json_stringn(buf, n));
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return ret;
+}
+
 static int set_field(json_t *body, const struct field_opt *f, const char *val)
 {
-	if (f->type == O_STR) {
+	if (f->type == O_FILE || f->type == O_SECRET_FILE) {
+		return read_file_field(body, f, val);
+	} else if (f->type == O_STR) {
 		json_object_set_new(body, f->field, json_string(val));
 	} else if (f->type == O_INT) {
 		char *end;
@@ -356,6 +400,11 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 			c->psk_file = val;
 			continue;
 		}
+		if (strcmp(name, "private-key") == 0 || strcmp(name, "key") == 0) {
+			cli_err("--%s is not accepted: use --key-file FILE or --key-file - (stdin)",
+				name);
+			return -1;
+		}
 		if (strcmp(name, "psk") == 0) {
 			cli_err("--psk is not accepted: a secret on the command line is visible "
 				"to every user (ps); use --psk-file FILE or --psk-file - (stdin)");
@@ -408,10 +457,14 @@ static int read_psk(const char *path, json_t *body)
 
 static void wipe_psk(json_t *body)
 {
-	json_t *psk = json_object_get(body, "psk");
+	static const char *const keys[] = {"psk", "private_key"};
 
-	if (json_is_string(psk))
-		OPENSSL_cleanse((char *)json_string_value(psk), json_string_length(psk));
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = json_object_get(body, keys[i]);
+
+		if (json_is_string(v))
+			OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+	}
 }
 
 /* ---- commands ---- */
@@ -436,7 +489,8 @@ static void usage(FILE *f, const struct kind *k)
 		       "  statistics [NAME]     packet and byte counters\n"
 		       "  peer-config NAME [--format swanctl] [--include-secret]\n"
 		       "                        the peer's strongSwan configuration (the PSK only\n"
-		       "                        with --include-secret, else a placeholder)\n");
+		       "                        with --include-secret, else a placeholder; with\n"
+		       "                        certificates the files it needs are listed)\n");
 	fprintf(f, "\noptions of add and set:\n");
 	for (int i = 0; k->opts[i].opt; i++)
 		fprintf(f, "  --%s %s\n", k->opts[i].opt, k->opts[i].help);
@@ -462,6 +516,19 @@ static int need_name(const struct common *c, const char *cmd)
 		return -1;
 	}
 	return 0;
+}
+
+static void print_counters(const json_t *k)
+{
+	if (!json_is_object(k)) {
+		printf("%10s %12s %10s %12s", "-", "-", "-", "-");
+		return;
+	}
+	printf("%10lld %12lld %10lld %12lld",
+	       (long long)json_integer_value(json_object_get(k, "packets_in")),
+	       (long long)json_integer_value(json_object_get(k, "bytes_in")),
+	       (long long)json_integer_value(json_object_get(k, "packets_out")),
+	       (long long)json_integer_value(json_object_get(k, "bytes_out")));
 }
 
 static void print_status(const json_t *st)
@@ -510,6 +577,12 @@ static void print_status(const json_t *st)
 	}
 	if (cnt != NULL && json_array_size(json_object_get(st, "tunnels")) == 0)
 		printf("  no tunnels\n");
+	if (json_is_object(cnt))
+		printf("  total in %lld packets %lld bytes, out %lld packets %lld bytes\n",
+		       (long long)json_integer_value(json_object_get(cnt, "packets_in")),
+		       (long long)json_integer_value(json_object_get(cnt, "bytes_in")),
+		       (long long)json_integer_value(json_object_get(cnt, "packets_out")),
+		       (long long)json_integer_value(json_object_get(cnt, "bytes_out")));
 }
 
 static int session_extra(const char *cmd, const struct common *c)
@@ -564,17 +637,34 @@ static int session_extra(const char *cmd, const struct common *c)
 			size_t i;
 			json_t *one;
 
-			printf("%-20s %-12s %-8s %s\n", "SESSION", "STATUS", "TUNNELS", "REASON");
+			printf("%-20s %-12s %-8s %10s %12s %10s %12s  %s\n", "SESSION", "STATUS",
+			       "TUNNELS", "PKTS-IN", "BYTES-IN", "PKTS-OUT", "BYTES-OUT", "REASON");
 			json_array_foreach(json_object_get(resp, "results"), i, one)
 			{
 				const char *r = json_string_value(json_object_get(one, "reason"));
+				size_t j;
+				json_t *t;
 
-				printf("%-20s %-12s %-8lld %s\n",
+				printf("%-20s %-12s %-8lld ",
 				       json_string_value(json_object_get(one, "session")),
 				       json_string_value(json_object_get(one, "status")),
 				       (long long)json_integer_value(
-					   json_object_get(one, "tunnels_up")),
-				       r ? r : "-");
+					   json_object_get(one, "tunnels_up")));
+				print_counters(json_object_get(one, "counters"));
+				printf("  %s\n", r ? r : "-");
+				/* one line per tunnel: its SPIs and counters */
+				json_array_foreach(json_object_get(one, "tunnels"), j, t)
+				{
+					char spis[40];
+
+					snprintf(spis, sizeof(spis), "  %s/%s",
+						 json_string_value(json_object_get(t, "spi_in")),
+						 json_string_value(json_object_get(t, "spi_out")));
+					printf("%-20s %-12s %-8s ", spis,
+					       json_string_value(json_object_get(t, "state")), "");
+					print_counters(json_object_get(t, "counters"));
+					printf("\n");
+				}
 			}
 		}
 		rc = 0;

@@ -475,6 +475,21 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 				FAIL("peer %s: ca is a file name or a list of at most %d",
 				     peer->name, CREDS_MAX_CA);
 			}
+		} else if (strcmp(key, "unique_ids") == 0) {
+			static const char *const u[] = {"yes", "no", "never"};
+			int found = -1;
+
+			for (int j = 0; j < 3 && json_is_string(v); j++)
+				if (strcmp(json_string_value(v), u[j]) == 0)
+					found = j;
+			if (found < 0)
+				FAIL("peer %s: unique_ids is yes, no or never", peer->name);
+			peer->unique = (enum cfg_unique)found;
+		} else if (strcmp(key, "dpd_retries") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 100)
+				FAIL("peer %s: dpd_retries is 0 to 100", peer->name);
+			peer->dpd_tries = (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "fragmentation") == 0) {
 			if (!json_is_boolean(v))
 				FAIL("peer %s: %s is a boolean", peer->name, key);

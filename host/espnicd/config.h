@@ -42,6 +42,14 @@ enum cfg_dpd_action {
 	CFG_DPD_RESTART,   /* close and initiate again at once (and after failed attempts) */
 };
 
+/* What a new IKE_SA with the same peer identity does to the existing ones (strongSwan's
+ * connections.<conn>.unique; RFC 7296 2.4 INITIAL_CONTACT). */
+enum cfg_unique {
+	CFG_UNIQUE_YES = 0, /* replace: delete the older IKE_SAs (also on INITIAL_CONTACT) */
+	CFG_UNIQUE_NO,	    /* keep them, but drop them silently on INITIAL_CONTACT */
+	CFG_UNIQUE_NEVER,   /* keep them, ignore INITIAL_CONTACT (and never send it) */
+};
+
 enum cfg_auth {
 	CFG_AUTH_PSK = 0,
 	CFG_AUTH_PUBKEY, /* X.509 certificates, RFC 7427 signatures */
@@ -73,6 +81,8 @@ struct cfg_peer {
 	uint64_t dpd_delay_ms, keepalive_ms;
 	uint64_t dpd_timeout_ms; /* give a liveness check up after this (0 = retransmissions) */
 	enum cfg_dpd_action dpd_action;
+	enum cfg_unique unique;
+	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
 };
 
 struct espnicd_config {

@@ -188,92 +188,168 @@ static int add_certreq(struct creds *c, X509 *ca)
 	return ret;
 }
 
+/* Labels for messages: "cert /etc/gw.pem" for files, "certificate" for the API. */
+struct labels {
+	const char *cert, *key, *ca;
+	bool files;
+};
+
+static struct creds *creds_new(void)
+{
+	struct creds *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->refs = 1;
+	c->chain = sk_X509_new_null();
+	c->store = X509_STORE_new();
+	if (c->chain == NULL || c->store == NULL) {
+		creds_unref(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int load_chain(struct creds *c, const uint8_t *buf, size_t len, const struct labels *l,
+		      char *err, size_t err_len)
+{
+	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	int ret = 0;
+	X509 *x;
+
+	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
+		if (sk_X509_num(c->chain) == CREDS_MAX_CHAIN || !sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			FAIL("%s: at most %d certificates", l->cert, CREDS_MAX_CHAIN);
+		}
+	}
+	if (sk_X509_num(c->chain) == 0)
+		FAIL("%s: no PEM certificate in it", l->cert);
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	return ret;
+}
+
+static int load_key(struct creds *c, const uint8_t *buf, size_t len, const struct labels *l,
+		    char *err, size_t err_len)
+{
+	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	int ret = 0;
+
+	c->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+	BIO_free(bio);
+	ERR_clear_error();
+	if (c->key == NULL)
+		FAIL("%s: no unencrypted PEM private key in it", l->key);
+	if (!EVP_PKEY_is_a(c->key, "RSA") && !EVP_PKEY_is_a(c->key, "EC"))
+		FAIL("%s: only RSA and ECDSA keys are supported", l->key);
+	if (X509_check_private_key(sk_X509_value(c->chain, 0), c->key) != 1) {
+		ERR_clear_error();
+		if (l->files)
+			FAIL("%s does not belong to the certificate in %s", l->key, l->cert + 5);
+		FAIL("%s does not belong to the certificate (the public keys differ)", l->key);
+	}
+out:
+	return ret;
+}
+
+static int load_cas(struct creds *c, const uint8_t *buf, size_t len, const char *label, char *err,
+		    size_t err_len)
+{
+	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	unsigned n = 0;
+	int ret = 0;
+	X509 *x;
+
+	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
+		int ok = X509_STORE_add_cert(c->store, x) == 1 && add_certreq(c, x) == 0;
+
+		X509_free(x);
+		if (!ok)
+			FAIL("%s: cannot add certificate %u", label, n + 1);
+		n++;
+	}
+	if (n == 0)
+		FAIL("%s: no PEM certificate in it", label);
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	return ret;
+}
+
 int creds_load(const char *cert_file, const char *key_file, const char *const *ca_files,
 	       unsigned ca_count, struct creds **out, char *err, size_t err_len)
 {
-	struct creds *c = calloc(1, sizeof(*c));
+	struct creds *c = creds_new();
+	char cert_label[4096], key_label[4096], ca_label[4096];
+	struct labels l = {cert_label, key_label, ca_label, true};
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	BIO *bio = NULL;
-	X509 *x;
 	int ret = 0;
 
 	if (c == NULL)
 		return -ENOMEM;
-	c->refs = 1;
-	c->chain = sk_X509_new_null();
-	c->store = X509_STORE_new();
-	if (c->chain == NULL || c->store == NULL)
-		FAIL("out of memory");
-
-	if ((ret = read_file(cert_file, false, &buf, &len, err, err_len)) < 0)
+	snprintf(cert_label, sizeof(cert_label), "cert %s", cert_file);
+	snprintf(key_label, sizeof(key_label), "key %s", key_file);
+	if ((ret = read_file(cert_file, false, &buf, &len, err, err_len)) < 0 ||
+	    (ret = load_chain(c, buf, len, &l, err, err_len)) < 0)
 		goto out;
-	bio = BIO_new_mem_buf(buf, (int)len);
-	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
-		if (sk_X509_num(c->chain) == CREDS_MAX_CHAIN || !sk_X509_push(c->chain, x)) {
-			X509_free(x);
-			FAIL("cert %s: at most %d certificates", cert_file, CREDS_MAX_CHAIN);
-		}
-	}
-	ERR_clear_error();
-	BIO_free(bio);
-	bio = NULL;
 	free_file(buf, len);
 	buf = NULL;
-	if (sk_X509_num(c->chain) == 0)
-		FAIL("cert %s: no PEM certificate in it", cert_file);
-
-	if ((ret = read_file(key_file, true, &buf, &len, err, err_len)) < 0)
+	if ((ret = read_file(key_file, true, &buf, &len, err, err_len)) < 0 ||
+	    (ret = load_key(c, buf, len, &l, err, err_len)) < 0)
 		goto out;
-	bio = BIO_new_mem_buf(buf, (int)len);
-	c->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
-	BIO_free(bio);
-	bio = NULL;
 	free_file(buf, len);
 	buf = NULL;
-	ERR_clear_error();
-	if (c->key == NULL)
-		FAIL("key %s: no unencrypted PEM private key in it", key_file);
-	if (!EVP_PKEY_is_a(c->key, "RSA") && !EVP_PKEY_is_a(c->key, "EC"))
-		FAIL("key %s: only RSA and ECDSA keys are supported", key_file);
-	if (X509_check_private_key(sk_X509_value(c->chain, 0), c->key) != 1) {
-		ERR_clear_error();
-		FAIL("key %s does not belong to the certificate in %s", key_file, cert_file);
-	}
-
 	if (ca_count == 0)
 		FAIL("no \"ca\" configured: peers' certificates cannot be checked");
 	for (unsigned i = 0; i < ca_count; i++) {
-		unsigned n = 0;
-
-		if ((ret = read_file(ca_files[i], false, &buf, &len, err, err_len)) < 0)
+		snprintf(ca_label, sizeof(ca_label), "ca %s", ca_files[i]);
+		if ((ret = read_file(ca_files[i], false, &buf, &len, err, err_len)) < 0 ||
+		    (ret = load_cas(c, buf, len, ca_label, err, err_len)) < 0)
 			goto out;
-		bio = BIO_new_mem_buf(buf, (int)len);
-		while (bio != NULL &&
-		       (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
-			int ok = X509_STORE_add_cert(c->store, x) == 1 && add_certreq(c, x) == 0;
-
-			X509_free(x);
-			if (!ok)
-				FAIL("ca %s: cannot add certificate %u", ca_files[i], n + 1);
-			n++;
-		}
-		ERR_clear_error();
-		BIO_free(bio);
-		bio = NULL;
 		free_file(buf, len);
 		buf = NULL;
-		if (n == 0)
-			FAIL("ca %s: no PEM certificate in it", ca_files[i]);
 	}
 	*out = c;
 	return 0;
 out:
-	BIO_free(bio);
 	free_file(buf, len);
 	creds_unref(c);
 	ERR_clear_error();
 	return ret < 0 ? ret : -EINVAL;
+}
+
+int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
+		   const char *ca, size_t ca_len, struct creds **out, enum creds_part *part,
+		   char *err, size_t err_len)
+{
+	static const struct labels l = {"certificate", "private_key", "trusted_ca", false};
+	struct creds *c;
+	int ret;
+
+	*part = CREDS_PART_CERT;
+	if (cert_len > MAX_FILE || key_len > MAX_FILE || ca_len > MAX_FILE) {
+		snprintf(err, err_len, "PEM text over %d octets", MAX_FILE);
+		return -EINVAL;
+	}
+	if ((c = creds_new()) == NULL)
+		return -ENOMEM;
+	if ((ret = load_chain(c, (const uint8_t *)cert, cert_len, &l, err, err_len)) < 0)
+		goto out;
+	*part = CREDS_PART_KEY;
+	if ((ret = load_key(c, (const uint8_t *)key, key_len, &l, err, err_len)) < 0)
+		goto out;
+	*part = CREDS_PART_CA;
+	if ((ret = load_cas(c, (const uint8_t *)ca, ca_len, l.ca, err, err_len)) < 0)
+		goto out;
+	*out = c;
+	return 0;
+out:
+	creds_unref(c);
+	ERR_clear_error();
+	return ret;
 }
 
 struct creds *creds_ref(struct creds *c)
@@ -339,6 +415,34 @@ int creds_subject_id(const struct creds *c, struct cfg_id *id)
 }
 
 /* A DER DN, strictly (every octet consumed). */
+static int name_text(const X509_NAME *name, char *out, size_t len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	unsigned long flags =
+	    (XN_FLAG_SEP_CPLUS_SPC | ASN1_STRFLGS_RFC2253) & ~ASN1_STRFLGS_ESC_MSB;
+	char *data;
+	long n;
+
+	if (bio == NULL || len == 0)
+		return -ENOMEM;
+	X509_NAME_print_ex(bio, name, 0, flags);
+	n = BIO_get_mem_data(bio, &data);
+	snprintf(out, len, "%.*s", (int)(n > 0 ? n : 0), n > 0 ? data : "");
+	BIO_free(bio);
+	return 0;
+}
+
+int creds_cert_names(const struct creds *c, char *subject, size_t subject_len, char *issuer,
+		     size_t issuer_len)
+{
+	X509 *cert = sk_X509_value(c->chain, 0);
+
+	if (name_text(X509_get_subject_name(cert), subject, subject_len) < 0 ||
+	    name_text(X509_get_issuer_name(cert), issuer, issuer_len) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static X509_NAME *parse_dn(const uint8_t *data, size_t len)
 {
 	const uint8_t *p = data;

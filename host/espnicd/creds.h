@@ -41,6 +41,17 @@ struct creds;
  * error returns a negative errno and writes a message (never key material) into err. */
 int creds_load(const char *cert_file, const char *key_file, const char *const *ca_files,
 	       unsigned ca_count, struct creds **out, char *err, size_t err_len);
+/* The same from PEM text in memory (the session API): our certificate (and intermediates),
+ * the private key and one or more CA certificates. On error *part says which was at fault
+ * and err names it ("certificate", "private_key", "trusted_ca"), never with key material. */
+enum creds_part { CREDS_PART_CERT, CREDS_PART_KEY, CREDS_PART_CA };
+int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
+		   const char *ca, size_t ca_len, struct creds **out, enum creds_part *part,
+		   char *err, size_t err_len);
+/* Our certificate's subject and issuer as one-line text in certificate order ("C=CH, O=...,
+ * CN=..."). */
+int creds_cert_names(const struct creds *c, char *subject, size_t subject_len, char *issuer,
+		     size_t issuer_len);
 struct creds *creds_ref(struct creds *c);
 void creds_unref(struct creds *c); /* frees (the key wiped by OpenSSL) with the last reference */
 

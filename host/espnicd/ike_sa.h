@@ -157,6 +157,8 @@ struct ike_sa {
 	struct ike_sa *replaced_by; /* IKE rekey: our successor */
 	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
 	bool unreachable, restarted;
+	uint64_t created_at;
+	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
 };
 
 /* dpd_action hold: a closed peer waiting for the dataplane's ACQUIRE of one of its reqids. */

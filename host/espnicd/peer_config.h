@@ -8,6 +8,7 @@
 
 #include "session_model.h"
 
+#define PEER_CONFIG_KEY_PLACEHOLDER "install it as that file yourself"
 #define PEER_CONFIG_PSK_PLACEHOLDER "REPLACE-WITH-THE-PRE-SHARED-KEY"
 
 /* Returns a malloc'ed text (the caller wipes and frees it) or NULL with e filled. */

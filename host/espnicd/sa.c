@@ -41,6 +41,7 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 		return NULL;
 	sa->d = d;
 	sa->unique_id = ++d->next_unique_id;
+	sa->created_at = now_ms(d);
 	config_peer_copy(&sa->peer, peer);
 	sa->initiator = initiator;
 	if (random_bytes(initiator ? sa->spi_i : sa->spi_r, IKE_SPI_LEN) < 0) {

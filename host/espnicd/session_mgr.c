@@ -23,6 +23,13 @@
 #define SUPERVISOR_TICK_S 2
 #define RETRY_DELAY_MS	  10000
 
+/* Credentials of certificate sessions by the digest of their PEM material: an unchanged
+ * session keeps the same struct creds, so its peer compares equal and is not re-established. */
+struct creds_entry {
+	uint8_t digest[32];
+	struct creds *creds;
+};
+
 struct sessions {
 	char dir[4096];
 	struct sm_model model;
@@ -33,7 +40,30 @@ struct sessions {
 	void (*after)(void *);
 	void *after_arg;
 	json_t *track; /* per session: last close reason, failures, held, next try */
+	struct creds_entry cache[CFG_MAX_PEERS];
+	unsigned cache_count;
 };
+
+/* A copy of cfg holding its own references to the peers' credentials. */
+static struct espnicd_config *config_dup(const struct espnicd_config *cfg)
+{
+	struct espnicd_config *c = malloc(sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c, cfg, sizeof(*c));
+	for (unsigned i = 0; i < c->peer_count; i++)
+		creds_ref(c->peers[i].creds);
+	return c;
+}
+
+static void cache_clear(struct creds_entry *cache, unsigned *count)
+{
+	for (unsigned i = 0; i < *count; i++)
+		creds_unref(cache[i].creds);
+	OPENSSL_cleanse(cache, *count * sizeof(*cache));
+	*count = 0;
+}
 
 int sessions_open(const char *state_dir, struct sessions **out, char *err, size_t err_len)
 {
@@ -62,13 +92,17 @@ void sessions_free(struct sessions *s)
 	sm_model_free(&s->model);
 	config_free(s->base);
 	json_decref(s->track);
+	cache_clear(s->cache, &s->cache_count);
 	free(s);
 }
 
-static int merge_model(const struct sm_model *m, const struct espnicd_config *base,
-		       struct espnicd_config **out, struct sm_error *e)
+static int merge_model(struct sessions *s, const struct sm_model *m,
+		       const struct espnicd_config *base, struct espnicd_config **out,
+		       struct sm_error *e)
 {
-	struct espnicd_config *cfg = malloc(sizeof(*cfg));
+	struct espnicd_config *cfg = config_dup(base);
+	struct creds_entry cache[CFG_MAX_PEERS];
+	unsigned cache_count = 0;
 	const char *name;
 	json_t *obj;
 
@@ -77,14 +111,17 @@ static int merge_model(const struct sm_model *m, const struct espnicd_config *ba
 		snprintf(e->message, sizeof(e->message), "out of memory");
 		return -ENOMEM;
 	}
-	memcpy(cfg, base, sizeof(*cfg));
 	json_object_foreach(json_object_get(m->root, "sessions"), name, obj)
 	{
+		struct cfg_peer *peer = &cfg->peers[cfg->peer_count];
+		uint8_t digest[32];
+
 		if (!json_is_true(json_object_get(obj, "enabled")))
 			continue;
 		for (unsigned i = 0; i < base->peer_count; i++) {
 			if (strcmp(base->peers[i].name, name) == 0) {
 				config_free(cfg);
+				cache_clear(cache, &cache_count);
 				e->status = 409;
 				snprintf(e->field, sizeof(e->field), "name");
 				snprintf(e->message, sizeof(e->message),
@@ -95,18 +132,37 @@ static int merge_model(const struct sm_model *m, const struct espnicd_config *ba
 		}
 		if (cfg->peer_count == CFG_MAX_PEERS) {
 			config_free(cfg);
+			cache_clear(cache, &cache_count);
 			e->status = 409;
 			snprintf(e->field, sizeof(e->field), "enabled");
 			snprintf(e->message, sizeof(e->message),
 				 "at most %d peers and enabled sessions together", CFG_MAX_PEERS);
 			return -ENOSPC;
 		}
-		if (sm_session_peer(m, name, base, &cfg->peers[cfg->peer_count], e) < 0) {
+		if (sm_session_peer(m, name, base, peer, e) < 0) {
+			creds_unref(peer->creds);
 			config_free(cfg);
+			cache_clear(cache, &cache_count);
 			return -EINVAL;
 		}
 		cfg->peer_count++;
+		if (peer->creds == NULL || sm_session_creds_digest(m, name, digest) < 0)
+			continue;
+		/* The same material as before: the same credentials. */
+		for (unsigned i = 0; i < s->cache_count; i++) {
+			if (memcmp(s->cache[i].digest, digest, sizeof(digest)) == 0) {
+				creds_unref(peer->creds);
+				peer->creds = creds_ref(s->cache[i].creds);
+				break;
+			}
+		}
+		memcpy(cache[cache_count].digest, digest, sizeof(digest));
+		cache[cache_count++].creds = creds_ref(peer->creds);
 	}
+	cache_clear(s->cache, &s->cache_count);
+	memcpy(s->cache, cache, cache_count * sizeof(cache[0]));
+	s->cache_count = cache_count;
+	OPENSSL_cleanse(cache, sizeof(cache));
 	*out = cfg;
 	return 0;
 }
@@ -114,7 +170,7 @@ static int merge_model(const struct sm_model *m, const struct espnicd_config *ba
 int sessions_merge(struct sessions *s, const struct espnicd_config *base,
 		   struct espnicd_config **out, struct sm_error *e)
 {
-	return merge_model(&s->model, base, out, e);
+	return merge_model(s, &s->model, base, out, e);
 }
 
 static json_t *track(struct sessions *s, const char *name)
@@ -136,6 +192,7 @@ static bool failure(const char *why)
 					     "old IKE_SA deleted after rekey",
 					     "rekeyed, the peer never deleted it",
 					     "peer removed",
+					     "replaced: the peer sent INITIAL_CONTACT",
 					     "shutting down"};
 
 	for (size_t i = 0; i < sizeof(normal) / sizeof(normal[0]); i++)
@@ -239,9 +296,7 @@ void sessions_attach(struct sessions *s, struct espnicd *core, struct dp *dp,
 	s->dp = dp;
 	s->after = after;
 	s->after_arg = after_arg;
-	s->base = malloc(sizeof(*s->base));
-	if (s->base != NULL)
-		memcpy(s->base, base, sizeof(*s->base));
+	s->base = config_dup(base);
 	/* The core starts the initiators itself; retries begin one delay later. */
 	now = espnicd_now_ms(core);
 	for (unsigned i = 0; i < espnicd_config(core)->peer_count; i++)
@@ -282,14 +337,13 @@ static void apply(struct sessions *s, struct espnicd_config *next)
 		if (old == NULL || memcmp(old, &next->peers[i], sizeof(*old)) == 0)
 			continue;
 		if (without == NULL) {
-			without = malloc(sizeof(*without));
+			without = config_dup(next);
 			if (without == NULL)
 				break;
-			memcpy(without, next, sizeof(*without));
 		}
 		for (unsigned j = 0; j < without->peer_count; j++) {
 			if (strcmp(without->peers[j].name, next->peers[i].name) == 0) {
-				OPENSSL_cleanse(&without->peers[j], sizeof(without->peers[j]));
+				config_peer_release(&without->peers[j]);
 				memmove(&without->peers[j], &without->peers[j + 1],
 					(without->peer_count - j - 1) * sizeof(without->peers[0]));
 				without->peer_count--;
@@ -310,7 +364,7 @@ void sessions_set_base(struct sessions *s, struct espnicd_config *base)
 	struct espnicd_config *merged;
 	struct sm_error e;
 
-	if (merge_model(&s->model, base, &merged, &e) < 0) {
+	if (merge_model(s, &s->model, base, &merged, &e) < 0) {
 		log_error("reload refused, keeping the running configuration: %s", e.message);
 		config_free(base);
 		return;
@@ -359,7 +413,7 @@ static int commit(struct sessions *s, struct sm_model *next, struct sm_error *e)
 	struct espnicd_config *cfg;
 	char err[512];
 
-	if (merge_model(next, s->base, &cfg, e) < 0)
+	if (merge_model(s, next, s->base, &cfg, e) < 0)
 		return -EINVAL;
 	if (store_save(s->dir, &s->model, next, err, sizeof(err)) < 0) {
 		config_free(cfg);
@@ -665,7 +719,7 @@ int sessions_peer_config(struct sessions *s, const char *name, const char *forma
 	*text = peer_config_swanctl(&s->model, name, include_secret, e);
 	if (*text == NULL)
 		return e->status;
-	if (include_secret)
+	if (include_secret && json_object_get(json_object_get(s->model.secrets, "sessions"), name))
 		log_info("session %s: peer configuration with the pre-shared key handed out", name);
 	return 200;
 }

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/evp.h>
 
 #include "session_model.h"
 
@@ -79,6 +82,22 @@ static int fail(struct sm_error *e, int status, const char *field, const char *f
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+unsigned sm_pem_cert_count(const char *text, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(text, (int)len);
+	unsigned n = 0;
+	X509 *x;
+
+	while (bio != NULL && n <= SM_PEM_CERTS_MAX &&
+	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	return n;
 }
 
 bool sm_name_valid(const char *name)
@@ -152,6 +171,33 @@ static int f_string(struct norm *n, const char *key, bool required, size_t max, 
 	for (size_t i = 0; i < json_string_length(v); i++)
 		if (iscntrl((unsigned char)json_string_value(v)[i]))
 			return fail(n->e, 400, key, "%s contains control characters", key);
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* PEM text: printable ASCII and line breaks, at least one certificate in it. */
+static int f_pem_certs(struct norm *n, const char *key, size_t max)
+{
+	json_t *v = json_object_get(n->in, key);
+	const char *t;
+	unsigned count;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return fail(n->e, 400, key, "%s must be PEM text (-----BEGIN CERTIFICATE-----...)",
+			    key);
+	if (json_string_length(v) > max)
+		return fail(n->e, 400, key, "%s is too long (at most %zu characters)", key, max);
+	t = json_string_value(v);
+	for (size_t i = 0; i < json_string_length(v); i++)
+		if ((t[i] < 0x20 || t[i] > 0x7e) && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+			return fail(n->e, 400, key, "%s: PEM text must be ASCII", key);
+	count = sm_pem_cert_count(t, json_string_length(v));
+	if (count == 0)
+		return fail(n->e, 400, key, "%s: no PEM certificate in it (bad PEM)", key);
+	if (count > SM_PEM_CERTS_MAX)
+		return fail(n->e, 400, key, "%s: at most %d certificates", key, SM_PEM_CERTS_MAX);
 	json_object_set(n->out, key, v);
 	return 0;
 }
@@ -361,22 +407,39 @@ static int id_classify(const char *s, enum id_type *t)
 static int f_id(struct norm *n, const char *key)
 {
 	json_t *v = json_object_get(n->in, key);
+	struct cfg_id id;
 	enum id_type t;
+	char typed[CFG_MAX_ID + 4];
+	const char *text;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) >= CFG_MAX_ID || id_classify(json_string_value(v), &t) < 0)
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= CFG_MAX_ID)
 		return fail(n->e, 400, key,
 			    "%s must be an IP address, an FQDN, user@domain or a DN "
-			    "(CN=...,O=...)",
+			    "(dn:CN=...,O=...)",
 			    key);
-	if (t == ID_DN)
+	text = json_string_value(v);
+	/* Typed forms as the configuration file takes them (dn:, fqdn:, email:, ipv4:, ipv6:). */
+	if (strncmp(text, "dn:", 3) == 0 || strncmp(text, "fqdn:", 5) == 0 ||
+	    strncmp(text, "email:", 6) == 0 || strncmp(text, "ipv4:", 5) == 0 ||
+	    strncmp(text, "ipv6:", 5) == 0) {
+		snprintf(typed, sizeof(typed), "%s", text);
+	} else if (id_classify(text, &t) < 0) {
 		return fail(n->e, 400, key,
-			    "%s: distinguished names need ID_DER_ASN1_DN, which espnicd does not "
-			    "encode yet; use an IP address or an FQDN",
+			    "%s must be an IP address, an FQDN, user@domain or a DN "
+			    "(dn:CN=...,O=...)",
 			    key);
-	json_object_set(n->out, key, v);
+	} else {
+		/* A bare DN is written with its type, as espnicd's configuration wants it. */
+		snprintf(typed, sizeof(typed), "%s%s", t == ID_DN ? "dn:" : "", text);
+	}
+	if (strlen(typed) >= CFG_MAX_ID || cfg_id_parse(typed, &id) < 0 || id.type == 0)
+		return fail(n->e, 400, key,
+			    "%s: \"%.100s\" is not a valid identity (a DN takes attributes such as "
+			    "C, O, OU, CN, E)",
+			    key, text);
+	json_object_set_new(n->out, key, json_string(typed));
 	return 0;
 }
 
@@ -421,7 +484,8 @@ static int f_tags(struct norm *n)
 /* Keys that GET returns and a client may send back unchanged. */
 static bool read_only_key(const char *key)
 {
-	return strcmp(key, "system_owned") == 0 || strcmp(key, "psk_configured") == 0;
+	return strcmp(key, "system_owned") == 0 || strcmp(key, "psk_configured") == 0 ||
+	       strcmp(key, "private_key_configured") == 0;
 }
 
 static int unknown_keys(struct norm *n)
@@ -432,7 +496,7 @@ static int unknown_keys(struct norm *n)
 	json_object_foreach(n->in, key, v)
 	{
 		if (json_object_get(n->out, key) == NULL && !read_only_key(key) &&
-		    strcmp(key, "psk") != 0)
+		    strcmp(key, "psk") != 0 && strcmp(key, "private_key") != 0)
 			return fail(n->e, 400, key, "unknown field \"%s\"", key);
 	}
 	return 0;
@@ -458,7 +522,7 @@ static bool has_gcm(const json_t *list, bool *cbc)
 static int norm_endpoint(struct norm *n)
 {
 	if (f_addr(n, "local_address") < 0 || f_id(n, "local_id") < 0 ||
-	    f_string(n, "certificate", false, 1024, NULL) < 0 ||
+	    f_pem_certs(n, "certificate", SM_PEM_MAX) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
 	return 0;
@@ -508,6 +572,12 @@ static int norm_tunnel(struct norm *n)
 	    f_enum(n, "df_policy", df_policies, "COPY") < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
+	/* The card copies the inner DF bit into the outer IPv4 header (esp_egress.sv); the
+	 * dataplane interface has no setting to clear it. */
+	if (strcmp(json_string_value(json_object_get(n->out, "df_policy")), "COPY") != 0)
+		return fail(n->e, 400, "df_policy",
+			    "df_policy: only COPY is supported (the card copies the inner DF bit; "
+			    "the dataplane has no DF setting yet)");
 	if (!cbc && json_array_size(json_object_get(n->out, "digest_algorithms")) != 0)
 		return fail(n->e, 400, "digest_algorithms",
 			    "digest_algorithms must be empty with AES-GCM only (it authenticates "
@@ -555,11 +625,27 @@ static int norm_session(struct norm *n)
 	    f_bool(n, "force_udp_encapsulation", false) < 0 ||
 	    f_bool(n, "make_before_break", true) < 0)
 		return -EINVAL;
+	/* espnicd never reauthenticates (no second IKE_AUTH on a live SA) and rekeys IKE and
+	 * CHILD_SAs with CREATE_CHILD_SA, always installing the new SA before deleting the old
+	 * one: there is no break-before-make to choose. */
+	if (!json_is_true(json_object_get(n->out, "make_before_break")))
+		return fail(n->e, 400, "make_before_break",
+			    "make_before_break: false is not supported: espnicd rekeys with "
+			    "CREATE_CHILD_SA and always installs the new SA before it deletes the "
+			    "old one (it never reauthenticates)");
+	if (f_pem_certs(n, "trusted_ca", SM_PEM_MAX) < 0)
+		return -EINVAL;
 	if (strcmp(json_string_value(json_object_get(n->out, "authentication_mode")),
-		   "CERTIFICATE") == 0)
-		return fail(n->e, 400, "authentication_mode",
-			    "authentication_mode: CERTIFICATE needs certificate support in "
-			    "espnicd, which is not available yet; use PSK");
+		   "CERTIFICATE") == 0) {
+		if (json_object_get(n->out, "trusted_ca") == NULL)
+			return fail(n->e, 400, "trusted_ca",
+				    "trusted_ca is required with authentication_mode CERTIFICATE "
+				    "(PEM: the CA certificates the peer's certificate must chain "
+				    "to)");
+	} else if (json_object_get(n->out, "trusted_ca") != NULL) {
+		return fail(n->e, 400, "trusted_ca",
+			    "trusted_ca goes with authentication_mode CERTIFICATE only");
+	}
 	return 0;
 }
 
@@ -611,6 +697,11 @@ static json_t *session_secrets(const struct sm_model *m)
 	return json_object_get(m->secrets, "sessions");
 }
 
+static json_t *endpoint_secrets(const struct sm_model *m)
+{
+	return json_object_get(m->secrets, "local_endpoints");
+}
+
 static void add_system(json_t *root, enum sm_kind k, const char *name, const char *descr)
 {
 	json_t *in = json_object(), *out = NULL;
@@ -627,7 +718,7 @@ static void add_system(json_t *root, enum sm_kind k, const char *name, const cha
 int sm_model_init(struct sm_model *m)
 {
 	m->root = json_object();
-	m->secrets = json_pack("{s:{}}", "sessions");
+	m->secrets = json_pack("{s:{}, s:{}}", "sessions", "local_endpoints");
 	if (m->root == NULL || m->secrets == NULL) {
 		sm_model_free(m);
 		return -ENOMEM;
@@ -666,6 +757,10 @@ void sm_model_free(struct sm_model *m)
 	json_t *v;
 
 	json_object_foreach(session_secrets(m), key, v)
+	{
+		wipe_string(v);
+	}
+	json_object_foreach(endpoint_secrets(m), key, v)
 	{
 		wipe_string(v);
 	}
@@ -716,10 +811,120 @@ static bool lists_overlap(const json_t *a, const json_t *b, const char **pa, con
 	return false;
 }
 
+static int check_endpoint(const struct sm_model *m, const char *name, const json_t *ep,
+			  struct sm_error *e)
+{
+	const json_t *cert = json_object_get(ep, "certificate");
+	const json_t *key = json_object_get(endpoint_secrets(m), name);
+	enum creds_part part;
+	struct creds *c;
+	char why[256];
+
+	if (cert == NULL && key == NULL)
+		return 0;
+	if (cert == NULL)
+		return fail(e, 400, "certificate",
+			    "certificate is required with private_key (PEM)");
+	if (key == NULL)
+		return fail(e, 400, "private_key",
+			    "private_key is required with certificate (PEM, unencrypted)");
+	/* The certificate stands in for the CAs: only the certificate and the key count here. */
+	if (creds_load_pem(json_string_value(cert), json_string_length(cert),
+			   json_string_value(key), json_string_length(key), json_string_value(cert),
+			   json_string_length(cert), &c, &part, why, sizeof(why)) < 0)
+		return fail(e, 400, part == CREDS_PART_KEY ? "private_key" : "certificate", "%s",
+			    why);
+	creds_unref(c);
+	return 0;
+}
+
+/* The effective identities of a session. */
+static const char *session_local_id(const json_t *s, const json_t *ep)
+{
+	const char *id = json_string_value(json_object_get(s, "local_id"));
+
+	if (id == NULL || *id == '\0')
+		id = json_string_value(json_object_get(ep, "local_id"));
+	return id ? id : "";
+}
+
+int sm_session_creds(const struct sm_model *m, const char *name, struct creds **out,
+		     struct sm_error *e)
+{
+	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *cert, *key, *ca;
+	enum creds_part part;
+	struct cfg_id lid;
+	const char *local_id;
+	char why[256];
+
+	*out = NULL;
+	if (s == NULL)
+		return fail(e, 404, "", "no session named \"%s\"", name);
+	ep = sm_get(m, SM_ENDPOINT, json_string_value(json_object_get(s, "local_endpoint")));
+	cert = json_object_get(ep, "certificate");
+	key = json_object_get(endpoint_secrets(m),
+			      json_string_value(json_object_get(s, "local_endpoint")));
+	ca = json_object_get(s, "trusted_ca");
+	if (ep == NULL || cert == NULL || key == NULL)
+		return fail(
+		    e, 400, "local_endpoint",
+		    "local_endpoint: authentication_mode CERTIFICATE needs a local endpoint "
+		    "with a certificate and a private_key");
+	if (ca == NULL)
+		return fail(e, 400, "trusted_ca",
+			    "trusted_ca is required with authentication_mode CERTIFICATE");
+	if (creds_load_pem(json_string_value(cert), json_string_length(cert),
+			   json_string_value(key), json_string_length(key), json_string_value(ca),
+			   json_string_length(ca), out, &part, why, sizeof(why)) < 0)
+		return fail(e, 400, part == CREDS_PART_CA ? "trusted_ca" : "local_endpoint", "%s",
+			    why);
+	local_id = session_local_id(s, ep);
+	if (*local_id != '\0' &&
+	    (cfg_id_parse(local_id, &lid) < 0 || !creds_own_cert_proves(*out, &lid))) {
+		bool own = *str(s, "local_id") != '\0';
+
+		creds_unref(*out);
+		*out = NULL;
+		return fail(e, 400, "local_id",
+			    "local_id: \"%.100s\"%s is neither the subject nor a subjectAltName of "
+			    "the local endpoint's certificate",
+			    local_id, own ? "" : " (the local endpoint's)");
+	}
+	return 0;
+}
+
+int sm_session_creds_digest(const struct sm_model *m, const char *name, uint8_t digest[32])
+{
+	const json_t *s = sm_get(m, SM_SESSION, name), *cert, *key, *ca;
+	const char *epname = str(s, "local_endpoint");
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	cert = json_object_get(sm_get(m, SM_ENDPOINT, epname), "certificate");
+	key = json_object_get(endpoint_secrets(m), epname);
+	ca = json_object_get(s, "trusted_ca");
+	if (cert == NULL || key == NULL || ca == NULL)
+		return -ENOENT;
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	     EVP_DigestUpdate(ctx, json_string_value(cert), json_string_length(cert) + 1) &&
+	     EVP_DigestUpdate(ctx, json_string_value(key), json_string_length(key) + 1) &&
+	     EVP_DigestUpdate(ctx, json_string_value(ca), json_string_length(ca) + 1) &&
+	     EVP_DigestFinal_ex(ctx, digest, NULL);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -ENOMEM;
+}
+
 int sm_check(const struct sm_model *m, struct sm_error *e)
 {
 	const char *name, *other;
 	json_t *s, *t;
+
+	json_object_foreach(coll(m, SM_ENDPOINT), name, s)
+	{
+		if (check_endpoint(m, name, s, e) < 0)
+			return -EINVAL;
+	}
 
 	json_object_foreach(coll(m, SM_SESSION), name, s)
 	{
@@ -739,6 +944,13 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 					    str(s, refs[i].field));
 		if (strcmp(str(s, "authentication_mode"), "PSK") == 0 && psk == NULL)
 			return fail(e, 400, "psk", "psk is required with authentication_mode PSK");
+		if (strcmp(str(s, "authentication_mode"), "CERTIFICATE") == 0) {
+			struct creds *c;
+
+			if (sm_session_creds(m, name, &c, e) < 0)
+				return -EINVAL;
+			creds_unref(c);
+		}
 		if (!json_is_true(json_object_get(s, "enabled")))
 			continue;
 		json_object_foreach(coll(m, SM_SESSION), other, t)
@@ -807,6 +1019,28 @@ static int take_psk(struct sm_model *m, const char *name, json_t *body, struct s
 	return 0;
 }
 
+static int take_key(struct sm_model *m, const char *name, json_t *body, struct sm_error *e)
+{
+	json_t *key = json_object_get(body, "private_key");
+	const char *t;
+
+	if (key == NULL || json_is_null(key))
+		return 0;
+	if (!json_is_string(key) || json_string_length(key) == 0)
+		return fail(e, 400, "private_key",
+			    "private_key must be PEM text (-----BEGIN PRIVATE KEY-----...)");
+	if (json_string_length(key) > SM_PEM_MAX)
+		return fail(e, 400, "private_key",
+			    "private_key is too long (at most %d characters)", SM_PEM_MAX);
+	t = json_string_value(key);
+	for (size_t i = 0; i < json_string_length(key); i++)
+		if ((t[i] < 0x20 || t[i] > 0x7e) && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+			return fail(e, 400, "private_key", "private_key: PEM text must be ASCII");
+	wipe_string(json_object_get(endpoint_secrets(m), name));
+	json_object_set_new(endpoint_secrets(m), name, json_stringn(t, json_string_length(key)));
+	return 0;
+}
+
 static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, json_t *body,
 			  enum sm_write mode, char *name_out, struct sm_error *e);
 
@@ -862,15 +1096,32 @@ static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, 
 		return -EINVAL;
 	if (k != SM_SESSION && json_object_get(body, "psk") != NULL)
 		return fail(e, 400, "psk", "unknown field \"psk\"");
+	if (k == SM_ENDPOINT && take_key(m, name, body, e) < 0)
+		return -EINVAL;
+	if (k != SM_ENDPOINT && json_object_get(body, "private_key") != NULL)
+		return fail(e, 400, "private_key", "unknown field \"private_key\"");
 	in = mode == SM_MERGE ? json_deep_copy(existing) : json_object();
 	json_object_update(in, body);
 	json_object_del(in, "name");
 	json_object_del(in, "psk");
+	json_object_del(in, "private_key");
 	if (normalize(k, in, &out, e) < 0) {
 		json_decref(in);
 		return -EINVAL;
 	}
 	json_decref(in);
+	/* A certificate session has no PSK: one given is an error, a stored one is dropped. */
+	if (k == SM_SESSION && strcmp(str(out, "authentication_mode"), "CERTIFICATE") == 0) {
+		json_t *psk = json_object_get(body, "psk");
+
+		if (psk != NULL && !json_is_null(psk)) {
+			json_decref(out);
+			return fail(e, 400, "psk",
+				    "psk is not used with authentication_mode CERTIFICATE");
+		}
+		wipe_string(json_object_get(session_secrets(m), name));
+		json_object_del(session_secrets(m), name);
+	}
 	status = existing != NULL ? 200 : 201;
 	json_object_set_new(coll(m, k), name, out);
 	if (sm_check(m, e) < 0)
@@ -897,12 +1148,17 @@ int sm_delete(struct sm_model *m, enum sm_kind k, const char *name, struct sm_er
 		wipe_string(json_object_get(session_secrets(m), name));
 		json_object_del(session_secrets(m), name);
 	}
+	if (k == SM_ENDPOINT) {
+		wipe_string(json_object_get(endpoint_secrets(m), name));
+		json_object_del(endpoint_secrets(m), name);
+	}
 	return 0;
 }
 
 int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_error *e)
 {
 	json_t *ss = json_object_get(secrets, "sessions");
+	json_t *es = json_object_get(secrets, "local_endpoints");
 
 	if (sm_model_init(m) < 0)
 		return fail(e, 500, "", "out of memory");
@@ -922,12 +1178,16 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 		{
 			json_t *body = json_deep_copy(obj);
 			json_t *psk = k == SM_SESSION ? json_object_get(ss, name) : NULL;
+			json_t *key = k == SM_ENDPOINT ? json_object_get(es, name) : NULL;
 			int ret;
 
 			if (psk != NULL)
 				json_object_set(body, "psk", psk);
+			if (key != NULL)
+				json_object_set(body, "private_key", key);
 			ret = sm_write(m, k, name, body, SM_CREATE, out, e);
 			wipe_string(json_object_get(body, "psk"));
+			wipe_string(json_object_get(body, "private_key"));
 			json_decref(body);
 			if (ret < 0) {
 				char where[sizeof(e->message) + 128];
@@ -972,6 +1232,10 @@ json_t *sm_public(const struct sm_model *m, enum sm_kind k, const json_t *obj)
 		json_object_set_new(
 		    copy, "psk_configured",
 		    json_boolean(json_object_get(session_secrets(m), name) != NULL));
+	if (k == SM_ENDPOINT)
+		json_object_set_new(
+		    copy, "private_key_configured",
+		    json_boolean(json_object_get(endpoint_secrets(m), name) != NULL));
 	return copy;
 }
 
@@ -1088,6 +1352,7 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *ike, *tun, *dpd, *psk;
 	char props[CFG_MAX_PROPOSALS][256];
 	const char *local_id;
+	bool cert_auth;
 	int n;
 
 	config_peer_defaults(peer);
@@ -1098,7 +1363,8 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 	tun = sm_get(m, SM_TUNNEL_PROFILE, str(s, "tunnel_profile"));
 	dpd = sm_get(m, SM_DPD_PROFILE, str(s, "dpd_profile"));
 	psk = json_object_get(session_secrets(m), name);
-	if (ep == NULL || ike == NULL || tun == NULL || dpd == NULL || psk == NULL)
+	cert_auth = strcmp(str(s, "authentication_mode"), "CERTIFICATE") == 0;
+	if (ep == NULL || ike == NULL || tun == NULL || dpd == NULL || (psk == NULL && !cert_auth))
 		return fail(e, 400, "", "session \"%s\": unresolved reference or no psk", name);
 	snprintf(peer->name, sizeof(peer->name), "%s", name);
 	if (config_parse_ts(str(ep, "local_address"), &(struct cfg_ts){0}) < 0)
@@ -1138,14 +1404,22 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 				    "(\"listen\" in its configuration file) and this is not it",
 				    str(s, "local_endpoint"));
 	}
-	local_id = str(s, "local_id");
-	if (*local_id == '\0')
-		local_id = str(ep, "local_id");
+	local_id = session_local_id(s, ep);
 	snprintf(peer->local_id, sizeof(peer->local_id), "%s", local_id);
 	snprintf(peer->remote_id, sizeof(peer->remote_id), "%s",
 		 *str(s, "peer_id") ? str(s, "peer_id") : str(s, "peer_address"));
-	memcpy(peer->psk, json_string_value(psk), json_string_length(psk));
-	peer->psk_len = json_string_length(psk);
+	if (cfg_id_parse(peer->local_id, &peer->lid) < 0)
+		return fail(e, 400, "local_id", "local_id: not a valid identity");
+	if (cfg_id_parse(peer->remote_id, &peer->rid) < 0)
+		return fail(e, 400, "peer_id", "peer_id: not a valid identity");
+	if (cert_auth) {
+		peer->auth = CFG_AUTH_PUBKEY;
+		if (sm_session_creds(m, name, &peer->creds, e) < 0)
+			return -EINVAL;
+	} else {
+		memcpy(peer->psk, json_string_value(psk), json_string_length(psk));
+		peer->psk_len = json_string_length(psk);
+	}
 	n = sm_ike_proposals(ike, props, CFG_MAX_PROPOSALS);
 	peer->ike_count = 0;
 	for (int i = 0; i < n; i++)
@@ -1177,6 +1451,10 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		peer->child_rekey_ms = rekey_ms(child_life, margin, rekey);
 		peer->child_life_ms = (uint64_t)child_life * 1000;
 	}
+	peer->unique = strcmp(str(s, "unique_ids"), "NEVER") == 0 ? CFG_UNIQUE_NEVER
+		       : strcmp(str(s, "unique_ids"), "NO") == 0  ? CFG_UNIQUE_NO
+								  : CFG_UNIQUE_YES;
+	peer->dpd_tries = (unsigned)json_integer_value(json_object_get(dpd, "retry_count"));
 	peer->dpd_delay_ms =
 	    json_is_true(json_object_get(dpd, "enabled"))
 		? (uint64_t)json_integer_value(json_object_get(dpd, "dpd_probe_interval")) * 1000

@@ -27,6 +27,8 @@ enum sm_kind {
 #define SM_PSK_MAX	   128
 #define SM_NETWORKS_MAX	   CFG_MAX_TS
 #define SM_TAGS_MAX	   30
+#define SM_PEM_MAX	   32768 /* a certificate chain, CA list or private key as PEM text */
+#define SM_PEM_CERTS_MAX   8
 
 #define SM_DEFAULT_IKE	  "espnic-default-ike-profile"
 #define SM_DEFAULT_TUNNEL "espnic-default-tunnel-profile"
@@ -47,7 +49,8 @@ enum sm_write {
 };
 
 /* The model: {"local_endpoints": {NAME: obj}, "ike_profiles": ..., "tunnel_profiles": ...,
- * "dpd_profiles": ..., "sessions": ...} and the secrets {"sessions": {NAME: psk}}. */
+ * "dpd_profiles": ..., "sessions": ...} and the secrets {"sessions": {NAME: psk},
+ * "local_endpoints": {NAME: PEM private key}}. */
 struct sm_model {
 	json_t *root;
 	json_t *secrets;
@@ -91,8 +94,18 @@ json_t *sm_persistent(const struct sm_model *m);
 int sm_ike_proposals(const json_t *ike_profile, char out[][256], unsigned cap);
 int sm_esp_proposals(const json_t *tunnel_profile, char out[][256], unsigned cap);
 
+/* The number of PEM certificates in text (at most SM_PEM_CERTS_MAX + 1). */
+unsigned sm_pem_cert_count(const char *text, size_t len);
+/* A CERTIFICATE session's credentials (the endpoint's certificate and key, the session's
+ * trusted_ca) with its local_id checked against the certificate; errors name the field. */
+int sm_session_creds(const struct sm_model *m, const char *name, struct creds **out,
+		     struct sm_error *e);
+/* SHA-256 over that material (to tell whether it changed); -ENOENT without it. */
+int sm_session_creds_digest(const struct sm_model *m, const char *name, uint8_t digest[32]);
+
 /* Fills peer (defaults, then the session with its endpoint and profiles) for the core. base
- * gives the listen address and port. */
+ * gives the listen address and port. A CERTIFICATE session's peer holds a reference to new
+ * credentials: release it with config_peer_release (or config_free). */
 int sm_session_peer(const struct sm_model *m, const char *name, const struct espnicd_config *base,
 		    struct cfg_peer *peer, struct sm_error *e);
 

@@ -1,6 +1,7 @@
 /* The state directory: atomic writes (write a temporary file, fsync, rename over the old
  * one, fsync the directory) and loading with validation. Secrets go to their own file with
- * mode 0600, written before the objects that need them and pruned after. */
+ * mode 0600 (PSKs of sessions, private keys of local endpoints), written before the objects
+ * that need them and pruned after. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -120,10 +121,16 @@ int store_save(const char *dir, const struct sm_model *prev, const struct sm_mod
 		const char *key;
 		json_t *v;
 
-		json_object_foreach(json_object_get(prev->secrets, "sessions"), key, v)
-		{
-			if (!json_object_get(json_object_get(both, "sessions"), key))
-				json_object_set(json_object_get(both, "sessions"), key, v);
+		static const char *const kinds[] = {"sessions", "local_endpoints"};
+
+		for (size_t k = 0; k < 2; k++) {
+			json_t *to = json_object_get(both, kinds[k]);
+
+			json_object_foreach(json_object_get(prev->secrets, kinds[k]), key, v)
+			{
+				if (to != NULL && !json_object_get(to, key))
+					json_object_set(to, key, v);
+			}
 		}
 	}
 	ret = save_json(dir, STORE_SECRETS, both, 0600, err, err_len);

@@ -246,6 +246,60 @@ static void switch_peer_by_id(struct ike_sa *sa, const struct ike_id_payload *id
 	}
 }
 
+/* ---- unique_ids and INITIAL_CONTACT (RFC 7296 2.4) ---- */
+
+static void remember_peer_id(struct ike_sa *sa, const struct ike_payload *id)
+{
+	struct cfg_id *p = &sa->peer_auth_id;
+
+	p->type = id->u.id.id_type;
+	p->len = id->u.id.data.len < sizeof(p->data) ? id->u.id.data.len : sizeof(p->data);
+	memcpy(p->data, id->u.id.data.ptr, p->len);
+}
+
+/* Whether we know of another IKE_SA with this peer (then no INITIAL_CONTACT). */
+static bool other_sa_with_peer(const struct ike_sa *sa)
+{
+	for (const struct ike_sa *o = sa->d->sas; o != NULL; o = o->next)
+		if (o != sa && o->state != IKE_SA_DEAD && strcmp(o->peer.name, sa->peer.name) == 0)
+			return true;
+	return false;
+}
+
+/* sa has just been authenticated. Older IKE_SAs of the same peer configuration with the same
+ * authenticated peer identity are replaced per unique_ids: with INITIAL_CONTACT the peer has
+ * forgotten them, so they go silently (yes, no); otherwise, with yes, they are deleted with
+ * a Delete. Only SAs established before sa was created count: two IKE_SAs that crossed
+ * (both sides initiating at once) are not duplicates of each other's past. */
+static void enforce_unique(struct ike_sa *sa, bool initial_contact)
+{
+	enum cfg_unique u = sa->peer.unique;
+
+	if (u == CFG_UNIQUE_NEVER || (u == CFG_UNIQUE_NO && !initial_contact))
+		return;
+	for (struct ike_sa *o = sa->d->sas; o != NULL; o = o->next) {
+		if (o == sa || o->state != IKE_SA_ESTABLISHED || o->replaced_by != NULL ||
+		    strcmp(o->peer.name, sa->peer.name) != 0 ||
+		    o->established_at >= sa->created_at ||
+		    !cfg_id_equal(&o->peer_auth_id, sa->peer_auth_id.type,
+				  (struct ike_span){sa->peer_auth_id.data, sa->peer_auth_id.len}))
+			continue;
+		if (initial_contact) {
+			log_info("%s: peer sent INITIAL_CONTACT: dropping its older IKE_SA %s",
+				 sa_name(sa), sa_name(o));
+			ike_sa_kill(o, "replaced: the peer sent INITIAL_CONTACT");
+		} else {
+			log_info(
+			    "%s: unique_ids yes: deleting the older IKE_SA %s with the same peer "
+			    "identity",
+			    sa_name(sa), sa_name(o));
+			o->want_delete = true;
+			sa_schedule(o);
+		}
+	}
+}
+/* ---- end of unique_ids ---- */
+
 int ike_auth_send(struct ike_sa *sa)
 {
 	struct message_out *m = malloc(sizeof(*m));
@@ -273,6 +327,8 @@ int ike_auth_send(struct ike_sa *sa)
 
 		add_id(m, IKE_PAYLOAD_IDR, rbody, rlen);
 	}
+	if (sa->peer.unique != CFG_UNIQUE_NEVER && !other_sa_with_peer(sa))
+		message_out_notify(m, IKE_N_INITIAL_CONTACT, 0, NULL, 0, NULL, 0);
 	add_auth(sa, m, body, len);
 	ret = dp_alloc_spi(sa->d->dp, &spi);
 	if (ret == 0)
@@ -346,6 +402,8 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 	add_auth(sa, m, body, len);
 	/* The IKE_SA is authenticated whatever happens to the CHILD_SA. */
 	ike_sa_established(sa);
+	remember_peer_id(sa, idi);
+	enforce_unique(sa, ike_message_find_notify(msg, IKE_N_INITIAL_CONTACT) != NULL);
 	child_create_respond(sa, msg, m, sa->ni, sa->ni_len, sa->nr, sa->nr_len, false,
 			     ++sa->d->next_reqid);
 	ret = send_response(sa, IKE_EXCHANGE_IKE_AUTH, id, m);
@@ -399,6 +457,8 @@ void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
 		return;
 	}
 	ike_sa_established(sa);
+	remember_peer_id(sa, idr);
+	enforce_unique(sa, ike_message_find_notify(msg, IKE_N_INITIAL_CONTACT) != NULL);
 	log_info("%s: IKE_SA established (initiator)", sa_name(sa));
 	if (child_create_complete(sa, msg, spi, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0,
 				  ++sa->d->next_reqid) == NULL)

@@ -69,6 +69,7 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 	memcpy(n->spi_r, spi_r, IKE_SPI_LEN);
 	n->local = old->local;
 	n->remote = old->remote;
+	n->peer_auth_id = old->peer_auth_id;
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->natt = old->natt;

@@ -90,6 +90,10 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 {
 	unsigned tries = sa->d->shutting_down ? 1 : sa->d->cfg->retransmit_tries;
 
+	/* A liveness check gives up after the peer's own count (the DPD profile's retry_count). */
+	if (!sa->d->shutting_down && sa->request.kind == REQUEST_DPD && sa->peer.dpd_tries > 0)
+		tries = sa->peer.dpd_tries;
+
 	if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
 	    now < sa->request.deadline)
 		return;

@@ -106,6 +106,18 @@ int h_node_add(const char *addr, const char *json, const char *psk)
 	return (int)H->node_count++;
 }
 
+void h_node_restart(int node, const char *json, const char *psk)
+{
+	unsigned count = H->node_count;
+
+	espnicd_free(H->nodes[node].core);
+	dp_close(H->nodes[node].dp);
+	H->queued = 0;
+	H->node_count = (unsigned)node;
+	h_node_add(H->nodes[node].addr, json, psk);
+	H->node_count = count;
+}
+
 static bool same_ip(const struct sockaddr_storage *a, const char *text)
 {
 	struct sockaddr_storage b;

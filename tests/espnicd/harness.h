@@ -52,6 +52,9 @@ void h_teardown(void);
 /* A node with the JSON configuration (psk_file is written for it with every peer's key
  * "psk"). Returns its index. */
 int h_node_add(const char *addr, const char *json, const char *psk);
+/* A crash and restart of node: its core and dataplane are dropped without a word to the peer
+ * (queued datagrams are lost) and made anew from json. */
+void h_node_restart(int node, const char *json, const char *psk);
 /* Delivers queued datagrams until the network is quiet (bounded). */
 void h_pump(void);
 /* Advances the fake clock to the next timer (of any node) at most until limit, running

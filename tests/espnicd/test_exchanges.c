@@ -682,6 +682,92 @@ static void test_peer_selected_by_id(void **state)
 	assert_children_match();
 }
 
+/* The DPD profile's retry_count: a liveness check gives up after the peer's own number of
+ * retransmissions, not the global retransmit_tries. */
+static void test_dpd_retries_per_peer(void **state)
+{
+	uint64_t silent;
+
+	(void)state;
+	pair(", \"dpd_delay\": 10, \"dpd_retries\": 1", "", "\"retransmit_tries\": 5,", "");
+	establish();
+	H->drop_all = true;
+	silent = H->now;
+	/* probe at +10 s, one retransmission at +11 s, given up at +12.8 s; with 5 tries it
+	 * would take some 40 s more */
+	h_run_until(silent + 16000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_true(h_log_contains("after 1 retransmits, peer unreachable"));
+}
+
+/* unique_ids yes (the default): a second IKE_SA with the same peer identity replaces the
+ * first, which is deleted with a Delete exchange. */
+static void test_unique_ids_yes_replaces(void **state)
+{
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	h_run_until(H->now + 1000); /* an SA established before the new one began */
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0); /* a duplicate */
+	h_pump();
+	h_run_until(H->now + 5000);
+	assert_true(h_log_contains("unique_ids yes: deleting the older IKE_SA"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_int_equal(h_installed(0), 1);
+	assert_int_equal(h_installed(1), 1);
+	assert_children_match();
+}
+
+/* unique_ids no and never keep duplicates. */
+static void test_unique_ids_no_keeps(void **state)
+{
+	(void)state;
+	pair(", \"unique_ids\": \"no\"", ", \"unique_ids\": \"never\"", "", "");
+	establish();
+	h_run_until(H->now + 1000);
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	h_pump();
+	h_run_until(H->now + 5000);
+	assert_false(h_log_contains("deleting the older IKE_SA"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 2);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 2);
+}
+
+/* A restarted peer sends INITIAL_CONTACT (RFC 7296 2.4): with unique_ids no the IKE_SA it
+ * forgot is dropped silently; with never it is kept. */
+static void initial_contact(const char *unique_b, unsigned expect_b)
+{
+	char b[256];
+
+	snprintf(b, sizeof(b), ", \"unique_ids\": \"%s\"", unique_b);
+	pair("", b, "", "");
+	establish();
+	h_run_until(H->now + 1000);
+	h_node_restart(0, peer_a("", ""), "s3cret"); /* A forgets everything */
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(info_of(0, 0).state, 4);
+	h_run_until(H->now + 2000);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), expect_b);
+	assert_int_equal(h_installed(1), expect_b);
+}
+
+static void test_initial_contact_no(void **state)
+{
+	(void)state;
+	initial_contact("no", 1);
+	assert_true(h_log_contains("peer sent INITIAL_CONTACT: dropping its older IKE_SA"));
+}
+
+static void test_initial_contact_never(void **state)
+{
+	(void)state;
+	initial_contact("never", 2);
+	assert_false(h_log_contains("INITIAL_CONTACT"));
+}
+
 static void test_force_encap_floats(void **state)
 {
 	struct h_packet *p;
@@ -791,6 +877,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dpd_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_hold, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_peer_selected_by_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_retries_per_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unique_ids_yes_replaces, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unique_ids_no_keeps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_initial_contact_no, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_initial_contact_never, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_force_encap_floats, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nat_traversal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload_removes_peer, setup, teardown),

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "certgen.h"
 #include "ike_types.h"
 #include "peer_config.h"
 #include "session_model.h"
@@ -246,10 +247,19 @@ static void test_validation_errors(void **state)
 	expect_error(&m, SM_SESSION, "s1", "{\"unique_ids\": \"maybe\"}", SM_MERGE, 400,
 		     "unique_ids");
 	expect_error(&m, SM_SESSION, "s1", "{\"peer_id\": \"bad id!\"}", SM_MERGE, 400, "peer_id");
-	expect_error(&m, SM_SESSION, "s1", "{\"peer_id\": \"CN=peer, O=lab\"}", SM_MERGE, 400,
+	expect_error(&m, SM_SESSION, "s1", "{\"peer_id\": \"dn:CN=peer, XX=lab\"}", SM_MERGE, 400,
 		     "peer_id");
 	expect_error(&m, SM_SESSION, "s1", "{\"authentication_mode\": \"CERTIFICATE\"}", SM_MERGE,
-		     400, "authentication_mode");
+		     400, "trusted_ca");
+	expect_error(&m, SM_SESSION, "s1", "{\"trusted_ca\": \"x\"}", SM_MERGE, 400, "trusted_ca");
+	expect_error(&m, SM_SESSION, "s1", "{\"make_before_break\": false}", SM_MERGE, 400,
+		     "make_before_break");
+	/* a bare DN is stored with its type */
+	assert_int_equal(
+	    put(&m, SM_SESSION, "s1", "{\"peer_id\": \"CN=peer, O=lab\"}", SM_MERGE, &e), 200);
+	assert_string_equal(
+	    json_string_value(json_object_get(sm_get(&m, SM_SESSION, "s1"), "peer_id")),
+	    "dn:CN=peer, O=lab");
 	expect_error(&m, SM_SESSION, "s1", "{\"colour\": \"blue\"}", SM_MERGE, 400, "colour");
 	expect_error(&m, SM_SESSION, "s1", "{\"name\": \"other\"}", SM_MERGE, 400, "name");
 	expect_error(&m, SM_SESSION, "bad name", SESSION "}", SM_REPLACE, 400, "name");
@@ -286,6 +296,8 @@ static void test_validation_errors(void **state)
 		     "{\"encryption_algorithms\": [\"AES_256\"], \"digest_algorithms\": []}",
 		     SM_CREATE, 400, "digest_algorithms");
 	expect_error(&m, SM_TUNNEL_PROFILE, "t1", "{\"df_policy\": \"SET\"}", SM_CREATE, 400,
+		     "df_policy");
+	expect_error(&m, SM_TUNNEL_PROFILE, "t1", "{\"df_policy\": \"CLEAR\"}", SM_CREATE, 400,
 		     "df_policy");
 	expect_error(&m, SM_DPD_PROFILE, "d1", "{\"dpd_probe_mode\": \"SOMETIMES\"}", SM_CREATE,
 		     400, "dpd_probe_mode");
@@ -421,6 +433,245 @@ static void test_swanctl(void **state)
 	sm_model_free(&m);
 }
 
+/* ---- certificates ---- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* body = {key: text, ...} built with jansson (PEM has newlines). */
+static int put_json(struct sm_model *m, enum sm_kind k, const char *name, json_t *b,
+		    enum sm_write mode, struct sm_error *e)
+{
+	char out[SM_NAME_MAX + 1];
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	ret = sm_write(m, k, name, b, mode, out, e);
+	json_decref(b);
+	return ret < 0 ? e->status : ret;
+}
+
+static void expect_json_error(struct sm_model *m, enum sm_kind k, const char *name, json_t *b,
+			      enum sm_write mode, int status, const char *field)
+{
+	struct sm_error e;
+	int got = put_json(m, k, name, b, mode, &e);
+
+	if (got != status || strcmp(e.field, field) != 0)
+		fail_msg("expected %d on \"%s\", got %d on \"%s\" (%s)", status, field, got,
+			 e.field, e.message);
+}
+
+static void test_certificates(void **state)
+{
+	struct tcert ca, gw, other;
+	char tdir[256], *ca_pem, *gw_pem, *gw_key, *other_key, *text;
+	struct espnicd_config base;
+	struct cfg_peer peer;
+	struct sm_model m;
+	struct sm_error e;
+	json_t *pub;
+
+	(void)state;
+	tcert_mkdir(tdir, sizeof(tdir));
+	tcert_make(&ca, tdir, "ca", "p256", "C=CH,O=espnic,CN=unit CA", NULL, NULL, 1, -1, 30);
+	tcert_make(&gw, tdir, "gw", "p256", "C=CH,O=espnic,CN=gw1", "DNS:gw1.espnic.example", &ca,
+		   0, -1, 30);
+	tcert_make(&other, tdir, "other", "p256", "C=CH,O=espnic,CN=other", NULL, &ca, 0, -1, 30);
+	ca_pem = slurp(ca.cert_path);
+	gw_pem = slurp(gw.cert_path);
+	gw_key = slurp(gw.key_path);
+	other_key = slurp(other.key_path);
+	config_defaults(&base);
+	assert_int_equal(sm_model_init(&m), 0);
+
+	/* the endpoint: certificate and private key, both or neither, matching */
+	expect_json_error(
+	    &m, SM_ENDPOINT, "ep",
+	    json_pack("{s:s, s:s}", "local_address", "198.18.0.1", "certificate", "garbage"),
+	    SM_CREATE, 400, "certificate");
+	expect_json_error(
+	    &m, SM_ENDPOINT, "ep",
+	    json_pack("{s:s, s:s}", "local_address", "198.18.0.1", "certificate",
+		      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+	    SM_CREATE, 400, "certificate");
+	expect_json_error(
+	    &m, SM_ENDPOINT, "ep",
+	    json_pack("{s:s, s:s}", "local_address", "198.18.0.1", "certificate", gw_pem),
+	    SM_CREATE, 400, "private_key");
+	expect_json_error(
+	    &m, SM_ENDPOINT, "ep",
+	    json_pack("{s:s, s:s}", "local_address", "198.18.0.1", "private_key", gw_key),
+	    SM_CREATE, 400, "certificate");
+	expect_json_error(&m, SM_ENDPOINT, "ep",
+			  json_pack("{s:s, s:s, s:s}", "local_address", "198.18.0.1", "certificate",
+				    gw_pem, "private_key", other_key),
+			  SM_CREATE, 400, "private_key");
+	expect_json_error(&m, SM_ENDPOINT, "ep",
+			  json_pack("{s:s, s:s, s:s}", "local_address", "198.18.0.1", "certificate",
+				    gw_pem, "private_key", "not a key"),
+			  SM_CREATE, 400, "private_key");
+	assert_null(sm_get(&m, SM_ENDPOINT, "ep")); /* nothing half-applied */
+	assert_int_equal(put_json(&m, SM_ENDPOINT, "ep",
+				  json_pack("{s:s, s:s, s:s}", "local_address", "198.18.0.1",
+					    "certificate", gw_pem, "private_key", gw_key),
+				  SM_CREATE, &e),
+			 201);
+	/* the key is a secret: never in the object, the public view or config.json */
+	pub = sm_public(&m, SM_ENDPOINT, sm_get(&m, SM_ENDPOINT, "ep"));
+	assert_true(json_is_true(json_object_get(pub, "private_key_configured")));
+	assert_null(json_object_get(pub, "private_key"));
+	text = json_dumps(pub, 0);
+	assert_null(strstr(text, "PRIVATE KEY"));
+	free(text);
+	json_decref(pub);
+	pub = sm_persistent(&m);
+	text = json_dumps(pub, 0);
+	assert_null(strstr(text, "PRIVATE KEY"));
+	free(text);
+	json_decref(pub);
+	/* a PATCH without the key keeps it; another certificate without its key is refused */
+	assert_int_equal(put(&m, SM_ENDPOINT, "ep", "{\"description\": \"x\"}", SM_MERGE, &e), 200);
+	{
+		char *other_pem = slurp(other.cert_path);
+
+		expect_json_error(&m, SM_ENDPOINT, "ep",
+				  json_pack("{s:s}", "certificate", other_pem), SM_MERGE, 400,
+				  "private_key");
+		free(other_pem);
+	}
+
+	/* the session */
+	expect_json_error(&m, SM_SESSION, "s1",
+			  json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:s}", "local_endpoint", "ep",
+				    "peer_address", "198.18.0.2", "authentication_mode",
+				    "certificate", "local_networks", "198.18.1.0/24",
+				    "remote_networks", "198.18.2.0/24", "local_id",
+				    "dn:C=CH, O=espnic, CN=someone else"),
+			  SM_CREATE, 400, "trusted_ca");
+	expect_json_error(&m, SM_SESSION, "s1",
+			  json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:s, s:s}", "local_endpoint",
+				    "ep", "peer_address", "198.18.0.2", "authentication_mode",
+				    "certificate", "local_networks", "198.18.1.0/24",
+				    "remote_networks", "198.18.2.0/24", "local_id",
+				    "dn:C=CH, O=espnic, CN=someone else", "trusted_ca", ca_pem),
+			  SM_CREATE, 400, "local_id");
+	expect_json_error(&m, SM_SESSION, "s1",
+			  json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:s, s:s}", "local_endpoint",
+				    "ep", "peer_address", "198.18.0.2", "authentication_mode",
+				    "certificate", "local_networks", "198.18.1.0/24",
+				    "remote_networks", "198.18.2.0/24", "trusted_ca", ca_pem, "psk",
+				    "x"),
+			  SM_CREATE, 400, "psk");
+	assert_int_equal(
+	    put_json(&m, SM_SESSION, "s1",
+		     json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:s, s:s, s:s}", "local_endpoint",
+			       "ep", "peer_address", "198.18.0.2", "authentication_mode",
+			       "certificate", "local_networks", "198.18.1.0/24", "remote_networks",
+			       "198.18.2.0/24", "trusted_ca", ca_pem, "local_id",
+			       "C=CH, O=espnic, CN=gw1", "peer_id", "fqdn:gw2.espnic.example"),
+		     SM_CREATE, &e),
+	    201);
+	/* the stored key stays on PUT (like a PSK): a certificate must stay with it */
+	expect_error(&m, SM_ENDPOINT, "ep", "{\"local_address\": \"198.18.0.1\"}", SM_REPLACE, 400,
+		     "certificate");
+	/* a subjectAltName proves an identity too */
+	assert_int_equal(
+	    put(&m, SM_SESSION, "s1", "{\"local_id\": \"gw1.espnic.example\"}", SM_MERGE, &e), 200);
+	assert_int_equal(put(&m, SM_SESSION, "s1", "{\"local_id\": \"dn:CN=gw1, O=espnic, C=CH\"}",
+			     SM_MERGE, &e),
+			 400);
+	assert_string_equal(e.field, "local_id");
+
+	/* mapping: pubkey with credentials, typed identities parsed */
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.auth, CFG_AUTH_PUBKEY);
+	assert_non_null(peer.creds);
+	assert_int_equal(peer.psk_len, 0);
+	assert_int_equal(peer.lid.type, IKE_ID_FQDN);
+	assert_int_equal(peer.rid.type, IKE_ID_FQDN);
+	config_peer_release(&peer);
+	{
+		uint8_t d1[32], d2[32];
+
+		assert_int_equal(sm_session_creds_digest(&m, "s1", d1), 0);
+		assert_int_equal(sm_session_creds_digest(&m, "s1", d2), 0);
+		assert_memory_equal(d1, d2, 32);
+	}
+
+	/* swanctl: pubkey both ways, the file names, a clear note about the private key */
+	text = peer_config_swanctl(&m, "s1", true, &e);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "auth = pubkey"));
+	assert_non_null(strstr(text, "certs = s1.pem"));
+	assert_non_null(strstr(text, "x509/s1.pem"));
+	assert_non_null(strstr(text, "private/s1.key"));
+	assert_non_null(strstr(text, "x509ca/s1-ca.pem"));
+	assert_non_null(strstr(text, PEER_CONFIG_KEY_PLACEHOLDER));
+	assert_non_null(strstr(text, "id = \"fqdn:gw2.espnic.example\""));
+	assert_non_null(strstr(text, "id = \"gw1.espnic.example\""));
+	assert_non_null(strstr(text, "CN=unit CA"));
+	assert_null(strstr(text, "-----BEGIN"));
+	assert_null(strstr(text, "secrets {"));
+	free(text);
+
+	/* the store keeps the key in secrets.json only */
+	{
+		struct sm_model loaded;
+		char sdir[] = "/tmp/espnicd-certstore-XXXXXX", path[128], err[256], cmd[128];
+		struct stat st;
+		char *cfgtext;
+
+		assert_non_null(mkdtemp(sdir));
+		assert_int_equal(store_save(sdir, NULL, &m, err, sizeof(err)), 0);
+		snprintf(path, sizeof(path), "%s/%s", sdir, STORE_SECRETS);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		cfgtext = slurp(path);
+		assert_non_null(strstr(cfgtext, "PRIVATE KEY"));
+		free(cfgtext);
+		snprintf(path, sizeof(path), "%s/%s", sdir, STORE_CONFIG);
+		cfgtext = slurp(path);
+		assert_null(strstr(cfgtext, "PRIVATE KEY"));
+		assert_non_null(strstr(cfgtext, "BEGIN CERTIFICATE"));
+		free(cfgtext);
+		assert_int_equal(store_load(sdir, &loaded, err, sizeof(err)), 0);
+		assert_non_null(sm_get(&loaded, SM_SESSION, "s1"));
+		assert_int_equal(sm_session_peer(&loaded, "s1", &base, &peer, &e), 0);
+		assert_non_null(peer.creds);
+		config_peer_release(&peer);
+		sm_model_free(&loaded);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", sdir);
+		assert_int_equal(system(cmd), 0);
+	}
+	/* deleting the endpoint is refused while used; the session first, then the key goes */
+	assert_true(sm_delete(&m, SM_ENDPOINT, "ep", &e) < 0);
+	assert_int_equal(e.status, 409);
+	assert_int_equal(sm_delete(&m, SM_SESSION, "s1", &e), 0);
+	assert_int_equal(sm_delete(&m, SM_ENDPOINT, "ep", &e), 0);
+	assert_null(json_object_get(json_object_get(m.secrets, "local_endpoints"), "ep"));
+
+	sm_model_free(&m);
+	free(ca_pem);
+	free(gw_pem);
+	free(gw_key);
+	free(other_key);
+	tcert_free(&ca);
+	tcert_free(&gw);
+	tcert_free(&other);
+	tcert_rmdir(tdir);
+}
+
 /* ---- the store ---- */
 
 static char dir[64];
@@ -534,6 +785,7 @@ int main(void)
 	    cmocka_unit_test(test_disabled_sessions_may_overlap),
 	    cmocka_unit_test(test_peer_mapping),
 	    cmocka_unit_test(test_swanctl),
+	    cmocka_unit_test(test_certificates),
 	    cmocka_unit_test_setup_teardown(test_store_roundtrip, make_dir, remove_dir),
 	};
 

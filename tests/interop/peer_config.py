@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, HERE)
 from api_e2e import DAEMONS, Daemon  # noqa: E402
 from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, wait_for  # noqa: E402
-from strongswan import CHARON, Charon  # noqa: E402
+from strongswan import CHARON, ESPNICD_DN, Charon, Pki  # noqa: E402
 
 PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
 
@@ -49,6 +49,47 @@ def scenario(lab, args, ike_args, tunnel_args, expect_esp):
     assert PSK.encode().hex() not in text and "REPLACE-WITH-THE-PRE-SHARED-KEY" in text
 
 
+def scenario_certs(lab, args):
+    """Certificates: espnicd's endpoint gets its certificate and key through the CLI, the
+    session trusts the CA; the generated swanctl.conf (pubkey both ways) is loaded as is, with
+    charon's certificate, key and our CA put where its comments say."""
+    d = Daemon(lab, args.espnicd, args.espnic, 0)
+    charon = Charon(lab)  # its own test connection first; replaced below
+    pki = Pki(lab, lab.path("pki-copies"))  # the CA, our certificate and charon's (openssl CLI)
+    ours_pem, ours_key = pki.ours
+    d.espnic("endpoint", "add", "ep", "--address", LEFT, "--cert-file", ours_pem,
+             "--key-file", ours_key)
+    d.espnic("session", "add", "s.1", "--endpoint", "ep", "--peer", RIGHT, "--local-networks",
+             LEFT_NET, "--remote-networks", RIGHT_NET, "--auth-mode", "certificate",
+             "--ca-file", pki.ca, "--local-id", "dn:" + ESPNICD_DN, "--remote-id",
+             "fqdn:strongswan.espnic.example", "--enabled", "no")
+    text = subprocess.run([args.espnic, "session", "peer-config", "s.1", "--format",
+                           "swanctl", "--socket", d.sock],
+                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert "auth = pubkey" in text and "secrets {" not in text, text
+    assert "-----BEGIN" not in text, text
+    for sub, src in (("x509/s_1.pem", os.path.join(pki.dir, "strongswan.pem")),
+                     ("private/s_1.key", os.path.join(pki.dir, "strongswan.key")),
+                     ("x509ca/s_1-ca.pem", pki.ca)):
+        assert sub in text, (sub, text)
+        os.makedirs(os.path.dirname(os.path.join(charon.dir, sub)), exist_ok=True)
+        shutil.copy(src, os.path.join(charon.dir, sub))
+    os.chmod(os.path.join(charon.dir, "private/s_1.key"), 0o600)
+    with open(charon.conf, "w") as f:
+        f.write(text)
+    charon.swanctl("--load-all", "--file", charon.conf)
+    d.espnic("session", "enable", "s.1")
+    st = wait_for("our certificate session up", lambda: d.up("s.1"))
+    wait_for("charon's CHILD_SA", charon.child)
+    assert charon.ike_state() == "ESTABLISHED"
+    spi_in, spi_out = charon.child()
+    tunnel = st["tunnels"][0]
+    assert (tunnel["spi_out"], tunnel["spi_in"]) == (spi_in, spi_out), (tunnel, spi_in)
+    assert "peer authenticated with its certificate" in d.log_text()
+    sas = charon.swanctl("--list-sas").stdout
+    assert "espnicd@espnic.example" in sas, sas
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--espnicd", required=True)
@@ -67,7 +108,10 @@ def main():
                           ["--encryption", "aes_gcm_256", "--pfs", "no"], "AES_GCM_256"),
     }
     with Lab("pc" + args.scenario[:4]) as lab:
-        scenario(lab, args, *cases[args.scenario])
+        if args.scenario == "certs":
+            scenario_certs(lab, args)
+        else:
+            scenario(lab, args, *cases[args.scenario])
         for d in DAEMONS:
             d.finish()
     print("PASS", args.scenario)
