@@ -100,6 +100,14 @@ static int trap_find(const struct espnicd *d, const char *name)
 	return -1;
 }
 
+void trap_rearm_peer(struct espnicd *d, const char *name)
+{
+	int i = trap_find(d, name);
+
+	if (i >= 0 && dp_trap_rearm(d->dp, d->traps[i].reqid) < 0)
+		log_warn("%s: could not re-arm the on-demand trap", name);
+}
+
 /* Installs the trap of an on-demand peer (a fresh one before the old goes, so that a
  * reload never leaves its traffic without a policy). */
 static void trap_install(struct espnicd *d, const struct cfg_peer *p)

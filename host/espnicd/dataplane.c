@@ -78,6 +78,11 @@ int dp_trap_install(struct dp *dp, const struct dp_trap *trap)
 	return dp->ops->trap_install(dp, trap);
 }
 
+int dp_trap_rearm(struct dp *dp, uint32_t reqid)
+{
+	return dp->ops->trap_rearm(dp, reqid);
+}
+
 int dp_trap_remove(struct dp *dp, uint32_t reqid)
 {
 	return dp->ops->trap_remove(dp, reqid);

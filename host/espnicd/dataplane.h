@@ -122,6 +122,10 @@ int dp_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port);
  * removal of an unknown one. */
 int dp_trap_install(struct dp *dp, const struct dp_trap *trap);
 int dp_trap_remove(struct dp *dp, uint32_t reqid);
+/* A trap raises one ACQUIRE, then stays quiet until re-armed (the card's ACQUIRE latch): the
+ * daemon re-arms it when the negotiation it started is over without a tunnel. The card backend
+ * also re-arms every trap when a CHILD_SA is deleted. -ENOENT for an unknown reqid. */
+int dp_trap_rearm(struct dp *dp, uint32_t reqid);
 /* "record" or "card". */
 const char *dp_kind(const struct dp *dp);
 

@@ -18,6 +18,7 @@ struct dp_ops {
 	int (*set_ike_ports)(struct dp *dp, uint16_t port, uint16_t natt_port);
 	int (*trap_install)(struct dp *dp, const struct dp_trap *trap);
 	int (*trap_remove)(struct dp *dp, uint32_t reqid);
+	int (*trap_rearm)(struct dp *dp, uint32_t reqid);
 };
 
 struct dp {

@@ -772,6 +772,8 @@ static void pair_remove(struct dp_card *c, unsigned pi)
 	memset(p, 0, sizeof(*p));
 }
 
+static int trap_rearm(struct dp_card *c, unsigned ti);
+
 static int card_delete(struct dp *dp, uint32_t spi_in)
 {
 	struct dp_card *c = card(dp);
@@ -780,6 +782,10 @@ static int card_delete(struct dp *dp, uint32_t spi_in)
 	if (pi < 0)
 		return -ENOENT;
 	pair_remove(c, (unsigned)pi);
+	/* Traffic the tunnel carried may now fall to a trap: let it ACQUIRE again. */
+	for (unsigned ti = 0; ti < MAX_TRAPS; ti++)
+		if (c->traps[ti].used)
+			trap_rearm(c, ti);
 	return 0;
 }
 
@@ -976,6 +982,40 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	return 0;
 }
 
+/* The card raises one ACQUIRE per missing SA and re-arms when a rule naming that SA is
+ * written: a copy of one of the trap's rules goes into a free slot and is cleared again (the
+ * copy does what the original does, wherever it sits, so no packet sees a change). */
+static int trap_rearm(struct dp_card *c, unsigned ti)
+{
+	int rule = -1, spare = -1, ret;
+
+	for (unsigned s = 0; s < c->spd_n && (rule < 0 || spare < 0); s++) {
+		if (!c->slots[s].used)
+			spare = spare < 0 ? (int)s : spare;
+		else if (c->slots[s].cls == CLS_TRAP && c->slots[s].owner == ti && rule < 0)
+			rule = (int)s;
+	}
+	if (rule < 0)
+		return 0;
+	if (spare < 0) {
+		log_warn("card %s: no free SPD slot to re-arm the trap of reqid %u", c->name,
+			 c->traps[ti].reqid);
+		return -ENOSPC;
+	}
+	struct lrule copy = c->slots[rule];
+	if ((ret = slot_write(c, (unsigned)spare, &copy)) < 0)
+		return ret;
+	return slot_clear(c, (unsigned)spare);
+}
+
+static int card_trap_rearm(struct dp *dp, uint32_t reqid)
+{
+	struct dp_card *c = card(dp);
+	int ti = find_trap(c, reqid);
+
+	return ti < 0 ? -ENOENT : trap_rearm(c, (unsigned)ti);
+}
+
 static void trap_remove(struct dp_card *c, unsigned ti)
 {
 	struct trap *t = &c->traps[ti];
@@ -1040,6 +1080,7 @@ static const struct dp_ops card_ops = {
     .set_ike_ports = card_set_ike_ports,
     .trap_install = card_trap_install,
     .trap_remove = card_trap_remove,
+    .trap_rearm = card_trap_rearm,
 };
 
 /* What a previous owner left on the card: its SPD rules, and the outbound SAs they protect

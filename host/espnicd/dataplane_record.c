@@ -329,6 +329,16 @@ static int rec_trap_install(struct dp *d, const struct dp_trap *trap)
 	return 0;
 }
 
+static int rec_trap_rearm(struct dp *d, uint32_t reqid)
+{
+	struct dp_rec *dp = rec(d);
+
+	for (int i = 0; i < MAX_TRAPS; i++)
+		if (reqid != 0 && dp->traps[i] == reqid)
+			return 0; /* nothing latches in a recording */
+	return -ENOENT;
+}
+
 static int rec_trap_remove(struct dp *d, uint32_t reqid)
 {
 	struct dp_rec *dp = rec(d);
@@ -356,6 +366,7 @@ static const struct dp_ops record_ops = {
     .set_ike_ports = rec_set_ike_ports,
     .trap_install = rec_trap_install,
     .trap_remove = rec_trap_remove,
+    .trap_rearm = rec_trap_rearm,
 };
 
 int dp_record_stats(struct dp *d, struct dp_record_stats *st)

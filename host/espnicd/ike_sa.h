@@ -217,6 +217,8 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_destroy(struct ike_sa *sa);
 void reap_dead(struct espnicd *d);
+/* An IKE_SA of an on-demand peer is gone: its trap may ACQUIRE again. */
+void trap_rearm_peer(struct espnicd *d, const char *name);
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa); /* still listed, not dead */
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
 int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,

@@ -108,8 +108,11 @@ void reap_dead(struct espnicd *d)
 	dead_peer_actions(d);
 	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
-		if (sa->state == IKE_SA_DEAD)
+		if (sa->state == IKE_SA_DEAD) {
+			if (!d->shutting_down)
+				trap_rearm_peer(d, sa->peer.name);
 			ike_sa_destroy(sa);
+		}
 	}
 }
 

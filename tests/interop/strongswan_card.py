@@ -217,7 +217,7 @@ class Charon:
         self.uri = "unix://%s/charon.vici" % self.dir
         self.conf = os.path.join(self.dir, "swanctl.conf")
         with open(os.path.join(self.dir, "strongswan.conf"), "w") as f:
-            f.write(STRONGSWAN_CONF.format(dir=self.dir))
+            f.write(STRONGSWAN_CONF.format(dir=self.dir, fragment_size=1280))
         with open(self.conf, "w") as f:
             f.write(SWANCTL_CONF.format(gw_a=GW_A, gw_b=GW_B, net_a=NET_A, net_b=NET_B,
                                         ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK))
