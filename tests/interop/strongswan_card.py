@@ -440,6 +440,25 @@ def scenario_rekey(lab, binary):
     wait_empty_card(lab)
 
 
+def scenario_ike_rekey(lab, binary):
+    """IKE_SA rekeys every few seconds under a steady ping: the CHILD_SA moves to the new
+    IKE_SA and the card keeps carrying it; no ping is lost."""
+    charon = Charon(lab)
+    ours = Espnicd(lab, binary, start=True, ike_rekey_time=3)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    r = lab.exec("lana", "ping", "-c", "50", "-i", "0.2", "-W", "5", HOST_B, check=False)
+    rekeys = ours.log_text().count("IKE_SA rekeyed")
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+    print("%d IKE_SA rekeys during 50 pings over 10 s: %s received"
+          % (rekeys, m.group(2) if m else "?"))
+    assert rekeys >= 2, ours.log_text()
+    assert m and m.group(1) == m.group(2), r.stdout
+    wait_for("espnicd still established", ours.established)
+    assert lab.stop(ours.proc) == 0
+    wait_empty_card(lab)
+
+
 def scenario_on_demand(lab, binary):
     charon = Charon(lab)
     ours = Espnicd(lab, binary, start="on-demand")
@@ -477,7 +496,7 @@ def main():
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--sim", required=True)
     ap.add_argument("--cli", required=True)
-    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand", "restart", "rekey"])
+    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand", "restart", "rekey", "ike_rekey"])
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
