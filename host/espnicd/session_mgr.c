@@ -44,14 +44,16 @@ struct sessions {
 	unsigned cache_count;
 };
 
-/* A copy of cfg holding its own references to the peers' credentials. */
-static struct espnicd_config *config_dup(const struct espnicd_config *cfg)
+/* A copy of cfg holding its own references to the peers' credentials, with room for
+ * extra more peers after its own (the peers are a flexible array member). */
+static struct espnicd_config *config_dup(const struct espnicd_config *cfg, size_t extra)
 {
-	struct espnicd_config *c = malloc(sizeof(*c));
+	struct espnicd_config *c =
+	    calloc(1, sizeof(*c) + (cfg->peer_count + extra) * sizeof(struct cfg_peer));
 
 	if (c == NULL)
 		return NULL;
-	memcpy(c, cfg, sizeof(*c));
+	memcpy(c, cfg, sizeof(*c) + cfg->peer_count * sizeof(struct cfg_peer));
 	for (unsigned i = 0; i < c->peer_count; i++)
 		creds_ref(c->peers[i].creds);
 	return c;
@@ -100,7 +102,9 @@ static int merge_model(struct sessions *s, const struct sm_model *m,
 		       const struct espnicd_config *base, struct espnicd_config **out,
 		       struct sm_error *e)
 {
-	struct espnicd_config *cfg = config_dup(base);
+	/* Room for every session: the enabled ones are merged below. */
+	struct espnicd_config *cfg =
+	    config_dup(base, json_object_size(json_object_get(m->root, "sessions")));
 	struct creds_entry cache[CFG_MAX_PEERS];
 	unsigned cache_count = 0;
 	const char *name;
@@ -296,7 +300,7 @@ void sessions_attach(struct sessions *s, struct espnicd *core, struct dp *dp,
 	s->dp = dp;
 	s->after = after;
 	s->after_arg = after_arg;
-	s->base = config_dup(base);
+	s->base = config_dup(base, 0);
 	/* The core starts the initiators itself; retries begin one delay later. */
 	now = espnicd_now_ms(core);
 	for (unsigned i = 0; i < espnicd_config(core)->peer_count; i++)
@@ -337,7 +341,7 @@ static void apply(struct sessions *s, struct espnicd_config *next)
 		if (old == NULL || memcmp(old, &next->peers[i], sizeof(*old)) == 0)
 			continue;
 		if (without == NULL) {
-			without = config_dup(next);
+			without = config_dup(next, 0);
 			if (without == NULL)
 				break;
 		}
