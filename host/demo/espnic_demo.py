@@ -6,14 +6,12 @@ table shows the card's own counters until ^C or --duration. Everything made is r
 also on ^C, SIGTERM or a failure. Started by `espnic demo` (host/cli/demo_cmd.c), which passes
 --cli; espnicd's and espnic-sim's paths come from espnic-demo.paths next to this file."""
 import argparse
-import http.client
 import json
 import os
 import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 from sitelab import (CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Charon,  # noqa: E402
-                     Sites, ping_stats, run, wait_for)
+                     Sites, UnixHTTP, ping_stats, run, wait_for)
 
 TRAFFIC = os.path.join(HERE, "traffic.py")
 SESSION = "demo"
@@ -44,16 +42,6 @@ T0 = time.monotonic()
 
 def say(text):
     print("[%5.1f s] %s" % (time.monotonic() - T0, text), flush=True)
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.unix_path)
 
 
 class Gateway:

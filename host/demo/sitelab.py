@@ -12,10 +12,12 @@ peer such as strongSwan) or a second card cabled wire to wire, its host port a T
 namespaces made here. Every process is started in its own process group (a terminal's ^C
 reaches only the caller) and stopped by its PID; close() removes the processes, the
 namespaces (and with them the TAPs and veths) and the temporary directory."""
+import http.client
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -31,6 +33,18 @@ MTU = 1400
 def run(*cmd, check=True, input=None, env=None, timeout=120):
     return subprocess.run(cmd, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, input=input, env=env, timeout=timeout)
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    """HTTP over a UNIX socket (espnicd's API)."""
+
+    def __init__(self, path, timeout=30):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.unix_path)
 
 
 def wait_for(what, predicate, timeout=30.0, interval=0.1):
