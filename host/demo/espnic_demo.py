@@ -41,7 +41,15 @@ T0 = time.monotonic()
 
 
 def say(text):
-    print("[%5.1f s] %s" % (time.monotonic() - T0, text), flush=True)
+    quiet_print("[%5.1f s] %s" % (time.monotonic() - T0, text))
+
+
+def quiet_print(text, file=None):
+    """print that never fails: a reader gone away (a closed pipe) must not stop the cleaning."""
+    try:
+        print(text, file=file or sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 class Gateway:
@@ -359,8 +367,8 @@ class Demo:
         final = None
         try:
             while True:
-                elapsed = time.monotonic() - start
                 rows = self.snapshot()
+                elapsed = time.monotonic() - start  # when the counters were read
                 replies, rtt = self.ping_replies()
                 udp_got = read_tally(self.sink_file)[0]  # first: the source's count is newer
                 udp_sent = read_tally(self.source_file)[0]
@@ -426,7 +434,7 @@ class Demo:
             if gw is not None:
                 rc = s.stop(gw.proc, timeout=30)
                 if rc != 0:
-                    print("    espnicd (site %s) exited with status %d" % (gw.side, rc))
+                    quiet_print("    espnicd (site %s) exited with status %d" % (gw.side, rc))
         s.close(keep_dir=keep_dir)
         say("cleaned up")
 
@@ -523,31 +531,30 @@ def main(argv=None):
         demo.start_background()
         demo.verdict(*demo.live())
     except Failure as e:
-        print("espnic demo: FAILED: %s" % e, file=sys.stderr, flush=True)
+        quiet_print("espnic demo: FAILED: %s" % e, sys.stderr)
         rc, failed = EXIT_FAIL, True
     except (TimeoutError, RuntimeError, subprocess.SubprocessError, OSError) as e:
         detail = getattr(e, "stderr", None)
-        print("espnic demo: FAILED: %s%s" % (e, (": " + detail.strip()) if detail else ""),
-              file=sys.stderr, flush=True)
+        quiet_print("espnic demo: FAILED: %s%s" % (e, (": " + detail.strip()) if detail else ""),
+                    sys.stderr)
         rc, failed = EXIT_FAIL, True
     except Interrupted as e:
-        print("espnic demo: interrupted (%s) before the demo was running" % e, file=sys.stderr,
-              flush=True)
+        quiet_print("espnic demo: interrupted (%s) before the demo was running" % e, sys.stderr)
         rc = EXIT_INTERRUPTED
     finally:
         # A second ^C or SIGTERM does not cut the cleaning short (each step is bounded).
         def later(signum, _frame):
-            print("espnic demo: still cleaning up (%s ignored)" % signal.Signals(signum).name,
-                  file=sys.stderr, flush=True)
+            quiet_print("espnic demo: still cleaning up (%s ignored)"
+                        % signal.Signals(signum).name, sys.stderr)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, later)
         if failed and args.keep_files:
             for p in demo.sites.logs:
-                print("    log: %s" % p, file=sys.stderr)
+                quiet_print("    log: %s" % p, sys.stderr)
         keep = failed and args.keep_files
         demo.close(keep_dir=keep)
         if keep:
-            print("espnic demo: files kept in %s" % demo.sites.dir, file=sys.stderr)
+            quiet_print("espnic demo: files kept in %s" % demo.sites.dir, sys.stderr)
     return rc
 
 
