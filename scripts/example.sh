@@ -1,5 +1,5 @@
 #!/bin/sh
-# The README's main job (until the tunnel demo exists): site A's LAN traffic
+# The README's further example (the main job is demo.sh): site A's LAN traffic
 # goes through a simulated card's egress (SPD: protect, bypass, discard), the
 # ESP it puts on the wire is shown decrypted by tshark with the SA keys, and a
 # second card (site B) decrypts it back through its ingress.

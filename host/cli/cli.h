@@ -46,4 +46,8 @@ int endpoint_main(int argc, char **argv);
 int profile_main(int argc, char **argv);
 int session_main(int argc, char **argv);
 
+/* `espnic demo`: execs host/demo/espnic_demo.py (demo_cmd.c); returns only on
+ * failure. */
+int demo_main(int argc, char **argv);
+
 #endif

@@ -44,16 +44,16 @@ struct sessions {
 	unsigned cache_count;
 };
 
-/* A copy of cfg holding its own references to the peers' credentials, with room for spare
- * more peers (the peers array is a flexible array member sized by config_parse). */
-static struct espnicd_config *config_dup(const struct espnicd_config *cfg, size_t spare)
+/* A copy of cfg holding its own references to the peers' credentials, with room for
+ * extra more peers after its own (the peers are a flexible array member). */
+static struct espnicd_config *config_dup(const struct espnicd_config *cfg, size_t extra)
 {
-	size_t peers = sizeof(cfg->peers[0]) * cfg->peer_count;
-	struct espnicd_config *c = calloc(1, sizeof(*c) + peers + sizeof(cfg->peers[0]) * spare);
+	struct espnicd_config *c =
+	    calloc(1, sizeof(*c) + (cfg->peer_count + extra) * sizeof(struct cfg_peer));
 
 	if (c == NULL)
 		return NULL;
-	memcpy(c, cfg, sizeof(*c) + peers);
+	memcpy(c, cfg, sizeof(*c) + cfg->peer_count * sizeof(struct cfg_peer));
 	for (unsigned i = 0; i < c->peer_count; i++)
 		creds_ref(c->peers[i].creds);
 	return c;
@@ -102,6 +102,7 @@ static int merge_model(struct sessions *s, const struct sm_model *m,
 		       const struct espnicd_config *base, struct espnicd_config **out,
 		       struct sm_error *e)
 {
+	/* Room for every session: the enabled ones are merged below. */
 	struct espnicd_config *cfg =
 	    config_dup(base, json_object_size(json_object_get(m->root, "sessions")));
 	struct creds_entry cache[CFG_MAX_PEERS];

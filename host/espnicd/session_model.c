@@ -1367,6 +1367,9 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 	if (ep == NULL || ike == NULL || tun == NULL || dpd == NULL || (psk == NULL && !cert_auth))
 		return fail(e, 400, "", "session \"%s\": unresolved reference or no psk", name);
 	snprintf(peer->name, sizeof(peer->name), "%s", name);
+	/* The card's host interface of the configuration file: routes for the session's remote
+	 * networks go through it, as for the file's peers. */
+	memcpy(peer->host_if, base->host_if, sizeof(peer->host_if));
 	if (config_parse_ts(str(ep, "local_address"), &(struct cfg_ts){0}) < 0)
 		return fail(e, 400, "local_address", "bad local_address");
 	{

@@ -6,11 +6,9 @@ through CLI and API, HTTP status codes, secrets never in any answer, live change
 session only, disable/enable, and persistence across restarts (also after SIGKILL during writes).
 """
 import argparse
-import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,22 +16,14 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 from lab import LEFT, RIGHT, Lab, run, wait_for  # noqa: E402
+from sitelab import UnixHTTP  # noqa: E402
 
 PSK = "e2e-Secret-Key-42"
 PSK2 = "other-Secret-99"
 SEEN = []  # every answer of the daemon and every CLI output: no secret may appear in them
 DAEMONS = []
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.unix_path)
 
 
 class Daemon:

@@ -18,22 +18,21 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 sys.path.insert(0, HERE)
 from lab import run, wait_for  # noqa: E402
-from strongswan import CHARON, ESP_PROPOSAL, IKE_PROPOSAL, PSK, STRONGSWAN_CONF  # noqa: E402
+from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
+from sitelab import Charon as SiteCharon  # noqa: E402
+from strongswan import ESP_PROPOSAL, IKE_PROPOSAL, PSK  # noqa: E402
 
-GW_A, GW_B = "198.18.0.1", "198.18.0.2"
-NET_A, NET_B = "198.19.1.0/24", "198.19.2.0/24"
-HOST_A, HOST_B = "198.19.1.10", "198.19.2.10"
+TRAFFIC = os.path.join(HERE, "..", "..", "host", "demo", "traffic.py")
 TCP_BYTES = 200 * 1024
 
 SWANCTL_CONF = """
@@ -75,169 +74,48 @@ secrets {{
 }}
 """
 
-TCP_PY = r"""
-import hashlib, socket, sys, time
-mode, host, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = bytes((i * 7) & 0xff for i in range(n))
-if mode == "server":
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((host, 5001)); s.listen(1); s.settimeout(50)
-    print("listening", flush=True)
-    c, _ = s.accept(); c.settimeout(50); got = b""
-    while True:
-        b = c.recv(65536)
-        if not b: break
-        got += b
-    c.sendall(b"k"); c.close()
-    print(len(got), hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest())
-else:
-    t = time.monotonic()
-    c = socket.create_connection((host, 5001), timeout=50)
-    c.sendall(data); c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
-    print("%.3f" % (time.monotonic() - t))
-"""
 
+class CardLab(Sites):
+    """The sites of host/demo/sitelab.py (card A's wire TAP in gw-b) as a test fixture: skip
+    without root, logs printed and files kept on failure."""
 
-class CardLab:
-    """Four namespaces, the card between gw-a and gw-b, processes cleaned up by PID."""
-
-    def __init__(self, name):
-        tag = "%s%d" % (name[:4], os.getpid() % 100000)
-        self.ns = {k: "esc-%s-%s" % (tag, k) for k in ("lana", "gwa", "gwb", "lanb")}
-        self.dir = tempfile.mkdtemp(prefix="espnic-sscard-%s-" % name)
-        os.chmod(self.dir, 0o755)
-        self.procs, self.logs = [], []
-        self.card = "card%d" % (os.getpid() % 100000)
-        self.sock = os.path.join(self.dir, self.card + ".sock")
-        self.pcap = os.path.join(self.dir, "wire.pcap")
+    def __init__(self, name, sim_bin):
+        super().__init__("esc-%s%d" % (name[:4], os.getpid() % 100000), sim_bin,
+                         prefix="espnic-sscard-%s-" % name)
 
     def __enter__(self):
         if os.geteuid() != 0:
             print("SKIP: needs root for network namespaces")
             sys.exit(77)
         try:
-            self._setup()
+            self.setup()
         except BaseException:
             self.__exit__(*sys.exc_info())
             raise
         return self
 
-    def ip(self, ns, *args):
-        return run("ip", "-n", self.ns[ns], *args)
-
-    def sysctl(self, ns, *kv):
-        run("ip", "netns", "exec", self.ns[ns], "sysctl", "-qw", *kv)
-
-    def _setup(self):
-        for ns in self.ns.values():
-            run("ip", "netns", "add", ns)
-        for k in self.ns:
-            self.sysctl(k, "net.ipv6.conf.all.disable_ipv6=1",
-                        "net.ipv6.conf.default.disable_ipv6=1")
-            self.ip(k, "link", "set", "lo", "up")
-        self.sysctl("gwa", "net.ipv4.ip_forward=1")
-        self.sysctl("gwb", "net.ipv4.ip_forward=1")
-        # The LANs.
-        for lan, gw, host, gwaddr, peer_net in (("lana", "gwa", HOST_A, "198.19.1.1", NET_B),
-                                                ("lanb", "gwb", HOST_B, "198.19.2.1", NET_A)):
-            h, g = "h%d%s" % (os.getpid() % 100000, lan[-1]), "g%d%s" % (os.getpid() % 100000,
-                                                                        lan[-1])
-            run("ip", "link", "add", h, "netns", self.ns[lan], "mtu", "1400", "type", "veth",
-                "peer", "name", g, "netns", self.ns[gw], "mtu", "1400")
-            self.ip(lan, "addr", "add", host + "/24", "dev", h)
-            self.ip(lan, "link", "set", h, "up")
-            self.ip(lan, "route", "add", "default", "via", gwaddr)
-            self.ip(gw, "addr", "add", gwaddr + "/24", "dev", g)
-            self.ip(gw, "link", "set", g, "up")
-        # The card: both ports TAPs created in gw-a, the wire TAP then moved into gw-b.
-        env = dict(os.environ, ESPNIC_RUN_DIR=self.dir)
-        self.sim = self.spawn("gwa", [self.sim_bin, "run", "--name", self.card, "--host",
-                                      "tap:espnic0", "--wire", "tap:ewire", "--socket",
-                                      self.sock, "--wire-capture", self.pcap], "card.log",
-                              env=env)
-        wait_for("the card's socket", lambda: os.path.exists(self.sock), timeout=20)
-        wait_for("the TAPs", lambda: run("ip", "-n", self.ns["gwa"], "link", "show", "ewire",
-                                         check=False).returncode == 0, timeout=10)
-        self.ip("gwa", "link", "set", "ewire", "netns", self.ns["gwb"])
-        self.ip("gwa", "link", "set", "espnic0", "mtu", "1400", "up")
-        self.ip("gwa", "addr", "add", GW_A + "/24", "dev", "espnic0")
-        self.ip("gwb", "link", "set", "ewire", "up")
-        self.ip("gwb", "addr", "add", GW_B + "/24", "dev", "ewire")
-
     def __exit__(self, *exc):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        for ns in self.ns.values():
-            run("ip", "netns", "del", ns, check=False)
-        if exc[0] is not None:
+        failed = exc[0] is not None
+        if failed:
+            for p in reversed(self.procs):  # stopped first: their logs are complete
+                if p.poll() is None:
+                    self.stop(p, timeout=10)
+        self.close(keep_dir=failed)
+        if failed:
             for path in self.logs:
                 print("==== " + path)
-                try:
-                    with open(path) as f:
-                        sys.stdout.write(f.read()[-15000:])
-                except OSError:
-                    pass
+                sys.stdout.write(self.log_tail(path))
             print("(files kept in %s)" % self.dir)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
         return False
 
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
-    def spawn(self, ns, argv, log_name, env=None):
-        log = open(self.path(log_name), "w")
-        self.logs.append(self.path(log_name))
-        p = subprocess.Popen(["ip", "netns", "exec", self.ns[ns]] + argv, stdout=log,
-                             stderr=subprocess.STDOUT, env=env)
-        self.procs.append(p)
-        return p
+class Charon(SiteCharon):
+    """charon in gw-b with this test's connection; level-4 logs (keys) for debugging."""
 
-    def stop(self, p, timeout=20):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-        return p.wait(timeout=timeout)
-
-    def exec(self, ns, *cmd, check=True, timeout=60):
-        return subprocess.run(["ip", "netns", "exec", self.ns[ns]] + list(cmd), check=check,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=timeout)
-
-
-class Charon:
     def __init__(self, lab):
-        self.dir = lab.path("charon")
-        os.makedirs(os.path.join(self.dir, "run"))
-        self.uri = "unix://%s/charon.vici" % self.dir
-        self.conf = os.path.join(self.dir, "swanctl.conf")
-        with open(os.path.join(self.dir, "strongswan.conf"), "w") as f:
-            f.write(STRONGSWAN_CONF.format(dir=self.dir, fragment_size=1280))
-        with open(self.conf, "w") as f:
-            f.write(SWANCTL_CONF.format(gw_a=GW_A, gw_b=GW_B, net_a=NET_A, net_b=NET_B,
-                                        ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK))
-        os.chmod(self.conf, 0o600)
-        script = "mount --bind %s/run /run && exec %s" % (self.dir, CHARON)
-        env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.dir, "strongswan.conf"))
-        self.proc = lab.spawn("gwb", ["sh", "-c", script], "charon.out", env=env)
-        lab.logs.append(os.path.join(self.dir, "charon.log"))
-        wait_for("charon's vici socket",
-                 lambda: self.swanctl("--stats", check=False).returncode == 0)
-        self.swanctl("--load-all", "--file", self.conf)
-
-    def swanctl(self, *args, check=True):
-        return run("swanctl", args[0], "--uri", self.uri, *args[1:], check=check)
-
-    def child(self):
-        text = self.swanctl("--list-sas", "--raw", check=False).stdout
-        m = re.search(r"child-sas \{.*?state=INSTALLED.*?spi-in=([0-9a-f]+) "
-                      r"spi-out=([0-9a-f]+)", text, re.S)
-        return (m.group(1), m.group(2)) if m else None
+        super().__init__(lab, "gwb", SWANCTL_CONF.format(
+            gw_a=GW_A, gw_b=GW_B, net_a=NET_A, net_b=NET_B, ike=IKE_PROPOSAL,
+            esp=ESP_PROPOSAL, psk=PSK), log_keys=True)
 
 
 class Espnicd:
@@ -296,12 +174,10 @@ def ping(lab, count=5, check=True):
 
 
 def tcp_transfer(lab):
-    server = subprocess.Popen(["ip", "netns", "exec", lab.ns["lanb"], "python3", "-c", TCP_PY,
-                               "server", HOST_B, str(TCP_BYTES)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    lab.procs.append(server)
+    server = lab.spawn("lanb", ["python3", TRAFFIC, "tcp-server", HOST_B, "5001",
+                                str(TCP_BYTES)], None, stdout=subprocess.PIPE)
     assert server.stdout.readline().strip() == "listening"
-    client = lab.exec("lana", "python3", "-c", TCP_PY, "client", HOST_B, str(TCP_BYTES),
+    client = lab.exec("lana", "python3", TRAFFIC, "tcp-client", HOST_B, "5001", str(TCP_BYTES),
                       timeout=55)
     out, _ = server.communicate(timeout=20)
     assert out.strip() == "%d True" % TCP_BYTES, out
@@ -508,8 +384,8 @@ def main():
     if not os.path.exists(CHARON):
         print("SKIP: strongSwan's charon is not installed")
         sys.exit(77)
-    lab = CardLab(args.scenario)
-    lab.sim_bin, lab.cli_bin = os.path.abspath(args.sim), os.path.abspath(args.cli)
+    lab = CardLab(args.scenario, os.path.abspath(args.sim))
+    lab.cli_bin = os.path.abspath(args.cli)
     with lab:
         phase("lab up")
         globals()["scenario_" + args.scenario](lab, os.path.abspath(args.espnicd))
