@@ -94,7 +94,8 @@ def gen_sv(m):
 def gen_c(m):
     lines = [f"/* {BANNER} */",
              "/* espnic_regs.h: the card's register offsets, commands and descriptor layouts. */",
-             "#ifndef ESPNIC_REGS_H", "#define ESPNIC_REGS_H", ""]
+             "#ifndef ESPNIC_REGS_H", "#define ESPNIC_REGS_H", "",
+             "/* Generated layout, one constant per line: */", "/* clang-format off */", ""]
     for group, name, value, doc in constants(m):
         comment = f" /* {doc} */" if doc else ""
         lines.append(f"#define ESPNIC_{name} 0x{value:X}u{comment}")
@@ -112,7 +113,7 @@ def gen_c(m):
     text = ", ".join('"%s"' % docs.get(v, "unknown status").replace('"', "'")
                      for v in range(max(docs) + 1))
     lines.append(f"#define ESPNIC_CMD_STATUS_TEXT {{{text}}}")
-    lines += ["", "#endif", ""]
+    lines += ["", "/* clang-format on */", "", "#endif", ""]
     return "\n".join(lines)
 
 

@@ -163,8 +163,9 @@ static int get_prefix(struct ctx *c, json_t *obj, const char *where, const char 
 	if (rc || !s)
 		return rc;
 	if (card_config_parse_prefix(s, p))
-		return fail(c, where, "'%s' must be an address or prefix like 198.18.0.0/15, not '%s'",
-			    name, s);
+		return fail(c, where,
+			    "'%s' must be an address or prefix like 198.18.0.0/15, not '%s'", name,
+			    s);
 	return 0;
 }
 
@@ -174,8 +175,8 @@ static int get_proto(struct ctx *c, json_t *obj, const char *where, uint8_t *pro
 	static const struct {
 		const char *name;
 		uint8_t num;
-	} names[] = {{"any", 0}, {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"ipv6-icmp", 58},
-		     {"sctp", 132}};
+	} names[] = {{"any", 0},  {"icmp", 1},	     {"tcp", 6},
+		     {"udp", 17}, {"ipv6-icmp", 58}, {"sctp", 132}};
 	if (!v)
 		return 0;
 	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
@@ -188,7 +189,8 @@ static int get_proto(struct ctx *c, json_t *obj, const char *where, uint8_t *pro
 				*proto = names[i].num;
 				return 0;
 			}
-	return fail(c, where, "'proto' must be 0-255 or one of any, icmp, tcp, udp, ipv6-icmp, sctp");
+	return fail(c, where,
+		    "'proto' must be 0-255 or one of any, icmp, tcp, udp, ipv6-icmp, sctp");
 }
 
 /* A port or range: 500, "1024-65535", or absent (any). */
@@ -207,7 +209,8 @@ static int get_ports(struct ctx *c, json_t *obj, const char *where, const char *
 	if (json_is_string(v)) {
 		unsigned a, b;
 		char tail;
-		if (sscanf(json_string_value(v), "%u-%u%c", &a, &b, &tail) == 2 && a <= b && b <= 65535) {
+		if (sscanf(json_string_value(v), "%u-%u%c", &a, &b, &tail) == 2 && a <= b &&
+		    b <= 65535) {
 			*lo = (uint16_t)a;
 			*hi = (uint16_t)b;
 			return 0;
@@ -236,8 +239,9 @@ static json_t *load(struct ctx *c, const char *path, const char *list, json_t **
 static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_entry *e)
 {
 	static const char *const allowed[] = {
-		"index", "spi", "direction", "mode", "encap", "sport", "dport", "local", "remote",
-		"algorithm", "key", "seq", "esn", "replay_window", "selectors", "lifetime", NULL};
+	    "index", "spi",	      "direction", "mode",	"encap", "sport",
+	    "dport", "local",	      "remote",	   "algorithm", "key",	 "seq",
+	    "esn",   "replay_window", "selectors", "lifetime",	NULL};
 	static const char *const sel_allowed[] = {"src", "dst", "proto", NULL};
 	static const char *const life_allowed[] = {"soft_bytes", "hard_bytes", "soft_packets",
 						   "hard_packets", NULL};
@@ -261,8 +265,10 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 		char *end;
 		unsigned long long spi = strtoull(s, &end, 16);
 		if (!*s || *end || spi == 0 || spi > 0xffffffffull || spi < 256)
-			return fail(c, where, "'spi' must be a hex string from 0x100 to 0xffffffff "
-					      "(0-255 are reserved, RFC 4303), not '%s'", s);
+			return fail(c, where,
+				    "'spi' must be a hex string from 0x100 to 0xffffffff "
+				    "(0-255 are reserved, RFC 4303), not '%s'",
+				    s);
 		sa->spi = (uint32_t)spi;
 	}
 	if ((rc = get_str(c, o, where, "direction", true, &s)))
@@ -311,8 +317,10 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 		uint8_t km[36];
 		if (!parse_hex(s, km, klen + 4)) {
 			OPENSSL_cleanse(km, sizeof(km));
-			return fail(c, where, "'key' must be %zu hex digits (%zu-byte key, then the "
-					      "4-byte salt)", 2 * (klen + 4), klen);
+			return fail(c, where,
+				    "'key' must be %zu hex digits (%zu-byte key, then the "
+				    "4-byte salt)",
+				    2 * (klen + 4), klen);
 		}
 		memcpy(sa->key, km, klen);
 		memcpy(sa->salt, km + klen, 4);
@@ -354,8 +362,10 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 		if (!json_is_object(life))
 			return fail(c, w, "expected an object");
 		if ((rc = check_keys(c, life, w, life_allowed)) ||
-		    (rc = get_uint(c, life, w, "soft_bytes", false, UINT64_MAX >> 1, &sa->soft_bytes)) ||
-		    (rc = get_uint(c, life, w, "hard_bytes", false, UINT64_MAX >> 1, &sa->hard_bytes)) ||
+		    (rc = get_uint(c, life, w, "soft_bytes", false, UINT64_MAX >> 1,
+				   &sa->soft_bytes)) ||
+		    (rc = get_uint(c, life, w, "hard_bytes", false, UINT64_MAX >> 1,
+				   &sa->hard_bytes)) ||
 		    (rc = get_uint(c, life, w, "soft_packets", false, UINT64_MAX >> 1,
 				   &sa->soft_packets)) ||
 		    (rc = get_uint(c, life, w, "hard_packets", false, UINT64_MAX >> 1,
@@ -391,8 +401,10 @@ int card_config_load_sas(struct card_config *cfg, const char *path, char *err, s
 					  cfg->sas[i].index, j);
 		if (!rc && cfg->sas[i].sa.inbound)
 			for (size_t j = 0; j < i && !rc; j++)
-				if (cfg->sas[j].sa.inbound && cfg->sas[j].sa.spi == cfg->sas[i].sa.spi)
-					rc = fail(&c, where, "inbound SPI is already used by sas[%zu]", j);
+				if (cfg->sas[j].sa.inbound &&
+				    cfg->sas[j].sa.spi == cfg->sas[i].sa.spi)
+					rc = fail(&c, where,
+						  "inbound SPI is already used by sas[%zu]", j);
 	}
 	json_decref(root);
 	return rc;
@@ -400,8 +412,8 @@ int card_config_load_sas(struct card_config *cfg, const char *path, char *err, s
 
 static int parse_rule(struct ctx *c, json_t *o, const char *where, struct card_spd_entry *e)
 {
-	static const char *const allowed[] = {"priority", "src", "dst", "proto", "sport",
-					      "dport", "action", "sa", NULL};
+	static const char *const allowed[] = {"priority", "src",    "dst", "proto", "sport",
+					      "dport",	  "action", "sa",  NULL};
 	struct espnic_spd_rule *r = &e->rule;
 	const char *s = NULL;
 	uint64_t v = 0;
@@ -415,7 +427,8 @@ static int parse_rule(struct ctx *c, json_t *o, const char *where, struct card_s
 		return rc;
 	e->priority = (int)v;
 	if ((rc = get_prefix(c, o, where, "src", &r->src)) ||
-	    (rc = get_prefix(c, o, where, "dst", &r->dst)) || (rc = get_proto(c, o, where, &r->proto)) ||
+	    (rc = get_prefix(c, o, where, "dst", &r->dst)) ||
+	    (rc = get_proto(c, o, where, &r->proto)) ||
 	    (rc = get_ports(c, o, where, "sport", &r->sport_lo, &r->sport_hi)) ||
 	    (rc = get_ports(c, o, where, "dport", &r->dport_lo, &r->dport_hi)))
 		return rc;
@@ -468,7 +481,8 @@ int card_config_load_spd(struct card_config *cfg, const char *path, char *err, s
 			cfg->n_rules = i + 1;
 			for (size_t j = 0; j < i && !rc; j++)
 				if (cfg->rules[j].priority == cfg->rules[i].priority)
-					rc = fail(&c, where, "priority %d is already used by rules[%zu]",
+					rc = fail(&c, where,
+						  "priority %d is already used by rules[%zu]",
 						  cfg->rules[i].priority, j);
 		}
 	}
@@ -485,7 +499,8 @@ int card_config_default_spd(struct card_config *cfg, char *err, size_t errlen)
 		if (cfg->sas[i].sa.inbound)
 			continue;
 		if (out) {
-			snprintf(err, errlen, "more than one outbound SA: give an SPD file (--spd)");
+			snprintf(err, errlen,
+				 "more than one outbound SA: give an SPD file (--spd)");
 			return -EINVAL;
 		}
 		out = &cfg->sas[i];

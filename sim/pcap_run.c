@@ -39,12 +39,16 @@ struct run_opts {
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		{"sa", required_argument, NULL, 's'},	 {"spd", required_argument, NULL, 'p'},
-		{"direction", required_argument, NULL, 'd'}, {"in", required_argument, NULL, 'i'},
-		{"out", required_argument, NULL, 'o'},	 {"width", required_argument, NULL, 'w'},
-		{"stats-json", required_argument, NULL, 'j'}, {"trace", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"sa", required_argument, NULL, 's'},
+						 {"spd", required_argument, NULL, 'p'},
+						 {"direction", required_argument, NULL, 'd'},
+						 {"in", required_argument, NULL, 'i'},
+						 {"out", required_argument, NULL, 'o'},
+						 {"width", required_argument, NULL, 'w'},
+						 {"stats-json", required_argument, NULL, 'j'},
+						 {"trace", required_argument, NULL, 't'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	int ch;
 	memset(o, 0, sizeof(*o));
 	o->direction = -1;
@@ -64,7 +68,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			else if (strcmp(optarg, "ingress") == 0)
 				o->direction = ESPNIC_PORT_WIRE;
 			else {
-				fprintf(stderr, "espnic-sim pcap: --direction must be egress or ingress\n");
+				fprintf(stderr,
+					"espnic-sim pcap: --direction must be egress or ingress\n");
 				return 2;
 			}
 			break;
@@ -103,7 +108,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		return 2;
 	}
 	if (!o->sa || !o->in || !o->out || o->direction < 0) {
-		fprintf(stderr, "espnic-sim pcap: --sa, --direction, --in and --out are required\n");
+		fprintf(stderr,
+			"espnic-sim pcap: --sa, --direction, --in and --out are required\n");
 		usage(stderr);
 		return 2;
 	}
@@ -114,14 +120,15 @@ static json_t *sa_json(const struct card_sa_entry *e, const struct espnic_sa_sta
 {
 	json_t *drops = json_object();
 	for (unsigned d = 0; d < ESPNIC_DROP_N; d++)
-		json_object_set_new(drops, espnic_drop_name(d), json_integer((json_int_t)st->drops[d]));
+		json_object_set_new(drops, espnic_drop_name(d),
+				    json_integer((json_int_t)st->drops[d]));
 	char spi[16];
 	snprintf(spi, sizeof(spi), "0x%08x", st->spi);
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:o, s:b, s:b}", "index",
-			 (json_int_t)e->index, "direction", e->sa.inbound ? "in" : "out", "spi", spi,
-			 "seq", (json_int_t)st->seq, "packets", (json_int_t)st->packets, "bytes",
-			 (json_int_t)st->bytes, "drops", drops, "soft_expired", st->soft_expired,
-			 "hard_expired", st->hard_expired);
+			 (json_int_t)e->index, "direction", e->sa.inbound ? "in" : "out", "spi",
+			 spi, "seq", (json_int_t)st->seq, "packets", (json_int_t)st->packets,
+			 "bytes", (json_int_t)st->bytes, "drops", drops, "soft_expired",
+			 st->soft_expired, "hard_expired", st->hard_expired);
 }
 
 static int report(const struct card_config *cfg, const struct espnic_io *io, const char *stats_path)
@@ -135,7 +142,8 @@ static int report(const struct card_config *cfg, const struct espnic_io *io, con
 	for (unsigned i = 0; i < ESPNIC_PORT_COUNTERS; i++) {
 		if (cnt[i])
 			printf("  %-16s %" PRIu64 "\n", espnic_counter_name(i), cnt[i]);
-		json_object_set_new(ports, espnic_counter_name(i), json_integer((json_int_t)cnt[i]));
+		json_object_set_new(ports, espnic_counter_name(i),
+				    json_integer((json_int_t)cnt[i]));
 	}
 	printf("SAs:\n  %-5s %-3s %-10s %10s %12s %8s  %s\n", "index", "dir", "spi", "packets",
 	       "bytes", "seq", "drops");
@@ -205,7 +213,8 @@ int pcap_run_main(int argc, char **argv)
 		goto done;
 	}
 	if (pcap_datalink(in) != DLT_EN10MB) {
-		fprintf(stderr, "espnic-sim pcap: %s: only Ethernet captures are supported\n", o.in);
+		fprintf(stderr, "espnic-sim pcap: %s: only Ethernet captures are supported\n",
+			o.in);
 		rc = 1;
 		goto done;
 	}
@@ -220,7 +229,8 @@ int pcap_run_main(int argc, char **argv)
 
 	m = espnic_model_new(o.width, o.trace);
 	if (!m) {
-		fprintf(stderr, "espnic-sim pcap: cannot create the card model: %s\n", strerror(errno));
+		fprintf(stderr, "espnic-sim pcap: cannot create the card model: %s\n",
+			strerror(errno));
 		rc = 1;
 		goto done;
 	}
@@ -252,7 +262,8 @@ int pcap_run_main(int argc, char **argv)
 	}
 	espnic_model_drain(m, 2000, 100000000);
 
-	enum espnic_port out_port = o.direction == ESPNIC_PORT_HOST ? ESPNIC_PORT_WIRE : ESPNIC_PORT_HOST;
+	enum espnic_port out_port =
+	    o.direction == ESPNIC_PORT_HOST ? ESPNIC_PORT_WIRE : ESPNIC_PORT_HOST;
 	uint8_t buf[ESPNIC_MODEL_MAX_FRAME + 256];
 	unsigned long written = 0;
 	uint64_t first, last;
@@ -268,8 +279,8 @@ int pcap_run_main(int argc, char **argv)
 	printf("%lu frames in, %lu frames out, %" PRIu64 " cycles (DATA_W %u)\n", frames, written,
 	       espnic_model_cycles(m), o.width);
 	if (skipped)
-		printf("%lu frames skipped (truncated in the capture or longer than %d bytes)\n", skipped,
-		       ESPNIC_MODEL_MAX_FRAME);
+		printf("%lu frames skipped (truncated in the capture or longer than %d bytes)\n",
+		       skipped, ESPNIC_MODEL_MAX_FRAME);
 	rc = report(&cfg, &io, o.stats) ? 1 : 0;
 
 done:

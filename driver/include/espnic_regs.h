@@ -3,6 +3,9 @@
 #ifndef ESPNIC_REGS_H
 #define ESPNIC_REGS_H
 
+/* Generated layout, one constant per line: */
+/* clang-format off */
+
 #define ESPNIC_MAGIC 0x4E505345u /* Value of REG_MAGIC. */
 #define ESPNIC_VERSION 0x200u /* Value of REG_VERSION. */
 #define ESPNIC_REG_MAGIC 0x0u /* Identification, reads 0x4E505345 ('ESPN'). */
@@ -207,5 +210,7 @@
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}
 #define ESPNIC_CMD_NAMES {"unknown", "sa_add", "sa_update", "sa_delete", "sa_query", "spd_add", "spd_delete", "spd_query", "counters", "reset"}
 #define ESPNIC_CMD_STATUS_TEXT {"Done", "Unknown opcode", "Index (or the SA a rule names) out of range", "Add over an occupied entry without CMD_FLAG_REPLACE", "Update or delete of an empty entry", "Algorithm the card does not carry", "A field out of range or inconsistent: flags, reserved bytes, replay window, lifetimes (soft above hard), prefix bits outside the mask, port ranges, action, SPI below 256, sequence number moving back", "Inbound SA whose SPI's low bits are not its index"}
+
+/* clang-format on */
 
 #endif

@@ -19,7 +19,7 @@
 #include "model_io.h"
 #include "traffic.h"
 
-#define CLOCK_MHZ 322.0
+#define CLOCK_MHZ     322.0
 #define WIRE_OVERHEAD (4 + 20)
 
 struct frame {
@@ -58,8 +58,9 @@ static size_t run(espnic_model *m, enum espnic_port in, struct frame *frames, si
 	espnic_model_drain(m, 500, 100000000);
 	size_t k = 0;
 	int len;
-	while (k < out_cap && (len = espnic_model_recv(m, out_port, out[k].data, sizeof(out[k].data),
-						       &out[k].first, &out[k].last)) > 0)
+	while (k < out_cap &&
+	       (len = espnic_model_recv(m, out_port, out[k].data, sizeof(out[k].data),
+					&out[k].first, &out[k].last)) > 0)
 		out[k++].len = (size_t)len;
 	return k;
 }
@@ -87,8 +88,8 @@ static void print_row(unsigned w, const char *dir, unsigned sas, int size, struc
 	else
 		snprintf(sz, sizeof(sz), "IMIX");
 	double gbps = r.bytes_per_cycle * 8 * CLOCK_MHZ / 1000.0;
-	printf("%6u  %-7s %5u  %5s  %6zu  %8llu  %8.2f  %8.1f  %5.0f%%  %6llu  %6llu\n", w, dir, sas,
-	       sz, r.frames, (unsigned long long)r.cycles, r.bytes_per_cycle, gbps, gbps,
+	printf("%6u  %-7s %5u  %5s  %6zu  %8llu  %8.2f  %8.1f  %5.0f%%  %6llu  %6llu\n", w, dir,
+	       sas, sz, r.frames, (unsigned long long)r.cycles, r.bytes_per_cycle, gbps, gbps,
 	       (unsigned long long)lat_first, (unsigned long long)lat_last);
 }
 
@@ -150,7 +151,8 @@ int main(int argc, char **argv)
 		die("memory or frame count", ENOMEM);
 
 	printf("espnic card throughput (wire bytes = frame + 4 FCS + 20 preamble/gap; "
-	       "Gb/s at %.0f MHz; egress over at most 256 SAs, the SPD size)\n", CLOCK_MHZ);
+	       "Gb/s at %.0f MHz; egress over at most 256 SAs, the SPD size)\n",
+	       CLOCK_MHZ);
 	printf("%6s  %-7s %5s  %5s  %6s  %8s  %8s  %8s  %6s  %6s  %6s\n", "DATA_W", "dir", "SAs",
 	       "size", "frames", "cycles", "B/cycle", "Gb/s", "line", "lat1st", "latlast");
 	for (unsigned wi = 0; wi < 2; wi++) {
@@ -174,17 +176,21 @@ int main(int argc, char **argv)
 				if (rc)
 					die("ingress set-up", rc);
 				uint64_t lf, ll;
-				make_wire(a, n_sa, sizes[zi], in, n_frames, wire, scratch, &eg, &lf, &ll);
-				print_row(w, "egress", n_sa > 256 ? 256 : n_sa, sizes[zi], eg, lf, ll);
+				make_wire(a, n_sa, sizes[zi], in, n_frames, wire, scratch, &eg, &lf,
+					  &ll);
+				print_row(w, "egress", n_sa > 256 ? 256 : n_sa, sizes[zi], eg, lf,
+					  ll);
 				/* Probe latency with frame 0, then run the rest as the burst. */
 				latency(b, ESPNIC_PORT_WIRE, &wire[0], &lf, &ll);
-				size_t hn = run(b, ESPNIC_PORT_WIRE, wire + 1, n_frames - 1, host, n_frames);
+				size_t hn = run(b, ESPNIC_PORT_WIRE, wire + 1, n_frames - 1, host,
+						n_frames);
 				if (hn != n_frames - 1)
 					die("ingress lost frames", EIO);
 				for (size_t i = 1; i < n_frames; i++)
 					if (host[i - 1].len != in[i].len ||
 					    memcmp(host[i - 1].data, in[i].data, in[i].len))
-						die("ingress output differs from what was sent", EIO);
+						die("ingress output differs from what was sent",
+						    EIO);
 				print_row(w, "ingress", n_sa, sizes[zi],
 					  measure(host, hn, wire + 1, n_frames - 1), lf, ll);
 			}
@@ -193,7 +199,8 @@ int main(int argc, char **argv)
 			espnic_model_free(b);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double secs =
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("DATA_W %u: %.0f simulated cycles per wall-second on this machine\n", w,
 		       (double)sim_cycles / secs);
 	}

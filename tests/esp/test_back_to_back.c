@@ -11,7 +11,7 @@
 #include "traffic.h"
 
 #define N_FRAMES 300
-#define N_SA 64
+#define N_SA	 64
 
 struct frame {
 	uint8_t data[ESPNIC_MODEL_MAX_FRAME];
@@ -60,7 +60,7 @@ static void run_width(unsigned w)
 	}
 	struct espnic_io ia = model_io(a), ib = model_io(b);
 	check(traffic_setup_egress(&ia, N_SA, 0, ESPNIC_ALG_AES_GCM_256) == 0 &&
-		      traffic_setup_ingress(&ib, N_SA, ESPNIC_ALG_AES_GCM_256) == 0,
+		  traffic_setup_ingress(&ib, N_SA, ESPNIC_ALG_AES_GCM_256) == 0,
 	      "set-up of 64 SA pairs");
 
 	srand(7);
