@@ -59,6 +59,12 @@ measure() {  # name top "chparam args"
   fi
   t1=$(date +%s)
   s=$OUT/$name.stat
+  # Warnings that mean a misread (implicitly declared wires, several drivers
+  # of one signal, ...): counted per message, signal bit indices folded.
+  # Not listed: the abc9/xcup timing note and "Resizing cell port" of BRAM
+  # address pins (RAMB18E2 takes 14 address bits; benign).
+  warns=$(grep '^Warning:' "$OUT/$name.log" | grep -v -e "abc9' not currently supported" -e 'Resizing cell port' |
+    sed -E -e 's/\$paramod\$[0-9a-f]+\\//g' -e 's/ \[[0-9]+\]//' | sort | uniq -c | sort -rn)
   luts=$(sum ' LUT[1-6] ' "$s")
   ffs=$(sum ' FD[A-Z]+ ' "$s")
   lutram=$(sum ' RAM(32|64|128|256|512)[A-Z0-9]+ ' "$s")
@@ -73,6 +79,10 @@ measure() {  # name top "chparam args"
   printf '%-8s W=%-3s LUT %7s  FF %7s  LUTRAM %5s  SRL %4s  BRAM %4s  URAM %3s  CARRY8 %5s  MUXF %5s  DSP %3s  depth %5s  (%ss)\n' \
     "$name" "$W" "$luts" "$ffs" "$lutram" "$srl" "$bram" "$uram" "$carry" "$muxf" "$dsp" "$depth" "$((t1 - t0))"
   echo "$paths"
+  if [ -n "$warns" ]; then
+    echo "  WARNINGS ($(echo "$warns" | wc -l) distinct, check before trusting the figures):"
+    echo "$warns" | head -8 | sed 's/^/   /'
+  fi
   rams=$(grep -E '^ +(RAMB|URAM|RAM[0-9])' "$s" | awk '{printf "%s %s, ", $1, $2}')
   [ -z "$rams" ] || echo "  RAM cells: $rams"
 }
