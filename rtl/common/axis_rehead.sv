@@ -227,14 +227,6 @@ module axis_rehead #(
       s1_tail_q  <= cur_tail_q;
       s1_tlen_q  <= cur_tlen_q;
     end
-    if (in_fire && cur_first_q) begin
-      s1_hdr_q  <= HdrPadBits'(cur_hdr_q);
-      s1_hrem_q <= cur_hlen_q;
-    end else if (hdr_beat) begin
-      s1_hdr_q  <= s1_hdr_q >> DATA_W;
-      s1_hrem_q <= s1_hrem_q - HdrLenW'(W);
-    end
-
   end
 
   // ---------------------------------------------------------------------------
