@@ -79,18 +79,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'H':
 			o->host = optarg;
 			break;
-		case 'w': {
-			char *end;
-			unsigned long w = strtoul(optarg, &end, 10);
-			if (*end || !espnic_model_has_width((unsigned)w)) {
+		case 'w':
+			if (espnic_model_parse_width(optarg, &o->width) < 0) {
 				fprintf(stderr,
 					"espnic-sim run: --width %s is not built (128 or 512)\n",
 					optarg);
 				return 2;
 			}
-			o->width = (unsigned)w;
 			break;
-		}
 		case 't':
 			o->trace = optarg;
 			break;

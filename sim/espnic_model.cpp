@@ -5,6 +5,7 @@
 #include "espnic_model.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "card_impl.hpp"
@@ -20,6 +21,16 @@ struct espnic_model {
 };
 
 extern "C" {
+
+int espnic_model_parse_width(const char *text, unsigned *data_w)
+{
+	char *end;
+	unsigned long w = strtoul(text, &end, 10);
+	if (end == text || *end || !espnic_model_has_width((unsigned)w))
+		return -1;
+	*data_w = (unsigned)w;
+	return 0;
+}
 
 bool espnic_model_has_width(unsigned data_w)
 {

@@ -27,6 +27,9 @@ typedef struct espnic_model espnic_model;
 
 /* Data path widths this library was built with (128 and 512). */
 bool espnic_model_has_width(unsigned data_w);
+/* A --width argument: 0 and *data_w set when text is a width this library
+ * was built with, -1 otherwise. */
+int espnic_model_parse_width(const char *text, unsigned *data_w);
 
 /* A new card of the given data path width, reset. trace_path, if not NULL,
  * names an FST waveform file. NULL with errno set on failure. */

@@ -79,16 +79,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'o':
 			o->out = optarg;
 			break;
-		case 'w': {
-			char *end;
-			unsigned long w = strtoul(optarg, &end, 10);
-			if (*end || !espnic_model_has_width((unsigned)w)) {
+		case 'w':
+			if (espnic_model_parse_width(optarg, &o->width) < 0) {
 				fprintf(stderr, "espnic-sim pcap: --width must be 128 or 512\n");
 				return 2;
 			}
-			o->width = (unsigned)w;
 			break;
-		}
 		case 'j':
 			o->stats = optarg;
 			break;

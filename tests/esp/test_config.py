@@ -97,6 +97,14 @@ def test_bad_command_line(args):
     assert p.returncode == 2 and p.stderr
 
 
+@pytest.mark.parametrize("width", ["100", "12x", ""])
+def test_bad_width_on_both_commands(width):
+    for cmd in (["pcap", "--sa", "x.json", "--direction", "egress", "--in", "a", "--out", "b"],
+                ["run", "--name", "x", "--wire", "none", "--host", "none"]):
+        p = subprocess.run([SIM] + cmd + ["--width", width], capture_output=True, text=True)
+        assert p.returncode == 2 and "--width" in p.stderr
+
+
 def test_unknown_command_and_help():
     assert subprocess.run([SIM, "frobnicate"], capture_output=True).returncode == 2
     p = subprocess.run([SIM, "pcap", "--help"], capture_output=True, text=True)
