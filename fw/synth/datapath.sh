@@ -16,7 +16,7 @@
 #
 # Table sizes come from the environment, default a reduced build:
 #   SA_N (16), SPD_N (32), SPD_PAR (= SPD_N), MAX_FRAME (2048).
-# The card's full size is SA_N=1024 per direction and SPD_N=256. The SA tables
+# The card's full size is SA_N=1024 per direction and SPD_N=1024. The SA tables
 # are read combinationally from several ports (data path, control read-back),
 # so they cannot map to BRAM/URAM, which read through a register; see
 # README.md for what was measured and how it scales. Each yosys run is

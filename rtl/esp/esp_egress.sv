@@ -12,7 +12,7 @@ module esp_egress
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
-  parameter int SPD_N     = 256,
+  parameter int SPD_N     = 1024,
   parameter int SPD_PAR   = 256,
   parameter int MAX_FRAME = 2048
 ) (

@@ -1,10 +1,13 @@
 // spd_lookup: the security policy database (RFC 4301 4.4.1). Rules are kept
 // in priority order (index 0 first); the first rule that matches a flow wins.
-// PAR rules are compared per cycle: with PAR = N one lookup per cycle is
-// accepted (fully pipelined); with fewer, a lookup takes N/PAR cycles.
+// The N rules are split into CHUNKS = N/PAR chunks of PAR rules, one pipeline
+// stage each: stage s compares its chunk with the key it holds and passes the
+// first match found so far on to stage s+1. One lookup is accepted per cycle
+// whatever N is; the answer comes CHUNKS + 1 cycles later. PAR sets the width
+// of each stage's first-match encoder (its logic depth), not the throughput.
 module spd_lookup
 #(
-  parameter int N   = 256,
+  parameter int N   = 1024,
   parameter int PAR = 256
 ) (
   input  logic              clk_i,
@@ -29,8 +32,10 @@ module spd_lookup
   output espnic_pkg::spd_rule_t resp_o
 );
   localparam int CHUNKS = (N + PAR - 1) / PAR;
-  localparam int CW     = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
   localparam int IW     = $clog2(N);
+  localparam int KW     = $bits(req_key_i);
+  localparam int AW     = espnic_pkg::ADDR_W;
+  localparam int KEYS   = CHUNKS > 1 ? CHUNKS - 1 : 1;
 
   // Tables as plain vectors of the entry's width: yosys 0.23 reads an
   // unpacked array of structs as one struct.
@@ -49,103 +54,131 @@ module spd_lookup
     end
   end
 
-  // Stage 1: compare one chunk of rules (registered). Stage 2: pick the first.
-  espnic_pkg::flow_key_t key_q;
-  logic           busy_q;        // a lookup is walking the chunks
-  logic [CW-1:0]  chunk_q;
-  logic           s1_valid_q;
-  logic           s1_last_q;     // this is the lookup's last chunk
-  logic [CW-1:0]  s1_chunk_q;
-  logic [PAR-1:0] s1_match_q;
-  logic           found_q;       // an earlier chunk already matched
-  logic [15:0]    found_rule_q;
+  // The pipeline moves as one: it stalls only while the answer waits.
+  logic out_valid_q, out_hit_q;
+  logic [15:0] out_rule_q;
+  wire  adv = !out_valid_q || resp_ready_i;
+  assign req_ready_o = adv;
 
-  logic           out_valid_q;
-  logic           out_hit_q;
-  logic [15:0]    out_rule_q;
+  // What leaves each stage s (its registers): the key, and the first match
+  // among chunks 0..s. Flat vectors, stage s at [s*width +: width]: yosys 0.23
+  // misreads arrays of structs and writes into unpacked arrays from several
+  // blocks.
+  logic [CHUNKS-1:0]    st_valid, st_found;
+  logic [KEYS*KW-1:0]   st_key;         // not kept after the last stage
+  logic [CHUNKS*16-1:0] st_rule;
 
-  wire out_free  = !out_valid_q || resp_ready_i;
-  // Stage 1 can advance when its result can move on.
-  wire s1_free   = !s1_valid_q || out_free || !s1_last_q;
-  assign req_ready_o = !busy_q && s1_free;
-  wire start     = req_valid_i && req_ready_o;
+  for (genvar s = 0; s < CHUNKS; s++) begin : g_stage
+    // What enters the stage.
+    logic          in_valid, in_found;
+    logic [KW-1:0] in_key;
+    logic [15:0]   in_rule;
+    if (s == 0) begin : g_first
+      assign in_valid = req_valid_i;
+      assign in_key   = req_key_i;
+      assign in_found = 1'b0;
+      assign in_rule  = '0;
+    end else begin : g_next
+      assign in_valid = st_valid[s-1];
+      assign in_key   = st_key[(s-1)*KW +: KW];
+      assign in_found = st_found[s-1];
+      assign in_rule  = st_rule[(s-1)*16 +: 16];
+    end
 
-  // The chunk compared this cycle.
-  wire            cmp_valid = start || (busy_q && s1_free);
-  wire [CW-1:0]   cmp_chunk = start ? '0 : chunk_q;
-  espnic_pkg::flow_key_t cmp_key;
-  assign cmp_key = start ? req_key_i : key_q;
-  wire            cmp_last  = (cmp_chunk == CW'(CHUNKS - 1));
+    // The key's fields, unpacked by a concatenation in flow_key_t order (a
+    // change of flow_key_t is a width error in the lint): yosys 0.23 reads
+    // struct members of module-level signals only.
+    logic          k_v6;
+    logic [AW-1:0] k_src, k_dst;
+    logic [7:0]    k_proto;
+    logic [15:0]   k_sport, k_dport;
+    assign {k_v6, k_src, k_dst, k_proto, k_sport, k_dport} = in_key;
 
-  // Which rules of the chunk match the key. Written out per rule, with the
-  // rule's fields unpacked by a concatenation in spd_rule_t order (a change of
-  // spd_rule_t is a width error in the lint): yosys 0.23 reads struct members
-  // of module-level signals only, not inside functions or generate blocks.
-  logic [PAR-1:0] cmp_match;
-  for (genvar i = 0; i < PAR; i++) begin : g_cmp
-    logic                         r_v6;
-    logic [2*espnic_pkg::ADDR_W-1:0] r_src, r_dst;   // prefix_t: {addr, mask}
-    logic [7:0]                   r_proto;
-    logic [15:0]                  r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi;
-    logic [17:0]                  unused_action_sa;
-    assign {r_v6, r_src, r_dst, r_proto, r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi,
-            unused_action_sa} = rules_q[(cmp_chunk * PAR + i) % N];
-    assign cmp_match[i] = (cmp_chunk * PAR + i < N)
-                       && enable_q[(cmp_chunk * PAR + i) % N]
-                       && r_v6 == cmp_key.v6
-                       && espnic_pkg::prefix_match(r_src, cmp_key.src)
-                       && espnic_pkg::prefix_match(r_dst, cmp_key.dst)
-                       && (r_proto == 8'd0 || r_proto == cmp_key.proto)
-                       && cmp_key.sport >= r_sport_lo && cmp_key.sport <= r_sport_hi
-                       && cmp_key.dport >= r_dport_lo && cmp_key.dport <= r_dport_hi;
+    // Which rules of chunk s match the key. Each compare is written only when
+    // a lookup enters the stage, so the simulator skips idle stages.
+    logic [PAR-1:0] match;
+    for (genvar i = 0; i < PAR; i++) begin : g_rule
+      if (s * PAR + i < N) begin : g_cmp
+        localparam int R = s * PAR + i;
+        logic                 r_v6;
+        logic [2*AW-1:0]      r_src, r_dst;   // prefix_t: {addr, mask}
+        logic [7:0]           r_proto;
+        logic [15:0]          r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi;
+        logic [17:0]          unused_action_sa;
+        logic                 match_q;
+        assign {r_v6, r_src, r_dst, r_proto, r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi,
+                unused_action_sa} = rules_q[R];
+        always_ff @(posedge clk_i) begin
+          if (adv && in_valid) begin
+            match_q <= enable_q[R]
+                    && r_v6 == k_v6
+                    && espnic_pkg::prefix_match(r_src, k_src)
+                    && espnic_pkg::prefix_match(r_dst, k_dst)
+                    && (r_proto == 8'd0 || r_proto == k_proto)
+                    && k_sport >= r_sport_lo && k_sport <= r_sport_hi
+                    && k_dport >= r_dport_lo && k_dport <= r_dport_hi;
+          end
+        end
+        assign match[i] = match_q;
+      end else begin : g_none
+        assign match[i] = 1'b0;
+      end
+    end
+
+    // The stage's registers (match is registered above, per rule).
+    logic          valid_q, found_q;
+    logic [15:0]   rule_q;
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) begin
+        valid_q <= 1'b0;
+      end else if (adv) begin
+        valid_q <= in_valid;
+        if (in_valid) begin
+          found_q <= in_found;
+          rule_q  <= in_rule;
+        end
+      end
+    end
+    if (s + 1 < CHUNKS) begin : g_key   // the next stage's key
+      logic [KW-1:0] key_q;
+      always_ff @(posedge clk_i) if (adv && in_valid) key_q <= in_key;
+      assign st_key[s*KW +: KW] = key_q;
+    end
+
+    // The first match in chunk s, merged with the earlier chunks' (a lower
+    // index wins). This encoder runs in the cycle after the compare, beside
+    // the next chunk's compare.
+    logic        hit;
+    logic [15:0] idx;
+    always_comb begin
+      hit = 1'b0;
+      idx = '0;
+      for (int i = PAR - 1; i >= 0; i--) begin
+        if (match[i]) begin
+          hit = 1'b1;
+          idx = 16'(s * PAR + i);
+        end
+      end
+    end
+    assign st_valid[s]            = valid_q;
+    assign st_found[s]            = found_q || hit;
+    assign st_rule[s*16 +: 16]    = found_q ? rule_q : idx;
+  end
+
+  if (CHUNKS == 1) begin : g_one_chunk
+    assign st_key = '0;
+    logic unused_key;
+    assign unused_key = ^st_key;
   end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      busy_q      <= 1'b0;
-      chunk_q     <= '0;
-      s1_valid_q  <= 1'b0;
-      s1_last_q   <= 1'b0;
       out_valid_q <= 1'b0;
-    end else begin
-      if (start) key_q <= req_key_i;
-      if (cmp_valid) begin
-        busy_q  <= !cmp_last;
-        chunk_q <= cmp_chunk + CW'(1);
-      end
-      if (s1_free) begin
-        s1_valid_q <= cmp_valid;
-        s1_last_q  <= cmp_last;
-        s1_chunk_q <= cmp_chunk;
-        if (cmp_valid) s1_match_q <= cmp_match;
-      end
-      if (out_free) out_valid_q <= 1'b0;
-      if (s1_valid_q && s1_free) begin
-        logic        hit;
-        logic [15:0] idx;
-        hit = 1'b0;
-        idx = '0;
-        for (int i = PAR - 1; i >= 0; i--) begin
-          if (s1_match_q[i]) begin
-            hit = 1'b1;
-            idx = 16'(s1_chunk_q * PAR + i);
-          end
-        end
-        if (s1_chunk_q == '0) found_q <= 1'b0;
-        if (hit && !(found_q && s1_chunk_q != '0)) begin
-          found_q      <= 1'b1;
-          found_rule_q <= idx;
-        end
-        if (s1_last_q) begin
-          out_valid_q <= 1'b1;
-          if (found_q && s1_chunk_q != '0) begin
-            out_hit_q  <= 1'b1;
-            out_rule_q <= found_rule_q;
-          end else begin
-            out_hit_q  <= hit;
-            out_rule_q <= idx;
-          end
-        end
+    end else if (adv) begin
+      out_valid_q <= st_valid[CHUNKS-1];
+      if (st_valid[CHUNKS-1]) begin
+        out_hit_q  <= st_found[CHUNKS-1];
+        out_rule_q <= st_rule[(CHUNKS-1)*16 +: 16];
       end
     end
   end

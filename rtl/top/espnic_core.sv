@@ -7,7 +7,7 @@ module espnic_core
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
-  parameter int SPD_N     = 256,
+  parameter int SPD_N     = 1024,
   parameter int SPD_PAR   = 256,
   parameter int MAX_FRAME = 2048,
   parameter logic [31:0] BUILD_ID = 32'h0   // set by the gateware build (REG_BUILD_ID)

@@ -12,7 +12,7 @@ module espnic_ctrl
 #(
   parameter int          DATA_W    = 512,
   parameter int          SA_N      = 1024,
-  parameter int          SPD_N     = 256,     // at most SA_N (RESET walks both together)
+  parameter int          SPD_N     = 1024,    // at most SA_N (RESET walks both together)
   parameter int          MAX_FRAME = 2048,
   parameter logic [31:0] BUILD_ID  = 32'h0
 ) (

@@ -72,12 +72,12 @@ static void sa_for(struct espnic_sa *sa, unsigned i, uint8_t alg, bool inbound)
 	sa->replay_window = inbound ? 1024 : 0;
 }
 
-int traffic_setup_egress(const struct espnic_io *io, unsigned n, unsigned id_base, uint8_t alg)
+int traffic_setup_egress(const struct espnic_io *io, unsigned n, uint8_t alg)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct espnic_sa sa;
 		struct espnic_spd_rule r = {0};
-		sa_for(&sa, id_base + i, alg, false);
+		sa_for(&sa, i, alg, false);
 		int rc = espnic_card_sa_write(io, i, &sa);
 		if (rc)
 			return rc;

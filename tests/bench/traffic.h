@@ -16,9 +16,9 @@
 size_t traffic_frame(uint8_t *buf, size_t len, unsigned dst_index, uint32_t serial);
 
 /* Install n outbound SAs and n SPD rules (rule i: inner destination i -> SA
- * at index i, which carries the keys and SPI of SA identity id_base + i), or
- * n inbound SAs with the keys of identities 0..n-1. 0 or a negative errno. */
-int traffic_setup_egress(const struct espnic_io *io, unsigned n, unsigned id_base, uint8_t alg);
+ * at index i, which carries the keys and SPI of SA identity i), or n inbound
+ * SAs with the keys of identities 0..n-1. 0 or a negative errno. */
+int traffic_setup_egress(const struct espnic_io *io, unsigned n, uint8_t alg);
 int traffic_setup_ingress(const struct espnic_io *io, unsigned n, uint8_t alg);
 
 #endif

@@ -121,7 +121,7 @@ static void test_info(void)
 	struct espnic_card_info info;
 	CHECK(espnic_card_info(&io, &info) == 0, "info");
 	CHECK(info.version == ESPNIC_VERSION && info.data_w == width && info.sa_n == 1024 &&
-		  info.spd_n == 256 && info.mtu == 1500 && info.max_frame == 2048,
+		  info.spd_n == 1024 && info.mtu == 1500 && info.max_frame == 2048,
 	      "capabilities: version %x width %u sa %u spd %u", info.version, info.data_w,
 	      info.sa_n, info.spd_n);
 	CHECK(info.algs == (1u << ESPNIC_ALG_AES_GCM_128 | 1u << ESPNIC_ALG_AES_GCM_256),
@@ -268,8 +268,8 @@ static void test_ring_wrap_backpressure(void)
 
 struct snapshot {
 	struct espnic_sa_status sa[2][1024];
-	struct espnic_spd_rule spd[256];
-	int spd_en[256];
+	struct espnic_spd_rule spd[1024];
+	int spd_en[1024];
 };
 
 static void snap(const struct espnic_io *io, struct snapshot *s)
@@ -278,7 +278,7 @@ static void snap(const struct espnic_io *io, struct snapshot *s)
 	for (int d = 0; d < 2; d++)
 		for (unsigned i = 0; i < 1024; i++)
 			espnic_card_sa_read(io, d, i, &s->sa[d][i]);
-	for (unsigned i = 0; i < 256; i++)
+	for (unsigned i = 0; i < 1024; i++)
 		s->spd_en[i] = espnic_card_spd_read(io, i, &s->spd[i]);
 }
 
@@ -319,8 +319,7 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 		return;
 	case 1: /* index out of range */
 		c->opcode = (uint8_t)(ESPNIC_CMD_SA_ADD + rnd() % 7);
-		c->index = (uint16_t)(c->opcode >= ESPNIC_CMD_SPD_ADD ? 256 + rnd() % 65280
-								      : 1024 + rnd() % 64512);
+		c->index = (uint16_t)(1024 + rnd() % 64512); /* both tables hold 1024 */
 		if (c->opcode == ESPNIC_CMD_SA_ADD) {
 			make_sa(&sa, false, 3);
 			sa_payload(c->payload, &sa);

@@ -59,7 +59,7 @@ static void run_width(unsigned w)
 		return;
 	}
 	struct espnic_io ia = model_io(a), ib = model_io(b);
-	check(traffic_setup_egress(&ia, N_SA, 0, ESPNIC_ALG_AES_GCM_256) == 0 &&
+	check(traffic_setup_egress(&ia, N_SA, ESPNIC_ALG_AES_GCM_256) == 0 &&
 		  traffic_setup_ingress(&ib, N_SA, ESPNIC_ALG_AES_GCM_256) == 0,
 	      "set-up of 64 SA pairs");
 

@@ -100,3 +100,26 @@ def test_many_rules_priority_order():
     assert len(r.frames) == 16
     for i in range(8):
         assert r.sa(i, "out")["packets"] == 2
+
+
+def test_first_match_across_the_whole_table():
+    """1000 rules fill all of the SPD's pipeline stages (chunks of rules): a
+    flow that several rules match takes the lowest-numbered one whichever
+    stages they are in, and back-to-back frames hitting different stages stay
+    in order."""
+    sas = [sa_entry(0, 0x1001, "out"), sa_entry(1, 0x1002, "out", encap="udp")]
+    host = ["198.19.%d.%d" % (i // 256, i % 256) for i in range(998)]
+    rules = [{"priority": i + 1, "dst": host[i] + "/32", "action": "protect", "sa": i % 2}
+             for i in range(998)]
+    rules += [{"priority": 999, "dst": "198.19.0.0/16", "action": "discard"},
+              {"priority": 1000, "dst": "0.0.0.0/0", "action": "bypass"}]
+    hits = [5, 300, 997, 600, 1, 256, 513, 768]             # rules in every stage
+    frames = [inner_frame(10 + k, dst=host[i]) for k, i in enumerate(hits)]
+    frames += [inner_frame(10, dst="198.19.3.240"),          # only rule 999: discard
+               inner_frame(10, dst="203.0.113.1")]           # only rule 1000: bypass
+    r = run_card("egress", frames, sas, rules)
+    want = [("esp-udp" if i % 2 else "esp", "198.18.0.2") for i in hits]
+    assert kinds(r.frames) == want + [("plain", "203.0.113.1")]
+    assert r.ports["eg_discarded"] == 1 and r.ports["eg_bypassed"] == 1
+    even = sum(1 for i in hits if i % 2 == 0)
+    assert r.sa(0, "out")["packets"] == even and r.sa(1, "out")["packets"] == len(hits) - even
