@@ -5,13 +5,16 @@
  *   by them); the high bits are random and never zero, so an SPI is never below 256.
  * - dp_install writes the inbound SA (selectors from the traffic selectors), the outbound SA
  *   (a free outbound index) and one PROTECT rule per local x remote selector pair.
- * - SPD slot order is priority order. Rules are kept sorted: more specific first (prefix
- *   lengths, then protocol, then ports), CHILD_SAs before traps, newer before older. A
- *   rekeyed CHILD_SA's rules go in front of its predecessor's (make-before-break): the card
- *   switches to the new outbound SA the moment the new rule is written, and the old rule
- *   goes with dp_delete. When there is no free slot at the right place, the rules are
- *   spread out again, each moved by copy-then-delete in an order that never lets two rules
- *   swap priority (no packet sees a missing or wrong rule).
+ * - SPD slot order is priority order. Of two rules that some packet matches both, the one
+ *   that goes first sits first: more specific first (prefix lengths, then protocol, then
+ *   ports), CHILD_SAs before traps, newer before older. Rules that no packet matches both
+ *   (one per tunnel, typically) may sit in any order, so a new rule takes the middle of the
+ *   longest free run between the rules it overlaps, and 1000 tunnels fill the table without
+ *   moving a rule. A rekeyed CHILD_SA's rules go in front of its predecessor's
+ *   (make-before-break): the card switches to the new outbound SA the moment the new rule is
+ *   written, and the old rule goes with dp_delete. When there is no free slot at the right
+ *   place, the rules are spread out again, each moved by copy-then-delete in an order that
+ *   never lets two rules swap priority (no packet sees a missing or wrong rule).
  * - Traps (on-demand peers): PROTECT rules pointing at a reserved, empty outbound index; the
  *   card raises ACQUIRE on them.
  * - UDP ports of our IKE sockets are bypassed ahead of everything (dp_set_ike_ports).
@@ -21,6 +24,7 @@
  * Keys are copied into one struct espnic_sa at a time and wiped after the install. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +40,10 @@
 #include "log.h"
 #include "routes.h"
 
-#define MAX_PAIRS	    512
+#define MAX_PAIRS	    1024 /* the card's SA table per direction bounds the pairs */
 #define MAX_TRAPS	    64
-#define MAX_ROUTES	    256
-#define MAX_PREFIXES	    16 /* per selector range */
+#define MAX_ROUTES	    4096 /* distinct remote prefixes: one per tunnel and more */
+#define MAX_PREFIXES	    16	 /* per selector range */
 #define MAX_RULES_PER_PAIR  64
 #define REPLAY_WINDOW	    128
 #define BYPASS_KEY	    0xffffffffu
@@ -235,7 +239,27 @@ static struct espnic_prefix to_card_prefix(const struct prefix *p)
 
 /* ---- SPD slots ---- */
 
-/* < 0 if a goes before b. */
+/* Whether some packet matches both rules: only then does their order in the table matter. */
+static bool prefixes_overlap(const struct espnic_prefix *a, const struct espnic_prefix *b)
+{
+	unsigned len = a->len < b->len ? a->len : b->len;
+	unsigned whole = len / 8, bits = len % 8;
+
+	if (memcmp(a->addr, b->addr, whole) != 0)
+		return false;
+	return bits == 0 || ((a->addr[whole] ^ b->addr[whole]) & (0xff00u >> bits) & 0xff) == 0;
+}
+
+static bool rules_overlap(const struct espnic_spd_rule *a, const struct espnic_spd_rule *b)
+{
+	return a->src.v6 == b->src.v6 && prefixes_overlap(&a->src, &b->src) &&
+	       prefixes_overlap(&a->dst, &b->dst) &&
+	       (a->proto == 0 || b->proto == 0 || a->proto == b->proto) &&
+	       a->sport_lo <= b->sport_hi && b->sport_lo <= a->sport_hi &&
+	       a->dport_lo <= b->dport_hi && b->dport_lo <= a->dport_hi;
+}
+
+/* < 0 if a goes before b (a total order; it binds only rules that overlap). */
 static int rule_order(const struct lrule *a, const struct lrule *b)
 {
 	if (a->key != b->key)
@@ -279,13 +303,14 @@ static unsigned free_slots(const struct dp_card *c)
 	return n;
 }
 
-/* Spreads the rules evenly over the table, leaving room for one more at the place lr
- * belongs; returns the slot for lr. Each rule moves by copy-then-delete; left-moving rules
- * go in ascending order, then right-moving ones in descending order, so a moving rule never
- * passes another rule and every packet sees the same order throughout. */
+/* Spreads the rules evenly over the table, keeping their order, leaving room for one more
+ * right after the last rule that must precede lr; returns the slot for lr. Each rule moves by
+ * copy-then-delete; left-moving rules go in ascending order, then right-moving ones in
+ * descending order, so a moving rule never passes another rule and every packet sees the same
+ * order throughout. */
 static int rebalance(struct dp_card *c, const struct lrule *lr)
 {
-	unsigned n = 0, pos = 0, m, *from, *to;
+	unsigned n = 0, pos = 0, first_after = UINT_MAX, moved = 0, m, *from, *to;
 	int ret = 0, slot = -1;
 
 	from = calloc(c->spd_n + 1, sizeof(*from));
@@ -298,12 +323,22 @@ static int rebalance(struct dp_card *c, const struct lrule *lr)
 	for (unsigned i = 0; i < c->spd_n; i++) {
 		if (!c->slots[i].used)
 			continue;
-		if (rule_order(&c->slots[i], lr) < 0)
-			pos = n + 1;
+		if (rules_overlap(&c->slots[i].r, &lr->r)) {
+			if (rule_order(&c->slots[i], lr) < 0)
+				pos = n + 1;
+			else if (first_after == UINT_MAX)
+				first_after = n;
+		}
 		from[n++] = i;
 	}
 	m = n + 1;
-	if (m > c->spd_n) {
+	if (m > c->spd_n || (first_after != UINT_MAX && first_after < pos)) {
+		/* Full, or two rules lr overlaps sit the other way round (they do not overlap
+		 * each other, so their order was free): the table would need reordering. */
+		if (m <= c->spd_n)
+			log_error(
+			    "card %s: SPD rule cannot be placed between the rules it overlaps",
+			    c->name);
 		free(from);
 		free(to);
 		return -ENOSPC;
@@ -324,6 +359,7 @@ static int rebalance(struct dp_card *c, const struct lrule *lr)
 			ret = slot_write(c, to[i], &copy);
 			if (ret == 0)
 				ret = slot_clear(c, from[i]);
+			moved++;
 		}
 	}
 	for (unsigned i = n; i-- > 0 && ret == 0;) {
@@ -333,32 +369,47 @@ static int rebalance(struct dp_card *c, const struct lrule *lr)
 			ret = slot_write(c, to[i], &copy);
 			if (ret == 0)
 				ret = slot_clear(c, from[i]);
+			moved++;
 		}
 	}
 	free(from);
 	free(to);
 	if (ret == 0)
-		log_debug("card %s: SPD rules spread out again (%u rules)", c->name, n);
+		log_debug("card %s: SPD rules spread out again (%u rules, %u moved)", c->name, n,
+			  moved);
 	return ret < 0 ? ret : slot;
 }
 
-/* Writes lr into a free slot between the rules that go before it and those that go after. */
+/* Writes lr into a free slot after the overlapping rules that go before it and before the
+ * overlapping rules that go after it: the middle of the longest free run there, so that rules
+ * no other rule overlaps (one per tunnel, typically) fill the table without moving anything;
+ * the IKE bypass rules, which go before everything, take the first free slot. Only when no
+ * slot is free there are the rules spread out again. */
 static int rule_insert(struct dp_card *c, struct lrule *lr)
 {
-	int prev = -1, next = (int)c->spd_n, slot;
+	int prev = -1, next = (int)c->spd_n, slot = -1, best = 0;
 
 	lr->seq = ++c->seq;
 	for (unsigned i = 0; i < c->spd_n; i++) {
-		if (!c->slots[i].used)
+		if (!c->slots[i].used || !rules_overlap(&c->slots[i].r, &lr->r))
 			continue;
 		if (rule_order(&c->slots[i], lr) < 0)
 			prev = (int)i;
 		else if (next == (int)c->spd_n)
 			next = (int)i;
 	}
-	if (next - prev > 1) {
-		slot = prev + (next - prev) / 2;
-	} else {
+	for (int i = prev + 1, run = 0; i < next; i++) {
+		run = c->slots[i].used ? 0 : run + 1;
+		if (lr->key == BYPASS_KEY && run == 1) { /* IKE bypass: as far up as it may go */
+			slot = i;
+			break;
+		}
+		if (run > best && (i + 1 == next || c->slots[i + 1].used)) {
+			best = run;
+			slot = i - run + 1 + run / 2;
+		}
+	}
+	if (slot < 0) {
 		slot = rebalance(c, lr);
 		if (slot < 0)
 			return slot;
