@@ -30,6 +30,7 @@ struct device {
 	espnic_model *m;
 	struct event_base *base;
 	struct event *clock_ev, *sig_ev[2];
+	struct event *flush_ev; /* retries frames a port's far end could not take yet */
 	int listen_fd;
 	struct event *listen_ev;
 	struct dev_client *clients;

@@ -7,6 +7,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -150,25 +151,71 @@ ssize_t dev_port_recv(struct dev_port *p, uint8_t *buf, size_t cap)
 	}
 }
 
+/* One attempt to hand a frame to a TAP or a cable: 1 sent, 0 the far end is
+ * full for now (try again later), -1 nobody takes it. */
+static int try_send(struct dev_port *p, const uint8_t *buf, size_t len)
+{
+	ssize_t n = p->kind == DEV_PORT_TAP
+			? write(p->fd, buf, len)
+			: sendto(p->fd, buf, len, 0, (struct sockaddr *)&p->peer, sizeof(p->peer));
+	if (n == (ssize_t)len)
+		return 1;
+	return n < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) ? 0 : -1;
+}
+
+static void backlog_push(struct dev_port *p, const uint8_t *buf, size_t len)
+{
+	if (!p->backlog) {
+		p->backlog = malloc((size_t)DEV_PORT_BACKLOG * ESPNIC_MODEL_MAX_FRAME);
+		p->backlog_len = calloc(DEV_PORT_BACKLOG, sizeof(*p->backlog_len));
+	}
+	if (!p->backlog || !p->backlog_len || p->backlog_count == DEV_PORT_BACKLOG ||
+	    len > ESPNIC_MODEL_MAX_FRAME) {
+		p->tx_drops++;
+		return;
+	}
+	unsigned slot = (p->backlog_head + p->backlog_count++) % DEV_PORT_BACKLOG;
+	memcpy(p->backlog + (size_t)slot * ESPNIC_MODEL_MAX_FRAME, buf, len);
+	p->backlog_len[slot] = (uint16_t)len;
+}
+
+unsigned dev_port_flush(struct dev_port *p)
+{
+	while (p->backlog_count) {
+		unsigned slot = p->backlog_head;
+		int r = try_send(p, p->backlog + (size_t)slot * ESPNIC_MODEL_MAX_FRAME,
+				 p->backlog_len[slot]);
+		if (r == 0)
+			break;
+		if (r > 0)
+			p->tx++;
+		else
+			p->tx_drops++;
+		p->backlog_head = (slot + 1) % DEV_PORT_BACKLOG;
+		p->backlog_count--;
+	}
+	return p->backlog_count;
+}
+
 void dev_port_send(struct dev_port *p, const uint8_t *buf, size_t len)
 {
-	ssize_t n = (ssize_t)len;
 	switch (p->kind) {
 	case DEV_PORT_NONE:
-		n = -1;
-		break;
-	case DEV_PORT_TAP:
-		n = write(p->fd, buf, len);
-		break;
-	case DEV_PORT_CARD:
-		n = sendto(p->fd, buf, len, 0, (struct sockaddr *)&p->peer, sizeof(p->peer));
-		break;
+		p->tx_drops++;
+		return;
 	case DEV_PORT_PCAP:
 		dev_capture_frame(p->out, buf, len);
+		p->tx++;
+		return;
+	case DEV_PORT_TAP:
+	case DEV_PORT_CARD:
 		break;
 	}
-	if (n == (ssize_t)len)
+	int r = dev_port_flush(p) ? 0 : try_send(p, buf, len); /* keep the order */
+	if (r > 0)
 		p->tx++;
+	else if (r == 0)
+		backlog_push(p, buf, len);
 	else
 		p->tx_drops++;
 }
@@ -185,6 +232,8 @@ void dev_port_close(struct dev_port *p)
 		pcap_dump_close(p->out);
 	if (p->dead)
 		pcap_close(p->dead);
+	free(p->backlog);
+	free(p->backlog_len);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 }

@@ -19,12 +19,13 @@
 
 /* Clock in chunks of this many cycles, and keep clocking for QUIET cycles
  * after the last beat moved (the pipelines' latency is far below). */
-#define CHUNK_CYCLES  64
-#define QUIET_CYCLES  1024
-#define SLICE_NS      2000000 /* clock at most this long before serving I/O */
-#define QUEUE_HIGH    256     /* stop reading a port with this many frames queued */
-#define PCAP_IN_QUEUE 64
-#define RX_BATCH      64
+#define CHUNK_CYCLES   64
+#define QUIET_CYCLES   1024
+#define SLICE_NS       2000000 /* clock at most this long before serving I/O */
+#define QUEUE_HIGH     256     /* stop reading a port with this many frames queued */
+#define PCAP_IN_QUEUE  64
+#define RX_BATCH       64
+#define FLUSH_RETRY_US 500 /* retry a full TAP or cable this often */
 
 static void usage(FILE *f)
 {
@@ -143,16 +144,35 @@ void dev_kick(struct device *d)
 	event_active(d->clock_ev, EV_TIMEOUT, 0);
 }
 
+static void schedule_flush(struct device *d)
+{
+	const struct timeval retry = {0, FLUSH_RETRY_US};
+	if (!evtimer_pending(d->flush_ev, NULL))
+		evtimer_add(d->flush_ev, &retry);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct device *d = arg;
+	(void)fd;
+	(void)what;
+	if (dev_port_flush(&d->port[0]) + dev_port_flush(&d->port[1]))
+		schedule_flush(d);
+}
+
 void dev_after_model(struct device *d)
 {
 	static uint8_t buf[ESPNIC_MODEL_MAX_FRAME + 256];
 	int n;
-	for (int p = 0; p < 2; p++)
+	for (int p = 0; p < 2; p++) {
 		while ((n = espnic_model_recv(d->m, p, buf, sizeof(buf), NULL, NULL)) > 0) {
 			if (p == ESPNIC_PORT_WIRE)
 				dev_capture_frame(d->capture, buf, (size_t)n);
 			dev_port_send(&d->port[p], buf, (size_t)n);
 		}
+		if (d->port[p].backlog_count)
+			schedule_flush(d);
+	}
 	bool pending = espnic_model_event_pending(d->m);
 	if (pending && !d->ev_notified)
 		dev_mmio_notify(d);
@@ -259,10 +279,11 @@ static int setup(struct device *d, const struct run_opts *o, char *err, size_t e
 	    !(d->capture = dev_capture_open(o->capture, &d->capture_dead, err, errlen)))
 		return -1;
 	d->clock_ev = event_new(d->base, -1, 0, clock_cb, d);
+	d->flush_ev = evtimer_new(d->base, flush_cb, d);
 	d->sig_ev[0] = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	d->sig_ev[1] = evsignal_new(d->base, SIGINT, signal_cb, d);
-	if (!d->clock_ev || !d->sig_ev[0] || !d->sig_ev[1] || event_add(d->sig_ev[0], NULL) < 0 ||
-	    event_add(d->sig_ev[1], NULL) < 0) {
+	if (!d->clock_ev || !d->flush_ev || !d->sig_ev[0] || !d->sig_ev[1] ||
+	    event_add(d->sig_ev[0], NULL) < 0 || event_add(d->sig_ev[1], NULL) < 0) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		return -1;
 	}
@@ -297,6 +318,8 @@ static void teardown(struct device *d)
 			event_free(d->sig_ev[i]);
 	if (d->clock_ev)
 		event_free(d->clock_ev);
+	if (d->flush_ev)
+		event_free(d->flush_ev);
 	if (d->capture)
 		pcap_dump_close(d->capture);
 	if (d->capture_dead)
@@ -330,11 +353,14 @@ int dev_run_main(int argc, char **argv)
 	       d.sock_path, o.host, o.wire);
 	fflush(stdout);
 	rc = event_base_dispatch(d.base) < 0 ? 1 : 0;
-	printf("espnic-sim run: card %s stopped after %llu cycles; host port %llu in %llu out, "
-	       "wire port %llu in %llu out; %llu MMIO requests (%llu ops)\n",
+	printf("espnic-sim run: card %s stopped after %llu cycles; host port %llu in %llu out "
+	       "%llu dropped, wire port %llu in %llu out %llu dropped; %llu MMIO requests "
+	       "(%llu ops)\n",
 	       o.name, (unsigned long long)espnic_model_cycles(d.m),
 	       (unsigned long long)d.port[0].rx, (unsigned long long)d.port[0].tx,
+	       (unsigned long long)(d.port[0].tx_drops + d.port[0].backlog_count),
 	       (unsigned long long)d.port[1].rx, (unsigned long long)d.port[1].tx,
+	       (unsigned long long)(d.port[1].tx_drops + d.port[1].backlog_count),
 	       (unsigned long long)d.mmio_requests, (unsigned long long)d.mmio_ops);
 	teardown(&d);
 	return rc;
