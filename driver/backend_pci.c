@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -100,6 +101,14 @@ static void pci_idle(void *ctx)
 	struct timespec t = {0, 1000};
 	(void)ctx;
 	nanosleep(&t, NULL);
+}
+
+/* Every process running commands on the card locks its BAR file. */
+static void pci_lock(void *ctx, bool hold)
+{
+	struct pci_conn *c = ctx;
+	while (flock(c->fd, hold ? LOCK_EX : LOCK_UN) < 0 && errno == EINTR)
+		;
 }
 
 static int pci_check(void *ctx, char *err, size_t errlen)
@@ -244,7 +253,7 @@ int espnic_pci_open(struct espnic_dev *dev, const char *addr, char *err, size_t 
 	}
 	c->bar = bar;
 	dev->be = &pci_backend;
-	dev->io = (struct espnic_io){pci_read32, pci_write32, pci_idle, c};
+	dev->io = (struct espnic_io){pci_read32, pci_write32, pci_idle, c, pci_lock};
 	snprintf(dev->name, sizeof(dev->name), "%s", slotname);
 	return 0;
 }

@@ -8,10 +8,12 @@
  * write or clock step drops what was fetched. A second connection,
  * subscribed to events, is the event fd. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,6 +27,7 @@
 
 struct sim_conn {
 	int fd, ev_fd;
+	int lock_fd; /* PATH.lock, opened at the first command; -1 before */
 	uint32_t seq;
 	uint32_t n_ops;
 	uint32_t last_read;
@@ -162,6 +165,37 @@ static void sim_idle(void *ctx)
 	add_op(ctx, ESPNIC_SIM_OP_STEP, 0, IDLE_STEP);
 }
 
+static void sim_flush(void *ctx)
+{
+	struct sim_conn *c = ctx;
+	if (c->n_ops)
+		send_batch(c, true, NULL, 0);
+}
+
+/* The card's lock file, next to its socket: every process running commands
+ * on the card takes it. Without it (no such directory, no permission) the
+ * commands run unlocked, as with one owner. */
+static void sim_lock(void *ctx, bool hold)
+{
+	struct sim_conn *c = ctx;
+	if (c->lock_fd < 0 && hold) {
+		char path[sizeof(c->path) + 8];
+		snprintf(path, sizeof(path), "%s.lock", c->path);
+		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	}
+	if (c->lock_fd < 0)
+		return;
+	if (hold) {
+		while (flock(c->lock_fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+		c->cache_n = 0; /* what was read before may have changed since */
+		c->last_read = UINT32_MAX;
+	} else {
+		sim_flush(c);
+		flock(c->lock_fd, LOCK_UN);
+	}
+}
+
 static int sim_check(void *ctx, char *err, size_t errlen)
 {
 	struct sim_conn *c = ctx;
@@ -169,13 +203,6 @@ static int sim_check(void *ctx, char *err, size_t errlen)
 	if (rc)
 		snprintf(err, errlen, "%s", c->msg);
 	return rc;
-}
-
-static void sim_flush(void *ctx)
-{
-	struct sim_conn *c = ctx;
-	if (c->n_ops)
-		send_batch(c, true, NULL, 0);
 }
 
 static int sim_event_fd(void *ctx)
@@ -213,6 +240,8 @@ static void sim_close(void *ctx)
 	close(c->fd);
 	if (c->ev_fd >= 0)
 		close(c->ev_fd);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	free(c);
 }
 
@@ -228,6 +257,7 @@ int espnic_sim_open(struct espnic_dev *dev, const char *where, char *err, size_t
 	if (!c)
 		return -ENOMEM;
 	c->ev_fd = -1;
+	c->lock_fd = -1;
 	if (strchr(where, '/'))
 		n = snprintf(c->path, sizeof(c->path), "%s", where);
 	else
@@ -247,7 +277,7 @@ int espnic_sim_open(struct espnic_dev *dev, const char *where, char *err, size_t
 		return -e;
 	}
 	dev->be = &sim_backend;
-	dev->io = (struct espnic_io){sim_read32, sim_write32, sim_idle, c};
+	dev->io = (struct espnic_io){sim_read32, sim_write32, sim_idle, c, sim_lock};
 	/* The card's name: the socket's file name without .sock. */
 	const char *base = strrchr(c->path, '/');
 	snprintf(dev->name, sizeof(dev->name), "%.63s", base ? base + 1 : c->path);

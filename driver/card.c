@@ -178,8 +178,8 @@ int espnic_card_cpl_reap(const struct espnic_io *io, struct espnic_cpl *cpl)
 
 /* Run one command synchronously: wait for a free slot, submit, wait for its
  * completion (older completions are consumed on the way). */
-static int run_cmd(const struct espnic_io *io, struct espnic_cmd *cmd, struct espnic_cpl *cpl,
-		   const char *what)
+static int run_cmd_locked(const struct espnic_io *io, struct espnic_cmd *cmd,
+			  struct espnic_cpl *cpl, const char *what)
 {
 	struct espnic_cpl scratch;
 	struct espnic_cpl *c = cpl ? cpl : &scratch;
@@ -214,6 +214,18 @@ static int run_cmd(const struct espnic_io *io, struct espnic_cmd *cmd, struct es
 		return fail(rc, "%s: the card refused the command: %s (%s)", what,
 			    espnic_card_status_str(c->status), espnic_card_status_text(c->status));
 	return 0;
+}
+
+/* The same under the device's lock: no other process's command in between. */
+static int run_cmd(const struct espnic_io *io, struct espnic_cmd *cmd, struct espnic_cpl *cpl,
+		   const char *what)
+{
+	if (io->lock)
+		io->lock(io->ctx, true);
+	int rc = run_cmd_locked(io, cmd, cpl, what);
+	if (io->lock)
+		io->lock(io->ctx, false);
+	return rc;
 }
 
 static void cmd_init(struct espnic_cmd *cmd, unsigned opcode, unsigned flags, unsigned index)

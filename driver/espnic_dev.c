@@ -87,6 +87,13 @@ static void io_idle(void *ctx)
 		c->inner.idle(c->inner.ctx);
 }
 
+static void io_lock(void *ctx, bool hold)
+{
+	struct io_ctx *c = ctx;
+	if (c->inner.lock)
+		c->inner.lock(c->inner.ctx, hold);
+}
+
 static int io_check(void *ctx, char *err, size_t errlen)
 {
 	(void)ctx;
@@ -142,7 +149,7 @@ int espnic_open_io(const struct espnic_io *io, const char *name, int event_fd, e
 	c->inner = *io;
 	c->event_fd = event_fd;
 	dev->be = &io_backend;
-	dev->io = (struct espnic_io){io_read32, io_write32, io_idle, c};
+	dev->io = (struct espnic_io){io_read32, io_write32, io_idle, c, io_lock};
 	snprintf(dev->name, sizeof(dev->name), "%s", name ? name : "io");
 	rc = espnic_card_info(&dev->io, &info);
 	if (rc) {

@@ -218,8 +218,11 @@ void dev_mmio_close(struct device *d)
 	if (d->listen_ev)
 		event_free(d->listen_ev);
 	if (d->listen_fd >= 0) {
+		char lock[sizeof(d->sock_path) + 8]; /* libespnic's lock file of this card */
+		snprintf(lock, sizeof(lock), "%s.lock", d->sock_path);
 		close(d->listen_fd);
 		unlink(d->sock_path);
+		unlink(lock);
 	}
 	d->listen_ev = NULL;
 	d->listen_fd = -1;

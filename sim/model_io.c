@@ -18,6 +18,6 @@ static void model_idle(void *ctx)
 
 struct espnic_io model_io(espnic_model *m)
 {
-	struct espnic_io io = {model_read32, model_write32, model_idle, m};
+	struct espnic_io io = {model_read32, model_write32, model_idle, m, NULL}; /* one owner */
 	return io;
 }

@@ -27,8 +27,12 @@
  * the library's buffers after use. No register, ring or completion ever
  * returns it.
  *
- * One owner: the rings are shared by everything that opens the card, so one
- * thread of one process (espnicd) should issue commands. */
+ * Sharing: the rings are shared by everything that opens the card. The
+ * synchronous calls hold the device's lock (espnic_io.lock: a file lock the
+ * sim and PCI backends take) from submit to completion, so several processes
+ * (espnicd and the CLI) may issue them at once; within a process, one thread.
+ * The asynchronous pair takes no lock: its user must be the card's only
+ * user. */
 #ifndef ESPNIC_CARD_H
 #define ESPNIC_CARD_H
 
@@ -39,12 +43,16 @@
 #include "espnic_regs.h"
 
 /* How registers are reached. idle() is called while waiting for the card
- * (the simulator clocks itself there). */
+ * (the simulator clocks itself there). lock(), if set, is held around each
+ * synchronous command (submit to completion): a lock of the device that
+ * other processes opening the same card take too, so that espnicd and the
+ * CLI can share the rings. */
 struct espnic_io {
 	uint32_t (*read32)(void *ctx, uint32_t offset);
 	void (*write32)(void *ctx, uint32_t offset, uint32_t value);
 	void (*idle)(void *ctx);
 	void *ctx;
+	void (*lock)(void *ctx, bool hold);
 };
 
 /* Polls of a synchronous call (each followed by io->idle) before -ETIMEDOUT.

@@ -1,13 +1,16 @@
 /* test_sim_device.c: libespnic's sim backend against a running
  * `espnic-sim run`: open and capabilities, SA and SPD through the socket,
  * ACQUIRE raised by a frame and delivered through the event fd, ESP out of
- * the wire port, counters, errors, clean shutdown. Usage: test_sim_device SIM */
+ * the wire port, counters, errors, several processes issuing commands at
+ * once, clean shutdown. Usage: test_sim_device SIM */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "devtest.h"
 #include "espnic.h"
@@ -114,6 +117,53 @@ static void test_card(struct simcard *c)
 	espnic_close(dev);
 }
 
+/* One process's share of test_shared_rings: rules written and read back at its
+ * own indexes, each with a pattern only it writes. Returns the mismatches. */
+static int hammer(const char *spec, unsigned who, unsigned rounds)
+{
+	espnic_dev *dev;
+	int bad = 0;
+	if (espnic_open(spec, &dev) != 0)
+		return 1;
+	for (unsigned i = 0; i < rounds; i++) {
+		unsigned index = 100 + who * 8 + i % 8;
+		struct espnic_spd_rule r = {.proto = (uint8_t)(who + 1),
+					    .sport_lo = (uint16_t)i,
+					    .sport_hi = (uint16_t)(i + who),
+					    .dport_hi = 65535,
+					    .action = ESPNIC_ACT_BYPASS},
+				       back;
+		if (espnic_spd_add(dev, index, &r) != 0 || espnic_spd_get(dev, index, &back) != 1 ||
+		    back.proto != r.proto || back.sport_lo != r.sport_lo ||
+		    back.sport_hi != r.sport_hi) {
+			fprintf(stderr, "process %u round %u: %s\n", who, i, espnic_error(dev));
+			bad++;
+		}
+	}
+	espnic_close(dev);
+	return bad;
+}
+
+/* espnicd and the CLI open the same card and both issue commands: four
+ * processes at once, each command under the card's lock, none lost or mixed
+ * up with another's. */
+static void test_shared_rings(struct simcard *c)
+{
+	enum { PROCS = 4, ROUNDS = 60 };
+	pid_t pid[PROCS];
+	for (unsigned p = 0; p < PROCS; p++) {
+		pid[p] = fork();
+		if (pid[p] == 0)
+			_exit(hammer(c->spec, p, ROUNDS) ? 1 : 0);
+		CHECK(pid[p] > 0);
+	}
+	for (unsigned p = 0; p < PROCS; p++) {
+		int st = -1;
+		CHECK(pid[p] > 0 && waitpid(pid[p], &st, 0) == pid[p]);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct simcard c;
@@ -127,6 +177,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	test_card(&c);
+	test_shared_rings(&c);
 	char sock[160];
 	snprintf(sock, sizeof(sock), "%s/simtest.sock", c.dir);
 	struct stat st;
