@@ -12,6 +12,8 @@
 #include "ike_sa.h"
 #include "log.h"
 
+#define SHUTDOWN_WINDOW 64 /* IKE_SA deletes in flight at shutdown without start_window */
+
 int espnicd_new(struct espnicd_config *cfg, struct dp *dp, const struct espnicd_io *io,
 		struct espnicd **out)
 {
@@ -171,11 +173,35 @@ void espnicd_start(struct espnicd *d)
 	start_pending(d);
 }
 
+/* Shutting down: the IKE_SAs are deleted start_window (or SHUTDOWN_WINDOW) at a time, so that
+ * a thousand Deletes do not overflow the peer's socket buffer and go unanswered. */
+static void delete_pending(struct espnicd *d)
+{
+	unsigned window = d->cfg->start_window ? d->cfg->start_window : SHUTDOWN_WINDOW, busy = 0;
+	struct ike_sa *sa;
+
+	for (sa = d->sas; sa != NULL; sa = sa->next)
+		busy += sa->state == IKE_SA_DELETING ||
+			(sa->state == IKE_SA_ESTABLISHED && sa->want_delete);
+	for (sa = d->sas; sa != NULL && busy < window; sa = sa->next) {
+		if (sa->state != IKE_SA_ESTABLISHED || sa->want_delete)
+			continue;
+		sa->want_delete = true;
+		busy++;
+		if (sa->request.kind == REQUEST_NONE)
+			sa_schedule(sa);
+	}
+}
+
 void start_pending(struct espnicd *d)
 {
 	unsigned window = d->cfg->start_window, busy = 0;
 
-	if (d->start_next >= d->cfg->peer_count || d->shutting_down)
+	if (d->shutting_down) {
+		delete_pending(d);
+		return;
+	}
+	if (d->start_next >= d->cfg->peer_count)
 		return;
 	if (window != 0)
 		for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
@@ -596,11 +622,7 @@ void espnicd_shutdown(struct espnicd *d)
 	d->shutting_down = true;
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
 		switch (sa->state) {
-		case IKE_SA_ESTABLISHED:
-			sa->want_delete = true;
-			if (sa->request.kind == REQUEST_NONE)
-				sa_schedule(sa);
-			break;
+		case IKE_SA_ESTABLISHED: /* deleted by delete_pending, a window at a time */
 		case IKE_SA_DELETING:
 		case IKE_SA_DEAD:
 			break;
@@ -610,6 +632,7 @@ void espnicd_shutdown(struct espnicd *d)
 		}
 	}
 	reap_dead(d);
+	delete_pending(d);
 }
 
 bool espnicd_idle(const struct espnicd *d)

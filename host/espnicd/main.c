@@ -24,7 +24,8 @@
 #include "log.h"
 #include "session_mgr.h"
 
-#define SHUTDOWN_LIMIT_S   15 /* SIGTERM: give the deletes this long */
+#define SHUTDOWN_LIMIT_S   15 /* SIGTERM: give the deletes this long, */
+#define SHUTDOWN_SAS_PER_S 50 /* plus a second per this many IKE_SAs */
 #define RX_BUFFER	   65536
 #define STATUS_GAP_MS	   100 /* status file: at most one write per this (large SA lists) */
 #define STATUS_EVERY_EVENT 64  /* up to this many SAs, written after every event */
@@ -303,7 +304,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 				espnicd_reload(dm->core, cfg);
 		}
 	} else if (!dm->stopping) {
-		struct timeval limit = {SHUTDOWN_LIMIT_S, 0};
+		struct timeval limit = {
+		    SHUTDOWN_LIMIT_S + espnicd_sa_count(dm->core) / SHUTDOWN_SAS_PER_S, 0};
 
 		log_info("signal %d: deleting IKE_SAs and stopping", (int)sig);
 		dm->stopping = true;
