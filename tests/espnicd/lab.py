@@ -99,6 +99,15 @@ class Lab:
         return p.wait(timeout=timeout)
 
 
+def status_sas(path):
+    """The IKE_SAs listed in an espnicd status file (-s), or None while there is none."""
+    try:
+        with open(path) as f:
+            return json.load(f)["ike_sas"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 class Espnicd:
     """One espnicd with a recording dataplane and a status file."""
 
@@ -130,11 +139,7 @@ class Espnicd:
         self.proc.send_signal(signal.SIGHUP)
 
     def sas(self):
-        try:
-            with open(self.status) as f:
-                return json.load(f)["ike_sas"]
-        except (OSError, ValueError, KeyError):
-            return None
+        return status_sas(self.status)
 
     def established(self, children=1):
         sas = self.sas() or []

@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 sys.path.insert(0, HERE)
-from lab import run, wait_for  # noqa: E402
+from lab import run, status_sas, wait_for  # noqa: E402
 from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from sitelab import Charon as SiteCharon  # noqa: E402
 from strongswan import ESP_PROPOSAL, IKE_PROPOSAL, PSK  # noqa: E402
@@ -138,11 +138,7 @@ class Espnicd:
                               "espnicd.log")
 
     def sas(self):
-        try:
-            with open(self.status) as f:
-                return json.load(f)["ike_sas"]
-        except (OSError, ValueError, KeyError):
-            return None
+        return status_sas(self.status)
 
     def established(self):
         sas = self.sas() or []
@@ -211,7 +207,7 @@ def exercise(lab, ours):
           % (rtt, TCP_BYTES // 1024, seconds, TCP_BYTES * 8 / seconds / 1000))
     check_wire(lab)
     phase("card")
-    # The SPD (256 queries, about a second on the simulator; `sa list` scans 2 x 1024 SAs
+    # The SPD (1024 queries, a few seconds on the simulator; `sa list` scans 2 x 1024 SAs
     # and takes about 15 s, so only the initiator scenario runs it, at the end).
     rules = card_cli(lab, "spd", "list")
     print(rules.strip())
