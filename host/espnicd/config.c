@@ -786,6 +786,14 @@ void config_peer_release(struct cfg_peer *peer)
 	OPENSSL_cleanse(peer, sizeof(*peer));
 }
 
+const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->peer_count; i++)
+		if (strcmp(cfg->peers[i].name, name) == 0)
+			return &cfg->peers[i];
+	return NULL;
+}
+
 void config_free(struct espnicd_config *cfg)
 {
 	if (cfg == NULL)

@@ -112,6 +112,8 @@ void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
 void config_peer_release(struct cfg_peer *peer);
 /* Wipes the PSKs, drops the credentials and frees. */
 void config_free(struct espnicd_config *cfg);
+/* The peer named, or NULL. */
+const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);

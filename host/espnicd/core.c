@@ -44,7 +44,6 @@ void espnicd_free(struct espnicd *d)
 	for (int i = 0; i < CFG_MAX_PEERS; i++)
 		if (d->traps[i].reqid != 0)
 			dp_trap_remove(d->dp, d->traps[i].reqid);
-	free(d->held);
 	config_free(d->cfg);
 	free(d->rx_msg);
 	OPENSSL_cleanse(d, sizeof(*d));
@@ -107,12 +106,20 @@ void trap_rearm_peer(struct espnicd *d, const char *name)
 	int i = trap_find(d, name);
 
 	if (i >= 0 && dp_trap_rearm(d->dp, d->traps[i].reqid) < 0)
-		log_warn("%s: could not re-arm the on-demand trap", name);
+		log_warn("%s: could not re-arm the trap policy", name);
 }
 
-/* Installs the trap of an on-demand peer (a fresh one before the old goes, so that a
- * reload never leaves its traffic without a policy). */
-static void trap_install(struct espnicd *d, const struct cfg_peer *p)
+static void trap_remove(struct espnicd *d, int i)
+{
+	dp_trap_remove(d->dp, d->traps[i].reqid);
+	d->traps[i].reqid = 0;
+	d->traps[i].held = false;
+}
+
+/* Installs a trap policy for p's selectors (a fresh one before the peer's old one goes, so
+ * that a reload never leaves its traffic without a policy; a hold carries over). Returns
+ * the slot, or -1. */
+static int trap_install(struct espnicd *d, const struct cfg_peer *p, bool held)
 {
 	struct dp_trap t;
 	int old = trap_find(d, p->name), slot = -1, ret;
@@ -121,7 +128,7 @@ static void trap_install(struct espnicd *d, const struct cfg_peer *p)
 		if (d->traps[i].reqid == 0)
 			slot = i;
 	if (slot < 0)
-		return;
+		return -1;
 	memset(&t, 0, sizeof(t));
 	t.reqid = ++d->next_reqid;
 	t.local = p->local;
@@ -131,39 +138,78 @@ static void trap_install(struct espnicd *d, const struct cfg_peer *p)
 	memcpy(t.host_if, p->host_if, sizeof(t.host_if));
 	ret = dp_trap_install(d->dp, &t);
 	if (ret < 0) {
-		log_error("%s: on-demand trap policy not installed: %s", p->name, strerror(-ret));
-		return;
+		log_error("%s: %s trap policy not installed: %s", p->name,
+			  p->on_demand ? "on-demand" : "hold", strerror(-ret));
+		return -1;
 	}
 	snprintf(d->traps[slot].name, sizeof(d->traps[slot].name), "%s", p->name);
 	d->traps[slot].reqid = t.reqid;
-	log_info("%s: on-demand: trap policy installed (reqid %u)", p->name, t.reqid);
-	if (old >= 0) {
-		dp_trap_remove(d->dp, d->traps[old].reqid);
-		d->traps[old].reqid = 0;
-	}
+	d->traps[slot].held = held || (old >= 0 && d->traps[old].held);
+	log_info("%s: %s: trap policy installed (reqid %u)", p->name,
+		 p->on_demand ? "on-demand" : "held", t.reqid);
+	if (old >= 0)
+		trap_remove(d, old);
+	return slot;
 }
 
+bool trap_hold(struct espnicd *d, const struct cfg_peer *p)
+{
+	int i = trap_find(d, p->name);
+
+	if (i < 0)
+		i = trap_install(d, p, true);
+	if (i < 0)
+		return false;
+	d->traps[i].held = true;
+	return true;
+}
+
+void trap_child_installed(struct espnicd *d, const char *name)
+{
+	const struct cfg_peer *p = config_find_peer(d->cfg, name);
+	int i = trap_find(d, name);
+
+	if (i < 0 || !d->traps[i].held)
+		return;
+	d->traps[i].held = false;
+	if (p != NULL && p->on_demand) {
+		log_info("%s: no longer held (CHILD_SA installed)", name);
+		return;
+	}
+	log_info("%s: no longer held (CHILD_SA installed): hold trap policy removed", name);
+	trap_remove(d, i);
+}
+
+/* Traps for the configuration: on-demand peers get one (on reload a fresh one), held peers
+ * keep theirs while they are still configured with dpd_action hold; the rest go. */
 static void traps_sync(struct espnicd *d, bool reload)
 {
 	for (int i = 0; i < CFG_MAX_PEERS; i++) {
-		bool keep = false;
+		const struct cfg_peer *p;
+		bool held, was_held = d->traps[i].held;
 
 		if (d->traps[i].reqid == 0)
 			continue;
-		for (unsigned j = 0; j < d->cfg->peer_count; j++)
-			if (d->cfg->peers[j].on_demand &&
-			    strcmp(d->cfg->peers[j].name, d->traps[i].name) == 0)
-				keep = true;
-		if (!keep) {
-			log_info("%s: on-demand trap policy removed", d->traps[i].name);
-			dp_trap_remove(d->dp, d->traps[i].reqid);
-			d->traps[i].reqid = 0;
-		}
+		p = config_find_peer(d->cfg, d->traps[i].name);
+		held = d->traps[i].held && p != NULL && p->dpd_action == CFG_DPD_HOLD &&
+		       !p->remote_any;
+		if (was_held && !held)
+			log_info("%s: no longer held (%s)", d->traps[i].name,
+				 p == NULL ? "peer removed" : "dpd_action changed");
+		d->traps[i].held = held;
+		if (p != NULL && (p->on_demand || held))
+			continue;
+		log_info("%s: %s trap policy removed", d->traps[i].name,
+			 was_held ? "hold" : "on-demand");
+		trap_remove(d, i);
 	}
-	for (unsigned j = 0; j < d->cfg->peer_count; j++)
-		if (d->cfg->peers[j].on_demand &&
-		    (reload || trap_find(d, d->cfg->peers[j].name) < 0))
-			trap_install(d, &d->cfg->peers[j]);
+	for (unsigned j = 0; j < d->cfg->peer_count; j++) {
+		const struct cfg_peer *p = &d->cfg->peers[j];
+		int i = trap_find(d, p->name);
+
+		if ((p->on_demand && (reload || i < 0)) || (reload && i >= 0 && d->traps[i].held))
+			trap_install(d, p, false);
+	}
 }
 
 void espnicd_start(struct espnicd *d)
@@ -216,38 +262,91 @@ void start_pending(struct espnicd *d)
 	reap_dead(d);
 }
 
+/* The peer's ESTABLISHED IKE_SA that carries no CHILD_SA (none installed, none being
+ * rekeyed), if the peer has one and none of its IKE_SAs carries a CHILD_SA. */
+static struct ike_sa *childless_sa(struct espnicd *d, const char *name)
+{
+	struct ike_sa *found = NULL;
+
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		if (sa->state != IKE_SA_ESTABLISHED || strcmp(sa->peer.name, name) != 0)
+			continue;
+		for (const struct child_sa *c = sa->children; c != NULL; c = c->next)
+			if (c->state == CHILD_SA_INSTALLED || c->state == CHILD_SA_REKEYING)
+				return NULL;
+		if (found == NULL && sa->replaced_by == NULL)
+			found = sa;
+	}
+	return found;
+}
+
+/* A CHILD_SA into sa, when its window is free (one at a time). */
+static void want_child(struct ike_sa *sa)
+{
+	if (sa->want_child || sa->request.kind == REQUEST_CHILD_NEW) {
+		log_debug("%s: a new CHILD_SA is already on its way", sa_name(sa));
+		return;
+	}
+	sa->want_child = true;
+	sa_schedule(sa);
+}
+
+/* The dataplane trapped traffic of the peer (why: which trap): an IKE_SA without CHILD_SA
+ * gets one (CREATE_CHILD_SA), a peer without IKE_SA is initiated; an IKE_SA being
+ * negotiated brings its CHILD_SA with IKE_AUTH. */
 static void acquire(struct espnicd *d, uint32_t reqid)
 {
-	for (int i = 0; i < CFG_MAX_PEERS; i++) {
+	const struct cfg_peer *p = NULL;
+	const char *why = "traffic for the on-demand policy";
+	struct ike_sa *sa;
+
+	for (int i = 0; i < CFG_MAX_PEERS && p == NULL; i++) {
 		if (d->traps[i].reqid == 0 || d->traps[i].reqid != reqid)
 			continue;
-		for (unsigned j = 0; j < d->cfg->peer_count; j++) {
-			const struct cfg_peer *p = &d->cfg->peers[j];
-
-			if (strcmp(p->name, d->traps[i].name) != 0)
-				continue;
-			if (d->shutting_down || peer_has_sa(d, p->name)) {
-				log_debug("%s: ACQUIRE while an IKE_SA exists or is negotiated, "
-					  "ignored",
-					  p->name);
-				return;
-			}
-			log_info("%s: ACQUIRE (traffic for the on-demand policy), initiating",
-				 p->name);
-			ike_init_initiate(d, p);
-			return;
-		}
+		p = config_find_peer(d->cfg, d->traps[i].name);
+		if (d->traps[i].held)
+			why = "traffic for the held peer";
 	}
-	log_debug("dataplane ACQUIRE for unknown reqid %u ignored", reqid);
+	if (p == NULL) {
+		log_debug("dataplane ACQUIRE for unknown reqid %u ignored", reqid);
+		return;
+	}
+	if (d->shutting_down) {
+		log_debug("%s: ACQUIRE while shutting down, ignored", p->name);
+	} else if ((sa = childless_sa(d, p->name)) != NULL) {
+		log_info("%s: ACQUIRE (%s): the IKE_SA has no CHILD_SA, creating one", sa_name(sa),
+			 why);
+		want_child(sa);
+	} else if (peer_has_sa(d, p->name)) {
+		log_debug("%s: ACQUIRE while an IKE_SA with a CHILD_SA exists or is negotiated, "
+			  "ignored",
+			  p->name);
+	} else if (p->remote_any) {
+		log_info("%s: ACQUIRE (%s): cannot initiate towards %%any", p->name, why);
+	} else {
+		log_info("%s: ACQUIRE (%s), initiating", p->name, why);
+		ike_init_initiate(d, p);
+	}
 }
 
 int espnicd_initiate(struct espnicd *d, const char *name)
 {
+	const struct cfg_peer *p = config_find_peer(d->cfg, name);
+	struct ike_sa *sa;
 	int ret = -ENOENT;
 
-	for (unsigned i = 0; i < d->cfg->peer_count; i++)
-		if (strcmp(d->cfg->peers[i].name, name) == 0 && !d->cfg->peers[i].remote_any)
-			ret = ike_init_initiate(d, &d->cfg->peers[i]);
+	if (p != NULL && !p->remote_any) {
+		/* An IKE_SA up without its CHILD_SA (the peer deleted it, or it expired) gets a
+		 * new one rather than a second IKE_SA. */
+		if ((sa = childless_sa(d, name)) != NULL) {
+			log_info("%s: initiate: the IKE_SA has no CHILD_SA, creating one",
+				 sa_name(sa));
+			want_child(sa);
+			ret = 0;
+		} else {
+			ret = ike_init_initiate(d, p);
+		}
+	}
 	reap_dead(d);
 	return ret;
 }
@@ -309,6 +408,7 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 	    [REQUEST_IKE_AUTH] = IKE_EXCHANGE_IKE_AUTH,
 	    [REQUEST_CHILD_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
 	    [REQUEST_IKE_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_CHILD_NEW] = IKE_EXCHANGE_CREATE_CHILD_SA,
 	    [REQUEST_DELETE_CHILD] = IKE_EXCHANGE_INFORMATIONAL,
 	    [REQUEST_DELETE_IKE] = IKE_EXCHANGE_INFORMATIONAL,
 	    [REQUEST_DPD] = IKE_EXCHANGE_INFORMATIONAL,
@@ -328,6 +428,9 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 		break;
 	case REQUEST_IKE_REKEY:
 		ike_rekey_process_response(sa, msg);
+		break;
+	case REQUEST_CHILD_NEW:
+		child_new_process_response(sa, msg);
 		break;
 	case REQUEST_DELETE_CHILD:
 	case REQUEST_DELETE_IKE:
@@ -548,8 +651,6 @@ void espnicd_dataplane_events(struct espnicd *d)
 		struct ike_sa *sa;
 
 		if (ev.type == DP_EVENT_ACQUIRE) {
-			if (held_peer_acquire(d, ev.reqid))
-				continue;
 			acquire(d, ev.reqid);
 			continue;
 		}
@@ -572,14 +673,6 @@ void espnicd_dataplane_events(struct espnicd *d)
 	start_pending(d);
 }
 
-static const struct cfg_peer *find_by_name(const struct espnicd_config *cfg, const char *name)
-{
-	for (unsigned i = 0; i < cfg->peer_count; i++)
-		if (strcmp(cfg->peers[i].name, name) == 0)
-			return &cfg->peers[i];
-	return NULL;
-}
-
 void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 {
 	struct espnicd_config *old = d->cfg;
@@ -589,7 +682,7 @@ void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 		log_warn("reload: listen address and ports change only with a restart");
 	d->cfg = cfg;
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
-		const struct cfg_peer *p = find_by_name(cfg, sa->peer.name);
+		const struct cfg_peer *p = config_find_peer(cfg, sa->peer.name);
 
 		if (sa->state == IKE_SA_DEAD)
 			continue;

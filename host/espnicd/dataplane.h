@@ -130,12 +130,14 @@ int dp_trap_rearm(struct dp *dp, uint32_t reqid);
 const char *dp_kind(const struct dp *dp);
 
 /* Recording backend introspection (tests): number of SAs installed now, install and delete
- * calls so far, the installed SA with inbound SPI spi_in (NULL if none). */
+ * calls so far, trap re-arms so far, the installed SA with inbound SPI spi_in (NULL if none),
+ * the reqids of the traps installed now (up to max of them; returns how many there are). */
 struct dp_record_stats {
-	unsigned installed, installs, deletes;
+	unsigned installed, installs, deletes, rearms;
 };
 int dp_record_stats(struct dp *dp, struct dp_record_stats *st);
 const struct dp_child_sa *dp_record_find(struct dp *dp, uint32_t spi_in);
+int dp_record_traps(struct dp *dp, uint32_t *reqids, unsigned max);
 /* Injects an event as a card would raise it (tests). */
 int dp_record_inject_event(struct dp *dp, const struct dp_event *ev);
 

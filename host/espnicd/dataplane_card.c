@@ -1085,6 +1085,7 @@ static int card_trap_remove(struct dp *dp, uint32_t reqid)
 	if (ti < 0)
 		return -ENOENT;
 	trap_remove(c, (unsigned)ti);
+	log_debug("card %s: trap for reqid %u removed", c->name, reqid);
 	return 0;
 }
 

@@ -333,9 +333,12 @@ static int rec_trap_rearm(struct dp *d, uint32_t reqid)
 {
 	struct dp_rec *dp = rec(d);
 
-	for (int i = 0; i < MAX_TRAPS; i++)
-		if (reqid != 0 && dp->traps[i] == reqid)
-			return 0; /* nothing latches in a recording */
+	for (int i = 0; i < MAX_TRAPS; i++) {
+		if (reqid != 0 && dp->traps[i] == reqid) {
+			dp->stats.rearms++; /* nothing latches in a recording: only counted */
+			return 0;
+		}
+	}
 	return -ENOENT;
 }
 
@@ -385,6 +388,18 @@ const struct dp_child_sa *dp_record_find(struct dp *d, uint32_t spi_in)
 		return NULL;
 	i = find(rec(d), spi_in);
 	return i < 0 ? NULL : &rec(d)->sas[i];
+}
+
+int dp_record_traps(struct dp *d, uint32_t *reqids, unsigned max)
+{
+	unsigned n = 0;
+
+	if (d->ops != &record_ops)
+		return -EOPNOTSUPP;
+	for (int i = 0; i < MAX_TRAPS; i++)
+		if (rec(d)->traps[i] != 0 && n++ < max)
+			reqids[n - 1] = rec(d)->traps[i];
+	return (int)n;
 }
 
 int dp_record_inject_event(struct dp *d, const struct dp_event *ev)

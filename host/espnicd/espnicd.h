@@ -37,7 +37,8 @@ void espnicd_free(struct espnicd *d);
 
 /* Initiates every peer configured with "start": true. */
 void espnicd_start(struct espnicd *d);
-/* Initiates one peer by name. */
+/* Initiates one peer by name: a new IKE_SA (with its CHILD_SA), or, when the peer's IKE_SA is
+ * up but has lost its CHILD_SA, a new CHILD_SA in it (CREATE_CHILD_SA). */
 int espnicd_initiate(struct espnicd *d, const char *peer);
 
 /* A datagram received on local from remote (ports included), the non-ESP marker already

@@ -74,6 +74,7 @@ enum request_kind {
 	REQUEST_IKE_AUTH,
 	REQUEST_CHILD_REKEY,
 	REQUEST_IKE_REKEY,
+	REQUEST_CHILD_NEW, /* CREATE_CHILD_SA for an additional CHILD_SA (RFC 7296 1.3.1) */
 	REQUEST_DELETE_CHILD,
 	REQUEST_DELETE_IKE,
 	REQUEST_DPD,
@@ -153,18 +154,13 @@ struct ike_sa {
 
 	struct child_sa *children;
 	bool want_delete, want_ike_rekey;
+	bool want_child; /* a new CHILD_SA for the peer's traffic (ACQUIRE or API), when idle */
 	uint64_t established_at, ike_rekey_at, last_received, next_keepalive, dead_at;
 	struct ike_sa *replaced_by; /* IKE rekey: our successor */
 	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
 	bool unreachable, restarted;
 	uint64_t created_at;
 	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
-};
-
-/* dpd_action hold: a closed peer waiting for the dataplane's ACQUIRE of one of its reqids. */
-struct held_peer {
-	uint32_t reqid;
-	char peer[64];
 };
 
 struct espnicd {
@@ -174,16 +170,19 @@ struct espnicd {
 	struct ike_sa *sas;
 	unsigned next_unique_id;
 	uint32_t next_reqid;
+	/* Trap policies (reqid 0 = free), one per peer: on-demand peers' and held peers'
+	 * (dpd_action hold: closed after DPD, initiated again by the trap's ACQUIRE). A held
+	 * peer's trap stays until one of its CHILD_SAs is installed; then held ends and the trap
+	 * goes, unless the peer is on-demand. */
 	struct {
 		char name[64];
 		uint32_t reqid;
-	} traps[CFG_MAX_PEERS]; /* on-demand peers' trap policies (reqid 0 = free) */
+		bool held;
+	} traps[CFG_MAX_PEERS];
 	uint8_t cookie_secret[32];
 	uint8_t cookie_version;
 	bool shutting_down;
-	unsigned start_next; /* the next "start" peer to initiate (start_window) */
-	struct held_peer *held;
-	unsigned held_count;
+	unsigned start_next;	    /* the next "start" peer to initiate (start_window) */
 	struct ike_message *rx_msg; /* one parse buffer, it is large */
 	uint8_t rx_plain[MAX_MESSAGE];
 	struct espnicd_stats stats;
@@ -217,8 +216,6 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_destroy(struct ike_sa *sa);
 void reap_dead(struct espnicd *d);
-/* An IKE_SA of an on-demand peer is gone: its trap may ACQUIRE again. */
-void trap_rearm_peer(struct espnicd *d, const char *name);
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa); /* still listed, not dead */
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
 int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
@@ -229,6 +226,15 @@ const char *sa_name(const struct ike_sa *sa);
 void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none is in flight */
 uint64_t ike_sa_next_timer(struct ike_sa *sa);
 void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
+
+/* ---- core.c: trap policies (on-demand and dpd_action hold) ---- */
+/* An IKE_SA of the peer is gone, or a negotiation failed: its trap may ACQUIRE again. */
+void trap_rearm_peer(struct espnicd *d, const char *name);
+/* dpd_action hold: the peer's traffic is trapped (by its on-demand trap, or by one installed
+ * now) and its ACQUIRE initiates again; false if no trap could be installed. */
+bool trap_hold(struct espnicd *d, const struct cfg_peer *p);
+/* A CHILD_SA of the peer is installed: a hold is over (its trap goes unless on-demand). */
+void trap_child_installed(struct espnicd *d, const char *name);
 
 /* ---- transmit.c: requests, retransmission, cached responses ---- */
 int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
@@ -323,6 +329,9 @@ struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 /* ---- task_child_rekey.c, task_ike_rekey.c ---- */
 int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
 void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
+/* CREATE_CHILD_SA for an additional CHILD_SA of the configured selectors (RFC 7296 1.3.1). */
+int child_new_start(struct ike_sa *sa);
+void child_new_process_response(struct ike_sa *sa, const struct ike_message *msg);
 int ike_rekey_start(struct ike_sa *sa);
 void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
 /* The new IKE_SA of a rekey (either side); it takes over the CHILD_SAs of old. */
@@ -352,8 +361,6 @@ bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now);
 void keepalive_check(struct ike_sa *sa, uint64_t now);
 /* dpd_action of SAs whose peer stopped answering, applied as they are reaped. */
 void dead_peer_actions(struct espnicd *d);
-/* dpd_action hold: initiates the held peer owning reqid; false if none. */
-bool held_peer_acquire(struct espnicd *d, uint32_t reqid);
 /* start_window: initiates "start" peers without an IKE_SA while the window has room. */
 void start_pending(struct espnicd *d);
 /* Whether the peer named has an IKE_SA that is neither dead, rekeyed nor being deleted. */

@@ -2,6 +2,7 @@
  * ESP proposals with our inbound SPI from the dataplane, traffic selectors with narrowing,
  * optional PFS, key derivation and the install into the dataplane. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,7 @@ static struct child_sa *finish(struct ike_sa *sa, struct child_sa *c, bool initi
 	ts_describe(&c->ts_remote, r, sizeof(r));
 	log_info("%s: CHILD_SA installed, SPIs in %08x out %08x, %s === %s%s", sa_name(sa),
 		 c->spi_in, c->spi_out, l, r, sa->natt ? ", UDP-encapsulated" : "");
+	trap_child_installed(sa->d, sa->peer.name);
 	return c;
 }
 
@@ -260,8 +262,15 @@ struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_messa
 		const struct ike_payload *p = &msg->payloads[i];
 
 		if (p->type == IKE_PAYLOAD_NOTIFY && p->u.notify.type <= IKE_N_ERROR_MAX) {
-			log_error("%s: CHILD_SA not created: peer answered %s (%u)", sa_name(sa),
-				  notify_name(p->u.notify.type), p->u.notify.type);
+			const struct ike_span *data = &p->u.notify.data;
+			char group[64] = "";
+
+			if (p->u.notify.type == IKE_N_INVALID_KE_PAYLOAD && data->len == 2)
+				snprintf(group, sizeof(group),
+					 ": it wants DH group %u for PFS (esp_proposals)",
+					 (unsigned)data->ptr[0] << 8 | data->ptr[1]);
+			log_error("%s: CHILD_SA not created: peer answered %s (%u)%s", sa_name(sa),
+				  notify_name(p->u.notify.type), p->u.notify.type, group);
 			return NULL;
 		}
 	}

@@ -4,7 +4,6 @@
  * the retransmissions), the IKE_SA is closed and dpd_action applies (clear, hold, restart).
  * And NAT-keepalives when we are behind a NAT (RFC 3948 4). */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,28 +52,6 @@ bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now)
 	return seen;
 }
 
-static const struct cfg_peer *peer_by_name(const struct espnicd *d, const char *name)
-{
-	for (unsigned i = 0; i < d->cfg->peer_count; i++)
-		if (strcmp(d->cfg->peers[i].name, name) == 0)
-			return &d->cfg->peers[i];
-	return NULL;
-}
-
-static void hold_peer(struct espnicd *d, struct ike_sa *sa)
-{
-	for (struct child_sa *c = sa->children; c != NULL; c = c->next) {
-		struct held_peer *h = realloc(d->held, (d->held_count + 1) * sizeof(*h));
-
-		if (h == NULL)
-			return;
-		d->held = h;
-		h += d->held_count++;
-		h->reqid = c->reqid;
-		snprintf(h->peer, sizeof(h->peer), "%s", sa->peer.name);
-	}
-}
-
 void dead_peer_actions(struct espnicd *d)
 {
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
@@ -83,17 +60,26 @@ void dead_peer_actions(struct espnicd *d)
 		if (sa->state != IKE_SA_DEAD || !sa->unreachable)
 			continue;
 		sa->unreachable = false;
-		p = peer_by_name(d, sa->peer.name);
+		p = config_find_peer(d->cfg, sa->peer.name);
 		if (d->shutting_down || p == NULL || p->dpd_action == CFG_DPD_CLEAR) {
 			log_info("%s: dead peer, IKE_SA and CHILD_SAs cleared", sa_name(sa));
+		} else if ((p->dpd_action == CFG_DPD_HOLD || p->dpd_action == CFG_DPD_RESTART) &&
+			   p->remote_any) {
+			log_warn("%s: dead peer, cannot %s towards %%any: cleared", sa_name(sa),
+				 p->dpd_action == CFG_DPD_HOLD ? "hold" : "restart");
 		} else if (p->dpd_action == CFG_DPD_HOLD) {
-			log_info("%s: dead peer, cleared and held: initiating again on traffic "
-				 "(dataplane ACQUIRE)",
-				 sa_name(sa));
-			hold_peer(d, sa);
-		} else if (p->remote_any) {
-			log_warn("%s: dead peer, cannot restart towards %%any: cleared",
-				 sa_name(sa));
+			/* Called as the SA is reaped, before its CHILD_SAs leave the dataplane: the
+			 * trap (behind their rules) catches the traffic from the moment they go. */
+			if (trap_hold(d, p))
+				log_info(
+				    "%s: dead peer, cleared and held: initiating again on traffic "
+				    "(dataplane ACQUIRE)",
+				    sa_name(sa));
+			else
+				log_error(
+				    "%s: dead peer, cleared; not held: no trap policy for its "
+				    "traffic",
+				    sa_name(sa));
 		} else if (peer_has_sa(d, p->name)) {
 			log_info("%s: dead peer, cleared; the peer already has a new IKE_SA",
 				 sa_name(sa));
@@ -106,32 +92,6 @@ void dead_peer_actions(struct espnicd *d)
 				d->sas->restarted = true;
 		}
 	}
-}
-
-bool held_peer_acquire(struct espnicd *d, uint32_t reqid)
-{
-	const struct cfg_peer *p = NULL;
-	char name[64] = "";
-	unsigned i, n = 0;
-
-	for (i = 0; i < d->held_count; i++)
-		if (d->held[i].reqid == reqid)
-			snprintf(name, sizeof(name), "%s", d->held[i].peer);
-	if (name[0] == '\0')
-		return false;
-	for (i = 0; i < d->held_count; i++) /* the peer is no longer held */
-		if (strcmp(d->held[i].peer, name) != 0)
-			d->held[n++] = d->held[i];
-	d->held_count = n;
-	p = peer_by_name(d, name);
-	if (p == NULL || p->remote_any || peer_has_sa(d, name)) {
-		log_info("dataplane ACQUIRE for reqid %u: held peer %s not initiated (%s)", reqid,
-			 name, p == NULL ? "removed" : "has an IKE_SA or no address");
-		return true;
-	}
-	log_info("dataplane ACQUIRE for reqid %u: initiating held peer %s", reqid, name);
-	ike_init_initiate(d, p);
-	return true;
 }
 
 void keepalive_check(struct ike_sa *sa, uint64_t now)

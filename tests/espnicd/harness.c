@@ -78,12 +78,12 @@ void h_teardown(void)
 	H = NULL;
 }
 
-int h_node_add(const char *addr, const char *json, const char *psk)
+/* json (an object body without the closing brace) with a psk_file holding every peer's key
+ * "psk", parsed. */
+static struct espnicd_config *h_config(const char *json, const char *psk)
 {
 	char path[] = "/tmp/espnicd-test-psk-XXXXXX", err[256], *text;
 	struct espnicd_config *cfg = NULL;
-	struct espnicd_io io = {.now_ms = fake_now, .send = fake_send};
-	struct h_node *n = &H->nodes[H->node_count];
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w");
 	size_t len;
@@ -92,7 +92,7 @@ int h_node_add(const char *addr, const char *json, const char *psk)
 	fclose(f);
 	len = strlen(json) + strlen(path) + 64;
 	text = malloc(len);
-	/* json is an object body without the closing brace; the psk_file goes last. */
+	/* The psk_file goes last. */
 	snprintf(text, len, "%s, \"psk_file\": \"%s\"}", json, path);
 	if (config_parse(text, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "config: %s\n", err);
@@ -100,10 +100,24 @@ int h_node_add(const char *addr, const char *json, const char *psk)
 	}
 	free(text);
 	unlink(path);
+	return cfg;
+}
+
+int h_node_add(const char *addr, const char *json, const char *psk)
+{
+	struct espnicd_io io = {.now_ms = fake_now, .send = fake_send};
+	struct h_node *n = &H->nodes[H->node_count];
+	struct espnicd_config *cfg = h_config(json, psk);
+
 	if (dp_open("record:", &n->dp) < 0 || espnicd_new(cfg, n->dp, &io, &n->core) < 0)
 		abort();
 	n->addr = addr;
 	return (int)H->node_count++;
+}
+
+void h_node_reload(int node, const char *json, const char *psk)
+{
+	espnicd_reload(H->nodes[node].core, h_config(json, psk));
 }
 
 void h_node_restart(int node, const char *json, const char *psk)

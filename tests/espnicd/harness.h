@@ -52,6 +52,8 @@ void h_teardown(void);
 /* A node with the JSON configuration (psk_file is written for it with every peer's key
  * "psk"). Returns its index. */
 int h_node_add(const char *addr, const char *json, const char *psk);
+/* A reload (SIGHUP) of node with the configuration json (psk_file as for h_node_add). */
+void h_node_reload(int node, const char *json, const char *psk);
 /* A crash and restart of node: its core and dataplane are dropped without a word to the peer
  * (queued datagrams are lost) and made anew from json. */
 void h_node_restart(int node, const char *json, const char *psk);

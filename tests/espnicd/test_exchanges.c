@@ -1,7 +1,7 @@
 /* Exchange state machines driven end to end between two daemon cores in one process, with
  * a fake clock: IKE_SA_INIT/IKE_AUTH both ways, INVALID_KE retry, COOKIE, retransmission
  * back-off, the message-ID window, rekeys, delete, DPD (actions clear, hold, restart), NAT-T,
- * peer selection by identity and failures. */
+ * additional CHILD_SAs (CREATE_CHILD_SA on ACQUIRE), peer selection by identity and failures. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -602,17 +602,27 @@ static void test_dpd_dead_peer(void **state)
 	assert_true(h_log_contains("peer unreachable"));
 }
 
+/* A (dpd_delay 10, dpd_timeout 3, dpd_action action) and B up, then B falls silent until
+ * A gives it up. */
+static void dead_peer(const char *action)
+{
+	char extra[128];
+
+	snprintf(extra, sizeof(extra),
+		 ", \"dpd_delay\": 10, \"dpd_timeout\": 3, \"dpd_action\": \"%s\"", action);
+	pair(extra, "", "\"retransmit_tries\": 2,", "");
+	establish();
+	H->drop_all = true;
+	h_run_until(H->now + 14000);
+	assert_true(h_log_contains("peer unreachable"));
+}
+
 /* dpd_action restart with dpd_timeout: the silent peer is given up after the timeout, and we
  * initiate again (again and again while it stays silent) until it answers. */
 static void test_dpd_restart(void **state)
 {
 	(void)state;
-	pair(", \"dpd_delay\": 10, \"dpd_timeout\": 3, \"dpd_action\": \"restart\"", "",
-	     "\"retransmit_tries\": 2,", "");
-	establish();
-	H->drop_all = true;
-	h_run_until(H->now + 14000);
-	assert_true(h_log_contains("peer unreachable"));
+	dead_peer("restart");
 	assert_true(h_log_contains("dead peer, cleared; restarting"));
 	assert_int_equal(h_installed(0), 0);
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
@@ -627,37 +637,288 @@ static void test_dpd_restart(void **state)
 	assert_int_equal(h_installed(0), 1);
 }
 
-/* dpd_action hold: cleared, nothing sent until the dataplane asks for the policy's SA. */
+static uint32_t trap_of(int node)
+{
+	uint32_t reqid = 0;
+
+	assert_int_equal(dp_record_traps(H->nodes[node].dp, &reqid, 1), 1);
+	return reqid;
+}
+
+static void acquire(int node, uint32_t reqid)
+{
+	struct dp_event ev = {.type = DP_EVENT_ACQUIRE, .reqid = reqid};
+
+	assert_int_equal(dp_record_inject_event(H->nodes[node].dp, &ev), 0);
+	espnicd_dataplane_events(H->nodes[node].core);
+}
+
+static unsigned rearms(int node)
+{
+	struct dp_record_stats st;
+
+	dp_record_stats(H->nodes[node].dp, &st);
+	return st.rearms;
+}
+
+/* dpd_action hold: cleared, the peer's traffic trapped (a trap installed as the SA goes),
+ * nothing sent until the dataplane raises the trap's ACQUIRE; the hold (and the trap) ends
+ * when a CHILD_SA is installed again. */
 static void test_dpd_hold(void **state)
 {
-	struct dp_event ev = {.type = DP_EVENT_ACQUIRE};
+	uint32_t trap;
 	unsigned sent;
 
 	(void)state;
-	pair(", \"dpd_delay\": 10, \"dpd_timeout\": 3, \"dpd_action\": \"hold\"", "",
-	     "\"retransmit_tries\": 2,", "");
-	establish();
-	ev.reqid = dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0])->reqid;
-	H->drop_all = true;
-	h_run_until(H->now + 14000);
+	dead_peer("hold");
 	assert_true(h_log_contains("held: initiating again on traffic"));
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(0), 0);
+	trap = trap_of(0);
 	H->drop_all = false;
 	sent = H->sent_total;
 	h_run_until(H->now + 60000);
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
-	/* An ACQUIRE for another reqid does nothing; the held one initiates. */
-	ev.reqid += 1000;
-	dp_record_inject_event(H->nodes[0].dp, &ev);
-	espnicd_dataplane_events(H->nodes[0].core);
+	assert_int_equal(H->sent_total, sent);
+	/* An ACQUIRE for another reqid does nothing. */
+	acquire(0, trap + 1000);
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
-	ev.reqid -= 1000;
-	dp_record_inject_event(H->nodes[0].dp, &ev);
-	espnicd_dataplane_events(H->nodes[0].core);
+	/* The trap's ACQUIRE initiates; an attempt that gets no answer keeps the hold and
+	 * re-arms the trap. */
+	H->drop_all = true;
+	acquire(0, trap);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	sent = rearms(0);
+	h_run_until(H->now + 30000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_true(rearms(0) > sent);
+	assert_int_equal(trap_of(0), trap);
+	H->drop_all = false;
+	acquire(0, trap);
 	h_pump();
-	assert_true(H->sent_total > sent);
 	assert_int_equal(info_of(0, 0).state, 4);
 	assert_int_equal(h_installed(0), 1);
+	assert_true(
+	    h_log_contains("no longer held (CHILD_SA installed): hold trap policy removed"));
+	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 0);
+}
+
+/* A held peer that comes back by itself (it initiates) ends the hold too; an on-demand peer
+ * is held by its own trap, which stays. A reload that drops the hold removes the trap. */
+static void test_dpd_hold_ends(void **state)
+{
+	(void)state;
+	dead_peer("hold");
+	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 1);
+	H->drop_all = false;
+	assert_int_equal(espnicd_initiate(H->nodes[1].core, "peer"), 0);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_false(info_of(0, 0).initiator);
+	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 0);
+
+	/* Held again, then a reload with dpd_action clear. */
+	H->drop_all = true;
+	h_run_until(H->now + 60000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 1);
+	h_node_reload(0, peer_a(", \"dpd_delay\": 10, \"dpd_action\": \"clear\"", ""), "s3cret");
+	assert_true(h_log_contains("no longer held (dpd_action changed)"));
+	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 0);
+}
+
+static void test_dpd_hold_on_demand(void **state)
+{
+	uint32_t trap;
+
+	(void)state;
+	pair(", \"start\": \"on-demand\", \"dpd_delay\": 10, \"dpd_timeout\": 3, "
+	     "\"dpd_action\": \"hold\"",
+	     "", "\"retransmit_tries\": 2,", "");
+	espnicd_start(H->nodes[0].core);
+	trap = trap_of(0);
+	acquire(0, trap);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	H->drop_all = true;
+	h_run_until(H->now + 14000);
+	assert_true(h_log_contains("held: initiating again on traffic"));
+	assert_int_equal(trap_of(0), trap); /* its own trap, no second one */
+	H->drop_all = false;
+	acquire(0, trap);
+	h_pump();
+	assert_int_equal(h_installed(0), 1);
+	assert_true(h_log_contains("no longer held (CHILD_SA installed)"));
+	assert_int_equal(trap_of(0), trap); /* stays: the peer is on-demand */
+	/* Removed from the configuration: the trap goes. */
+	h_node_reload(0, "{\"listen\": \"" A_ADDR "\"", "s3cret");
+	h_pump();
+	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 0);
+}
+
+/* The peer deletes the CHILD_SA (B's hard lifetime here; swanctl --terminate --child does
+ * the same) and leaves the IKE_SA up. */
+static void peer_deletes_child(void)
+{
+	struct dp_event ev = {.type = DP_EVENT_HARD_EXPIRE};
+
+	ev.spi_in = info_of(1, 0).child_spi_in[0];
+	assert_int_equal(dp_record_inject_event(H->nodes[1].dp, &ev), 0);
+	espnicd_dataplane_events(H->nodes[1].core);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(0, 0).child_count, 0);
+	assert_int_equal(info_of(1, 0).child_count, 0);
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+}
+
+/* RFC 7296 1.3.1: an IKE_SA up without CHILD_SA gets a new one with CREATE_CHILD_SA when the
+ * trap raises ACQUIRE (with PFS: a KE in the request) or through espnicd_initiate. */
+static void test_child_new_on_acquire(void **state)
+{
+	const char *pfs = ", \"start\": \"on-demand\", \"esp_proposals\": [\"aes256gcm16-x25519\"]";
+	struct espnicd_sa_info before;
+	uint32_t trap;
+	unsigned installs;
+	struct dp_record_stats st;
+
+	(void)state;
+	pair(pfs, ", \"esp_proposals\": [\"aes256gcm16-x25519\"]", "", "");
+	espnicd_start(H->nodes[0].core);
+	trap = trap_of(0);
+	acquire(0, trap);
+	h_pump();
+	assert_children_match();
+	before = info_of(0, 0);
+	peer_deletes_child();
+
+	/* More traffic: ACQUIRE, CREATE_CHILD_SA in the same IKE_SA. */
+	acquire(0, trap);
+	acquire(0, trap); /* a second one while the request is out changes nothing */
+	h_pump();
+	assert_true(h_log_contains("the IKE_SA has no CHILD_SA, creating one"));
+	assert_true(h_log_contains("new CHILD_SA"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_memory_equal(info_of(0, 0).spi_i, before.spi_i, 8);
+	assert_memory_equal(info_of(0, 0).spi_r, before.spi_r, 8);
+	assert_children_match();
+	assert_int_not_equal(info_of(0, 0).child_spi_in[0], before.child_spi_in[0]);
+	assert_int_equal(dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0])
+			     ->local_ts[0]
+			     .start_addr[2],
+			 1);
+	/* Traffic still trapped with the CHILD_SA up changes nothing. */
+	dp_record_stats(H->nodes[0].dp, &st);
+	installs = st.installs;
+	acquire(0, trap);
+	h_pump();
+	dp_record_stats(H->nodes[0].dp, &st);
+	assert_int_equal(st.installs, installs);
+
+	/* The control API's initiate does the same; and the new pair rekeys as usual. */
+	peer_deletes_child();
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_memory_equal(info_of(0, 0).spi_i, before.spi_i, 8);
+	assert_children_match();
+	espnicd_shutdown(H->nodes[0].core);
+	h_pump();
+	assert_true(espnicd_idle(H->nodes[0].core));
+	assert_int_equal(h_installed(1), 0);
+}
+
+/* The responder refuses the new CHILD_SA: a clear error line, nothing installed, the IKE_SA
+ * stays, the trap is re-armed; once the responder accepts, the next packet brings it up. */
+static void test_child_new_refused(void **state)
+{
+	uint32_t trap;
+	unsigned armed;
+
+	(void)state;
+	pair(", \"start\": \"on-demand\"", "", "", "");
+	espnicd_start(H->nodes[0].core);
+	trap = trap_of(0);
+	acquire(0, trap);
+	h_pump();
+	assert_children_match();
+	/* B now allows other networks on its side (from the next negotiation on). */
+	h_node_reload(1,
+		      "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, \"peers\": "
+		      "[{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR "\", \"local_ts\": "
+		      "[\"198.18.9.0/24\"], \"remote_ts\": [\"198.18.1.0/16\"]}]",
+		      "s3cret");
+	peer_deletes_child();
+	armed = rearms(0);
+	acquire(0, trap);
+	h_pump();
+	assert_true(h_log_contains("CHILD_SA not created: peer answered TS_UNACCEPTABLE"));
+	assert_true(h_log_contains("stays without CHILD_SA; the trap policy is re-armed"));
+	assert_int_equal(rearms(0), armed + 1);
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+	/* B takes its old networks back: the next ACQUIRE succeeds. */
+	h_node_reload(1, peer_b("", ""), "s3cret");
+	acquire(0, trap);
+	h_pump();
+	assert_children_match();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+}
+
+/* PFS with a group the responder does not take: INVALID_KE_PAYLOAD names the one it wants. */
+static void test_child_new_invalid_ke(void **state)
+{
+	(void)state;
+	pair(", \"esp_proposals\": [\"aes256gcm16-x25519-ecp256\"]",
+	     ", \"esp_proposals\": [\"aes256gcm16-ecp256\"]", "", "");
+	establish();
+	assert_children_match(); /* IKE_AUTH: no KE, the groups do not matter */
+	peer_deletes_child();
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	h_pump();
+	assert_true(h_log_contains("peer answered INVALID_KE_PAYLOAD (17): it wants DH group 19"));
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+}
+
+/* Both sides create a CHILD_SA at once: two pairs, both mirror images; all goes on delete. */
+static void test_child_new_collision(void **state)
+{
+	struct espnicd_sa_info a, b;
+
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	peer_deletes_child();
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	assert_int_equal(espnicd_initiate(H->nodes[1].core, "peer"), 0);
+	h_pump();
+	a = info_of(0, 0);
+	b = info_of(1, 0);
+	assert_int_equal(a.child_count, 2);
+	assert_int_equal(b.child_count, 2);
+	assert_int_equal(h_installed(0), 2);
+	assert_int_equal(h_installed(1), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct dp_child_sa *ca = dp_record_find(H->nodes[0].dp, a.child_spi_in[i]);
+		const struct dp_child_sa *cb = dp_record_find(H->nodes[1].dp, a.child_spi_out[i]);
+
+		assert_non_null(ca);
+		assert_non_null(cb);
+		assert_int_equal(cb->out.spi, ca->in.spi);
+		assert_memory_equal(ca->out.key, cb->in.key, ca->key_len);
+		assert_memory_equal(ca->in.key, cb->out.key, ca->key_len);
+	}
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	espnicd_shutdown(H->nodes[1].core);
+	h_pump();
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
 }
 
 /* Two peers behind one address: IDi selects the responder's configuration in IKE_AUTH. */
@@ -876,6 +1137,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dpd_dead_peer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_hold, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_hold_ends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_hold_on_demand, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_new_on_acquire, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_new_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_new_invalid_ke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_new_collision, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_peer_selected_by_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_retries_per_peer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unique_ids_yes_replaces, setup, teardown),

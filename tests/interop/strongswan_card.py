@@ -31,6 +31,7 @@ from lab import run, status_sas, wait_for  # noqa: E402
 from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from sitelab import Charon as SiteCharon  # noqa: E402
 from strongswan import ESP_PROPOSAL, IKE_PROPOSAL, PSK  # noqa: E402
+from strongswan_lifecycle import FAST, kill_charon, restart_charon  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, "..", "..", "host", "demo", "traffic.py")
 TCP_BYTES = 200 * 1024
@@ -112,14 +113,19 @@ class CardLab(Sites):
 class Charon(SiteCharon):
     """charon in gw-b with this test's connection; level-4 logs (keys) for debugging."""
 
-    def __init__(self, lab):
+    def __init__(self, lab, esp=ESP_PROPOSAL):
         super().__init__(lab, "gwb", SWANCTL_CONF.format(
             gw_a=GW_A, gw_b=GW_B, net_a=NET_A, net_b=NET_B, ike=IKE_PROPOSAL,
-            esp=ESP_PROPOSAL, psk=PSK), log_keys=True)
+            esp=esp, psk=PSK), log_keys=True)
+
+    def ike_spis(self):
+        """(initiator SPI, responder SPI) of each IKE_SA charon has."""
+        return re.findall(r"initiator-spi=([0-9a-f]+) responder-spi=([0-9a-f]+)",
+                          self.list_sas())
 
 
 class Espnicd:
-    def __init__(self, lab, binary, **peer_extra):
+    def __init__(self, lab, binary, top=None, **peer_extra):
         self.lab = lab
         self.config, self.psk = lab.path("espnicd.json"), lab.path("espnicd.psk")
         self.status = lab.path("espnicd.status.json")
@@ -131,6 +137,7 @@ class Espnicd:
         peer.update(peer_extra)
         cfg = {"listen": GW_A, "dataplane": "card:sim:" + lab.sock, "card_host_if": "espnic0",
                "psk_file": self.psk, "log_level": "debug", "peers": [peer]}
+        cfg.update(top or {})
         with open(self.config, "w") as f:
             json.dump(cfg, f, indent=1)
         self.started = time.monotonic()
@@ -140,9 +147,9 @@ class Espnicd:
     def sas(self):
         return status_sas(self.status)
 
-    def established(self):
+    def established(self, children=1):
         sas = self.sas() or []
-        good = [s for s in sas if s["state"] == "ESTABLISHED" and len(s["children"]) == 1]
+        good = [s for s in sas if s["state"] == "ESTABLISHED" and len(s["children"]) == children]
         return good[0] if len(good) == 1 else None
 
     def log_text(self):
@@ -215,6 +222,46 @@ def exercise(lab, ours):
     assert len(re.findall(r"bypass", rules)) == 4, rules
     routes = lab.exec("gwa", "ip", "route", "show", NET_B).stdout
     assert "espnic0" in routes, routes
+
+
+def protect_rules(lab):
+    """The card's PROTECT rules: a CHILD_SA's and a trap's look alike (a trap's outbound SA
+    stays empty), so the tests count them. The CLI shares the card's command ring with
+    espnicd (one owner, espnic_card.h): only while espnicd issues no commands of its own
+    (no DPD reading counters)."""
+    return [line for line in card_cli(lab, "spd", "list").splitlines() if "protect" in line]
+
+
+def ping_through_trap(lab):
+    """Pings that hit a trap: the first ones raise the ACQUIRE and are lost while the
+    CHILD_SA is negotiated."""
+    first = subprocess.Popen(["ip", "netns", "exec", lab.ns["lana"], "ping", "-c", "3", "-i",
+                              "0.3", "-W", "1", HOST_B], stdout=subprocess.DEVNULL)
+    lab.procs.append(first)
+    return first
+
+
+def back_through_trap(lab, ours, charon, what):
+    """Pings hit the trap: its ACQUIRE brings a CHILD_SA up on both sides. Returns espnicd's
+    log."""
+    phase("pings hit the " + what)
+    t = time.monotonic()
+    first = ping_through_trap(lab)
+    wait_for("espnicd CHILD_SA up again", ours.established)
+    print("CHILD_SA up %.0f ms after the first ping hit the %s"
+          % (1000 * (time.monotonic() - t), what))
+    first.wait(timeout=15)
+    wait_for("charon CHILD_SA again", charon.child)
+    return ours.log_text()
+
+
+def log_line_index(text, needle, after=0):
+    """Index of the first line at or after line after holding needle (-1 if none)."""
+    lines = text.splitlines()
+    for i in range(after, len(lines)):
+        if needle in lines[i]:
+            return i
+    return -1
 
 
 def wait_empty_card(lab, sas=False):
@@ -363,12 +410,92 @@ def scenario_on_demand(lab, binary):
     wait_empty_card(lab)
 
 
+def scenario_child_acquire(lab, binary):
+    """charon deletes only the CHILD_SA (swanctl --terminate --child); the IKE_SA stays. The
+    card loses the pair, the on-demand trap catches the next packets, and its ACQUIRE makes
+    espnicd ask for a new CHILD_SA inside the same IKE_SA (CREATE_CHILD_SA with PFS: KE)."""
+    esp = "aes256gcm16-x25519"
+    charon = Charon(lab, esp=esp)
+    ours = Espnicd(lab, binary, start="on-demand", esp_proposals=[esp])
+    wait_for("trap installed", lambda: "trap policy installed" in ours.log_text())
+    ping_through_trap(lab).wait(timeout=15)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    ping(lab, count=3)
+    sa = ours.established()
+    spis = charon.ike_spis()
+    assert len(spis) == 1 and spis[0] == (sa["spi_i"], sa["spi_r"]), (spis, sa)
+    assert len(protect_rules(lab)) == 2  # the CHILD_SA's in front of the trap's
+    phase("charon deletes the CHILD_SA")
+    charon.swanctl("--terminate", "--child", "net", "--timeout", "10")
+    wait_for("espnicd took the Delete", lambda: ours.established(children=0))
+    assert "peer deleted CHILD_SA" in ours.log_text()
+    wait_for("the card lost the pair", lambda: len(protect_rules(lab)) == 1)
+    assert charon.child() is None
+    log = back_through_trap(lab, ours, charon, "on-demand trap")
+    assert "ACQUIRE (traffic for the on-demand policy): the IKE_SA has no CHILD_SA" in log, log
+    assert "requesting a new CHILD_SA (CREATE_CHILD_SA)" in log, log
+    assert log.count("initiating IKE_SA") <= 1, log
+    again = ours.established()
+    assert (again["spi_i"], again["spi_r"]) == (sa["spi_i"], sa["spi_r"]), (again, sa)
+    assert again["children"] != sa["children"]
+    assert charon.ike_spis() == spis, charon.list_sas()
+    assert re.search(r"dh-group=CURVE_25519", charon.list_sas().split("child-sas", 1)[1]), \
+        charon.list_sas()  # PFS: the CHILD_SA came with its own key exchange
+    _, rtt = ping(lab)
+    print("pings pass again, RTT %.2f ms, same IKE_SA %s_i %s_r"
+          % (rtt, sa["spi_i"], sa["spi_r"]))
+    assert len(protect_rules(lab)) == 2
+    check_wire(lab, minimum=10)
+    assert lab.stop(ours.proc) == 0
+    wait_empty_card(lab)
+
+
+def scenario_dpd_hold(lab, binary):
+    """dpd_action hold on the card: charon dies (SIGKILL); espnicd declares it dead, installs a
+    trap before the dead CHILD_SA's rules leave, and initiates again only when traffic hits
+    the trap (ACQUIRE); once the new CHILD_SA is installed, the hold's trap goes."""
+    charon = Charon(lab)
+    ours = Espnicd(lab, binary, top=FAST, start=True, dpd_delay=1, dpd_timeout=2,
+                   dpd_action="hold")
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    ping(lab, count=3)
+    phase("SIGKILL charon")
+    kill_charon(lab, charon)
+    wait_for("held", lambda: "held: initiating again on traffic" in ours.log_text(), timeout=20)
+    wait_for("espnicd SAs cleared", lambda: ours.sas() == [])
+    log = ours.log_text()
+    trap = log_line_index(log, "held: trap policy installed")
+    assert 0 <= trap < log_line_index(log, "CHILD_SA", trap + 1), log
+    assert re.search(r"CHILD_SA [0-9a-f]{8}/[0-9a-f]{8} removed", log), log
+    assert len(protect_rules(lab)) == 1  # the trap's; the pair is gone (espnicd is idle)
+    charon = restart_charon(lab, make=Charon)
+    phase("charon restarted; nothing initiates without traffic")
+    time.sleep(4)
+    assert ours.sas() == [] and charon.ike_spis() == [], charon.list_sas()
+    assert "initiating IKE_SA" not in ours.log_text().split("held: initiating again", 1)[1]
+    log = back_through_trap(lab, ours, charon, "hold trap")
+    assert "ACQUIRE (traffic for the held peer), initiating" in log, log
+    assert "no longer held (CHILD_SA installed): hold trap policy removed" in log, log
+    m = re.search(r"held: trap policy installed \(reqid (\d+)\)", log)
+    assert "trap for reqid %s removed" % m.group(1) in log, log  # from the card backend
+    assert ours.established()["initiator"]
+    _, rtt = ping(lab)
+    print("pings pass again, RTT %.2f ms" % rtt)
+    check_wire(lab, minimum=10)
+    assert lab.stop(ours.proc) == 0
+    wait_empty_card(lab)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--sim", required=True)
     ap.add_argument("--cli", required=True)
-    ap.add_argument("--scenario", required=True, choices=["initiator", "responder", "on_demand", "restart", "rekey", "ike_rekey"])
+    ap.add_argument("--scenario", required=True,
+                    choices=["initiator", "responder", "on_demand", "restart", "rekey",
+                             "ike_rekey", "child_acquire", "dpd_hold"])
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")

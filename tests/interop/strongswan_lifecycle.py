@@ -31,14 +31,15 @@ def kill_charon(lab, charon):
     charon.proc.wait(timeout=10)
 
 
-def restart_charon(lab, **kw):
-    """A new charon in the same namespace; the dead one's directory moves aside."""
+def restart_charon(lab, make=Charon, **kw):
+    """A new charon in the same namespace (make(lab, **kw): strongswan.py's Charon, or another
+    lab's); the dead one's directory moves aside."""
     old = lab.path("charon")
     n = 1
     while os.path.exists("%s-%d" % (old, n)):
         n += 1
     shutil.move(old, "%s-%d" % (old, n))
-    return Charon(lab, **kw)
+    return make(lab, **kw)
 
 
 def established_up(charon, ours):
@@ -77,8 +78,9 @@ def dpd_no_restart(lab, binary, action, logline):
     wait_for("SAs cleared", lambda: ours.sas() == [])
     assert ours.installed() == {}
     charon = restart_charon(lab)
-    # Nothing initiates now (hold waits for a dataplane ACQUIRE, which the recording
-    # dataplane never raises): give it a few DPD delays' worth and check no IKE_SA appeared.
+    # Nothing initiates now (hold waits for the ACQUIRE of the trap it installed, and the
+    # recording dataplane raises none): give it a few DPD delays' worth and check no IKE_SA
+    # appeared.
     time.sleep(4)
     assert ours.sas() == [] and charon.ike_state() is None
     assert "initiating IKE_SA" not in ours.log_text().split(logline, 1)[1]
@@ -86,6 +88,13 @@ def dpd_no_restart(lab, binary, action, logline):
     charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "10")
     wait_for("espnicd IKE_SA up as responder", ours.established)
     assert not ours.established()["initiator"]
+    # hold: the trap went in before the dead CHILD_SA left (its traffic never without a
+    # policy) and goes once a CHILD_SA is back; clear installs none.
+    expect = ["install", "delete", "install"]
+    if action == "hold":
+        expect = ["install", "trap", "delete", "install", "untrap"]
+    wait_for("dataplane records " + " ".join(expect),
+             lambda: [r["op"] for r in ours.records()] == expect, timeout=5)
 
 
 def scenario_dpd_clear(lab, binary):
