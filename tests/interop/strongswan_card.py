@@ -226,9 +226,7 @@ def exercise(lab, ours):
 
 def protect_rules(lab):
     """The card's PROTECT rules: a CHILD_SA's and a trap's look alike (a trap's outbound SA
-    stays empty), so the tests count them. The CLI shares the card's command ring with
-    espnicd (one owner, espnic_card.h): only while espnicd issues no commands of its own
-    (no DPD reading counters)."""
+    stays empty), so the tests count them."""
     return [line for line in card_cli(lab, "spd", "list").splitlines() if "protect" in line]
 
 
