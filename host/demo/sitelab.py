@@ -73,6 +73,7 @@ class Sites:
         self.dir = tempfile.mkdtemp(prefix=prefix)
         os.chmod(self.dir, 0o755)
         self.procs, self.logs, self.made_ns = [], [], []
+        self.lan_if = {}  # the LAN hosts' interfaces, by namespace key (lana, lanb)
         short = re.sub(r"[^a-z0-9]", "", tag.lower())[-10:]
         self.card = "a" + short
         self.card_b = "b" + short
@@ -143,6 +144,7 @@ class Sites:
             h, g = "h%s%s" % (suffix, lan[-1]), "g%s%s" % (suffix, lan[-1])
             run("ip", "link", "add", h, "netns", self.ns[lan], "mtu", str(MTU), "type",
                 "veth", "peer", "name", g, "netns", self.ns[gw], "mtu", str(MTU))
+            self.lan_if[lan] = h
             self.ip(lan, "addr", "add", host + "/24", "dev", h)
             self.ip(lan, "link", "set", h, "up")
             self.ip(lan, "route", "add", "default", "via", gwaddr)

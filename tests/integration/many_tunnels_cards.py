@@ -100,9 +100,7 @@ def main():
         # LAN A's host owns the sample's tunnel addresses; gw-a routes the /22 to it.
         sample = sorted({0, 1, n // 3, n // 2, n - 2, n - 1})
         for i in sample:
-            sites.ip("lana", "addr", "add", tunnel_net(i, BASE), "dev",
-                     sites.exec("lana", "ip", "-o", "link", "show", "type", "veth")
-                     .stdout.split(":")[1].strip().split("@")[0])
+            sites.ip("lana", "addr", "add", tunnel_net(i, BASE), "dev", sites.lan_if["lana"])
         sites.ip("gwa", "route", "add", "198.19.16.0/22", "via", HOST_A)
         phase("sites up, starting gw-b (responder) and gw-a (initiator, window %d)"
               % args.window)
