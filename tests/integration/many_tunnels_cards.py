@@ -136,8 +136,10 @@ def main():
             assert protect == n and bypass == 4, rules[-2000:]
         routes = sites.exec("gwb", "ip", "route", "show", "dev", "espnic0").stdout
         assert len(re.findall(r"^198\.19\.(1[6-9])\.\d+ ", routes, re.M)) == n, routes[-2000:]
-        print("SPD rules moved to make room: %d on gw-a, %d on gw-b"
-              % (rule_moves(left), rule_moves(right)))
+        moves = (rule_moves(left), rule_moves(right))
+        print("SPD rules moved to make room: %d on gw-a, %d on gw-b" % moves)
+        # Tunnel rules overlap no other tunnel's: each takes a free slot, none moves.
+        assert moves == (0, 0), moves
 
         # Traffic through a sample of the tunnels, each from its own address.
         phase("pings through tunnels %s" % sample)
