@@ -55,6 +55,7 @@ enum cfg_auth {
 	CFG_AUTH_PUBKEY, /* X.509 certificates, RFC 7427 signatures */
 };
 
+/* A field added here goes into config_peer_equal too. */
 struct cfg_peer {
 	char name[64];
 	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
@@ -112,6 +113,9 @@ void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
 void config_peer_release(struct cfg_peer *peer);
 /* Wipes the PSKs, drops the credentials and frees. */
 void config_free(struct espnicd_config *cfg);
+/* Whether two peers are configured alike, field by field (the same credentials: the same
+ * reference). */
+bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b);
 /* The peer named, or NULL. */
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name);
 
