@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dataplane.h"
-#include "espnicd.h"
+#include "dataplane/dataplane.h"
+#include "ike/espnicd.h"
 
 #define H_MAX_PACKETS 64
 #define H_MAX_NODES   4

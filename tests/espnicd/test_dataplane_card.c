@@ -1,4 +1,4 @@
-/* The card dataplane backend (host/espnicd/dataplane_card.c) against in-process card models:
+/* The card dataplane backend (host/espnicd/dataplane/dataplane_card.c) against in-process card models:
  * SPI and index allocation, install and delete (SAs and SPD rules as the card reports them),
  * make-before-break rekeys (the newest SA carries the traffic at every step, through many
  * rekeys that force the rules to be spread out again), rule order by specificity, IKE
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "dataplane.h"
+#include "dataplane/dataplane.h"
 #include "espnic.h"
 #include "espnic_model.h"
 #include "ike_types.h"

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "creds.h"
-#include "dataplane.h"
+#include "dataplane/dataplane.h"
 
 #define CFG_MAX_ALGS	  8
 #define CFG_MAX_PROPOSALS 4

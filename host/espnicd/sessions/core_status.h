@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "espnicd.h"
+#include "ike/espnicd.h"
 
 #define ESPNICD_STATUS_CHILDREN 8
 

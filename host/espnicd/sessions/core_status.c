@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core_status.h"
-#include "ike_sa.h"
+#include "ike/ike_sa.h"
 
 static const char *const state_names[] = {
     "", "INIT_SENT", "INIT_DONE", "AUTH_SENT", "ESTABLISHED", "REKEYED", "DELETING", "DEAD"};

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "espnicd.h"
 #include "ike_crypto.h"
 #include "ike_frag.h"

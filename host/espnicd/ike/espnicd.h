@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "config.h"
-#include "dataplane.h"
+#include "config/config.h"
+#include "dataplane/dataplane.h"
 
 struct espnicd;
 

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "espnicd.h"
+#include "ike/espnicd.h"
 #include "session_model.h"
 
 struct event_base;

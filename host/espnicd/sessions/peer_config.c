@@ -7,7 +7,7 @@
 
 #include <openssl/crypto.h>
 
-#include "creds.h"
+#include "config/creds.h"
 #include "peer_config.h"
 
 static const char *str(const json_t *obj, const char *key)

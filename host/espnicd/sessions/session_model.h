@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "config.h"
+#include "config/config.h"
 
 enum sm_kind {
 	SM_ENDPOINT,
