@@ -6,6 +6,8 @@ known-answer values of the IKEv1 key material computed with Python's hmac and ha
 Run from anywhere: python3 tests/ike/gen_ikev1_vectors.py > tests/ike/ikev1_vectors.txt
 With --corpus DIR it writes the seed inputs of fuzz_ikev1_message instead (the first two
 octets of the decrypted-body seeds select the exchange type and the first payload).
+The seed encrypted_quick_mode_1 is quick_mode_1_plain encrypted by ikev1_encrypt with the
+fuzz target's fixed key and zero IV, so that the target's decryption path reaches the parser.
 """
 import os
 import sys
