@@ -6,7 +6,9 @@
  *   phase-1 and per-exchange IVs                         RFC 2409 appendix B
  *   quick mode HASH(1), HASH(2), HASH(3)                 RFC 2409 5.5
  *   quick mode KEYMAT with and without PFS               RFC 2409 5.5, RFC 4106 8.1
- *   NAT-D                                                RFC 3947 3.2 */
+ *   NAT-D                                                RFC 3947 3.2
+ * and a published NIST CAVS (SP 800-135) IKEv1 signature vector for SKEYID and SKEYID_d/a/e
+ * with SHA-1. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -268,6 +270,30 @@ static void test_quick_mode(void **state)
 			 -EINVAL);
 }
 
+static void test_nist_signature_vector(void **state)
+{
+	const struct ike_prf_alg *prf = ikev1_prf_of_hash(IKEV1_HASH_SHA1);
+	const struct ike_encr_alg *aes = ike_encr_lookup(IKE_ENCR_AES_CBC, 128);
+	struct input vi, vr, g, ci, cr;
+	uint8_t skeyid[IKE_MAX_PRF_LEN];
+	struct ikev1_sa_keys k;
+
+	(void)state;
+	load("nist_sig_sha1", "ni", &vi);
+	load("nist_sig_sha1", "nr", &vr);
+	load("nist_sig_sha1", "gxy", &g);
+	load("nist_sig_sha1", "cky_i", &ci);
+	load("nist_sig_sha1", "cky_r", &cr);
+	assert_int_equal(g.len, 128);
+	assert_int_equal(ikev1_skeyid_sig(prf, sp(&vi), sp(&vr), sp(&g), skeyid), 0);
+	expect("nist_sig_sha1", "skeyid", skeyid, 20);
+	assert_int_equal(ikev1_derive_sa_keys(prf, aes, skeyid, sp(&g), ci.b, cr.b, &k), 0);
+	expect("nist_sig_sha1", "skeyid_d", k.skeyid_d, 20);
+	expect("nist_sig_sha1", "skeyid_a", k.skeyid_a, 20);
+	expect("nist_sig_sha1", "skeyid_e", k.skeyid_e, 20);
+	ikev1_sa_keys_wipe(&k);
+}
+
 static void test_natd(void **state)
 {
 	const struct ike_prf_alg *prf;
@@ -297,6 +323,7 @@ int main(void)
 	    cmocka_unit_test(test_sa_keys),
 	    cmocka_unit_test(test_phase1_hashes_and_ivs),
 	    cmocka_unit_test(test_quick_mode),
+	    cmocka_unit_test(test_nist_signature_vector),
 	    cmocka_unit_test(test_natd),
 	};
 
