@@ -6,6 +6,8 @@ known-answer values of the IKEv1 key material computed with Python's hmac and ha
 Run from anywhere: python3 tests/ike/gen_ikev1_vectors.py > tests/ike/ikev1_vectors.txt
 With --corpus DIR it writes the seed inputs of fuzz_ikev1_message instead (the first two
 octets of the decrypted-body seeds select the exchange type and the first payload).
+The seed encrypted_quick_mode_1 is quick_mode_1_plain encrypted by ikev1_encrypt with the
+fuzz target's fixed key and zero IV, so that the target's decryption path reaches the parser.
 """
 import os
 import sys
@@ -153,6 +155,34 @@ NATD_ADDR = bytes([198, 18, 0, 1])
 NATD_PORT = 4500
 
 
+# A published vector: NIST CAVS SP 800-135 IKEv1 digital signature authentication, SHA-1
+# (as quoted in the tests of a public Rust KDF crate); printed unchanged and also checked
+# against this script's own computation below.
+NIST_SIG_SHA1 = {
+    "cky_i": "382e5c8b0a3fa307",
+    "cky_r": "ba4b7616700a2413",
+    "ni": "ced5635da6796075",
+    "nr": "6244b427712fb776",
+    "gxy": "2a2e0bbe8da3657a83f3d35826e49e2d38e557e912a1b9e6c30c63577b3eab715466202862027f2c"
+           "26f3090743555579611771db0b92bef93834432a3a7762fc8a0f4889fd281d6082770d10a40d7bad"
+           "61e832f041e620d6787e7f62ab2861ddfbe272e0d9d3cdec5f1bbf750e24b8b32d6d714968ad69ce"
+           "5086c32ad2742ebc",
+    "skeyid": "dc37ac99de6dcfbd1ee74af7fb36f9b4b0a7829d",
+    "skeyid_d": "486293ed547adb562cefdaf43d3d8457b196f2b6",
+    "skeyid_a": "f4053b5ca07e59bb41b8f401037ca90b72b3917e",
+    "skeyid_e": "49a1d53a80fb77e663552964fbbcb45092021473",
+}
+
+
+def check_nist():
+    v = {k: bytes.fromhex(x) for k, x in NIST_SIG_SHA1.items()}
+    skeyid = prf("sha1", v["ni"] + v["nr"], v["gxy"])
+    d = prf("sha1", skeyid, v["gxy"], v["cky_i"], v["cky_r"], b"\x00")
+    a = prf("sha1", skeyid, d, v["gxy"], v["cky_i"], v["cky_r"], b"\x01")
+    e = prf("sha1", skeyid, a, v["gxy"], v["cky_i"], v["cky_r"], b"\x02")
+    assert (skeyid, d, a, e) == (v["skeyid"], v["skeyid_d"], v["skeyid_a"], v["skeyid_e"])
+
+
 def emit(name, value):
     print(f"{name} = {value.hex()}")
 
@@ -208,6 +238,11 @@ def main():
                 emit(f"keymat_{pfs}_{tag}_r_to_i",
                      expand(name, d, b"", g + b"\x03" + SPI_I + QNI + QNR, size))
         emit("natd", h(CKY_I, CKY_R, NATD_ADDR, struct.pack("!H", NATD_PORT)))
+    check_nist()
+    print()
+    print("[nist_sig_sha1]")
+    for k, x in NIST_SIG_SHA1.items():
+        print(f"{k} = {x}")
 
 
 def corpus(directory):
