@@ -16,6 +16,7 @@
 
 #include "algorithms.h"
 #include "config.h"
+#include "espnic_text.h"
 #include "ike_types.h"
 #include "log.h"
 
@@ -106,62 +107,44 @@ int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
 	return 0;
 }
 
-static int parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port)
+int config_parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	uint8_t addr[16];
+	bool v6;
 
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+	if (espnic_text_ip(text, &v6, addr) < 0)
+		return -EINVAL;
+	if (!v6) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		memcpy(&sin->sin_addr, addr, 4);
+	} else {
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(port);
-		return 0;
+		memcpy(&sin6->sin6_addr, addr, 16);
 	}
-	return -EINVAL;
+	return 0;
 }
 
 int config_parse_ts(const char *text, struct cfg_ts *ts)
 {
-	char buf[64], *slash;
-	int len, prefix;
-	uint8_t addr[16];
+	struct espnic_prefix p;
+	int len;
 
 	memset(ts, 0, sizeof(*ts));
-	if (strlen(text) >= sizeof(buf))
+	if (espnic_text_prefix(text, 0, &p) < 0)
 		return -EINVAL;
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1) {
-		ts->family = AF_INET;
-		len = 4;
-	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
-		ts->family = AF_INET6;
-		len = 16;
-	} else {
-		return -EINVAL;
-	}
-	prefix = len * 8;
-	if (slash != NULL) {
-		char *end;
-		long v = strtol(slash + 1, &end, 10);
-
-		if (*end != '\0' || end == slash + 1 || v < 0 || v > len * 8)
-			return -EINVAL;
-		prefix = (int)v;
-	}
+	ts->family = p.v6 ? AF_INET6 : AF_INET;
+	len = p.v6 ? 16 : 4;
 	for (int i = 0; i < len; i++) {
-		int bits = prefix - 8 * i;
+		int bits = p.len - 8 * i;
 		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
 
-		ts->start[i] = addr[i] & mask;
-		ts->end[i] = addr[i] | (uint8_t)~mask;
+		ts->start[i] = p.addr[i] & mask;
+		ts->end[i] = p.addr[i] | (uint8_t)~mask;
 	}
 	ts->end_port = 0xffff;
 	return 0;
@@ -174,7 +157,7 @@ void config_defaults(struct espnicd_config *cfg)
 	strcpy(cfg->dataplane, "record:");
 	cfg->port = 500;
 	cfg->natt_port = 4500;
-	parse_addr("0.0.0.0", &cfg->listen, 0);
+	config_parse_addr("0.0.0.0", &cfg->listen, 0);
 	/* strongSwan's defaults: 4 s, x1.8, 5 retransmissions (about 165 s in total). */
 	cfg->retransmit_timeout_ms = 4000;
 	cfg->retransmit_base = 1.8;
@@ -203,24 +186,6 @@ static int get_ms(json_t *v, uint64_t *out)
 	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
 		return -EINVAL;
 	*out = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
-	return 0;
-}
-
-static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
 	return 0;
 }
 
@@ -272,7 +237,8 @@ static int load_psks(const char *path, struct espnicd_config *cfg, char *err, si
 		if (peer == NULL)
 			continue; /* a key for a peer not configured (yet) */
 		if (strncmp(secret, "0x", 2) == 0) {
-			if (unhex(secret + 2, peer->psk, sizeof(peer->psk), &peer->psk_len) < 0)
+			if (espnic_text_hex(secret, peer->psk, sizeof(peer->psk), &peer->psk_len) <
+			    0)
 				ret = -EINVAL;
 		} else if ((size_t)(end - secret) <= sizeof(peer->psk)) {
 			memcpy(peer->psk, secret, (size_t)(end - secret));
@@ -457,7 +423,7 @@ static int pf_local_addr(struct peer_parse *pp, const struct peer_field *f, json
 {
 	(void)f;
 	if (!json_is_string(v) ||
-	    parse_addr(json_string_value(v), &pp->peer->local, pp->cfg->port) < 0)
+	    config_parse_addr(json_string_value(v), &pp->peer->local, pp->cfg->port) < 0)
 		PFAIL("peer %s: bad local_addr", pp->peer->name);
 	pp->have_local = true;
 	return 0;
@@ -468,7 +434,8 @@ static int pf_remote_addr(struct peer_parse *pp, const struct peer_field *f, jso
 	(void)f;
 	if (json_is_string(v) && strcmp(json_string_value(v), "%any") == 0)
 		pp->peer->remote_any = true;
-	else if (!json_is_string(v) || parse_addr(json_string_value(v), &pp->peer->remote, 500) < 0)
+	else if (!json_is_string(v) ||
+		 config_parse_addr(json_string_value(v), &pp->peer->remote, 500) < 0)
 		PFAIL("peer %s: bad remote_addr", pp->peer->name);
 	pp->have_remote = true;
 	return 0;
@@ -746,7 +713,7 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_string_length(v) < sizeof(cfg->dataplane)) {
 			strcpy(cfg->dataplane, json_string_value(v));
 		} else if (strcmp(key, "listen") == 0 && json_is_string(v)) {
-			if (parse_addr(json_string_value(v), &cfg->listen, 0) < 0) {
+			if (config_parse_addr(json_string_value(v), &cfg->listen, 0) < 0) {
 				snprintf(err, err_len, "listen: bad address");
 				goto fail;
 			}

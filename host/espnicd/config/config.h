@@ -121,6 +121,8 @@ const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const 
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);
+/* An IPv4 or IPv6 address with port into ss. */
+int config_parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port);
 /* "198.18.1.0/24" or "198.18.1.1" (all protocols and ports). */
 int config_parse_ts(const char *text, struct cfg_ts *ts);
 /* Fills in the defaults of cfg (tests build configs in code). */

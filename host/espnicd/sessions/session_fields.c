@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 
 #include "config/algorithms.h"
+#include "espnic_text.h"
 #include "ike_types.h"
 #include "session_model_internal.h"
 
@@ -228,28 +229,22 @@ static int f_int(struct norm *n, const char *key, json_int_t min, json_int_t max
 	return 0;
 }
 
-static int parse_ip(const char *s, int *family, uint8_t addr[16])
+/* Whether s is an IPv4 or IPv6 address. */
+static bool is_ip(const char *s)
 {
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
+	uint8_t addr[16];
+	bool v6;
+
+	return espnic_text_ip(s, &v6, addr) == 0;
 }
 
 static int f_addr(struct norm *n, const char *key)
 {
 	json_t *v = json_object_get(n->in, key);
-	uint8_t a[16];
-	int family;
 
 	if (v == NULL || json_is_null(v))
 		return sm_fail(n->e, 400, key, "%s is required", key);
-	if (!json_is_string(v) || parse_ip(json_string_value(v), &family, a) < 0)
+	if (!json_is_string(v) || !is_ip(json_string_value(v)))
 		return sm_fail(n->e, 400, key, "%s: not an IPv4 or IPv6 address", key);
 	json_object_set(n->out, key, v);
 	return 0;
@@ -258,25 +253,12 @@ static int f_addr(struct norm *n, const char *key)
 /* A CIDR prefix with no host bits set; the range into ts. */
 static int parse_cidr(const char *s, struct cfg_ts *ts, const char **why)
 {
-	char buf[64], *slash;
-	uint8_t addr[16];
-	int family;
+	struct espnic_prefix p;
+	int ret = espnic_text_prefix(s, ESPNIC_PREFIX_NEED_LEN | ESPNIC_PREFIX_NO_HOST_BITS, &p);
 
-	*why = "not a CIDR prefix (address/length)";
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash == NULL)
-		return -EINVAL;
-	*slash = '\0';
-	if (parse_ip(buf, &family, addr) < 0 || config_parse_ts(s, ts) < 0)
-		return -EINVAL;
-	if (memcmp(addr, ts->start, family == AF_INET ? 4 : 16) != 0) {
-		*why = "host bits set beyond the prefix length";
-		return -EINVAL;
-	}
-	return 0;
+	*why = ret == -EDOM ? "host bits set beyond the prefix length"
+			    : "not a CIDR prefix (address/length)";
+	return ret < 0 ? -EINVAL : config_parse_ts(s, ts);
 }
 
 static int f_cidr_list(struct norm *n, const char *key)
@@ -321,10 +303,7 @@ enum id_type { ID_IP, ID_FQDN, ID_EMAIL, ID_DN };
 
 static int id_classify(const char *s, enum id_type *t)
 {
-	uint8_t a[16];
-	int family;
-
-	if (parse_ip(s, &family, a) == 0) {
+	if (is_ip(s)) {
 		*t = ID_IP;
 		return 0;
 	}

@@ -121,24 +121,9 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		return sm_fail(e, 400, "local_address", "bad local_address");
 	{
 		struct sockaddr_in *l4 = (struct sockaddr_in *)&peer->local;
-		struct sockaddr_in6 *l6 = (struct sockaddr_in6 *)&peer->local;
-		struct sockaddr_in *r4 = (struct sockaddr_in *)&peer->remote;
-		struct sockaddr_in6 *r6 = (struct sockaddr_in6 *)&peer->remote;
 
-		if (inet_pton(AF_INET, sm_str(ep, "local_address"), &l4->sin_addr) == 1) {
-			l4->sin_family = AF_INET;
-			l4->sin_port = htons(base->port);
-		} else if (inet_pton(AF_INET6, sm_str(ep, "local_address"), &l6->sin6_addr) == 1) {
-			l6->sin6_family = AF_INET6;
-			l6->sin6_port = htons(base->port);
-		}
-		if (inet_pton(AF_INET, sm_str(s, "peer_address"), &r4->sin_addr) == 1) {
-			r4->sin_family = AF_INET;
-			r4->sin_port = htons(500);
-		} else if (inet_pton(AF_INET6, sm_str(s, "peer_address"), &r6->sin6_addr) == 1) {
-			r6->sin6_family = AF_INET6;
-			r6->sin6_port = htons(500);
-		}
+		config_parse_addr(sm_str(ep, "local_address"), &peer->local, base->port);
+		config_parse_addr(sm_str(s, "peer_address"), &peer->remote, 500);
 		if (peer->local.ss_family != peer->remote.ss_family)
 			return sm_fail(e, 400, "peer_address",
 				       "peer_address and the local endpoint's local_address are of "
