@@ -394,6 +394,16 @@ int card_config_load_spd(struct card_config *cfg, const char *path, char *err, s
 	int rc = 0;
 	if (!root)
 		return -EINVAL;
+	json_t *dflt = json_object_get(root, "default");
+	if (dflt) {
+		const char *d = json_string_value(dflt);
+		if (d && strcmp(d, "discard") == 0)
+			cfg->default_discard = true;
+		else if (!d || strcmp(d, "bypass") != 0) {
+			json_decref(root);
+			return fail(&c, "default", "expected \"bypass\" or \"discard\"");
+		}
+	}
 	size_t n = json_array_size(arr);
 	cfg->rules = calloc(n ? n : 1, sizeof(*cfg->rules));
 	if (!cfg->rules) {
@@ -475,6 +485,14 @@ int card_config_apply(const struct card_config *cfg, const struct espnic_io *io,
 		if (rc) {
 			snprintf(err, errlen, "sas[%zu] (index %u): card refused the SA: %s", i,
 				 cfg->sas[i].index, strerror(-rc));
+			return rc;
+		}
+	}
+	if (cfg->default_discard) {
+		int rc = espnic_card_set_default_discard(io, true);
+		if (rc) {
+			snprintf(err, errlen, "card refused the default discard: %s",
+				 strerror(-rc));
 			return rc;
 		}
 	}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # crypto_depth.sh: resources and logic depth of the AES-GCM core (rtl/crypto)
 # after yosys synth_xilinx -family xcup -flatten -abc9 -noiopad, with depth
-# from ../shared/tools/lutdepth.py (LUT levels, register/port to register).
+# from fw/synth/lutpath.py --summary (LUT levels, register/port to register).
 #
 # Usage: fw/synth/crypto_depth.sh [parts...]
 #   round    one AES stage (round 5, 4 lanes, with the key schedule stage)
@@ -15,7 +15,7 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RTL=$ROOT/rtl/crypto
-LUTDEPTH=${LUTDEPTH:-$ROOT/../shared/tools/lutdepth.py}
+LUTPATH=$ROOT/fw/synth/lutpath.py
 FILES=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e "s#^#$RTL/#" "$RTL/crypto.f" | tr '\n' ' ')
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/crypto_depth.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
@@ -29,10 +29,10 @@ measure() {  # name top "chparam args"
   ffs=$(awk '/ FD[A-Z]+ /{s+=$2} END{print s+0}' "$OUT/$name.stat")
   srls=$(awk '/ SRL[A-Z0-9]+ /{s+=$2} END{print s+0}' "$OUT/$name.stat")
   muxf=$(awk '/ MUXF[78] /{s+=$2} END{print s+0}' "$OUT/$name.stat")
-  depth=$(python3 "$LUTDEPTH" "$OUT/$name.json")
+  depth=$(python3 "$LUTPATH" --summary "$OUT/$name.json")
   printf '%-8s %-18s LUT %7s  FF %7s  SRL %6s  MUXF %6s  %s\n' "$name" "$top" "$luts" "$ffs" \
-    "$srls" "$muxf" "$(echo "$depth" | sed -n 's/.*max_logic_depth_LUT_levels=/depth /p')"
-  echo "$depth" | sed -n 's/^endpoint-pin depth histogram/         histogram/p'
+    "$srls" "$muxf" "$(echo "$depth" | sed -n 's/^max_depth=/depth /p')"
+  echo "         endpoints per depth: $(echo "$depth" | sed -n 's/^depth *//p' | head -4 | tr '\n' ';')"
 }
 
 parts=${*:-round round13 fork final ghash keyinit}

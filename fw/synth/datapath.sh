@@ -1,7 +1,7 @@
 #!/bin/sh
 # datapath.sh: resources and logic depth of the card's data path (rtl/espnic.f)
 # after yosys synth_xilinx -family xcup -flatten -abc9 -noiopad, with depth
-# from ../shared/tools/lutdepth.py (LUT levels, register/port to register) and
+# from fw/synth/lutpath.py --summary (LUT levels, register/port to register) and
 # the deepest paths named by fw/synth/lutpath.py. Slow: run by hand (see
 # fw/synth/README.md), never from a test.
 #
@@ -24,7 +24,6 @@
 #
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LUTDEPTH=${LUTDEPTH:-$ROOT/../shared/tools/lutdepth.py}
 LUTPATH=$ROOT/fw/synth/lutpath.py
 W=128
 if [ "${1:-}" = "-w" ]; then W=$2; shift 2; fi
@@ -74,7 +73,7 @@ measure() {  # name top "chparam args"
   carry=$(sum ' CARRY[48] ' "$s")
   muxf=$(sum ' MUXF[789] ' "$s")
   dsp=$(sum ' DSP48E2 ' "$s")
-  depth=$(python3 "$LUTDEPTH" "$OUT/$name.json" | sed -n 's/.*max_logic_depth_LUT_levels=//p')
+  depth=$(python3 "$LUTPATH" --summary "$OUT/$name.json" | sed -n 's/^max_depth=//p')
   paths=$(python3 "$LUTPATH" "$OUT/$name.json" 4)
   printf '%-8s W=%-3s LUT %7s  FF %7s  LUTRAM %5s  SRL %4s  BRAM %4s  URAM %3s  CARRY8 %5s  MUXF %5s  DSP %3s  depth %5s  (%ss)\n' \
     "$name" "$W" "$luts" "$ffs" "$lutram" "$srl" "$bram" "$uram" "$carry" "$muxf" "$dsp" "$depth" "$((t1 - t0))"

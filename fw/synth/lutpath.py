@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""lutpath.py NETLIST.json [N]: the N deepest register-to-register paths of a
-yosys synth_xilinx netlist, with the signal names along each path.
+"""lutpath.py NETLIST.json [N] | lutpath.py --summary NETLIST.json
 
-Counts LUT levels exactly as ../shared/tools/lutdepth.py does (LUT 1,
-MUXF7/8/9 0.5, CARRY 0.25; FD*/RAMB*/SRL/DSP/URAM/RAM* cells and IBUF/BUFG are
-path ends), so its worst figure equals lutdepth.py's; in addition it names the
-endpoint and walks the path back to its start.
+Logic depth of a yosys synth_xilinx netlist (write_json), in LUT levels from a
+register or port to a register or port: LUT 1, MUXF7/8/9 0.5, CARRY 0.25
+(the last two stay inside a slice); FD*/RAMB*/SRL/DSP/URAM/RAM* cells and
+IBUF/BUFG start and end paths.
+
+Default: the N deepest paths (one per signal vector), each named by its start,
+its endpoint and the public signals it passes.
+--summary: `max_depth=X` (the deepest path), then how many endpoint pins end
+at each depth (`depth COUNT` lines, deepest first): what the depth gate reads.
 """
 import collections
 import json
@@ -25,8 +29,14 @@ def weight(t):
 
 
 def main():
-    d = json.load(open(sys.argv[1]))
-    n_show = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    args = sys.argv[1:]
+    summary = bool(args) and args[0] == "--summary"
+    if summary:
+        args = args[1:]
+    if not args:
+        sys.exit("usage: lutpath.py NETLIST.json [N] | lutpath.py --summary NETLIST.json")
+    d = json.load(open(args[0]))
+    n_show = int(args[1]) if len(args) > 1 else 5
     mods = d["modules"]
     top = [m for m, v in mods.items() if v.get("attributes", {}).get("top")]
     m = mods[top[0] if top else list(mods)[0]]
@@ -90,6 +100,12 @@ def main():
                 if isinstance(b, int) and b in driver and not is_src(driver[b]):
                     ends.append((arr(driver[b]), name.get(b, str(b)), b))
     ends.sort(key=lambda e: -e[0])
+    if summary:
+        print(f"max_depth={ends[0][0] if ends else 0.0:.2f}")
+        for depth, count in sorted(collections.Counter(e[0] for e in ends).items(),
+                                   reverse=True):
+            print(f"depth {depth:5.2f} {count}")
+        return
     seen = set()
     shown = 0
     for depth, label, b in ends:

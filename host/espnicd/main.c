@@ -17,12 +17,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "api_http.h" /* session management API (--state-dir) */
-#include "dataplane.h"
-#include "espnicd.h"
+#include "sessions/api_http.h" /* session management API (--state-dir) */
+#include "dataplane/dataplane.h"
+#include "ike/espnicd.h"
 #include "ike_message.h"
 #include "log.h"
-#include "session_mgr.h"
+#include "sessions/session_mgr.h"
 
 #define SHUTDOWN_LIMIT_S   15 /* SIGTERM: give the deletes this long, */
 #define SHUTDOWN_SAS_PER_S 50 /* plus a second per this many IKE_SAs */

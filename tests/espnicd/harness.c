@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "harness.h"
 #include "log.h"
 
@@ -76,6 +76,20 @@ void h_teardown(void)
 	free(H->queue);
 	free(H);
 	H = NULL;
+}
+
+int h_test_setup(void **state)
+{
+	(void)state;
+	h_setup();
+	return 0;
+}
+
+int h_test_teardown(void **state)
+{
+	(void)state;
+	h_teardown();
+	return 0;
 }
 
 /* json (an object body without the closing brace) with a psk_file holding every peer's key

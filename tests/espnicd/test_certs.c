@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "certgen.h"
-#include "config.h"
-#include "creds.h"
+#include "config/config.h"
+#include "config/creds.h"
 #include "harness.h"
 #include "ike_message.h"
 #include "ike_types.h"

@@ -16,7 +16,7 @@
 
 #include "harness.h"
 #include "ike_frag.h"
-#include "ike_sa.h"
+#include "ike/ike_sa.h"
 
 #define A_ADDR "198.18.0.1"
 #define B_ADDR "198.18.0.2"

@@ -17,9 +17,9 @@
 
 #include "certgen.h"
 #include "ike_types.h"
-#include "peer_config.h"
-#include "session_model.h"
-#include "session_store.h"
+#include "sessions/peer_config.h"
+#include "sessions/session_model.h"
+#include "sessions/session_store.h"
 
 static json_t *J(const char *text)
 {

@@ -1,0 +1,971 @@
+/* Configuration parsing with jansson. Unknown keys are errors: a typo must not silently turn
+ * a setting off. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "algorithms.h"
+#include "config.h"
+#include "ike_types.h"
+#include "log.h"
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, err_len, __VA_ARGS__);                                               \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+/* The PRF that goes with an integrity algorithm when a proposal names none (strongSwan). */
+static uint16_t prf_for_integ(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_INTEG_HMAC_SHA1_96:
+		return IKE_PRF_HMAC_SHA1;
+	case IKE_INTEG_HMAC_SHA2_384_192:
+		return IKE_PRF_HMAC_SHA2_384;
+	case IKE_INTEG_HMAC_SHA2_512_256:
+		return IKE_PRF_HMAC_SHA2_512;
+	default:
+		return IKE_PRF_HMAC_SHA2_256;
+	}
+}
+
+int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
+{
+	char buf[256], *save = NULL, *tok;
+	bool aead = false, cbc = false;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, "-", &save); tok != NULL; tok = strtok_r(NULL, "-", &save)) {
+		const struct alg *a = alg_by_ss(tok);
+
+		if (a == NULL)
+			return -EINVAL;
+		switch (a->type) {
+		case IKE_TRANSFORM_ENCR:
+			if (p->encr_count == CFG_MAX_ALGS)
+				return -EINVAL;
+			p->encr[p->encr_count].id = a->id;
+			p->encr[p->encr_count++].bits = a->bits;
+			if (a->id == IKE_ENCR_AES_GCM_16)
+				aead = true;
+			else
+				cbc = true;
+			break;
+		case IKE_TRANSFORM_INTEG:
+			if (p->integ_count == CFG_MAX_ALGS)
+				return -EINVAL;
+			p->integ[p->integ_count++] = a->id;
+			break;
+		case IKE_TRANSFORM_PRF:
+			if (esp || p->prf_count == CFG_MAX_ALGS)
+				return -EINVAL;
+			p->prf[p->prf_count++] = a->id;
+			break;
+		case IKE_TRANSFORM_DH:
+			if (p->dh_count == CFG_MAX_ALGS)
+				return -EINVAL;
+			p->dh[p->dh_count++] = a->id;
+			break;
+		case IKE_TRANSFORM_ESN:
+			if (!esp || p->esn_count == 2)
+				return -EINVAL;
+			p->esn[p->esn_count++] = a->id;
+			break;
+		}
+	}
+	/* AEAD and classic ciphers do not mix in one proposal (RFC 7296 3.3). */
+	if (p->encr_count == 0 || (aead && cbc) || (aead && p->integ_count) ||
+	    (cbc && p->integ_count == 0))
+		return -EINVAL;
+	if (!esp) {
+		if (p->dh_count == 0)
+			return -EINVAL;
+		if (p->prf_count == 0) {
+			if (p->integ_count == 0)
+				return -EINVAL;
+			for (unsigned i = 0; i < p->integ_count; i++)
+				p->prf[p->prf_count++] = prf_for_integ(p->integ[i]);
+		}
+	} else if (p->esn_count == 0) {
+		p->esn[p->esn_count++] = IKE_ESN_NO;
+	}
+	return 0;
+}
+
+static int parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int config_parse_ts(const char *text, struct cfg_ts *ts)
+{
+	char buf[64], *slash;
+	int len, prefix;
+	uint8_t addr[16];
+
+	memset(ts, 0, sizeof(*ts));
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1) {
+		ts->family = AF_INET;
+		len = 4;
+	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
+		ts->family = AF_INET6;
+		len = 16;
+	} else {
+		return -EINVAL;
+	}
+	prefix = len * 8;
+	if (slash != NULL) {
+		char *end;
+		long v = strtol(slash + 1, &end, 10);
+
+		if (*end != '\0' || end == slash + 1 || v < 0 || v > len * 8)
+			return -EINVAL;
+		prefix = (int)v;
+	}
+	for (int i = 0; i < len; i++) {
+		int bits = prefix - 8 * i;
+		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+
+		ts->start[i] = addr[i] & mask;
+		ts->end[i] = addr[i] | (uint8_t)~mask;
+	}
+	ts->end_port = 0xffff;
+	return 0;
+}
+
+void config_defaults(struct espnicd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = 2;
+	strcpy(cfg->dataplane, "record:");
+	cfg->port = 500;
+	cfg->natt_port = 4500;
+	parse_addr("0.0.0.0", &cfg->listen, 0);
+	/* strongSwan's defaults: 4 s, x1.8, 5 retransmissions (about 165 s in total). */
+	cfg->retransmit_timeout_ms = 4000;
+	cfg->retransmit_base = 1.8;
+	cfg->retransmit_tries = 5;
+	cfg->cookie_threshold = 10;
+	cfg->half_open_max = 1000;
+}
+
+void config_peer_defaults(struct cfg_peer *peer)
+{
+	memset(peer, 0, sizeof(*peer));
+	peer->mode = DP_MODE_TUNNEL;
+	peer->ike_rekey_ms = 4 * 3600 * 1000ULL;
+	peer->child_rekey_ms = 3600 * 1000ULL;
+	peer->child_life_ms = 3960 * 1000ULL;
+	peer->keepalive_ms = 20 * 1000;
+	peer->fragmentation = true;
+	peer->fragment_size = 1280;
+	config_parse_proposal("aes256gcm16-prfsha256-x25519", false, &peer->ike[0]);
+	config_parse_proposal("aes256gcm16", true, &peer->esp[0]);
+	peer->ike_count = peer->esp_count = 1;
+}
+
+static int get_ms(json_t *v, uint64_t *out)
+{
+	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
+		return -EINVAL;
+	*out = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
+	return 0;
+}
+
+static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 > cap)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+
+		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/* The PSK file: "<peer name> <secret>" per line, "#" comments, "0x" for hex secrets. It must
+ * not be readable by group or others. */
+static int load_psks(const char *path, struct espnicd_config *cfg, char *err, size_t err_len)
+{
+	char line[2 * CFG_MAX_PSK + 200];
+	struct stat st;
+	int fd, ret = 0;
+	FILE *f;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		FAIL("psk_file %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		close(fd);
+		FAIL("psk_file %s: must be a regular file with mode 0600 (is %04o)", path,
+		     (unsigned)(st.st_mode & 07777));
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		FAIL("psk_file %s: %s", path, strerror(errno));
+	}
+	unsigned lineno = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *name = line, *secret, *end;
+		struct cfg_peer *peer = NULL;
+
+		lineno++;
+		while (isspace((unsigned char)*name))
+			name++;
+		if (*name == '#' || *name == '\0')
+			continue;
+		secret = name;
+		while (*secret && !isspace((unsigned char)*secret))
+			secret++;
+		if (*secret)
+			*secret++ = '\0';
+		while (isspace((unsigned char)*secret))
+			secret++;
+		end = secret + strlen(secret);
+		while (end > secret && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		for (unsigned i = 0; i < cfg->peer_count; i++)
+			if (strcmp(cfg->peers[i].name, name) == 0)
+				peer = &cfg->peers[i];
+		if (peer == NULL)
+			continue; /* a key for a peer not configured (yet) */
+		if (strncmp(secret, "0x", 2) == 0) {
+			if (unhex(secret + 2, peer->psk, sizeof(peer->psk), &peer->psk_len) < 0)
+				ret = -EINVAL;
+		} else if ((size_t)(end - secret) <= sizeof(peer->psk)) {
+			memcpy(peer->psk, secret, (size_t)(end - secret));
+			peer->psk_len = (size_t)(end - secret);
+		} else {
+			ret = -EINVAL;
+		}
+		if (ret < 0 || peer->psk_len == 0) {
+			snprintf(err, err_len, "psk_file %s line %u: bad secret for peer %s", path,
+				 lineno, peer->name);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	fclose(f);
+	return ret;
+}
+
+static int parse_str_list(json_t *arr, const char *what, char *err, size_t err_len,
+			  int (*fn)(const char *, void *, void *), void *ctx, void *out)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr))
+		FAIL("%s: expected an array of strings", what);
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_string(v) || fn(json_string_value(v), ctx, out) < 0)
+			FAIL("%s: bad entry %zu", what, i);
+	}
+	return 0;
+}
+
+struct prop_ctx {
+	bool esp;
+	unsigned *count;
+};
+
+static int add_proposal(const char *text, void *vctx, void *out)
+{
+	struct prop_ctx *ctx = vctx;
+	struct cfg_proposal *p = out;
+
+	if (*ctx->count == CFG_MAX_PROPOSALS)
+		return -E2BIG;
+	if (config_parse_proposal(text, ctx->esp, &p[*ctx->count]) < 0)
+		return -EINVAL;
+	(*ctx->count)++;
+	return 0;
+}
+
+static int add_ts(const char *text, void *vctx, void *out)
+{
+	unsigned *count = vctx;
+	struct cfg_ts *ts = out;
+
+	if (*count == CFG_MAX_TS)
+		return -E2BIG;
+	if (config_parse_ts(text, &ts[*count]) < 0)
+		return -EINVAL;
+	(*count)++;
+	return 0;
+}
+
+/* An interface name for routes: IFNAMSIZ, no '/', blanks or ':' (as the kernel wants); ""
+ * or null turn routes off. */
+static int parse_ifname(json_t *v, char out[DP_IFNAME_MAX])
+{
+	const char *s;
+
+	if (json_is_null(v)) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) >= DP_IFNAME_MAX)
+		return -EINVAL;
+	s = json_string_value(v);
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ' || *p > '~')
+			return -EINVAL;
+	strcpy(out, s);
+	return 0;
+}
+
+/* ---- a peer: one handler per key (peer_fields), then the checks across keys ---- */
+
+/* A peer being parsed and what its keys leave for the checks across them. */
+struct peer_parse {
+	struct cfg_peer *peer;
+	const struct espnicd_config *cfg;
+	bool have_local, have_remote;
+	uint16_t remote_port;
+	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA];
+	unsigned ca_count;
+	char *err;
+	size_t err_len;
+};
+
+struct peer_field;
+typedef int (*peer_field_fn)(struct peer_parse *pp, const struct peer_field *f, json_t *v);
+
+/* One key of a peer: its handler, and for the generic handlers where in struct cfg_peer the
+ * value goes and the names an enum takes (NULL-terminated, index-aligned with values). */
+struct peer_field {
+	const char *key;
+	peer_field_fn parse;
+	size_t off;
+	const char *const *names;
+	const int *values;
+};
+
+#define PFAIL(...)                                                                                 \
+	do {                                                                                       \
+		snprintf(pp->err, pp->err_len, __VA_ARGS__);                                       \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+static void *field_ptr(struct peer_parse *pp, const struct peer_field *f)
+{
+	return (char *)pp->peer + f->off;
+}
+
+/* A duration in seconds (fractions allowed) into a uint64_t of milliseconds. */
+static int pf_ms(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (get_ms(v, field_ptr(pp, f)) < 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	return 0;
+}
+
+static int pf_bool(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_boolean(v))
+		PFAIL("peer %s: %s is a boolean", pp->peer->name, f->key);
+	*(bool *)field_ptr(pp, f) = json_is_true(v);
+	return 0;
+}
+
+_Static_assert(sizeof(enum cfg_auth) == sizeof(int) && sizeof(enum cfg_unique) == sizeof(int) &&
+		   sizeof(enum dp_mode) == sizeof(int) &&
+		   sizeof(enum cfg_dpd_action) == sizeof(int),
+	       "pf_enum stores enums as int");
+
+/* One of f->names into an enum (stored as int). The error lists them: "a, b or c". */
+static int pf_enum(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	char all[128] = "";
+	size_t used = 0;
+	int n = 0;
+
+	for (int i = 0; f->names[i] != NULL; i++) {
+		if (json_is_string(v) && strcmp(json_string_value(v), f->names[i]) == 0) {
+			*(int *)field_ptr(pp, f) = f->values[i];
+			return 0;
+		}
+		n++;
+	}
+	for (int i = 0; i < n && used < sizeof(all); i++)
+		used += (size_t)snprintf(all + used, sizeof(all) - used, "%s%s",
+					 i == 0	      ? ""
+					 : i == n - 1 ? " or "
+						      : ", ",
+					 f->names[i]);
+	PFAIL("peer %s: %s is %s", pp->peer->name, f->key, all);
+}
+
+static int pf_name(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) >= sizeof(pp->peer->name))
+		PFAIL("peer name: expected a short string");
+	strcpy(pp->peer->name, json_string_value(v));
+	return 0;
+}
+
+static int pf_local_addr(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_string(v) ||
+	    parse_addr(json_string_value(v), &pp->peer->local, pp->cfg->port) < 0)
+		PFAIL("peer %s: bad local_addr", pp->peer->name);
+	pp->have_local = true;
+	return 0;
+}
+
+static int pf_remote_addr(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (json_is_string(v) && strcmp(json_string_value(v), "%any") == 0)
+		pp->peer->remote_any = true;
+	else if (!json_is_string(v) || parse_addr(json_string_value(v), &pp->peer->remote, 500) < 0)
+		PFAIL("peer %s: bad remote_addr", pp->peer->name);
+	pp->have_remote = true;
+	return 0;
+}
+
+static int pf_remote_port(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 65535)
+		PFAIL("peer %s: bad remote_port", pp->peer->name);
+	pp->remote_port = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+static int pf_id(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	bool local = f->key[0] == 'l';
+	char *dst = local ? pp->peer->local_id : pp->peer->remote_id;
+
+	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID ||
+	    cfg_id_parse(json_string_value(v), local ? &pp->peer->lid : &pp->peer->rid) < 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	strcpy(dst, json_string_value(v));
+	return 0;
+}
+
+static int pf_file(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		PFAIL("peer %s: %s is a file name", pp->peer->name, f->key);
+	*(f->key[0] == 'c' ? &pp->cert_file : &pp->key_file) = json_string_value(v);
+	return 0;
+}
+
+static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	json_t *e;
+	size_t i;
+
+	(void)f;
+	if (json_is_string(v)) {
+		pp->ca_files[0] = json_string_value(v);
+		pp->ca_count = 1;
+	} else if (json_is_array(v) && json_array_size(v) > 0 &&
+		   json_array_size(v) <= CREDS_MAX_CA) {
+		pp->ca_count = 0;
+		json_array_foreach(v, i, e)
+		{
+			if (!json_is_string(e))
+				PFAIL("peer %s: ca entries are file names", pp->peer->name);
+			pp->ca_files[pp->ca_count++] = json_string_value(e);
+		}
+	} else {
+		PFAIL("peer %s: ca is a file name or a list of at most %d", pp->peer->name,
+		      CREDS_MAX_CA);
+	}
+	return 0;
+}
+
+static int pf_dpd_retries(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+		PFAIL("peer %s: dpd_retries is 0 to 100", pp->peer->name);
+	pp->peer->dpd_tries = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+static int pf_fragment_size(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) < 576 || json_integer_value(v) > 65535)
+		PFAIL("peer %s: fragment_size is 576 to 65535", pp->peer->name);
+	pp->peer->fragment_size = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+static int pf_proposals(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	bool esp = f->key[0] == 'e';
+	unsigned *count = esp ? &pp->peer->esp_count : &pp->peer->ike_count;
+	struct prop_ctx ctx = {esp, count};
+
+	*count = 0;
+	if (parse_str_list(v, f->key, pp->err, pp->err_len, add_proposal, &ctx,
+			   esp ? pp->peer->esp : pp->peer->ike) < 0 ||
+	    *count == 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	return 0;
+}
+
+static int pf_ts(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	bool local = f->key[0] == 'l';
+
+	return parse_str_list(v, f->key, pp->err, pp->err_len, add_ts,
+			      local ? &pp->peer->local_ts_count : &pp->peer->remote_ts_count,
+			      local ? pp->peer->local_ts : pp->peer->remote_ts);
+}
+
+/* true, false or "on-demand". */
+static int pf_start(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_string(v))
+		return pf_bool(pp, f, v);
+	if (strcmp(json_string_value(v), "on-demand") != 0)
+		PFAIL("peer %s: start is true, false or \"on-demand\"", pp->peer->name);
+	pp->peer->start = false;
+	pp->peer->on_demand = true;
+	return 0;
+}
+
+static int pf_host_if(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (parse_ifname(v, pp->peer->host_if) < 0)
+		PFAIL("peer %s: card_host_if: an interface name (at most %d characters) or \"\"",
+		      pp->peer->name, DP_IFNAME_MAX - 1);
+	pp->peer->host_if_set = true;
+	return 0;
+}
+
+static const char *const auth_names[] = {"psk", "pubkey", NULL};
+static const int auth_values[] = {CFG_AUTH_PSK, CFG_AUTH_PUBKEY};
+static const char *const unique_names[] = {"yes", "no", "never", NULL};
+static const int unique_values[] = {CFG_UNIQUE_YES, CFG_UNIQUE_NO, CFG_UNIQUE_NEVER};
+static const char *const mode_names[] = {"tunnel", "transport", NULL};
+static const int mode_values[] = {DP_MODE_TUNNEL, DP_MODE_TRANSPORT};
+static const char *const dpd_action_names[] = {"clear", "hold", "restart", NULL};
+static const int dpd_action_values[] = {CFG_DPD_CLEAR, CFG_DPD_HOLD, CFG_DPD_RESTART};
+
+#define AT(field) offsetof(struct cfg_peer, field)
+
+static const struct peer_field peer_fields[] = {
+    {"name", pf_name, 0, NULL, NULL},
+    {"local_addr", pf_local_addr, 0, NULL, NULL},
+    {"remote_addr", pf_remote_addr, 0, NULL, NULL},
+    {"remote_port", pf_remote_port, 0, NULL, NULL},
+    {"local_id", pf_id, 0, NULL, NULL},
+    {"remote_id", pf_id, 0, NULL, NULL},
+    {"auth", pf_enum, AT(auth), auth_names, auth_values},
+    {"cert", pf_file, 0, NULL, NULL},
+    {"key", pf_file, 0, NULL, NULL},
+    {"ca", pf_ca, 0, NULL, NULL},
+    {"unique_ids", pf_enum, AT(unique), unique_names, unique_values},
+    {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
+    {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
+    {"fragment_size", pf_fragment_size, 0, NULL, NULL},
+    {"ike_proposals", pf_proposals, 0, NULL, NULL},
+    {"esp_proposals", pf_proposals, 0, NULL, NULL},
+    {"local_ts", pf_ts, 0, NULL, NULL},
+    {"remote_ts", pf_ts, 0, NULL, NULL},
+    {"mode", pf_enum, AT(mode), mode_names, mode_values},
+    {"start", pf_start, AT(start), NULL, NULL},
+    {"card_host_if", pf_host_if, 0, NULL, NULL},
+    {"force_encap", pf_bool, AT(force_encap), NULL, NULL},
+    {"ike_rekey_time", pf_ms, AT(ike_rekey_ms), NULL, NULL},
+    {"child_rekey_time", pf_ms, AT(child_rekey_ms), NULL, NULL},
+    {"child_life_time", pf_ms, AT(child_life_ms), NULL, NULL},
+    {"dpd_delay", pf_ms, AT(dpd_delay_ms), NULL, NULL},
+    {"dpd_timeout", pf_ms, AT(dpd_timeout_ms), NULL, NULL},
+    {"dpd_action", pf_enum, AT(dpd_action), dpd_action_names, dpd_action_values},
+    {"keepalive_interval", pf_ms, AT(keepalive_ms), NULL, NULL},
+};
+
+/* Checks across keys: name and remote, addresses and families, lifetimes, credentials. */
+static int peer_finish(struct peer_parse *pp)
+{
+	struct cfg_peer *peer = pp->peer;
+	const struct espnicd_config *cfg = pp->cfg;
+
+	if (peer->name[0] == '\0' || !pp->have_remote)
+		PFAIL("peers: every peer needs a name and a remote_addr");
+	/* sin_port and sin6_port share their offset. */
+	((struct sockaddr_in *)&peer->remote)->sin_port = htons(pp->remote_port);
+	if (!pp->have_local) {
+		if (cfg->listen.ss_family != AF_INET ||
+		    ((const struct sockaddr_in *)&cfg->listen)->sin_addr.s_addr == 0)
+			PFAIL("peer %s: local_addr needed when listen is the wildcard", peer->name);
+		peer->local = cfg->listen;
+	}
+	((struct sockaddr_in *)&peer->local)->sin_port = htons(cfg->port);
+	if (peer->remote_any && (peer->start || peer->on_demand))
+		PFAIL("peer %s: cannot start towards %%any", peer->name);
+	if (!peer->remote_any && peer->remote.ss_family != peer->local.ss_family)
+		PFAIL("peer %s: local and remote address families differ", peer->name);
+	if (peer->child_life_ms && peer->child_life_ms <= peer->child_rekey_ms)
+		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
+	if (peer->auth == CFG_AUTH_PUBKEY) {
+		char why[200];
+
+		if (pp->cert_file == NULL || pp->key_file == NULL || pp->ca_count == 0)
+			PFAIL("peer %s: auth pubkey needs cert, key and ca", peer->name);
+		if (creds_load(pp->cert_file, pp->key_file, pp->ca_files, pp->ca_count,
+			       &peer->creds, why, sizeof(why)) < 0)
+			PFAIL("peer %s: %s", peer->name, why);
+		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
+			PFAIL("peer %s: local_id \"%s\" is neither the subject nor a "
+			      "subjectAltName of %s",
+			      peer->name, peer->local_id, pp->cert_file);
+	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0) {
+		PFAIL("peer %s: cert, key and ca go with auth pubkey", peer->name);
+	}
+	return 0;
+}
+
+static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_peer *peer,
+		      char *err, size_t err_len)
+{
+	struct peer_parse pp = {
+	    .peer = peer, .cfg = cfg, .remote_port = 500, .err = err, .err_len = err_len};
+	const char *key;
+	json_t *v;
+
+	config_peer_defaults(peer);
+	if (!json_is_object(obj))
+		FAIL("peers: entries must be objects");
+	json_object_foreach(obj, key, v)
+	{
+		const struct peer_field *f = NULL;
+
+		for (size_t i = 0; i < sizeof(peer_fields) / sizeof(peer_fields[0]); i++)
+			if (strcmp(key, peer_fields[i].key) == 0)
+				f = &peer_fields[i];
+		if (f == NULL)
+			FAIL("peer %s: unknown key \"%s\"", peer->name, key);
+		if (f->parse(&pp, f, v) < 0)
+			return -EINVAL;
+	}
+	return peer_finish(&pp);
+}
+
+int config_parse(const char *text, struct espnicd_config **out, char *err, size_t err_len)
+{
+	struct espnicd_config *cfg;
+	json_error_t jerr;
+	json_t *root, *v, *peers = NULL;
+	const char *key, *psk_file = NULL;
+	int ret = -EINVAL;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(err, err_len, "config line %d: %s", jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	v = json_object_get(root, "peers");
+	if (json_is_array(v) && json_array_size(v) > CFG_MAX_PEERS) {
+		snprintf(err, err_len, "peers: at most %d", CFG_MAX_PEERS);
+		json_decref(root);
+		return -EINVAL;
+	}
+	/* The peers are allocated for the count in the file; calloc leaves them zero. */
+	cfg = calloc(1, sizeof(*cfg) +
+			    (json_is_array(v) ? json_array_size(v) : 0) * sizeof(struct cfg_peer));
+	if (cfg == NULL) {
+		json_decref(root);
+		return -ENOMEM;
+	}
+	config_defaults(cfg);
+	if (!json_is_object(root)) {
+		snprintf(err, err_len, "config: top level must be an object");
+		goto fail;
+	}
+	json_object_foreach(root, key, v)
+	{
+		if (strcmp(key, "log_level") == 0) {
+			if (!json_is_string(v) || log_level_parse(json_string_value(v)) < 0) {
+				snprintf(err, err_len, "log_level: error, warn, info or debug");
+				goto fail;
+			}
+			cfg->log_level = log_level_parse(json_string_value(v));
+		} else if (strcmp(key, "syslog") == 0 && json_is_boolean(v)) {
+			cfg->log_syslog = json_is_true(v);
+		} else if (strcmp(key, "dataplane") == 0 && json_is_string(v) &&
+			   json_string_length(v) < sizeof(cfg->dataplane)) {
+			strcpy(cfg->dataplane, json_string_value(v));
+		} else if (strcmp(key, "listen") == 0 && json_is_string(v)) {
+			if (parse_addr(json_string_value(v), &cfg->listen, 0) < 0) {
+				snprintf(err, err_len, "listen: bad address");
+				goto fail;
+			}
+		} else if ((strcmp(key, "port") == 0 || strcmp(key, "natt_port") == 0) &&
+			   json_is_integer(v) && json_integer_value(v) > 0 &&
+			   json_integer_value(v) < 65536) {
+			*(key[0] == 'p' ? &cfg->port : &cfg->natt_port) =
+			    (uint16_t)json_integer_value(v);
+		} else if (strcmp(key, "retransmit_timeout") == 0 &&
+			   get_ms(v, &cfg->retransmit_timeout_ms) == 0 &&
+			   cfg->retransmit_timeout_ms > 0) {
+		} else if (strcmp(key, "retransmit_base") == 0 && json_is_number(v) &&
+			   json_number_value(v) >= 1.0 && json_number_value(v) <= 10.0) {
+			cfg->retransmit_base = json_number_value(v);
+		} else if (strcmp(key, "retransmit_tries") == 0 && json_is_integer(v) &&
+			   json_integer_value(v) >= 0 && json_integer_value(v) <= 20) {
+			cfg->retransmit_tries = (unsigned)json_integer_value(v);
+		} else if ((strcmp(key, "cookie_threshold") == 0 ||
+			    strcmp(key, "half_open_max") == 0) &&
+			   json_is_integer(v) && json_integer_value(v) >= 0 &&
+			   json_integer_value(v) <= 1000000) {
+			*(key[0] == 'c' ? &cfg->cookie_threshold : &cfg->half_open_max) =
+			    (unsigned)json_integer_value(v);
+		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
+		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
+			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
+			cfg->start_window = (unsigned)json_integer_value(v);
+		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
+			psk_file = json_string_value(v);
+		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {
+			peers = v;
+		} else {
+			snprintf(err, err_len, "config: unknown key or bad value for \"%s\"", key);
+			goto fail;
+		}
+	}
+	if (peers != NULL) {
+		size_t i;
+
+		if (json_array_size(peers) > CFG_MAX_PEERS) {
+			snprintf(err, err_len, "peers: at most %d", CFG_MAX_PEERS);
+			goto fail;
+		}
+		json_array_foreach(peers, i, v)
+		{
+			if (parse_peer(v, cfg, &cfg->peers[i], err, err_len) < 0) {
+				config_peer_release(&cfg->peers[i]);
+				goto fail;
+			}
+			cfg->peer_count++; /* from here on config_free releases it */
+			for (size_t j = 0; j < i; j++) {
+				if (strcmp(cfg->peers[j].name, cfg->peers[i].name) == 0) {
+					snprintf(err, err_len, "peers: duplicate name %s",
+						 cfg->peers[i].name);
+					goto fail;
+				}
+			}
+		}
+	}
+	for (unsigned i = 0; i < cfg->peer_count; i++) {
+		((struct sockaddr_in *)&cfg->peers[i].local)->sin_port = htons(cfg->port);
+		if (!cfg->peers[i].host_if_set)
+			strcpy(cfg->peers[i].host_if, cfg->host_if);
+	}
+	if (psk_file != NULL && (ret = load_psks(psk_file, cfg, err, err_len)) < 0)
+		goto fail;
+	for (unsigned i = 0; i < cfg->peer_count; i++) {
+		if (cfg->peers[i].auth == CFG_AUTH_PSK && cfg->peers[i].psk_len == 0) {
+			snprintf(err, err_len, "peer %s: no pre-shared key in psk_file",
+				 cfg->peers[i].name);
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
+	json_decref(root);
+	*out = cfg;
+	return 0;
+fail:
+	json_decref(root);
+	config_free(cfg);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int config_load(const char *path, struct espnicd_config **out, char *err, size_t err_len)
+{
+	FILE *f = fopen(path, "re");
+	char *text;
+	long size;
+	int ret;
+
+	if (f == NULL) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (8 << 20) ||
+	    fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		snprintf(err, err_len, "%s: unreadable or too large", path);
+		return -EINVAL;
+	}
+	text = calloc(1, (size_t)size + 1);
+	if (text == NULL || fread(text, 1, (size_t)size, f) != (size_t)size) {
+		free(text);
+		fclose(f);
+		snprintf(err, err_len, "%s: read error", path);
+		return -EIO;
+	}
+	fclose(f);
+	ret = config_parse(text, out, err, err_len);
+	free(text);
+	return ret;
+}
+
+void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src)
+{
+	*dst = *src;
+	creds_ref(dst->creds);
+}
+
+void config_peer_release(struct cfg_peer *peer)
+{
+	creds_unref(peer->creds);
+	OPENSSL_cleanse(peer, sizeof(*peer));
+}
+
+static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+	return true;
+}
+
+static bool id_equal(const struct cfg_id *a, const struct cfg_id *b)
+{
+	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static bool proposal_equal(const struct cfg_proposal *a, const struct cfg_proposal *b)
+{
+	if (a->encr_count != b->encr_count || a->integ_count != b->integ_count ||
+	    a->prf_count != b->prf_count || a->dh_count != b->dh_count ||
+	    a->esn_count != b->esn_count)
+		return false;
+	for (unsigned i = 0; i < a->encr_count; i++)
+		if (a->encr[i].id != b->encr[i].id || a->encr[i].bits != b->encr[i].bits)
+			return false;
+	return memcmp(a->integ, b->integ, a->integ_count * sizeof(a->integ[0])) == 0 &&
+	       memcmp(a->prf, b->prf, a->prf_count * sizeof(a->prf[0])) == 0 &&
+	       memcmp(a->dh, b->dh, a->dh_count * sizeof(a->dh[0])) == 0 &&
+	       memcmp(a->esn, b->esn, a->esn_count * sizeof(a->esn[0])) == 0;
+}
+
+static bool proposals_equal(const struct cfg_proposal *a, unsigned na, const struct cfg_proposal *b,
+			    unsigned nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (!proposal_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool ts_equal(const struct cfg_ts *a, unsigned na, const struct cfg_ts *b, unsigned nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (a[i].family != b[i].family || memcmp(a[i].start, b[i].start, 16) != 0 ||
+		    memcmp(a[i].end, b[i].end, 16) != 0 || a[i].protocol != b[i].protocol ||
+		    a[i].start_port != b[i].start_port || a[i].end_port != b[i].end_port)
+			return false;
+	return true;
+}
+
+bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
+{
+	return strcmp(a->name, b->name) == 0 && addr_equal(&a->local, &b->local) &&
+	       addr_equal(&a->remote, &b->remote) && a->remote_any == b->remote_any &&
+	       strcmp(a->local_id, b->local_id) == 0 && strcmp(a->remote_id, b->remote_id) == 0 &&
+	       id_equal(&a->lid, &b->lid) && id_equal(&a->rid, &b->rid) && a->auth == b->auth &&
+	       a->creds == b->creds && a->fragmentation == b->fragmentation &&
+	       a->fragment_size == b->fragment_size && a->psk_len == b->psk_len &&
+	       CRYPTO_memcmp(a->psk, b->psk, a->psk_len) == 0 &&
+	       proposals_equal(a->ike, a->ike_count, b->ike, b->ike_count) &&
+	       proposals_equal(a->esp, a->esp_count, b->esp, b->esp_count) &&
+	       ts_equal(a->local_ts, a->local_ts_count, b->local_ts, b->local_ts_count) &&
+	       ts_equal(a->remote_ts, a->remote_ts_count, b->remote_ts, b->remote_ts_count) &&
+	       a->mode == b->mode && a->start == b->start && a->on_demand == b->on_demand &&
+	       a->host_if_set == b->host_if_set && strcmp(a->host_if, b->host_if) == 0 &&
+	       a->force_encap == b->force_encap && a->ike_rekey_ms == b->ike_rekey_ms &&
+	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
+	       a->dpd_delay_ms == b->dpd_delay_ms && a->keepalive_ms == b->keepalive_ms &&
+	       a->dpd_timeout_ms == b->dpd_timeout_ms && a->dpd_action == b->dpd_action &&
+	       a->unique == b->unique && a->dpd_tries == b->dpd_tries;
+}
+
+const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->peer_count; i++)
+		if (strcmp(cfg->peers[i].name, name) == 0)
+			return &cfg->peers[i];
+	return NULL;
+}
+
+void config_free(struct espnicd_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (unsigned i = 0; i < cfg->peer_count; i++)
+		creds_unref(cfg->peers[i].creds);
+	OPENSSL_cleanse(cfg, sizeof(*cfg) + cfg->peer_count * sizeof(struct cfg_peer));
+	free(cfg);
+}

@@ -1,0 +1,130 @@
+/* espnicd's configuration: the JSON file (format in README.md), proposals written the
+ * strongSwan way ("aes256gcm16-prfsha256-x25519"), traffic selectors as CIDR prefixes, and
+ * the pre-shared keys read from a separate file that must be mode 0600. */
+#ifndef ESPNICD_CONFIG_H
+#define ESPNICD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "creds.h"
+#include "dataplane/dataplane.h"
+
+#define CFG_MAX_ALGS	  8
+#define CFG_MAX_PROPOSALS 4
+#define CFG_MAX_TS	  8
+#define CFG_MAX_PEERS	  4096 /* the peers array is allocated for the count in the file */
+#define CFG_MAX_PSK	  256
+#define CFG_MAX_ID	  256
+
+/* One proposal: the algorithms allowed per transform type, in preference order. */
+struct cfg_proposal {
+	uint8_t encr_count, integ_count, prf_count, dh_count, esn_count;
+	struct {
+		uint16_t id, bits;
+	} encr[CFG_MAX_ALGS];
+	uint16_t integ[CFG_MAX_ALGS], prf[CFG_MAX_ALGS], dh[CFG_MAX_ALGS], esn[2];
+};
+
+struct cfg_ts {
+	int family;
+	uint8_t start[16], end[16];
+	uint8_t protocol;
+	uint16_t start_port, end_port;
+};
+
+/* What to do when the peer stops answering (DPD or any other request given up). */
+enum cfg_dpd_action {
+	CFG_DPD_CLEAR = 0, /* close the IKE_SA and its CHILD_SAs */
+	CFG_DPD_HOLD,	   /* close; initiate again on the dataplane's next ACQUIRE */
+	CFG_DPD_RESTART,   /* close and initiate again at once (and after failed attempts) */
+};
+
+/* What a new IKE_SA with the same peer identity does to the existing ones (strongSwan's
+ * connections.<conn>.unique; RFC 7296 2.4 INITIAL_CONTACT). */
+enum cfg_unique {
+	CFG_UNIQUE_YES = 0, /* replace: delete the older IKE_SAs (also on INITIAL_CONTACT) */
+	CFG_UNIQUE_NO,	    /* keep them, but drop them silently on INITIAL_CONTACT */
+	CFG_UNIQUE_NEVER,   /* keep them, ignore INITIAL_CONTACT (and never send it) */
+};
+
+enum cfg_auth {
+	CFG_AUTH_PSK = 0,
+	CFG_AUTH_PUBKEY, /* X.509 certificates, RFC 7427 signatures */
+};
+
+/* A field added here goes into config_peer_equal too. */
+struct cfg_peer {
+	char name[64];
+	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
+	bool remote_any;		       /* responder only: accept any address */
+	char local_id[CFG_MAX_ID], remote_id[CFG_MAX_ID]; /* "" = our address / anyone */
+	struct cfg_id lid, rid;				  /* parsed; type 0 when empty */
+	enum cfg_auth auth;
+	struct creds *creds;	/* pubkey: a reference (config_peer_copy/config_peer_release) */
+	bool fragmentation;	/* RFC 7383 */
+	uint16_t fragment_size; /* largest IP datagram we send an IKE message (fragment) in */
+	uint8_t psk[CFG_MAX_PSK];
+	size_t psk_len;
+	unsigned ike_count, esp_count;
+	struct cfg_proposal ike[CFG_MAX_PROPOSALS], esp[CFG_MAX_PROPOSALS];
+	unsigned local_ts_count, remote_ts_count; /* 0 = the IKE address (/32 or /128) */
+	struct cfg_ts local_ts[CFG_MAX_TS], remote_ts[CFG_MAX_TS];
+	enum dp_mode mode;
+	bool start;		     /* initiate at startup (and after reload) */
+	bool on_demand;		     /* "start": "on-demand": trap policies, initiate on ACQUIRE */
+	bool host_if_set;	     /* card_host_if given for this peer (else the global one) */
+	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
+	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
+	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
+	uint64_t dpd_delay_ms, keepalive_ms;
+	uint64_t dpd_timeout_ms; /* give a liveness check up after this (0 = retransmissions) */
+	enum cfg_dpd_action dpd_action;
+	enum cfg_unique unique;
+	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
+};
+
+struct espnicd_config {
+	int log_level;
+	bool log_syslog;
+	char dataplane[256];
+	struct sockaddr_storage listen; /* address the sockets bind to */
+	uint16_t port, natt_port;
+	uint64_t retransmit_timeout_ms;
+	double retransmit_base;
+	unsigned retransmit_tries;
+	unsigned cookie_threshold;   /* half-open SAs from which COOKIEs are demanded */
+	unsigned half_open_max;	     /* beyond this, new IKE_SA_INIT requests are dropped */
+	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
+	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	unsigned peer_count;
+	struct cfg_peer peers[]; /* peer_count of them (config_parse allocates) */
+};
+
+/* Parses the JSON file at path (and the PSK file it names). On error returns a negative
+ * errno and writes a message (never containing a secret) into err. */
+int config_load(const char *path, struct espnicd_config **out, char *err, size_t err_len);
+/* The same from a JSON string (tests); psk_file paths in it are still read from disk. */
+int config_parse(const char *json, struct espnicd_config **out, char *err, size_t err_len);
+/* A peer copy that holds its own reference to the credentials, and its release (wipes). */
+void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
+void config_peer_release(struct cfg_peer *peer);
+/* Wipes the PSKs, drops the credentials and frees. */
+void config_free(struct espnicd_config *cfg);
+/* Whether two peers are configured alike, field by field (the same credentials: the same
+ * reference). */
+bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b);
+/* The peer named, or NULL. */
+const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name);
+
+/* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
+int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);
+/* "198.18.1.0/24" or "198.18.1.1" (all protocols and ports). */
+int config_parse_ts(const char *text, struct cfg_ts *ts);
+/* Fills in the defaults of cfg (tests build configs in code). */
+void config_defaults(struct espnicd_config *cfg);
+void config_peer_defaults(struct cfg_peer *peer);
+
+#endif

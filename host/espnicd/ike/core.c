@@ -1,0 +1,775 @@
+/* The daemon core's entry points: datagram dispatch (SA lookup, message-ID window,
+ * decryption, exchange routing), timers, dataplane events, reload and shutdown. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "espnicd.h"
+#include "ike_sa.h"
+#include "log.h"
+
+#define SHUTDOWN_WINDOW 64 /* IKE_SA deletes in flight at shutdown without start_window */
+
+int espnicd_new(struct espnicd_config *cfg, struct dp *dp, const struct espnicd_io *io,
+		struct espnicd **out)
+{
+	struct espnicd *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return -ENOMEM;
+	d->rx_msg = malloc(sizeof(*d->rx_msg));
+	if (d->rx_msg == NULL || random_bytes(d->cookie_secret, sizeof(d->cookie_secret)) < 0) {
+		free(d->rx_msg);
+		free(d);
+		return -ENOMEM;
+	}
+	d->cookie_version = 1;
+	d->cfg = cfg;
+	d->dp = dp;
+	d->io = *io;
+	*out = d;
+	return 0;
+}
+
+void espnicd_free(struct espnicd *d)
+{
+	if (d == NULL)
+		return;
+	while (d->sas != NULL)
+		ike_sa_destroy(d->sas);
+	for (int i = 0; i < CFG_MAX_PEERS; i++)
+		if (d->traps[i].reqid != 0)
+			dp_trap_remove(d->dp, d->traps[i].reqid);
+	config_free(d->cfg);
+	free(d->rx_msg);
+	OPENSSL_cleanse(d, sizeof(*d));
+	free(d);
+}
+
+const struct espnicd_config *espnicd_config(const struct espnicd *d)
+{
+	return d->cfg;
+}
+
+bool peer_has_sa(struct espnicd *d, const char *name)
+{
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
+		    sa->state != IKE_SA_DELETING && strcmp(sa->peer.name, name) == 0)
+			return true;
+	return false;
+}
+
+static void cfg_ts_to_dp(const struct cfg_ts *ts, unsigned n, const struct sockaddr_storage *addr,
+			 struct dp_selector *out, unsigned *count)
+{
+	*count = 0;
+	if (n == 0) { /* the IKE address */
+		memset(out, 0, sizeof(*out));
+		out->family = addr->ss_family;
+		if (addr->ss_family == AF_INET)
+			memcpy(out->start_addr, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+		else
+			memcpy(out->start_addr, &((const struct sockaddr_in6 *)addr)->sin6_addr,
+			       16);
+		memcpy(out->end_addr, out->start_addr, 16);
+		out->end_port = 65535;
+		*count = 1;
+		return;
+	}
+	for (unsigned i = 0; i < n && i < DP_MAX_SELECTORS; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].family = ts[i].family;
+		memcpy(out[i].start_addr, ts[i].start, 16);
+		memcpy(out[i].end_addr, ts[i].end, 16);
+		out[i].ip_protocol = ts[i].protocol;
+		out[i].start_port = ts[i].start_port;
+		out[i].end_port = ts[i].end_port;
+		(*count)++;
+	}
+}
+
+static int trap_find(const struct espnicd *d, const char *name)
+{
+	for (int i = 0; i < CFG_MAX_PEERS; i++)
+		if (d->traps[i].reqid != 0 && strcmp(d->traps[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+void trap_rearm_peer(struct espnicd *d, const char *name)
+{
+	int i = trap_find(d, name);
+
+	if (i >= 0 && dp_trap_rearm(d->dp, d->traps[i].reqid) < 0)
+		log_warn("%s: could not re-arm the trap policy", name);
+}
+
+static void trap_remove(struct espnicd *d, int i)
+{
+	dp_trap_remove(d->dp, d->traps[i].reqid);
+	d->traps[i].reqid = 0;
+	d->traps[i].held = false;
+}
+
+/* Installs a trap policy for p's selectors (a fresh one before the peer's old one goes, so
+ * that a reload never leaves its traffic without a policy; a hold carries over). Returns
+ * the slot, or -1. */
+static int trap_install(struct espnicd *d, const struct cfg_peer *p, bool held)
+{
+	struct dp_trap t;
+	int old = trap_find(d, p->name), slot = -1, ret;
+
+	for (int i = 0; i < CFG_MAX_PEERS && slot < 0; i++)
+		if (d->traps[i].reqid == 0)
+			slot = i;
+	if (slot < 0)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	t.reqid = ++d->next_reqid;
+	t.local = p->local;
+	t.remote = p->remote;
+	cfg_ts_to_dp(p->local_ts, p->local_ts_count, &p->local, t.local_ts, &t.local_ts_count);
+	cfg_ts_to_dp(p->remote_ts, p->remote_ts_count, &p->remote, t.remote_ts, &t.remote_ts_count);
+	memcpy(t.host_if, p->host_if, sizeof(t.host_if));
+	ret = dp_trap_install(d->dp, &t);
+	if (ret < 0) {
+		log_error("%s: %s trap policy not installed: %s", p->name,
+			  p->on_demand ? "on-demand" : "hold", strerror(-ret));
+		return -1;
+	}
+	snprintf(d->traps[slot].name, sizeof(d->traps[slot].name), "%s", p->name);
+	d->traps[slot].reqid = t.reqid;
+	d->traps[slot].held = held || (old >= 0 && d->traps[old].held);
+	log_info("%s: %s: trap policy installed (reqid %u)", p->name,
+		 p->on_demand ? "on-demand" : "held", t.reqid);
+	if (old >= 0)
+		trap_remove(d, old);
+	return slot;
+}
+
+bool trap_hold(struct espnicd *d, const struct cfg_peer *p)
+{
+	int i = trap_find(d, p->name);
+
+	if (i < 0)
+		i = trap_install(d, p, true);
+	if (i < 0)
+		return false;
+	d->traps[i].held = true;
+	return true;
+}
+
+void trap_child_installed(struct espnicd *d, const char *name)
+{
+	const struct cfg_peer *p = config_find_peer(d->cfg, name);
+	int i = trap_find(d, name);
+
+	if (i < 0 || !d->traps[i].held)
+		return;
+	d->traps[i].held = false;
+	if (p != NULL && p->on_demand) {
+		log_info("%s: no longer held (CHILD_SA installed)", name);
+		return;
+	}
+	log_info("%s: no longer held (CHILD_SA installed): hold trap policy removed", name);
+	trap_remove(d, i);
+}
+
+/* Traps for the configuration: on-demand peers get one (on reload a fresh one), held peers
+ * keep theirs while they are still configured with dpd_action hold; the rest go. */
+static void traps_sync(struct espnicd *d, bool reload)
+{
+	for (int i = 0; i < CFG_MAX_PEERS; i++) {
+		const struct cfg_peer *p;
+		bool held, was_held = d->traps[i].held;
+
+		if (d->traps[i].reqid == 0)
+			continue;
+		p = config_find_peer(d->cfg, d->traps[i].name);
+		held = d->traps[i].held && p != NULL && p->dpd_action == CFG_DPD_HOLD &&
+		       !p->remote_any;
+		if (was_held && !held)
+			log_info("%s: no longer held (%s)", d->traps[i].name,
+				 p == NULL ? "peer removed" : "dpd_action changed");
+		d->traps[i].held = held;
+		if (p != NULL && (p->on_demand || held))
+			continue;
+		log_info("%s: %s trap policy removed", d->traps[i].name,
+			 was_held ? "hold" : "on-demand");
+		trap_remove(d, i);
+	}
+	for (unsigned j = 0; j < d->cfg->peer_count; j++) {
+		const struct cfg_peer *p = &d->cfg->peers[j];
+		int i = trap_find(d, p->name);
+
+		if ((p->on_demand && (reload || i < 0)) || (reload && i >= 0 && d->traps[i].held))
+			trap_install(d, p, false);
+	}
+}
+
+void espnicd_start(struct espnicd *d)
+{
+	traps_sync(d, false);
+	d->start_next = 0;
+	start_pending(d);
+}
+
+/* Shutting down: the IKE_SAs are deleted start_window (or SHUTDOWN_WINDOW) at a time, so that
+ * a thousand Deletes do not overflow the peer's socket buffer and go unanswered. */
+static void delete_pending(struct espnicd *d)
+{
+	unsigned window = d->cfg->start_window ? d->cfg->start_window : SHUTDOWN_WINDOW, busy = 0;
+	struct ike_sa *sa;
+
+	for (sa = d->sas; sa != NULL; sa = sa->next)
+		busy += sa->state == IKE_SA_DELETING ||
+			(sa->state == IKE_SA_ESTABLISHED && sa->want_delete);
+	for (sa = d->sas; sa != NULL && busy < window; sa = sa->next) {
+		if (sa->state != IKE_SA_ESTABLISHED || sa->want_delete)
+			continue;
+		sa->want_delete = true;
+		busy++;
+		if (sa->request.kind == REQUEST_NONE)
+			sa_schedule(sa);
+	}
+}
+
+void start_pending(struct espnicd *d)
+{
+	unsigned window = d->cfg->start_window, busy = 0;
+
+	if (d->shutting_down) {
+		delete_pending(d);
+		return;
+	}
+	if (d->start_next >= d->cfg->peer_count)
+		return;
+	if (window != 0)
+		for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+			busy += sa->initiator &&
+				(sa->state == IKE_SA_INIT_SENT || sa->state == IKE_SA_AUTH_SENT);
+	while (d->start_next < d->cfg->peer_count && (window == 0 || busy < window)) {
+		const struct cfg_peer *p = &d->cfg->peers[d->start_next++];
+
+		if (p->start && !peer_has_sa(d, p->name) && ike_init_initiate(d, p) == 0)
+			busy++;
+	}
+	reap_dead(d);
+}
+
+/* The peer's ESTABLISHED IKE_SA that carries no CHILD_SA (none installed, none being
+ * rekeyed), if the peer has one and none of its IKE_SAs carries a CHILD_SA. */
+static struct ike_sa *childless_sa(struct espnicd *d, const char *name)
+{
+	struct ike_sa *found = NULL;
+
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		if (sa->state != IKE_SA_ESTABLISHED || strcmp(sa->peer.name, name) != 0)
+			continue;
+		for (const struct child_sa *c = sa->children; c != NULL; c = c->next)
+			if (c->state == CHILD_SA_INSTALLED || c->state == CHILD_SA_REKEYING)
+				return NULL;
+		if (found == NULL && sa->replaced_by == NULL)
+			found = sa;
+	}
+	return found;
+}
+
+/* A CHILD_SA into sa, when its window is free (one at a time). */
+static void want_child(struct ike_sa *sa)
+{
+	if (sa->want_child || sa->request.kind == REQUEST_CHILD_ADDITIONAL) {
+		log_debug("%s: a new CHILD_SA is already on its way", sa_name(sa));
+		return;
+	}
+	sa->want_child = true;
+	sa_schedule(sa);
+}
+
+/* The dataplane trapped traffic of the peer (why: which trap): an IKE_SA without CHILD_SA
+ * gets one (CREATE_CHILD_SA), a peer without IKE_SA is initiated; an IKE_SA being
+ * negotiated brings its CHILD_SA with IKE_AUTH. */
+static void acquire(struct espnicd *d, uint32_t reqid)
+{
+	const struct cfg_peer *p = NULL;
+	const char *why = "traffic for the on-demand policy";
+	struct ike_sa *sa;
+
+	for (int i = 0; i < CFG_MAX_PEERS && p == NULL; i++) {
+		if (d->traps[i].reqid == 0 || d->traps[i].reqid != reqid)
+			continue;
+		p = config_find_peer(d->cfg, d->traps[i].name);
+		if (d->traps[i].held)
+			why = "traffic for the held peer";
+	}
+	if (p == NULL) {
+		log_debug("dataplane ACQUIRE for unknown reqid %u ignored", reqid);
+		return;
+	}
+	if (d->shutting_down) {
+		log_debug("%s: ACQUIRE while shutting down, ignored", p->name);
+	} else if ((sa = childless_sa(d, p->name)) != NULL) {
+		log_info("%s: ACQUIRE (%s): the IKE_SA has no CHILD_SA, creating one", sa_name(sa),
+			 why);
+		want_child(sa);
+	} else if (peer_has_sa(d, p->name)) {
+		log_debug("%s: ACQUIRE while an IKE_SA with a CHILD_SA exists or is negotiated, "
+			  "ignored",
+			  p->name);
+	} else if (p->remote_any) {
+		log_info("%s: ACQUIRE (%s): cannot initiate towards %%any", p->name, why);
+	} else {
+		log_info("%s: ACQUIRE (%s), initiating", p->name, why);
+		ike_init_initiate(d, p);
+	}
+}
+
+int espnicd_initiate(struct espnicd *d, const char *name)
+{
+	const struct cfg_peer *p = config_find_peer(d->cfg, name);
+	struct ike_sa *sa;
+	int ret = -ENOENT;
+
+	if (p != NULL && !p->remote_any) {
+		/* An IKE_SA up without its CHILD_SA (the peer deleted it, or it expired) gets a
+		 * new one rather than a second IKE_SA. */
+		if ((sa = childless_sa(d, name)) != NULL) {
+			log_info("%s: initiate: the IKE_SA has no CHILD_SA, creating one",
+				 sa_name(sa));
+			want_child(sa);
+			ret = 0;
+		} else {
+			ret = ike_init_initiate(d, p);
+		}
+	}
+	reap_dead(d);
+	return ret;
+}
+
+static struct ike_sa *lookup(struct espnicd *d, const struct ike_header *h)
+{
+	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
+
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_SA_DEAD || memcmp(sa->spi_i, h->spi_i, IKE_SPI_LEN) != 0)
+			continue;
+		/* The I flag names the original initiator; it must be the other side. */
+		if (from_initiator == sa->initiator)
+			continue;
+		if (memcmp(sa->spi_r, h->spi_r, IKE_SPI_LEN) == 0)
+			return sa;
+		if (sa->state == IKE_SA_INIT_SENT && h->exchange_type == IKE_EXCHANGE_IKE_SA_INIT &&
+		    (h->flags & IKE_FLAG_RESPONSE))
+			return sa;
+	}
+	return NULL;
+}
+
+static void answer_invalid_syntax(struct ike_sa *sa, const struct ike_header *h)
+{
+	struct message_out *m = malloc(sizeof(*m));
+
+	if (m == NULL)
+		return;
+	message_out_init(m);
+	message_out_notify(m, IKE_N_INVALID_SYNTAX, 0, NULL, 0, NULL, 0);
+	send_response(sa, h->exchange_type, h->message_id, m);
+	free(m);
+}
+
+static void dispatch_request(struct ike_sa *sa, const struct ike_message *msg)
+{
+	switch (msg->header.exchange_type) {
+	case IKE_EXCHANGE_IKE_AUTH:
+		if (!sa->initiator)
+			ike_auth_process_request(sa, msg);
+		break;
+	case IKE_EXCHANGE_CREATE_CHILD_SA:
+		create_child_process_request(sa, msg);
+		break;
+	case IKE_EXCHANGE_INFORMATIONAL:
+		informational_process_request(sa, msg);
+		break;
+	default:
+		log_debug("%s: request of unknown exchange %u ignored", sa_name(sa),
+			  msg->header.exchange_type);
+		break;
+	}
+}
+
+static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	static const uint8_t exchange_of[] = {
+	    [REQUEST_IKE_AUTH] = IKE_EXCHANGE_IKE_AUTH,
+	    [REQUEST_CHILD_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_IKE_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_CHILD_ADDITIONAL] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_DELETE_CHILD] = IKE_EXCHANGE_INFORMATIONAL,
+	    [REQUEST_DELETE_IKE] = IKE_EXCHANGE_INFORMATIONAL,
+	    [REQUEST_DPD] = IKE_EXCHANGE_INFORMATIONAL,
+	};
+
+	if (sa->request.kind >= sizeof(exchange_of) ||
+	    exchange_of[sa->request.kind] != msg->header.exchange_type) {
+		log_debug("%s: response of the wrong exchange ignored", sa_name(sa));
+		return;
+	}
+	switch (sa->request.kind) {
+	case REQUEST_IKE_AUTH:
+		ike_auth_process_response(sa, msg);
+		break;
+	case REQUEST_CHILD_REKEY:
+		child_rekey_process_response(sa, msg);
+		break;
+	case REQUEST_IKE_REKEY:
+		ike_rekey_process_response(sa, msg);
+		break;
+	case REQUEST_CHILD_ADDITIONAL:
+		child_additional_process_response(sa, msg);
+		break;
+	case REQUEST_DELETE_CHILD:
+	case REQUEST_DELETE_IKE:
+		delete_process_response(sa, msg);
+		break;
+	case REQUEST_DPD:
+		request_done(sa);
+		sa_schedule(sa);
+		break;
+	default:
+		break;
+	}
+}
+
+/* RFC 7383 2.6: one authentic, decrypted fragment into the reassembly of its message.
+ * Returns the length of the complete message's inner payloads (in d->rx_plain, first payload
+ * type in *first), 0 while fragments are missing, negative when the fragment was dropped. */
+static int take_fragment(struct espnicd *d, struct ike_sa *sa, const struct ike_payload *skf,
+			 uint32_t id, bool response, size_t n, uint8_t *first)
+{
+	struct ike_frag_reassembly *r = response ? &sa->frag_resp : &sa->frag_req;
+	uint32_t *rid = response ? &sa->frag_resp_id : &sa->frag_req_id;
+	int ret;
+
+	if (r->total != 0 && *rid != id)
+		ike_frag_reset(r); /* the fragments of an earlier message: gone for good */
+	*rid = id;
+	ret = ike_frag_add(r, skf, d->rx_plain, n);
+	OPENSSL_cleanse(d->rx_plain, n);
+	if (ret == -EALREADY) {
+		log_debug("%s: duplicate fragment %u/%u ignored", sa_name(sa),
+			  skf->u.sk.fragment_number, skf->u.sk.total_fragments);
+		return -EALREADY;
+	}
+	if (ret < 0) {
+		d->stats.fragments_dropped++;
+		log_warn("%s: fragment %u/%u of message %u dropped (%s)", sa_name(sa),
+			 skf->u.sk.fragment_number, skf->u.sk.total_fragments, id,
+			 ret == -E2BIG ? "over the limits" : "bad numbering");
+		if (ret == -E2BIG)
+			ike_frag_reset(r);
+		return ret;
+	}
+	d->stats.fragments_received++;
+	if (ret == 0)
+		return 0;
+	ret = ike_frag_assemble(r, d->rx_plain, sizeof(d->rx_plain), first);
+	ike_frag_reset(r);
+	if (ret <= 0) {
+		d->stats.fragments_dropped++;
+		log_warn("%s: reassembled message %u unusable (%d), dropped", sa_name(sa), id, ret);
+		return ret < 0 ? ret : -EBADMSG;
+	}
+	d->stats.fragments_reassembled++;
+	return ret;
+}
+
+static void receive_protected(struct espnicd *d, struct ike_sa *sa,
+			      const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+{
+	struct ike_message *msg = d->rx_msg;
+	const struct ike_header *h;
+	const struct ike_payload *sk;
+	uint8_t first;
+	bool response, fragment;
+	int ret, n;
+
+	ret = ike_message_parse(buf, len, msg);
+	if (ret < 0) {
+		log_debug("%s: unparsable message dropped (%d)", sa_name(sa), ret);
+		if (len > IKE_HEADER_LEN && buf[16] == IKE_PAYLOAD_SKF)
+			d->stats.fragments_dropped++; /* e.g. fragment numbers that do not fit */
+		return;
+	}
+	h = &msg->header;
+	response = h->flags & IKE_FLAG_RESPONSE;
+	if (sa->state == IKE_SA_INIT_SENT || msg->payload_count == 0)
+		return;
+	sk = &msg->payloads[msg->payload_count - 1];
+	fragment = sk->type == IKE_PAYLOAD_SKF;
+	if (fragment && !sa->frag) {
+		d->stats.fragments_dropped++;
+		log_debug("%s: fragment dropped: fragmentation was not negotiated", sa_name(sa));
+		return;
+	}
+	if (sk->type != IKE_PAYLOAD_SK && !fragment) {
+		log_debug("%s: message without SK payload dropped", sa_name(sa));
+		return;
+	}
+	if (response) {
+		if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
+		    h->message_id != sa->request.id)
+			return;
+	} else if (h->message_id != sa->expected_peer_id &&
+		   !(sa->last_response.valid && h->message_id == sa->last_response.id &&
+		     h->message_id + 1 == sa->expected_peer_id)) {
+		log_debug("%s: request with message ID %u outside the window dropped", sa_name(sa),
+			  h->message_id);
+		if (fragment)
+			d->stats.fragments_dropped++;
+		return;
+	}
+	n = ike_sk_decrypt(buf, len, sk, &sa->sk_recv, d->rx_plain, sizeof(d->rx_plain));
+	if (n < 0) {
+		log_debug("%s: message failed the integrity check, dropped", sa_name(sa));
+		if (fragment)
+			d->stats.fragments_dropped++;
+		return;
+	}
+	/* Authentic from here on. */
+	sa->last_received = now_ms(d);
+	if (sa->natt || sockaddr_port(local) == d->cfg->natt_port) {
+		/* Follow the peer's NAT mapping (RFC 7296 2.23) and our float. */
+		sa->remote = *remote;
+		sa->local = *local;
+	}
+	if (!response && h->message_id + 1 == sa->expected_peer_id) {
+		/* A retransmitted request; for a fragmented one, answer its first fragment only
+		 * (RFC 7383 2.6.1). */
+		if (!fragment || sk->u.sk.fragment_number == 1)
+			wire_send(sa, &sa->last_response.wire);
+		OPENSSL_cleanse(d->rx_plain, (size_t)n);
+		return;
+	}
+	first = sk->next_payload;
+	if (fragment) {
+		n = take_fragment(d, sa, sk, h->message_id, response, (size_t)n, &first);
+		if (n <= 0)
+			return;
+	}
+	ret = ike_message_parse_inner(msg, first, d->rx_plain, (size_t)n);
+	if (ret < 0) {
+		log_warn("%s: malformed %s inside SK (%d)", sa_name(sa),
+			 response ? "response" : "request", ret);
+		if (response) {
+			ike_sa_kill(sa, "malformed response");
+		} else {
+			sa->expected_peer_id++;
+			answer_invalid_syntax(sa, h);
+		}
+	} else if (response) {
+		dispatch_response(sa, msg);
+	} else {
+		sa->expected_peer_id++;
+		dispatch_request(sa, msg);
+	}
+	OPENSSL_cleanse(d->rx_plain, (size_t)n);
+}
+
+void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
+		     const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+{
+	struct ike_header hdr;
+	struct ike_sa *sa;
+	int ret;
+
+	if (ike_header_parse(buf, len, &hdr) < 0 || hdr.length != len) {
+		log_debug("datagram of %zu octets is no IKEv2 message, dropped", len);
+		return;
+	}
+	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT && !(hdr.flags & IKE_FLAG_RESPONSE)) {
+		ret = ike_message_parse(buf, len, d->rx_msg);
+		if (ret < 0)
+			log_debug("malformed IKE_SA_INIT dropped (%d)", ret);
+		else
+			ike_init_process_request(d, local, remote, buf, len, d->rx_msg);
+		reap_dead(d);
+		return;
+	}
+	sa = lookup(d, &hdr);
+	if (sa == NULL) {
+		log_debug("message for an unknown IKE_SA dropped");
+		return;
+	}
+	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT) {
+		if (ike_message_parse(buf, len, d->rx_msg) == 0)
+			ike_init_process_response(sa, buf, len, d->rx_msg);
+	} else {
+		receive_protected(d, sa, local, remote, buf, len);
+	}
+	reap_dead(d);
+	start_pending(d);
+}
+
+uint64_t espnicd_next_timer(struct espnicd *d)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		uint64_t s = ike_sa_next_timer(sa);
+
+		if (s < t)
+			t = s;
+	}
+	return t;
+}
+
+void espnicd_run_timers(struct espnicd *d)
+{
+	uint64_t now = now_ms(d);
+	struct ike_sa *sa, *next;
+
+	for (sa = d->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		ike_sa_run_timers(sa, now);
+	}
+	reap_dead(d);
+	start_pending(d);
+}
+
+void espnicd_dataplane_events(struct espnicd *d)
+{
+	struct dp_event ev;
+
+	while (dp_next_event(d->dp, &ev) == 1) {
+		struct child_sa *c = NULL;
+		struct ike_sa *sa;
+
+		if (ev.type == DP_EVENT_ACQUIRE) {
+			acquire(d, ev.reqid);
+			continue;
+		}
+		for (sa = d->sas; sa != NULL; sa = sa->next) {
+			if (sa->state == IKE_SA_ESTABLISHED &&
+			    (c = child_find_in(sa, ev.spi_in)) != NULL)
+				break;
+		}
+		if (c == NULL) {
+			log_debug("dataplane event for unknown SPI %08x ignored", ev.spi_in);
+			continue;
+		}
+		if (ev.type == DP_EVENT_SOFT_EXPIRE && c->state == CHILD_SA_INSTALLED)
+			c->want_rekey = true;
+		else if (ev.type == DP_EVENT_HARD_EXPIRE)
+			c->want_delete = true;
+		sa_schedule(sa);
+	}
+	reap_dead(d);
+	start_pending(d);
+}
+
+void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
+{
+	struct espnicd_config *old = d->cfg;
+
+	if (cfg->port != old->port || cfg->natt_port != old->natt_port ||
+	    memcmp(&cfg->listen, &old->listen, sizeof(cfg->listen)) != 0)
+		log_warn("reload: listen address and ports change only with a restart");
+	d->cfg = cfg;
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		const struct cfg_peer *p = config_find_peer(cfg, sa->peer.name);
+
+		if (sa->state == IKE_SA_DEAD)
+			continue;
+		if (p == NULL) {
+			log_info("%s: peer removed from the configuration", sa_name(sa));
+			if (sa->state == IKE_SA_ESTABLISHED)
+				sa->want_delete = true;
+			else if (sa->state != IKE_SA_DELETING)
+				ike_sa_kill(sa, "peer removed");
+			sa_schedule(sa);
+		} else if (sa->state == IKE_SA_ESTABLISHED) {
+			/* Endpoints stay (they may have floated); the rest applies from the next
+			 * rekey on. */
+			struct sockaddr_storage local = sa->local, remote = sa->remote;
+
+			config_peer_release(&sa->peer);
+			config_peer_copy(&sa->peer, p);
+			sa->local = local;
+			sa->remote = remote;
+		}
+	}
+	config_free(old);
+	log_info("configuration reloaded: %u peers", cfg->peer_count);
+	traps_sync(d, true);
+	espnicd_start(d);
+}
+
+void espnicd_shutdown(struct espnicd *d)
+{
+	d->shutting_down = true;
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		switch (sa->state) {
+		case IKE_SA_ESTABLISHED: /* deleted by delete_pending, a window at a time */
+		case IKE_SA_DELETING:
+		case IKE_SA_DEAD:
+			break;
+		default:
+			ike_sa_kill(sa, "shutting down");
+			break;
+		}
+	}
+	reap_dead(d);
+	delete_pending(d);
+}
+
+bool espnicd_idle(const struct espnicd *d)
+{
+	return d->sas == NULL;
+}
+
+void espnicd_get_stats(const struct espnicd *d, struct espnicd_stats *st)
+{
+	*st = d->stats;
+}
+
+unsigned espnicd_sa_count(const struct espnicd *d)
+{
+	unsigned n = 0;
+
+	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		n++;
+	return n;
+}
+
+int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info)
+{
+	const struct ike_sa *sa = d->sas;
+
+	while (sa != NULL && index-- > 0)
+		sa = sa->next;
+	if (sa == NULL)
+		return -ENOENT;
+	memset(info, 0, sizeof(*info));
+	strcpy(info->peer, sa->peer.name);
+	info->initiator = sa->initiator;
+	info->state = sa->state;
+	memcpy(info->spi_i, sa->spi_i, IKE_SPI_LEN);
+	memcpy(info->spi_r, sa->spi_r, IKE_SPI_LEN);
+	info->nat_local = sa->nat_local;
+	info->nat_remote = sa->nat_remote;
+	info->encap = sa->natt;
+	for (const struct child_sa *c = sa->children; c != NULL; c = c->next) {
+		if (info->child_count < 8) {
+			info->child_spi_in[info->child_count] = c->spi_in;
+			info->child_spi_out[info->child_count] = c->spi_out;
+		}
+		info->child_count++;
+	}
+	return 0;
+}

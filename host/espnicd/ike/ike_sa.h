@@ -1,0 +1,382 @@
+/* Internal to the daemon core: the IKE_SA and CHILD_SA objects, the outgoing message builder
+ * and the entry points of each task file. One exchange is composed from several tasks (for
+ * example IKE_SA_INIT = ike_init + nat_detection + cookie), the way strongSwan splits it. */
+#ifndef ESPNICD_IKE_SA_H
+#define ESPNICD_IKE_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "espnicd.h"
+#include "ike_crypto.h"
+#include "ike_frag.h"
+#include "ike_message.h"
+#include "ike_sk.h"
+
+#define MAX_MESSAGE	     16384 /* a whole (reassembled) message: certificates make IKE_AUTH big */
+#define COOKIE_MAX	     64
+#define REKEY_JITTER	     10	   /* percent of a rekey time taken off at random */
+#define HALF_OPEN_TIMEOUT_MS 30000 /* responder: IKE_AUTH must follow within this */
+#define REKEYED_TIMEOUT_MS   30000 /* a replaced IKE_SA waits this long for its delete */
+
+enum ike_sa_state {
+	IKE_SA_INIT_SENT = 1, /* initiator: IKE_SA_INIT request out */
+	IKE_SA_INIT_DONE,     /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_SA_AUTH_SENT,     /* initiator: IKE_AUTH request out */
+	IKE_SA_ESTABLISHED,
+	IKE_SA_REKEYED,	 /* replaced by a new IKE_SA, waiting for its delete */
+	IKE_SA_DELETING, /* our delete is out */
+	IKE_SA_DEAD,	 /* to be destroyed */
+};
+
+enum child_sa_state {
+	CHILD_SA_INSTALLED = 1,
+	CHILD_SA_REKEYING, /* our rekey is out */
+	CHILD_SA_REKEYED,  /* replaced; old pair kept until the delete completes */
+	CHILD_SA_DELETING, /* our delete is out */
+};
+
+/* The algorithms one side chose from a proposal. */
+struct selected_proposal {
+	uint8_t number;
+	uint8_t protocol;
+	uint8_t spi_len;
+	uint8_t spi[8];
+	uint16_t encr, encr_bits, prf, integ, dh, esn;
+};
+
+struct child_sa {
+	struct child_sa *next;
+	uint32_t reqid;
+	uint32_t spi_in, spi_out;
+	enum child_sa_state state;
+	struct selected_proposal proposal;
+	struct ike_ts_payload ts_local, ts_remote;
+	uint64_t rekey_at, expire_at, delete_at;
+	bool want_rekey, want_delete;
+	uint64_t dpd_in_packets; /* the dataplane's inbound count at the last liveness look */
+};
+
+/* An encoded message as datagrams: one, or the SKF fragments of RFC 7383, back to back. */
+struct wire_msg {
+	uint8_t *buf;
+	size_t len;
+	unsigned count;
+	size_t off[IKE_FRAG_MAX_FRAGMENTS], lens[IKE_FRAG_MAX_FRAGMENTS];
+};
+
+/* What a request in flight is for. */
+enum request_kind {
+	REQUEST_NONE = 0,
+	REQUEST_IKE_SA_INIT,
+	REQUEST_IKE_AUTH,
+	REQUEST_CHILD_REKEY,
+	REQUEST_IKE_REKEY,
+	REQUEST_CHILD_ADDITIONAL, /* CREATE_CHILD_SA for an additional CHILD_SA (RFC 7296 1.3.1) */
+	REQUEST_DELETE_CHILD,
+	REQUEST_DELETE_IKE,
+	REQUEST_DPD,
+};
+
+/* Per-exchange state of a CREATE_CHILD_SA in flight (ours or, transiently, the peer's). */
+struct create_child_ctx {
+	struct child_sa *old_child; /* rekey: the SA being replaced */
+	/* RFC 7296 2.8.1/2.8.2: the peer rekeyed the same SA while this request was out. The
+	 * SA it created and the lower nonce of its exchange decide which rekey survives. */
+	struct child_sa *collision_child;
+	struct ike_sa *collision_ike;
+	uint8_t collision_nonce[IKE_NONCE_MAX_LEN];
+	size_t collision_nonce_len;
+	uint32_t new_spi_in;
+	uint8_t nonce[32];
+	size_t nonce_len;
+	struct ike_dh *dh;
+	uint8_t new_ike_spi[IKE_SPI_LEN]; /* IKE rekey: our SPI of the new IKE_SA */
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	struct espnicd *d;
+	unsigned unique_id;
+	struct cfg_peer peer; /* a copy: reload does not change an SA under negotiation */
+	enum ike_sa_state state;
+	bool initiator;
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	struct sockaddr_storage local, remote;
+	bool nat_local, nat_remote, natt; /* natt: floated to 4500, ESP in UDP */
+
+	struct selected_proposal proposal;
+	const struct ike_encr_alg *encr;
+	const struct ike_prf_alg *prf;
+	const struct ike_integ_alg *integ;
+	uint16_t dh_group; /* the group in use (the KE we send) */
+	struct ike_dh *dh;
+	uint8_t ni[IKE_NONCE_MAX_LEN], nr[IKE_NONCE_MAX_LEN];
+	size_t ni_len, nr_len;
+	struct ike_sa_keys keys;
+	struct ike_sk_key sk_send, sk_recv;
+	uint8_t *init_request, *init_response; /* IKE_SA_INIT as on the wire: AUTH signs them */
+	size_t init_request_len, init_response_len;
+	uint8_t cookie[COOKIE_MAX];
+	size_t cookie_len;
+	unsigned init_retries; /* COOKIE and INVALID_KE_PAYLOAD round trips */
+
+	/* Message IDs (window size 1, RFC 7296 2.3). */
+	uint32_t next_request_id;  /* the ID our next request gets */
+	uint32_t expected_peer_id; /* the ID of the peer's next request */
+	struct {
+		enum request_kind kind;
+		uint32_t id;
+		uint8_t *buf; /* the first (or only) datagram: wire.buf */
+		size_t len;
+		struct wire_msg wire;
+		unsigned retransmits;
+		uint64_t deadline;
+		uint64_t give_up_at; /* DPD with dpd_timeout: unreachable from then (0 = tries) */
+		struct create_child_ctx cc;
+	} request;
+	struct {
+		bool valid;
+		uint32_t id;
+		uint8_t *buf; /* the first (or only) datagram: wire.buf */
+		size_t len;
+		struct wire_msg wire;
+	} last_response;
+	/* RFC 7383: negotiated in IKE_SA_INIT; fragments of the request and the response being
+	 * received (decrypted, authentic), keyed by message ID. */
+	bool frag;
+	struct ike_frag_reassembly frag_req, frag_resp;
+	uint32_t frag_req_id, frag_resp_id;
+	unsigned peer_hashes; /* the peer's SIGNATURE_HASH_ALGORITHMS, 1 << id */
+	bool certreq_received;
+
+	struct child_sa *children;
+	bool want_delete, want_ike_rekey;
+	bool want_child; /* a new CHILD_SA for the peer's traffic (ACQUIRE or API), when idle */
+	uint64_t established_at, ike_rekey_at, last_received, next_keepalive, dead_at;
+	struct ike_sa *replaced_by; /* IKE rekey: our successor */
+	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
+	bool unreachable, restarted;
+	uint64_t created_at;
+	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
+};
+
+struct espnicd {
+	struct espnicd_config *cfg;
+	struct dp *dp;
+	struct espnicd_io io;
+	struct ike_sa *sas;
+	unsigned next_unique_id;
+	uint32_t next_reqid;
+	/* Trap policies (reqid 0 = free), one per peer: on-demand peers' and held peers'
+	 * (dpd_action hold: closed after DPD, initiated again by the trap's ACQUIRE). A held
+	 * peer's trap stays until one of its CHILD_SAs is installed; then held ends and the trap
+	 * goes, unless the peer is on-demand. */
+	struct {
+		char name[64];
+		uint32_t reqid;
+		bool held;
+	} traps[CFG_MAX_PEERS];
+	uint8_t cookie_secret[32];
+	uint8_t cookie_version;
+	bool shutting_down;
+	unsigned start_next;	    /* the next "start" peer to initiate (start_window) */
+	struct ike_message *rx_msg; /* one parse buffer, it is large */
+	uint8_t rx_plain[MAX_MESSAGE];
+	struct espnicd_stats stats;
+};
+
+/* ---- the outgoing message builder ---- */
+struct message_out {
+	struct ike_payload payloads[IKE_MAX_PAYLOADS];
+	size_t count;
+	uint8_t arena[MAX_MESSAGE];
+	size_t used;
+	struct ike_sa_payload sa;
+	struct ike_ts_payload ts[2];
+	int err;
+};
+
+void message_out_init(struct message_out *m);
+uint8_t *message_out_alloc(struct message_out *m, size_t len);
+struct ike_payload *message_out_add(struct message_out *m, uint8_t type);
+void message_out_notify(struct message_out *m, uint16_t type, uint8_t protocol, const uint8_t *spi,
+			size_t spi_len, const uint8_t *data, size_t len);
+/* Serializes (and for everything but IKE_SA_INIT encrypts) into buf; returns the length. */
+int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchange, bool response,
+		       uint32_t message_id, uint8_t *buf, size_t cap);
+
+/* ---- sa.c: lifecycle, lookup, timers ---- */
+uint64_t now_ms(struct espnicd *d);
+struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator);
+/* Marks the SA dead (logged with why); the core destroys it, removing its CHILD_SAs from the
+ * dataplane, once the current event is handled. */
+void ike_sa_kill(struct ike_sa *sa, const char *why);
+void ike_sa_destroy(struct ike_sa *sa);
+void reap_dead(struct espnicd *d);
+bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa); /* still listed, not dead */
+void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
+int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
+		       const struct ike_sa *old);
+void ike_sa_established(struct ike_sa *sa);
+uint64_t jitter(uint64_t ms);
+const char *sa_name(const struct ike_sa *sa);
+void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none is in flight */
+uint64_t ike_sa_next_timer(struct ike_sa *sa);
+void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
+
+/* ---- core.c: trap policies (on-demand and dpd_action hold) ---- */
+/* An IKE_SA of the peer is gone, or a negotiation failed: its trap may ACQUIRE again. */
+void trap_rearm_peer(struct espnicd *d, const char *name);
+/* dpd_action hold: the peer's traffic is trapped (by its on-demand trap, or by one installed
+ * now) and its ACQUIRE initiates again; false if no trap could be installed. */
+bool trap_hold(struct espnicd *d, const struct cfg_peer *p);
+/* A CHILD_SA of the peer is installed: a hold is over (its trap goes unless on-demand). */
+void trap_child_installed(struct espnicd *d, const char *name);
+
+/* ---- transmit.c: requests, retransmission, cached responses ---- */
+int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
+		 struct message_out *m);
+int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct message_out *m);
+void wire_send(struct ike_sa *sa, const struct wire_msg *w);
+void wire_free(struct wire_msg *w);
+/* Encodes m for sa; encrypted messages larger than the peer's fragment size are split into
+ * SKF fragments when fragmentation was negotiated. */
+int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t exchange,
+			    bool response, uint32_t message_id, struct wire_msg *out);
+void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
+	      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
+void request_done(struct ike_sa *sa);
+void retransmit_check(struct ike_sa *sa, uint64_t now);
+uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits);
+
+/* ---- proposal.c ---- */
+void proposal_build(const struct cfg_proposal *cp, unsigned count, uint8_t protocol,
+		    const uint8_t *spi, uint8_t spi_len, uint16_t dh_first,
+		    struct ike_sa_payload *out);
+/* Picks from the peer's offer; returns 0 or -ENOENT (NO_PROPOSAL_CHOSEN). */
+int proposal_select(const struct ike_sa_payload *offer, const struct cfg_proposal *ours,
+		    unsigned count, uint8_t protocol, uint8_t spi_len, bool want_dh,
+		    struct selected_proposal *sel);
+/* The responder's answer must be one proposal of exactly one transform per type we offered. */
+int proposal_check_answer(const struct ike_sa_payload *answer, const struct cfg_proposal *ours,
+			  unsigned count, uint8_t protocol, uint8_t spi_len, bool want_dh,
+			  struct selected_proposal *sel);
+void proposal_from_selected(const struct selected_proposal *sel, struct ike_sa_payload *out);
+bool proposal_group_acceptable(const struct cfg_proposal *ours, unsigned count, uint16_t group);
+
+/* ---- traffic_selectors.c ---- */
+void ts_from_config(const struct cfg_ts *cfg, unsigned count, const struct sockaddr_storage *host,
+		    struct ike_ts_payload *out);
+/* Responder narrowing: offer ∩ ours; -ENOENT if empty (TS_UNACCEPTABLE). */
+int ts_narrow(const struct ike_ts_payload *offer, const struct ike_ts_payload *ours,
+	      struct ike_ts_payload *out);
+/* Initiator check: every selector the responder chose lies within what we proposed. */
+bool ts_within(const struct ike_ts_payload *chosen, const struct ike_ts_payload *proposed);
+void ts_to_dp(const struct ike_ts_payload *ts, struct dp_selector *out, unsigned *count);
+void ts_describe(const struct ike_ts_payload *ts, char *buf, size_t len);
+
+/* ---- task_nat_detection.c ---- */
+void nat_detection_build(struct ike_sa *sa, struct message_out *m, const uint8_t *spi_r);
+void nat_detection_process(struct ike_sa *sa, const struct ike_message *msg);
+
+/* ---- task_cookie.c ---- */
+int cookie_make(struct espnicd *d, const struct ike_message *msg,
+		const struct sockaddr_storage *remote, uint8_t *out, size_t cap);
+bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
+		   const struct sockaddr_storage *remote);
+unsigned half_open_count(const struct espnicd *d);
+
+/* ---- task_ike_init.c ---- */
+int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);
+int ike_init_send(struct ike_sa *sa);
+void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len,
+			      const struct ike_message *msg);
+void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
+			       const struct ike_message *msg);
+const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
+				 const struct sockaddr_storage *remote);
+
+/* ---- task_ike_auth.c ---- */
+int ike_auth_send(struct ike_sa *sa);
+void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m);
+void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
+void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
+
+/* ---- child_sa.c: the CHILD_SA part of IKE_AUTH and CREATE_CHILD_SA ---- */
+/* Adds SA, TSi, TSr for a new CHILD_SA (rekey: for old) with inbound SPI spi_in. */
+int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_t spi_in,
+			       const struct child_sa *old);
+/* Responder: selects, narrows, derives (with the request's KE for PFS in CREATE_CHILD_SA),
+ * installs; adds SA, [KE], TSi, TSr to the response, or an error notify. Returns the new
+ * child or NULL. */
+struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_message *msg,
+				      struct message_out *resp, const uint8_t *ni, size_t ni_len,
+				      const uint8_t *nr, size_t nr_len, bool create_child_sa,
+				      uint32_t reqid);
+/* Initiator: checks the answer, derives, installs. */
+struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
+				       uint32_t spi_in, const uint8_t *ni, size_t ni_len,
+				       const uint8_t *nr, size_t nr_len, const uint8_t *g_ir,
+				       size_t g_ir_len, uint32_t reqid);
+void child_sa_remove(struct ike_sa *sa, struct child_sa *child);
+struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
+struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
+
+/* ---- task_create_child_initiator.c (CHILD_SAs), task_ike_rekey.c (the IKE_SA) ---- */
+int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
+void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
+/* CREATE_CHILD_SA for an additional CHILD_SA of the configured selectors (RFC 7296 1.3.1). */
+int child_additional_start(struct ike_sa *sa);
+void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg);
+int ike_rekey_start(struct ike_sa *sa);
+void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
+/* The new IKE_SA of a rekey (either side); it takes over the CHILD_SAs of old. */
+struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
+				   const uint8_t *spi_r, const struct selected_proposal *sel,
+				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
+				   size_t g_ir_len);
+/* task_create_child_responder.c: the responder side of CREATE_CHILD_SA (new CHILD_SA,
+ * CHILD_SA rekey, IKE_SA rekey). */
+void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
+void create_child_ctx_clear(struct create_child_ctx *cc);
+/* Rekey collisions (RFC 7296 2.8.1, 2.8.2): nonces compare as octet strings (a prefix is
+ * lower); the peer's exchange is summed up by its lower nonce. */
+int nonce_cmp(struct ike_span a, struct ike_span b);
+void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr);
+/* Whether our exchange (our nonce and the answer's) holds the lowest of the four nonces. */
+bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr);
+
+/* ---- task_delete.c, task_dpd.c ---- */
+int delete_child_start(struct ike_sa *sa, struct child_sa *child);
+int delete_ike_start(struct ike_sa *sa);
+void informational_process_request(struct ike_sa *sa, const struct ike_message *msg);
+void delete_process_response(struct ike_sa *sa, const struct ike_message *msg);
+int dpd_start(struct ike_sa *sa);
+/* On-demand DPD: whether the dataplane counted inbound ESP on one of sa's CHILD_SAs since the
+ * last look (or within dpd_delay); such traffic proves the peer alive without a probe. */
+bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now);
+void keepalive_check(struct ike_sa *sa, uint64_t now);
+/* dpd_action of SAs whose peer stopped answering, applied as they are reaped. */
+void dead_peer_actions(struct espnicd *d);
+/* start_window: initiates "start" peers without an IKE_SA while the window has room. */
+void start_pending(struct espnicd *d);
+/* Whether the peer named has an IKE_SA that is neither dead, rekeyed nor being deleted. */
+bool peer_has_sa(struct espnicd *d, const char *name);
+
+/* helpers */
+int random_bytes(uint8_t *out, size_t len);
+void put_be32(uint8_t *p, uint32_t v);
+uint32_t get_be32(const uint8_t *p);
+uint16_t sockaddr_port(const struct sockaddr_storage *ss);
+void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);
+/* Address octets and their count (4 or 16). */
+const uint8_t *sockaddr_addr(const struct sockaddr_storage *ss, size_t *len);
+bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+void sockaddr_describe(const struct sockaddr_storage *ss, char *buf, size_t len);
+const char *notify_name(uint16_t type);
+
+#endif

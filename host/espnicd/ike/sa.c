@@ -1,0 +1,290 @@
+/* The IKE_SA object: creation, keys, the established state, the timers that start rekeys,
+ * liveness checks and deletes, and the queue of exchanges waiting for the window. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_sa.h"
+#include "log.h"
+
+uint64_t now_ms(struct espnicd *d)
+{
+	return d->io.now_ms(d->io.arg);
+}
+
+uint64_t jitter(uint64_t ms)
+{
+	uint32_t r = 0;
+
+	if (ms == 0)
+		return 0;
+	random_bytes((uint8_t *)&r, sizeof(r));
+	return ms - (uint64_t)((double)ms * REKEY_JITTER / 100.0 * (r / 4294967296.0));
+}
+
+const char *sa_name(const struct ike_sa *sa)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "%s[%u]", sa->peer.name, sa->unique_id);
+	return buf;
+}
+
+struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (sa == NULL)
+		return NULL;
+	sa->d = d;
+	sa->unique_id = ++d->next_unique_id;
+	sa->created_at = now_ms(d);
+	config_peer_copy(&sa->peer, peer);
+	sa->initiator = initiator;
+	if (random_bytes(initiator ? sa->spi_i : sa->spi_r, IKE_SPI_LEN) < 0) {
+		config_peer_release(&sa->peer);
+		free(sa);
+		return NULL;
+	}
+	sa->local = peer->local;
+	sa->remote = peer->remote;
+	ike_frag_init(&sa->frag_req, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
+	ike_frag_init(&sa->frag_resp, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
+	sa->next = d->sas;
+	d->sas = sa;
+	return sa;
+}
+
+void ike_sa_kill(struct ike_sa *sa, const char *why)
+{
+	if (sa->state != IKE_SA_DEAD && why != NULL) {
+		log_info("%s: IKE_SA closed: %s", sa_name(sa), why);
+		if (sa->d->io.sa_closed != NULL)
+			sa->d->io.sa_closed(sa->d->io.arg, sa->peer.name, why);
+	}
+	sa->state = IKE_SA_DEAD;
+}
+
+void ike_sa_destroy(struct ike_sa *sa)
+{
+	struct ike_sa **pp;
+
+	while (sa->children != NULL)
+		child_sa_remove(sa, sa->children);
+	/* A CHILD_SA request still out: its inbound SPI was never installed. */
+	if (sa->request.kind == REQUEST_CHILD_REKEY || sa->request.kind == REQUEST_CHILD_ADDITIONAL)
+		dp_release_spi(sa->d->dp, sa->request.cc.new_spi_in);
+	for (pp = &sa->d->sas; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	}
+	create_child_ctx_clear(&sa->request.cc);
+	wire_free(&sa->request.wire);
+	wire_free(&sa->last_response.wire);
+	ike_frag_reset(&sa->frag_req);
+	ike_frag_reset(&sa->frag_resp);
+	free(sa->init_request);
+	free(sa->init_response);
+	ike_dh_free(sa->dh);
+	config_peer_release(&sa->peer);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
+{
+	for (const struct ike_sa *x = d->sas; x != NULL; x = x->next)
+		if (x == sa)
+			return x->state != IKE_SA_DEAD;
+	return false;
+}
+
+void reap_dead(struct espnicd *d)
+{
+	struct ike_sa *sa, *next;
+
+	dead_peer_actions(d);
+	for (sa = d->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		if (sa->state == IKE_SA_DEAD) {
+			if (!d->shutting_down)
+				trap_rearm_peer(d, sa->peer.name);
+			ike_sa_destroy(sa);
+		}
+	}
+}
+
+void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel)
+{
+	sa->proposal = *sel;
+	sa->encr = ike_encr_lookup(sel->encr, sel->encr_bits);
+	sa->prf = ike_prf_lookup(sel->prf);
+	sa->integ = sel->integ ? ike_integ_lookup(sel->integ) : NULL;
+}
+
+int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
+		       const struct ike_sa *old)
+{
+	struct ike_key_inputs in = {
+	    .ni = {sa->ni, sa->ni_len},
+	    .nr = {sa->nr, sa->nr_len},
+	    .spi_i = sa->spi_i,
+	    .spi_r = sa->spi_r,
+	};
+	struct ike_span gir = {g_ir, g_ir_len};
+	uint8_t skeyseed[IKE_MAX_PRF_LEN];
+	int ret;
+
+	if (sa->encr == NULL || sa->prf == NULL || (!sa->encr->aead && sa->integ == NULL))
+		return -EINVAL;
+	if (old != NULL) {
+		ret = ike_skeyseed_rekey(old->prf, old->keys.sk_d, &in, gir, skeyseed);
+		if (ret >= 0)
+			ret = ike_derive_sa_keys(sa->prf, sa->encr, sa->integ, skeyseed, &in,
+						 &sa->keys);
+		OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
+	} else {
+		ret = ike_derive_ike_sa(sa->prf, sa->encr, sa->integ, &in, gir, &sa->keys);
+	}
+	if (ret < 0)
+		return ret;
+	return ike_sk_keys_from_sa(&sa->keys, sa->encr, sa->integ, sa->initiator, &sa->sk_send,
+				   &sa->sk_recv);
+}
+
+void ike_sa_established(struct ike_sa *sa)
+{
+	uint64_t now = now_ms(sa->d);
+
+	sa->state = IKE_SA_ESTABLISHED;
+	sa->established_at = now;
+	sa->last_received = now;
+	sa->dead_at = 0;
+	sa->ike_rekey_at = sa->peer.ike_rekey_ms ? now + jitter(sa->peer.ike_rekey_ms) : 0;
+	sa->next_keepalive = now + sa->peer.keepalive_ms;
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+}
+
+void sa_schedule(struct ike_sa *sa)
+{
+	struct child_sa *c;
+
+	if (sa->request.kind != REQUEST_NONE || sa->state != IKE_SA_ESTABLISHED)
+		return;
+	if (sa->want_delete) {
+		sa->want_delete = false;
+		delete_ike_start(sa);
+		return;
+	}
+	if (sa->want_ike_rekey) {
+		sa->want_ike_rekey = false;
+		if (ike_rekey_start(sa) == 0)
+			return;
+	}
+	for (c = sa->children; c != NULL; c = c->next) {
+		if (c->want_delete && c->state != CHILD_SA_DELETING) {
+			c->want_delete = false;
+			if (delete_child_start(sa, c) == 0)
+				return;
+		}
+	}
+	if (sa->want_child) {
+		sa->want_child = false;
+		if (child_additional_start(sa) == 0)
+			return;
+	}
+	for (c = sa->children; c != NULL; c = c->next) {
+		if (c->want_rekey && c->state == CHILD_SA_INSTALLED) {
+			c->want_rekey = false;
+			if (child_rekey_start(sa, c) == 0)
+				return;
+		}
+	}
+}
+
+static uint64_t min_nonzero(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return a;
+	return b < a ? b : a;
+}
+
+uint64_t ike_sa_next_timer(struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX;
+	struct child_sa *c;
+
+	if (sa->state == IKE_SA_DEAD)
+		return 0;
+	if (sa->request.kind != REQUEST_NONE)
+		t = min_nonzero(t, sa->request.deadline);
+	t = min_nonzero(t, sa->dead_at);
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return t;
+	t = min_nonzero(t, sa->ike_rekey_at);
+	for (c = sa->children; c != NULL; c = c->next) {
+		t = min_nonzero(t, c->rekey_at);
+		t = min_nonzero(t, c->expire_at);
+		t = min_nonzero(t, c->delete_at);
+	}
+	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE)
+		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
+	if (sa->nat_local && sa->peer.keepalive_ms)
+		t = min_nonzero(t, sa->next_keepalive);
+	return t;
+}
+
+void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
+{
+	struct child_sa *c, *next;
+
+	retransmit_check(sa, now);
+	if (sa->state == IKE_SA_DEAD)
+		return;
+	if (sa->dead_at && now >= sa->dead_at) {
+		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "rekeyed, the peer never deleted it"
+							    : "half-open, timed out");
+		return;
+	}
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return;
+	if (sa->ike_rekey_at && now >= sa->ike_rekey_at) {
+		sa->ike_rekey_at = 0;
+		sa->want_ike_rekey = true;
+	}
+	for (c = sa->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->delete_at && now >= c->delete_at) {
+			/* A replaced CHILD_SA whose delete never completed. */
+			child_sa_remove(sa, c);
+			continue;
+		}
+		if (c->expire_at && now >= c->expire_at) {
+			c->expire_at = 0;
+			c->want_delete = true;
+			log_info("%s: CHILD_SA %08x/%08x hard lifetime reached", sa_name(sa),
+				 c->spi_in, c->spi_out);
+		}
+		if (c->rekey_at && now >= c->rekey_at) {
+			c->rekey_at = 0;
+			c->want_rekey = true;
+		}
+	}
+	keepalive_check(sa, now);
+	sa_schedule(sa);
+	/* Any exchange proves liveness, and so does inbound ESP the dataplane counted (on-demand
+	 * DPD); the probe only when nothing else is going on. */
+	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE &&
+	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms) {
+		if (dpd_inbound_seen(sa, now))
+			sa->last_received = now;
+		else
+			dpd_start(sa);
+	}
+}

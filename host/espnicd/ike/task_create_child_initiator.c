@@ -1,0 +1,234 @@
+/* CREATE_CHILD_SA as initiator for a CHILD_SA: a rekey (RFC 7296 1.3.3, 2.8) with REKEY_SA,
+ * the new pair installed before the old one is deleted (make-before-break), and an additional
+ * CHILD_SA (1.3.1) for an IKE_SA that lost its own (the peer deleted it, or it expired) when
+ * the dataplane traps the traffic again. Both: SA (with our inbound SPI), Ni, [KEi] (PFS),
+ * TSi, TSr; the answer is checked and installed as in IKE_AUTH (child_sa.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_sa.h"
+#include "log.h"
+
+#define NONCE_LEN      32
+#define REKEY_RETRY_MS 30000
+
+void create_child_ctx_clear(struct create_child_ctx *cc)
+{
+	ike_dh_free(cc->dh);
+	OPENSSL_cleanse(cc, sizeof(*cc));
+}
+
+static bool still_there(struct ike_sa *sa, const struct child_sa *c)
+{
+	for (struct child_sa *x = sa->children; x != NULL; x = x->next)
+		if (x == c)
+			return true;
+	return false;
+}
+
+bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr)
+{
+	struct ike_span ours = {cc->nonce, cc->nonce_len};
+	struct ike_span low = nonce_cmp(ours, nr) <= 0 ? ours : nr;
+
+	return nonce_cmp(low, (struct ike_span){cc->collision_nonce, cc->collision_nonce_len}) < 0;
+}
+
+/* The request for a new CHILD_SA (old NULL) or a rekey of old. */
+static int child_request(struct ike_sa *sa, struct child_sa *old)
+{
+	struct create_child_ctx *cc = &sa->request.cc;
+	struct message_out *m;
+	struct ike_payload *p;
+	uint8_t spi[4];
+	int ret;
+
+	create_child_ctx_clear(cc);
+	cc->old_child = old;
+	cc->nonce_len = NONCE_LEN;
+	if (dp_alloc_spi(sa->d->dp, &cc->new_spi_in) < 0 ||
+	    random_bytes(cc->nonce, cc->nonce_len) < 0)
+		return -EIO;
+	if (sa->peer.esp[0].dh_count && ike_dh_new(sa->peer.esp[0].dh[0], &cc->dh) < 0) {
+		dp_release_spi(sa->d->dp, cc->new_spi_in);
+		create_child_ctx_clear(cc);
+		return -EIO;
+	}
+	m = malloc(sizeof(*m));
+	if (m == NULL) {
+		dp_release_spi(sa->d->dp, cc->new_spi_in);
+		create_child_ctx_clear(cc);
+		return -ENOMEM;
+	}
+	message_out_init(m);
+	if (old != NULL) {
+		put_be32(spi, old->spi_in);
+		message_out_notify(m, IKE_N_REKEY_SA, IKE_PROTO_ESP, spi, 4, NULL, 0);
+	}
+	ret = child_create_build_request(sa, m, cc->new_spi_in, old);
+	if ((p = message_out_add(m, IKE_PAYLOAD_NONCE)) != NULL)
+		p->u.nonce = (struct ike_span){cc->nonce, cc->nonce_len};
+	if (cc->dh != NULL) {
+		uint8_t *ke = message_out_alloc(m, IKE_MAX_DH_PUBLIC);
+		int n = ke ? ike_dh_public(cc->dh, ke, IKE_MAX_DH_PUBLIC) : -ENOMEM;
+
+		if ((p = message_out_add(m, IKE_PAYLOAD_KE)) != NULL && n > 0) {
+			p->u.ke.group = sa->peer.esp[0].dh[0];
+			p->u.ke.data = (struct ike_span){ke, (size_t)n};
+		}
+	}
+	if (ret == 0)
+		ret = send_request(sa, old != NULL ? REQUEST_CHILD_REKEY : REQUEST_CHILD_ADDITIONAL,
+				   IKE_EXCHANGE_CREATE_CHILD_SA, m);
+	free(m);
+	if (ret < 0) {
+		dp_release_spi(sa->d->dp, cc->new_spi_in);
+		create_child_ctx_clear(cc);
+	}
+	return ret;
+}
+
+/* The pair the answer to our request creates (NULL if the peer refused or the answer is
+ * unusable: logged); reqid is the new pair's. */
+static struct child_sa *child_answer(struct ike_sa *sa, const struct ike_message *msg,
+				     uint32_t reqid)
+{
+	struct create_child_ctx *cc = &sa->request.cc;
+	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
+	const struct ike_payload *ke = ike_message_find(msg, IKE_PAYLOAD_KE);
+	uint8_t g_ir[IKE_MAX_DH_SECRET];
+	struct child_sa *c = NULL;
+	int ret = 0;
+
+	if (nonce == NULL) {
+		child_create_complete(sa, msg, 0, NULL, 0, NULL, 0, NULL, 0, 0); /* logs errors */
+		return NULL;
+	}
+	if (cc->dh != NULL)
+		ret = ke == NULL || ke->u.ke.group != ike_dh_group_of(cc->dh)->id
+			  ? -EINVAL
+			  : ike_dh_compute(cc->dh, ke->u.ke.data.ptr, ke->u.ke.data.len, g_ir,
+					   sizeof(g_ir));
+	if (ret >= 0)
+		c = child_create_complete(sa, msg, cc->new_spi_in, cc->nonce, cc->nonce_len,
+					  nonce->u.nonce.ptr, nonce->u.nonce.len, g_ir, (size_t)ret,
+					  reqid);
+	else
+		log_error("%s: CHILD_SA not created: the answer has a bad KE (PFS)", sa_name(sa));
+	OPENSSL_cleanse(g_ir, sizeof(g_ir));
+	return c;
+}
+
+int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
+{
+	int ret = child_request(sa, child);
+
+	if (ret < 0)
+		return ret;
+	child->state = CHILD_SA_REKEYING;
+	log_info("%s: rekeying CHILD_SA %08x/%08x", sa_name(sa), child->spi_in, child->spi_out);
+	return 0;
+}
+
+int child_additional_start(struct ike_sa *sa)
+{
+	int ret = child_request(sa, NULL);
+
+	if (ret < 0) {
+		log_error("%s: cannot request a new CHILD_SA (%s)", sa_name(sa), strerror(-ret));
+		trap_rearm_peer(sa->d, sa->peer.name);
+		return ret;
+	}
+	log_info("%s: requesting a new CHILD_SA (CREATE_CHILD_SA)", sa_name(sa));
+	return 0;
+}
+
+void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	uint32_t new_spi = sa->request.cc.new_spi_in;
+	struct child_sa *c = child_answer(sa, msg, ++sa->d->next_reqid);
+
+	request_done(sa);
+	if (c == NULL) {
+		dp_release_spi(sa->d->dp, new_spi);
+		log_error("%s: the IKE_SA stays without CHILD_SA; the trap policy is re-armed, the "
+			  "next packet tries again",
+			  sa_name(sa));
+		trap_rearm_peer(sa->d, sa->peer.name);
+	} else {
+		log_info("%s: new CHILD_SA %08x/%08x in the IKE_SA", sa_name(sa), c->spi_in,
+			 c->spi_out);
+	}
+	sa_schedule(sa);
+}
+
+void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	struct create_child_ctx *cc = &sa->request.cc;
+	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
+	struct child_sa *old = cc->old_child, *c;
+	uint32_t new_spi = cc->new_spi_in;
+
+	if (!still_there(sa, old))
+		old = NULL;
+	c = child_answer(sa, msg, old ? old->reqid : ++sa->d->next_reqid);
+	/* RFC 7296 2.8.1: did the peer rekey the same CHILD_SA meanwhile? */
+	struct child_sa *coll = cc->collision_child;
+	bool lost = false;
+
+	if (coll != NULL && !still_there(sa, coll))
+		coll = NULL;
+	if (coll != NULL && c != NULL && nonce != NULL)
+		lost = collision_we_lose(cc, nonce->u.nonce);
+	request_done(sa);
+	if (coll != NULL) {
+		uint64_t now = now_ms(sa->d);
+
+		if (c == NULL || lost) {
+			/* The peer's new pair stays; it deletes the old one (it initiated the
+			 * surviving rekey) and we delete our redundant pair, if any. */
+			log_info("%s: CHILD_SA rekey collision: the peer's rekey %08x/%08x stays%s",
+				 sa_name(sa), coll->spi_in, coll->spi_out,
+				 c != NULL ? ", deleting our redundant pair" : "");
+			if (old != NULL) {
+				old->state = CHILD_SA_REKEYED;
+				old->rekey_at = 0;
+				old->delete_at = now + REKEY_RETRY_MS;
+			}
+			if (c == NULL)
+				dp_release_spi(sa->d->dp, new_spi);
+			else if (delete_child_start(sa, c) < 0)
+				child_sa_remove(sa, c);
+			sa_schedule(sa);
+			return;
+		}
+		/* Ours stays: the peer deletes its redundant pair; we delete the old one. */
+		log_info("%s: CHILD_SA rekey collision: our rekey %08x/%08x stays, the peer's "
+			 "%08x/%08x is redundant",
+			 sa_name(sa), c->spi_in, c->spi_out, coll->spi_in, coll->spi_out);
+		coll->state = CHILD_SA_REKEYED;
+		coll->rekey_at = 0;
+		coll->delete_at = now + REKEY_RETRY_MS;
+	}
+	if (c == NULL) {
+		dp_release_spi(sa->d->dp, new_spi);
+		if (old != NULL) {
+			old->state = CHILD_SA_INSTALLED;
+			old->rekey_at = now_ms(sa->d) + REKEY_RETRY_MS;
+		}
+		sa_schedule(sa);
+		return;
+	}
+	if (old != NULL) {
+		log_info("%s: CHILD_SA %08x/%08x rekeyed to %08x/%08x", sa_name(sa), old->spi_in,
+			 old->spi_out, c->spi_in, c->spi_out);
+		old->state = CHILD_SA_REKEYED;
+		if (delete_child_start(sa, old) < 0)
+			child_sa_remove(sa, old);
+		return;
+	}
+	sa_schedule(sa);
+}
