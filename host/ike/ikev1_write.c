@@ -37,29 +37,35 @@ static void put_attr(struct ike_writer *w, uint16_t type, uint64_t value)
 	ike_writer_put(w, b, n);
 }
 
-static void write_life(struct ike_writer *w, const struct ikev1_attr_rule *type_rule,
-		       const struct ikev1_attr_rule *duration_rule, const struct ikev1_transform *t)
+void ikev1_write_life(struct ike_writer *w, uint8_t protocol, const struct ikev1_transform *t)
 {
+	const struct ikev1_attr_rule *rules, *type = NULL, *duration = NULL;
+	size_t n, i;
+
+	rules = ikev1_attr_rules(protocol, &n);
+	for (i = 0; i < n; i++) {
+		if (rules[i].offset == IKEV1_ATTR_TO_LIFE_TYPE)
+			type = &rules[i];
+		else if (rules[i].offset == IKEV1_ATTR_TO_LIFE_DURATION)
+			duration = &rules[i];
+	}
 	if (t->life_seconds != 0) {
-		put_attr(w, type_rule->type, IKEV1_LIFE_SECONDS);
-		put_attr(w, duration_rule->type, t->life_seconds);
+		put_attr(w, type->type, IKEV1_LIFE_SECONDS);
+		put_attr(w, duration->type, t->life_seconds);
 	}
 	if (t->life_kilobytes != 0) {
-		put_attr(w, type_rule->type, IKEV1_LIFE_KILOBYTES);
-		put_attr(w, duration_rule->type, t->life_kilobytes);
+		put_attr(w, type->type, IKEV1_LIFE_KILOBYTES);
+		put_attr(w, duration->type, t->life_kilobytes);
 	}
 }
 
 static int write_transform(struct ike_writer *w, uint8_t protocol, const struct ikev1_transform *t,
 			   bool last)
 {
-	const struct ikev1_attr_rule *rules, *duration = NULL;
+	const struct ikev1_attr_rule *rules;
 	size_t start = w->len, n, i;
 
 	rules = ikev1_attr_rules(protocol, &n);
-	for (i = 0; i < n; i++)
-		if (rules[i].offset == IKEV1_ATTR_TO_LIFE_DURATION)
-			duration = &rules[i];
 	ike_writer_put8(w, last ? IKEV1_PAYLOAD_NONE : IKEV1_PAYLOAD_TRANSFORM);
 	ike_writer_put8(w, 0);
 	ike_writer_put16(w, 0); /* length, fixed below */
@@ -70,7 +76,7 @@ static int write_transform(struct ike_writer *w, uint8_t protocol, const struct 
 		const struct ikev1_attr_rule *r = &rules[i];
 
 		if (r->offset == IKEV1_ATTR_TO_LIFE_TYPE) {
-			write_life(w, r, duration, t);
+			ikev1_write_life(w, protocol, t);
 		} else if (r->offset != IKEV1_ATTR_TO_LIFE_DURATION &&
 			   r->offset != IKEV1_ATTR_TO_UNSUPPORTED) {
 			uint16_t v;
@@ -181,4 +187,17 @@ int ikev1_writer_payload(struct ike_writer *w, const struct ikev1_payload *p)
 	if (ret < 0)
 		return w->err = ret;
 	return ike_writer_end_payload(w, start);
+}
+
+int ikev1_encode_lifetime(uint8_t protocol, uint64_t seconds, uint64_t kilobytes, uint8_t *out,
+			  size_t cap)
+{
+	struct ikev1_transform t = {.life_seconds = seconds, .life_kilobytes = kilobytes};
+	struct ike_writer w;
+
+	if (out == NULL || (seconds | kilobytes) == 0)
+		return -EINVAL;
+	ike_writer_init(&w, out, cap);
+	ikev1_write_life(&w, protocol, &t);
+	return ike_writer_finish(&w);
 }

@@ -784,6 +784,75 @@ static void test_limits(void **state)
 	assert_int_equal(ikev1_writer_payload(&w, &sa), -EINVAL);
 }
 
+/* RESPONDER-LIFETIME data (RFC 2407 4.6.3.1): the phase-2 lifetime pairs, written as TV
+ * when they fit in 16 bits and as a 4-octet TLV otherwise. */
+static void test_responder_lifetime(void **state)
+{
+	static const char esp_hex[] = "80010001"
+				      "80020e10"
+				      "80010002"
+				      "0002000400465000";
+	uint8_t want[32], out[32];
+	uint64_t sec = 0, kb = 0;
+	int n = test_unhex_into(esp_hex, want, sizeof(want)), len;
+	size_t mlen;
+
+	(void)state;
+	len = ikev1_encode_lifetime(IKEV1_PROTO_IPSEC_ESP, 3600, 4608000, out, sizeof(out));
+	assert_int_equal(len, n);
+	assert_memory_equal(out, want, (size_t)n);
+	assert_int_equal(ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP,
+					       (struct ike_span){out, (size_t)len}, &sec, &kb),
+			 0);
+	assert_int_equal(sec, 3600);
+	assert_int_equal(kb, 4608000);
+	/* Phase 1 numbers its lifetime attributes 11 and 12. */
+	len = ikev1_encode_lifetime(IKEV1_PROTO_ISAKMP, 86400, 0, out, sizeof(out));
+	assert_int_equal(len, 12);
+	assert_int_equal(out[1], 11);
+	assert_int_equal(out[5], 12);
+	assert_int_equal(ikev1_decode_lifetime(IKEV1_PROTO_ISAKMP,
+					       (struct ike_span){out, (size_t)len}, &sec, &kb),
+			 0);
+	assert_int_equal(sec, 86400);
+	assert_int_equal(kb, 0);
+	assert_int_equal(ikev1_encode_lifetime(IKEV1_PROTO_ISAKMP, 0, 0, out, sizeof(out)),
+			 -EINVAL);
+	assert_int_equal(ikev1_encode_lifetime(IKEV1_PROTO_ISAKMP, 1, 0, out, 4), -ENOSPC);
+	/* Anything but lifetimes, nothing at all, a dangling type: refused. */
+	test_unhex_into("80010001"
+			"80020e10"
+			"80040001",
+			want, sizeof(want));
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, (struct ike_span){want, 12}, &sec, &kb),
+	    -EBADMSG);
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, (struct ike_span){want, 0}, &sec, &kb),
+	    -EBADMSG);
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, (struct ike_span){want, 4}, &sec, &kb),
+	    -EBADMSG);
+	/* Inside a notify of a parsed message. */
+	mlen = chain_of("00000024"
+			"00000001"
+			"0304"
+			"6000"
+			"c0ffee01" /* ESP, SPI */
+			"80010001"
+			"80020e10"
+			"80010002"
+			"0002000400465000",
+			IKEV1_PAYLOAD_NOTIFY);
+	assert_int_equal(ikev1_message_parse(buf, mlen, &msg), 0);
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP,
+				  ikev1_message_find_notify(&msg, IKEV1_N_RESPONDER_LIFETIME)->data,
+				  &sec, &kb),
+	    0);
+	assert_int_equal(kb, 4608000);
+}
+
 /* The vendor IDs are MD5 hashes of their names (RFC 3947 3): recompute them here. */
 static void test_vendor_ids(void **state)
 {
@@ -827,6 +896,7 @@ int main(void)
 	    cmocka_unit_test(test_sa_structure_errors),
 	    cmocka_unit_test(test_payload_specific_errors),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_responder_lifetime),
 	    cmocka_unit_test(test_vendor_ids),
 	};
 
