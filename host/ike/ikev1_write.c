@@ -201,3 +201,52 @@ int ikev1_encode_lifetime(uint8_t protocol, uint64_t seconds, uint64_t kilobytes
 	ikev1_write_life(&w, protocol, &t);
 	return ike_writer_finish(&w);
 }
+
+static bool bit(const uint8_t *a, size_t i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
+int ikev1_id_from_range(const uint8_t *start, const uint8_t *end, size_t alen, uint8_t protocol,
+			uint16_t port, uint8_t data[32], struct ikev1_id_payload *id)
+{
+	size_t prefix = 0, i;
+	bool subnet = true;
+
+	if (start == NULL || end == NULL || data == NULL || id == NULL ||
+	    (alen != 4 && alen != 16) || memcmp(start, end, alen) > 0)
+		return -EINVAL;
+	/* One prefix: the leading bits agree, then start has only zeros and end only ones. */
+	while (prefix < 8 * alen && bit(start, prefix) == bit(end, prefix))
+		prefix++;
+	for (i = prefix; i < 8 * alen; i++)
+		if (bit(start, i) || !bit(end, i))
+			subnet = false;
+	memset(id, 0, sizeof(*id));
+	id->protocol = protocol;
+	id->port = port;
+	id->addr_len = (uint8_t)alen;
+	memcpy(id->start, start, alen);
+	memcpy(id->end, end, alen);
+	memcpy(data, start, alen);
+	if (prefix == 8 * alen) {
+		id->id_type = alen == 4 ? IKEV1_ID_IPV4_ADDR : IKEV1_ID_IPV6_ADDR;
+		id->prefix_len = (uint8_t)prefix;
+		id->data.len = alen;
+	} else if (subnet) {
+		id->id_type = alen == 4 ? IKEV1_ID_IPV4_ADDR_SUBNET : IKEV1_ID_IPV6_ADDR_SUBNET;
+		id->prefix_len = (uint8_t)prefix;
+		for (i = 0; i < alen; i++) {
+			size_t ones = prefix > 8 * i ? prefix - 8 * i : 0;
+
+			data[alen + i] = ones >= 8 ? 0xff : (uint8_t)(0xff00 >> ones);
+		}
+		id->data.len = 2 * alen;
+	} else {
+		id->id_type = alen == 4 ? IKEV1_ID_IPV4_ADDR_RANGE : IKEV1_ID_IPV6_ADDR_RANGE;
+		memcpy(data + alen, end, alen);
+		id->data.len = 2 * alen;
+	}
+	id->data.ptr = data;
+	return 0;
+}
