@@ -46,4 +46,11 @@ const struct ikev1_attr_rule *ikev1_attr_rules(uint8_t protocol, size_t *count);
 
 #define IKEV1_ATTR_FORMAT_TV 0x8000
 
+/* The attribute list of one transform (or of a RESPONDER-LIFETIME notify) into t, by the
+ * rules of protocol. */
+int ikev1_decode_attributes(const uint8_t *p, size_t len, uint8_t protocol,
+			    struct ikev1_transform *t);
+/* Writes the Life Type / Life Duration pairs of t by the rules of protocol. */
+void ikev1_write_life(struct ike_writer *w, uint8_t protocol, const struct ikev1_transform *t);
+
 #endif

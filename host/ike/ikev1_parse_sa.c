@@ -91,8 +91,8 @@ static int set_life(struct ikev1_transform *t, uint16_t life_type, uint64_t dura
 	return 0;
 }
 
-static int decode_attributes(const uint8_t *p, size_t len, uint8_t protocol,
-			     struct ikev1_transform *t)
+int ikev1_decode_attributes(const uint8_t *p, size_t len, uint8_t protocol,
+			    struct ikev1_transform *t)
 {
 	uint16_t pending_life = 0; /* a Life Type waiting for its duration */
 	size_t pos = 0;
@@ -195,8 +195,8 @@ static int decode_transforms(const uint8_t *p, size_t len, struct ikev1_sa_paylo
 		memset(t, 0, sizeof(*t));
 		t->number = p[pos + 4];
 		t->id = p[pos + 5];
-		ret = decode_attributes(p + pos + TRANSFORM_HEADER_LEN, tlen - TRANSFORM_HEADER_LEN,
-					prop->protocol, t);
+		ret = ikev1_decode_attributes(p + pos + TRANSFORM_HEADER_LEN,
+					      tlen - TRANSFORM_HEADER_LEN, prop->protocol, t);
 		if (ret < 0)
 			return ret;
 		sa->transform_count++;
@@ -305,5 +305,28 @@ int ikev1_decode_sa(struct ikev1_payload *p, struct ikev1_sa_payload *sa, uint16
 	if (ret < 0)
 		return ret;
 	p->u.sa = sa;
+	return 0;
+}
+
+int ikev1_decode_lifetime(uint8_t protocol, struct ike_span data, uint64_t *seconds,
+			  uint64_t *kilobytes)
+{
+	struct ikev1_transform t, only_life;
+	int ret;
+
+	if (data.ptr == NULL || seconds == NULL || kilobytes == NULL)
+		return -EINVAL;
+	memset(&t, 0, sizeof(t));
+	ret = ikev1_decode_attributes(data.ptr, data.len, protocol, &t);
+	if (ret < 0)
+		return ret;
+	/* Nothing but lifetimes, and at least one. */
+	memset(&only_life, 0, sizeof(only_life));
+	only_life.life_seconds = t.life_seconds;
+	only_life.life_kilobytes = t.life_kilobytes;
+	if (memcmp(&t, &only_life, sizeof(t)) != 0 || (t.life_seconds | t.life_kilobytes) == 0)
+		return -EBADMSG;
+	*seconds = t.life_seconds;
+	*kilobytes = t.life_kilobytes;
 	return 0;
 }

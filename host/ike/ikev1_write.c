@@ -37,29 +37,35 @@ static void put_attr(struct ike_writer *w, uint16_t type, uint64_t value)
 	ike_writer_put(w, b, n);
 }
 
-static void write_life(struct ike_writer *w, const struct ikev1_attr_rule *type_rule,
-		       const struct ikev1_attr_rule *duration_rule, const struct ikev1_transform *t)
+void ikev1_write_life(struct ike_writer *w, uint8_t protocol, const struct ikev1_transform *t)
 {
+	const struct ikev1_attr_rule *rules, *type = NULL, *duration = NULL;
+	size_t n, i;
+
+	rules = ikev1_attr_rules(protocol, &n);
+	for (i = 0; i < n; i++) {
+		if (rules[i].offset == IKEV1_ATTR_TO_LIFE_TYPE)
+			type = &rules[i];
+		else if (rules[i].offset == IKEV1_ATTR_TO_LIFE_DURATION)
+			duration = &rules[i];
+	}
 	if (t->life_seconds != 0) {
-		put_attr(w, type_rule->type, IKEV1_LIFE_SECONDS);
-		put_attr(w, duration_rule->type, t->life_seconds);
+		put_attr(w, type->type, IKEV1_LIFE_SECONDS);
+		put_attr(w, duration->type, t->life_seconds);
 	}
 	if (t->life_kilobytes != 0) {
-		put_attr(w, type_rule->type, IKEV1_LIFE_KILOBYTES);
-		put_attr(w, duration_rule->type, t->life_kilobytes);
+		put_attr(w, type->type, IKEV1_LIFE_KILOBYTES);
+		put_attr(w, duration->type, t->life_kilobytes);
 	}
 }
 
 static int write_transform(struct ike_writer *w, uint8_t protocol, const struct ikev1_transform *t,
 			   bool last)
 {
-	const struct ikev1_attr_rule *rules, *duration = NULL;
+	const struct ikev1_attr_rule *rules;
 	size_t start = w->len, n, i;
 
 	rules = ikev1_attr_rules(protocol, &n);
-	for (i = 0; i < n; i++)
-		if (rules[i].offset == IKEV1_ATTR_TO_LIFE_DURATION)
-			duration = &rules[i];
 	ike_writer_put8(w, last ? IKEV1_PAYLOAD_NONE : IKEV1_PAYLOAD_TRANSFORM);
 	ike_writer_put8(w, 0);
 	ike_writer_put16(w, 0); /* length, fixed below */
@@ -70,7 +76,7 @@ static int write_transform(struct ike_writer *w, uint8_t protocol, const struct 
 		const struct ikev1_attr_rule *r = &rules[i];
 
 		if (r->offset == IKEV1_ATTR_TO_LIFE_TYPE) {
-			write_life(w, r, duration, t);
+			ikev1_write_life(w, protocol, t);
 		} else if (r->offset != IKEV1_ATTR_TO_LIFE_DURATION &&
 			   r->offset != IKEV1_ATTR_TO_UNSUPPORTED) {
 			uint16_t v;
@@ -181,4 +187,66 @@ int ikev1_writer_payload(struct ike_writer *w, const struct ikev1_payload *p)
 	if (ret < 0)
 		return w->err = ret;
 	return ike_writer_end_payload(w, start);
+}
+
+int ikev1_encode_lifetime(uint8_t protocol, uint64_t seconds, uint64_t kilobytes, uint8_t *out,
+			  size_t cap)
+{
+	struct ikev1_transform t = {.life_seconds = seconds, .life_kilobytes = kilobytes};
+	struct ike_writer w;
+
+	if (out == NULL || (seconds | kilobytes) == 0)
+		return -EINVAL;
+	ike_writer_init(&w, out, cap);
+	ikev1_write_life(&w, protocol, &t);
+	return ike_writer_finish(&w);
+}
+
+static bool bit(const uint8_t *a, size_t i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
+int ikev1_id_from_range(const uint8_t *start, const uint8_t *end, size_t alen, uint8_t protocol,
+			uint16_t port, uint8_t data[32], struct ikev1_id_payload *id)
+{
+	size_t prefix = 0, i;
+	bool subnet = true;
+
+	if (start == NULL || end == NULL || data == NULL || id == NULL ||
+	    (alen != 4 && alen != 16) || memcmp(start, end, alen) > 0)
+		return -EINVAL;
+	/* One prefix: the leading bits agree, then start has only zeros and end only ones. */
+	while (prefix < 8 * alen && bit(start, prefix) == bit(end, prefix))
+		prefix++;
+	for (i = prefix; i < 8 * alen; i++)
+		if (bit(start, i) || !bit(end, i))
+			subnet = false;
+	memset(id, 0, sizeof(*id));
+	id->protocol = protocol;
+	id->port = port;
+	id->addr_len = (uint8_t)alen;
+	memcpy(id->start, start, alen);
+	memcpy(id->end, end, alen);
+	memcpy(data, start, alen);
+	if (prefix == 8 * alen) {
+		id->id_type = alen == 4 ? IKEV1_ID_IPV4_ADDR : IKEV1_ID_IPV6_ADDR;
+		id->prefix_len = (uint8_t)prefix;
+		id->data.len = alen;
+	} else if (subnet) {
+		id->id_type = alen == 4 ? IKEV1_ID_IPV4_ADDR_SUBNET : IKEV1_ID_IPV6_ADDR_SUBNET;
+		id->prefix_len = (uint8_t)prefix;
+		for (i = 0; i < alen; i++) {
+			size_t ones = prefix > 8 * i ? prefix - 8 * i : 0;
+
+			data[alen + i] = ones >= 8 ? 0xff : (uint8_t)(0xff00 >> ones);
+		}
+		id->data.len = 2 * alen;
+	} else {
+		id->id_type = alen == 4 ? IKEV1_ID_IPV4_ADDR_RANGE : IKEV1_ID_IPV6_ADDR_RANGE;
+		memcpy(data + alen, end, alen);
+		id->data.len = 2 * alen;
+	}
+	id->data.ptr = data;
+	return 0;
 }

@@ -784,6 +784,125 @@ static void test_limits(void **state)
 	assert_int_equal(ikev1_writer_payload(&w, &sa), -EINVAL);
 }
 
+/* Quick mode IDs from address ranges: the tightest type, and the parser reads back the
+ * same range. */
+static void test_id_from_range(void **state)
+{
+	static const struct {
+		const char *start, *end;
+		uint8_t type, prefix;
+		const char *data;
+	} cases[] = {
+	    {"c6120001", "c6120001", IKEV1_ID_IPV4_ADDR, 32, "c6120001"},
+	    {"c6120000", "c612ffff", IKEV1_ID_IPV4_ADDR_SUBNET, 16, "c6120000ffff0000"},
+	    {"c6120080", "c61200bf", IKEV1_ID_IPV4_ADDR_SUBNET, 26, "c6120080ffffffc0"},
+	    {"00000000", "ffffffff", IKEV1_ID_IPV4_ADDR_SUBNET, 0, "0000000000000000"},
+	    {"c6120001", "c6120009", IKEV1_ID_IPV4_ADDR_RANGE, 0, "c6120001c6120009"},
+	    {"c6120000", "c61300ff", IKEV1_ID_IPV4_ADDR_RANGE, 0, "c6120000c61300ff"},
+	    {"20010db8000000000000000000000000", "20010db8000000007fffffffffffffff",
+	     IKEV1_ID_IPV6_ADDR_SUBNET, 65,
+	     "20010db8000000000000000000000000ffffffffffffffff8000000000000000"},
+	    {"20010db8000000000000000000000001", "20010db8000000000000000000000001",
+	     IKEV1_ID_IPV6_ADDR, 128, "20010db8000000000000000000000001"},
+	    {"20010db8000000000000000000000001", "20010db80000000000000000000000ff",
+	     IKEV1_ID_IPV6_ADDR_RANGE, 0,
+	     "20010db800000000000000000000000120010db80000000000000000000000ff"},
+	};
+	uint8_t start[16], end[16], want[32], data[32];
+	struct ikev1_payload p = {.type = IKEV1_PAYLOAD_ID};
+	size_t i, alen, dlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		alen = (size_t)test_unhex_into(cases[i].start, start, 16);
+		test_unhex_into(cases[i].end, end, 16);
+		dlen = (size_t)test_unhex_into(cases[i].data, want, 32);
+		assert_int_equal(ikev1_id_from_range(start, end, alen, 6, 443, data, &p.u.id), 0);
+		if (p.u.id.id_type != cases[i].type || p.u.id.data.len != dlen ||
+		    memcmp(p.u.id.data.ptr, want, dlen) != 0)
+			fail_msg("case %zu: type %u", i, p.u.id.id_type);
+		if (cases[i].prefix)
+			assert_int_equal(p.u.id.prefix_len, cases[i].prefix);
+		assert_int_equal(ikev1_message_parse(buf, write_one(&p, buf, sizeof(buf)), &msg),
+				 0);
+		assert_int_equal(msg.payloads[0].u.id.id_type, cases[i].type);
+		assert_memory_equal(msg.payloads[0].u.id.start, start, alen);
+		assert_memory_equal(msg.payloads[0].u.id.end, end, alen);
+		assert_int_equal(msg.payloads[0].u.id.port, 443);
+	}
+	assert_int_equal(ikev1_id_from_range(end, start, alen, 0, 0, data, &p.u.id), -EINVAL);
+	assert_int_equal(ikev1_id_from_range(start, end, 8, 0, 0, data, &p.u.id), -EINVAL);
+}
+
+/* RESPONDER-LIFETIME data (RFC 2407 4.6.3.1): the phase-2 lifetime pairs, written as TV
+ * when they fit in 16 bits and as a 4-octet TLV otherwise. */
+static void test_responder_lifetime(void **state)
+{
+	static const char esp_hex[] = "80010001"
+				      "80020e10"
+				      "80010002"
+				      "0002000400465000";
+	uint8_t want[32], out[32];
+	uint64_t sec = 0, kb = 0;
+	int n = test_unhex_into(esp_hex, want, sizeof(want)), len;
+	size_t mlen;
+
+	(void)state;
+	len = ikev1_encode_lifetime(IKEV1_PROTO_IPSEC_ESP, 3600, 4608000, out, sizeof(out));
+	assert_int_equal(len, n);
+	assert_memory_equal(out, want, (size_t)n);
+	assert_int_equal(ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP,
+					       (struct ike_span){out, (size_t)len}, &sec, &kb),
+			 0);
+	assert_int_equal(sec, 3600);
+	assert_int_equal(kb, 4608000);
+	/* Phase 1 numbers its lifetime attributes 11 and 12. */
+	len = ikev1_encode_lifetime(IKEV1_PROTO_ISAKMP, 86400, 0, out, sizeof(out));
+	assert_int_equal(len, 12);
+	assert_int_equal(out[1], 11);
+	assert_int_equal(out[5], 12);
+	assert_int_equal(ikev1_decode_lifetime(IKEV1_PROTO_ISAKMP,
+					       (struct ike_span){out, (size_t)len}, &sec, &kb),
+			 0);
+	assert_int_equal(sec, 86400);
+	assert_int_equal(kb, 0);
+	assert_int_equal(ikev1_encode_lifetime(IKEV1_PROTO_ISAKMP, 0, 0, out, sizeof(out)),
+			 -EINVAL);
+	assert_int_equal(ikev1_encode_lifetime(IKEV1_PROTO_ISAKMP, 1, 0, out, 4), -ENOSPC);
+	/* Anything but lifetimes, nothing at all, a dangling type: refused. */
+	test_unhex_into("80010001"
+			"80020e10"
+			"80040001",
+			want, sizeof(want));
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, (struct ike_span){want, 12}, &sec, &kb),
+	    -EBADMSG);
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, (struct ike_span){want, 0}, &sec, &kb),
+	    -EBADMSG);
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, (struct ike_span){want, 4}, &sec, &kb),
+	    -EBADMSG);
+	/* Inside a notify of a parsed message. */
+	mlen = chain_of("00000024"
+			"00000001"
+			"0304"
+			"6000"
+			"c0ffee01" /* ESP, SPI */
+			"80010001"
+			"80020e10"
+			"80010002"
+			"0002000400465000",
+			IKEV1_PAYLOAD_NOTIFY);
+	assert_int_equal(ikev1_message_parse(buf, mlen, &msg), 0);
+	assert_int_equal(
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP,
+				  ikev1_message_find_notify(&msg, IKEV1_N_RESPONDER_LIFETIME)->data,
+				  &sec, &kb),
+	    0);
+	assert_int_equal(kb, 4608000);
+}
+
 /* The vendor IDs are MD5 hashes of their names (RFC 3947 3): recompute them here. */
 static void test_vendor_ids(void **state)
 {
@@ -827,6 +946,8 @@ int main(void)
 	    cmocka_unit_test(test_sa_structure_errors),
 	    cmocka_unit_test(test_payload_specific_errors),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_id_from_range),
+	    cmocka_unit_test(test_responder_lifetime),
 	    cmocka_unit_test(test_vendor_ids),
 	};
 

@@ -341,6 +341,23 @@ struct ike_span ikev1_message_after(const struct ikev1_message *msg, const struc
  * plaintext of an encrypted one). */
 int ikev1_writer_payload(struct ike_writer *w, const struct ikev1_payload *p);
 
+/* The quick mode ID (RFC 2407 4.6.2) for the addresses start..end (alen 4 or 16): a single
+ * address, a subnet when the range is exactly one prefix, otherwise a range; with the given
+ * protocol and port. The payload's data is written to data (at most 32 octets), which
+ * id->data points to. -EINVAL when start > end. */
+int ikev1_id_from_range(const uint8_t *start, const uint8_t *end, size_t alen, uint8_t protocol,
+			uint16_t port, uint8_t data[32], struct ikev1_id_payload *id);
+
+/* The data of a RESPONDER-LIFETIME notify (RFC 2407 4.6.3.1): Life Type / Life Duration
+ * pairs, by the attribute rules of protocol (IKEV1_PROTO_ISAKMP for phase 1, the IPsec DOI
+ * otherwise). Decoding fails (-EBADMSG) on any other attribute or when no lifetime is given;
+ * 0 means "not given" for either value. Encoding leaves zero values out and returns the
+ * length written. */
+int ikev1_decode_lifetime(uint8_t protocol, struct ike_span data, uint64_t *seconds,
+			  uint64_t *kilobytes);
+int ikev1_encode_lifetime(uint8_t protocol, uint64_t seconds, uint64_t kilobytes, uint8_t *out,
+			  size_t cap);
+
 /* Vendor IDs a gateway acts on (RFC 3947 4, RFC 3706 5). */
 enum ikev1_vendor {
 	IKEV1_VENDOR_UNKNOWN = 0,
