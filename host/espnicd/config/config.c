@@ -41,52 +41,48 @@ static uint16_t prf_for_integ(uint16_t integ)
 	}
 }
 
-int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
+int config_proposal_add(struct cfg_proposal *p, bool esp, const struct alg *a)
 {
-	char buf[256], *save = NULL, *tok;
+	switch (a->type) {
+	case IKE_TRANSFORM_ENCR:
+		if (p->encr_count == CFG_MAX_ALGS)
+			return -EINVAL;
+		p->encr[p->encr_count].id = a->id;
+		p->encr[p->encr_count++].bits = a->bits;
+		break;
+	case IKE_TRANSFORM_INTEG:
+		if (p->integ_count == CFG_MAX_ALGS)
+			return -EINVAL;
+		p->integ[p->integ_count++] = a->id;
+		break;
+	case IKE_TRANSFORM_PRF:
+		if (esp || p->prf_count == CFG_MAX_ALGS)
+			return -EINVAL;
+		p->prf[p->prf_count++] = a->id;
+		break;
+	case IKE_TRANSFORM_DH:
+		if (p->dh_count == CFG_MAX_ALGS)
+			return -EINVAL;
+		p->dh[p->dh_count++] = a->id;
+		break;
+	case IKE_TRANSFORM_ESN:
+		if (!esp || p->esn_count == 2)
+			return -EINVAL;
+		p->esn[p->esn_count++] = a->id;
+		break;
+	}
+	return 0;
+}
+
+int config_proposal_finish(struct cfg_proposal *p, bool esp)
+{
 	bool aead = false, cbc = false;
 
-	memset(p, 0, sizeof(*p));
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, text);
-	for (tok = strtok_r(buf, "-", &save); tok != NULL; tok = strtok_r(NULL, "-", &save)) {
-		const struct alg *a = alg_by_ss(tok);
-
-		if (a == NULL)
-			return -EINVAL;
-		switch (a->type) {
-		case IKE_TRANSFORM_ENCR:
-			if (p->encr_count == CFG_MAX_ALGS)
-				return -EINVAL;
-			p->encr[p->encr_count].id = a->id;
-			p->encr[p->encr_count++].bits = a->bits;
-			if (a->id == IKE_ENCR_AES_GCM_16)
-				aead = true;
-			else
-				cbc = true;
-			break;
-		case IKE_TRANSFORM_INTEG:
-			if (p->integ_count == CFG_MAX_ALGS)
-				return -EINVAL;
-			p->integ[p->integ_count++] = a->id;
-			break;
-		case IKE_TRANSFORM_PRF:
-			if (esp || p->prf_count == CFG_MAX_ALGS)
-				return -EINVAL;
-			p->prf[p->prf_count++] = a->id;
-			break;
-		case IKE_TRANSFORM_DH:
-			if (p->dh_count == CFG_MAX_ALGS)
-				return -EINVAL;
-			p->dh[p->dh_count++] = a->id;
-			break;
-		case IKE_TRANSFORM_ESN:
-			if (!esp || p->esn_count == 2)
-				return -EINVAL;
-			p->esn[p->esn_count++] = a->id;
-			break;
-		}
+	for (unsigned i = 0; i < p->encr_count; i++) {
+		if (p->encr[i].id == IKE_ENCR_AES_GCM_16)
+			aead = true;
+		else
+			cbc = true;
 	}
 	/* AEAD and classic ciphers do not mix in one proposal (RFC 7296 3.3). */
 	if (p->encr_count == 0 || (aead && cbc) || (aead && p->integ_count) ||
@@ -105,6 +101,23 @@ int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
 		p->esn[p->esn_count++] = IKE_ESN_NO;
 	}
 	return 0;
+}
+
+int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
+{
+	char buf[256], *save = NULL, *tok;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, "-", &save); tok != NULL; tok = strtok_r(NULL, "-", &save)) {
+		const struct alg *a = alg_by_ss(tok);
+
+		if (a == NULL || config_proposal_add(p, esp, a) < 0)
+			return -EINVAL;
+	}
+	return config_proposal_finish(p, esp);
 }
 
 int config_parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port)

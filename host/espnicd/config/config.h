@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "algorithms.h"
 #include "creds.h"
 #include "dataplane/dataplane.h"
 
@@ -121,6 +122,12 @@ const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const 
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);
+/* The same in steps, for proposals built from algorithms rather than text: p zeroed, then
+ * each transform added (-EINVAL past the limits, or a PRF or ESN where it does not go), then
+ * finished: checked (AEAD and classic ciphers do not mix, IKE needs a DH group) and
+ * completed (IKE: the PRFs of the integrity algorithms when none is named; ESP: no ESN). */
+int config_proposal_add(struct cfg_proposal *p, bool esp, const struct alg *a);
+int config_proposal_finish(struct cfg_proposal *p, bool esp);
 /* An IPv4 or IPv6 address with port into ss. */
 int config_parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port);
 /* "198.18.1.0/24" or "198.18.1.1" (all protocols and ports). */

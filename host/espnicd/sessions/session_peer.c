@@ -18,7 +18,10 @@ static void append(char *buf, size_t len, const char *part)
 	snprintf(buf + used, len - used, "%s%s", used ? "-" : "", part);
 }
 
-static void add_list(char *buf, const json_t *list, uint8_t type, int want_gcm)
+/* The transforms of list (API names) of one type, optionally only the AES-GCM ones
+ * (want_gcm 1) or only the others (0), to add(ctx, n, alg) for proposal n. */
+static void walk_list(const json_t *list, uint8_t type, int want_gcm, unsigned n,
+		      void (*add)(void *ctx, unsigned n, const struct alg *a), void *ctx)
 {
 	const char *const *names = alg_api_names(type);
 	size_t i;
@@ -30,11 +33,16 @@ static void add_list(char *buf, const json_t *list, uint8_t type, int want_gcm)
 		bool gcm = strstr(json_string_value(v), "GCM") != NULL;
 
 		if (idx >= 0 && (want_gcm < 0 || gcm == (bool)want_gcm))
-			append(buf, 256, alg_by_api(type, names[idx])->ss);
+			add(ctx, n, alg_by_api(type, names[idx]));
 	}
 }
 
-static int proposals(const json_t *p, bool esp, char out[][256], unsigned cap)
+/* A profile's proposals (at most cap): its AES-GCM ciphers (for IKE with its digests as
+ * PRFs), then its AES-CBC ciphers with its digests as integrity algorithms; the DH groups
+ * unless ESP without PFS. Each transform goes to add(ctx, n, alg) for proposal n; returns
+ * the number of proposals. */
+static int proposals_walk(const json_t *p, bool esp, unsigned cap,
+			  void (*add)(void *ctx, unsigned n, const struct alg *a), void *ctx)
 {
 	const json_t *enc = json_object_get(p, "encryption_algorithms");
 	const json_t *dig = json_object_get(p, "digest_algorithms");
@@ -46,17 +54,67 @@ static int proposals(const json_t *p, bool esp, char out[][256], unsigned cap)
 	for (int want = 1; want >= 0; want--) {
 		if ((want && !gcm) || (!want && !cbc) || n == cap)
 			continue;
-		out[n][0] = '\0';
-		add_list(out[n], enc, IKE_TRANSFORM_ENCR, want);
+		walk_list(enc, IKE_TRANSFORM_ENCR, want, n, add, ctx);
 		if (!want)
-			add_list(out[n], dig, IKE_TRANSFORM_INTEG, -1);
+			walk_list(dig, IKE_TRANSFORM_INTEG, -1, n, add, ctx);
 		else if (!esp)
-			add_list(out[n], dig, IKE_TRANSFORM_PRF, -1);
+			walk_list(dig, IKE_TRANSFORM_PRF, -1, n, add, ctx);
 		if (pfs)
-			add_list(out[n], dh, IKE_TRANSFORM_DH, -1);
+			walk_list(dh, IKE_TRANSFORM_DH, -1, n, add, ctx);
 		n++;
 	}
 	return (int)n;
+}
+
+/* Proposals as strongSwan text (the remote side's swanctl.conf, messages). */
+static void add_text(void *ctx, unsigned n, const struct alg *a)
+{
+	char(*out)[256] = ctx;
+
+	append(out[n], 256, a->ss);
+}
+
+static int proposals(const json_t *p, bool esp, char out[][256], unsigned cap)
+{
+	for (unsigned i = 0; i < cap; i++)
+		out[i][0] = '\0';
+	return proposals_walk(p, esp, cap, add_text, out);
+}
+
+/* Proposals straight into the core's struct cfg_proposal. */
+struct cfg_build {
+	struct cfg_proposal *out;
+	bool esp;
+	int bad; /* the first proposal a transform did not fit into, -1 for none */
+};
+
+static void add_cfg(void *ctx, unsigned n, const struct alg *a)
+{
+	struct cfg_build *b = ctx;
+
+	if (config_proposal_add(&b->out[n], b->esp, a) < 0 && b->bad < 0)
+		b->bad = (int)n;
+}
+
+/* A profile's proposals into out (room for CFG_MAX_PROPOSALS); -EINVAL with *bad the index
+ * of the first that does not make a proposal. */
+static int profile_proposals(const json_t *profile, bool esp, struct cfg_proposal *out,
+			     unsigned *count, int *bad)
+{
+	struct cfg_build b = {out, esp, -1};
+	int n;
+
+	memset(out, 0, CFG_MAX_PROPOSALS * sizeof(*out));
+	n = proposals_walk(profile, esp, CFG_MAX_PROPOSALS, add_cfg, &b);
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		(*count)++;
+		if (b.bad == i || config_proposal_finish(&out[i], esp) < 0) {
+			*bad = i;
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int sm_ike_proposals(const json_t *ike_profile, char out[][256], unsigned cap)
@@ -100,7 +158,7 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 	char props[CFG_MAX_PROPOSALS][256];
 	const char *local_id;
 	bool cert_auth;
-	int n;
+	int bad;
 
 	config_peer_defaults(peer);
 	if (s == NULL)
@@ -155,18 +213,17 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		memcpy(peer->psk, json_string_value(psk), json_string_length(psk));
 		peer->psk_len = json_string_length(psk);
 	}
-	n = sm_ike_proposals(ike, props, CFG_MAX_PROPOSALS);
-	peer->ike_count = 0;
-	for (int i = 0; i < n; i++)
-		if (config_parse_proposal(props[i], false, &peer->ike[peer->ike_count++]) < 0)
-			return sm_fail(e, 400, "ike_profile", "ike_profile: cannot use \"%s\"",
-				       props[i]);
-	n = sm_esp_proposals(tun, props, CFG_MAX_PROPOSALS);
-	peer->esp_count = 0;
-	for (int i = 0; i < n; i++)
-		if (config_parse_proposal(props[i], true, &peer->esp[peer->esp_count++]) < 0)
-			return sm_fail(e, 400, "tunnel_profile",
-				       "tunnel_profile: cannot use \"%s\"", props[i]);
+	/* The profiles map onto the core's proposals directly; the text is only for the
+	 * message. */
+	if (profile_proposals(ike, false, peer->ike, &peer->ike_count, &bad) < 0) {
+		sm_ike_proposals(ike, props, CFG_MAX_PROPOSALS);
+		return sm_fail(e, 400, "ike_profile", "ike_profile: cannot use \"%s\"", props[bad]);
+	}
+	if (profile_proposals(tun, true, peer->esp, &peer->esp_count, &bad) < 0) {
+		sm_esp_proposals(tun, props, CFG_MAX_PROPOSALS);
+		return sm_fail(e, 400, "tunnel_profile", "tunnel_profile: cannot use \"%s\"",
+			       props[bad]);
+	}
 	if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
 			 &peer->local_ts_count) < 0 ||
 	    add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
