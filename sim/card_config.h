@@ -40,7 +40,4 @@ void card_config_free(struct card_config *cfg);
 int card_config_apply(const struct card_config *cfg, const struct espnic_io *io, char *err,
 		      size_t errlen);
 
-/* Parse "198.18.0.0/15", "2001:db8::/32" or a bare address (full length). */
-int card_config_parse_prefix(const char *s, struct espnic_prefix *p);
-
 #endif

@@ -268,6 +268,16 @@ def scenario_objects(lab, args):
         subprocess.run([args.espnic] + args_, check=True, stdout=subprocess.PIPE)
     d.espnic("session", "frobnicate", expect=2)
     d.espnic("session", "add", "x", "--psk", "visible", expect=2)
+    for bad, says in ((["session", "add", "x", "--bogus", "1"], "unknown option --bogus"),
+                      (["session", "list", "--json=yes"], "--json takes no value"),
+                      (["session", "add", "x", "--local", "198.18.5.0/24"], "ambiguous"),
+                      (["endpoint", "add", "x", "--key", "k"], "--key is not accepted"),
+                      (["session", "show", "a", "b"], "exactly one NAME"),
+                      (["profile", "ike", "add", "p", "--lifetime", "soon"], "not a number")):
+        assert says in d.espnic(*bad, expect=2).stderr, bad
+    p = subprocess.run([args.espnic, "session", "add", "x", "--endpoint"],
+                       stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 2 and "--endpoint needs a value" in p.stderr, p.stderr
     assert_no_secrets()
 
 
