@@ -14,7 +14,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, HERE)
 from api_e2e import DAEMONS, Daemon  # noqa: E402
-from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, wait_for  # noqa: E402
+from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, need_tools, wait_for  # noqa: E402
 from strongswan import CHARON, ESPNICD_DN, Charon, Pki  # noqa: E402
 
 PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
@@ -97,9 +97,7 @@ def main():
     ap.add_argument("--scenario", required=True)
     args = ap.parse_args()
     args.espnicd, args.espnic = os.path.abspath(args.espnicd), os.path.abspath(args.espnic)
-    if not os.path.exists(CHARON) or shutil.which("swanctl") is None:
-        print("SKIP: strongSwan (charon, swanctl) is not installed")
-        sys.exit(77)
+    need_tools(CHARON, "swanctl")
     cases = {
         # the system defaults: AES-128/SHA2-256/group 14, AES-GCM-128 with PFS group 14
         "defaults": ([], [], "AES_GCM_128"),

@@ -14,7 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
-from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, run, wait_for  # noqa: E402
+from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, need_tools, run, wait_for  # noqa: E402
 
 CHARON = "/usr/lib/ipsec/charon"
 PSK = "interop-shared-secret"
@@ -442,9 +442,7 @@ def main():
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--scenario", required=True)
     args = ap.parse_args()
-    if not os.path.exists(CHARON) or shutil.which("swanctl") is None:
-        print("SKIP: strongSwan (charon, swanctl) is not installed")
-        sys.exit(77)
+    need_tools(CHARON, "swanctl")
     with Lab("ss" + args.scenario[:4]) as lab:
         globals()["scenario_" + args.scenario](lab, os.path.abspath(args.espnicd))
     print("PASS", args.scenario)

@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
-from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, run, wait_for  # noqa: E402
+from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, need_root, need_tools, run, wait_for  # noqa: E402
 from strongswan import CHARON, Charon, assert_keys_match, peer  # noqa: E402
 
 # Retransmissions short enough for a test: 0.5 s, x1.5, 3 tries.
@@ -159,12 +159,8 @@ class NatLab(Lab):
         self.ns = self.ns + (self.ns[0][:-1] + "n",)
 
     def __enter__(self):
-        if os.geteuid() != 0:
-            print("SKIP: needs root for network namespaces")
-            sys.exit(77)
-        if shutil.which("nft") is None:
-            print("SKIP: nft is not installed")
-            sys.exit(77)
+        need_root()
+        need_tools("nft")
         try:
             return self._setup()
         except BaseException:
@@ -260,9 +256,7 @@ def main():
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--scenario", required=True)
     args = ap.parse_args()
-    if not os.path.exists(CHARON) or shutil.which("swanctl") is None:
-        print("SKIP: strongSwan (charon, swanctl) is not installed")
-        sys.exit(77)
+    need_tools(CHARON, "swanctl")
     binary = os.path.abspath(args.espnicd)
     fn = globals()["scenario_" + args.scenario]
     if args.scenario == "nat":
