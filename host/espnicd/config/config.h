@@ -112,6 +112,11 @@ void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
 void config_peer_release(struct cfg_peer *peer);
 /* Wipes the PSKs, drops the credentials and frees. */
 void config_free(struct espnicd_config *cfg);
+/* Our IKE addresses (ports zero), each once: the listen address unless it is the wildcard,
+ * and every peer's local address, into out; returns how many, max + 1 if they do not fit.
+ * The dataplane lets IKE from these addresses only pass in the clear. */
+unsigned config_ike_addresses(const struct espnicd_config *cfg, struct sockaddr_storage *out,
+			      unsigned max);
 /* The peer named, or NULL. */
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name);
 
