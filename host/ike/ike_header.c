@@ -5,10 +5,8 @@
 #include "ike_bytes.h"
 #include "ike_message.h"
 
-int ike_header_parse(const uint8_t *buf, size_t len, struct ike_header *hdr)
+void ike_header_decode(const uint8_t buf[IKE_HEADER_LEN], struct ike_header *hdr)
 {
-	if (buf == NULL || hdr == NULL || len < IKE_HEADER_LEN)
-		return -EBADMSG;
 	memcpy(hdr->spi_i, buf, IKE_SPI_LEN);
 	memcpy(hdr->spi_r, buf + 8, IKE_SPI_LEN);
 	hdr->next_payload = buf[16];
@@ -18,6 +16,13 @@ int ike_header_parse(const uint8_t *buf, size_t len, struct ike_header *hdr)
 	hdr->flags = buf[19];
 	hdr->message_id = ike_get32(buf + 20);
 	hdr->length = ike_get32(buf + 24);
+}
+
+int ike_header_parse(const uint8_t *buf, size_t len, struct ike_header *hdr)
+{
+	if (buf == NULL || hdr == NULL || len < IKE_HEADER_LEN)
+		return -EBADMSG;
+	ike_header_decode(buf, hdr);
 	/* The major version is checked before anything else so that a future IKEv3 peer gets
 	 * INVALID_MAJOR_VERSION rather than INVALID_SYNTAX (RFC 7296 2.5). */
 	if (hdr->major_version != IKE_MAJOR_VERSION)

@@ -37,14 +37,6 @@ static const char sa_init_hex[] = "0123456789abcdef00000000000000002120220800000
 
 static struct ike_message msg;
 
-/* A fixed-seed generator, so failures reproduce. */
-static unsigned next_random(unsigned *state)
-{
-	*state ^= *state << 13;
-	*state ^= *state >> 17;
-	*state ^= *state << 5;
-	return *state;
-}
 static uint8_t buf[4096];
 
 static size_t load_sa_init(uint8_t *out)
@@ -219,13 +211,6 @@ static size_t write_one(const struct ike_payload *p, uint8_t *out, size_t cap)
 	return (size_t)len;
 }
 
-static void assert_span_equal(struct ike_span a, struct ike_span b)
-{
-	assert_int_equal(a.len, b.len);
-	if (a.len)
-		assert_memory_equal(a.ptr, b.ptr, a.len);
-}
-
 static void compare_payload(const struct ike_payload *a, const struct ike_payload *b)
 {
 	assert_int_equal(a->type, b->type);
@@ -235,45 +220,45 @@ static void compare_payload(const struct ike_payload *a, const struct ike_payloa
 		break;
 	case IKE_PAYLOAD_KE:
 		assert_int_equal(a->u.ke.group, b->u.ke.group);
-		assert_span_equal(a->u.ke.data, b->u.ke.data);
+		assert_true(test_span_equal(a->u.ke.data, b->u.ke.data));
 		break;
 	case IKE_PAYLOAD_IDI:
 	case IKE_PAYLOAD_IDR:
 		assert_int_equal(a->u.id.id_type, b->u.id.id_type);
-		assert_span_equal(a->u.id.data, b->u.id.data);
+		assert_true(test_span_equal(a->u.id.data, b->u.id.data));
 		break;
 	case IKE_PAYLOAD_CERT:
 	case IKE_PAYLOAD_CERTREQ:
 		assert_int_equal(a->u.cert.encoding, b->u.cert.encoding);
-		assert_span_equal(a->u.cert.data, b->u.cert.data);
+		assert_true(test_span_equal(a->u.cert.data, b->u.cert.data));
 		break;
 	case IKE_PAYLOAD_AUTH:
 		assert_int_equal(a->u.auth.method, b->u.auth.method);
-		assert_span_equal(a->u.auth.data, b->u.auth.data);
+		assert_true(test_span_equal(a->u.auth.data, b->u.auth.data));
 		break;
 	case IKE_PAYLOAD_NONCE:
-		assert_span_equal(a->u.nonce, b->u.nonce);
+		assert_true(test_span_equal(a->u.nonce, b->u.nonce));
 		break;
 	case IKE_PAYLOAD_NOTIFY:
 		assert_int_equal(a->u.notify.protocol, b->u.notify.protocol);
 		assert_int_equal(a->u.notify.type, b->u.notify.type);
-		assert_span_equal(a->u.notify.spi, b->u.notify.spi);
-		assert_span_equal(a->u.notify.data, b->u.notify.data);
+		assert_true(test_span_equal(a->u.notify.spi, b->u.notify.spi));
+		assert_true(test_span_equal(a->u.notify.data, b->u.notify.data));
 		break;
 	case IKE_PAYLOAD_DELETE:
 		assert_int_equal(a->u.del.protocol, b->u.del.protocol);
 		assert_int_equal(a->u.del.spi_count, b->u.del.spi_count);
-		assert_span_equal(a->u.del.spis, b->u.del.spis);
+		assert_true(test_span_equal(a->u.del.spis, b->u.del.spis));
 		break;
 	case IKE_PAYLOAD_VENDOR_ID:
-		assert_span_equal(a->u.vendor_id, b->u.vendor_id);
+		assert_true(test_span_equal(a->u.vendor_id, b->u.vendor_id));
 		break;
 	case IKE_PAYLOAD_TSI:
 	case IKE_PAYLOAD_TSR:
 		assert_memory_equal(a->u.ts, b->u.ts, sizeof(*a->u.ts));
 		break;
 	default:
-		assert_span_equal(a->body, b->body);
+		assert_true(test_span_equal(a->body, b->body));
 	}
 }
 
@@ -322,14 +307,6 @@ static void test_round_trip_chain(void **state)
 	assert_int_equal(msg.payload_count, n);
 }
 
-static void set_len(uint8_t *m, size_t len)
-{
-	m[24] = (uint8_t)(len >> 24);
-	m[25] = (uint8_t)(len >> 16);
-	m[26] = (uint8_t)(len >> 8);
-	m[27] = (uint8_t)len;
-}
-
 /* Truncating a single-payload message anywhere (header length adjusted so the chain walker
  * and the payload decoder see it) must fail; so must a payload length one too long or too
  * short, and zero-length bodies. */
@@ -346,7 +323,7 @@ static void test_truncated_oversized_zero(void **state)
 
 		for (cut = IKE_HEADER_LEN; cut < len; cut++) {
 			memcpy(buf, m, cut);
-			set_len(buf, cut);
+			test_set_length(buf, cut);
 			assert_true(ike_message_parse(buf, cut, &msg) < 0);
 		}
 		/* Header length field disagreeing with the datagram. */
@@ -364,7 +341,7 @@ static void test_truncated_oversized_zero(void **state)
 		memcpy(buf, m, IKE_HEADER_LEN + 4);
 		buf[30] = 0;
 		buf[31] = 4;
-		set_len(buf, IKE_HEADER_LEN + 4);
+		test_set_length(buf, IKE_HEADER_LEN + 4);
 		if (p[i].type == IKE_PAYLOAD_CP)
 			assert_int_equal(ike_message_parse(buf, IKE_HEADER_LEN + 4, &msg), 0);
 		else
@@ -386,18 +363,18 @@ static void test_random_bodies(void **state)
 	(void)state;
 	for (i = 0; i < n; i++) {
 		for (round = 0; round < 300; round++) {
-			size_t blen = (size_t)(next_random(&seed) % 200),
+			size_t blen = (size_t)(test_random(&seed) % 200),
 			       len = IKE_HEADER_LEN + 4 + blen, k;
 			uint8_t *m = malloc(len);
 
 			write_one(&p[i], buf, sizeof(buf));
 			memcpy(m, buf, IKE_HEADER_LEN + 4);
 			for (k = 0; k < blen; k++)
-				m[IKE_HEADER_LEN + 4 + k] = (uint8_t)next_random(&seed);
+				m[IKE_HEADER_LEN + 4 + k] = (uint8_t)test_random(&seed);
 			/* Bias the first octets towards small counts so decoders get deep. */
 			if (blen > 0 && round % 2)
-				m[IKE_HEADER_LEN + 4] = (uint8_t)(next_random(&seed) % 3);
-			set_len(m, len);
+				m[IKE_HEADER_LEN + 4] = (uint8_t)(test_random(&seed) % 3);
+			test_set_length(m, len);
 			m[30] = (uint8_t)((blen + 4) >> 8);
 			m[31] = (uint8_t)(blen + 4);
 			(void)ike_message_parse(m, len, &msg);
@@ -406,14 +383,14 @@ static void test_random_bodies(void **state)
 	}
 	/* Wholly random datagrams, including the header. */
 	for (round = 0; round < 5000; round++) {
-		size_t len = (size_t)(next_random(&seed) % 120), k;
+		size_t len = (size_t)(test_random(&seed) % 120), k;
 		uint8_t *m = malloc(len + 1);
 
 		for (k = 0; k < len; k++)
-			m[k] = (uint8_t)next_random(&seed);
+			m[k] = (uint8_t)test_random(&seed);
 		if (len >= IKE_HEADER_LEN) {
 			m[17] = 0x20;
-			set_len(m, len);
+			test_set_length(m, len);
 		}
 		(void)ike_message_parse(m, len, &msg);
 		free(m);
@@ -430,7 +407,7 @@ static size_t chain_of(const uint8_t *hexbody, uint8_t first, uint8_t flags)
 	n = test_unhex_into((const char *)hexbody, buf + IKE_HEADER_LEN, 1024);
 	assert_true(n >= 0);
 	buf[IKE_HEADER_LEN + 1] = flags;
-	set_len(buf, IKE_HEADER_LEN + (size_t)n);
+	test_set_length(buf, IKE_HEADER_LEN + (size_t)n);
 	return IKE_HEADER_LEN + (size_t)n;
 }
 

@@ -5,16 +5,17 @@
  *   by them); the high bits are random and never zero, so an SPI is never below 256.
  * - dp_install writes the inbound SA (selectors from the traffic selectors), the outbound SA
  *   (a free outbound index) and one PROTECT rule per local x remote selector pair.
- * - SPD slot order is priority order. Of two rules that some packet matches both, the one
- *   that goes first sits first: more specific first (prefix lengths, then protocol, then
- *   ports), CHILD_SAs before traps, newer before older. Rules that no packet matches both
- *   (one per tunnel, typically) may sit in any order, so a new rule takes the middle of the
- *   longest free run between the rules it overlaps, and 1000 tunnels fill the table without
- *   moving a rule. A rekeyed CHILD_SA's rules go in front of its predecessor's
- *   (make-before-break): the card switches to the new outbound SA the moment the new rule is
- *   written, and the old rule goes with dp_delete. When there is no free slot at the right
- *   place, the rules are spread out again, each moved by copy-then-delete in an order that
- *   never lets two rules swap priority (no packet sees a missing or wrong rule).
+ * - SPD slot order is priority order (spd_slots.c places the rules). Of two rules that some
+ *   packet matches both, the one that goes first sits first: more specific first (prefix
+ *   lengths, then protocol, then ports), CHILD_SAs before traps, newer before older. Rules
+ *   that no packet matches both (one per tunnel, typically) may sit in any order, so a new
+ *   rule takes the middle of the longest free run between the rules it overlaps, and 1000
+ *   tunnels fill the table without moving a rule. A rekeyed CHILD_SA's rules go in front of
+ *   its predecessor's (make-before-break): the card switches to the new outbound SA the
+ *   moment the new rule is written, and the old rule goes with dp_delete. When there is no
+ *   free slot at the right place, the rules are spread out again, each moved by
+ *   copy-then-delete in an order that never lets two rules swap priority (no packet sees a
+ *   missing or wrong rule).
  * - Traps (on-demand peers): PROTECT rules pointing at a reserved, empty outbound index; the
  *   card raises ACQUIRE on them.
  * - UDP from our IKE addresses and ports is bypassed ahead of everything
@@ -42,32 +43,14 @@
 #include "ike_types.h"
 #include "log.h"
 #include "routes.h"
+#include "spd_slots.h"
 
 #define MAX_PAIRS	    1024 /* the card's SA table per direction bounds the pairs */
 #define MAX_TRAPS	    64
 #define MAX_ROUTES	    4096 /* distinct remote prefixes: one per tunnel and more */
-#define MAX_PREFIXES	    16	 /* per selector range */
 #define MAX_RULES_PER_PAIR  64
 #define REPLAY_WINDOW	    128
-#define BYPASS_KEY	    0xffffffffu
 #define PAIR_REPLAY_DEFAULT REPLAY_WINDOW
-
-enum rule_class { CLS_BYPASS = 0, CLS_CHILD = 1, CLS_TRAP = 2 };
-
-struct lrule { /* what this backend put into one SPD slot */
-	bool used;
-	uint8_t cls;
-	unsigned key; /* specificity, higher first */
-	uint64_t seq; /* install order, newer first among equals */
-	unsigned owner;
-	struct espnic_spd_rule r;
-};
-
-struct prefix {
-	int family;
-	uint8_t addr[16];
-	unsigned len;
-};
 
 struct pair {
 	bool used;
@@ -96,7 +79,7 @@ struct trap {
 
 struct route {
 	bool used;
-	struct prefix p;
+	struct spd_prefix p;
 	char ifname[DP_IFNAME_MAX];
 	unsigned refs;
 };
@@ -110,7 +93,7 @@ struct dp_card {
 	uint32_t *reserved; /* per inbound index: an allocated, not yet installed SPI */
 	int *in_owner;	    /* per inbound index: pair + 1, 0 free */
 	int *out_owner;	    /* per outbound index: pair + 1, -(trap + 1), 0 free */
-	struct lrule *slots;
+	struct spd_slot *slots;
 	uint64_t seq;
 	uint32_t ev_lost;
 	/* The IKE bypass rules now: their generation (rule owner) and what they let pass. */
@@ -139,185 +122,9 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* ---- address ranges and prefixes ---- */
+/* ---- SPD slots (the placement itself is spd_slots.c) ---- */
 
-__extension__ typedef unsigned __int128 u128;
-
-static unsigned addr_bits(int family)
-{
-	return family == AF_INET ? 32 : 128;
-}
-
-static u128 addr_get(int family, const uint8_t *a)
-{
-	u128 v = 0;
-
-	for (unsigned i = 0; i < addr_bits(family) / 8; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
-static void addr_put(int family, u128 v, uint8_t *a)
-{
-	unsigned n = addr_bits(family) / 8;
-
-	memset(a, 0, 16);
-	for (unsigned i = 0; i < n; i++)
-		a[n - 1 - i] = (uint8_t)(v >> (8 * i));
-}
-
-/* The prefixes that exactly cover start..end, at most max; -E2BIG if more are needed. */
-static int range_to_prefixes(int family, const uint8_t *start, const uint8_t *end,
-			     struct prefix *out, int max)
-{
-	unsigned bits = addr_bits(family);
-	u128 s = addr_get(family, start), e = addr_get(family, end);
-	int n = 0;
-
-	if (s > e)
-		return -EINVAL;
-	for (;;) {
-		unsigned host = 0; /* host bits of the largest aligned block at s inside s..e */
-		u128 last;
-
-		while (host < bits && ((s >> host) & 1) == 0) {
-			if (host + 1 == 128) {
-				if (e != ~(u128)0)
-					break;
-			} else if (s + ((((u128)1) << (host + 1)) - 1) > e) {
-				break;
-			}
-			host++;
-		}
-		if (n == max)
-			return -E2BIG;
-		out[n].family = family;
-		out[n].len = bits - host;
-		addr_put(family, s, out[n].addr);
-		n++;
-		last = host == 128 ? ~(u128)0 : s + ((((u128)1) << host) - 1);
-		if (last >= e)
-			return n;
-		s = last + 1;
-	}
-}
-
-/* One selector as the card's inbound check can hold it: a single prefix, any port; false if
- * it is not. */
-static bool sel_prefix(const struct dp_selector *s, struct prefix *out)
-{
-	struct prefix p[MAX_PREFIXES];
-
-	if (s->start_port != 0 || s->end_port != 65535)
-		return false;
-	if (range_to_prefixes(s->family, s->start_addr, s->end_addr, p, MAX_PREFIXES) != 1)
-		return false;
-	*out = p[0];
-	return true;
-}
-
-/* The card checks an inbound packet against one source prefix, one destination prefix and a
- * protocol (no ports): a pair of selectors it can hold exactly. */
-static bool sel_pair_exact(const struct dp_selector *l, const struct dp_selector *r)
-{
-	struct prefix a, b;
-
-	return l->family == r->family && sel_prefix(l, &a) && sel_prefix(r, &b) &&
-	       (l->ip_protocol == 0 || r->ip_protocol == 0 || l->ip_protocol == r->ip_protocol);
-}
-
-/* Narrows s to what the card can check (its first prefix); false if it cannot (ports). */
-static bool sel_narrow(struct dp_selector *s)
-{
-	struct prefix p[MAX_PREFIXES];
-	int n;
-
-	if (s->start_port != 0 || s->end_port != 65535)
-		return false;
-	n = range_to_prefixes(s->family, s->start_addr, s->end_addr, p, MAX_PREFIXES);
-	if (n == -E2BIG)
-		n = 1; /* p[0] is filled all the same */
-	if (n < 1)
-		return false;
-	u128 start = addr_get(s->family, p[0].addr);
-	unsigned host = addr_bits(s->family) - p[0].len;
-	u128 last = host == 128 ? ~(u128)0 : start + ((((u128)1) << host) - 1);
-
-	addr_put(s->family, start, s->start_addr);
-	addr_put(s->family, last, s->end_addr);
-	return true;
-}
-
-/* The inbound SA checks exactly one local x remote pair of single prefixes, any ports: a
- * CHILD_SA with more (several selectors, ranges, ports) would let the card accept traffic
- * that was never negotiated. Narrowed to the first pair that fits. */
-static int card_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
-				 struct dp_selector *remote, unsigned *nr)
-{
-	(void)dp;
-	if (*nl == 1 && *nr == 1 && sel_pair_exact(&local[0], &remote[0]))
-		return 0;
-	for (unsigned i = 0; i < *nl; i++) {
-		for (unsigned j = 0; j < *nr; j++) {
-			struct dp_selector l = local[i], r = remote[j];
-
-			if (!sel_narrow(&l) || !sel_narrow(&r) || !sel_pair_exact(&l, &r))
-				continue;
-			local[0] = l;
-			remote[0] = r;
-			*nl = *nr = 1;
-			return 1;
-		}
-	}
-	return -ENOTSUP;
-}
-
-static struct espnic_prefix to_card_prefix(const struct prefix *p)
-{
-	struct espnic_prefix c;
-
-	memset(&c, 0, sizeof(c));
-	c.v6 = p->family == AF_INET6;
-	memcpy(c.addr, p->addr, c.v6 ? 16 : 4);
-	c.len = (uint8_t)p->len;
-	return c;
-}
-
-/* ---- SPD slots ---- */
-
-/* Whether some packet matches both rules: only then does their order in the table matter. */
-static bool prefixes_overlap(const struct espnic_prefix *a, const struct espnic_prefix *b)
-{
-	unsigned len = a->len < b->len ? a->len : b->len;
-	unsigned whole = len / 8, bits = len % 8;
-
-	if (memcmp(a->addr, b->addr, whole) != 0)
-		return false;
-	return bits == 0 || ((a->addr[whole] ^ b->addr[whole]) & (0xff00u >> bits) & 0xff) == 0;
-}
-
-static bool rules_overlap(const struct espnic_spd_rule *a, const struct espnic_spd_rule *b)
-{
-	return a->src.v6 == b->src.v6 && prefixes_overlap(&a->src, &b->src) &&
-	       prefixes_overlap(&a->dst, &b->dst) &&
-	       (a->proto == 0 || b->proto == 0 || a->proto == b->proto) &&
-	       a->sport_lo <= b->sport_hi && b->sport_lo <= a->sport_hi &&
-	       a->dport_lo <= b->dport_hi && b->dport_lo <= a->dport_hi;
-}
-
-/* < 0 if a goes before b (a total order; it binds only rules that overlap). */
-static int rule_order(const struct lrule *a, const struct lrule *b)
-{
-	if (a->key != b->key)
-		return a->key > b->key ? -1 : 1;
-	if (a->cls != b->cls)
-		return a->cls < b->cls ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq > b->seq ? -1 : 1;
-	return 0;
-}
-
-static int slot_write(struct dp_card *c, unsigned slot, const struct lrule *lr)
+static int slot_write(struct dp_card *c, unsigned slot, const struct spd_slot *lr)
 {
 	int ret = espnic_spd_add(c->dev, slot, &lr->r);
 
@@ -349,112 +156,48 @@ static unsigned free_slots(const struct dp_card *c)
 	return n;
 }
 
-/* Spreads the rules evenly over the table, keeping their order, leaving room for one more
- * right after the last rule that must precede lr; returns the slot for lr. Each rule moves by
- * copy-then-delete; left-moving rules go in ascending order, then right-moving ones in
- * descending order, so a moving rule never passes another rule and every packet sees the same
- * order throughout. */
-static int rebalance(struct dp_card *c, const struct lrule *lr)
+/* Makes room for lr by spreading the rules out (spd_spread); returns the slot for lr. */
+static int rebalance(struct dp_card *c, const struct spd_slot *lr)
 {
-	unsigned n = 0, pos = 0, first_after = UINT_MAX, moved = 0, m, *from, *to;
-	int ret = 0, slot = -1;
+	unsigned n = c->spd_n - free_slots(c), count = 0, moved = 0;
+	struct spd_move *moves = calloc(c->spd_n, sizeof(*moves));
+	int ret = 0, slot;
 
-	from = calloc(c->spd_n + 1, sizeof(*from));
-	to = calloc(c->spd_n + 1, sizeof(*to));
-	if (from == NULL || to == NULL) {
-		free(from);
-		free(to);
+	if (moves == NULL)
 		return -ENOMEM;
+	slot = spd_spread(c->slots, c->spd_n, lr, moves, &count);
+	if (slot == -ERANGE) {
+		log_error("card %s: SPD rule cannot be placed between the rules it overlaps",
+			  c->name);
+		slot = -ENOSPC;
 	}
-	for (unsigned i = 0; i < c->spd_n; i++) {
-		if (!c->slots[i].used)
-			continue;
-		if (rules_overlap(&c->slots[i].r, &lr->r)) {
-			if (rule_order(&c->slots[i], lr) < 0)
-				pos = n + 1;
-			else if (first_after == UINT_MAX)
-				first_after = n;
-		}
-		from[n++] = i;
+	if (slot < 0) {
+		free(moves);
+		return slot;
 	}
-	m = n + 1;
-	if (m > c->spd_n || (first_after != UINT_MAX && first_after < pos)) {
-		/* Full, or two rules lr overlaps sit the other way round (they do not overlap
-		 * each other, so their order was free): the table would need reordering. */
-		if (m <= c->spd_n)
-			log_error(
-			    "card %s: SPD rule cannot be placed between the rules it overlaps",
-			    c->name);
-		free(from);
-		free(to);
-		return -ENOSPC;
-	}
-	/* Targets for the m rules (the new one at position pos), distinct and increasing. */
-	for (unsigned k = 0, i = 0; k < m; k++) {
-		unsigned t = (unsigned)(((2 * (uint64_t)k + 1) * c->spd_n) / (2 * (uint64_t)m));
+	for (unsigned i = 0; i < count && ret == 0; i++) {
+		struct spd_slot copy = c->slots[moves[i].from];
 
-		if (k == pos)
-			slot = (int)t;
-		else
-			to[i++] = t;
+		ret = slot_write(c, moves[i].to, &copy);
+		if (ret == 0)
+			ret = slot_clear(c, moves[i].from);
+		moved++;
 	}
-	for (unsigned i = 0; i < n && ret == 0; i++) {
-		if (to[i] < from[i]) {
-			struct lrule copy = c->slots[from[i]];
-
-			ret = slot_write(c, to[i], &copy);
-			if (ret == 0)
-				ret = slot_clear(c, from[i]);
-			moved++;
-		}
-	}
-	for (unsigned i = n; i-- > 0 && ret == 0;) {
-		if (to[i] > from[i]) {
-			struct lrule copy = c->slots[from[i]];
-
-			ret = slot_write(c, to[i], &copy);
-			if (ret == 0)
-				ret = slot_clear(c, from[i]);
-			moved++;
-		}
-	}
-	free(from);
-	free(to);
+	free(moves);
 	if (ret == 0)
 		log_debug("card %s: SPD rules spread out again (%u rules, %u moved)", c->name, n,
 			  moved);
 	return ret < 0 ? ret : slot;
 }
 
-/* Writes lr into a free slot after the overlapping rules that go before it and before the
- * overlapping rules that go after it: the middle of the longest free run there, so that rules
- * no other rule overlaps (one per tunnel, typically) fill the table without moving anything;
- * the IKE bypass rules, which go before everything, take the first free slot. Only when no
- * slot is free there are the rules spread out again. */
-static int rule_insert(struct dp_card *c, struct lrule *lr)
+/* Writes lr into the free slot spd_place picks; only when there is none are the rules spread
+ * out again. */
+static int rule_insert(struct dp_card *c, struct spd_slot *lr)
 {
-	int prev = -1, next = (int)c->spd_n, slot = -1, best = 0;
+	int slot;
 
 	lr->seq = ++c->seq;
-	for (unsigned i = 0; i < c->spd_n; i++) {
-		if (!c->slots[i].used || !rules_overlap(&c->slots[i].r, &lr->r))
-			continue;
-		if (rule_order(&c->slots[i], lr) < 0)
-			prev = (int)i;
-		else if (next == (int)c->spd_n)
-			next = (int)i;
-	}
-	for (int i = prev + 1, run = 0; i < next; i++) {
-		run = c->slots[i].used ? 0 : run + 1;
-		if (lr->key == BYPASS_KEY && run == 1) { /* IKE bypass: as far up as it may go */
-			slot = i;
-			break;
-		}
-		if (run > best && (i + 1 == next || c->slots[i + 1].used)) {
-			best = run;
-			slot = i - run + 1 + run / 2;
-		}
-	}
+	slot = spd_place(c->slots, c->spd_n, lr);
 	if (slot < 0) {
 		slot = rebalance(c, lr);
 		if (slot < 0)
@@ -470,77 +213,16 @@ static void rules_remove(struct dp_card *c, uint8_t cls, unsigned owner)
 			slot_clear(c, i);
 }
 
-static unsigned rule_key(const struct espnic_spd_rule *r)
-{
-	unsigned key = (r->src.len + r->dst.len) * 4u;
-
-	if (r->proto != 0)
-		key += 2;
-	if (r->sport_lo != 0 || r->sport_hi != 65535 || r->dport_lo != 0 || r->dport_hi != 65535)
-		key += 1;
-	return key;
-}
-
-/* The PROTECT rules for local x remote into out (at most max); negative errno. */
-static int build_rules(const struct dp_selector *local, unsigned nl,
-		       const struct dp_selector *remote, unsigned nr, unsigned sa_index,
-		       struct espnic_spd_rule *out, int max)
-{
-	struct prefix lp[MAX_PREFIXES], rp[MAX_PREFIXES];
-	int n = 0;
-
-	for (unsigned i = 0; i < nl; i++) {
-		for (unsigned j = 0; j < nr; j++) {
-			const struct dp_selector *l = &local[i], *r = &remote[j];
-			int ln, rn;
-			uint8_t proto;
-
-			if (l->family != r->family)
-				continue;
-			if (l->ip_protocol != 0 && r->ip_protocol != 0 &&
-			    l->ip_protocol != r->ip_protocol)
-				continue;
-			proto = l->ip_protocol ? l->ip_protocol : r->ip_protocol;
-			ln = range_to_prefixes(l->family, l->start_addr, l->end_addr, lp,
-					       MAX_PREFIXES);
-			rn = range_to_prefixes(r->family, r->start_addr, r->end_addr, rp,
-					       MAX_PREFIXES);
-			if (ln < 0 || rn < 0)
-				return ln < 0 ? ln : rn;
-			for (int a = 0; a < ln; a++) {
-				for (int b = 0; b < rn; b++) {
-					struct espnic_spd_rule *x;
-
-					if (n == max)
-						return -E2BIG;
-					x = &out[n++];
-					memset(x, 0, sizeof(*x));
-					x->src = to_card_prefix(&lp[a]);
-					x->dst = to_card_prefix(&rp[b]);
-					x->proto = proto;
-					x->sport_lo = l->start_port;
-					x->sport_hi = l->end_port;
-					x->dport_lo = r->start_port;
-					x->dport_hi = r->end_port;
-					x->action = ESPNIC_ACT_PROTECT;
-					x->sa = (uint16_t)sa_index;
-				}
-			}
-		}
-	}
-	return n;
-}
-
 static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, int n, uint8_t cls,
 			unsigned owner)
 {
 	if ((unsigned)n > free_slots(c))
 		return -ENOSPC;
 	for (int i = 0; i < n; i++) {
-		struct lrule lr = {.cls = cls, .owner = owner, .r = rules[i]};
+		struct spd_slot lr = {.cls = cls, .owner = owner, .r = rules[i]};
 		int ret;
 
-		lr.key = rule_key(&rules[i]);
+		lr.key = spd_rule_key(&rules[i]);
 		ret = rule_insert(c, &lr);
 		if (ret < 0) {
 			rules_remove(c, cls, owner);
@@ -552,7 +234,7 @@ static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, 
 
 /* ---- routes ---- */
 
-static void route_ref(struct dp_card *c, bool add, const struct prefix *p, const char *ifname,
+static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, const char *ifname,
 		      const struct sockaddr_storage *peer)
 {
 	struct route *free_r = NULL;
@@ -610,13 +292,13 @@ static void route_ref(struct dp_card *c, bool add, const struct prefix *p, const
 static void routes_for(struct dp_card *c, bool add, const struct dp_selector *remote, unsigned n,
 		       const char *ifname, const struct sockaddr_storage *peer)
 {
-	struct prefix p[MAX_PREFIXES];
+	struct spd_prefix p[SPD_MAX_PREFIXES];
 
 	if (ifname[0] == '\0')
 		return;
 	for (unsigned i = 0; i < n; i++) {
-		int k = range_to_prefixes(remote[i].family, remote[i].start_addr,
-					  remote[i].end_addr, p, MAX_PREFIXES);
+		int k = spd_range_to_prefixes(remote[i].family, remote[i].start_addr,
+					      remote[i].end_addr, p, SPD_MAX_PREFIXES);
 
 		for (int j = 0; j < k; j++)
 			route_ref(c, add, &p[j], ifname, peer);
@@ -691,6 +373,31 @@ static bool ipv4_addr(const struct sockaddr_storage *ss, uint8_t out[4])
 	return true;
 }
 
+/* The inbound SA checks exactly one local x remote pair of single prefixes, any ports: a
+ * CHILD_SA with more (several selectors, ranges, ports) would let the card accept traffic
+ * that was never negotiated. Narrowed to the first pair that fits. */
+static int card_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
+				 struct dp_selector *remote, unsigned *nr)
+{
+	(void)dp;
+	if (*nl == 1 && *nr == 1 && spd_sel_pair_exact(&local[0], &remote[0]))
+		return 0;
+	for (unsigned i = 0; i < *nl; i++) {
+		for (unsigned j = 0; j < *nr; j++) {
+			struct dp_selector l = local[i], r = remote[j];
+
+			if (!spd_sel_narrow(&l) || !spd_sel_narrow(&r) ||
+			    !spd_sel_pair_exact(&l, &r))
+				continue;
+			local[0] = l;
+			remote[0] = r;
+			*nl = *nr = 1;
+			return 1;
+		}
+	}
+	return -ENOTSUP;
+}
+
 /* One direction of sa as the card's SA (keys included: wiped by the caller). */
 static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound,
 		   struct espnic_sa *out)
@@ -730,12 +437,12 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 	out->hard_packets = sa->lifetime.hard_packets;
 	if (inbound) {
 		/* card_install checked that the selectors are one exact pair. */
-		struct prefix src, dst;
+		struct spd_prefix src, dst;
 
-		sel_prefix(&sa->remote_ts[0], &src);
-		sel_prefix(&sa->local_ts[0], &dst);
-		out->sel_src = to_card_prefix(&src);
-		out->sel_dst = to_card_prefix(&dst);
+		spd_sel_prefix(&sa->remote_ts[0], &src);
+		spd_sel_prefix(&sa->local_ts[0], &dst);
+		out->sel_src = spd_to_card_prefix(&src);
+		out->sel_dst = spd_to_card_prefix(&dst);
 		out->sel_proto = sa->remote_ts[0].ip_protocol ? sa->remote_ts[0].ip_protocol
 							      : sa->local_ts[0].ip_protocol;
 	}
@@ -766,7 +473,7 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	    strnlen(sa->host_if, sizeof(sa->host_if)) == sizeof(sa->host_if))
 		return -EINVAL;
 	if (sa->local_ts_count != 1 || sa->remote_ts_count != 1 ||
-	    !sel_pair_exact(&sa->local_ts[0], &sa->remote_ts[0])) {
+	    !spd_sel_pair_exact(&sa->local_ts[0], &sa->remote_ts[0])) {
 		log_error("card %s: CHILD_SA %08x: the card checks inbound traffic against one "
 			  "source and one destination prefix and a protocol: %u x %u selectors%s "
 			  "would let it accept more than was negotiated",
@@ -789,8 +496,8 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
 	if (rules == NULL)
 		return -ENOMEM;
-	nrules = build_rules(sa->local_ts, sa->local_ts_count, sa->remote_ts, sa->remote_ts_count,
-			     (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
+	nrules = spd_build_rules(sa->local_ts, sa->local_ts_count, sa->remote_ts,
+				 sa->remote_ts_count, (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
 	if (nrules < 0 || (unsigned)nrules > free_slots(c)) {
 		log_error("card %s: CHILD_SA %08x: its traffic selectors need more SPD rules than "
 			  "%s",
@@ -876,8 +583,8 @@ static int card_switch_out(struct dp *dp, uint32_t spi_in)
 	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
 	if (rules == NULL)
 		return -ENOMEM;
-	n = build_rules(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count,
-			p->out_idx, rules, MAX_RULES_PER_PAIR);
+	n = spd_build_rules(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count,
+			    p->out_idx, rules, MAX_RULES_PER_PAIR);
 	ret = n < 0 ? n : insert_rules(c, rules, n, CLS_CHILD, (unsigned)pi);
 	free(rules);
 	if (ret < 0) {
@@ -973,7 +680,7 @@ static bool map_event(struct dp_card *c, const struct espnic_event *e, struct dp
 	if (e->kind == ESPNIC_EV_ACQUIRE) {
 		ev->type = DP_EVENT_ACQUIRE;
 		if (e->rule < c->spd_n && c->slots[e->rule].used) {
-			const struct lrule *lr = &c->slots[e->rule];
+			const struct spd_slot *lr = &c->slots[e->rule];
 
 			if (lr->cls == CLS_TRAP && c->traps[lr->owner].used) {
 				ev->reqid = c->traps[lr->owner].reqid;
@@ -1076,7 +783,8 @@ static int card_set_ike_bypass(struct dp *dp, const struct sockaddr_storage *add
 	}
 	for (unsigned a = 0; a < n && ret == 0; a++) {
 		for (int i = 0; i < 2 && ret == 0; i++) {
-			struct lrule lr = {.cls = CLS_BYPASS, .key = BYPASS_KEY, .owner = gen};
+			struct spd_slot lr = {
+			    .cls = CLS_BYPASS, .key = SPD_BYPASS_KEY, .owner = gen};
 
 			if (i == 1 && ports[1] == ports[0])
 				continue;
@@ -1135,8 +843,8 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
 	if (rules == NULL)
 		return -ENOMEM;
-	n = build_rules(t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
-			(unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
+	n = spd_build_rules(t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
+			    (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
 	if (n <= 0) {
 		free(rules);
 		return n < 0 ? n : -EINVAL;
@@ -1182,7 +890,7 @@ static int trap_rearm(struct dp_card *c, unsigned ti)
 			 c->traps[ti].reqid);
 		return -ENOSPC;
 	}
-	struct lrule copy = c->slots[rule];
+	struct spd_slot copy = c->slots[rule];
 	if ((ret = slot_write(c, (unsigned)spare, &copy)) < 0)
 		return ret;
 	return slot_clear(c, (unsigned)spare);

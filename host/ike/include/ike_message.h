@@ -154,6 +154,8 @@ struct ike_message {
 /* The 28-byte header alone (no length cross-check against a buffer). */
 int ike_header_parse(const uint8_t *buf, size_t len, struct ike_header *hdr);
 void ike_header_write(const struct ike_header *hdr, uint8_t out[IKE_HEADER_LEN]);
+/* The fields of the fixed layout, unchecked (IKEv1's ISAKMP header shares it). */
+void ike_header_decode(const uint8_t buf[IKE_HEADER_LEN], struct ike_header *hdr);
 
 /* A whole message: header, length check, payload chain up to and including SK/SKF (which
  * must be last). */
@@ -200,6 +202,13 @@ int ike_writer_finish(struct ike_writer *w);
 int ike_writer_reserve(struct ike_writer *w, size_t n, uint8_t **out);
 int ike_writer_begin_payload(struct ike_writer *w, uint8_t type, bool critical, size_t *start);
 int ike_writer_end_payload(struct ike_writer *w, size_t start);
+/* Append octets to the payload being written (big-endian for the integers). */
+int ike_writer_put(struct ike_writer *w, const void *data, size_t len);
+int ike_writer_put8(struct ike_writer *w, uint8_t v);
+int ike_writer_put16(struct ike_writer *w, uint16_t v);
+int ike_writer_put32(struct ike_writer *w, uint32_t v);
+int ike_writer_put_span(struct ike_writer *w, struct ike_span s);
+int ike_writer_put_zero(struct ike_writer *w, size_t n); /* n <= 4 */
 
 /* UDP port 4500 carries IKE after four zero octets, ESP without them (RFC 3948 2.2).
  * ike_non_esp_strip returns 1 and sets *ike for an IKE datagram, 0 for ESP (non-zero SPI),
