@@ -451,13 +451,23 @@ int main(int argc, char **argv)
 	}
 	log_setup(debug ? LOG_LEVEL_DEBUG : (enum log_level)cfg->log_level, cfg->log_syslog);
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg->dataplane[0] == '\0') {
+		/* A gateway that silently recorded its SAs instead of programming the card would
+		 * carry nothing, or let traffic pass in the clear: the dataplane is required. */
+		log_error("the configuration names no dataplane: add \"dataplane\": "
+			  "\"card:sim:NAME\" (or card:pci:ADDRESS) for an espnic card, or "
+			  "\"record:PATH\" to only record the SAs (tests)");
+		config_free(cfg);
+		sessions_free(dm.sessions);
+		return 1;
+	}
 	ret = dp_open(cfg->dataplane, &dm.dp);
 	if (ret < 0) {
 		log_error("dataplane \"%s\": %s", cfg->dataplane, strerror(-ret));
 		config_free(cfg);
 		return 1;
 	}
-	ret = dp_set_ike_ports(dm.dp, cfg->port, cfg->natt_port);
+	ret = espnicd_set_ike_bypass(cfg, dm.dp);
 	if (ret < 0) {
 		log_error("dataplane: cannot let IKE on UDP %u/%u pass: %s", cfg->port,
 			  cfg->natt_port, strerror(-ret));

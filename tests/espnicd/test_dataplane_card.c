@@ -68,6 +68,15 @@ static void addr(struct sockaddr_storage *ss, const char *a, uint16_t port)
 	inet_pton(AF_INET, a, &sin->sin_addr);
 }
 
+/* IKE bypass for our address 198.18.0.1, UDP 500 and 4500. */
+static int ike_bypass(struct dp *dp)
+{
+	struct sockaddr_storage a;
+
+	addr(&a, "198.18.0.1", 0);
+	return dp_set_ike_bypass(dp, &a, 1, 500, 4500);
+}
+
 /* A CHILD_SA 198.19.1.0/24 (us, 198.18.0.1) === 198.19.2.0/24 (peer, 198.18.0.2). */
 static void child(struct dp_child_sa *sa, uint32_t reqid, uint32_t spi_in, uint32_t spi_out,
 		  uint8_t keyseed, bool encap)
@@ -282,9 +291,9 @@ static void test_install_delete(void **state)
 	assert_int_equal(rules[0].sa, out_idx);
 	assert_int_equal(rules[0].src.len, 24);
 	assert_int_equal(rules[0].dst.addr[2], 2);
-	/* Traffic takes it, UDP-encapsulated; other traffic passes. */
+	/* Traffic takes it, UDP-encapsulated; other traffic is discarded (default discard). */
 	assert_int_equal(egress(&c, "198.19.1.5", "198.19.2.9", 1000, 2000, NULL), 0xc0010001);
-	assert_int_equal(egress(&c, "198.19.1.5", "198.19.3.9", 1000, 2000, NULL), 0);
+	assert_int_equal(egress(&c, "198.19.1.5", "198.19.3.9", 1000, 2000, NULL), UINT32_MAX);
 	/* Delete: nothing left. */
 	assert_int_equal(dp_delete(c.dp, spi), 0);
 	assert_int_equal(dp_delete(c.dp, spi), -ENOENT);
@@ -296,13 +305,20 @@ static void test_install_delete(void **state)
 	card_free(&c);
 }
 
-/* Ranges that are not one prefix become several rules; two local x two remote selectors
- * four (times the prefixes). */
-static void test_selector_pairs(void **state)
+/* The card checks inbound traffic against one source prefix, one destination prefix and a
+ * protocol per SA, no ports. A CHILD_SA with several selectors, a range that is no prefix or
+ * ports is refused (its inbound check would be wider than what was negotiated: two /24s
+ * would have become their covering prefix, mixed families no check at all), and
+ * dp_narrow_selectors narrows such selectors to a pair the card checks exactly. A trap, with
+ * no inbound side, takes several selectors as several rules. */
+static void test_selectors_exact(void **state)
 {
 	struct card c;
 	struct dp_child_sa sa;
-	struct espnic_spd_rule rules[16];
+	struct dp_trap t;
+	struct dp_selector l[DP_MAX_SELECTORS], r[DP_MAX_SELECTORS];
+	struct espnic_sa_status st;
+	unsigned nl, nr;
 	uint32_t spi;
 
 	(void)state;
@@ -311,14 +327,62 @@ static void test_selector_pairs(void **state)
 	child(&sa, 1, spi, 0x7000, 3, false);
 	sa.local_ts_count = 2;
 	sel(&sa.local_ts[1], "198.19.5.0", "198.19.5.255");
-	sa.remote_ts_count = 2;
-	sel(&sa.remote_ts[1], "198.19.6.1", "198.19.6.2"); /* .1/32 and .2/32 */
+	assert_int_equal(dp_install(c.dp, &sa), -ENOTSUP);
+	child(&sa, 1, spi, 0x7000, 3, false);
+	sel(&sa.remote_ts[0], "198.19.6.1", "198.19.6.2"); /* .1/32 and .2/32 */
+	assert_int_equal(dp_install(c.dp, &sa), -ENOTSUP);
+	child(&sa, 1, spi, 0x7000, 3, false);
+	sa.remote_ts[0].start_port = sa.remote_ts[0].end_port = 80;
+	assert_int_equal(dp_install(c.dp, &sa), -ENOTSUP);
+	child(&sa, 1, spi, 0x7000, 3, false);
+	sa.local_ts[0].ip_protocol = 6;
+	sa.remote_ts[0].ip_protocol = 17;
+	assert_int_equal(dp_install(c.dp, &sa), -ENOTSUP);
+	assert_int_equal(sas_on_card(&c, true), 0);
+	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
+	/* Narrowing: two /16s on our side (their covering prefix would be 0/0) and an IPv6
+	 * selector beside an IPv4 range on the peer's become 198.19.0.0/16 === 198.19.6.0/31. */
+	memset(l, 0, sizeof(l));
+	memset(r, 0, sizeof(r));
+	sel(&l[0], "198.19.0.0", "198.19.255.255");
+	sel(&l[1], "10.0.0.0", "10.0.255.255");
+	r[0].family = AF_INET6;
+	r[0].end_port = 65535;
+	memset(r[0].end_addr, 0xff, 16);
+	sel(&r[1], "198.19.6.0", "198.19.6.2");
+	nl = nr = 2;
+	assert_int_equal(dp_narrow_selectors(c.dp, l, &nl, r, &nr), 1);
+	assert_int_equal(nl, 1);
+	assert_int_equal(nr, 1);
+	assert_memory_equal(l[0].start_addr, "\xc6\x13\x00\x00", 4);
+	assert_memory_equal(l[0].end_addr, "\xc6\x13\xff\xff", 4);
+	assert_int_equal(r[0].family, AF_INET);
+	assert_memory_equal(r[0].start_addr, "\xc6\x13\x06\x00", 4);
+	assert_memory_equal(r[0].end_addr, "\xc6\x13\x06\x01", 4);
+	assert_int_equal(dp_narrow_selectors(c.dp, l, &nl, r, &nr), 0);
+	/* What it narrowed to installs, and the inbound SA checks exactly that. */
+	child(&sa, 1, spi, 0x7000, 3, false);
+	sa.local_ts[0] = l[0];
+	sa.remote_ts[0] = r[0];
 	assert_int_equal(dp_install(c.dp, &sa), 0);
-	assert_int_equal(rules_on_card(&c, rules, NULL), 6);
-	assert_int_equal(egress(&c, "198.19.5.1", "198.19.6.2", 1, 2, NULL), 0x7000);
-	assert_int_equal(egress(&c, "198.19.1.1", "198.19.6.1", 1, 2, NULL), 0x7000);
-	assert_int_equal(egress(&c, "198.19.5.1", "198.19.6.3", 1, 2, NULL), 0);
+	assert_int_equal(espnic_sa_get(c.dev, true, spi % 1024, &st), 0);
+	assert_int_equal(st.sel_src.len, 31);
+	assert_int_equal(st.sel_dst.len, 16);
 	assert_int_equal(dp_delete(c.dp, spi), 0);
+	/* Ports cannot be checked: nothing fits. */
+	r[0].start_port = r[0].end_port = 53;
+	assert_int_equal(dp_narrow_selectors(c.dp, l, &nl, r, &nr), -ENOTSUP);
+	/* A trap: 2 x 2 selectors, the .1-.2 range two prefixes, six rules. */
+	memset(&t, 0, sizeof(t));
+	t.reqid = 9;
+	t.local_ts_count = t.remote_ts_count = 2;
+	sel(&t.local_ts[0], "198.19.1.0", "198.19.1.255");
+	sel(&t.local_ts[1], "198.19.5.0", "198.19.5.255");
+	sel(&t.remote_ts[0], "198.19.2.0", "198.19.2.255");
+	sel(&t.remote_ts[1], "198.19.6.1", "198.19.6.2");
+	assert_int_equal(dp_trap_install(c.dp, &t), 0);
+	assert_int_equal(rules_on_card(&c, NULL, NULL), 6);
+	assert_int_equal(dp_trap_remove(c.dp, 9), 0);
 	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
 	card_free(&c);
 }
@@ -337,7 +401,7 @@ static void test_make_before_break(void **state)
 
 	(void)state;
 	card_new(&c);
-	assert_int_equal(dp_set_ike_ports(c.dp, 500, 4500), 0);
+	assert_int_equal(ike_bypass(c.dp), 0);
 	/* A more specific CHILD_SA of another peer: 198.19.1.0/24 === 198.19.2.128/25. */
 	assert_int_equal(dp_alloc_spi(c.dp, &narrow_spi), 0);
 	child(&narrow, 2, narrow_spi, 0x9999, 9, false);
@@ -355,17 +419,22 @@ static void test_make_before_break(void **state)
 		assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), 0x10000 + k);
 		assert_int_equal(dp_delete(c.dp, old_spi), 0);
 		assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), 0x10000 + k);
-		/* The narrower CHILD_SA keeps its traffic; IKE passes in the clear. */
+		/* The narrower CHILD_SA keeps its traffic; our IKE passes in the clear, a LAN
+		 * host's UDP from port 4500 does not. */
 		assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.200", 1, 2, NULL), 0x9999);
-		assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 4500, 4500, NULL), 0);
+		assert_int_equal(egress(&c, "198.18.0.1", "198.18.0.2", 4500, 4500, NULL), 0);
+		assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 4500, 4500, NULL),
+				 0x10000 + k);
 		old_spi = spi;
 	}
-	/* The IPv4 IKE bypass rules, then /25, then /24 (the IPv6 ones anywhere). */
+	/* The IKE bypass rules (our address only), then /25, then /24. */
 	int v4_bypass = 0, narrow_at = -1, wide_at = -1;
-	assert_int_equal(rules_on_card(&c, rules, slots), 6);
-	for (int i = 0; i < 6; i++) {
+	assert_int_equal(rules_on_card(&c, rules, slots), 4);
+	for (int i = 0; i < 4; i++) {
 		if (rules[i].action == ESPNIC_ACT_BYPASS && !rules[i].src.v6) {
 			assert_int_equal(narrow_at + wide_at, -2);
+			assert_int_equal(rules[i].src.len, 32);
+			assert_memory_equal(rules[i].src.addr, "\xc6\x12\x00\x01", 4);
 			v4_bypass++;
 		}
 		if (rules[i].dst.len == 25)
@@ -478,7 +547,8 @@ static void test_acquire(void **state)
 	assert_int_equal(dp_trap_remove(c.dp, 77), 0);
 	assert_int_equal(dp_trap_remove(c.dp, 77), -ENOENT);
 	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
-	assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), 0);
+	/* No rule, no trap: discarded (fail closed), not sent in the clear. */
+	assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), UINT32_MAX);
 	card_free(&c);
 }
 
@@ -498,7 +568,7 @@ static void test_restart_clears(void **state)
 	assert_int_equal(dp_alloc_spi(c.dp, &spi), 0);
 	child(&sa, 1, spi, 0x1234, 1, false);
 	assert_int_equal(dp_install(c.dp, &sa), 0);
-	assert_int_equal(dp_set_ike_ports(c.dp, 500, 4500), 0);
+	assert_int_equal(ike_bypass(c.dp), 0);
 	/* The first daemon dies without cleaning up: a second backend opens the same card. */
 	io = model_io(c.m);
 	assert_int_equal(espnic_open_io(&io, "again", -1, &dev2), 0);
@@ -507,15 +577,67 @@ static void test_restart_clears(void **state)
 	assert_int_equal(sas_on_card(&c, false), 0);
 	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
 	/* The new owner installs, then closes: the card is empty again. */
-	assert_int_equal(dp_set_ike_ports(dp2, 500, 4500), 0);
+	assert_int_equal(ike_bypass(dp2), 0);
 	assert_int_equal(dp_alloc_spi(dp2, &spi), 0);
 	child(&sa, 1, spi, 0x1234, 1, false);
 	assert_int_equal(dp_install(dp2, &sa), 0);
-	assert_int_equal(rules_on_card(&c, NULL, NULL), 5);
+	assert_int_equal(rules_on_card(&c, NULL, NULL), 3);
 	dp_close(dp2);
 	assert_int_equal(sas_on_card(&c, true), 0);
 	assert_int_equal(sas_on_card(&c, false), 0);
 	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
+	card_free(&c);
+}
+
+/* Fail closed: the card is set to default discard when the backend opens it and stays so
+ * after it closes; traffic without a CHILD_SA is discarded and counted, never sent in the
+ * clear. Only our own IKE (address and ports) is bypassed; a new set of IKE addresses
+ * replaces the old one. */
+static void test_fail_closed(void **state)
+{
+	struct card c;
+	struct dp_child_sa sa;
+	struct sockaddr_storage a[2];
+	uint64_t cnt0[ESPNIC_PORT_COUNTERS], cnt1[ESPNIC_PORT_COUNTERS];
+	uint32_t spi, ctl;
+
+	(void)state;
+	card_new(&c);
+	assert_int_equal(espnic_reg_read(c.dev, ESPNIC_REG_CONTROL, &ctl), 0);
+	assert_true(ctl & (1u << ESPNIC_CTRL_DEFAULT_DISCARD));
+	assert_int_equal(ike_bypass(c.dp), 0);
+	assert_int_equal(espnic_counters(c.dev, cnt0), 0);
+	assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), UINT32_MAX);
+	assert_int_equal(espnic_counters(c.dev, cnt1), 0);
+	assert_int_equal(cnt1[ESPNIC_CNT_EG_DISCARDED], cnt0[ESPNIC_CNT_EG_DISCARDED] + 1);
+	/* IKE from us passes; UDP from port 500 of any other address does not. */
+	assert_int_equal(egress(&c, "198.18.0.1", "198.18.0.2", 500, 500, NULL), 0);
+	assert_int_equal(egress(&c, "198.18.0.1", "198.18.0.2", 4500, 4500, NULL), 0);
+	assert_int_equal(egress(&c, "198.19.1.1", "198.18.0.2", 500, 500, NULL), UINT32_MAX);
+	assert_int_equal(egress(&c, "198.18.0.9", "198.18.0.2", 4500, 4500, NULL), UINT32_MAX);
+	assert_int_equal(egress(&c, "198.18.0.1", "198.18.0.2", 1, 500, NULL), UINT32_MAX);
+	/* Another address set: the new one passes, the old one no longer. */
+	addr(&a[0], "198.18.0.7", 0);
+	addr(&a[1], "198.18.0.8", 0);
+	assert_int_equal(dp_set_ike_bypass(c.dp, a, 2, 500, 4500), 0);
+	assert_int_equal(rules_on_card(&c, NULL, NULL), 4);
+	assert_int_equal(egress(&c, "198.18.0.8", "198.18.0.2", 4500, 4500, NULL), 0);
+	assert_int_equal(egress(&c, "198.18.0.1", "198.18.0.2", 500, 500, NULL), UINT32_MAX);
+	/* A tunnel, then none: its traffic is discarded once it is gone. */
+	assert_int_equal(dp_alloc_spi(c.dp, &spi), 0);
+	child(&sa, 1, spi, 0x4242, 1, false);
+	assert_int_equal(dp_install(c.dp, &sa), 0);
+	assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), 0x4242);
+	assert_int_equal(dp_delete(c.dp, spi), 0);
+	assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), UINT32_MAX);
+	/* The daemon goes: the card stays closed. */
+	dp_close(c.dp);
+	c.dp = NULL;
+	assert_int_equal(espnic_reg_read(c.dev, ESPNIC_REG_CONTROL, &ctl), 0);
+	assert_true(ctl & (1u << ESPNIC_CTRL_DEFAULT_DISCARD));
+	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
+	assert_int_equal(egress(&c, "198.19.1.1", "198.19.2.1", 1, 2, NULL), UINT32_MAX);
+	assert_int_equal(egress(&c, "198.18.0.8", "198.18.0.2", 4500, 4500, NULL), UINT32_MAX);
 	card_free(&c);
 }
 
@@ -541,8 +663,8 @@ static void test_refusals(void **state)
 	assert_int_equal(dp_install(c.dp, &sa), -EINVAL);
 	child(&sa, 1, spi, 0x1234, 1, false);
 	sa.remote_ts_count = 1;
-	sel(&sa.remote_ts[0], "198.19.0.1", "198.19.255.254"); /* 30 prefixes: too many */
-	assert_int_equal(dp_install(c.dp, &sa), -E2BIG);
+	sel(&sa.remote_ts[0], "198.19.0.1", "198.19.255.254"); /* no prefix: not checkable */
+	assert_int_equal(dp_install(c.dp, &sa), -ENOTSUP);
 	assert_int_equal(sas_on_card(&c, true), 0);
 	assert_int_equal(sas_on_card(&c, false), 0);
 	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
@@ -555,11 +677,11 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_spi_allocation), cmocka_unit_test(test_install_delete),
-	    cmocka_unit_test(test_selector_pairs), cmocka_unit_test(test_make_before_break),
-	    cmocka_unit_test(test_counters),	   cmocka_unit_test(test_lifetime_events),
-	    cmocka_unit_test(test_acquire),	   cmocka_unit_test(test_restart_clears),
-	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_spi_allocation),  cmocka_unit_test(test_install_delete),
+	    cmocka_unit_test(test_selectors_exact), cmocka_unit_test(test_make_before_break),
+	    cmocka_unit_test(test_counters),	    cmocka_unit_test(test_lifetime_events),
+	    cmocka_unit_test(test_acquire),	    cmocka_unit_test(test_restart_clears),
+	    cmocka_unit_test(test_refusals),	    cmocka_unit_test(test_fail_closed),
 	};
 
 	if (!espnic_model_has_width(128)) {

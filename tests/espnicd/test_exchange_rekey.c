@@ -34,6 +34,40 @@ static void test_child_rekey(void **state)
 	assert_null(dp_record_find(H->nodes[1].dp, before.child_spi_out[0]));
 }
 
+/* The peer rekeys (RFC 7296 2.8): as responder B installs the new pair's inbound side before
+ * it answers but keeps sending on the old pair until A shows it has the new one (here: A's
+ * Delete of the old pair); sending on the new SPI earlier loses packets A cannot decrypt. */
+static void test_child_rekey_by_peer_out_late(void **state)
+{
+	struct dp_event ev = {.type = DP_EVENT_SOFT_EXPIRE};
+	const struct dp_child_sa *nb;
+	uint32_t old_b, new_b;
+
+	(void)state;
+	pair("", "", "", "");
+	establish();
+	old_b = info_of(1, 0).child_spi_in[0];
+	ev.spi_in = info_of(0, 0).child_spi_in[0];
+	assert_int_equal(dp_record_inject_event(H->nodes[0].dp, &ev), 0);
+	espnicd_dataplane_events(H->nodes[0].core);
+	assert_int_equal(H->queued, 1);
+	h_deliver(h_take()); /* A's CREATE_CHILD_SA; B answers */
+	assert_int_equal(h_installed(1), 2);
+	struct espnicd_sa_info b = info_of(1, 0);
+	new_b = b.child_spi_in[0] == old_b ? b.child_spi_in[1] : b.child_spi_in[0];
+	nb = dp_record_find(H->nodes[1].dp, new_b);
+	assert_non_null(nb);
+	assert_true(nb->out_later); /* outbound still on the old pair */
+	assert_non_null(dp_record_find(H->nodes[1].dp, old_b));
+	h_pump(); /* the answer; A installs and deletes the old pair */
+	nb = dp_record_find(H->nodes[1].dp, new_b);
+	assert_non_null(nb);
+	assert_false(nb->out_later);
+	assert_null(dp_record_find(H->nodes[1].dp, old_b));
+	assert_true(h_log_contains("carries outbound traffic now (the old pair goes)"));
+	assert_children_match();
+}
+
 static void test_child_rekey_pfs(void **state)
 {
 	(void)state;
@@ -171,6 +205,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_child_rekey, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_child_rekey_by_peer_out_late, exchange_setup,
+					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_child_rekey_pfs, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_ike_rekey, exchange_setup, exchange_teardown),

@@ -167,7 +167,7 @@ void config_defaults(struct espnicd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = 2;
-	strcpy(cfg->dataplane, "record:");
+	/* No default dataplane: "" until the file names one (main.c refuses to run without). */
 	cfg->port = 500;
 	cfg->natt_port = 4500;
 	config_parse_addr("0.0.0.0", &cfg->listen, 0);
@@ -850,6 +850,58 @@ void config_peer_release(struct cfg_peer *peer)
 {
 	creds_unref(peer->creds);
 	OPENSSL_cleanse(peer, sizeof(*peer));
+}
+
+static bool addr_wildcard(const struct sockaddr_storage *ss)
+{
+	static const uint8_t zero[16];
+
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == 0;
+	if (ss->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, zero, 16) == 0;
+	return true;
+}
+
+static bool addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+unsigned config_ike_addresses(const struct espnicd_config *cfg, struct sockaddr_storage *out,
+			      unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i <= cfg->peer_count; i++) {
+		const struct sockaddr_storage *a = i == 0 ? &cfg->listen : &cfg->peers[i - 1].local;
+		bool dup = false;
+
+		if (addr_wildcard(a))
+			continue;
+		for (unsigned k = 0; k < n && !dup; k++)
+			dup = addr_same(&out[k], a);
+		if (dup)
+			continue;
+		if (n == max)
+			return max + 1;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].ss_family = a->ss_family;
+		if (a->ss_family == AF_INET)
+			((struct sockaddr_in *)&out[n])->sin_addr =
+			    ((const struct sockaddr_in *)a)->sin_addr;
+		else
+			((struct sockaddr_in6 *)&out[n])->sin6_addr =
+			    ((const struct sockaddr_in6 *)a)->sin6_addr;
+		n++;
+	}
+	return n;
 }
 
 static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)

@@ -114,6 +114,11 @@ void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
 void config_peer_release(struct cfg_peer *peer);
 /* Wipes the PSKs, drops the credentials and frees. */
 void config_free(struct espnicd_config *cfg);
+/* Our IKE addresses (ports zero), each once: the listen address unless it is the wildcard,
+ * and every peer's local address, into out; returns how many, max + 1 if they do not fit.
+ * The dataplane lets IKE from these addresses only pass in the clear. */
+unsigned config_ike_addresses(const struct espnicd_config *cfg, struct sockaddr_storage *out,
+			      unsigned max);
 /* Whether two peers are configured alike, field by field (the same credentials: the same
  * reference). */
 bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b);

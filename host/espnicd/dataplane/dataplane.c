@@ -45,6 +45,11 @@ int dp_install(struct dp *dp, const struct dp_child_sa *sa)
 	return dp->ops->install(dp, sa);
 }
 
+int dp_switch_out(struct dp *dp, uint32_t spi_in)
+{
+	return dp->ops->switch_out(dp, spi_in);
+}
+
 int dp_delete(struct dp *dp, uint32_t spi_in)
 {
 	return dp->ops->delete (dp, spi_in);
@@ -65,9 +70,12 @@ int dp_next_event(struct dp *dp, struct dp_event *ev)
 	return dp->ops->next_event(dp, ev);
 }
 
-int dp_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port)
+int dp_set_ike_bypass(struct dp *dp, const struct sockaddr_storage *addrs, unsigned n,
+		      uint16_t port, uint16_t natt_port)
 {
-	return dp->ops->set_ike_ports(dp, port, natt_port);
+	if (n > DP_MAX_IKE_ADDRS || (n > 0 && addrs == NULL))
+		return -EINVAL;
+	return dp->ops->set_ike_bypass(dp, addrs, n, port, natt_port);
 }
 
 int dp_trap_install(struct dp *dp, const struct dp_trap *trap)
@@ -86,4 +94,15 @@ int dp_trap_rearm(struct dp *dp, uint32_t reqid)
 int dp_trap_remove(struct dp *dp, uint32_t reqid)
 {
 	return dp->ops->trap_remove(dp, reqid);
+}
+
+int dp_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
+			struct dp_selector *remote, unsigned *nr)
+{
+	if (*nl == 0 || *nr == 0 || *nl > DP_MAX_SELECTORS || *nr > DP_MAX_SELECTORS)
+		return -EINVAL;
+	/* A backend without limits (the recording one) takes them as they are. */
+	return dp->ops->narrow_selectors != NULL
+		   ? dp->ops->narrow_selectors(dp, local, nl, remote, nr)
+		   : 0;
 }

@@ -61,6 +61,10 @@ struct dp_child_sa {
 	struct dp_lifetime lifetime;
 	/* Tunnel mode: routes for the remote selectors via this host interface ("" = none). */
 	char host_if[DP_IFNAME_MAX];
+	/* Install the inbound direction (and the outbound SA) but leave outbound traffic on the
+	 * CHILD_SA this one replaces until dp_switch_out: a rekey responder must not send on
+	 * the new SA before the peer has it (RFC 7296 2.8). */
+	bool out_later;
 };
 
 /* A trap policy (on-demand initiation): PROTECT rules for local_ts x remote_ts with no SA;
@@ -107,6 +111,9 @@ int dp_alloc_spi(struct dp *dp, uint32_t *spi);
 void dp_release_spi(struct dp *dp, uint32_t spi);
 /* Installs both directions; the keys are copied (the caller wipes its copy). */
 int dp_install(struct dp *dp, const struct dp_child_sa *sa);
+/* Moves outbound traffic to the pair installed with out_later (inbound SPI spi_in): its
+ * rules go in front of its predecessor's. 0 if it was moved already; -ENOENT if unknown. */
+int dp_switch_out(struct dp *dp, uint32_t spi_in);
 /* Deletes the pair whose inbound SPI is spi_in; -ENOENT if unknown. */
 int dp_delete(struct dp *dp, uint32_t spi_in);
 int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
@@ -115,9 +122,14 @@ int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
 int dp_event_fd(struct dp *dp);
 int dp_next_event(struct dp *dp, struct dp_event *ev);
 
-/* IKE itself must never be protected: UDP from our IKE ports passes the dataplane in the
- * clear (the card gets BYPASS rules ahead of everything else). */
-int dp_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port);
+/* IKE itself must never be protected: UDP from our IKE addresses (addrs, n of them, ports
+ * ignored) and ports passes the dataplane in the clear (the card gets BYPASS rules ahead of
+ * everything else), and nothing else does: a LAN host sending from port 500 or 4500 does not
+ * pass. Called again with a new set of addresses (reload, sessions), the new rules go in
+ * before the old ones go. */
+#define DP_MAX_IKE_ADDRS 32
+int dp_set_ike_bypass(struct dp *dp, const struct sockaddr_storage *addrs, unsigned n,
+		      uint16_t port, uint16_t natt_port);
 /* Trap policies (see struct dp_trap); -EEXIST for a reqid already trapped, -ENOENT on
  * removal of an unknown one. */
 int dp_trap_install(struct dp *dp, const struct dp_trap *trap);
@@ -126,11 +138,19 @@ int dp_trap_remove(struct dp *dp, uint32_t reqid);
  * daemon re-arms it when the negotiation it started is over without a tunnel. The card backend
  * also re-arms every trap when a CHILD_SA is deleted. -ENOENT for an unknown reqid. */
 int dp_trap_rearm(struct dp *dp, uint32_t reqid);
+/* What the dataplane can enforce on inbound traffic may be narrower than what IKE can
+ * negotiate (the card: one source and one destination prefix and a protocol per SA, no
+ * ports). Narrows local x remote in place to a subset the dataplane checks exactly, so it
+ * never accepts more than was negotiated: 0 if they fit as they are, 1 if narrowed, -ENOTSUP
+ * if no part of them fits. dp_install refuses selectors that do not fit. */
+int dp_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
+			struct dp_selector *remote, unsigned *nr);
 /* "record" or "card". */
 const char *dp_kind(const struct dp *dp);
 
 /* Recording backend introspection (tests): number of SAs installed now, install and delete
- * calls so far, trap re-arms so far, the installed SA with inbound SPI spi_in (NULL if none),
+ * calls so far, trap re-arms so far, the installed SA with inbound SPI spi_in (NULL if none;
+ * its out_later cleared by dp_switch_out),
  * the reqids of the traps installed now (up to max of them; returns how many there are). */
 struct dp_record_stats {
 	unsigned installed, installs, deletes, rearms;

@@ -11,14 +11,18 @@ struct dp_ops {
 	int (*alloc_spi)(struct dp *dp, uint32_t *spi);
 	void (*release_spi)(struct dp *dp, uint32_t spi);
 	int (*install)(struct dp *dp, const struct dp_child_sa *sa);
+	int (*switch_out)(struct dp *dp, uint32_t spi_in);
 	int (*delete)(struct dp *dp, uint32_t spi_in);
 	int (*read_counters)(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
 	int (*event_fd)(struct dp *dp);
 	int (*next_event)(struct dp *dp, struct dp_event *ev);
-	int (*set_ike_ports)(struct dp *dp, uint16_t port, uint16_t natt_port);
+	int (*set_ike_bypass)(struct dp *dp, const struct sockaddr_storage *addrs, unsigned n,
+			      uint16_t port, uint16_t natt_port);
 	int (*trap_install)(struct dp *dp, const struct dp_trap *trap);
 	int (*trap_remove)(struct dp *dp, uint32_t reqid);
 	int (*trap_rearm)(struct dp *dp, uint32_t reqid);
+	int (*narrow_selectors)(struct dp *dp, struct dp_selector *local, unsigned *nl,
+				struct dp_selector *remote, unsigned *nr);
 };
 
 struct dp {

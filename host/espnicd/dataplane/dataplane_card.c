@@ -18,10 +18,13 @@
  *   missing or wrong rule).
  * - Traps (on-demand peers): PROTECT rules pointing at a reserved, empty outbound index; the
  *   card raises ACQUIRE on them.
- * - UDP ports of our IKE sockets are bypassed ahead of everything (dp_set_ike_ports).
+ * - UDP from our IKE addresses and ports is bypassed ahead of everything
+ *   (dp_set_ike_bypass), nothing else: a LAN host sending from port 500 does not pass.
  * - Routes for remote selectors via the card's host interface (routes.c), reference counted.
- * - At open the card is cleared (SAs and rules of a previous run, logged with counts); at
- *   close everything this backend installed is removed.
+ * - At open the card is cleared (SAs and rules of a previous run, logged with counts) and
+ *   set to default discard: traffic that matches no rule is dropped (fail closed). At close
+ *   everything this backend installed is removed and default discard stays on, so nothing
+ *   leaves in the clear while espnicd is gone.
  * Keys are copied into one struct espnic_sa at a time and wiped after the install. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,6 +61,9 @@ struct pair {
 	char host_if[DP_IFNAME_MAX];
 	unsigned remote_ts_count;
 	struct dp_selector remote_ts[DP_MAX_SELECTORS];
+	struct dp_selector local_ts[DP_MAX_SELECTORS];
+	unsigned local_ts_count;
+	bool out_later; /* installed without its SPD rules: the predecessor's carry outbound */
 	uint64_t seen_in_packets, last_in_ms;
 };
 
@@ -90,6 +96,11 @@ struct dp_card {
 	struct spd_slot *slots;
 	uint64_t seq;
 	uint32_t ev_lost;
+	/* The IKE bypass rules now: their generation (rule owner) and what they let pass. */
+	unsigned bypass_gen, bypass_n;
+	bool bypass_set;
+	uint16_t bypass_ports[2];
+	struct espnic_prefix bypass_addrs[DP_MAX_IKE_ADDRS];
 	struct pair pairs[MAX_PAIRS];
 	struct trap traps[MAX_TRAPS];
 	struct route routes[MAX_ROUTES];
@@ -362,12 +373,36 @@ static bool ipv4_addr(const struct sockaddr_storage *ss, uint8_t out[4])
 	return true;
 }
 
+/* The inbound SA checks exactly one local x remote pair of single prefixes, any ports: a
+ * CHILD_SA with more (several selectors, ranges, ports) would let the card accept traffic
+ * that was never negotiated. Narrowed to the first pair that fits. */
+static int card_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
+				 struct dp_selector *remote, unsigned *nr)
+{
+	(void)dp;
+	if (*nl == 1 && *nr == 1 && spd_sel_pair_exact(&local[0], &remote[0]))
+		return 0;
+	for (unsigned i = 0; i < *nl; i++) {
+		for (unsigned j = 0; j < *nr; j++) {
+			struct dp_selector l = local[i], r = remote[j];
+
+			if (!spd_sel_narrow(&l) || !spd_sel_narrow(&r) ||
+			    !spd_sel_pair_exact(&l, &r))
+				continue;
+			local[0] = l;
+			remote[0] = r;
+			*nl = *nr = 1;
+			return 1;
+		}
+	}
+	return -ENOTSUP;
+}
+
 /* One direction of sa as the card's SA (keys included: wiped by the caller). */
 static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound,
 		   struct espnic_sa *out)
 {
 	const struct dp_sa_dir *d = inbound ? &sa->in : &sa->out;
-	struct spd_prefix src, dst;
 
 	memset(out, 0, sizeof(*out));
 	if (sa->encr_id != IKE_ENCR_AES_GCM_16 || sa->integ_id != 0 ||
@@ -401,21 +436,15 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 	out->soft_packets = sa->lifetime.soft_packets;
 	out->hard_packets = sa->lifetime.hard_packets;
 	if (inbound) {
-		/* One selector per SA on the card: the smallest prefixes covering the
-		 * peer's (source) and our (destination) selectors. */
-		if (spd_covering_prefix(sa->remote_ts, sa->remote_ts_count, &src) &&
-		    spd_covering_prefix(sa->local_ts, sa->local_ts_count, &dst) &&
-		    src.family == dst.family) {
-			out->sel_src = spd_to_card_prefix(&src);
-			out->sel_dst = spd_to_card_prefix(&dst);
-		}
-		out->sel_proto = sa->remote_ts_count ? sa->remote_ts[0].ip_protocol : 0;
-		for (unsigned i = 0; i < sa->remote_ts_count; i++)
-			if (sa->remote_ts[i].ip_protocol != out->sel_proto)
-				out->sel_proto = 0;
-		for (unsigned i = 0; i < sa->local_ts_count; i++)
-			if (sa->local_ts[i].ip_protocol != out->sel_proto)
-				out->sel_proto = 0;
+		/* card_install checked that the selectors are one exact pair. */
+		struct spd_prefix src, dst;
+
+		spd_sel_prefix(&sa->remote_ts[0], &src);
+		spd_sel_prefix(&sa->local_ts[0], &dst);
+		out->sel_src = spd_to_card_prefix(&src);
+		out->sel_dst = spd_to_card_prefix(&dst);
+		out->sel_proto = sa->remote_ts[0].ip_protocol ? sa->remote_ts[0].ip_protocol
+							      : sa->local_ts[0].ip_protocol;
 	}
 	return 0;
 }
@@ -443,6 +472,17 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	    sa->remote_ts_count > DP_MAX_SELECTORS ||
 	    strnlen(sa->host_if, sizeof(sa->host_if)) == sizeof(sa->host_if))
 		return -EINVAL;
+	if (sa->local_ts_count != 1 || sa->remote_ts_count != 1 ||
+	    !spd_sel_pair_exact(&sa->local_ts[0], &sa->remote_ts[0])) {
+		log_error("card %s: CHILD_SA %08x: the card checks inbound traffic against one "
+			  "source and one destination prefix and a protocol: %u x %u selectors%s "
+			  "would let it accept more than was negotiated",
+			  c->name, sa->in.spi, sa->local_ts_count, sa->remote_ts_count,
+			  sa->local_ts_count == 1 && sa->remote_ts_count == 1
+			      ? " (ranges that are not a prefix, ports or protocols apart)"
+			      : "");
+		return -ENOTSUP;
+	}
 	in_idx = sa->in.spi % c->sa_n;
 	if (find_pair(c, sa->in.spi) >= 0 || c->in_owner[in_idx] != 0)
 		return -EEXIST;
@@ -492,8 +532,9 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	if (c->reserved[in_idx] == sa->in.spi)
 		c->reserved[in_idx] = 0;
 	/* The new SAs exist: now the rules that send traffic into them, in front of the rules
-	 * of the CHILD_SA this one replaces (if any), which dp_delete removes later. */
-	ret = insert_rules(c, rules, nrules, CLS_CHILD, pi);
+	 * of the CHILD_SA this one replaces (if any), which dp_delete removes later; with
+	 * out_later only at dp_switch_out. */
+	ret = sa->out_later ? 0 : insert_rules(c, rules, nrules, CLS_CHILD, pi);
 	free(rules);
 	if (ret < 0) {
 		log_error("card %s: CHILD_SA %08x: SPD rules not installed: %s", c->name,
@@ -516,10 +557,44 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	snprintf(p->host_if, sizeof(p->host_if), "%s", sa->host_if);
 	p->remote_ts_count = sa->remote_ts_count;
 	memcpy(p->remote_ts, sa->remote_ts, sizeof(p->remote_ts));
+	p->local_ts_count = sa->local_ts_count;
+	memcpy(p->local_ts, sa->local_ts, sizeof(p->local_ts));
+	p->out_later = sa->out_later;
 	if (p->mode == DP_MODE_TUNNEL)
 		routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote);
-	log_debug("card %s: CHILD_SA %08x/%08x at in %u out %u, %d SPD rules", c->name, sa->in.spi,
-		  sa->out.spi, in_idx, out_idx, nrules);
+	log_debug("card %s: CHILD_SA %08x/%08x at in %u out %u, %d SPD rules%s", c->name,
+		  sa->in.spi, sa->out.spi, in_idx, out_idx, nrules,
+		  sa->out_later ? " (outbound later)" : "");
+	return 0;
+}
+
+static int card_switch_out(struct dp *dp, uint32_t spi_in)
+{
+	struct dp_card *c = card(dp);
+	struct espnic_spd_rule *rules;
+	int pi = find_pair(c, spi_in), n, ret;
+	struct pair *p;
+
+	if (pi < 0)
+		return -ENOENT;
+	p = &c->pairs[pi];
+	if (!p->out_later)
+		return 0;
+	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
+	if (rules == NULL)
+		return -ENOMEM;
+	n = spd_build_rules(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count,
+			    p->out_idx, rules, MAX_RULES_PER_PAIR);
+	ret = n < 0 ? n : insert_rules(c, rules, n, CLS_CHILD, (unsigned)pi);
+	free(rules);
+	if (ret < 0) {
+		log_error("card %s: CHILD_SA %08x: SPD rules not installed: %s", c->name, spi_in,
+			  strerror(-ret));
+		return ret;
+	}
+	p->out_later = false;
+	log_debug("card %s: CHILD_SA %08x/%08x carries outbound traffic now (%d SPD rules)",
+		  c->name, p->spi_in, p->spi_out, n);
 	return 0;
 }
 
@@ -670,20 +745,51 @@ static int card_next_event(struct dp *dp, struct dp_event *ev)
 	return 0;
 }
 
-static int card_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port)
+static struct espnic_prefix host_prefix(const struct sockaddr_storage *ss)
+{
+	struct espnic_prefix p;
+
+	memset(&p, 0, sizeof(p));
+	p.v6 = ss->ss_family == AF_INET6;
+	if (p.v6)
+		memcpy(p.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
+		memcpy(p.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	p.len = p.v6 ? 128 : 32;
+	return p;
+}
+
+/* The new generation of bypass rules goes in before the old one goes: IKE never meets a
+ * moment without its rule (the card discards what matches nothing). */
+static int card_set_ike_bypass(struct dp *dp, const struct sockaddr_storage *addrs, unsigned n,
+			       uint16_t port, uint16_t natt_port)
 {
 	struct dp_card *c = card(dp);
 	uint16_t ports[2] = {port, natt_port};
+	unsigned gen = c->bypass_gen + 1;
 	int ret = 0;
 
-	rules_remove(c, CLS_BYPASS, 0);
-	for (int fam = 0; fam < 2 && ret == 0; fam++) {
+	if (c->bypass_set && n == c->bypass_n && port == c->bypass_ports[0] &&
+	    natt_port == c->bypass_ports[1]) {
+		bool same = true;
+
+		for (unsigned i = 0; i < n && same; i++) {
+			struct espnic_prefix a = host_prefix(&addrs[i]);
+
+			same = memcmp(&a, &c->bypass_addrs[i], sizeof(a)) == 0;
+		}
+		if (same)
+			return 0;
+	}
+	for (unsigned a = 0; a < n && ret == 0; a++) {
 		for (int i = 0; i < 2 && ret == 0; i++) {
-			struct spd_slot lr = {.cls = CLS_BYPASS, .key = SPD_BYPASS_KEY};
+			struct spd_slot lr = {
+			    .cls = CLS_BYPASS, .key = SPD_BYPASS_KEY, .owner = gen};
 
 			if (i == 1 && ports[1] == ports[0])
 				continue;
-			lr.r.src.v6 = lr.r.dst.v6 = fam == 1;
+			lr.r.src = host_prefix(&addrs[a]);
+			lr.r.dst.v6 = lr.r.src.v6;
 			lr.r.proto = IPPROTO_UDP;
 			lr.r.sport_lo = lr.r.sport_hi = ports[i];
 			lr.r.dport_lo = 0;
@@ -692,7 +798,21 @@ static int card_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port)
 			ret = rule_insert(c, &lr);
 		}
 	}
-	return ret;
+	if (ret < 0) {
+		rules_remove(c, CLS_BYPASS, gen);
+		return ret;
+	}
+	rules_remove(c, CLS_BYPASS, c->bypass_gen);
+	c->bypass_gen = gen;
+	c->bypass_set = true;
+	c->bypass_n = n;
+	c->bypass_ports[0] = port;
+	c->bypass_ports[1] = natt_port;
+	for (unsigned i = 0; i < n; i++)
+		c->bypass_addrs[i] = host_prefix(&addrs[i]);
+	log_debug("card %s: IKE bypass for UDP %u/%u from %u addresses", c->name, port, natt_port,
+		  n);
+	return 0;
 }
 
 static int find_trap(const struct dp_card *c, uint32_t reqid)
@@ -823,8 +943,9 @@ static void card_close(struct dp *dp)
 			traps++;
 		}
 	}
-	rules_remove(c, CLS_BYPASS, 0);
-	log_info("card %s: closed, removed %u CHILD_SAs and %u traps", c->name, pairs, traps);
+	rules_remove(c, CLS_BYPASS, c->bypass_gen);
+	log_info("card %s: closed, removed %u CHILD_SAs and %u traps; default discard stays on",
+		 c->name, pairs, traps);
 	if (c->own_dev)
 		espnic_close(c->dev);
 	routes_close(c->rt);
@@ -842,14 +963,16 @@ static const struct dp_ops card_ops = {
     .alloc_spi = card_alloc_spi,
     .release_spi = card_release_spi,
     .install = card_install,
+    .switch_out = card_switch_out,
     .delete = card_delete,
     .read_counters = card_read_counters,
     .event_fd = card_event_fd,
     .next_event = card_next_event,
-    .set_ike_ports = card_set_ike_ports,
+    .set_ike_bypass = card_set_ike_bypass,
     .trap_install = card_trap_install,
     .trap_remove = card_trap_remove,
     .trap_rearm = card_trap_rearm,
+    .narrow_selectors = card_narrow_selectors,
 };
 
 /* What a previous owner left on the card: its SPD rules, and the outbound SAs they protect
@@ -919,6 +1042,11 @@ int dp_card_open_dev(espnic_dev *dev, bool own_dev, struct dp **out)
 	count_leftovers(c, &sas, &rules);
 	uint64_t t1 = mono_ms();
 	ret = espnic_reset(dev);
+	/* Fail closed: egress traffic that matches no rule (no CHILD_SA yet, a tunnel down,
+	 * a disabled session, espnicd gone) is dropped and counted, never sent in the clear.
+	 * The reset cleared CONTROL; nothing clears it again (card_close leaves it set). */
+	if (ret == 0)
+		ret = espnic_set_default_discard(dev, true);
 	if (ret < 0) {
 		log_error("card %s: %s", c->name, espnic_error(dev));
 		c->own_dev = false;

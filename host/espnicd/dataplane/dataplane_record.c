@@ -240,7 +240,7 @@ static int rec_install(struct dp *d, const struct dp_child_sa *sa)
 	dp->stats.installs++;
 	dp->stats.installed++;
 	record(dp, json_pack("{s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:o, s:o, s:o, s:o, s:[i,i], "
-			     "s:o, s:o}",
+			     "s:o, s:o, s:b}",
 			     "op", "install", "reqid", sa->reqid, "mode",
 			     sa->mode == DP_MODE_TUNNEL ? "tunnel" : "transport", "encr",
 			     sa->encr_id, "key_bits", sa->key_bits, "integ", sa->integ_id, "esn",
@@ -248,7 +248,8 @@ static int rec_install(struct dp *d, const struct dp_child_sa *sa)
 			     "local", addr_json(&sa->local), "remote", addr_json(&sa->remote),
 			     "encap", sa->encap_local_port, sa->encap_remote_port, "local_ts",
 			     selectors_json(sa->local_ts, sa->local_ts_count), "remote_ts",
-			     selectors_json(sa->remote_ts, sa->remote_ts_count)));
+			     selectors_json(sa->remote_ts, sa->remote_ts_count), "out_later",
+			     sa->out_later));
 	return 0;
 }
 
@@ -268,6 +269,23 @@ static int rec_delete(struct dp *d, uint32_t spi_in)
 	dp->used[i] = false;
 	dp->stats.deletes++;
 	dp->stats.installed--;
+	return 0;
+}
+
+static int rec_switch_out(struct dp *d, uint32_t spi_in)
+{
+	struct dp_rec *dp = rec(d);
+	int i = find(dp, spi_in);
+	char spi[9];
+
+	if (i < 0)
+		return -ENOENT;
+	if (!dp->sas[i].out_later)
+		return 0;
+	dp->sas[i].out_later = false;
+	snprintf(spi, sizeof(spi), "%08x", spi_in);
+	record(dp, json_pack("{s:s, s:s, s:i}", "op", "switch_out", "spi_in", spi, "reqid",
+			     dp->sas[i].reqid));
 	return 0;
 }
 
@@ -299,9 +317,12 @@ static int rec_next_event(struct dp *d, struct dp_event *ev)
 	return 1;
 }
 
-static int rec_set_ike_ports(struct dp *d, uint16_t port, uint16_t natt_port)
+static int rec_set_ike_bypass(struct dp *d, const struct sockaddr_storage *addrs, unsigned n,
+			      uint16_t port, uint16_t natt_port)
 {
 	(void)d;
+	(void)addrs;
+	(void)n;
 	(void)port;
 	(void)natt_port;
 	return 0; /* nothing flows through a recording */
@@ -366,7 +387,8 @@ static const struct dp_ops record_ops = {
     .read_counters = rec_read_counters,
     .event_fd = rec_event_fd,
     .next_event = rec_next_event,
-    .set_ike_ports = rec_set_ike_ports,
+    .set_ike_bypass = rec_set_ike_bypass,
+    .switch_out = rec_switch_out,
     .trap_install = rec_trap_install,
     .trap_remove = rec_trap_remove,
     .trap_rearm = rec_trap_rearm,

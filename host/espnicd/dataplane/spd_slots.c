@@ -105,6 +105,47 @@ bool spd_covering_prefix(const struct dp_selector *sel, unsigned n, struct spd_p
 	return true;
 }
 
+bool spd_sel_prefix(const struct dp_selector *s, struct spd_prefix *out)
+{
+	struct spd_prefix p[SPD_MAX_PREFIXES];
+
+	if (s->start_port != 0 || s->end_port != 65535)
+		return false;
+	if (spd_range_to_prefixes(s->family, s->start_addr, s->end_addr, p, SPD_MAX_PREFIXES) != 1)
+		return false;
+	*out = p[0];
+	return true;
+}
+
+bool spd_sel_pair_exact(const struct dp_selector *l, const struct dp_selector *r)
+{
+	struct spd_prefix a, b;
+
+	return l->family == r->family && spd_sel_prefix(l, &a) && spd_sel_prefix(r, &b) &&
+	       (l->ip_protocol == 0 || r->ip_protocol == 0 || l->ip_protocol == r->ip_protocol);
+}
+
+bool spd_sel_narrow(struct dp_selector *s)
+{
+	struct spd_prefix p[SPD_MAX_PREFIXES];
+	int n;
+
+	if (s->start_port != 0 || s->end_port != 65535)
+		return false;
+	n = spd_range_to_prefixes(s->family, s->start_addr, s->end_addr, p, SPD_MAX_PREFIXES);
+	if (n == -E2BIG)
+		n = 1; /* p[0] is filled all the same */
+	if (n < 1)
+		return false;
+	u128 start = addr_get(s->family, p[0].addr);
+	unsigned host = addr_bits(s->family) - p[0].len;
+	u128 last = host == 128 ? ~(u128)0 : start + ((((u128)1) << host) - 1);
+
+	addr_put(s->family, start, s->start_addr);
+	addr_put(s->family, last, s->end_addr);
+	return true;
+}
+
 struct espnic_prefix spd_to_card_prefix(const struct spd_prefix *p)
 {
 	struct espnic_prefix c;

@@ -39,6 +39,14 @@ int spd_range_to_prefixes(int family, const uint8_t *start, const uint8_t *end,
  * selector); false if there are none or families mix. */
 bool spd_covering_prefix(const struct dp_selector *sel, unsigned n, struct spd_prefix *out);
 struct espnic_prefix spd_to_card_prefix(const struct spd_prefix *p);
+/* The card checks an inbound packet against one source prefix, one destination prefix and a
+ * protocol, no ports. spd_sel_prefix: the selector as one prefix with any port (false if it
+ * is not one); spd_sel_pair_exact: whether a local x remote pair is such a check exactly
+ * (one family, single prefixes, any ports, protocols that agree); spd_sel_narrow: narrows a
+ * selector to its first prefix (false if it has ports, which the card cannot check). */
+bool spd_sel_prefix(const struct dp_selector *s, struct spd_prefix *out);
+bool spd_sel_pair_exact(const struct dp_selector *l, const struct dp_selector *r);
+bool spd_sel_narrow(struct dp_selector *s);
 
 /* Whether some packet matches both rules: only then does their order in the table matter. */
 bool spd_rules_overlap(const struct espnic_spd_rule *a, const struct espnic_spd_rule *b);

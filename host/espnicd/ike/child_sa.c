@@ -12,6 +12,8 @@
 #include "ike_sa.h"
 #include "log.h"
 
+#define OUT_CHECK_MS 50 /* rekey responder: how often to look for the peer's first packet */
+
 static void add_sa_payload(struct message_out *m, struct ike_sa_payload *sa_payload)
 {
 	struct ike_payload *p = message_out_add(m, IKE_PAYLOAD_SA);
@@ -51,6 +53,12 @@ int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_
 	} else {
 		ts_from_config(sa->peer.local_ts, sa->peer.local_ts_count, &sa->local, &tsi);
 		ts_from_config(sa->peer.remote_ts, sa->peer.remote_ts_count, &sa->remote, &tsr);
+		/* Ask only for what the dataplane can check exactly on inbound traffic (if
+		 * nothing fits, the answer is refused when it comes). */
+		if (ts_fit_dataplane(sa->d->dp, &tsi, &tsr) == 1)
+			log_info("%s: traffic selectors narrowed to what the dataplane checks "
+				 "exactly (one local and one remote prefix, any port)",
+				 sa_name(sa));
 	}
 	add_ts(m, IKE_PAYLOAD_TSI, &tsi);
 	add_ts(m, IKE_PAYLOAD_TSR, &tsr);
@@ -98,6 +106,7 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	ts_to_dp(&c->ts_local, d->local_ts, &d->local_ts_count);
 	ts_to_dp(&c->ts_remote, d->remote_ts, &d->remote_ts_count);
 	memcpy(d->host_if, sa->peer.host_if, sizeof(d->host_if));
+	d->out_later = c->out_pending;
 	ret = dp_install(sa->d->dp, d);
 	OPENSSL_cleanse(d, sizeof(*d));
 	free(d);
@@ -134,7 +143,7 @@ static struct child_sa *finish(struct ike_sa *sa, struct child_sa *c, bool initi
 struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_message *msg,
 				      struct message_out *resp, const uint8_t *ni, size_t ni_len,
 				      const uint8_t *nr, size_t nr_len, bool create_child_sa,
-				      uint32_t reqid)
+				      uint32_t reqid, bool rekey)
 {
 	const struct ike_payload *sa_p = ike_message_find(msg, IKE_PAYLOAD_SA);
 	const struct ike_payload *tsi_p = ike_message_find(msg, IKE_PAYLOAD_TSI);
@@ -181,6 +190,31 @@ struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_messag
 		free(c);
 		return NULL;
 	}
+	/* Narrowed further to what the dataplane checks exactly on inbound traffic, so it never
+	 * accepts more than we answer (RFC 7296 2.9 lets the responder narrow). */
+	ret = ts_fit_dataplane(sa->d->dp, &c->ts_local, &c->ts_remote);
+	if (ret < 0) {
+		char a[256], b[256];
+
+		ts_describe(&c->ts_remote, a, sizeof(a));
+		ts_describe(&c->ts_local, b, sizeof(b));
+		log_error("%s: traffic selectors %s === %s need checks the dataplane cannot make "
+			  "(ports, or no pair of single prefixes of one family), answering "
+			  "TS_UNACCEPTABLE",
+			  sa_name(sa), a, b);
+		message_out_notify(resp, IKE_N_TS_UNACCEPTABLE, 0, NULL, 0, NULL, 0);
+		free(c);
+		return NULL;
+	}
+	if (ret == 1) {
+		char a[256], b[256];
+
+		ts_describe(&c->ts_remote, a, sizeof(a));
+		ts_describe(&c->ts_local, b, sizeof(b));
+		log_info("%s: traffic selectors narrowed to %s === %s, what the dataplane checks "
+			 "exactly",
+			 sa_name(sa), a, b);
+	}
 	if (sel.dh) {
 		struct ike_dh *dh = NULL;
 		uint8_t *ke_data;
@@ -222,6 +256,11 @@ struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_messag
 	c->spi_out = get_be32(sel.spi);
 	c->reqid = reqid;
 	c->proposal = sel;
+	/* RFC 7296 2.8: the peer installs the new pair only when our answer arrives; until it
+	 * shows it has (child_out_check, or its Delete of the old pair) we receive on both and
+	 * send on the old one. */
+	c->out_pending = rekey;
+	c->out_check_at = rekey ? now_ms(sa->d) + OUT_CHECK_MS : 0;
 	ret = ike_derive_child_keys(
 	    sa->prf, sa->keys.sk_d, ike_encr_lookup(sel.encr, sel.encr_bits),
 	    sel.integ ? ike_integ_lookup(sel.integ) : NULL, (struct ike_span){g_ir, g_ir_len},
@@ -292,6 +331,15 @@ struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_messa
 			  sa_name(sa));
 		return NULL;
 	}
+	struct ike_ts_payload fit_l = *tsi_p->u.ts, fit_r = *tsr_p->u.ts;
+	if (ts_fit_dataplane(sa->d->dp, &fit_l, &fit_r) != 0) {
+		log_error(
+		    "%s: CHILD_SA not created: the peer's traffic selectors need checks the "
+		    "dataplane cannot make (several selectors, ranges, ports): it would accept "
+		    "more than was negotiated",
+		    sa_name(sa));
+		return NULL;
+	}
 	if (sa->peer.mode == DP_MODE_TRANSPORT) {
 		if (ike_message_find_notify(msg, IKE_N_USE_TRANSPORT_MODE) == NULL) {
 			log_error("%s: CHILD_SA not created: peer refused transport mode",
@@ -320,9 +368,46 @@ struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_messa
 	return finish(sa, c, true, &keys, mode);
 }
 
+void child_out_switch(struct ike_sa *sa, struct child_sa *c, const char *why)
+{
+	int ret;
+
+	if (!c->out_pending)
+		return;
+	c->out_pending = false;
+	c->out_check_at = 0;
+	ret = dp_switch_out(sa->d->dp, c->spi_in);
+	if (ret < 0)
+		log_error("%s: CHILD_SA %08x/%08x: outbound not moved to it: %s", sa_name(sa),
+			  c->spi_in, c->spi_out, strerror(-ret));
+	else
+		log_info("%s: CHILD_SA %08x/%08x carries outbound traffic now (%s)", sa_name(sa),
+			 c->spi_in, c->spi_out, why);
+}
+
+void child_out_check(struct ike_sa *sa, struct child_sa *c, uint64_t now)
+{
+	struct dp_counters ctr;
+
+	if (!c->out_pending || now < c->out_check_at)
+		return;
+	if (dp_read_counters(sa->d->dp, c->spi_in, &ctr) == 0 && ctr.in_packets > 0)
+		child_out_switch(sa, c, "the peer sends on it");
+	else
+		c->out_check_at = now + OUT_CHECK_MS;
+}
+
 void child_sa_remove(struct ike_sa *sa, struct child_sa *child)
 {
 	struct child_sa **pp;
+
+	/* The pair replacing this one (rekeyed by the peer) takes outbound traffic before this
+	 * one's rules go: the peer deleting the old pair has the new one. */
+	if (!child->out_pending)
+		for (struct child_sa *x = sa->children; x != NULL; x = x->next)
+			if (x != child && x->out_pending && x->reqid == child->reqid &&
+			    x->state == CHILD_SA_INSTALLED)
+				child_out_switch(sa, x, "the old pair goes");
 
 	for (pp = &sa->children; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == child) {

@@ -673,13 +673,37 @@ void espnicd_dataplane_events(struct espnicd *d)
 	start_pending(d);
 }
 
+static int ike_bypass(const struct espnicd_config *cfg, struct dp *dp, uint16_t port,
+		      uint16_t natt_port)
+{
+	struct sockaddr_storage addrs[DP_MAX_IKE_ADDRS];
+	unsigned n = config_ike_addresses(cfg, addrs, DP_MAX_IKE_ADDRS);
+
+	if (n > DP_MAX_IKE_ADDRS) {
+		log_error("more than %u distinct local IKE addresses: IKE from the others is not "
+			  "let through the dataplane",
+			  DP_MAX_IKE_ADDRS);
+		n = DP_MAX_IKE_ADDRS;
+	}
+	return dp_set_ike_bypass(dp, addrs, n, port, natt_port);
+}
+
+int espnicd_set_ike_bypass(const struct espnicd_config *cfg, struct dp *dp)
+{
+	return ike_bypass(cfg, dp, cfg->port, cfg->natt_port);
+}
+
 void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 {
 	struct espnicd_config *old = d->cfg;
+	int ret;
 
 	if (cfg->port != old->port || cfg->natt_port != old->natt_port ||
 	    memcmp(&cfg->listen, &old->listen, sizeof(cfg->listen)) != 0)
 		log_warn("reload: listen address and ports change only with a restart");
+	/* The sockets (and ports) stay; new local addresses get their IKE bypass first. */
+	if ((ret = ike_bypass(cfg, d->dp, old->port, old->natt_port)) < 0)
+		log_error("reload: IKE bypass rules not updated: %s", strerror(-ret));
 	d->cfg = cfg;
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
 		const struct cfg_peer *p = config_find_peer(cfg, sa->peer.name);

@@ -54,6 +54,10 @@ void espnicd_run_timers(struct espnicd *d);
 /* Dataplane events (soft/hard expiry, acquire). */
 void espnicd_dataplane_events(struct espnicd *d);
 
+/* Programs the dataplane's IKE bypass for cfg's IKE addresses and ports (at startup; the
+ * core keeps it in step on reload). */
+int espnicd_set_ike_bypass(const struct espnicd_config *cfg, struct dp *dp);
+
 /* SIGHUP: new peers are added (and started), removed peers' SAs deleted, changed peers keep
  * their SAs until the next rekey, which uses the new settings. Takes ownership of cfg. */
 void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg);

@@ -57,6 +57,10 @@ struct child_sa {
 	uint64_t rekey_at, expire_at, delete_at;
 	bool want_rekey, want_delete;
 	uint64_t dpd_in_packets; /* the dataplane's inbound count at the last liveness look */
+	/* Rekeyed by the peer: outbound still on the old pair until the peer shows it has this
+	 * one (a packet on it, or its Delete of the old pair); next look at the counters. */
+	bool out_pending;
+	uint64_t out_check_at;
 };
 
 /* An encoded message as datagrams: one, or the SKF fragments of RFC 7383, back to back. */
@@ -276,6 +280,9 @@ int ts_narrow(const struct ike_ts_payload *offer, const struct ike_ts_payload *o
 /* Initiator check: every selector the responder chose lies within what we proposed. */
 bool ts_within(const struct ike_ts_payload *chosen, const struct ike_ts_payload *proposed);
 void ts_to_dp(const struct ike_ts_payload *ts, struct dp_selector *out, unsigned *count);
+/* Narrows local x remote to what the dataplane checks exactly on inbound traffic
+ * (dp_narrow_selectors): 0 as they are, 1 narrowed, -ENOTSUP if no part fits. */
+int ts_fit_dataplane(struct dp *dp, struct ike_ts_payload *local, struct ike_ts_payload *remote);
 void ts_describe(const struct ike_ts_payload *ts, char *buf, size_t len);
 
 /* ---- task_nat_detection.c ---- */
@@ -312,11 +319,16 @@ int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_
 			       const struct child_sa *old);
 /* Responder: selects, narrows, derives (with the request's KE for PFS in CREATE_CHILD_SA),
  * installs; adds SA, [KE], TSi, TSr to the response, or an error notify. Returns the new
- * child or NULL. */
+ * child or NULL. A rekey (rekey true) installs the inbound side only: outbound stays on the
+ * old pair until child_out_switch. */
 struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_message *msg,
 				      struct message_out *resp, const uint8_t *ni, size_t ni_len,
 				      const uint8_t *nr, size_t nr_len, bool create_child_sa,
-				      uint32_t reqid);
+				      uint32_t reqid, bool rekey);
+/* Moves outbound traffic to c (installed by a rekey responder); why for the log. */
+void child_out_switch(struct ike_sa *sa, struct child_sa *c, const char *why);
+/* Rekey responder: looks whether the peer sent on c's inbound SA yet (timer). */
+void child_out_check(struct ike_sa *sa, struct child_sa *c, uint64_t now);
 /* Initiator: checks the answer, derives, installs. */
 struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
 				       uint32_t spi_in, const uint8_t *ni, size_t ni_len,

@@ -232,6 +232,7 @@ uint64_t ike_sa_next_timer(struct ike_sa *sa)
 		t = min_nonzero(t, c->rekey_at);
 		t = min_nonzero(t, c->expire_at);
 		t = min_nonzero(t, c->delete_at);
+		t = min_nonzero(t, c->out_check_at);
 	}
 	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE)
 		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
@@ -265,6 +266,7 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
 			child_sa_remove(sa, c);
 			continue;
 		}
+		child_out_check(sa, c, now);
 		if (c->expire_at && now >= c->expire_at) {
 			c->expire_at = 0;
 			c->want_delete = true;

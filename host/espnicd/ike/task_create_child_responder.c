@@ -145,7 +145,7 @@ void create_child_process_request(struct ike_sa *sa, const struct ike_message *m
 		} else if (random_bytes(nr, sizeof(nr)) == 0) {
 			add_nonce(m, nr, sizeof(nr));
 			c = child_create_respond(sa, msg, m, nonce->u.nonce.ptr, nonce->u.nonce.len,
-						 nr, sizeof(nr), true, old->reqid);
+						 nr, sizeof(nr), true, old->reqid, true);
 			if (c != NULL && old->state == CHILD_SA_REKEYING) {
 				/* RFC 7296 2.8.1: our rekey of the same CHILD_SA is out. Answer
 				 * normally; our answer's nonces decide which new pair stays. */
@@ -169,7 +169,7 @@ void create_child_process_request(struct ike_sa *sa, const struct ike_message *m
 	} else if (random_bytes(nr, sizeof(nr)) == 0) {
 		add_nonce(m, nr, sizeof(nr));
 		child_create_respond(sa, msg, m, nonce->u.nonce.ptr, nonce->u.nonce.len, nr,
-				     sizeof(nr), true, ++sa->d->next_reqid);
+				     sizeof(nr), true, ++sa->d->next_reqid, false);
 	}
 	/* A failed negotiation leaves only the notify: drop the nonce we may have added. */
 	if (m->count > 0 && m->payloads[m->count - 1].type == IKE_PAYLOAD_NOTIFY &&

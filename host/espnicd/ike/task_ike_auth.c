@@ -405,7 +405,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 	remember_peer_id(sa, idi);
 	enforce_unique(sa, ike_message_find_notify(msg, IKE_N_INITIAL_CONTACT) != NULL);
 	child_create_respond(sa, msg, m, sa->ni, sa->ni_len, sa->nr, sa->nr_len, false,
-			     ++sa->d->next_reqid);
+			     ++sa->d->next_reqid, false);
 	ret = send_response(sa, IKE_EXCHANGE_IKE_AUTH, id, m);
 	free(m);
 	if (ret < 0) {

@@ -126,6 +126,38 @@ void ts_to_dp(const struct ike_ts_payload *ts, struct dp_selector *out, unsigned
 	}
 }
 
+static void ts_from_dp(const struct dp_selector *sel, unsigned count, struct ike_ts_payload *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < count && i < IKE_MAX_TS; i++) {
+		struct ike_ts *t = &out->ts[out->count++];
+
+		t->type =
+		    sel[i].family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE : IKE_TS_IPV6_ADDR_RANGE;
+		memcpy(t->start_addr, sel[i].start_addr, 16);
+		memcpy(t->end_addr, sel[i].end_addr, 16);
+		t->ip_protocol = sel[i].ip_protocol;
+		t->start_port = sel[i].start_port;
+		t->end_port = sel[i].end_port;
+	}
+}
+
+int ts_fit_dataplane(struct dp *dp, struct ike_ts_payload *local, struct ike_ts_payload *remote)
+{
+	struct dp_selector l[DP_MAX_SELECTORS], r[DP_MAX_SELECTORS];
+	unsigned nl, nr;
+	int ret;
+
+	ts_to_dp(local, l, &nl);
+	ts_to_dp(remote, r, &nr);
+	ret = dp_narrow_selectors(dp, l, &nl, r, &nr);
+	if (ret == 1) {
+		ts_from_dp(l, nl, local);
+		ts_from_dp(r, nr, remote);
+	}
+	return ret < 0 ? -ENOTSUP : ret;
+}
+
 void ts_describe(const struct ike_ts_payload *ts, char *buf, size_t len)
 {
 	size_t pos = 0;
