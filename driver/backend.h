@@ -36,7 +36,4 @@ int espnic_pci_open(struct espnic_dev *dev, const char *addr, char *err, size_t 
 /* PCI devices with the espnic ids (backend_pci.c), appended to the list. */
 int espnic_pci_list(struct espnic_dev_entry **list, size_t *n, size_t *cap);
 
-/* The rule in SPD slot index through raw registers (spd_read.c). */
-int espnic_spd_read_raw(const struct espnic_io *io, unsigned index, struct espnic_spd_rule *rule);
-
 #endif

@@ -268,7 +268,7 @@ int espnic_spd_delete(espnic_dev *dev, unsigned index)
 
 int espnic_spd_get(espnic_dev *dev, unsigned index, struct espnic_spd_rule *rule)
 {
-	return finish(dev, espnic_spd_read_raw(&dev->io, index, rule), "SPD read");
+	return finish(dev, espnic_card_spd_read(&dev->io, index, rule), "SPD read");
 }
 
 int espnic_counters(espnic_dev *dev, uint64_t counters[ESPNIC_PORT_COUNTERS])

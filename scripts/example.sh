@@ -18,11 +18,15 @@ echo "== site A egress: $ex/lan-traffic.pcap -> $out/wire.pcap"
 	--in "$ex/lan-traffic.pcap" --out "$out/wire.pcap"
 
 echo
-echo "== the wire, decrypted by tshark with site A's keys"
+echo "== the wire, decrypted by tshark with site A's keys (also in $out/wire-decrypted.txt)"
+command -v tshark >/dev/null ||
+	{ echo "example.sh: tshark missing: install the package tshark (scripts/setup.sh does)" >&2; exit 1; }
 tshark -n -r "$out/wire.pcap" -o esp.enable_encryption_decode:TRUE \
 	-o "uat:esp_sa:\"IPv4\",\"198.18.0.1\",\"198.18.0.2\",\"0x00010000\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x000102030405060708090a0b0c0d0e0fcafebabe\",\"NULL\",\"\"" \
 	-o "uat:esp_sa:\"IPv4\",\"198.18.0.1\",\"198.18.0.3\",\"0x00010001\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2fdeadbeef\",\"NULL\",\"\"" \
-	2>/dev/null || echo "(tshark not available)"
+	-T fields -E header=y -E separator=/t -e frame.number -e esp.spi -e ip.src -e ip.dst \
+	-e _ws.col.Protocol -e _ws.col.Info >"$out/wire-decrypted.txt"
+cat "$out/wire-decrypted.txt"
 
 echo
 echo "== site B ingress: $out/wire.pcap -> $out/lan-b.pcap"

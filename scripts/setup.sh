@@ -8,7 +8,7 @@ PACKAGES="
   verilator yosys zlib1g-dev
   libssl-dev libjansson-dev libpcap-dev libcmocka-dev libevent-dev libpci-dev libmnl-dev
   libmicrohttpd-dev libcurl4-openssl-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   python3 python3-scapy python3-cryptography python3-yaml python3-pytest
   tshark tcpdump iproute2 iputils-ping nftables
   strongswan strongswan-swanctl charon-systemd libcharon-extra-plugins

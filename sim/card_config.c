@@ -2,7 +2,6 @@
  * fields, wrong types and out-of-range values are errors that name the field. */
 #include "card_config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +10,8 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+
+#include "espnic_text.h"
 
 struct ctx {
 	const char *file;
@@ -87,62 +88,6 @@ static int get_bool(struct ctx *c, json_t *obj, const char *where, const char *n
 	return 0;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Hex string of exactly n bytes into out. */
-static bool parse_hex(const char *s, uint8_t *out, size_t n)
-{
-	if (strncmp(s, "0x", 2) == 0)
-		s += 2;
-	if (strlen(s) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
-int card_config_parse_prefix(const char *s, struct espnic_prefix *p)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	if (alen == 0 || alen >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, alen);
-	buf[alen] = 0;
-	memset(p, 0, sizeof(*p));
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->v6 = false;
-		p->len = 32;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->v6 = true;
-		p->len = 128;
-	} else {
-		return -EINVAL;
-	}
-	if (slash) {
-		char *end;
-		unsigned long len = strtoul(slash + 1, &end, 10);
-		if (slash[1] == 0 || *end || len > p->len)
-			return -EINVAL;
-		p->len = (uint8_t)len;
-	}
-	return 0;
-}
-
 static int get_v4(struct ctx *c, json_t *obj, const char *where, const char *name, bool required,
 		  uint8_t out[4])
 {
@@ -150,7 +95,7 @@ static int get_v4(struct ctx *c, json_t *obj, const char *where, const char *nam
 	int rc = get_str(c, obj, where, name, required, &s);
 	if (rc || !s)
 		return rc;
-	if (inet_pton(AF_INET, s, out) != 1)
+	if (espnic_text_ipv4(s, out) < 0)
 		return fail(c, where, "'%s' must be an IPv4 address, not '%s'", name, s);
 	return 0;
 }
@@ -162,7 +107,7 @@ static int get_prefix(struct ctx *c, json_t *obj, const char *where, const char 
 	int rc = get_str(c, obj, where, name, false, &s);
 	if (rc || !s)
 		return rc;
-	if (card_config_parse_prefix(s, p))
+	if (espnic_text_prefix(s, 0, p))
 		return fail(c, where,
 			    "'%s' must be an address or prefix like 198.18.0.0/15, not '%s'", name,
 			    s);
@@ -172,25 +117,15 @@ static int get_prefix(struct ctx *c, json_t *obj, const char *where, const char 
 static int get_proto(struct ctx *c, json_t *obj, const char *where, uint8_t *proto)
 {
 	json_t *v = json_object_get(obj, "proto");
-	static const struct {
-		const char *name;
-		uint8_t num;
-	} names[] = {{"any", 0},  {"icmp", 1},	     {"tcp", 6},
-		     {"udp", 17}, {"ipv6-icmp", 58}, {"sctp", 132}};
 	if (!v)
 		return 0;
 	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
 		*proto = (uint8_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v))
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcmp(json_string_value(v), names[i].name) == 0) {
-				*proto = names[i].num;
-				return 0;
-			}
-	return fail(c, where,
-		    "'proto' must be 0-255 or one of any, icmp, tcp, udp, ipv6-icmp, sctp");
+	if (json_is_string(v) && espnic_text_proto(json_string_value(v), proto) == 0)
+		return 0;
+	return fail(c, where, "'proto' must be 0-255 or one of " ESPNIC_TEXT_PROTO_NAMES);
 }
 
 /* A port or range: 500, "1024-65535", or absent (any). */
@@ -206,16 +141,8 @@ static int get_ports(struct ctx *c, json_t *obj, const char *where, const char *
 		*lo = *hi = (uint16_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v)) {
-		unsigned a, b;
-		char tail;
-		if (sscanf(json_string_value(v), "%u-%u%c", &a, &b, &tail) == 2 && a <= b &&
-		    b <= 65535) {
-			*lo = (uint16_t)a;
-			*hi = (uint16_t)b;
-			return 0;
-		}
-	}
+	if (json_is_string(v) && espnic_text_port_range(json_string_value(v), lo, hi) == 0)
+		return 0;
 	return fail(c, where, "'%s' must be a port (0-65535) or a range \"lo-hi\"", name);
 }
 
@@ -313,9 +240,9 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 	if ((rc = get_str(c, o, where, "key", true, &s)))
 		return rc;
 	{
-		size_t klen = sa->alg == ESPNIC_ALG_AES_GCM_256 ? 32 : 16;
+		size_t klen = sa->alg == ESPNIC_ALG_AES_GCM_256 ? 32 : 16, n = 0;
 		uint8_t km[36];
-		if (!parse_hex(s, km, klen + 4)) {
+		if (espnic_text_hex(s, km, klen + 4, &n) < 0 || n != klen + 4) {
 			OPENSSL_cleanse(km, sizeof(km));
 			return fail(c, where,
 				    "'key' must be %zu hex digits (%zu-byte key, then the "
@@ -467,6 +394,16 @@ int card_config_load_spd(struct card_config *cfg, const char *path, char *err, s
 	int rc = 0;
 	if (!root)
 		return -EINVAL;
+	json_t *dflt = json_object_get(root, "default");
+	if (dflt) {
+		const char *d = json_string_value(dflt);
+		if (d && strcmp(d, "discard") == 0)
+			cfg->default_discard = true;
+		else if (!d || strcmp(d, "bypass") != 0) {
+			json_decref(root);
+			return fail(&c, "default", "expected \"bypass\" or \"discard\"");
+		}
+	}
 	size_t n = json_array_size(arr);
 	cfg->rules = calloc(n ? n : 1, sizeof(*cfg->rules));
 	if (!cfg->rules) {
@@ -548,6 +485,14 @@ int card_config_apply(const struct card_config *cfg, const struct espnic_io *io,
 		if (rc) {
 			snprintf(err, errlen, "sas[%zu] (index %u): card refused the SA: %s", i,
 				 cfg->sas[i].index, strerror(-rc));
+			return rc;
+		}
+	}
+	if (cfg->default_discard) {
+		int rc = espnic_card_set_default_discard(io, true);
+		if (rc) {
+			snprintf(err, errlen, "card refused the default discard: %s",
+				 strerror(-rc));
 			return rc;
 		}
 	}

@@ -22,10 +22,12 @@ struct card_config {
 	size_t n_sas;
 	struct card_spd_entry *rules; /* sorted by priority, lowest value first */
 	size_t n_rules;
+	bool default_discard; /* SPD file "default": "discard": no rule matched, dropped */
 };
 
-/* Parse an SA file / an SPD file into cfg. On error returns -EINVAL and
- * writes a message naming the file and the field into err. */
+/* Parse an SA file / an SPD file ({"rules": [...], optional "default": "bypass" or
+ * "discard", what the card does with egress frames no rule matches) into cfg. On error returns
+ * -EINVAL and writes a message naming the file and the field into err. */
 int card_config_load_sas(struct card_config *cfg, const char *path, char *err, size_t errlen);
 int card_config_load_spd(struct card_config *cfg, const char *path, char *err, size_t errlen);
 /* The default policy without an SPD file: everything (IPv4 and IPv6) is
@@ -37,8 +39,5 @@ void card_config_free(struct card_config *cfg);
 /* Program every SA and rule into a card. */
 int card_config_apply(const struct card_config *cfg, const struct espnic_io *io, char *err,
 		      size_t errlen);
-
-/* Parse "198.18.0.0/15", "2001:db8::/32" or a bare address (full length). */
-int card_config_parse_prefix(const char *s, struct espnic_prefix *p);
 
 #endif

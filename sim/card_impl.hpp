@@ -14,8 +14,8 @@
 
 #include "espnic_model.h"
 
-namespace espnic {
-
+namespace espnic
+{
 
 struct frame {
 	std::vector<uint8_t> bytes;
@@ -66,8 +66,14 @@ struct card {
 };
 
 // Word access to a port of W bits whatever type Verilator chose for it.
-template <size_t N> inline void put_word(VlWide<N> &w, size_t i, uint32_t v) { w[i] = v; }
-template <size_t N> inline uint32_t get_word(const VlWide<N> &w, size_t i) { return w[i]; }
+template <size_t N> inline void put_word(VlWide<N> &w, size_t i, uint32_t v)
+{
+	w[i] = v;
+}
+template <size_t N> inline uint32_t get_word(const VlWide<N> &w, size_t i)
+{
+	return w[i];
+}
 
 template <class V, unsigned W> struct card_impl final : card {
 	static constexpr unsigned BYTES = W / 8;
@@ -95,7 +101,10 @@ template <class V, unsigned W> struct card_impl final : card {
 		top->final();
 	}
 
-	unsigned width() const override { return W; }
+	unsigned width() const override
+	{
+		return W;
+	}
 
 	// A clock edge outside step() (register access, reset): no stream
 	// handshake may happen here, or a beat would be lost.
@@ -177,7 +186,8 @@ template <class V, unsigned W> struct card_impl final : card {
 		}
 		for (size_t k = 0; k < BYTES; k++)
 			if (((uint64_t)tkeep >> k) & 1)
-				p.cur.bytes.push_back((uint8_t)(get_word(tdata, k / 4) >> (8 * (k % 4))));
+				p.cur.bytes.push_back(
+				    (uint8_t)(get_word(tdata, k / 4) >> (8 * (k % 4))));
 		p.beats++;
 		if (tlast) {
 			p.cur.last = cycles;
@@ -189,10 +199,12 @@ template <class V, unsigned W> struct card_impl final : card {
 	void step(uint64_t n) override
 	{
 		for (uint64_t i = 0; i < n; i++) {
-			bool hv = drive_in(in[ESPNIC_PORT_HOST], top->s_host_tdata, top->s_host_tkeep,
-					   top->s_host_tlast, top->s_host_tvalid);
-			bool wv = drive_in(in[ESPNIC_PORT_WIRE], top->s_wire_tdata, top->s_wire_tkeep,
-					   top->s_wire_tlast, top->s_wire_tvalid);
+			bool hv =
+			    drive_in(in[ESPNIC_PORT_HOST], top->s_host_tdata, top->s_host_tkeep,
+				     top->s_host_tlast, top->s_host_tvalid);
+			bool wv =
+			    drive_in(in[ESPNIC_PORT_WIRE], top->s_wire_tdata, top->s_wire_tkeep,
+				     top->s_wire_tlast, top->s_wire_tvalid);
 			top->m_host_tready = chance(out[ESPNIC_PORT_HOST].ready);
 			top->m_wire_tready = chance(out[ESPNIC_PORT_WIRE].ready);
 			top->clk_i = 0;
@@ -203,11 +215,11 @@ template <class V, unsigned W> struct card_impl final : card {
 			bool h_out = top->m_host_tvalid && top->m_host_tready;
 			bool w_out = top->m_wire_tvalid && top->m_wire_tready;
 			if (h_out)
-				take_out(out[ESPNIC_PORT_HOST], top->m_host_tdata, top->m_host_tkeep,
-					 top->m_host_tlast);
+				take_out(out[ESPNIC_PORT_HOST], top->m_host_tdata,
+					 top->m_host_tkeep, top->m_host_tlast);
 			if (w_out)
-				take_out(out[ESPNIC_PORT_WIRE], top->m_wire_tdata, top->m_wire_tkeep,
-					 top->m_wire_tlast);
+				take_out(out[ESPNIC_PORT_WIRE], top->m_wire_tdata,
+					 top->m_wire_tkeep, top->m_wire_tlast);
 			if (h_in)
 				advance_in(in[ESPNIC_PORT_HOST]);
 			if (w_in)
@@ -227,7 +239,10 @@ template <class V, unsigned W> struct card_impl final : card {
 		}
 	}
 
-	bool event_pending() const override { return top->event_pending_o; }
+	bool event_pending() const override
+	{
+		return top->event_pending_o;
+	}
 
 	uint32_t reg_read(uint32_t off) override
 	{
@@ -247,7 +262,6 @@ template <class V, unsigned W> struct card_impl final : card {
 		top->reg_we_i = 0;
 	}
 };
-
 
 // Factories, one per width this library was built with.
 card *make_card_w128(const char *trace_path);

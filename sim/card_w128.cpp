@@ -4,7 +4,8 @@
 
 #include "Vespnic_core_w128.h"
 
-namespace espnic {
+namespace espnic
+{
 
 card *make_card_w128(const char *trace_path)
 {

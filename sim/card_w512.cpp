@@ -4,7 +4,8 @@
 
 #include "Vespnic_core_w512.h"
 
-namespace espnic {
+namespace espnic
+{
 
 card *make_card_w512(const char *trace_path)
 {

@@ -15,7 +15,6 @@ using espnic::frame;
 using espnic::in_port;
 using espnic::out_port;
 
-
 struct espnic_model {
 	std::unique_ptr<card> c;
 };
@@ -109,7 +108,8 @@ void espnic_model_reg_write(espnic_model *m, uint32_t offset, uint32_t value)
 
 int espnic_model_send(espnic_model *m, enum espnic_port port, const uint8_t *frame, size_t len)
 {
-	if (len == 0 || len > ESPNIC_MODEL_MAX_FRAME || (port != ESPNIC_PORT_HOST && port != ESPNIC_PORT_WIRE))
+	if (len == 0 || len > ESPNIC_MODEL_MAX_FRAME ||
+	    (port != ESPNIC_PORT_HOST && port != ESPNIC_PORT_WIRE))
 		return -EINVAL;
 	m->c->in[port].q.emplace_back(frame, frame + len);
 	return 0;

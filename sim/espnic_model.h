@@ -70,7 +70,7 @@ uint64_t espnic_model_quiet_cycles(const espnic_model *m);
  * cycles, or `limit` cycles have passed. Returns the cycles stepped. */
 uint64_t espnic_model_drain(espnic_model *m, uint64_t quiet, uint64_t limit);
 
-/* The card's interrupt line: an event is waiting in the EVENT register. */
+/* The card's event line: the event ring is not empty (EV_PROD != EV_CONS). */
 bool espnic_model_event_pending(const espnic_model *m);
 /* Work in flight: frames queued on an input or partly out of an output. */
 bool espnic_model_busy(const espnic_model *m);

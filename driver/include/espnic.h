@@ -15,9 +15,13 @@
  *
  * Threads: a device handle is safe to use from one thread at a time (one
  * thread per device); different handles are independent. Several processes
- * may open the same card; each call is then not atomic against the others'
- * (the card's command interface is shared), so one process (espnicd) should
- * own configuration while others read.
+ * may open the same card (espnicd configuring it, the CLI looking or
+ * changing a rule): each command runs, from submit to completion, under a
+ * per-card file lock (flock of the PCI card's BAR file, or of SOCKET.lock
+ * beside the simulated card's socket when it can be created), so commands of
+ * different processes do not mix. What
+ * spans several commands (read, then change) is not atomic against them, and
+ * each event is taken by whichever process pops it first.
  */
 #ifndef ESPNIC_H
 #define ESPNIC_H

@@ -13,7 +13,7 @@
  *                  notifications; its descriptor is the driver's event fd.
  *  client -> card  INFO: answered by an INFO response (name, width, cycles).
  *  card -> client  EVENT: the card's event line rose (events wait in the
- *                  EVENT register until the driver pops them).
+ *                  event ring until the driver pops them, EV_PROD/EV_CONS).
  */
 #ifndef ESPNIC_SIMPROTO_H
 #define ESPNIC_SIMPROTO_H

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "espnic_text.h"
 
 static const char sa_usage[] =
     "usage: espnic card [-d DEVICE] sa add --dir in|out --spi SPI --key-file FILE|-\n"
@@ -139,12 +140,12 @@ static int parse(int argc, char **argv, struct sa_args *a)
 			a->sa.tunnel = strcmp(optarg, "tunnel") == 0;
 			break;
 		case O_LOCAL:
-			if (cli_ipv4(optarg, a->sa.local) < 0)
+			if (espnic_text_ipv4(optarg, a->sa.local) < 0)
 				return bad(name, optarg);
 			a->has_local = true;
 			break;
 		case O_REMOTE:
-			if (cli_ipv4(optarg, a->sa.remote) < 0)
+			if (espnic_text_ipv4(optarg, a->sa.remote) < 0)
 				return bad(name, optarg);
 			a->has_remote = true;
 			break;
@@ -185,11 +186,12 @@ static int parse(int argc, char **argv, struct sa_args *a)
 			break;
 		case O_SSRC:
 		case O_SDST:
-			if (cli_prefix(optarg, ch == O_SSRC ? &a->sa.sel_src : &a->sa.sel_dst) < 0)
+			if (espnic_text_prefix(optarg, 0,
+					       ch == O_SSRC ? &a->sa.sel_src : &a->sa.sel_dst) < 0)
 				return bad(name, optarg);
 			break;
 		case O_SPROTO:
-			if (cli_proto(optarg, &a->sa.sel_proto) < 0)
+			if (espnic_text_proto(optarg, &a->sa.sel_proto) < 0)
 				return bad(name, optarg);
 			break;
 		case O_SB:

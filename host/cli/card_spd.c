@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "espnic_text.h"
 
 static const char spd_usage[] =
     "usage: espnic card [-d DEVICE] spd add --index N --action bypass|discard|protect\n"
@@ -53,7 +54,8 @@ static int spd_list(void)
 	       "sport", "dport", "action", "sa");
 	for (unsigned i = 0; i < caps.spd_n; i++) {
 		struct espnic_spd_rule r;
-		char src[64], dst[64], pb[8], sp[16], dp[16];
+		char src[ESPNIC_TEXT_PREFIX_MAX], dst[ESPNIC_TEXT_PREFIX_MAX], pb[8], sp[16],
+		    dp[16];
 		int rc = espnic_spd_get(dev, i, &r);
 		if (rc < 0) {
 			cli_err("%s", espnic_error(dev));
@@ -61,12 +63,12 @@ static int spd_list(void)
 		}
 		if (rc == 0)
 			continue;
-		cli_prefix_str(&r.src, src, sizeof(src));
-		cli_prefix_str(&r.dst, dst, sizeof(dst));
+		espnic_text_prefix_str(&r.src, src, sizeof(src));
+		espnic_text_prefix_str(&r.dst, dst, sizeof(dst));
 		snprintf(sp, sizeof(sp), "%u-%u", r.sport_lo, r.sport_hi);
 		snprintf(dp, sizeof(dp), "%u-%u", r.dport_lo, r.dport_hi);
 		printf("%-5u %-20s %-20s %-6s %-11s %-11s %-8s ", i, src, dst,
-		       cli_proto_name(r.proto, pb, sizeof(pb)), sp, dp,
+		       espnic_text_proto_str(r.proto, pb, sizeof(pb)), sp, dp,
 		       r.action < 3 ? action_names[r.action] : "?");
 		if (r.action == ESPNIC_ACT_PROTECT)
 			printf("%u\n", r.sa);
@@ -130,25 +132,25 @@ int card_spd_main(int argc, char **argv)
 			has_sa = true;
 			break;
 		case O_SRC:
-			if (cli_prefix(optarg, &r.src) < 0)
+			if (espnic_text_prefix(optarg, 0, &r.src) < 0)
 				return bad(name, optarg);
 			has_src = true;
 			break;
 		case O_DST:
-			if (cli_prefix(optarg, &r.dst) < 0)
+			if (espnic_text_prefix(optarg, 0, &r.dst) < 0)
 				return bad(name, optarg);
 			has_dst = true;
 			break;
 		case O_PROTO:
-			if (cli_proto(optarg, &r.proto) < 0)
+			if (espnic_text_proto(optarg, &r.proto) < 0)
 				return bad(name, optarg);
 			break;
 		case O_SPORT:
-			if (cli_port_range(optarg, &r.sport_lo, &r.sport_hi) < 0)
+			if (espnic_text_port_range(optarg, &r.sport_lo, &r.sport_hi) < 0)
 				return bad(name, optarg);
 			break;
 		case O_DPORT:
-			if (cli_port_range(optarg, &r.dport_lo, &r.dport_hi) < 0)
+			if (espnic_text_port_range(optarg, &r.dport_lo, &r.dport_hi) < 0)
 				return bad(name, optarg);
 			break;
 		default:

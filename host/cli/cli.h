@@ -15,14 +15,10 @@
 /* Print "espnic: MESSAGE" to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parsers: 0 on success, -1 on a malformed value. */
+/* A number up to max (decimal, 0x hex or 0 octal: SPIs are written in hex):
+ * 0, or -1 if malformed. Addresses, prefixes, protocols and ports are read
+ * with espnic_text.h. */
 int cli_u64(const char *s, uint64_t max, uint64_t *v);
-int cli_prefix(const char *s, struct espnic_prefix *p);
-int cli_ipv4(const char *s, uint8_t addr[4]);
-int cli_proto(const char *s, uint8_t *proto);
-int cli_port_range(const char *s, uint16_t *lo, uint16_t *hi);
-void cli_prefix_str(const struct espnic_prefix *p, char *buf, size_t len);
-const char *cli_proto_name(uint8_t proto, char *buf, size_t len);
 
 /* Read keying material (hex of the key followed by the 4-byte salt) from a
  * file or "-" for standard input into key; returns its length in bytes or

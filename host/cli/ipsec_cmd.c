@@ -4,6 +4,7 @@
  * from a file or standard input (--psk-file, --key-file), never from the command line;
  * certificates are read from PEM files (--cert-file, --ca-file). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,76 +350,139 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 	return 0;
 }
 
-/* Options of the object (into body when not NULL) and the common ones. */
+/* Options every command takes, and the refused ones that would put a secret
+ * on the command line (named exactly so that getopt_long does not take
+ * "--key" for an abbreviation of --key-file). Object options follow them in
+ * the table, with the values OPT_FIELD + their index in kind.opts. */
+enum {
+	OPT_JSON = 1000,
+	OPT_NAMES,
+	OPT_INCLUDE_SECRET,
+	OPT_SOCKET,
+	OPT_FORMAT,
+	OPT_PSK_FILE,
+	OPT_REFUSED_KEY,
+	OPT_REFUSED_PSK,
+	OPT_FIELD = 2000
+};
+
+static const struct option common_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"names", no_argument, NULL, OPT_NAMES},
+    {"include-secret", no_argument, NULL, OPT_INCLUDE_SECRET},
+    {"socket", required_argument, NULL, OPT_SOCKET},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"private-key", required_argument, NULL, OPT_REFUSED_KEY},
+    {"key", required_argument, NULL, OPT_REFUSED_KEY},
+    {"psk", required_argument, NULL, OPT_REFUSED_PSK}};
+
+#define N_COMMON_OPTS (sizeof(common_opts) / sizeof(common_opts[0]))
+#define MAX_OPTS      (N_COMMON_OPTS + 1 + 32 + 1) /* + psk-file + fields + end */
+
+/* The name an option was given by (for messages): argv's "--NAME[=VALUE]". */
+static void given_name(const char *arg, char *name, size_t len)
+{
+	const char *eq;
+	arg += strspn(arg, "-");
+	eq = strchr(arg, '=');
+	snprintf(name, len, "%.*s", (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
+}
+
+/* The options whose names start with prefix. */
+static size_t count_prefixed(const struct option *opts, const char *prefix)
+{
+	size_t n = 0;
+	for (; opts->name; opts++)
+		n += *prefix && strncmp(opts->name, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* Options of the object (into body when not NULL) and the common ones;
+ * argv[0] is the command (add, list, ...). */
 static int parse_args(int argc, char **argv, const struct kind *k, json_t *body, struct common *c)
 {
-	memset(c, 0, sizeof(*c));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *eq;
-		char name[64];
-		const struct field_opt *f = NULL;
+	struct option opts[MAX_OPTS];
+	size_t n = 0;
+	int ch, idx;
 
-		if (strncmp(a, "--", 2) != 0 && strcmp(a, "-h") != 0) {
-			if (c->npos == 2) {
-				cli_err("unexpected argument '%s'", a);
-				return -1;
-			}
-			c->positional[c->npos++] = a;
-			continue;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < N_COMMON_OPTS; i++)
+		opts[n++] = common_opts[i];
+	if (k == &kinds[4])
+		opts[n++] = (struct option){"psk-file", required_argument, NULL, OPT_PSK_FILE};
+	for (int j = 0; body != NULL && k->opts[j].opt; j++) {
+		if (n + 1 >= MAX_OPTS)
+			abort(); /* the tables above outgrew MAX_OPTS */
+		opts[n++] = (struct option){k->opts[j].opt, required_argument, NULL, OPT_FIELD + j};
+	}
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+
+	opterr = 0; /* the messages below name the option as the user wrote it */
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":h", opts, &idx)) != -1) {
+		char name[64];
+
+		switch (ch) {
+		case 'h':
 			c->help = true;
-			continue;
-		}
-		eq = strchr(a, '=');
-		snprintf(name, sizeof(name), "%.*s",
-			 (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
-		if (strcmp(name, "json") == 0 || strcmp(name, "names") == 0 ||
-		    strcmp(name, "include-secret") == 0) {
-			*(name[0] == 'j'   ? &c->json
-			  : name[0] == 'n' ? &c->names
-					   : &c->include_secret) = true;
-			continue;
-		}
-		if (eq != NULL)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		if (val == NULL) {
-			cli_err("--%s needs a value", name);
-			return -1;
-		}
-		if (strcmp(name, "socket") == 0) {
-			api_set_socket(val);
-			continue;
-		}
-		if (strcmp(name, "format") == 0) {
-			c->format = val;
-			continue;
-		}
-		if (strcmp(name, "psk-file") == 0 && k == &kinds[4]) {
-			c->psk_file = val;
-			continue;
-		}
-		if (strcmp(name, "private-key") == 0 || strcmp(name, "key") == 0) {
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case OPT_NAMES:
+			c->names = true;
+			break;
+		case OPT_INCLUDE_SECRET:
+			c->include_secret = true;
+			break;
+		case OPT_SOCKET:
+			api_set_socket(optarg);
+			break;
+		case OPT_FORMAT:
+			c->format = optarg;
+			break;
+		case OPT_PSK_FILE:
+			c->psk_file = optarg;
+			break;
+		case OPT_REFUSED_KEY:
 			cli_err("--%s is not accepted: use --key-file FILE or --key-file - (stdin)",
-				name);
+				opts[idx].name);
 			return -1;
-		}
-		if (strcmp(name, "psk") == 0) {
+		case OPT_REFUSED_PSK:
 			cli_err("--psk is not accepted: a secret on the command line is visible "
 				"to every user (ps); use --psk-file FILE or --psk-file - (stdin)");
 			return -1;
+		case ':': /* a long option at the end without its value */
+			given_name(argv[optind - 1], name, sizeof(name));
+			cli_err("--%s needs a value", name);
+			return -1;
+		case '?':
+			/* optopt: 0 for an unknown long option, the option's value for
+			 * "--json=VALUE", the letter for an unknown short option. */
+			if (optopt != 0 && optopt != 'h' && optopt < OPT_JSON) {
+				cli_err("unknown option '-%c' (see --help)", optopt);
+				return -1;
+			}
+			given_name(argv[optind - 1], name, sizeof(name));
+			if (optopt != 0)
+				cli_err("--%s takes no value", name);
+			else if (count_prefixed(opts, name) > 1)
+				cli_err("--%s is ambiguous: give more of the option's name", name);
+			else
+				cli_err("unknown option --%s (see --help)", name);
+			return -1;
+		default:
+			if (set_field(body, &k->opts[ch - OPT_FIELD], optarg) < 0)
+				return -1;
 		}
-		for (int j = 0; body != NULL && k->opts[j].opt; j++)
-			if (strcmp(k->opts[j].opt, name) == 0)
-				f = &k->opts[j];
-		if (f == NULL) {
-			cli_err("unknown option --%s (see --help)", name);
+	}
+	for (; optind < argc; optind++) {
+		if (c->npos == 2) {
+			cli_err("unexpected argument '%s'", argv[optind]);
 			return -1;
 		}
-		if (set_field(body, f, val) < 0)
-			return -1;
+		c->positional[c->npos++] = argv[optind];
 	}
 	return 0;
 }

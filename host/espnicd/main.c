@@ -24,8 +24,7 @@
 #include "log.h"
 #include "sessions/session_mgr.h"
 
-#define SHUTDOWN_LIMIT_S   15 /* SIGTERM: give the deletes this long, */
-#define SHUTDOWN_SAS_PER_S 50 /* plus a second per this many IKE_SAs */
+#define SHUTDOWN_LIMIT_S   15 /* SIGTERM: exit when no IKE_SA went away for this long */
 #define RX_BUFFER	   65536
 #define STATUS_GAP_MS	   100 /* status file: at most one write per this (large SA lists) */
 #define STATUS_EVERY_EVENT 64  /* up to this many SAs, written after every event */
@@ -40,6 +39,7 @@ struct daemon {
 	struct sockaddr_storage listen;
 	struct event *ev_ike, *ev_natt, *ev_timer, *ev_dp, *ev_term, *ev_int, *ev_hup, *ev_force;
 	bool stopping;
+	unsigned stopping_sas; /* IKE_SAs left at the last shutdown check */
 	/* session management API (--state-dir, --api-socket) */
 	const char *state_dir, *api_path;
 	struct sessions *sessions;
@@ -274,12 +274,21 @@ static void on_dataplane(evutil_socket_t fd, short what, void *arg)
 	after_event(dm);
 }
 
+/* During the shutdown, every SHUTDOWN_LIMIT_S: go on while the deletes make progress (a
+ * loaded machine or a slow peer only slows them down), give up when none was answered. */
 static void on_force_exit(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *dm = arg;
+	struct timeval limit = {SHUTDOWN_LIMIT_S, 0};
+	unsigned left = espnicd_sa_count(dm->core);
 
 	(void)fd;
 	(void)what;
+	if (left < dm->stopping_sas) {
+		dm->stopping_sas = left;
+		evtimer_add(dm->ev_force, &limit);
+		return;
+	}
 	log_warn("shutdown: some deletes were not answered in time");
 	event_base_loopexit(dm->base, NULL);
 }
@@ -304,11 +313,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 				espnicd_reload(dm->core, cfg);
 		}
 	} else if (!dm->stopping) {
-		struct timeval limit = {
-		    SHUTDOWN_LIMIT_S + espnicd_sa_count(dm->core) / SHUTDOWN_SAS_PER_S, 0};
+		struct timeval limit = {SHUTDOWN_LIMIT_S, 0};
 
 		log_info("signal %d: deleting IKE_SAs and stopping", (int)sig);
 		dm->stopping = true;
+		dm->stopping_sas = espnicd_sa_count(dm->core);
 		espnicd_shutdown(dm->core);
 		dm->ev_force = evtimer_new(dm->base, on_force_exit, dm);
 		if (dm->ev_force != NULL)

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int devtest_failures;
-
 static int bind_dgram(const char *path)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};

@@ -1,4 +1,4 @@
-/* devtest.h: helpers of the device backend tests: checks, and a running
+/* devtest.h: helpers of the device backend tests: a running
  * `espnic-sim run` whose ports are datagram sockets the test holds. */
 #ifndef ESPNIC_DEVTEST_H
 #define ESPNIC_DEVTEST_H
@@ -7,16 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-extern int devtest_failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-			devtest_failures++;                                                        \
-		}                                                                                  \
-	} while (0)
 
 struct simcard {
 	pid_t pid;

@@ -1,10 +1,15 @@
 /* test_sim_device.c: libespnic's sim backend against a running
- * `espnic-sim run`: open and capabilities, SA and SPD through the socket,
- * ACQUIRE raised by a frame and delivered through the event fd, ESP out of
- * the wire port, counters, errors, several processes issuing commands at
- * once, clean shutdown. Usage: test_sim_device SIM */
+ * `espnic-sim run` (cmocka; each test starts its own card): open and
+ * capabilities, SA and SPD through the socket, ACQUIRE raised by a frame and
+ * delivered through the event fd, ESP out of the wire port, counters, errors,
+ * several processes issuing commands at once, clean shutdown.
+ * Usage: test_sim_device SIM */
 #include <errno.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +17,51 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
 #include "devtest.h"
 #include "espnic.h"
 
-static void test_open_errors(void)
+static const char *sim_path; /* the espnic-sim binary */
+
+/* The card of one test: a running simulator and the device opened on it. */
+struct card {
+	struct simcard sim;
+	espnic_dev *dev;
+	bool stopped; /* the test stopped the simulator itself */
+};
+
+static int card_setup(void **state)
 {
-	espnic_dev *dev = (espnic_dev *)1;
-	CHECK(espnic_open("sim:/nonexistent/x.sock", &dev) == -ENOENT);
-	CHECK(dev == NULL);
-	CHECK(strstr(espnic_open_error(), "/nonexistent/x.sock") != NULL);
-	CHECK(espnic_open("bogus:1", &dev) == -EINVAL);
-	CHECK(espnic_open("pci:zz", &dev) == -EINVAL);
+	struct card *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	*state = c;
+	if (simcard_start(&c->sim, sim_path, "simtest") < 0) {
+		fprintf(stderr, "cannot start %s\n", sim_path);
+		return -1;
+	}
+	if (espnic_open(c->sim.spec, &c->dev) != 0) {
+		fprintf(stderr, "open: %s\n", espnic_open_error());
+		return -1;
+	}
+	return 0;
 }
 
-static void test_card(struct simcard *c)
+static int card_teardown(void **state)
 {
-	espnic_dev *dev;
-	struct espnic_caps caps;
-	uint8_t f[2048], r[2048];
-	int rc = espnic_open(c->spec, &dev);
-	CHECK(rc == 0);
-	if (rc) {
-		fprintf(stderr, "open: %s\n", espnic_open_error());
-		return;
-	}
-	CHECK(espnic_get_caps(dev, &caps) == 0);
-	CHECK(strcmp(caps.backend, "sim") == 0);
-	CHECK(caps.data_w == 128 && caps.sa_n >= 64 && caps.spd_n >= 16);
+	struct card *c = *state;
+	if (c->dev)
+		espnic_close(c->dev);
+	if (!c->stopped && c->sim.pid > 0)
+		simcard_stop(&c->sim);
+	free(c);
+	return 0;
+}
 
-	/* Nothing yet: the event fd is quiet. */
-	int efd = espnic_event_fd(dev);
-	CHECK(efd >= 0);
-	struct pollfd p = {.fd = efd, .events = POLLIN};
-	CHECK(poll(&p, 1, 50) == 0);
-
-	/* A PROTECT rule whose SA is missing: a frame raises ACQUIRE. */
+/* Rule 0: 198.19.1.0/24 to 198.19.2.0/24, PROTECT with SA 3. */
+static void protect_rule(espnic_dev *dev)
+{
 	struct espnic_spd_rule rule;
 	memset(&rule, 0, sizeof(rule));
 	rule.src.len = 24;
@@ -56,21 +71,12 @@ static void test_card(struct simcard *c)
 	rule.sport_hi = rule.dport_hi = 65535;
 	rule.action = ESPNIC_ACT_PROTECT;
 	rule.sa = 3;
-	CHECK(espnic_spd_add(dev, 0, &rule) == 0);
-	struct espnic_spd_rule back;
-	CHECK(espnic_spd_get(dev, 0, &back) == 1);
-	CHECK(back.action == ESPNIC_ACT_PROTECT && back.sa == 3 && back.dst.len == 24);
-	CHECK(espnic_spd_get(dev, 1, &back) == 0);
+	assert_int_equal(espnic_spd_add(dev, 0, &rule), 0);
+}
 
-	size_t n = devtest_udp_frame(f, 0xc6130101, 0xc6130201, 100);
-	CHECK(simcard_send(c, false, f, n) == 0);
-	CHECK(poll(&p, 1, 10000) == 1);
-	struct espnic_event ev;
-	CHECK(espnic_event_next(dev, &ev) == 1);
-	CHECK(ev.kind == ESPNIC_EV_ACQUIRE && ev.rule == 0 && ev.sa == 3 && !ev.inbound);
-	CHECK(espnic_event_next(dev, &ev) == 0);
-
-	/* With the SA, the same frame leaves the wire as ESP. */
+/* Outbound SA 3, tunnel mode from 198.18.0.1 to 198.18.0.2, SPI 0x10003. */
+static void sa3(espnic_dev *dev)
+{
 	struct espnic_sa sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.spi = 0x10003;
@@ -79,42 +85,153 @@ static void test_card(struct simcard *c)
 	memcpy(sa.remote, (uint8_t[]){198, 18, 0, 2}, 4);
 	sa.alg = ESPNIC_ALG_AES_GCM_128;
 	memset(sa.key, 0x11, 16);
-	CHECK(espnic_sa_add(dev, 3, &sa) == 0);
-	CHECK(simcard_send(c, false, f, n) == 0);
-	ssize_t got = simcard_recv(c, true, r, sizeof(r), 10000);
-	CHECK(got > (ssize_t)n);
-	if (got > 38) {
-		CHECK(r[12] == 0x08 && r[13] == 0x00 && r[14 + 9] == 50);
-		CHECK(r[34] == 0x00 && r[35] == 0x01 && r[36] == 0x00 && r[37] == 0x03);
-	}
+	assert_int_equal(espnic_sa_add(dev, 3, &sa), 0);
+}
+
+/* A host frame the protect rule matches, sent into the host port; returns its length. */
+static size_t send_protected(struct card *c)
+{
+	uint8_t f[2048];
+	size_t n = devtest_udp_frame(f, 0xc6130101, 0xc6130201, 100);
+	assert_int_equal(simcard_send(&c->sim, false, f, n), 0);
+	return n;
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	espnic_dev *dev = (espnic_dev *)1;
+	assert_int_equal(espnic_open("sim:/nonexistent/x.sock", &dev), -ENOENT);
+	assert_null(dev);
+	assert_non_null(strstr(espnic_open_error(), "/nonexistent/x.sock"));
+	assert_int_equal(espnic_open("bogus:1", &dev), -EINVAL);
+	assert_int_equal(espnic_open("pci:zz", &dev), -EINVAL);
+}
+
+/* Capabilities of the sim backend; nothing happened yet: the event fd is
+ * quiet. */
+static void test_caps(void **state)
+{
+	struct card *c = *state;
+	struct espnic_caps caps;
+	assert_int_equal(espnic_get_caps(c->dev, &caps), 0);
+	assert_string_equal(caps.backend, "sim");
+	assert_int_equal(caps.data_w, 128);
+	assert_true(caps.sa_n >= 64);
+	assert_true(caps.spd_n >= 16);
+	int efd = espnic_event_fd(c->dev);
+	assert_true(efd >= 0);
+	struct pollfd p = {.fd = efd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 50), 0);
+}
+
+static void test_spd_through_socket(void **state)
+{
+	struct card *c = *state;
+	struct espnic_spd_rule back;
+	protect_rule(c->dev);
+	assert_int_equal(espnic_spd_get(c->dev, 0, &back), 1);
+	assert_int_equal(back.action, ESPNIC_ACT_PROTECT);
+	assert_int_equal(back.sa, 3);
+	assert_int_equal(back.dst.len, 24);
+	assert_int_equal(espnic_spd_get(c->dev, 1, &back), 0);
+}
+
+/* A PROTECT rule whose SA is missing: a frame raises ACQUIRE, delivered
+ * through the event fd. */
+static void test_acquire_event(void **state)
+{
+	struct card *c = *state;
+	protect_rule(c->dev);
+	struct pollfd p = {.fd = espnic_event_fd(c->dev), .events = POLLIN};
+	assert_true(p.fd >= 0);
+	send_protected(c);
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	struct espnic_event ev;
+	assert_int_equal(espnic_event_next(c->dev, &ev), 1);
+	assert_int_equal(ev.kind, ESPNIC_EV_ACQUIRE);
+	assert_int_equal(ev.rule, 0);
+	assert_int_equal(ev.sa, 3);
+	assert_false(ev.inbound);
+	assert_int_equal(espnic_event_next(c->dev, &ev), 0);
+}
+
+/* With the SA, a frame the rule matches leaves the wire as ESP. */
+static void test_esp_out(void **state)
+{
+	struct card *c = *state;
+	uint8_t r[2048];
+	protect_rule(c->dev);
+	sa3(c->dev);
+	size_t n = send_protected(c);
+	ssize_t got = simcard_recv(&c->sim, true, r, sizeof(r), 10000);
+	assert_true(got > (ssize_t)n);
+	assert_int_equal(r[12], 0x08); /* IPv4 */
+	assert_int_equal(r[13], 0x00);
+	assert_int_equal(r[14 + 9], 50); /* ESP */
+	assert_int_equal(r[34], 0x00);	 /* SPI 0x10003 */
+	assert_int_equal(r[35], 0x01);
+	assert_int_equal(r[36], 0x00);
+	assert_int_equal(r[37], 0x03);
 	struct espnic_sa_status st;
-	CHECK(espnic_sa_get(dev, false, 3, &st) == 0);
-	CHECK(st.enabled && st.spi == 0x10003 && st.packets == 1 && st.seq == 1);
+	assert_int_equal(espnic_sa_get(c->dev, false, 3, &st), 0);
+	assert_true(st.enabled);
+	assert_int_equal(st.spi, 0x10003);
+	assert_int_equal(st.packets, 1);
+	assert_int_equal(st.seq, 1);
+}
 
-	/* Wire traffic that is not ESP reaches the host unchanged. */
-	n = devtest_udp_frame(f, 0xc6120002, 0xc6120001, 40);
-	CHECK(simcard_send(c, true, f, n) == 0);
-	got = simcard_recv(c, false, r, sizeof(r), 10000);
-	CHECK(got == (ssize_t)n && memcmp(f, r, n) == 0);
+/* Wire traffic that is not ESP reaches the host unchanged. */
+static void test_wire_passthrough(void **state)
+{
+	struct card *c = *state;
+	uint8_t f[2048], r[2048];
+	size_t n = devtest_udp_frame(f, 0xc6120002, 0xc6120001, 40);
+	assert_int_equal(simcard_send(&c->sim, true, f, n), 0);
+	ssize_t got = simcard_recv(&c->sim, false, r, sizeof(r), 10000);
+	assert_int_equal(got, (ssize_t)n);
+	assert_memory_equal(f, r, n);
+}
 
+/* Two host frames protected and out: eg_frames_in counts them. */
+static void test_counters(void **state)
+{
+	struct card *c = *state;
+	uint8_t r[2048];
+	protect_rule(c->dev);
+	sa3(c->dev);
+	for (int i = 0; i < 2; i++) {
+		size_t n = send_protected(c);
+		assert_true(simcard_recv(&c->sim, true, r, sizeof(r), 10000) > (ssize_t)n);
+	}
 	uint64_t cnt[ESPNIC_PORT_COUNTERS];
-	CHECK(espnic_counters(dev, cnt) == 0);
-	CHECK(cnt[0] == 2); /* eg_frames_in */
+	assert_int_equal(espnic_counters(c->dev, cnt), 0);
+	assert_int_equal(cnt[0], 2); /* eg_frames_in */
+}
 
-	/* Card errors come back as errno with a message. */
-	CHECK(espnic_sa_delete(dev, false, 60000) == -ERANGE);
-	CHECK(strstr(espnic_error(dev), "range") != NULL);
-	CHECK(espnic_sa_delete(dev, false, 3) == 0);
-	CHECK(espnic_spd_delete(dev, 0) == 0);
+/* Card errors come back as errno with a message. */
+static void test_card_errors(void **state)
+{
+	struct card *c = *state;
+	protect_rule(c->dev);
+	sa3(c->dev);
+	assert_int_equal(espnic_sa_delete(c->dev, false, 60000), -ERANGE);
+	assert_non_null(strstr(espnic_error(c->dev), "range"));
+	assert_int_equal(espnic_sa_delete(c->dev, false, 3), 0);
+	assert_int_equal(espnic_spd_delete(c->dev, 0), 0);
+}
 
-	/* Listing finds the card by its run directory. */
+/* Listing finds the card by its run directory. */
+static void test_listing(void **state)
+{
+	struct card *c = *state;
 	struct espnic_dev_entry *list;
 	size_t len;
-	setenv("ESPNIC_RUN_DIR", c->dir, 1);
-	CHECK(espnic_list(&list, &len) == 0);
-	CHECK(len >= 1 && strcmp(list[0].spec, "sim:simtest") == 0);
+	setenv("ESPNIC_RUN_DIR", c->sim.dir, 1);
+	assert_int_equal(espnic_list(&list, &len), 0);
+	assert_true(len >= 1);
+	assert_string_equal(list[0].spec, "sim:simtest");
 	espnic_list_free(list);
-	espnic_close(dev);
 }
 
 /* One process's share of test_shared_rings: rules written and read back at its
@@ -147,43 +264,60 @@ static int hammer(const char *spec, unsigned who, unsigned rounds)
 /* espnicd and the CLI open the same card and both issue commands: four
  * processes at once, each command under the card's lock, none lost or mixed
  * up with another's. */
-static void test_shared_rings(struct simcard *c)
+static void test_shared_rings(void **state)
 {
+	struct card *c = *state;
 	enum { PROCS = 4, ROUNDS = 60 };
 	pid_t pid[PROCS];
 	for (unsigned p = 0; p < PROCS; p++) {
 		pid[p] = fork();
 		if (pid[p] == 0)
-			_exit(hammer(c->spec, p, ROUNDS) ? 1 : 0);
-		CHECK(pid[p] > 0);
+			_exit(hammer(c->sim.spec, p, ROUNDS) ? 1 : 0);
+		assert_true(pid[p] > 0);
 	}
 	for (unsigned p = 0; p < PROCS; p++) {
 		int st = -1;
-		CHECK(pid[p] > 0 && waitpid(pid[p], &st, 0) == pid[p]);
-		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		assert_int_equal(waitpid(pid[p], &st, 0), pid[p]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
 	}
 }
 
+/* SIGTERM: the simulator exits cleanly and its socket goes with it. */
+static void test_clean_shutdown(void **state)
+{
+	struct card *c = *state;
+	char sock[160];
+	struct stat st;
+	snprintf(sock, sizeof(sock), "%s/simtest.sock", c->sim.dir);
+	espnic_close(c->dev);
+	c->dev = NULL;
+	c->stopped = true;
+	assert_int_equal(simcard_stop(&c->sim), 0);
+	assert_true(stat(sock, &st) < 0);
+}
+
+#define CARD_TEST(fn) cmocka_unit_test_setup_teardown(fn, card_setup, card_teardown)
+
 int main(int argc, char **argv)
 {
-	struct simcard c;
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_sim_device ESPNIC-SIM\n");
 		return 2;
 	}
-	test_open_errors();
-	if (simcard_start(&c, argv[1], "simtest") < 0) {
-		fprintf(stderr, "cannot start %s\n", argv[1]);
-		return 1;
-	}
-	test_card(&c);
-	test_shared_rings(&c);
-	char sock[160];
-	snprintf(sock, sizeof(sock), "%s/simtest.sock", c.dir);
-	struct stat st;
-	int rc = simcard_stop(&c);
-	CHECK(rc == 0);
-	CHECK(stat(sock, &st) < 0); /* the socket went with the card */
-	printf("%s\n", devtest_failures ? "FAIL" : "ok");
-	return devtest_failures ? 1 : 0;
+	sim_path = argv[1];
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_open_errors),
+	    CARD_TEST(test_caps),
+	    CARD_TEST(test_spd_through_socket),
+	    CARD_TEST(test_acquire_event),
+	    CARD_TEST(test_esp_out),
+	    CARD_TEST(test_wire_passthrough),
+	    CARD_TEST(test_counters),
+	    CARD_TEST(test_card_errors),
+	    CARD_TEST(test_listing),
+	    CARD_TEST(test_shared_rings),
+	    CARD_TEST(test_clean_shutdown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,7 +89,9 @@ def run_card(direction, frames, sas, rules=None, width=None, expect_rc=0, raw_sa
                 "--stats-json", str(d / "stats.json"), "--width", str(width or WIDTH)]
         if rules is not None:
             spd_path = d / "spd.json"
-            spd_path.write_text(rules if isinstance(rules, str) else json.dumps({"rules": rules}))
+            # A list of rules, or the whole SPD file as a dict or text.
+            spd = rules if isinstance(rules, (str, dict)) else {"rules": rules}
+            spd_path.write_text(spd if isinstance(spd, str) else json.dumps(spd))
             args += ["--spd", str(spd_path)]
         wrpcap(str(d / "in.pcap"), [Ether(bytes(f)) for f in frames] if frames else [],
                linktype=1)

@@ -120,6 +120,21 @@ def test_sequence_exhaustion_without_esn_drops():
     assert any(e["kind"] == "seq_wrap" for e in r.stats["events"])
 
 
+def test_hard_lifetime_bytes():
+    # Soft at the second packet's bytes, hard at the third's (one packet's bytes measured
+    # without lifetimes): three leave as ESP, two are dropped as expired.
+    frames = [inner_frame(40) for _ in range(5)]
+    per = run_card("egress", frames, [sa_entry(0, 0x7007, "out")]).sa(0, "out")["bytes"] // 5
+    out_sa = sa_entry(0, 0x7007, "out", lifetime={"soft_bytes": per + 1,
+                                                  "hard_bytes": 2 * per + 1})
+    r = run_card("egress", frames, [out_sa])
+    assert len(r.frames) == 3, "the card encrypts past the hard byte lifetime"
+    s = r.sa(0, "out")
+    assert s["hard_expired"] and s["soft_expired"] and s["drops"]["expired"] == 2
+    assert s["bytes"] == 3 * per
+    assert [e["kind"] for e in r.stats["events"]] == ["soft_bytes", "hard_bytes"]
+
+
 def test_mtu_drop_is_counted():
     out_sa = sa_entry(0, 0x6006, "out")
     # 1500-byte inner packet + 20 outer + 16 ESP/IV + 2..5 trailer + 16 ICV > 1500.

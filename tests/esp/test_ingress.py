@@ -114,12 +114,16 @@ def test_replay_window_of_1024():
 
 
 def test_window_moves_only_after_icv():
+    # A forged packet far beyond the 64-packet window: had it moved the window, 20 and 21
+    # would be too old, and the SA's highest sequence number would read 200.
     entry = in_sa()
-    forged = handmade_esp(entry, 50, trailer(raw(inner_frame(8)[IP])), tamper_icv=True)
+    forged = handmade_esp(entry, 200, trailer(raw(inner_frame(8)[IP])), tamper_icv=True)
     good = [esp_from_peer(entry, inner_frame(8)[IP], s) for s in (20, 21)]
     r = run_card("ingress", [forged] + good, [entry])
+    s = r.sa(3, "in")
+    assert s["seq"] == 21, "a forged sequence number moved the window to %d" % s["seq"]
     assert len(r.frames) == 2, "a forged high sequence number must not move the window"
-    assert r.sa(3, "in")["drops"]["icv"] == 1
+    assert s["drops"]["icv"] == 1 and s["drops"]["replay"] == 0
 
 
 def test_esn_wrap():
@@ -210,6 +214,22 @@ def test_non_esp_passes_through():
     r = run_card("ingress", frames, [entry])
     assert [raw(f) for f in frames] == r.frames
     assert r.ports["in_bypassed"] == len(frames)
+
+
+def test_hard_lifetime_bytes():
+    # The bytes one packet counts, from a run without lifetimes; then soft at the second
+    # packet, hard at the third: three delivered, the rest dropped as expired.
+    def frames_of(entry):
+        return [esp_from_peer(entry, inner_frame(40)[IP], s) for s in range(1, 6)]
+    plain = in_sa()
+    per = run_card("ingress", frames_of(plain), [plain]).sa(3, "in")["bytes"] // 5
+    entry = in_sa(lifetime={"soft_bytes": per + 1, "hard_bytes": 2 * per + 1})
+    r = run_card("ingress", frames_of(entry), [entry])
+    assert len(r.frames) == 3, "the card delivers past the hard byte lifetime"
+    s = r.sa(3, "in")
+    assert s["hard_expired"] and s["soft_expired"] and s["drops"]["expired"] == 2
+    assert s["bytes"] == 3 * per
+    assert [e["kind"] for e in r.stats["events"]] == ["soft_bytes", "hard_bytes"]
 
 
 def test_hard_lifetime_packets():

@@ -67,6 +67,33 @@ def test_non_ip_bypasses_and_default_is_bypass():
     assert [raw(f) for f in frames] == r.frames
 
 
+def test_default_discard():
+    """CTRL_DEFAULT_DISCARD (the SPD file's "default": "discard"): IPv4 and IPv6 frames no
+    rule matches are dropped and counted, matching ones still go their rule's way, and
+    non-IP frames (which the SPD does not look at) still pass."""
+    sas = [sa_entry(0, 0x1001, "out")]
+    rules = [{"priority": 1, "dst": "198.19.2.0/24", "action": "protect", "sa": 0},
+             {"priority": 2, "dst": "198.19.6.0/24", "action": "bypass"}]
+    arp = Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=LAN_B)
+    frames = [inner_frame(10, dst="198.19.5.5"),                            # no rule
+              inner_frame(10),                                              # protect
+              inner_frame(10, src="2001:db8::1", dst="2001:db8::2", v6=True),  # no rule
+              inner_frame(10, dst="198.19.6.6"),                            # bypass
+              arp]
+    r = run_card("egress", frames, sas, {"default": "discard", "rules": rules})
+    assert kinds(r.frames) == [("esp", "198.18.0.2"), ("plain", "198.19.6.6"), ("plain", "l2")]
+    assert r.ports["eg_discarded"] == 2 and r.ports["eg_bypassed"] == 2
+    # The same frames with the default left alone: the two unmatched ones pass in the clear.
+    r = run_card("egress", frames, sas, {"default": "bypass", "rules": rules})
+    assert len(r.frames) == 5 and r.ports["eg_discarded"] == 0
+
+
+def test_default_refused_when_unknown():
+    r = run_card("egress", [], [sa_entry(0, 0x1001, "out")],
+                 {"default": "drop", "rules": []}, expect_rc=1)
+    assert "default" in r.stderr
+
+
 def test_acquire_for_missing_sa():
     sas = [sa_entry(0, 0x1001, "out")]
     rules = [{"priority": 1, "dst": "198.19.2.0/24", "action": "protect", "sa": 7}]

@@ -123,10 +123,44 @@ def setup_pair(lab, d, local, peer, local_net, remote_net, name="s1", secret=PSK
              local_net, "--remote-networks", remote_net, "--psk-file", "-", *extra, stdin=secret)
 
 
-def assert_no_secrets():
+def assert_no_secrets(extra=()):
     for text in SEEN:
-        for secret in (PSK, PSK2):
+        for secret in (PSK, PSK2) + tuple(extra):
             assert secret not in (text or ""), "a secret appeared in an answer: %r" % text[:300]
+
+
+def esp_keys(*daemons):
+    """The ESP keys (hex, both cases, and with the salt) of every CHILD_SA the daemons
+    installed, from their recording dataplanes (the only place they are written)."""
+    keys = set()
+    for d in daemons:
+        with open(d.lab.path(d.name + ".dp.jsonl")) as f:
+            for line in f:
+                todo = [json.loads(line)]
+                while todo:
+                    o = todo.pop()
+                    if isinstance(o, list):
+                        todo.extend(o)
+                    elif isinstance(o, dict):
+                        todo.extend(o.values())
+                        if o.get("key"):
+                            for k in (o["key"], o["key"] + o.get("salt", "")):
+                                keys.update((k.lower(), k.upper()))
+    return keys
+
+
+def assert_no_esp_keys(*daemons):
+    """No ESP key in an answer, a CLI output or the daemons' (debug) logs."""
+    keys = esp_keys(*daemons)
+    assert keys, "no CHILD_SA installed: nothing to search for"
+    assert_no_secrets(keys)
+    for d in daemons:
+        with open(d.lab.path(d.log)) as f:
+            log = f.read()
+        for k in keys:
+            assert k not in log, "an ESP key appeared in %s's log" % d.name
+    print("%d ESP keys searched for in %d answers and %d logs: none found"
+          % (len(keys), len(SEEN), len(daemons)))
 
 
 # ---- scenarios ----
@@ -234,6 +268,16 @@ def scenario_objects(lab, args):
         subprocess.run([args.espnic] + args_, check=True, stdout=subprocess.PIPE)
     d.espnic("session", "frobnicate", expect=2)
     d.espnic("session", "add", "x", "--psk", "visible", expect=2)
+    for bad, says in ((["session", "add", "x", "--bogus", "1"], "unknown option --bogus"),
+                      (["session", "list", "--json=yes"], "--json takes no value"),
+                      (["session", "add", "x", "--local", "198.18.5.0/24"], "ambiguous"),
+                      (["endpoint", "add", "x", "--key", "k"], "--key is not accepted"),
+                      (["session", "show", "a", "b"], "exactly one NAME"),
+                      (["profile", "ike", "add", "p", "--lifetime", "soon"], "not a number")):
+        assert says in d.espnic(*bad, expect=2).stderr, bad
+    p = subprocess.run([args.espnic, "session", "add", "x", "--endpoint"],
+                       stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 2 and "--endpoint needs a value" in p.stderr, p.stderr
     assert_no_secrets()
 
 
@@ -412,7 +456,14 @@ def scenario_live(lab, args):
     wait_for("no proposal chosen reported",
              lambda: left.status("s2").get("reason") == "no proposal chosen")
     assert left.up("s1")
-    assert_no_secrets()
+    # Status and lists of both daemons, with their tunnels up, into the answers searched.
+    for d in (left, right):
+        for path in ("sessions", "sessions/s1", "sessions/s1/status", "sessions/s2/status",
+                     "sessions/s1/statistics", "status", "statistics"):
+            d.api("GET", "/api/v1/ipsec/" + path)
+        d.espnic("session", "status")
+        d.espnic("session", "status", "s1", "--json")
+    assert_no_esp_keys(left, right)
 
 
 def scenario_restart(lab, args):

@@ -78,6 +78,20 @@ void h_teardown(void)
 	H = NULL;
 }
 
+int h_test_setup(void **state)
+{
+	(void)state;
+	h_setup();
+	return 0;
+}
+
+int h_test_teardown(void **state)
+{
+	(void)state;
+	h_teardown();
+	return 0;
+}
+
 /* json (an object body without the closing brace) with a psk_file holding every peer's key
  * "psk", parsed. */
 static struct espnicd_config *h_config(const char *json, const char *psk)

@@ -49,6 +49,9 @@ extern struct harness *H;
 
 void h_setup(void);
 void h_teardown(void);
+/* The same as cmocka per-test setup and teardown functions. */
+int h_test_setup(void **state);
+int h_test_teardown(void **state);
 /* A node with the JSON configuration (psk_file is written for it with every peer's key
  * "psk"). Returns its index. */
 int h_node_add(const char *addr, const char *json, const char *psk);

@@ -13,6 +13,35 @@ import time
 LEFT, RIGHT = "198.18.0.1", "198.18.0.2"
 LEFT_NET, RIGHT_NET = "198.18.1.0/24", "198.18.2.0/24"
 
+# Programs the tests need and the Debian package scripts/setup.sh installs them from.
+SETUP_TOOLS = {
+    "/usr/lib/ipsec/charon": "strongswan",
+    "swanctl": "strongswan-swanctl",
+    "tshark": "tshark",
+    "nft": "nftables",
+    "ping": "iputils-ping",
+    "tcpdump": "tcpdump",
+}
+
+
+def need_root():
+    """Network namespaces need root, which scripts/setup.sh does not give: exit 77 (skip)."""
+    if os.geteuid() != 0:
+        print("SKIP: needs root for network namespaces (not something scripts/setup.sh provides)")
+        sys.exit(77)
+
+
+def need_tools(*tools):
+    """Programs scripts/setup.sh installs: one missing means the setup did not run or went
+    wrong, which is a failure naming the package (a skip would turn a label green)."""
+    missing = [t for t in tools
+               if not (os.path.exists(t) if t.startswith("/") else shutil.which(t))]
+    if missing:
+        print("FAIL: %s missing: install the package%s %s (scripts/setup.sh does)"
+              % (", ".join(missing), "s" if len(missing) > 1 else "",
+                 " ".join(sorted({SETUP_TOOLS[t] for t in missing}))))
+        sys.exit(1)
+
 
 def run(*cmd, check=True):
     return subprocess.run(cmd, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -30,6 +59,21 @@ def wait_for(what, predicate, timeout=30.0, interval=0.1):
     raise AssertionError("timed out waiting for " + what)
 
 
+def wait_progress(what, count, done, stall=60.0, interval=0.5):
+    """Polls count() until done(value) holds. A loaded machine only slows the count down, so
+    the failure is a count that stopped moving for stall seconds, not a total time."""
+    value = count()
+    moved = time.monotonic()
+    while not done(value):
+        time.sleep(interval)
+        now = count()
+        if now != value:
+            value, moved = now, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            raise AssertionError("%s: stuck at %s for %.0f s" % (what, value, stall))
+    return value
+
+
 class Lab:
     def __init__(self, name):
         tag = "%s%d" % (name[:6], os.getpid() % 100000)
@@ -39,9 +83,7 @@ class Lab:
         self.logs = []
 
     def __enter__(self):
-        if os.geteuid() != 0:
-            print("SKIP: needs root for network namespaces")
-            sys.exit(77)
+        need_root()
         left, right = self.ns
         run("ip", "netns", "add", left)
         run("ip", "netns", "add", right)

@@ -1,6 +1,6 @@
-/* The card dataplane backend (host/espnicd/dataplane/dataplane_card.c) against in-process card models:
- * SPI and index allocation, install and delete (SAs and SPD rules as the card reports them),
- * make-before-break rekeys (the newest SA carries the traffic at every step, through many
+/* The card dataplane backend (host/espnicd/dataplane/dataplane_card.c) against in-process card
+ * models: SPI and index allocation, install and delete (SAs and SPD rules as the card reports
+ * them), make-before-break rekeys (the newest SA carries the traffic at every step, through many
  * rekeys that force the rules to be spread out again), rule order by specificity, IKE
  * bypass, counters (two cards back to back), lifetime events, ACQUIRE from a trap, clearing
  * of a card left with SAs and rules, and refusals of what the card cannot carry. */

@@ -10,9 +10,12 @@
 set -euo pipefail
 
 sim=$1 cli=$2 encap=$3
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in ip tshark python3 ping; do
-	command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }
+# Root is not something scripts/setup.sh gives: a skip. The programs are what it installs:
+# one missing is a failure naming its package.
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces (not from scripts/setup.sh)"; exit 77; }
+for tp in ip:iproute2 tshark:tshark python3:python3 ping:iputils-ping; do
+	command -v "${tp%%:*}" >/dev/null ||
+		{ echo "FAIL: ${tp%%:*} missing: install the package ${tp#*:} (scripts/setup.sh does)"; exit 1; }
 done
 
 tag=$$
@@ -98,6 +101,7 @@ data = bytes((i * 7) & 0xff for i in range(n))
 if mode == "server":
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("198.19.2.1", 5001)); s.listen(1); s.settimeout(120)
+    print("listening", flush=True)
     c, _ = s.accept(); c.settimeout(120); got = b""
     while True:
         b = c.recv(65536)
@@ -111,7 +115,13 @@ EOF
 ip netns exec "$nsb" timeout 150 python3 "$tmp/tcp.py" server >"$tmp/tcp-server.out" 2>&1 &
 server=$!
 pids+=($server)
-sleep 0.5
+# The client starts once the server listens (it says so), not after a guessed delay.
+for _ in $(seq 600); do
+	grep -q "^listening$" "$tmp/tcp-server.out" && break
+	kill -0 "$server" 2>/dev/null || fail "tcp server: $(cat "$tmp/tcp-server.out")"
+	sleep 0.1
+done
+grep -q "^listening$" "$tmp/tcp-server.out" || fail "tcp server did not listen"
 ip netns exec "$nsa" timeout 150 python3 "$tmp/tcp.py" client || fail "tcp client"
 wait "$server" || true
 grep -q "^307200 True$" "$tmp/tcp-server.out" || fail "tcp: $(cat "$tmp/tcp-server.out")"

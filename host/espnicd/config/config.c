@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "algorithms.h"
 #include "config.h"
+#include "espnic_text.h"
 #include "ike_types.h"
 #include "log.h"
 
@@ -22,39 +25,6 @@
 		snprintf(err, err_len, __VA_ARGS__);                                               \
 		return -EINVAL;                                                                    \
 	} while (0)
-
-struct alg_name {
-	const char *name;
-	uint8_t type;
-	uint16_t id, bits;
-};
-
-static const struct alg_name algs[] = {
-    {"aes128gcm16", IKE_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 128},
-    {"aes256gcm16", IKE_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 256},
-    {"aes128gcm", IKE_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 128},
-    {"aes256gcm", IKE_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 256},
-    {"aes128", IKE_TRANSFORM_ENCR, IKE_ENCR_AES_CBC, 128},
-    {"aes256", IKE_TRANSFORM_ENCR, IKE_ENCR_AES_CBC, 256},
-    {"sha1", IKE_TRANSFORM_INTEG, IKE_INTEG_HMAC_SHA1_96, 0},
-    {"sha256", IKE_TRANSFORM_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0},
-    {"sha384", IKE_TRANSFORM_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0},
-    {"sha512", IKE_TRANSFORM_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0},
-    {"prfsha1", IKE_TRANSFORM_PRF, IKE_PRF_HMAC_SHA1, 0},
-    {"prfsha256", IKE_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_256, 0},
-    {"prfsha384", IKE_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_384, 0},
-    {"prfsha512", IKE_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_512, 0},
-    {"modp2048", IKE_TRANSFORM_DH, IKE_DH_MODP_2048, 0},
-    {"modp3072", IKE_TRANSFORM_DH, IKE_DH_MODP_3072, 0},
-    {"modp4096", IKE_TRANSFORM_DH, IKE_DH_MODP_4096, 0},
-    {"ecp256", IKE_TRANSFORM_DH, IKE_DH_ECP_256, 0},
-    {"ecp384", IKE_TRANSFORM_DH, IKE_DH_ECP_384, 0},
-    {"ecp521", IKE_TRANSFORM_DH, IKE_DH_ECP_521, 0},
-    {"x25519", IKE_TRANSFORM_DH, IKE_DH_CURVE25519, 0},
-    {"curve25519", IKE_TRANSFORM_DH, IKE_DH_CURVE25519, 0},
-    {"esn", IKE_TRANSFORM_ESN, IKE_ESN_YES, 0},
-    {"noesn", IKE_TRANSFORM_ESN, IKE_ESN_NO, 0},
-};
 
 /* The PRF that goes with an integrity algorithm when a proposal names none (strongSwan). */
 static uint16_t prf_for_integ(uint16_t integ)
@@ -81,11 +51,8 @@ int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
 		return -EINVAL;
 	strcpy(buf, text);
 	for (tok = strtok_r(buf, "-", &save); tok != NULL; tok = strtok_r(NULL, "-", &save)) {
-		const struct alg_name *a = NULL;
+		const struct alg *a = alg_by_ss(tok);
 
-		for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-			if (strcmp(tok, algs[i].name) == 0)
-				a = &algs[i];
 		if (a == NULL)
 			return -EINVAL;
 		switch (a->type) {
@@ -140,62 +107,44 @@ int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p)
 	return 0;
 }
 
-static int parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port)
+int config_parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	uint8_t addr[16];
+	bool v6;
 
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+	if (espnic_text_ip(text, &v6, addr) < 0)
+		return -EINVAL;
+	if (!v6) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		memcpy(&sin->sin_addr, addr, 4);
+	} else {
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(port);
-		return 0;
+		memcpy(&sin6->sin6_addr, addr, 16);
 	}
-	return -EINVAL;
+	return 0;
 }
 
 int config_parse_ts(const char *text, struct cfg_ts *ts)
 {
-	char buf[64], *slash;
-	int len, prefix;
-	uint8_t addr[16];
+	struct espnic_prefix p;
+	int len;
 
 	memset(ts, 0, sizeof(*ts));
-	if (strlen(text) >= sizeof(buf))
+	if (espnic_text_prefix(text, 0, &p) < 0)
 		return -EINVAL;
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1) {
-		ts->family = AF_INET;
-		len = 4;
-	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
-		ts->family = AF_INET6;
-		len = 16;
-	} else {
-		return -EINVAL;
-	}
-	prefix = len * 8;
-	if (slash != NULL) {
-		char *end;
-		long v = strtol(slash + 1, &end, 10);
-
-		if (*end != '\0' || end == slash + 1 || v < 0 || v > len * 8)
-			return -EINVAL;
-		prefix = (int)v;
-	}
+	ts->family = p.v6 ? AF_INET6 : AF_INET;
+	len = p.v6 ? 16 : 4;
 	for (int i = 0; i < len; i++) {
-		int bits = prefix - 8 * i;
+		int bits = p.len - 8 * i;
 		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
 
-		ts->start[i] = addr[i] & mask;
-		ts->end[i] = addr[i] | (uint8_t)~mask;
+		ts->start[i] = p.addr[i] & mask;
+		ts->end[i] = p.addr[i] | (uint8_t)~mask;
 	}
 	ts->end_port = 0xffff;
 	return 0;
@@ -208,7 +157,7 @@ void config_defaults(struct espnicd_config *cfg)
 	strcpy(cfg->dataplane, "record:");
 	cfg->port = 500;
 	cfg->natt_port = 4500;
-	parse_addr("0.0.0.0", &cfg->listen, 0);
+	config_parse_addr("0.0.0.0", &cfg->listen, 0);
 	/* strongSwan's defaults: 4 s, x1.8, 5 retransmissions (about 165 s in total). */
 	cfg->retransmit_timeout_ms = 4000;
 	cfg->retransmit_base = 1.8;
@@ -237,24 +186,6 @@ static int get_ms(json_t *v, uint64_t *out)
 	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
 		return -EINVAL;
 	*out = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
-	return 0;
-}
-
-static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
 	return 0;
 }
 
@@ -306,7 +237,8 @@ static int load_psks(const char *path, struct espnicd_config *cfg, char *err, si
 		if (peer == NULL)
 			continue; /* a key for a peer not configured (yet) */
 		if (strncmp(secret, "0x", 2) == 0) {
-			if (unhex(secret + 2, peer->psk, sizeof(peer->psk), &peer->psk_len) < 0)
+			if (espnic_text_hex(secret, peer->psk, sizeof(peer->psk), &peer->psk_len) <
+			    0)
 				ret = -EINVAL;
 		} else if ((size_t)(end - secret) <= sizeof(peer->psk)) {
 			memcpy(peer->psk, secret, (size_t)(end - secret));
@@ -395,224 +327,345 @@ static int parse_ifname(json_t *v, char out[DP_IFNAME_MAX])
 	return 0;
 }
 
+/* ---- a peer: one handler per key (peer_fields), then the checks across keys ---- */
+
+/* A peer being parsed and what its keys leave for the checks across them. */
+struct peer_parse {
+	struct cfg_peer *peer;
+	const struct espnicd_config *cfg;
+	bool have_local, have_remote;
+	uint16_t remote_port;
+	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA];
+	unsigned ca_count;
+	char *err;
+	size_t err_len;
+};
+
+struct peer_field;
+typedef int (*peer_field_fn)(struct peer_parse *pp, const struct peer_field *f, json_t *v);
+
+/* One key of a peer: its handler, and for the generic handlers where in struct cfg_peer the
+ * value goes and the names an enum takes (NULL-terminated, index-aligned with values). */
+struct peer_field {
+	const char *key;
+	peer_field_fn parse;
+	size_t off;
+	const char *const *names;
+	const int *values;
+};
+
+#define PFAIL(...)                                                                                 \
+	do {                                                                                       \
+		snprintf(pp->err, pp->err_len, __VA_ARGS__);                                       \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+static void *field_ptr(struct peer_parse *pp, const struct peer_field *f)
+{
+	return (char *)pp->peer + f->off;
+}
+
+/* A duration in seconds (fractions allowed) into a uint64_t of milliseconds. */
+static int pf_ms(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (get_ms(v, field_ptr(pp, f)) < 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	return 0;
+}
+
+static int pf_bool(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_boolean(v))
+		PFAIL("peer %s: %s is a boolean", pp->peer->name, f->key);
+	*(bool *)field_ptr(pp, f) = json_is_true(v);
+	return 0;
+}
+
+_Static_assert(sizeof(enum cfg_auth) == sizeof(int) && sizeof(enum cfg_unique) == sizeof(int) &&
+		   sizeof(enum dp_mode) == sizeof(int) &&
+		   sizeof(enum cfg_dpd_action) == sizeof(int),
+	       "pf_enum stores enums as int");
+
+/* One of f->names into an enum (stored as int). The error lists them: "a, b or c". */
+static int pf_enum(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	char all[128] = "";
+	size_t used = 0;
+	int n = 0;
+
+	for (int i = 0; f->names[i] != NULL; i++) {
+		if (json_is_string(v) && strcmp(json_string_value(v), f->names[i]) == 0) {
+			*(int *)field_ptr(pp, f) = f->values[i];
+			return 0;
+		}
+		n++;
+	}
+	for (int i = 0; i < n && used < sizeof(all); i++)
+		used += (size_t)snprintf(all + used, sizeof(all) - used, "%s%s",
+					 i == 0	      ? ""
+					 : i == n - 1 ? " or "
+						      : ", ",
+					 f->names[i]);
+	PFAIL("peer %s: %s is %s", pp->peer->name, f->key, all);
+}
+
+static int pf_name(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) >= sizeof(pp->peer->name))
+		PFAIL("peer name: expected a short string");
+	strcpy(pp->peer->name, json_string_value(v));
+	return 0;
+}
+
+static int pf_local_addr(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_string(v) ||
+	    config_parse_addr(json_string_value(v), &pp->peer->local, pp->cfg->port) < 0)
+		PFAIL("peer %s: bad local_addr", pp->peer->name);
+	pp->have_local = true;
+	return 0;
+}
+
+static int pf_remote_addr(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (json_is_string(v) && strcmp(json_string_value(v), "%any") == 0)
+		pp->peer->remote_any = true;
+	else if (!json_is_string(v) ||
+		 config_parse_addr(json_string_value(v), &pp->peer->remote, 500) < 0)
+		PFAIL("peer %s: bad remote_addr", pp->peer->name);
+	pp->have_remote = true;
+	return 0;
+}
+
+static int pf_remote_port(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 65535)
+		PFAIL("peer %s: bad remote_port", pp->peer->name);
+	pp->remote_port = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+static int pf_id(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	bool local = f->key[0] == 'l';
+	char *dst = local ? pp->peer->local_id : pp->peer->remote_id;
+
+	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID ||
+	    cfg_id_parse(json_string_value(v), local ? &pp->peer->lid : &pp->peer->rid) < 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	strcpy(dst, json_string_value(v));
+	return 0;
+}
+
+static int pf_file(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		PFAIL("peer %s: %s is a file name", pp->peer->name, f->key);
+	*(f->key[0] == 'c' ? &pp->cert_file : &pp->key_file) = json_string_value(v);
+	return 0;
+}
+
+static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	json_t *e;
+	size_t i;
+
+	(void)f;
+	if (json_is_string(v)) {
+		pp->ca_files[0] = json_string_value(v);
+		pp->ca_count = 1;
+	} else if (json_is_array(v) && json_array_size(v) > 0 &&
+		   json_array_size(v) <= CREDS_MAX_CA) {
+		pp->ca_count = 0;
+		json_array_foreach(v, i, e)
+		{
+			if (!json_is_string(e))
+				PFAIL("peer %s: ca entries are file names", pp->peer->name);
+			pp->ca_files[pp->ca_count++] = json_string_value(e);
+		}
+	} else {
+		PFAIL("peer %s: ca is a file name or a list of at most %d", pp->peer->name,
+		      CREDS_MAX_CA);
+	}
+	return 0;
+}
+
+static int pf_dpd_retries(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+		PFAIL("peer %s: dpd_retries is 0 to 100", pp->peer->name);
+	pp->peer->dpd_tries = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+static int pf_fragment_size(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) < 576 || json_integer_value(v) > 65535)
+		PFAIL("peer %s: fragment_size is 576 to 65535", pp->peer->name);
+	pp->peer->fragment_size = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+static int pf_proposals(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	bool esp = f->key[0] == 'e';
+	unsigned *count = esp ? &pp->peer->esp_count : &pp->peer->ike_count;
+	struct prop_ctx ctx = {esp, count};
+
+	*count = 0;
+	if (parse_str_list(v, f->key, pp->err, pp->err_len, add_proposal, &ctx,
+			   esp ? pp->peer->esp : pp->peer->ike) < 0 ||
+	    *count == 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	return 0;
+}
+
+static int pf_ts(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	bool local = f->key[0] == 'l';
+
+	return parse_str_list(v, f->key, pp->err, pp->err_len, add_ts,
+			      local ? &pp->peer->local_ts_count : &pp->peer->remote_ts_count,
+			      local ? pp->peer->local_ts : pp->peer->remote_ts);
+}
+
+/* true, false or "on-demand". */
+static int pf_start(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_string(v))
+		return pf_bool(pp, f, v);
+	if (strcmp(json_string_value(v), "on-demand") != 0)
+		PFAIL("peer %s: start is true, false or \"on-demand\"", pp->peer->name);
+	pp->peer->start = false;
+	pp->peer->on_demand = true;
+	return 0;
+}
+
+static int pf_host_if(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (parse_ifname(v, pp->peer->host_if) < 0)
+		PFAIL("peer %s: card_host_if: an interface name (at most %d characters) or \"\"",
+		      pp->peer->name, DP_IFNAME_MAX - 1);
+	pp->peer->host_if_set = true;
+	return 0;
+}
+
+static const char *const auth_names[] = {"psk", "pubkey", NULL};
+static const int auth_values[] = {CFG_AUTH_PSK, CFG_AUTH_PUBKEY};
+static const char *const unique_names[] = {"yes", "no", "never", NULL};
+static const int unique_values[] = {CFG_UNIQUE_YES, CFG_UNIQUE_NO, CFG_UNIQUE_NEVER};
+static const char *const mode_names[] = {"tunnel", "transport", NULL};
+static const int mode_values[] = {DP_MODE_TUNNEL, DP_MODE_TRANSPORT};
+static const char *const dpd_action_names[] = {"clear", "hold", "restart", NULL};
+static const int dpd_action_values[] = {CFG_DPD_CLEAR, CFG_DPD_HOLD, CFG_DPD_RESTART};
+
+#define AT(field) offsetof(struct cfg_peer, field)
+
+static const struct peer_field peer_fields[] = {
+    {"name", pf_name, 0, NULL, NULL},
+    {"local_addr", pf_local_addr, 0, NULL, NULL},
+    {"remote_addr", pf_remote_addr, 0, NULL, NULL},
+    {"remote_port", pf_remote_port, 0, NULL, NULL},
+    {"local_id", pf_id, 0, NULL, NULL},
+    {"remote_id", pf_id, 0, NULL, NULL},
+    {"auth", pf_enum, AT(auth), auth_names, auth_values},
+    {"cert", pf_file, 0, NULL, NULL},
+    {"key", pf_file, 0, NULL, NULL},
+    {"ca", pf_ca, 0, NULL, NULL},
+    {"unique_ids", pf_enum, AT(unique), unique_names, unique_values},
+    {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
+    {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
+    {"fragment_size", pf_fragment_size, 0, NULL, NULL},
+    {"ike_proposals", pf_proposals, 0, NULL, NULL},
+    {"esp_proposals", pf_proposals, 0, NULL, NULL},
+    {"local_ts", pf_ts, 0, NULL, NULL},
+    {"remote_ts", pf_ts, 0, NULL, NULL},
+    {"mode", pf_enum, AT(mode), mode_names, mode_values},
+    {"start", pf_start, AT(start), NULL, NULL},
+    {"card_host_if", pf_host_if, 0, NULL, NULL},
+    {"force_encap", pf_bool, AT(force_encap), NULL, NULL},
+    {"ike_rekey_time", pf_ms, AT(ike_rekey_ms), NULL, NULL},
+    {"child_rekey_time", pf_ms, AT(child_rekey_ms), NULL, NULL},
+    {"child_life_time", pf_ms, AT(child_life_ms), NULL, NULL},
+    {"dpd_delay", pf_ms, AT(dpd_delay_ms), NULL, NULL},
+    {"dpd_timeout", pf_ms, AT(dpd_timeout_ms), NULL, NULL},
+    {"dpd_action", pf_enum, AT(dpd_action), dpd_action_names, dpd_action_values},
+    {"keepalive_interval", pf_ms, AT(keepalive_ms), NULL, NULL},
+};
+
+/* Checks across keys: name and remote, addresses and families, lifetimes, credentials. */
+static int peer_finish(struct peer_parse *pp)
+{
+	struct cfg_peer *peer = pp->peer;
+	const struct espnicd_config *cfg = pp->cfg;
+
+	if (peer->name[0] == '\0' || !pp->have_remote)
+		PFAIL("peers: every peer needs a name and a remote_addr");
+	/* sin_port and sin6_port share their offset. */
+	((struct sockaddr_in *)&peer->remote)->sin_port = htons(pp->remote_port);
+	if (!pp->have_local) {
+		if (cfg->listen.ss_family != AF_INET ||
+		    ((const struct sockaddr_in *)&cfg->listen)->sin_addr.s_addr == 0)
+			PFAIL("peer %s: local_addr needed when listen is the wildcard", peer->name);
+		peer->local = cfg->listen;
+	}
+	((struct sockaddr_in *)&peer->local)->sin_port = htons(cfg->port);
+	if (peer->remote_any && (peer->start || peer->on_demand))
+		PFAIL("peer %s: cannot start towards %%any", peer->name);
+	if (!peer->remote_any && peer->remote.ss_family != peer->local.ss_family)
+		PFAIL("peer %s: local and remote address families differ", peer->name);
+	if (peer->child_life_ms && peer->child_life_ms <= peer->child_rekey_ms)
+		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
+	if (peer->auth == CFG_AUTH_PUBKEY) {
+		char why[200];
+
+		if (pp->cert_file == NULL || pp->key_file == NULL || pp->ca_count == 0)
+			PFAIL("peer %s: auth pubkey needs cert, key and ca", peer->name);
+		if (creds_load(pp->cert_file, pp->key_file, pp->ca_files, pp->ca_count,
+			       &peer->creds, why, sizeof(why)) < 0)
+			PFAIL("peer %s: %s", peer->name, why);
+		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
+			PFAIL("peer %s: local_id \"%s\" is neither the subject nor a "
+			      "subjectAltName of %s",
+			      peer->name, peer->local_id, pp->cert_file);
+	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0) {
+		PFAIL("peer %s: cert, key and ca go with auth pubkey", peer->name);
+	}
+	return 0;
+}
+
 static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_peer *peer,
 		      char *err, size_t err_len)
 {
+	struct peer_parse pp = {
+	    .peer = peer, .cfg = cfg, .remote_port = 500, .err = err, .err_len = err_len};
 	const char *key;
 	json_t *v;
-	bool have_local = false, have_remote = false;
-	uint16_t remote_port = 500;
-	const char *cert_file = NULL, *key_file = NULL, *ca_files[CREDS_MAX_CA];
-	unsigned ca_count = 0;
 
 	config_peer_defaults(peer);
 	if (!json_is_object(obj))
 		FAIL("peers: entries must be objects");
 	json_object_foreach(obj, key, v)
 	{
-		if (strcmp(key, "name") == 0) {
-			if (!json_is_string(v) || json_string_length(v) == 0 ||
-			    json_string_length(v) >= sizeof(peer->name))
-				FAIL("peer name: expected a short string");
-			strcpy(peer->name, json_string_value(v));
-		} else if (strcmp(key, "local_addr") == 0) {
-			if (!json_is_string(v) ||
-			    parse_addr(json_string_value(v), &peer->local, cfg->port) < 0)
-				FAIL("peer %s: bad local_addr", peer->name);
-			have_local = true;
-		} else if (strcmp(key, "remote_addr") == 0) {
-			if (json_is_string(v) && strcmp(json_string_value(v), "%any") == 0) {
-				peer->remote_any = true;
-			} else if (!json_is_string(v) ||
-				   parse_addr(json_string_value(v), &peer->remote, 500) < 0) {
-				FAIL("peer %s: bad remote_addr", peer->name);
-			}
-			have_remote = true;
-		} else if (strcmp(key, "remote_port") == 0) {
-			if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
-			    json_integer_value(v) > 65535)
-				FAIL("peer %s: bad remote_port", peer->name);
-			remote_port = (uint16_t)json_integer_value(v);
-		} else if (strcmp(key, "local_id") == 0 || strcmp(key, "remote_id") == 0) {
-			char *dst = key[0] == 'l' ? peer->local_id : peer->remote_id;
+		const struct peer_field *f = NULL;
 
-			if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID ||
-			    cfg_id_parse(json_string_value(v),
-					 key[0] == 'l' ? &peer->lid : &peer->rid) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-			strcpy(dst, json_string_value(v));
-		} else if (strcmp(key, "auth") == 0) {
-			if (json_is_string(v) && strcmp(json_string_value(v), "psk") == 0)
-				peer->auth = CFG_AUTH_PSK;
-			else if (json_is_string(v) && strcmp(json_string_value(v), "pubkey") == 0)
-				peer->auth = CFG_AUTH_PUBKEY;
-			else
-				FAIL("peer %s: auth is psk or pubkey", peer->name);
-		} else if (strcmp(key, "cert") == 0 || strcmp(key, "key") == 0) {
-			const char **dst = key[0] == 'c' ? &cert_file : &key_file;
-
-			if (!json_is_string(v) || json_string_length(v) == 0)
-				FAIL("peer %s: %s is a file name", peer->name, key);
-			*dst = json_string_value(v);
-		} else if (strcmp(key, "ca") == 0) {
-			json_t *e;
-			size_t i;
-
-			if (json_is_string(v)) {
-				ca_files[0] = json_string_value(v);
-				ca_count = 1;
-			} else if (json_is_array(v) && json_array_size(v) > 0 &&
-				   json_array_size(v) <= CREDS_MAX_CA) {
-				ca_count = 0;
-				json_array_foreach(v, i, e)
-				{
-					if (!json_is_string(e))
-						FAIL("peer %s: ca entries are file names",
-						     peer->name);
-					ca_files[ca_count++] = json_string_value(e);
-				}
-			} else {
-				FAIL("peer %s: ca is a file name or a list of at most %d",
-				     peer->name, CREDS_MAX_CA);
-			}
-		} else if (strcmp(key, "unique_ids") == 0) {
-			static const char *const u[] = {"yes", "no", "never"};
-			int found = -1;
-
-			for (int j = 0; j < 3 && json_is_string(v); j++)
-				if (strcmp(json_string_value(v), u[j]) == 0)
-					found = j;
-			if (found < 0)
-				FAIL("peer %s: unique_ids is yes, no or never", peer->name);
-			peer->unique = (enum cfg_unique)found;
-		} else if (strcmp(key, "dpd_retries") == 0) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    json_integer_value(v) > 100)
-				FAIL("peer %s: dpd_retries is 0 to 100", peer->name);
-			peer->dpd_tries = (unsigned)json_integer_value(v);
-		} else if (strcmp(key, "fragmentation") == 0) {
-			if (!json_is_boolean(v))
-				FAIL("peer %s: %s is a boolean", peer->name, key);
-			peer->fragmentation = json_is_true(v);
-		} else if (strcmp(key, "fragment_size") == 0) {
-			if (!json_is_integer(v) || json_integer_value(v) < 576 ||
-			    json_integer_value(v) > 65535)
-				FAIL("peer %s: fragment_size is 576 to 65535", peer->name);
-			peer->fragment_size = (uint16_t)json_integer_value(v);
-		} else if (strcmp(key, "ike_proposals") == 0) {
-			struct prop_ctx ctx = {false, &peer->ike_count};
-
-			peer->ike_count = 0;
-			if (parse_str_list(v, "ike_proposals", err, err_len, add_proposal, &ctx,
-					   peer->ike) < 0 ||
-			    peer->ike_count == 0)
-				FAIL("peer %s: bad ike_proposals", peer->name);
-		} else if (strcmp(key, "esp_proposals") == 0) {
-			struct prop_ctx ctx = {true, &peer->esp_count};
-
-			peer->esp_count = 0;
-			if (parse_str_list(v, "esp_proposals", err, err_len, add_proposal, &ctx,
-					   peer->esp) < 0 ||
-			    peer->esp_count == 0)
-				FAIL("peer %s: bad esp_proposals", peer->name);
-		} else if (strcmp(key, "local_ts") == 0) {
-			if (parse_str_list(v, "local_ts", err, err_len, add_ts,
-					   &peer->local_ts_count, peer->local_ts) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "remote_ts") == 0) {
-			if (parse_str_list(v, "remote_ts", err, err_len, add_ts,
-					   &peer->remote_ts_count, peer->remote_ts) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "mode") == 0) {
-			if (json_is_string(v) && strcmp(json_string_value(v), "tunnel") == 0)
-				peer->mode = DP_MODE_TUNNEL;
-			else if (json_is_string(v) &&
-				 strcmp(json_string_value(v), "transport") == 0)
-				peer->mode = DP_MODE_TRANSPORT;
-			else
-				FAIL("peer %s: mode is tunnel or transport", peer->name);
-		} else if (strcmp(key, "start") == 0 && json_is_string(v)) {
-			if (strcmp(json_string_value(v), "on-demand") != 0)
-				FAIL("peer %s: start is true, false or \"on-demand\"", peer->name);
-			peer->start = false;
-			peer->on_demand = true;
-		} else if (strcmp(key, "card_host_if") == 0) {
-			if (parse_ifname(v, peer->host_if) < 0)
-				FAIL("peer %s: card_host_if: an interface name (at most %d "
-				     "characters) "
-				     "or \"\"",
-				     peer->name, DP_IFNAME_MAX - 1);
-			peer->host_if_set = true;
-		} else if (strcmp(key, "start") == 0 || strcmp(key, "force_encap") == 0) {
-			if (!json_is_boolean(v))
-				FAIL("peer %s: %s is a boolean", peer->name, key);
-			*(key[0] == 's' ? &peer->start : &peer->force_encap) = json_is_true(v);
-		} else if (strcmp(key, "ike_rekey_time") == 0) {
-			if (get_ms(v, &peer->ike_rekey_ms) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-		} else if (strcmp(key, "child_rekey_time") == 0) {
-			if (get_ms(v, &peer->child_rekey_ms) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-		} else if (strcmp(key, "child_life_time") == 0) {
-			if (get_ms(v, &peer->child_life_ms) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-		} else if (strcmp(key, "dpd_delay") == 0) {
-			if (get_ms(v, &peer->dpd_delay_ms) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-		} else if (strcmp(key, "dpd_timeout") == 0) {
-			if (get_ms(v, &peer->dpd_timeout_ms) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-		} else if (strcmp(key, "dpd_action") == 0) {
-			const char *a = json_is_string(v) ? json_string_value(v) : "";
-
-			if (strcmp(a, "clear") == 0)
-				peer->dpd_action = CFG_DPD_CLEAR;
-			else if (strcmp(a, "hold") == 0)
-				peer->dpd_action = CFG_DPD_HOLD;
-			else if (strcmp(a, "restart") == 0)
-				peer->dpd_action = CFG_DPD_RESTART;
-			else
-				FAIL("peer %s: dpd_action is clear, hold or restart", peer->name);
-		} else if (strcmp(key, "keepalive_interval") == 0) {
-			if (get_ms(v, &peer->keepalive_ms) < 0)
-				FAIL("peer %s: bad %s", peer->name, key);
-		} else {
+		for (size_t i = 0; i < sizeof(peer_fields) / sizeof(peer_fields[0]); i++)
+			if (strcmp(key, peer_fields[i].key) == 0)
+				f = &peer_fields[i];
+		if (f == NULL)
 			FAIL("peer %s: unknown key \"%s\"", peer->name, key);
-		}
+		if (f->parse(&pp, f, v) < 0)
+			return -EINVAL;
 	}
-	if (peer->name[0] == '\0' || !have_remote)
-		FAIL("peers: every peer needs a name and a remote_addr");
-	/* sin_port and sin6_port share their offset. */
-	((struct sockaddr_in *)&peer->remote)->sin_port = htons(remote_port);
-	if (!have_local) {
-		if (cfg->listen.ss_family != AF_INET ||
-		    ((const struct sockaddr_in *)&cfg->listen)->sin_addr.s_addr == 0)
-			FAIL("peer %s: local_addr needed when listen is the wildcard", peer->name);
-		peer->local = cfg->listen;
-	}
-	((struct sockaddr_in *)&peer->local)->sin_port = htons(cfg->port);
-	if (peer->remote_any && (peer->start || peer->on_demand))
-		FAIL("peer %s: cannot start towards %%any", peer->name);
-	if (!peer->remote_any && peer->remote.ss_family != peer->local.ss_family)
-		FAIL("peer %s: local and remote address families differ", peer->name);
-	if (peer->child_life_ms && peer->child_life_ms <= peer->child_rekey_ms)
-		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
-	if (peer->auth == CFG_AUTH_PUBKEY) {
-		char why[200];
-
-		if (cert_file == NULL || key_file == NULL || ca_count == 0)
-			FAIL("peer %s: auth pubkey needs cert, key and ca", peer->name);
-		if (creds_load(cert_file, key_file, ca_files, ca_count, &peer->creds, why,
-			       sizeof(why)) < 0)
-			FAIL("peer %s: %s", peer->name, why);
-		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
-			FAIL("peer %s: local_id \"%s\" is neither the subject nor a subjectAltName "
-			     "of %s",
-			     peer->name, peer->local_id, cert_file);
-	} else if (cert_file != NULL || key_file != NULL || ca_count != 0) {
-		FAIL("peer %s: cert, key and ca go with auth pubkey", peer->name);
-	}
-	return 0;
+	return peer_finish(&pp);
 }
 
 int config_parse(const char *text, struct espnicd_config **out, char *err, size_t err_len)
@@ -660,7 +713,7 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_string_length(v) < sizeof(cfg->dataplane)) {
 			strcpy(cfg->dataplane, json_string_value(v));
 		} else if (strcmp(key, "listen") == 0 && json_is_string(v)) {
-			if (parse_addr(json_string_value(v), &cfg->listen, 0) < 0) {
+			if (config_parse_addr(json_string_value(v), &cfg->listen, 0) < 0) {
 				snprintf(err, err_len, "listen: bad address");
 				goto fail;
 			}
@@ -784,6 +837,86 @@ void config_peer_release(struct cfg_peer *peer)
 {
 	creds_unref(peer->creds);
 	OPENSSL_cleanse(peer, sizeof(*peer));
+}
+
+static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+	return true;
+}
+
+static bool id_equal(const struct cfg_id *a, const struct cfg_id *b)
+{
+	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static bool proposal_equal(const struct cfg_proposal *a, const struct cfg_proposal *b)
+{
+	if (a->encr_count != b->encr_count || a->integ_count != b->integ_count ||
+	    a->prf_count != b->prf_count || a->dh_count != b->dh_count ||
+	    a->esn_count != b->esn_count)
+		return false;
+	for (unsigned i = 0; i < a->encr_count; i++)
+		if (a->encr[i].id != b->encr[i].id || a->encr[i].bits != b->encr[i].bits)
+			return false;
+	return memcmp(a->integ, b->integ, a->integ_count * sizeof(a->integ[0])) == 0 &&
+	       memcmp(a->prf, b->prf, a->prf_count * sizeof(a->prf[0])) == 0 &&
+	       memcmp(a->dh, b->dh, a->dh_count * sizeof(a->dh[0])) == 0 &&
+	       memcmp(a->esn, b->esn, a->esn_count * sizeof(a->esn[0])) == 0;
+}
+
+static bool proposals_equal(const struct cfg_proposal *a, unsigned na, const struct cfg_proposal *b,
+			    unsigned nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (!proposal_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool ts_equal(const struct cfg_ts *a, unsigned na, const struct cfg_ts *b, unsigned nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (a[i].family != b[i].family || memcmp(a[i].start, b[i].start, 16) != 0 ||
+		    memcmp(a[i].end, b[i].end, 16) != 0 || a[i].protocol != b[i].protocol ||
+		    a[i].start_port != b[i].start_port || a[i].end_port != b[i].end_port)
+			return false;
+	return true;
+}
+
+bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
+{
+	return strcmp(a->name, b->name) == 0 && addr_equal(&a->local, &b->local) &&
+	       addr_equal(&a->remote, &b->remote) && a->remote_any == b->remote_any &&
+	       strcmp(a->local_id, b->local_id) == 0 && strcmp(a->remote_id, b->remote_id) == 0 &&
+	       id_equal(&a->lid, &b->lid) && id_equal(&a->rid, &b->rid) && a->auth == b->auth &&
+	       a->creds == b->creds && a->fragmentation == b->fragmentation &&
+	       a->fragment_size == b->fragment_size && a->psk_len == b->psk_len &&
+	       CRYPTO_memcmp(a->psk, b->psk, a->psk_len) == 0 &&
+	       proposals_equal(a->ike, a->ike_count, b->ike, b->ike_count) &&
+	       proposals_equal(a->esp, a->esp_count, b->esp, b->esp_count) &&
+	       ts_equal(a->local_ts, a->local_ts_count, b->local_ts, b->local_ts_count) &&
+	       ts_equal(a->remote_ts, a->remote_ts_count, b->remote_ts, b->remote_ts_count) &&
+	       a->mode == b->mode && a->start == b->start && a->on_demand == b->on_demand &&
+	       a->host_if_set == b->host_if_set && strcmp(a->host_if, b->host_if) == 0 &&
+	       a->force_encap == b->force_encap && a->ike_rekey_ms == b->ike_rekey_ms &&
+	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
+	       a->dpd_delay_ms == b->dpd_delay_ms && a->keepalive_ms == b->keepalive_ms &&
+	       a->dpd_timeout_ms == b->dpd_timeout_ms && a->dpd_action == b->dpd_action &&
+	       a->unique == b->unique && a->dpd_tries == b->dpd_tries;
 }
 
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name)

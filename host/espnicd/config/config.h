@@ -55,6 +55,7 @@ enum cfg_auth {
 	CFG_AUTH_PUBKEY, /* X.509 certificates, RFC 7427 signatures */
 };
 
+/* A field added here goes into config_peer_equal too. */
 struct cfg_peer {
 	char name[64];
 	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
@@ -112,11 +113,16 @@ void config_peer_copy(struct cfg_peer *dst, const struct cfg_peer *src);
 void config_peer_release(struct cfg_peer *peer);
 /* Wipes the PSKs, drops the credentials and frees. */
 void config_free(struct espnicd_config *cfg);
+/* Whether two peers are configured alike, field by field (the same credentials: the same
+ * reference). */
+bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b);
 /* The peer named, or NULL. */
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);
+/* An IPv4 or IPv6 address with port into ss. */
+int config_parse_addr(const char *text, struct sockaddr_storage *ss, uint16_t port);
 /* "198.18.1.0/24" or "198.18.1.1" (all protocols and ports). */
 int config_parse_ts(const char *text, struct cfg_ts *ts);
 /* Fills in the defaults of cfg (tests build configs in code). */

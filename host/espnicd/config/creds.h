@@ -1,7 +1,7 @@
 /* X.509 credentials for public-key authentication (RFC 7296 2.15, RFC 7427): our certificate,
  * the chain we send and our private key, the trusted CAs, signing our AUTH, verifying the
  * peer's (chain against the CAs with X509_verify_cert, identity against the certificate,
- * signature), and identities written as text ("dn:", "fqdn:", "email:", addresses).
+ * signature); identities are identity.h.
  * Credentials are reference counted: IKE_SAs keep theirs across a reload. */
 #ifndef ESPNICD_CREDS_H
 #define ESPNICD_CREDS_H
@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "identity.h"
 #include "ike_message.h"
 
-#define CREDS_MAX_CA	 8
-#define CREDS_MAX_CHAIN	 4    /* certificates we send: ours and up to three intermediates */
-#define CREDS_MAX_ID_DER 512  /* an identity's data (a DER DN is the longest) */
-#define CREDS_MAX_CERT	 4096 /* one DER certificate in a CERT payload */
+#define CREDS_MAX_CA	8
+#define CREDS_MAX_CHAIN 4    /* certificates we send: ours and up to three intermediates */
+#define CREDS_MAX_CERT	4096 /* one DER certificate in a CERT payload */
 
 /* Hash algorithms of SIGNATURE_HASH_ALGORITHMS (RFC 7427 4, IANA "IKEv2 Hash Algorithms"). */
 #define IKE_HASH_SHA1	  1
@@ -25,13 +25,6 @@
 /* The ones we announce and accept, as a bit mask of (1 << id). */
 #define CREDS_HASHES                                                                               \
 	((1u << IKE_HASH_SHA2_256) | (1u << IKE_HASH_SHA2_384) | (1u << IKE_HASH_SHA2_512))
-
-/* An identity (ID payload type and data). type 0: not configured. */
-struct cfg_id {
-	uint8_t type;
-	size_t len;
-	uint8_t data[CREDS_MAX_ID_DER];
-};
 
 struct creds;
 
@@ -80,14 +73,5 @@ int creds_sign(const struct creds *c, unsigned peer_hashes, struct ike_span octe
 int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint8_t id_type,
 		      struct ike_span id_data, uint8_t method, struct ike_span auth,
 		      struct ike_span octets, char *why, size_t why_len);
-
-/* Identities as text: "dn:C=CH, O=espnic, CN=gw1" (RFC 4514-like, "," separated, "\,"
- * escapes, E= or emailAddress= for the e-mail attribute), "fqdn:host.example" or "@host",
- * "email:user@example" or anything with an "@", "ipv4:", "ipv6:" or a bare address, and any
- * other text as an FQDN. "" gives type 0. */
-int cfg_id_parse(const char *text, struct cfg_id *id);
-/* Whether a received identity equals a configured one (DNs compared as names, FQDNs and
- * e-mail addresses without regard to case, addresses as octets). */
-bool cfg_id_equal(const struct cfg_id *cfg, uint8_t type, struct ike_span data);
 
 #endif

@@ -5,16 +5,17 @@
  *   by them); the high bits are random and never zero, so an SPI is never below 256.
  * - dp_install writes the inbound SA (selectors from the traffic selectors), the outbound SA
  *   (a free outbound index) and one PROTECT rule per local x remote selector pair.
- * - SPD slot order is priority order. Of two rules that some packet matches both, the one
- *   that goes first sits first: more specific first (prefix lengths, then protocol, then
- *   ports), CHILD_SAs before traps, newer before older. Rules that no packet matches both
- *   (one per tunnel, typically) may sit in any order, so a new rule takes the middle of the
- *   longest free run between the rules it overlaps, and 1000 tunnels fill the table without
- *   moving a rule. A rekeyed CHILD_SA's rules go in front of its predecessor's
- *   (make-before-break): the card switches to the new outbound SA the moment the new rule is
- *   written, and the old rule goes with dp_delete. When there is no free slot at the right
- *   place, the rules are spread out again, each moved by copy-then-delete in an order that
- *   never lets two rules swap priority (no packet sees a missing or wrong rule).
+ * - SPD slot order is priority order (spd_slots.c places the rules). Of two rules that some
+ *   packet matches both, the one that goes first sits first: more specific first (prefix
+ *   lengths, then protocol, then ports), CHILD_SAs before traps, newer before older. Rules
+ *   that no packet matches both (one per tunnel, typically) may sit in any order, so a new
+ *   rule takes the middle of the longest free run between the rules it overlaps, and 1000
+ *   tunnels fill the table without moving a rule. A rekeyed CHILD_SA's rules go in front of
+ *   its predecessor's (make-before-break): the card switches to the new outbound SA the
+ *   moment the new rule is written, and the old rule goes with dp_delete. When there is no
+ *   free slot at the right place, the rules are spread out again, each moved by
+ *   copy-then-delete in an order that never lets two rules swap priority (no packet sees a
+ *   missing or wrong rule).
  * - Traps (on-demand peers): PROTECT rules pointing at a reserved, empty outbound index; the
  *   card raises ACQUIRE on them.
  * - UDP ports of our IKE sockets are bypassed ahead of everything (dp_set_ike_ports).
@@ -39,32 +40,14 @@
 #include "ike_types.h"
 #include "log.h"
 #include "routes.h"
+#include "spd_slots.h"
 
 #define MAX_PAIRS	    1024 /* the card's SA table per direction bounds the pairs */
 #define MAX_TRAPS	    64
 #define MAX_ROUTES	    4096 /* distinct remote prefixes: one per tunnel and more */
-#define MAX_PREFIXES	    16	 /* per selector range */
 #define MAX_RULES_PER_PAIR  64
 #define REPLAY_WINDOW	    128
-#define BYPASS_KEY	    0xffffffffu
 #define PAIR_REPLAY_DEFAULT REPLAY_WINDOW
-
-enum rule_class { CLS_BYPASS = 0, CLS_CHILD = 1, CLS_TRAP = 2 };
-
-struct lrule { /* what this backend put into one SPD slot */
-	bool used;
-	uint8_t cls;
-	unsigned key; /* specificity, higher first */
-	uint64_t seq; /* install order, newer first among equals */
-	unsigned owner;
-	struct espnic_spd_rule r;
-};
-
-struct prefix {
-	int family;
-	uint8_t addr[16];
-	unsigned len;
-};
 
 struct pair {
 	bool used;
@@ -90,7 +73,7 @@ struct trap {
 
 struct route {
 	bool used;
-	struct prefix p;
+	struct spd_prefix p;
 	char ifname[DP_IFNAME_MAX];
 	unsigned refs;
 };
@@ -104,7 +87,7 @@ struct dp_card {
 	uint32_t *reserved; /* per inbound index: an allocated, not yet installed SPI */
 	int *in_owner;	    /* per inbound index: pair + 1, 0 free */
 	int *out_owner;	    /* per outbound index: pair + 1, -(trap + 1), 0 free */
-	struct lrule *slots;
+	struct spd_slot *slots;
 	uint64_t seq;
 	uint32_t ev_lost;
 	struct pair pairs[MAX_PAIRS];
@@ -128,150 +111,9 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* ---- address ranges and prefixes ---- */
+/* ---- SPD slots (the placement itself is spd_slots.c) ---- */
 
-__extension__ typedef unsigned __int128 u128;
-
-static unsigned addr_bits(int family)
-{
-	return family == AF_INET ? 32 : 128;
-}
-
-static u128 addr_get(int family, const uint8_t *a)
-{
-	u128 v = 0;
-
-	for (unsigned i = 0; i < addr_bits(family) / 8; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
-static void addr_put(int family, u128 v, uint8_t *a)
-{
-	unsigned n = addr_bits(family) / 8;
-
-	memset(a, 0, 16);
-	for (unsigned i = 0; i < n; i++)
-		a[n - 1 - i] = (uint8_t)(v >> (8 * i));
-}
-
-/* The prefixes that exactly cover start..end, at most max; -E2BIG if more are needed. */
-static int range_to_prefixes(int family, const uint8_t *start, const uint8_t *end,
-			     struct prefix *out, int max)
-{
-	unsigned bits = addr_bits(family);
-	u128 s = addr_get(family, start), e = addr_get(family, end);
-	int n = 0;
-
-	if (s > e)
-		return -EINVAL;
-	for (;;) {
-		unsigned host = 0; /* host bits of the largest aligned block at s inside s..e */
-		u128 last;
-
-		while (host < bits && ((s >> host) & 1) == 0) {
-			if (host + 1 == 128) {
-				if (e != ~(u128)0)
-					break;
-			} else if (s + ((((u128)1) << (host + 1)) - 1) > e) {
-				break;
-			}
-			host++;
-		}
-		if (n == max)
-			return -E2BIG;
-		out[n].family = family;
-		out[n].len = bits - host;
-		addr_put(family, s, out[n].addr);
-		n++;
-		last = host == 128 ? ~(u128)0 : s + ((((u128)1) << host) - 1);
-		if (last >= e)
-			return n;
-		s = last + 1;
-	}
-}
-
-/* The smallest prefix covering every selector of one family (for the card's single inbound
- * selector); false if there are none or families mix. */
-static bool covering_prefix(const struct dp_selector *sel, unsigned n, struct prefix *out)
-{
-	u128 lo = 0, hi = 0;
-	int family;
-	unsigned bits, len;
-
-	if (n == 0)
-		return false;
-	family = sel[0].family;
-	for (unsigned i = 0; i < n; i++) {
-		u128 s, e;
-
-		if (sel[i].family != family)
-			return false;
-		s = addr_get(family, sel[i].start_addr);
-		e = addr_get(family, sel[i].end_addr);
-		if (i == 0 || s < lo)
-			lo = s;
-		if (i == 0 || e > hi)
-			hi = e;
-	}
-	bits = addr_bits(family);
-	len = 0;
-	while (len < bits && ((lo >> (bits - 1 - len)) & 1) == ((hi >> (bits - 1 - len)) & 1))
-		len++;
-	out->family = family;
-	out->len = len;
-	addr_put(family, len == 0 ? 0 : lo & ~((((u128)1) << (bits - len)) - 1), out->addr);
-	if (len == bits)
-		addr_put(family, lo, out->addr);
-	return true;
-}
-
-static struct espnic_prefix to_card_prefix(const struct prefix *p)
-{
-	struct espnic_prefix c;
-
-	memset(&c, 0, sizeof(c));
-	c.v6 = p->family == AF_INET6;
-	memcpy(c.addr, p->addr, c.v6 ? 16 : 4);
-	c.len = (uint8_t)p->len;
-	return c;
-}
-
-/* ---- SPD slots ---- */
-
-/* Whether some packet matches both rules: only then does their order in the table matter. */
-static bool prefixes_overlap(const struct espnic_prefix *a, const struct espnic_prefix *b)
-{
-	unsigned len = a->len < b->len ? a->len : b->len;
-	unsigned whole = len / 8, bits = len % 8;
-
-	if (memcmp(a->addr, b->addr, whole) != 0)
-		return false;
-	return bits == 0 || ((a->addr[whole] ^ b->addr[whole]) & (0xff00u >> bits) & 0xff) == 0;
-}
-
-static bool rules_overlap(const struct espnic_spd_rule *a, const struct espnic_spd_rule *b)
-{
-	return a->src.v6 == b->src.v6 && prefixes_overlap(&a->src, &b->src) &&
-	       prefixes_overlap(&a->dst, &b->dst) &&
-	       (a->proto == 0 || b->proto == 0 || a->proto == b->proto) &&
-	       a->sport_lo <= b->sport_hi && b->sport_lo <= a->sport_hi &&
-	       a->dport_lo <= b->dport_hi && b->dport_lo <= a->dport_hi;
-}
-
-/* < 0 if a goes before b (a total order; it binds only rules that overlap). */
-static int rule_order(const struct lrule *a, const struct lrule *b)
-{
-	if (a->key != b->key)
-		return a->key > b->key ? -1 : 1;
-	if (a->cls != b->cls)
-		return a->cls < b->cls ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq > b->seq ? -1 : 1;
-	return 0;
-}
-
-static int slot_write(struct dp_card *c, unsigned slot, const struct lrule *lr)
+static int slot_write(struct dp_card *c, unsigned slot, const struct spd_slot *lr)
 {
 	int ret = espnic_spd_add(c->dev, slot, &lr->r);
 
@@ -303,112 +145,48 @@ static unsigned free_slots(const struct dp_card *c)
 	return n;
 }
 
-/* Spreads the rules evenly over the table, keeping their order, leaving room for one more
- * right after the last rule that must precede lr; returns the slot for lr. Each rule moves by
- * copy-then-delete; left-moving rules go in ascending order, then right-moving ones in
- * descending order, so a moving rule never passes another rule and every packet sees the same
- * order throughout. */
-static int rebalance(struct dp_card *c, const struct lrule *lr)
+/* Makes room for lr by spreading the rules out (spd_spread); returns the slot for lr. */
+static int rebalance(struct dp_card *c, const struct spd_slot *lr)
 {
-	unsigned n = 0, pos = 0, first_after = UINT_MAX, moved = 0, m, *from, *to;
-	int ret = 0, slot = -1;
+	unsigned n = c->spd_n - free_slots(c), count = 0, moved = 0;
+	struct spd_move *moves = calloc(c->spd_n, sizeof(*moves));
+	int ret = 0, slot;
 
-	from = calloc(c->spd_n + 1, sizeof(*from));
-	to = calloc(c->spd_n + 1, sizeof(*to));
-	if (from == NULL || to == NULL) {
-		free(from);
-		free(to);
+	if (moves == NULL)
 		return -ENOMEM;
+	slot = spd_spread(c->slots, c->spd_n, lr, moves, &count);
+	if (slot == -ERANGE) {
+		log_error("card %s: SPD rule cannot be placed between the rules it overlaps",
+			  c->name);
+		slot = -ENOSPC;
 	}
-	for (unsigned i = 0; i < c->spd_n; i++) {
-		if (!c->slots[i].used)
-			continue;
-		if (rules_overlap(&c->slots[i].r, &lr->r)) {
-			if (rule_order(&c->slots[i], lr) < 0)
-				pos = n + 1;
-			else if (first_after == UINT_MAX)
-				first_after = n;
-		}
-		from[n++] = i;
+	if (slot < 0) {
+		free(moves);
+		return slot;
 	}
-	m = n + 1;
-	if (m > c->spd_n || (first_after != UINT_MAX && first_after < pos)) {
-		/* Full, or two rules lr overlaps sit the other way round (they do not overlap
-		 * each other, so their order was free): the table would need reordering. */
-		if (m <= c->spd_n)
-			log_error(
-			    "card %s: SPD rule cannot be placed between the rules it overlaps",
-			    c->name);
-		free(from);
-		free(to);
-		return -ENOSPC;
-	}
-	/* Targets for the m rules (the new one at position pos), distinct and increasing. */
-	for (unsigned k = 0, i = 0; k < m; k++) {
-		unsigned t = (unsigned)(((2 * (uint64_t)k + 1) * c->spd_n) / (2 * (uint64_t)m));
+	for (unsigned i = 0; i < count && ret == 0; i++) {
+		struct spd_slot copy = c->slots[moves[i].from];
 
-		if (k == pos)
-			slot = (int)t;
-		else
-			to[i++] = t;
+		ret = slot_write(c, moves[i].to, &copy);
+		if (ret == 0)
+			ret = slot_clear(c, moves[i].from);
+		moved++;
 	}
-	for (unsigned i = 0; i < n && ret == 0; i++) {
-		if (to[i] < from[i]) {
-			struct lrule copy = c->slots[from[i]];
-
-			ret = slot_write(c, to[i], &copy);
-			if (ret == 0)
-				ret = slot_clear(c, from[i]);
-			moved++;
-		}
-	}
-	for (unsigned i = n; i-- > 0 && ret == 0;) {
-		if (to[i] > from[i]) {
-			struct lrule copy = c->slots[from[i]];
-
-			ret = slot_write(c, to[i], &copy);
-			if (ret == 0)
-				ret = slot_clear(c, from[i]);
-			moved++;
-		}
-	}
-	free(from);
-	free(to);
+	free(moves);
 	if (ret == 0)
 		log_debug("card %s: SPD rules spread out again (%u rules, %u moved)", c->name, n,
 			  moved);
 	return ret < 0 ? ret : slot;
 }
 
-/* Writes lr into a free slot after the overlapping rules that go before it and before the
- * overlapping rules that go after it: the middle of the longest free run there, so that rules
- * no other rule overlaps (one per tunnel, typically) fill the table without moving anything;
- * the IKE bypass rules, which go before everything, take the first free slot. Only when no
- * slot is free there are the rules spread out again. */
-static int rule_insert(struct dp_card *c, struct lrule *lr)
+/* Writes lr into the free slot spd_place picks; only when there is none are the rules spread
+ * out again. */
+static int rule_insert(struct dp_card *c, struct spd_slot *lr)
 {
-	int prev = -1, next = (int)c->spd_n, slot = -1, best = 0;
+	int slot;
 
 	lr->seq = ++c->seq;
-	for (unsigned i = 0; i < c->spd_n; i++) {
-		if (!c->slots[i].used || !rules_overlap(&c->slots[i].r, &lr->r))
-			continue;
-		if (rule_order(&c->slots[i], lr) < 0)
-			prev = (int)i;
-		else if (next == (int)c->spd_n)
-			next = (int)i;
-	}
-	for (int i = prev + 1, run = 0; i < next; i++) {
-		run = c->slots[i].used ? 0 : run + 1;
-		if (lr->key == BYPASS_KEY && run == 1) { /* IKE bypass: as far up as it may go */
-			slot = i;
-			break;
-		}
-		if (run > best && (i + 1 == next || c->slots[i + 1].used)) {
-			best = run;
-			slot = i - run + 1 + run / 2;
-		}
-	}
+	slot = spd_place(c->slots, c->spd_n, lr);
 	if (slot < 0) {
 		slot = rebalance(c, lr);
 		if (slot < 0)
@@ -424,77 +202,16 @@ static void rules_remove(struct dp_card *c, uint8_t cls, unsigned owner)
 			slot_clear(c, i);
 }
 
-static unsigned rule_key(const struct espnic_spd_rule *r)
-{
-	unsigned key = (r->src.len + r->dst.len) * 4u;
-
-	if (r->proto != 0)
-		key += 2;
-	if (r->sport_lo != 0 || r->sport_hi != 65535 || r->dport_lo != 0 || r->dport_hi != 65535)
-		key += 1;
-	return key;
-}
-
-/* The PROTECT rules for local x remote into out (at most max); negative errno. */
-static int build_rules(const struct dp_selector *local, unsigned nl,
-		       const struct dp_selector *remote, unsigned nr, unsigned sa_index,
-		       struct espnic_spd_rule *out, int max)
-{
-	struct prefix lp[MAX_PREFIXES], rp[MAX_PREFIXES];
-	int n = 0;
-
-	for (unsigned i = 0; i < nl; i++) {
-		for (unsigned j = 0; j < nr; j++) {
-			const struct dp_selector *l = &local[i], *r = &remote[j];
-			int ln, rn;
-			uint8_t proto;
-
-			if (l->family != r->family)
-				continue;
-			if (l->ip_protocol != 0 && r->ip_protocol != 0 &&
-			    l->ip_protocol != r->ip_protocol)
-				continue;
-			proto = l->ip_protocol ? l->ip_protocol : r->ip_protocol;
-			ln = range_to_prefixes(l->family, l->start_addr, l->end_addr, lp,
-					       MAX_PREFIXES);
-			rn = range_to_prefixes(r->family, r->start_addr, r->end_addr, rp,
-					       MAX_PREFIXES);
-			if (ln < 0 || rn < 0)
-				return ln < 0 ? ln : rn;
-			for (int a = 0; a < ln; a++) {
-				for (int b = 0; b < rn; b++) {
-					struct espnic_spd_rule *x;
-
-					if (n == max)
-						return -E2BIG;
-					x = &out[n++];
-					memset(x, 0, sizeof(*x));
-					x->src = to_card_prefix(&lp[a]);
-					x->dst = to_card_prefix(&rp[b]);
-					x->proto = proto;
-					x->sport_lo = l->start_port;
-					x->sport_hi = l->end_port;
-					x->dport_lo = r->start_port;
-					x->dport_hi = r->end_port;
-					x->action = ESPNIC_ACT_PROTECT;
-					x->sa = (uint16_t)sa_index;
-				}
-			}
-		}
-	}
-	return n;
-}
-
 static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, int n, uint8_t cls,
 			unsigned owner)
 {
 	if ((unsigned)n > free_slots(c))
 		return -ENOSPC;
 	for (int i = 0; i < n; i++) {
-		struct lrule lr = {.cls = cls, .owner = owner, .r = rules[i]};
+		struct spd_slot lr = {.cls = cls, .owner = owner, .r = rules[i]};
 		int ret;
 
-		lr.key = rule_key(&rules[i]);
+		lr.key = spd_rule_key(&rules[i]);
 		ret = rule_insert(c, &lr);
 		if (ret < 0) {
 			rules_remove(c, cls, owner);
@@ -506,7 +223,7 @@ static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, 
 
 /* ---- routes ---- */
 
-static void route_ref(struct dp_card *c, bool add, const struct prefix *p, const char *ifname,
+static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, const char *ifname,
 		      const struct sockaddr_storage *peer)
 {
 	struct route *free_r = NULL;
@@ -564,13 +281,13 @@ static void route_ref(struct dp_card *c, bool add, const struct prefix *p, const
 static void routes_for(struct dp_card *c, bool add, const struct dp_selector *remote, unsigned n,
 		       const char *ifname, const struct sockaddr_storage *peer)
 {
-	struct prefix p[MAX_PREFIXES];
+	struct spd_prefix p[SPD_MAX_PREFIXES];
 
 	if (ifname[0] == '\0')
 		return;
 	for (unsigned i = 0; i < n; i++) {
-		int k = range_to_prefixes(remote[i].family, remote[i].start_addr,
-					  remote[i].end_addr, p, MAX_PREFIXES);
+		int k = spd_range_to_prefixes(remote[i].family, remote[i].start_addr,
+					      remote[i].end_addr, p, SPD_MAX_PREFIXES);
 
 		for (int j = 0; j < k; j++)
 			route_ref(c, add, &p[j], ifname, peer);
@@ -650,7 +367,7 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 		   struct espnic_sa *out)
 {
 	const struct dp_sa_dir *d = inbound ? &sa->in : &sa->out;
-	struct prefix src, dst;
+	struct spd_prefix src, dst;
 
 	memset(out, 0, sizeof(*out));
 	if (sa->encr_id != IKE_ENCR_AES_GCM_16 || sa->integ_id != 0 ||
@@ -686,11 +403,11 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 	if (inbound) {
 		/* One selector per SA on the card: the smallest prefixes covering the
 		 * peer's (source) and our (destination) selectors. */
-		if (covering_prefix(sa->remote_ts, sa->remote_ts_count, &src) &&
-		    covering_prefix(sa->local_ts, sa->local_ts_count, &dst) &&
+		if (spd_covering_prefix(sa->remote_ts, sa->remote_ts_count, &src) &&
+		    spd_covering_prefix(sa->local_ts, sa->local_ts_count, &dst) &&
 		    src.family == dst.family) {
-			out->sel_src = to_card_prefix(&src);
-			out->sel_dst = to_card_prefix(&dst);
+			out->sel_src = spd_to_card_prefix(&src);
+			out->sel_dst = spd_to_card_prefix(&dst);
 		}
 		out->sel_proto = sa->remote_ts_count ? sa->remote_ts[0].ip_protocol : 0;
 		for (unsigned i = 0; i < sa->remote_ts_count; i++)
@@ -739,8 +456,8 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
 	if (rules == NULL)
 		return -ENOMEM;
-	nrules = build_rules(sa->local_ts, sa->local_ts_count, sa->remote_ts, sa->remote_ts_count,
-			     (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
+	nrules = spd_build_rules(sa->local_ts, sa->local_ts_count, sa->remote_ts,
+				 sa->remote_ts_count, (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
 	if (nrules < 0 || (unsigned)nrules > free_slots(c)) {
 		log_error("card %s: CHILD_SA %08x: its traffic selectors need more SPD rules than "
 			  "%s",
@@ -888,7 +605,7 @@ static bool map_event(struct dp_card *c, const struct espnic_event *e, struct dp
 	if (e->kind == ESPNIC_EV_ACQUIRE) {
 		ev->type = DP_EVENT_ACQUIRE;
 		if (e->rule < c->spd_n && c->slots[e->rule].used) {
-			const struct lrule *lr = &c->slots[e->rule];
+			const struct spd_slot *lr = &c->slots[e->rule];
 
 			if (lr->cls == CLS_TRAP && c->traps[lr->owner].used) {
 				ev->reqid = c->traps[lr->owner].reqid;
@@ -962,7 +679,7 @@ static int card_set_ike_ports(struct dp *dp, uint16_t port, uint16_t natt_port)
 	rules_remove(c, CLS_BYPASS, 0);
 	for (int fam = 0; fam < 2 && ret == 0; fam++) {
 		for (int i = 0; i < 2 && ret == 0; i++) {
-			struct lrule lr = {.cls = CLS_BYPASS, .key = BYPASS_KEY};
+			struct spd_slot lr = {.cls = CLS_BYPASS, .key = SPD_BYPASS_KEY};
 
 			if (i == 1 && ports[1] == ports[0])
 				continue;
@@ -1006,8 +723,8 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
 	if (rules == NULL)
 		return -ENOMEM;
-	n = build_rules(t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
-			(unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
+	n = spd_build_rules(t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
+			    (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
 	if (n <= 0) {
 		free(rules);
 		return n < 0 ? n : -EINVAL;
@@ -1053,7 +770,7 @@ static int trap_rearm(struct dp_card *c, unsigned ti)
 			 c->traps[ti].reqid);
 		return -ENOSPC;
 	}
-	struct lrule copy = c->slots[rule];
+	struct spd_slot copy = c->slots[rule];
 	if ((ret = slot_write(c, (unsigned)spare, &copy)) < 0)
 		return ret;
 	return slot_clear(c, (unsigned)spare);

@@ -283,7 +283,7 @@ static struct ike_sa *childless_sa(struct espnicd *d, const char *name)
 /* A CHILD_SA into sa, when its window is free (one at a time). */
 static void want_child(struct ike_sa *sa)
 {
-	if (sa->want_child || sa->request.kind == REQUEST_CHILD_NEW) {
+	if (sa->want_child || sa->request.kind == REQUEST_CHILD_ADDITIONAL) {
 		log_debug("%s: a new CHILD_SA is already on its way", sa_name(sa));
 		return;
 	}
@@ -408,7 +408,7 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 	    [REQUEST_IKE_AUTH] = IKE_EXCHANGE_IKE_AUTH,
 	    [REQUEST_CHILD_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
 	    [REQUEST_IKE_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_CHILD_NEW] = IKE_EXCHANGE_CREATE_CHILD_SA,
+	    [REQUEST_CHILD_ADDITIONAL] = IKE_EXCHANGE_CREATE_CHILD_SA,
 	    [REQUEST_DELETE_CHILD] = IKE_EXCHANGE_INFORMATIONAL,
 	    [REQUEST_DELETE_IKE] = IKE_EXCHANGE_INFORMATIONAL,
 	    [REQUEST_DPD] = IKE_EXCHANGE_INFORMATIONAL,
@@ -429,8 +429,8 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 	case REQUEST_IKE_REKEY:
 		ike_rekey_process_response(sa, msg);
 		break;
-	case REQUEST_CHILD_NEW:
-		child_new_process_response(sa, msg);
+	case REQUEST_CHILD_ADDITIONAL:
+		child_additional_process_response(sa, msg);
 		break;
 	case REQUEST_DELETE_CHILD:
 	case REQUEST_DELETE_IKE:

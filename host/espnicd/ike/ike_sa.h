@@ -74,7 +74,7 @@ enum request_kind {
 	REQUEST_IKE_AUTH,
 	REQUEST_CHILD_REKEY,
 	REQUEST_IKE_REKEY,
-	REQUEST_CHILD_NEW, /* CREATE_CHILD_SA for an additional CHILD_SA (RFC 7296 1.3.1) */
+	REQUEST_CHILD_ADDITIONAL, /* CREATE_CHILD_SA for an additional CHILD_SA (RFC 7296 1.3.1) */
 	REQUEST_DELETE_CHILD,
 	REQUEST_DELETE_IKE,
 	REQUEST_DPD,
@@ -306,7 +306,7 @@ void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m);
 void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
 
-/* ---- task_child_create.c: the CHILD_SA part of IKE_AUTH and CREATE_CHILD_SA ---- */
+/* ---- child_sa.c: the CHILD_SA part of IKE_AUTH and CREATE_CHILD_SA ---- */
 /* Adds SA, TSi, TSr for a new CHILD_SA (rekey: for old) with inbound SPI spi_in. */
 int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_t spi_in,
 			       const struct child_sa *old);
@@ -326,12 +326,12 @@ void child_sa_remove(struct ike_sa *sa, struct child_sa *child);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 
-/* ---- task_child_rekey.c, task_ike_rekey.c ---- */
+/* ---- task_create_child_initiator.c (CHILD_SAs), task_ike_rekey.c (the IKE_SA) ---- */
 int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
 void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
 /* CREATE_CHILD_SA for an additional CHILD_SA of the configured selectors (RFC 7296 1.3.1). */
-int child_new_start(struct ike_sa *sa);
-void child_new_process_response(struct ike_sa *sa, const struct ike_message *msg);
+int child_additional_start(struct ike_sa *sa);
+void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg);
 int ike_rekey_start(struct ike_sa *sa);
 void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
 /* The new IKE_SA of a rekey (either side); it takes over the CHILD_SAs of old. */
@@ -339,7 +339,8 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 				   const uint8_t *spi_r, const struct selected_proposal *sel,
 				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
 				   size_t g_ir_len);
-/* The responder side of CREATE_CHILD_SA (new CHILD_SA, CHILD_SA rekey, IKE_SA rekey). */
+/* task_create_child_responder.c: the responder side of CREATE_CHILD_SA (new CHILD_SA,
+ * CHILD_SA rekey, IKE_SA rekey). */
 void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void create_child_ctx_clear(struct create_child_ctx *cc);
 /* Rekey collisions (RFC 7296 2.8.1, 2.8.2): nonces compare as octet strings (a prefix is

@@ -75,7 +75,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 	while (sa->children != NULL)
 		child_sa_remove(sa, sa->children);
 	/* A CHILD_SA request still out: its inbound SPI was never installed. */
-	if (sa->request.kind == REQUEST_CHILD_REKEY || sa->request.kind == REQUEST_CHILD_NEW)
+	if (sa->request.kind == REQUEST_CHILD_REKEY || sa->request.kind == REQUEST_CHILD_ADDITIONAL)
 		dp_release_spi(sa->d->dp, sa->request.cc.new_spi_in);
 	for (pp = &sa->d->sas; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == sa) {
@@ -196,7 +196,7 @@ void sa_schedule(struct ike_sa *sa)
 	}
 	if (sa->want_child) {
 		sa->want_child = false;
-		if (child_new_start(sa) == 0)
+		if (child_additional_start(sa) == 0)
 			return;
 	}
 	for (c = sa->children; c != NULL; c = c->next) {

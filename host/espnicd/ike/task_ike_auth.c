@@ -1,6 +1,6 @@
 /* IKE_AUTH (RFC 7296 1.2, 2.15): identities, the AUTH payload over the IKE_SA_INIT messages
  * with a pre-shared key or a certificate's key (RFC 7427 signatures, creds.c), CERT and
- * CERTREQ payloads, and the first CHILD_SA (task_child_create.c) composed in. */
+ * CERTREQ payloads, and the first CHILD_SA (child_sa.c) composed in. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
-/* The CHILD_SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (RFC 7296 1.3, 2.9, 2.17):
+/* CHILD_SAs: the negotiation shared by IKE_AUTH and CREATE_CHILD_SA (RFC 7296 1.3, 2.9, 2.17):
  * ESP proposals with our inbound SPI from the dataplane, traffic selectors with narrowing,
- * optional PFS, key derivation and the install into the dataplane. */
+ * optional PFS, key derivation and the install into the dataplane; removing a CHILD_SA and
+ * finding one by SPI. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

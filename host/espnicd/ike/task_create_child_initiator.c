@@ -2,7 +2,7 @@
  * the new pair installed before the old one is deleted (make-before-break), and an additional
  * CHILD_SA (1.3.1) for an IKE_SA that lost its own (the peer deleted it, or it expired) when
  * the dataplane traps the traffic again. Both: SA (with our inbound SPI), Ni, [KEi] (PFS),
- * TSi, TSr; the answer is checked and installed as in IKE_AUTH (task_child_create.c). */
+ * TSi, TSr; the answer is checked and installed as in IKE_AUTH (child_sa.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +81,7 @@ static int child_request(struct ike_sa *sa, struct child_sa *old)
 		}
 	}
 	if (ret == 0)
-		ret = send_request(sa, old != NULL ? REQUEST_CHILD_REKEY : REQUEST_CHILD_NEW,
+		ret = send_request(sa, old != NULL ? REQUEST_CHILD_REKEY : REQUEST_CHILD_ADDITIONAL,
 				   IKE_EXCHANGE_CREATE_CHILD_SA, m);
 	free(m);
 	if (ret < 0) {
@@ -133,7 +133,7 @@ int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
 	return 0;
 }
 
-int child_new_start(struct ike_sa *sa)
+int child_additional_start(struct ike_sa *sa)
 {
 	int ret = child_request(sa, NULL);
 
@@ -146,7 +146,7 @@ int child_new_start(struct ike_sa *sa)
 	return 0;
 }
 
-void child_new_process_response(struct ike_sa *sa, const struct ike_message *msg)
+void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	uint32_t new_spi = sa->request.cc.new_spi_in;
 	struct child_sa *c = child_answer(sa, msg, ++sa->d->next_reqid);

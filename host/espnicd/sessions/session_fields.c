@@ -1,0 +1,613 @@
+/* The session objects' fields: each is read from the request, checked (the error names it)
+ * and written back normalized, with its default when omitted (enum values in any case, "-"
+ * for "_"); one normalizer per kind of object, unknown fields refused. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "config/algorithms.h"
+#include "espnic_text.h"
+#include "ike_types.h"
+#include "session_model_internal.h"
+
+static const char *const ike_versions[] = {"IKE_V2", NULL};
+static const char *const df_policies[] = {"COPY", "CLEAR", NULL};
+static const char *const dpd_modes[] = {"PERIODIC", "ON_DEMAND", NULL};
+static const char *const dpd_actions[] = {"RESTART", "CLEAR", NULL};
+static const char *const auth_modes[] = {"PSK", "CERTIFICATE", NULL};
+static const char *const init_modes[] = {"INITIATOR", "ON_DEMAND", "RESPOND_ONLY", NULL};
+static const char *const unique_ids[] = {"YES", "NO", "NEVER", NULL};
+static const char *const session_types[] = {"PolicyBasedIPSecVpnSession", NULL};
+
+int sm_fail(struct sm_error *e, int status, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+unsigned sm_pem_cert_count(const char *text, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(text, (int)len);
+	unsigned n = 0;
+	X509 *x;
+
+	while (bio != NULL && n <= SM_PEM_CERTS_MAX &&
+	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	return n;
+}
+
+/* ---- field helpers: each reads key from in, writes the normalized value to out ---- */
+
+struct norm {
+	json_t *in, *out;
+	struct sm_error *e;
+};
+
+int sm_enum_index(const char *s, const char *const *values)
+{
+	for (int i = 0; values[i] != NULL; i++) {
+		size_t n = strlen(values[i]), j;
+
+		if (strlen(s) != n)
+			continue;
+		for (j = 0; j < n; j++) {
+			char c = s[j] == '-' ? '_' : (char)toupper((unsigned char)s[j]);
+			char v = (char)toupper((unsigned char)values[i][j]);
+
+			if (c != v)
+				break;
+		}
+		if (j == n)
+			return i;
+	}
+	return -1;
+}
+
+static void enum_list_text(const char *const *values, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; values[i] != NULL && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", values[i]);
+}
+
+static int f_string(struct norm *n, const char *key, bool required, size_t max, const char *def)
+{
+	json_t *v = json_object_get(n->in, key);
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return sm_fail(n->e, 400, key, "%s is required", key);
+		if (def != NULL)
+			json_object_set_new(n->out, key, json_string(def));
+		return 0;
+	}
+	if (!json_is_string(v))
+		return sm_fail(n->e, 400, key, "%s must be a string", key);
+	if (json_string_length(v) > max)
+		return sm_fail(n->e, 400, key, "%s is too long (at most %zu characters)", key, max);
+	for (size_t i = 0; i < json_string_length(v); i++)
+		if (iscntrl((unsigned char)json_string_value(v)[i]))
+			return sm_fail(n->e, 400, key, "%s contains control characters", key);
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* PEM text: printable ASCII and line breaks, at least one certificate in it. */
+static int f_pem_certs(struct norm *n, const char *key, size_t max)
+{
+	json_t *v = json_object_get(n->in, key);
+	const char *t;
+	unsigned count;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return sm_fail(n->e, 400, key,
+			       "%s must be PEM text (-----BEGIN CERTIFICATE-----...)", key);
+	if (json_string_length(v) > max)
+		return sm_fail(n->e, 400, key, "%s is too long (at most %zu characters)", key, max);
+	t = json_string_value(v);
+	for (size_t i = 0; i < json_string_length(v); i++)
+		if ((t[i] < 0x20 || t[i] > 0x7e) && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+			return sm_fail(n->e, 400, key, "%s: PEM text must be ASCII", key);
+	count = sm_pem_cert_count(t, json_string_length(v));
+	if (count == 0)
+		return sm_fail(n->e, 400, key, "%s: no PEM certificate in it (bad PEM)", key);
+	if (count > SM_PEM_CERTS_MAX)
+		return sm_fail(n->e, 400, key, "%s: at most %d certificates", key,
+			       SM_PEM_CERTS_MAX);
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+static int f_enum(struct norm *n, const char *key, const char *const *values, const char *def)
+{
+	json_t *v = json_object_get(n->in, key);
+	char all[256];
+	int i;
+
+	if (v == NULL || json_is_null(v)) {
+		json_object_set_new(n->out, key, json_string(def));
+		return 0;
+	}
+	enum_list_text(values, all, sizeof(all));
+	if (!json_is_string(v) || (i = sm_enum_index(json_string_value(v), values)) < 0)
+		return sm_fail(n->e, 400, key, "%s must be one of %s", key, all);
+	json_object_set_new(n->out, key, json_string(values[i]));
+	return 0;
+}
+
+static int f_enum_list(struct norm *n, const char *key, const char *const *values, const char *def,
+		       bool may_be_empty)
+{
+	json_t *v = json_object_get(n->in, key), *arr, *item;
+	char all[256], field[96];
+	size_t i;
+
+	if (v == NULL || json_is_null(v)) {
+		arr = json_array();
+		if (def != NULL)
+			json_array_append_new(arr, json_string(def));
+		json_object_set_new(n->out, key, arr);
+		return 0;
+	}
+	enum_list_text(values, all, sizeof(all));
+	if (!json_is_array(v))
+		return sm_fail(n->e, 400, key, "%s must be a list of %s", key, all);
+	if (json_array_size(v) == 0 && !may_be_empty)
+		return sm_fail(n->e, 400, key, "%s must not be empty", key);
+	arr = json_array();
+	json_array_foreach(v, i, item)
+	{
+		int idx =
+		    json_is_string(item) ? sm_enum_index(json_string_value(item), values) : -1;
+
+		snprintf(field, sizeof(field), "%s[%zu]", key, i);
+		if (idx < 0) {
+			json_decref(arr);
+			return sm_fail(n->e, 400, field, "%s: not one of %s", field, all);
+		}
+		for (size_t j = 0; j < json_array_size(arr); j++) {
+			if (strcmp(json_string_value(json_array_get(arr, j)), values[idx]) == 0) {
+				json_decref(arr);
+				return sm_fail(n->e, 400, field, "%s: %s is listed twice", field,
+					       values[idx]);
+			}
+		}
+		json_array_append_new(arr, json_string(values[idx]));
+	}
+	json_object_set_new(n->out, key, arr);
+	return 0;
+}
+
+static int f_bool(struct norm *n, const char *key, bool def)
+{
+	json_t *v = json_object_get(n->in, key);
+
+	if (v == NULL || json_is_null(v)) {
+		json_object_set_new(n->out, key, json_boolean(def));
+		return 0;
+	}
+	if (!json_is_boolean(v))
+		return sm_fail(n->e, 400, key, "%s must be true or false", key);
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+static int f_int(struct norm *n, const char *key, json_int_t min, json_int_t max, json_int_t def)
+{
+	json_t *v = json_object_get(n->in, key);
+
+	if (v == NULL || json_is_null(v)) {
+		json_object_set_new(n->out, key, json_integer(def));
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return sm_fail(n->e, 400, key, "%s must be an integer from %lld to %lld", key,
+			       (long long)min, (long long)max);
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* Whether s is an IPv4 or IPv6 address. */
+static bool is_ip(const char *s)
+{
+	uint8_t addr[16];
+	bool v6;
+
+	return espnic_text_ip(s, &v6, addr) == 0;
+}
+
+static int f_addr(struct norm *n, const char *key)
+{
+	json_t *v = json_object_get(n->in, key);
+
+	if (v == NULL || json_is_null(v))
+		return sm_fail(n->e, 400, key, "%s is required", key);
+	if (!json_is_string(v) || !is_ip(json_string_value(v)))
+		return sm_fail(n->e, 400, key, "%s: not an IPv4 or IPv6 address", key);
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* A CIDR prefix with no host bits set; the range into ts. */
+static int parse_cidr(const char *s, struct cfg_ts *ts, const char **why)
+{
+	struct espnic_prefix p;
+	int ret = espnic_text_prefix(s, ESPNIC_PREFIX_NEED_LEN | ESPNIC_PREFIX_NO_HOST_BITS, &p);
+
+	*why = ret == -EDOM ? "host bits set beyond the prefix length"
+			    : "not a CIDR prefix (address/length)";
+	return ret < 0 ? -EINVAL : config_parse_ts(s, ts);
+}
+
+static int f_cidr_list(struct norm *n, const char *key)
+{
+	json_t *v = json_object_get(n->in, key), *item;
+	struct cfg_ts ts[SM_NETWORKS_MAX];
+	char field[96];
+	size_t i;
+
+	if (v == NULL || json_is_null(v))
+		return sm_fail(n->e, 400, key, "%s is required (one or more CIDR prefixes)", key);
+	if (!json_is_array(v))
+		return sm_fail(n->e, 400, key, "%s must be a list of CIDR prefixes", key);
+	if (json_array_size(v) == 0)
+		return sm_fail(n->e, 400, key, "%s must not be empty", key);
+	if (json_array_size(v) > SM_NETWORKS_MAX)
+		return sm_fail(n->e, 400, key, "%s: at most %d prefixes", key, SM_NETWORKS_MAX);
+	json_array_foreach(v, i, item)
+	{
+		const char *why = "must be a string";
+
+		snprintf(field, sizeof(field), "%s[%zu]", key, i);
+		if (!json_is_string(item) || parse_cidr(json_string_value(item), &ts[i], &why) < 0)
+			return sm_fail(n->e, 400, field, "%s: %s", field, why);
+		for (size_t j = 0; j < i; j++) {
+			size_t len = ts[i].family == AF_INET ? 4 : 16;
+
+			if (ts[j].family == ts[i].family &&
+			    memcmp(ts[i].start, ts[j].end, len) <= 0 &&
+			    memcmp(ts[j].start, ts[i].end, len) <= 0)
+				return sm_fail(n->e, 400, field, "%s overlaps %s[%zu]", field, key,
+					       j);
+		}
+	}
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* An IKE identity: an IP address, an FQDN (optionally "@"), user@domain, or a DN
+ * ("CN=..., O=..."). */
+enum id_type { ID_IP, ID_FQDN, ID_EMAIL, ID_DN };
+
+static int id_classify(const char *s, enum id_type *t)
+{
+	if (is_ip(s)) {
+		*t = ID_IP;
+		return 0;
+	}
+	if (strchr(s, '=') != NULL) {
+		*t = ID_DN;
+		return 0;
+	}
+	if (s[0] == '@')
+		s++;
+	*t = strchr(s, '@') != NULL ? ID_EMAIL : ID_FQDN;
+	if (*s == '\0')
+		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-_@", *p) == NULL)
+			return -EINVAL;
+	return 0;
+}
+
+static int f_id(struct norm *n, const char *key)
+{
+	json_t *v = json_object_get(n->in, key);
+	struct cfg_id id;
+	enum id_type t;
+	char typed[CFG_MAX_ID + 4];
+	const char *text;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= CFG_MAX_ID)
+		return sm_fail(n->e, 400, key,
+			       "%s must be an IP address, an FQDN, user@domain or a DN "
+			       "(dn:CN=...,O=...)",
+			       key);
+	text = json_string_value(v);
+	/* Typed forms as the configuration file takes them (dn:, fqdn:, email:, ipv4:, ipv6:). */
+	if (strncmp(text, "dn:", 3) == 0 || strncmp(text, "fqdn:", 5) == 0 ||
+	    strncmp(text, "email:", 6) == 0 || strncmp(text, "ipv4:", 5) == 0 ||
+	    strncmp(text, "ipv6:", 5) == 0) {
+		snprintf(typed, sizeof(typed), "%s", text);
+	} else if (id_classify(text, &t) < 0) {
+		return sm_fail(n->e, 400, key,
+			       "%s must be an IP address, an FQDN, user@domain or a DN "
+			       "(dn:CN=...,O=...)",
+			       key);
+	} else {
+		/* A bare DN is written with its type, as espnicd's configuration wants it. */
+		snprintf(typed, sizeof(typed), "%s%s", t == ID_DN ? "dn:" : "", text);
+	}
+	if (strlen(typed) >= CFG_MAX_ID || cfg_id_parse(typed, &id) < 0 || id.type == 0)
+		return sm_fail(
+		    n->e, 400, key,
+		    "%s: \"%.100s\" is not a valid identity (a DN takes attributes such as "
+		    "C, O, OU, CN, E)",
+		    key, text);
+	json_object_set_new(n->out, key, json_string(typed));
+	return 0;
+}
+
+static int f_tags(struct norm *n)
+{
+	json_t *v = json_object_get(n->in, "tags"), *item, *arr;
+	char field[96];
+	size_t i;
+
+	if (v == NULL || json_is_null(v)) {
+		json_object_set_new(n->out, "tags", json_array());
+		return 0;
+	}
+	if (!json_is_array(v) || json_array_size(v) > SM_TAGS_MAX)
+		return sm_fail(n->e, 400, "tags",
+			       "tags must be a list of at most %d {\"scope\", \"tag\"}",
+			       SM_TAGS_MAX);
+	arr = json_array();
+	json_array_foreach(v, i, item)
+	{
+		json_t *scope = json_object_get(item, "scope"), *tag = json_object_get(item, "tag");
+
+		snprintf(field, sizeof(field), "tags[%zu]", i);
+		if (!json_is_object(item) || json_object_size(item) > 2 || !json_is_string(tag) ||
+		    json_string_length(tag) == 0 || json_string_length(tag) > 256 ||
+		    (scope != NULL &&
+		     (!json_is_string(scope) || json_string_length(scope) > 128)) ||
+		    json_object_size(item) != 1u + (scope != NULL)) {
+			json_decref(arr);
+			return sm_fail(
+			    n->e, 400, field,
+			    "%s must be {\"scope\": up to 128 characters, \"tag\": 1 to 256}",
+			    field);
+		}
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:O}", "scope",
+						scope ? json_string_value(scope) : "", "tag", tag));
+	}
+	json_object_set_new(n->out, "tags", arr);
+	return 0;
+}
+
+/* Keys that GET returns and a client may send back unchanged. */
+static bool read_only_key(const char *key)
+{
+	return strcmp(key, "system_owned") == 0 || strcmp(key, "psk_configured") == 0 ||
+	       strcmp(key, "private_key_configured") == 0;
+}
+
+static int unknown_keys(struct norm *n)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(n->in, key, v)
+	{
+		if (json_object_get(n->out, key) == NULL && !read_only_key(key) &&
+		    strcmp(key, "psk") != 0 && strcmp(key, "private_key") != 0)
+			return sm_fail(n->e, 400, key, "unknown field \"%s\"", key);
+	}
+	return 0;
+}
+
+bool sm_has_gcm(const json_t *list, bool *cbc)
+{
+	size_t i;
+	json_t *v;
+	bool gcm = false;
+
+	*cbc = false;
+	json_array_foreach(list, i, v)
+	{
+		if (strstr(json_string_value(v), "GCM") != NULL)
+			gcm = true;
+		else
+			*cbc = true;
+	}
+	return gcm;
+}
+
+static int norm_endpoint(struct norm *n)
+{
+	if (f_addr(n, "local_address") < 0 || f_id(n, "local_id") < 0 ||
+	    f_pem_certs(n, "certificate", SM_PEM_MAX) < 0 ||
+	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int norm_ike(struct norm *n)
+{
+	bool cbc;
+
+	if (f_enum(n, "ike_version", ike_versions, "IKE_V2") < 0) {
+		json_t *v = json_object_get(n->in, "ike_version");
+
+		if (json_is_string(v) &&
+		    (sm_enum_index(json_string_value(v),
+				   (const char *const[]){"IKE_V1", "IKE_FLEX", NULL}) >= 0))
+			return sm_fail(n->e, 400, "ike_version",
+				       "ike_version: only IKE_V2 is supported (IKEv1 is planned)");
+		return -EINVAL;
+	}
+	if (f_enum_list(n, "encryption_algorithms", alg_api_names(IKE_TRANSFORM_ENCR), "AES_128",
+			false) < 0 ||
+	    f_enum_list(n, "digest_algorithms", alg_api_names(IKE_TRANSFORM_INTEG), "SHA2_256",
+			false) < 0 ||
+	    f_enum_list(n, "dh_groups", alg_api_names(IKE_TRANSFORM_DH), "GROUP14", false) < 0 ||
+	    f_int(n, "sa_life_time", 60, 31536000, 86400) < 0 ||
+	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
+		return -EINVAL;
+	sm_has_gcm(json_object_get(n->out, "encryption_algorithms"), &cbc);
+	if (json_array_size(json_object_get(n->out, "digest_algorithms")) == 0)
+		return sm_fail(n->e, 400, "digest_algorithms",
+			       "digest_algorithms: IKE needs at least one (the PRF with AES-GCM)");
+	return 0;
+}
+
+static int norm_tunnel(struct norm *n)
+{
+	json_t *digest = json_object_get(n->in, "digest_algorithms");
+	bool cbc, gcm;
+
+	if (f_enum_list(n, "encryption_algorithms", alg_api_names(IKE_TRANSFORM_ENCR),
+			"AES_GCM_128", false) < 0)
+		return -EINVAL;
+	gcm = sm_has_gcm(json_object_get(n->out, "encryption_algorithms"), &cbc);
+	(void)gcm;
+	if (f_enum_list(n, "digest_algorithms", alg_api_names(IKE_TRANSFORM_INTEG),
+			cbc && digest == NULL ? "SHA2_256" : NULL, true) < 0 ||
+	    f_bool(n, "enable_perfect_forward_secrecy", true) < 0 ||
+	    f_enum_list(n, "dh_groups", alg_api_names(IKE_TRANSFORM_DH), "GROUP14", false) < 0 ||
+	    f_int(n, "sa_life_time", 60, 31536000, 3600) < 0 ||
+	    f_enum(n, "df_policy", df_policies, "COPY") < 0 ||
+	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
+		return -EINVAL;
+	/* The card copies the inner DF bit into the outer IPv4 header (esp_egress.sv); the
+	 * dataplane interface has no setting to clear it. */
+	if (strcmp(json_string_value(json_object_get(n->out, "df_policy")), "COPY") != 0)
+		return sm_fail(
+		    n->e, 400, "df_policy",
+		    "df_policy: only COPY is supported (the card copies the inner DF bit; "
+		    "the dataplane has no DF setting yet)");
+	if (!cbc && json_array_size(json_object_get(n->out, "digest_algorithms")) != 0)
+		return sm_fail(
+		    n->e, 400, "digest_algorithms",
+		    "digest_algorithms must be empty with AES-GCM only (it authenticates "
+		    "itself)");
+	if (cbc && json_array_size(json_object_get(n->out, "digest_algorithms")) == 0)
+		return sm_fail(n->e, 400, "digest_algorithms",
+			       "digest_algorithms: AES-CBC needs at least one");
+	return 0;
+}
+
+static int norm_dpd(struct norm *n)
+{
+	if (f_enum(n, "dpd_probe_mode", dpd_modes, "PERIODIC") < 0 ||
+	    f_int(n, "dpd_probe_interval", 1, 3600, 60) < 0 ||
+	    f_int(n, "retry_count", 1, 100, 10) < 0 ||
+	    f_enum(n, "dpd_action", dpd_actions, "RESTART") < 0 || f_bool(n, "enabled", true) < 0 ||
+	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int norm_session(struct norm *n)
+{
+	if (f_enum(n, "resource_type", session_types, "PolicyBasedIPSecVpnSession") < 0) {
+		if (json_is_string(json_object_get(n->in, "resource_type")) &&
+		    strcmp(json_string_value(json_object_get(n->in, "resource_type")),
+			   "RouteBasedIPSecVpnSession") == 0)
+			return sm_fail(n->e, 400, "resource_type",
+				       "resource_type: route-based sessions are not supported yet");
+		return -EINVAL;
+	}
+	if (f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 ||
+	    f_bool(n, "enabled", true) < 0 || f_string(n, "local_endpoint", true, 64, NULL) < 0 ||
+	    f_addr(n, "peer_address") < 0 ||
+	    f_enum(n, "authentication_mode", auth_modes, "PSK") < 0 || f_id(n, "local_id") < 0 ||
+	    f_id(n, "peer_id") < 0 || f_cidr_list(n, "local_networks") < 0 ||
+	    f_cidr_list(n, "remote_networks") < 0 ||
+	    f_string(n, "ike_profile", false, 64, SM_DEFAULT_IKE) < 0 ||
+	    f_string(n, "tunnel_profile", false, 64, SM_DEFAULT_TUNNEL) < 0 ||
+	    f_string(n, "dpd_profile", false, 64, SM_DEFAULT_DPD) < 0 ||
+	    f_enum(n, "connection_initiation_mode", init_modes, "INITIATOR") < 0 || f_tags(n) < 0 ||
+	    f_int(n, "keying_tries", 0, 1000, 0) < 0 || f_bool(n, "rekey", true) < 0 ||
+	    f_int(n, "margin_time", 0, 86400, 540) < 0 ||
+	    f_enum(n, "unique_ids", unique_ids, "YES") < 0 ||
+	    f_bool(n, "force_udp_encapsulation", false) < 0 ||
+	    f_bool(n, "make_before_break", true) < 0)
+		return -EINVAL;
+	/* espnicd never reauthenticates (no second IKE_AUTH on a live SA) and rekeys IKE and
+	 * CHILD_SAs with CREATE_CHILD_SA, always installing the new SA before deleting the old
+	 * one: there is no break-before-make to choose. */
+	if (!json_is_true(json_object_get(n->out, "make_before_break")))
+		return sm_fail(
+		    n->e, 400, "make_before_break",
+		    "make_before_break: false is not supported: espnicd rekeys with "
+		    "CREATE_CHILD_SA and always installs the new SA before it deletes the "
+		    "old one (it never reauthenticates)");
+	if (f_pem_certs(n, "trusted_ca", SM_PEM_MAX) < 0)
+		return -EINVAL;
+	if (strcmp(json_string_value(json_object_get(n->out, "authentication_mode")),
+		   "CERTIFICATE") == 0) {
+		if (json_object_get(n->out, "trusted_ca") == NULL)
+			return sm_fail(
+			    n->e, 400, "trusted_ca",
+			    "trusted_ca is required with authentication_mode CERTIFICATE "
+			    "(PEM: the CA certificates the peer's certificate must chain "
+			    "to)");
+	} else if (json_object_get(n->out, "trusted_ca") != NULL) {
+		return sm_fail(n->e, 400, "trusted_ca",
+			       "trusted_ca goes with authentication_mode CERTIFICATE only");
+	}
+	return 0;
+}
+
+int sm_normalize(enum sm_kind k, json_t *in, json_t **out, struct sm_error *e)
+{
+	struct norm n = {in, json_object(), e};
+	int ret;
+
+	if (!json_is_object(in)) {
+		json_decref(n.out);
+		return sm_fail(e, 400, "", "the body must be a JSON object");
+	}
+	switch (k) {
+	case SM_ENDPOINT:
+		ret = norm_endpoint(&n);
+		break;
+	case SM_IKE_PROFILE:
+		ret = norm_ike(&n);
+		break;
+	case SM_TUNNEL_PROFILE:
+		ret = norm_tunnel(&n);
+		break;
+	case SM_DPD_PROFILE:
+		ret = norm_dpd(&n);
+		break;
+	default:
+		ret = norm_session(&n);
+		break;
+	}
+	if (ret == 0)
+		ret = unknown_keys(&n);
+	if (ret < 0) {
+		json_decref(n.out);
+		return ret;
+	}
+	*out = n.out;
+	return 0;
+}

@@ -1,0 +1,198 @@
+/* A session mapped onto the core's peer (struct cfg_peer): addresses, identities, PSK or
+ * credentials, the profiles' proposals, selectors, lifetimes and DPD. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/algorithms.h"
+#include "ike_types.h"
+#include "session_model_internal.h"
+
+/* ---- proposals and the peer ---- */
+
+static void append(char *buf, size_t len, const char *part)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%s%s", used ? "-" : "", part);
+}
+
+static void add_list(char *buf, const json_t *list, uint8_t type, int want_gcm)
+{
+	const char *const *names = alg_api_names(type);
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+	{
+		int idx = sm_enum_index(json_string_value(v), names);
+		bool gcm = strstr(json_string_value(v), "GCM") != NULL;
+
+		if (idx >= 0 && (want_gcm < 0 || gcm == (bool)want_gcm))
+			append(buf, 256, alg_by_api(type, names[idx])->ss);
+	}
+}
+
+static int proposals(const json_t *p, bool esp, char out[][256], unsigned cap)
+{
+	const json_t *enc = json_object_get(p, "encryption_algorithms");
+	const json_t *dig = json_object_get(p, "digest_algorithms");
+	const json_t *dh = json_object_get(p, "dh_groups");
+	bool cbc, gcm = sm_has_gcm(enc, &cbc),
+		  pfs = !esp || json_is_true(json_object_get(p, "enable_perfect_forward_secrecy"));
+	unsigned n = 0;
+
+	for (int want = 1; want >= 0; want--) {
+		if ((want && !gcm) || (!want && !cbc) || n == cap)
+			continue;
+		out[n][0] = '\0';
+		add_list(out[n], enc, IKE_TRANSFORM_ENCR, want);
+		if (!want)
+			add_list(out[n], dig, IKE_TRANSFORM_INTEG, -1);
+		else if (!esp)
+			add_list(out[n], dig, IKE_TRANSFORM_PRF, -1);
+		if (pfs)
+			add_list(out[n], dh, IKE_TRANSFORM_DH, -1);
+		n++;
+	}
+	return (int)n;
+}
+
+int sm_ike_proposals(const json_t *ike_profile, char out[][256], unsigned cap)
+{
+	return proposals(ike_profile, false, out, cap);
+}
+
+int sm_esp_proposals(const json_t *tunnel_profile, char out[][256], unsigned cap)
+{
+	return proposals(tunnel_profile, true, out, cap);
+}
+
+static uint64_t rekey_ms(json_int_t life, json_int_t margin, bool rekey)
+{
+	if (!rekey)
+		return 0;
+	if (margin > 0 && margin < life)
+		return (uint64_t)(life - margin) * 1000;
+	return (uint64_t)life * 900; /* 90 % of the lifetime */
+}
+
+static int add_networks(const json_t *list, struct cfg_ts *ts, unsigned *count)
+{
+	size_t i;
+	json_t *v;
+
+	*count = 0;
+	json_array_foreach(list, i, v)
+	{
+		if (*count == CFG_MAX_TS || config_parse_ts(json_string_value(v), &ts[*count]) < 0)
+			return -EINVAL;
+		(*count)++;
+	}
+	return 0;
+}
+
+int sm_session_peer(const struct sm_model *m, const char *name, const struct espnicd_config *base,
+		    struct cfg_peer *peer, struct sm_error *e)
+{
+	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *ike, *tun, *dpd, *psk;
+	char props[CFG_MAX_PROPOSALS][256];
+	const char *local_id;
+	bool cert_auth;
+	int n;
+
+	config_peer_defaults(peer);
+	if (s == NULL)
+		return sm_fail(e, 404, "", "no session named \"%s\"", name);
+	ep = sm_get(m, SM_ENDPOINT, sm_str(s, "local_endpoint"));
+	ike = sm_get(m, SM_IKE_PROFILE, sm_str(s, "ike_profile"));
+	tun = sm_get(m, SM_TUNNEL_PROFILE, sm_str(s, "tunnel_profile"));
+	dpd = sm_get(m, SM_DPD_PROFILE, sm_str(s, "dpd_profile"));
+	psk = json_object_get(sm_session_secrets(m), name);
+	cert_auth = strcmp(sm_str(s, "authentication_mode"), "CERTIFICATE") == 0;
+	if (ep == NULL || ike == NULL || tun == NULL || dpd == NULL || (psk == NULL && !cert_auth))
+		return sm_fail(e, 400, "", "session \"%s\": unresolved reference or no psk", name);
+	snprintf(peer->name, sizeof(peer->name), "%s", name);
+	/* The card's host interface of the configuration file: routes for the session's remote
+	 * networks go through it, as for the file's peers. */
+	memcpy(peer->host_if, base->host_if, sizeof(peer->host_if));
+	if (config_parse_ts(sm_str(ep, "local_address"), &(struct cfg_ts){0}) < 0)
+		return sm_fail(e, 400, "local_address", "bad local_address");
+	{
+		struct sockaddr_in *l4 = (struct sockaddr_in *)&peer->local;
+
+		config_parse_addr(sm_str(ep, "local_address"), &peer->local, base->port);
+		config_parse_addr(sm_str(s, "peer_address"), &peer->remote, 500);
+		if (peer->local.ss_family != peer->remote.ss_family)
+			return sm_fail(e, 400, "peer_address",
+				       "peer_address and the local endpoint's local_address are of "
+				       "different address families");
+		/* The sockets bind to the listen address: a specific one must be ours. */
+		if (base->listen.ss_family == AF_INET &&
+		    ((const struct sockaddr_in *)&base->listen)->sin_addr.s_addr != 0 &&
+		    (peer->local.ss_family != AF_INET ||
+		     l4->sin_addr.s_addr !=
+			 ((const struct sockaddr_in *)&base->listen)->sin_addr.s_addr))
+			return sm_fail(e, 400, "local_address",
+				       "local endpoint \"%s\": espnicd listens on one address only "
+				       "(\"listen\" in its configuration file) and this is not it",
+				       sm_str(s, "local_endpoint"));
+	}
+	local_id = sm_session_local_id(s, ep);
+	snprintf(peer->local_id, sizeof(peer->local_id), "%s", local_id);
+	snprintf(peer->remote_id, sizeof(peer->remote_id), "%s",
+		 *sm_str(s, "peer_id") ? sm_str(s, "peer_id") : sm_str(s, "peer_address"));
+	if (cfg_id_parse(peer->local_id, &peer->lid) < 0)
+		return sm_fail(e, 400, "local_id", "local_id: not a valid identity");
+	if (cfg_id_parse(peer->remote_id, &peer->rid) < 0)
+		return sm_fail(e, 400, "peer_id", "peer_id: not a valid identity");
+	if (cert_auth) {
+		peer->auth = CFG_AUTH_PUBKEY;
+		if (sm_session_creds(m, name, &peer->creds, e) < 0)
+			return -EINVAL;
+	} else {
+		memcpy(peer->psk, json_string_value(psk), json_string_length(psk));
+		peer->psk_len = json_string_length(psk);
+	}
+	n = sm_ike_proposals(ike, props, CFG_MAX_PROPOSALS);
+	peer->ike_count = 0;
+	for (int i = 0; i < n; i++)
+		if (config_parse_proposal(props[i], false, &peer->ike[peer->ike_count++]) < 0)
+			return sm_fail(e, 400, "ike_profile", "ike_profile: cannot use \"%s\"",
+				       props[i]);
+	n = sm_esp_proposals(tun, props, CFG_MAX_PROPOSALS);
+	peer->esp_count = 0;
+	for (int i = 0; i < n; i++)
+		if (config_parse_proposal(props[i], true, &peer->esp[peer->esp_count++]) < 0)
+			return sm_fail(e, 400, "tunnel_profile",
+				       "tunnel_profile: cannot use \"%s\"", props[i]);
+	if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
+			 &peer->local_ts_count) < 0 ||
+	    add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
+			 &peer->remote_ts_count) < 0)
+		return sm_fail(e, 400, "local_networks", "bad networks");
+	peer->mode = DP_MODE_TUNNEL;
+	peer->start = json_is_true(json_object_get(s, "enabled")) &&
+		      strcmp(sm_str(s, "connection_initiation_mode"), "INITIATOR") == 0;
+	peer->force_encap = json_is_true(json_object_get(s, "force_udp_encapsulation"));
+	{
+		bool rekey = json_is_true(json_object_get(s, "rekey"));
+		json_int_t margin = json_integer_value(json_object_get(s, "margin_time"));
+		json_int_t ike_life = json_integer_value(json_object_get(ike, "sa_life_time"));
+		json_int_t child_life = json_integer_value(json_object_get(tun, "sa_life_time"));
+
+		peer->ike_rekey_ms = rekey_ms(ike_life, margin, rekey);
+		peer->child_rekey_ms = rekey_ms(child_life, margin, rekey);
+		peer->child_life_ms = (uint64_t)child_life * 1000;
+	}
+	peer->unique = strcmp(sm_str(s, "unique_ids"), "NEVER") == 0 ? CFG_UNIQUE_NEVER
+		       : strcmp(sm_str(s, "unique_ids"), "NO") == 0  ? CFG_UNIQUE_NO
+								     : CFG_UNIQUE_YES;
+	peer->dpd_tries = (unsigned)json_integer_value(json_object_get(dpd, "retry_count"));
+	peer->dpd_delay_ms =
+	    json_is_true(json_object_get(dpd, "enabled"))
+		? (uint64_t)json_integer_value(json_object_get(dpd, "dpd_probe_interval")) * 1000
+		: 0;
+	return 0;
+}
