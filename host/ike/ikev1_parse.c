@@ -1,6 +1,6 @@
-/* The IKEv1 header and payload chain walker (RFC 2408 3.1-3.2): one table says which payload
- * types are handled and how to decode them. IKEv1 has no critical bit, so an unknown payload
- * type fails the message (INVALID-PAYLOAD-TYPE) instead of being skipped. */
+/* The IKEv1 header and payload chain walker (RFC 2408 3.1-3.2): one table, indexed by
+ * payload type, says which types are handled and how to decode them. IKEv1 has no critical bit, so
+ * an unknown payload type fails the message (INVALID-PAYLOAD-TYPE) instead of being skipped. */
 #include <errno.h>
 #include <string.h>
 
@@ -9,35 +9,34 @@
 
 typedef int (*decoder_fn)(struct ikev1_payload *p, uint16_t *notify);
 
-struct payload_rule {
-	uint8_t type;
-	decoder_fn decode; /* NULL for SA, which needs the message's SA storage */
-};
-
-static const struct payload_rule rules[] = {
-    {IKEV1_PAYLOAD_SA, NULL},
-    {IKEV1_PAYLOAD_KE, ikev1_decode_ke},
-    {IKEV1_PAYLOAD_ID, ikev1_decode_id},
-    {IKEV1_PAYLOAD_CERT, ikev1_decode_cert},
-    {IKEV1_PAYLOAD_CERTREQ, ikev1_decode_certreq},
-    {IKEV1_PAYLOAD_HASH, ikev1_decode_hash},
-    {IKEV1_PAYLOAD_SIG, ikev1_decode_sig},
-    {IKEV1_PAYLOAD_NONCE, ikev1_decode_nonce},
-    {IKEV1_PAYLOAD_NOTIFY, ikev1_decode_notify},
-    {IKEV1_PAYLOAD_DELETE, ikev1_decode_delete},
-    {IKEV1_PAYLOAD_VENDOR_ID, ikev1_decode_vendor_id},
-    {IKEV1_PAYLOAD_NAT_D, ikev1_decode_nat_d},
-    {IKEV1_PAYLOAD_NAT_OA, ikev1_decode_nat_oa},
-};
-
-static const struct payload_rule *find_rule(uint8_t type)
+/* The decoder of each handled payload type, indexed by type; SA is decoded separately (it
+ * needs the message's SA storage) and has a placeholder here. */
+static int sa_placeholder(struct ikev1_payload *p, uint16_t *notify)
 {
-	size_t i;
+	(void)p;
+	(void)notify;
+	return -EBADMSG;
+}
 
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (rules[i].type == type)
-			return &rules[i];
-	return NULL;
+static const decoder_fn decoders[IKEV1_PAYLOAD_NAT_OA + 1] = {
+    [IKEV1_PAYLOAD_SA] = sa_placeholder,
+    [IKEV1_PAYLOAD_KE] = ikev1_decode_ke,
+    [IKEV1_PAYLOAD_ID] = ikev1_decode_id,
+    [IKEV1_PAYLOAD_CERT] = ikev1_decode_cert,
+    [IKEV1_PAYLOAD_CERTREQ] = ikev1_decode_certreq,
+    [IKEV1_PAYLOAD_HASH] = ikev1_decode_hash,
+    [IKEV1_PAYLOAD_SIG] = ikev1_decode_sig,
+    [IKEV1_PAYLOAD_NONCE] = ikev1_decode_nonce,
+    [IKEV1_PAYLOAD_NOTIFY] = ikev1_decode_notify,
+    [IKEV1_PAYLOAD_DELETE] = ikev1_decode_delete,
+    [IKEV1_PAYLOAD_VENDOR_ID] = ikev1_decode_vendor_id,
+    [IKEV1_PAYLOAD_NAT_D] = ikev1_decode_nat_d,
+    [IKEV1_PAYLOAD_NAT_OA] = ikev1_decode_nat_oa,
+};
+
+static decoder_fn find_decoder(uint8_t type)
+{
+	return type < sizeof(decoders) / sizeof(decoders[0]) ? decoders[type] : NULL;
 }
 
 static int fail(uint16_t *notify, uint16_t type, int err)
@@ -82,11 +81,10 @@ int ikev1_header_parse(const uint8_t *buf, size_t len, struct ike_header *hdr, u
 	return 0;
 }
 
-static int decode(struct ikev1_message *msg, struct ikev1_payload *p,
-		  const struct payload_rule *rule)
+static int decode(struct ikev1_message *msg, struct ikev1_payload *p, decoder_fn decoder)
 {
-	if (rule->decode != NULL)
-		return rule->decode(p, &msg->notify);
+	if (decoder != sa_placeholder)
+		return decoder(p, &msg->notify);
 	/* Every exchange carries at most one SA payload. */
 	if (ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0) != NULL)
 		return -EBADMSG;
@@ -110,7 +108,7 @@ static int parse_chain(struct ikev1_message *msg, const uint8_t *buf, size_t pos
 	     msg->header.exchange_type == IKEV1_EXCHANGE_INFORMATIONAL))
 		return fail(&msg->notify, IKEV1_N_INVALID_HASH_INFORMATION, -EBADMSG);
 	while (type != IKEV1_PAYLOAD_NONE) {
-		const struct payload_rule *rule;
+		decoder_fn decoder;
 		struct ikev1_payload *p;
 		size_t plen;
 		int ret;
@@ -120,8 +118,8 @@ static int parse_chain(struct ikev1_message *msg, const uint8_t *buf, size_t pos
 		plen = ike_get16(buf + pos + 2);
 		if (buf[pos + 1] != 0 || plen < IKE_GENERIC_HEADER_LEN || plen > len - pos)
 			return fail(&msg->notify, IKEV1_N_PAYLOAD_MALFORMED, -EBADMSG);
-		rule = find_rule(type);
-		if (rule == NULL) {
+		decoder = find_decoder(type);
+		if (decoder == NULL) {
 			msg->bad_payload_type = type;
 			return fail(&msg->notify, IKEV1_N_INVALID_PAYLOAD_TYPE, -EOPNOTSUPP);
 		}
@@ -134,7 +132,7 @@ static int parse_chain(struct ikev1_message *msg, const uint8_t *buf, size_t pos
 		p->body.ptr = buf + pos + IKE_GENERIC_HEADER_LEN;
 		p->body.len = plen - IKE_GENERIC_HEADER_LEN;
 		msg->notify = IKEV1_N_PAYLOAD_MALFORMED;
-		ret = decode(msg, p, rule);
+		ret = decode(msg, p, decoder);
 		if (ret < 0)
 			return ret;
 		msg->notify = 0;

@@ -28,10 +28,10 @@ static const struct ikev1_attr_rule phase1_rules[] = {
     /* Private groups: not offered, so a transform using them cannot be chosen. */
     {IKEV1_P1_GROUP_TYPE, IKEV1_ATTR_BASIC, IKEV1_ATTR_TO_UNSUPPORTED},
     {IKEV1_P1_GROUP_PRIME, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},
-    {7, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},  /* group generator one */
-    {8, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},  /* group generator two */
-    {9, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},  /* group curve A */
-    {10, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED}, /* group curve B */
+    {IKEV1_P1_GROUP_GENERATOR_ONE, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},
+    {IKEV1_P1_GROUP_GENERATOR_TWO, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},
+    {IKEV1_P1_GROUP_CURVE_A, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},
+    {IKEV1_P1_GROUP_CURVE_B, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},
     {IKEV1_P1_FIELD_SIZE, IKEV1_ATTR_BASIC, IKEV1_ATTR_TO_UNSUPPORTED},
     {IKEV1_P1_GROUP_ORDER, IKEV1_ATTR_VARIABLE, IKEV1_ATTR_TO_UNSUPPORTED},
 };
@@ -162,34 +162,46 @@ int ikev1_decode_attributes(const uint8_t *p, size_t len, uint8_t protocol,
 	return pending_life == 0 ? 0 : -EBADMSG;
 }
 
+/* The generic header of a proposal or transform at b[pos..len): next-payload "more" or
+ * none, reserved zero, a length of at least min within the bytes left, and none exactly on
+ * the last one. Returns the substructure's length or -EBADMSG. */
+static int substructure(const uint8_t *b, size_t len, size_t pos, uint8_t more, size_t min)
+{
+	size_t slen;
+	uint8_t next;
+
+	if (len - pos < min)
+		return -EBADMSG;
+	next = b[pos];
+	slen = ike_get16(b + pos + 2);
+	if (b[pos + 1] != 0 || slen < min || slen > len - pos ||
+	    (next != IKEV1_PAYLOAD_NONE && next != more) ||
+	    (next == IKEV1_PAYLOAD_NONE) != (pos + slen == len))
+		return -EBADMSG;
+	return (int)slen;
+}
+
 static int decode_transforms(const uint8_t *p, size_t len, struct ikev1_sa_payload *sa,
 			     struct ikev1_proposal *prop, unsigned expected)
 {
-	size_t pos = 0;
-	unsigned n = 0;
+	size_t pos, tlen;
+	unsigned n;
+	int ret;
 
 	if (expected == 0)
 		return -EBADMSG;
 	prop->first_transform = sa->transform_count;
-	while (pos < len) {
+	for (pos = 0, n = 0; pos < len; pos += tlen, n++) {
 		struct ikev1_transform *t;
-		uint8_t next;
-		size_t tlen;
-		int ret;
 
-		if (len - pos < TRANSFORM_HEADER_LEN || n >= expected)
-			return -EBADMSG;
 		if (sa->transform_count >= IKEV1_MAX_TRANSFORMS)
 			return -E2BIG;
-		next = p[pos];
-		tlen = ike_get16(p + pos + 2);
-		if (p[pos + 1] != 0 || tlen < TRANSFORM_HEADER_LEN || tlen > len - pos ||
-		    ike_get16(p + pos + 6) != 0)
-			return -EBADMSG;
-		/* The next-payload marker must agree with the count and the bytes left. */
-		if ((next != IKEV1_PAYLOAD_NONE && next != IKEV1_PAYLOAD_TRANSFORM) ||
-		    (next == IKEV1_PAYLOAD_NONE) != (n + 1 == expected) ||
-		    (next == IKEV1_PAYLOAD_NONE) != (pos + tlen == len))
+		ret = substructure(p, len, pos, IKEV1_PAYLOAD_TRANSFORM, TRANSFORM_HEADER_LEN);
+		if (ret < 0)
+			return ret;
+		tlen = (size_t)ret;
+		/* The last one by its marker must be the last one by the count. */
+		if ((pos + tlen == len) != (n + 1 == expected) || ike_get16(p + pos + 6) != 0)
 			return -EBADMSG;
 		t = &sa->transforms[sa->transform_count];
 		memset(t, 0, sizeof(*t));
@@ -200,8 +212,6 @@ static int decode_transforms(const uint8_t *p, size_t len, struct ikev1_sa_paylo
 		if (ret < 0)
 			return ret;
 		sa->transform_count++;
-		pos += tlen;
-		n++;
 	}
 	if (n != expected)
 		return -EBADMSG;
@@ -228,28 +238,21 @@ static int check_spi_size(uint8_t protocol, uint8_t spi_size)
 static int decode_proposals(const uint8_t *b, size_t len, struct ikev1_sa_payload *sa,
 			    uint16_t *notify)
 {
-	size_t pos = 0;
-	unsigned n = 0;
+	size_t pos, plen, hdr;
+	unsigned n;
+	int ret;
 
 	if (len == 0)
 		return -EBADMSG;
-	while (pos < len) {
+	for (pos = 0, n = 0; pos < len; pos += plen, n++) {
 		struct ikev1_proposal *prop;
-		uint8_t next;
-		size_t plen, hdr;
-		int ret;
 
-		if (len - pos < PROPOSAL_HEADER_LEN)
-			return -EBADMSG;
 		if (n >= IKEV1_MAX_PROPOSALS)
 			return -E2BIG;
-		next = b[pos];
-		plen = ike_get16(b + pos + 2);
-		if (b[pos + 1] != 0 || plen < PROPOSAL_HEADER_LEN || plen > len - pos)
-			return -EBADMSG;
-		if ((next != IKEV1_PAYLOAD_NONE && next != IKEV1_PAYLOAD_PROPOSAL) ||
-		    (next == IKEV1_PAYLOAD_NONE) != (pos + plen == len))
-			return -EBADMSG;
+		ret = substructure(b, len, pos, IKEV1_PAYLOAD_PROPOSAL, PROPOSAL_HEADER_LEN);
+		if (ret < 0)
+			return ret;
+		plen = (size_t)ret;
 		prop = &sa->proposals[n];
 		prop->number = b[pos + 4];
 		prop->protocol = b[pos + 5];
@@ -275,8 +278,6 @@ static int decode_proposals(const uint8_t *b, size_t len, struct ikev1_sa_payloa
 		ret = decode_transforms(b + pos + hdr, plen - hdr, sa, prop, b[pos + 7]);
 		if (ret < 0)
 			return ret;
-		pos += plen;
-		n++;
 	}
 	sa->proposal_count = (uint8_t)n;
 	return 0;

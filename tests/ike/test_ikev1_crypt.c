@@ -1,7 +1,7 @@
 /* Tests of IKEv1 message encryption (RFC 2409 appendix B): the wire layout checked by an
  * independent AES-CBC decryption with plain OpenSSL calls, IV chaining across the messages
  * of an exchange in both directions, a quick mode that starts from the phase-1 IV state,
- * and the length and argument checks. */
+ * the length and argument checks, and responder cookies. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ikev1_crypto.h"
 #include "test_util.h"
@@ -193,12 +194,44 @@ static void test_errors(void **state)
 	assert_int_equal(ikev1_decrypt(&msg, encr, key, &iv, &next, dec, sizeof(dec)), -EINVAL);
 }
 
+/* Responder cookies: HMAC-SHA2-256(secret, address | port | CKY-I), recomputed here with
+ * OpenSSL's one-shot HMAC, and bound to every input. */
+static void test_cookies(void **state)
+{
+	uint8_t secret[IKEV1_COOKIE_SECRET_LEN], other[IKEV1_COOKIE_SECRET_LEN];
+	static const uint8_t addr[4] = {198, 18, 0, 1}, cky_i[8] = {9, 8, 7, 6, 5, 4, 3, 2},
+			     other_cky[8] = {9, 8, 7, 6, 5, 4, 3, 3};
+	uint8_t cky_r[8], again[8], in[14], mac[32];
+	unsigned int mac_len = 0;
+
+	(void)state;
+	memset(secret, 0x77, sizeof(secret));
+	memcpy(other, secret, sizeof(other));
+	other[31] ^= 1;
+	assert_int_equal(ikev1_cookie_make(secret, addr, 4, 500, cky_i, cky_r), 0);
+	memcpy(in, addr, 4);
+	in[4] = 500 >> 8;
+	in[5] = 500 & 0xff;
+	memcpy(in + 6, cky_i, 8);
+	assert_non_null(HMAC(EVP_sha256(), secret, sizeof(secret), in, sizeof(in), mac, &mac_len));
+	assert_memory_equal(cky_r, mac, 8);
+	assert_int_equal(ikev1_cookie_check(secret, addr, 4, 500, cky_i, cky_r), 0);
+	assert_int_equal(ikev1_cookie_check(other, addr, 4, 500, cky_i, cky_r), -EACCES);
+	assert_int_equal(ikev1_cookie_check(secret, addr, 4, 4500, cky_i, cky_r), -EACCES);
+	assert_int_equal(ikev1_cookie_check(secret, cky_i, 4, 500, cky_i, cky_r), -EACCES);
+	assert_int_equal(ikev1_cookie_check(secret, addr, 4, 500, other_cky, cky_r), -EACCES);
+	assert_int_equal(ikev1_cookie_make(secret, addr, 4, 500, cky_i, again), 0);
+	assert_memory_equal(cky_r, again, 8);
+	assert_int_equal(ikev1_cookie_make(secret, addr, 5, 500, cky_i, again), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_layout),
 	    cmocka_unit_test(test_chaining),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_cookies),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,7 +1,7 @@
 /* IKEv1 cryptography on the IKEv2 library's OpenSSL primitives: the phase-1 key material
  * (RFC 2409 5 and appendix B), the main/aggressive mode and quick mode hashes (5, 5.5),
  * quick mode KEYMAT with and without PFS (5.5), NAT-D hashes (RFC 3947 3.2), the CBC IVs
- * and message encryption (appendix B), and the algorithm policy.
+ * and message encryption (appendix B), responder cookies and the algorithm policy.
  *
  * The PRF of a phase-1 SA is the HMAC of its negotiated hash (RFC 2409 5, no PRF attribute),
  * so a struct ike_prf_alg names both: prf->digest is the hash for IVs and NAT-D. */
@@ -110,6 +110,21 @@ int ikev1_encrypt(struct ike_writer *w, const struct ike_encr_alg *encr, const u
 int ikev1_decrypt(const struct ikev1_message *msg, const struct ike_encr_alg *encr,
 		  const uint8_t *key, const struct ikev1_iv *iv, struct ikev1_iv *next,
 		  uint8_t *out, size_t cap);
+
+/* ---- responder cookies (RFC 2408 2.5.3) ---- */
+
+#define IKEV1_COOKIE_SECRET_LEN 32
+
+/* The responder cookie for a peer (address of 4 or 16 octets, port in host order) and its
+ * initiator cookie: HMAC-SHA2-256(secret, address | port | CKY-I) cut to 8 octets, never
+ * all zero. ikev1_cookie_check returns 0 when cky_r is the one we would have made, -EACCES
+ * otherwise. */
+int ikev1_cookie_make(const uint8_t secret[IKEV1_COOKIE_SECRET_LEN], const uint8_t *addr,
+		      size_t addr_len, uint16_t port, const uint8_t cky_i[IKEV1_COOKIE_LEN],
+		      uint8_t cky_r[IKEV1_COOKIE_LEN]);
+int ikev1_cookie_check(const uint8_t secret[IKEV1_COOKIE_SECRET_LEN], const uint8_t *addr,
+		       size_t addr_len, uint16_t port, const uint8_t cky_i[IKEV1_COOKIE_LEN],
+		       const uint8_t cky_r[IKEV1_COOKIE_LEN]);
 
 /* ---- algorithm policy ---- */
 

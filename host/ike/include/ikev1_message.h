@@ -71,20 +71,25 @@ enum ikev1_payload_type {
 	IKEV1_PAYLOAD_NAT_OA = 21, /* RFC 3947 */
 };
 
-/* Phase-1 attributes (RFC 2409 appendix A) and their values. */
+/* Phase-1 attributes (RFC 2409 appendix A) with their form (RFC 2408 3.3: basic is TV
+ * only, variable may be TV when it fits), and their values. */
 enum ikev1_p1_attr {
-	IKEV1_P1_ENCR = 1,
-	IKEV1_P1_HASH = 2,
-	IKEV1_P1_AUTH_METHOD = 3,
-	IKEV1_P1_GROUP = 4,
-	IKEV1_P1_GROUP_TYPE = 5,
-	IKEV1_P1_GROUP_PRIME = 6,
-	IKEV1_P1_LIFE_TYPE = 11,
-	IKEV1_P1_LIFE_DURATION = 12,
-	IKEV1_P1_PRF = 13,
-	IKEV1_P1_KEY_LENGTH = 14,
-	IKEV1_P1_FIELD_SIZE = 15,
-	IKEV1_P1_GROUP_ORDER = 16,
+	IKEV1_P1_ENCR = 1,		  /* basic */
+	IKEV1_P1_HASH = 2,		  /* basic */
+	IKEV1_P1_AUTH_METHOD = 3,	  /* basic */
+	IKEV1_P1_GROUP = 4,		  /* basic */
+	IKEV1_P1_GROUP_TYPE = 5,	  /* basic */
+	IKEV1_P1_GROUP_PRIME = 6,	  /* variable */
+	IKEV1_P1_GROUP_GENERATOR_ONE = 7, /* variable */
+	IKEV1_P1_GROUP_GENERATOR_TWO = 8, /* variable */
+	IKEV1_P1_GROUP_CURVE_A = 9,	  /* variable */
+	IKEV1_P1_GROUP_CURVE_B = 10,	  /* variable */
+	IKEV1_P1_LIFE_TYPE = 11,	  /* basic */
+	IKEV1_P1_LIFE_DURATION = 12,	  /* variable */
+	IKEV1_P1_PRF = 13,		  /* basic */
+	IKEV1_P1_KEY_LENGTH = 14,	  /* basic */
+	IKEV1_P1_FIELD_SIZE = 15,	  /* basic */
+	IKEV1_P1_GROUP_ORDER = 16,	  /* variable */
 };
 
 enum ikev1_encr {
@@ -115,7 +120,8 @@ enum ikev1_auth_method {
 #define IKEV1_LIFE_SECONDS   1
 #define IKEV1_LIFE_KILOBYTES 2
 
-/* Phase-2 (IPsec DOI) attributes, RFC 2407 4.5, RFC 3947, RFC 4304. */
+/* Phase-2 (IPsec DOI) attributes, RFC 2407 4.5, RFC 3947, RFC 4304: all basic but Life
+ * Duration and Compress Private Algorithm. */
 enum ikev1_p2_attr {
 	IKEV1_P2_LIFE_TYPE = 1,
 	IKEV1_P2_LIFE_DURATION = 2,
@@ -155,17 +161,17 @@ enum ikev1_esp_id {
 };
 
 enum ikev1_id_type {
-	IKEV1_ID_IPV4_ADDR = 1,
-	IKEV1_ID_FQDN = 2,
-	IKEV1_ID_USER_FQDN = 3,
-	IKEV1_ID_IPV4_ADDR_SUBNET = 4,
-	IKEV1_ID_IPV6_ADDR = 5,
-	IKEV1_ID_IPV6_ADDR_SUBNET = 6,
-	IKEV1_ID_IPV4_ADDR_RANGE = 7,
-	IKEV1_ID_IPV6_ADDR_RANGE = 8,
-	IKEV1_ID_DER_ASN1_DN = 9,
-	IKEV1_ID_DER_ASN1_GN = 10,
-	IKEV1_ID_KEY_ID = 11,
+	IKEV1_ID_IPV4_ADDR = 1,	       /* data: 4 octets */
+	IKEV1_ID_FQDN = 2,	       /* text without NUL */
+	IKEV1_ID_USER_FQDN = 3,	       /* text without NUL */
+	IKEV1_ID_IPV4_ADDR_SUBNET = 4, /* address, contiguous mask */
+	IKEV1_ID_IPV6_ADDR = 5,	       /* 16 octets */
+	IKEV1_ID_IPV6_ADDR_SUBNET = 6, /* address, contiguous mask */
+	IKEV1_ID_IPV4_ADDR_RANGE = 7,  /* first, last */
+	IKEV1_ID_IPV6_ADDR_RANGE = 8,  /* first, last */
+	IKEV1_ID_DER_ASN1_DN = 9,      /* a DER SEQUENCE */
+	IKEV1_ID_DER_ASN1_GN = 10,     /* opaque */
+	IKEV1_ID_KEY_ID = 11,	       /* opaque */
 };
 
 /* Notify message types (RFC 2408 3.14.1, RFC 2407 4.6.3, RFC 3706). */
