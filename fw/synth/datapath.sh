@@ -8,6 +8,8 @@
 # Usage: fw/synth/datapath.sh [-w DATA_W] [parts...]
 #   ctrl     espnic_ctrl (registers, rings, command engine, aes_gcm_keyinit)
 #   spd      spd_lookup, SPD_N rules, SPD_PAR compared per cycle
+#   cls      spd_classifier: CLS_N rule slots (1024), CLS_L per leaf (8),
+#            CLS_D levels (8), 2^CLS_AW nodes per level and leaves (log2 CLS_N)
 #   crypto   aes_gcm_stream (one direction's AES-GCM core)
 #   egress   esp_egress (with its SPD and crypto core)
 #   ingress  esp_ingress (with its crypto core)
@@ -92,6 +94,8 @@ for p in $parts; do
   case $p in
     ctrl)    measure ctrl    espnic_ctrl    "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set MAX_FRAME $MAX_FRAME" ;;
     spd)     measure spd     spd_lookup     "-set N $SPD_N -set PAR $SPD_PAR" ;;
+    cls)     n=${CLS_N:-1024}; aw=${CLS_AW:-$(awk -v n="$n" 'BEGIN{a=0; while (2^a < n) a++; print a}')}
+             measure cls_$n  spd_classifier "-set N $n -set L ${CLS_L:-8} -set D ${CLS_D:-8} -set NODE_AW $aw -set LEAF_AW $aw" ;;
     crypto)  measure crypto  aes_gcm_stream "-set DATA_W $W" ;;
     egress)  measure egress  esp_egress     "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set SPD_PAR $SPD_PAR -set MAX_FRAME $MAX_FRAME" ;;
     ingress) measure ingress esp_ingress    "-set DATA_W $W -set SA_N $SA_N -set MAX_FRAME $MAX_FRAME" ;;

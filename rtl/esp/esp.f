@@ -3,6 +3,8 @@ espnic_pkg.sv
 replay_pkg.sv
 frame_capture.sv
 spd_lookup.sv
+spd_cls_level.sv
+spd_classifier.sv
 esp_inbound_check.sv
 esp_egress.sv
 esp_ingress.sv

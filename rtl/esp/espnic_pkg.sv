@@ -105,6 +105,44 @@ package espnic_pkg;
     logic [15:0]       dport;
   } flow_key_t;
 
+  // ------------------------------------------------------ SPD classifier
+  // The key spd_classifier looks up (bit 0 = dst bit 0). IPv4 addresses sit
+  // in the low 32 bits of src/dst. vlan is the 802.1Q VID (0: untagged);
+  // frag marks a non-initial fragment (ports unknown, zero).
+  typedef struct packed {
+    logic              frag;
+    logic              v6;
+    logic [11:0]       vlan;
+    logic [7:0]        proto;
+    logic [15:0]       sport;
+    logic [15:0]       dport;
+    logic [ADDR_W-1:0] src;
+    logic [ADDR_W-1:0] dst;
+  } cls_key_t;
+  localparam int CLS_KEY_W = 2 + 12 + 8 + 32 + 2 * ADDR_W;   // $bits(cls_key_t)
+
+  // A classifier rule in the rule RAM. Prefixes are address and length:
+  // an IPv4-only rule (fam 2'b01) counts its length from bit 31, otherwise
+  // from bit 127; a rule matching both families has both lengths 0. Port
+  // ranges are inclusive; a rule whose ranges are not both 0..65535 never
+  // matches a non-initial fragment (RFC 4301 section 7: OPAQUE ports).
+  typedef struct packed {
+    logic [15:0]       index;       // priority position, reported on a match
+    logic [1:0]        action;
+    logic [15:0]       sa;
+    logic [1:0]        fam;         // bit 0: IPv4 keys, bit 1: IPv6 keys
+    logic [ADDR_W-1:0] src;
+    logic [7:0]        src_len;
+    logic [ADDR_W-1:0] dst;
+    logic [7:0]        dst_len;
+    logic [7:0]        proto;       // 0: any
+    logic [15:0]       sport_lo, sport_hi;
+    logic [15:0]       dport_lo, dport_hi;
+    logic              vlan_any;
+    logic [11:0]       vlan;
+  } cls_rule_t;
+  localparam int CLS_RULE_W = 16 + 2 + 16 + 2 + 2 * (ADDR_W + 8) + 8 + 64 + 1 + 12;
+
   // esp_egress: what execute needs to know about a frame (here, not in the
   // module: yosys 0.23 takes no package type inside a module's struct).
   typedef struct packed {
