@@ -845,7 +845,8 @@ int espnic_cls_update(struct espnic_cls *c, const struct espnic_cls_rule *add, u
 	struct crule *old = malloc((c->nrules ? c->nrules : 1) * sizeof *old);
 	if (!old)
 		return -ENOMEM;
-	memcpy(old, c->rules, c->nrules * sizeof *old);
+	if (c->nrules)
+		memcpy(old, c->rules, c->nrules * sizeof *old);
 	unsigned old_n = c->nrules;
 	int rc = 0;
 	for (unsigned i = 0; i < ndel; i++) {
@@ -885,7 +886,8 @@ int espnic_cls_update(struct espnic_cls *c, const struct espnic_cls_rule *add, u
 	if (!rc)
 		rc = commit(c);
 	if (rc) {
-		memcpy(c->rules, old, old_n * sizeof *old);
+		if (old_n)
+			memcpy(c->rules, old, old_n * sizeof *old);
 		c->nrules = old_n;
 		if (rc != -ENOSPC && rc != -EINVAL && rc != -ENOMEM)
 			espnic_cls_forget(c); /* the card's state is unknown now */
