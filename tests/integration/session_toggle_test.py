@@ -25,7 +25,6 @@ first answered ping, pings lost, frames discarded during the probe.
     session_toggle_test.py ESPNIC ESPNICD ESPNIC_SIM"""
 import os
 import re
-import shutil
 import signal
 import struct
 import sys
@@ -37,6 +36,8 @@ sys.path.insert(0, DEMO_DIR)
 import espnic_demo  # noqa: E402
 from espnic_demo import SESSION, Demo  # noqa: E402
 from sitelab import CHARON, GW_B, HOST_A, HOST_B, NET_B, wait_for  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "espnicd"))
+from lab import need_root, need_tools  # noqa: E402
 
 LANS = ((0xc6130100, 0xffffff00), (0xc6130200, 0xffffff00))  # 198.19.1.0/24, 198.19.2.0/24
 PING_INTERVAL = 0.2
@@ -189,12 +190,8 @@ def main():
         print(__doc__)
         sys.exit(2)
     espnic, espnicd, sim = (os.path.abspath(a) for a in sys.argv[1:])
-    if os.geteuid() != 0:
-        print("SKIP: needs root (network namespaces, TAP devices)")
-        sys.exit(77)
-    if shutil.which("swanctl") is None or not os.path.exists(CHARON):
-        print("SKIP: strongSwan is not installed")
-        sys.exit(77)
+    need_root()
+    need_tools(CHARON, "swanctl")
     args = espnic_demo.parse(["--cli", espnic, "--espnicd", espnicd, "--sim", sim,
                               "--peer", "strongswan", "--setup-timeout", "30"])
     espnic_demo.preflight(args)

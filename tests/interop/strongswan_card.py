@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 sys.path.insert(0, HERE)
-from lab import run, status_sas, wait_for  # noqa: E402
+from lab import need_root, need_tools, run, status_sas, wait_for  # noqa: E402
 from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from sitelab import Charon as SiteCharon  # noqa: E402
 from strongswan import ESP_PROPOSAL, IKE_PROPOSAL, PSK  # noqa: E402
@@ -86,9 +85,7 @@ class CardLab(Sites):
                          prefix="espnic-sscard-%s-" % name)
 
     def __enter__(self):
-        if os.geteuid() != 0:
-            print("SKIP: needs root for network namespaces")
-            sys.exit(77)
+        need_root()
         try:
             self.setup()
         except BaseException:
@@ -166,7 +163,12 @@ def phase(what):
 
 
 def card_cli(lab, *args):
-    return run(lab.cli_bin, "card", "-d", "sim:" + lab.sock, *args, check=False).stdout
+    """`espnic card ... ARGS` on card A; a failing CLI fails the test (an empty answer
+    from a CLI that failed must not read as an empty card)."""
+    r = run(lab.cli_bin, "card", "-d", "sim:" + lab.sock, *args, check=False)
+    assert r.returncode == 0, "espnic card %s exited %d: %s" % (" ".join(args), r.returncode,
+                                                               r.stderr.strip())
+    return r.stdout
 
 
 def ping(lab, count=5, check=True):
@@ -556,16 +558,8 @@ def main():
                     choices=["initiator", "responder", "on_demand", "restart", "rekey",
                              "peer_rekey", "ike_rekey", "child_acquire", "dpd_hold"])
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("SKIP: needs root for network namespaces")
-        sys.exit(77)
-    for tool in ("swanctl", "tshark", "ping"):
-        if shutil.which(tool) is None:
-            print("SKIP: %s is not installed" % tool)
-            sys.exit(77)
-    if not os.path.exists(CHARON):
-        print("SKIP: strongSwan's charon is not installed")
-        sys.exit(77)
+    need_root()
+    need_tools(CHARON, "swanctl", "tshark", "ping")
     lab = CardLab(args.scenario, os.path.abspath(args.sim))
     lab.cli_bin = os.path.abspath(args.cli)
     with lab:
