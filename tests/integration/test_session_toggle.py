@@ -21,7 +21,7 @@ The wire capture is checked over the whole run: every frame with a LAN address (
 198.18.0.x), except during the probe. Figures printed: time to DOWN, time to UP, time to the first answered ping, pings
 lost.
 
-    session_toggle_test.py ESPNIC ESPNICD ESPNIC_SIM"""
+    test_session_toggle.py ESPNIC ESPNICD ESPNIC_SIM"""
 import os
 import re
 import shutil
