@@ -1,5 +1,5 @@
 """sitelab.py: two VPN sites in network namespaces around simulated espnic cards, shared by
-`espnic demo` (espnic_demo.py) and the interop tests (tests/interop/strongswan_card.py).
+`espnic demo` (espnic_demo.py) and the interop tests (tests/interop/test_strongswan_card.py).
 
     lan-a (198.19.1.10)          gw-a                               gw-b            lan-b
       veth ---- 198.19.1.1 [espnicd]  espnic0 = card A's host port   [peer]          (198.19.2.10)

@@ -17,7 +17,7 @@
 
 #include "dataplane_backend.h"
 
-#define MAX_SAS	   4096 /* many tunnels between two gateways (tests/espnicd/many_tunnels.py) */
+#define MAX_SAS	   4096 /* many tunnels between two gateways (tests/espnicd/test_many_tunnels.py) */
 #define MAX_EVENTS 64
 
 #define MAX_TRAPS 64

@@ -6,7 +6,7 @@ per tunnel on the initiator's side); the initiator starts them all with start_wi
 bounding the setups in flight. Every IKE_SA and CHILD_SA must come up, counted from the
 status files, and every CHILD_SA must have its mirror image (SPIs, keys) on the other side;
 SIGTERM on the initiator deletes them all, on both sides.
-Also used by tests/bench/ike_setup_rate.py for its configurations."""
+Also used by tests/bench/bench_ike_setup_rate.py for its configurations."""
 import argparse
 import os
 import signal

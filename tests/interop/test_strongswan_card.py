@@ -29,8 +29,8 @@ sys.path.insert(0, HERE)
 from lab import need_root, need_tools, run, status_sas, wait_for  # noqa: E402
 from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from sitelab import Charon as SiteCharon  # noqa: E402
-from strongswan import ESP_PROPOSAL, IKE_PROPOSAL, PSK  # noqa: E402
-from strongswan_lifecycle import FAST, kill_charon, restart_charon  # noqa: E402
+from test_strongswan import ESP_PROPOSAL, IKE_PROPOSAL, PSK  # noqa: E402
+from test_strongswan_lifecycle import FAST, kill_charon, restart_charon  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, "..", "..", "host", "demo", "traffic.py")
 TCP_BYTES = 200 * 1024

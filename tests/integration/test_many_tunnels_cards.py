@@ -13,7 +13,7 @@ its own tunnel (the sample's SAs on card A count the packets); and SIGTERM on gw
 everything politely: both cards end up without a PROTECT rule. Printed: the time to bring the
 tunnels up, the SPD rule moves the daemons needed (from their logs), the pings' RTT.
 
-    many_tunnels_cards.py --espnicd ESPNICD --sim ESPNIC_SIM --cli ESPNIC [--tunnels N]"""
+    test_many_tunnels_cards.py --espnicd ESPNICD --sim ESPNIC_SIM --cli ESPNIC [--tunnels N]"""
 import argparse
 import json
 import os
@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 from sitelab import GW_A, GW_B, HOST_A, HOST_B, LAN_GW_A, NET_B, Sites, run, wait_for  # noqa: E402
 from lab import need_root, need_tools, status_sas, wait_progress  # noqa: E402
-from many_tunnels import initiator_peers, responder_peers, tunnel_net  # noqa: E402
+from test_many_tunnels import initiator_peers, responder_peers, tunnel_net  # noqa: E402
 
 BASE = (198, 19, 16)  # site A's tunnel addresses: 198.19.16.0/22
 T0 = time.monotonic()

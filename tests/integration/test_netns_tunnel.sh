@@ -1,12 +1,12 @@
 #!/bin/bash
-# netns_tunnel.sh: two `espnic-sim run` cards cabled wire to wire, each with
+# test_netns_tunnel.sh: two `espnic-sim run` cards cabled wire to wire, each with
 # its host port a TAP device in its own network namespace (A: 198.19.1.1/24,
 # B: 198.19.2.1/24). SAs (AES-GCM, tunnel mode, outer 198.18.0.1/.2) and
 # SPD rules are installed with `espnic card`; ping and a TCP transfer cross
 # the tunnel; card A's wire capture holds only ESP, and tshark decrypts it
 # with the keys. Needs root.
 #
-# usage: netns_tunnel.sh ESPNIC-SIM ESPNIC-CLI none|udp
+# usage: test_netns_tunnel.sh ESPNIC-SIM ESPNIC-CLI none|udp
 set -euo pipefail
 
 sim=$1 cli=$2 encap=$3

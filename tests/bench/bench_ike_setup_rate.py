@@ -20,8 +20,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, os.path.join(HERE, "..", "interop"))
 from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, need_root, need_tools, run, wait_for  # noqa: E402
-from many_tunnels import initiator_peers, responder_peers, tunnel_net  # noqa: E402
-from strongswan import CHARON, STRONGSWAN_CONF  # noqa: E402
+from test_many_tunnels import initiator_peers, responder_peers, tunnel_net  # noqa: E402
+from test_strongswan import CHARON, STRONGSWAN_CONF  # noqa: E402
 
 
 def rss_kb(pid):
@@ -35,7 +35,7 @@ def log_time(line):
 
 
 class ManyCharon:
-    """charon with N connections t<i> (identities and selectors as many_tunnels.py's
+    """charon with N connections t<i> (identities and selectors as test_many_tunnels.py's
     responder), quiet logging, no COOKIE or blocking thresholds in the way."""
 
     def __init__(self, lab, n):

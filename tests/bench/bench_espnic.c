@@ -1,4 +1,4 @@
-/* espnic_bench.c: throughput and latency of the simulated card in cycles.
+/* bench_espnic.c: throughput and latency of the simulated card in cycles.
  *
  * For each data path width built, direction, SA count and inner frame size,
  * a burst of frames runs through the card with the input always offered and

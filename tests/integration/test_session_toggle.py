@@ -22,7 +22,7 @@ address (198.19.1.0/24, 198.19.2.0/24) in its IPv4 header is a clear-text leak (
 carry only the gateways' 198.18.0.x). Figures printed: time to DOWN, time to UP, time to the
 first answered ping, pings lost, frames discarded during the probe.
 
-    session_toggle_test.py ESPNIC ESPNICD ESPNIC_SIM"""
+    test_session_toggle.py ESPNIC ESPNICD ESPNIC_SIM"""
 import os
 import re
 import signal

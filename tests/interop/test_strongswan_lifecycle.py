@@ -4,7 +4,7 @@ detection with the actions clear, hold and restart when charon is killed (and re
 deletes from either side (swanctl --terminate, SIGTERM, a reload that removes the peer), and
 NAT traversal through a third namespace masquerading espnicd's side (NAT detected, float to
 4500, UDP-encapsulated CHILD_SA, NAT-keepalives), plus force_encap without a NAT. Reuses
-strongswan.py's Charon and lab.py; recording dataplane (no ESP flows): asserts on swanctl
+test_strongswan.py's Charon and lab.py; recording dataplane (no ESP flows): asserts on swanctl
 --list-sas, the dataplane records and espnicd's log."""
 import argparse
 import os
@@ -19,7 +19,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, need_root, need_tools, run, wait_for  # noqa: E402
-from strongswan import CHARON, Charon, assert_keys_match, peer  # noqa: E402
+from test_strongswan import CHARON, Charon, assert_keys_match, peer  # noqa: E402
 
 # Retransmissions short enough for a test: 0.5 s, x1.5, 3 tries.
 FAST = {"retransmit_timeout": 0.5, "retransmit_base": 1.5, "retransmit_tries": 3}
@@ -32,7 +32,7 @@ def kill_charon(lab, charon):
 
 
 def restart_charon(lab, make=Charon, **kw):
-    """A new charon in the same namespace (make(lab, **kw): strongswan.py's Charon, or another
+    """A new charon in the same namespace (make(lab, **kw): test_strongswan.py's Charon, or another
     lab's); the dead one's directory moves aside."""
     old = lab.path("charon")
     n = 1

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The swanctl.conf that `espnic session peer-config --format swanctl --include-secret` writes
 for the remote side, loaded as is into strongSwan (charon with kernel-libipsec, the set-up of
-strongswan.py): the tunnel must come up, with the algorithms of the profiles (ctest label
+test_strongswan.py): the tunnel must come up, with the algorithms of the profiles (ctest label
 "interop", needs root and strongSwan)."""
 import argparse
 import os
@@ -13,9 +13,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, HERE)
-from api_e2e import DAEMONS, Daemon  # noqa: E402
+from test_api_e2e import DAEMONS, Daemon  # noqa: E402
 from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, need_tools, wait_for  # noqa: E402
-from strongswan import CHARON, ESPNICD_DN, Charon, Pki  # noqa: E402
+from test_strongswan import CHARON, ESPNICD_DN, Charon, Pki  # noqa: E402
 
 PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
 

@@ -4,7 +4,7 @@
 # start), a non-executable stack, stack canaries and fortified libc calls.
 # Configures a release build of the sources in a scratch directory, builds
 # espnicd and the CLI, installs them there and reads the installed binaries.
-# Usage: hardening_test.sh SOURCE_DIR
+# Usage: test_hardening.sh SOURCE_DIR
 set -eu
 src=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/espnic-release.XXXXXX")

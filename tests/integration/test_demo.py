@@ -5,7 +5,7 @@ with packets through the card growing, and nothing is left behind (namespaces, t
 directory, processes); ^C while the table runs ends it with 0, SIGTERM during the set-up with
 130, both cleaned up; bad arguments exit 2; without root a clear message and 1.
 
-    demo_test.py ESPNIC strongswan|espnic|signals|usage"""
+    test_demo.py ESPNIC strongswan|espnic|signals|usage"""
 import os
 import re
 import select
