@@ -4,5 +4,7 @@ replay_pkg.sv
 frame_capture.sv
 spd_lookup.sv
 esp_inbound_check.sv
+esp_sa_lifetime.sv
+esp_sa_table.sv
 esp_egress.sv
 esp_ingress.sv
