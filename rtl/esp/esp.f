@@ -6,5 +6,7 @@ spd_lookup.sv
 spd_cls_level.sv
 spd_classifier.sv
 esp_inbound_check.sv
+esp_sa_lifetime.sv
+esp_sa_table.sv
 esp_egress.sv
 esp_ingress.sv

@@ -1,8 +1,9 @@
 // esp_egress: host to wire. Each frame is parsed, looked up in the SPD and
 // then bypassed, discarded, or ESP-encapsulated with its outbound SA
 // (RFC 4303 tunnel or transport mode, optional RFC 3948 UDP encapsulation,
-// AES-GCM per RFC 4106). The outbound SA table (sequence numbers, lifetimes,
-// counters) lives here because only this pipeline changes it.
+// AES-GCM per RFC 4106). The outbound SA table (esp_sa_table: sequence
+// numbers, lifetimes, counters) lives here because only this pipeline changes
+// it; execute is its stage B, so back-to-back frames of one SA stay exact.
 //
 //  host -> frame_capture -> frame FIFO ---------------> rehead(ESP header, trailer)
 //               | meta                                    -> aes_gcm_stream
@@ -34,26 +35,14 @@ module esp_egress
   input  logic [15:0]           mtu_i,            // largest outer IP packet
   input  logic                  default_discard_i, // no SPD match: drop (else bypass)
 
-  // SA writes (control path). A write sets config, key and initial state and
-  // clears the counters; sa_wr_enable_i = 0 removes the SA.
-  input  logic                  sa_wr_valid_i,
-  input  logic [15:0]           sa_wr_index_i,
-  input  logic                  sa_wr_enable_i,
-  input  espnic_pkg::sa_cfg_t   sa_wr_cfg_i,
-  input  espnic_pkg::sa_key_t sa_wr_key_i,
-  input  logic [63:0]           sa_wr_seq_i,
-  // sa_wr_update_i: change the entry in place: the configuration, the
-  // sequence number if sa_wr_set_seq_i, and re-arm the
-  // lifetime events if sa_wr_rearm_i; key, counters and enable stay.
-  input  logic                  sa_wr_update_i,
-  input  logic                  sa_wr_set_seq_i,
-  input  logic                  sa_wr_rearm_i,
-  // SA reads (never key material)
-  input  logic [15:0]           sa_rd_index_i,
-  output logic                  sa_rd_enable_o,
-  output espnic_pkg::sa_cfg_t   sa_rd_cfg_o,
-  output espnic_pkg::sa_state_t sa_rd_state_o,
-  output espnic_pkg::sa_counters_t sa_rd_counters_o,
+  // SA table slots of the control path (esp_sa_table): taken in any cycle
+  // sa_ready_o is high; a READ is answered on sa_rsp_* in the next cycle.
+  output logic                  sa_ready_o,
+  input  logic                  sa_req_valid_i,
+  input  espnic_pkg::sa_req_t   sa_req_i,
+  output logic                  sa_rsp_valid_o,
+  output espnic_pkg::sa_cfg_t   sa_rsp_cfg_o,
+  output espnic_pkg::sa_dyn_t   sa_rsp_dyn_o,
 
   input  logic                  spd_wr_valid_i,
   input  logic [15:0]           spd_wr_index_i,
@@ -79,7 +68,6 @@ module esp_egress
 );
   localparam int BYTES   = DATA_W / 8;
   localparam int FIFO_D  = 2 * MAX_FRAME / BYTES + 8;
-  localparam int SAW     = $clog2(SA_N);
   localparam int OUT_HDR = 96;                  // largest outer header block
 
   // ------------------------------------------------------------------ entry
@@ -223,24 +211,6 @@ module esp_egress
     .resp_rule_o(spd_rule_idx), .resp_o(spd_rule)
   );
 
-  // ---------------------------------------------------------------- SA table
-  logic [SA_N-1:0]      sa_en_q;
-  // An ACQUIRE went out for this (missing) SA: one event per SA, not one per
-  // packet, until the host writes the SA or an SPD rule naming it (re-arm).
-  logic [SA_N-1:0]      acq_fired_q;
-  wire  [15:0]          spd_wr_sa = spd_wr_rule_i.sa;
-  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
-  // unpacked array of structs as one struct.
-  logic [$bits(sa_wr_cfg_i)-1:0]      sa_cfg_q   [SA_N];
-  logic [$bits(sa_wr_key_i)-1:0]      sa_key_q   [SA_N];
-  logic [$bits(sa_rd_state_o)-1:0]    sa_state_q [SA_N];
-  logic [$bits(sa_rd_counters_o)-1:0] sa_cnt_q   [SA_N];
-
-  assign sa_rd_enable_o   = sa_en_q[sa_rd_index_i[SAW-1:0]];
-  assign sa_rd_cfg_o      = sa_cfg_q[sa_rd_index_i[SAW-1:0]];
-  assign sa_rd_state_o    = sa_state_q[sa_rd_index_i[SAW-1:0]];
-  assign sa_rd_counters_o = sa_cnt_q[sa_rd_index_i[SAW-1:0]];
-
   // ---------------------------------------------------------------- execute
   // Per-packet commands for the three stream stages.
   typedef struct packed {
@@ -260,41 +230,84 @@ module esp_egress
   } out_cmd_t;
 
   logic ex_go;
-  logic enc_wr_ready, ctx_wr_ready, out_wr_ready, ev_wr_ready;
+  // The queues always have room (issue checks their counts).
+  logic unused_enc_wr_ready, unused_ctx_wr_ready, unused_out_wr_ready;
   enc_cmd_t enc_cmd;
   aes_gcm_pkg::gcm_ctx_t ctx_cmd;
   out_cmd_t out_cmd;
   logic     push_enc, push_ctx, push_out;
 
-  // The frame at the head of `ord`, with its SPD answer if it had a lookup.
+  // Issue (table stage A): the frame at the head of `ord`, with its SPD
+  // answer if it had a lookup, takes an SA table slot when the command queues
+  // have room for it and for the frame in stage B. Every frame takes one, so
+  // frames stay in order; only PROTECT frames use what the slot reads.
+  logic [$clog2(17)-1:0] enc_count, ctx_count, out_count;
   wire      head_needs_spd = ord_rd.is_ip && !ord_rd.drop_malformed;
   wire      head_ready     = ord_rd_valid && (!head_needs_spd || spd_resp_valid);
-  assign ex_go = head_ready && enc_wr_ready && ctx_wr_ready && out_wr_ready && ev_wr_ready;
-  assign ord_rd_ready   = ex_go;
-  assign spd_resp_ready = ex_go && head_needs_spd;
+  wire      q_room = enc_count < 5'd15 && ctx_count < 5'd15 && out_count < 5'd15;
+  logic     tbl_dp_ready;
+  wire      issue = head_ready && q_room && tbl_dp_ready;
+  assign ord_rd_ready   = issue;
+  assign spd_resp_ready = issue && head_needs_spd;
 
   // Decision for the head frame.
   logic [1:0]  action;
-  logic [15:0] sa_idx;
   always_comb begin
     if (ord_rd.drop_malformed)            action = espnic_regs_pkg::ACT_DISCARD;
     else if (!ord_rd.is_ip)               action = espnic_regs_pkg::ACT_BYPASS;
     else if (spd_hit)                     action = spd_rule.action;
     else if (default_discard_i)           action = espnic_regs_pkg::ACT_DISCARD;
     else                                  action = espnic_regs_pkg::ACT_BYPASS;
-    sa_idx = spd_rule.sa;
   end
 
-  wire [SAW-1:0] sa_i   = sa_idx[SAW-1:0];
+  // Execute (table stage B): the frame, its decision and its SA entry.
+  logic                   x_valid;
+  espnic_pkg::eg_parsed_t x_p;
+  logic [1:0]             x_action;
+  logic [15:0]            sa_idx, x_rule;
+  always_ff @(posedge clk_i) begin
+    if (issue) begin
+      x_p      <= ord_rd;
+      x_action <= action;
+      sa_idx   <= spd_rule.sa;
+      x_rule   <= spd_rule_idx;
+    end
+  end
+  assign ex_go = x_valid;
+
   wire           sa_in_range = sa_idx < 16'(SA_N);
-  espnic_pkg::sa_cfg_t sa;
-  espnic_pkg::sa_state_t st;
-  espnic_pkg::sa_counters_t sa_cnt;
+  espnic_pkg::sa_cfg_t      sa;
   espnic_pkg::sa_key_t      sa_key;
-  assign sa     = sa_cfg_q[sa_i];
-  assign st     = sa_state_q[sa_i];
-  assign sa_cnt = sa_cnt_q[sa_i];
-  assign sa_key = sa_key_q[sa_i];
+  espnic_pkg::sa_dyn_t      dyn, dp_dyn;
+  espnic_pkg::sa_state_t    st;
+  espnic_pkg::sa_counters_t sa_cnt;
+  logic                     dp_we;
+  assign st     = dyn.st;
+  assign sa_cnt = dyn.cnt;
+
+  // An SPD rule written with a PROTECT action's SA re-arms that SA's ACQUIRE.
+  // (The control path never writes a rule and an SA in the same cycle.)
+  wire [15:0]          spd_wr_sa = spd_wr_rule_i.sa;
+  wire                 acq_rearm = spd_wr_valid_i && spd_wr_enable_i && spd_wr_sa < 16'(SA_N);
+  espnic_pkg::sa_req_t tbl_req;
+  always_comb begin
+    tbl_req = sa_req_i;
+    if (!sa_req_valid_i) begin
+      tbl_req       = '0;
+      tbl_req.op    = espnic_pkg::SA_OP_REARM_ACQ;
+      tbl_req.index = spd_wr_sa;
+    end
+  end
+  logic unused_ext;
+
+  esp_sa_table #(.SA_N(SA_N), .EXT_W(1)) u_sa (
+    .clk_i, .rst_ni, .ready_o(sa_ready_o),
+    .ctl_valid_i(sa_req_valid_i || acq_rearm), .ctl_req_i(tbl_req),
+    .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
+    .dp_valid_i(head_ready && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(spd_rule.sa),
+    .b_valid_o(x_valid), .b_cfg_o(sa), .b_key_o(sa_key), .b_dyn_o(dyn), .b_ext_o(unused_ext),
+    .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)
+  );
 
   // Sizes of the encapsulated packet.
   logic [15:0] pl_off, pl_len, ct_len, esp_len, outer_len;
@@ -305,17 +318,17 @@ module esp_egress
   always_comb begin
     if (sa.tunnel) begin
       pl_off   = 16'd14;
-      pl_len   = ord_rd.ip_len;
-      next_hdr = ord_rd.v6 ? 8'd41 : 8'd4;
+      pl_len   = x_p.ip_len;
+      next_hdr = x_p.v6 ? espnic_pkg::IPP_IPV6 : espnic_pkg::IPP_IPV4;
     end else begin
-      pl_off   = 16'd14 + 16'(ord_rd.ip_hlen);
-      pl_len   = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
-      next_hdr = ord_rd.key.proto;
+      pl_off   = 16'd14 + 16'(x_p.ip_hlen);
+      pl_len   = x_p.ip_len - 16'(x_p.ip_hlen);
+      next_hdr = x_p.key.proto;
     end
     pad       = espnic_pkg::esp_pad_len(pl_len);
     ct_len    = pl_len + 16'(pad) + 16'd2;
     esp_len   = 16'd16 + ct_len + 16'd16;
-    outer_len = (sa.tunnel ? 16'd20 : 16'(ord_rd.ip_hlen)) + (sa.udp_encap ? 16'd8 : 16'd0)
+    outer_len = (sa.tunnel ? 16'd20 : 16'(x_p.ip_hlen)) + (sa.udp_encap ? 16'd8 : 16'd0)
               + esp_len;
     seq       = st.seq + 64'd1;
     seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq >= 64'hFFFF_FFFF);
@@ -334,25 +347,25 @@ module esp_egress
   always_comb begin
     tun_v4 = '0;
     tun_v4[0 +: 8]    = 8'h45;
-    tun_v4[8 +: 8]    = ord_rd.tos;                        // DSCP and ECN copied
+    tun_v4[8 +: 8]    = x_p.tos;                        // DSCP and ECN copied
     tun_v4[16 +: 16]  = espnic_pkg::be16(outer_len);
     tun_v4[32 +: 16]  = espnic_pkg::be16(ip_id_q);
-    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, ord_rd.df, 14'd0});
+    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, x_p.df, 14'd0});
     tun_v4[64 +: 8]   = 8'd64;
-    tun_v4[72 +: 8]   = sa.udp_encap ? 8'd17 : 8'd50;
+    tun_v4[72 +: 8]   = sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
     tun_v4[96 +: 32]  = sa.local_v4;
     tun_v4[128 +: 32] = sa.remote_v4;
     tun_v4[80 +: 16]  = espnic_pkg::be16(espnic_pkg::ipv4_checksum(tun_v4));
 
     // The original header, IPv4 options included, with length and protocol
     // changed and (IPv4) the checksum over the whole header recomputed.
-    trn_l3 = ord_rd.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * ord_rd.ip_hlen));
-    if (ord_rd.v6) begin
+    trn_l3 = x_p.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * x_p.ip_hlen));
+    if (x_p.v6) begin
       trn_l3[8*4 +: 16] = espnic_pkg::be16(outer_len - 16'd40);
-      trn_l3[8*6 +: 8]  = sa.udp_encap ? 8'd17 : 8'd50;
+      trn_l3[8*6 +: 8]  = sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
     end else begin
       trn_l3[8*2 +: 16]  = espnic_pkg::be16(outer_len);
-      trn_l3[8*9 +: 8]   = sa.udp_encap ? 8'd17 : 8'd50;
+      trn_l3[8*9 +: 8]   = sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
       trn_l3[8*10 +: 16] = '0;
     end
     trn_sum = '0;
@@ -360,15 +373,15 @@ module esp_egress
       trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    if (!ord_rd.v6) trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
+    if (!x_p.v6) trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
 
     // RFC 3948: the UDP checksum may be zero over IPv4.
     udp_hdr = {16'd0, espnic_pkg::be16(esp_len + 16'd8), espnic_pkg::be16(sa.udp_dport), espnic_pkg::be16(sa.udp_sport)};
-    l3_len  = sa.tunnel ? 8'd20 : ord_rd.ip_hlen;
+    l3_len  = sa.tunnel ? 8'd20 : x_p.ip_hlen;
 
     outer = '0;
-    outer[0 +: 96]    = ord_rd.hdr[0 +: 96];               // MAC addresses
-    outer[8*12 +: 16] = sa.tunnel ? espnic_pkg::be16(16'h0800) : ord_rd.hdr[8*12 +: 16];
+    outer[0 +: 96]    = x_p.hdr[0 +: 96];               // MAC addresses
+    outer[8*12 +: 16] = sa.tunnel ? espnic_pkg::be16(espnic_pkg::ETH_IPV4) : x_p.hdr[8*12 +: 16];
     outer[8*14 +: 480] = sa.tunnel ? {320'd0, tun_v4} : trn_l3;
     if (sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
     outer_hlen = 8'd14 + l3_len + (sa.udp_encap ? 8'd8 : 8'd0);
@@ -380,10 +393,10 @@ module esp_egress
   } verdict_e;
   verdict_e verdict;
   always_comb begin
-    if (ord_rd.drop_malformed)                         verdict = X_MALFORMED;
-    else if (action == espnic_regs_pkg::ACT_BYPASS)    verdict = X_BYPASS;
-    else if (action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
-    else if (!sa_in_range || !sa_en_q[sa_i])           verdict = X_NO_SA;
+    if (x_p.drop_malformed)                         verdict = X_MALFORMED;
+    else if (x_action == espnic_regs_pkg::ACT_BYPASS)    verdict = X_BYPASS;
+    else if (x_action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
+    else if (!sa_in_range || !dyn.enable)           verdict = X_NO_SA;
     else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
     else if (outer_len > mtu_i)                        verdict = X_MTU;
     else                                               verdict = X_PROTECT;
@@ -393,28 +406,13 @@ module esp_egress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
-  always_comb begin
-    new_pkts  = sa_cnt.packets + 64'd1;
-    new_bytes = sa_cnt.bytes + 64'(pl_len);
-    hard_kind = espnic_regs_pkg::EV_HARD_PACKETS;
-    soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
-    hard_hit  = 1'b0;
-    soft_hit  = 1'b0;
-    if (sa.hard_bytes != '0 && new_bytes >= sa.hard_bytes) begin
-      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_BYTES;
-    end
-    if (sa.hard_packets != '0 && new_pkts >= sa.hard_packets) begin
-      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_PACKETS;
-    end
-    if (sa.soft_bytes != '0 && new_bytes >= sa.soft_bytes) begin
-      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_BYTES;
-    end
-    if (sa.soft_packets != '0 && new_pkts >= sa.soft_packets) begin
-      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
-    end
-    // Warn well before the sequence number runs out (2^32 without ESN).
-    wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:0] >= 32'hFFFF_0000);
-  end
+  esp_sa_lifetime u_lifetime (
+    .cfg_i(sa), .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
+    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
+  );
+  // Warn well before the sequence number runs out (2^32 without ESN).
+  assign wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:0] >= 32'hFFFF_0000);
 
   // Commands.
   always_comb begin
@@ -428,9 +426,9 @@ module esp_egress
     tail = '0;
     case (verdict)
       X_BYPASS: begin
-        enc_cmd.keep_len = ord_rd.frame_len;
+        enc_cmd.keep_len = x_p.frame_len;
         ctx_cmd.op       = aes_gcm_pkg::GCM_BYPASS;
-        out_cmd.keep_len = ord_rd.frame_len;
+        out_cmd.keep_len = x_p.frame_len;
         push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
       end
       X_PROTECT: begin
@@ -474,9 +472,9 @@ module esp_egress
     ev_push = 1'b0;
     ev = '0;
     ev.sa = sa_idx;
-    ev.rule = spd_rule_idx;
+    ev.rule = x_rule;
     if (verdict == X_NO_SA) begin
-      ev_push = !sa_in_range || !acq_fired_q[sa_i]; ev.kind = espnic_regs_pkg::EV_ACQUIRE;
+      ev_push = !sa_in_range || !dyn.acq_fired; ev.kind = espnic_regs_pkg::EV_ACQUIRE;
     end else if (verdict == X_PROTECT) begin
       if (hard_hit && !st.hard_fired) begin
         ev_push = 1'b1; ev.kind = hard_kind;
@@ -488,63 +486,40 @@ module esp_egress
     end
   end
 
-  // SA state and counter writes, as whole entries (yosys 0.23 cannot write
-  // a struct member of an array entry). dp_*: what the data path writes for
-  // the head frame's SA; cw_*: what the control path writes, on top of the
-  // data path's write when both name the same entry (the control path wins
-  // field by field, as when each field was written on its own).
-  espnic_pkg::sa_state_t    dp_st, cw_st;
-  espnic_pkg::sa_counters_t dp_cnt;
-  logic                     dp_st_we, dp_cnt_we, cw_go, cw_st_we;
-  wire [SAW-1:0]            cw_i = sa_wr_index_i[SAW-1:0];
+  // The SA entry after this frame (the table writes it back whole).
   always_comb begin
-    dp_st     = st;
-    dp_cnt    = sa_cnt;
-    dp_st_we  = 1'b0;
-    dp_cnt_we = 1'b0;
-    if (ex_go) begin
-      case (verdict)
-        X_EXPIRED: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = sa_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
-          dp_cnt_we = 1'b1;
+    dp_dyn = dyn;
+    dp_we  = 1'b0;
+    case (verdict)
+      X_NO_SA:
+        if (sa_in_range && ev_wr_ready_raw) begin     // once queued
+          dp_dyn.acq_fired = 1'b1;
+          dp_we = 1'b1;
         end
-        X_MTU: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_MTU] = sa_cnt.drops[espnic_regs_pkg::DROP_MTU] + 64'd1;
-          dp_cnt_we = 1'b1;
-        end
-        X_PROTECT: begin
-          dp_st.seq      = seq;
-          dp_cnt.packets = new_pkts;
-          dp_cnt.bytes   = new_bytes;
-          if (hard_hit) dp_st.hard_fired = 1'b1;
-          if (soft_hit) dp_st.soft_fired = 1'b1;
-          if (wrap_hit) dp_st.wrap_fired = 1'b1;
-          dp_st_we  = 1'b1;
-          dp_cnt_we = 1'b1;
-        end
-        default: ;
-      endcase
-    end
-    cw_go    = sa_wr_valid_i && sa_wr_index_i < 16'(SA_N);
-    cw_st_we = !sa_wr_update_i || sa_wr_set_seq_i || sa_wr_rearm_i;
-    cw_st    = (dp_st_we && sa_i == cw_i) ? dp_st : sa_state_q[cw_i];
-    if (sa_wr_update_i) begin
-      if (sa_wr_set_seq_i) cw_st.seq = sa_wr_seq_i;
-      if (sa_wr_rearm_i) begin
-        cw_st.soft_fired = 1'b0;
-        cw_st.hard_fired = 1'b0;
+      X_EXPIRED: begin
+        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = sa_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+        dp_we = 1'b1;
       end
-    end else begin
-      cw_st     = '0;
-      cw_st.seq = sa_wr_seq_i;
-    end
+      X_MTU: begin
+        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MTU] = sa_cnt.drops[espnic_regs_pkg::DROP_MTU] + 64'd1;
+        dp_we = 1'b1;
+      end
+      X_PROTECT: begin
+        dp_dyn.st.seq      = seq;
+        dp_dyn.cnt.packets = new_pkts;
+        dp_dyn.cnt.bytes   = new_bytes;
+        if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
+        if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
+        if (wrap_hit) dp_dyn.st.wrap_fired = 1'b1;
+        dp_we = 1'b1;
+      end
+      default: ;
+    endcase
   end
 
   // State, counters and port counters.
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      sa_en_q          <= '0;
-      acq_fired_q      <= '0;
       ip_id_q          <= '0;
       cnt_frames_in_o  <= '0;
       cnt_protected_o  <= '0;
@@ -559,34 +534,13 @@ module esp_egress
           X_BYPASS:    cnt_bypassed_o  <= cnt_bypassed_o + 64'd1;
           X_DISCARD:   cnt_discarded_o <= cnt_discarded_o + 64'd1;
           X_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
-          X_NO_SA: begin
-            cnt_no_sa_o <= cnt_no_sa_o + 64'd1;
-            if (sa_in_range && ev_wr_ready_raw) acq_fired_q[sa_i] <= 1'b1;  // once queued
-          end
+          X_NO_SA:     cnt_no_sa_o     <= cnt_no_sa_o + 64'd1;
           X_PROTECT: begin
             cnt_protected_o <= cnt_protected_o + 64'd1;
             ip_id_q         <= ip_id_q + 16'd1;
           end
           default: ;
         endcase
-      end
-      // SA entries are written whole (dp_* and cw_* above); the control path
-      // wins over the data path for the same entry.
-      if (spd_wr_valid_i && spd_wr_enable_i && spd_wr_sa < 16'(SA_N))
-        acq_fired_q[spd_wr_sa[SAW-1:0]] <= 1'b0;
-      if (dp_st_we)  sa_state_q[sa_i] <= dp_st;
-      if (dp_cnt_we) sa_cnt_q[sa_i]   <= dp_cnt;
-      if (cw_go) begin
-        if (cw_st_we) sa_state_q[cw_i] <= cw_st;
-        if (sa_wr_update_i) begin
-          sa_cfg_q[cw_i] <= sa_wr_cfg_i;
-        end else begin
-          sa_en_q[cw_i]  <= sa_wr_enable_i;
-          acq_fired_q[cw_i] <= 1'b0;
-          sa_cfg_q[cw_i] <= sa_wr_cfg_i;
-          sa_key_q[cw_i] <= sa_wr_key_i;
-          sa_cnt_q[cw_i] <= '0;
-        end
       end
     end
   end
@@ -599,18 +553,18 @@ module esp_egress
 
   sync_fifo #(.WIDTH($bits(enc_cmd)), .DEPTH(16)) u_enc_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && push_enc), .wr_ready_o(enc_wr_ready), .wr_data_i(enc_cmd),
-    .rd_valid_o(enc_rd_valid), .rd_ready_i(enc_rd_ready), .rd_data_o(enc_rd), .count_o()
+    .wr_valid_i(ex_go && push_enc), .wr_ready_o(unused_enc_wr_ready), .wr_data_i(enc_cmd),
+    .rd_valid_o(enc_rd_valid), .rd_ready_i(enc_rd_ready), .rd_data_o(enc_rd), .count_o(enc_count)
   );
   sync_fifo #(.WIDTH($bits(ctx_cmd)), .DEPTH(16)) u_ctx_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && push_ctx), .wr_ready_o(ctx_wr_ready), .wr_data_i(ctx_cmd),
-    .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o()
+    .wr_valid_i(ex_go && push_ctx), .wr_ready_o(unused_ctx_wr_ready), .wr_data_i(ctx_cmd),
+    .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o(ctx_count)
   );
   sync_fifo #(.WIDTH($bits(out_cmd)), .DEPTH(16)) u_out_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && push_out), .wr_ready_o(out_wr_ready), .wr_data_i(out_cmd),
-    .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o()
+    .wr_valid_i(ex_go && push_out), .wr_ready_o(unused_out_wr_ready), .wr_data_i(out_cmd),
+    .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o(out_count)
   );
 
   sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
@@ -619,7 +573,6 @@ module esp_egress
     .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()
   );
   // A full event queue never stalls traffic: the event is counted as lost.
-  assign ev_wr_ready = 1'b1;
   assign ev_lost = ex_go && ev_push && !ev_wr_ready_raw;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) cnt_event_lost_o <= '0;

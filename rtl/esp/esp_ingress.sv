@@ -31,23 +31,14 @@ module esp_ingress
   output logic                  m_axis_tvalid,
   input  logic                  m_axis_tready,
 
-  input  logic                  sa_wr_valid_i,
-  input  logic [15:0]           sa_wr_index_i,
-  input  logic                  sa_wr_enable_i,
-  input  espnic_pkg::sa_cfg_t   sa_wr_cfg_i,
-  input  espnic_pkg::sa_key_t   sa_wr_key_i,
-  input  logic [63:0]           sa_wr_seq_i,
-  // sa_wr_update_i: change the entry in place: the configuration, the
-  // sequence number if sa_wr_set_seq_i, restarting the replay window, and re-arm the
-  // lifetime events if sa_wr_rearm_i; key, counters and enable stay.
-  input  logic                  sa_wr_update_i,
-  input  logic                  sa_wr_set_seq_i,
-  input  logic                  sa_wr_rearm_i,
-  input  logic [15:0]           sa_rd_index_i,
-  output logic                  sa_rd_enable_o,
-  output espnic_pkg::sa_cfg_t   sa_rd_cfg_o,
-  output espnic_pkg::sa_state_t sa_rd_state_o,
-  output espnic_pkg::sa_counters_t sa_rd_counters_o,
+  // SA table slots of the control path (esp_sa_table): taken in any cycle
+  // sa_ready_o is high; a READ is answered on sa_rsp_* in the next cycle.
+  output logic                  sa_ready_o,
+  input  logic                  sa_req_valid_i,
+  input  espnic_pkg::sa_req_t   sa_req_i,
+  output logic                  sa_rsp_valid_o,
+  output espnic_pkg::sa_cfg_t   sa_rsp_cfg_o,
+  output espnic_pkg::sa_dyn_t   sa_rsp_dyn_o,
 
   output logic                  event_valid_o,
   input  logic                  event_ready_i,
@@ -125,7 +116,7 @@ module esp_ingress
     pd.l2l3 = meta_hdr[0 +: L2_MAX*8];
     pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
     pd_ok = 1'b0; pd_fits = 1'b0; pd_proto = '0; pd_ip_len = '0; pd_ihl4 = '0; pd_frag = 1'b0;
-    if (pd_etype == 16'h0800 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4) begin
+    if (pd_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4) begin
       pd_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
       pd_ip_len = espnic_pkg::hbe16(meta_hdr, 16);
       pd_proto  = espnic_pkg::hbyte(meta_hdr, 23);
@@ -134,7 +125,7 @@ module esp_ingress
       pd.dst  = {96'd0, meta_hdr[8*30 +: 32]};
       pd_ok     = pd_ihl4 >= 8'd20;
       pd_fits   = pd_ip_len >= 16'(pd_ihl4) && 16'd14 + pd_ip_len <= meta_len;
-    end else if (pd_etype == 16'h86DD && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6) begin
+    end else if (pd_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6) begin
       pd.v6   = 1'b1;
       pd_ihl4   = 8'd40;
       pd_ip_len = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
@@ -146,15 +137,15 @@ module esp_ingress
     end
     pd.ip_hlen = pd_ihl4;
     pd_udp_off = 16'd14 + 16'(pd_ihl4);
-    if (pd_ok && pd_proto == 8'd50) begin
+    if (pd_ok && pd_proto == espnic_pkg::IPP_ESP) begin
       pd.esp     = 1'b1;
       pd.esp_off = 8'(pd_udp_off);
       pd.esp_len = pd_ip_len - 16'(pd_ihl4);
-    end else if (pd_ok && pd_fits && pd_proto == 8'd17 && !pd_frag && pd_ip_len >= 16'(pd_ihl4) + 16'd12) begin
+    end else if (pd_ok && pd_fits && pd_proto == espnic_pkg::IPP_UDP && !pd_frag && pd_ip_len >= 16'(pd_ihl4) + 16'd12) begin
       // UDP 4500 with a non-zero first word is ESP; zero is the non-ESP
       // marker of IKE, and a single 0xFF byte a NAT keepalive: both pass.
       for (int o = 34; o <= 74; o += 4) begin
-        if (pd_udp_off == 16'(o) && espnic_pkg::hbe16(meta_hdr, o + 2) == 16'd4500
+        if (pd_udp_off == 16'(o) && espnic_pkg::hbe16(meta_hdr, o + 2) == espnic_pkg::UDP_ENCAP_PORT
             && meta_hdr[8*(o+8) +: 32] != 32'd0) begin
           pd.esp     = 1'b1;
           pd.esp_off = 8'(o + 8);
@@ -176,7 +167,7 @@ module esp_ingress
 
   logic    p_valid_q;
   parsed_t p_q;
-  logic    x_ready;
+  logic    x_ready;          // p_q is free for the next parse
 
   assign meta_ready = !p_valid_q || x_ready;
   always_ff @(posedge clk_i) begin
@@ -192,50 +183,62 @@ module esp_ingress
   end
 
   // ---------------------------------------------------------------- SA table
-  logic [SA_N-1:0]  sa_en_q;
-  // Tables as plain vectors of the entry's width: yosys 0.23 reads an
-  // unpacked array of structs as one struct.
-  logic [$bits(sa_wr_cfg_i)-1:0]      sa_cfg_q   [SA_N];
-  logic [$bits(sa_wr_key_i)-1:0]      sa_key_q   [SA_N];
-  logic [$bits(sa_rd_state_o)-1:0]    sa_state_q [SA_N];
-  espnic_pkg::window_t sa_win_q   [SA_N];
-  logic [$bits(sa_rd_counters_o)-1:0] sa_cnt_q   [SA_N];     // written at commit
-  logic [63:0]      sa_early_replay_q  [SA_N];  // written at classify
-  logic [63:0]      sa_early_expired_q [SA_N];
+  // Two kinds of data-path slot share the inbound SA table (esp_sa_table):
+  // classify (a parsed frame: SA, sequence number, replay check) and commit
+  // (a decrypted packet: verdict, window, state, counters). Commit goes first.
+  // Both decide in the table's stage B (x_go, commit_go below) with the entry
+  // as every earlier slot left it.
+  logic                     tbl_dp_ready, b_valid, b_commit_q, dp_we;
+  espnic_pkg::sa_cfg_t      b_cfg;
+  espnic_pkg::sa_key_t      b_key;
+  espnic_pkg::sa_dyn_t      b_dyn, dp_dyn;
+  espnic_pkg::window_t      b_win, dp_win;
+  logic                     x_want, cm_want, x_issue, cm_issue;
+  logic [15:0]              cc_rd_sa;
+  assign cm_issue = cm_want && tbl_dp_ready;
+  assign x_issue  = x_want && !cm_want && tbl_dp_ready;
 
-  wire [SAW-1:0] rd_i = sa_rd_index_i[SAW-1:0];
-  espnic_pkg::sa_counters_t rd_cnt;
-  assign rd_cnt = sa_cnt_q[rd_i];
-  always_comb begin
-    sa_rd_enable_o   = sa_en_q[rd_i];
-    sa_rd_cfg_o      = sa_cfg_q[rd_i];
-    sa_rd_state_o    = sa_state_q[rd_i];
-    sa_rd_counters_o = rd_cnt;
-    sa_rd_counters_o.drops[espnic_regs_pkg::DROP_REPLAY] =
-        rd_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + sa_early_replay_q[rd_i];
-    sa_rd_counters_o.drops[espnic_regs_pkg::DROP_EXPIRED] =
-        rd_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + sa_early_expired_q[rd_i];
+  esp_sa_table #(.SA_N(SA_N), .EXT_W(espnic_pkg::REPLAY_MAX)) u_sa (
+    .clk_i, .rst_ni, .ready_o(sa_ready_o),
+    .ctl_valid_i(sa_req_valid_i), .ctl_req_i(sa_req_i),
+    .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
+    .dp_valid_i(cm_want || x_want), .dp_ready_o(tbl_dp_ready),
+    .dp_index_i(cm_want ? cc_rd_sa : 16'(p_q.spi[SAW-1:0])),
+    .b_valid_o(b_valid), .b_cfg_o(b_cfg), .b_key_o(b_key), .b_dyn_o(b_dyn), .b_ext_o(b_win),
+    .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(dp_win)
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) b_commit_q <= 1'b0;
+    else         b_commit_q <= cm_issue;
   end
+  wire x_go      = b_valid && !b_commit_q;
+  wire commit_go = b_valid && b_commit_q;
 
   // --------------------------------------------------------------- classify
-  wire [SAW-1:0] x_i   = p_q.spi[SAW-1:0];
+  parsed_t xp;                     // the frame in stage B
+  always_ff @(posedge clk_i)
+    if (x_issue) xp <= p_q;
+  assign x_ready = !p_valid_q || x_issue;
+
+  wire [SAW-1:0] x_i   = xp.spi[SAW-1:0];
   espnic_pkg::sa_cfg_t x_sa;
   espnic_pkg::sa_state_t x_st;
-  assign x_sa = sa_cfg_q[x_i];
-  assign x_st = sa_state_q[x_i];
+  assign x_sa = b_cfg;
+  assign x_st = b_dyn.st;
   espnic_pkg::sa_key_t x_key;
-  assign x_key = sa_key_q[x_i];
-  wire           x_known = sa_en_q[x_i] && x_sa.spi == p_q.spi;
-  wire [63:0]    x_seq   = replay_pkg::infer_seq(x_st.seq, p_q.seq_lo, x_sa.replay_window, x_sa.esn);
+  assign x_key = b_key;
+  wire           x_known = b_dyn.enable && x_sa.spi == xp.spi;
+  wire [63:0]    x_seq   = replay_pkg::infer_seq(x_st.seq, xp.seq_lo, x_sa.replay_window, x_sa.esn);
 
   typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT} class_e;
   class_e x_class;
   always_comb begin
-    if (!p_q.esp)                                     x_class = C_BYPASS;
-    else if (p_q.malformed)                           x_class = C_MALFORMED;
+    if (!xp.esp)                                     x_class = C_BYPASS;
+    else if (xp.malformed)                           x_class = C_MALFORMED;
     else if (!x_known)                                x_class = C_NO_SA;
     else if (x_st.hard_fired)                         x_class = C_EXPIRED;
-    else if (!replay_pkg::replay_ok(x_st.seq, sa_win_q[x_i], x_sa.replay_window, x_seq))
+    else if (!replay_pkg::replay_ok(x_st.seq, b_win, x_sa.replay_window, x_seq))
                                                       x_class = C_REPLAY;
     else                                              x_class = C_DECRYPT;
   end
@@ -259,6 +262,7 @@ module esp_ingress
     logic                bypass;
     logic [15:0]         frame_len;
     logic [15:0]         sa;
+    logic [espnic_pkg::SA_GEN_W-1:0] gen;   // the entry's generation at classify
     logic [63:0]         seq;
     logic [15:0]         pt_len;       // plaintext incl. padding and trailer
     logic                tunnel;
@@ -272,7 +276,10 @@ module esp_ingress
   aes_gcm_pkg::gcm_ctx_t ctx_cmd;
   deliver_cmd_t dlv_cmd;
   commit_ctx_t  cc_cmd;
-  logic strip_wr_ready, ctx_wr_ready, dlv_wr_ready, cc_wr_ready;
+  // The queues always have room (issue checks their counts).
+  logic unused_strip_wr_ready, unused_ctx_wr_ready, unused_dlv_wr_ready, unused_cc_wr_ready;
+  logic [$clog2(17)-1:0] strip_count, ctx_count, dlv_count;
+  logic [$clog2(33)-1:0] cc_count;
   logic push_all;
 
   always_comb begin
@@ -281,42 +288,43 @@ module esp_ingress
     dlv_cmd   = '0;
     cc_cmd    = '0;
     push_all  = 1'b1;
-    cc_cmd.frame_len = p_q.frame_len;
+    cc_cmd.frame_len = xp.frame_len;
     cc_cmd.sa        = 16'(x_i);
+    cc_cmd.gen       = b_dyn.gen;
     cc_cmd.seq       = x_seq;
-    cc_cmd.pt_len    = p_q.esp_len - 16'd32;
+    cc_cmd.pt_len    = xp.esp_len - 16'd32;
     cc_cmd.tunnel    = x_sa.tunnel;
-    cc_cmd.v6        = p_q.v6;
-    cc_cmd.ip_hlen   = p_q.ip_hlen;
-    cc_cmd.l2l3      = p_q.l2l3;
-    cc_cmd.src       = p_q.src;
-    cc_cmd.dst       = p_q.dst;
+    cc_cmd.v6        = xp.v6;
+    cc_cmd.ip_hlen   = xp.ip_hlen;
+    cc_cmd.l2l3      = xp.l2l3;
+    cc_cmd.src       = xp.src;
+    cc_cmd.dst       = xp.dst;
     case (x_class)
       C_BYPASS: begin
-        strip_cmd.keep_len = p_q.frame_len;
+        strip_cmd.keep_len = xp.frame_len;
         ctx_cmd.op         = aes_gcm_pkg::GCM_BYPASS;
-        dlv_cmd.keep_len   = p_q.frame_len;
+        dlv_cmd.keep_len   = xp.frame_len;
         cc_cmd.bypass      = 1'b1;
       end
       C_DECRYPT: begin
-        strip_cmd.strip    = p_q.esp_off;
-        strip_cmd.keep_len = p_q.esp_len;
+        strip_cmd.strip    = xp.esp_off;
+        strip_cmd.keep_len = xp.esp_len;
         ctx_cmd.op         = aes_gcm_pkg::GCM_DECRYPT;
         ctx_cmd.key256     = (x_sa.alg == espnic_regs_pkg::ALG_AES_GCM_256);
         ctx_cmd.key        = x_key.key;
         ctx_cmd.salt       = x_key.salt;
         ctx_cmd.hpow       = x_key.hpow;
         ctx_cmd.aad        = x_sa.esn
-            ? {32'd0, espnic_pkg::be32(p_q.seq_lo), espnic_pkg::be32(x_seq[63:32]), espnic_pkg::be32(p_q.spi)}
-            : {64'd0, espnic_pkg::be32(p_q.seq_lo), espnic_pkg::be32(p_q.spi)};
+            ? {32'd0, espnic_pkg::be32(xp.seq_lo), espnic_pkg::be32(x_seq[63:32]), espnic_pkg::be32(xp.spi)}
+            : {64'd0, espnic_pkg::be32(xp.seq_lo), espnic_pkg::be32(xp.spi)};
         ctx_cmd.aad_len    = x_sa.esn ? 16'd12 : 16'd8;
-        ctx_cmd.len        = p_q.esp_len - 16'd16;
+        ctx_cmd.len        = xp.esp_len - 16'd16;
         // Deliver Ethernet (tunnel) or Ethernet + the packet's own IP header
         // (transport); lengths, protocol and checksum are fixed at commit.
         dlv_cmd.strip      = 8'd16;
-        dlv_cmd.hdr        = p_q.l2l3;
-        dlv_cmd.hdr_len    = x_sa.tunnel ? 8'd14 : 8'd14 + p_q.ip_hlen;
-        dlv_cmd.keep_len   = p_q.esp_len - 16'd32;
+        dlv_cmd.hdr        = xp.l2l3;
+        dlv_cmd.hdr_len    = x_sa.tunnel ? 8'd14 : 8'd14 + xp.ip_hlen;
+        dlv_cmd.keep_len   = xp.esp_len - 16'd32;
       end
       default: begin
         strip_cmd.drop = 1'b1;
@@ -325,9 +333,10 @@ module esp_ingress
     endcase
   end
 
-  assign x_ready = p_valid_q && strip_wr_ready && ctx_wr_ready && dlv_wr_ready && cc_wr_ready
-                || !p_valid_q;
-  wire x_go = p_valid_q && x_ready;
+  // A parsed frame takes a classify slot when the queues have room for its
+  // work orders and for those of the frame in stage B.
+  assign x_want = p_valid_q && strip_count < 5'd15 && ctx_count < 5'd15 && dlv_count < 5'd15
+               && cc_count < 6'd31;
 
   logic strip_rd_valid, strip_rd_ready, ctx_rd_valid, ctx_rd_ready;
   logic dlv_rd_valid, dlv_rd_ready, cc_rd_valid, cc_rd_ready;
@@ -338,23 +347,23 @@ module esp_ingress
 
   sync_fifo #(.WIDTH($bits(strip_cmd)), .DEPTH(16)) u_strip_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(x_go), .wr_ready_o(strip_wr_ready), .wr_data_i(strip_cmd),
-    .rd_valid_o(strip_rd_valid), .rd_ready_i(strip_rd_ready), .rd_data_o(strip_rd), .count_o()
+    .wr_valid_i(x_go), .wr_ready_o(unused_strip_wr_ready), .wr_data_i(strip_cmd),
+    .rd_valid_o(strip_rd_valid), .rd_ready_i(strip_rd_ready), .rd_data_o(strip_rd), .count_o(strip_count)
   );
   sync_fifo #(.WIDTH($bits(ctx_cmd)), .DEPTH(16)) u_ctx_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(x_go && push_all), .wr_ready_o(ctx_wr_ready), .wr_data_i(ctx_cmd),
-    .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o()
+    .wr_valid_i(x_go && push_all), .wr_ready_o(unused_ctx_wr_ready), .wr_data_i(ctx_cmd),
+    .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o(ctx_count)
   );
   sync_fifo #(.WIDTH($bits(dlv_cmd)), .DEPTH(16)) u_dlv_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(x_go && push_all), .wr_ready_o(dlv_wr_ready), .wr_data_i(dlv_cmd),
-    .rd_valid_o(dlv_rd_valid), .rd_ready_i(dlv_rd_ready), .rd_data_o(dlv_rd), .count_o()
+    .wr_valid_i(x_go && push_all), .wr_ready_o(unused_dlv_wr_ready), .wr_data_i(dlv_cmd),
+    .rd_valid_o(dlv_rd_valid), .rd_ready_i(dlv_rd_ready), .rd_data_o(dlv_rd), .count_o(dlv_count)
   );
   sync_fifo #(.WIDTH($bits(cc_cmd)), .DEPTH(32)) u_cc_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(x_go && push_all), .wr_ready_o(cc_wr_ready), .wr_data_i(cc_cmd),
-    .rd_valid_o(cc_rd_valid), .rd_ready_i(cc_rd_ready), .rd_data_o(cc_rd), .count_o()
+    .wr_valid_i(x_go && push_all), .wr_ready_o(unused_cc_wr_ready), .wr_data_i(cc_cmd),
+    .rd_valid_o(cc_rd_valid), .rd_ready_i(cc_rd_ready), .rd_data_o(cc_rd), .count_o(cc_count)
   );
 
   // ------------------------------------------------------ stream stages
@@ -427,14 +436,31 @@ module esp_ingress
 
   // Packets fully written to the commit FIFO and not yet committed.
   logic [7:0] ended_q;
-  logic       commit_go;
   logic       out_wr_ready;
   assign e4_tready = out_wr_ready;
   wire e4_end = e4_tvalid && e4_tready && e4_tlast;
 
   // -------------------------------------------------------------- commit
-  // The verdict for the oldest written packet: its work order from classify
-  // (cc_rd) and what esp_inbound_check saw (rep_*).
+  // The oldest written packet takes a commit slot once its work order from
+  // classify (cc_rd) and what esp_inbound_check saw (rep_*) are there; in
+  // stage B (commit_go) its verdict is decided with its SA entry (cb_*).
+  logic            commit_ready;
+  assign cc_rd_sa = cc_rd.sa;
+  assign cm_want  = (ended_q != '0) && cc_rd_valid && rep_valid && commit_ready;
+  assign cc_rd_ready = cm_issue;
+  assign rep_ready   = cm_issue;
+  commit_ctx_t     cb;
+  logic            cb_icv_ok;
+  logic [64*8-1:0] cb_head;
+  logic [16*8-1:0] cb_tail;
+  always_ff @(posedge clk_i) begin
+    if (cm_issue) begin
+      cb        <= cc_rd;
+      cb_icv_ok <= rep_icv_ok;
+      cb_head   <= rep_head;
+      cb_tail   <= rep_tail;
+    end
+  end
   logic [7:0]  pad_len, nh;
   logic        pad_ok, len_ok, nh_ok, policy_ok, replay_final_ok, inner_ok;
   logic [15:0] body_len, inner_len, out_len;
@@ -443,67 +469,70 @@ module esp_ingress
   logic [7:0]  in_proto;
   espnic_pkg::sa_cfg_t c_sa;
   espnic_pkg::sa_state_t c_st;
-  wire [SAW-1:0] c_i = cc_rd.sa[SAW-1:0];
-  assign c_sa = sa_cfg_q[c_i];
-  assign c_st = sa_state_q[c_i];
+  assign c_sa = b_cfg;
+  assign c_st = b_dyn.st;
   espnic_pkg::sa_counters_t c_cnt;
-  assign c_cnt = sa_cnt_q[c_i];
+  assign c_cnt = b_dyn.cnt;
+  // The SA was removed or replaced since this packet was classified: the
+  // packet is dropped and the entry's new occupant is not touched.
+  wire c_stale = !b_dyn.enable || b_dyn.gen != cb.gen;
 
   always_comb begin
-    pad_len  = rep_tail[8*14 +: 8];
-    nh       = rep_tail[8*15 +: 8];
-    len_ok   = 16'(pad_len) + 16'd2 <= cc_rd.pt_len;
+    pad_len  = cb_tail[8*14 +: 8];
+    nh       = cb_tail[8*15 +: 8];
+    len_ok   = 16'(pad_len) + 16'd2 <= cb.pt_len;
     // Default padding 1, 2, 3, ... (RFC 4303 2.4), checked for the pad
     // bytes within the last 16 bytes (all pads up to 14 bytes long).
     pad_ok   = 1'b1;
     for (int i = 0; i < 14; i++)
-      if (i < 32'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
-    body_len = cc_rd.pt_len - 16'(pad_len) - 16'd2;
-    inner_ver = rep_head[4 +: 4];
+      if (i < 32'(pad_len) && cb_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
+    body_len = cb.pt_len - 16'(pad_len) - 16'd2;
+    inner_ver = cb_head[4 +: 4];
     in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
-    if (cc_rd.tunnel) begin
-      nh_ok = (nh == 8'd4 && inner_ver == 4'd4) || (nh == 8'd41 && inner_ver == 4'd6);
-      if (nh == 8'd4) begin
-        inner_len = {rep_head[8*2 +: 8], rep_head[8*3 +: 8]};
-        in_src    = {96'd0, rep_head[8*12 +: 32]};
-        in_dst    = {96'd0, rep_head[8*16 +: 32]};
-        in_proto  = rep_head[8*9 +: 8];
+    if (cb.tunnel) begin
+      nh_ok = (nh == espnic_pkg::IPP_IPV4 && inner_ver == 4'd4) || (nh == espnic_pkg::IPP_IPV6 && inner_ver == 4'd6);
+      if (nh == espnic_pkg::IPP_IPV4) begin
+        inner_len = {cb_head[8*2 +: 8], cb_head[8*3 +: 8]};
+        in_src    = {96'd0, cb_head[8*12 +: 32]};
+        in_dst    = {96'd0, cb_head[8*16 +: 32]};
+        in_proto  = cb_head[8*9 +: 8];
         inner_ok  = body_len >= 16'd20 && inner_len >= 16'd20 && inner_len <= body_len;
       end else begin
-        inner_len = {rep_head[8*4 +: 8], rep_head[8*5 +: 8]} + 16'd40;
-        in_src    = rep_head[8*8 +: 128];
-        in_dst    = rep_head[8*24 +: 128];
-        in_proto  = rep_head[8*6 +: 8];
+        inner_len = {cb_head[8*4 +: 8], cb_head[8*5 +: 8]} + 16'd40;
+        in_src    = cb_head[8*8 +: 128];
+        in_dst    = cb_head[8*24 +: 128];
+        in_proto  = cb_head[8*6 +: 8];
         inner_ok  = body_len >= 16'd40 && inner_len <= body_len;
       end
     end else begin
-      nh_ok    = nh != 8'd59;
-      in_src   = cc_rd.src;
-      in_dst   = cc_rd.dst;
+      nh_ok    = nh != espnic_pkg::IPP_NONE;
+      in_src   = cb.src;
+      in_dst   = cb.dst;
       in_proto = nh;
     end
     // Inbound selectors: the peer's side is the source.
     // Selectors of one family; all-wildcard selectors take either family.
-    policy_ok = (c_sa.sel_v6 == (cc_rd.tunnel ? (nh == 8'd41) : cc_rd.v6)
+    policy_ok = (c_sa.sel_v6 == (cb.tunnel ? (nh == espnic_pkg::IPP_IPV6) : cb.v6)
                  || (c_sa.sel_src.mask == '0 && c_sa.sel_dst.mask == '0))
              && espnic_pkg::prefix_match(c_sa.sel_src, in_src)
              && espnic_pkg::prefix_match(c_sa.sel_dst, in_dst)
              && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == in_proto);
-    replay_final_ok = replay_pkg::replay_ok(c_st.seq, sa_win_q[c_i], c_sa.replay_window, cc_rd.seq);
-    out_len = cc_rd.tunnel ? 16'd14 + inner_len : 16'd14 + 16'(cc_rd.ip_hlen) + body_len;
+    replay_final_ok = replay_pkg::replay_ok(c_st.seq, b_win, c_sa.replay_window, cb.seq);
+    out_len = cb.tunnel ? 16'd14 + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
   end
 
   typedef enum logic [2:0] {
-    V_DELIVER, V_ICV, V_REPLAY, V_MALFORMED, V_POLICY, V_DUMMY, V_EXPIRED
+    V_DELIVER, V_ICV, V_REPLAY, V_MALFORMED, V_POLICY, V_DUMMY, V_EXPIRED, V_STALE
   } verdict_e;
   verdict_e verdict;
   always_comb begin
-    if (!rep_icv_ok)                         verdict = V_ICV;
+    if (c_stale)                             verdict = V_STALE;
+    else if (!cb_icv_ok)                     verdict = V_ICV;
     // Packets already in flight when the hard lifetime was reached.
     else if (c_st.hard_fired)                verdict = V_EXPIRED;
     else if (!replay_final_ok)               verdict = V_REPLAY;
     else if (!len_ok || !pad_ok)             verdict = V_MALFORMED;
-    else if (cc_rd.tunnel && nh == 8'd59)    verdict = V_DUMMY;
+    else if (cb.tunnel && nh == espnic_pkg::IPP_NONE)    verdict = V_DUMMY;
     else if (!nh_ok || !inner_ok)            verdict = V_MALFORMED;
     else if (!policy_ok)                     verdict = V_POLICY;
     else                                     verdict = V_DELIVER;
@@ -517,8 +546,8 @@ module esp_ingress
   always_comb begin
     // Transport mode, IPv4: the packet's own header (options included) with
     // length, protocol and checksum restored.
-    trn_l3 = cc_rd.l2l3[8*14 +: 480] & ~({480{1'b1}} << (8 * cc_rd.ip_hlen));
-    trn_l3[8*2 +: 16]  = espnic_pkg::be16(16'(cc_rd.ip_hlen) + body_len);
+    trn_l3 = cb.l2l3[8*14 +: 480] & ~({480{1'b1}} << (8 * cb.ip_hlen));
+    trn_l3[8*2 +: 16]  = espnic_pkg::be16(16'(cb.ip_hlen) + body_len);
     trn_l3[8*9 +: 8]   = nh;
     trn_l3[8*10 +: 16] = '0;
     trn_sum = '0;
@@ -530,10 +559,10 @@ module esp_ingress
 
     fix_hdr  = '0;
     fix_mask = '0;
-    if (cc_rd.tunnel) begin
-      fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == 8'd41 ? 16'h86DD : 16'h0800);
+    if (cb.tunnel) begin
+      fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[13:12]     = 2'b11;
-    end else if (cc_rd.v6) begin
+    end else if (cb.v6) begin
       fix_hdr[8*18 +: 16] = espnic_pkg::be16(body_len);
       fix_hdr[8*20 +: 8]  = nh;
       fix_mask[20:18]     = 3'b111;
@@ -548,34 +577,21 @@ module esp_ingress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
-  always_comb begin
-    new_pkts  = c_cnt.packets + 64'd1;
-    new_bytes = c_cnt.bytes + 64'(body_len);
-    hard_hit = 1'b0; soft_hit = 1'b0;
-    hard_kind = espnic_regs_pkg::EV_HARD_PACKETS; soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
-    if (c_sa.hard_bytes != '0 && new_bytes >= c_sa.hard_bytes) begin
-      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_BYTES;
-    end
-    if (c_sa.hard_packets != '0 && new_pkts >= c_sa.hard_packets) begin
-      hard_hit = 1'b1; hard_kind = espnic_regs_pkg::EV_HARD_PACKETS;
-    end
-    if (c_sa.soft_bytes != '0 && new_bytes >= c_sa.soft_bytes) begin
-      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_BYTES;
-    end
-    if (c_sa.soft_packets != '0 && new_pkts >= c_sa.soft_packets) begin
-      soft_hit = 1'b1; soft_kind = espnic_regs_pkg::EV_SOFT_PACKETS;
-    end
-  end
+  esp_sa_lifetime u_lifetime (
+    .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(body_len),
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
+    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
+  );
 
-  wire c_deliver = cc_rd.bypass || verdict == V_DELIVER;
+  wire c_deliver = cb.bypass || verdict == V_DELIVER;
   logic   ev_push, ev_wr_ready_raw;
   espnic_pkg::event_t ev;
   always_comb begin
     ev = '0;
     ev.inbound = 1'b1;
-    ev.sa      = cc_rd.sa;
+    ev.sa      = cb.sa;
     ev_push    = 1'b0;
-    if (!cc_rd.bypass && verdict == V_DELIVER) begin
+    if (!cb.bypass && verdict == V_DELIVER) begin
       if (hard_hit && !c_st.hard_fired) begin
         ev_push = 1'b1; ev.kind = hard_kind;
       end else if (soft_hit && !c_st.soft_fired) begin
@@ -584,17 +600,12 @@ module esp_ingress
     end
   end
 
-  // A commit needs the packet written, its work order and its report.
-  logic commit_ready;
-  assign commit_go   = (ended_q != '0) && cc_rd_valid && rep_valid && commit_ready;
-  assign cc_rd_ready = commit_go;
-  assign rep_ready   = commit_go;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       ended_q <= '0;
     end else begin
-      ended_q <= ended_q + 8'(e4_end) - 8'(commit_go);
+      ended_q <= ended_q + 8'(e4_end) - 8'(cm_issue);
     end
   end
 
@@ -603,80 +614,71 @@ module esp_ingress
     .s_axis_tdata(e4_tdata), .s_axis_tkeep(e4_tkeep), .s_axis_tlast(e4_tlast),
     .s_axis_tvalid(e4_tvalid), .s_axis_tready(out_wr_ready),
     .commit_valid_i(commit_go), .commit_ready_o(commit_ready), .commit_drop_i(!c_deliver),
-    .commit_len_i(cc_rd.bypass ? cc_rd.frame_len : out_len),
-    .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cc_rd.bypass ? 64'd0 : fix_mask),
+    .commit_len_i(cb.bypass ? cb.frame_len : out_len),
+    .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cb.bypass ? 64'd0 : fix_mask),
     .commit_meta_i(1'b0),
     .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tvalid, .m_axis_tready,
     .m_meta_o(), .free_beats_o()
   );
 
   // ------------------------------------------------- state and counters
-  // SA state and counter writes, as whole entries (yosys 0.23 cannot write
-  // a struct member of an array entry). dp_*: what the commit writes for the
-  // packet's SA; cw_*: what the control path writes, on top of the commit's
-  // write when both name the same entry (the control path wins field by
-  // field, as when each field was written on its own).
-  espnic_pkg::sa_state_t    dp_st, cw_st;
-  espnic_pkg::sa_counters_t dp_cnt;
-  logic                     dp_st_we, dp_cnt_we, cw_go, cw_st_we;
-  wire [SAW-1:0]            cw_i = sa_wr_index_i[SAW-1:0];
+  // The SA entry after a classify or a commit slot (the table writes it back
+  // whole): drops found at classify, and a commit's verdict.
   always_comb begin
-    dp_st     = c_st;
-    dp_cnt    = c_cnt;
-    dp_st_we  = 1'b0;
-    dp_cnt_we = 1'b0;
-    if (commit_go && !cc_rd.bypass) begin
-      case (verdict)
-        V_DELIVER: begin
-          if (cc_rd.seq > c_st.seq) dp_st.seq = cc_rd.seq;
-          dp_cnt.packets = new_pkts;
-          dp_cnt.bytes   = new_bytes;
-          if (hard_hit) dp_st.hard_fired = 1'b1;
-          if (soft_hit) dp_st.soft_fired = 1'b1;
-          dp_st_we  = 1'b1;
-          dp_cnt_we = 1'b1;
+    dp_dyn = b_dyn;
+    dp_win = b_win;
+    dp_we  = 1'b0;
+    if (x_go) begin
+      case (x_class)
+        C_EXPIRED: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+          dp_we = 1'b1;
         end
-        V_ICV: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_ICV] = c_cnt.drops[espnic_regs_pkg::DROP_ICV] + 64'd1;
-          dp_cnt_we = 1'b1;
-        end
-        V_REPLAY: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
-          dp_cnt_we = 1'b1;
-        end
-        V_POLICY: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_POLICY] = c_cnt.drops[espnic_regs_pkg::DROP_POLICY] + 64'd1;
-          dp_cnt_we = 1'b1;
-        end
-        V_MALFORMED: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
-          dp_cnt_we = 1'b1;
-        end
-        V_EXPIRED: begin
-          dp_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
-          dp_cnt_we = 1'b1;
+        C_REPLAY: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
+          dp_we = 1'b1;
         end
         default: ;
       endcase
     end
-    cw_go    = sa_wr_valid_i && sa_wr_index_i < 16'(SA_N);
-    cw_st_we = !sa_wr_update_i || sa_wr_set_seq_i || sa_wr_rearm_i;
-    cw_st    = (dp_st_we && c_i == cw_i) ? dp_st : sa_state_q[cw_i];
-    if (sa_wr_update_i) begin
-      if (sa_wr_set_seq_i) cw_st.seq = sa_wr_seq_i;
-      if (sa_wr_rearm_i) begin
-        cw_st.soft_fired = 1'b0;
-        cw_st.hard_fired = 1'b0;
-      end
-    end else begin
-      cw_st     = '0;
-      cw_st.seq = sa_wr_seq_i;
+    if (commit_go && !cb.bypass) begin
+      case (verdict)
+        V_DELIVER: begin
+          if (cb.seq > c_st.seq) dp_dyn.st.seq = cb.seq;
+          dp_dyn.cnt.packets = new_pkts;
+          dp_dyn.cnt.bytes   = new_bytes;
+          if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
+          if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
+          dp_win = replay_pkg::replay_mark(c_st.seq, b_win, cb.seq);
+          dp_we  = 1'b1;
+        end
+        V_ICV: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_ICV] = c_cnt.drops[espnic_regs_pkg::DROP_ICV] + 64'd1;
+          dp_we = 1'b1;
+        end
+        V_REPLAY: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
+          dp_we = 1'b1;
+        end
+        V_POLICY: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_POLICY] = c_cnt.drops[espnic_regs_pkg::DROP_POLICY] + 64'd1;
+          dp_we = 1'b1;
+        end
+        V_MALFORMED: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
+          dp_we = 1'b1;
+        end
+        V_EXPIRED: begin
+          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+          dp_we = 1'b1;
+        end
+        default: ;                        // V_DUMMY, V_STALE
+      endcase
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      sa_en_q         <= '0;
       cnt_frames_in_o <= '0;
       cnt_decrypted_o <= '0;
       cnt_bypassed_o  <= '0;
@@ -689,42 +691,18 @@ module esp_ingress
         case (x_class)
           C_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
           C_NO_SA:     cnt_no_sa_o     <= cnt_no_sa_o + 64'd1;
-          C_EXPIRED:   sa_early_expired_q[x_i] <= sa_early_expired_q[x_i] + 64'd1;
-          C_REPLAY:    sa_early_replay_q[x_i]  <= sa_early_replay_q[x_i] + 64'd1;
           default: ;
         endcase
       end
       if (commit_go) begin
-        if (cc_rd.bypass) begin
+        if (cb.bypass) begin
           cnt_bypassed_o <= cnt_bypassed_o + 64'd1;
         end else begin
           case (verdict)
-            V_DELIVER: begin
-              cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
-              sa_win_q[c_i]   <= replay_pkg::replay_mark(c_st.seq, sa_win_q[c_i], cc_rd.seq);
-            end
+            V_DELIVER:   cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
             V_DUMMY:     cnt_dummy_o <= cnt_dummy_o + 64'd1;
             default: ;
           endcase
-        end
-      end
-      // SA entries are written whole (dp_* and cw_* above); the control path
-      // wins over the data path for the same entry.
-      if (dp_st_we)  sa_state_q[c_i] <= dp_st;
-      if (dp_cnt_we) sa_cnt_q[c_i]   <= dp_cnt;
-      if (cw_go) begin
-        if (cw_st_we) sa_state_q[cw_i] <= cw_st;
-        if (sa_wr_update_i) begin
-          sa_cfg_q[cw_i] <= sa_wr_cfg_i;
-          if (sa_wr_set_seq_i) sa_win_q[cw_i] <= '0;
-        end else begin
-          sa_en_q[cw_i]            <= sa_wr_enable_i;
-          sa_cfg_q[cw_i]           <= sa_wr_cfg_i;
-          sa_key_q[cw_i]           <= sa_wr_key_i;
-          sa_win_q[cw_i]           <= '0;
-          sa_cnt_q[cw_i]           <= '0;
-          sa_early_replay_q[cw_i]  <= '0;
-          sa_early_expired_q[cw_i] <= '0;
         end
       end
     end

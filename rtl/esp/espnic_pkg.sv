@@ -14,6 +14,20 @@ package espnic_pkg;
   localparam int HPOW_N   = 5;              // aes_gcm_pkg::HPOW_N
   localparam int SA_DROPS = 6;              // espnic_regs_pkg::DROP_N
 
+  // Ethertypes and IP protocol numbers the data path looks at.
+  localparam logic [15:0] ETH_IPV4   = 16'h0800;
+  localparam logic [15:0] ETH_IPV6   = 16'h86DD;
+  localparam logic [7:0]  IPP_IPV4   = 8'd4;     // IPv4 in IP (tunnel mode next header)
+  localparam logic [7:0]  IPP_UDP    = 8'd17;
+  localparam logic [7:0]  IPP_IPV6   = 8'd41;    // IPv6 in IP
+  localparam logic [7:0]  IPP_ESP    = 8'd50;
+  localparam logic [7:0]  IPP_NONE   = 8'd59;    // no next header (RFC 4303 dummy packet)
+  localparam logic [15:0] UDP_ENCAP_PORT = 16'd4500;   // RFC 3948
+
+  // Generation of an SA table entry: bumped by every add, replace and delete,
+  // so work in flight for an entry's previous occupant is recognised.
+  localparam int SA_GEN_W = 16;
+
   // The anti-replay window bitmap (replay_pkg).
   typedef logic [REPLAY_MAX-1:0] window_t;
 
@@ -82,6 +96,39 @@ package espnic_pkg;
     logic [63:0]                bytes;
     logic [SA_DROPS-1:0][63:0]  drops;
   } sa_counters_t;
+
+  // What the SA table keeps per entry besides configuration and key, read and
+  // written as one word by its read-modify-write pipeline (esp_sa_table).
+  typedef struct packed {
+    logic                enable;
+    logic                acq_fired;   // outbound: an ACQUIRE went out for this missing SA
+    logic [SA_GEN_W-1:0] gen;
+    sa_state_t           st;
+    sa_counters_t        cnt;
+  } sa_dyn_t;
+
+  // A control-path request to an SA table (esp_sa_table), a slot in its
+  // pipeline. SA_OP_READ: answer with configuration, state and counters (never
+  // the key). SA_OP_WRITE: set configuration, key and the first sequence
+  // number, clear counters and flags, enable or (enable = 0) remove the entry.
+  // SA_OP_UPDATE: change the configuration in place; set the sequence number if
+  // set_seq (never below the current one: no sequence number is used twice),
+  // re-arm the lifetime events if rearm. SA_OP_REARM_ACQ: a rule names the SA
+  // again, so a missing SA may raise a new ACQUIRE.
+  localparam logic [1:0] SA_OP_READ      = 2'd0;
+  localparam logic [1:0] SA_OP_WRITE     = 2'd1;
+  localparam logic [1:0] SA_OP_UPDATE    = 2'd2;
+  localparam logic [1:0] SA_OP_REARM_ACQ = 2'd3;
+  typedef struct packed {
+    logic [1:0]  op;
+    logic [15:0] index;
+    logic        enable;
+    sa_cfg_t     cfg;
+    sa_key_t     key;
+    logic [63:0] seq;
+    logic        set_seq;
+    logic        rearm;
+  } sa_req_t;
 
   // -------------------------------------------------------------- SPD rule
   typedef struct packed {

@@ -61,21 +61,16 @@ module espnic_core
 
   logic [15:0]  mtu;
   logic         default_discard;
-  logic         sa_wr_valid, sa_wr_inbound, sa_wr_enable;
-  logic [15:0]  sa_wr_index;
-  espnic_pkg::sa_cfg_t sa_wr_cfg;
-  espnic_pkg::sa_key_t sa_wr_key;
-  logic [63:0]  sa_wr_seq;
-  logic         sa_wr_update, sa_wr_set_seq, sa_wr_rearm;
+  logic [1:0]   sa_ready;                     // [0] egress, [1] ingress
+  logic         sa_req_valid, sa_req_inbound;
+  espnic_pkg::sa_req_t sa_req;
+  logic [1:0]   sa_rsp_valid;                 // [0] egress, [1] ingress
+  espnic_pkg::sa_cfg_t sa_rsp_cfg_eg, sa_rsp_cfg_in;
+  espnic_pkg::sa_dyn_t sa_rsp_dyn_eg, sa_rsp_dyn_in;
   logic         spd_wr_valid, spd_wr_enable;
   logic [15:0]  spd_wr_index;
   espnic_pkg::spd_rule_t spd_wr_rule, spd_rd_rule;
   logic         spd_rd_enable;
-  logic [15:0]  sa_rd_index;
-  logic [1:0]   sa_rd_enable;                 // [0] egress, [1] ingress
-  espnic_pkg::sa_cfg_t      sa_rd_cfg_eg, sa_rd_cfg_in;
-  espnic_pkg::sa_state_t    sa_rd_state_eg, sa_rd_state_in;
-  espnic_pkg::sa_counters_t sa_rd_counters_eg, sa_rd_counters_in;
   logic [1:0]   event_valid;
   logic [1:0]   event_ready;
   espnic_pkg::event_t       event_eg, event_in;
@@ -87,16 +82,12 @@ module espnic_core
     .clk_i, .rst_ni,
     .reg_we_i, .reg_re_i, .reg_addr_i, .reg_wdata_i, .reg_rdata_o,
     .mtu_o(mtu), .default_discard_o(default_discard),
-    .sa_wr_valid_o(sa_wr_valid), .sa_wr_inbound_o(sa_wr_inbound), .sa_wr_index_o(sa_wr_index),
-    .sa_wr_enable_o(sa_wr_enable), .sa_wr_cfg_o(sa_wr_cfg), .sa_wr_key_o(sa_wr_key),
-    .sa_wr_seq_o(sa_wr_seq), .sa_wr_update_o(sa_wr_update), .sa_wr_set_seq_o(sa_wr_set_seq),
-    .sa_wr_rearm_o(sa_wr_rearm),
+    .sa_ready_i(sa_ready), .sa_req_valid_o(sa_req_valid), .sa_req_inbound_o(sa_req_inbound),
+    .sa_req_o(sa_req),
     .spd_wr_valid_o(spd_wr_valid), .spd_wr_index_o(spd_wr_index),
     .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
-    .sa_rd_index_o(sa_rd_index), .sa_rd_enable_i(sa_rd_enable),
-    .sa_rd_cfg_eg_i(sa_rd_cfg_eg), .sa_rd_cfg_in_i(sa_rd_cfg_in),
-    .sa_rd_state_eg_i(sa_rd_state_eg), .sa_rd_state_in_i(sa_rd_state_in),
-    .sa_rd_counters_eg_i(sa_rd_counters_eg), .sa_rd_counters_in_i(sa_rd_counters_in),
+    .sa_rsp_valid_i(sa_rsp_valid), .sa_rsp_cfg_eg_i(sa_rsp_cfg_eg), .sa_rsp_cfg_in_i(sa_rsp_cfg_in),
+    .sa_rsp_dyn_eg_i(sa_rsp_dyn_eg), .sa_rsp_dyn_in_i(sa_rsp_dyn_in),
     .spd_rd_rule_i(spd_rd_rule), .spd_rd_enable_i(spd_rd_enable),
     .event_valid_i(event_valid), .event_ready_o(event_ready),
     .event_eg_i(event_eg), .event_in_i(event_in),
@@ -112,12 +103,8 @@ module espnic_core
     .m_axis_tdata(m_wire_tdata), .m_axis_tkeep(m_wire_tkeep), .m_axis_tlast(m_wire_tlast),
     .m_axis_tvalid(m_wire_tvalid), .m_axis_tready(m_wire_tready),
     .mtu_i(mtu), .default_discard_i(default_discard),
-    .sa_wr_valid_i(sa_wr_valid && !sa_wr_inbound), .sa_wr_index_i(sa_wr_index),
-    .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
-    .sa_wr_seq_i(sa_wr_seq), .sa_wr_update_i(sa_wr_update), .sa_wr_set_seq_i(sa_wr_set_seq),
-    .sa_wr_rearm_i(sa_wr_rearm),
-    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[0]), .sa_rd_cfg_o(sa_rd_cfg_eg),
-    .sa_rd_state_o(sa_rd_state_eg), .sa_rd_counters_o(sa_rd_counters_eg),
+    .sa_ready_o(sa_ready[0]), .sa_req_valid_i(sa_req_valid && !sa_req_inbound), .sa_req_i(sa_req),
+    .sa_rsp_valid_o(sa_rsp_valid[0]), .sa_rsp_cfg_o(sa_rsp_cfg_eg), .sa_rsp_dyn_o(sa_rsp_dyn_eg),
     .spd_wr_valid_i(spd_wr_valid), .spd_wr_index_i(spd_wr_index),
     .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
     .spd_rd_rule_o(spd_rd_rule), .spd_rd_enable_o(spd_rd_enable),
@@ -135,12 +122,8 @@ module espnic_core
     .s_axis_tvalid(s_wire_tvalid), .s_axis_tready(s_wire_tready),
     .m_axis_tdata(m_host_tdata), .m_axis_tkeep(m_host_tkeep), .m_axis_tlast(m_host_tlast),
     .m_axis_tvalid(m_host_tvalid), .m_axis_tready(m_host_tready),
-    .sa_wr_valid_i(sa_wr_valid && sa_wr_inbound), .sa_wr_index_i(sa_wr_index),
-    .sa_wr_enable_i(sa_wr_enable), .sa_wr_cfg_i(sa_wr_cfg), .sa_wr_key_i(sa_wr_key),
-    .sa_wr_seq_i(sa_wr_seq), .sa_wr_update_i(sa_wr_update), .sa_wr_set_seq_i(sa_wr_set_seq),
-    .sa_wr_rearm_i(sa_wr_rearm),
-    .sa_rd_index_i(sa_rd_index), .sa_rd_enable_o(sa_rd_enable[1]), .sa_rd_cfg_o(sa_rd_cfg_in),
-    .sa_rd_state_o(sa_rd_state_in), .sa_rd_counters_o(sa_rd_counters_in),
+    .sa_ready_o(sa_ready[1]), .sa_req_valid_i(sa_req_valid && sa_req_inbound), .sa_req_i(sa_req),
+    .sa_rsp_valid_o(sa_rsp_valid[1]), .sa_rsp_cfg_o(sa_rsp_cfg_in), .sa_rsp_dyn_o(sa_rsp_dyn_in),
     .event_valid_o(event_valid[1]), .event_ready_i(event_ready[1]), .event_o(event_in),
     .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_IN_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_IN_FRAMES_OUT +: 64]),
     .cnt_bytes_out_o(cnt[64*espnic_regs_pkg::CNT_IN_BYTES_OUT +: 64]), .cnt_decrypted_o(cnt[64*espnic_regs_pkg::CNT_IN_DECRYPTED +: 64]),

@@ -29,33 +29,24 @@ module espnic_ctrl
   output logic [15:0]   mtu_o,
   output logic          default_discard_o,
 
-  // table writes, to both pipelines (sa_wr_inbound_o selects which)
-  output logic          sa_wr_valid_o,
-  output logic          sa_wr_inbound_o,
-  output logic [15:0]   sa_wr_index_o,
-  output logic          sa_wr_enable_o,
-  output espnic_pkg::sa_cfg_t sa_wr_cfg_o,
-  output espnic_pkg::sa_key_t sa_wr_key_o,
-  output logic [63:0]   sa_wr_seq_o,
-  output logic          sa_wr_update_o,    // in place: cfg, seq (set_seq), re-arm
-  output logic          sa_wr_set_seq_o,
-  output logic          sa_wr_rearm_o,
+  // SA table slots (esp_sa_table) of either pipeline (sa_req_inbound_o
+  // selects which): reads and writes; a read is answered on sa_rsp_*.
+  input  logic [1:0]    sa_ready_i,        // [0] outbound, [1] inbound: cleared after reset
+  output logic          sa_req_valid_o,
+  output logic          sa_req_inbound_o,
+  output espnic_pkg::sa_req_t sa_req_o,
   output logic          spd_wr_valid_o,
   output logic [15:0]   spd_wr_index_o,    // also the SPD read index
   output logic          spd_wr_enable_o,
   output espnic_pkg::spd_rule_t spd_wr_rule_o,
 
-  // table reads (index driven by this block)
-  output logic [15:0]   sa_rd_index_o,
   // (One port per pipeline: yosys 0.23 takes no unpacked array ports and no
   // packed arrays of structs.)
-  input  logic [1:0]    sa_rd_enable_i,         // [0] outbound, [1] inbound
-  input  espnic_pkg::sa_cfg_t      sa_rd_cfg_eg_i,
-  input  espnic_pkg::sa_cfg_t      sa_rd_cfg_in_i,
-  input  espnic_pkg::sa_state_t    sa_rd_state_eg_i,
-  input  espnic_pkg::sa_state_t    sa_rd_state_in_i,
-  input  espnic_pkg::sa_counters_t sa_rd_counters_eg_i,
-  input  espnic_pkg::sa_counters_t sa_rd_counters_in_i,
+  input  logic [1:0]    sa_rsp_valid_i,    // [0] outbound, [1] inbound
+  input  espnic_pkg::sa_cfg_t sa_rsp_cfg_eg_i,
+  input  espnic_pkg::sa_cfg_t sa_rsp_cfg_in_i,
+  input  espnic_pkg::sa_dyn_t sa_rsp_dyn_eg_i,
+  input  espnic_pkg::sa_dyn_t sa_rsp_dyn_in_i,
   input  espnic_pkg::spd_rule_t spd_rd_rule_i,
   input  logic          spd_rd_enable_i,
 
@@ -135,7 +126,7 @@ module espnic_ctrl
   logic [EV_BITS-1:0] ev_mem [espnic_regs_pkg::EV_RING_SLOTS];
 
   // ------------------------------------------------------ command engine
-  typedef enum logic [2:0] {S_IDLE, S_FETCH, S_CHECK, S_KEY, S_RESET, S_CPL} state_e;
+  typedef enum logic [2:0] {S_IDLE, S_FETCH, S_SARD, S_CHECK, S_KEY, S_RESET, S_CPL} state_e;
   state_e            state_q;
   localparam logic [CMD_WB:0] FK_ONE = 1;
   logic [CMD_WB:0]   fk_q;        // next word to read (fetch), up to FETCH_W
@@ -235,15 +226,32 @@ module espnic_ctrl
     desc_rule.dst.mask = p128(pl, espnic_regs_pkg::SPD_DST_MASK);
   end
 
-  // The entry a command names, as the tables hold it now.
+  // The SA entry a command names, read from its table (S_SARD) before the
+  // command is checked: a READ slot in the table's pipeline, answered two
+  // cycles later.
+  wire          sa_cmd = (h_op == espnic_regs_pkg::CMD_SA_ADD || h_op == espnic_regs_pkg::CMD_SA_UPDATE
+                          || h_op == espnic_regs_pkg::CMD_SA_DELETE || h_op == espnic_regs_pkg::CMD_SA_QUERY)
+                         && h_index < 16'(SA_N);
+  logic         sard_sent_q;
+  // (After reset the tables clear themselves first: sa_ready_i.)
+  wire          sard_go  = state_q == S_SARD && sa_cmd && !sard_sent_q && sa_ready_i[h_inb];
+  wire          sard_rsp = sa_rsp_valid_i[h_inb];
+  espnic_pkg::sa_dyn_t      rsp_dyn;
+  espnic_pkg::sa_cfg_t      rsp_cfg;
+  assign rsp_dyn = h_inb ? sa_rsp_dyn_in_i : sa_rsp_dyn_eg_i;
+  assign rsp_cfg = h_inb ? sa_rsp_cfg_in_i : sa_rsp_cfg_eg_i;
   logic         cur_en;
   espnic_pkg::sa_cfg_t cur_cfg;
   espnic_pkg::sa_state_t cur_st;
   espnic_pkg::sa_counters_t cur_cnt;
-  assign cur_en  = sa_rd_enable_i[h_inb];
-  assign cur_cfg = h_inb ? sa_rd_cfg_in_i : sa_rd_cfg_eg_i;
-  assign cur_st  = h_inb ? sa_rd_state_in_i : sa_rd_state_eg_i;
-  assign cur_cnt = h_inb ? sa_rd_counters_in_i : sa_rd_counters_eg_i;
+  always_ff @(posedge clk_i) begin
+    if (state_q == S_SARD && sard_rsp) begin
+      cur_en  <= rsp_dyn.enable;
+      cur_cfg <= rsp_cfg;
+      cur_st  <= rsp_dyn.st;
+      cur_cnt <= rsp_dyn.cnt;
+    end
+  end
 
   // SA_UPDATE: the new configuration and what to set.
   wire [31:0] upd_mask = p32(pl, espnic_regs_pkg::UPD_MASK);
@@ -404,36 +412,36 @@ module espnic_ctrl
     for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_image[8*espnic_regs_pkg::CNTR_FIRST + 64*i +: 64] = cnt_rel[64*i +: 64];
   end
 
-  // Table writes.
+  // Table reads and writes.
   wire walk_last = walk_inb_q && walk_q == 16'(SA_N - 1);
-  assign sa_rd_index_o = h_index;
   always_comb begin
-    sa_wr_valid_o    = 1'b0;
-    sa_wr_inbound_o  = h_inb;
-    sa_wr_index_o    = h_index;
-    sa_wr_enable_o   = 1'b1;
-    sa_wr_cfg_o      = desc_sa;
-    sa_wr_key_o      = '0;
-    sa_wr_seq_o      = p64(pl, espnic_regs_pkg::SA_SEQ);
-    sa_wr_update_o   = 1'b0;
-    sa_wr_set_seq_o  = 1'b0;
-    sa_wr_rearm_o    = 1'b0;
+    sa_req_valid_o       = 1'b0;
+    sa_req_inbound_o     = h_inb;
+    sa_req_o             = '0;
+    sa_req_o.op          = espnic_pkg::SA_OP_WRITE;
+    sa_req_o.index       = h_index;
+    sa_req_o.enable      = 1'b1;
+    sa_req_o.cfg         = desc_sa;
+    sa_req_o.seq         = p64(pl, espnic_regs_pkg::SA_SEQ);
     spd_wr_valid_o   = 1'b0;
     spd_wr_index_o   = h_index;
     spd_wr_enable_o  = 1'b1;
     spd_wr_rule_o    = desc_rule;
-    if (state_q == S_KEY && kinit_done) begin
-      sa_wr_valid_o    = 1'b1;
-      sa_wr_key_o.key  = pl[8*espnic_regs_pkg::SA_KEY +: 256];
-      sa_wr_key_o.salt = p32(pl, espnic_regs_pkg::SA_SALT);
-      sa_wr_key_o.hpow = kinit_hpow;
+    if (sard_go) begin
+      sa_req_valid_o   = 1'b1;
+      sa_req_o.op      = espnic_pkg::SA_OP_READ;
+    end else if (state_q == S_KEY && kinit_done) begin
+      sa_req_valid_o    = 1'b1;
+      sa_req_o.key.key  = pl[8*espnic_regs_pkg::SA_KEY +: 256];
+      sa_req_o.key.salt = p32(pl, espnic_regs_pkg::SA_SALT);
+      sa_req_o.key.hpow = kinit_hpow;
     end else if (state_q == S_RESET) begin
-      sa_wr_valid_o   = 1'b1;
-      sa_wr_inbound_o = walk_inb_q;
-      sa_wr_index_o   = walk_q;
-      sa_wr_enable_o  = 1'b0;
-      sa_wr_cfg_o     = '0;
-      sa_wr_seq_o     = '0;
+      sa_req_valid_o   = sa_ready_i == 2'b11;
+      sa_req_inbound_o = walk_inb_q;
+      sa_req_o.index   = walk_q;
+      sa_req_o.enable  = 1'b0;
+      sa_req_o.cfg     = '0;
+      sa_req_o.seq     = '0;
       spd_wr_valid_o  = !walk_inb_q && walk_q < 16'(SPD_N);
       spd_wr_index_o  = walk_q;
       spd_wr_enable_o = 1'b0;
@@ -441,18 +449,18 @@ module espnic_ctrl
     end else if (ok) begin
       case (h_op)
         espnic_regs_pkg::CMD_SA_UPDATE: begin
-          sa_wr_valid_o   = 1'b1;
-          sa_wr_cfg_o     = upd_cfg;
-          sa_wr_seq_o     = upd_seq_v;
-          sa_wr_update_o  = 1'b1;
-          sa_wr_set_seq_o = upd_seq;
-          sa_wr_rearm_o   = upd_lt;
+          sa_req_valid_o   = 1'b1;
+          sa_req_o.op      = espnic_pkg::SA_OP_UPDATE;
+          sa_req_o.cfg     = upd_cfg;
+          sa_req_o.seq     = upd_seq_v;
+          sa_req_o.set_seq = upd_seq;
+          sa_req_o.rearm   = upd_lt;
         end
         espnic_regs_pkg::CMD_SA_DELETE: begin
-          sa_wr_valid_o  = 1'b1;
-          sa_wr_enable_o = 1'b0;
-          sa_wr_cfg_o    = '0;
-          sa_wr_seq_o    = '0;
+          sa_req_valid_o   = 1'b1;
+          sa_req_o.enable  = 1'b0;
+          sa_req_o.cfg     = '0;
+          sa_req_o.seq     = '0;
         end
         espnic_regs_pkg::CMD_SPD_ADD: spd_wr_valid_o = 1'b1;
         espnic_regs_pkg::CMD_SPD_DELETE: begin
@@ -568,9 +576,15 @@ module espnic_ctrl
         S_FETCH: begin
           if (fetch_go) fk_q <= fk_q + FK_ONE;
           if (rv_q && 32'(rw_q) == FETCH_W - 1) begin
-            state_q    <= S_CHECK;
+            state_q    <= S_SARD;
+            sard_sent_q <= 1'b0;
             cmd_cons_q <= cmd_cons_q + 16'd1;           // the slot is free again
           end
+        end
+        S_SARD: begin
+          // SA commands wait for their entry; the others go on.
+          if (sard_go) sard_sent_q <= 1'b1;
+          if (!sa_cmd || sard_rsp) state_q <= S_CHECK;
         end
         S_CHECK: begin
           cpl_img_q <= '0;
@@ -610,7 +624,7 @@ module espnic_ctrl
         end
         S_KEY:
           if (kinit_done) state_q <= S_CPL;
-        S_RESET: begin
+        S_RESET: if (sa_ready_i == 2'b11) begin
           walk_q <= walk_q + 16'd1;
           if (!walk_inb_q && walk_q == 16'(SA_N - 1)) begin
             walk_q     <= '0;

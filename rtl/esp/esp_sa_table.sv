@@ -1,0 +1,202 @@
+// esp_sa_table: one direction's SA table, in block RAM, shared by the data
+// path and the control path through one two-stage pipeline.
+//
+// Configuration and key (written by the control path only) and the entry's
+// mutable word (enable, generation, state, counters: espnic_pkg::sa_dyn_t),
+// plus EXT_W bits the direction keeps beside it (ingress: the replay window),
+// are each a RAM with one registered read port and one write port.
+//
+//  stage A: a slot is issued (control first, else the data path); its index
+//           addresses every RAM; a control WRITE or UPDATE writes
+//           configuration and key here, so every later slot reads them.
+//  stage B: the RAMs' registered outputs, with the previous cycle's write
+//           forwarded over them (that write is the only one the read in A
+//           could not see), are the entry as of this slot. The data path
+//           decides with them and writes the entry back in the same cycle
+//           (b_we_i); a control slot answers a READ or applies its change.
+//
+// Every slot reads the entry as left by all slots before it, so packets of
+// one SA back to back, control commands and packets interleaved, stay exact.
+// A WRITE bumps the entry's generation: work that read an entry, left the
+// pipeline and comes back later (the ingress commit) compares generations
+// and never touches an entry that was removed or replaced meanwhile.
+//
+// After reset the table clears every entry's word (SA_N cycles, ready_o low).
+module esp_sa_table
+#(
+  parameter int SA_N  = 1024,
+  parameter int EXT_W = 1
+) (
+  input  logic                    clk_i,
+  input  logic                    rst_ni,
+  output logic                    ready_o,      // cleared after reset: slots accepted
+
+  // control slots (taken in any cycle ready_o is high; the index is in range)
+  input  logic                    ctl_valid_i,
+  input  espnic_pkg::sa_req_t     ctl_req_i,
+  output logic                    ctl_rsp_valid_o,   // the answer to a READ, the next cycle
+  output espnic_pkg::sa_cfg_t     ctl_rsp_cfg_o,
+  output espnic_pkg::sa_dyn_t     ctl_rsp_dyn_o,
+
+  // data-path slots: dp_index_i is read in a cycle dp_valid_i && dp_ready_o
+  input  logic                    dp_valid_i,
+  output logic                    dp_ready_o,
+  input  logic [15:0]             dp_index_i,     // taken modulo SA_N
+  // the next cycle (stage B): the entry, and what the data path writes back
+  output logic                    b_valid_o,
+  output espnic_pkg::sa_cfg_t     b_cfg_o,
+  output espnic_pkg::sa_key_t     b_key_o,
+  output espnic_pkg::sa_dyn_t     b_dyn_o,
+  output logic [EXT_W-1:0]        b_ext_o,
+  input  logic                    b_we_i,
+  input  espnic_pkg::sa_dyn_t     b_dyn_i,
+  input  logic [EXT_W-1:0]        b_ext_i
+);
+  localparam int SAW = $clog2(SA_N);
+
+  // Entries as plain vectors of the entry's width (yosys 0.23 reads an
+  // unpacked array of structs as one struct).
+  logic [$bits(b_cfg_o)-1:0] cfg_mem [SA_N];
+  logic [$bits(b_key_o)-1:0] key_mem [SA_N];
+  logic [$bits(b_dyn_o)-1:0] dyn_mem [SA_N];
+  logic [EXT_W-1:0]          ext_mem [SA_N];
+
+  // ------------------------------------------------------------ reset clear
+  logic           clr_q;
+  logic [SAW-1:0] clr_i_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      clr_q   <= 1'b1;
+      clr_i_q <= '0;
+    end else if (clr_q) begin
+      clr_i_q <= clr_i_q + 1'b1;
+      if (clr_i_q == SAW'(SA_N - 1)) clr_q <= 1'b0;
+    end
+  end
+  assign ready_o = !clr_q;
+
+  // ---------------------------------------------------------------- stage A
+  wire           a_ctl = ready_o && ctl_valid_i;
+  wire           a_dp  = ready_o && dp_valid_i && !ctl_valid_i;
+  assign         dp_ready_o = ready_o && !ctl_valid_i;
+  wire [SAW-1:0] ctl_i = ctl_req_i.index[SAW-1:0];
+  wire [SAW-1:0] a_i   = ctl_valid_i ? ctl_i : dp_index_i[SAW-1:0];
+  wire           cfg_we = a_ctl && (ctl_req_i.op == espnic_pkg::SA_OP_WRITE
+                                    || ctl_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  wire           key_we = a_ctl && ctl_req_i.op == espnic_pkg::SA_OP_WRITE;
+
+  logic [$bits(b_cfg_o)-1:0] cfg_rd_q;
+  logic [$bits(b_key_o)-1:0] key_rd_q;
+  logic [$bits(b_dyn_o)-1:0] dyn_rd_q;
+  logic [EXT_W-1:0]          ext_rd_q;
+
+  // The entry word write (stage B or the reset clear), below.
+  logic                      w_en;
+  logic [SAW-1:0]            w_i;
+  espnic_pkg::sa_dyn_t       w_dyn;
+  logic [EXT_W-1:0]          w_ext;
+
+  // One always_ff per RAM: a write port and a registered read port
+  // (read-before-write: stage B forwards the write of the same cycle).
+  always_ff @(posedge clk_i) begin
+    if (cfg_we) cfg_mem[ctl_i] <= ctl_req_i.cfg;
+    cfg_rd_q <= cfg_mem[a_i];
+  end
+  always_ff @(posedge clk_i) begin
+    if (key_we) key_mem[ctl_i] <= ctl_req_i.key;
+    key_rd_q <= key_mem[a_i];
+  end
+  always_ff @(posedge clk_i) begin
+    if (w_en) dyn_mem[w_i] <= w_dyn;
+    dyn_rd_q <= dyn_mem[a_i];
+  end
+  always_ff @(posedge clk_i) begin
+    if (w_en) ext_mem[w_i] <= w_ext;
+    ext_rd_q <= ext_mem[a_i];
+  end
+
+  // ---------------------------------------------------------------- stage B
+  logic           b_dp_q, b_ctl_q;
+  logic [SAW-1:0] b_i_q;
+  logic [1:0]     b_op_q;
+  logic           b_enable_q, b_set_seq_q, b_rearm_q;
+  logic [63:0]    b_seq_q;
+  // The write of the previous cycle.
+  logic                wv_q;
+  logic [SAW-1:0]      wi_q;
+  espnic_pkg::sa_dyn_t wdyn_q;
+  logic [EXT_W-1:0]    wext_q;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      b_dp_q  <= 1'b0;
+      b_ctl_q <= 1'b0;
+      wv_q    <= 1'b0;
+    end else begin
+      b_dp_q  <= a_dp;
+      b_ctl_q <= a_ctl;
+      wv_q    <= w_en;
+    end
+    b_i_q       <= a_i;
+    b_op_q      <= ctl_req_i.op;
+    b_enable_q  <= ctl_req_i.enable;
+    b_seq_q     <= ctl_req_i.seq;
+    b_set_seq_q <= ctl_req_i.set_seq;
+    b_rearm_q   <= ctl_req_i.rearm;
+    wi_q        <= w_i;
+    wdyn_q      <= w_dyn;
+    wext_q      <= w_ext;
+  end
+
+  wire                 fwd = wv_q && wi_q == b_i_q;
+  espnic_pkg::sa_dyn_t cur_dyn;
+  logic [EXT_W-1:0]    cur_ext;
+  assign cur_dyn = fwd ? wdyn_q : dyn_rd_q;
+  assign cur_ext = fwd ? wext_q : ext_rd_q;
+
+  assign b_valid_o = b_dp_q;
+  assign b_cfg_o   = cfg_rd_q;
+  assign b_key_o   = key_rd_q;
+  assign b_dyn_o   = cur_dyn;
+  assign b_ext_o   = cur_ext;
+
+  assign ctl_rsp_valid_o = b_ctl_q && b_op_q == espnic_pkg::SA_OP_READ;
+  assign ctl_rsp_cfg_o   = cfg_rd_q;
+  assign ctl_rsp_dyn_o   = cur_dyn;
+
+  // A control slot's change of the entry word.
+  espnic_pkg::sa_dyn_t c_dyn;
+  logic [EXT_W-1:0]    c_ext;
+  always_comb begin
+    c_dyn = cur_dyn;
+    c_ext = cur_ext;
+    case (b_op_q)
+      espnic_pkg::SA_OP_WRITE: begin
+        c_dyn        = '0;
+        c_dyn.enable = b_enable_q;
+        c_dyn.gen    = cur_dyn.gen + 1'b1;
+        c_dyn.st.seq = b_seq_q;
+        c_ext        = '0;
+      end
+      espnic_pkg::SA_OP_UPDATE: begin
+        if (b_set_seq_q) begin
+          if (b_seq_q > cur_dyn.st.seq) c_dyn.st.seq = b_seq_q;
+          c_ext = '0;
+        end
+        if (b_rearm_q) begin
+          c_dyn.st.soft_fired = 1'b0;
+          c_dyn.st.hard_fired = 1'b0;
+        end
+      end
+      espnic_pkg::SA_OP_REARM_ACQ: c_dyn.acq_fired = 1'b0;
+      default: ;
+    endcase
+  end
+
+  always_comb begin
+    w_en  = clr_q || (b_ctl_q && b_op_q != espnic_pkg::SA_OP_READ) || (b_dp_q && b_we_i);
+    w_i   = clr_q ? clr_i_q : b_i_q;
+    w_dyn = clr_q ? '0 : b_ctl_q ? c_dyn : b_dyn_i;
+    w_ext = clr_q ? '0 : b_ctl_q ? c_ext : b_ext_i;
+  end
+endmodule
