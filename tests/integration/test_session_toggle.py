@@ -12,15 +12,16 @@ site B strongSwan. With `ping -i 0.2` running from LAN A to LAN B:
   3. `espnic session enable demo`: UP again with fresh SPIs, the pings answered again and
      card A's ESP counters growing.
 
-Between 2 and 3 a probe: gw-a gets a default route over the card's port for 1.5 s (a
-gateway whose uplink is the wire), so LAN A's pings reach card A again with no CHILD_SA for
+Between 2 and 3 a probe: gw-a gets a default route over the card's port until card A has
+taken 5 frames on it (a gateway whose uplink is the wire), so LAN A's pings reach card A again with no CHILD_SA for
 them. The card must fail closed: its discard counter rises and none of them leaves in the
 clear (espnicd sets the card's default discard when it opens it).
 
 The wire capture is checked over the whole run, the probe included: every frame with a LAN
 address (198.19.1.0/24, 198.19.2.0/24) in its IPv4 header is a clear-text leak (ESP and IKE
 carry only the gateways' 198.18.0.x). Figures printed: time to DOWN, time to UP, time to the
-first answered ping, pings lost, frames discarded during the probe.
+first answered ping, pings lost, frames discarded during the probe. No step waits a fixed
+time: each waits for a state (an answer, ping's own count of what it sent, a counter).
 
     test_session_toggle.py ESPNIC ESPNICD ESPNIC_SIM"""
 import os
@@ -36,7 +37,7 @@ sys.path.insert(0, DEMO_DIR)
 import espnic_demo  # noqa: E402
 from espnic_demo import SESSION, Demo  # noqa: E402
 from sitelab import CHARON, GW_B, HOST_A, HOST_B, NET_B, wait_for  # noqa: E402
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "espnicd"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from lab import need_root, need_tools  # noqa: E402
 
 LANS = ((0xc6130100, 0xffffff00), (0xc6130200, 0xffffff00))  # 198.19.1.0/24, 198.19.2.0/24
@@ -130,6 +131,20 @@ def replies(sites):
     return [(float(t), int(s)) for t, s in PING_REPLY.findall(ping_log(sites))]
 
 
+PING_STATUS = re.compile(r"^(\d+)/(\d+) packets, ", re.M)
+
+
+def ping_sent(sites, ping):
+    """How many echo requests ping has sent: SIGQUIT makes it print "received/sent packets"."""
+    before = len(PING_STATUS.findall(ping_log(sites)))
+    ping.send_signal(signal.SIGQUIT)
+
+    def status():
+        m = PING_STATUS.findall(ping_log(sites))
+        return int(m[-1][1]) if len(m) > before else None
+    return wait_for("ping's status line", status, timeout=30, interval=0.05)
+
+
 def replies_after(sites, wall):
     return [r for r in replies(sites) if r[0] >= wall]
 
@@ -137,8 +152,9 @@ def replies_after(sites, wall):
 # -- the card ------------------------------------------------------------------------------
 
 def card(demo, *argv):
+    # Room for a loaded machine: `sa list` reads every SA slot through the simulated card.
     p = espnic_demo.run(demo.args.cli, "card", "-d", "sim:" + demo.sites.sock, *argv,
-                        check=False)
+                        check=False, timeout=900)
     if p.returncode != 0:
         fail("espnic card %s: exit %d: %s" % (" ".join(argv), p.returncode, p.stderr))
     return p.stdout
@@ -226,7 +242,6 @@ def scenario(demo):
         wait_for("3 answered pings", lambda: len(replies(s)) >= 3, timeout=15)
     except TimeoutError:
         fail("(1) the pings through the tunnel are not answered:\n" + ping_log(s))
-    time.sleep(1.0)
     n1 = len(replies(s))
     log("(1) %d pings answered through the tunnel" % n1)
     counters0 = demo.gw_a.card_counters()
@@ -278,14 +293,22 @@ def scenario(demo):
         fail("(2) gw-a still routes %s after disable: %r" % (NET_B, route))
     if charon_child := demo.charon.child():
         log("(2) note: strongSwan still has a CHILD_SA %s" % (charon_child,))
-    # Under traffic for a while: no answer may come (a reply already in flight at most).
-    time.sleep(max(0.0, 3.0 - (time.monotonic() - t)))
-    during = replies_after(s, wall_disable + 0.5)
+    # Under traffic: ping's own count of what it sent (SIGQUIT) marks the pings sent once the
+    # card was seen empty; when 5 more have gone out, none of them may have been answered (a
+    # reply already in flight for an earlier one may still come).
+    sent_at_gone = ping_sent(s, ping)
+    try:
+        wait_for("5 more pings sent", lambda: ping_sent(s, ping) >= sent_at_gone + 5,
+                 timeout=120, interval=0.5)
+    except TimeoutError:
+        fail("(2) ping stopped sending:\n" + ping_log(s)[-3000:])
+    during = [r for r in replies(s) if r[1] > sent_at_gone]
     errors = [e for e in PING_ERROR.findall(ping_log(s)) if float(e[0]) >= wall_disable]
     counters1 = demo.gw_a.card_counters()
-    log("(2) disabled for %.1f s: %d pings answered after the first 0.5 s, %d ICMP errors "
-        "(e.g. %s); card A meanwhile: egress %d bypassed, %d protected, %d discarded"
-        % (time.time() - wall_disable, len(during), len(errors),
+    log("(2) disabled for %.1f s: %d pings answered of those sent after the card was empty "
+        "(icmp_seq > %d), %d ICMP errors (e.g. %s); card A meanwhile: egress %d bypassed, "
+        "%d protected, %d discarded"
+        % (time.time() - wall_disable, len(during), sent_at_gone, len(errors),
            ("From %s: %s" % errors[0][1:4:2]) if errors else "none",
            delta(counters0, counters1, "eg_bypassed"), delta(counters0, counters1, "eg_protected"),
            delta(counters0, counters1, "eg_discarded")))
@@ -311,17 +334,26 @@ def scenario(demo):
     spis2 = check_up(demo, "(3) tunnel up again")
     if set(spis2) & set(spis1):
         fail("(3) SPIs not fresh: before %s, after %s" % (spis1, spis2))
-    time.sleep(1.5)
-    after = replies_after(s, wall_enable)
-    counters3 = demo.gw_a.card_counters()
+    try:
+        after = wait_for("5 pings answered after enable",
+                         lambda: (lambda r: r if len(r) >= 5 else None)(
+                             replies_after(s, wall_enable)), timeout=60, interval=0.1)
+    except TimeoutError:
+        fail("(3) fewer than 5 pings answered after enable:\n" + ping_log(s)[-3000:])
+    counters3 = {}
+
+    def esp_grew():
+        counters3.update(demo.gw_a.card_counters())
+        return delta(counters2, counters3, "eg_protected") > 0 and \
+            delta(counters2, counters3, "in_decrypted") > 0
+    try:
+        wait_for("card A's ESP counters growing", esp_grew, timeout=60, interval=0.2)
+    except TimeoutError:
+        fail("(3) card A's ESP counters did not grow after enable (%d pings answered)"
+             % len(after))
     log("(3) %d pings answered since enable; card A encrypted %d and decrypted %d frames "
         "meanwhile" % (len(after), delta(counters2, counters3, "eg_protected"),
                        delta(counters2, counters3, "in_decrypted")))
-    if len(after) < 5:
-        fail("(3) only %d pings answered after enable" % len(after))
-    if delta(counters2, counters3, "eg_protected") <= 0 or \
-            delta(counters2, counters3, "in_decrypted") <= 0:
-        fail("(3) card A's ESP counters did not grow after enable")
 
     s.stop(ping, signal.SIGINT, timeout=5)  # ping prints its summary on SIGINT
     m = re.search(r"(\d+) packets transmitted, (\d+) received", ping_log(s))
@@ -357,20 +389,30 @@ def delta(a, b, key):
     return b.get(key, 0) - a.get(key, 0)
 
 
-def default_route_probe(demo, seconds=1.5):
+def default_route_probe(demo, frames=5):
     """While the session is disabled: gw-a gets a default route over the wire (as a gateway
-    whose uplink is the card's port would have) for a moment, so LAN A's pings to LAN B
+    whose uplink is the card's port would have) until card A has taken that many frames on
+    it (discarded or bypassed), so LAN A's pings to LAN B
     reach card A with no CHILD_SA for them. The card must discard them (its counter rises)
     and none may leave in the clear. Returns the frames card A discarded meanwhile."""
     s = demo.sites
     wall0 = time.time()
     c0 = demo.gw_a.card_counters()
+    c1 = {}
+
+    def taken():
+        c1.update(demo.gw_a.card_counters())
+        return delta(c0, c1, "eg_bypassed") + delta(c0, c1, "eg_discarded") >= frames
     s.ip("gwa", "route", "add", "default", "via", GW_B, "dev", "espnic0")
     try:
-        time.sleep(seconds)  # the probe's length: pings at PING_INTERVAL keep coming
+        wait_for("%d frames through card A on gw-a's default route" % frames, taken,
+                 timeout=120, interval=0.1)
+    except TimeoutError:
+        fail("(2) probe: card A took %d frames on gw-a's default route, expected %d: %s"
+             % (delta(c0, c1, "eg_bypassed") + delta(c0, c1, "eg_discarded"), frames, c1))
     finally:
         s.ip("gwa", "route", "del", "default", "via", GW_B, "dev", "espnic0")
-    c1 = demo.gw_a.card_counters()
+    seconds = time.time() - wall0
     leaks = [x for x in clear_frames(read_pcap(s.pcap)) if x[2] == HOST_A]
     discarded = delta(c0, c1, "eg_discarded")
     log("(2) probe: a default route via %s on gw-a for %.1f s while disabled: card A "
