@@ -1,5 +1,5 @@
 """sitelab.py: two VPN sites in network namespaces around simulated espnic cards, shared by
-`espnic demo` (espnic_demo.py) and the interop tests (tests/interop/test_strongswan_card.py).
+`espnic demo` (espnic_demo.py) and the tests (through tests/support).
 
     lan-a (198.19.1.10)          gw-a                               gw-b            lan-b
       veth ---- 198.19.1.1 [espnicd]  espnic0 = card A's host port   [peer]          (198.19.2.10)
@@ -210,14 +210,14 @@ class Sites:
             return ""
 
 
-def strongswan_conf(directory, log_keys=False, fragment_size=1280):
+def strongswan_conf(directory, log_keys=False, fragment_size=1280, options=""):
     """charon's strongswan.conf for kernel-libipsec (userspace ESP) with a private vici socket
     and a file log in directory. log_keys (tests only): level 4 for IKE and CHILD_SA, so the
-    log holds keys and the PSK."""
+    log holds keys and the PSK. options: more lines for the charon section."""
     levels = "ike = 4\n      chd = 4\n      cfg = 2" if log_keys else "ike = 1\n      cfg = 1"
     return """
 charon {
-  fragment_size = %d
+  fragment_size = %d%s
   load_modular = no
   load = random nonce openssl pem pkcs1 pubkey x509 aes sha1 sha2 hmac gcm kdf curve25519 kernel-libipsec kernel-netlink socket-default vici updown
   plugins {
@@ -239,22 +239,25 @@ charon {
     }
   }
 }
-""" % (fragment_size, directory, directory, levels)
+""" % (fragment_size, "".join("\n  " + o for o in options.splitlines() if o.strip()),
+       directory, directory, levels)
 
 
 class Charon:
     """strongSwan's charon in a namespace of the sites, with a private /run (its pid file and
     sockets apart from any other charon) and its own strongswan.conf; swanctl_text (which may
-    hold a PSK) is written with mode 0600 and loaded."""
+    hold a PSK) is written with mode 0600 and loaded. sites is anything with path(), logs and
+    spawn(ns, argv, log_name, env=): the demo's Sites or the tests' Lab."""
 
-    def __init__(self, sites, ns, swanctl_text, log_keys=False):
+    def __init__(self, sites, ns, swanctl_text, log_keys=False, fragment_size=1280, options=""):
         self.dir = sites.path("charon")
-        os.makedirs(os.path.join(self.dir, "run"), mode=0o700)
+        os.makedirs(os.path.join(self.dir, "run"), mode=0o700, exist_ok=True)
         os.chmod(self.dir, 0o700)
         self.uri = "unix://%s/charon.vici" % self.dir
         self.conf = os.path.join(self.dir, "swanctl.conf")
         with open(os.path.join(self.dir, "strongswan.conf"), "w") as f:
-            f.write(strongswan_conf(self.dir, log_keys=log_keys))
+            f.write(strongswan_conf(self.dir, log_keys=log_keys, fragment_size=fragment_size,
+                                    options=options))
         fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(swanctl_text)

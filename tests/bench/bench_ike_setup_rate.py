@@ -17,11 +17,11 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
-sys.path.insert(0, os.path.join(HERE, "..", "interop"))
-from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, need_root, need_tools, run, wait_for  # noqa: E402
+from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, need_root, need_tools, wait_for  # noqa: E402
 from test_many_tunnels import initiator_peers, responder_peers, tunnel_net  # noqa: E402
-from test_strongswan import CHARON, STRONGSWAN_CONF  # noqa: E402
+from strongswan import CHARON, Charon, swanctl_conf, swanctl_connection, swanctl_secret  # noqa: E402
 
 
 def rss_kb(pid):
@@ -34,55 +34,18 @@ def log_time(line):
     return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
 
 
-class ManyCharon:
+def many_charon(lab, n):
     """charon with N connections t<i> (identities and selectors as test_many_tunnels.py's
     responder), quiet logging, no COOKIE or blocking thresholds in the way."""
-
-    def __init__(self, lab, n):
-        self.dir = lab.path("charon")
-        os.makedirs(os.path.join(self.dir, "run"))
-        self.uri = "unix://%s/charon.vici" % self.dir
-        conf = STRONGSWAN_CONF.format(dir=self.dir, fragment_size=1280)
-        conf = conf.replace("ike = 4", "ike = 1").replace("chd = 4", "chd = 1")
-        conf = conf.replace("charon {\n", "charon {\n  cookie_threshold = 1000000\n"
-                            "  block_threshold = 1000000\n  init_limit_half_open = 0\n", 1)
-        with open(os.path.join(self.dir, "strongswan.conf"), "w") as f:
-            f.write(conf)
-        conns, secrets = [], []
-        for p in responder_peers(n):
-            i = p["name"][1:]
-            conns.append("""  t%s {
-    local_addrs = %s
-    remote_addrs = %s
-    version = 2
-    proposals = aes256gcm16-prfsha256-x25519
-    local { auth = psk
-      id = t%s.right.example }
-    remote { auth = psk
-      id = t%s.left.example }
-    children { net { local_ts = %s
-        remote_ts = %s
-        esp_proposals = aes256gcm16
-        start_action = none } }
-  }""" % (i, RIGHT, LEFT, i, i, RIGHT_NET, tunnel_net(int(i))))
-            secrets.append('  ike-t%s { id-1 = t%s.left.example\n    id-2 = t%s.right.example\n'
-                           '    secret = "%s" }' % (i, i, i, p["psk"]))
-        self.conf = os.path.join(self.dir, "swanctl.conf")
-        with open(self.conf, "w") as f:
-            f.write("connections {\n%s\n}\nsecrets {\n%s\n}\n" % ("\n".join(conns),
-                                                                   "\n".join(secrets)))
-        os.chmod(self.conf, 0o600)
-        script = "mount --bind %s/run /run && exec %s" % (self.dir, CHARON)
-        env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.dir, "strongswan.conf"))
-        self.proc = lab.spawn(1, ["sh", "-c", script], "charon.out", env=env)
-        lab.logs.append(os.path.join(self.dir, "charon.log"))
-        wait_for("charon's vici socket", lambda: run(
-            "swanctl", "--stats", "--uri", self.uri, check=False).returncode == 0)
-        run("swanctl", "--load-all", "--uri", self.uri, "--file", self.conf)
-
-    def established(self):
-        out = run("swanctl", "--list-sas", "--uri", self.uri, check=False).stdout
-        return len(re.findall(r": #\d+, ESTABLISHED", out)), len(re.findall(r"INSTALLED", out))
+    conns, secrets = [], []
+    for p in responder_peers(n):
+        i = int(p["name"][1:])
+        conns.append(swanctl_connection("t%d" % i, RIGHT, LEFT, RIGHT_NET, tunnel_net(i),
+                                        "t%d.right.example" % i, "t%d.left.example" % i))
+        secrets.append(swanctl_secret("t%d" % i, "t%d.left.example" % i,
+                                      "t%d.right.example" % i, p["psk"]))
+    return Charon(lab, 1, swanctl_conf(conns, secrets), options="cookie_threshold = 1000000\n"
+                  "block_threshold = 1000000\ninit_limit_half_open = 0")
 
 
 def measure(binary, responder, n, window):
@@ -93,7 +56,7 @@ def measure(binary, responder, n, window):
             wait_for("responder running", lambda: resp.sas() is not None)
             pid = resp.proc.pid
         else:
-            resp = ManyCharon(lab, n)
+            resp = many_charon(lab, n)
             pid = resp.proc.pid
         before = rss_kb(pid)
         init = Espnicd(lab, binary, 0, initiator_peers(n), log_level="info",
@@ -117,7 +80,7 @@ def measure(binary, responder, n, window):
             ok = installed = wait_for("the responder's status file", up, timeout=60)
         else:
             ok, installed = wait_for("charon lists them", lambda: (
-                lambda c: c if c[0] >= n else None)(resp.established()), timeout=60)
+                lambda c: c if c[0] >= n else None)(resp.ike_sa_counts()), timeout=60)
         assert ok == n and installed >= n, (ok, installed)
         retransmits = init.log_text().count("retransmit ")
         return n / max(last - first, 1e-3), last - first, (after - before) / n, retransmits

@@ -15,7 +15,7 @@ import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 from lab import LEFT, RIGHT, Lab, run, wait_for  # noqa: E402
 from sitelab import UnixHTTP  # noqa: E402

@@ -9,7 +9,7 @@ import signal
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, assert_pairs_match, wait_for  # noqa: E402
 
 

@@ -15,6 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lab import (LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, assert_pairs_match, wait_for,  # noqa: E402
                  wait_progress)
 

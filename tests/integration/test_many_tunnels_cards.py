@@ -26,6 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 from sitelab import GW_A, GW_B, HOST_A, HOST_B, LAN_GW_A, NET_B, Sites, run, wait_for  # noqa: E402
 from lab import need_root, need_tools, status_sas, wait_progress  # noqa: E402

@@ -11,18 +11,19 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, HERE)
 from test_api_e2e import DAEMONS, Daemon  # noqa: E402
 from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, need_tools, wait_for  # noqa: E402
-from test_strongswan import CHARON, ESPNICD_DN, Charon, Pki  # noqa: E402
+from strongswan import CHARON, ESPNICD_DN, Pki, lab_charon  # noqa: E402
 
 PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
 
 
 def scenario(lab, args, ike_args, tunnel_args, expect_esp):
     d = Daemon(lab, args.espnicd, args.espnic, 0)
-    charon = Charon(lab)  # its own test connection first; replaced below
+    charon = lab_charon(lab)  # its own test connection first; replaced below
     d.espnic("endpoint", "add", "ep", "--address", LEFT)
     d.espnic("profile", "ike", "add", "ike", *ike_args)
     d.espnic("profile", "tunnel", "add", "tun", *tunnel_args)
@@ -54,7 +55,7 @@ def scenario_certs(lab, args):
     session trusts the CA; the generated swanctl.conf (pubkey both ways) is loaded as is, with
     charon's certificate, key and our CA put where its comments say."""
     d = Daemon(lab, args.espnicd, args.espnic, 0)
-    charon = Charon(lab)  # its own test connection first; replaced below
+    charon = lab_charon(lab)  # its own test connection first; replaced below
     pki = Pki(lab, lab.path("pki-copies"))  # the CA, our certificate and charon's (openssl CLI)
     ours_pem, ours_key = pki.ours
     d.espnic("endpoint", "add", "ep", "--address", LEFT, "--cert-file", ours_pem,

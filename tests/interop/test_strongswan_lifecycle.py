@@ -3,8 +3,8 @@
 detection with the actions clear, hold and restart when charon is killed (and restarted),
 deletes from either side (swanctl --terminate, SIGTERM, a reload that removes the peer), and
 NAT traversal through a third namespace masquerading espnicd's side (NAT detected, float to
-4500, UDP-encapsulated CHILD_SA, NAT-keepalives), plus force_encap without a NAT. Reuses
-test_strongswan.py's Charon and lab.py; recording dataplane (no ESP flows): asserts on swanctl
+4500, UDP-encapsulated CHILD_SA, NAT-keepalives), plus force_encap without a NAT. Uses
+tests/support (lab.py, strongswan.py); recording dataplane (no ESP flows): asserts on swanctl
 --list-sas, the dataplane records and espnicd's log."""
 import argparse
 import os
@@ -17,9 +17,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
-from lab import LEFT, RIGHT, RIGHT_NET, Espnicd, Lab, need_root, need_tools, run, wait_for  # noqa: E402
-from test_strongswan import CHARON, Charon, assert_keys_match, peer  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from lab import LEFT, RIGHT, Espnicd, Lab, need_root, need_tools, run, wait_for  # noqa: E402
+from strongswan import CHARON, lab_charon  # noqa: E402
+from test_strongswan import assert_keys_match, peer  # noqa: E402
 
 # Retransmissions short enough for a test: 0.5 s, x1.5, 3 tries.
 FAST = {"retransmit_timeout": 0.5, "retransmit_base": 1.5, "retransmit_tries": 3}
@@ -31,9 +32,9 @@ def kill_charon(lab, charon):
     charon.proc.wait(timeout=10)
 
 
-def restart_charon(lab, make=Charon, **kw):
-    """A new charon in the same namespace (make(lab, **kw): test_strongswan.py's Charon, or another
-    lab's); the dead one's directory moves aside."""
+def restart_charon(lab, make=lab_charon, **kw):
+    """A new charon in the same namespace (make(lab, **kw): lab_charon or site_charon of
+    tests/support/strongswan.py); the dead one's directory moves aside."""
     old = lab.path("charon")
     n = 1
     while os.path.exists("%s-%d" % (old, n)):
@@ -49,7 +50,7 @@ def established_up(charon, ours):
 
 
 def scenario_dpd_restart(lab, binary):
-    charon = Charon(lab)
+    charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, dpd_delay=1, dpd_timeout=2,
                                         dpd_action="restart"), **FAST)
     established_up(charon, ours)
@@ -69,7 +70,7 @@ def scenario_dpd_restart(lab, binary):
 
 
 def dpd_no_restart(lab, binary, action, logline):
-    charon = Charon(lab)
+    charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, dpd_delay=1, dpd_timeout=2,
                                         dpd_action=action), **FAST)
     established_up(charon, ours)
@@ -108,7 +109,7 @@ def scenario_dpd_hold(lab, binary):
 def scenario_delete_by_charon(lab, binary):
     """swanctl --terminate on charon's side (charon initiated): espnicd, the responder, takes
     the IKE_SA and its CHILD_SA out of its dataplane."""
-    charon = Charon(lab)
+    charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer())
     wait_for("espnicd running", lambda: ours.sas() is not None)
     charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "10")
@@ -123,7 +124,7 @@ def scenario_delete_by_charon(lab, binary):
 
 
 def scenario_delete_by_sigterm(lab, binary):
-    charon = Charon(lab)
+    charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True))
     established_up(charon, ours)
     assert lab.stop(ours.proc) == 0
@@ -134,7 +135,7 @@ def scenario_delete_by_sigterm(lab, binary):
 def scenario_delete_by_reload(lab, binary):
     """A reload that removes the peer deletes its IKE_SA: charon shows no SA; a reload that
     puts it back (start: true) brings the tunnel up again."""
-    charon = Charon(lab)
+    charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True))
     established_up(charon, ours)
     ours.reload([])
@@ -213,7 +214,7 @@ class NatLab(Lab):
 
 def scenario_nat(lab_unused, binary):
     with NatLab("ssnat") as lab:
-        charon = Charon(lab)
+        charon = lab_charon(lab)
         ours = Espnicd(lab, binary, 0, peer(start=True, local_id=LEFT, keepalive_interval=1),
                        listen=INNER)
         established_up(charon, ours)
@@ -238,7 +239,7 @@ def scenario_nat(lab_unused, binary):
 def scenario_force_encap(lab, binary):
     """No NAT, force_encap: our NAT_DETECTION_SOURCE_IP cannot match, so charon sees us behind
     a NAT and both sides encapsulate."""
-    charon = Charon(lab)
+    charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, force_encap=True))
     established_up(charon, ours)
     sa = ours.established()

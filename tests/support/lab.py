@@ -1,6 +1,8 @@
-"""A small network-namespace lab for espnicd tests: two namespaces joined by a veth pair,
-198.18.0.1 and 198.18.0.2 on the link, 198.18.1.1 and 198.18.2.1 as the protected
-networks' gateway addresses, processes started inside and cleaned up by PID."""
+"""The tests' namespace lab: two namespaces joined by a veth pair, 198.18.0.1 and 198.18.0.2
+on the link, 198.18.1.1 and 198.18.2.1 as the protected networks' gateway addresses,
+processes started inside and cleaned up by PID; espnicd on a recording dataplane in it; what
+a test needs (need_root, need_tools) and how it waits (wait_for, wait_progress). run and
+wait_for are the demo's (host/demo/sitelab.py): one implementation for product and tests."""
 import json
 import os
 import shutil
@@ -9,6 +11,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "host",
+                                "demo"))
+from sitelab import run, wait_for  # noqa: E402,F401  (re-exported for the tests)
 
 LEFT, RIGHT = "198.18.0.1", "198.18.0.2"
 LEFT_NET, RIGHT_NET = "198.18.1.0/24", "198.18.2.0/24"
@@ -41,22 +47,6 @@ def need_tools(*tools):
               % (", ".join(missing), "s" if len(missing) > 1 else "",
                  " ".join(sorted({SETUP_TOOLS[t] for t in missing}))))
         sys.exit(1)
-
-
-def run(*cmd, check=True):
-    return subprocess.run(cmd, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True)
-
-
-def wait_for(what, predicate, timeout=30.0, interval=0.1):
-    """Polls predicate until it holds; fails the test after timeout (never asserts time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def wait_progress(what, count, done, stall=60.0, interval=0.5):
