@@ -3,11 +3,13 @@
 for the remote side, loaded as is into strongSwan (charon with kernel-libipsec, the set-up of
 test_strongswan.py): the tunnel must come up, with the algorithms of the profiles (ctest label
 "interop", needs root and strongSwan)."""
-import argparse
 import os
 import shutil
 import subprocess
 import sys
+import types
+
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -15,8 +17,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
 sys.path.insert(0, HERE)
 from test_api_e2e import DAEMONS, Daemon  # noqa: E402
-from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Lab, need_tools, wait_for  # noqa: E402
-from strongswan import CHARON, ESPNICD_DN, Pki, lab_charon  # noqa: E402
+from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, wait_for  # noqa: E402
+from strongswan import ESPNICD_DN, Pki, lab_charon  # noqa: E402
 
 PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
 
@@ -91,30 +93,29 @@ def scenario_certs(lab, args):
     assert "espnicd@espnic.example" in sas, sas
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--espnicd", required=True)
-    ap.add_argument("--espnic", required=True)
-    ap.add_argument("--scenario", required=True)
-    args = ap.parse_args()
-    args.espnicd, args.espnic = os.path.abspath(args.espnicd), os.path.abspath(args.espnic)
-    need_tools(CHARON, "swanctl")
-    cases = {
-        # the system defaults: AES-128/SHA2-256/group 14, AES-GCM-128 with PFS group 14
-        "defaults": ([], [], "AES_GCM_128"),
-        "gcm256_x25519": (["--encryption", "aes_gcm_256", "--digest", "sha2_384",
-                           "--dh-groups", "group31,group19"],
-                          ["--encryption", "aes_gcm_256", "--pfs", "no"], "AES_GCM_256"),
-    }
-    with Lab("pc" + args.scenario[:4]) as lab:
-        if args.scenario == "certs":
-            scenario_certs(lab, args)
-        else:
-            scenario(lab, args, *cases[args.scenario])
-        for d in DAEMONS:
-            d.finish()
-    print("PASS", args.scenario)
+def daemons_done():
+    for d in DAEMONS:
+        d.finish()
 
 
-if __name__ == "__main__":
-    main()
+@pytest.fixture
+def args(binary, espnic):
+    return types.SimpleNamespace(espnicd=binary, espnic=espnic)
+
+
+def test_defaults(lab, args):
+    """The system defaults: AES-128/SHA2-256/group 14, AES-GCM-128 with PFS group 14."""
+    scenario(lab, args, [], [], "AES_GCM_128")
+    daemons_done()
+
+
+def test_gcm256_x25519(lab, args):
+    scenario(lab, args, ["--encryption", "aes_gcm_256", "--digest", "sha2_384", "--dh-groups",
+                         "group31,group19"], ["--encryption", "aes_gcm_256", "--pfs", "no"],
+             "AES_GCM_256")
+    daemons_done()
+
+
+def test_certs(lab, args):
+    scenario_certs(lab, args)
+    daemons_done()

@@ -4,7 +4,6 @@ network namespaces (ctest label "interop", needs root). Negotiation only: no ESP
 card yet). Asserts on `swanctl --list-sas`, on what espnicd's recording dataplane saw (SPIs
 and keys must equal charon's, read from its level-4 log, test only) and on espnicd's log
 lines for the failure cases."""
-import argparse
 import os
 import re
 import sys
@@ -12,8 +11,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from lab import RIGHT, LEFT_NET, RIGHT_NET, Espnicd, Lab, need_tools, wait_for  # noqa: E402
-from strongswan import CHARON, CHARON_DN, ESPNICD_DN, IKE_PROPOSAL, PSK, lab_charon  # noqa: E402
+from lab import RIGHT, LEFT_NET, RIGHT_NET, Espnicd, wait_for  # noqa: E402
+from strongswan import CHARON_DN, ESPNICD_DN, IKE_PROPOSAL, PSK, lab_charon  # noqa: E402
 
 def peer(psk=PSK, **extra):
     p = {"name": "gw", "psk": psk, "remote_addr": RIGHT, "remote_id": RIGHT,
@@ -38,7 +37,7 @@ def assert_keys_match(charon, ours, we_initiated):
     assert rec["remote_ts"][0]["start"] == "198.18.2.0"
 
 
-def scenario_espnicd_initiator(lab, binary):
+def test_espnicd_initiator(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True))
     wait_for("espnicd IKE_SA up", ours.established)
@@ -53,7 +52,7 @@ def scenario_espnicd_initiator(lab, binary):
     assert "deleted by the peer" in ours.log_text()
 
 
-def scenario_espnicd_responder(lab, binary):
+def test_espnicd_responder(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer())
     wait_for("espnicd running", lambda: ours.sas() is not None)
@@ -67,7 +66,7 @@ def scenario_espnicd_responder(lab, binary):
     assert ours.installed() == {}
 
 
-def scenario_child_rekey(lab, binary):
+def test_child_rekey(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, child_rekey_time=2))
     wait_for("two rekeys", lambda: sum(r["op"] == "install" for r in ours.records()) >= 3)
@@ -80,7 +79,7 @@ def scenario_child_rekey(lab, binary):
     assert_keys_match(charon, ours, True)
 
 
-def scenario_ike_rekey(lab, binary):
+def test_ike_rekey(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, ike_rekey_time=2))
     first = wait_for("IKE_SA up", ours.established)["spi_i"]
@@ -92,7 +91,7 @@ def scenario_ike_rekey(lab, binary):
     assert_keys_match(charon, ours, True)
 
 
-def scenario_strongswan_rekeys(lab, binary):
+def test_strongswan_rekeys(lab, binary):
     """charon initiates, rekeys its CHILD_SA and its IKE_SA and checks our liveness: our
     responder side of CREATE_CHILD_SA and INFORMATIONAL."""
     charon = lab_charon(lab, dpd="1s", ike_rekey="5s", child_rekey="2s")
@@ -116,7 +115,7 @@ def scenario_strongswan_rekeys(lab, binary):
     assert "rekeyed by the peer" in ours.log_text()
 
 
-def scenario_invalid_ke(lab, binary):
+def test_invalid_ke(lab, binary):
     """We guess X25519 for the KE, charon only takes ECP-256 (which we also offer): it
     answers INVALID_KE_PAYLOAD and we retry with its group."""
     charon = lab_charon(lab, ike="aes256gcm16-prfsha256-ecp256")
@@ -129,7 +128,7 @@ def scenario_invalid_ke(lab, binary):
     assert_keys_match(charon, ours, True)
 
 
-def scenario_psk_mismatch(lab, binary):
+def test_psk_mismatch(lab, binary):
     charon = lab_charon(lab)
     # We initiate with the wrong key: charon refuses us.
     ours = Espnicd(lab, binary, 0, peer(psk="wrong-secret", start=True))
@@ -144,7 +143,7 @@ def scenario_psk_mismatch(lab, binary):
     assert ours.installed() == {}
 
 
-def scenario_proposal_mismatch(lab, binary):
+def test_proposal_mismatch(lab, binary):
     charon = lab_charon(lab, ike="aes128gcm16-prfsha384-ecp384")
     ours = Espnicd(lab, binary, 0, peer(start=True, ike_proposals=[IKE_PROPOSAL]))
     wait_for("our NO_PROPOSAL_CHOSEN log", lambda: "NO_PROPOSAL_CHOSEN" in ours.log_text())
@@ -161,7 +160,7 @@ def cert_peer(charon, **extra):
                 local_id="dn:" + ESPNICD_DN, remote_id="dn:" + CHARON_DN, **extra)
 
 
-def scenario_certs_espnicd_initiator(lab, binary):
+def test_certs_espnicd_initiator(lab, binary):
     """Certificates, espnicd initiates: our ECDSA certificate with a DN identity that carries
     an emailAddress against charon's RSA certificate, both chained to one CA."""
     charon = lab_charon(lab, certs=True)
@@ -176,7 +175,7 @@ def scenario_certs_espnicd_initiator(lab, binary):
     assert "espnicd@espnic.example" in sas, sas
 
 
-def scenario_certs_espnicd_responder(lab, binary):
+def test_certs_espnicd_responder(lab, binary):
     charon = lab_charon(lab, certs=True)
     ours = Espnicd(lab, binary, 0, cert_peer(charon))
     wait_for("espnicd running", lambda: ours.sas() is not None)
@@ -187,7 +186,7 @@ def scenario_certs_espnicd_responder(lab, binary):
     assert "peer authenticated with its certificate (method 14)" in ours.log_text()
 
 
-def scenario_certs_untrusted(lab, binary):
+def test_certs_untrusted(lab, binary):
     """charon's certificate is not from the CA we trust (we are given our own certificate as
     the only CA): we refuse it with a clear reason."""
     charon = lab_charon(lab, certs=True)
@@ -215,7 +214,7 @@ def fragmented(charon, ours, we_initiate):
     assert re.search(r"splitting IKE message .* into \d+ fragments", clog), clog[-3000:]
 
 
-def scenario_certs_fragmented_initiator(lab, binary):
+def test_certs_fragmented_initiator(lab, binary):
     """Small fragment sizes on both sides: the IKE_AUTH messages (certificates) go as RFC 7383
     fragments both ways."""
     charon = lab_charon(lab, certs=True, fragment_size=600)
@@ -223,7 +222,7 @@ def scenario_certs_fragmented_initiator(lab, binary):
     fragmented(charon, ours, True)
 
 
-def scenario_certs_fragmented_responder(lab, binary):
+def test_certs_fragmented_responder(lab, binary):
     charon = lab_charon(lab, certs=True, fragment_size=600)
     ours = Espnicd(lab, binary, 0, cert_peer(charon, fragment_size=600))
     wait_for("espnicd running", lambda: ours.sas() is not None)
@@ -231,16 +230,3 @@ def scenario_certs_fragmented_responder(lab, binary):
     fragmented(charon, ours, False)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--espnicd", required=True)
-    ap.add_argument("--scenario", required=True)
-    args = ap.parse_args()
-    need_tools(CHARON, "swanctl")
-    with Lab("ss" + args.scenario[:4]) as lab:
-        globals()["scenario_" + args.scenario](lab, os.path.abspath(args.espnicd))
-    print("PASS", args.scenario)
-
-
-if __name__ == "__main__":
-    main()

@@ -13,13 +13,14 @@ espnic0 ("card_host_if"). The scenarios bring the tunnel up (espnicd initiating,
 or on demand from an ACQUIRE), ping and move 200 KB over TCP between the two LAN hosts, and
 check the card's wire capture: only ESP in UDP 4500 (and IKE) between the gateways, never the
 LAN traffic in the clear. They print the figures measured (setup time, RTT, throughput)."""
-import argparse
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -29,6 +30,7 @@ from lab import need_root, need_tools, run, status_sas, wait_for  # noqa: E402
 from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from strongswan import PSK, site_charon  # noqa: E402
 sys.path.insert(0, HERE)
+from conftest import failed, program  # noqa: E402
 from test_strongswan_lifecycle import FAST, kill_charon, restart_charon  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, "..", "..", "host", "demo", "traffic.py")
@@ -51,8 +53,10 @@ class CardLab(Sites):
             raise
         return self
 
+    failed = False  # set by the test runner that saw the test fail
+
     def __exit__(self, *exc):
-        failed = exc[0] is not None
+        failed = exc[0] is not None or self.failed
         if failed:
             for p in reversed(self.procs):  # stopped first: their logs are complete
                 if p.poll() is None:
@@ -255,7 +259,7 @@ def wait_empty_card(lab, sas=False):
         assert not re.search(r"0x[0-9a-f]{8}", sa), sa
 
 
-def scenario_initiator(lab, binary):
+def test_initiator(lab, binary):
     charon = site_charon(lab)
     ours = Espnicd(lab, binary, start=True)
     wait_for("espnicd CHILD_SA up", ours.established)
@@ -273,7 +277,7 @@ def scenario_initiator(lab, binary):
     traffic_discarded(lab, "espnicd exited")
 
 
-def scenario_responder(lab, binary):
+def test_responder(lab, binary):
     charon = site_charon(lab)
     ours = Espnicd(lab, binary)
     wait_for("espnicd running", lambda: ours.sas() is not None)
@@ -293,7 +297,7 @@ def scenario_responder(lab, binary):
     phase("card empty")
 
 
-def scenario_restart(lab, binary):
+def test_restart(lab, binary):
     """espnicd dies (SIGKILL) with a tunnel on the card; the next espnicd clears the card
     (logging what it found), negotiates again, and traffic flows."""
     charon = site_charon(lab)
@@ -322,7 +326,7 @@ def scenario_restart(lab, binary):
     wait_empty_card(lab)
 
 
-def scenario_rekey(lab, binary):
+def test_rekey(lab, binary):
     """CHILD_SA rekeys every few seconds under a steady ping: the card gets the new SA pair
     and its rule before the old pair goes (make-before-break); no ping is lost."""
     charon = site_charon(lab)
@@ -342,7 +346,7 @@ def scenario_rekey(lab, binary):
     wait_empty_card(lab)
 
 
-def scenario_peer_rekey(lab, binary):
+def test_peer_rekey(lab, binary):
     """strongSwan starts the CHILD_SA rekeys (its rekey_time 3 s) under a steady ping: as
     the responder espnicd installs the new inbound SA at once and moves the card's outbound
     rule to the new SA only when charon shows it has it (its first packet on the new SA, or
@@ -371,7 +375,7 @@ def scenario_peer_rekey(lab, binary):
     wait_empty_card(lab)
 
 
-def scenario_ike_rekey(lab, binary):
+def test_ike_rekey(lab, binary):
     """IKE_SA rekeys every few seconds under a steady ping: the CHILD_SA moves to the new
     IKE_SA and the card keeps carrying it; no ping is lost."""
     charon = site_charon(lab)
@@ -390,7 +394,7 @@ def scenario_ike_rekey(lab, binary):
     wait_empty_card(lab)
 
 
-def scenario_on_demand(lab, binary):
+def test_on_demand(lab, binary):
     charon = site_charon(lab)
     ours = Espnicd(lab, binary, start="on-demand")
     wait_for("trap installed", lambda: "trap policy installed" in ours.log_text())
@@ -422,7 +426,7 @@ def scenario_on_demand(lab, binary):
     wait_empty_card(lab)
 
 
-def scenario_child_acquire(lab, binary):
+def test_child_acquire(lab, binary):
     """charon deletes only the CHILD_SA (swanctl --terminate --child); the IKE_SA stays. The
     card loses the pair, the on-demand trap catches the next packets, and its ACQUIRE makes
     espnicd ask for a new CHILD_SA inside the same IKE_SA (CREATE_CHILD_SA with PFS: KE)."""
@@ -463,7 +467,7 @@ def scenario_child_acquire(lab, binary):
     wait_empty_card(lab)
 
 
-def scenario_dpd_hold(lab, binary):
+def test_dpd_hold(lab, binary):
     """dpd_action hold on the card: charon dies (SIGKILL); espnicd declares it dead, installs a
     trap before the dead CHILD_SA's rules leave, and initiates again only when traffic hits
     the trap (ACQUIRE); once the new CHILD_SA is installed, the hold's trap goes."""
@@ -500,26 +504,17 @@ def scenario_dpd_hold(lab, binary):
     wait_empty_card(lab)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--espnicd", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--scenario", required=True,
-                    choices=["initiator", "responder", "on_demand", "restart", "rekey",
-                             "peer_rekey", "ike_rekey", "child_acquire", "dpd_hold"])
-    args = ap.parse_args()
+@pytest.fixture
+def lab(request):
+    """The demo's two sites with card A (CardLab), strongSwan, tshark and ping checked."""
     need_root()
     need_tools(CHARON, "swanctl", "tshark", "ping")
-    lab = CardLab(args.scenario, os.path.abspath(args.sim))
-    lab.cli_bin = os.path.abspath(args.cli)
+    name = request.node.name.replace("test_", "", 1)
+    lab = CardLab(name, program(request, "sim"))
+    lab.cli_bin = program(request, "cli")
     with lab:
         phase("lab up")
-        globals()["scenario_" + args.scenario](lab, os.path.abspath(args.espnicd))
+        yield lab
+        lab.failed = failed(request)
         phase("scenario done")
     phase("lab down")
-    print("PASS", args.scenario)
-
-
-if __name__ == "__main__":
-    main()

@@ -6,7 +6,6 @@ NAT traversal through a third namespace masquerading espnicd's side (NAT detecte
 4500, UDP-encapsulated CHILD_SA, NAT-keepalives), plus force_encap without a NAT. Uses
 tests/support (lab.py, strongswan.py); recording dataplane (no ESP flows): asserts on swanctl
 --list-sas, the dataplane records and espnicd's log."""
-import argparse
 import os
 import re
 import shutil
@@ -49,7 +48,7 @@ def established_up(charon, ours):
     assert charon.ike_state() == "ESTABLISHED"
 
 
-def scenario_dpd_restart(lab, binary):
+def test_dpd_restart(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, dpd_delay=1, dpd_timeout=2,
                                         dpd_action="restart"), **FAST)
@@ -98,15 +97,15 @@ def dpd_no_restart(lab, binary, action, logline):
              lambda: [r["op"] for r in ours.records()] == expect, timeout=5)
 
 
-def scenario_dpd_clear(lab, binary):
+def test_dpd_clear(lab, binary):
     dpd_no_restart(lab, binary, "clear", "dead peer, IKE_SA and CHILD_SAs cleared")
 
 
-def scenario_dpd_hold(lab, binary):
+def test_dpd_hold(lab, binary):
     dpd_no_restart(lab, binary, "hold", "held: initiating again on traffic")
 
 
-def scenario_delete_by_charon(lab, binary):
+def test_delete_by_charon(lab, binary):
     """swanctl --terminate on charon's side (charon initiated): espnicd, the responder, takes
     the IKE_SA and its CHILD_SA out of its dataplane."""
     charon = lab_charon(lab)
@@ -123,7 +122,7 @@ def scenario_delete_by_charon(lab, binary):
     assert charon.ike_state() is None
 
 
-def scenario_delete_by_sigterm(lab, binary):
+def test_delete_by_sigterm(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True))
     established_up(charon, ours)
@@ -132,7 +131,7 @@ def scenario_delete_by_sigterm(lab, binary):
     assert ours.installed() == {}
 
 
-def scenario_delete_by_reload(lab, binary):
+def test_delete_by_reload(lab, binary):
     """A reload that removes the peer deletes its IKE_SA: charon shows no SA; a reload that
     puts it back (start: true) brings the tunnel up again."""
     charon = lab_charon(lab)
@@ -212,7 +211,8 @@ class NatLab(Lab):
         return int(m.group(1)) if m else 0
 
 
-def scenario_nat(lab_unused, binary):
+def test_nat(binary):
+    need_tools(CHARON, "swanctl")
     with NatLab("ssnat") as lab:
         charon = lab_charon(lab)
         ours = Espnicd(lab, binary, 0, peer(start=True, local_id=LEFT, keepalive_interval=1),
@@ -236,7 +236,7 @@ def scenario_nat(lab_unused, binary):
         wait_for("espnicd cleared", lambda: ours.sas() == [])
 
 
-def scenario_force_encap(lab, binary):
+def test_force_encap(lab, binary):
     """No NAT, force_encap: our NAT_DETECTION_SOURCE_IP cannot match, so charon sees us behind
     a NAT and both sides encapsulate."""
     charon = lab_charon(lab)
@@ -252,21 +252,3 @@ def scenario_force_encap(lab, binary):
     assert_keys_match(charon, ours, True)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--espnicd", required=True)
-    ap.add_argument("--scenario", required=True)
-    args = ap.parse_args()
-    need_tools(CHARON, "swanctl")
-    binary = os.path.abspath(args.espnicd)
-    fn = globals()["scenario_" + args.scenario]
-    if args.scenario == "nat":
-        fn(None, binary)
-    else:
-        with Lab("sl" + args.scenario[:4]) as lab:
-            fn(lab, binary)
-    print("PASS", args.scenario)
-
-
-if __name__ == "__main__":
-    main()

@@ -31,9 +31,14 @@ SETUP_TOOLS = {
 
 
 def need_root():
-    """Network namespaces need root, which scripts/setup.sh does not give: exit 77 (skip)."""
+    """Network namespaces need root, which scripts/setup.sh does not give: a skip (exit 77,
+    or pytest's skip under pytest)."""
     if os.geteuid() != 0:
-        print("SKIP: needs root for network namespaces (not something scripts/setup.sh provides)")
+        why = "needs root for network namespaces (not something scripts/setup.sh provides)"
+        if "pytest" in sys.modules:
+            import pytest
+            pytest.skip(why)
+        print("SKIP: " + why)
         sys.exit(77)
 
 
@@ -43,9 +48,13 @@ def need_tools(*tools):
     missing = [t for t in tools
                if not (os.path.exists(t) if t.startswith("/") else shutil.which(t))]
     if missing:
-        print("FAIL: %s missing: install the package%s %s (scripts/setup.sh does)"
-              % (", ".join(missing), "s" if len(missing) > 1 else "",
-                 " ".join(sorted({SETUP_TOOLS[t] for t in missing}))))
+        why = ("%s missing: install the package%s %s (scripts/setup.sh does)"
+               % (", ".join(missing), "s" if len(missing) > 1 else "",
+                  " ".join(sorted({SETUP_TOOLS[t] for t in missing}))))
+        if "pytest" in sys.modules:
+            import pytest
+            pytest.fail(why)
+        print("FAIL: " + why)
         sys.exit(1)
 
 
@@ -71,6 +80,7 @@ class Lab:
         self.dir = tempfile.mkdtemp(prefix="espnicd-%s-" % name)
         self.procs = []
         self.logs = []
+        self.failed = False  # set by a test runner that saw the test fail: logs printed, files kept
 
     def __enter__(self):
         need_root()
@@ -101,7 +111,7 @@ class Lab:
                     p.wait()
         for ns in self.ns:
             run("ip", "netns", "del", ns, check=False)
-        if exc[0] is not None:
+        if exc[0] is not None or self.failed:
             for path in self.logs:
                 print("==== " + path)
                 try:
