@@ -19,7 +19,8 @@ struct ctx {
 	size_t errlen;
 };
 
-static int fail(struct ctx *c, const char *where, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const char *where,
+						      const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -146,12 +147,15 @@ static int get_ports(struct ctx *c, json_t *obj, const char *where, const char *
 	return fail(c, where, "'%s' must be a port (0-65535) or a range \"lo-hi\"", name);
 }
 
-static json_t *load(struct ctx *c, const char *path, const char *list, json_t **arr)
+/* The JSON of a file (path) or of a buffer (text, len; c->file names it in messages). */
+static json_t *load(struct ctx *c, const char *path, const char *text, size_t len, const char *list,
+		    json_t **arr)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je)
+			    : json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
-		snprintf(c->err, c->errlen, "%s:%d: %s", path, je.line, je.text);
+		snprintf(c->err, c->errlen, "%s:%d: %s", c->file, je.line, je.text);
 		return NULL;
 	}
 	*arr = json_object_get(root, list);
@@ -302,10 +306,19 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 	return 0;
 }
 
+static int sas_from(struct card_config *cfg, struct ctx *c, const char *path, const char *text,
+		    size_t len);
+
 int card_config_load_sas(struct card_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct ctx c = {path, err, errlen};
-	json_t *arr, *root = load(&c, path, "sas", &arr);
+	return sas_from(cfg, &c, path, NULL, 0);
+}
+
+static int sas_from(struct card_config *cfg, struct ctx *c, const char *path, const char *text,
+		    size_t len)
+{
+	json_t *arr, *root = load(c, path, text, len, "sas", &arr);
 	int rc = 0;
 	if (!root)
 		return -EINVAL;
@@ -318,19 +331,19 @@ int card_config_load_sas(struct card_config *cfg, const char *path, char *err, s
 	for (size_t i = 0; i < n && !rc; i++) {
 		char where[32];
 		snprintf(where, sizeof(where), "sas[%zu]", i);
-		rc = parse_sa(&c, json_array_get(arr, i), where, &cfg->sas[i]);
+		rc = parse_sa(c, json_array_get(arr, i), where, &cfg->sas[i]);
 		if (!rc)
 			cfg->n_sas = i + 1;
 		for (size_t j = 0; j < i && !rc; j++)
 			if (cfg->sas[j].index == cfg->sas[i].index &&
 			    cfg->sas[j].sa.inbound == cfg->sas[i].sa.inbound)
-				rc = fail(&c, where, "index %u is already used by sas[%zu]",
+				rc = fail(c, where, "index %u is already used by sas[%zu]",
 					  cfg->sas[i].index, j);
 		if (!rc && cfg->sas[i].sa.inbound)
 			for (size_t j = 0; j < i && !rc; j++)
 				if (cfg->sas[j].sa.inbound &&
 				    cfg->sas[j].sa.spi == cfg->sas[i].sa.spi)
-					rc = fail(&c, where,
+					rc = fail(c, where,
 						  "inbound SPI is already used by sas[%zu]", j);
 	}
 	json_decref(root);
@@ -387,10 +400,19 @@ static int by_priority(const void *a, const void *b)
 	return (x->priority > y->priority) - (x->priority < y->priority);
 }
 
+static int spd_from(struct card_config *cfg, struct ctx *c, const char *path, const char *text,
+		    size_t len);
+
 int card_config_load_spd(struct card_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct ctx c = {path, err, errlen};
-	json_t *arr, *root = load(&c, path, "rules", &arr);
+	return spd_from(cfg, &c, path, NULL, 0);
+}
+
+static int spd_from(struct card_config *cfg, struct ctx *c, const char *path, const char *text,
+		    size_t len)
+{
+	json_t *arr, *root = load(c, path, text, len, "rules", &arr);
 	int rc = 0;
 	if (!root)
 		return -EINVAL;
@@ -401,7 +423,7 @@ int card_config_load_spd(struct card_config *cfg, const char *path, char *err, s
 			cfg->default_discard = true;
 		else if (!d || strcmp(d, "bypass") != 0) {
 			json_decref(root);
-			return fail(&c, "default", "expected \"bypass\" or \"discard\"");
+			return fail(c, "default", "expected \"bypass\" or \"discard\"");
 		}
 	}
 	size_t n = json_array_size(arr);
@@ -413,12 +435,12 @@ int card_config_load_spd(struct card_config *cfg, const char *path, char *err, s
 	for (size_t i = 0; i < n && !rc; i++) {
 		char where[32];
 		snprintf(where, sizeof(where), "rules[%zu]", i);
-		rc = parse_rule(&c, json_array_get(arr, i), where, &cfg->rules[i]);
+		rc = parse_rule(c, json_array_get(arr, i), where, &cfg->rules[i]);
 		if (!rc) {
 			cfg->n_rules = i + 1;
 			for (size_t j = 0; j < i && !rc; j++)
 				if (cfg->rules[j].priority == cfg->rules[i].priority)
-					rc = fail(&c, where,
+					rc = fail(c, where,
 						  "priority %d is already used by rules[%zu]",
 						  cfg->rules[i].priority, j);
 		}
@@ -427,6 +449,14 @@ int card_config_load_spd(struct card_config *cfg, const char *path, char *err, s
 	if (!rc)
 		qsort(cfg->rules, cfg->n_rules, sizeof(*cfg->rules), by_priority);
 	return rc;
+}
+
+int card_config_parse(struct card_config *cfg, enum card_config_file file, const char *text,
+		      size_t len, char *err, size_t errlen)
+{
+	struct ctx c = {file == CARD_CONFIG_SPD ? "(SPD text)" : "(SA text)", err, errlen};
+	return file == CARD_CONFIG_SPD ? spd_from(cfg, &c, NULL, text, len)
+				       : sas_from(cfg, &c, NULL, text, len);
 }
 
 int card_config_default_spd(struct card_config *cfg, char *err, size_t errlen)

@@ -30,6 +30,11 @@ struct card_config {
  * -EINVAL and writes a message naming the file and the field into err. */
 int card_config_load_sas(struct card_config *cfg, const char *path, char *err, size_t errlen);
 int card_config_load_spd(struct card_config *cfg, const char *path, char *err, size_t errlen);
+/* The same from len bytes of JSON text (not NUL-terminated), named "(SA text)" or "(SPD
+ * text)" in messages. */
+enum card_config_file { CARD_CONFIG_SAS, CARD_CONFIG_SPD };
+int card_config_parse(struct card_config *cfg, enum card_config_file file, const char *text,
+		      size_t len, char *err, size_t errlen);
 /* The default policy without an SPD file: everything (IPv4 and IPv6) is
  * protected with the one outbound SA. */
 int card_config_default_spd(struct card_config *cfg, char *err, size_t errlen);

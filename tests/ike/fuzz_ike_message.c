@@ -44,8 +44,10 @@ static void try_decrypt(const uint8_t *data, size_t size, const struct ike_paylo
 	struct ike_sk_key k;
 
 	memset(&k, 0x42, sizeof(k));
-	k.encr =
-	    ike_encr_lookup(sk->u.sk.data.len % 2 ? IKE_ENCR_AES_CBC : IKE_ENCR_AES_GCM_16, 128);
+	/* The cipher from a bit the payload's length does not decide (the first octet of the
+	 * initiator's SPI): an odd length, which once picked CBC, is never a whole number of
+	 * CBC blocks, so the HMAC check was never reached. */
+	k.encr = ike_encr_lookup(data[0] & 1 ? IKE_ENCR_AES_CBC : IKE_ENCR_AES_GCM_16, 128);
 	k.integ = k.encr->aead ? NULL : ike_integ_lookup(IKE_INTEG_HMAC_SHA2_256_128);
 	k.next_iv = 0;
 	/* Passing the ICV check with a key the input never saw takes a 2^-128 guess: a success

@@ -1,5 +1,5 @@
-/* Runs the fuzz target over every file of the given corpus directories, so the corpus (seeds
- * and crash regressions) is replayed by any compiler, gcc included. */
+/* corpus_replay.c: runs a fuzz target over every file of the given corpus directories, so the
+ * corpus (seeds and crash regressions) is replayed by any compiler, gcc included. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdint.h>
