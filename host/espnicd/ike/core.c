@@ -21,16 +21,15 @@ int espnicd_new(struct espnicd_config *cfg, struct dp *dp, const struct espnicd_
 
 	if (d == NULL)
 		return -ENOMEM;
+	d->io = *io;
 	d->rx_msg = malloc(sizeof(*d->rx_msg));
-	if (d->rx_msg == NULL || random_bytes(d->cookie_secret, sizeof(d->cookie_secret)) < 0) {
+	if (d->rx_msg == NULL || cookie_init(d) < 0) {
 		free(d->rx_msg);
 		free(d);
 		return -ENOMEM;
 	}
-	d->cookie_version = 1;
 	d->cfg = cfg;
 	d->dp = dp;
-	d->io = *io;
 	*out = d;
 	return 0;
 }
@@ -501,7 +500,8 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 
 	ret = ike_message_parse(buf, len, msg);
 	if (ret < 0) {
-		log_debug("%s: unparsable message dropped (%d)", sa_name(sa), ret);
+		log_unauth(d, LOG_LEVEL_DEBUG, "%s: unparsable message dropped (%d)", sa_name(sa),
+			   ret);
 		if (len > IKE_HEADER_LEN && buf[16] == IKE_PAYLOAD_SKF)
 			d->stats.fragments_dropped++; /* e.g. fragment numbers that do not fit */
 		return;
@@ -514,11 +514,13 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	fragment = sk->type == IKE_PAYLOAD_SKF;
 	if (fragment && !sa->frag) {
 		d->stats.fragments_dropped++;
-		log_debug("%s: fragment dropped: fragmentation was not negotiated", sa_name(sa));
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "%s: fragment dropped: fragmentation was not negotiated", sa_name(sa));
 		return;
 	}
 	if (sk->type != IKE_PAYLOAD_SK && !fragment) {
-		log_debug("%s: message without SK payload dropped", sa_name(sa));
+		log_unauth(d, LOG_LEVEL_DEBUG, "%s: message without SK payload dropped",
+			   sa_name(sa));
 		return;
 	}
 	if (response) {
@@ -528,15 +530,17 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	} else if (h->message_id != sa->expected_peer_id &&
 		   !(sa->last_response.valid && h->message_id == sa->last_response.id &&
 		     h->message_id + 1 == sa->expected_peer_id)) {
-		log_debug("%s: request with message ID %u outside the window dropped", sa_name(sa),
-			  h->message_id);
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "%s: request with message ID %u outside the window dropped", sa_name(sa),
+			   h->message_id);
 		if (fragment)
 			d->stats.fragments_dropped++;
 		return;
 	}
 	n = ike_sk_decrypt(buf, len, sk, &sa->sk_recv, d->rx_plain, sizeof(d->rx_plain));
 	if (n < 0) {
-		log_debug("%s: message failed the integrity check, dropped", sa_name(sa));
+		log_unauth(d, LOG_LEVEL_DEBUG, "%s: message failed the integrity check, dropped",
+			   sa_name(sa));
 		if (fragment)
 			d->stats.fragments_dropped++;
 		return;
@@ -589,13 +593,14 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 	int ret;
 
 	if (ike_header_parse(buf, len, &hdr) < 0 || hdr.length != len) {
-		log_debug("datagram of %zu octets is no IKEv2 message, dropped", len);
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "datagram of %zu octets is no IKEv2 message, dropped", len);
 		return;
 	}
 	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT && !(hdr.flags & IKE_FLAG_RESPONSE)) {
 		ret = ike_message_parse(buf, len, d->rx_msg);
 		if (ret < 0)
-			log_debug("malformed IKE_SA_INIT dropped (%d)", ret);
+			log_unauth(d, LOG_LEVEL_DEBUG, "malformed IKE_SA_INIT dropped (%d)", ret);
 		else
 			ike_init_process_request(d, local, remote, buf, len, d->rx_msg);
 		reap_dead(d);
@@ -603,7 +608,7 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 	}
 	sa = lookup(d, &hdr);
 	if (sa == NULL) {
-		log_debug("message for an unknown IKE_SA dropped");
+		log_unauth(d, LOG_LEVEL_DEBUG, "message for an unknown IKE_SA dropped");
 		return;
 	}
 	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT) {
@@ -618,7 +623,7 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 
 uint64_t espnicd_next_timer(struct espnicd *d)
 {
-	uint64_t t = UINT64_MAX;
+	uint64_t t = unauth_log_next_timer(d);
 
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
 		uint64_t s = ike_sa_next_timer(sa);
@@ -634,6 +639,7 @@ void espnicd_run_timers(struct espnicd *d)
 	uint64_t now = now_ms(d);
 	struct ike_sa *sa, *next;
 
+	unauth_log_flush(d);
 	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
 		ike_sa_run_timers(sa, now);

@@ -14,12 +14,16 @@
 #include "ike_frag.h"
 #include "ike_message.h"
 #include "ike_sk.h"
+#include "log.h"
 
-#define MAX_MESSAGE	     16384 /* a whole (reassembled) message: certificates make IKE_AUTH big */
-#define COOKIE_MAX	     64
-#define REKEY_JITTER	     10	   /* percent of a rekey time taken off at random */
-#define HALF_OPEN_TIMEOUT_MS 30000 /* responder: IKE_AUTH must follow within this */
-#define REKEYED_TIMEOUT_MS   30000 /* a replaced IKE_SA waits this long for its delete */
+#define MAX_MESSAGE		  16384 /* a whole (reassembled) message: certificates make IKE_AUTH big */
+#define COOKIE_MAX		  64
+#define REKEY_JITTER		  10	/* percent of a rekey time taken off at random */
+#define HALF_OPEN_TIMEOUT_MS	  30000 /* responder: IKE_AUTH must follow within this */
+#define REKEYED_TIMEOUT_MS	  30000 /* a replaced IKE_SA waits this long for its delete */
+#define COOKIE_SECRET_LIFETIME_MS 60000 /* the COOKIE secret is replaced this often */
+#define UNAUTH_LOG_BURST	  20	/* log lines of unauthenticated datagrams per interval */
+#define UNAUTH_LOG_INTERVAL_MS	  10000
 
 enum ike_sa_state {
 	IKE_SA_INIT_SENT = 1, /* initiator: IKE_SA_INIT request out */
@@ -183,8 +187,18 @@ struct espnicd {
 		uint32_t reqid;
 		bool held;
 	} traps[CFG_MAX_PEERS];
-	uint8_t cookie_secret[32];
+	/* COOKIE secrets (RFC 7296 2.6), replaced every COOKIE_SECRET_LIFETIME_MS; the one
+	 * before stays valid for one more lifetime, so a cookie made just before a rotation
+	 * still verifies. */
+	uint8_t cookie_secret[32], cookie_secret_prev[32];
 	uint8_t cookie_version;
+	bool cookie_prev_valid;
+	uint64_t cookie_rotate_at;
+	/* Log lines that unauthenticated datagrams cause, in the current interval. */
+	struct {
+		uint64_t interval_end;
+		unsigned lines, suppressed;
+	} unauth_log;
 	bool shutting_down;
 	unsigned start_next;	    /* the next "start" peer to initiate (start_window) */
 	struct ike_message *rx_msg; /* one parse buffer, it is large */
@@ -290,11 +304,29 @@ void nat_detection_build(struct ike_sa *sa, struct message_out *m, const uint8_t
 void nat_detection_process(struct ike_sa *sa, const struct ike_message *msg);
 
 /* ---- task_cookie.c ---- */
+int cookie_init(struct espnicd *d); /* the first secret */
 int cookie_make(struct espnicd *d, const struct ike_message *msg,
 		const struct sockaddr_storage *remote, uint8_t *out, size_t cap);
 bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
 		   const struct sockaddr_storage *remote);
 unsigned half_open_count(const struct espnicd *d);
+/* Half-open SAs whose initiator has remote's address. */
+unsigned half_open_from(const struct espnicd *d, const struct sockaddr_storage *remote);
+
+/* ---- limits.c: holding under a flood ---- */
+/* Lines logged because of datagrams nobody authenticated (IKE_SA_INIT, forged answers, bad
+ * ICVs) pass at most UNAUTH_LOG_BURST per UNAUTH_LOG_INTERVAL_MS; the rest are counted and
+ * summed up in one line when the interval ends. Whether a line at level may go out now. */
+bool unauth_log_allowed(struct espnicd *d, enum log_level level);
+/* The end of an interval that suppressed lines (its summary is due then), else UINT64_MAX;
+ * and the summary, when due. */
+uint64_t unauth_log_next_timer(const struct espnicd *d);
+void unauth_log_flush(struct espnicd *d);
+#define log_unauth(d, level, ...)                                                                  \
+	do {                                                                                       \
+		if (unauth_log_allowed((d), (level)))                                              \
+			log_msg((level), __VA_ARGS__);                                             \
+	} while (0)
 
 /* ---- task_ike_init.c ---- */
 int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);

@@ -310,7 +310,8 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sockaddr_describe(remote, who, sizeof(who));
 	if (msg->header.message_id != 0 || !(msg->header.flags & IKE_FLAG_INITIATOR) ||
 	    memcmp(msg->header.spi_r, (uint8_t[IKE_SPI_LEN]){0}, IKE_SPI_LEN) != 0) {
-		log_debug("IKE_SA_INIT from %s with bad header fields, dropped", who);
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "IKE_SA_INIT from %s with bad header fields, dropped", who);
 		return;
 	}
 	/* A retransmitted request gets the same answer. */
@@ -325,17 +326,21 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 			return;
 		}
 	}
-	half_open = half_open_count(d);
-	if (d->shutting_down || half_open >= d->cfg->half_open_max) {
-		log_warn("IKE_SA_INIT from %s dropped: %s", who,
-			 d->shutting_down ? "shutting down" : "too many half-open IKE_SAs");
+	if (d->shutting_down) {
+		log_unauth(d, LOG_LEVEL_WARN, "IKE_SA_INIT from %s dropped: shutting down", who);
 		return;
 	}
 	peer = find_peer(d, local, remote);
 	if (peer == NULL) {
-		log_info("IKE_SA_INIT from %s: no peer configured for this address, dropped", who);
+		log_unauth(d, LOG_LEVEL_INFO,
+			   "IKE_SA_INIT from %s: no peer configured for this address, dropped",
+			   who);
 		return;
 	}
+	/* The COOKIE first: only a request that proved its address reaches the limits below,
+	 * so spoofed requests can neither take the half-open places nor be counted against the
+	 * address they pretend to come from. */
+	half_open = half_open_count(d);
 	if (d->cfg->cookie_threshold && half_open >= d->cfg->cookie_threshold &&
 	    !cookie_verify(d, msg, remote)) {
 		uint8_t cookie[COOKIE_MAX];
@@ -344,32 +349,49 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 			return;
 		ret = cookie_make(d, msg, remote, cookie, sizeof(cookie));
 		if (ret > 0) {
-			log_info("IKE_SA_INIT from %s: %u half-open IKE_SAs, demanding a COOKIE",
-				 who, half_open);
+			log_unauth(d, LOG_LEVEL_INFO,
+				   "IKE_SA_INIT from %s: %u half-open IKE_SAs, demanding a COOKIE",
+				   who, half_open);
 			send_stateless(d, local, remote, &msg->header, IKE_N_COOKIE, cookie,
 				       (size_t)ret);
 		}
+		return;
+	}
+	if (half_open >= d->cfg->half_open_max) {
+		log_unauth(d, LOG_LEVEL_WARN,
+			   "IKE_SA_INIT from %s dropped: too many half-open IKE_SAs (%u)", who,
+			   half_open);
+		return;
+	}
+	if (d->cfg->half_open_per_source &&
+	    half_open_from(d, remote) >= d->cfg->half_open_per_source) {
+		log_unauth(d, LOG_LEVEL_WARN,
+			   "IKE_SA_INIT from %s dropped: it has %u half-open IKE_SAs already", who,
+			   d->cfg->half_open_per_source);
 		return;
 	}
 	sa_p = ike_message_find(msg, IKE_PAYLOAD_SA);
 	ke_p = ike_message_find(msg, IKE_PAYLOAD_KE);
 	nonce_p = ike_message_find(msg, IKE_PAYLOAD_NONCE);
 	if (sa_p == NULL || ke_p == NULL || nonce_p == NULL) {
-		log_info("IKE_SA_INIT from %s lacks SA, KE or Ni: dropped", who);
+		log_unauth(d, LOG_LEVEL_INFO, "IKE_SA_INIT from %s lacks SA, KE or Ni: dropped",
+			   who);
 		return;
 	}
 	if (proposal_select(sa_p->u.sa, peer->ike, peer->ike_count, IKE_PROTO_IKE, 0, true, &sel) <
 	    0) {
-		log_error("%s: no acceptable IKE proposal from %s, answering NO_PROPOSAL_CHOSEN",
-			  peer->name, who);
+		log_unauth(d, LOG_LEVEL_ERROR,
+			   "%s: no acceptable IKE proposal from %s, answering NO_PROPOSAL_CHOSEN",
+			   peer->name, who);
 		send_stateless(d, local, remote, &msg->header, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (ke_p->u.ke.group != sel.dh) {
 		uint8_t data[INVALID_KE_DATA_LEN] = {(uint8_t)(sel.dh >> 8), (uint8_t)sel.dh};
 
-		log_info("%s: KE from %s is group %u, asking for group %u (INVALID_KE_PAYLOAD)",
-			 peer->name, who, ke_p->u.ke.group, sel.dh);
+		log_unauth(d, LOG_LEVEL_INFO,
+			   "%s: KE from %s is group %u, asking for group %u (INVALID_KE_PAYLOAD)",
+			   peer->name, who, ke_p->u.ke.group, sel.dh);
 		send_stateless(d, local, remote, &msg->header, IKE_N_INVALID_KE_PAYLOAD, data,
 			       sizeof(data));
 		return;
@@ -390,7 +412,8 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	}
 	ret = ike_dh_compute(sa->dh, ke_p->u.ke.data.ptr, ke_p->u.ke.data.len, g_ir, sizeof(g_ir));
 	if (ret < 0) {
-		log_info("%s: invalid KE value from %s, dropped", peer->name, who);
+		log_unauth(d, LOG_LEVEL_INFO, "%s: invalid KE value from %s, dropped", peer->name,
+			   who);
 		ike_sa_kill(sa, NULL);
 		return;
 	}
@@ -436,5 +459,5 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->expected_peer_id = 1;
 	sa->state = IKE_SA_INIT_DONE;
 	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
-	log_info("%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
+	log_unauth(d, LOG_LEVEL_INFO, "%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
 }

@@ -1,0 +1,204 @@
+/* IKE under a flood (issue 17): the responder checks the COOKIE before its half-open limit,
+ * caps the half-open IKE_SAs of one source address, rotates its COOKIE secret (the previous
+ * one still verifies) and rate-limits the log lines that unauthenticated datagrams cause. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "craft.h"
+#include "exchange.h"
+#include "ike/ike_sa.h"
+#include "ike_types.h"
+
+#define FLOODER "198.18.0.7"
+
+/* B accepts any address (the flooder's too) with B's selectors. */
+static const char *peer_b_any(const char *top)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "{\"listen\": \"" B_ADDR
+		 "\", \"retransmit_timeout\": 1, %s \"peers\": [{\"name\": "
+		 "\"peer\", \"remote_addr\": \"%%any\", \"local_ts\": [\"198.18.2.0/24\"], "
+		 "\"remote_ts\": [\"198.18.1.0/24\"]}]",
+		 top);
+	return buf;
+}
+
+static bool has_notify(const struct h_packet *p, uint16_t type)
+{
+	struct ike_message *msg = malloc(sizeof(*msg));
+	bool found;
+
+	assert_int_equal(ike_message_parse(p->data, p->len, msg), 0);
+	found = ike_message_find_notify(msg, type) != NULL;
+	free(msg);
+	return found;
+}
+
+/* A first attempt of A whose IKE_AUTH is lost: one half-open IKE_SA on B. */
+static void leave_half_open(void)
+{
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());	   /* IKE_SA_INIT request */
+	h_deliver(h_take());	   /* response */
+	assert_non_null(h_take()); /* IKE_AUTH request: lost */
+}
+
+/* The half-open limit is reached: a request without COOKIE still gets one (stateless), and
+ * only a request that returns it meets the limit. Before, the limit was checked first and
+ * dropped every request without an answer, so no peer could even prove its address. */
+static void test_cookie_before_half_open_limit(void **state)
+{
+	struct h_packet *p;
+
+	(void)state;
+	pair("", "", "", "\"cookie_threshold\": 1, \"half_open_max\": 1,");
+	leave_half_open();
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());
+	p = h_take();
+	assert_non_null(p); /* B answers: a COOKIE */
+	assert_true(has_notify(p, IKE_N_COOKIE));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	h_deliver(p);
+	h_deliver(h_take()); /* A's retry with the COOKIE meets the limit */
+	assert_null(h_take());
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_true(h_log_contains("too many half-open IKE_SAs"));
+}
+
+/* One address (that answers COOKIEs, or faces none) fills its share of the half-open places
+ * and no more: the other peers still get in. */
+static void test_half_open_per_source(void **state)
+{
+	struct ike_sa_payload sa = {.proposal_count = 1};
+	uint8_t buf[2048], spi[8] = {0xf1};
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    peer_b_any("\"cookie_threshold\": 0, \"half_open_max\": 3, "
+					       "\"half_open_per_source\": 2,"),
+				    "s3cret"),
+			 1);
+	craft_gcm_x25519(&sa.proposals[0], 1);
+	for (uint8_t i = 0; i < 3; i++) {
+		spi[7] = i;
+		craft_deliver(FLOODER, 500, B_ADDR, 500, buf,
+			      craft_init(buf, sizeof(buf), &sa, IKE_DH_CURVE25519, false, spi,
+					 (uint8_t[8]){0}, NULL, 0));
+	}
+	while (h_take() != NULL) /* B's answers go to the flooder, who keeps quiet */
+		;
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 2);
+	assert_true(h_log_contains("IKE_SA_INIT from 198.18.0.7:500 dropped: it has 2 half-open "
+				   "IKE_SAs already"));
+	/* The third place is A's. */
+	establish();
+}
+
+/* A's IKE_SA_INIT retry with the COOKIE B demanded, held back (not delivered). */
+static struct h_packet cookie_retry(void)
+{
+	struct h_packet *p;
+
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take());
+	p = h_take();
+	assert_non_null(p);
+	assert_true(has_notify(p, IKE_N_COOKIE));
+	h_deliver(p);
+	p = h_take();
+	assert_non_null(p);
+	assert_true(has_notify(p, IKE_N_COOKIE)); /* it carries the cookie back */
+	return *p;
+}
+
+/* The COOKIE secret changes every COOKIE_SECRET_LIFETIME_MS: a cookie made just before a
+ * change still verifies (the previous secret is kept), one two changes old does not. */
+static void test_cookie_secret_rotates(void **state)
+{
+	struct h_packet retry, *p;
+
+	(void)state;
+	pair("", "", "", "\"cookie_threshold\": 1,");
+	leave_half_open();
+	/* Delivered one lifetime later: the secret changed once, the cookie still holds. */
+	retry = cookie_retry();
+	H->now += COOKIE_SECRET_LIFETIME_MS + 1;
+	h_deliver(&retry);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 2);
+	p = h_take();
+	assert_non_null(p);
+	assert_false(has_notify(p, IKE_N_COOKIE)); /* the real answer */
+	while (h_take() != NULL)
+		;
+	/* Delivered two lifetimes later: both secrets it could be made with are gone. */
+	retry = cookie_retry();
+	H->now += 2 * COOKIE_SECRET_LIFETIME_MS + 1;
+	h_deliver(&retry);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 2);
+	p = h_take();
+	assert_non_null(p);
+	assert_true(has_notify(p, IKE_N_COOKIE)); /* a fresh demand */
+}
+
+/* A flood of IKE_SA_INIT from addresses nobody configured: at most UNAUTH_LOG_BURST lines per
+ * interval, then one line that counts the ones left out. */
+static void test_unauth_log_rate_limited(void **state)
+{
+	struct ike_sa_payload sa = {.proposal_count = 1};
+	uint8_t buf[2048], spi[8] = {0xf2};
+	char from[32];
+
+	(void)state;
+	pair("", "", "", "");
+	craft_gcm_x25519(&sa.proposals[0], 1);
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(from, sizeof(from), "198.18.5.%u", i + 1);
+		spi[7] = (uint8_t)i;
+		craft_deliver(from, 500, B_ADDR, 500, buf,
+			      craft_init(buf, sizeof(buf), &sa, IKE_DH_CURVE25519, false, spi,
+					 (uint8_t[8]){0}, NULL, 0));
+	}
+	assert_null(h_take());
+	assert_int_equal(h_log_count("no peer configured for this address"), UNAUTH_LOG_BURST);
+	assert_false(h_log_contains("suppressed"));
+	/* The summary comes when the interval ends, with no further datagram needed. */
+	assert_true(espnicd_next_timer(H->nodes[1].core) <= H->now + UNAUTH_LOG_INTERVAL_MS);
+	h_run_until(H->now + UNAUTH_LOG_INTERVAL_MS);
+	assert_int_equal(
+	    h_log_count("80 log lines about unauthenticated IKE messages suppressed in the last "
+			"10 s"),
+	    1);
+	/* A new interval lets lines through again, and the peer is not hindered. */
+	craft_deliver("198.18.5.200", 500, B_ADDR, 500, buf,
+		      craft_init(buf, sizeof(buf), &sa, IKE_DH_CURVE25519, false, spi,
+				 (uint8_t[8]){0}, NULL, 0));
+	assert_int_equal(h_log_count("no peer configured for this address"), UNAUTH_LOG_BURST + 1);
+	establish();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_cookie_before_half_open_limit, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_half_open_per_source, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_cookie_secret_rotates, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_unauth_log_rate_limited, exchange_setup,
+					    exchange_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
