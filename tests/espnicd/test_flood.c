@@ -1,6 +1,7 @@
 /* IKE under a flood (issue 17): the responder checks the COOKIE before its half-open limit,
  * caps the half-open IKE_SAs of one source address, rotates its COOKIE secret (the previous
- * one still verifies) and rate-limits the log lines that unauthenticated datagrams cause. */
+ * one still verifies) and rate-limits the log lines that unauthenticated datagrams cause; the
+ * initiator does not let forged IKE_SA_INIT answers end its attempt or weaken its group. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -188,6 +189,61 @@ static void test_unauth_log_rate_limited(void **state)
 	establish();
 }
 
+/* An IKE_SA_INIT answer of one notify, forged from B's address, to A's attempt spi_i. */
+static void forge_answer(const uint8_t *spi_i, uint16_t type, const uint8_t *data, size_t len)
+{
+	uint8_t buf[256];
+
+	craft_deliver(B_ADDR, 500, A_ADDR, 500, buf,
+		      craft_notify(buf, sizeof(buf), IKE_EXCHANGE_IKE_SA_INIT, IKE_FLAG_RESPONSE,
+				   spi_i, (uint8_t[8]){0}, type, data, len));
+}
+
+/* Error notifies and INVALID_KE_PAYLOAD forged before B's real answer: A keeps waiting, sends
+ * nothing new, and the real answer establishes the IKE_SA with the group first proposed. */
+static void test_forged_answers_ignored(void **state)
+{
+	struct h_packet request;
+
+	(void)state;
+	pair(", \"ike_proposals\": [\"aes256gcm16-prfsha256-x25519-ecp256\"]", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	request = *h_take();
+	forge_answer(request.data, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	forge_answer(request.data, IKE_N_INVALID_KE_PAYLOAD, (uint8_t[2]){0, IKE_DH_ECP_384}, 2);
+	forge_answer(request.data, IKE_N_INVALID_KE_PAYLOAD, (uint8_t[2]){0, IKE_DH_ECP_256}, 2);
+	assert_null(h_take()); /* no retry with another group */
+	assert_int_equal(info_of(0, 0).state, 1 /* INIT_SENT */);
+	h_deliver(&request);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
+	assert_false(h_log_contains("retrying with DH group"));
+	/* Nothing forged is left to act on later. */
+	h_run_until(H->now + 10000);
+	assert_int_equal(info_of(0, 0).state, 4);
+}
+
+/* INVALID_KE_PAYLOAD for a group the configuration allows but weaker than the one proposed
+ * first (MODP-2048 after X25519): never taken, even when no valid answer comes. */
+static void test_forged_invalid_ke_weaker_group(void **state)
+{
+	struct h_packet request;
+
+	(void)state;
+	pair(", \"ike_proposals\": [\"aes256gcm16-prfsha256-x25519-modp2048\"]", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	request = *h_take(); /* lost: B stays silent */
+	forge_answer(request.data, IKE_N_INVALID_KE_PAYLOAD, (uint8_t[2]){0, IKE_DH_MODP_2048}, 2);
+	assert_null(h_take());
+	assert_int_equal(info_of(0, 0).state, 1 /* INIT_SENT */);
+	H->drop_all = true;
+	h_run_until(H->now + 1000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_true(h_log_contains("INVALID_KE_PAYLOAD for a weaker group than we proposed first"));
+	assert_false(h_log_contains("retrying with DH group"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +254,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cookie_secret_rotates, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_unauth_log_rate_limited, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_forged_answers_ignored, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_forged_invalid_ke_weaker_group, exchange_setup,
 					    exchange_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,6 +130,12 @@ struct ike_sa {
 	uint8_t cookie[COOKIE_MAX];
 	size_t cookie_len;
 	unsigned init_retries; /* COOKIE and INVALID_KE_PAYLOAD round trips */
+	/* Unauthenticated answers to our IKE_SA_INIT request (RFC 7296 2.21.1) are anyone's to
+	 * forge: they are remembered, and acted on only when the retransmission timeout passes
+	 * without a valid answer. The group an INVALID_KE_PAYLOAD asked for (one we may use),
+	 * and why to give up (an error notify, an answer we refuse). */
+	uint16_t init_wanted_group;
+	const char *init_failure;
 
 	/* Message IDs (window size 1, RFC 7296 2.3). */
 	uint32_t next_request_id;  /* the ID our next request gets */
@@ -284,6 +290,8 @@ int proposal_check_answer(const struct ike_sa_payload *answer, const struct cfg_
 			  struct selected_proposal *sel);
 void proposal_from_selected(const struct selected_proposal *sel, struct ike_sa_payload *out);
 bool proposal_group_acceptable(const struct cfg_proposal *ours, unsigned count, uint16_t group);
+/* A DH group's security strength in bits (0 for groups we do not know). */
+unsigned dh_group_strength(uint16_t group);
 
 /* ---- traffic_selectors.c ---- */
 void ts_from_config(const struct cfg_ts *cfg, unsigned count, const struct sockaddr_storage *host,
@@ -336,6 +344,10 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 			      const struct ike_message *msg);
 void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
 			       const struct ike_message *msg);
+/* The IKE_SA_INIT request's retransmission timeout passed without a valid answer: acts on
+ * a remembered answer (a retry with the group INVALID_KE_PAYLOAD asked for, or giving up);
+ * false if there is none (then the request is retransmitted). */
+bool ike_init_timeout(struct ike_sa *sa);
 const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
 				 const struct sockaddr_storage *remote);
 
