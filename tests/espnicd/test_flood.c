@@ -1,7 +1,8 @@
 /* IKE under a flood (issue 17): the responder checks the COOKIE before its half-open limit,
  * caps the half-open IKE_SAs of one source address, rotates its COOKIE secret (the previous
  * one still verifies) and rate-limits the log lines that unauthenticated datagrams cause; the
- * initiator does not let forged IKE_SA_INIT answers end its attempt or weaken its group. */
+ * initiator does not let forged IKE_SA_INIT answers end its attempt or weaken its group; an
+ * authenticated peer creates CHILD_SAs and rekeys within limits (NO_ADDITIONAL_SAS). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -244,6 +245,74 @@ static void test_forged_invalid_ke_weaker_group(void **state)
 	assert_false(h_log_contains("retrying with DH group"));
 }
 
+/* The dataplane of node reports its first CHILD_SA expired (soft: rekey it, hard: delete
+ * it); what follows is answered. */
+static void expire(int node, enum dp_event_type type)
+{
+	struct dp_event ev = {.type = type};
+
+	ev.spi_in = info_of(node, 0).child_spi_in[0];
+	assert_int_equal(dp_record_inject_event(H->nodes[node].dp, &ev), 0);
+	espnicd_dataplane_events(H->nodes[node].core);
+	h_pump();
+}
+
+/* A greedy A: a CREATE_CHILD_SA for one more CHILD_SA in its IKE_SA, answered. */
+static void a_asks_for_child(void)
+{
+	assert_int_equal(child_additional_start(H->nodes[0].core->sas), 0);
+	h_pump();
+}
+
+/* child_sa_max: the CHILD_SA beyond it is refused with NO_ADDITIONAL_SAS, the IKE_SA stays. */
+static void test_child_sa_max(void **state)
+{
+	(void)state;
+	pair("", "", "", "\"child_sa_max\": 3,");
+	establish();
+	a_asks_for_child();
+	a_asks_for_child();
+	assert_int_equal(info_of(1, 0).child_count, 3);
+	a_asks_for_child();
+	assert_true(h_log_contains("CHILD_SA not created: peer answered NO_ADDITIONAL_SAS"));
+	assert_true(h_log_contains("refused with NO_ADDITIONAL_SAS: child_sa_max reached"));
+	assert_int_equal(info_of(1, 0).child_count, 3);
+	assert_int_equal(h_installed(1), 3);
+	assert_int_equal(h_installed(0), 3);
+	assert_int_equal(info_of(0, 0).state, 4);
+	/* One gone, one place free. */
+	expire(1, DP_EVENT_HARD_EXPIRE);
+	assert_int_equal(info_of(1, 0).child_count, 2);
+	a_asks_for_child();
+	assert_int_equal(info_of(1, 0).child_count, 3);
+}
+
+/* create_child_per_minute: rekeys beyond it in one minute are refused (the old pair stays),
+ * the next minute they pass again; an IKE_SA rekey counts and does not renew the allowance. */
+static void test_rekey_rate(void **state)
+{
+	uint32_t spi;
+
+	(void)state;
+	pair("", "", "", "\"create_child_per_minute\": 3,");
+	establish();
+	expire(0, DP_EVENT_SOFT_EXPIRE);
+	expire(0, DP_EVENT_SOFT_EXPIRE);
+	assert_int_equal(ike_rekey_start(H->nodes[0].core->sas), 0); /* the third */
+	h_pump();
+	assert_true(h_log_contains("rekeyed by the peer, successor"));
+	spi = info_of(0, 0).child_spi_in[0];
+	expire(0, DP_EVENT_SOFT_EXPIRE);
+	assert_true(
+	    h_log_contains("refused with NO_ADDITIONAL_SAS: create_child_per_minute reached"));
+	assert_int_equal(info_of(0, 0).child_spi_in[0], spi); /* the old pair carries on */
+	assert_int_equal(h_installed(1), 1);
+	H->now += 60000;
+	expire(0, DP_EVENT_SOFT_EXPIRE);
+	assert_int_not_equal(info_of(0, 0).child_spi_in[0], spi);
+	assert_children_match();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +328,8 @@ int main(void)
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_invalid_ke_weaker_group, exchange_setup,
 					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_child_sa_max, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_rekey_rate, exchange_setup, exchange_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,6 +178,8 @@ void config_defaults(struct espnicd_config *cfg)
 	cfg->cookie_threshold = 10;
 	cfg->half_open_max = 1000;
 	cfg->half_open_per_source = 64;
+	cfg->child_sa_max = 64;
+	cfg->create_child_per_minute = 120;
 }
 
 void config_peer_defaults(struct cfg_peer *peer)
@@ -691,6 +693,10 @@ static unsigned *limit_knob(struct espnicd_config *cfg, const char *key)
 		return &cfg->half_open_max;
 	if (strcmp(key, "half_open_per_source") == 0)
 		return &cfg->half_open_per_source;
+	if (strcmp(key, "child_sa_max") == 0)
+		return &cfg->child_sa_max;
+	if (strcmp(key, "create_child_per_minute") == 0)
+		return &cfg->create_child_per_minute;
 	return NULL;
 }
 

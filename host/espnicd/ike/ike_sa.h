@@ -175,6 +175,13 @@ struct ike_sa {
 	bool unreachable, restarted;
 	uint64_t created_at;
 	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
+	/* CREATE_CHILD_SA requests of the peer that create SAs, in the current minute (carried
+	 * over to the successor of an IKE_SA rekey). */
+	struct {
+		uint64_t minute_end;
+		unsigned count;
+		bool refusal_logged;
+	} peer_creates;
 };
 
 struct espnicd {
@@ -330,6 +337,11 @@ bool unauth_log_allowed(struct espnicd *d, enum log_level level);
  * and the summary, when due. */
 uint64_t unauth_log_next_timer(const struct espnicd *d);
 void unauth_log_flush(struct espnicd *d);
+/* Whether the peer may create an SA in sa with CREATE_CHILD_SA now (a new CHILD_SA when
+ * new_child, else a rekey): within child_sa_max live CHILD_SAs and create_child_per_minute
+ * such requests. Counts the request; a refusal (answered NO_ADDITIONAL_SAS) is logged once a
+ * minute. */
+bool create_child_allowed(struct ike_sa *sa, bool new_child);
 #define log_unauth(d, level, ...)                                                                  \
 	do {                                                                                       \
 		if (unauth_log_allowed((d), (level)))                                              \

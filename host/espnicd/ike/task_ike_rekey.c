@@ -70,6 +70,7 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 	n->local = old->local;
 	n->remote = old->remote;
 	n->peer_auth_id = old->peer_auth_id;
+	n->peer_creates = old->peer_creates; /* a rekey does not renew the peer's allowance */
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->natt = old->natt;
