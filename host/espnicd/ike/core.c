@@ -547,11 +547,6 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	}
 	/* Authentic from here on. */
 	sa->last_received = now_ms(d);
-	if (sa->natt || sockaddr_port(local) == d->cfg->natt_port) {
-		/* Follow the peer's NAT mapping (RFC 7296 2.23) and our float. */
-		sa->remote = *remote;
-		sa->local = *local;
-	}
 	if (!response && h->message_id + 1 == sa->expected_peer_id) {
 		/* A retransmitted request; for a fragmented one, answer its first fragment only
 		 * (RFC 7383 2.6.1). */
@@ -565,6 +560,13 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 		n = take_fragment(d, sa, sk, h->message_id, response, (size_t)n, &first);
 		if (n <= 0)
 			return;
+	}
+	if (sa->natt || sockaddr_port(local) == d->cfg->natt_port) {
+		/* Follow the peer's NAT mapping (RFC 7296 2.23) and our float, on a new
+		 * authentic message only: a retransmission, or a replayed fragment of one not
+		 * complete yet, comes from wherever whoever captured it wants. */
+		sa->remote = *remote;
+		sa->local = *local;
 	}
 	ret = ike_message_parse_inner(msg, first, d->rx_plain, (size_t)n);
 	if (ret < 0) {
