@@ -2,7 +2,8 @@
  * caps the half-open IKE_SAs of one source address, rotates its COOKIE secret (the previous
  * one still verifies) and rate-limits the log lines that unauthenticated datagrams cause; the
  * initiator does not let forged IKE_SA_INIT answers end its attempt or weaken its group; an
- * authenticated peer creates CHILD_SAs and rekeys within limits (NO_ADDITIONAL_SAS). */
+ * authenticated peer creates CHILD_SAs and rekeys within limits (NO_ADDITIONAL_SAS); the hash
+ * tables that find IKE_SAs for each datagram agree with the list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,6 +314,80 @@ static void test_rekey_rate(void **state)
 	assert_children_match();
 }
 
+/* The half-open counts of node's index against a walk through its SAs. */
+static void assert_half_open_counts(int node, const char *from, unsigned want)
+{
+	struct espnicd *d = H->nodes[node].core;
+	struct sockaddr_storage addr;
+	unsigned all = 0, mine = 0;
+
+	h_parse_addr(from, 500, &addr);
+	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+		all += sa->state == IKE_SA_INIT_DONE;
+		mine += sa->state == IKE_SA_INIT_DONE && sockaddr_same_host(&sa->remote, &addr);
+	}
+	assert_int_equal(half_open_count(d), all);
+	assert_int_equal(half_open_from(d, &addr), mine);
+	assert_int_equal(mine, want);
+}
+
+/* The tables that find IKE_SAs for a datagram (sa_index.c) agree with the list through a
+ * flood of half-open SAs from 30 addresses, a retransmitted IKE_SA_INIT, an IKE_SA and its
+ * rekey, and the half-open timeout; nothing of them is left after. */
+static void test_index_consistent(void **state)
+{
+	struct ike_sa_payload sa = {.proposal_count = 1};
+	uint8_t buf[2048], first[2048], spi[8] = {0xf3};
+	size_t first_len = 0;
+	char from[32];
+	struct espnicd *b;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "s3cret"), 0);
+	assert_int_equal(
+	    h_node_add(B_ADDR, peer_b_any("\"cookie_threshold\": 0, \"half_open_per_source\": 0,"),
+		       "s3cret"),
+	    1);
+	b = H->nodes[1].core;
+	craft_gcm_x25519(&sa.proposals[0], 1);
+	for (unsigned i = 0; i < 300; i++) {
+		size_t len;
+
+		snprintf(from, sizeof(from), "198.18.6.%u", i % 30 + 1);
+		spi[6] = (uint8_t)(i >> 8);
+		spi[7] = (uint8_t)i;
+		len = craft_init(buf, sizeof(buf), &sa, IKE_DH_CURVE25519, false, spi,
+				 (uint8_t[8]){0}, NULL, 0);
+		craft_deliver(from, 500, B_ADDR, 500, buf, len);
+		if (i == 0)
+			memcpy(first, buf, first_len = len);
+	}
+	while (h_take() != NULL)
+		;
+	assert_int_equal(espnicd_sa_count(b), 300);
+	assert_half_open_counts(1, "198.18.6.1", 10);
+	assert_half_open_counts(1, "198.18.6.30", 10);
+	/* The first request again: found, answered as before, no new SA. */
+	craft_deliver("198.18.6.1", 500, B_ADDR, 500, first, first_len);
+	assert_non_null(h_take());
+	assert_int_equal(espnicd_sa_count(b), 300);
+	/* A real peer among them, and its IKE_SA rekeyed (the successor has new SPIs). */
+	establish();
+	assert_int_equal(ike_rekey_start(H->nodes[0].core->sas), 0);
+	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_children_match();
+	expire(0, DP_EVENT_SOFT_EXPIRE); /* carried by the successor, found by its SPI */
+	assert_children_match();
+	/* The half-open ones time out. */
+	h_run_until(H->now + HALF_OPEN_TIMEOUT_MS + 1000);
+	assert_int_equal(espnicd_sa_count(b), 1);
+	assert_half_open_counts(1, "198.18.6.1", 0);
+	for (unsigned i = 0; i < SA_INDEX_BUCKETS; i++)
+		assert_null(b->index.hosts[i]);
+	assert_int_equal(b->index.dead, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +405,8 @@ int main(void)
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_child_sa_max, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey_rate, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_index_consistent, exchange_setup,
+					    exchange_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,7 @@ int espnicd_new(struct espnicd_config *cfg, struct dp *dp, const struct espnicd_
 		return -ENOMEM;
 	d->io = *io;
 	d->rx_msg = malloc(sizeof(*d->rx_msg));
-	if (d->rx_msg == NULL || cookie_init(d) < 0) {
+	if (d->rx_msg == NULL || cookie_init(d) < 0 || sa_index_init(d) < 0) {
 		free(d->rx_msg);
 		free(d);
 		return -ENOMEM;
@@ -354,7 +354,9 @@ static struct ike_sa *lookup(struct espnicd *d, const struct ike_header *h)
 {
 	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
 
-	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+	/* Our SPI is the responder's when the sender is the original initiator. */
+	for (struct ike_sa *sa = sa_index_by_spi(d, from_initiator ? h->spi_r : h->spi_i);
+	     sa != NULL; sa = sa->spi_next) {
 		if (sa->state == IKE_SA_DEAD || memcmp(sa->spi_i, h->spi_i, IKE_SPI_LEN) != 0)
 			continue;
 		/* The I flag names the original initiator; it must be the other side. */
@@ -772,11 +774,7 @@ void espnicd_get_stats(const struct espnicd *d, struct espnicd_stats *st)
 
 unsigned espnicd_sa_count(const struct espnicd *d)
 {
-	unsigned n = 0;
-
-	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
-		n++;
-	return n;
+	return d->index.count;
 }
 
 int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info)

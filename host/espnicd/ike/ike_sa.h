@@ -105,8 +105,13 @@ struct create_child_ctx {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, *prev;
 	struct espnicd *d;
+	/* sa_index.c: the hash chains this SA is in, and the source it counts as half-open for. */
+	struct ike_sa *spi_next, *peer_next;
+	uint32_t spi_bucket, peer_bucket;
+	bool in_peer_index;
+	struct half_open_host *half_open_host;
 	unsigned unique_id;
 	struct cfg_peer peer; /* a copy: reload does not change an SA under negotiation */
 	enum ike_sa_state state;
@@ -184,11 +189,27 @@ struct ike_sa {
 	} peer_creates;
 };
 
+/* sa_index.c: IKE_SAs found without walking the list, for every datagram received. */
+#define SA_INDEX_BUCKETS 4096 /* a power of two */
+struct half_open_host {
+	struct half_open_host *next;
+	uint8_t family, addr[16];
+	unsigned count;
+};
+struct sa_index {
+	uint64_t key; /* random: chains do not follow from SPIs and addresses a peer picks */
+	struct ike_sa *by_spi[SA_INDEX_BUCKETS];	/* by the SPI we chose */
+	struct ike_sa *by_peer[SA_INDEX_BUCKETS];	/* responders: initiator SPI + host */
+	struct half_open_host *hosts[SA_INDEX_BUCKETS]; /* half-open count per source address */
+	unsigned half_open, dead, count;
+};
+
 struct espnicd {
 	struct espnicd_config *cfg;
 	struct dp *dp;
 	struct espnicd_io io;
 	struct ike_sa *sas;
+	struct sa_index index;
 	unsigned next_unique_id;
 	uint32_t next_reqid;
 	/* Trap policies (reqid 0 = free), one per peer: on-demand peers' and held peers'
@@ -258,6 +279,31 @@ void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none i
 uint64_t ike_sa_next_timer(struct ike_sa *sa);
 void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
 
+/* Every change of sa->state goes through here (the index counts half-open and dead SAs). */
+void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state state);
+
+/* ---- sa_index.c ---- */
+int sa_index_init(struct espnicd *d);
+/* Into the table by our SPI (spi_i as initiator, spi_r as responder); again after the SPI
+ * changes (sa_index_remove first). */
+void sa_index_add(struct ike_sa *sa);
+/* A responder SA into the table by the initiator's SPI and address (IKE_SA_INIT
+ * retransmissions). */
+void sa_index_add_peer(struct ike_sa *sa);
+/* Out of both tables and the half-open count. */
+void sa_index_remove(struct ike_sa *sa);
+/* The chain (along spi_next) holding the SAs whose SPI of ours is spi; compare each. */
+struct ike_sa *sa_index_by_spi(const struct espnicd *d, const uint8_t *spi);
+/* The chain (along peer_next) holding the responder SAs of initiator SPI spi_i from
+ * remote's address; compare each. */
+struct ike_sa *sa_index_by_peer(const struct espnicd *d, const uint8_t *spi_i,
+				const struct sockaddr_storage *remote);
+/* sa enters or leaves IKE_SA_INIT_DONE (ike_sa_set_state). */
+void sa_index_half_open(struct ike_sa *sa, bool enter);
+/* Half-open SAs (IKE_SA_INIT_DONE), in all and those whose initiator has remote's address. */
+unsigned half_open_count(const struct espnicd *d);
+unsigned half_open_from(const struct espnicd *d, const struct sockaddr_storage *remote);
+
 /* ---- core.c: trap policies (on-demand and dpd_action hold) ---- */
 /* An IKE_SA of the peer is gone, or a negotiation failed: its trap may ACQUIRE again. */
 void trap_rearm_peer(struct espnicd *d, const char *name);
@@ -324,9 +370,6 @@ int cookie_make(struct espnicd *d, const struct ike_message *msg,
 		const struct sockaddr_storage *remote, uint8_t *out, size_t cap);
 bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
 		   const struct sockaddr_storage *remote);
-unsigned half_open_count(const struct espnicd *d);
-/* Half-open SAs whose initiator has remote's address. */
-unsigned half_open_from(const struct espnicd *d, const struct sockaddr_storage *remote);
 
 /* ---- limits.c: holding under a flood ---- */
 /* Lines logged because of datagrams nobody authenticated (IKE_SA_INIT, forged answers, bad

@@ -1,8 +1,7 @@
 /* COOKIE (RFC 7296 2.6): under half-open load the responder answers IKE_SA_INIT with a
  * stateless cookie, version | SHA-256(Ni | IPi | SPIi | secret), and only keeps state for
  * requests that return it. The secret is replaced every COOKIE_SECRET_LIFETIME_MS (the
- * version names it); the previous one still verifies for one lifetime. Also the half-open
- * counts, in all and per source address. */
+ * version names it); the previous one still verifies for one lifetime. */
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -11,24 +10,6 @@
 #include "ike_sa.h"
 
 #define COOKIE_LEN (1 + 32)
-
-unsigned half_open_count(const struct espnicd *d)
-{
-	unsigned n = 0;
-
-	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
-		n += sa->state == IKE_SA_INIT_DONE;
-	return n;
-}
-
-unsigned half_open_from(const struct espnicd *d, const struct sockaddr_storage *remote)
-{
-	unsigned n = 0;
-
-	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
-		n += sa->state == IKE_SA_INIT_DONE && sockaddr_same_host(&sa->remote, remote);
-	return n;
-}
 
 int cookie_init(struct espnicd *d)
 {

@@ -107,7 +107,7 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct m
 		log_info("%s: IKE_SA rekey collision: the peer rekeys too (its successor #%u)",
 			 sa_name(sa), n->unique_id);
 	}
-	sa->state = IKE_SA_REKEYED;
+	ike_sa_set_state(sa, IKE_SA_REKEYED);
 	sa->dead_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
 	log_info("%s: IKE_SA rekeyed by the peer, successor is #%u", sa_name(sa), n->unique_id);
 }

@@ -79,7 +79,7 @@ int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer)
 
 	if (sa == NULL)
 		return -ENOMEM;
-	sa->state = IKE_SA_INIT_SENT;
+	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
 	sa->dh_group = peer->ike[0].dh[0];
 	sa->ni_len = NONCE_LEN;
 	if (random_bytes(sa->ni, sa->ni_len) < 0) {
@@ -382,7 +382,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 		return;
 	}
 	/* A retransmitted request gets the same answer. */
-	for (sa = d->sas; sa != NULL; sa = sa->next) {
+	for (sa = sa_index_by_peer(d, msg->header.spi_i, remote); sa != NULL; sa = sa->peer_next) {
 		if (!sa->initiator && memcmp(sa->spi_i, msg->header.spi_i, IKE_SPI_LEN) == 0 &&
 		    sockaddr_same_host(&sa->remote, remote) && sa->state != IKE_SA_DEAD) {
 			if (sa->init_request_len == len &&
@@ -469,6 +469,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->local = *local;
 	sa->remote = *remote;
 	memcpy(sa->spi_i, msg->header.spi_i, IKE_SPI_LEN);
+	sa_index_add_peer(sa);
 	sa->ni_len = nonce_p->u.nonce.len;
 	memcpy(sa->ni, nonce_p->u.nonce.ptr, sa->ni_len);
 	sa->nr_len = NONCE_LEN;
@@ -524,7 +525,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->init_response = dup_bytes(sa->last_response.buf, sa->last_response.len);
 	sa->init_response_len = sa->last_response.len;
 	sa->expected_peer_id = 1;
-	sa->state = IKE_SA_INIT_DONE;
+	ike_sa_set_state(sa, IKE_SA_INIT_DONE);
 	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
 	log_unauth(d, LOG_LEVEL_INFO, "%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
 }
