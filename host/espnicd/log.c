@@ -36,13 +36,18 @@ int log_level_parse(const char *name)
 	return -1;
 }
 
+bool log_enabled(enum log_level level)
+{
+	return hook != NULL || level <= max_level;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	char line[512];
 	va_list ap;
 
-	if (hook == NULL && level > max_level)
+	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

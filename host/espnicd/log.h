@@ -19,6 +19,8 @@ void log_setup(enum log_level level, bool use_syslog);
 void log_set_hook(log_hook_fn hook, void *arg);
 /* "error", "warn", "info", "debug"; -1 if unknown. */
 int log_level_parse(const char *name);
+/* Whether a line of level goes anywhere (the configured level, or a test's hook). */
+bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)

@@ -239,10 +239,16 @@ void h_run_until(uint64_t limit)
 
 bool h_log_contains(const char *needle)
 {
+	return h_log_count(needle) > 0;
+}
+
+unsigned h_log_count(const char *needle)
+{
+	unsigned n = 0;
+
 	for (unsigned i = 0; i < H->log_count; i++)
-		if (strstr(H->log[i], needle) != NULL)
-			return true;
-	return false;
+		n += strstr(H->log[i], needle) != NULL;
+	return n;
 }
 
 unsigned h_installed(int node)

@@ -66,6 +66,8 @@ void h_pump(void);
  * timers and pumping. */
 void h_run_until(uint64_t limit);
 bool h_log_contains(const char *needle);
+/* How many captured lines contain needle. */
+unsigned h_log_count(const char *needle);
 unsigned h_installed(int node);
 /* Any datagram from node; NULL if none queued. */
 struct h_packet *h_take(void);

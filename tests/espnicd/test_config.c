@@ -1,5 +1,6 @@
-/* Configuration parsing: proposals, traffic selectors, strictness about unknown keys, and the
- * PSK file (mode 0600 enforced, hex secrets, no secret in error messages). */
+/* Configuration parsing: proposals, traffic selectors, strictness about unknown keys, the
+ * PSK file (mode 0600 enforced, hex secrets, no secret in error messages) and the flood
+ * limits. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,6 +221,32 @@ static void test_strictness(void **state)
 	unlink(psk_path);
 }
 
+/* The limits that hold espnicd under a flood: defaults, values, range. */
+static void test_flood_limits(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse("{}", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->half_open_per_source, 64);
+	assert_int_equal(cfg->child_sa_max, 64);
+	assert_int_equal(cfg->create_child_per_minute, 120);
+	config_free(cfg);
+	assert_int_equal(config_parse("{\"half_open_per_source\": 5, \"child_sa_max\": 0, "
+				      "\"create_child_per_minute\": 1000000}",
+				      &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg->half_open_per_source, 5);
+	assert_int_equal(cfg->child_sa_max, 0);
+	assert_int_equal(cfg->create_child_per_minute, 1000000);
+	config_free(cfg);
+	assert_int_not_equal(config_parse("{\"child_sa_max\": -1}", &cfg, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "child_sa_max"));
+	assert_int_not_equal(
+	    config_parse("{\"half_open_per_source\": 1000001}", &cfg, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(test_psk_file),
 	    cmocka_unit_test(test_strictness),
 	    cmocka_unit_test(test_on_demand_and_host_if),
+	    cmocka_unit_test(test_flood_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

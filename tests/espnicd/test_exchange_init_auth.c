@@ -91,7 +91,7 @@ static void test_proposal_mismatch(void **state)
 	(void)state;
 	pair(", \"ike_proposals\": [\"aes128-sha256-modp2048\"]", "", "", "");
 	espnicd_initiate(H->nodes[0].core, "peer");
-	h_pump();
+	h_run_until(H->now + 1000); /* the answer is acted on at the retransmission timeout */
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
 	assert_true(h_log_contains("NO_PROPOSAL_CHOSEN"));
@@ -130,7 +130,14 @@ static void test_invalid_ke_retry(void **state)
 	/* A guesses x25519, B only takes ecp256 (which A also proposes). */
 	pair(", \"ike_proposals\": [\"aes256gcm16-prfsha256-x25519-ecp256\"]",
 	     ", \"ike_proposals\": [\"aes256gcm16-prfsha256-ecp256\"]", "", "");
-	establish();
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	/* Unauthenticated, INVALID_KE_PAYLOAD is acted on only when the retransmission timeout
+	 * passes without a valid answer (RFC 7296 2.21.1). */
+	assert_int_equal(info_of(0, 0).state, 1 /* INIT_SENT */);
+	h_run_until(H->now + 1000);
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
 	assert_true(h_log_contains("INVALID_KE_PAYLOAD"));
 	assert_true(h_log_contains("retrying with it"));
 	assert_children_match();
@@ -143,6 +150,8 @@ static void test_invalid_ke_unknown_group_fails(void **state)
 	     ", \"ike_proposals\": [\"aes256gcm16-prfsha256-ecp256\"]", "", "");
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_pump();
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1); /* until the timeout */
+	h_run_until(H->now + 1000);
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
 	assert_true(h_log_contains("NO_PROPOSAL_CHOSEN"));
 }

@@ -1,5 +1,6 @@
 /* NAT traversal between two daemon cores: force_encap floats to port 4500, and a NAT in front of
- * the initiator (detection, encapsulation ports, keepalives). */
+ * the initiator (detection, encapsulation ports, keepalives, the mapping followed on new
+ * authentic messages only). */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,13 +38,10 @@ static void test_force_encap_floats(void **state)
 	assert_children_match();
 }
 
-static void test_nat_traversal(void **state)
+/* A sits behind a NAT that maps 198.18.0.1:500 to 198.18.0.99:1500 (and :4500 to :5500); B
+ * is configured to accept anyone. Both established. */
+static void nat_pair(void)
 {
-	const struct dp_child_sa *ca, *cb;
-
-	(void)state;
-	/* A sits behind a NAT that maps 198.18.0.1:500 to 198.18.0.99:1500 (and :4500 to
-	 * :5500); B is configured to accept anyone. */
 	H->nat = true;
 	H->nat_public = "198.18.0.99";
 	H->nat_port_offset = 1000;
@@ -56,6 +54,14 @@ static void test_nat_traversal(void **state)
 				    "s3cret"),
 			 1);
 	establish();
+}
+
+static void test_nat_traversal(void **state)
+{
+	const struct dp_child_sa *ca, *cb;
+
+	(void)state;
+	nat_pair();
 	assert_true(info_of(0, 0).nat_local);
 	assert_false(info_of(0, 0).nat_remote);
 	assert_true(info_of(1, 0).nat_remote);
@@ -76,12 +82,61 @@ static void test_nat_traversal(void **state)
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
 }
 
+static void assert_to(const struct h_packet *p, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage want;
+
+	assert_non_null(p);
+	h_parse_addr(addr, port, &want);
+	assert_memory_equal(&((const struct sockaddr_in *)&p->to)->sin_addr,
+			    &((struct sockaddr_in *)&want)->sin_addr, 4);
+	assert_int_equal(ntohs(((const struct sockaddr_in *)&p->to)->sin_port), port);
+}
+
+/* RFC 7296 2.23: B follows A's NAT mapping only on new authentic messages. A request of A
+ * replayed from elsewhere is authentic but a retransmission: B answers it where A is, and
+ * stays there; when the NAT moves A to another port, A's next request takes B along. */
+static void test_nat_mapping_follows_new_messages_only(void **state)
+{
+	struct dp_event ev = {.type = DP_EVENT_SOFT_EXPIRE};
+	struct h_packet request, answer, *p;
+
+	(void)state;
+	nat_pair();
+	/* A rekeys its CHILD_SA: its request reaches B through the NAT. */
+	ev.spi_in = info_of(0, 0).child_spi_in[0];
+	assert_int_equal(dp_record_inject_event(H->nodes[0].dp, &ev), 0);
+	espnicd_dataplane_events(H->nodes[0].core);
+	request = *h_take();
+	h_deliver(&request); /* from 198.18.0.99:5500 now */
+	answer = *h_take();
+	assert_to(&answer, "198.18.0.99", 5500);
+	/* The same request replayed from another address and port. */
+	h_parse_addr("198.18.0.66", 7777, &request.from);
+	h_deliver(&request);
+	assert_to(h_take(), "198.18.0.99", 5500); /* the cached answer, to A */
+	/* The NAT moves A's 4500 to 6500: A's next request (the Delete of the old pair) is new,
+	 * and B's answer follows it. */
+	h_deliver(&answer);
+	H->nat_port_offset = 2000;
+	p = h_take();
+	assert_non_null(p);
+	h_deliver(p);
+	p = h_take();
+	assert_to(p, "198.18.0.99", 6500);
+	h_deliver(p);
+	assert_null(h_take());
+	assert_children_match();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_force_encap_floats, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_nat_traversal, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_nat_mapping_follows_new_messages_only,
+					    exchange_setup, exchange_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

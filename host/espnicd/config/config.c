@@ -177,6 +177,9 @@ void config_defaults(struct espnicd_config *cfg)
 	cfg->retransmit_tries = 5;
 	cfg->cookie_threshold = 10;
 	cfg->half_open_max = 1000;
+	cfg->half_open_per_source = 64;
+	cfg->child_sa_max = 64;
+	cfg->create_child_per_minute = 120;
 }
 
 void config_peer_defaults(struct cfg_peer *peer)
@@ -681,12 +684,29 @@ static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_
 	return peer_finish(&pp);
 }
 
+/* The top-level counts that bound what peers (and floods) may hold, 0 to 1000000 each. */
+static unsigned *limit_knob(struct espnicd_config *cfg, const char *key)
+{
+	if (strcmp(key, "cookie_threshold") == 0)
+		return &cfg->cookie_threshold;
+	if (strcmp(key, "half_open_max") == 0)
+		return &cfg->half_open_max;
+	if (strcmp(key, "half_open_per_source") == 0)
+		return &cfg->half_open_per_source;
+	if (strcmp(key, "child_sa_max") == 0)
+		return &cfg->child_sa_max;
+	if (strcmp(key, "create_child_per_minute") == 0)
+		return &cfg->create_child_per_minute;
+	return NULL;
+}
+
 int config_parse(const char *text, struct espnicd_config **out, char *err, size_t err_len)
 {
 	struct espnicd_config *cfg;
 	json_error_t jerr;
 	json_t *root, *v, *peers = NULL;
 	const char *key, *psk_file = NULL;
+	unsigned *limit;
 	int ret = -EINVAL;
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -744,12 +764,9 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		} else if (strcmp(key, "retransmit_tries") == 0 && json_is_integer(v) &&
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 20) {
 			cfg->retransmit_tries = (unsigned)json_integer_value(v);
-		} else if ((strcmp(key, "cookie_threshold") == 0 ||
-			    strcmp(key, "half_open_max") == 0) &&
-			   json_is_integer(v) && json_integer_value(v) >= 0 &&
-			   json_integer_value(v) <= 1000000) {
-			*(key[0] == 'c' ? &cfg->cookie_threshold : &cfg->half_open_max) =
-			    (unsigned)json_integer_value(v);
+		} else if ((limit = limit_knob(cfg, key)) != NULL && json_is_integer(v) &&
+			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
+			*limit = (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
 		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {

@@ -96,8 +96,11 @@ struct espnicd_config {
 	uint64_t retransmit_timeout_ms;
 	double retransmit_base;
 	unsigned retransmit_tries;
-	unsigned cookie_threshold;   /* half-open SAs from which COOKIEs are demanded */
-	unsigned half_open_max;	     /* beyond this, new IKE_SA_INIT requests are dropped */
+	unsigned cookie_threshold;	  /* half-open SAs from which COOKIEs are demanded */
+	unsigned half_open_max;		  /* beyond this, new IKE_SA_INIT requests are dropped */
+	unsigned half_open_per_source;	  /* half-open SAs one address may hold (0 = no cap) */
+	unsigned child_sa_max;		  /* CHILD_SAs per IKE_SA the peer may create (0 = any) */
+	unsigned create_child_per_minute; /* SA-creating CREATE_CHILD_SAs per IKE_SA (0 = any) */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
 	unsigned peer_count;

@@ -21,16 +21,15 @@ int espnicd_new(struct espnicd_config *cfg, struct dp *dp, const struct espnicd_
 
 	if (d == NULL)
 		return -ENOMEM;
+	d->io = *io;
 	d->rx_msg = malloc(sizeof(*d->rx_msg));
-	if (d->rx_msg == NULL || random_bytes(d->cookie_secret, sizeof(d->cookie_secret)) < 0) {
+	if (d->rx_msg == NULL || cookie_init(d) < 0 || sa_index_init(d) < 0) {
 		free(d->rx_msg);
 		free(d);
 		return -ENOMEM;
 	}
-	d->cookie_version = 1;
 	d->cfg = cfg;
 	d->dp = dp;
-	d->io = *io;
 	*out = d;
 	return 0;
 }
@@ -355,7 +354,9 @@ static struct ike_sa *lookup(struct espnicd *d, const struct ike_header *h)
 {
 	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
 
-	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
+	/* Our SPI is the responder's when the sender is the original initiator. */
+	for (struct ike_sa *sa = sa_index_by_spi(d, from_initiator ? h->spi_r : h->spi_i);
+	     sa != NULL; sa = sa->spi_next) {
 		if (sa->state == IKE_SA_DEAD || memcmp(sa->spi_i, h->spi_i, IKE_SPI_LEN) != 0)
 			continue;
 		/* The I flag names the original initiator; it must be the other side. */
@@ -501,7 +502,8 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 
 	ret = ike_message_parse(buf, len, msg);
 	if (ret < 0) {
-		log_debug("%s: unparsable message dropped (%d)", sa_name(sa), ret);
+		log_unauth(d, LOG_LEVEL_DEBUG, "%s: unparsable message dropped (%d)", sa_name(sa),
+			   ret);
 		if (len > IKE_HEADER_LEN && buf[16] == IKE_PAYLOAD_SKF)
 			d->stats.fragments_dropped++; /* e.g. fragment numbers that do not fit */
 		return;
@@ -514,11 +516,13 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	fragment = sk->type == IKE_PAYLOAD_SKF;
 	if (fragment && !sa->frag) {
 		d->stats.fragments_dropped++;
-		log_debug("%s: fragment dropped: fragmentation was not negotiated", sa_name(sa));
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "%s: fragment dropped: fragmentation was not negotiated", sa_name(sa));
 		return;
 	}
 	if (sk->type != IKE_PAYLOAD_SK && !fragment) {
-		log_debug("%s: message without SK payload dropped", sa_name(sa));
+		log_unauth(d, LOG_LEVEL_DEBUG, "%s: message without SK payload dropped",
+			   sa_name(sa));
 		return;
 	}
 	if (response) {
@@ -528,26 +532,23 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 	} else if (h->message_id != sa->expected_peer_id &&
 		   !(sa->last_response.valid && h->message_id == sa->last_response.id &&
 		     h->message_id + 1 == sa->expected_peer_id)) {
-		log_debug("%s: request with message ID %u outside the window dropped", sa_name(sa),
-			  h->message_id);
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "%s: request with message ID %u outside the window dropped", sa_name(sa),
+			   h->message_id);
 		if (fragment)
 			d->stats.fragments_dropped++;
 		return;
 	}
 	n = ike_sk_decrypt(buf, len, sk, &sa->sk_recv, d->rx_plain, sizeof(d->rx_plain));
 	if (n < 0) {
-		log_debug("%s: message failed the integrity check, dropped", sa_name(sa));
+		log_unauth(d, LOG_LEVEL_DEBUG, "%s: message failed the integrity check, dropped",
+			   sa_name(sa));
 		if (fragment)
 			d->stats.fragments_dropped++;
 		return;
 	}
 	/* Authentic from here on. */
 	sa->last_received = now_ms(d);
-	if (sa->natt || sockaddr_port(local) == d->cfg->natt_port) {
-		/* Follow the peer's NAT mapping (RFC 7296 2.23) and our float. */
-		sa->remote = *remote;
-		sa->local = *local;
-	}
 	if (!response && h->message_id + 1 == sa->expected_peer_id) {
 		/* A retransmitted request; for a fragmented one, answer its first fragment only
 		 * (RFC 7383 2.6.1). */
@@ -561,6 +562,13 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 		n = take_fragment(d, sa, sk, h->message_id, response, (size_t)n, &first);
 		if (n <= 0)
 			return;
+	}
+	if (sa->natt || sockaddr_port(local) == d->cfg->natt_port) {
+		/* Follow the peer's NAT mapping (RFC 7296 2.23) and our float, on a new
+		 * authentic message only: a retransmission, or a replayed fragment of one not
+		 * complete yet, comes from wherever whoever captured it wants. */
+		sa->remote = *remote;
+		sa->local = *local;
 	}
 	ret = ike_message_parse_inner(msg, first, d->rx_plain, (size_t)n);
 	if (ret < 0) {
@@ -589,13 +597,14 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 	int ret;
 
 	if (ike_header_parse(buf, len, &hdr) < 0 || hdr.length != len) {
-		log_debug("datagram of %zu octets is no IKEv2 message, dropped", len);
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "datagram of %zu octets is no IKEv2 message, dropped", len);
 		return;
 	}
 	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT && !(hdr.flags & IKE_FLAG_RESPONSE)) {
 		ret = ike_message_parse(buf, len, d->rx_msg);
 		if (ret < 0)
-			log_debug("malformed IKE_SA_INIT dropped (%d)", ret);
+			log_unauth(d, LOG_LEVEL_DEBUG, "malformed IKE_SA_INIT dropped (%d)", ret);
 		else
 			ike_init_process_request(d, local, remote, buf, len, d->rx_msg);
 		reap_dead(d);
@@ -603,7 +612,7 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 	}
 	sa = lookup(d, &hdr);
 	if (sa == NULL) {
-		log_debug("message for an unknown IKE_SA dropped");
+		log_unauth(d, LOG_LEVEL_DEBUG, "message for an unknown IKE_SA dropped");
 		return;
 	}
 	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT) {
@@ -618,7 +627,7 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 
 uint64_t espnicd_next_timer(struct espnicd *d)
 {
-	uint64_t t = UINT64_MAX;
+	uint64_t t = unauth_log_next_timer(d);
 
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
 		uint64_t s = ike_sa_next_timer(sa);
@@ -634,6 +643,7 @@ void espnicd_run_timers(struct espnicd *d)
 	uint64_t now = now_ms(d);
 	struct ike_sa *sa, *next;
 
+	unauth_log_flush(d);
 	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
 		ike_sa_run_timers(sa, now);
@@ -764,11 +774,7 @@ void espnicd_get_stats(const struct espnicd *d, struct espnicd_stats *st)
 
 unsigned espnicd_sa_count(const struct espnicd *d)
 {
-	unsigned n = 0;
-
-	for (const struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
-		n++;
-	return n;
+	return d->index.count;
 }
 
 int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info)

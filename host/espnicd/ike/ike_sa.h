@@ -14,12 +14,16 @@
 #include "ike_frag.h"
 #include "ike_message.h"
 #include "ike_sk.h"
+#include "log.h"
 
-#define MAX_MESSAGE	     16384 /* a whole (reassembled) message: certificates make IKE_AUTH big */
-#define COOKIE_MAX	     64
-#define REKEY_JITTER	     10	   /* percent of a rekey time taken off at random */
-#define HALF_OPEN_TIMEOUT_MS 30000 /* responder: IKE_AUTH must follow within this */
-#define REKEYED_TIMEOUT_MS   30000 /* a replaced IKE_SA waits this long for its delete */
+#define MAX_MESSAGE		  16384 /* a whole (reassembled) message: certificates make IKE_AUTH big */
+#define COOKIE_MAX		  64
+#define REKEY_JITTER		  10	/* percent of a rekey time taken off at random */
+#define HALF_OPEN_TIMEOUT_MS	  30000 /* responder: IKE_AUTH must follow within this */
+#define REKEYED_TIMEOUT_MS	  30000 /* a replaced IKE_SA waits this long for its delete */
+#define COOKIE_SECRET_LIFETIME_MS 60000 /* the COOKIE secret is replaced this often */
+#define UNAUTH_LOG_BURST	  20	/* log lines of unauthenticated datagrams per interval */
+#define UNAUTH_LOG_INTERVAL_MS	  10000
 
 enum ike_sa_state {
 	IKE_SA_INIT_SENT = 1, /* initiator: IKE_SA_INIT request out */
@@ -101,8 +105,13 @@ struct create_child_ctx {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, *prev;
 	struct espnicd *d;
+	/* sa_index.c: the hash chains this SA is in, and the source it counts as half-open for. */
+	struct ike_sa *spi_next, *peer_next;
+	uint32_t spi_bucket, peer_bucket;
+	bool in_peer_index;
+	struct half_open_host *half_open_host;
 	unsigned unique_id;
 	struct cfg_peer peer; /* a copy: reload does not change an SA under negotiation */
 	enum ike_sa_state state;
@@ -126,6 +135,12 @@ struct ike_sa {
 	uint8_t cookie[COOKIE_MAX];
 	size_t cookie_len;
 	unsigned init_retries; /* COOKIE and INVALID_KE_PAYLOAD round trips */
+	/* Unauthenticated answers to our IKE_SA_INIT request (RFC 7296 2.21.1) are anyone's to
+	 * forge: they are remembered, and acted on only when the retransmission timeout passes
+	 * without a valid answer. The group an INVALID_KE_PAYLOAD asked for (one we may use),
+	 * and why to give up (an error notify, an answer we refuse). */
+	uint16_t init_wanted_group;
+	const char *init_failure;
 
 	/* Message IDs (window size 1, RFC 7296 2.3). */
 	uint32_t next_request_id;  /* the ID our next request gets */
@@ -165,6 +180,28 @@ struct ike_sa {
 	bool unreachable, restarted;
 	uint64_t created_at;
 	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
+	/* CREATE_CHILD_SA requests of the peer that create SAs, in the current minute (carried
+	 * over to the successor of an IKE_SA rekey). */
+	struct {
+		uint64_t minute_end;
+		unsigned count;
+		bool refusal_logged;
+	} peer_creates;
+};
+
+/* sa_index.c: IKE_SAs found without walking the list, for every datagram received. */
+#define SA_INDEX_BUCKETS 4096 /* a power of two */
+struct half_open_host {
+	struct half_open_host *next;
+	uint8_t family, addr[16];
+	unsigned count;
+};
+struct sa_index {
+	uint64_t key; /* random: chains do not follow from SPIs and addresses a peer picks */
+	struct ike_sa *by_spi[SA_INDEX_BUCKETS];	/* by the SPI we chose */
+	struct ike_sa *by_peer[SA_INDEX_BUCKETS];	/* responders: initiator SPI + host */
+	struct half_open_host *hosts[SA_INDEX_BUCKETS]; /* half-open count per source address */
+	unsigned half_open, dead, count;
 };
 
 struct espnicd {
@@ -172,6 +209,7 @@ struct espnicd {
 	struct dp *dp;
 	struct espnicd_io io;
 	struct ike_sa *sas;
+	struct sa_index index;
 	unsigned next_unique_id;
 	uint32_t next_reqid;
 	/* Trap policies (reqid 0 = free), one per peer: on-demand peers' and held peers'
@@ -183,8 +221,18 @@ struct espnicd {
 		uint32_t reqid;
 		bool held;
 	} traps[CFG_MAX_PEERS];
-	uint8_t cookie_secret[32];
+	/* COOKIE secrets (RFC 7296 2.6), replaced every COOKIE_SECRET_LIFETIME_MS; the one
+	 * before stays valid for one more lifetime, so a cookie made just before a rotation
+	 * still verifies. */
+	uint8_t cookie_secret[32], cookie_secret_prev[32];
 	uint8_t cookie_version;
+	bool cookie_prev_valid;
+	uint64_t cookie_rotate_at;
+	/* Log lines that unauthenticated datagrams cause, in the current interval. */
+	struct {
+		uint64_t interval_end;
+		unsigned lines, suppressed;
+	} unauth_log;
 	bool shutting_down;
 	unsigned start_next;	    /* the next "start" peer to initiate (start_window) */
 	struct ike_message *rx_msg; /* one parse buffer, it is large */
@@ -231,6 +279,31 @@ void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none i
 uint64_t ike_sa_next_timer(struct ike_sa *sa);
 void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
 
+/* Every change of sa->state goes through here (the index counts half-open and dead SAs). */
+void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state state);
+
+/* ---- sa_index.c ---- */
+int sa_index_init(struct espnicd *d);
+/* Into the table by our SPI (spi_i as initiator, spi_r as responder); again after the SPI
+ * changes (sa_index_remove first). */
+void sa_index_add(struct ike_sa *sa);
+/* A responder SA into the table by the initiator's SPI and address (IKE_SA_INIT
+ * retransmissions). */
+void sa_index_add_peer(struct ike_sa *sa);
+/* Out of both tables and the half-open count. */
+void sa_index_remove(struct ike_sa *sa);
+/* The chain (along spi_next) holding the SAs whose SPI of ours is spi; compare each. */
+struct ike_sa *sa_index_by_spi(const struct espnicd *d, const uint8_t *spi);
+/* The chain (along peer_next) holding the responder SAs of initiator SPI spi_i from
+ * remote's address; compare each. */
+struct ike_sa *sa_index_by_peer(const struct espnicd *d, const uint8_t *spi_i,
+				const struct sockaddr_storage *remote);
+/* sa enters or leaves IKE_SA_INIT_DONE (ike_sa_set_state). */
+void sa_index_half_open(struct ike_sa *sa, bool enter);
+/* Half-open SAs (IKE_SA_INIT_DONE), in all and those whose initiator has remote's address. */
+unsigned half_open_count(const struct espnicd *d);
+unsigned half_open_from(const struct espnicd *d, const struct sockaddr_storage *remote);
+
 /* ---- core.c: trap policies (on-demand and dpd_action hold) ---- */
 /* An IKE_SA of the peer is gone, or a negotiation failed: its trap may ACQUIRE again. */
 void trap_rearm_peer(struct espnicd *d, const char *name);
@@ -270,6 +343,8 @@ int proposal_check_answer(const struct ike_sa_payload *answer, const struct cfg_
 			  struct selected_proposal *sel);
 void proposal_from_selected(const struct selected_proposal *sel, struct ike_sa_payload *out);
 bool proposal_group_acceptable(const struct cfg_proposal *ours, unsigned count, uint16_t group);
+/* A DH group's security strength in bits (0 for groups we do not know). */
+unsigned dh_group_strength(uint16_t group);
 
 /* ---- traffic_selectors.c ---- */
 void ts_from_config(const struct cfg_ts *cfg, unsigned count, const struct sockaddr_storage *host,
@@ -290,11 +365,31 @@ void nat_detection_build(struct ike_sa *sa, struct message_out *m, const uint8_t
 void nat_detection_process(struct ike_sa *sa, const struct ike_message *msg);
 
 /* ---- task_cookie.c ---- */
+int cookie_init(struct espnicd *d); /* the first secret */
 int cookie_make(struct espnicd *d, const struct ike_message *msg,
 		const struct sockaddr_storage *remote, uint8_t *out, size_t cap);
 bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
 		   const struct sockaddr_storage *remote);
-unsigned half_open_count(const struct espnicd *d);
+
+/* ---- limits.c: holding under a flood ---- */
+/* Lines logged because of datagrams nobody authenticated (IKE_SA_INIT, forged answers, bad
+ * ICVs) pass at most UNAUTH_LOG_BURST per UNAUTH_LOG_INTERVAL_MS; the rest are counted and
+ * summed up in one line when the interval ends. Whether a line at level may go out now. */
+bool unauth_log_allowed(struct espnicd *d, enum log_level level);
+/* The end of an interval that suppressed lines (its summary is due then), else UINT64_MAX;
+ * and the summary, when due. */
+uint64_t unauth_log_next_timer(const struct espnicd *d);
+void unauth_log_flush(struct espnicd *d);
+/* Whether the peer may create an SA in sa with CREATE_CHILD_SA now (a new CHILD_SA when
+ * new_child, else a rekey): within child_sa_max live CHILD_SAs and create_child_per_minute
+ * such requests. Counts the request; a refusal (answered NO_ADDITIONAL_SAS) is logged once a
+ * minute. */
+bool create_child_allowed(struct ike_sa *sa, bool new_child);
+#define log_unauth(d, level, ...)                                                                  \
+	do {                                                                                       \
+		if (unauth_log_allowed((d), (level)))                                              \
+			log_msg((level), __VA_ARGS__);                                             \
+	} while (0)
 
 /* ---- task_ike_init.c ---- */
 int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);
@@ -304,6 +399,10 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 			      const struct ike_message *msg);
 void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
 			       const struct ike_message *msg);
+/* The IKE_SA_INIT request's retransmission timeout passed without a valid answer: acts on
+ * a remembered answer (a retry with the group INVALID_KE_PAYLOAD asked for, or giving up);
+ * false if there is none (then the request is retransmitted). */
+bool ike_init_timeout(struct ike_sa *sa);
 const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
 				 const struct sockaddr_storage *remote);
 

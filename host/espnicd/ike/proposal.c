@@ -224,3 +224,24 @@ bool proposal_group_acceptable(const struct cfg_proposal *ours, unsigned count, 
 			return true;
 	return false;
 }
+
+unsigned dh_group_strength(uint16_t group)
+{
+	/* Security strength in bits (NIST SP 800-57 part 1, table 2; RFC 7748 for X25519). */
+	switch (group) {
+	case IKE_DH_MODP_2048:
+		return 112;
+	case IKE_DH_MODP_3072:
+	case IKE_DH_ECP_256:
+	case IKE_DH_CURVE25519:
+		return 128;
+	case IKE_DH_MODP_4096:
+		return 152;
+	case IKE_DH_ECP_384:
+		return 192;
+	case IKE_DH_ECP_521:
+		return 256;
+	default:
+		return 0;
+	}
+}

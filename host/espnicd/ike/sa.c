@@ -54,8 +54,29 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 	ike_frag_init(&sa->frag_req, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
 	ike_frag_init(&sa->frag_resp, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
 	sa->next = d->sas;
+	if (d->sas != NULL)
+		d->sas->prev = sa;
 	d->sas = sa;
+	d->index.count++;
+	sa_index_add(sa);
 	return sa;
+}
+
+void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state state)
+{
+	struct sa_index *x = &sa->d->index;
+
+	if (sa->state == state)
+		return;
+	if (sa->state == IKE_SA_INIT_DONE)
+		sa_index_half_open(sa, false);
+	else if (state == IKE_SA_INIT_DONE)
+		sa_index_half_open(sa, true);
+	if (sa->state == IKE_SA_DEAD)
+		x->dead--;
+	else if (state == IKE_SA_DEAD)
+		x->dead++;
+	sa->state = state;
 }
 
 void ike_sa_kill(struct ike_sa *sa, const char *why)
@@ -65,24 +86,28 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 		if (sa->d->io.sa_closed != NULL)
 			sa->d->io.sa_closed(sa->d->io.arg, sa->peer.name, why);
 	}
-	sa->state = IKE_SA_DEAD;
+	ike_sa_set_state(sa, IKE_SA_DEAD);
 }
 
 void ike_sa_destroy(struct ike_sa *sa)
 {
-	struct ike_sa **pp;
+	struct espnicd *d = sa->d;
 
 	while (sa->children != NULL)
 		child_sa_remove(sa, sa->children);
 	/* A CHILD_SA request still out: its inbound SPI was never installed. */
 	if (sa->request.kind == REQUEST_CHILD_REKEY || sa->request.kind == REQUEST_CHILD_ADDITIONAL)
-		dp_release_spi(sa->d->dp, sa->request.cc.new_spi_in);
-	for (pp = &sa->d->sas; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == sa) {
-			*pp = sa->next;
-			break;
-		}
-	}
+		dp_release_spi(d->dp, sa->request.cc.new_spi_in);
+	if (sa->prev != NULL)
+		sa->prev->next = sa->next;
+	else
+		d->sas = sa->next;
+	if (sa->next != NULL)
+		sa->next->prev = sa->prev;
+	sa_index_remove(sa);
+	d->index.count--;
+	if (sa->state == IKE_SA_DEAD)
+		d->index.dead--;
 	create_child_ctx_clear(&sa->request.cc);
 	wire_free(&sa->request.wire);
 	wire_free(&sa->last_response.wire);
@@ -108,6 +133,8 @@ void reap_dead(struct espnicd *d)
 {
 	struct ike_sa *sa, *next;
 
+	if (d->index.dead == 0)
+		return; /* every datagram ends here: no walk through the SAs for nothing */
 	dead_peer_actions(d);
 	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
@@ -161,7 +188,7 @@ void ike_sa_established(struct ike_sa *sa)
 {
 	uint64_t now = now_ms(sa->d);
 
-	sa->state = IKE_SA_ESTABLISHED;
+	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	sa->established_at = now;
 	sa->last_received = now;
 	sa->dead_at = 0;

@@ -107,7 +107,7 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct m
 		log_info("%s: IKE_SA rekey collision: the peer rekeys too (its successor #%u)",
 			 sa_name(sa), n->unique_id);
 	}
-	sa->state = IKE_SA_REKEYED;
+	ike_sa_set_state(sa, IKE_SA_REKEYED);
 	sa->dead_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
 	log_info("%s: IKE_SA rekeyed by the peer, successor is #%u", sa_name(sa), n->unique_id);
 }
@@ -127,6 +127,9 @@ void create_child_process_request(struct ike_sa *sa, const struct ike_message *m
 		message_out_notify(m, IKE_N_TEMPORARY_FAILURE, 0, NULL, 0, NULL, 0);
 	} else if (nonce == NULL || sa_p == NULL || sa_p->u.sa->proposal_count == 0) {
 		message_out_notify(m, IKE_N_INVALID_SYNTAX, 0, NULL, 0, NULL, 0);
+	} else if (!create_child_allowed(sa, sa_p->u.sa->proposals[0].protocol != IKE_PROTO_IKE &&
+						 rekey == NULL)) {
+		message_out_notify(m, IKE_N_NO_ADDITIONAL_SAS, 0, NULL, 0, NULL, 0);
 	} else if (sa_p->u.sa->proposals[0].protocol == IKE_PROTO_IKE) {
 		rekey_ike(sa, msg, m, nonce);
 	} else if (rekey != NULL) {

@@ -53,7 +53,7 @@ int delete_ike_start(struct ike_sa *sa)
 		ike_sa_kill(sa, "could not send the delete");
 		return ret;
 	}
-	sa->state = IKE_SA_DELETING;
+	ike_sa_set_state(sa, IKE_SA_DELETING);
 	log_info("%s: deleting IKE_SA", sa_name(sa));
 	return 0;
 }

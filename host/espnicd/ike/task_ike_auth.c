@@ -334,7 +334,7 @@ int ike_auth_send(struct ike_sa *sa)
 	if (ret == 0)
 		ret = child_create_build_request(sa, m, spi, NULL);
 	if (ret == 0) {
-		sa->state = IKE_SA_AUTH_SENT;
+		ike_sa_set_state(sa, IKE_SA_AUTH_SENT);
 		ret = send_request(sa, REQUEST_IKE_AUTH, IKE_EXCHANGE_IKE_AUTH, m);
 		sa->request.cc.new_spi_in = spi;
 	}

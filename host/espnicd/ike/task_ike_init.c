@@ -79,7 +79,7 @@ int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer)
 
 	if (sa == NULL)
 		return -ENOMEM;
-	sa->state = IKE_SA_INIT_SENT;
+	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
 	sa->dh_group = peer->ike[0].dh[0];
 	sa->ni_len = NONCE_LEN;
 	if (random_bytes(sa->ni, sa->ni_len) < 0) {
@@ -124,7 +124,10 @@ int ike_init_send(struct ike_sa *sa)
 		p->u.nonce = (struct ike_span){sa->ni, sa->ni_len};
 	nat_detection_build(sa, m, (const uint8_t[IKE_SPI_LEN]){0});
 	extensions_build(sa, m, false);
-	/* A retry replaces the request with message ID 0 (RFC 7296 2.6). */
+	/* A retry replaces the request with message ID 0 (RFC 7296 2.6); what was remembered of
+	 * answers to the one before is void. */
+	sa->init_wanted_group = 0;
+	sa->init_failure = NULL;
 	wire_free(&sa->request.wire);
 	sa->request.buf = NULL;
 	sa->request.kind = REQUEST_NONE;
@@ -142,11 +145,94 @@ int ike_init_send(struct ike_sa *sa)
 
 static bool retry_allowed(struct ike_sa *sa)
 {
-	if (++sa->init_retries > MAX_INIT_RETRIES) {
-		ike_sa_kill(sa, "too many COOKIE / INVALID_KE_PAYLOAD round trips");
+	if (sa->init_retries >= MAX_INIT_RETRIES) {
+		sa->init_failure = "too many COOKIE / INVALID_KE_PAYLOAD round trips";
 		return false;
 	}
+	sa->init_retries++;
 	return true;
+}
+
+/* An answer that would end the attempt, were it authentic: remembered until the timeout. */
+static void remember_failure(struct ike_sa *sa, const char *why)
+{
+	log_unauth(sa->d, LOG_LEVEL_INFO,
+		   "%s: IKE_SA_INIT answer refused (%s): waiting for a valid one until the "
+		   "retransmission timeout",
+		   sa_name(sa), why);
+	sa->init_failure = why;
+}
+
+/* INVALID_KE_PAYLOAD (RFC 7296 1.2): the group must be one our proposals allow, and no
+ * weaker than the one we proposed first, forged or not. */
+static void invalid_ke(struct ike_sa *sa, const struct ike_notify_payload *n)
+{
+	uint16_t group, first = sa->peer.ike[0].dh[0];
+
+	if (n->data.len != INVALID_KE_DATA_LEN) {
+		log_unauth(sa->d, LOG_LEVEL_DEBUG, "%s: bad INVALID_KE_PAYLOAD, ignored",
+			   sa_name(sa));
+		return;
+	}
+	group = (uint16_t)((n->data.ptr[0] << 8) | n->data.ptr[1]);
+	if (group == sa->dh_group ||
+	    !proposal_group_acceptable(sa->peer.ike, sa->peer.ike_count, group)) {
+		log_unauth(sa->d, LOG_LEVEL_INFO,
+			   "%s: peer wants DH group %u, which we do not offer", sa_name(sa), group);
+		remember_failure(sa, "INVALID_KE_PAYLOAD for a group we did not propose");
+		return;
+	}
+	if (dh_group_strength(group) < dh_group_strength(first)) {
+		log_unauth(sa->d, LOG_LEVEL_INFO,
+			   "%s: peer wants DH group %u, weaker than group %u we proposed first "
+			   "(name it first in ike_proposals to allow it)",
+			   sa_name(sa), group, first);
+		remember_failure(sa,
+				 "INVALID_KE_PAYLOAD for a weaker group than we proposed first");
+		return;
+	}
+	log_unauth(sa->d, LOG_LEVEL_INFO,
+		   "%s: peer prefers DH group %u (INVALID_KE_PAYLOAD): retrying with it unless a "
+		   "valid answer comes before the retransmission timeout",
+		   sa_name(sa), group);
+	sa->init_wanted_group = group;
+}
+
+bool ike_init_timeout(struct ike_sa *sa)
+{
+	uint16_t group = sa->init_wanted_group;
+
+	if (group != 0 && retry_allowed(sa)) {
+		log_info("%s: no valid IKE_SA_INIT answer, retrying with DH group %u as the peer "
+			 "asked",
+			 sa_name(sa), group);
+		ike_dh_free(sa->dh);
+		sa->dh = NULL;
+		sa->dh_group = group;
+		ike_init_send(sa);
+		return true;
+	}
+	if (sa->init_failure == NULL)
+		return false;
+	log_error("%s: no valid IKE_SA_INIT answer within the retransmission timeout: %s",
+		  sa_name(sa), sa->init_failure);
+	ike_sa_kill(sa, sa->init_failure);
+	return true;
+}
+
+/* An error notify in answer to IKE_SA_INIT, as the reason to give up. */
+static const char *error_reason(uint16_t type)
+{
+	switch (type) {
+	case IKE_N_NO_PROPOSAL_CHOSEN:
+		return "no proposal chosen (NO_PROPOSAL_CHOSEN: no IKE proposal in common)";
+	case IKE_N_INVALID_SYNTAX:
+		return "IKE_SA_INIT failed: INVALID_SYNTAX";
+	case IKE_N_INVALID_MAJOR_VERSION:
+		return "IKE_SA_INIT failed: INVALID_MAJOR_VERSION";
+	default:
+		return "IKE_SA_INIT failed";
+	}
 }
 
 void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
@@ -163,55 +249,31 @@ void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len
 		return;
 	if ((n = ike_message_find_notify(msg, IKE_N_COOKIE)) != NULL) {
 		if (n->data.len < 1 || n->data.len > COOKIE_MAX) {
-			log_debug("%s: bad COOKIE length, ignored", sa_name(sa));
+			log_unauth(sa->d, LOG_LEVEL_DEBUG, "%s: bad COOKIE length, ignored",
+				   sa_name(sa));
 			return;
 		}
 		if (!retry_allowed(sa))
 			return;
-		log_info("%s: peer asks for a COOKIE, retrying", sa_name(sa));
+		log_unauth(sa->d, LOG_LEVEL_INFO, "%s: peer asks for a COOKIE, retrying",
+			   sa_name(sa));
 		memcpy(sa->cookie, n->data.ptr, n->data.len);
 		sa->cookie_len = n->data.len;
 		ike_init_send(sa);
 		return;
 	}
 	if ((n = ike_message_find_notify(msg, IKE_N_INVALID_KE_PAYLOAD)) != NULL) {
-		uint16_t group;
-
-		if (n->data.len != INVALID_KE_DATA_LEN) {
-			log_debug("%s: bad INVALID_KE_PAYLOAD, ignored", sa_name(sa));
-			return;
-		}
-		group = (uint16_t)((n->data.ptr[0] << 8) | n->data.ptr[1]);
-		if (group == sa->dh_group ||
-		    !proposal_group_acceptable(sa->peer.ike, sa->peer.ike_count, group)) {
-			log_error("%s: peer wants DH group %u, which we do not offer", sa_name(sa),
-				  group);
-			ike_sa_kill(sa, "INVALID_KE_PAYLOAD for a group we did not propose");
-			return;
-		}
-		if (!retry_allowed(sa))
-			return;
-		log_info("%s: peer prefers DH group %u, retrying with it", sa_name(sa), group);
-		ike_dh_free(sa->dh);
-		sa->dh = NULL;
-		sa->dh_group = group;
-		ike_init_send(sa);
+		invalid_ke(sa, n);
 		return;
 	}
 	for (size_t i = 0; i < msg->payload_count; i++) {
 		const struct ike_payload *p = &msg->payloads[i];
 
 		if (p->type == IKE_PAYLOAD_NOTIFY && p->u.notify.type <= IKE_N_ERROR_MAX) {
-			if (p->u.notify.type == IKE_N_NO_PROPOSAL_CHOSEN)
-				log_error("%s: peer answered NO_PROPOSAL_CHOSEN: no IKE proposal "
-					  "in common",
-					  sa_name(sa));
-			else
-				log_error("%s: peer answered IKE_SA_INIT with %s (%u)", sa_name(sa),
-					  notify_name(p->u.notify.type), p->u.notify.type);
-			ike_sa_kill(sa, p->u.notify.type == IKE_N_NO_PROPOSAL_CHOSEN
-					    ? "no proposal chosen"
-					    : "IKE_SA_INIT failed");
+			log_unauth(sa->d, LOG_LEVEL_INFO,
+				   "%s: peer answered IKE_SA_INIT with %s (%u)", sa_name(sa),
+				   notify_name(p->u.notify.type), p->u.notify.type);
+			remember_failure(sa, error_reason(p->u.notify.type));
 			return;
 		}
 	}
@@ -220,31 +282,36 @@ void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len
 	nonce_p = ike_message_find(msg, IKE_PAYLOAD_NONCE);
 	if (sa_p == NULL || ke_p == NULL || nonce_p == NULL ||
 	    memcmp(msg->header.spi_r, (uint8_t[IKE_SPI_LEN]){0}, IKE_SPI_LEN) == 0) {
-		log_debug("%s: IKE_SA_INIT response lacks SA, KE, Nr or SPIr: ignored",
-			  sa_name(sa));
-		return; /* unauthenticated: a forgery must not kill the SA */
+		log_unauth(sa->d, LOG_LEVEL_DEBUG,
+			   "%s: IKE_SA_INIT response lacks SA, KE, Nr or SPIr: ignored",
+			   sa_name(sa));
+		return;
 	}
 	if (proposal_check_answer(sa_p->u.sa, sa->peer.ike, sa->peer.ike_count, IKE_PROTO_IKE, 0,
 				  true, &sel) < 0) {
-		log_error("%s: peer chose an IKE proposal we did not offer", sa_name(sa));
-		ike_sa_kill(sa, "bad proposal in IKE_SA_INIT response");
+		log_unauth(sa->d, LOG_LEVEL_INFO, "%s: peer chose an IKE proposal we did not offer",
+			   sa_name(sa));
+		remember_failure(sa, "bad proposal in IKE_SA_INIT response");
 		return;
 	}
 	if (sel.dh != sa->dh_group || ke_p->u.ke.group != sa->dh_group) {
-		log_error("%s: peer's KE group %u does not match ours (%u)", sa_name(sa),
-			  ke_p->u.ke.group, sa->dh_group);
-		ike_sa_kill(sa, "KE group mismatch");
+		log_unauth(sa->d, LOG_LEVEL_INFO, "%s: peer's KE group %u does not match ours (%u)",
+			   sa_name(sa), ke_p->u.ke.group, sa->dh_group);
+		remember_failure(sa, "KE group mismatch");
 		return;
 	}
+	ret = ike_dh_compute(sa->dh, ke_p->u.ke.data.ptr, ke_p->u.ke.data.len, g_ir, sizeof(g_ir));
+	if (ret < 0) {
+		log_unauth(sa->d, LOG_LEVEL_INFO, "%s: peer's KE value is invalid", sa_name(sa));
+		remember_failure(sa, "invalid KE");
+		return;
+	}
+	/* A valid answer: what forgeries left behind is void. */
+	sa->init_wanted_group = 0;
+	sa->init_failure = NULL;
 	memcpy(sa->spi_r, msg->header.spi_r, IKE_SPI_LEN);
 	sa->nr_len = nonce_p->u.nonce.len;
 	memcpy(sa->nr, nonce_p->u.nonce.ptr, sa->nr_len);
-	ret = ike_dh_compute(sa->dh, ke_p->u.ke.data.ptr, ke_p->u.ke.data.len, g_ir, sizeof(g_ir));
-	if (ret < 0) {
-		log_error("%s: peer's KE value is invalid", sa_name(sa));
-		ike_sa_kill(sa, "invalid KE");
-		return;
-	}
 	ike_sa_set_keys(sa, &sel);
 	ret = ike_sa_derive_keys(sa, g_ir, (size_t)ret, NULL);
 	OPENSSL_cleanse(g_ir, sizeof(g_ir));
@@ -310,11 +377,12 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sockaddr_describe(remote, who, sizeof(who));
 	if (msg->header.message_id != 0 || !(msg->header.flags & IKE_FLAG_INITIATOR) ||
 	    memcmp(msg->header.spi_r, (uint8_t[IKE_SPI_LEN]){0}, IKE_SPI_LEN) != 0) {
-		log_debug("IKE_SA_INIT from %s with bad header fields, dropped", who);
+		log_unauth(d, LOG_LEVEL_DEBUG,
+			   "IKE_SA_INIT from %s with bad header fields, dropped", who);
 		return;
 	}
 	/* A retransmitted request gets the same answer. */
-	for (sa = d->sas; sa != NULL; sa = sa->next) {
+	for (sa = sa_index_by_peer(d, msg->header.spi_i, remote); sa != NULL; sa = sa->peer_next) {
 		if (!sa->initiator && memcmp(sa->spi_i, msg->header.spi_i, IKE_SPI_LEN) == 0 &&
 		    sockaddr_same_host(&sa->remote, remote) && sa->state != IKE_SA_DEAD) {
 			if (sa->init_request_len == len &&
@@ -325,17 +393,21 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 			return;
 		}
 	}
-	half_open = half_open_count(d);
-	if (d->shutting_down || half_open >= d->cfg->half_open_max) {
-		log_warn("IKE_SA_INIT from %s dropped: %s", who,
-			 d->shutting_down ? "shutting down" : "too many half-open IKE_SAs");
+	if (d->shutting_down) {
+		log_unauth(d, LOG_LEVEL_WARN, "IKE_SA_INIT from %s dropped: shutting down", who);
 		return;
 	}
 	peer = find_peer(d, local, remote);
 	if (peer == NULL) {
-		log_info("IKE_SA_INIT from %s: no peer configured for this address, dropped", who);
+		log_unauth(d, LOG_LEVEL_INFO,
+			   "IKE_SA_INIT from %s: no peer configured for this address, dropped",
+			   who);
 		return;
 	}
+	/* The COOKIE first: only a request that proved its address reaches the limits below,
+	 * so spoofed requests can neither take the half-open places nor be counted against the
+	 * address they pretend to come from. */
+	half_open = half_open_count(d);
 	if (d->cfg->cookie_threshold && half_open >= d->cfg->cookie_threshold &&
 	    !cookie_verify(d, msg, remote)) {
 		uint8_t cookie[COOKIE_MAX];
@@ -344,32 +416,49 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 			return;
 		ret = cookie_make(d, msg, remote, cookie, sizeof(cookie));
 		if (ret > 0) {
-			log_info("IKE_SA_INIT from %s: %u half-open IKE_SAs, demanding a COOKIE",
-				 who, half_open);
+			log_unauth(d, LOG_LEVEL_INFO,
+				   "IKE_SA_INIT from %s: %u half-open IKE_SAs, demanding a COOKIE",
+				   who, half_open);
 			send_stateless(d, local, remote, &msg->header, IKE_N_COOKIE, cookie,
 				       (size_t)ret);
 		}
+		return;
+	}
+	if (half_open >= d->cfg->half_open_max) {
+		log_unauth(d, LOG_LEVEL_WARN,
+			   "IKE_SA_INIT from %s dropped: too many half-open IKE_SAs (%u)", who,
+			   half_open);
+		return;
+	}
+	if (d->cfg->half_open_per_source &&
+	    half_open_from(d, remote) >= d->cfg->half_open_per_source) {
+		log_unauth(d, LOG_LEVEL_WARN,
+			   "IKE_SA_INIT from %s dropped: it has %u half-open IKE_SAs already", who,
+			   d->cfg->half_open_per_source);
 		return;
 	}
 	sa_p = ike_message_find(msg, IKE_PAYLOAD_SA);
 	ke_p = ike_message_find(msg, IKE_PAYLOAD_KE);
 	nonce_p = ike_message_find(msg, IKE_PAYLOAD_NONCE);
 	if (sa_p == NULL || ke_p == NULL || nonce_p == NULL) {
-		log_info("IKE_SA_INIT from %s lacks SA, KE or Ni: dropped", who);
+		log_unauth(d, LOG_LEVEL_INFO, "IKE_SA_INIT from %s lacks SA, KE or Ni: dropped",
+			   who);
 		return;
 	}
 	if (proposal_select(sa_p->u.sa, peer->ike, peer->ike_count, IKE_PROTO_IKE, 0, true, &sel) <
 	    0) {
-		log_error("%s: no acceptable IKE proposal from %s, answering NO_PROPOSAL_CHOSEN",
-			  peer->name, who);
+		log_unauth(d, LOG_LEVEL_ERROR,
+			   "%s: no acceptable IKE proposal from %s, answering NO_PROPOSAL_CHOSEN",
+			   peer->name, who);
 		send_stateless(d, local, remote, &msg->header, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (ke_p->u.ke.group != sel.dh) {
 		uint8_t data[INVALID_KE_DATA_LEN] = {(uint8_t)(sel.dh >> 8), (uint8_t)sel.dh};
 
-		log_info("%s: KE from %s is group %u, asking for group %u (INVALID_KE_PAYLOAD)",
-			 peer->name, who, ke_p->u.ke.group, sel.dh);
+		log_unauth(d, LOG_LEVEL_INFO,
+			   "%s: KE from %s is group %u, asking for group %u (INVALID_KE_PAYLOAD)",
+			   peer->name, who, ke_p->u.ke.group, sel.dh);
 		send_stateless(d, local, remote, &msg->header, IKE_N_INVALID_KE_PAYLOAD, data,
 			       sizeof(data));
 		return;
@@ -380,6 +469,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->local = *local;
 	sa->remote = *remote;
 	memcpy(sa->spi_i, msg->header.spi_i, IKE_SPI_LEN);
+	sa_index_add_peer(sa);
 	sa->ni_len = nonce_p->u.nonce.len;
 	memcpy(sa->ni, nonce_p->u.nonce.ptr, sa->ni_len);
 	sa->nr_len = NONCE_LEN;
@@ -390,7 +480,8 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	}
 	ret = ike_dh_compute(sa->dh, ke_p->u.ke.data.ptr, ke_p->u.ke.data.len, g_ir, sizeof(g_ir));
 	if (ret < 0) {
-		log_info("%s: invalid KE value from %s, dropped", peer->name, who);
+		log_unauth(d, LOG_LEVEL_INFO, "%s: invalid KE value from %s, dropped", peer->name,
+			   who);
 		ike_sa_kill(sa, NULL);
 		return;
 	}
@@ -434,7 +525,7 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->init_response = dup_bytes(sa->last_response.buf, sa->last_response.len);
 	sa->init_response_len = sa->last_response.len;
 	sa->expected_peer_id = 1;
-	sa->state = IKE_SA_INIT_DONE;
+	ike_sa_set_state(sa, IKE_SA_INIT_DONE);
 	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
-	log_info("%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
+	log_unauth(d, LOG_LEVEL_INFO, "%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
 }

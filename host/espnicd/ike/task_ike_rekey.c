@@ -65,11 +65,14 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 
 	if (n == NULL)
 		return NULL;
+	sa_index_remove(n); /* indexed by the SPI ike_sa_new chose, not this one */
 	memcpy(n->spi_i, spi_i, IKE_SPI_LEN);
 	memcpy(n->spi_r, spi_r, IKE_SPI_LEN);
+	sa_index_add(n);
 	n->local = old->local;
 	n->remote = old->remote;
 	n->peer_auth_id = old->peer_auth_id;
+	n->peer_creates = old->peer_creates; /* a rekey does not renew the peer's allowance */
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->natt = old->natt;
@@ -147,7 +150,7 @@ void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg
 			 sa_name(sa), n->unique_id, coll->unique_id);
 		n->children = coll->children;
 		coll->children = NULL;
-		coll->state = IKE_SA_REKEYED;
+		ike_sa_set_state(coll, IKE_SA_REKEYED);
 		coll->dead_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
 		coll->ike_rekey_at = 0;
 	}

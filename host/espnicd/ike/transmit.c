@@ -97,6 +97,8 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 	if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
 	    now < sa->request.deadline)
 		return;
+	if (sa->request.kind == REQUEST_IKE_SA_INIT && ike_init_timeout(sa))
+		return;
 	if (sa->request.retransmits >= tries ||
 	    (sa->request.give_up_at && now >= sa->request.give_up_at)) {
 		log_warn("%s: no answer to request %u after %u retransmits, peer unreachable",
