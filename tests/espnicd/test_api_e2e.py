@@ -239,12 +239,30 @@ def scenario_objects(lab, args):
     assert "s1" in st.stdout
     d.espnic("session", "statistics", "s1")
     d.espnic("session", "status", "s1", expect=5)  # respond-only, nobody there: not up
-    # the peer's configuration: a placeholder unless asked for the secret
+    # the peer's configuration: the API never hands out the PSK (include_secret is refused,
+    # saying why); the CLI fills in the caller's own PSK file, only into a 0600 file
     text = d.espnic("session", "peer-config", "s1").stdout
     assert "REPLACE-WITH-THE-PRE-SHARED-KEY" in text and "remote_addrs = " + LEFT in text
-    p = subprocess.run([args.espnic, "session", "peer-config", "s1", "--include-secret",
-                        "--socket", d.sock], stdout=subprocess.PIPE, text=True, check=True)
-    assert 'secret = "%s"' % PSK2 in p.stdout  # only here, on explicit request
+    assert "--psk-file" in text, text  # where the key is to come from
+    code, body = d.api("GET", "/api/v1/ipsec/sessions/s1/peer-config?format=swanctl"
+                       "&include_secret=true")
+    assert code == 400 and "never hands out" in body["error_message"], (code, body)
+    p = d.espnic("session", "peer-config", "s1", "--include-secret", expect=2)
+    assert "--include-secret" in p.stderr and "--output" in p.stderr, p.stderr
+    conf = lab.path("peer-s1.conf")
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), expect=2)
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), "--output", conf)
+    assert os.stat(conf).st_mode & 0o777 == 0o600
+    with open(conf) as f:
+        assert 'secret = "%s"' % PSK2 in f.read()
+    os.chmod(conf, 0o644)  # an existing file: rewritten with mode 0600
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), "--output", conf)
+    assert os.stat(conf).st_mode & 0o777 == 0o600
+    link = lab.path("peer-s1.link")
+    os.symlink(lab.path("peer-s1.elsewhere"), link)  # never followed
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), "--output", link,
+             expect=1)
+    assert not os.path.exists(lab.path("peer-s1.elsewhere"))
     # the secrets file: mode 0600, the objects file holds no secret
     assert os.stat(os.path.join(d.state, "secrets.json")).st_mode & 0o777 == 0o600
     with open(os.path.join(d.state, "config.json")) as f:
@@ -624,9 +642,9 @@ def scenario_certs(lab, args):
             assert body not in fh.read()
         for path in ("/api/v1/ipsec/local-endpoints", "/api/v1/ipsec/local-endpoints/ep",
                      "/api/v1/ipsec/sessions/s1", "/api/v1/ipsec/status",
-                     "/api/v1/ipsec/sessions/s1/peer-config?format=swanctl&include_secret=true"):
+                     "/api/v1/ipsec/sessions/s1/peer-config?format=swanctl"):
             assert d.api("GET", path)[0] == 200
-        d.espnic("session", "peer-config", "s1", "--include-secret")
+        d.espnic("session", "peer-config", "s1")
         d.espnic("endpoint", "list")
         d.espnic("endpoint", "show", "ep", "--json")
     # an unchanged certificate session is not re-established by an unrelated change

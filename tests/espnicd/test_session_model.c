@@ -413,7 +413,7 @@ static void test_swanctl(void **state)
 	(void)state;
 	base_model(&m);
 	assert_int_equal(put(&m, SM_SESSION, "s.1", SESSION "}", SM_CREATE, &e), 201);
-	text = peer_config_swanctl(&m, "s.1", false, &e);
+	text = peer_config_swanctl(&m, "s.1", &e);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "local_addrs = 198.18.0.2"));
 	assert_non_null(strstr(text, "remote_addrs = 198.18.0.1"));
@@ -424,11 +424,9 @@ static void test_swanctl(void **state)
 	assert_non_null(strstr(text, "s_1 {"));
 	assert_null(strstr(text, "s3cret"));
 	assert_non_null(strstr(text, PEER_CONFIG_PSK_PLACEHOLDER));
+	assert_non_null(strstr(text, "--psk-file"));
 	free(text);
-	text = peer_config_swanctl(&m, "s.1", true, &e);
-	assert_non_null(strstr(text, "secret = \"s3cret\""));
-	free(text);
-	assert_null(peer_config_swanctl(&m, "nope", false, &e));
+	assert_null(peer_config_swanctl(&m, "nope", &e));
 	assert_int_equal(e.status, 404);
 	sm_model_free(&m);
 }
@@ -610,7 +608,7 @@ static void test_certificates(void **state)
 	}
 
 	/* swanctl: pubkey both ways, the file names, a clear note about the private key */
-	text = peer_config_swanctl(&m, "s1", true, &e);
+	text = peer_config_swanctl(&m, "s1", &e);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "auth = pubkey"));
 	assert_non_null(strstr(text, "certs = s1.pem"));

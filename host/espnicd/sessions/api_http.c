@@ -129,13 +129,6 @@ static bool is_json(struct MHD_Connection *c)
 	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
-static bool flag(struct MHD_Connection *c, const char *name)
-{
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-
-	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0');
-}
-
 /* Splits "a/b/c" into at most 4 segments; returns the count, -1 if more or empty ones. */
 static int split(char *path, char *seg[4])
 {
@@ -244,10 +237,19 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 			char *text = NULL;
 			enum MHD_Result ret;
 
+			/* It used to return the PSK to whoever could reach the socket. */
+			if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							"include_secret") != NULL)
+				return send_error(
+				    c, 400, "include_secret",
+				    "include_secret is not available: espnicd never hands out a "
+				    "pre-shared key; the configuration has a placeholder, which "
+				    "`espnic session peer-config NAME --psk-file FILE --output "
+				    "FILE` fills in from your own copy of the key");
 			status = sessions_peer_config(
 			    a->s, seg[1],
-			    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"),
-			    flag(c, "include_secret"), &text, &e);
+			    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"), &text,
+			    &e);
 			if (status >= 400)
 				return send_sm_error(c, &e);
 			ret = queue(c, 200, "text/plain; charset=utf-8", text, strlen(text));
