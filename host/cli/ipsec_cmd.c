@@ -575,10 +575,9 @@ static void usage(FILE *f, const struct kind *k)
 	for (int i = 0; k->opts[i].opt; i++)
 		fprintf(f, "  --%s %s\n", k->opts[i].opt, k->opts[i].help);
 	if (session)
-		fprintf(f,
-			"  --psk-file FILE|-     the pre-shared key (up to 128 characters) from a "
-			"file or\n                        standard input; never on the command "
-			"line\n");
+		fprintf(f, "  --psk-file FILE|-     the pre-shared key (16 to 128 bytes) from a "
+			   "file or\n                        standard input; never on the command "
+			   "line\n");
 	fprintf(f, "\ncommon options:\n"
 		   "  --json                machine-readable output (the API's JSON)\n"
 		   "  --socket PATH         espnicd's API socket (default $ESPNIC_API_SOCKET or\n"

@@ -21,7 +21,7 @@ from lab import LEFT, RIGHT, Lab, run, wait_for  # noqa: E402
 from sitelab import UnixHTTP  # noqa: E402
 
 PSK = "e2e-Secret-Key-42"
-PSK2 = "other-Secret-99"
+PSK2 = "other-Secret-9999"
 SEEN = []  # every answer of the daemon and every CLI output: no secret may appear in them
 DAEMONS = []
 
@@ -321,6 +321,10 @@ def scenario_errors(lab, args):
               "--remote-networks", "198.18.2.0/24")  # overlaps s1
     cli_error("psk", *base, "--local-networks", "198.18.5.0/24", "--remote-networks",
               "198.18.6.0/24", stdin="k" * 129)
+    # shorter than 16 bytes: refused, saying why (one captured exchange suffices offline)
+    p = d.espnic(*base, "--local-networks", "198.18.5.0/24", "--remote-networks",
+                 "198.18.6.0/24", stdin="k" * 15, expect=3)
+    assert "at least 16 bytes" in p.stderr and "offline" in p.stderr, p.stderr
     cli_error("ike_profile", *base, "--local-networks", "198.18.5.0/24", "--remote-networks",
               "198.18.6.0/24", "--ike-profile", "nope")
     cli_error("local_endpoint", "session", "add", "s2", "--endpoint", "nope", "--peer",
@@ -462,7 +466,7 @@ def scenario_live(lab, args):
     wait_for("s1 up again", lambda: left.up("s1") and right.up("s1"))
     assert tunnel_spis(left.status("s2")) == s2_now
     # a wrong PSK on our side: down with the reason
-    left.espnic("session", "set", "s1", "--psk-file", "-", stdin="wrong-key")
+    left.espnic("session", "set", "s1", "--psk-file", "-", stdin="wrong-key-wrong-key")
     wait_for("authentication failed reported",
              lambda: left.status("s1").get("reason") == "authentication failed")
     left.espnic("session", "set", "s1", "--psk-file", "-", stdin=PSK)

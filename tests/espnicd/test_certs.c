@@ -264,7 +264,7 @@ static void test_psk_peer_against_pubkey_peer(void **state)
 	h_node_add(A_ADDR,
 		   "{\"listen\": \"" A_ADDR "\", \"peers\": [{\"name\": \"peer\", "
 		   "\"remote_addr\": \"" B_ADDR "\"}]",
-		   "s3cret");
+		   "s3cret-s3cret-s3cret");
 	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "", ""), "unused");
 	initiate();
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);

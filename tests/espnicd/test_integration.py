@@ -14,7 +14,7 @@ from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, assert_pairs_mat
 
 
 def peers(side, **extra):
-    p = {"name": "gw", "psk": "integration-psk",
+    p = {"name": "gw", "psk": "integration-psk-key",
          "remote_addr": RIGHT if side == 0 else LEFT,
          "local_ts": [LEFT_NET if side == 0 else RIGHT_NET],
          "remote_ts": [RIGHT_NET if side == 0 else LEFT_NET]}

@@ -338,7 +338,7 @@ def scenario_invalid_ke(lab, binary):
 def scenario_psk_mismatch(lab, binary):
     charon = Charon(lab)
     # We initiate with the wrong key: charon refuses us.
-    ours = Espnicd(lab, binary, 0, peer(psk="wrong-secret", start=True))
+    ours = Espnicd(lab, binary, 0, peer(psk="wrong-secret-of-16b", start=True))
     wait_for("our failure log", lambda: "AUTHENTICATION_FAILED" in ours.log_text())
     assert "pre-shared key" in ours.log_text()
     wait_for("no SA left", lambda: ours.sas() == [])

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "espnic_text.h"
 #include "ike_types.h"
 #include "log.h"
+#include "secret_file.h"
 
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
@@ -203,21 +205,21 @@ static int get_ms(json_t *v, uint64_t *out)
 }
 
 /* The PSK file: "<peer name> <secret>" per line, "#" comments, "0x" for hex secrets. It must
- * not be readable by group or others. */
+ * not be readable by group or others and be owned by root or espnicd's user. */
 static int load_psks(const char *path, struct espnicd_config *cfg, char *err, size_t err_len)
 {
 	char line[2 * CFG_MAX_PSK + 200];
-	struct stat st;
+	char what[PATH_MAX + 16];
 	int fd, ret = 0;
 	FILE *f;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		FAIL("psk_file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+	snprintf(what, sizeof(what), "psk_file %s", path);
+	if ((ret = secret_file_check(fd, what, err, err_len)) < 0) {
 		close(fd);
-		FAIL("psk_file %s: must be a regular file with mode 0600 (is %04o)", path,
-		     (unsigned)(st.st_mode & 07777));
+		return ret;
 	}
 	f = fdopen(fd, "r");
 	if (f == NULL) {
@@ -797,6 +799,15 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		if (cfg->peers[i].auth == CFG_AUTH_PSK && cfg->peers[i].psk_len == 0) {
 			snprintf(err, err_len, "peer %s: no pre-shared key in psk_file",
 				 cfg->peers[i].name);
+			ret = -EINVAL;
+			goto fail;
+		}
+		if (cfg->peers[i].auth == CFG_AUTH_PSK && cfg->peers[i].psk_len < SECRET_PSK_MIN) {
+			snprintf(
+			    err, err_len,
+			    "peer %s: the pre-shared key in psk_file is too short: at least %d "
+			    "bytes are required (" SECRET_PSK_WHY ")",
+			    cfg->peers[i].name, SECRET_PSK_MIN);
 			ret = -EINVAL;
 			goto fail;
 		}

@@ -1,7 +1,7 @@
 /* X.509 credentials with OpenSSL 3, loading: our certificate and chain, the private key (a
- * key file must be 0600), the trusted CAs (and the CERTREQ hashes of them), from files or
- * PEM text; what the rest of espnicd reads of them. Signatures are creds_auth.c, identities
- * identity.c. */
+ * key file must be 0600 and owned by root or espnicd's user), the trusted CAs (and the CERTREQ
+ * hashes of them), from files or PEM text; what the rest of espnicd reads of them. Signatures are
+ * creds_auth.c, identities identity.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "creds_internal.h"
+#include "secret_file.h"
 
 #define MAX_FILE (256 * 1024)
 
@@ -50,11 +51,9 @@ static int read_file(const char *path, bool secret, uint8_t **buf, size_t *len, 
 		close(fd);
 		return -EINVAL;
 	}
-	if (secret && (st.st_mode & 077) != 0) {
-		snprintf(err, err_len, "%s: private key must have mode 0600 (is %04o)", path,
-			 (unsigned)(st.st_mode & 07777));
+	if (secret && (ret = secret_file_check(fd, path, err, err_len)) < 0) {
 		close(fd);
-		return -EPERM;
+		return ret;
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (*buf == NULL) {

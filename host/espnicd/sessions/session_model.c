@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "config/secret_file.h"
 #include "session_model_internal.h"
 
 static const char *const kind_path[] = {"local-endpoints", "ike-profiles", "tunnel-profiles",
@@ -392,6 +393,11 @@ static int take_psk(struct sm_model *m, const char *name, json_t *body, struct s
 	if (json_string_length(psk) > SM_PSK_MAX)
 		return sm_fail(e, 400, "psk", "psk is too long (at most %d characters)",
 			       SM_PSK_MAX);
+	if (json_string_length(psk) < SECRET_PSK_MIN)
+		return sm_fail(e, 400, "psk",
+			       "psk is too short: at least %d bytes are required (" SECRET_PSK_WHY
+			       ")",
+			       SECRET_PSK_MIN);
 	for (size_t i = 0; i < json_string_length(psk); i++)
 		if (json_string_value(psk)[i] == '\0')
 			return sm_fail(e, 400, "psk", "psk must not contain NUL");
