@@ -350,8 +350,8 @@ struct peer_parse {
 	const struct espnicd_config *cfg;
 	bool have_local, have_remote;
 	uint16_t remote_port;
-	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA];
-	unsigned ca_count;
+	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA], *crl_files[CREDS_MAX_CA];
+	unsigned ca_count, crl_count;
 	char *err;
 	size_t err_len;
 };
@@ -470,10 +470,14 @@ static int pf_id(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 	bool local = f->key[0] == 'l';
 	char *dst = local ? pp->peer->local_id : pp->peer->remote_id;
 
-	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID ||
-	    cfg_id_parse(json_string_value(v), local ? &pp->peer->lid : &pp->peer->rid) < 0)
+	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID)
 		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
 	strcpy(dst, json_string_value(v));
+	/* "%any": anyone, said explicitly (rid stays empty) */
+	if (!local && strcmp(dst, CFG_ID_ANY) == 0)
+		return 0;
+	if (cfg_id_parse(dst, local ? &pp->peer->lid : &pp->peer->rid) < 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
 	return 0;
 }
 
@@ -485,26 +489,29 @@ static int pf_file(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 	return 0;
 }
 
+/* "ca" and "crl": a file name or a list of them. */
 static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 {
+	bool crl = strcmp(f->key, "crl") == 0;
+	const char **files = crl ? pp->crl_files : pp->ca_files;
+	unsigned *count = crl ? &pp->crl_count : &pp->ca_count;
 	json_t *e;
 	size_t i;
 
-	(void)f;
 	if (json_is_string(v)) {
-		pp->ca_files[0] = json_string_value(v);
-		pp->ca_count = 1;
+		files[0] = json_string_value(v);
+		*count = 1;
 	} else if (json_is_array(v) && json_array_size(v) > 0 &&
 		   json_array_size(v) <= CREDS_MAX_CA) {
-		pp->ca_count = 0;
+		*count = 0;
 		json_array_foreach(v, i, e)
 		{
 			if (!json_is_string(e))
-				PFAIL("peer %s: ca entries are file names", pp->peer->name);
-			pp->ca_files[pp->ca_count++] = json_string_value(e);
+				PFAIL("peer %s: %s entries are file names", pp->peer->name, f->key);
+			files[(*count)++] = json_string_value(e);
 		}
 	} else {
-		PFAIL("peer %s: ca is a file name or a list of at most %d", pp->peer->name,
+		PFAIL("peer %s: %s is a file name or a list of at most %d", pp->peer->name, f->key,
 		      CREDS_MAX_CA);
 	}
 	return 0;
@@ -595,6 +602,7 @@ static const struct peer_field peer_fields[] = {
     {"cert", pf_file, 0, NULL, NULL},
     {"key", pf_file, 0, NULL, NULL},
     {"ca", pf_ca, 0, NULL, NULL},
+    {"crl", pf_ca, 0, NULL, NULL},
     {"unique_ids", pf_enum, AT(unique), unique_names, unique_values},
     {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
     {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
@@ -644,15 +652,23 @@ static int peer_finish(struct peer_parse *pp)
 
 		if (pp->cert_file == NULL || pp->key_file == NULL || pp->ca_count == 0)
 			PFAIL("peer %s: auth pubkey needs cert, key and ca", peer->name);
+		if (peer->remote_id[0] == '\0')
+			PFAIL(
+			    "peer %s: auth pubkey needs remote_id, the identity the peer's "
+			    "certificate must prove (without it any certificate from the CA would "
+			    "do); \"remote_id\": \"%s\" accepts any, explicitly",
+			    peer->name, CFG_ID_ANY);
 		if (creds_load(pp->cert_file, pp->key_file, pp->ca_files, pp->ca_count,
-			       &peer->creds, why, sizeof(why)) < 0)
+			       &peer->creds, why, sizeof(why)) < 0 ||
+		    creds_add_crls(peer->creds, pp->crl_files, pp->crl_count, why, sizeof(why)) < 0)
 			PFAIL("peer %s: %s", peer->name, why);
 		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
 			PFAIL("peer %s: local_id \"%s\" is neither the subject nor a "
 			      "subjectAltName of %s",
 			      peer->name, peer->local_id, pp->cert_file);
-	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0) {
-		PFAIL("peer %s: cert, key and ca go with auth pubkey", peer->name);
+	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0 ||
+		   pp->crl_count != 0) {
+		PFAIL("peer %s: cert, key, ca and crl go with auth pubkey", peer->name);
 	}
 	return 0;
 }

@@ -173,24 +173,38 @@ out:
 	return ret;
 }
 
-static int load_cas(struct creds *c, const uint8_t *buf, size_t len, const char *label, char *err,
-		    size_t err_len)
+/* The PEM CA certificates (crl: CRLs) in buf into the store. */
+static int load_cas(struct creds *c, const uint8_t *buf, size_t len, const char *label, bool crl,
+		    char *err, size_t err_len)
 {
 	BIO *bio = BIO_new_mem_buf(buf, (int)len);
 	unsigned n = 0;
 	int ret = 0;
-	X509 *x;
 
-	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
-		int ok = X509_STORE_add_cert(c->store, x) == 1 && add_certreq(c, x) == 0;
+	while (bio != NULL) {
+		int ok;
 
-		X509_free(x);
+		if (crl) {
+			X509_CRL *x = PEM_read_bio_X509_CRL(bio, NULL, no_passphrase, NULL);
+
+			if (x == NULL)
+				break;
+			ok = X509_STORE_add_crl(c->store, x) == 1;
+			X509_CRL_free(x);
+		} else {
+			X509 *x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+
+			if (x == NULL)
+				break;
+			ok = X509_STORE_add_cert(c->store, x) == 1 && add_certreq(c, x) == 0;
+			X509_free(x);
+		}
 		if (!ok)
-			FAIL("%s: cannot add certificate %u", label, n + 1);
+			FAIL("%s: cannot add %s %u", label, crl ? "CRL" : "certificate", n + 1);
 		n++;
 	}
 	if (n == 0)
-		FAIL("%s: no PEM certificate in it", label);
+		FAIL("%s: no PEM %s in it", label, crl ? "CRL" : "certificate");
 out:
 	ERR_clear_error();
 	BIO_free(bio);
@@ -226,7 +240,7 @@ int creds_load(const char *cert_file, const char *key_file, const char *const *c
 	for (unsigned i = 0; i < ca_count; i++) {
 		snprintf(ca_label, sizeof(ca_label), "ca %s", ca_files[i]);
 		if ((ret = read_file(ca_files[i], false, &buf, &len, err, err_len)) < 0 ||
-		    (ret = load_cas(c, buf, len, ca_label, err, err_len)) < 0)
+		    (ret = load_cas(c, buf, len, ca_label, false, err, err_len)) < 0)
 			goto out;
 		free_file(buf, len);
 		buf = NULL;
@@ -238,6 +252,30 @@ out:
 	creds_unref(c);
 	ERR_clear_error();
 	return ret < 0 ? ret : -EINVAL;
+}
+
+int creds_add_crls(struct creds *c, const char *const *crl_files, unsigned crl_count, char *err,
+		   size_t err_len)
+{
+	char label[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret = 0;
+
+	for (unsigned i = 0; i < crl_count; i++) {
+		snprintf(label, sizeof(label), "crl %s", crl_files[i]);
+		ret = read_file(crl_files[i], false, &buf, &len, err, err_len);
+		if (ret == 0)
+			ret = load_cas(c, buf, len, label, true, err, err_len);
+		free_file(buf, len);
+		buf = NULL;
+		if (ret < 0)
+			return ret;
+	}
+	/* The peer's certificate must be on a current CRL of its issuer (fail closed). */
+	if (crl_count > 0)
+		X509_STORE_set_flags(c->store, X509_V_FLAG_CRL_CHECK);
+	return 0;
 }
 
 int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
@@ -261,7 +299,7 @@ int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t ke
 	if ((ret = load_key(c, (const uint8_t *)key, key_len, &l, err, err_len)) < 0)
 		goto out;
 	*part = CREDS_PART_CA;
-	if ((ret = load_cas(c, (const uint8_t *)ca, ca_len, l.ca, err, err_len)) < 0)
+	if ((ret = load_cas(c, (const uint8_t *)ca, ca_len, l.ca, false, err, err_len)) < 0)
 		goto out;
 	*out = c;
 	return 0;
