@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ struct daemon {
 	const char *state_dir, *api_path;
 	struct sessions *sessions;
 	struct api_http *api;
+	/* process settings from the configuration at start (a reload does not change them) */
+	char user[64], api_group[64];
 	/* The status file is rewritten whole: with many SAs, at most every STATUS_GAP_MS, the
 	 * last change written by ev_status when it fires. */
 	struct event *ev_status;
@@ -388,6 +391,24 @@ static int open_socket(const struct sockaddr_storage *listen, uint16_t port)
 	return fd;
 }
 
+/* A group by name or number; (gid_t)-1 for "" or an unknown one (*bad set). */
+static gid_t group_id(const char *name, bool *bad)
+{
+	const struct group *g;
+	char *end;
+	unsigned long n;
+
+	*bad = false;
+	if (name[0] == '\0')
+		return (gid_t)-1;
+	n = strtoul(name, &end, 10);
+	if (*end == '\0' && end != name && n < (gid_t)-1)
+		return (gid_t)n;
+	g = getgrnam(name);
+	*bad = g == NULL;
+	return g ? g->gr_gid : (gid_t)-1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -444,6 +465,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "espnicd: %s\n", err);
 		return 1;
 	}
+	memcpy(dm.user, cfg->user, sizeof(dm.user));
+	memcpy(dm.api_group, cfg->api_group, sizeof(dm.api_group));
 	if (dm.state_dir != NULL && sessions_setup(&dm, &cfg, &base) < 0) {
 		config_free(cfg);
 		sessions_free(dm.sessions);
@@ -510,10 +533,17 @@ int main(int argc, char **argv)
 	event_add(dm.ev_int, NULL);
 	event_add(dm.ev_hup, NULL);
 	if (dm.sessions != NULL) {
+		bool bad;
+		gid_t group = group_id(dm.api_group, &bad);
+
 		sessions_attach(dm.sessions, dm.core, dm.dp, dm.base, base, after_cb, &dm);
 		config_free(base);
-		if (api_http_start(dm.base, dm.api_path, dm.sessions, &dm.api, err, sizeof(err)) <
-		    0) {
+		if (bad) {
+			log_error("api_group \"%s\": no such group", dm.api_group);
+			return 1;
+		}
+		if (api_http_start(dm.base, dm.api_path, group, dm.sessions, &dm.api, err,
+				   sizeof(err)) < 0) {
 			log_error("%s", err);
 			return 1;
 		}

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -27,17 +28,19 @@ DAEMONS = []
 
 
 class Daemon:
-    def __init__(self, lab, binary, cli, side, listen=None):
+    def __init__(self, lab, binary, cli, side, listen=None, sock=None, extra=None):
         self.lab, self.binary, self.cli, self.side = lab, binary, cli, side
         name = "left" if side == 0 else "right"
         self.name = name
         self.state = lab.path(name + "-state")
-        self.sock = lab.path(name + ".sock")
+        self.sock = sock or lab.path(name + ".sock")
         self.config = lab.path(name + ".json")
         self.log = name + ".log"
         with open(self.config, "w") as f:
-            json.dump({"listen": listen or (LEFT if side == 0 else RIGHT), "log_level": "debug",
-                       "dataplane": "record:" + lab.path(name + ".dp.jsonl")}, f)
+            json.dump(dict({"listen": listen or (LEFT if side == 0 else RIGHT),
+                            "log_level": "debug",
+                            "dataplane": "record:" + lab.path(name + ".dp.jsonl")},
+                           **(extra or {})), f)
         self.proc = None
         DAEMONS.append(self)
         self.start()
@@ -663,6 +666,58 @@ def scenario_certs(lab, args):
         for body in secrets:
             assert body not in (text or ""), "a private key appeared in an answer"
     assert_no_secrets()
+
+
+def as_user(uid, gid, groups=()):
+    """preexec_fn: the child runs as uid/gid with the supplementary groups given."""
+    def switch():
+        os.setgroups(list(groups))
+        os.setgid(gid)
+        os.setuid(uid)
+    return switch
+
+
+def api_as(d, uid, gid, groups=()):
+    """GET /api through the CLI as another user: (exit code, stderr)."""
+    p = subprocess.run([d.cli, "endpoint", "list", "--socket", d.sock], text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       preexec_fn=as_user(uid, gid, groups))
+    return p.returncode, p.stderr
+
+
+def scenario_access(lab, args):
+    """Who may use the API socket: made by bind() with mode 0600 (0660 and the api_group with
+    one), never changed through its path; each connection's credentials (SO_PEERCRED) are
+    checked, so a socket opened up by mistake still serves only root, espnicd's user and the
+    group."""
+    os.chmod(lab.dir, 0o711)  # other users may reach the sockets below, not list them
+    pub = lab.path("pub")
+    os.mkdir(pub, 0o755)
+    d = Daemon(lab, args.espnicd, args.espnic, 0, sock=os.path.join(pub, "plain.sock"))
+    st = os.stat(d.sock)
+    assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_gid == 0, oct(st.st_mode)
+    code, err = api_as(d, 4242, 4242)
+    assert code == 1 and "cannot reach" in err, (code, err)  # the mode keeps it out
+    os.chmod(d.sock, 0o666)  # a mistake by someone: the credentials check still holds
+    code, err = api_as(d, 4242, 4242)
+    assert code == 3 and "uid 4242 may not use this API" in err, (code, err)
+    assert "request from uid 4242 refused" in d.log_text()
+    d.espnic("endpoint", "list")  # root still may
+    d.finish()
+    # with an api_group: mode 0660 and that group; its members (primary or supplementary)
+    # are served, others are not even let in by the mode
+    g = Daemon(lab, args.espnicd, args.espnic, 1, sock=os.path.join(pub, "group.sock"),
+               extra={"api_group": "4243"})
+    st = os.stat(g.sock)
+    assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == 4243, (oct(st.st_mode), st.st_gid)
+    assert st.st_uid == 0
+    assert api_as(g, 4242, 4243)[0] == 0
+    assert api_as(g, 4242, 4242, groups=(4243,))[0] == 0
+    code, err = api_as(g, 4244, 4244)
+    assert code == 1 and "cannot reach" in err, (code, err)
+    os.chmod(g.sock, 0o666)
+    code, err = api_as(g, 4244, 4244)
+    assert code == 3 and "uid 4244 may not use this API" in err, (code, err)
 
 
 def main():

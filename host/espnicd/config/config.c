@@ -772,6 +772,10 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
 			cfg->start_window = (unsigned)json_integer_value(v);
+		} else if ((strcmp(key, "user") == 0 || strcmp(key, "api_group") == 0) &&
+			   json_is_string(v) && json_string_length(v) > 0 &&
+			   json_string_length(v) < sizeof(cfg->user)) {
+			strcpy(key[0] == 'u' ? cfg->user : cfg->api_group, json_string_value(v));
 		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
 			psk_file = json_string_value(v);
 		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {

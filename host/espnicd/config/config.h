@@ -103,6 +103,10 @@ struct espnicd_config {
 	unsigned half_open_max;	     /* beyond this, new IKE_SA_INIT requests are dropped */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	/* Process settings, read at start only (a reload keeps the first): the user espnicd
+	 * runs as after setup ("" = stays root) and the group that may use the API socket
+	 * ("" = root and espnicd's user only); names or numbers. */
+	char user[64], api_group[64];
 	unsigned peer_count;
 	struct cfg_peer peers[]; /* peer_count of them (config_parse allocates) */
 };
