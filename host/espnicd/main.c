@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,6 +119,39 @@ static int send_cb(void *arg, enum espnicd_send_kind kind, const struct sockaddr
 	return sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
 }
 
+/* path replaced whole by root's JSON: written to a new file of an unguessable name in the
+ * same directory (mkstemp: O_CREAT|O_EXCL, so nothing planted there, a symbolic link
+ * included, is followed), then renamed over path (which replaces a link, never follows it).
+ * Mode 0644: it lists SPIs and states, no secrets. */
+static void replace_file(const char *path, const json_t *root)
+{
+	char tmp[4096];
+	bool ok;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("status file %s: %s", path, strerror(errno));
+		return;
+	}
+	ok = fchmod(fd, 0644) == 0 && json_dumpfd(root, fd, JSON_COMPACT) == 0;
+	err = errno;
+	if (close(fd) < 0 && ok) {
+		ok = false;
+		err = errno;
+	}
+	if (ok && rename(tmp, path) < 0) {
+		ok = false;
+		err = errno;
+	}
+	if (!ok) {
+		log_warn("status file %s: %s", path, strerror(err));
+		unlink(tmp);
+	}
+}
+
 static void write_status(struct daemon *dm)
 {
 	static const char *const states[] = {"",	  "INIT_SENT",	 "INIT_DONE",
@@ -125,7 +159,6 @@ static void write_status(struct daemon *dm)
 					     "DELETING",  "DEAD"};
 	unsigned count = espnicd_sa_count(dm->core);
 	json_t *sas;
-	char tmp[4096];
 
 	if (dm->status_path == NULL)
 		return;
@@ -156,11 +189,10 @@ static void write_status(struct daemon *dm)
 			      spi_i, "spi_r", spi_r, "nat_local", info.nat_local, "nat_remote",
 			      info.nat_remote, "encap", info.encap, "children", children));
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", dm->status_path);
 	json_t *root = json_pack("{s:o}", "ike_sas", sas);
 
-	if (root != NULL && json_dump_file(root, tmp, JSON_COMPACT) == 0)
-		rename(tmp, dm->status_path);
+	if (root != NULL)
+		replace_file(dm->status_path, root);
 	json_decref(root);
 }
 

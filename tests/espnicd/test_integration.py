@@ -35,7 +35,20 @@ def up(lab, binary, left_extra=None, right_extra=None, left_top=None):
 
 
 def scenario_establish(lab, binary):
+    # The status file is written through a fresh, unguessable name: a symbolic link planted
+    # where a predictable "<status>.tmp" used to be written is never followed.
+    victim = lab.path("victim")
+    with open(victim, "w") as f:
+        f.write("untouched\n")
+    for name in ("left", "right"):
+        os.symlink(victim, lab.path("espnicd-%s.status.json.tmp" % name))
     left, right = up(lab, binary)
+    for d in (left, right):
+        assert os.path.isfile(d.status) and not os.path.islink(d.status)
+        assert os.readlink(d.status + ".tmp") == victim
+        assert os.stat(d.status).st_mode & 0o777 == 0o644
+    with open(victim) as f:
+        assert f.read() == "untouched\n", "the status file was written through a symlink"
     ra = list(left.installed().values())[0]
     assert ra["mode"] == "tunnel" and ra["encr"] == 20 and ra["key_bits"] == 256
     assert ra["local_ts"][0]["start"] == "198.18.1.0"
