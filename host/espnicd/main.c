@@ -1,6 +1,7 @@
 /* espnicd: the IKEv2 daemon. This file is the process around the core: options, the UDP
  * sockets on 500 and 4500 (non-ESP marker), the libevent loop, signals (SIGTERM deletes the
- * IKE_SAs politely, SIGHUP reloads) and an optional status file for tests and scripts. */
+ * IKE_SAs politely, SIGHUP reloads), an optional status file for tests and scripts, and the
+ * process's hardening (privileges.c: not dumpable, root dropped for "user" after setup). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include "ike/espnicd.h"
 #include "ike_message.h"
 #include "log.h"
+#include "privileges.h"
 #include "sessions/session_mgr.h"
 
 #define SHUTDOWN_LIMIT_S   15 /* SIGTERM: exit when no IKE_SA went away for this long */
@@ -492,6 +494,11 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* Before any secret is read: no core dump, no ptrace by others of our uid. */
+	if (priv_harden(err, sizeof(err)) < 0) {
+		fprintf(stderr, "espnicd: %s\n", err);
+		return 1;
+	}
 	if ((dm.config_path != NULL ? config_load(dm.config_path, &cfg, err, sizeof(err))
 				    : config_parse("{}", &cfg, err, sizeof(err))) < 0) {
 		fprintf(stderr, "espnicd: %s\n", err);
@@ -579,6 +586,11 @@ int main(int argc, char **argv)
 			log_error("%s", err);
 			return 1;
 		}
+	}
+	/* Everything that needs root is done: the sockets, the card, the API socket. */
+	if (dm.user[0] != '\0' && priv_drop(dm.user, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return 1;
 	}
 	log_info("espnicd started: %u peers, UDP %u and %u, dataplane %s",
 		 espnicd_config(dm.core)->peer_count, espnicd_config(dm.core)->port, dm.natt_port,

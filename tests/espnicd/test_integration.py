@@ -5,6 +5,7 @@ side, dead peer detection. Asserts on the daemons' status files and on what the 
 dataplanes saw; bounded waits, no wall-clock assertions."""
 import argparse
 import os
+import pwd
 import signal
 import sys
 
@@ -22,8 +23,8 @@ def peers(side, **extra):
     return [p]
 
 
-def up(lab, binary, left_extra=None, right_extra=None, left_top=None):
-    right = Espnicd(lab, binary, 1, peers(1, **(right_extra or {})))
+def up(lab, binary, left_extra=None, right_extra=None, left_top=None, right_top=None):
+    right = Espnicd(lab, binary, 1, peers(1, **(right_extra or {})), **(right_top or {}))
     wait_for("responder status", lambda: right.sas() is not None)
     left = Espnicd(lab, binary, 0, peers(0, start=True, **(left_extra or {})),
                    **(left_top or {}))
@@ -127,6 +128,43 @@ def scenario_reload(lab, binary):
     left.reload([])
     wait_for("left cleared", lambda: left.sas() == [])
     wait_for("right cleared", lambda: right.sas() == [])
+    assert left.installed() == {} and right.installed() == {}
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+
+
+def scenario_privileges(lab, binary):
+    """espnicd hardens its process: not dumpable and no core files, memory with keys marked
+    MADV_DONTDUMP (VmFlags "dd"); with "user" it runs as that user once set up, with
+    CAP_NET_ADMIN and CAP_NET_BIND_SERVICE only, and the tunnel works all the same."""
+    nobody = pwd.getpwnam("nobody")
+    os.chown(lab.dir, nobody.pw_uid, nobody.pw_gid)  # the status files are written there
+    left, right = up(lab, binary, right_top={"user": "nobody"})
+    pid = right.proc.pid
+    st = proc_status(pid)
+    assert st["Uid"].split() == [str(nobody.pw_uid)] * 4, st["Uid"]
+    assert st["Gid"].split() == [str(nobody.pw_gid)] * 4, st["Gid"]
+    kept = (1 << 12) | (1 << 10)  # CAP_NET_ADMIN, CAP_NET_BIND_SERVICE
+    for field in ("CapEff", "CapPrm", "CapBnd"):
+        assert int(st[field], 16) == kept, (field, st[field])
+    assert st["NoNewPrivs"] == "1"
+    assert "running as user nobody" in right.log_text()
+    # not dumpable: its /proc entries belong to root although it runs as nobody
+    assert os.stat("/proc/%d/status" % pid).st_uid == 0
+    for d in (left, right):
+        with open("/proc/%d/limits" % d.proc.pid) as f:
+            core = [line.split() for line in f if line.startswith("Max core file size")][0]
+        assert core[4:6] == ["0", "0"], core
+        with open("/proc/%d/smaps" % d.proc.pid) as f:
+            flags = [line for line in f if line.startswith("VmFlags:")]
+        assert any(" dd" in line for line in flags), "no mapping excluded from core dumps"
+    assert proc_status(left.proc.pid)["Uid"].split()[0] == "0"  # no "user": stays root
+    # the unprivileged side still does its job: deletes politely on SIGTERM
+    assert lab.stop(right.proc) == 0
+    wait_for("initiator cleared", lambda: left.sas() == [])
     assert left.installed() == {} and right.installed() == {}
 
 

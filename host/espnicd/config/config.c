@@ -20,6 +20,7 @@
 #include "espnic_text.h"
 #include "ike_types.h"
 #include "log.h"
+#include "secmem.h"
 #include "secret_file.h"
 
 #define FAIL(...)                                                                                  \
@@ -719,7 +720,7 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		return -EINVAL;
 	}
 	/* The peers are allocated for the count in the file; calloc leaves them zero. */
-	cfg = calloc(1, sizeof(*cfg) +
+	cfg = secmem_zalloc(sizeof(*cfg) +
 			    (json_is_array(v) ? json_array_size(v) : 0) * sizeof(struct cfg_peer));
 	if (cfg == NULL) {
 		json_decref(root);
@@ -784,6 +785,16 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			snprintf(err, err_len, "config: unknown key or bad value for \"%s\"", key);
 			goto fail;
 		}
+	}
+	if (cfg->user[0] != '\0') {
+		uid_t uid;
+		gid_t gid;
+
+		if (secret_file_user(cfg->user, &uid, &gid) < 0) {
+			snprintf(err, err_len, "user \"%s\": no such user", cfg->user);
+			goto fail;
+		}
+		secret_file_allow_owner(uid); /* it may own the secret files read below */
 	}
 	if (peers != NULL) {
 		size_t i;
@@ -1029,6 +1040,5 @@ void config_free(struct espnicd_config *cfg)
 		return;
 	for (unsigned i = 0; i < cfg->peer_count; i++)
 		creds_unref(cfg->peers[i].creds);
-	OPENSSL_cleanse(cfg, sizeof(*cfg) + cfg->peer_count * sizeof(struct cfg_peer));
-	free(cfg);
+	secmem_free(cfg); /* wiped */
 }

@@ -1,7 +1,9 @@
 /* Checks of files that hold secrets: a regular file, mode 0600 or stricter, owned by root or
  * by the user espnicd runs as (anyone else who owns it could read it or swap the key). */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +14,25 @@ static uid_t extra_owner = (uid_t)-1;
 void secret_file_allow_owner(uid_t uid)
 {
 	extra_owner = uid;
+}
+
+int secret_file_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	const struct passwd *pw = getpwnam(user);
+	unsigned long n;
+	char *end;
+
+	if (pw != NULL) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return 0;
+	}
+	n = strtoul(user, &end, 10);
+	if (user[0] == '\0' || *end != '\0' || n >= (uid_t)-1)
+		return -ENOENT;
+	*uid = (uid_t)n;
+	*gid = (gid_t)n;
+	return 0;
 }
 
 int secret_file_check(int fd, const char *path, char *err, size_t err_len)

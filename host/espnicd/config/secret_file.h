@@ -17,6 +17,10 @@
  * user, as an owner secret files may have; (uid_t)-1 for none. */
 void secret_file_allow_owner(uid_t uid);
 
+/* The user espnicd is to run as ("user": a name, or a number that is both uid and gid):
+ * 0, or -ENOENT for an unknown name. */
+int secret_file_user(const char *user, uid_t *uid, gid_t *gid);
+
 /* fd (open on path) must be a regular file that neither group nor others can access, owned by
  * root, by the user espnicd runs as or by the one set above. 0, or -EPERM with err naming
  * the file and what is wrong (never its content). */

@@ -14,6 +14,7 @@
 
 #include "core_status.h"
 #include "log.h"
+#include "secmem.h"
 #include "peer_config.h"
 #include "session_mgr_internal.h"
 #include "session_store.h"
@@ -23,7 +24,7 @@
 static struct espnicd_config *config_dup(const struct espnicd_config *cfg, size_t extra)
 {
 	struct espnicd_config *c =
-	    calloc(1, sizeof(*c) + (cfg->peer_count + extra) * sizeof(struct cfg_peer));
+	    secmem_zalloc(sizeof(*c) + (cfg->peer_count + extra) * sizeof(struct cfg_peer));
 
 	if (c == NULL)
 		return NULL;
