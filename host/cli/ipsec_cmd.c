@@ -133,6 +133,9 @@ static const struct field_opt session_opts[] = {
     {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (same as --auth-mode)"},
     {"ca-file", "trusted_ca", O_FILE,
      "FILE    CERTIFICATE: the CAs (PEM) the peer's certificate must chain to"},
+    {"crl-file", "trusted_crl", O_FILE,
+     "FILE   CERTIFICATE: CRLs (PEM); then the peer's certificate must be on a current\n"
+     "                        CRL of its issuer (revoked, stale or missing: refused)"},
     {"local-id", "local_id", O_STR,
      "ID         our identity (default the endpoint's; dn:C=..,CN=.. with certificates)"},
     {"peer-id", "peer_id", O_STR,

@@ -630,6 +630,12 @@ def scenario_certs(lab, args):
                 "--local-id", LEFT_DN, "--remote-id", "fqdn:" + RIGHT_FQDN, *common)
     s = left.json("session", "show", "s1")
     assert s["local_id"] == "dn:" + LEFT_DN and s["authentication_mode"] == "CERTIFICATE"
+    # --crl-file reaches trusted_crl, which takes PEM CRLs only
+    bad_crl = lab.path("bad.crl")
+    with open(bad_crl, "w") as fh:
+        fh.write("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
+    p = left.espnic("session", "set", "s1", "--crl-file", bad_crl, expect=3)
+    assert "trusted_crl" in p.stderr, p.stderr
     assert s["psk_configured"] is False
     st = wait_for("certificate session up on the left", lambda: left.up("s1"))
     wait_for("certificate session up on the right", lambda: right.up("s1"))

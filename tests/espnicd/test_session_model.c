@@ -2,6 +2,7 @@
  * error with the field it names, system defaults read-only, references and overlaps, the
  * mapping onto a cfg_peer, the swanctl text, and atomic persistence (an interrupted save
  * leaves the previous state loadable, secrets mode 0600). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,12 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "certgen.h"
+#include "config/creds.h"
+#include "ike_message.h"
 #include "ike_types.h"
 #include "sessions/peer_config.h"
 #include "sessions/session_model.h"
@@ -490,6 +495,32 @@ static void expect_json_error(struct sm_model *m, enum sm_kind k, const char *na
 			 e.field, e.message);
 }
 
+/* Whether c refuses t's certificate as revoked (the chain is checked before the AUTH, so a
+ * dummy AUTH does). */
+static bool refused_as_revoked(struct creds *c, const struct tcert *t)
+{
+	struct ike_message *msg = calloc(1, sizeof(*msg));
+	unsigned char *der = NULL;
+	int len = i2d_X509(t->cert, &der);
+	uint8_t auth[8] = {0}, id[1] = {'x'};
+	struct ike_payload *p;
+	char why[256];
+
+	assert_non_null(msg);
+	assert_true(len > 0);
+	p = &msg->payloads[msg->payload_count++];
+	p->type = IKE_PAYLOAD_CERT;
+	p->u.cert.encoding = 4; /* X.509 signature */
+	p->u.cert.data = (struct ike_span){der, (size_t)len};
+	assert_int_equal(creds_verify_peer(c, msg, IKE_ID_FQDN, (struct ike_span){id, 1}, 14,
+					   (struct ike_span){auth, sizeof(auth)},
+					   (struct ike_span){auth, 1}, why, sizeof(why)),
+			 -EKEYREJECTED);
+	OPENSSL_free(der);
+	free(msg);
+	return strstr(why, "certificate revoked") != NULL;
+}
+
 static void test_certificates(void **state)
 {
 	struct tcert ca, gw, other;
@@ -625,6 +656,37 @@ static void test_certificates(void **state)
 		assert_int_equal(sm_session_creds_digest(&m, "s1", d1), 0);
 		assert_int_equal(sm_session_creds_digest(&m, "s1", d2), 0);
 		assert_memory_equal(d1, d2, 32);
+	}
+
+	/* trusted_crl: PEM CRLs, with certificates only; then a revoked peer certificate is
+	 * refused (other is on the CA's CRL, gw is not) and the credentials are rebuilt */
+	expect_json_error(&m, SM_SESSION, "s1", json_pack("{s:s}", "trusted_crl", "garbage"),
+			  SM_MERGE, 400, "trusted_crl");
+	expect_json_error(&m, SM_SESSION, "s1", json_pack("{s:s}", "trusted_crl", ca_pem), SM_MERGE,
+			  400, "trusted_crl");
+	{
+		const struct tcert *revoked[] = {&other};
+		char crl_path[300], *crl_pem;
+		uint8_t d1[32], d2[32];
+		struct creds *c;
+
+		snprintf(crl_path, sizeof(crl_path), "%s/ca.crl", tdir);
+		tcert_crl(&ca, revoked, 1, 7, crl_path);
+		crl_pem = slurp(crl_path);
+		assert_int_equal(sm_session_creds(&m, "s1", &c, &e), 0);
+		assert_false(refused_as_revoked(c, &other)); /* no CRL yet */
+		creds_unref(c);
+		assert_int_equal(sm_session_creds_digest(&m, "s1", d1), 0);
+		assert_int_equal(put_json(&m, SM_SESSION, "s1",
+					  json_pack("{s:s}", "trusted_crl", crl_pem), SM_MERGE, &e),
+				 200);
+		assert_int_equal(sm_session_creds_digest(&m, "s1", d2), 0);
+		assert_memory_not_equal(d1, d2, 32);
+		assert_int_equal(sm_session_creds(&m, "s1", &c, &e), 0);
+		assert_true(refused_as_revoked(c, &other));
+		assert_false(refused_as_revoked(c, &gw));
+		creds_unref(c);
+		free(crl_pem);
 	}
 
 	/* swanctl: pubkey both ways, the file names, a clear note about the private key */

@@ -278,6 +278,15 @@ int creds_add_crls(struct creds *c, const char *const *crl_files, unsigned crl_c
 	return 0;
 }
 
+int creds_add_crls_pem(struct creds *c, const char *pem, size_t len, char *err, size_t err_len)
+{
+	int ret = load_cas(c, (const uint8_t *)pem, len, "trusted_crl", true, err, err_len);
+
+	if (ret == 0)
+		X509_STORE_set_flags(c->store, X509_V_FLAG_CRL_CHECK);
+	return ret;
+}
+
 int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
 		   const char *ca, size_t ca_len, struct creds **out, enum creds_part *part,
 		   char *err, size_t err_len)

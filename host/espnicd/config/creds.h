@@ -38,6 +38,8 @@ int creds_load(const char *cert_file, const char *key_file, const char *const *c
  * CRL from the issuer of every peer certificate: revoked, stale or missing fails. */
 int creds_add_crls(struct creds *c, const char *const *crl_files, unsigned crl_count, char *err,
 		   size_t err_len);
+/* The same from PEM text in memory (the session API's trusted_crl). */
+int creds_add_crls_pem(struct creds *c, const char *pem, size_t len, char *err, size_t err_len);
 /* The same from PEM text in memory (the session API): our certificate (and intermediates),
  * the private key and one or more CA certificates. On error *part says which was at fault
  * and err names it ("certificate", "private_key", "trusted_ca"), never with key material. */
