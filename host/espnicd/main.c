@@ -443,6 +443,32 @@ static gid_t group_id(const char *name, bool *bad)
 	return g ? g->gr_gid : (gid_t)-1;
 }
 
+/* Once running as "user": the directories written from now on must be writable, or the
+ * failures would only show later (a status file never updated, API changes not saved). */
+static int writable_after_drop(const struct daemon *dm, char *err, size_t err_len)
+{
+	char dir[4096];
+	const char *slash;
+
+	if (dm->state_dir != NULL && access(dm->state_dir, W_OK | X_OK) < 0) {
+		snprintf(err, err_len, "user \"%s\" cannot write the state directory %.200s: %s",
+			 dm->user, dm->state_dir, strerror(errno));
+		return -1;
+	}
+	if (dm->status_path == NULL)
+		return 0;
+	slash = strrchr(dm->status_path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - dm->status_path) + 1 : 1,
+		 slash ? dm->status_path : ".");
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, err_len,
+			 "user \"%s\" cannot write the status file's directory %.200s: %s",
+			 dm->user, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -588,7 +614,8 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Everything that needs root is done: the sockets, the card, the API socket. */
-	if (dm.user[0] != '\0' && priv_drop(dm.user, err, sizeof(err)) < 0) {
+	if (dm.user[0] != '\0' && (priv_drop(dm.user, err, sizeof(err)) < 0 ||
+				   writable_after_drop(&dm, err, sizeof(err)) < 0)) {
 		log_error("%s", err);
 		return 1;
 	}

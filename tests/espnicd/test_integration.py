@@ -141,6 +141,10 @@ def scenario_privileges(lab, binary):
     MADV_DONTDUMP (VmFlags "dd"); with "user" it runs as that user once set up, with
     CAP_NET_ADMIN and CAP_NET_BIND_SERVICE only, and the tunnel works all the same."""
     nobody = pwd.getpwnam("nobody")
+    # a directory it could not write after the switch: refused at start, saying so
+    locked = Espnicd(lab, binary, 1, peers(1), user="nobody")
+    assert locked.proc.wait(timeout=30) == 1
+    assert "cannot write the status file's directory" in locked.log_text()
     os.chown(lab.dir, nobody.pw_uid, nobody.pw_gid)  # the status files are written there
     left, right = up(lab, binary, right_top={"user": "nobody"})
     pid = right.proc.pid
