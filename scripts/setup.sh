@@ -7,6 +7,7 @@ PACKAGES="
   build-essential cmake pkg-config git
   verilator yosys zlib1g-dev
   libssl-dev libjansson-dev libpcap-dev libcmocka-dev libevent-dev libpci-dev libmnl-dev
+  libcap-dev
   libmicrohttpd-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev clang-format
   python3 python3-scapy python3-cryptography python3-yaml python3-pytest

@@ -2,13 +2,18 @@
  * clients of espnicd's API. One table per object type maps options to JSON fields; add is
  * POST, set is PATCH; tables for people, --json for scripts. PSKs and private keys come only
  * from a file or standard input (--psk-file, --key-file), never from the command line;
- * certificates are read from PEM files (--cert-file, --ca-file). */
+ * certificates are read from PEM files (--cert-file, --ca-file). espnicd never hands a PSK
+ * back: `session peer-config --psk-file F --output F` fills the caller's own copy into the
+ * peer's configuration, written only to a file of mode 0600. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -128,6 +133,9 @@ static const struct field_opt session_opts[] = {
     {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (same as --auth-mode)"},
     {"ca-file", "trusted_ca", O_FILE,
      "FILE    CERTIFICATE: the CAs (PEM) the peer's certificate must chain to"},
+    {"crl-file", "trusted_crl", O_FILE,
+     "FILE   CERTIFICATE: CRLs (PEM); then the peer's certificate must be on a current\n"
+     "                        CRL of its issuer (revoked, stale or missing: refused)"},
     {"local-id", "local_id", O_STR,
      "ID         our identity (default the endpoint's; dn:C=..,CN=.. with certificates)"},
     {"peer-id", "peer_id", O_STR,
@@ -253,8 +261,8 @@ static void print_object(const json_t *obj)
 /* ---- option parsing ---- */
 
 struct common {
-	bool json, names, include_secret, help;
-	const char *psk_file, *format;
+	bool json, names, help;
+	const char *psk_file, *format, *output;
 	const char *positional[2];
 	int npos;
 };
@@ -357,10 +365,11 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 enum {
 	OPT_JSON = 1000,
 	OPT_NAMES,
-	OPT_INCLUDE_SECRET,
+	OPT_REFUSED_INCLUDE_SECRET,
 	OPT_SOCKET,
 	OPT_FORMAT,
 	OPT_PSK_FILE,
+	OPT_OUTPUT,
 	OPT_REFUSED_KEY,
 	OPT_REFUSED_PSK,
 	OPT_FIELD = 2000
@@ -370,7 +379,7 @@ static const struct option common_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {"json", no_argument, NULL, OPT_JSON},
     {"names", no_argument, NULL, OPT_NAMES},
-    {"include-secret", no_argument, NULL, OPT_INCLUDE_SECRET},
+    {"include-secret", no_argument, NULL, OPT_REFUSED_INCLUDE_SECRET},
     {"socket", required_argument, NULL, OPT_SOCKET},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"private-key", required_argument, NULL, OPT_REFUSED_KEY},
@@ -378,7 +387,7 @@ static const struct option common_opts[] = {
     {"psk", required_argument, NULL, OPT_REFUSED_PSK}};
 
 #define N_COMMON_OPTS (sizeof(common_opts) / sizeof(common_opts[0]))
-#define MAX_OPTS      (N_COMMON_OPTS + 1 + 32 + 1) /* + psk-file + fields + end */
+#define MAX_OPTS      (N_COMMON_OPTS + 2 + 32 + 1) /* + psk-file, output + fields + end */
 
 /* The name an option was given by (for messages): argv's "--NAME[=VALUE]". */
 static void given_name(const char *arg, char *name, size_t len)
@@ -409,8 +418,10 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < N_COMMON_OPTS; i++)
 		opts[n++] = common_opts[i];
-	if (k == &kinds[4])
+	if (k == &kinds[4]) {
 		opts[n++] = (struct option){"psk-file", required_argument, NULL, OPT_PSK_FILE};
+		opts[n++] = (struct option){"output", required_argument, NULL, OPT_OUTPUT};
+	}
 	for (int j = 0; body != NULL && k->opts[j].opt; j++) {
 		if (n + 1 >= MAX_OPTS)
 			abort(); /* the tables above outgrew MAX_OPTS */
@@ -433,9 +444,11 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 		case OPT_NAMES:
 			c->names = true;
 			break;
-		case OPT_INCLUDE_SECRET:
-			c->include_secret = true;
-			break;
+		case OPT_REFUSED_INCLUDE_SECRET:
+			cli_err("--include-secret is gone: espnicd never hands out a pre-shared "
+				"key; use --psk-file FILE --output FILE (your copy of the key, "
+				"written into FILE with mode 0600)");
+			return -1;
 		case OPT_SOCKET:
 			api_set_socket(optarg);
 			break;
@@ -444,6 +457,9 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 			break;
 		case OPT_PSK_FILE:
 			c->psk_file = optarg;
+			break;
+		case OPT_OUTPUT:
+			c->output = optarg;
 			break;
 		case OPT_REFUSED_KEY:
 			cli_err("--%s is not accepted: use --key-file FILE or --key-file - (stdin)",
@@ -547,22 +563,24 @@ static void usage(FILE *f, const struct kind *k)
 		k->group, k->noun);
 	if (session)
 		fprintf(
-		    f, "  enable NAME, disable NAME   admin status\n"
-		       "  status [NAME]         Up/Down with the reason, tunnels, SPIs, "
-		       "counters\n"
-		       "  statistics [NAME]     packet and byte counters\n"
-		       "  peer-config NAME [--format swanctl] [--include-secret]\n"
-		       "                        the peer's strongSwan configuration (the PSK only\n"
-		       "                        with --include-secret, else a placeholder; with\n"
-		       "                        certificates the files it needs are listed)\n");
+		    f,
+		    "  enable NAME, disable NAME   admin status\n"
+		    "  status [NAME]         Up/Down with the reason, tunnels, SPIs, "
+		    "counters\n"
+		    "  statistics [NAME]     packet and byte counters\n"
+		    "  peer-config NAME [--format swanctl] [--psk-file FILE --output FILE]\n"
+		    "                        the peer's strongSwan configuration: a placeholder\n"
+		    "                        for the PSK (espnicd never hands it out) or, with\n"
+		    "                        --psk-file, your copy of it, then only into the\n"
+		    "                        --output file (mode 0600); with certificates the\n"
+		    "                        files it needs are listed\n");
 	fprintf(f, "\noptions of add and set:\n");
 	for (int i = 0; k->opts[i].opt; i++)
 		fprintf(f, "  --%s %s\n", k->opts[i].opt, k->opts[i].help);
 	if (session)
-		fprintf(f,
-			"  --psk-file FILE|-     the pre-shared key (up to 128 characters) from a "
-			"file or\n                        standard input; never on the command "
-			"line\n");
+		fprintf(f, "  --psk-file FILE|-     the pre-shared key (16 to 128 bytes) from a "
+			   "file or\n                        standard input; never on the command "
+			   "line\n");
 	fprintf(f, "\ncommon options:\n"
 		   "  --json                machine-readable output (the API's JSON)\n"
 		   "  --socket PATH         espnicd's API socket (default $ESPNIC_API_SOCKET or\n"
@@ -647,6 +665,150 @@ static void print_status(const json_t *st)
 		       (long long)json_integer_value(json_object_get(cnt, "bytes_in")),
 		       (long long)json_integer_value(json_object_get(cnt, "packets_out")),
 		       (long long)json_integer_value(json_object_get(cnt, "bytes_out")));
+}
+
+/* ---- the peer's configuration ---- */
+
+/* espnicd's placeholder for the PSK in a swanctl.conf (sessions/peer_config.h), quoted. */
+#define PSK_PLACEHOLDER "\"REPLACE-WITH-THE-PRE-SHARED-KEY\""
+
+/* text with the placeholder replaced by the key, in strongSwan's syntax: quoted when it is
+ * printable text without quotes or backslashes, else 0x and hex. NULL without a placeholder.
+ * The caller wipes and frees the result. */
+static char *fill_psk(const char *text, const char *psk, size_t len)
+{
+	const char *at = strstr(text, PSK_PLACEHOLDER);
+	bool plain = true;
+	char *out, *p;
+
+	if (at == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)psk[i];
+
+		plain = plain && ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\';
+	}
+	out = malloc(strlen(text) + 2 * len + 3);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, text, (size_t)(at - text));
+	p = out + (at - text);
+	if (plain) {
+		*p++ = '"';
+		memcpy(p, psk, len);
+		p += len;
+		*p++ = '"';
+	} else {
+		*p++ = '0';
+		*p++ = 'x';
+		for (size_t i = 0; i < len; i++)
+			p += sprintf(p, "%02x", (unsigned char)psk[i]);
+	}
+	strcpy(p, at + strlen(PSK_PLACEHOLDER));
+	return out;
+}
+
+/* text into path, a regular file of ours with mode 0600 (created so, or an existing one made
+ * so before anything is written); a symbolic link is never followed. */
+static int write_private_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	size_t len = strlen(text), done = 0;
+	struct stat st;
+
+	if (fd < 0) {
+		cli_err("--output %s: %s", path,
+			errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		cli_err("--output %s: not a regular file of this user", path);
+		close(fd);
+		return -1;
+	}
+	if (fchmod(fd, 0600) < 0 || ftruncate(fd, 0) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		cli_err("--output %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	cli_err("--output %s: %s", path, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* `session peer-config NAME`: espnicd's text, the caller's PSK filled in with --psk-file. */
+static int peer_config(const struct common *c)
+{
+	char path[256], *text = NULL, *filled = NULL;
+	json_t *key = NULL;
+	long status;
+	int rc = 0;
+
+	if (need_name(c, "peer-config") < 0)
+		return EXIT_USAGE;
+	if (c->psk_file != NULL && c->output == NULL) {
+		cli_err("--psk-file needs --output FILE: the configuration with the key goes only "
+			"into a file of mode 0600, never to the terminal");
+		return EXIT_USAGE;
+	}
+	if (c->psk_file != NULL) {
+		key = json_object();
+		if (read_psk(c->psk_file, key) < 0) {
+			json_decref(key);
+			return EXIT_USAGE;
+		}
+	}
+	snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s/peer-config?format=%s",
+		 c->positional[0], c->format ? c->format : "swanctl");
+	status = api_request("GET", path, NULL, &text);
+	if (status == 200 && text != NULL) {
+		const json_t *psk = json_object_get(key, "psk");
+
+		if (psk != NULL) {
+			filled = fill_psk(text, json_string_value(psk), json_string_length(psk));
+			if (filled == NULL) {
+				cli_err(
+				    "session %s: its configuration has no pre-shared key to fill "
+				    "in (certificate authentication?)",
+				    c->positional[0]);
+				rc = EXIT_USAGE;
+			}
+		}
+		if (rc == 0 && c->output != NULL)
+			rc = write_private_file(c->output, filled ? filled : text) < 0
+				 ? EXIT_RUNTIME
+				 : 0;
+		else if (rc == 0)
+			fputs(text, stdout);
+	} else if (status != 0) {
+		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+
+		cli_err("%s",
+			j ? json_string_value(json_object_get(j, "error_message")) : "failed");
+		json_decref(j);
+	}
+	if (filled != NULL) {
+		OPENSSL_cleanse(filled, strlen(filled));
+		free(filled);
+	}
+	free(text);
+	wipe_psk(key);
+	json_decref(key);
+	if (rc != 0)
+		return rc;
+	return status == 0 ? EXIT_RUNTIME : api_exit_code(status);
 }
 
 static int session_extra(const char *cmd, const struct common *c)
@@ -753,31 +915,8 @@ static int session_extra(const char *cmd, const struct common *c)
 		json_decref(resp);
 		return rc;
 	}
-	if (strcmp(cmd, "peer-config") == 0) {
-		char *text = NULL;
-		long status;
-
-		if (need_name(c, cmd) < 0)
-			return EXIT_USAGE;
-		snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s/peer-config?format=%s%s",
-			 c->positional[0], c->format ? c->format : "swanctl",
-			 c->include_secret ? "&include_secret=true" : "");
-		status = api_request("GET", path, NULL, &text);
-		if (status == 200 && text != NULL) {
-			fputs(text, stdout);
-		} else if (status != 0) {
-			json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-
-			cli_err("%s", j ? json_string_value(json_object_get(j, "error_message"))
-					: "failed");
-			json_decref(j);
-		}
-		if (text != NULL) {
-			OPENSSL_cleanse(text, strlen(text));
-			free(text);
-		}
-		return status == 0 ? EXIT_RUNTIME : api_exit_code(status);
-	}
+	if (strcmp(cmd, "peer-config") == 0)
+		return peer_config(c);
 	return -1;
 }
 

@@ -1,16 +1,19 @@
 /* espnicd: the IKEv2 daemon. This file is the process around the core: options, the UDP
  * sockets on 500 and 4500 (non-ESP marker), the libevent loop, signals (SIGTERM deletes the
- * IKE_SAs politely, SIGHUP reloads) and an optional status file for tests and scripts. */
+ * IKE_SAs politely, SIGHUP reloads), an optional status file for tests and scripts, and the
+ * process's hardening (privileges.c: not dumpable, root dropped for "user" after setup). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "ike/espnicd.h"
 #include "ike_message.h"
 #include "log.h"
+#include "privileges.h"
 #include "sessions/session_mgr.h"
 
 #define SHUTDOWN_LIMIT_S   15 /* SIGTERM: exit when no IKE_SA went away for this long */
@@ -44,6 +48,8 @@ struct daemon {
 	const char *state_dir, *api_path;
 	struct sessions *sessions;
 	struct api_http *api;
+	/* process settings from the configuration at start (a reload does not change them) */
+	char user[64], api_group[64];
 	/* The status file is rewritten whole: with many SAs, at most every STATUS_GAP_MS, the
 	 * last change written by ev_status when it fires. */
 	struct event *ev_status;
@@ -115,6 +121,39 @@ static int send_cb(void *arg, enum espnicd_send_kind kind, const struct sockaddr
 	return sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
 }
 
+/* path replaced whole by root's JSON: written to a new file of an unguessable name in the
+ * same directory (mkstemp: O_CREAT|O_EXCL, so nothing planted there, a symbolic link
+ * included, is followed), then renamed over path (which replaces a link, never follows it).
+ * Mode 0644: it lists SPIs and states, no secrets. */
+static void replace_file(const char *path, const json_t *root)
+{
+	char tmp[4096];
+	bool ok;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("status file %s: %s", path, strerror(errno));
+		return;
+	}
+	ok = fchmod(fd, 0644) == 0 && json_dumpfd(root, fd, JSON_COMPACT) == 0;
+	err = errno;
+	if (close(fd) < 0 && ok) {
+		ok = false;
+		err = errno;
+	}
+	if (ok && rename(tmp, path) < 0) {
+		ok = false;
+		err = errno;
+	}
+	if (!ok) {
+		log_warn("status file %s: %s", path, strerror(err));
+		unlink(tmp);
+	}
+}
+
 static void write_status(struct daemon *dm)
 {
 	static const char *const states[] = {"",	  "INIT_SENT",	 "INIT_DONE",
@@ -122,7 +161,6 @@ static void write_status(struct daemon *dm)
 					     "DELETING",  "DEAD"};
 	unsigned count = espnicd_sa_count(dm->core);
 	json_t *sas;
-	char tmp[4096];
 
 	if (dm->status_path == NULL)
 		return;
@@ -153,11 +191,10 @@ static void write_status(struct daemon *dm)
 			      spi_i, "spi_r", spi_r, "nat_local", info.nat_local, "nat_remote",
 			      info.nat_remote, "encap", info.encap, "children", children));
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", dm->status_path);
 	json_t *root = json_pack("{s:o}", "ike_sas", sas);
 
-	if (root != NULL && json_dump_file(root, tmp, JSON_COMPACT) == 0)
-		rename(tmp, dm->status_path);
+	if (root != NULL)
+		replace_file(dm->status_path, root);
 	json_decref(root);
 }
 
@@ -388,6 +425,50 @@ static int open_socket(const struct sockaddr_storage *listen, uint16_t port)
 	return fd;
 }
 
+/* A group by name or number; (gid_t)-1 for "" or an unknown one (*bad set). */
+static gid_t group_id(const char *name, bool *bad)
+{
+	const struct group *g;
+	char *end;
+	unsigned long n;
+
+	*bad = false;
+	if (name[0] == '\0')
+		return (gid_t)-1;
+	n = strtoul(name, &end, 10);
+	if (*end == '\0' && end != name && n < (gid_t)-1)
+		return (gid_t)n;
+	g = getgrnam(name);
+	*bad = g == NULL;
+	return g ? g->gr_gid : (gid_t)-1;
+}
+
+/* Once running as "user": the directories written from now on must be writable, or the
+ * failures would only show later (a status file never updated, API changes not saved). */
+static int writable_after_drop(const struct daemon *dm, char *err, size_t err_len)
+{
+	char dir[4096];
+	const char *slash;
+
+	if (dm->state_dir != NULL && access(dm->state_dir, W_OK | X_OK) < 0) {
+		snprintf(err, err_len, "user \"%s\" cannot write the state directory %.200s: %s",
+			 dm->user, dm->state_dir, strerror(errno));
+		return -1;
+	}
+	if (dm->status_path == NULL)
+		return 0;
+	slash = strrchr(dm->status_path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - dm->status_path) + 1 : 1,
+		 slash ? dm->status_path : ".");
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, err_len,
+			 "user \"%s\" cannot write the status file's directory %.200s: %s",
+			 dm->user, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -439,11 +520,18 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* Before any secret is read: no core dump, no ptrace by others of our uid. */
+	if (priv_harden(err, sizeof(err)) < 0) {
+		fprintf(stderr, "espnicd: %s\n", err);
+		return 1;
+	}
 	if ((dm.config_path != NULL ? config_load(dm.config_path, &cfg, err, sizeof(err))
 				    : config_parse("{}", &cfg, err, sizeof(err))) < 0) {
 		fprintf(stderr, "espnicd: %s\n", err);
 		return 1;
 	}
+	memcpy(dm.user, cfg->user, sizeof(dm.user));
+	memcpy(dm.api_group, cfg->api_group, sizeof(dm.api_group));
 	if (dm.state_dir != NULL && sessions_setup(&dm, &cfg, &base) < 0) {
 		config_free(cfg);
 		sessions_free(dm.sessions);
@@ -510,13 +598,26 @@ int main(int argc, char **argv)
 	event_add(dm.ev_int, NULL);
 	event_add(dm.ev_hup, NULL);
 	if (dm.sessions != NULL) {
+		bool bad;
+		gid_t group = group_id(dm.api_group, &bad);
+
 		sessions_attach(dm.sessions, dm.core, dm.dp, dm.base, base, after_cb, &dm);
 		config_free(base);
-		if (api_http_start(dm.base, dm.api_path, dm.sessions, &dm.api, err, sizeof(err)) <
-		    0) {
+		if (bad) {
+			log_error("api_group \"%s\": no such group", dm.api_group);
+			return 1;
+		}
+		if (api_http_start(dm.base, dm.api_path, group, dm.sessions, &dm.api, err,
+				   sizeof(err)) < 0) {
 			log_error("%s", err);
 			return 1;
 		}
+	}
+	/* Everything that needs root is done: the sockets, the card, the API socket. */
+	if (dm.user[0] != '\0' && (priv_drop(dm.user, err, sizeof(err)) < 0 ||
+				   writable_after_drop(&dm, err, sizeof(err)) < 0)) {
+		log_error("%s", err);
+		return 1;
 	}
 	log_info("espnicd started: %u peers, UDP %u and %u, dataplane %s",
 		 espnicd_config(dm.core)->peer_count, espnicd_config(dm.core)->port, dm.natt_port,

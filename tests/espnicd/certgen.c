@@ -60,6 +60,14 @@ void tcert_make(struct tcert *t, const char *dir, const char *name, const char *
 		const char *subject, const char *san, const struct tcert *issuer, int ca,
 		long not_before_days, long not_after_days)
 {
+	tcert_make_usage(t, dir, name, kind, subject, san, issuer, ca, not_before_days,
+			 not_after_days, NULL);
+}
+
+void tcert_make_usage(struct tcert *t, const char *dir, const char *name, const char *kind,
+		      const char *subject, const char *san, const struct tcert *issuer, int ca,
+		      long not_before_days, long not_after_days, const struct tcert_usage *u)
+{
 	X509_NAME *subj = name_of(subject);
 	uint8_t serial[8];
 	BIGNUM *bn;
@@ -83,10 +91,15 @@ void tcert_make(struct tcert *t, const char *dir, const char *name, const char *
 	add_ext(t->cert, issuer ? issuer->cert : t->cert, NID_basic_constraints,
 		ca ? "critical,CA:TRUE" : "CA:FALSE");
 	add_ext(t->cert, issuer ? issuer->cert : t->cert, NID_subject_key_identifier, "hash");
-	if (ca)
+	if (u != NULL && u->key_usage != NULL)
+		add_ext(t->cert, issuer ? issuer->cert : t->cert, NID_key_usage, u->key_usage);
+	else if (ca)
 		add_ext(t->cert, t->cert, NID_key_usage, "critical,keyCertSign,cRLSign");
 	else
 		add_ext(t->cert, issuer->cert, NID_key_usage, "digitalSignature");
+	if (u != NULL && u->ext_key_usage != NULL)
+		add_ext(t->cert, issuer ? issuer->cert : t->cert, NID_ext_key_usage,
+			u->ext_key_usage);
 	if (san != NULL)
 		add_ext(t->cert, issuer ? issuer->cert : t->cert, NID_subject_alt_name, san);
 	if (!X509_sign(t->cert, issuer ? issuer->key : t->key, EVP_sha256()))
@@ -102,6 +115,39 @@ void tcert_make(struct tcert *t, const char *dir, const char *name, const char *
 	f = fdopen(fd, "w");
 	PEM_write_PrivateKey(f, t->key, NULL, NULL, 0, NULL, NULL);
 	fclose(f);
+}
+
+void tcert_crl(const struct tcert *ca, const struct tcert *const *revoked, unsigned n,
+	       long next_update_days, const char *path)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	FILE *f;
+
+	if (crl == NULL || t == NULL || !X509_CRL_set_version(crl, 1) ||
+	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)))
+		abort();
+	X509_gmtime_adj(t, -86400);
+	X509_CRL_set1_lastUpdate(crl, t);
+	X509_gmtime_adj(t, next_update_days * 86400);
+	X509_CRL_set1_nextUpdate(crl, t);
+	for (unsigned i = 0; i < n; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+
+		X509_gmtime_adj(t, -3600);
+		if (r == NULL ||
+		    !X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i]->cert)) ||
+		    !X509_REVOKED_set_revocationDate(r, t) || !X509_CRL_add0_revoked(crl, r))
+			abort();
+	}
+	if (!X509_CRL_sort(crl) || !X509_CRL_sign(crl, ca->key, EVP_sha256()))
+		abort();
+	f = fopen(path, "w");
+	if (f == NULL || !PEM_write_X509_CRL(f, crl))
+		abort();
+	fclose(f);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
 }
 
 void tcert_free(struct tcert *t)

@@ -64,8 +64,8 @@ struct espnicd_sa_info info_of(int node, unsigned index)
 
 void pair(const char *extra_a, const char *extra_b, const char *top_a, const char *top_b)
 {
-	assert_int_equal(h_node_add(A_ADDR, peer_a(extra_a, top_a), "s3cret"), 0);
-	assert_int_equal(h_node_add(B_ADDR, peer_b(extra_b, top_b), "s3cret"), 1);
+	assert_int_equal(h_node_add(A_ADDR, peer_a(extra_a, top_a), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b(extra_b, top_b), "s3cret-s3cret-s3cret"), 1);
 }
 
 /* The keys A sends with are the keys B receives with, and the other way round. */

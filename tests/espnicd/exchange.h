@@ -1,6 +1,6 @@
 /* exchange.h: the two-node scene shared by the exchange tests (test_exchange_*.c): initiator A
  * (node 0) and responder B (node 1) on the harness, each with one peer "peer" and the key
- * "s3cret". */
+ * "s3cret-s3cret-s3cret" (a PSK needs at least 16 bytes). */
 #ifndef ESPNICD_TEST_EXCHANGE_H
 #define ESPNICD_TEST_EXCHANGE_H
 

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -21,23 +22,25 @@ from lab import LEFT, RIGHT, Lab, run, wait_for  # noqa: E402
 from sitelab import UnixHTTP  # noqa: E402
 
 PSK = "e2e-Secret-Key-42"
-PSK2 = "other-Secret-99"
+PSK2 = "other-Secret-9999"
 SEEN = []  # every answer of the daemon and every CLI output: no secret may appear in them
 DAEMONS = []
 
 
 class Daemon:
-    def __init__(self, lab, binary, cli, side, listen=None):
+    def __init__(self, lab, binary, cli, side, listen=None, sock=None, extra=None):
         self.lab, self.binary, self.cli, self.side = lab, binary, cli, side
         name = "left" if side == 0 else "right"
         self.name = name
         self.state = lab.path(name + "-state")
-        self.sock = lab.path(name + ".sock")
+        self.sock = sock or lab.path(name + ".sock")
         self.config = lab.path(name + ".json")
         self.log = name + ".log"
         with open(self.config, "w") as f:
-            json.dump({"listen": listen or (LEFT if side == 0 else RIGHT), "log_level": "debug",
-                       "dataplane": "record:" + lab.path(name + ".dp.jsonl")}, f)
+            json.dump(dict({"listen": listen or (LEFT if side == 0 else RIGHT),
+                            "log_level": "debug",
+                            "dataplane": "record:" + lab.path(name + ".dp.jsonl")},
+                           **(extra or {})), f)
         self.proc = None
         DAEMONS.append(self)
         self.start()
@@ -239,12 +242,30 @@ def scenario_objects(lab, args):
     assert "s1" in st.stdout
     d.espnic("session", "statistics", "s1")
     d.espnic("session", "status", "s1", expect=5)  # respond-only, nobody there: not up
-    # the peer's configuration: a placeholder unless asked for the secret
+    # the peer's configuration: the API never hands out the PSK (include_secret is refused,
+    # saying why); the CLI fills in the caller's own PSK file, only into a 0600 file
     text = d.espnic("session", "peer-config", "s1").stdout
     assert "REPLACE-WITH-THE-PRE-SHARED-KEY" in text and "remote_addrs = " + LEFT in text
-    p = subprocess.run([args.espnic, "session", "peer-config", "s1", "--include-secret",
-                        "--socket", d.sock], stdout=subprocess.PIPE, text=True, check=True)
-    assert 'secret = "%s"' % PSK2 in p.stdout  # only here, on explicit request
+    assert "--psk-file" in text, text  # where the key is to come from
+    code, body = d.api("GET", "/api/v1/ipsec/sessions/s1/peer-config?format=swanctl"
+                       "&include_secret=true")
+    assert code == 400 and "never hands out" in body["error_message"], (code, body)
+    p = d.espnic("session", "peer-config", "s1", "--include-secret", expect=2)
+    assert "--include-secret" in p.stderr and "--output" in p.stderr, p.stderr
+    conf = lab.path("peer-s1.conf")
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), expect=2)
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), "--output", conf)
+    assert os.stat(conf).st_mode & 0o777 == 0o600
+    with open(conf) as f:
+        assert 'secret = "%s"' % PSK2 in f.read()
+    os.chmod(conf, 0o644)  # an existing file: rewritten with mode 0600
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), "--output", conf)
+    assert os.stat(conf).st_mode & 0o777 == 0o600
+    link = lab.path("peer-s1.link")
+    os.symlink(lab.path("peer-s1.elsewhere"), link)  # never followed
+    d.espnic("session", "peer-config", "s1", "--psk-file", lab.path("psk2"), "--output", link,
+             expect=1)
+    assert not os.path.exists(lab.path("peer-s1.elsewhere"))
     # the secrets file: mode 0600, the objects file holds no secret
     assert os.stat(os.path.join(d.state, "secrets.json")).st_mode & 0o777 == 0o600
     with open(os.path.join(d.state, "config.json")) as f:
@@ -303,6 +324,10 @@ def scenario_errors(lab, args):
               "--remote-networks", "198.18.2.0/24")  # overlaps s1
     cli_error("psk", *base, "--local-networks", "198.18.5.0/24", "--remote-networks",
               "198.18.6.0/24", stdin="k" * 129)
+    # shorter than 16 bytes: refused, saying why (one captured exchange suffices offline)
+    p = d.espnic(*base, "--local-networks", "198.18.5.0/24", "--remote-networks",
+                 "198.18.6.0/24", stdin="k" * 15, expect=3)
+    assert "at least 16 bytes" in p.stderr and "offline" in p.stderr, p.stderr
     cli_error("ike_profile", *base, "--local-networks", "198.18.5.0/24", "--remote-networks",
               "198.18.6.0/24", "--ike-profile", "nope")
     cli_error("local_endpoint", "session", "add", "s2", "--endpoint", "nope", "--peer",
@@ -444,7 +469,7 @@ def scenario_live(lab, args):
     wait_for("s1 up again", lambda: left.up("s1") and right.up("s1"))
     assert tunnel_spis(left.status("s2")) == s2_now
     # a wrong PSK on our side: down with the reason
-    left.espnic("session", "set", "s1", "--psk-file", "-", stdin="wrong-key")
+    left.espnic("session", "set", "s1", "--psk-file", "-", stdin="wrong-key-wrong-key")
     wait_for("authentication failed reported",
              lambda: left.status("s1").get("reason") == "authentication failed")
     left.espnic("session", "set", "s1", "--psk-file", "-", stdin=PSK)
@@ -605,6 +630,12 @@ def scenario_certs(lab, args):
                 "--local-id", LEFT_DN, "--remote-id", "fqdn:" + RIGHT_FQDN, *common)
     s = left.json("session", "show", "s1")
     assert s["local_id"] == "dn:" + LEFT_DN and s["authentication_mode"] == "CERTIFICATE"
+    # --crl-file reaches trusted_crl, which takes PEM CRLs only
+    bad_crl = lab.path("bad.crl")
+    with open(bad_crl, "w") as fh:
+        fh.write("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
+    p = left.espnic("session", "set", "s1", "--crl-file", bad_crl, expect=3)
+    assert "trusted_crl" in p.stderr, p.stderr
     assert s["psk_configured"] is False
     st = wait_for("certificate session up on the left", lambda: left.up("s1"))
     wait_for("certificate session up on the right", lambda: right.up("s1"))
@@ -624,9 +655,9 @@ def scenario_certs(lab, args):
             assert body not in fh.read()
         for path in ("/api/v1/ipsec/local-endpoints", "/api/v1/ipsec/local-endpoints/ep",
                      "/api/v1/ipsec/sessions/s1", "/api/v1/ipsec/status",
-                     "/api/v1/ipsec/sessions/s1/peer-config?format=swanctl&include_secret=true"):
+                     "/api/v1/ipsec/sessions/s1/peer-config?format=swanctl"):
             assert d.api("GET", path)[0] == 200
-        d.espnic("session", "peer-config", "s1", "--include-secret")
+        d.espnic("session", "peer-config", "s1")
         d.espnic("endpoint", "list")
         d.espnic("endpoint", "show", "ep", "--json")
     # an unchanged certificate session is not re-established by an unrelated change
@@ -641,6 +672,58 @@ def scenario_certs(lab, args):
         for body in secrets:
             assert body not in (text or ""), "a private key appeared in an answer"
     assert_no_secrets()
+
+
+def as_user(uid, gid, groups=()):
+    """preexec_fn: the child runs as uid/gid with the supplementary groups given."""
+    def switch():
+        os.setgroups(list(groups))
+        os.setgid(gid)
+        os.setuid(uid)
+    return switch
+
+
+def api_as(d, uid, gid, groups=()):
+    """GET /api through the CLI as another user: (exit code, stderr)."""
+    p = subprocess.run([d.cli, "endpoint", "list", "--socket", d.sock], text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       preexec_fn=as_user(uid, gid, groups))
+    return p.returncode, p.stderr
+
+
+def scenario_access(lab, args):
+    """Who may use the API socket: made by bind() with mode 0600 (0660 and the api_group with
+    one), never changed through its path; each connection's credentials (SO_PEERCRED) are
+    checked, so a socket opened up by mistake still serves only root, espnicd's user and the
+    group."""
+    os.chmod(lab.dir, 0o711)  # other users may reach the sockets below, not list them
+    pub = lab.path("pub")
+    os.mkdir(pub, 0o755)
+    d = Daemon(lab, args.espnicd, args.espnic, 0, sock=os.path.join(pub, "plain.sock"))
+    st = os.stat(d.sock)
+    assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_gid == 0, oct(st.st_mode)
+    code, err = api_as(d, 4242, 4242)
+    assert code == 1 and "cannot reach" in err, (code, err)  # the mode keeps it out
+    os.chmod(d.sock, 0o666)  # a mistake by someone: the credentials check still holds
+    code, err = api_as(d, 4242, 4242)
+    assert code == 3 and "uid 4242 may not use this API" in err, (code, err)
+    assert "request from uid 4242 refused" in d.log_text()
+    d.espnic("endpoint", "list")  # root still may
+    d.finish()
+    # with an api_group: mode 0660 and that group; its members (primary or supplementary)
+    # are served, others are not even let in by the mode
+    g = Daemon(lab, args.espnicd, args.espnic, 1, sock=os.path.join(pub, "group.sock"),
+               extra={"api_group": "4243"})
+    st = os.stat(g.sock)
+    assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == 4243, (oct(st.st_mode), st.st_gid)
+    assert st.st_uid == 0
+    assert api_as(g, 4242, 4243)[0] == 0
+    assert api_as(g, 4242, 4242, groups=(4243,))[0] == 0
+    code, err = api_as(g, 4244, 4244)
+    assert code == 1 and "cannot reach" in err, (code, err)
+    os.chmod(g.sock, 0o666)
+    code, err = api_as(g, 4244, 4244)
+    assert code == 3 and "uid 4244 may not use this API" in err, (code, err)
 
 
 def main():

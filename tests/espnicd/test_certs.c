@@ -1,6 +1,7 @@
 /* Certificate authentication (RFC 7296 2.15, RFC 7427) between two daemon cores and on the
  * credentials API: RSA and ECDSA, DN identities with an emailAddress, subjectAltName
- * identities, untrusted chains, wrong identities, expired certificates, key file modes, and
+ * identities, untrusted chains, wrong identities, expired certificates, key file modes,
+ * remote_id required (or "%any"), key usages, CRLs (a revoked certificate), and
  * IKE fragmentation (RFC 7383) of the large IKE_AUTH messages certificates make. The
  * certificates are made at test time (certgen.c). */
 #include <errno.h>
@@ -207,8 +208,10 @@ static void test_untrusted_chain(void **state)
 	/* A's certificate comes from a CA that B does not trust. */
 	tcert_make(&a, dir, "gw1o", "p256", "C=CH,O=elsewhere,CN=gw1o", NULL, &ca_other, 0, -1, 30);
 	tcert_make(&b, dir, "gw2o", "rsa", "C=CH,O=espnic,CN=gw2o", NULL, &ca_rsa, 0, -1, 30);
-	h_node_add(A_ADDR, node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "", ""), "unused");
-	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "", ""), "unused");
+	h_node_add(A_ADDR, node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "%any", ""),
+		   "unused");
+	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "%any", ""),
+		   "unused");
 	initiate();
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
@@ -226,8 +229,10 @@ static void test_expired(void **state)
 	(void)state;
 	tcert_make(&a, dir, "gw1x", "rsa", "C=CH,O=espnic,CN=gw1x", NULL, &ca_rsa, 0, -30, -1);
 	tcert_make(&b, dir, "gw2x", "rsa", "C=CH,O=espnic,CN=gw2x", NULL, &ca_rsa, 0, -1, 30);
-	h_node_add(A_ADDR, node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "", ""), "unused");
-	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "", ""), "unused");
+	h_node_add(A_ADDR, node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "%any", ""),
+		   "unused");
+	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "%any", ""),
+		   "unused");
 	initiate();
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
 	assert_true(h_log_contains("certificate not trusted: certificate has expired"));
@@ -247,7 +252,8 @@ static void test_remote_id_mismatch(void **state)
 	    A_ADDR,
 	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "dn:C=CH, O=espnic, CN=gw9", ""),
 	    "unused");
-	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "", ""), "unused");
+	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "%any", ""),
+		   "unused");
 	initiate();
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
 	assert_true(h_log_contains("does not match remote_id"));
@@ -264,12 +270,118 @@ static void test_psk_peer_against_pubkey_peer(void **state)
 	h_node_add(A_ADDR,
 		   "{\"listen\": \"" A_ADDR "\", \"peers\": [{\"name\": \"peer\", "
 		   "\"remote_addr\": \"" B_ADDR "\"}]",
-		   "s3cret");
-	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "", ""), "unused");
+		   "s3cret-s3cret-s3cret");
+	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "%any", ""),
+		   "unused");
 	initiate();
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
 	assert_true(h_log_contains("we require a certificate"));
 	tcert_free(&b);
+}
+
+/* A certificate peer without remote_id would accept any certificate its CA issued: refused
+ * when the configuration is read, unless "%any" says so explicitly. */
+static void test_remote_id_required(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	struct tcert a;
+	char text[4200], err[256];
+
+	(void)state;
+	tcert_make(&a, dir, "gw1r", "p256", "C=CH,O=espnic,CN=gw1r", NULL, &ca_ec, 0, -1, 30);
+	snprintf(text, sizeof(text), "%s}",
+		 node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "", ""));
+	assert_int_not_equal(config_parse(text, &cfg, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "remote_id"));
+	assert_non_null(strstr(err, "%any"));
+	snprintf(text, sizeof(text), "%s}",
+		 node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "%any", ""));
+	assert_int_equal(config_parse(text, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->peers[0].remote_id, "%any");
+	config_free(cfg);
+	tcert_free(&a);
+}
+
+/* A (with the certificate a, under ca_rsa) initiates to B (extra in its peer): whether the
+ * tunnel came up; B's log must hold expect (unless NULL). Leaves a fresh harness. */
+static bool b_accepts(const struct tcert *a, const char *extra, const char *expect)
+{
+	struct tcert b;
+	bool up;
+
+	tcert_make(&b, dir, "gw2u", "rsa", "C=CH,O=espnic,CN=gw2u", NULL, &ca_rsa, 0, -1, 30);
+	h_node_add(A_ADDR, node_json(A_ADDR, B_ADDR, a, ca_rsa.cert_path, "", "%any", ""),
+		   "unused");
+	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "%any", extra),
+		   "unused");
+	initiate();
+	up = established();
+	if (expect != NULL && !h_log_contains(expect))
+		fail_msg("\"%s\" is not in the log", expect);
+	h_teardown();
+	h_setup();
+	tcert_free(&b);
+	return up;
+}
+
+/* b_accepts with a fresh certificate for A made with usage u. */
+static bool b_accepts_usage(const struct tcert_usage *u, const char *expect)
+{
+	struct tcert a;
+	bool up;
+
+	tcert_make_usage(&a, dir, "gw1u", "rsa", "C=CH,O=espnic,CN=gw1u", NULL, &ca_rsa, 0, -1, 30,
+			 u);
+	up = b_accepts(&a, "", expect);
+	tcert_free(&a);
+	return up;
+}
+
+/* The peer's certificate must be meant for signing in IKE: a keyUsage without
+ * digitalSignature, or an extendedKeyUsage with none of ipsecIKE, serverAuth, clientAuth or
+ * anyExtendedKeyUsage (RFC 4945 5.1.3.12), is refused. */
+static void test_key_usage(void **state)
+{
+	static const struct tcert_usage mail = {NULL, "emailProtection,codeSigning"},
+					enc = {"keyEncipherment", NULL}, ike = {NULL, "ipsecIKE"},
+					tls = {NULL, "serverAuth,clientAuth"};
+
+	(void)state;
+	assert_false(b_accepts_usage(&mail, "extended key usage"));
+	assert_false(b_accepts_usage(&enc, "key usage"));
+	assert_true(b_accepts_usage(&ike, NULL));
+	assert_true(b_accepts_usage(&tls, NULL));
+}
+
+/* "crl": a certificate the CA revoked is refused, one it did not is accepted; a stale CRL, or
+ * none from the issuer of the peer's certificate, fails closed. The CRLs are made here with
+ * the OpenSSL API (certgen.c). */
+static void test_crl(void **state)
+{
+	struct tcert revoked, good;
+	const struct tcert *list[] = {&revoked};
+	char crl[300], stale[300], other[300], extra[400];
+
+	(void)state;
+	tcert_make(&revoked, dir, "gw1v", "rsa", "C=CH,O=espnic,CN=gw1v", NULL, &ca_rsa, 0, -1, 30);
+	tcert_make(&good, dir, "gw1g", "rsa", "C=CH,O=espnic,CN=gw1g", NULL, &ca_rsa, 0, -1, 30);
+	snprintf(crl, sizeof(crl), "%s/ca-rsa.crl", dir);
+	tcert_crl(&ca_rsa, list, 1, 7, crl);
+	snprintf(stale, sizeof(stale), "%s/ca-rsa-stale.crl", dir);
+	tcert_crl(&ca_rsa, NULL, 0, -1, stale);
+	snprintf(other, sizeof(other), "%s/ca-other.crl", dir);
+	tcert_crl(&ca_other, NULL, 0, 7, other);
+
+	snprintf(extra, sizeof(extra), ", \"crl\": \"%s\"", crl);
+	assert_false(b_accepts(&revoked, extra, "certificate not trusted: certificate revoked"));
+	assert_true(b_accepts(&good, extra, NULL));
+	assert_true(b_accepts(&revoked, "", NULL)); /* without the CRL it passed */
+	snprintf(extra, sizeof(extra), ", \"crl\": [\"%s\"]", stale);
+	assert_false(b_accepts(&good, extra, "CRL has expired"));
+	snprintf(extra, sizeof(extra), ", \"crl\": \"%s\"", other);
+	assert_false(b_accepts(&good, extra, "unable to get certificate CRL"));
+	tcert_free(&revoked);
+	tcert_free(&good);
 }
 
 /* Certificates make IKE_AUTH larger than a small fragment size: it goes as SKF fragments. */
@@ -283,11 +395,11 @@ static void test_fragmented_ike_auth(void **state)
 	tcert_make(&b, dir, "gw2f", "rsa", "C=CH,O=espnic,CN=gw2f", NULL, &ca_rsa, 0, -1, 30);
 	h_node_add(
 	    A_ADDR,
-	    node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "", ", \"fragment_size\": 576"),
+	    node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "%any", ", \"fragment_size\": 576"),
 	    "unused");
 	h_node_add(
 	    B_ADDR,
-	    node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "", ", \"fragment_size\": 600"),
+	    node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "%any", ", \"fragment_size\": 600"),
 	    "unused");
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_deliver(h_take()); /* IKE_SA_INIT */
@@ -320,11 +432,11 @@ static void test_fragments_lost_and_retransmitted(void **state)
 	tcert_make(&b, dir, "gw2l", "p256", "C=CH,O=espnic,CN=gw2l", NULL, &ca_ec, 0, -1, 30);
 	h_node_add(
 	    A_ADDR,
-	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "", ", \"fragment_size\": 576"),
+	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "%any", ", \"fragment_size\": 576"),
 	    "unused");
 	h_node_add(
 	    B_ADDR,
-	    node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "", ", \"fragment_size\": 576"),
+	    node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "%any", ", \"fragment_size\": 576"),
 	    "unused");
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_deliver(h_take());
@@ -365,12 +477,12 @@ static void test_fragmentation_off_on_one_side(void **state)
 	tcert_make(&b, dir, "gw2n", "p256", "C=CH,O=espnic,CN=gw2n", NULL, &ca_ec, 0, -1, 30);
 	h_node_add(
 	    A_ADDR,
-	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "", ", \"fragment_size\": 576"),
+	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "%any", ", \"fragment_size\": 576"),
 	    "unused");
-	h_node_add(
-	    B_ADDR,
-	    node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "", ", \"fragmentation\": false"),
-	    "unused");
+	h_node_add(B_ADDR,
+		   node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "%any",
+			     ", \"fragmentation\": false"),
+		   "unused");
 	initiate();
 	assert_true(established()); /* whole messages (IP fragmentation's problem) */
 	espnicd_get_stats(H->nodes[0].core, &st);
@@ -608,17 +720,19 @@ static void test_config_keys(void **state)
 	tcert_make(&t, dir, "cfg", "p256", "C=CH,O=espnic,CN=cfg", "DNS:cfg.espnic.example", &ca_ec,
 		   0, -1, 30);
 	/* local_id must be in our own certificate. */
-	snprintf(json, sizeof(json),
-		 "{\"peers\": [{\"name\": \"p\", \"local_addr\": \"198.18.0.1\", \"remote_addr\": "
-		 "\"198.18.0.2\", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": "
-		 "[\"%s\", \"%s\"], \"local_id\": \"fqdn:wrong.example\"}]}",
-		 t.cert_path, t.key_path, ca_ec.cert_path, ca_rsa.cert_path);
+	snprintf(
+	    json, sizeof(json),
+	    "{\"peers\": [{\"name\": \"p\", \"local_addr\": \"198.18.0.1\", \"remote_addr\": "
+	    "\"198.18.0.2\", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": "
+	    "[\"%s\", \"%s\"], \"local_id\": \"fqdn:wrong.example\", \"remote_id\": \"%%any\"}]}",
+	    t.cert_path, t.key_path, ca_ec.cert_path, ca_rsa.cert_path);
 	assert_true(config_parse(json, &cfg, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "local_id"));
 	snprintf(json, sizeof(json),
 		 "{\"peers\": [{\"name\": \"p\", \"local_addr\": \"198.18.0.1\", \"remote_addr\": "
 		 "\"198.18.0.2\", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": "
-		 "[\"%s\", \"%s\"], \"local_id\": \"fqdn:cfg.espnic.example\"}]}",
+		 "[\"%s\", \"%s\"], \"local_id\": \"fqdn:cfg.espnic.example\", \"remote_id\": "
+		 "\"%%any\"}]}",
 		 t.cert_path, t.key_path, ca_ec.cert_path, ca_rsa.cert_path);
 	assert_int_equal(config_parse(json, &cfg, err, sizeof(err)), 0);
 	config_free(cfg);
@@ -646,6 +760,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remote_id_mismatch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_psk_peer_against_pubkey_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remote_id_required, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_usage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crl, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fragmented_ike_auth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fragments_lost_and_retransmitted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fragmentation_off_on_one_side, setup, teardown),

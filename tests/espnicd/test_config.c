@@ -106,15 +106,36 @@ static void test_psk_file(void **state)
 	config_free(cfg);
 	unlink(psk_path);
 
-	write_psk("gw 0x00ff10\n", 0600);
+	write_psk("gw 0x00ff10000102030405060708090a0b0c\n", 0600);
 	assert_int_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
-	assert_int_equal(cfg->peers[0].psk_len, 3);
+	assert_int_equal(cfg->peers[0].psk_len, 16);
 	assert_int_equal(cfg->peers[0].psk[1], 0xff);
 	config_free(cfg);
 	unlink(psk_path);
 
+	/* Shorter than 16 bytes (as text or hex): refused, saying why, without the secret. */
+	write_psk("gw fifteen-bytes\n", 0600);
+	assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_non_null(strstr(err, "at least 16"));
+	assert_non_null(strstr(err, "offline"));
+	assert_null(strstr(err, "fifteen"));
+	unlink(psk_path);
+	write_psk("gw 0x00ff10\n", 0600);
+	assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_non_null(strstr(err, "at least 16"));
+	unlink(psk_path);
+
+	/* Owned by someone else than root or espnicd's user, even with mode 0600: refused. */
+	if (geteuid() == 0) {
+		write_psk("gw top-secret value\n", 0600);
+		assert_int_equal(chown(psk_path, 4242, 4242), 0);
+		assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+		assert_non_null(strstr(err, "owned by uid 4242"));
+		unlink(psk_path);
+	}
+
 	/* Readable by others: refused, and the message does not show the secret. */
-	write_psk("gw top-secret\n", 0644);
+	write_psk("gw top-secret value\n", 0644);
 	assert_int_not_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
 	assert_non_null(strstr(err, "0600"));
 	assert_null(strstr(err, "top-secret"));
@@ -140,7 +161,7 @@ static void test_on_demand_and_host_if(void **state)
 	char err[256];
 
 	(void)state;
-	write_psk("a s1\nb s2\nc s3\n", 0600);
+	write_psk("a secret-one-of-16b\nb secret-two-of-16b\nc secret-three-of-16\n", 0600);
 	assert_int_equal(
 	    parse_with_psk(
 		"\"card_host_if\": \"espnic0\", \"peers\": ["
@@ -191,7 +212,7 @@ static void test_strictness(void **state)
 	char err[256];
 
 	(void)state;
-	write_psk("gw k\n", 0600);
+	write_psk("gw key-of-sixteen-bytes\n", 0600);
 	assert_int_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
 					"\"198.18.0.2\", \"dpd_delay\": 30, \"mode\": \"tunnel\", "
 					"\"esp_proposals\": [\"aes128gcm16\", \"aes256gcm16\"]}]",

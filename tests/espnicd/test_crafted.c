@@ -32,8 +32,8 @@ static int setup(void **state)
 {
 	(void)state;
 	h_setup();
-	h_node_add(A_ADDR, cfg_a, "k3y");
-	h_node_add(B_ADDR, cfg_b, "k3y");
+	h_node_add(A_ADDR, cfg_a, "k3y-k3y-k3y-k3y-k3y");
+	h_node_add(B_ADDR, cfg_b, "k3y-k3y-k3y-k3y-k3y");
 	msg = malloc(sizeof(*msg));
 	return 0;
 }

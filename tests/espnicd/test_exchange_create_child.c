@@ -89,7 +89,7 @@ static void test_child_new_refused(void **state)
 		      "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, \"peers\": "
 		      "[{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR "\", \"local_ts\": "
 		      "[\"198.18.9.0/24\"], \"remote_ts\": [\"198.18.1.0/16\"]}]",
-		      "s3cret");
+		      "s3cret-s3cret-s3cret");
 	peer_deletes_child();
 	armed = rearms(0);
 	acquire(0, trap);
@@ -102,7 +102,7 @@ static void test_child_new_refused(void **state)
 	assert_int_equal(h_installed(0), 0);
 	assert_int_equal(h_installed(1), 0);
 	/* B takes its old networks back: the next ACQUIRE succeeds. */
-	h_node_reload(1, peer_b("", ""), "s3cret");
+	h_node_reload(1, peer_b("", ""), "s3cret-s3cret-s3cret");
 	acquire(0, trap);
 	h_pump();
 	assert_children_match();

@@ -124,7 +124,8 @@ static void test_dpd_hold_ends(void **state)
 	h_run_until(H->now + 60000);
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
 	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 1);
-	h_node_reload(0, peer_a(", \"dpd_delay\": 10, \"dpd_action\": \"clear\"", ""), "s3cret");
+	h_node_reload(0, peer_a(", \"dpd_delay\": 10, \"dpd_action\": \"clear\"", ""),
+		      "s3cret-s3cret-s3cret");
 	assert_true(h_log_contains("no longer held (dpd_action changed)"));
 	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 0);
 }
@@ -153,7 +154,7 @@ static void test_dpd_hold_on_demand(void **state)
 	assert_true(h_log_contains("no longer held (CHILD_SA installed)"));
 	assert_int_equal(trap_of(0), trap); /* stays: the peer is on-demand */
 	/* Removed from the configuration: the trap goes. */
-	h_node_reload(0, "{\"listen\": \"" A_ADDR "\"", "s3cret");
+	h_node_reload(0, "{\"listen\": \"" A_ADDR "\"", "s3cret-s3cret-s3cret");
 	h_pump();
 	assert_int_equal(dp_record_traps(H->nodes[0].dp, NULL, 0), 0);
 }

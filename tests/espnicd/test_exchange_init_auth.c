@@ -40,9 +40,9 @@ static void test_narrowing_to_responder_policy(void **state)
 				    "{\"listen\": \"" A_ADDR "\", \"peers\": [{\"name\": \"peer\", "
 				    "\"remote_addr\": \"" B_ADDR "\", \"local_ts\": "
 				    "[\"198.18.0.0/15\"], \"remote_ts\": [\"198.18.0.0/15\"]}]",
-				    "s3cret"),
+				    "s3cret-s3cret-s3cret"),
 			 0);
-	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "s3cret"), 1);
+	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "s3cret-s3cret-s3cret"), 1);
 	establish();
 	const struct dp_child_sa *ca =
 	    dp_record_find(H->nodes[0].dp, info_of(0, 0).child_spi_in[0]);
@@ -62,9 +62,9 @@ static void test_ts_unacceptable(void **state)
 				    "{\"listen\": \"" A_ADDR "\", \"peers\": [{\"name\": \"peer\", "
 				    "\"remote_addr\": \"" B_ADDR "\", \"remote_ts\": "
 				    "[\"198.19.9.0/24\"]}]",
-				    "s3cret"),
+				    "s3cret-s3cret-s3cret"),
 			 0);
-	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "s3cret"), 1);
+	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "s3cret-s3cret-s3cret"), 1);
 	establish(); /* the IKE_SA stands without a CHILD_SA */
 	assert_int_equal(info_of(0, 0).child_count, 0);
 	assert_true(h_log_contains("TS_UNACCEPTABLE"));
@@ -75,8 +75,8 @@ static void test_ts_unacceptable(void **state)
 static void test_psk_mismatch(void **state)
 {
 	(void)state;
-	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "one"), 0);
-	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "two"), 1);
+	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "one-one-one-one-one"), 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b("", ""), "two-two-two-two-two"), 1);
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_pump();
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
@@ -221,8 +221,9 @@ static void test_cookie_forged_rejected(void **state)
 static void test_peer_selected_by_id(void **state)
 {
 	(void)state;
-	assert_int_equal(
-	    h_node_add(A_ADDR, peer_a(", \"local_id\": \"fqdn:two.example\"", ""), "s3cret"), 0);
+	assert_int_equal(h_node_add(A_ADDR, peer_a(", \"local_id\": \"fqdn:two.example\"", ""),
+				    "s3cret-s3cret-s3cret"),
+			 0);
 	assert_int_equal(
 	    h_node_add(B_ADDR,
 		       "{\"listen\": \"" B_ADDR "\", \"peers\": ["
@@ -232,7 +233,7 @@ static void test_peer_selected_by_id(void **state)
 		       "{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR "\", \"remote_id\": "
 		       "\"fqdn:two.example\", \"local_ts\": [\"198.18.2.0/24\"], \"remote_ts\": "
 		       "[\"198.18.1.0/24\"]}]",
-		       "s3cret"),
+		       "s3cret-s3cret-s3cret"),
 	    1);
 	establish();
 	assert_string_equal(info_of(1, 0).peer, "peer"); /* the second one, IDi two.example */
@@ -283,7 +284,7 @@ static void initial_contact(const char *unique_b, unsigned expect_b)
 	pair("", b, "", "");
 	establish();
 	h_run_until(H->now + 1000);
-	h_node_restart(0, peer_a("", ""), "s3cret"); /* A forgets everything */
+	h_node_restart(0, peer_a("", ""), "s3cret-s3cret-s3cret"); /* A forgets everything */
 	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
 	h_pump();
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);

@@ -45,13 +45,14 @@ static void nat_pair(void)
 	H->nat = true;
 	H->nat_public = "198.18.0.99";
 	H->nat_port_offset = 1000;
-	assert_int_equal(h_node_add(A_ADDR, peer_a(", \"keepalive_interval\": 5", ""), "s3cret"),
-			 0);
+	assert_int_equal(
+	    h_node_add(A_ADDR, peer_a(", \"keepalive_interval\": 5", ""), "s3cret-s3cret-s3cret"),
+	    0);
 	assert_int_equal(h_node_add(B_ADDR,
 				    "{\"listen\": \"" B_ADDR "\", \"peers\": [{\"name\": \"peer\", "
 				    "\"remote_addr\": \"%any\", \"local_ts\": "
 				    "[\"198.18.2.0/24\"], \"remote_ts\": [\"198.18.1.0/24\"]}]",
-				    "s3cret"),
+				    "s3cret-s3cret-s3cret"),
 			 1);
 	establish();
 }

@@ -87,11 +87,11 @@ static void test_half_open_per_source(void **state)
 	uint8_t buf[2048], spi[8] = {0xf1};
 
 	(void)state;
-	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "s3cret"), 0);
+	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "s3cret-s3cret-s3cret"), 0);
 	assert_int_equal(h_node_add(B_ADDR,
 				    peer_b_any("\"cookie_threshold\": 0, \"half_open_max\": 3, "
 					       "\"half_open_per_source\": 2,"),
-				    "s3cret"),
+				    "s3cret-s3cret-s3cret"),
 			 1);
 	craft_gcm_x25519(&sa.proposals[0], 1);
 	for (uint8_t i = 0; i < 3; i++) {
@@ -343,10 +343,10 @@ static void test_index_consistent(void **state)
 	struct espnicd *b;
 
 	(void)state;
-	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "s3cret"), 0);
+	assert_int_equal(h_node_add(A_ADDR, peer_a("", ""), "s3cret-s3cret-s3cret"), 0);
 	assert_int_equal(
 	    h_node_add(B_ADDR, peer_b_any("\"cookie_threshold\": 0, \"half_open_per_source\": 0,"),
-		       "s3cret"),
+		       "s3cret-s3cret-s3cret"),
 	    1);
 	b = H->nodes[1].core;
 	craft_gcm_x25519(&sa.proposals[0], 1);

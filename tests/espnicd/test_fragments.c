@@ -46,8 +46,8 @@ static void pair(const char *extra_b)
 		 "{\"listen\": \"" B_ADDR "\", \"peers\": [{\"name\": \"peer\", \"remote_addr\": "
 		 "\"" A_ADDR "\" %s}]",
 		 extra_b);
-	h_node_add(A_ADDR, a, "k3y");
-	h_node_add(B_ADDR, b, "k3y");
+	h_node_add(A_ADDR, a, "k3y-k3y-k3y-k3y-k3y");
+	h_node_add(B_ADDR, b, "k3y-k3y-k3y-k3y-k3y");
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_pump();
 }

@@ -5,6 +5,7 @@ side, dead peer detection. Asserts on the daemons' status files and on what the 
 dataplanes saw; bounded waits, no wall-clock assertions."""
 import argparse
 import os
+import pwd
 import signal
 import sys
 
@@ -14,7 +15,7 @@ from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, assert_pairs_mat
 
 
 def peers(side, **extra):
-    p = {"name": "gw", "psk": "integration-psk",
+    p = {"name": "gw", "psk": "integration-psk-key",
          "remote_addr": RIGHT if side == 0 else LEFT,
          "local_ts": [LEFT_NET if side == 0 else RIGHT_NET],
          "remote_ts": [RIGHT_NET if side == 0 else LEFT_NET]}
@@ -22,8 +23,8 @@ def peers(side, **extra):
     return [p]
 
 
-def up(lab, binary, left_extra=None, right_extra=None, left_top=None):
-    right = Espnicd(lab, binary, 1, peers(1, **(right_extra or {})))
+def up(lab, binary, left_extra=None, right_extra=None, left_top=None, right_top=None):
+    right = Espnicd(lab, binary, 1, peers(1, **(right_extra or {})), **(right_top or {}))
     wait_for("responder status", lambda: right.sas() is not None)
     left = Espnicd(lab, binary, 0, peers(0, start=True, **(left_extra or {})),
                    **(left_top or {}))
@@ -35,7 +36,20 @@ def up(lab, binary, left_extra=None, right_extra=None, left_top=None):
 
 
 def scenario_establish(lab, binary):
+    # The status file is written through a fresh, unguessable name: a symbolic link planted
+    # where a predictable "<status>.tmp" used to be written is never followed.
+    victim = lab.path("victim")
+    with open(victim, "w") as f:
+        f.write("untouched\n")
+    for name in ("left", "right"):
+        os.symlink(victim, lab.path("espnicd-%s.status.json.tmp" % name))
     left, right = up(lab, binary)
+    for d in (left, right):
+        assert os.path.isfile(d.status) and not os.path.islink(d.status)
+        assert os.readlink(d.status + ".tmp") == victim
+        assert os.stat(d.status).st_mode & 0o777 == 0o644
+    with open(victim) as f:
+        assert f.read() == "untouched\n", "the status file was written through a symlink"
     ra = list(left.installed().values())[0]
     assert ra["mode"] == "tunnel" and ra["encr"] == 20 and ra["key_bits"] == 256
     assert ra["local_ts"][0]["start"] == "198.18.1.0"
@@ -114,6 +128,47 @@ def scenario_reload(lab, binary):
     left.reload([])
     wait_for("left cleared", lambda: left.sas() == [])
     wait_for("right cleared", lambda: right.sas() == [])
+    assert left.installed() == {} and right.installed() == {}
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+
+
+def scenario_privileges(lab, binary):
+    """espnicd hardens its process: not dumpable and no core files, memory with keys marked
+    MADV_DONTDUMP (VmFlags "dd"); with "user" it runs as that user once set up, with
+    CAP_NET_ADMIN and CAP_NET_BIND_SERVICE only, and the tunnel works all the same."""
+    nobody = pwd.getpwnam("nobody")
+    # a directory it could not write after the switch: refused at start, saying so
+    locked = Espnicd(lab, binary, 1, peers(1), user="nobody")
+    assert locked.proc.wait(timeout=30) == 1
+    assert "cannot write the status file's directory" in locked.log_text()
+    os.chown(lab.dir, nobody.pw_uid, nobody.pw_gid)  # the status files are written there
+    left, right = up(lab, binary, right_top={"user": "nobody"})
+    pid = right.proc.pid
+    st = proc_status(pid)
+    assert st["Uid"].split() == [str(nobody.pw_uid)] * 4, st["Uid"]
+    assert st["Gid"].split() == [str(nobody.pw_gid)] * 4, st["Gid"]
+    kept = (1 << 12) | (1 << 10)  # CAP_NET_ADMIN, CAP_NET_BIND_SERVICE
+    for field in ("CapEff", "CapPrm", "CapBnd"):
+        assert int(st[field], 16) == kept, (field, st[field])
+    assert st["NoNewPrivs"] == "1"
+    assert "running as user nobody" in right.log_text()
+    # not dumpable: its /proc entries belong to root although it runs as nobody
+    assert os.stat("/proc/%d/status" % pid).st_uid == 0
+    for d in (left, right):
+        with open("/proc/%d/limits" % d.proc.pid) as f:
+            core = [line.split() for line in f if line.startswith("Max core file size")][0]
+        assert core[4:6] == ["0", "0"], core
+        with open("/proc/%d/smaps" % d.proc.pid) as f:
+            flags = [line for line in f if line.startswith("VmFlags:")]
+        assert any(" dd" in line for line in flags), "no mapping excluded from core dumps"
+    assert proc_status(left.proc.pid)["Uid"].split()[0] == "0"  # no "user": stays root
+    # the unprivileged side still does its job: deletes politely on SIGTERM
+    assert lab.stop(right.proc) == 0
+    wait_for("initiator cleared", lambda: left.sas() == [])
     assert left.installed() == {} and right.installed() == {}
 
 

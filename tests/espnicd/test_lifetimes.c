@@ -26,13 +26,13 @@ static void pair(const char *extra)
 		 "\"peer\", \"remote_addr\": \"" B_ADDR "\", \"local_ts\": [\"198.18.1.0/24\"], "
 		 "\"remote_ts\": [\"198.18.2.0/24\"] %s}]",
 		 extra);
-	assert_int_equal(h_node_add(A_ADDR, a, "s3cret"), 0);
+	assert_int_equal(h_node_add(A_ADDR, a, "s3cret-s3cret-s3cret"), 0);
 	assert_int_equal(
 	    h_node_add(B_ADDR,
 		       "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, \"peers\": [{"
 		       "\"name\": \"peer\", \"remote_addr\": \"" A_ADDR "\", \"local_ts\": "
 		       "[\"198.18.2.0/24\"], \"remote_ts\": [\"198.18.1.0/24\"]}]",
-		       "s3cret"),
+		       "s3cret-s3cret-s3cret"),
 	    1);
 }
 

@@ -28,7 +28,7 @@ def tunnel_net(i, base=(198, 19, 0)):
 
 
 def initiator_peers(n, remote_addr=RIGHT, remote_net=RIGHT_NET, base=(198, 19, 0), **extra):
-    return [dict({"name": "t%d" % i, "psk": "tunnel-%d-secret" % i, "remote_addr": remote_addr,
+    return [dict({"name": "t%d" % i, "psk": "tunnel-%d-secret-key" % i, "remote_addr": remote_addr,
                   "local_id": "fqdn:t%d.left.example" % i,
                   "remote_id": "fqdn:t%d.right.example" % i,
                   "local_ts": [tunnel_net(i, base)], "remote_ts": [remote_net], "start": True},
@@ -36,7 +36,7 @@ def initiator_peers(n, remote_addr=RIGHT, remote_net=RIGHT_NET, base=(198, 19, 0
 
 
 def responder_peers(n, remote_addr=LEFT, local_net=RIGHT_NET, base=(198, 19, 0), **extra):
-    return [dict({"name": "t%d" % i, "psk": "tunnel-%d-secret" % i, "remote_addr": remote_addr,
+    return [dict({"name": "t%d" % i, "psk": "tunnel-%d-secret-key" % i, "remote_addr": remote_addr,
                   "local_id": "fqdn:t%d.right.example" % i,
                   "remote_id": "fqdn:t%d.left.example" % i,
                   "local_ts": [local_net], "remote_ts": [tunnel_net(i, base)]}, **extra)

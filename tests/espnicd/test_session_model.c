@@ -2,6 +2,7 @@
  * error with the field it names, system defaults read-only, references and overlaps, the
  * mapping onto a cfg_peer, the swanctl text, and atomic persistence (an interrupted save
  * leaves the previous state loadable, secrets mode 0600). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,12 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "certgen.h"
+#include "config/creds.h"
+#include "ike_message.h"
 #include "ike_types.h"
 #include "sessions/peer_config.h"
 #include "sessions/session_model.h"
@@ -46,8 +51,24 @@ static int put(struct sm_model *m, enum sm_kind k, const char *name, const char 
 }
 
 #define SESSION                                                                                    \
-	"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": \"s3cret\", "     \
+	"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": "                 \
+	"\"s3cret-s3cret-s3cret\", "                                                               \
 	"\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": [\"198.18.2.0/24\"]"
+
+/* A session towards peer with local_net and psk (the remote network is local_net's next /24). */
+static int put_psk(struct sm_model *m, const char *name, const char *peer, const char *local_net,
+		   const char *psk, struct sm_error *e)
+{
+	char body[512];
+	unsigned a, b, c;
+
+	assert_int_equal(sscanf(local_net, "%u.%u.%u.", &a, &b, &c), 3);
+	snprintf(body, sizeof(body),
+		 "{\"local_endpoint\": \"ep\", \"peer_address\": \"%s\", \"psk\": \"%s\", "
+		 "\"local_networks\": [\"%s\"], \"remote_networks\": [\"%u.%u.%u.0/24\"]}",
+		 peer, psk, local_net, a, b, c + 1);
+	return put(m, SM_SESSION, name, body, SM_CREATE, e);
+}
 
 static void base_model(struct sm_model *m)
 {
@@ -123,76 +144,75 @@ static void test_validation_errors(void **state)
 	/* CIDRs */
 	expect_error(
 	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"local_networks\": [\"198.18.9.0/33\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
 	    SM_CREATE, 400, "local_networks[0]");
 	expect_error(
 	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"local_networks\": [\"198.18.9.1/24\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
 	    SM_CREATE, 400, "local_networks[0]");
-	expect_error(
-	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
-	    "\"local_networks\": [\"198.18.9.0/24\"], \"remote_networks\": [\"banana\"]}",
-	    SM_CREATE, 400, "remote_networks[0]");
+	expect_error(&m, SM_SESSION, "s2",
+		     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+		     "\"x-secret-of-16-bytes\", "
+		     "\"local_networks\": [\"198.18.9.0/24\"], \"remote_networks\": [\"banana\"]}",
+		     SM_CREATE, 400, "remote_networks[0]");
 	/* empty network lists */
-	expect_error(
-	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
-	    "\"local_networks\": [], \"remote_networks\": [\"198.18.8.0/24\"]}",
-	    SM_CREATE, 400, "local_networks");
-	expect_error(
-	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
-	    "\"local_networks\": [\"198.18.9.0/24\"]}",
-	    SM_CREATE, 400, "remote_networks");
+	expect_error(&m, SM_SESSION, "s2",
+		     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+		     "\"x-secret-of-16-bytes\", "
+		     "\"local_networks\": [], \"remote_networks\": [\"198.18.8.0/24\"]}",
+		     SM_CREATE, 400, "local_networks");
+	expect_error(&m, SM_SESSION, "s2",
+		     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+		     "\"x-secret-of-16-bytes\", "
+		     "\"local_networks\": [\"198.18.9.0/24\"]}",
+		     SM_CREATE, 400, "remote_networks");
 	/* overlapping subnets across sessions (same endpoint), and within a list */
 	expect_error(
 	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"local_networks\": [\"198.18.1.128/25\"], \"remote_networks\": [\"198.18.2.0/23\"]}",
 	    SM_CREATE, 409, "remote_networks");
-	expect_error(
-	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
-	    "\"local_networks\": [\"198.18.9.0/24\", \"198.18.9.128/25\"], "
-	    "\"remote_networks\": [\"198.18.8.0/24\"]}",
-	    SM_CREATE, 400, "local_networks[1]");
+	expect_error(&m, SM_SESSION, "s2",
+		     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": "
+		     "\"x-secret-of-16-bytes\", "
+		     "\"local_networks\": [\"198.18.9.0/24\", \"198.18.9.128/25\"], "
+		     "\"remote_networks\": [\"198.18.8.0/24\"]}",
+		     SM_CREATE, 400, "local_networks[1]");
 	/* one session per (local endpoint, peer) */
 	expect_error(
 	    &m, SM_SESSION, "s2",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"local_networks\": [\"198.18.9.0/24\"], \"remote_networks\": [\"198.18.8.0/24\"]}",
 	    SM_CREATE, 409, "peer_address");
 	/* the same local networks towards other remote networks are fine */
-	assert_int_equal(
-	    put(&m, SM_SESSION, "s3",
-		"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", \"psk\": \"x\", "
-		"\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": "
-		"[\"198.18.3.0/24\"]}",
-		SM_CREATE, &e),
-	    201);
-	/* PSK too long, missing, not a string */
+	assert_int_equal(put(&m, SM_SESSION, "s3",
+			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", "
+			     "\"psk\": \"x-secret-of-16-bytes\", "
+			     "\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": "
+			     "[\"198.18.3.0/24\"]}",
+			     SM_CREATE, &e),
+			 201);
+	/* PSK too long, too short (the message says why), missing, not a string */
 	memset(longpsk, 'k', 129);
 	longpsk[129] = '\0';
-	{
-		char body[512];
-
-		snprintf(body, sizeof(body),
-			 "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.4\", \"psk\": "
-			 "\"%s\", \"local_networks\": [\"198.18.4.0/24\"], \"remote_networks\": "
-			 "[\"198.18.5.0/24\"]}",
-			 longpsk);
-		expect_error(&m, SM_SESSION, "s4", body, SM_CREATE, 400, "psk");
-		longpsk[128] = '\0';
-		snprintf(body, sizeof(body),
-			 "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.4\", \"psk\": "
-			 "\"%s\", \"local_networks\": [\"198.18.4.0/24\"], \"remote_networks\": "
-			 "[\"198.18.5.0/24\"]}",
-			 longpsk);
-		assert_int_equal(put(&m, SM_SESSION, "s4", body, SM_CREATE, &e), 201);
-	}
+	assert_int_equal(put_psk(&m, "s4", "198.18.0.4", "198.18.4.0/24", longpsk, &e), 400);
+	assert_string_equal(e.field, "psk");
+	longpsk[128] = '\0';
+	assert_int_equal(put_psk(&m, "s4", "198.18.0.4", "198.18.4.0/24", longpsk, &e), 201);
+	longpsk[15] = '\0';
+	assert_int_equal(put_psk(&m, "s6", "198.18.0.6", "198.18.10.0/24", longpsk, &e), 400);
+	assert_string_equal(e.field, "psk");
+	assert_non_null(strstr(e.message, "at least 16 bytes"));
+	assert_non_null(strstr(e.message, "offline"));
+	longpsk[15] = 'k';
+	longpsk[16] = '\0';
+	assert_int_equal(put_psk(&m, "s6", "198.18.0.6", "198.18.10.0/24", longpsk, &e), 201);
 	expect_error(
 	    &m, SM_SESSION, "s5",
 	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", "
@@ -201,24 +221,28 @@ static void test_validation_errors(void **state)
 	/* unknown references */
 	expect_error(
 	    &m, SM_SESSION, "s5",
-	    "{\"local_endpoint\": \"nope\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"nope\", \"peer_address\": \"198.18.0.5\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
 	    SM_CREATE, 400, "local_endpoint");
 	expect_error(
 	    &m, SM_SESSION, "s5",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"ike_profile\": \"nope\", "
 	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
 	    SM_CREATE, 400, "ike_profile");
 	expect_error(
 	    &m, SM_SESSION, "s5",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"tunnel_profile\": \"nope\", "
 	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
 	    SM_CREATE, 400, "tunnel_profile");
 	expect_error(
 	    &m, SM_SESSION, "s5",
-	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": \"x\", "
+	    "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.5\", \"psk\": "
+	    "\"x-secret-of-16-bytes\", "
 	    "\"dpd_profile\": \"nope\", "
 	    "\"local_networks\": [\"198.18.6.0/24\"], \"remote_networks\": [\"198.18.7.0/24\"]}",
 	    SM_CREATE, 400, "dpd_profile");
@@ -304,7 +328,8 @@ static void test_validation_errors(void **state)
 	expect_error(&m, SM_DPD_PROFILE, "d1", "{\"retry_count\": 0}", SM_CREATE, 400,
 		     "retry_count");
 	expect_error(&m, SM_ENDPOINT, "ep2", "{}", SM_CREATE, 400, "local_address");
-	expect_error(&m, SM_ENDPOINT, "ep2", "{\"local_address\": \"198.18.0.1\", \"psk\": \"x\"}",
+	expect_error(&m, SM_ENDPOINT, "ep2",
+		     "{\"local_address\": \"198.18.0.1\", \"psk\": \"x-secret-of-16-bytes\"}",
 		     SM_CREATE, 400, "psk");
 	/* system defaults cannot be edited or deleted */
 	expect_error(&m, SM_IKE_PROFILE, SM_DEFAULT_IKE, "{\"sa_life_time\": 3600}", SM_MERGE, 403,
@@ -365,8 +390,8 @@ static void test_peer_mapping(void **state)
 			 201);
 	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
 	assert_string_equal(peer.name, "s1");
-	assert_int_equal(peer.psk_len, 6);
-	assert_memory_equal(peer.psk, "s3cret", 6);
+	assert_int_equal(peer.psk_len, 20);
+	assert_memory_equal(peer.psk, "s3cret-s3cret-s3cret", 20);
 	assert_string_equal(peer.remote_id, "198.18.0.2");
 	assert_int_equal(peer.ike_count, 2); /* the AEAD and the CBC proposal */
 	assert_int_equal(peer.ike[0].encr[0].id, IKE_ENCR_AES_GCM_16);
@@ -413,7 +438,7 @@ static void test_swanctl(void **state)
 	(void)state;
 	base_model(&m);
 	assert_int_equal(put(&m, SM_SESSION, "s.1", SESSION "}", SM_CREATE, &e), 201);
-	text = peer_config_swanctl(&m, "s.1", false, &e);
+	text = peer_config_swanctl(&m, "s.1", &e);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "local_addrs = 198.18.0.2"));
 	assert_non_null(strstr(text, "remote_addrs = 198.18.0.1"));
@@ -422,13 +447,11 @@ static void test_swanctl(void **state)
 	assert_non_null(strstr(text, "local_ts = 198.18.2.0/24"));
 	assert_non_null(strstr(text, "remote_ts = 198.18.1.0/24"));
 	assert_non_null(strstr(text, "s_1 {"));
-	assert_null(strstr(text, "s3cret"));
+	assert_null(strstr(text, "s3cret-s3cret-s3cret"));
 	assert_non_null(strstr(text, PEER_CONFIG_PSK_PLACEHOLDER));
+	assert_non_null(strstr(text, "--psk-file"));
 	free(text);
-	text = peer_config_swanctl(&m, "s.1", true, &e);
-	assert_non_null(strstr(text, "secret = \"s3cret\""));
-	free(text);
-	assert_null(peer_config_swanctl(&m, "nope", false, &e));
+	assert_null(peer_config_swanctl(&m, "nope", &e));
 	assert_int_equal(e.status, 404);
 	sm_model_free(&m);
 }
@@ -470,6 +493,32 @@ static void expect_json_error(struct sm_model *m, enum sm_kind k, const char *na
 	if (got != status || strcmp(e.field, field) != 0)
 		fail_msg("expected %d on \"%s\", got %d on \"%s\" (%s)", status, field, got,
 			 e.field, e.message);
+}
+
+/* Whether c refuses t's certificate as revoked (the chain is checked before the AUTH, so a
+ * dummy AUTH does). */
+static bool refused_as_revoked(struct creds *c, const struct tcert *t)
+{
+	struct ike_message *msg = calloc(1, sizeof(*msg));
+	unsigned char *der = NULL;
+	int len = i2d_X509(t->cert, &der);
+	uint8_t auth[8] = {0}, id[1] = {'x'};
+	struct ike_payload *p;
+	char why[256];
+
+	assert_non_null(msg);
+	assert_true(len > 0);
+	p = &msg->payloads[msg->payload_count++];
+	p->type = IKE_PAYLOAD_CERT;
+	p->u.cert.encoding = 4; /* X.509 signature */
+	p->u.cert.data = (struct ike_span){der, (size_t)len};
+	assert_int_equal(creds_verify_peer(c, msg, IKE_ID_FQDN, (struct ike_span){id, 1}, 14,
+					   (struct ike_span){auth, sizeof(auth)},
+					   (struct ike_span){auth, 1}, why, sizeof(why)),
+			 -EKEYREJECTED);
+	OPENSSL_free(der);
+	free(msg);
+	return strstr(why, "certificate revoked") != NULL;
 }
 
 static void test_certificates(void **state)
@@ -609,8 +658,39 @@ static void test_certificates(void **state)
 		assert_memory_equal(d1, d2, 32);
 	}
 
+	/* trusted_crl: PEM CRLs, with certificates only; then a revoked peer certificate is
+	 * refused (other is on the CA's CRL, gw is not) and the credentials are rebuilt */
+	expect_json_error(&m, SM_SESSION, "s1", json_pack("{s:s}", "trusted_crl", "garbage"),
+			  SM_MERGE, 400, "trusted_crl");
+	expect_json_error(&m, SM_SESSION, "s1", json_pack("{s:s}", "trusted_crl", ca_pem), SM_MERGE,
+			  400, "trusted_crl");
+	{
+		const struct tcert *revoked[] = {&other};
+		char crl_path[300], *crl_pem;
+		uint8_t d1[32], d2[32];
+		struct creds *c;
+
+		snprintf(crl_path, sizeof(crl_path), "%s/ca.crl", tdir);
+		tcert_crl(&ca, revoked, 1, 7, crl_path);
+		crl_pem = slurp(crl_path);
+		assert_int_equal(sm_session_creds(&m, "s1", &c, &e), 0);
+		assert_false(refused_as_revoked(c, &other)); /* no CRL yet */
+		creds_unref(c);
+		assert_int_equal(sm_session_creds_digest(&m, "s1", d1), 0);
+		assert_int_equal(put_json(&m, SM_SESSION, "s1",
+					  json_pack("{s:s}", "trusted_crl", crl_pem), SM_MERGE, &e),
+				 200);
+		assert_int_equal(sm_session_creds_digest(&m, "s1", d2), 0);
+		assert_memory_not_equal(d1, d2, 32);
+		assert_int_equal(sm_session_creds(&m, "s1", &c, &e), 0);
+		assert_true(refused_as_revoked(c, &other));
+		assert_false(refused_as_revoked(c, &gw));
+		creds_unref(c);
+		free(crl_pem);
+	}
+
 	/* swanctl: pubkey both ways, the file names, a clear note about the private key */
-	text = peer_config_swanctl(&m, "s1", true, &e);
+	text = peer_config_swanctl(&m, "s1", &e);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "auth = pubkey"));
 	assert_non_null(strstr(text, "certs = s1.pem"));
@@ -714,7 +794,8 @@ static void test_store_roundtrip(void **state)
 		assert_non_null(f);
 		assert_true(fread(text, 1, sizeof(text) - 1, f) > 0);
 		fclose(f);
-		assert_null(strstr(text, "s3cret")); /* the objects never hold the secret */
+		assert_null(
+		    strstr(text, "s3cret-s3cret-s3cret")); /* the objects never hold the secret */
 	}
 	assert_int_equal(store_load(dir, &loaded, err, sizeof(err)), 0);
 	assert_non_null(sm_get(&loaded, SM_SESSION, "s1"));
@@ -724,12 +805,13 @@ static void test_store_roundtrip(void **state)
 	/* An interrupted save (the second file write fails as a crash would): what is on disk
 	 * still loads, as the old state plus at most an unused secret. */
 	assert_int_equal(sm_model_copy(&m, &next), 0);
-	assert_int_equal(put(&next, SM_SESSION, "s2",
-			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", "
-			     "\"psk\": \"two\", \"local_networks\": [\"198.18.5.0/24\"], "
-			     "\"remote_networks\": [\"198.18.6.0/24\"]}",
-			     SM_CREATE, &e),
-			 201);
+	assert_int_equal(
+	    put(&next, SM_SESSION, "s2",
+		"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", "
+		"\"psk\": \"two-two-two-two-two\", \"local_networks\": [\"198.18.5.0/24\"], "
+		"\"remote_networks\": [\"198.18.6.0/24\"]}",
+		SM_CREATE, &e),
+	    201);
 	for (unsigned fail_at = 1; fail_at <= 3; fail_at++) {
 		struct sm_model after;
 
@@ -758,6 +840,13 @@ static void test_store_roundtrip(void **state)
 		assert_true(store_load(dir, &bad, err, sizeof(err)) < 0);
 		assert_non_null(strstr(err, "0600"));
 		assert_int_equal(chmod(secrets, 0600), 0);
+		/* mode 0600 but owned by another user (who could read or swap it): refused */
+		if (geteuid() == 0) {
+			assert_int_equal(chown(secrets, 4242, 4242), 0);
+			assert_true(store_load(dir, &bad, err, sizeof(err)) < 0);
+			assert_non_null(strstr(err, "owned by uid 4242"));
+			assert_int_equal(chown(secrets, 0, 0), 0);
+		}
 		f = fopen(path, "w");
 		fputs("{\"version\": 1, \"sessions\": {\"x\": ", f);
 		fclose(f);

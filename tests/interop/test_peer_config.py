@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""The swanctl.conf that `espnic session peer-config --format swanctl --include-secret` writes
-for the remote side, loaded as is into strongSwan (charon with kernel-libipsec, the set-up of
-test_strongswan.py): the tunnel must come up, with the algorithms of the profiles (ctest label
-"interop", needs root and strongSwan)."""
+"""The swanctl.conf that `espnic session peer-config --format swanctl --psk-file F --output F`
+writes for the remote side (espnicd's text, the PSK filled in by the CLI from our copy),
+loaded as is into strongSwan (charon with kernel-libipsec, the set-up of test_strongswan.py):
+the tunnel must come up, with the algorithms of the profiles (ctest label "interop", needs
+root and strongSwan)."""
 import os
 import shutil
 import subprocess
@@ -32,9 +33,17 @@ def scenario(lab, args, ike_args, tunnel_args, expect_esp):
     d.espnic("session", "add", "s.1", "--endpoint", "ep", "--peer", RIGHT, "--local-networks",
              LEFT_NET, "--remote-networks", RIGHT_NET, "--ike-profile", "ike",
              "--tunnel-profile", "tun", "--enabled", "no", "--psk-file", "-", stdin=PSK)
-    text = subprocess.run([args.espnic, "session", "peer-config", "s.1", "--format",
-                           "swanctl", "--include-secret", "--socket", d.sock],
-                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    key = lab.path("psk")
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(PSK)
+    out = lab.path("peer-s.1.conf")
+    subprocess.run([args.espnic, "session", "peer-config", "s.1", "--format", "swanctl",
+                    "--psk-file", key, "--output", out, "--socket", d.sock], check=True)
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    with open(out) as f:
+        text = f.read()
+    assert "secret = 0x" + PSK.encode().hex() in text, text
     with open(charon.conf, "w") as f:
         f.write(text)
     charon.swanctl("--load-all", "--file", charon.conf)
@@ -46,7 +55,7 @@ def scenario(lab, args, ike_args, tunnel_args, expect_esp):
     tunnel = st["tunnels"][0]
     assert (tunnel["spi_out"], tunnel["spi_in"]) == (spi_in, spi_out), (tunnel, spi_in)
     assert tunnel["encryption_algorithm"] == expect_esp, tunnel
-    # without --include-secret: a placeholder that does not authenticate
+    # from the API alone: a placeholder that does not authenticate
     text = subprocess.run([args.espnic, "session", "peer-config", "s.1", "--socket", d.sock],
                           stdout=subprocess.PIPE, text=True, check=True).stdout
     assert PSK.encode().hex() not in text and "REPLACE-WITH-THE-PRE-SHARED-KEY" in text

@@ -131,7 +131,7 @@ def test_invalid_ke(lab, binary):
 def test_psk_mismatch(lab, binary):
     charon = lab_charon(lab)
     # We initiate with the wrong key: charon refuses us.
-    ours = Espnicd(lab, binary, 0, peer(psk="wrong-secret", start=True))
+    ours = Espnicd(lab, binary, 0, peer(psk="wrong-secret-of-16b", start=True))
     wait_for("our failure log", lambda: "AUTHENTICATION_FAILED" in ours.log_text())
     assert "pre-shared key" in ours.log_text()
     wait_for("no SA left", lambda: ours.sas() == [])

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "espnic_text.h"
 #include "ike_types.h"
 #include "log.h"
+#include "secmem.h"
+#include "secret_file.h"
 
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
@@ -206,21 +209,21 @@ static int get_ms(json_t *v, uint64_t *out)
 }
 
 /* The PSK file: "<peer name> <secret>" per line, "#" comments, "0x" for hex secrets. It must
- * not be readable by group or others. */
+ * not be readable by group or others and be owned by root or espnicd's user. */
 static int load_psks(const char *path, struct espnicd_config *cfg, char *err, size_t err_len)
 {
 	char line[2 * CFG_MAX_PSK + 200];
-	struct stat st;
+	char what[PATH_MAX + 16];
 	int fd, ret = 0;
 	FILE *f;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		FAIL("psk_file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+	snprintf(what, sizeof(what), "psk_file %s", path);
+	if ((ret = secret_file_check(fd, what, err, err_len)) < 0) {
 		close(fd);
-		FAIL("psk_file %s: must be a regular file with mode 0600 (is %04o)", path,
-		     (unsigned)(st.st_mode & 07777));
+		return ret;
 	}
 	f = fdopen(fd, "r");
 	if (f == NULL) {
@@ -351,8 +354,8 @@ struct peer_parse {
 	const struct espnicd_config *cfg;
 	bool have_local, have_remote;
 	uint16_t remote_port;
-	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA];
-	unsigned ca_count;
+	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA], *crl_files[CREDS_MAX_CA];
+	unsigned ca_count, crl_count;
 	char *err;
 	size_t err_len;
 };
@@ -471,10 +474,14 @@ static int pf_id(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 	bool local = f->key[0] == 'l';
 	char *dst = local ? pp->peer->local_id : pp->peer->remote_id;
 
-	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID ||
-	    cfg_id_parse(json_string_value(v), local ? &pp->peer->lid : &pp->peer->rid) < 0)
+	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID)
 		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
 	strcpy(dst, json_string_value(v));
+	/* "%any": anyone, said explicitly (rid stays empty) */
+	if (!local && strcmp(dst, CFG_ID_ANY) == 0)
+		return 0;
+	if (cfg_id_parse(dst, local ? &pp->peer->lid : &pp->peer->rid) < 0)
+		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
 	return 0;
 }
 
@@ -486,26 +493,29 @@ static int pf_file(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 	return 0;
 }
 
+/* "ca" and "crl": a file name or a list of them. */
 static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 {
+	bool crl = strcmp(f->key, "crl") == 0;
+	const char **files = crl ? pp->crl_files : pp->ca_files;
+	unsigned *count = crl ? &pp->crl_count : &pp->ca_count;
 	json_t *e;
 	size_t i;
 
-	(void)f;
 	if (json_is_string(v)) {
-		pp->ca_files[0] = json_string_value(v);
-		pp->ca_count = 1;
+		files[0] = json_string_value(v);
+		*count = 1;
 	} else if (json_is_array(v) && json_array_size(v) > 0 &&
 		   json_array_size(v) <= CREDS_MAX_CA) {
-		pp->ca_count = 0;
+		*count = 0;
 		json_array_foreach(v, i, e)
 		{
 			if (!json_is_string(e))
-				PFAIL("peer %s: ca entries are file names", pp->peer->name);
-			pp->ca_files[pp->ca_count++] = json_string_value(e);
+				PFAIL("peer %s: %s entries are file names", pp->peer->name, f->key);
+			files[(*count)++] = json_string_value(e);
 		}
 	} else {
-		PFAIL("peer %s: ca is a file name or a list of at most %d", pp->peer->name,
+		PFAIL("peer %s: %s is a file name or a list of at most %d", pp->peer->name, f->key,
 		      CREDS_MAX_CA);
 	}
 	return 0;
@@ -596,6 +606,7 @@ static const struct peer_field peer_fields[] = {
     {"cert", pf_file, 0, NULL, NULL},
     {"key", pf_file, 0, NULL, NULL},
     {"ca", pf_ca, 0, NULL, NULL},
+    {"crl", pf_ca, 0, NULL, NULL},
     {"unique_ids", pf_enum, AT(unique), unique_names, unique_values},
     {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
     {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
@@ -645,15 +656,23 @@ static int peer_finish(struct peer_parse *pp)
 
 		if (pp->cert_file == NULL || pp->key_file == NULL || pp->ca_count == 0)
 			PFAIL("peer %s: auth pubkey needs cert, key and ca", peer->name);
+		if (peer->remote_id[0] == '\0')
+			PFAIL(
+			    "peer %s: auth pubkey needs remote_id, the identity the peer's "
+			    "certificate must prove (without it any certificate from the CA would "
+			    "do); \"remote_id\": \"%s\" accepts any, explicitly",
+			    peer->name, CFG_ID_ANY);
 		if (creds_load(pp->cert_file, pp->key_file, pp->ca_files, pp->ca_count,
-			       &peer->creds, why, sizeof(why)) < 0)
+			       &peer->creds, why, sizeof(why)) < 0 ||
+		    creds_add_crls(peer->creds, pp->crl_files, pp->crl_count, why, sizeof(why)) < 0)
 			PFAIL("peer %s: %s", peer->name, why);
 		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
 			PFAIL("peer %s: local_id \"%s\" is neither the subject nor a "
 			      "subjectAltName of %s",
 			      peer->name, peer->local_id, pp->cert_file);
-	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0) {
-		PFAIL("peer %s: cert, key and ca go with auth pubkey", peer->name);
+	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0 ||
+		   pp->crl_count != 0) {
+		PFAIL("peer %s: cert, key, ca and crl go with auth pubkey", peer->name);
 	}
 	return 0;
 }
@@ -721,7 +740,7 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		return -EINVAL;
 	}
 	/* The peers are allocated for the count in the file; calloc leaves them zero. */
-	cfg = calloc(1, sizeof(*cfg) +
+	cfg = secmem_zalloc(sizeof(*cfg) +
 			    (json_is_array(v) ? json_array_size(v) : 0) * sizeof(struct cfg_peer));
 	if (cfg == NULL) {
 		json_decref(root);
@@ -771,6 +790,10 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
 			cfg->start_window = (unsigned)json_integer_value(v);
+		} else if ((strcmp(key, "user") == 0 || strcmp(key, "api_group") == 0) &&
+			   json_is_string(v) && json_string_length(v) > 0 &&
+			   json_string_length(v) < sizeof(cfg->user)) {
+			strcpy(key[0] == 'u' ? cfg->user : cfg->api_group, json_string_value(v));
 		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
 			psk_file = json_string_value(v);
 		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {
@@ -779,6 +802,16 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			snprintf(err, err_len, "config: unknown key or bad value for \"%s\"", key);
 			goto fail;
 		}
+	}
+	if (cfg->user[0] != '\0') {
+		uid_t uid;
+		gid_t gid;
+
+		if (secret_file_user(cfg->user, &uid, &gid) < 0) {
+			snprintf(err, err_len, "user \"%s\": no such user", cfg->user);
+			goto fail;
+		}
+		secret_file_allow_owner(uid); /* it may own the secret files read below */
 	}
 	if (peers != NULL) {
 		size_t i;
@@ -814,6 +847,15 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		if (cfg->peers[i].auth == CFG_AUTH_PSK && cfg->peers[i].psk_len == 0) {
 			snprintf(err, err_len, "peer %s: no pre-shared key in psk_file",
 				 cfg->peers[i].name);
+			ret = -EINVAL;
+			goto fail;
+		}
+		if (cfg->peers[i].auth == CFG_AUTH_PSK && cfg->peers[i].psk_len < SECRET_PSK_MIN) {
+			snprintf(
+			    err, err_len,
+			    "peer %s: the pre-shared key in psk_file is too short: at least %d "
+			    "bytes are required (" SECRET_PSK_WHY ")",
+			    cfg->peers[i].name, SECRET_PSK_MIN);
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -1015,6 +1057,5 @@ void config_free(struct espnicd_config *cfg)
 		return;
 	for (unsigned i = 0; i < cfg->peer_count; i++)
 		creds_unref(cfg->peers[i].creds);
-	OPENSSL_cleanse(cfg, sizeof(*cfg) + cfg->peer_count * sizeof(struct cfg_peer));
-	free(cfg);
+	secmem_free(cfg); /* wiped */
 }

@@ -19,6 +19,9 @@
 #define CFG_MAX_PEERS	  4096 /* the peers array is allocated for the count in the file */
 #define CFG_MAX_PSK	  256
 #define CFG_MAX_ID	  256
+/* remote_id of a peer that accepts any identity (with auth pubkey: any certificate its CA
+ * issued); rid stays empty. */
+#define CFG_ID_ANY "%any"
 
 /* One proposal: the algorithms allowed per transform type, in preference order. */
 struct cfg_proposal {
@@ -61,7 +64,7 @@ struct cfg_peer {
 	char name[64];
 	struct sockaddr_storage local, remote; /* ports: ours (listen port), the peer's (500) */
 	bool remote_any;		       /* responder only: accept any address */
-	char local_id[CFG_MAX_ID], remote_id[CFG_MAX_ID]; /* "" = our address / anyone */
+	char local_id[CFG_MAX_ID], remote_id[CFG_MAX_ID]; /* "" = our address / anyone (psk) */
 	struct cfg_id lid, rid;				  /* parsed; type 0 when empty */
 	enum cfg_auth auth;
 	struct creds *creds;	/* pubkey: a reference (config_peer_copy/config_peer_release) */
@@ -103,6 +106,10 @@ struct espnicd_config {
 	unsigned create_child_per_minute; /* SA-creating CREATE_CHILD_SAs per IKE_SA (0 = any) */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	/* Process settings, read at start only (a reload keeps the first): the user espnicd
+	 * runs as after setup ("" = stays root) and the group that may use the API socket
+	 * ("" = root and espnicd's user only); names or numbers. */
+	char user[64], api_group[64];
 	unsigned peer_count;
 	struct cfg_peer peers[]; /* peer_count of them (config_parse allocates) */
 };

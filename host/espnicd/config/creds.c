@@ -1,7 +1,7 @@
 /* X.509 credentials with OpenSSL 3, loading: our certificate and chain, the private key (a
- * key file must be 0600), the trusted CAs (and the CERTREQ hashes of them), from files or
- * PEM text; what the rest of espnicd reads of them. Signatures are creds_auth.c, identities
- * identity.c. */
+ * key file must be 0600 and owned by root or espnicd's user), the trusted CAs (and the CERTREQ
+ * hashes of them), from files or PEM text; what the rest of espnicd reads of them. Signatures are
+ * creds_auth.c, identities identity.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "creds_internal.h"
+#include "secret_file.h"
 
 #define MAX_FILE (256 * 1024)
 
@@ -50,11 +51,9 @@ static int read_file(const char *path, bool secret, uint8_t **buf, size_t *len, 
 		close(fd);
 		return -EINVAL;
 	}
-	if (secret && (st.st_mode & 077) != 0) {
-		snprintf(err, err_len, "%s: private key must have mode 0600 (is %04o)", path,
-			 (unsigned)(st.st_mode & 07777));
+	if (secret && (ret = secret_file_check(fd, path, err, err_len)) < 0) {
 		close(fd);
-		return -EPERM;
+		return ret;
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (*buf == NULL) {
@@ -174,24 +173,38 @@ out:
 	return ret;
 }
 
-static int load_cas(struct creds *c, const uint8_t *buf, size_t len, const char *label, char *err,
-		    size_t err_len)
+/* The PEM CA certificates (crl: CRLs) in buf into the store. */
+static int load_cas(struct creds *c, const uint8_t *buf, size_t len, const char *label, bool crl,
+		    char *err, size_t err_len)
 {
 	BIO *bio = BIO_new_mem_buf(buf, (int)len);
 	unsigned n = 0;
 	int ret = 0;
-	X509 *x;
 
-	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
-		int ok = X509_STORE_add_cert(c->store, x) == 1 && add_certreq(c, x) == 0;
+	while (bio != NULL) {
+		int ok;
 
-		X509_free(x);
+		if (crl) {
+			X509_CRL *x = PEM_read_bio_X509_CRL(bio, NULL, no_passphrase, NULL);
+
+			if (x == NULL)
+				break;
+			ok = X509_STORE_add_crl(c->store, x) == 1;
+			X509_CRL_free(x);
+		} else {
+			X509 *x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+
+			if (x == NULL)
+				break;
+			ok = X509_STORE_add_cert(c->store, x) == 1 && add_certreq(c, x) == 0;
+			X509_free(x);
+		}
 		if (!ok)
-			FAIL("%s: cannot add certificate %u", label, n + 1);
+			FAIL("%s: cannot add %s %u", label, crl ? "CRL" : "certificate", n + 1);
 		n++;
 	}
 	if (n == 0)
-		FAIL("%s: no PEM certificate in it", label);
+		FAIL("%s: no PEM %s in it", label, crl ? "CRL" : "certificate");
 out:
 	ERR_clear_error();
 	BIO_free(bio);
@@ -227,7 +240,7 @@ int creds_load(const char *cert_file, const char *key_file, const char *const *c
 	for (unsigned i = 0; i < ca_count; i++) {
 		snprintf(ca_label, sizeof(ca_label), "ca %s", ca_files[i]);
 		if ((ret = read_file(ca_files[i], false, &buf, &len, err, err_len)) < 0 ||
-		    (ret = load_cas(c, buf, len, ca_label, err, err_len)) < 0)
+		    (ret = load_cas(c, buf, len, ca_label, false, err, err_len)) < 0)
 			goto out;
 		free_file(buf, len);
 		buf = NULL;
@@ -239,6 +252,39 @@ out:
 	creds_unref(c);
 	ERR_clear_error();
 	return ret < 0 ? ret : -EINVAL;
+}
+
+int creds_add_crls(struct creds *c, const char *const *crl_files, unsigned crl_count, char *err,
+		   size_t err_len)
+{
+	char label[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret = 0;
+
+	for (unsigned i = 0; i < crl_count; i++) {
+		snprintf(label, sizeof(label), "crl %s", crl_files[i]);
+		ret = read_file(crl_files[i], false, &buf, &len, err, err_len);
+		if (ret == 0)
+			ret = load_cas(c, buf, len, label, true, err, err_len);
+		free_file(buf, len);
+		buf = NULL;
+		if (ret < 0)
+			return ret;
+	}
+	/* The peer's certificate must be on a current CRL of its issuer (fail closed). */
+	if (crl_count > 0)
+		X509_STORE_set_flags(c->store, X509_V_FLAG_CRL_CHECK);
+	return 0;
+}
+
+int creds_add_crls_pem(struct creds *c, const char *pem, size_t len, char *err, size_t err_len)
+{
+	int ret = load_cas(c, (const uint8_t *)pem, len, "trusted_crl", true, err, err_len);
+
+	if (ret == 0)
+		X509_STORE_set_flags(c->store, X509_V_FLAG_CRL_CHECK);
+	return ret;
 }
 
 int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
@@ -262,7 +308,7 @@ int creds_load_pem(const char *cert, size_t cert_len, const char *key, size_t ke
 	if ((ret = load_key(c, (const uint8_t *)key, key_len, &l, err, err_len)) < 0)
 		goto out;
 	*part = CREDS_PART_CA;
-	if ((ret = load_cas(c, (const uint8_t *)ca, ca_len, l.ca, err, err_len)) < 0)
+	if ((ret = load_cas(c, (const uint8_t *)ca, ca_len, l.ca, false, err, err_len)) < 0)
 		goto out;
 	*out = c;
 	return 0;

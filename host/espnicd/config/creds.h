@@ -1,7 +1,7 @@
 /* X.509 credentials for public-key authentication (RFC 7296 2.15, RFC 7427): our certificate,
  * the chain we send and our private key, the trusted CAs, signing our AUTH, verifying the
- * peer's (chain against the CAs with X509_verify_cert, identity against the certificate,
- * signature); identities are identity.h.
+ * peer's (chain against the CAs with X509_verify_cert, CRLs when configured, key usages,
+ * identity against the certificate, signature); identities are identity.h.
  * Credentials are reference counted: IKE_SAs keep theirs across a reload. */
 #ifndef ESPNICD_CREDS_H
 #define ESPNICD_CREDS_H
@@ -34,6 +34,12 @@ struct creds;
  * error returns a negative errno and writes a message (never key material) into err. */
 int creds_load(const char *cert_file, const char *key_file, const char *const *ca_files,
 	       unsigned ca_count, struct creds **out, char *err, size_t err_len);
+/* Adds the CRLs of PEM files (several per file allowed) and from then on requires a current
+ * CRL from the issuer of every peer certificate: revoked, stale or missing fails. */
+int creds_add_crls(struct creds *c, const char *const *crl_files, unsigned crl_count, char *err,
+		   size_t err_len);
+/* The same from PEM text in memory (the session API's trusted_crl). */
+int creds_add_crls_pem(struct creds *c, const char *pem, size_t len, char *err, size_t err_len);
 /* The same from PEM text in memory (the session API): our certificate (and intermediates),
  * the private key and one or more CA certificates. On error *part says which was at fault
  * and err names it ("certificate", "private_key", "trusted_ca"), never with key material. */

@@ -3,6 +3,7 @@
  * peer's: its CERT chain against our CAs (X509_verify_cert), its identity against the
  * certificate, its signature. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "creds_internal.h"
 #include "ike_types.h"
@@ -335,6 +337,40 @@ static X509 *parse_cert(struct ike_span data)
 	return x;
 }
 
+/* The certificate is meant for signing in IKE (RFC 4945 5.1.3.2, 5.1.3.12): a keyUsage has
+ * digitalSignature (or nonRepudiation), an extendedKeyUsage names ipsecIKE, serverAuth,
+ * clientAuth or anyExtendedKeyUsage. Either extension may be absent. */
+static bool usable_for_ike(X509 *leaf, char *why, size_t why_len)
+{
+	static const int allowed[] = {NID_ipsec_IKE, NID_server_auth, NID_client_auth,
+				      NID_anyExtendedKeyUsage};
+	uint32_t ku = X509_get_key_usage(leaf);
+	EXTENDED_KEY_USAGE *eku;
+	bool ok = false;
+	int crit;
+
+	if (ku != UINT32_MAX && (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+		snprintf(why, why_len, "its certificate's key usage does not allow signatures");
+		return false;
+	}
+	eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL) {
+		if (crit == -1)
+			return true; /* no extendedKeyUsage: any use */
+		snprintf(why, why_len, "its certificate's extended key usage is malformed");
+		return false;
+	}
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku) && !ok; i++)
+		for (size_t j = 0; j < sizeof(allowed) / sizeof(allowed[0]); j++)
+			ok = ok || OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == allowed[j];
+	EXTENDED_KEY_USAGE_free(eku);
+	if (!ok)
+		snprintf(why, why_len,
+			 "its certificate's extended key usage allows neither ipsecIKE, "
+			 "serverAuth, clientAuth nor anyExtendedKeyUsage");
+	return ok;
+}
+
 int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint8_t id_type,
 		      struct ike_span id_data, uint8_t method, struct ike_span auth,
 		      struct ike_span octets, char *why, size_t why_len)
@@ -384,6 +420,8 @@ int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint
 			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 		goto out;
 	}
+	if (!usable_for_ike(leaf, why, why_len))
+		goto out;
 	if (!creds_cert_proves(leaf, id_type, id_data)) {
 		snprintf(why, why_len,
 			 "its identity (ID type %u) is neither the certificate's subject nor one "

@@ -9,6 +9,7 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "secmem.h"
 
 uint64_t now_ms(struct espnicd *d)
 {
@@ -35,7 +36,7 @@ const char *sa_name(const struct ike_sa *sa)
 
 struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa *sa = secmem_zalloc(sizeof(*sa)); /* keys: kept out of core dumps */
 
 	if (sa == NULL)
 		return NULL;
@@ -46,7 +47,7 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 	sa->initiator = initiator;
 	if (random_bytes(initiator ? sa->spi_i : sa->spi_r, IKE_SPI_LEN) < 0) {
 		config_peer_release(&sa->peer);
-		free(sa);
+		secmem_free(sa);
 		return NULL;
 	}
 	sa->local = peer->local;
@@ -117,8 +118,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 	free(sa->init_response);
 	ike_dh_free(sa->dh);
 	config_peer_release(&sa->peer);
-	OPENSSL_cleanse(sa, sizeof(*sa));
-	free(sa);
+	secmem_free(sa); /* wiped */
 }
 
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)

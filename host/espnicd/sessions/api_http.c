@@ -30,6 +30,7 @@ struct api_http {
 	struct event *ev_io, *ev_timer;
 	struct sessions *s;
 	int fd;
+	gid_t group; /* besides root and our user, who may use the API; (gid_t)-1: nobody */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -37,6 +38,8 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_large;
+	bool refused; /* the peer is neither root, our user nor in the API group */
+	uid_t uid;
 };
 
 static void reschedule(struct api_http *a)
@@ -127,13 +130,6 @@ static bool is_json(struct MHD_Connection *c)
 
 	return ct != NULL && strncasecmp(ct, "application/json", 16) == 0 &&
 	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
-}
-
-static bool flag(struct MHD_Connection *c, const char *name)
-{
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-
-	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0');
 }
 
 /* Splits "a/b/c" into at most 4 segments; returns the count, -1 if more or empty ones. */
@@ -244,10 +240,19 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 			char *text = NULL;
 			enum MHD_Result ret;
 
+			/* It used to return the PSK to whoever could reach the socket. */
+			if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							"include_secret") != NULL)
+				return send_error(
+				    c, 400, "include_secret",
+				    "include_secret is not available: espnicd never hands out a "
+				    "pre-shared key; the configuration has a placeholder, which "
+				    "`espnic session peer-config NAME --psk-file FILE --output "
+				    "FILE` fills in from your own copy of the key");
 			status = sessions_peer_config(
 			    a->s, seg[1],
-			    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"),
-			    flag(c, "include_secret"), &text, &e);
+			    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"), &text,
+			    &e);
 			if (status >= 400)
 				return send_sm_error(c, &e);
 			ret = queue(c, 200, "text/plain; charset=utf-8", text, strlen(text));
@@ -258,6 +263,35 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
 	}
 	return send_error(c, 404, NULL, "no such resource: %s", url);
+}
+
+/* Whether the process at the other end of c (SO_PEERCRED, its credentials when it connected)
+ * is root, our own user, or in the API group (primary or supplementary, SO_PEERGROUPS). */
+static bool peer_allowed(const struct api_http *a, struct MHD_Connection *c, uid_t *uid)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	gid_t groups[256];
+
+	*uid = (uid_t)-1;
+	if (ci == NULL || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*uid = cr.uid;
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return true;
+	if (a->group == (gid_t)-1)
+		return false;
+	if (cr.gid == a->group)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == a->group)
+			return true;
+	return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -273,10 +307,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (req == NULL)
 			return MHD_NO;
 		*con_cls = req;
+		req->refused = !peer_allowed(a, c, &req->uid);
 		return MHD_YES;
 	}
+	if (req->refused && *upload_size == 0) {
+		log_warn("api: request from uid %u refused: neither root, espnicd's user nor in "
+			 "its API group",
+			 (unsigned)req->uid);
+		return send_error(c, 403, NULL,
+				  "uid %u may not use this API: only root, espnicd's user and "
+				  "members of its api_group may",
+				  (unsigned)req->uid);
+	}
 	if (*upload_size > 0) {
-		if (!req->too_large && req->len + *upload_size <= BODY_MAX) {
+		if (!req->refused && !req->too_large && req->len + *upload_size <= BODY_MAX) {
 			char *grown = malloc(req->len + *upload_size + 1);
 
 			if (grown == NULL)
@@ -327,11 +371,16 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("api: %s", buf);
 }
 
-static int bind_unix(const char *path, char *err, size_t err_len)
+/* The socket file is made by bind() with the mode and group it keeps: under a umask that
+ * leaves 0600 (0660 with a group) and with the group as our effective group for the moment,
+ * so nothing changes it afterwards through a path someone could have swapped. */
+static int bind_unix(const char *path, gid_t group, char *err, size_t err_len)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	gid_t egid = getegid();
 	struct stat st;
-	int fd;
+	mode_t mask;
+	int fd, ret;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, err_len, "api socket path too long: %s", path);
@@ -346,19 +395,34 @@ static int bind_unix(const char *path, char *err, size_t err_len)
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0660) < 0 ||
-	    listen(fd, 32) < 0) {
-		int ret = -errno;
-
-		snprintf(err, err_len, "api socket %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, err_len, "api socket: %s", strerror(errno));
+		return ret;
+	}
+	if (group != (gid_t)-1 && group != egid && setegid(group) < 0) {
+		ret = -errno;
+		snprintf(err, err_len, "api socket %s: cannot create it with group %u: %s", path,
+			 (unsigned)group, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	mask = umask(group != (gid_t)-1 ? 0117 : 0177);
+	ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	umask(mask);
+	if (getegid() != egid && setegid(egid) < 0)
+		abort(); /* we could not return to our own group: nothing safe to continue with */
+	if (ret == 0 && listen(fd, 32) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		snprintf(err, err_len, "api socket %s: %s", path, strerror(-ret));
+		close(fd);
 		return ret;
 	}
 	return fd;
 }
 
-int api_http_start(struct event_base *evb, const char *path, struct sessions *s,
+int api_http_start(struct event_base *evb, const char *path, gid_t group, struct sessions *s,
 		   struct api_http **out, char *err, size_t err_len)
 {
 	struct api_http *a = calloc(1, sizeof(*a));
@@ -367,7 +431,8 @@ int api_http_start(struct event_base *evb, const char *path, struct sessions *s,
 	if (a == NULL)
 		return -ENOMEM;
 	a->s = s;
-	a->fd = bind_unix(path, err, err_len);
+	a->group = group;
+	a->fd = bind_unix(path, group, err, err_len);
 	if (a->fd < 0) {
 		int ret = a->fd;
 

@@ -1,6 +1,7 @@
 /* swanctl.conf for the remote side of a session: its local is our remote and the other way
  * round; proposals come from the same profiles espnicd uses (strongSwan syntax is espnicd's
- * syntax); the PSK is written only on explicit request, as hex when it is not plain text. */
+ * syntax). The PSK is never written: a placeholder says where it comes from (the caller's own
+ * PSK file, which `espnic session peer-config --psk-file F --output F` fills in). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,6 @@ static void proposals(FILE *f, char p[][256], int n)
 		fprintf(f, "%s%s", i ? "," : "", p[i]);
 }
 
-static bool plain(const char *s)
-{
-	for (; *s; s++)
-		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
-			return false;
-	return true;
-}
-
 /* An espnicd identity in strongSwan's syntax, quoted: "dn:C=CH, O=x" is a DN there without
  * the prefix, so are e-mail addresses and IP addresses; an FQDN keeps "fqdn:" (strongSwan
  * knows it), so "fqdn:a=b" does not turn into a DN. */
@@ -61,10 +54,9 @@ static void ss_id(FILE *f, const char *id)
 	fputc('"', f);
 }
 
-char *peer_config_swanctl(const struct sm_model *m, const char *name, bool include_secret,
-			  struct sm_error *e)
+char *peer_config_swanctl(const struct sm_model *m, const char *name, struct sm_error *e)
 {
-	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *ike, *tun, *dpd, *psk;
+	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *ike, *tun, *dpd;
 	char props[4][256], conn[SM_NAME_MAX + 1];
 	const char *mode, *our_id, *their_id;
 	char subject[512] = "", issuer[512] = "";
@@ -85,7 +77,6 @@ char *peer_config_swanctl(const struct sm_model *m, const char *name, bool inclu
 	ike = sm_get(m, SM_IKE_PROFILE, str(s, "ike_profile"));
 	tun = sm_get(m, SM_TUNNEL_PROFILE, str(s, "tunnel_profile"));
 	dpd = sm_get(m, SM_DPD_PROFILE, str(s, "dpd_profile"));
-	psk = json_object_get(json_object_get(m->secrets, "sessions"), name);
 	if (ep == NULL || ike == NULL || tun == NULL || dpd == NULL) {
 		e->status = 500;
 		snprintf(e->message, sizeof(e->message), "session \"%s\": broken reference", name);
@@ -189,18 +180,13 @@ char *peer_config_swanctl(const struct sm_model *m, const char *name, bool inclu
 	fprintf(f, "\n    id-2 = ");
 	ss_id(f, their_id);
 	fprintf(f, "\n");
-	if (!include_secret || psk == NULL) {
-		fprintf(f,
-			"    # the pre-shared key is not included (ask with --include-secret)\n");
-		fprintf(f, "    secret = \"%s\"\n", PEER_CONFIG_PSK_PLACEHOLDER);
-	} else if (plain(json_string_value(psk))) {
-		fprintf(f, "    secret = \"%s\"\n", json_string_value(psk));
-	} else {
-		fprintf(f, "    secret = 0x");
-		for (size_t i = 0; i < json_string_length(psk); i++)
-			fprintf(f, "%02x", (unsigned char)json_string_value(psk)[i]);
-		fprintf(f, "\n");
-	}
+	fprintf(f,
+		"    # espnicd never hands out the pre-shared key: put here the one given to\n"
+		"    # `espnic session add|set %s --psk-file FILE`, or let\n"
+		"    # `espnic session peer-config %s --psk-file FILE --output swanctl.conf`\n"
+		"    # write it into a file of mode 0600\n",
+		name, name);
+	fprintf(f, "    secret = \"%s\"\n", PEER_CONFIG_PSK_PLACEHOLDER);
 	fprintf(f, "  }\n}\n");
 done:
 	if (fclose(f) != 0) {

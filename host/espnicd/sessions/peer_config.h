@@ -1,10 +1,8 @@
 /* The configuration a remote gateway needs to talk to one of our sessions, written for
  * strongSwan (swanctl.conf): our local and remote swapped, proposals in strongSwan syntax,
- * the PSK only when asked for explicitly (a placeholder otherwise). */
+ * never the PSK (a placeholder that says where it comes from). */
 #ifndef ESPNICD_PEER_CONFIG_H
 #define ESPNICD_PEER_CONFIG_H
-
-#include <stdbool.h>
 
 #include "session_model.h"
 
@@ -12,7 +10,6 @@
 #define PEER_CONFIG_PSK_PLACEHOLDER "REPLACE-WITH-THE-PRE-SHARED-KEY"
 
 /* Returns a malloc'ed text (the caller wipes and frees it) or NULL with e filled. */
-char *peer_config_swanctl(const struct sm_model *m, const char *session, bool include_secret,
-			  struct sm_error *e);
+char *peer_config_swanctl(const struct sm_model *m, const char *session, struct sm_error *e);
 
 #endif

@@ -38,20 +38,36 @@ int sm_fail(struct sm_error *e, int status, const char *field, const char *fmt, 
 	return -EINVAL;
 }
 
-unsigned sm_pem_cert_count(const char *text, size_t len)
+/* PEM certificates (crl: CRLs) in text, counted up to one past SM_PEM_CERTS_MAX. */
+static unsigned pem_count(const char *text, size_t len, bool crl)
 {
 	BIO *bio = BIO_new_mem_buf(text, (int)len);
 	unsigned n = 0;
-	X509 *x;
 
-	while (bio != NULL && n <= SM_PEM_CERTS_MAX &&
-	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		X509_free(x);
+	while (bio != NULL && n <= SM_PEM_CERTS_MAX) {
+		if (crl) {
+			X509_CRL *x = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+
+			if (x == NULL)
+				break;
+			X509_CRL_free(x);
+		} else {
+			X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+
+			if (x == NULL)
+				break;
+			X509_free(x);
+		}
 		n++;
 	}
 	BIO_free(bio);
 	ERR_clear_error();
 	return n;
+}
+
+unsigned sm_pem_cert_count(const char *text, size_t len)
+{
+	return pem_count(text, len, false);
 }
 
 /* ---- field helpers: each reads key from in, writes the normalized value to out ---- */
@@ -112,9 +128,10 @@ static int f_string(struct norm *n, const char *key, bool required, size_t max, 
 	return 0;
 }
 
-/* PEM text: printable ASCII and line breaks, at least one certificate in it. */
-static int f_pem_certs(struct norm *n, const char *key, size_t max)
+/* PEM text: printable ASCII and line breaks, at least one certificate (crl: CRL) in it. */
+static int f_pem(struct norm *n, const char *key, size_t max, bool crl)
 {
+	const char *what = crl ? "CRL" : "certificate";
 	json_t *v = json_object_get(n->in, key);
 	const char *t;
 	unsigned count;
@@ -122,20 +139,19 @@ static int f_pem_certs(struct norm *n, const char *key, size_t max)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v) || json_string_length(v) == 0)
-		return sm_fail(n->e, 400, key,
-			       "%s must be PEM text (-----BEGIN CERTIFICATE-----...)", key);
+		return sm_fail(n->e, 400, key, "%s must be PEM text (-----BEGIN %s-----...)", key,
+			       crl ? "X509 CRL" : "CERTIFICATE");
 	if (json_string_length(v) > max)
 		return sm_fail(n->e, 400, key, "%s is too long (at most %zu characters)", key, max);
 	t = json_string_value(v);
 	for (size_t i = 0; i < json_string_length(v); i++)
 		if ((t[i] < 0x20 || t[i] > 0x7e) && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
 			return sm_fail(n->e, 400, key, "%s: PEM text must be ASCII", key);
-	count = sm_pem_cert_count(t, json_string_length(v));
+	count = pem_count(t, json_string_length(v), crl);
 	if (count == 0)
-		return sm_fail(n->e, 400, key, "%s: no PEM certificate in it (bad PEM)", key);
+		return sm_fail(n->e, 400, key, "%s: no PEM %s in it (bad PEM)", key, what);
 	if (count > SM_PEM_CERTS_MAX)
-		return sm_fail(n->e, 400, key, "%s: at most %d certificates", key,
-			       SM_PEM_CERTS_MAX);
+		return sm_fail(n->e, 400, key, "%s: at most %d %ss", key, SM_PEM_CERTS_MAX, what);
 	json_object_set(n->out, key, v);
 	return 0;
 }
@@ -442,7 +458,7 @@ bool sm_has_gcm(const json_t *list, bool *cbc)
 static int norm_endpoint(struct norm *n)
 {
 	if (f_addr(n, "local_address") < 0 || f_id(n, "local_id") < 0 ||
-	    f_pem_certs(n, "certificate", SM_PEM_MAX) < 0 ||
+	    f_pem(n, "certificate", SM_PEM_MAX, false) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
 	return 0;
@@ -559,7 +575,8 @@ static int norm_session(struct norm *n)
 		    "make_before_break: false is not supported: espnicd rekeys with "
 		    "CREATE_CHILD_SA and always installs the new SA before it deletes the "
 		    "old one (it never reauthenticates)");
-	if (f_pem_certs(n, "trusted_ca", SM_PEM_MAX) < 0)
+	if (f_pem(n, "trusted_ca", SM_PEM_MAX, false) < 0 ||
+	    f_pem(n, "trusted_crl", SM_PEM_MAX, true) < 0)
 		return -EINVAL;
 	if (strcmp(json_string_value(json_object_get(n->out, "authentication_mode")),
 		   "CERTIFICATE") == 0) {
@@ -569,9 +586,13 @@ static int norm_session(struct norm *n)
 			    "trusted_ca is required with authentication_mode CERTIFICATE "
 			    "(PEM: the CA certificates the peer's certificate must chain "
 			    "to)");
-	} else if (json_object_get(n->out, "trusted_ca") != NULL) {
-		return sm_fail(n->e, 400, "trusted_ca",
-			       "trusted_ca goes with authentication_mode CERTIFICATE only");
+	} else if (json_object_get(n->out, "trusted_ca") != NULL ||
+		   json_object_get(n->out, "trusted_crl") != NULL) {
+		const char *k =
+		    json_object_get(n->out, "trusted_ca") ? "trusted_ca" : "trusted_crl";
+
+		return sm_fail(n->e, 400, k, "%s goes with authentication_mode CERTIFICATE only",
+			       k);
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "core_status.h"
 #include "log.h"
+#include "secmem.h"
 #include "peer_config.h"
 #include "session_mgr_internal.h"
 #include "session_store.h"
@@ -23,7 +24,7 @@
 static struct espnicd_config *config_dup(const struct espnicd_config *cfg, size_t extra)
 {
 	struct espnicd_config *c =
-	    calloc(1, sizeof(*c) + (cfg->peer_count + extra) * sizeof(struct cfg_peer));
+	    secmem_zalloc(sizeof(*c) + (cfg->peer_count + extra) * sizeof(struct cfg_peer));
 
 	if (c == NULL)
 		return NULL;
@@ -313,8 +314,8 @@ int sessions_delete(struct sessions *s, enum sm_kind k, const char *name, struct
 	return 204;
 }
 
-int sessions_peer_config(struct sessions *s, const char *name, const char *format,
-			 bool include_secret, char **text, struct sm_error *e)
+int sessions_peer_config(struct sessions *s, const char *name, const char *format, char **text,
+			 struct sm_error *e)
 {
 	if (format != NULL && strcmp(format, "swanctl") != 0) {
 		e->status = 400;
@@ -322,10 +323,6 @@ int sessions_peer_config(struct sessions *s, const char *name, const char *forma
 		snprintf(e->message, sizeof(e->message), "format: only \"swanctl\" is available");
 		return 400;
 	}
-	*text = peer_config_swanctl(&s->model, name, include_secret, e);
-	if (*text == NULL)
-		return e->status;
-	if (include_secret && json_object_get(json_object_get(s->model.secrets, "sessions"), name))
-		log_info("session %s: peer configuration with the pre-shared key handed out", name);
-	return 200;
+	*text = peer_config_swanctl(&s->model, name, e);
+	return *text == NULL ? e->status : 200;
 }

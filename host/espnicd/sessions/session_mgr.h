@@ -45,8 +45,8 @@ int sessions_delete(struct sessions *s, enum sm_kind k, const char *name, struct
 int sessions_status(struct sessions *s, const char *name, json_t **resp, struct sm_error *e);
 /* Counters of one session (name) or all (NULL). */
 int sessions_statistics(struct sessions *s, const char *name, json_t **resp, struct sm_error *e);
-/* The remote side's configuration; *text is malloc'ed (wipe it when it holds the PSK). */
-int sessions_peer_config(struct sessions *s, const char *name, const char *format,
-			 bool include_secret, char **text, struct sm_error *e);
+/* The remote side's configuration, never with the PSK; *text is malloc'ed. */
+int sessions_peer_config(struct sessions *s, const char *name, const char *format, char **text,
+			 struct sm_error *e);
 
 #endif

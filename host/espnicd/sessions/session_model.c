@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "config/secret_file.h"
 #include "session_model_internal.h"
 
 static const char *const kind_path[] = {"local-endpoints", "ike-profiles", "tunnel-profiles",
@@ -230,7 +231,7 @@ const char *sm_session_local_id(const json_t *s, const json_t *ep)
 int sm_session_creds(const struct sm_model *m, const char *name, struct creds **out,
 		     struct sm_error *e)
 {
-	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *cert, *key, *ca;
+	const json_t *s = sm_get(m, SM_SESSION, name), *ep, *cert, *key, *ca, *crl;
 	enum creds_part part;
 	struct cfg_id lid;
 	const char *local_id;
@@ -257,6 +258,13 @@ int sm_session_creds(const struct sm_model *m, const char *name, struct creds **
 			   json_string_length(ca), out, &part, why, sizeof(why)) < 0)
 		return sm_fail(e, 400, part == CREDS_PART_CA ? "trusted_ca" : "local_endpoint",
 			       "%s", why);
+	crl = json_object_get(s, "trusted_crl");
+	if (crl != NULL && creds_add_crls_pem(*out, json_string_value(crl), json_string_length(crl),
+					      why, sizeof(why)) < 0) {
+		creds_unref(*out);
+		*out = NULL;
+		return sm_fail(e, 400, "trusted_crl", "%s", why);
+	}
 	local_id = sm_session_local_id(s, ep);
 	if (*local_id != '\0' &&
 	    (cfg_id_parse(local_id, &lid) < 0 || !creds_own_cert_proves(*out, &lid))) {
@@ -276,6 +284,7 @@ int sm_session_creds(const struct sm_model *m, const char *name, struct creds **
 int sm_session_creds_digest(const struct sm_model *m, const char *name, uint8_t digest[32])
 {
 	const json_t *s = sm_get(m, SM_SESSION, name), *cert, *key, *ca;
+	const json_t *crl = json_object_get(s, "trusted_crl");
 	const char *epname = sm_str(s, "local_endpoint");
 	EVP_MD_CTX *ctx;
 	int ok;
@@ -290,6 +299,8 @@ int sm_session_creds_digest(const struct sm_model *m, const char *name, uint8_t 
 	     EVP_DigestUpdate(ctx, json_string_value(cert), json_string_length(cert) + 1) &&
 	     EVP_DigestUpdate(ctx, json_string_value(key), json_string_length(key) + 1) &&
 	     EVP_DigestUpdate(ctx, json_string_value(ca), json_string_length(ca) + 1) &&
+	     (crl == NULL ||
+	      EVP_DigestUpdate(ctx, json_string_value(crl), json_string_length(crl) + 1)) &&
 	     EVP_DigestFinal_ex(ctx, digest, NULL);
 	EVP_MD_CTX_free(ctx);
 	return ok ? 0 : -ENOMEM;
@@ -392,6 +403,11 @@ static int take_psk(struct sm_model *m, const char *name, json_t *body, struct s
 	if (json_string_length(psk) > SM_PSK_MAX)
 		return sm_fail(e, 400, "psk", "psk is too long (at most %d characters)",
 			       SM_PSK_MAX);
+	if (json_string_length(psk) < SECRET_PSK_MIN)
+		return sm_fail(e, 400, "psk",
+			       "psk is too short: at least %d bytes are required (" SECRET_PSK_WHY
+			       ")",
+			       SECRET_PSK_MIN);
 	for (size_t i = 0; i < json_string_length(psk); i++)
 		if (json_string_value(psk)[i] == '\0')
 			return sm_fail(e, 400, "psk", "psk must not contain NUL");

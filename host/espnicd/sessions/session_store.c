@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "config/secret_file.h"
 #include "session_store.h"
 
 static unsigned fail_write_countdown;
@@ -162,9 +163,12 @@ static int load_json(const char *dir, const char *name, bool secret, json_t **ou
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (secret && (st.st_mode & 077) != 0)) {
-		snprintf(err, err_len, "%s: must be a regular file%s", path,
-			 secret ? " with mode 0600" : "");
+	if (secret && secret_file_check(fd, path, err, err_len) < 0) {
+		close(fd);
+		return -EPERM;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, err_len, "%s: must be a regular file", path);
 		close(fd);
 		return -EPERM;
 	}
