@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(HERE, "..", "espnicd"))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, Lab, run, wait_for  # noqa: E402
 
 SOURCES = 16384  # 198.18.64.0/18
