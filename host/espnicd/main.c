@@ -54,6 +54,7 @@ struct daemon {
 	 * last change written by ev_status when it fires. */
 	struct event *ev_status;
 	uint64_t status_written_ms;
+	char *status_text; /* what the file holds now */
 };
 
 static uint64_t clock_ms(void *arg)
@@ -121,25 +122,33 @@ static int send_cb(void *arg, enum espnicd_send_kind kind, const struct sockaddr
 	return sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
 }
 
-/* path replaced whole by root's JSON: written to a new file of an unguessable name in the
+/* path replaced whole by text (true once done): written to a new file of an unguessable name in the
  * same directory (mkstemp: O_CREAT|O_EXCL, so nothing planted there, a symbolic link
  * included, is followed), then renamed over path (which replaces a link, never follows it).
  * Mode 0644: it lists SPIs and states, no secrets. */
-static void replace_file(const char *path, const json_t *root)
+static bool replace_file(const char *path, const char *text)
 {
 	char tmp[4096];
+	size_t len = strlen(text), done = 0;
 	bool ok;
 	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return;
+		return false;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		log_warn("status file %s: %s", path, strerror(errno));
-		return;
+		return false;
 	}
-	ok = fchmod(fd, 0644) == 0 && json_dumpfd(root, fd, JSON_COMPACT) == 0;
-	err = errno;
+	ok = fchmod(fd, 0644) == 0;
+	while (ok && done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		done += ok ? (size_t)n : 0;
+	}
+	err = ok ? 0 : errno ? errno : EIO;
 	if (close(fd) < 0 && ok) {
 		ok = false;
 		err = errno;
@@ -152,6 +161,7 @@ static void replace_file(const char *path, const json_t *root)
 		log_warn("status file %s: %s", path, strerror(err));
 		unlink(tmp);
 	}
+	return ok;
 }
 
 static void write_status(struct daemon *dm)
@@ -192,10 +202,23 @@ static void write_status(struct daemon *dm)
 			      info.nat_remote, "encap", info.encap, "children", children));
 	}
 	json_t *root = json_pack("{s:o}", "ike_sas", sas);
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 
-	if (root != NULL)
-		replace_file(dm->status_path, root);
 	json_decref(root);
+	if (text == NULL)
+		return;
+	/* Unchanged (a COOKIE answered, a retransmission): no write, so a flood of packets that
+	 * change nothing costs no file system work. */
+	if (dm->status_text != NULL && strcmp(text, dm->status_text) == 0) {
+		free(text);
+		return;
+	}
+	if (!replace_file(dm->status_path, text)) {
+		free(text); /* tried again on the next change */
+		return;
+	}
+	free(dm->status_text);
+	dm->status_text = text;
 }
 
 static void on_status(evutil_socket_t fd, short what, void *arg)
@@ -637,6 +660,7 @@ int main(int argc, char **argv)
 	event_free(dm.ev_timer);
 	if (dm.ev_status != NULL)
 		event_free(dm.ev_status);
+	free(dm.status_text);
 	if (dm.ev_dp != NULL)
 		event_free(dm.ev_dp);
 	event_free(dm.ev_term);
