@@ -305,6 +305,7 @@ module esp_egress
     .ctl_valid_i(sa_req_valid_i || acq_rearm), .ctl_req_i(tbl_req),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
     .dp_valid_i(head_ready && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(spd_rule.sa),
+    .dp_word_i(16'd0),
     .b_valid_o(x_valid), .b_cfg_o(sa), .b_key_o(sa_key), .b_dyn_o(dyn), .b_ext_o(unused_ext),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)
   );
@@ -631,13 +632,16 @@ module esp_egress
     .m_axis_tvalid, .m_axis_tready
   );
 
+  // Bytes out are counted from the packet's length when the output stage
+  // takes its command (header and payload lengths), not summed over tkeep.
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       cnt_frames_out_o <= '0;
       cnt_bytes_out_o  <= '0;
-    end else if (m_axis_tvalid && m_axis_tready) begin
-      cnt_bytes_out_o <= cnt_bytes_out_o + 64'($countones(m_axis_tkeep));
-      if (m_axis_tlast) cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
+    end else begin
+      if (out_rd_valid && out_rd_ready)
+        cnt_bytes_out_o <= cnt_bytes_out_o + 64'(out_rd.hdr_len) + 64'(out_rd.keep_len);
+      if (m_axis_tvalid && m_axis_tready && m_axis_tlast) cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
     end
   end
 endmodule

@@ -3,6 +3,9 @@
 // decision after decryption needs: the ICV verdict, the first plaintext bytes
 // (the inner IP header, for the RFC 4301 inbound policy check) and the last
 // 16 (padding, pad length, next header). One report per packet, in order.
+// Where a packet's last byte falls in its last beat comes with the packet's
+// length, known when it was classified (end_*: one per packet, in order),
+// so the trailer is a mux with a registered select, not a search over tkeep.
 module esp_inbound_check #(
   parameter int DATA_W = 512
 ) (
@@ -22,6 +25,10 @@ module esp_inbound_check #(
   output logic                m_axis_tuser,
   output logic                m_axis_tvalid,
   input  logic                m_axis_tready,
+
+  input  logic                end_valid_i,    // (packet length - 1) mod bytes per beat
+  output logic                end_ready_o,
+  input  logic [$clog2(DATA_W/8)-1:0] end_i,
 
   output logic                rep_valid_o,
   input  logic                rep_ready_i,
@@ -46,7 +53,11 @@ module esp_inbound_check #(
   logic [DATA_W-1:0]      prev_q;
   logic [15:0]            beat_q;
 
-  wire   can_end = rep_wr_ready;
+  // The end position of the packet going by, taken before its last beat.
+  localparam int EB = $clog2(BYTES);
+  logic          end_have_q;
+  logic [EB-1:0] end_q;
+  wire   can_end = rep_wr_ready && end_have_q;
   assign s_axis_tready = m_axis_tready && (!s_axis_tlast || can_end);
   assign m_axis_tvalid = s_axis_tvalid && (!s_axis_tlast || can_end);
   assign m_axis_tdata  = s_axis_tdata;
@@ -55,17 +66,24 @@ module esp_inbound_check #(
   assign m_axis_tuser  = s_axis_tuser;
   wire   take = s_axis_tvalid && s_axis_tready;
 
-  // The last 16 bytes: from the previous beat and this one, ending at the
-  // last byte tkeep marks.
-  logic [16*8-1:0] tail;
-  always_comb begin
-    logic [2*DATA_W-1:0] two;
-    two  = {s_axis_tdata, prev_q};
-    tail = '0;
-    for (int e = 0; e < BYTES; e++)
-      if (s_axis_tkeep[e] && (e == BYTES - 1 || !s_axis_tkeep[(e + 1) % BYTES]))
-        tail = two[8*(BYTES + e - 15) +: 128];
+  wire   end_load = end_valid_i && (!end_have_q || (take && s_axis_tlast));
+  assign end_ready_o = end_load;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      end_have_q <= 1'b0;
+    end else begin
+      if (take && s_axis_tlast) end_have_q <= 1'b0;
+      if (end_load) end_have_q <= 1'b1;
+    end
+    if (end_load) end_q <= end_i;
   end
+
+  // The last 16 bytes: from the previous beat and this one, ending at byte
+  // end_q of this beat.
+  logic [2*DATA_W-1:0] two;
+  logic [16*8-1:0]     tail;
+  assign two  = {s_axis_tdata, prev_q};
+  assign tail = two[8*(BYTES - 15) + 8*end_q +: 128];
 
   // The capture window with this beat written in.
   logic [CBEATS*DATA_W-1:0] cap_next;

@@ -198,12 +198,18 @@ module esp_ingress
   assign cm_issue = cm_want && tbl_dp_ready;
   assign x_issue  = x_want && !cm_want && tbl_dp_ready;
 
-  esp_sa_table #(.SA_N(SA_N), .EXT_W(espnic_pkg::REPLAY_MAX)) u_sa (
+  // The replay window is words beside the entry (replay_pkg): a classify
+  // slot reads the word of the packet's sequence number (its low half is
+  // enough to name the word), a commit slot reads it and writes it back.
+  logic [4:0]               cc_rd_word;
+  esp_sa_table #(.SA_N(SA_N), .EXT_W(espnic_pkg::REPLAY_WORD_W),
+                 .EXT_WORDS(espnic_pkg::REPLAY_WORDS)) u_sa (
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i), .ctl_req_i(sa_req_i),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
     .dp_valid_i(cm_want || x_want), .dp_ready_o(tbl_dp_ready),
     .dp_index_i(cm_want ? cc_rd_sa : 16'(p_q.spi[SAW-1:0])),
+    .dp_word_i(cm_want ? 16'(cc_rd_word) : 16'(p_q.seq_lo[10:6])),
     .b_valid_o(b_valid), .b_cfg_o(b_cfg), .b_key_o(b_key), .b_dyn_o(b_dyn), .b_ext_o(b_win),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(dp_win)
   );
@@ -336,7 +342,7 @@ module esp_ingress
   // A parsed frame takes a classify slot when the queues have room for its
   // work orders and for those of the frame in stage B.
   assign x_want = p_valid_q && strip_count < 5'd15 && ctx_count < 5'd15 && dlv_count < 5'd15
-               && cc_count < 6'd31;
+               && cc_count < 6'd31 && end_count < 6'd31;
 
   logic strip_rd_valid, strip_rd_ready, ctx_rd_valid, ctx_rd_ready;
   logic dlv_rd_valid, dlv_rd_ready, cc_rd_valid, cc_rd_ready;
@@ -359,6 +365,21 @@ module esp_ingress
     .clk_i, .rst_ni,
     .wr_valid_i(x_go && push_all), .wr_ready_o(unused_dlv_wr_ready), .wr_data_i(dlv_cmd),
     .rd_valid_o(dlv_rd_valid), .rd_ready_i(dlv_rd_ready), .rd_data_o(dlv_rd), .count_o(dlv_count)
+  );
+  // Where each packet out of the crypto core ends in its last beat, for the
+  // trailer (esp_inbound_check): a bypassed frame is the whole frame, a
+  // decrypted one the ESP header, IV and plaintext (esp_len less the ICV).
+  // Pushed with the other work orders; more packets may sit between
+  // classify and the check than in any one queue, so it has its own count.
+  localparam int EB = $clog2(BYTES);
+  logic [EB-1:0] end_cmd, end_rd;
+  logic          end_rd_valid, end_rd_ready, unused_end_wr_ready;
+  logic [$clog2(33)-1:0] end_count;
+  assign end_cmd = EB'((xp.esp ? xp.esp_len - 16'd17 : xp.frame_len - 16'd1) % 16'(BYTES));
+  sync_fifo #(.WIDTH(EB), .DEPTH(32)) u_end_q (
+    .clk_i, .rst_ni,
+    .wr_valid_i(x_go && push_all), .wr_ready_o(unused_end_wr_ready), .wr_data_i(end_cmd),
+    .rd_valid_o(end_rd_valid), .rd_ready_i(end_rd_ready), .rd_data_o(end_rd), .count_o(end_count)
   );
   sync_fifo #(.WIDTH($bits(cc_cmd)), .DEPTH(32)) u_cc_q (
     .clk_i, .rst_ni,
@@ -411,6 +432,7 @@ module esp_ingress
 
   esp_inbound_check #(.DATA_W(DATA_W)) u_check (
     .clk_i, .rst_ni,
+    .end_valid_i(end_rd_valid), .end_ready_o(end_rd_ready), .end_i(end_rd),
     .s_axis_tdata(e2_tdata), .s_axis_tkeep(e2_tkeep), .s_axis_tlast(e2_tlast),
     .s_axis_tuser(e2_tuser), .s_axis_tvalid(e2_tvalid), .s_axis_tready(e2_tready),
     .m_axis_tdata(e3_tdata), .m_axis_tkeep(e3_tkeep), .m_axis_tlast(e3_tlast),
@@ -445,7 +467,8 @@ module esp_ingress
   // classify (cc_rd) and what esp_inbound_check saw (rep_*) are there; in
   // stage B (commit_go) its verdict is decided with its SA entry (cb_*).
   logic            commit_ready;
-  assign cc_rd_sa = cc_rd.sa;
+  assign cc_rd_sa  = cc_rd.sa;
+  assign cc_rd_word = cc_rd.seq[10:6];
   assign cm_want  = (ended_q != '0) && cc_rd_valid && rep_valid && commit_ready;
   assign cc_rd_ready = cm_issue;
   assign rep_ready   = cm_issue;
@@ -609,16 +632,20 @@ module esp_ingress
     end
   end
 
-  pkt_commit_fifo #(.DATA_W(DATA_W), .DEPTH_BEATS(FIFO_D), .META_W(1)) u_out (
+  // The packet's length rides along as its meta data: bytes out are counted
+  // from it when the last beat leaves, not summed over tkeep.
+  logic [15:0] commit_len, out_meta_len;
+  assign commit_len = cb.bypass ? cb.frame_len : out_len;
+  pkt_commit_fifo #(.DATA_W(DATA_W), .DEPTH_BEATS(FIFO_D), .META_W(16)) u_out (
     .clk_i, .rst_ni,
     .s_axis_tdata(e4_tdata), .s_axis_tkeep(e4_tkeep), .s_axis_tlast(e4_tlast),
     .s_axis_tvalid(e4_tvalid), .s_axis_tready(out_wr_ready),
     .commit_valid_i(commit_go), .commit_ready_o(commit_ready), .commit_drop_i(!c_deliver),
-    .commit_len_i(cb.bypass ? cb.frame_len : out_len),
+    .commit_len_i(commit_len),
     .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cb.bypass ? 64'd0 : fix_mask),
-    .commit_meta_i(1'b0),
+    .commit_meta_i(commit_len),
     .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tvalid, .m_axis_tready,
-    .m_meta_o(), .free_beats_o()
+    .m_meta_o(out_meta_len), .free_beats_o()
   );
 
   // ------------------------------------------------- state and counters
@@ -722,9 +749,9 @@ module esp_ingress
     if (!rst_ni) begin
       cnt_frames_out_o <= '0;
       cnt_bytes_out_o  <= '0;
-    end else if (m_axis_tvalid && m_axis_tready) begin
-      cnt_bytes_out_o <= cnt_bytes_out_o + 64'($countones(m_axis_tkeep));
-      if (m_axis_tlast) cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
+    end else if (m_axis_tvalid && m_axis_tready && m_axis_tlast) begin
+      cnt_bytes_out_o  <= cnt_bytes_out_o + 64'(out_meta_len);
+      cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
     end
   end
 endmodule

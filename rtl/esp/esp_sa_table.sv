@@ -3,8 +3,10 @@
 //
 // Configuration and key (written by the control path only) and the entry's
 // mutable word (enable, generation, state, counters: espnic_pkg::sa_dyn_t),
-// plus EXT_W bits the direction keeps beside it (ingress: the replay window),
-// are each a RAM with one registered read port and one write port.
+// and EXT_WORDS words of EXT_W bits per entry the direction keeps beside it
+// (ingress: the replay window, espnic_pkg::REPLAY_WORDS words), are each a RAM
+// with one registered read port and one write port. A slot reads and writes
+// the entry word and one of its extra words (dp_word_i).
 //
 //  stage A: a slot is issued (control first, else the data path); its index
 //           addresses every RAM; a control WRITE or UPDATE writes
@@ -21,11 +23,20 @@
 // pipeline and comes back later (the ingress commit) compares generations
 // and never touches an entry that was removed or replaced meanwhile.
 //
-// After reset the table clears every entry's word (SA_N cycles, ready_o low).
+// A WRITE that enables the entry, or an UPDATE that sets the sequence
+// number, clears the entry's extra words: word 0 in its stage B, the others
+// in the EXT_WORDS-1 cycles after it, during which ready_o is low and no slot
+// is issued (the control path reads an entry, waiting for ready_o, before it
+// changes one). A removal does not: nothing reads the words of a disabled
+// entry, and the write that enables it again clears them.
+//
+// After reset the table clears every entry's word (SA_N cycles, ready_o
+// low); the extra words wait for the entry's first WRITE.
 module esp_sa_table
 #(
-  parameter int SA_N  = 1024,
-  parameter int EXT_W = 1
+  parameter int SA_N      = 1024,
+  parameter int EXT_W     = 1,
+  parameter int EXT_WORDS = 1       // a power of two
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -42,6 +53,7 @@ module esp_sa_table
   input  logic                    dp_valid_i,
   output logic                    dp_ready_o,
   input  logic [15:0]             dp_index_i,     // taken modulo SA_N
+  input  logic [15:0]             dp_word_i,      // extra word, modulo EXT_WORDS
   // the next cycle (stage B): the entry, and what the data path writes back
   output logic                    b_valid_o,
   output espnic_pkg::sa_cfg_t     b_cfg_o,
@@ -53,27 +65,52 @@ module esp_sa_table
   input  logic [EXT_W-1:0]        b_ext_i
 );
   localparam int SAW = $clog2(SA_N);
+  localparam int EWB = $clog2(EXT_WORDS);          // 0 with one word
+  localparam int EAW = $clog2(SA_N * EXT_WORDS);
 
   // Entries as plain vectors of the entry's width (yosys 0.23 reads an
   // unpacked array of structs as one struct).
   logic [$bits(b_cfg_o)-1:0] cfg_mem [SA_N];
   logic [$bits(b_key_o)-1:0] key_mem [SA_N];
   logic [$bits(b_dyn_o)-1:0] dyn_mem [SA_N];
-  logic [EXT_W-1:0]          ext_mem [SA_N];
+  logic [EXT_W-1:0]          ext_mem [SA_N * EXT_WORDS];
 
-  // ------------------------------------------------------------ reset clear
-  logic           clr_q;
+  // An extra word's address: the entry's index, then the word.
+  function automatic logic [EAW-1:0] ext_addr(input logic [SAW-1:0] i, input logic [15:0] w);
+    ext_addr = (EAW'(i) << EWB) | EAW'(w % 16'(EXT_WORDS));
+  endfunction
+
+  // ------------------------------------------------ reset clear, word clear
+  // clr_q: after reset, every entry word. scr_q: the extra words 1.. of one
+  // entry after a clearing control slot.
+  logic           clr_q, scr_q, b_clears;
   logic [SAW-1:0] clr_i_q;
+  logic [SAW-1:0] scr_i_q;
+  logic [15:0]    scr_w_q;
+  logic [SAW-1:0] b_i_q;
+  logic           b_ctl_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       clr_q   <= 1'b1;
       clr_i_q <= '0;
-    end else if (clr_q) begin
-      clr_i_q <= clr_i_q + 1'b1;
-      if (clr_i_q == SAW'(SA_N - 1)) clr_q <= 1'b0;
+      scr_q   <= 1'b0;
+    end else begin
+      if (clr_q) begin
+        clr_i_q <= clr_i_q + 1'b1;
+        if (clr_i_q == SAW'(SA_N - 1)) clr_q <= 1'b0;
+      end
+      if (b_ctl_q && b_clears && EXT_WORDS > 1) begin
+        scr_q   <= 1'b1;
+        scr_i_q <= b_i_q;
+        scr_w_q <= 16'd1;
+      end else if (scr_q) begin
+        scr_w_q <= scr_w_q + 16'd1;
+        if (scr_w_q == 16'(EXT_WORDS - 1)) scr_q <= 1'b0;
+      end
     end
   end
-  assign ready_o = !clr_q;
+  wire busy = scr_q || (EXT_WORDS > 1 && b_ctl_q && b_clears);
+  assign ready_o = !clr_q && !busy;
 
   // ---------------------------------------------------------------- stage A
   wire           a_ctl = ready_o && ctl_valid_i;
@@ -81,6 +118,7 @@ module esp_sa_table
   assign         dp_ready_o = ready_o && !ctl_valid_i;
   wire [SAW-1:0] ctl_i = ctl_req_i.index[SAW-1:0];
   wire [SAW-1:0] a_i   = ctl_valid_i ? ctl_i : dp_index_i[SAW-1:0];
+  wire [EAW-1:0] a_ea  = ext_addr(a_i, ctl_valid_i ? 16'd0 : dp_word_i);
   wire           cfg_we = a_ctl && (ctl_req_i.op == espnic_pkg::SA_OP_WRITE
                                     || ctl_req_i.op == espnic_pkg::SA_OP_UPDATE);
   wire           key_we = a_ctl && ctl_req_i.op == espnic_pkg::SA_OP_WRITE;
@@ -90,9 +128,10 @@ module esp_sa_table
   logic [$bits(b_dyn_o)-1:0] dyn_rd_q;
   logic [EXT_W-1:0]          ext_rd_q;
 
-  // The entry word write (stage B or the reset clear), below.
-  logic                      w_en;
+  // The entry word write and the extra word write (stage B or a clear), below.
+  logic                      w_en, we_en;
   logic [SAW-1:0]            w_i;
+  logic [EAW-1:0]            we_a;
   espnic_pkg::sa_dyn_t       w_dyn;
   logic [EXT_W-1:0]          w_ext;
 
@@ -111,19 +150,20 @@ module esp_sa_table
     dyn_rd_q <= dyn_mem[a_i];
   end
   always_ff @(posedge clk_i) begin
-    if (w_en) ext_mem[w_i] <= w_ext;
-    ext_rd_q <= ext_mem[a_i];
+    if (we_en) ext_mem[we_a] <= w_ext;
+    ext_rd_q <= ext_mem[a_ea];
   end
 
   // ---------------------------------------------------------------- stage B
-  logic           b_dp_q, b_ctl_q;
-  logic [SAW-1:0] b_i_q;
+  logic           b_dp_q;
+  logic [EAW-1:0] b_ea_q;
   logic [1:0]     b_op_q;
   logic           b_enable_q, b_set_seq_q, b_rearm_q;
   logic [63:0]    b_seq_q;
   // The write of the previous cycle.
-  logic                wv_q;
+  logic                wv_q, wev_q;
   logic [SAW-1:0]      wi_q;
+  logic [EAW-1:0]      wea_q;
   espnic_pkg::sa_dyn_t wdyn_q;
   logic [EXT_W-1:0]    wext_q;
 
@@ -132,27 +172,34 @@ module esp_sa_table
       b_dp_q  <= 1'b0;
       b_ctl_q <= 1'b0;
       wv_q    <= 1'b0;
+      wev_q   <= 1'b0;
     end else begin
       b_dp_q  <= a_dp;
       b_ctl_q <= a_ctl;
       wv_q    <= w_en;
+      wev_q   <= we_en;
     end
     b_i_q       <= a_i;
+    b_ea_q      <= a_ea;
     b_op_q      <= ctl_req_i.op;
     b_enable_q  <= ctl_req_i.enable;
     b_seq_q     <= ctl_req_i.seq;
     b_set_seq_q <= ctl_req_i.set_seq;
     b_rearm_q   <= ctl_req_i.rearm;
     wi_q        <= w_i;
+    wea_q       <= we_a;
     wdyn_q      <= w_dyn;
     wext_q      <= w_ext;
   end
 
-  wire                 fwd = wv_q && wi_q == b_i_q;
+  wire                 fwd   = wv_q && wi_q == b_i_q;
+  wire                 fwd_e = wev_q && wea_q == b_ea_q;
   espnic_pkg::sa_dyn_t cur_dyn;
   logic [EXT_W-1:0]    cur_ext;
   assign cur_dyn = fwd ? wdyn_q : dyn_rd_q;
-  assign cur_ext = fwd ? wext_q : ext_rd_q;
+  assign cur_ext = fwd_e ? wext_q : ext_rd_q;
+  assign b_clears = (b_op_q == espnic_pkg::SA_OP_WRITE && b_enable_q)
+                 || (b_op_q == espnic_pkg::SA_OP_UPDATE && b_set_seq_q);
 
   assign b_valid_o = b_dp_q;
   assign b_cfg_o   = cfg_rd_q;
@@ -193,10 +240,14 @@ module esp_sa_table
     endcase
   end
 
+  // A control slot writes extra word 0 (its slot read word 0); the scrub
+  // writes the others.
   always_comb begin
     w_en  = clr_q || (b_ctl_q && b_op_q != espnic_pkg::SA_OP_READ) || (b_dp_q && b_we_i);
     w_i   = clr_q ? clr_i_q : b_i_q;
     w_dyn = clr_q ? '0 : b_ctl_q ? c_dyn : b_dyn_i;
-    w_ext = clr_q ? '0 : b_ctl_q ? c_ext : b_ext_i;
+    we_en = w_en || scr_q;
+    we_a  = clr_q ? ext_addr(clr_i_q, 16'd0) : scr_q ? ext_addr(scr_i_q, scr_w_q) : b_ea_q;
+    w_ext = (clr_q || scr_q) ? '0 : b_ctl_q ? c_ext : b_ext_i;
   end
 endmodule

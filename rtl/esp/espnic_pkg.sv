@@ -28,8 +28,14 @@ package espnic_pkg;
   // so work in flight for an entry's previous occupant is recognised.
   localparam int SA_GEN_W = 16;
 
-  // The anti-replay window bitmap (replay_pkg).
-  typedef logic [REPLAY_MAX-1:0] window_t;
+  // The anti-replay window (replay_pkg) is REPLAY_WORDS words per SA in RAM
+  // (RFC 6479): word k holds the bitmap of one block of 64 sequence numbers
+  // whose bits [10:6] are k, tagged with the block's bits [63:11]. 32 words
+  // because a window of REPLAY_MAX = 1024 touches up to 17 blocks.
+  localparam int REPLAY_WORDS = 32;
+  localparam int REPLAY_TAG_W = 53;         // sequence number bits [63:11]
+  localparam int REPLAY_WORD_W = REPLAY_TAG_W + 64;
+  typedef logic [REPLAY_WORD_W-1:0] window_t;   // {tag, bitmap}
 
   // Algorithm, action, event and drop-reason numbers come from the register
   // map (espnic_regs_pkg, generated from rtl/regs/espnic_regs.yaml).

@@ -3,7 +3,8 @@
  * numbers contiguous, counters exact; inbound, with duplicates right behind
  * their originals and pairs swapped, every original delivered once, every
  * duplicate counted as a replay drop, counters and the highest sequence
- * number exact. (2) An SA index reused while packets of the old SA are in
+ * number exact; a new sequence number set by the host restarts the window.
+ * (2) An SA index reused while packets of the old SA are in
  * flight (the output port held so they cannot finish): none of them touches
  * the new SA's sequence number, window or counters. */
 #include <stdio.h>
@@ -132,6 +133,19 @@ static void same_sa(unsigned w)
 	      "ingress: each duplicate counted once as a replay drop");
 	check(counter(b, ESPNIC_CNT_IN_DECRYPTED) == n && sent == n + dups,
 	      "ingress: port counter of delivered packets exact");
+
+	/* A new sequence number restarts the window (every word of it cleared,
+	 * not only the first): the last frame, seen before, is new again once,
+	 * then a replay. */
+	struct espnic_sa_update u = {.set = 1u << ESPNIC_UPD_SET_SEQ, .seq = N_FRAMES + 5};
+	check(espnic_card_sa_update(&ib, true, 0, &u) == 0, "ingress: sequence number moved on");
+	espnic_model_send(b, ESPNIC_PORT_WIRE, wire[n - 1].data, wire[n - 1].len);
+	espnic_model_send(b, ESPNIC_PORT_WIRE, wire[n - 1].data, wire[n - 1].len);
+	espnic_model_drain(b, 500, 10000000);
+	m = recv_all(b, ESPNIC_PORT_HOST, host, 2 * N_FRAMES);
+	check(m == 1 && espnic_card_sa_read(&ib, true, 0, &st) == 0 && st.seq == N_FRAMES + 5 &&
+		  st.drops[ESPNIC_DROP_REPLAY] == dups + 1,
+	      "ingress: the window restarts at the new sequence number");
 	espnic_model_free(a);
 	espnic_model_free(b);
 }
