@@ -239,12 +239,13 @@ module esp_egress
 
   // Issue (table stage A): the frame at the head of `ord`, with its SPD
   // answer if it had a lookup, takes an SA table slot when the command queues
-  // have room for it and for the frame in stage B. Every frame takes one, so
+  // have room for it and for the frame in stage B (the output queue also for
+  // the frame in stage C). Every frame takes one, so
   // frames stay in order; only PROTECT frames use what the slot reads.
   logic [$clog2(17)-1:0] enc_count, ctx_count, out_count;
   wire      head_needs_spd = ord_rd.is_ip && !ord_rd.drop_malformed;
   wire      head_ready     = ord_rd_valid && (!head_needs_spd || spd_resp_valid);
-  wire      q_room = enc_count < 5'd15 && ctx_count < 5'd15 && out_count < 5'd15;
+  wire      q_room = enc_count < 5'd15 && ctx_count < 5'd15 && out_count < 5'd14;
   logic     tbl_dp_ready;
   wire      issue = head_ready && q_room && tbl_dp_ready;
   assign ord_rd_ready   = issue;
@@ -316,6 +317,7 @@ module esp_egress
   logic [7:0]  next_hdr;
   logic [63:0] seq;
   logic        seq_exhausted;
+  logic [15:0] ip_id_q;
   always_comb begin
     if (sa.tunnel) begin
       pl_off   = 16'd14;
@@ -335,9 +337,15 @@ module esp_egress
     seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq >= 64'hFFFF_FFFF);
   end
 
-  // Outer headers: Ethernet from the host's frame (the host resolved the next
+  // Outer headers (stage C, the cycle after execute, from what execute
+  // registered): Ethernet from the host's frame (the host resolved the next
   // hop), then IPv4 (tunnel) or the original IP header (transport), then UDP.
-  logic [15:0]          ip_id_q;
+  // The header and its checksum are the output command's only; nothing in
+  // execute's decision depends on them.
+  logic                   xo_valid, xo_protect;
+  espnic_pkg::eg_parsed_t xo_p;
+  espnic_pkg::sa_cfg_t    xo_sa;
+  logic [15:0]            xo_outer_len, xo_esp_len, xo_ip_id;
   logic [159:0]         tun_v4;      // tunnel mode: the new outer IPv4 header
   logic [60*8-1:0]      trn_l3;      // transport mode: the packet's IP header, fixed up
   logic [63:0]          udp_hdr;
@@ -348,25 +356,25 @@ module esp_egress
   always_comb begin
     tun_v4 = '0;
     tun_v4[0 +: 8]    = 8'h45;
-    tun_v4[8 +: 8]    = x_p.tos;                        // DSCP and ECN copied
-    tun_v4[16 +: 16]  = espnic_pkg::be16(outer_len);
-    tun_v4[32 +: 16]  = espnic_pkg::be16(ip_id_q);
-    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, x_p.df, 14'd0});
+    tun_v4[8 +: 8]    = xo_p.tos;                        // DSCP and ECN copied
+    tun_v4[16 +: 16]  = espnic_pkg::be16(xo_outer_len);
+    tun_v4[32 +: 16]  = espnic_pkg::be16(xo_ip_id);
+    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, xo_p.df, 14'd0});
     tun_v4[64 +: 8]   = 8'd64;
-    tun_v4[72 +: 8]   = sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
-    tun_v4[96 +: 32]  = sa.local_v4;
-    tun_v4[128 +: 32] = sa.remote_v4;
+    tun_v4[72 +: 8]   = xo_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
+    tun_v4[96 +: 32]  = xo_sa.local_v4;
+    tun_v4[128 +: 32] = xo_sa.remote_v4;
     tun_v4[80 +: 16]  = espnic_pkg::be16(espnic_pkg::ipv4_checksum(tun_v4));
 
     // The original header, IPv4 options included, with length and protocol
     // changed and (IPv4) the checksum over the whole header recomputed.
-    trn_l3 = x_p.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * x_p.ip_hlen));
-    if (x_p.v6) begin
-      trn_l3[8*4 +: 16] = espnic_pkg::be16(outer_len - 16'd40);
-      trn_l3[8*6 +: 8]  = sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
+    trn_l3 = xo_p.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * xo_p.ip_hlen));
+    if (xo_p.v6) begin
+      trn_l3[8*4 +: 16] = espnic_pkg::be16(xo_outer_len - 16'd40);
+      trn_l3[8*6 +: 8]  = xo_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
     end else begin
-      trn_l3[8*2 +: 16]  = espnic_pkg::be16(outer_len);
-      trn_l3[8*9 +: 8]   = sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
+      trn_l3[8*2 +: 16]  = espnic_pkg::be16(xo_outer_len);
+      trn_l3[8*9 +: 8]   = xo_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
       trn_l3[8*10 +: 16] = '0;
     end
     trn_sum = '0;
@@ -374,18 +382,18 @@ module esp_egress
       trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    if (!x_p.v6) trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
+    if (!xo_p.v6) trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
 
     // RFC 3948: the UDP checksum may be zero over IPv4.
-    udp_hdr = {16'd0, espnic_pkg::be16(esp_len + 16'd8), espnic_pkg::be16(sa.udp_dport), espnic_pkg::be16(sa.udp_sport)};
-    l3_len  = sa.tunnel ? 8'd20 : x_p.ip_hlen;
+    udp_hdr = {16'd0, espnic_pkg::be16(xo_esp_len + 16'd8), espnic_pkg::be16(xo_sa.udp_dport), espnic_pkg::be16(xo_sa.udp_sport)};
+    l3_len  = xo_sa.tunnel ? 8'd20 : xo_p.ip_hlen;
 
     outer = '0;
-    outer[0 +: 96]    = x_p.hdr[0 +: 96];               // MAC addresses
-    outer[8*12 +: 16] = sa.tunnel ? espnic_pkg::be16(espnic_pkg::ETH_IPV4) : x_p.hdr[8*12 +: 16];
-    outer[8*14 +: 480] = sa.tunnel ? {320'd0, tun_v4} : trn_l3;
-    if (sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
-    outer_hlen = 8'd14 + l3_len + (sa.udp_encap ? 8'd8 : 8'd0);
+    outer[0 +: 96]    = xo_p.hdr[0 +: 96];               // MAC addresses
+    outer[8*12 +: 16] = xo_sa.tunnel ? espnic_pkg::be16(espnic_pkg::ETH_IPV4) : xo_p.hdr[8*12 +: 16];
+    outer[8*14 +: 480] = xo_sa.tunnel ? {320'd0, tun_v4} : trn_l3;
+    if (xo_sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
+    outer_hlen = 8'd14 + l3_len + (xo_sa.udp_encap ? 8'd8 : 8'd0);
   end
 
   // What happens to the head frame.
@@ -420,7 +428,6 @@ module esp_egress
     logic [63:0] tail;
     enc_cmd = '0;
     ctx_cmd = '0;
-    out_cmd = '0;
     push_enc = 1'b0;
     push_ctx = 1'b0;
     push_out = 1'b0;
@@ -429,7 +436,6 @@ module esp_egress
       X_BYPASS: begin
         enc_cmd.keep_len = x_p.frame_len;
         ctx_cmd.op       = aes_gcm_pkg::GCM_BYPASS;
-        out_cmd.keep_len = x_p.frame_len;
         push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
       end
       X_PROTECT: begin
@@ -452,9 +458,6 @@ module esp_egress
                                   : {64'd0, espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(sa.spi)};
         ctx_cmd.aad_len  = sa.esn ? 16'd12 : 16'd8;
         ctx_cmd.len      = ct_len;
-        out_cmd.hdr      = outer;
-        out_cmd.hdr_len  = outer_hlen;
-        out_cmd.keep_len = esp_len;
         push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
       end
       default: begin
@@ -462,6 +465,28 @@ module esp_egress
         push_enc = 1'b1;
       end
     endcase
+  end
+
+  // Stage C: the output command, pushed the cycle after execute.
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) xo_valid <= 1'b0;
+    else         xo_valid <= ex_go && push_out;
+    xo_protect   <= verdict == X_PROTECT;
+    xo_p         <= x_p;
+    xo_sa        <= sa;
+    xo_outer_len <= outer_len;
+    xo_esp_len   <= esp_len;
+    xo_ip_id     <= ip_id_q;
+  end
+  always_comb begin
+    out_cmd = '0;
+    if (xo_protect) begin
+      out_cmd.hdr      = outer;
+      out_cmd.hdr_len  = outer_hlen;
+      out_cmd.keep_len = xo_esp_len;
+    end else begin
+      out_cmd.keep_len = xo_p.frame_len;
+    end
   end
 
   // Events raised by this packet (at most one per cycle; soft before hard
@@ -564,7 +589,7 @@ module esp_egress
   );
   sync_fifo #(.WIDTH($bits(out_cmd)), .DEPTH(16)) u_out_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && push_out), .wr_ready_o(unused_out_wr_ready), .wr_data_i(out_cmd),
+    .wr_valid_i(xo_valid), .wr_ready_o(unused_out_wr_ready), .wr_data_i(out_cmd),
     .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o(out_count)
   );
 

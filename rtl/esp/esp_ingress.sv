@@ -183,20 +183,23 @@ module esp_ingress
   end
 
   // ---------------------------------------------------------------- SA table
-  // Two kinds of data-path slot share the inbound SA table (esp_sa_table):
-  // classify (a parsed frame: SA, sequence number, replay check) and commit
-  // (a decrypted packet: verdict, window, state, counters). Commit goes first.
-  // Both decide in the table's stage B (x_go, commit_go below) with the entry
-  // as every earlier slot left it.
-  logic                     tbl_dp_ready, b_valid, b_commit_q, dp_we;
+  // Three kinds of data-path slot share the inbound SA table (esp_sa_table):
+  // commit (a decrypted packet: verdict, window, state, counters), drop (a
+  // drop classify found, counted) and classify (a parsed frame: SA, sequence
+  // number, replay check), in that order of priority. Commit and drop
+  // decide in the table's stage B (commit_go, drop_go below) with the entry
+  // as every earlier slot left it; classify only reads the entry there and
+  // decides in the stages after it.
+  logic                     tbl_dp_ready, b_valid, b_commit_q, b_drop_q, dp_we;
   espnic_pkg::sa_cfg_t      b_cfg;
   espnic_pkg::sa_key_t      b_key;
   espnic_pkg::sa_dyn_t      b_dyn, dp_dyn;
   espnic_pkg::window_t      b_win, dp_win;
-  logic                     x_want, cm_want, x_issue, cm_issue;
-  logic [15:0]              cc_rd_sa;
+  logic                     x_want, cm_want, dr_want, x_issue, cm_issue, dr_issue;
+  logic [15:0]              cc_rd_sa, dr_rd_sa;
   assign cm_issue = cm_want && tbl_dp_ready;
-  assign x_issue  = x_want && !cm_want && tbl_dp_ready;
+  assign dr_issue = dr_want && !cm_want && tbl_dp_ready;
+  assign x_issue  = x_want && !cm_want && !dr_want && tbl_dp_ready;
 
   // The replay window is words beside the entry (replay_pkg): a classify
   // slot reads the word of the packet's sequence number (its low half is
@@ -207,47 +210,107 @@ module esp_ingress
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i), .ctl_req_i(sa_req_i),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
-    .dp_valid_i(cm_want || x_want), .dp_ready_o(tbl_dp_ready),
-    .dp_index_i(cm_want ? cc_rd_sa : 16'(p_q.spi[SAW-1:0])),
+    .dp_valid_i(cm_want || dr_want || x_want), .dp_ready_o(tbl_dp_ready),
+    .dp_index_i(cm_want ? cc_rd_sa : dr_want ? dr_rd_sa : 16'(p_q.spi[SAW-1:0])),
     .dp_word_i(cm_want ? 16'(cc_rd_word) : 16'(p_q.seq_lo[10:6])),
     .b_valid_o(b_valid), .b_cfg_o(b_cfg), .b_key_o(b_key), .b_dyn_o(b_dyn), .b_ext_o(b_win),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(dp_win)
   );
 
+  logic                          db_replay;
+  logic [espnic_pkg::SA_GEN_W-1:0] db_gen;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) b_commit_q <= 1'b0;
-    else         b_commit_q <= cm_issue;
+    if (!rst_ni) begin
+      b_commit_q <= 1'b0;
+      b_drop_q   <= 1'b0;
+    end else begin
+      b_commit_q <= cm_issue;
+      b_drop_q   <= dr_issue;
+    end
   end
-  wire x_go      = b_valid && !b_commit_q;
+  wire xb_go     = b_valid && !b_commit_q && !b_drop_q;
   wire commit_go = b_valid && b_commit_q;
+  wire drop_go   = b_valid && b_drop_q;
 
   // --------------------------------------------------------------- classify
-  parsed_t xp;                     // the frame in stage B
+  // Stage B reads the entry (xb_go), C infers the 64-bit sequence number
+  // (RFC 4303 A2), D checks the window and classifies, E (x_go) writes the
+  // work orders and, for a replay or an expired SA, a drop slot's order.
+  // Classify writes nothing back: commits that go through the table between
+  // its stage B and E are not seen here, and commit checks the window again
+  // with the entry as it is then, so classify only drops early what commit
+  // would drop. Each stage holds one frame and moves every cycle.
+  parsed_t xb;                     // the frame in stage B
   always_ff @(posedge clk_i)
-    if (x_issue) xp <= p_q;
+    if (x_issue) xb <= p_q;
   assign x_ready = !p_valid_q || x_issue;
 
+  typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT} class_e;
+  logic                  xc_valid, xd_valid, xe_valid;
+  parsed_t               xc_p, xd_p, xe_p;
+  espnic_pkg::sa_cfg_t   xc_cfg, xd_cfg, xe_cfg;
+  espnic_pkg::sa_key_t   xc_key, xd_key, xe_key;
+  espnic_pkg::sa_dyn_t   xc_dyn, xd_dyn, xe_dyn;
+  espnic_pkg::window_t   xc_win, xd_win;
+  logic                  xc_known, xd_known;
+  logic [63:0]           xd_seq, xe_seq;
+  class_e                xe_class;
+  // Stage B: is the entry the SA the SPI names?
+  espnic_pkg::sa_cfg_t   xb_cfg;
+  assign xb_cfg = b_cfg;
+  wire   xb_known = b_dyn.enable && xb_cfg.spi == xb.spi;
+  // Stage C.
+  espnic_pkg::sa_cfg_t   xc_sa;
+  espnic_pkg::sa_state_t xc_st;
+  assign xc_sa = xc_cfg;
+  assign xc_st = xc_dyn.st;
+  wire [63:0] xc_seq = replay_pkg::infer_seq(xc_st.seq, xc_p.seq_lo, xc_sa.replay_window, xc_sa.esn);
+  // Stage D.
+  espnic_pkg::sa_cfg_t   xd_sa;
+  espnic_pkg::sa_state_t xd_st;
+  assign xd_sa = xd_cfg;
+  assign xd_st = xd_dyn.st;
+  class_e xd_class;
+  always_comb begin
+    if (!xd_p.esp)                                   xd_class = C_BYPASS;
+    else if (xd_p.malformed)                         xd_class = C_MALFORMED;
+    else if (!xd_known)                              xd_class = C_NO_SA;
+    else if (xd_st.hard_fired)                       xd_class = C_EXPIRED;
+    else if (!replay_pkg::replay_ok(xd_st.seq, xd_win, xd_sa.replay_window, xd_seq))
+                                                     xd_class = C_REPLAY;
+    else                                             xd_class = C_DECRYPT;
+  end
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      xc_valid <= 1'b0;
+      xd_valid <= 1'b0;
+      xe_valid <= 1'b0;
+    end else begin
+      xc_valid <= xb_go;
+      xd_valid <= xc_valid;
+      xe_valid <= xd_valid;
+    end
+    xc_p     <= xb;      xd_p   <= xc_p;   xe_p   <= xd_p;
+    xc_cfg   <= b_cfg;   xd_cfg <= xc_cfg; xe_cfg <= xd_cfg;
+    xc_key   <= b_key;   xd_key <= xc_key; xe_key <= xd_key;
+    xc_dyn   <= b_dyn;   xd_dyn <= xc_dyn; xe_dyn <= xd_dyn;
+    xc_win   <= b_win;   xd_win <= xc_win;
+    xc_known <= xb_known; xd_known <= xc_known;
+    xd_seq   <= xc_seq;  xe_seq <= xd_seq;
+    xe_class <= xd_class;
+  end
+  // Stage E: the work orders.
+  wire x_go = xe_valid;
+  parsed_t xp;
+  assign xp = xe_p;
   wire [SAW-1:0] x_i   = xp.spi[SAW-1:0];
   espnic_pkg::sa_cfg_t x_sa;
-  espnic_pkg::sa_state_t x_st;
-  assign x_sa = b_cfg;
-  assign x_st = b_dyn.st;
+  assign x_sa = xe_cfg;
   espnic_pkg::sa_key_t x_key;
-  assign x_key = b_key;
-  wire           x_known = b_dyn.enable && x_sa.spi == xp.spi;
-  wire [63:0]    x_seq   = replay_pkg::infer_seq(x_st.seq, xp.seq_lo, x_sa.replay_window, x_sa.esn);
-
-  typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT} class_e;
-  class_e x_class;
-  always_comb begin
-    if (!xp.esp)                                     x_class = C_BYPASS;
-    else if (xp.malformed)                           x_class = C_MALFORMED;
-    else if (!x_known)                                x_class = C_NO_SA;
-    else if (x_st.hard_fired)                         x_class = C_EXPIRED;
-    else if (!replay_pkg::replay_ok(x_st.seq, b_win, x_sa.replay_window, x_seq))
-                                                      x_class = C_REPLAY;
-    else                                              x_class = C_DECRYPT;
-  end
+  assign x_key = xe_key;
+  wire [63:0] x_seq   = xe_seq;
+  class_e     x_class;
+  assign x_class = xe_class;
 
   // Per-packet work orders.
   typedef struct packed {
@@ -296,7 +359,7 @@ module esp_ingress
     push_all  = 1'b1;
     cc_cmd.frame_len = xp.frame_len;
     cc_cmd.sa        = 16'(x_i);
-    cc_cmd.gen       = b_dyn.gen;
+    cc_cmd.gen       = xe_dyn.gen;
     cc_cmd.seq       = x_seq;
     cc_cmd.pt_len    = xp.esp_len - 16'd32;
     cc_cmd.tunnel    = x_sa.tunnel;
@@ -340,9 +403,26 @@ module esp_ingress
   end
 
   // A parsed frame takes a classify slot when the queues have room for its
-  // work orders and for those of the frame in stage B.
-  assign x_want = p_valid_q && strip_count < 5'd15 && ctx_count < 5'd15 && dlv_count < 5'd15
-               && cc_count < 6'd31 && end_count < 6'd31;
+  // work orders and for those of the frames in stages B to E.
+  assign x_want = p_valid_q && strip_count < 5'd12 && ctx_count < 5'd12 && dlv_count < 5'd12
+               && cc_count < 6'd28 && end_count < 6'd28 && drop_count < 4'd4;
+
+  // Drops classify found, counted by drop slots (stage B of the table) if
+  // the entry is still the one classify read.
+  localparam int DR_W = 16 + espnic_pkg::SA_GEN_W + 1;
+  logic [DR_W-1:0]    dr_cmd, dr_rd;
+  logic               unused_dr_wr_ready;
+  logic [3:0]         drop_count;
+  assign dr_cmd   = {16'(x_i), xe_dyn.gen, x_class == C_REPLAY};
+  assign dr_rd_sa = dr_rd[DR_W-1 -: 16];
+  sync_fifo #(.WIDTH(DR_W), .DEPTH(8)) u_drop_q (
+    .clk_i, .rst_ni,
+    .wr_valid_i(x_go && (x_class == C_REPLAY || x_class == C_EXPIRED)),
+    .wr_ready_o(unused_dr_wr_ready), .wr_data_i(dr_cmd),
+    .rd_valid_o(dr_want), .rd_ready_i(dr_issue), .rd_data_o(dr_rd), .count_o(drop_count)
+  );
+  always_ff @(posedge clk_i)
+    if (dr_issue) {db_gen, db_replay} <= dr_rd[espnic_pkg::SA_GEN_W:0];
 
   logic strip_rd_valid, strip_rd_ready, ctx_rd_valid, ctx_rd_ready;
   logic dlv_rd_valid, dlv_rd_ready, cc_rd_valid, cc_rd_ready;
@@ -649,24 +729,18 @@ module esp_ingress
   );
 
   // ------------------------------------------------- state and counters
-  // The SA entry after a classify or a commit slot (the table writes it back
-  // whole): drops found at classify, and a commit's verdict.
+  // The SA entry after a drop or a commit slot (the table writes it back
+  // whole): a drop found at classify, and a commit's verdict.
   always_comb begin
     dp_dyn = b_dyn;
     dp_win = b_win;
     dp_we  = 1'b0;
-    if (x_go) begin
-      case (x_class)
-        C_EXPIRED: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
-          dp_we = 1'b1;
-        end
-        C_REPLAY: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
-          dp_we = 1'b1;
-        end
-        default: ;
-      endcase
+    if (drop_go && b_dyn.enable && b_dyn.gen == db_gen) begin
+      if (db_replay)
+        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
+      else
+        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+      dp_we = 1'b1;
     end
     if (commit_go && !cb.bypass) begin
       case (verdict)
