@@ -24,6 +24,22 @@ from strongswan import ESPNICD_DN, Pki, lab_charon  # noqa: E402
 PSK = "peer-config-Secret \"quoted\" 7"  # not plain: written as hex
 
 
+def tunnel_up(d, charon, text):
+    """charon loads text (the peer-config output) as its whole swanctl.conf; session s.1 is
+    enabled and must come up with the same CHILD_SA on both sides. Returns our tunnel."""
+    with open(charon.conf, "w") as f:
+        f.write(text)
+    charon.swanctl("--load-all", "--file", charon.conf)
+    d.espnic("session", "enable", "s.1")
+    st = wait_for("our session up", lambda: d.up("s.1"))
+    wait_for("charon's CHILD_SA", charon.child)
+    assert charon.ike_state() == "ESTABLISHED"
+    spi_in, spi_out = charon.child()
+    tunnel = st["tunnels"][0]
+    assert (tunnel["spi_out"], tunnel["spi_in"]) == (spi_in, spi_out), (tunnel, spi_in)
+    return tunnel
+
+
 def scenario(lab, args, ike_args, tunnel_args, expect_esp):
     d = Daemon(lab, args.espnicd, args.espnic, 0)
     charon = lab_charon(lab)  # its own test connection first; replaced below
@@ -44,16 +60,7 @@ def scenario(lab, args, ike_args, tunnel_args, expect_esp):
     with open(out) as f:
         text = f.read()
     assert "secret = 0x" + PSK.encode().hex() in text, text
-    with open(charon.conf, "w") as f:
-        f.write(text)
-    charon.swanctl("--load-all", "--file", charon.conf)
-    d.espnic("session", "enable", "s.1")
-    st = wait_for("our session up", lambda: d.up("s.1"))
-    wait_for("charon's CHILD_SA", charon.child)
-    assert charon.ike_state() == "ESTABLISHED"
-    spi_in, spi_out = charon.child()
-    tunnel = st["tunnels"][0]
-    assert (tunnel["spi_out"], tunnel["spi_in"]) == (spi_in, spi_out), (tunnel, spi_in)
+    tunnel = tunnel_up(d, charon, text)
     assert tunnel["encryption_algorithm"] == expect_esp, tunnel
     # from the API alone: a placeholder that does not authenticate
     text = subprocess.run([args.espnic, "session", "peer-config", "s.1", "--socket", d.sock],
@@ -87,16 +94,7 @@ def scenario_certs(lab, args):
         os.makedirs(os.path.dirname(os.path.join(charon.dir, sub)), exist_ok=True)
         shutil.copy(src, os.path.join(charon.dir, sub))
     os.chmod(os.path.join(charon.dir, "private/s_1.key"), 0o600)
-    with open(charon.conf, "w") as f:
-        f.write(text)
-    charon.swanctl("--load-all", "--file", charon.conf)
-    d.espnic("session", "enable", "s.1")
-    st = wait_for("our certificate session up", lambda: d.up("s.1"))
-    wait_for("charon's CHILD_SA", charon.child)
-    assert charon.ike_state() == "ESTABLISHED"
-    spi_in, spi_out = charon.child()
-    tunnel = st["tunnels"][0]
-    assert (tunnel["spi_out"], tunnel["spi_in"]) == (spi_in, spi_out), (tunnel, spi_in)
+    tunnel_up(d, charon, text)
     assert "peer authenticated with its certificate" in d.log_text()
     sas = charon.swanctl("--list-sas").stdout
     assert "espnicd@espnic.example" in sas, sas

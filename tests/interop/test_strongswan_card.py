@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 from lab import need_root, need_tools, run, status_sas, wait_for  # noqa: E402
-from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
+from sitelab import CHARON, GW_A, GW_B, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from strongswan import PSK, site_charon  # noqa: E402
 sys.path.insert(0, HERE)
 from conftest import failed, program  # noqa: E402
@@ -342,12 +342,9 @@ def test_rekey(lab, binary):
     assert m and m.group(1) == m.group(2), r.stdout
     # A rekey every 3 s: a list read while one swaps the rule may show it mid-swap; the card
     # settles on one PROTECT rule (the pair of the moment) between rekeys.
-    seen = []
-
-    def one_rule():
-        seen.append(card_cli(lab, "spd", "list"))
-        return len(re.findall(r"protect", seen[-1])) == 1
-    wait_for("one PROTECT rule on the card", one_rule, timeout=120, interval=0.5)
+    wait_for("one PROTECT rule on the card",
+             lambda: len(re.findall(r"protect", card_cli(lab, "spd", "list"))) == 1,
+             timeout=120, interval=0.5)
     assert lab.stop(ours.proc) == 0
     wait_empty_card(lab)
 
