@@ -332,6 +332,47 @@ static int alloc_out_index(struct dp_card *c)
 	return -ENOSPC;
 }
 
+/* The SPD rules that send traffic between the selectors to outbound index out_idx, in
+ * *rules (free() it): their count, or a negative errno (*rules is then NULL). */
+static int rules_for(const struct dp_selector *local, unsigned nl, const struct dp_selector *remote,
+		     unsigned nr, unsigned out_idx, struct espnic_spd_rule **rules)
+{
+	int n;
+
+	*rules = calloc(MAX_RULES_PER_PAIR, sizeof(**rules));
+	if (*rules == NULL)
+		return -ENOMEM;
+	n = spd_build_rules(local, nl, remote, nr, out_idx, *rules, MAX_RULES_PER_PAIR);
+	if (n <= 0) {
+		free(*rules);
+		*rules = NULL;
+		return n < 0 ? n : -EINVAL;
+	}
+	return n;
+}
+
+/* What a CHILD_SA and a trap both need before they touch the card: a free outbound index
+ * (*out_idx, not yet owned) and the rules that lead to it, which must fit in the free SPD
+ * slots. Returns the rule count (rules in *rules, free() them) or a negative errno. */
+static int out_rules_prepare(struct dp_card *c, const struct dp_selector *local, unsigned nl,
+			     const struct dp_selector *remote, unsigned nr, int *out_idx,
+			     struct espnic_spd_rule **rules)
+{
+	int n;
+
+	*rules = NULL;
+	*out_idx = alloc_out_index(c);
+	if (*out_idx < 0)
+		return *out_idx;
+	n = rules_for(local, nl, remote, nr, (unsigned)*out_idx, rules);
+	if (n > 0 && (unsigned)n > free_slots(c)) {
+		free(*rules);
+		*rules = NULL;
+		return -ENOSPC;
+	}
+	return n;
+}
+
 static int card_alloc_spi(struct dp *dp, uint32_t *spi)
 {
 	struct dp_card *c = card(dp);
@@ -490,21 +531,12 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 		;
 	if (pi == MAX_PAIRS)
 		return -ENOSPC;
-	out_idx = alloc_out_index(c);
-	if (out_idx < 0)
-		return out_idx;
-	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
-	if (rules == NULL)
-		return -ENOMEM;
-	nrules = spd_build_rules(sa->local_ts, sa->local_ts_count, sa->remote_ts,
-				 sa->remote_ts_count, (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
-	if (nrules < 0 || (unsigned)nrules > free_slots(c)) {
-		log_error("card %s: CHILD_SA %08x: its traffic selectors need more SPD rules than "
-			  "%s",
-			  c->name, sa->in.spi,
-			  nrules < 0 ? "one CHILD_SA may take" : "the card has free");
-		free(rules);
-		return nrules < 0 ? nrules : -ENOSPC;
+	nrules = out_rules_prepare(c, sa->local_ts, sa->local_ts_count, sa->remote_ts,
+				   sa->remote_ts_count, &out_idx, &rules);
+	if (nrules < 0) {
+		log_error("card %s: CHILD_SA %08x: no outbound SA index or SPD rules for it: %s",
+			  c->name, sa->in.spi, strerror(-nrules));
+		return nrules;
 	}
 	ret = make_sa(c, sa, true, &in);
 	if (ret == 0)
@@ -580,11 +612,8 @@ static int card_switch_out(struct dp *dp, uint32_t spi_in)
 	p = &c->pairs[pi];
 	if (!p->out_later)
 		return 0;
-	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
-	if (rules == NULL)
-		return -ENOMEM;
-	n = spd_build_rules(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count,
-			    p->out_idx, rules, MAX_RULES_PER_PAIR);
+	n = rules_for(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count, p->out_idx,
+		      &rules);
 	ret = n < 0 ? n : insert_rules(c, rules, n, CLS_CHILD, (unsigned)pi);
 	free(rules);
 	if (ret < 0) {
@@ -837,17 +866,13 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 		;
 	if (ti == MAX_TRAPS)
 		return -ENOSPC;
-	out_idx = alloc_out_index(c);
-	if (out_idx < 0)
-		return out_idx;
-	rules = calloc(MAX_RULES_PER_PAIR, sizeof(*rules));
-	if (rules == NULL)
-		return -ENOMEM;
-	n = spd_build_rules(t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
-			    (unsigned)out_idx, rules, MAX_RULES_PER_PAIR);
-	if (n <= 0) {
-		free(rules);
-		return n < 0 ? n : -EINVAL;
+	n = out_rules_prepare(c, t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
+			      &out_idx, &rules);
+	if (n < 0) {
+		log_error(
+		    "card %s: trap for reqid %u: no outbound SA index or SPD rules for it: %s",
+		    c->name, t->reqid, strerror(-n));
+		return n;
 	}
 	c->out_owner[out_idx] = -(ti + 1); /* reserved: stays empty so the rules ACQUIRE */
 	c->traps[ti].used = true;
