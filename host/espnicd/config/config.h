@@ -88,6 +88,7 @@ struct cfg_peer {
 	enum cfg_dpd_action dpd_action;
 	enum cfg_unique unique;
 	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
+	uint8_t version;    /* IKE version: 2 (RFC 7296, default) or 1 (RFC 2409, ikev1/) */
 };
 
 struct espnicd_config {

@@ -10,6 +10,7 @@
 
 #include "espnicd.h"
 #include "ike_sa.h"
+#include "ikev1/ikev1.h"
 #include "log.h"
 
 #define SHUTDOWN_WINDOW 64 /* IKE_SA deletes in flight at shutdown without start_window */
@@ -596,6 +597,13 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 	struct ike_sa *sa;
 	int ret;
 
+	/* Version 1.0 (RFC 2408 3.1): the IKEv1 state machines. */
+	if (len >= IKE_HEADER_LEN && buf[17] == 0x10) {
+		ikev1_receive(d, local, remote, buf, len);
+		reap_dead(d);
+		start_pending(d);
+		return;
+	}
 	if (ike_header_parse(buf, len, &hdr) < 0 || hdr.length != len) {
 		log_unauth(d, LOG_LEVEL_DEBUG,
 			   "datagram of %zu octets is no IKEv2 message, dropped", len);
