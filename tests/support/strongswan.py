@@ -24,13 +24,13 @@ CHARON_DN = "C=CH, O=espnic, CN=strongswan"
 
 def swanctl_connection(name, local_addr, remote_addr, local_ts, remote_ts, local_id, remote_id,
                        ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, auth="psk", certs=None, dpd="0s",
-                       ike_rekey="4h", child_rekey="1h", child_life="2h"):
+                       ike_rekey="4h", child_rekey="1h", child_life="2h", version=2):
     """One swanctl connection (child "net", tunnel mode, nothing started by charon itself,
-    no random jitter on the rekey times)."""
+    no random jitter on the rekey times); version 1 for IKEv1."""
     return """  {name} {{
     local_addrs = {local_addr}
     remote_addrs = {remote_addr}
-    version = 2
+    version = {version}
     proposals = {ike}
     dpd_delay = {dpd}
     rekey_time = {ike_rekey}
@@ -62,7 +62,7 @@ def swanctl_connection(name, local_addr, remote_addr, local_ts, remote_ts, local
            ike_rekey=ike_rekey, auth=auth, local_id=local_id,
            certs="\n      certs = %s" % certs if certs else "", remote_id=remote_id,
            local_ts=local_ts, remote_ts=remote_ts, esp=esp, child_rekey=child_rekey,
-           child_life=child_life)
+           child_life=child_life, version=version)
 
 
 def swanctl_secret(name, id1, id2, psk):
@@ -186,10 +186,11 @@ def lab_charon(lab, ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK, dpd="0s", ike_r
     return charon
 
 
-def site_charon(sites, esp=ESP_PROPOSAL, child_rekey="1h", child_life="66m", psk=PSK):
+def site_charon(sites, esp=ESP_PROPOSAL, child_rekey="1h", child_life="66m", psk=PSK,
+                ike=IKE_PROPOSAL, version=2):
     """charon in gw-b of the demo's sites (198.18.0.2, LAN B) with connection "gw" to gw-a
     (198.18.0.1, LAN A); level-4 logs."""
-    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, NET_A, GW_B, GW_A, esp=esp,
-                              child_rekey=child_rekey, child_life=child_life)
+    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, NET_A, GW_B, GW_A, ike=ike, esp=esp,
+                              child_rekey=child_rekey, child_life=child_life, version=version)
     return Charon(sites, "gwb", swanctl_conf([conn], [swanctl_secret("gw", GW_A, GW_B, psk)]),
                   log_keys=True)

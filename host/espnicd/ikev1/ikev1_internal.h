@@ -15,7 +15,14 @@
 #define V1_MAX_OUT	 4096 /* one datagram of ours (no certificates yet) */
 #define V1_SAI_MAX	 2048 /* the initiator's SA payload body (SAi_b) */
 #define V1_NONCE	 32
-#define V1_DELETE_OLD_MS 2000 /* a rekeyed CHILD_SA is deleted this long after its successor */
+#define V1_DELETE_OLD_MS 2000
+#define V1_OUT_CHECK_MS                                                                            \
+	50 /* a rekey's initiator looks this often for the peer's first packet */ /* a rekeyed     \
+										     CHILD_SA is   \
+										     deleted this  \
+										     long after    \
+										     its successor \
+										   */
 
 enum v1_state {
 	V1_MM_I1 = 1, /* initiator: SA offer out */
@@ -37,6 +44,7 @@ struct v1_quick {
 	uint8_t g_qm[IKE_MAX_DH_SECRET];
 	size_t g_qm_len;
 	uint32_t spi_in, spi_out;
+	uint32_t installed_in; /* spi_in once the pair is on the dataplane */
 	uint32_t reqid;
 	uint32_t old_spi_in; /* a rekey: the pair it replaces (0: a new CHILD_SA) */
 	struct selected_proposal sel;

@@ -263,8 +263,11 @@ fail:
 	return ret < 0 ? ret : -EINVAL;
 }
 
-/* KEYMAT, the CHILD_SA, its install; a rekey's predecessor goes a little later. */
-static void quick_install(struct ike_sa *sa)
+/* KEYMAT, the CHILD_SA, its install; a rekey's predecessor goes a little later. With
+ * out_later, outbound stays on the predecessor (the card keeps its rules first) until the
+ * peer has the new pair: the responder moves it on HASH(3), the initiator of a rekey on the
+ * peer's first packet on it or its Delete of the old pair (child_out_check). */
+static struct child_sa *quick_install(struct ike_sa *sa, bool out_later)
 {
 	struct v1_quick *q = &sa->v1->qm;
 	struct child_sa *c = calloc(1, sizeof(*c));
@@ -273,7 +276,7 @@ static void quick_install(struct ike_sa *sa)
 	struct child_sa *old;
 
 	if (c == NULL)
-		return;
+		return NULL;
 	put_be32(spi_i, q->initiator ? q->spi_in : q->spi_out);
 	put_be32(spi_r, q->initiator ? q->spi_out : q->spi_in);
 	c->reqid = q->reqid;
@@ -282,6 +285,8 @@ static void quick_install(struct ike_sa *sa)
 	c->proposal = q->sel;
 	c->ts_local = q->ts_local;
 	c->ts_remote = q->ts_remote;
+	c->out_pending = out_later;
+	c->out_check_at = out_later ? now_ms(sa->d) + V1_OUT_CHECK_MS : 0;
 	if (ikev1_derive_child_keys(sa->v1->suite.prf, sa->v1->keys.skeyid_d,
 				    ike_encr_lookup(q->sel.encr, q->sel.encr_bits),
 				    q->sel.integ ? ike_integ_lookup(q->sel.integ) : NULL,
@@ -289,11 +294,12 @@ static void quick_install(struct ike_sa *sa)
 				    sp(q->ni, q->ni_len), sp(q->nr, q->nr_len), &keys) < 0) {
 		log_error("%s: quick mode: KEYMAT not derived", sa_name(sa));
 		free(c);
-		return;
+		return NULL;
 	}
 	c = child_install(sa, c, q->initiator, &keys, q->mode);
 	if (c == NULL)
-		return;
+		return NULL;
+	q->installed_in = q->spi_in;
 	q->spi_in = 0; /* installed: not to be released */
 	old = q->old_spi_in ? child_find_in(sa, q->old_spi_in) : NULL;
 	if (old != NULL) {
@@ -303,6 +309,7 @@ static void quick_install(struct ike_sa *sa)
 		log_info("%s: CHILD_SA %08x/%08x rekeyed by %08x/%08x", sa_name(sa), old->spi_in,
 			 old->spi_out, c->spi_in, c->spi_out);
 	}
+	return c;
 }
 
 /* Responder: the CHILD_SA the peer asks for, if its selectors are ours to rekey. */
@@ -464,6 +471,13 @@ static void quick_respond(struct ike_sa *sa, const struct ikev1_message *msg)
 		p[n++] = *idi;
 		p[n++] = *idr;
 	}
+	/* Inbound on the dataplane before the answer leaves: the initiator may send on the
+	 * new pair as soon as it has our answer. */
+	if (quick_install(sa, true) == NULL) {
+		free(answer);
+		quick_refuse(sa, IKEV1_N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
 	if (quick_send(sa, p, n, sp(q->ni, q->ni_len), true) < 0) {
 		free(answer);
 		v1_quick_clear(sa);
@@ -542,7 +556,7 @@ static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 		ikev1_writer_payload(&w, &h3);
 		len = ike_writer_finish(&w);
 	}
-	quick_install(sa);
+	quick_install(sa, q->old_spi_in != 0);
 	if (len > 0 &&
 	    (len = v1_seal(sa, IKEV1_EXCHANGE_QUICK, q->msgid, &q->iv, IKEV1_PAYLOAD_HASH, plain,
 			   (size_t)len, sa->v1->out, sizeof(sa->v1->out))) > 0)
@@ -558,6 +572,7 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 	const struct ikev1_payload *hash;
 	uint8_t *plain = malloc(MAX_MESSAGE), want[IKE_MAX_PRF_LEN];
 	struct ikev1_iv iv, next;
+	struct child_sa *c;
 	uint32_t id = msg->header.message_id;
 	bool ours = q->active && q->msgid == id;
 	bool new_request = !ours && id != 0;
@@ -583,7 +598,8 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 			goto bad;
 		sa->v1->awaiting = false;
 		sa->last_received = now_ms(sa->d);
-		quick_install(sa);
+		if ((c = child_find_in(sa, q->installed_in)) != NULL)
+			child_out_switch(sa, c, "quick mode complete");
 		v1_quick_clear(sa);
 		ikev1_schedule(sa);
 		goto out;

@@ -1136,6 +1136,7 @@ uint64_t ikev1_next_timer(struct ike_sa *sa)
 		t = min_nonzero(t, c->rekey_at);
 		t = min_nonzero(t, c->expire_at);
 		t = min_nonzero(t, c->delete_at);
+		t = min_nonzero(t, c->out_check_at);
 	}
 	return t;
 }
@@ -1180,6 +1181,7 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 			v1_delete_child(sa, c);
 			continue;
 		}
+		child_out_check(sa, c, now);
 		if (c->expire_at && now >= c->expire_at) {
 			c->expire_at = 0;
 			c->want_delete = true;
