@@ -170,7 +170,7 @@ class Charon(SiteCharon):
 
 
 def lab_charon(lab, ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK, dpd="0s", ike_rekey="4h",
-               child_rekey="1h", certs=False, fragment_size=1280):
+               child_rekey="1h", certs=False, fragment_size=1280, version=2):
     """charon in a Lab's right-hand namespace (198.18.0.2, 198.18.2.0/24) with connection
     "gw" to espnicd on the left (198.18.0.1, 198.18.1.0/24); level-4 logs (keys, for
     key_pairs). certs: a Pki (charon.pki), public key authentication with DNs."""
@@ -179,7 +179,7 @@ def lab_charon(lab, ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK, dpd="0s", ike_r
         "gw", RIGHT, LEFT, RIGHT_NET, LEFT_NET, CHARON_DN if certs else RIGHT,
         ESPNICD_DN if certs else LEFT, ike=ike, esp=esp, auth="pubkey" if certs else "psk",
         certs="strongswan.pem" if certs else None, dpd=dpd, ike_rekey=ike_rekey,
-        child_rekey=child_rekey)
+        child_rekey=child_rekey, version=version)
     charon = Charon(lab, 1, swanctl_conf([conn], [swanctl_secret("gw", LEFT, RIGHT, psk)]),
                     log_keys=True, fragment_size=fragment_size)
     charon.pki = pki
