@@ -115,6 +115,30 @@ static void test_rekey(void **state)
 	assert_children_match();
 }
 
+/* Phase-1 rekeys: a new main mode takes over the CHILD_SA on both sides; the old ISAKMP SA
+ * is deleted; the CHILD_SA stays on the dataplanes untouched. */
+static void test_ike_rekey(void **state)
+{
+	uint32_t spi;
+
+	(void)state;
+	establish_v1(V1 ", \"ike_rekey_time\": 10", V1);
+	spi = info_of(0, 0).child_spi_in[0];
+	h_run_until(H->now + 25000);
+	assert_true(h_log_count("IKE_SA rekeyed") >= 4); /* both sides, twice */
+	assert_false(h_log_contains("INITIAL-CONTACT"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_int_equal(info_of(0, 0).child_spi_in[0], spi);
+	assert_int_equal(h_installed(0), 1);
+	assert_int_equal(h_installed(1), 1);
+	assert_children_match();
+	/* The CHILD_SA belongs to the new ISAKMP SA now: deleting that one takes it along. */
+	espnicd_shutdown(H->nodes[0].core);
+	h_run_until(H->now + 1000);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
 static void test_delete_both_ways(void **state)
 {
 	(void)state;
@@ -202,6 +226,7 @@ int main(void)
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_retransmit, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_ike_rekey, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_both_ways, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_by_initiator, exchange_setup,

@@ -7,7 +7,7 @@ scene of test_strongswan_card.py (two LAN namespaces, card A's wire in gw-b, ESP
 Scenarios: espnicd initiating and responding, quick mode without and with PFS, ping and TCP
 through the card, the wire showing only ESP in UDP; deletes from charon (CHILD_SA and IKE_SA)
 and espnicd's on SIGTERM (charon clears); quick mode rekeys started by espnicd, and by
-charon, under ping without a loss; refusals with a log line naming them: a PSK mismatch, a proposal mismatch,
+charon, and phase-1 rekeys (new main modes) under ping without a loss; refusals with a log line naming them: a PSK mismatch, a proposal mismatch,
 3DES / MODP-1024 offered by charon."""
 import os
 import re
@@ -107,6 +107,29 @@ def test_ikev1_rekey(lab, binary):
           % (rekeys, m.group(2) if m else "?"))
     assert rekeys >= 2, log
     assert m and m.group(1) == m.group(2), r.stdout
+    assert lab.stop(ours.proc) == 0
+    wait_empty_card(lab)
+
+
+def test_ikev1_ike_rekey(lab, binary):
+    """Phase-1 rekeys (a new main mode every 3 s, started by espnicd) under a steady ping:
+    the new ISAKMP SA takes over the CHILD_SA, the old one is deleted; charon keeps the
+    CHILD_SA; no ping lost."""
+    charon = charon_v1(lab)
+    ours = Espnicd(lab, binary, start=True, ike_rekey_time=3, **V1)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    child = charon.child()
+    r = lab.exec("lana", "ping", "-c", "50", "-i", "0.2", "-W", "5", HOST_B, check=False)
+    log = ours.log_text()
+    rekeys = log.count("IKE_SA rekeyed")
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+    print("%d IKEv1 phase-1 rekeys during 50 pings over 10 s: %s received"
+          % (rekeys, m.group(2) if m else "?"))
+    assert rekeys >= 2, log
+    assert m and m.group(1) == m.group(2), r.stdout
+    wait_for("espnicd still established", ours.established)
+    assert charon.child() == child, charon.list_sas()
     assert lab.stop(ours.proc) == 0
     wait_empty_card(lab)
 

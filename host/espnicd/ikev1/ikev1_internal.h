@@ -63,6 +63,7 @@ struct ikev1_sa {
 	uint8_t gxi[IKE_MAX_DH_PUBLIC], gxr[IKE_MAX_DH_PUBLIC];
 	size_t gxi_len, gxr_len;
 	bool peer_natt, peer_dpd;
+	unsigned replaces; /* a phase-1 rekey: the unique_id of the ISAKMP SA it replaces */
 	/* The last datagram we sent, retransmitted on timeout while an answer is due, or when
 	 * the peer repeats the message it answered (last_in: its SHA-256). */
 	uint8_t out[V1_MAX_OUT];

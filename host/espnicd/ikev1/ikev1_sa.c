@@ -361,7 +361,8 @@ static void sa_kill_v1(struct ike_sa *sa, const char *why)
 	ike_sa_kill(sa, why);
 }
 
-int ikev1_initiate(struct espnicd *d, const struct cfg_peer *peer)
+/* Main mode 1. old: the ISAKMP SA this one replaces (a phase-1 rekey), or NULL. */
+static int v1_initiate(struct espnicd *d, const struct cfg_peer *peer, const struct ike_sa *old)
 {
 	struct ikev1_payload p[3];
 	struct ikev1_sa_payload *offer = calloc(1, sizeof(*offer));
@@ -379,6 +380,7 @@ int ikev1_initiate(struct espnicd *d, const struct cfg_peer *peer)
 		return -ENOMEM;
 	}
 	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
+	sa->v1->replaces = old ? old->unique_id : 0;
 	p1_offer(peer, offer);
 	p[0] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_SA, .u.sa = offer};
 	/* SAi_b, the body the hashes cover, as it goes on the wire. */
@@ -400,9 +402,15 @@ int ikev1_initiate(struct espnicd *d, const struct cfg_peer *peer)
 		return len;
 	}
 	sa->v1->st = V1_MM_I1;
-	log_info("%s: initiating IKEv1 main mode to %s", sa_name(sa), peer->name);
+	log_info("%s: initiating IKEv1 main mode to %s%s", sa_name(sa), peer->name,
+		 old ? " (rekeying the ISAKMP SA)" : "");
 	v1_send(sa, sa->v1->out, (size_t)len, true);
 	return 0;
+}
+
+int ikev1_initiate(struct espnicd *d, const struct cfg_peer *peer)
+{
+	return v1_initiate(d, peer, NULL);
 }
 
 static const struct cfg_peer *find_v1_peer(struct espnicd *d, const struct sockaddr_storage *local,
@@ -634,7 +642,7 @@ static int mm_send_id(struct ike_sa *sa)
 		return -EINVAL;
 	p[1] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_HASH,
 				      .u.hash = sp(hash, v->suite.prf->out_len)};
-	if (sa->initiator && sa->peer.unique != CFG_UNIQUE_NEVER) {
+	if (sa->initiator && sa->peer.unique != CFG_UNIQUE_NEVER && sa->v1->replaces == 0) {
 		memcpy(cookies, sa->spi_i, 8);
 		memcpy(cookies + 8, sa->spi_r, 8);
 		p[2] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_NOTIFY};
@@ -693,12 +701,54 @@ static void initial_contact(struct ike_sa *sa)
 			ike_sa_kill(x, "the peer sent INITIAL-CONTACT (it restarted)");
 }
 
+/* A phase-1 rekey (RFC 2409 has none: a new main mode, the IPsec SAs carry on): the new
+ * ISAKMP SA takes over the CHILD_SAs of the one it replaces (ours: the one we rekeyed; as
+ * responder: the peer's established one, when no INITIAL-CONTACT came). The initiator
+ * deletes the old one; the responder waits REKEYED_TIMEOUT_MS for the peer's Delete. */
+static void adopt(struct ike_sa *sa)
+{
+	struct ike_sa *old = NULL;
+	struct child_sa **tail;
+
+	for (struct ike_sa *x = sa->d->sas; x != NULL && old == NULL; x = x->next)
+		if (x != sa && x->v1 != NULL && x->state == IKE_SA_ESTABLISHED &&
+		    strcmp(x->peer.name, sa->peer.name) == 0 &&
+		    (sa->initiator ? x->unique_id == sa->v1->replaces : true))
+			old = x;
+	if (old == NULL)
+		return;
+	for (tail = &sa->children; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = old->children;
+	old->children = NULL;
+	log_info("%s: IKE_SA rekeyed: %s takes over its CHILD_SAs (new main mode)", sa_name(old),
+		 sa_name(sa));
+	if (sa->initiator) {
+		struct ikev1_payload p = {.type = IKEV1_PAYLOAD_DELETE};
+		uint8_t cookies[16];
+
+		memcpy(cookies, old->spi_i, 8);
+		memcpy(cookies + 8, old->spi_r, 8);
+		p.u.del.doi = IKEV1_DOI_IPSEC;
+		p.u.del.protocol = IKEV1_PROTO_ISAKMP;
+		p.u.del.spi_size = 16;
+		p.u.del.spi_count = 1;
+		p.u.del.spis = sp(cookies, 16);
+		v1_send_info(old, &p);
+		ike_sa_kill(old, "rekeyed");
+	} else {
+		ike_sa_set_state(old, IKE_SA_REKEYED);
+		old->dead_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
+	}
+}
+
 static void mm_established(struct ike_sa *sa)
 {
 	ike_sa_established(sa);
 	sa->v1->st = V1_EST;
 	log_info("%s: IKEv1 IKE_SA established (main mode, PSK, %s%s)", sa_name(sa),
 		 sa->initiator ? "initiator" : "responder", sa->natt ? ", NAT-T" : "");
+	adopt(sa);
 }
 
 /* The main mode messages after the first, both roles. plain: room for a decrypted body. */
@@ -793,7 +843,7 @@ static void mm_process(struct ike_sa *sa, struct ikev1_message *msg,
 		} else {
 			v->awaiting = false;
 			mm_established(sa);
-			if (v1_quick_start(sa, NULL) < 0)
+			if (sa->children == NULL && v1_quick_start(sa, NULL) < 0)
 				log_error("%s: quick mode not started", sa_name(sa));
 		}
 		return;
@@ -1127,6 +1177,7 @@ uint64_t ikev1_next_timer(struct ike_sa *sa)
 	t = min_nonzero(t, sa->dead_at);
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return t;
+	t = min_nonzero(t, sa->ike_rekey_at);
 	if (sa->peer.dpd_delay_ms && sa->v1->peer_dpd)
 		t = min_nonzero(t, sa->v1->dpd_out ? sa->v1->deadline
 						   : sa->last_received + sa->peer.dpd_delay_ms);
@@ -1169,11 +1220,17 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 		send_raw(sa->d, &sa->local, &sa->remote, v->out, v->out_len);
 	}
 	if (sa->dead_at && now >= sa->dead_at) {
-		ike_sa_kill(sa, "half-open, timed out");
+		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "rekeyed, the peer never deleted it"
+							    : "half-open, timed out");
 		return;
 	}
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
+	if (sa->ike_rekey_at && now >= sa->ike_rekey_at) {
+		sa->ike_rekey_at = 0;
+		if (v1_initiate(sa->d, &sa->peer, sa) < 0)
+			log_error("%s: phase-1 rekey not started", sa_name(sa));
+	}
 	for (c = sa->children; c != NULL; c = next) {
 		next = c->next;
 		if (c->delete_at && now >= c->delete_at) {
