@@ -534,8 +534,10 @@ static int pf_dpd_retries(struct peer_parse *pp, const struct peer_field *f, jso
 static int pf_version(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 {
 	(void)f;
-	if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 2))
-		PFAIL("peer %s: version is 1 (IKEv1) or 2 (IKEv2)", pp->peer->name);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 2)
+		PFAIL("peer %s: version is 1 (IKEv1), 2 (IKEv2) or 0 (either as responder, IKEv2 "
+		      "as initiator)",
+		      pp->peer->name);
 	pp->peer->version = (uint8_t)json_integer_value(v);
 	return 0;
 }

@@ -796,6 +796,7 @@ int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_i
 	memset(info, 0, sizeof(*info));
 	strcpy(info->peer, sa->peer.name);
 	info->initiator = sa->initiator;
+	info->version = sa->v1 != NULL ? 1 : 2;
 	info->state = sa->state;
 	memcpy(info->spi_i, sa->spi_i, IKE_SPI_LEN);
 	memcpy(info->spi_r, sa->spi_r, IKE_SPI_LEN);

@@ -419,7 +419,8 @@ static const struct cfg_peer *find_v1_peer(struct espnicd *d, const struct socka
 	for (unsigned i = 0; i < d->cfg->peer_count; i++) {
 		const struct cfg_peer *p = &d->cfg->peers[i];
 
-		if (p->version != 1 || !sockaddr_same_host(&p->local, local))
+		if ((p->version != 1 && p->version != CFG_IKE_FLEX) ||
+		    !sockaddr_same_host(&p->local, local))
 			continue;
 		if (p->remote_any ? p->local.ss_family == remote->ss_family
 				  : sockaddr_same_host(&p->remote, remote))
@@ -744,6 +745,11 @@ static void adopt(struct ike_sa *sa)
 
 static void mm_established(struct ike_sa *sa)
 {
+	/* What status output shows (the hash's HMAC is the PRF and the integrity). */
+	sa->proposal.encr = sa->v1->suite.encr->id;
+	sa->proposal.encr_bits = sa->v1->suite.encr->key_bits;
+	sa->proposal.prf = sa->v1->suite.prf->id;
+	sa->proposal.dh = sa->v1->suite.group->id;
 	ike_sa_established(sa);
 	sa->v1->st = V1_EST;
 	log_info("%s: IKEv1 IKE_SA established (main mode, PSK, %s%s)", sa_name(sa),
