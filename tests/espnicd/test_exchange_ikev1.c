@@ -139,6 +139,21 @@ static void test_ike_rekey(void **state)
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
 }
 
+/* IKE_FLEX ("version": 0): as responder it takes IKEv1 and IKEv2; as initiator IKEv2. */
+static void test_flex(void **state)
+{
+	(void)state;
+	establish_v1(V1, ", \"version\": 0, \"ike_proposals\": [\"aes128-sha256-ecp256\"]");
+	assert_int_equal(info_of(1, 0).version, 1);
+	h_teardown();
+	h_setup();
+	pair("", ", \"version\": 0", "", "");
+	establish();
+	assert_int_equal(info_of(0, 0).version, 2);
+	assert_int_equal(info_of(1, 0).version, 2);
+	assert_children_match();
+}
+
 static void test_delete_both_ways(void **state)
 {
 	(void)state;
@@ -227,6 +242,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_retransmit, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_ike_rekey, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_flex, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_both_ways, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_by_initiator, exchange_setup,
