@@ -154,6 +154,43 @@ static void test_flex(void **state)
 	assert_children_match();
 }
 
+/* Aggressive mode (PSK), enabled on both sides: up, with its warning; a responder without
+ * "aggressive" refuses it by name; a PSK mismatch is caught on HASH_R / HASH_I. */
+static void test_aggressive(void **state)
+{
+	(void)state;
+	establish_v1(V1 ", \"aggressive\": true", V1 ", \"aggressive\": true");
+	assert_true(h_log_contains("initiating IKEv1 aggressive mode"));
+	assert_true(h_log_contains("HASH_R sent before the initiator authenticated"));
+	assert_false(h_log_contains("initiating IKEv1 main mode"));
+}
+
+static void test_aggressive_refused(void **state)
+{
+	(void)state;
+	pair(V1 ", \"aggressive\": true", V1, "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(
+	    h_log_contains("IKEv1 aggressive mode from 198.18.0.1:500 refused: not enabled"));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
+static void test_aggressive_psk_mismatch(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    h_node_add(A_ADDR, peer_a(V1 ", \"aggressive\": true", ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(
+	    h_node_add(B_ADDR, peer_b(V1 ", \"aggressive\": true", ""), "another-key-another-key"),
+	    1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(h_log_contains("its HASH_R does not match our pre-shared key (PSK mismatch)"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(1), 0);
+}
+
 static void test_delete_both_ways(void **state)
 {
 	(void)state;
@@ -243,6 +280,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rekey, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_ike_rekey, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_flex, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_aggressive, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_aggressive_refused, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_aggressive_psk_mismatch, exchange_setup,
+					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_both_ways, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_by_initiator, exchange_setup,

@@ -74,6 +74,24 @@ def test_ikev1_responder_pfs(lab, binary):
     wait_empty_card(lab)
 
 
+def test_ikev1_aggressive(lab, binary):
+    """Aggressive mode with PSK, espnicd initiating (its warning logged), traffic through the
+    card."""
+    charon = charon_v1(lab, aggressive=True)
+    ours = Espnicd(lab, binary, start=True, aggressive=True, **V1)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    with open(os.path.join(charon.dir, "charon.log")) as f:
+        assert "initiating a Aggressive Mode IKE_SA" in f.read()
+    log = ours.log_text()
+    assert "IKEv1 aggressive mode enabled" in log and "initiating IKEv1 aggressive mode" in log
+    _, rtt = ping(lab)
+    print("aggressive mode tunnel: ping RTT %.2f ms" % rtt)
+    assert lab.stop(ours.proc) == 0
+    wait_for("charon cleared", lambda: charon.child() is None)
+    wait_empty_card(lab)
+
+
 def test_ikev1_deletes(lab, binary):
     """charon deletes the CHILD_SA (espnicd removes it from the card), then espnicd brings
     a new one in the same ISAKMP SA; charon deletes the IKE_SA (espnicd closes it)."""

@@ -54,6 +54,31 @@ def test_ikev1_nat(binary):
         assert ours.installed() == {}
 
 
+def test_ikev1_aggressive_responder(lab, binary):
+    """charon initiates aggressive mode; espnicd (with "aggressive": true) answers."""
+    charon = charon_v1(lab, aggressive=True)
+    ours = Espnicd(lab, binary, 0, peer(aggressive=True, **V1))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "10")
+    up(charon, ours)
+    assert not ours.established()["initiator"]
+    assert "HASH_R sent before the initiator authenticated" in ours.log_text()
+    rec = list(ours.installed().values())
+    assert charon.child() == (rec[0]["out"]["spi"], rec[0]["in"]["spi"])
+
+
+def test_ikev1_aggressive_refused(lab, binary):
+    """Aggressive mode towards an espnicd peer without "aggressive": refused by name."""
+    charon = charon_v1(lab, aggressive=True)
+    ours = Espnicd(lab, binary, 0, peer(**V1))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "3",
+                   check=False)
+    wait_for("refusal logged", lambda: "aggressive mode from" in ours.log_text())
+    assert "refused: not enabled for this peer" in ours.log_text()
+    assert ours.sas() == [] and ours.installed() == {}
+
+
 def test_ikev1_dpd(lab, binary):
     """charon killed: R-U-THERE unanswered, the SA and its CHILD_SA cleared."""
     charon = charon_v1(lab)

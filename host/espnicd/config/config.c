@@ -625,6 +625,7 @@ static const struct peer_field peer_fields[] = {
     {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
     {"fragment_size", pf_fragment_size, 0, NULL, NULL},
     {"version", pf_version, 0, NULL, NULL},
+    {"aggressive", pf_bool, AT(aggressive), NULL, NULL},
     {"ike_proposals", pf_proposals, 0, NULL, NULL},
     {"esp_proposals", pf_proposals, 0, NULL, NULL},
     {"local_ts", pf_ts, 0, NULL, NULL},
@@ -663,6 +664,14 @@ static int peer_finish(struct peer_parse *pp)
 		PFAIL("peer %s: cannot start towards %%any", peer->name);
 	if (!peer->remote_any && peer->remote.ss_family != peer->local.ss_family)
 		PFAIL("peer %s: local and remote address families differ", peer->name);
+	if (peer->aggressive && (peer->version == 2 || peer->auth != CFG_AUTH_PSK))
+		PFAIL("peer %s: aggressive goes with version 1 (or 0) and auth psk", peer->name);
+	if (peer->aggressive)
+		log_warn(
+		    "peer %s: IKEv1 aggressive mode enabled: the responder's hash goes out "
+		    "before the initiator authenticates and can be attacked offline to find the "
+		    "pre-shared key; use main mode where the peer allows",
+		    peer->name);
 	if (peer->version == 1 && !pp->have_ike) /* IKEv1 has no AEAD for phase 1 */
 		config_parse_proposal("aes256-sha256-modp2048", false, &peer->ike[0]);
 	for (unsigned i = 0; peer->version == 1 && i < peer->ike_count; i++)
@@ -1062,7 +1071,8 @@ bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
 	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
 	       a->dpd_delay_ms == b->dpd_delay_ms && a->keepalive_ms == b->keepalive_ms &&
 	       a->dpd_timeout_ms == b->dpd_timeout_ms && a->dpd_action == b->dpd_action &&
-	       a->unique == b->unique && a->dpd_tries == b->dpd_tries && a->version == b->version;
+	       a->unique == b->unique && a->dpd_tries == b->dpd_tries && a->version == b->version &&
+	       a->aggressive == b->aggressive;
 }
 
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name)

@@ -92,6 +92,7 @@ struct cfg_peer {
 	enum cfg_unique unique;
 	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
 	uint8_t version;    /* 2 (RFC 7296, default), 1 (RFC 2409, ikev1/) or CFG_IKE_FLEX */
+	bool aggressive;    /* IKEv1 aggressive mode (PSK): initiate with it, accept it */
 };
 
 struct espnicd_config {

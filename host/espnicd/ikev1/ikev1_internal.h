@@ -30,6 +30,8 @@ enum v1_state {
 	V1_MM_I3,     /* initiator: IDii, HASH_I out */
 	V1_MM_R1,     /* responder: SA answer out */
 	V1_MM_R2,     /* responder: KE, Nr out */
+	V1_AM_I1,     /* initiator: aggressive mode 1 out */
+	V1_AM_R1,     /* responder: aggressive mode 2 out */
 	V1_EST,	      /* phase 1 done */
 };
 
@@ -63,7 +65,9 @@ struct ikev1_sa {
 	uint8_t gxi[IKE_MAX_DH_PUBLIC], gxr[IKE_MAX_DH_PUBLIC];
 	size_t gxi_len, gxr_len;
 	bool peer_natt, peer_dpd;
-	unsigned replaces; /* a phase-1 rekey: the unique_id of the ISAKMP SA it replaces */
+	unsigned replaces;	/* a phase-1 rekey: the unique_id of the ISAKMP SA it replaces */
+	uint8_t peer_id_b[256]; /* aggressive mode responder: IDii_b until HASH_I comes */
+	size_t peer_id_len;
 	/* The last datagram we sent, retransmitted on timeout while an answer is due, or when
 	 * the peer repeats the message it answered (last_in: its SHA-256). */
 	uint8_t out[V1_MAX_OUT];

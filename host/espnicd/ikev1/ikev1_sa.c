@@ -361,13 +361,20 @@ static void sa_kill_v1(struct ike_sa *sa, const char *why)
 	ike_sa_kill(sa, why);
 }
 
+/* Aggressive mode, below. */
+static int am_respond_1(struct ike_sa *sa, const struct ikev1_message *msg, struct ikev1_payload *p,
+			size_t n);
+static int am_initiate(struct ike_sa *sa, struct ikev1_sa_payload *offer, struct ikev1_payload *p,
+		       size_t n);
+
 /* Main mode 1. old: the ISAKMP SA this one replaces (a phase-1 rekey), or NULL. */
 static int v1_initiate(struct espnicd *d, const struct cfg_peer *peer, const struct ike_sa *old)
 {
-	struct ikev1_payload p[3];
+	struct ikev1_payload p[8];
 	struct ikev1_sa_payload *offer = calloc(1, sizeof(*offer));
 	struct ike_writer w;
 	struct ike_sa *sa;
+	size_t n = 1;
 	int len;
 
 	if (offer == NULL)
@@ -383,6 +390,13 @@ static int v1_initiate(struct espnicd *d, const struct cfg_peer *peer, const str
 	sa->v1->replaces = old ? old->unique_id : 0;
 	p1_offer(peer, offer);
 	p[0] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_SA, .u.sa = offer};
+	if (peer->aggressive && (len = am_initiate(sa, offer, p, n)) > 0)
+		n = (size_t)len;
+	else if (peer->aggressive) {
+		free(offer);
+		ike_sa_kill(sa, "aggressive mode not started");
+		return -EINVAL;
+	}
 	/* SAi_b, the body the hashes cover, as it goes on the wire. */
 	ike_writer_init(&w, sa->v1->out, sizeof(sa->v1->out));
 	ikev1_writer_payload(&w, &p[0]);
@@ -394,15 +408,17 @@ static int v1_initiate(struct espnicd *d, const struct cfg_peer *peer, const str
 	}
 	sa->v1->sai_len = (size_t)len - IKE_GENERIC_HEADER_LEN;
 	memcpy(sa->v1->sai_b, sa->v1->out + IKE_GENERIC_HEADER_LEN, sa->v1->sai_len);
-	len = v1_clear(sa, IKEV1_EXCHANGE_MAIN, p, 1 + vendor_build(&p[1]), sa->v1->out,
-		       sizeof(sa->v1->out));
+	n += vendor_build(&p[n]);
+	len = v1_clear(sa, peer->aggressive ? IKEV1_EXCHANGE_AGGRESSIVE : IKEV1_EXCHANGE_MAIN, p, n,
+		       sa->v1->out, sizeof(sa->v1->out));
 	free(offer);
 	if (len < 0) {
 		ike_sa_kill(sa, "IKEv1 message not encodable");
 		return len;
 	}
-	sa->v1->st = V1_MM_I1;
-	log_info("%s: initiating IKEv1 main mode to %s%s", sa_name(sa), peer->name,
+	sa->v1->st = peer->aggressive ? V1_AM_I1 : V1_MM_I1;
+	log_info("%s: initiating IKEv1 %s mode to %s%s", sa_name(sa),
+		 peer->aggressive ? "aggressive" : "main", peer->name,
 		 old ? " (rekeying the ISAKMP SA)" : "");
 	v1_send(sa, sa->v1->out, (size_t)len, true);
 	return 0;
@@ -436,8 +452,9 @@ static struct ike_sa *mm_respond_1(struct espnicd *d, const struct sockaddr_stor
 {
 	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
 	const struct cfg_peer *peer = find_v1_peer(d, local, remote);
+	bool aggressive = msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE;
 	struct ikev1_sa_payload *answer;
-	struct ikev1_payload p[3];
+	struct ikev1_payload p[10];
 	struct ike_sa *sa;
 	size_t alen;
 	const uint8_t *a = sockaddr_addr(remote, &alen);
@@ -450,6 +467,13 @@ static struct ike_sa *mm_respond_1(struct espnicd *d, const struct sockaddr_stor
 			   "IKEv1 main mode from %s: no peer with version 1 "
 			   "configured for it, dropped",
 			   addr);
+		return NULL;
+	}
+	if (aggressive && !peer->aggressive) {
+		log_unauth(d, LOG_LEVEL_WARN,
+			   "%s: IKEv1 aggressive mode from %s refused: not enabled for this peer "
+			   "(\"aggressive\": true; its PSK hash can be attacked offline)",
+			   peer->name, addr);
 		return NULL;
 	}
 	if (sa_p == NULL || sa_p->body.len > V1_SAI_MAX) {
@@ -510,6 +534,11 @@ static struct ike_sa *mm_respond_1(struct espnicd *d, const struct sockaddr_stor
 	answer->proposals[0].transform_count = 1;
 	answer->proposals[0].first_transform = 0;
 	p[0] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_SA, .u.sa = answer};
+	if (aggressive) {
+		len = am_respond_1(sa, msg, p, 1 + vendor_build(&p[1]));
+		free(answer);
+		return len < 0 ? NULL : sa;
+	}
 	len = v1_clear(sa, IKEV1_EXCHANGE_MAIN, p, 1 + vendor_build(&p[1]), sa->v1->out,
 		       sizeof(sa->v1->out));
 	free(answer);
@@ -524,15 +553,13 @@ static struct ike_sa *mm_respond_1(struct espnicd *d, const struct sockaddr_stor
 	return sa;
 }
 
-/* KE, nonce and the NAT-D pair of main mode 3 / 4. */
-static int mm_send_ke(struct ike_sa *sa)
+/* Our DH value and nonce as the KE and NONCE payloads p[0], p[1]. */
+static int ke_nonce_make(struct ike_sa *sa, struct ikev1_payload *p)
 {
 	struct ikev1_sa *v = sa->v1;
-	struct ikev1_payload p[4];
-	uint8_t natd[2][64];
 	uint8_t *pub = sa->initiator ? v->gxi : v->gxr, *nonce = sa->initiator ? sa->ni : sa->nr;
 	size_t *pub_len = sa->initiator ? &v->gxi_len : &v->gxr_len;
-	int n, len;
+	int n;
 
 	if (ike_dh_new(v->suite.group->id, &sa->dh) < 0 ||
 	    (n = ike_dh_public(sa->dh, pub, IKE_MAX_DH_PUBLIC)) < 0 ||
@@ -545,6 +572,19 @@ static int mm_send_ke(struct ike_sa *sa)
 		sa->nr_len = V1_NONCE;
 	p[0] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_KE, .u.ke = sp(pub, *pub_len)};
 	p[1] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_NONCE, .u.nonce = sp(nonce, V1_NONCE)};
+	return 0;
+}
+
+/* KE, nonce and the NAT-D pair of main mode 3 / 4. */
+static int mm_send_ke(struct ike_sa *sa)
+{
+	struct ikev1_sa *v = sa->v1;
+	struct ikev1_payload p[4];
+	uint8_t natd[2][64];
+	int len;
+
+	if (ke_nonce_make(sa, p) < 0)
+		return -EINVAL;
 	len = v1_clear(sa, IKEV1_EXCHANGE_MAIN, p, 2 + natd_build(sa, &p[2], natd), v->out,
 		       sizeof(v->out));
 	if (len < 0)
@@ -624,6 +664,42 @@ static void own_id(struct ike_sa *sa, struct ikev1_payload *p)
 	p->u.id.port = 500;
 }
 
+/* HASH_I / HASH_R over our ID payload id, as the HASH payload *out (value in hash). */
+static int own_hash(struct ike_sa *sa, const struct ikev1_payload *id, uint8_t *hash,
+		    struct ikev1_payload *out)
+{
+	struct ikev1_sa *v = sa->v1;
+	uint8_t buf[512];
+	int len = v1_chain(id, 1, buf, sizeof(buf));
+
+	if (len < 0 ||
+	    ikev1_hash_phase1(
+		v->suite.prf, v->keys.skeyid, sa->initiator, sp(v->gxi, v->gxi_len),
+		sp(v->gxr, v->gxr_len), sa->spi_i, sa->spi_r, sp(v->sai_b, v->sai_len),
+		sp(buf + IKE_GENERIC_HEADER_LEN, (size_t)len - IKE_GENERIC_HEADER_LEN), hash) < 0)
+		return -EINVAL;
+	*out = (struct ikev1_payload){.type = IKEV1_PAYLOAD_HASH,
+				      .u.hash = sp(hash, v->suite.prf->out_len)};
+	return 0;
+}
+
+/* The initiator's INITIAL-CONTACT (not on a phase-1 rekey, not with unique_ids never) into
+ * *p; returns how many payloads (0 or 1). */
+static size_t initial_contact_build(struct ike_sa *sa, uint8_t cookies[16], struct ikev1_payload *p)
+{
+	if (!sa->initiator || sa->peer.unique == CFG_UNIQUE_NEVER || sa->v1->replaces != 0)
+		return 0;
+	memcpy(cookies, sa->spi_i, 8);
+	memcpy(cookies + 8, sa->spi_r, 8);
+	*p = (struct ikev1_payload){.type = IKEV1_PAYLOAD_NOTIFY};
+	p->u.notify.doi = IKEV1_DOI_IPSEC;
+	p->u.notify.protocol = IKEV1_PROTO_ISAKMP;
+	p->u.notify.spi_size = 16;
+	p->u.notify.spi = sp(cookies, 16);
+	p->u.notify.type = IKEV1_N_INITIAL_CONTACT;
+	return 1;
+}
+
 /* Main mode 5 / 6: ID, HASH_I / HASH_R, and INITIAL-CONTACT from the initiator. */
 static int mm_send_id(struct ike_sa *sa)
 {
@@ -634,26 +710,9 @@ static int mm_send_id(struct ike_sa *sa)
 	int len;
 
 	own_id(sa, &p[0]);
-	len = v1_chain(p, 1, plain, sizeof(plain));
-	if (len < 0 ||
-	    ikev1_hash_phase1(
-		v->suite.prf, v->keys.skeyid, sa->initiator, sp(v->gxi, v->gxi_len),
-		sp(v->gxr, v->gxr_len), sa->spi_i, sa->spi_r, sp(v->sai_b, v->sai_len),
-		sp(plain + IKE_GENERIC_HEADER_LEN, (size_t)len - IKE_GENERIC_HEADER_LEN), hash) < 0)
+	if (own_hash(sa, &p[0], hash, &p[1]) < 0)
 		return -EINVAL;
-	p[1] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_HASH,
-				      .u.hash = sp(hash, v->suite.prf->out_len)};
-	if (sa->initiator && sa->peer.unique != CFG_UNIQUE_NEVER && sa->v1->replaces == 0) {
-		memcpy(cookies, sa->spi_i, 8);
-		memcpy(cookies + 8, sa->spi_r, 8);
-		p[2] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_NOTIFY};
-		p[2].u.notify.doi = IKEV1_DOI_IPSEC;
-		p[2].u.notify.protocol = IKEV1_PROTO_ISAKMP;
-		p[2].u.notify.spi_size = 16;
-		p[2].u.notify.spi = sp(cookies, 16);
-		p[2].u.notify.type = IKEV1_N_INITIAL_CONTACT;
-		n = 3;
-	}
+	n += initial_contact_build(sa, cookies, &p[2]);
 	len = v1_chain(p, n, plain, sizeof(plain));
 	if (len < 0)
 		return len;
@@ -666,18 +725,16 @@ static int mm_send_id(struct ike_sa *sa)
 	return 0;
 }
 
-/* The peer's ID and HASH of main mode 5 / 6, decrypted into msg. */
-static bool mm_verify_id(struct ike_sa *sa, const struct ikev1_message *msg)
+/* The peer's HASH_I / HASH_R over its ID payload body id_b, and its identity. */
+static bool verify_hash(struct ike_sa *sa, struct ike_span id_b, const struct ikev1_payload *hash)
 {
 	struct ikev1_sa *v = sa->v1;
-	const struct ikev1_payload *id = ikev1_message_find(msg, IKEV1_PAYLOAD_ID, 0);
-	const struct ikev1_payload *hash = ikev1_message_find(msg, IKEV1_PAYLOAD_HASH, 0);
 	uint8_t want[IKE_MAX_PRF_LEN];
 
-	if (id == NULL || hash == NULL ||
+	if (id_b.len < 4 || hash == NULL ||
 	    ikev1_hash_phase1(v->suite.prf, v->keys.skeyid, !sa->initiator, sp(v->gxi, v->gxi_len),
 			      sp(v->gxr, v->gxr_len), sa->spi_i, sa->spi_r,
-			      sp(v->sai_b, v->sai_len), id->u.id.body, want) < 0 ||
+			      sp(v->sai_b, v->sai_len), id_b, want) < 0 ||
 	    hash->u.hash.len != v->suite.prf->out_len ||
 	    CRYPTO_memcmp(want, hash->u.hash.ptr, v->suite.prf->out_len) != 0) {
 		log_error("%s: authentication of the peer failed: its HASH_%s does not match our "
@@ -686,12 +743,21 @@ static bool mm_verify_id(struct ike_sa *sa, const struct ikev1_message *msg)
 		return false;
 	}
 	if (sa->peer.rid.type != 0 &&
-	    !cfg_id_equal(&sa->peer.rid, id->u.id.id_type, id->u.id.data)) {
+	    !cfg_id_equal(&sa->peer.rid, id_b.ptr[0], sp(id_b.ptr + 4, id_b.len - 4))) {
 		log_error("%s: the peer authenticated with an identity other than remote_id \"%s\"",
 			  sa_name(sa), sa->peer.remote_id);
 		return false;
 	}
 	return true;
+}
+
+/* The peer's ID and HASH of main mode 5 / 6, decrypted into msg. */
+static bool mm_verify_id(struct ike_sa *sa, const struct ikev1_message *msg)
+{
+	const struct ikev1_payload *id = ikev1_message_find(msg, IKEV1_PAYLOAD_ID, 0);
+
+	return verify_hash(sa, id ? id->u.id.body : sp(NULL, 0),
+			   ikev1_message_find(msg, IKEV1_PAYLOAD_HASH, 0));
 }
 
 static void initial_contact(struct ike_sa *sa)
@@ -859,6 +925,193 @@ static void mm_process(struct ike_sa *sa, struct ikev1_message *msg,
 	}
 }
 
+/* ---- aggressive mode (RFC 2409 5.4, NAT-D in messages 2 and 3 as RFC 3947 has them) ----
+ * With PSK only, and only for peers with "aggressive": true: the responder's HASH_R goes out
+ * before the initiator has authenticated, so anyone who asks gets material to guess the
+ * PSK offline. */
+
+/* Responder, message 1: the peer's KE, nonce and identity; our keys; message 2 (p[0..n) holds
+ * the SA answer and our vendor IDs already). */
+static int am_respond_1(struct ike_sa *sa, const struct ikev1_message *msg, struct ikev1_payload *p,
+			size_t n)
+{
+	struct ikev1_sa *v = sa->v1;
+	const struct ikev1_payload *id = ikev1_message_find(msg, IKEV1_PAYLOAD_ID, 0);
+	uint8_t hash[IKE_MAX_PRF_LEN], natd[2][64];
+	int len;
+
+	if (id == NULL || id->u.id.body.len > sizeof(v->peer_id_b) || mm_take_ke(sa, msg) < 0) {
+		log_unauth(sa->d, LOG_LEVEL_INFO, "%s: IKEv1 aggressive mode 1 unusable, dropped",
+			   sa_name(sa));
+		ike_sa_kill(sa, NULL);
+		return -EBADMSG;
+	}
+	if (sa->peer.rid.type != 0 &&
+	    !cfg_id_equal(&sa->peer.rid, id->u.id.id_type, id->u.id.data)) {
+		log_unauth(sa->d, LOG_LEVEL_ERROR,
+			   "%s: aggressive mode from an identity other than remote_id \"%s\", "
+			   "dropped",
+			   sa_name(sa), sa->peer.remote_id);
+		ike_sa_kill(sa, NULL);
+		return -EACCES;
+	}
+	memcpy(v->peer_id_b, id->u.id.body.ptr, id->u.id.body.len);
+	v->peer_id_len = id->u.id.body.len;
+	if (ke_nonce_make(sa, &p[n]) < 0 || mm_keys(sa) < 0) {
+		ike_sa_kill(sa, "key exchange failed");
+		return -EINVAL;
+	}
+	n += 2;
+	own_id(sa, &p[n]);
+	if (own_hash(sa, &p[n], hash, &p[n + 1]) < 0) {
+		ike_sa_kill(sa, "HASH_R not computed");
+		return -EINVAL;
+	}
+	n += 2;
+	n += natd_build(sa, &p[n], natd);
+	len = v1_clear(sa, IKEV1_EXCHANGE_AGGRESSIVE, p, n, v->out, sizeof(v->out));
+	if (len < 0) {
+		ike_sa_kill(sa, "IKEv1 message not encodable");
+		return len;
+	}
+	v->st = V1_AM_R1;
+	log_warn("%s: IKEv1 aggressive mode: HASH_R sent before the initiator authenticated (its "
+		 "PSK hash can be attacked offline)",
+		 sa_name(sa));
+	v1_send(sa, v->out, (size_t)len, false);
+	return 0;
+}
+
+/* Initiator: message 1 after the SA offer (one DH group: the KE goes with it). */
+static int am_initiate(struct ike_sa *sa, struct ikev1_sa_payload *offer, struct ikev1_payload *p,
+		       size_t n)
+{
+	struct ikev1_sa *v = sa->v1;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < offer->transform_count; i++)
+		if (offer->transforms[i].group == offer->transforms[0].group) {
+			offer->transforms[k] = offer->transforms[i];
+			offer->transforms[k].number = (uint8_t)(k + 1);
+			k++;
+		}
+	offer->transform_count = (uint8_t)k;
+	offer->proposals[0].transform_count = (uint8_t)k;
+	v->suite.group = ike_dh_lookup(offer->transforms[0].group);
+	if (v->suite.group == NULL || ke_nonce_make(sa, &p[n]) < 0)
+		return -EINVAL;
+	own_id(sa, &p[n + 2]);
+	return (int)n + 3;
+}
+
+/* Initiator, message 2: check, keys, HASH_R; message 3 (encrypted: HASH_I, NAT-D,
+ * INITIAL-CONTACT). */
+static void am_complete(struct ike_sa *sa, const struct ikev1_message *msg)
+{
+	struct ikev1_sa *v = sa->v1;
+	const struct ikev1_payload *id = ikev1_message_find(msg, IKEV1_PAYLOAD_ID, 0);
+	struct ikev1_payload p[5], ours;
+	uint8_t hash[IKE_MAX_PRF_LEN], natd[2][64], cookies[16], plain[1024];
+	size_t n = 1;
+	int len;
+
+	if (mm_take_ke(sa, msg) < 0 || mm_keys(sa) < 0) {
+		log_error("%s: IKEv1 aggressive mode 2 unusable", sa_name(sa));
+		sa_kill_v1(sa, "key exchange failed");
+		return;
+	}
+	if (!verify_hash(sa, id ? id->u.id.body : sp(NULL, 0),
+			 ikev1_message_find(msg, IKEV1_PAYLOAD_HASH, 0))) {
+		sa_kill_v1(sa, "authentication failed");
+		return;
+	}
+	natd_process(sa, msg);
+	float_natt(sa);
+	own_id(sa, &ours);
+	if (own_hash(sa, &ours, hash, &p[0]) < 0) {
+		sa_kill_v1(sa, "HASH_I not computed");
+		return;
+	}
+	n += natd_build(sa, &p[n], natd);
+	n += initial_contact_build(sa, cookies, &p[n]);
+	len = v1_chain(p, n, plain, sizeof(plain));
+	if (len > 0)
+		len = v1_seal(sa, IKEV1_EXCHANGE_AGGRESSIVE, 0, &v->iv, IKEV1_PAYLOAD_HASH, plain,
+			      (size_t)len, v->out, sizeof(v->out));
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (len < 0) {
+		sa_kill_v1(sa, "aggressive mode 3 not encodable");
+		return;
+	}
+	v1_send(sa, v->out, (size_t)len, false);
+	mm_established(sa);
+	if (sa->children == NULL && v1_quick_start(sa, NULL) < 0)
+		log_error("%s: quick mode not started", sa_name(sa));
+}
+
+/* Responder, message 3: HASH_I (encrypted or not, implementations differ), NAT-D. */
+static void am_finish(struct ike_sa *sa, struct ikev1_message *msg,
+		      const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+		      uint8_t *plain, size_t cap)
+{
+	struct ikev1_sa *v = sa->v1;
+	struct ikev1_iv next = v->iv;
+
+	if ((msg->header.flags & IKEV1_FLAG_ENCRYPTION) &&
+	    v1_open(sa, msg, &v->iv, &next, plain, cap) < 0) {
+		log_error("%s: authentication of the peer failed: aggressive mode 3 does not "
+			  "decrypt to a valid message (PSK mismatch)",
+			  sa_name(sa));
+		sa_kill_v1(sa, "authentication failed");
+		return;
+	}
+	if (!verify_hash(sa, sp(v->peer_id_b, v->peer_id_len),
+			 ikev1_message_find(msg, IKEV1_PAYLOAD_HASH, 0))) {
+		sa_kill_v1(sa, "authentication failed");
+		return;
+	}
+	v->iv = next;
+	natd_process(sa, msg);
+	if (sa->natt || sockaddr_port(local) == sa->d->cfg->natt_port) {
+		sa->local = *local;
+		sa->remote = *remote;
+	}
+	if (ikev1_message_find_notify(msg, IKEV1_N_INITIAL_CONTACT) != NULL &&
+	    sa->peer.unique != CFG_UNIQUE_NEVER)
+		initial_contact(sa);
+	mm_established(sa);
+}
+
+static void am_process(struct ike_sa *sa, struct ikev1_message *msg,
+		       const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+		       uint8_t *plain, size_t cap)
+{
+	struct ikev1_sa *v = sa->v1;
+	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
+	const struct ikev1_sa_payload *a = sa_p ? sa_p->u.sa : NULL;
+	char why[160];
+
+	if (v->st == V1_AM_R1) {
+		am_finish(sa, msg, local, remote, plain, cap);
+		return;
+	}
+	if (v->st != V1_AM_I1 || (msg->header.flags & IKEV1_FLAG_ENCRYPTION))
+		return;
+	if (a == NULL || a->proposal_count != 1 || a->transform_count != 1 ||
+	    ikev1_policy_phase1(&a->transforms[0], &v->suite, why, sizeof(why)) < 0 ||
+	    !p1_ours(&sa->peer, &v->suite)) {
+		log_error("%s: the peer chose an IKEv1 proposal we did not offer", sa_name(sa));
+		sa_kill_v1(sa, "no proposal chosen");
+		return;
+	}
+	sa_index_remove(sa);
+	memcpy(sa->spi_r, msg->header.spi_r, IKEV1_COOKIE_LEN);
+	sa_index_add(sa);
+	vendor_ids(sa, msg);
+	v->awaiting = false;
+	am_complete(sa, msg);
+}
+
 /* A cleartext informational of phase 1: the peer's refusal, unauthenticated. */
 static void clear_informational(struct ike_sa *sa, const struct ikev1_message *msg)
 {
@@ -892,7 +1145,8 @@ static struct ike_sa *v1_lookup(struct espnicd *d, const struct ike_header *h)
 		if (sa->v1 != NULL && sa->initiator && sa->state != IKE_SA_DEAD &&
 		    memcmp(sa->spi_i, h->spi_i, 8) == 0 &&
 		    (memcmp(sa->spi_r, h->spi_r, 8) == 0 ||
-		     (sa->v1->st == V1_MM_I1 && memcmp(sa->spi_r, zero, 8) == 0)))
+		     ((sa->v1->st == V1_MM_I1 || sa->v1->st == V1_AM_I1) &&
+		      memcmp(sa->spi_r, zero, 8) == 0)))
 			return sa;
 	return NULL;
 }
@@ -922,14 +1176,10 @@ void ikev1_receive(struct espnicd *d, const struct sockaddr_storage *local,
 		goto out;
 	}
 	digest(buf, len, dig);
-	if (msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE) {
-		log_unauth(d, LOG_LEVEL_WARN,
-			   "IKEv1 aggressive mode refused: not enabled (its "
-			   "hash can be attacked offline)");
-		goto out;
-	}
 	sa = v1_lookup(d, &msg->header);
-	if (sa == NULL && msg->header.exchange_type == IKEV1_EXCHANGE_MAIN &&
+	if (sa == NULL &&
+	    (msg->header.exchange_type == IKEV1_EXCHANGE_MAIN ||
+	     msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE) &&
 	    memcmp(msg->header.spi_r, zero, 8) == 0) {
 		/* A retransmitted first message finds its SA by the initiator's cookie. */
 		for (sa = sa_index_by_peer(d, msg->header.spi_i, remote); sa != NULL;
@@ -957,6 +1207,9 @@ void ikev1_receive(struct espnicd *d, const struct sockaddr_storage *local,
 		    sa->v1->st != V1_MM_I3)
 			break;
 		mm_process(sa, msg, local, remote, plain, MAX_MESSAGE);
+		break;
+	case IKEV1_EXCHANGE_AGGRESSIVE:
+		am_process(sa, msg, local, remote, plain, MAX_MESSAGE);
 		break;
 	case IKEV1_EXCHANGE_QUICK:
 		if (sa->v1->st == V1_EST && sa->state == IKE_SA_ESTABLISHED)
