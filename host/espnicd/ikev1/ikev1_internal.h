@@ -12,10 +12,11 @@
 #include "ikev1_crypto.h"
 #include "ikev1_message.h"
 
-#define V1_MAX_OUT	 4096 /* one datagram of ours (no certificates yet) */
-#define V1_SAI_MAX	 2048 /* the initiator's SA payload body (SAi_b) */
-#define V1_NONCE	 32
-#define V1_DELETE_OLD_MS 2000
+#define V1_MAX_OUT	    4096 /* one datagram of ours (no certificates yet) */
+#define V1_SAI_MAX	    2048 /* the initiator's SA payload body (SAi_b) */
+#define V1_NONCE	    32
+#define V1_DELETE_OLD_MS    2000
+#define V1_DELETE_LINGER_MS 200 /* our Delete of the ISAKMP SA is out: gone after this */
 #define V1_OUT_CHECK_MS                                                                            \
 	50 /* a rekey's initiator looks this often for the peer's first packet */ /* a rekeyed     \
 										     CHILD_SA is   \

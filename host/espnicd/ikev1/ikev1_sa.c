@@ -751,11 +751,43 @@ static bool verify_hash(struct ike_sa *sa, struct ike_span id_b, const struct ik
 	return true;
 }
 
+/* Responder: several peers may share the addresses (many tunnels between two gateways).
+ * Main mode picked the first; its PSK keyed the exchange, so the peer whose remote_id the
+ * initiator's ID names may take over only when it has the same PSK and accepts the suite. */
+static void switch_peer(struct ike_sa *sa, const struct ikev1_payload *id)
+{
+	const struct espnicd_config *cfg = sa->d->cfg;
+
+	if (sa->initiator || id == NULL || sa->peer.rid.type == 0 ||
+	    cfg_id_equal(&sa->peer.rid, id->u.id.id_type, id->u.id.data))
+		return;
+	for (unsigned i = 0; i < cfg->peer_count; i++) {
+		const struct cfg_peer *p = &cfg->peers[i];
+		struct sockaddr_storage local = sa->local, remote = sa->remote;
+
+		if ((p->version != 1 && p->version != CFG_IKE_FLEX) || p->rid.type == 0 ||
+		    !cfg_id_equal(&p->rid, id->u.id.id_type, id->u.id.data) ||
+		    !sockaddr_same_host(&p->local, &sa->local) ||
+		    !(p->remote_any || sockaddr_same_host(&p->remote, &sa->remote)) ||
+		    p->psk_len != sa->peer.psk_len ||
+		    CRYPTO_memcmp(p->psk, sa->peer.psk, p->psk_len) != 0 ||
+		    !p1_ours(p, &sa->v1->suite))
+			continue;
+		log_debug("%s: the initiator's identity is peer %s's", sa_name(sa), p->name);
+		config_peer_release(&sa->peer);
+		config_peer_copy(&sa->peer, p);
+		sa->local = local;
+		sa->remote = remote;
+		return;
+	}
+}
+
 /* The peer's ID and HASH of main mode 5 / 6, decrypted into msg. */
 static bool mm_verify_id(struct ike_sa *sa, const struct ikev1_message *msg)
 {
 	const struct ikev1_payload *id = ikev1_message_find(msg, IKEV1_PAYLOAD_ID, 0);
 
+	switch_peer(sa, id);
 	return verify_hash(sa, id ? id->u.id.body : sp(NULL, 0),
 			   ikev1_message_find(msg, IKEV1_PAYLOAD_HASH, 0));
 }
@@ -766,6 +798,22 @@ static void initial_contact(struct ike_sa *sa)
 		if (x != sa && x->v1 != NULL && x->state == IKE_SA_ESTABLISHED &&
 		    strcmp(x->peer.name, sa->peer.name) == 0)
 			ike_sa_kill(x, "the peer sent INITIAL-CONTACT (it restarted)");
+}
+
+/* A Delete of the ISAKMP SA itself (its cookies as SPI). */
+static void send_isakmp_delete(struct ike_sa *sa)
+{
+	struct ikev1_payload p = {.type = IKEV1_PAYLOAD_DELETE};
+	uint8_t cookies[16];
+
+	memcpy(cookies, sa->spi_i, 8);
+	memcpy(cookies + 8, sa->spi_r, 8);
+	p.u.del.doi = IKEV1_DOI_IPSEC;
+	p.u.del.protocol = IKEV1_PROTO_ISAKMP;
+	p.u.del.spi_size = 16;
+	p.u.del.spi_count = 1;
+	p.u.del.spis = sp(cookies, 16);
+	v1_send_info(sa, &p);
 }
 
 /* A phase-1 rekey (RFC 2409 has none: a new main mode, the IPsec SAs carry on): the new
@@ -791,17 +839,7 @@ static void adopt(struct ike_sa *sa)
 	log_info("%s: IKE_SA rekeyed: %s takes over its CHILD_SAs (new main mode)", sa_name(old),
 		 sa_name(sa));
 	if (sa->initiator) {
-		struct ikev1_payload p = {.type = IKEV1_PAYLOAD_DELETE};
-		uint8_t cookies[16];
-
-		memcpy(cookies, old->spi_i, 8);
-		memcpy(cookies + 8, old->spi_r, 8);
-		p.u.del.doi = IKEV1_DOI_IPSEC;
-		p.u.del.protocol = IKEV1_PROTO_ISAKMP;
-		p.u.del.spi_size = 16;
-		p.u.del.spi_count = 1;
-		p.u.del.spis = sp(cookies, 16);
-		v1_send_info(old, &p);
+		send_isakmp_delete(old);
 		ike_sa_kill(old, "rekeyed");
 	} else {
 		ike_sa_set_state(old, IKE_SA_REKEYED);
@@ -1318,20 +1356,14 @@ void v1_informational(struct ike_sa *sa, struct ikev1_message *msg)
 
 static void delete_all(struct ike_sa *sa)
 {
-	struct ikev1_payload p = {.type = IKEV1_PAYLOAD_DELETE};
-	uint8_t cookies[16];
-
 	while (sa->children != NULL)
 		v1_delete_child(sa, sa->children);
-	memcpy(cookies, sa->spi_i, 8);
-	memcpy(cookies + 8, sa->spi_r, 8);
-	p.u.del.doi = IKEV1_DOI_IPSEC;
-	p.u.del.protocol = IKEV1_PROTO_ISAKMP;
-	p.u.del.spi_size = 16;
-	p.u.del.spi_count = 1;
-	p.u.del.spis = sp(cookies, 16);
-	v1_send_info(sa, &p);
-	ike_sa_kill(sa, "deleted");
+	send_isakmp_delete(sa);
+	/* Deletes are not answered in IKEv1: the SA lingers a moment in DELETING, so that
+	 * shutdown's window (start_window) paces a thousand of them instead of flooding the
+	 * peer's socket buffer, and the Delete goes once more as it ends (one may be lost). */
+	ike_sa_set_state(sa, IKE_SA_DELETING);
+	sa->dead_at = now_ms(sa->d) + V1_DELETE_LINGER_MS;
 }
 
 void ikev1_schedule(struct ike_sa *sa)
@@ -1479,8 +1511,11 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 		send_raw(sa->d, &sa->local, &sa->remote, v->out, v->out_len);
 	}
 	if (sa->dead_at && now >= sa->dead_at) {
+		if (sa->state == IKE_SA_DELETING)
+			send_isakmp_delete(sa);
 		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "rekeyed, the peer never deleted it"
-							    : "half-open, timed out");
+				: sa->state == IKE_SA_DELETING ? "deleted"
+							       : "half-open, timed out");
 		return;
 	}
 	if (sa->state != IKE_SA_ESTABLISHED)
