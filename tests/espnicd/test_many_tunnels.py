@@ -12,6 +12,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -67,12 +68,16 @@ def main():
         right = Espnicd(lab, binary, 1, responder_peers(n, **extra), log_level="info",
                         cookie_threshold=4 * args.window)
         wait_for("responder running", lambda: right.sas() is not None)
+        t0 = time.monotonic()
         left = Espnicd(lab, binary, 0, initiator_peers(n, **extra), log_level="info",
                        start_window=args.window)
         # However slow the machine (ASan, other jobs): the count must keep growing.
         wait_progress("%d tunnels up on both sides" % n,
                       lambda: (established_count(left), established_count(right)),
                       lambda v: v == (n, n))
+        setup = time.monotonic() - t0
+        print("%d IKEv%d tunnels up in %.2f s (%.0f per second, window %d)"
+              % (n, args.version, setup, n / setup, args.window))
         assert len(left.sas()) == n and len(right.sas()) == n
         # Each responder SA runs the configuration its initiator asked for.
         peers_l = sorted(s["peer"] for s in left.sas())
