@@ -191,6 +191,19 @@ static void test_aggressive_psk_mismatch(void **state)
 	assert_int_equal(h_installed(1), 0);
 }
 
+/* A responder with a shorter child_life_time answers RESPONDER-LIFETIME; the initiator
+ * takes it (the pair expires, and is rekeyed, earlier). */
+static void test_responder_lifetime(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1 ", \"child_rekey_time\": 90, \"child_life_time\": 100");
+	assert_true(h_log_contains("lifetime lowered to 100 s by the peer (RESPONDER-LIFETIME)"));
+	h_run_until(H->now + 95000);
+	assert_true(h_log_count("rekeyed by") >= 1);
+	h_run_until(H->now + 5000); /* the replaced pairs deleted (V1_DELETE_OLD_MS) */
+	assert_children_match();
+}
+
 static void test_delete_both_ways(void **state)
 {
 	(void)state;
@@ -284,6 +297,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_aggressive_refused, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_aggressive_psk_mismatch, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_responder_lifetime, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_both_ways, exchange_setup,
 					    exchange_teardown),

@@ -347,8 +347,9 @@ static void quick_respond(struct ike_sa *sa, const struct ikev1_message *msg)
 	struct ikev1_sa_payload *answer = NULL;
 	struct ike_ts_payload ours_l, ours_r, fit_l, fit_r;
 	struct ikev1_esp_suite suite;
-	struct ikev1_payload p[7];
-	uint8_t kebuf[IKE_MAX_DH_PUBLIC];
+	struct ikev1_payload p[8];
+	uint8_t kebuf[IKE_MAX_DH_PUBLIC], life[32];
+	uint64_t ours_life;
 	int chosen = -1;
 	size_t n = 3;
 	char why[160];
@@ -456,6 +457,13 @@ static void quick_respond(struct ike_sa *sa, const struct ikev1_message *msg)
 		struct child_sa *old = same_selectors(sa, q);
 
 		q->reqid = old ? old->reqid : ++sa->d->next_reqid;
+		/* The peer rekeys it: not ours to rekey any more; its Delete follows (else it
+		 * goes by itself after REKEYED_TIMEOUT_MS). */
+		if (old != NULL) {
+			old->state = CHILD_SA_REKEYED;
+			old->rekey_at = 0;
+			old->delete_at = now_ms(sa->d) + REKEYED_TIMEOUT_MS;
+		}
 	}
 	answer->doi = IKEV1_DOI_IPSEC;
 	answer->situation = IKEV1_SIT_IDENTITY;
@@ -470,6 +478,25 @@ static void quick_respond(struct ike_sa *sa, const struct ikev1_message *msg)
 	if (idi != NULL) {
 		p[n++] = *idi;
 		p[n++] = *idr;
+	}
+	/* RFC 2407 4.6.3.1: a lifetime longer than ours is answered with ours (we delete the
+	 * pair at child_life_time whatever was proposed). */
+	ours_life = life_seconds(&sa->peer);
+	if (ours_life != 0 && (sa_p->u.sa->transforms[chosen].life_seconds == 0 ||
+			       sa_p->u.sa->transforms[chosen].life_seconds > ours_life)) {
+		int k =
+		    ikev1_encode_lifetime(IKEV1_PROTO_IPSEC_ESP, ours_life, 0, life, sizeof(life));
+
+		if (k > 0) {
+			p[n] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_NOTIFY};
+			p[n].u.notify.doi = IKEV1_DOI_IPSEC;
+			p[n].u.notify.protocol = IKEV1_PROTO_IPSEC_ESP;
+			p[n].u.notify.spi_size = 4;
+			p[n].u.notify.spi = sp(chosen_p->spi, 4);
+			p[n].u.notify.type = IKEV1_N_RESPONDER_LIFETIME;
+			p[n].u.notify.data = sp(life, (size_t)k);
+			n++;
+		}
 	}
 	/* Inbound on the dataplane before the answer leaves: the initiator may send on the
 	 * new pair as soon as it has our answer. */
@@ -488,6 +515,29 @@ static void quick_respond(struct ike_sa *sa, const struct ikev1_message *msg)
 		 q->msgid, sa_p->u.sa->transforms[chosen].number, suite.pfs ? ", PFS" : "");
 }
 
+/* The responder's RESPONDER-LIFETIME (RFC 2407 4.6.3.1): a shorter life for the new pair
+ * than we proposed; its rekey moves up to 90 % of it. */
+static void responder_lifetime(struct ike_sa *sa, struct child_sa *c,
+			       const struct ikev1_message *msg)
+{
+	const struct ikev1_notify_payload *n =
+	    ikev1_message_find_notify(msg, IKEV1_N_RESPONDER_LIFETIME);
+	uint64_t seconds = 0, kilobytes = 0, now = now_ms(sa->d);
+
+	if (c == NULL || n == NULL ||
+	    ikev1_decode_lifetime(IKEV1_PROTO_IPSEC_ESP, n->data, &seconds, &kilobytes) < 0 ||
+	    seconds == 0 || seconds > 86400 * 365)
+		return;
+	if (c->expire_at == 0 || now + seconds * 1000 < c->expire_at) {
+		c->expire_at = now + seconds * 1000;
+		if (c->rekey_at == 0 || c->rekey_at > now + seconds * 900)
+			c->rekey_at = now + seconds * 900;
+		log_info("%s: CHILD_SA %08x/%08x: lifetime lowered to %llu s by the peer "
+			 "(RESPONDER-LIFETIME)",
+			 sa_name(sa), c->spi_in, c->spi_out, (unsigned long long)seconds);
+	}
+}
+
 /* Quick mode 2 (initiator): check, install, HASH(3). */
 static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 {
@@ -502,6 +552,7 @@ static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 	uint8_t hash[IKE_MAX_PRF_LEN], plain[256];
 	struct ike_ts_payload ti, tr;
 	struct ikev1_esp_suite suite;
+	struct child_sa *c;
 	char why[160];
 	int len;
 
@@ -556,7 +607,8 @@ static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 		ikev1_writer_payload(&w, &h3);
 		len = ike_writer_finish(&w);
 	}
-	quick_install(sa, q->old_spi_in != 0);
+	c = quick_install(sa, q->old_spi_in != 0);
+	responder_lifetime(sa, c, msg);
 	if (len > 0 &&
 	    (len = v1_seal(sa, IKEV1_EXCHANGE_QUICK, q->msgid, &q->iv, IKEV1_PAYLOAD_HASH, plain,
 			   (size_t)len, sa->v1->out, sizeof(sa->v1->out))) > 0)
@@ -618,8 +670,17 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 	}
 	/* The peer's new quick mode; one at a time (ours, if any, is given up: the peer's
 	 * will bring the CHILD_SA). */
+	if (q->active && q->initiator && sa->initiator) {
+		/* Both started a quick mode (rekeys of the same pair, say): the ISAKMP SA's
+		 * initiator keeps its own and drops the peer's; the other side gives its own up
+		 * and answers (below). One new pair comes of it. */
+		log_debug("%s: the peer's quick mode %08x crosses ours %08x: ours goes on",
+			  sa_name(sa), id, q->msgid);
+		goto out;
+	}
 	if (q->active)
-		log_info("%s: the peer started quick mode %08x while ours %08x was out",
+		log_info("%s: the peer started quick mode %08x while ours %08x was out: answering "
+			 "the peer's",
 			 sa_name(sa), id, q->msgid);
 	v1_quick_clear(sa);
 	q->active = true;

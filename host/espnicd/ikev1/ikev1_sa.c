@@ -1491,7 +1491,19 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 	if (sa->state == IKE_SA_DEAD)
 		return;
 	if (v->awaiting && now >= v->deadline) {
-		if (v->retransmits >= sa->d->cfg->retransmit_tries) {
+		if (v->retransmits >= sa->d->cfg->retransmit_tries && v->qm.active &&
+		    !v->qm.initiator) {
+			/* Our answer to the peer's quick mode got no HASH(3): that quick mode is
+			 * dropped (its half-installed pair with it), not the ISAKMP SA. */
+			struct child_sa *half = child_find_in(sa, v->qm.installed_in);
+
+			log_warn("%s: no HASH(3) for quick mode %08x, its CHILD_SA dropped",
+				 sa_name(sa), v->qm.msgid);
+			if (half != NULL)
+				child_sa_remove(sa, half);
+			v1_quick_clear(sa);
+			v->awaiting = false;
+		} else if (v->retransmits >= sa->d->cfg->retransmit_tries) {
 			char why[160];
 
 			snprintf(why, sizeof(why), "%s",
@@ -1504,11 +1516,12 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 			sa->unreachable = true;
 			ike_sa_kill(sa, why);
 			return;
+		} else {
+			v->retransmits++;
+			v->deadline = now + retransmit_timeout(sa->d->cfg, v->retransmits);
+			log_debug("%s: IKEv1 retransmit %u", sa_name(sa), v->retransmits);
+			send_raw(sa->d, &sa->local, &sa->remote, v->out, v->out_len);
 		}
-		v->retransmits++;
-		v->deadline = now + retransmit_timeout(sa->d->cfg, v->retransmits);
-		log_debug("%s: IKEv1 retransmit %u", sa_name(sa), v->retransmits);
-		send_raw(sa->d, &sa->local, &sa->remote, v->out, v->out_len);
 	}
 	if (sa->dead_at && now >= sa->dead_at) {
 		if (sa->state == IKE_SA_DELETING)
