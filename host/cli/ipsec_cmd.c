@@ -59,7 +59,7 @@ static const struct column endpoint_cols[] = {{"NAME", "name", 24},
 					      {NULL, NULL, 0}};
 
 static const struct field_opt ike_opts[] = {
-    {"ike-version", "ike_version", O_STR, "V      IKE_V2 (default)"},
+    {"ike-version", "ike_version", O_STR, "V      IKE_V2 (default), IKE_V1, IKE_FLEX"},
     {"encryption", "encryption_algorithms", O_LIST,
      "A,B     AES_128 (default), AES_256, AES_GCM_128, AES_GCM_256"},
     {"digest", "digest_algorithms", O_LIST,

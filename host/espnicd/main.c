@@ -195,11 +195,11 @@ static void write_status(struct daemon *dm)
 					      json_pack("{s:s, s:s}", "in", in, "out", out));
 		}
 		json_array_append_new(
-		    sas,
-		    json_pack("{s:s, s:s, s:b, s:s, s:s, s:b, s:b, s:b, s:o}", "peer", info.peer,
-			      "state", states[info.state & 7], "initiator", info.initiator, "spi_i",
-			      spi_i, "spi_r", spi_r, "nat_local", info.nat_local, "nat_remote",
-			      info.nat_remote, "encap", info.encap, "children", children));
+		    sas, json_pack("{s:s, s:i, s:s, s:b, s:s, s:s, s:b, s:b, s:b, s:o}", "peer",
+				   info.peer, "version", info.version, "state",
+				   states[info.state & 7], "initiator", info.initiator, "spi_i",
+				   spi_i, "spi_r", spi_r, "nat_local", info.nat_local, "nat_remote",
+				   info.nat_remote, "encap", info.encap, "children", children));
 	}
 	json_t *root = json_pack("{s:o}", "ike_sas", sas);
 	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;

@@ -342,7 +342,9 @@ def scenario_errors(lab, args):
     cli_error("description", "session", "set", "s1", "--description", "d" * 1025)
     cli_error("name", "endpoint", "add", "ep", "--address", LEFT)
     cli_error("dh_groups[0]", "profile", "ike", "add", "i", "--dh-groups", "group2")
-    cli_error("ike_version", "profile", "ike", "add", "i", "--ike-version", "ike_v1")
+    cli_error("ike_version", "profile", "ike", "add", "i", "--ike-version", "ike_v3")
+    cli_error("encryption_algorithms", "profile", "ike", "add", "i", "--ike-version", "ike_v1",
+              "--encryption", "aes_gcm_128")
     # nothing half-applied: s1 unchanged, no s2
     assert d.json("session", "list")["result_count"] == 1
     assert d.json("session", "show", "s1")["description"] == ""

@@ -5,12 +5,14 @@ their identities (the responder picks the peer by IDi) and their traffic selecto
 per tunnel on the initiator's side); the initiator starts them all with start_window
 bounding the setups in flight. Every IKE_SA and CHILD_SA must come up, counted from the
 status files, and every CHILD_SA must have its mirror image (SPIs, keys) on the other side;
-SIGTERM on the initiator deletes them all, on both sides.
+SIGTERM on the initiator deletes them all, on both sides. --version 1: the same with IKEv1
+main mode and quick mode.
 Also used by tests/bench/bench_ike_setup_rate.py for its configurations."""
 import argparse
 import os
 import signal
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -53,18 +55,29 @@ def main():
     ap.add_argument("--espnicd", required=True)
     ap.add_argument("--tunnels", type=int, default=1000)
     ap.add_argument("--window", type=int, default=32)
+    ap.add_argument("--version", type=int, default=2,
+                    help="1: IKEv1 main mode (one PSK for the gateway pair: main mode keys "
+                    "the exchange with the PSK before the identities are seen)")
     args = ap.parse_args()
     n, binary = args.tunnels, os.path.abspath(args.espnicd)
+    extra = {}
+    if args.version == 1:
+        extra = {"version": 1, "ike_proposals": ["aes128-sha256-ecp256"],
+                 "psk": "one-secret-for-the-gateway-pair"}
     with Lab("many") as lab:
-        right = Espnicd(lab, binary, 1, responder_peers(n), log_level="info",
+        right = Espnicd(lab, binary, 1, responder_peers(n, **extra), log_level="info",
                         cookie_threshold=4 * args.window)
         wait_for("responder running", lambda: right.sas() is not None)
-        left = Espnicd(lab, binary, 0, initiator_peers(n), log_level="info",
+        t0 = time.monotonic()
+        left = Espnicd(lab, binary, 0, initiator_peers(n, **extra), log_level="info",
                        start_window=args.window)
         # However slow the machine (ASan, other jobs): the count must keep growing.
         wait_progress("%d tunnels up on both sides" % n,
                       lambda: (established_count(left), established_count(right)),
                       lambda v: v == (n, n))
+        setup = time.monotonic() - t0
+        print("%d IKEv%d tunnels up in %.2f s (%.0f per second, window %d)"
+              % (n, args.version, setup, n / setup, args.window))
         assert len(left.sas()) == n and len(right.sas()) == n
         # Each responder SA runs the configuration its initiator asked for.
         peers_l = sorted(s["peer"] for s in left.sas())
@@ -83,7 +96,7 @@ def main():
                       lambda v: v == 0 and right.sas() == [])
         assert left.proc.wait(timeout=60) == 0
         assert "deletes were not answered" not in left.log_text()
-    print("PASS %d tunnels" % n)
+    print("PASS %d tunnels (IKEv%d)" % (n, args.version))
 
 
 if __name__ == "__main__":

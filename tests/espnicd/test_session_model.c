@@ -302,8 +302,25 @@ static void test_validation_errors(void **state)
 							      "connection_initiation_mode")),
 			    "RESPOND_ONLY");
 	/* profiles */
-	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"ike_version\": \"IKE_V1\"}", SM_CREATE, 400,
+	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"ike_version\": \"IKE_V3\"}", SM_CREATE, 400,
 		     "ike_version");
+	/* IKEv1 phase 1 has no AES-GCM; IKE_FLEX may offer it (for IKEv2). */
+	expect_error(&m, SM_IKE_PROFILE, "i1",
+		     "{\"ike_version\": \"IKE_V1\", \"encryption_algorithms\": [\"AES_GCM_128\"]}",
+		     SM_CREATE, 400, "encryption_algorithms");
+	assert_int_equal(put(&m, SM_IKE_PROFILE, "v1",
+			     "{\"ike_version\": \"ike_v1\", \"encryption_algorithms\": "
+			     "[\"AES_256\"]}",
+			     SM_CREATE, &e),
+			 201);
+	assert_string_equal(
+	    json_string_value(json_object_get(sm_get(&m, SM_IKE_PROFILE, "v1"), "ike_version")),
+	    "IKE_V1");
+	assert_int_equal(put(&m, SM_IKE_PROFILE, "flex",
+			     "{\"ike_version\": \"IKE_FLEX\", \"encryption_algorithms\": "
+			     "[\"AES_GCM_256\", \"AES_256\"]}",
+			     SM_CREATE, &e),
+			 201);
 	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"encryption_algorithms\": []}", SM_CREATE, 400,
 		     "encryption_algorithms");
 	expect_error(&m, SM_IKE_PROFILE, "i1", "{\"encryption_algorithms\": [\"DES\"]}", SM_CREATE,
@@ -417,6 +434,17 @@ static void test_peer_mapping(void **state)
 	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
 	assert_int_equal(peer.child_rekey_ms, 0);
 	assert_false(peer.start);
+	assert_int_equal(peer.version, 2);
+	/* an IKE_V1 profile makes an IKEv1 peer */
+	assert_int_equal(put(&m, SM_IKE_PROFILE, "ike1",
+			     "{\"ike_version\": \"IKE_V1\", \"encryption_algorithms\": "
+			     "[\"AES_256\"]}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(put(&m, SM_SESSION, "s1", "{\"ike_profile\": \"ike1\"}", SM_MERGE, &e),
+			 200);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.version, 1);
 	/* a listen address that is not the endpoint's */
 	{
 		struct sockaddr_in *sin = (struct sockaddr_in *)&base.listen;
@@ -450,6 +478,20 @@ static void test_swanctl(void **state)
 	assert_null(strstr(text, "s3cret-s3cret-s3cret"));
 	assert_non_null(strstr(text, PEER_CONFIG_PSK_PLACEHOLDER));
 	assert_non_null(strstr(text, "--psk-file"));
+	assert_non_null(strstr(text, "version = 2"));
+	free(text);
+	/* IKE_V1: swanctl's version = 1 */
+	assert_int_equal(put(&m, SM_IKE_PROFILE, "ike1",
+			     "{\"ike_version\": \"IKE_V1\", \"encryption_algorithms\": "
+			     "[\"AES_256\"]}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(put(&m, SM_SESSION, "s.1", "{\"ike_profile\": \"ike1\"}", SM_MERGE, &e),
+			 200);
+	text = peer_config_swanctl(&m, "s.1", &e);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "version = 1"));
+	assert_non_null(strstr(text, "proposals = aes256-sha256-modp2048"));
 	free(text);
 	assert_null(peer_config_swanctl(&m, "nope", &e));
 	assert_int_equal(e.status, 404);

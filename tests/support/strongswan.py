@@ -24,13 +24,15 @@ CHARON_DN = "C=CH, O=espnic, CN=strongswan"
 
 def swanctl_connection(name, local_addr, remote_addr, local_ts, remote_ts, local_id, remote_id,
                        ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, auth="psk", certs=None, dpd="0s",
-                       ike_rekey="4h", child_rekey="1h", child_life="2h"):
+                       ike_rekey="4h", child_rekey="1h", child_life="2h", version=2,
+                       aggressive=False):
     """One swanctl connection (child "net", tunnel mode, nothing started by charon itself,
-    no random jitter on the rekey times)."""
+    no random jitter on the rekey times); version 1 for IKEv1."""
     return """  {name} {{
     local_addrs = {local_addr}
     remote_addrs = {remote_addr}
-    version = 2
+    version = {version}
+    aggressive = {aggressive}
     proposals = {ike}
     dpd_delay = {dpd}
     rekey_time = {ike_rekey}
@@ -62,7 +64,8 @@ def swanctl_connection(name, local_addr, remote_addr, local_ts, remote_ts, local
            ike_rekey=ike_rekey, auth=auth, local_id=local_id,
            certs="\n      certs = %s" % certs if certs else "", remote_id=remote_id,
            local_ts=local_ts, remote_ts=remote_ts, esp=esp, child_rekey=child_rekey,
-           child_life=child_life)
+           child_life=child_life, version=version,
+           aggressive="yes" if aggressive else "no")
 
 
 def swanctl_secret(name, id1, id2, psk):
@@ -170,7 +173,8 @@ class Charon(SiteCharon):
 
 
 def lab_charon(lab, ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK, dpd="0s", ike_rekey="4h",
-               child_rekey="1h", certs=False, fragment_size=1280):
+               child_rekey="1h", certs=False, fragment_size=1280, version=2,
+               aggressive=False):
     """charon in a Lab's right-hand namespace (198.18.0.2, 198.18.2.0/24) with connection
     "gw" to espnicd on the left (198.18.0.1, 198.18.1.0/24); level-4 logs (keys, for
     key_pairs). certs: a Pki (charon.pki), public key authentication with DNs."""
@@ -179,17 +183,24 @@ def lab_charon(lab, ike=IKE_PROPOSAL, esp=ESP_PROPOSAL, psk=PSK, dpd="0s", ike_r
         "gw", RIGHT, LEFT, RIGHT_NET, LEFT_NET, CHARON_DN if certs else RIGHT,
         ESPNICD_DN if certs else LEFT, ike=ike, esp=esp, auth="pubkey" if certs else "psk",
         certs="strongswan.pem" if certs else None, dpd=dpd, ike_rekey=ike_rekey,
-        child_rekey=child_rekey)
+        child_rekey=child_rekey, version=version, aggressive=aggressive)
     charon = Charon(lab, 1, swanctl_conf([conn], [swanctl_secret("gw", LEFT, RIGHT, psk)]),
                     log_keys=True, fragment_size=fragment_size)
     charon.pki = pki
     return charon
 
 
-def site_charon(sites, esp=ESP_PROPOSAL, child_rekey="1h", child_life="66m", psk=PSK):
+# charon refuses to answer aggressive mode with PSK (an offline attack on the PSK) unless
+# told otherwise.
+AGGRESSIVE_PSK = "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
+
+
+def site_charon(sites, esp=ESP_PROPOSAL, child_rekey="1h", child_life="66m", psk=PSK,
+                ike=IKE_PROPOSAL, version=2, aggressive=False):
     """charon in gw-b of the demo's sites (198.18.0.2, LAN B) with connection "gw" to gw-a
     (198.18.0.1, LAN A); level-4 logs."""
-    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, NET_A, GW_B, GW_A, esp=esp,
-                              child_rekey=child_rekey, child_life=child_life)
+    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, NET_A, GW_B, GW_A, ike=ike, esp=esp,
+                              child_rekey=child_rekey, child_life=child_life, version=version,
+                              aggressive=aggressive)
     return Charon(sites, "gwb", swanctl_conf([conn], [swanctl_secret("gw", GW_A, GW_B, psk)]),
-                  log_keys=True)
+                  log_keys=True, options=AGGRESSIVE_PSK if aggressive else "")

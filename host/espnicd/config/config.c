@@ -194,6 +194,7 @@ void config_peer_defaults(struct cfg_peer *peer)
 	peer->child_life_ms = 3960 * 1000ULL;
 	peer->keepalive_ms = 20 * 1000;
 	peer->fragmentation = true;
+	peer->version = 2;
 	peer->fragment_size = 1280;
 	config_parse_proposal("aes256gcm16-prfsha256-x25519", false, &peer->ike[0]);
 	config_parse_proposal("aes256gcm16", true, &peer->esp[0]);
@@ -352,7 +353,7 @@ static int parse_ifname(json_t *v, char out[DP_IFNAME_MAX])
 struct peer_parse {
 	struct cfg_peer *peer;
 	const struct espnicd_config *cfg;
-	bool have_local, have_remote;
+	bool have_local, have_remote, have_ike;
 	uint16_t remote_port;
 	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA], *crl_files[CREDS_MAX_CA];
 	unsigned ca_count, crl_count;
@@ -530,6 +531,17 @@ static int pf_dpd_retries(struct peer_parse *pp, const struct peer_field *f, jso
 	return 0;
 }
 
+static int pf_version(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	(void)f;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 2)
+		PFAIL("peer %s: version is 1 (IKEv1), 2 (IKEv2) or 0 (either as responder, IKEv2 "
+		      "as initiator)",
+		      pp->peer->name);
+	pp->peer->version = (uint8_t)json_integer_value(v);
+	return 0;
+}
+
 static int pf_fragment_size(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 {
 	(void)f;
@@ -545,6 +557,7 @@ static int pf_proposals(struct peer_parse *pp, const struct peer_field *f, json_
 	unsigned *count = esp ? &pp->peer->esp_count : &pp->peer->ike_count;
 	struct prop_ctx ctx = {esp, count};
 
+	pp->have_ike |= !esp;
 	*count = 0;
 	if (parse_str_list(v, f->key, pp->err, pp->err_len, add_proposal, &ctx,
 			   esp ? pp->peer->esp : pp->peer->ike) < 0 ||
@@ -611,6 +624,8 @@ static const struct peer_field peer_fields[] = {
     {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
     {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
     {"fragment_size", pf_fragment_size, 0, NULL, NULL},
+    {"version", pf_version, 0, NULL, NULL},
+    {"aggressive", pf_bool, AT(aggressive), NULL, NULL},
     {"ike_proposals", pf_proposals, 0, NULL, NULL},
     {"esp_proposals", pf_proposals, 0, NULL, NULL},
     {"local_ts", pf_ts, 0, NULL, NULL},
@@ -649,6 +664,22 @@ static int peer_finish(struct peer_parse *pp)
 		PFAIL("peer %s: cannot start towards %%any", peer->name);
 	if (!peer->remote_any && peer->remote.ss_family != peer->local.ss_family)
 		PFAIL("peer %s: local and remote address families differ", peer->name);
+	if (peer->aggressive && (peer->version == 2 || peer->auth != CFG_AUTH_PSK))
+		PFAIL("peer %s: aggressive goes with version 1 (or 0) and auth psk", peer->name);
+	if (peer->aggressive)
+		log_warn(
+		    "peer %s: IKEv1 aggressive mode enabled: the responder's hash goes out "
+		    "before the initiator authenticates and can be attacked offline to find the "
+		    "pre-shared key; use main mode where the peer allows",
+		    peer->name);
+	if (peer->version == 1 && !pp->have_ike) /* IKEv1 has no AEAD for phase 1 */
+		config_parse_proposal("aes256-sha256-modp2048", false, &peer->ike[0]);
+	for (unsigned i = 0; peer->version == 1 && i < peer->ike_count; i++)
+		for (unsigned j = 0; j < peer->ike[i].encr_count; j++)
+			if (peer->ike[i].encr[j].id != IKE_ENCR_AES_CBC)
+				PFAIL("peer %s: IKEv1 phase 1 takes AES-CBC only (aes128, aes256), "
+				      "no AEAD",
+				      peer->name);
 	if (peer->child_life_ms && peer->child_life_ms <= peer->child_rekey_ms)
 		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
 	if (peer->auth == CFG_AUTH_PUBKEY) {
@@ -1040,7 +1071,8 @@ bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
 	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
 	       a->dpd_delay_ms == b->dpd_delay_ms && a->keepalive_ms == b->keepalive_ms &&
 	       a->dpd_timeout_ms == b->dpd_timeout_ms && a->dpd_action == b->dpd_action &&
-	       a->unique == b->unique && a->dpd_tries == b->dpd_tries;
+	       a->unique == b->unique && a->dpd_tries == b->dpd_tries && a->version == b->version &&
+	       a->aggressive == b->aggressive;
 }
 
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name)

@@ -22,6 +22,9 @@
 /* remote_id of a peer that accepts any identity (with auth pubkey: any certificate its CA
  * issued); rid stays empty. */
 #define CFG_ID_ANY "%any"
+/* A peer's version IKE_FLEX (swanctl's version 0): as responder either version, as
+ * initiator IKEv2. */
+#define CFG_IKE_FLEX 0
 
 /* One proposal: the algorithms allowed per transform type, in preference order. */
 struct cfg_proposal {
@@ -88,6 +91,8 @@ struct cfg_peer {
 	enum cfg_dpd_action dpd_action;
 	enum cfg_unique unique;
 	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
+	uint8_t version;    /* 2 (RFC 7296, default), 1 (RFC 2409, ikev1/) or CFG_IKE_FLEX */
+	bool aggressive;    /* IKEv1 aggressive mode (PSK): initiate with it, accept it */
 };
 
 struct espnicd_config {

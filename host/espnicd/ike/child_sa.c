@@ -113,7 +113,7 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	return ret;
 }
 
-static struct child_sa *finish(struct ike_sa *sa, struct child_sa *c, bool initiator,
+struct child_sa *child_install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 			       struct ike_child_keys *keys, enum dp_mode mode)
 {
 	uint64_t now = now_ms(sa->d);
@@ -280,7 +280,7 @@ struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_messag
 	add_ts(resp, IKE_PAYLOAD_TSR, &c->ts_local);
 	if (mode == DP_MODE_TRANSPORT)
 		message_out_notify(resp, IKE_N_USE_TRANSPORT_MODE, 0, NULL, 0, NULL, 0);
-	return finish(sa, c, false, &keys, mode);
+	return child_install(sa, c, false, &keys, mode);
 }
 
 struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
@@ -365,7 +365,7 @@ struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_messa
 		free(c);
 		return NULL;
 	}
-	return finish(sa, c, true, &keys, mode);
+	return child_install(sa, c, true, &keys, mode);
 }
 
 void child_out_switch(struct ike_sa *sa, struct child_sa *c, const char *why)

@@ -10,6 +10,7 @@
 
 #include "espnicd.h"
 #include "ike_sa.h"
+#include "ikev1/ikev1.h"
 #include "log.h"
 
 #define SHUTDOWN_WINDOW 64 /* IKE_SA deletes in flight at shutdown without start_window */
@@ -596,6 +597,13 @@ void espnicd_receive(struct espnicd *d, const struct sockaddr_storage *local,
 	struct ike_sa *sa;
 	int ret;
 
+	/* Version 1.0 (RFC 2408 3.1): the IKEv1 state machines. */
+	if (len >= IKE_HEADER_LEN && buf[17] == 0x10) {
+		ikev1_receive(d, local, remote, buf, len);
+		reap_dead(d);
+		start_pending(d);
+		return;
+	}
 	if (ike_header_parse(buf, len, &hdr) < 0 || hdr.length != len) {
 		log_unauth(d, LOG_LEVEL_DEBUG,
 			   "datagram of %zu octets is no IKEv2 message, dropped", len);
@@ -788,6 +796,7 @@ int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_i
 	memset(info, 0, sizeof(*info));
 	strcpy(info->peer, sa->peer.name);
 	info->initiator = sa->initiator;
+	info->version = sa->v1 != NULL ? 1 : 2;
 	info->state = sa->state;
 	memcpy(info->spi_i, sa->spi_i, IKE_SPI_LEN);
 	memcpy(info->spi_r, sa->spi_r, IKE_SPI_LEN);

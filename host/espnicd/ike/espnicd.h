@@ -70,7 +70,8 @@ bool espnicd_idle(const struct espnicd *d);
 struct espnicd_sa_info {
 	char peer[64];
 	bool initiator;
-	int state; /* enum ike_sa_state */
+	uint8_t version; /* 1 (IKEv1) or 2 */
+	int state;	 /* enum ike_sa_state */
 	uint8_t spi_i[8], spi_r[8];
 	bool nat_local, nat_remote, encap;
 	unsigned child_count;

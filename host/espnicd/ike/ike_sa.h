@@ -187,6 +187,7 @@ struct ike_sa {
 		unsigned count;
 		bool refusal_logged;
 	} peer_creates;
+	struct ikev1_sa *v1; /* an IKEv1 ISAKMP SA: its exchanges are ../ikev1/'s */
 };
 
 /* sa_index.c: IKE_SAs found without walking the list, for every datagram received. */
@@ -274,6 +275,8 @@ int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
 		       const struct ike_sa *old);
 void ike_sa_established(struct ike_sa *sa);
 uint64_t jitter(uint64_t ms);
+/* The earlier of a and b, b ignored when 0 (a timer not set). */
+uint64_t min_nonzero(uint64_t a, uint64_t b);
 const char *sa_name(const struct ike_sa *sa);
 void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none is in flight */
 uint64_t ike_sa_next_timer(struct ike_sa *sa);
@@ -434,6 +437,11 @@ struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_messa
 				       const uint8_t *nr, size_t nr_len, const uint8_t *g_ir,
 				       size_t g_ir_len, uint32_t reqid);
 void child_sa_remove(struct ike_sa *sa, struct child_sa *child);
+/* Installs c (SPIs, proposal, selectors, reqid set) with keys (wiped here) into the dataplane
+ * and into sa's list; the side that initiated the exchange is initiator. Frees c and returns
+ * NULL when the dataplane refuses it. IKEv1 quick mode shares it. */
+struct child_sa *child_install(struct ike_sa *sa, struct child_sa *c, bool initiator,
+			       struct ike_child_keys *keys, enum dp_mode mode);
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 

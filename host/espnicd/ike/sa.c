@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "ike_sa.h"
+#include "ikev1/ikev1.h"
 #include "log.h"
 #include "secmem.h"
 
@@ -117,6 +118,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 	free(sa->init_request);
 	free(sa->init_response);
 	ike_dh_free(sa->dh);
+	ikev1_sa_free(sa);
 	config_peer_release(&sa->peer);
 	secmem_free(sa); /* wiped */
 }
@@ -202,6 +204,10 @@ void sa_schedule(struct ike_sa *sa)
 {
 	struct child_sa *c;
 
+	if (sa->v1 != NULL) {
+		ikev1_schedule(sa);
+		return;
+	}
 	if (sa->request.kind != REQUEST_NONE || sa->state != IKE_SA_ESTABLISHED)
 		return;
 	if (sa->want_delete) {
@@ -235,7 +241,7 @@ void sa_schedule(struct ike_sa *sa)
 	}
 }
 
-static uint64_t min_nonzero(uint64_t a, uint64_t b)
+uint64_t min_nonzero(uint64_t a, uint64_t b)
 {
 	if (b == 0)
 		return a;
@@ -247,6 +253,8 @@ uint64_t ike_sa_next_timer(struct ike_sa *sa)
 	uint64_t t = UINT64_MAX;
 	struct child_sa *c;
 
+	if (sa->v1 != NULL)
+		return ikev1_next_timer(sa);
 	if (sa->state == IKE_SA_DEAD)
 		return 0;
 	if (sa->request.kind != REQUEST_NONE)
@@ -272,6 +280,10 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
 {
 	struct child_sa *c, *next;
 
+	if (sa->v1 != NULL) {
+		ikev1_run_timers(sa, now);
+		return;
+	}
 	retransmit_check(sa, now);
 	if (sa->state == IKE_SA_DEAD)
 		return;

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "ike_sa.h"
+#include "ikev1/ikev1.h"
 #include "log.h"
 
 #define NONCE_LEN	    32
@@ -29,7 +30,7 @@ const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storag
 	for (unsigned i = 0; i < d->cfg->peer_count; i++) {
 		const struct cfg_peer *p = &d->cfg->peers[i];
 
-		if (!sockaddr_same_host(&p->local, local))
+		if (p->version == 1 || !sockaddr_same_host(&p->local, local))
 			continue;
 		if (p->remote_any ? p->local.ss_family == remote->ss_family
 				  : sockaddr_same_host(&p->remote, remote))
@@ -75,8 +76,11 @@ static void extensions_process(struct ike_sa *sa, const struct ike_message *msg)
 
 int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer)
 {
-	struct ike_sa *sa = ike_sa_new(d, peer, true);
+	struct ike_sa *sa;
 
+	if (peer->version == 1)
+		return ikev1_initiate(d, peer);
+	sa = ike_sa_new(d, peer, true);
 	if (sa == NULL)
 		return -ENOMEM;
 	ike_sa_set_state(sa, IKE_SA_INIT_SENT);

@@ -44,6 +44,7 @@ void espnicd_peer_status(const struct espnicd *d, const char *peer, struct espni
 	st->state = best->state;
 	st->state_name = state_names[(unsigned)best->state & 7];
 	st->initiator = best->initiator;
+	st->version = best->v1 != NULL ? 1 : 2;
 	st->encap = best->natt;
 	memcpy(st->spi_i, best->spi_i, sizeof(st->spi_i));
 	memcpy(st->spi_r, best->spi_r, sizeof(st->spi_r));

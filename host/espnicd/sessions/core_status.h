@@ -24,6 +24,7 @@ struct espnicd_peer_status {
 	int state;    /* enum ike_sa_state */
 	const char *state_name;
 	bool initiator, encap;
+	uint8_t version; /* 1 (IKEv1) or 2 */
 	uint8_t spi_i[8], spi_r[8];
 	uint16_t encr, encr_bits, integ, prf, dh;
 	uint64_t established_ms; /* core clock; 0 = not established */

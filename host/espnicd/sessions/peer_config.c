@@ -131,7 +131,11 @@ char *peer_config_swanctl(const struct sm_model *m, const char *name, struct sm_
 			conn, issuer);
 	}
 	fprintf(f, "connections {\n  %s {\n", conn);
-	fprintf(f, "    version = 2\n");
+	/* IKE_FLEX: swanctl's 0 (any; initiates IKEv2). */
+	fprintf(f, "    version = %d\n",
+		strcmp(str(ike, "ike_version"), "IKE_V1") == 0	   ? 1
+		: strcmp(str(ike, "ike_version"), "IKE_FLEX") == 0 ? 0
+								   : 2);
 	fprintf(f, "    local_addrs = %s\n", str(s, "peer_address"));
 	fprintf(f, "    remote_addrs = %s\n", str(ep, "local_address"));
 	n = sm_ike_proposals(ike, props, 4);

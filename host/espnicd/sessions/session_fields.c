@@ -17,7 +17,7 @@
 #include "ike_types.h"
 #include "session_model_internal.h"
 
-static const char *const ike_versions[] = {"IKE_V2", NULL};
+static const char *const ike_versions[] = {"IKE_V2", "IKE_V1", "IKE_FLEX", NULL};
 static const char *const df_policies[] = {"COPY", "CLEAR", NULL};
 static const char *const dpd_modes[] = {"PERIODIC", "ON_DEMAND", NULL};
 static const char *const dpd_actions[] = {"RESTART", "CLEAR", NULL};
@@ -468,16 +468,8 @@ static int norm_ike(struct norm *n)
 {
 	bool cbc;
 
-	if (f_enum(n, "ike_version", ike_versions, "IKE_V2") < 0) {
-		json_t *v = json_object_get(n->in, "ike_version");
-
-		if (json_is_string(v) &&
-		    (sm_enum_index(json_string_value(v),
-				   (const char *const[]){"IKE_V1", "IKE_FLEX", NULL}) >= 0))
-			return sm_fail(n->e, 400, "ike_version",
-				       "ike_version: only IKE_V2 is supported (IKEv1 is planned)");
+	if (f_enum(n, "ike_version", ike_versions, "IKE_V2") < 0)
 		return -EINVAL;
-	}
 	if (f_enum_list(n, "encryption_algorithms", alg_api_names(IKE_TRANSFORM_ENCR), "AES_128",
 			false) < 0 ||
 	    f_enum_list(n, "digest_algorithms", alg_api_names(IKE_TRANSFORM_INTEG), "SHA2_256",
@@ -486,7 +478,13 @@ static int norm_ike(struct norm *n)
 	    f_int(n, "sa_life_time", 60, 31536000, 86400) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
-	sm_has_gcm(json_object_get(n->out, "encryption_algorithms"), &cbc);
+	/* IKEv1 phase 1 has no AEAD: IKE_V1 takes AES-CBC only (IKE_FLEX may offer both; its
+	 * IKEv1 negotiations use the CBC ones). */
+	if (sm_has_gcm(json_object_get(n->out, "encryption_algorithms"), &cbc) &&
+	    strcmp(json_string_value(json_object_get(n->out, "ike_version")), "IKE_V1") == 0)
+		return sm_fail(n->e, 400, "encryption_algorithms",
+			       "encryption_algorithms: IKE_V1 takes AES_128 or AES_256 (CBC); "
+			       "AES-GCM is not defined for IKEv1 phase 1");
 	if (json_array_size(json_object_get(n->out, "digest_algorithms")) == 0)
 		return sm_fail(n->e, 400, "digest_algorithms",
 			       "digest_algorithms: IKE needs at least one (the PRF with AES-GCM)");

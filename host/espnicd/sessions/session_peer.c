@@ -229,6 +229,9 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 	    add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
 			 &peer->remote_ts_count) < 0)
 		return sm_fail(e, 400, "local_networks", "bad networks");
+	peer->version = strcmp(sm_str(ike, "ike_version"), "IKE_V1") == 0     ? 1
+			: strcmp(sm_str(ike, "ike_version"), "IKE_FLEX") == 0 ? CFG_IKE_FLEX
+									      : 2;
 	peer->mode = DP_MODE_TUNNEL;
 	peer->start = json_is_true(json_object_get(s, "enabled")) &&
 		      strcmp(sm_str(s, "connection_initiation_mode"), "INITIATOR") == 0;

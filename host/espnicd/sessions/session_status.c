@@ -132,8 +132,9 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 		for (int k = 0; k < 8; k++)
 			sprintf(spi + 17 + 2 * k, "%02x", st.spi_r[k]);
 		json_object_set_new(out, "ike_sa",
-				    json_pack("{s:s, s:s, s:b, s:b}", "spis", spi, "state",
-					      st.state_name, "initiator", st.initiator,
+				    json_pack("{s:s, s:s, s:s, s:b, s:b}", "spis", spi,
+					      "ike_version", st.version == 1 ? "IKE_V1" : "IKE_V2",
+					      "state", st.state_name, "initiator", st.initiator,
 					      "udp_encapsulation", st.encap));
 		if (st.established_ms) {
 			json_t *ike = json_object_get(out, "ike_sa");

@@ -1,0 +1,111 @@
+/* Internal to ikev1/: the IKEv1 state an IKE_SA carries (sa->v1), the quick mode in flight,
+ * and what the files offer one another. */
+#ifndef ESPNICD_IKEV1_INTERNAL_H
+#define ESPNICD_IKEV1_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/ike_sa.h"
+#include "ikev1.h"
+#include "ikev1_crypto.h"
+#include "ikev1_message.h"
+
+#define V1_MAX_OUT	    4096 /* one datagram of ours (no certificates yet) */
+#define V1_SAI_MAX	    2048 /* the initiator's SA payload body (SAi_b) */
+#define V1_NONCE	    32
+#define V1_DELETE_OLD_MS    2000
+#define V1_DELETE_LINGER_MS 200 /* our Delete of the ISAKMP SA is out: gone after this */
+#define V1_OUT_CHECK_MS                                                                            \
+	50 /* a rekey's initiator looks this often for the peer's first packet */ /* a rekeyed     \
+										     CHILD_SA is   \
+										     deleted this  \
+										     long after    \
+										     its successor \
+										   */
+
+enum v1_state {
+	V1_MM_I1 = 1, /* initiator: SA offer out */
+	V1_MM_I2,     /* initiator: KE, Ni out */
+	V1_MM_I3,     /* initiator: IDii, HASH_I out */
+	V1_MM_R1,     /* responder: SA answer out */
+	V1_MM_R2,     /* responder: KE, Nr out */
+	V1_AM_I1,     /* initiator: aggressive mode 1 out */
+	V1_AM_R1,     /* responder: aggressive mode 2 out */
+	V1_EST,	      /* phase 1 done */
+};
+
+/* One quick mode (RFC 2409 5.5), either side. */
+struct v1_quick {
+	bool active, initiator;
+	uint32_t msgid;
+	struct ikev1_iv iv;
+	uint8_t ni[IKEV1_NONCE_MAX_LEN], nr[IKEV1_NONCE_MAX_LEN];
+	size_t ni_len, nr_len;
+	struct ike_dh *dh;
+	uint8_t g_qm[IKE_MAX_DH_SECRET];
+	size_t g_qm_len;
+	uint32_t spi_in, spi_out;
+	uint32_t installed_in; /* spi_in once the pair is on the dataplane */
+	uint32_t reqid;
+	uint32_t old_spi_in; /* a rekey: the pair it replaces (0: a new CHILD_SA) */
+	struct selected_proposal sel;
+	enum dp_mode mode;
+	struct ike_ts_payload ts_local, ts_remote;
+	bool ids_sent; /* IDci/IDcr on the wire (else the IKE addresses) */
+};
+
+struct ikev1_sa {
+	enum v1_state st;
+	struct ikev1_phase1_suite suite;
+	struct ikev1_sa_keys keys;
+	struct ikev1_iv iv; /* phase 1's CBC chain; after message 6 the base of every exchange */
+	uint8_t sai_b[V1_SAI_MAX];
+	size_t sai_len;
+	uint8_t gxi[IKE_MAX_DH_PUBLIC], gxr[IKE_MAX_DH_PUBLIC];
+	size_t gxi_len, gxr_len;
+	bool peer_natt, peer_dpd;
+	unsigned replaces;	/* a phase-1 rekey: the unique_id of the ISAKMP SA it replaces */
+	uint8_t peer_id_b[256]; /* aggressive mode responder: IDii_b until HASH_I comes */
+	size_t peer_id_len;
+	/* The last datagram we sent, retransmitted on timeout while an answer is due, or when
+	 * the peer repeats the message it answered (last_in: its SHA-256). */
+	uint8_t out[V1_MAX_OUT];
+	size_t out_len;
+	bool awaiting;
+	unsigned retransmits;
+	uint64_t deadline;
+	uint8_t last_in[32];
+	bool last_in_valid;
+	const char *failure; /* what an unauthenticated refusal of the peer said */
+	struct v1_quick qm;
+	uint32_t dpd_seq;
+	bool dpd_out;
+	uint64_t dpd_sent_at;
+};
+
+static inline struct ike_span sp(const void *p, size_t n)
+{
+	return (struct ike_span){p, n};
+}
+
+/* ikev1_sa.c */
+void v1_send(struct ike_sa *sa, const uint8_t *buf, size_t len, bool awaiting);
+/* Writes header + encrypted chain (plain, first payload type) with iv into sa->v1->out. */
+int v1_seal(struct ike_sa *sa, uint8_t exchange, uint32_t msgid, struct ikev1_iv *iv, uint8_t first,
+	    const uint8_t *plain, size_t plain_len, uint8_t *out, size_t cap);
+/* Decrypts and parses msg (encrypted body) with iv; *next the chain after it. */
+int v1_open(struct ike_sa *sa, struct ikev1_message *msg, const struct ikev1_iv *iv,
+	    struct ikev1_iv *next, uint8_t *plain, size_t cap);
+/* An informational exchange with one Notify or Delete payload, protected (HASH(1)). */
+int v1_send_info(struct ike_sa *sa, const struct ikev1_payload *p);
+void v1_informational(struct ike_sa *sa, struct ikev1_message *msg);
+
+/* ikev1_quick.c */
+int v1_quick_start(struct ike_sa *sa, struct child_sa *old);
+void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg);
+void v1_quick_clear(struct ike_sa *sa);
+int v1_delete_child(struct ike_sa *sa, struct child_sa *c);
+
+#endif

@@ -1,0 +1,313 @@
+/* IKEv1 between two daemon cores (host/espnicd/ikev1/): main mode with PSK and quick mode
+ * without and with PFS, the CHILD_SA keys of both sides compared on the recording
+ * dataplanes; a PSK mismatch and a proposal mismatch refused with their log lines; lost
+ * datagrams retransmitted; quick mode rekeys (the new pair before the old one goes); deletes
+ * both ways; a hard lifetime; INITIAL-CONTACT after a restart; hostile version-1 datagrams
+ * dropped without a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/rand.h>
+
+#include "exchange.h"
+
+#define V1 ", \"version\": 1, \"ike_proposals\": [\"aes128-sha256-ecp256\"]"
+
+static void establish_v1(const char *extra_a, const char *extra_b)
+{
+	pair(extra_a, extra_b, "", "");
+	establish();
+	assert_int_equal(info_of(0, 0).child_count, 1);
+	assert_children_match();
+	assert_true(h_log_contains("IKEv1 IKE_SA established (main mode, PSK, initiator"));
+	assert_true(h_log_contains("IKEv1 IKE_SA established (main mode, PSK, responder"));
+}
+
+static void test_main_quick(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1);
+	assert_false(h_log_contains("with PFS"));
+}
+
+static void test_quick_pfs(void **state)
+{
+	(void)state;
+	establish_v1(V1 ", \"esp_proposals\": [\"aes256gcm16-ecp256\"]",
+		     V1 ", \"esp_proposals\": [\"aes256gcm16-ecp256\"]");
+	assert_true(h_log_contains("with PFS"));
+	assert_true(h_log_contains(", PFS)"));
+}
+
+/* Both sides want PFS or neither: one side without it finds no proposal. */
+static void test_pfs_mismatch(void **state)
+{
+	(void)state;
+	pair(V1 ", \"esp_proposals\": [\"aes256gcm16-ecp256\"]", V1, "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(h_log_contains("no acceptable ESP proposal from the peer in quick mode"));
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+}
+
+static void test_psk_mismatch(void **state)
+{
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a(V1, ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR, peer_b(V1, ""), "another-key-another-key"), 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(h_log_contains("(PSK mismatch)"));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	h_run_until(H->now + 600000);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(0), 0);
+}
+
+static void test_proposal_mismatch(void **state)
+{
+	(void)state;
+	pair(V1, ", \"version\": 1, \"ike_proposals\": [\"aes256-sha384-ecp384\"]", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(h_log_contains("answering NO-PROPOSAL-CHOSEN"));
+	assert_true(h_log_contains("peer answered NO-PROPOSAL-CHOSEN"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
+/* The first datagrams are lost: the initiator's retransmissions bring the tunnel up. */
+static void test_retransmit(void **state)
+{
+	(void)state;
+	pair(V1, V1, "", "");
+	H->drop_all = true;
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_run_until(H->now + 2500);
+	H->drop_all = false;
+	h_run_until(H->now + 60000);
+	assert_true(h_log_contains("IKEv1 retransmit 1"));
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(0, 0).child_count, 1);
+	assert_children_match();
+}
+
+static void test_rekey(void **state)
+{
+	uint32_t first;
+
+	(void)state;
+	establish_v1(V1 ", \"child_rekey_time\": 10", V1);
+	first = info_of(0, 0).child_spi_in[0];
+	h_run_until(H->now + 25000);
+	assert_true(h_log_count("rekeyed by") >= 2);
+	/* The old pairs are gone on both sides; one pair each, matching. */
+	assert_int_equal(h_installed(0), 1);
+	assert_int_equal(h_installed(1), 1);
+	assert_int_not_equal(info_of(0, 0).child_spi_in[0], first);
+	assert_children_match();
+}
+
+/* Phase-1 rekeys: a new main mode takes over the CHILD_SA on both sides; the old ISAKMP SA
+ * is deleted; the CHILD_SA stays on the dataplanes untouched. */
+static void test_ike_rekey(void **state)
+{
+	uint32_t spi;
+
+	(void)state;
+	establish_v1(V1 ", \"ike_rekey_time\": 10", V1);
+	spi = info_of(0, 0).child_spi_in[0];
+	h_run_until(H->now + 25000);
+	assert_true(h_log_count("IKE_SA rekeyed") >= 4); /* both sides, twice */
+	assert_false(h_log_contains("INITIAL-CONTACT"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_int_equal(info_of(0, 0).child_spi_in[0], spi);
+	assert_int_equal(h_installed(0), 1);
+	assert_int_equal(h_installed(1), 1);
+	assert_children_match();
+	/* The CHILD_SA belongs to the new ISAKMP SA now: deleting that one takes it along. */
+	espnicd_shutdown(H->nodes[0].core);
+	h_run_until(H->now + 1000);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
+/* IKE_FLEX ("version": 0): as responder it takes IKEv1 and IKEv2; as initiator IKEv2. */
+static void test_flex(void **state)
+{
+	(void)state;
+	establish_v1(V1, ", \"version\": 0, \"ike_proposals\": [\"aes128-sha256-ecp256\"]");
+	assert_int_equal(info_of(1, 0).version, 1);
+	h_teardown();
+	h_setup();
+	pair("", ", \"version\": 0", "", "");
+	establish();
+	assert_int_equal(info_of(0, 0).version, 2);
+	assert_int_equal(info_of(1, 0).version, 2);
+	assert_children_match();
+}
+
+/* Aggressive mode (PSK), enabled on both sides: up, with its warning; a responder without
+ * "aggressive" refuses it by name; a PSK mismatch is caught on HASH_R / HASH_I. */
+static void test_aggressive(void **state)
+{
+	(void)state;
+	establish_v1(V1 ", \"aggressive\": true", V1 ", \"aggressive\": true");
+	assert_true(h_log_contains("initiating IKEv1 aggressive mode"));
+	assert_true(h_log_contains("HASH_R sent before the initiator authenticated"));
+	assert_false(h_log_contains("initiating IKEv1 main mode"));
+}
+
+static void test_aggressive_refused(void **state)
+{
+	(void)state;
+	pair(V1 ", \"aggressive\": true", V1, "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(
+	    h_log_contains("IKEv1 aggressive mode from 198.18.0.1:500 refused: not enabled"));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+}
+
+static void test_aggressive_psk_mismatch(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    h_node_add(A_ADDR, peer_a(V1 ", \"aggressive\": true", ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(
+	    h_node_add(B_ADDR, peer_b(V1 ", \"aggressive\": true", ""), "another-key-another-key"),
+	    1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(h_log_contains("its HASH_R does not match our pre-shared key (PSK mismatch)"));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(1), 0);
+}
+
+/* A responder with a shorter child_life_time answers RESPONDER-LIFETIME; the initiator
+ * takes it (the pair expires, and is rekeyed, earlier). */
+static void test_responder_lifetime(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1 ", \"child_rekey_time\": 90, \"child_life_time\": 100");
+	assert_true(h_log_contains("lifetime lowered to 100 s by the peer (RESPONDER-LIFETIME)"));
+	h_run_until(H->now + 95000);
+	assert_true(h_log_count("rekeyed by") >= 1);
+	h_run_until(H->now + 5000); /* the replaced pairs deleted (V1_DELETE_OLD_MS) */
+	assert_children_match();
+}
+
+static void test_delete_both_ways(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1);
+	espnicd_shutdown(H->nodes[1].core);
+	h_run_until(H->now + 1000); /* IKEv1 deletes are not answered: gone at once */
+	assert_true(espnicd_idle(H->nodes[1].core));
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_installed(0), 0);
+	assert_true(h_log_contains("deleted by the peer"));
+}
+
+static void test_delete_by_initiator(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1);
+	espnicd_shutdown(H->nodes[0].core);
+	h_run_until(H->now + 1000);
+	assert_true(espnicd_idle(H->nodes[0].core));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	assert_int_equal(h_installed(1), 0);
+}
+
+static void test_hard_lifetime(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1);
+	peer_deletes_child();
+	assert_true(h_log_contains("deleted by the peer"));
+}
+
+/* A restarted initiator's INITIAL-CONTACT closes the responder's old ISAKMP SA. */
+static void test_initial_contact(void **state)
+{
+	(void)state;
+	establish_v1(V1, V1);
+	h_node_restart(0, peer_a(V1, ""), "s3cret-s3cret-s3cret");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_pump();
+	assert_true(h_log_contains("the peer sent INITIAL-CONTACT"));
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_int_equal(h_installed(1), 1);
+	assert_children_match();
+}
+
+/* Version-1 datagrams of random content, truncated and cut from real messages: dropped. */
+static void test_hostile(void **state)
+{
+	struct sockaddr_storage from, to;
+	uint8_t buf[600];
+
+	(void)state;
+	establish_v1(V1, V1);
+	h_parse_addr(A_ADDR, 500, &from);
+	h_parse_addr(B_ADDR, 500, &to);
+	for (int i = 0; i < 2000; i++) {
+		size_t len = (size_t)(i % 600);
+
+		RAND_bytes(buf, sizeof(buf));
+		if (len >= 28) {
+			buf[17] = 0x10;
+			buf[18] = (uint8_t[]){2, 5, 32, 4}[i % 4];
+			buf[24] = (uint8_t)(len >> 24);
+			buf[25] = (uint8_t)(len >> 16);
+			buf[26] = (uint8_t)(len >> 8);
+			buf[27] = (uint8_t)len;
+			if (i % 3 == 0)
+				memset(buf + 8, 0, 8); /* a "first message" */
+		}
+		espnicd_receive(H->nodes[1].core, &from, &to, buf, len);
+	}
+	h_pump();
+	assert_int_equal(info_of(1, 0).state, 4);
+	assert_int_equal(info_of(1, 0).child_count, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_main_quick, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_quick_pfs, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_pfs_mismatch, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_mismatch, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_proposal_mismatch, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmit, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_rekey, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_ike_rekey, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_flex, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_aggressive, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_aggressive_refused, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_aggressive_psk_mismatch, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_responder_lifetime, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_both_ways, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_by_initiator, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_hard_lifetime, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_initial_contact, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile, exchange_setup, exchange_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
