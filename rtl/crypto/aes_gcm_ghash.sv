@@ -11,9 +11,11 @@
 //   Y_t = Y_(t-2) * H^(2L) ^ V_t,    Y = Y_T ^ Y_(T-1) * H^L,
 //   tag = ((Y ^ lenblk) * H) ^ E(K,J0), rotated up by q bytes.
 // Stages (each one register): G0 power select, G1/G2 lane multiply, G3 V,
-// G4/G5 loop, F1/F2 * H^L, F3/F4 * H, F5 rotate: GHASH_LAT = 11.
-// The tag output belongs to the beat that entered GHASH_LAT enables earlier;
-// it is meaningful for the last hashed beat (the tag beat) of a packet.
+// G4/G5 loop, F1/F2 * H^L, F3/F4 * H: 10 stages. The stream core rotates
+// the tag by q_o bytes in its stage P (the eleventh: GHASH_LAT = 11).
+// The tag output belongs to the beat that entered GHASH_LAT-1 enables
+// earlier; it is meaningful for the last hashed beat (the tag beat) of a
+// packet.
 module aes_gcm_ghash #(
   parameter int L = 4
 ) (
@@ -27,7 +29,8 @@ module aes_gcm_ghash #(
   input  logic [127:0]                   lenblk_i,  // len(A)||len(C) block
   input  logic [127:0]                   ekj0_i,    // E(K, J0)
   input  logic [3:0]                     q_i,       // tag rotation (bytes)
-  output logic [127:0]                   tag_o      // rotated tag
+  output logic [127:0]                   tag_o,     // tag, not rotated
+  output logic [3:0]                     q_o        // its rotation (bytes)
 );
   localparam int HN = aes_gcm_pkg::HPOW_N;
 
@@ -69,7 +72,8 @@ module aes_gcm_ghash #(
 
   // A stage written by the k-th enable after the beat entered reads side band
   // delayed by k-1: first at G3 (3) and F1 (6), H^2L and rst2 at G4 (4),
-  // H^L at F1 (6), lenblk at F2 (7), H at F3 (8), ekj0 at F4 (9), q at F5 (10).
+  // H^L at F1 (6), lenblk at F2 (7), H at F3 (8), ekj0 at F4 (9); q leaves
+  // with the tag (10).
   logic [127:0] hsq_4, hl_6, len_7, h1_8, ekj0_9;
   logic         rst2_4, first_3, first_6;
   logic [3:0]   q_10;
@@ -136,7 +140,7 @@ module aes_gcm_ghash #(
 
   // ---- F1/F2: Y = Y_T ^ Y_(T-1) * H^L, then ^ lenblk
   logic [4*159-1:0] f1_pp_q, f3_pp_q;
-  logic [127:0]     f1_y_q, f2_y_q, f4_t_q, f5_tag_q;
+  logic [127:0]     f1_y_q, f2_y_q, f4_t_q;
   always_ff @(posedge clk_i) begin
     if (en_i) begin
       for (int c = 0; c < 4; c++) begin
@@ -146,9 +150,9 @@ module aes_gcm_ghash #(
       f1_y_q   <= g5_y_q;
       f2_y_q   <= aes_gcm_pkg::gf_red(f1_pp_q) ^ f1_y_q ^ len_7;
       f4_t_q   <= aes_gcm_pkg::gf_poly(aes_gcm_pkg::gf_red(f3_pp_q) ^ ekj0_9);
-      f5_tag_q <= aes_gcm_pkg::gcm_rot_bytes(f4_t_q, q_10);
     end
   end
 
-  assign tag_o = f5_tag_q;
+  assign tag_o = f4_t_q;
+  assign q_o   = q_10;
 endmodule

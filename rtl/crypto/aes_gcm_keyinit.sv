@@ -1,10 +1,21 @@
 // aes_gcm_keyinit: computes the GHASH key powers of an SA key (control path).
-// H = AES_K(0^128) with one AES round per cycle (15 cycles, AES-128 passes
-// rounds 11..14 like the data path), then the powers with a digit-serial
-// GF(2^128) multiplier (DIGIT bits per cycle, 128/DIGIT cycles per product):
+// H = AES_K(0^128) with one AES round per two cycles, then the powers with a
+// digit-serial GF(2^128) multiplier (DIGIT bits per cycle, 128/DIGIT cycles
+// per product):
 //   hpow[i] = H^(i+1), i = 0..L-1 (L-1 products), hpow[HPOW_N-1] = H^(2L).
+// The inputs are registered first (start_i may come from deep decode logic).
+// AES: u_q holds the state before AddRoundKey, kwin_q the round-key window
+// {hi, lo} (lo = the round key of the round u_q waits for). Each round is
+// two cycles, so that an S-box and the rest of a round are never in one:
+//   phase 0: sb_q = SubBytes(u_q ^ lo), ksb_q = SubWord of the window's last
+//            word (hi for AES-256, lo for AES-128), the round constants;
+//   phase 1: u_q = MixColumns(ShiftRows(sb_q)) (ShiftRows only in the last
+//            round), kwin_q = the next window.
+// (The XOR in front of the S-boxes also keeps yosys from retiming the round
+// register into the S-box ROM, which would put both halves in one cycle.)
+// After Nr rounds (10 or 14) one cycle adds the last round key: H.
 // Cycle count from start_i to done_o (measured by the testbench):
-// DIGIT = 1: 147 (L=1), 534 (L=4), i.e. 18 + L*(128/DIGIT + 1).
+// DIGIT = 1: 2*Nr + 5 + L*(128/DIGIT + 1) - e.g. 541 (AES-128, L=4).
 module aes_gcm_keyinit #(
   parameter int DATA_W = 512
 ) (
@@ -22,12 +33,19 @@ module aes_gcm_keyinit #(
   localparam int DIGIT = 1;
   localparam int STEPS = 128 / DIGIT;
 
-  typedef enum logic [1:0] {S_IDLE, S_AES, S_MUL, S_DONE} state_e;
+  typedef enum logic [2:0] {S_IDLE, S_AES, S_FIN, S_MUL, S_DONE} state_e;
   state_e        state_q;
+  logic          start_q, key256_in_q;
+  logic [255:0]  key_in_q;
+  logic          ph_q;        // AES round phase
   logic [3:0]    round_q;
   logic          key256_q;
   logic [255:0]  kwin_q;
-  logic [127:0]  aes_q;
+  logic [127:0]  u_q, sb_q;
+  logic [31:0]   ksb_q;
+  logic [7:0]    rc128_q, rc256_q;
+  logic          jodd_q, last_q;
+  logic [127:0]  aes_q;       // H
   logic [2:0]    mul_q;       // product number 0..L-1
   logic [7:0]    step_q;
   logic [127:0]  ma_q, mb_q, mz_q;   // poly form; ma shifts out MSB first
@@ -45,38 +63,75 @@ module aes_gcm_keyinit #(
     mul_step = r;
   endfunction
 
-  logic [127:0] h_poly, aes_sb;
-  logic [63:0]  ksb;
+  // AES-128 / AES-256 next window from the registered SubWord and constants
+  // (aes_gcm_pkg::aes_key_next with its round-constant lookups precomputed).
+  function automatic logic [255:0] key_next(input logic key256, input logic [127:0] lo,
+                                            input logic [127:0] hi, input logic [31:0] s,
+                                            input logic [7:0] rc128, input logic [7:0] rc256,
+                                            input logic jodd);
+    logic [127:0] n128, n256;
+    n128 = aes_gcm_pkg::aes_key_chain(lo, {s[7:0], s[31:8]} ^ {24'h0, rc128});
+    if (!jodd) n256 = aes_gcm_pkg::aes_key_chain(lo, {s[7:0], s[31:8]} ^ {24'h0, rc256});
+    else       n256 = aes_gcm_pkg::aes_key_chain(lo, s);
+    key_next = key256 ? {n256, hi} : {hi, n128};
+  endfunction
+
+  logic [127:0] h_poly, aes_sb, sr;
+  logic [31:0]  ksb;
+  logic [3:0]   r1, j;
   assign h_poly = aes_gcm_pkg::gf_poly(aes_q);
-  aes_gcm_subbytes #(.N(16)) u_sb (.x_i(aes_q), .s_o(aes_sb));
-  aes_gcm_subbytes #(.N(8)) u_ksb (.x_i({kwin_q[255:224], kwin_q[127:96]}), .s_o(ksb));
+  assign sr     = aes_gcm_pkg::aes_shift_rows(sb_q);
+  assign r1     = round_q + 4'd1;
+  assign j      = round_q + 4'd2;
+  aes_gcm_subbytes #(.N(16)) u_sb (.x_i(u_q ^ kwin_q[127:0]), .s_o(aes_sb));
+  aes_gcm_subbytes #(.N(4)) u_ksb (.x_i(key256_q ? kwin_q[255:224] : kwin_q[127:96]), .s_o(ksb));
+
+  always_ff @(posedge clk_i) begin
+    key_in_q    <= key_i;
+    key256_in_q <= key256_i;
+  end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
+      start_q <= 1'b0;
       state_q <= S_IDLE;
       done_o  <= 1'b0;
     end else begin
-      done_o <= 1'b0;
+      start_q <= start_i;
+      done_o  <= 1'b0;
       case (state_q)
         S_IDLE: begin
-          if (start_i) begin
+          if (start_q) begin
             state_q  <= S_AES;
+            ph_q     <= 1'b0;
             round_q  <= 4'd0;
-            key256_q <= key256_i;
-            kwin_q   <= key_i;
-            aes_q    <= '0;
+            key256_q <= key256_in_q;
+            kwin_q   <= key_in_q;
+            u_q      <= '0;
           end
         end
         S_AES: begin
-          aes_q   <= aes_gcm_pkg::aes_round(key256_q, round_q, aes_q, aes_sb, kwin_q[127:0]);
-          kwin_q  <= aes_gcm_pkg::aes_key_next(key256_q, round_q, kwin_q[127:0], kwin_q[255:128],
-                                               ksb[31:0], ksb[63:32]);
-          round_q <= round_q + 4'd1;
-          if (round_q == 4'd14) begin
-            state_q <= S_MUL;
-            mul_q   <= 3'd0;
-            step_q  <= 8'd0;
+          ph_q <= !ph_q;
+          if (!ph_q) begin
+            sb_q    <= aes_sb;
+            ksb_q   <= ksb;
+            rc128_q <= aes_gcm_pkg::aes_rcon(r1);
+            rc256_q <= aes_gcm_pkg::aes_rcon({1'b0, j[3:1]});
+            jodd_q  <= j[0];
+            last_q  <= (r1 == (key256_q ? 4'd14 : 4'd10));
+          end else begin
+            u_q     <= last_q ? sr : aes_gcm_pkg::aes_mix_columns(sr);
+            kwin_q  <= key_next(key256_q, kwin_q[127:0], kwin_q[255:128], ksb_q,
+                                rc128_q, rc256_q, jodd_q);
+            round_q <= r1;
+            if (last_q) state_q <= S_FIN;
           end
+        end
+        S_FIN: begin
+          aes_q   <= u_q ^ kwin_q[127:0];
+          state_q <= S_MUL;
+          mul_q   <= 3'd0;
+          step_q  <= 8'd0;
         end
         S_MUL: begin
           if (step_q == 8'd0 && mul_q == 3'd0) begin
@@ -118,6 +173,6 @@ module aes_gcm_keyinit #(
     end
   end
 
-  assign busy_o = (state_q != S_IDLE);
+  assign busy_o = (state_q != S_IDLE) || start_q;
   assign hpow_o = hpow_q;
 endmodule

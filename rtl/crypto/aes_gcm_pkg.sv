@@ -126,30 +126,6 @@ package aes_gcm_pkg;
     else                 aes_pipe_round = aes_mix_columns(ss) ^ rk;
   endfunction
 
-  // One AES round r (0..14) of an iterative core (aes_gcm_keyinit) on one
-  // block s, with sb = SubBytes(s) and round key rk. r = 0: AddRoundKey only.
-  // AES-128 runs rounds 1..9, final round 10, then passes 11..14 through;
-  // AES-256 runs 1..13 and final round 14.
-  function automatic logic [127:0] aes_round(input logic key256, input logic [3:0] r,
-                                             input logic [127:0] s, input logic [127:0] sb,
-                                             input logic [127:0] rk);
-    logic [127:0] ss, mc;
-    logic last, pass;
-    last = key256 ? (r == 4'd14) : (r == 4'd10);
-    pass = !key256 && (r > 4'd10);
-    ss = aes_shift_rows(sb);
-    mc = aes_mix_columns(ss);
-    if (r == 4'd0) begin
-      aes_round = s ^ rk;
-    end else if (pass) begin
-      aes_round = s;
-    end else if (last) begin
-      aes_round = ss ^ rk;
-    end else begin
-      aes_round = mc ^ rk;
-    end
-  endfunction
-
   // -------------------------------------------------------------- GHASH ---
   // Block <-> poly (bit-reverse inside each byte; an involution).
   function automatic logic [127:0] gf_poly(input logic [127:0] b);

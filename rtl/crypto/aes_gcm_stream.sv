@@ -12,10 +12,12 @@
 // [E, E+16) (one extra output beat if it does not fit); decrypt compares
 // those input bytes with the tag and cuts the output at E.
 //
-// Pipeline (one global enable): R0 input register, R1 annotation, 15 AES
-// stages (round 0..14, AES-128 passes rounds 11..14), XR (XOR and GHASH
-// input), GHASH_LAT stages of GHASH with the data in a delay line beside it,
-// P (output formatting) and the output register. Latency from an accepted
+// Pipeline (one global enable): R0 input register, R1 the packet's figures
+// (ICV position), 15 AES stages (round 0..14, AES-128 passes rounds
+// 11..14) with the per-beat flags and byte masks computed beside round 0,
+// XR (XOR and GHASH input), GHASH_LAT stages of GHASH with the data in a
+// delay line beside it (the last one, P, places the tag and compares it
+// byte by byte), the output formatting and the output register. Latency from an accepted
 // beat to its output beat: 30 cycles. Inside a packet the pipeline advances
 // only when an input beat is accepted (no bubbles inside a packet; a stalled
 // sender therefore also holds that packet's tail in the pipeline); between
@@ -95,19 +97,21 @@ module aes_gcm_stream #(
   end
 
   // ------------------------------------------------------- annotation --
-  logic          a_byp, a_enc, a_dec, a_tag, a_drop, a_ovf;
+  // Two steps, so that neither is deep: R1 computes the packet's figures
+  // from the context (each a single adder over registers), the step after
+  // it (beside AES round 0) the per-beat flags and byte masks from them.
+  //   e   = 16 + 16*aad_blocks + ciphertext bytes (ICV position)
+  //   em1 = e - 1, eblk = e / 16, q = e mod 16 = ciphertext bytes mod 16
+  logic          a_byp, a_enc, a_dec, a_short;
   logic [15:0]   a_ctlen;
-  logic [16:0]   a_e, a_em1, a_kbeat, a_nprime, a_eblk;
-  logic [LOGWB:0] a_o;
-  logic [1:0]    a_r;
-  logic [3:0]    a_q;
+  logic [16:0]   a_em1, a_eblk, a_sum;
+  logic [16:0]   a_k_dec, a_k_enc, a_m_dec, a_m_enc, a_b0;
+  logic [12:0]   a_sh, a_sh1;
   logic [128*L-1:0] a_cblk;
-  logic [WB-1:0] a_ctm, a_outm, a_encm;
-  logic [WB+15:0] a_tagm;
-  logic [L-1:0]  a_hdr, a_aad;
+  logic [L-1:0]  a_hdr0;
   logic [127:0]  a_lenblk;
   logic [16:0]   a_b;
-  logic [31:0]   a_ctr;
+  logic [31:0]   a_ctr, a_1mna;
   logic [5:0]    a_na;
 
   always_comb begin
@@ -115,52 +119,42 @@ module aes_gcm_stream #(
     a_enc   = (r0_ctx_q.op == aes_gcm_pkg::GCM_ENCRYPT);
     a_dec   = (r0_ctx_q.op == aes_gcm_pkg::GCM_DECRYPT);
     a_byp   = !a_enc && !a_dec;
-    a_ctlen = a_dec ? ((r0_ctx_q.len < 16'd16) ? 16'd0 : r0_ctx_q.len - 16'd16)
-                    : r0_ctx_q.len;
-    a_e      = 17'd16 + {7'd0, a_na, 4'd0} + {1'b0, a_ctlen};
-    a_em1    = a_e - 17'd1;
-    a_kbeat  = a_em1 >> LOGWB;
-    a_o      = (LOGWB+1)'(a_em1[LOGWB-1:0]) + 1'b1;
-    a_q      = a_e[3:0];
-    a_eblk   = a_e >> 4;
-    a_nprime = (a_e + 17'd15) >> 4;
-    a_r      = 2'((-a_nprime) & 17'(L - 1));
-    a_tag    = !a_byp && (({1'b0, r0_beat_q} == a_kbeat) ||
-                          (r0_last_q && ({1'b0, r0_beat_q} < a_kbeat)));
-    a_drop   = !a_byp && ({1'b0, r0_beat_q} > a_kbeat);
-    a_ovf    = (17'(a_o) + 17'd16) > 17'(WB);
+    a_short = r0_ctx_q.len < 16'd16;
+    a_ctlen = a_dec ? (a_short ? 16'd0 : r0_ctx_q.len - 16'd16) : r0_ctx_q.len;
+    // em1: decrypt: len - 16 + 16*na + 15 (len >= 16) or 16*na + 15;
+    // otherwise len + 16*na + 15. The na terms depend on na alone.
+    a_m_dec   = {7'd0, a_na, 4'd0} - 17'd1;
+    a_m_enc   = {7'd0, a_na, 4'hf};
+    a_sum     = {1'b0, r0_ctx_q.len} + (a_dec ? a_m_dec : a_m_enc);
+    a_em1     = (a_dec && a_short) ? a_m_enc : a_sum;
+    // eblk = e / 16: decrypt: len/16 + na (len >= 16) or na + 1; otherwise
+    // len/16 + na + 1.
+    a_k_dec = {11'd0, a_na};
+    a_k_enc = {11'd0, a_na} + 17'd1;
+    a_sh    = {1'b0, r0_ctx_q.len[15:4]} + 13'(a_dec ? a_k_dec : a_k_enc);
+    a_sh1   = 13'(a_k_enc);
+    a_eblk  = (a_dec && a_short) ? {4'd0, a_sh1} : {4'd0, a_sh};
+    a_b0    = ({1'b0, r0_beat_q} << LOGL);
+    a_1mna  = 32'd1 - {26'd0, a_na};
     for (int i = 0; i < L; i++) begin
-      a_b      = ({1'b0, r0_beat_q} << LOGL) + 17'(i);
-      a_hdr[i] = (a_b == 17'd0);
-      a_aad[i] = (a_b != 17'd0) && (a_b <= {11'd0, a_na});
-      a_ctr    = a_hdr[i] ? 32'd1 : (32'(a_b) + 32'd1 - {26'd0, a_na});
+      a_b       = a_b0 + 17'(i);
+      a_hdr0[i] = (a_b == 17'd0);
+      a_ctr     = a_hdr0[i] ? 32'd1 : (32'(a_b) + a_1mna);
       a_cblk[128*i +: 128] = {a_ctr[7:0], a_ctr[15:8], a_ctr[23:16], a_ctr[31:24],
                               r0_iv_q, r0_ctx_q.salt};
-      for (int j = 0; j < 16; j++) begin
-        a_ctm[16*i+j] = !a_byp && (a_b > {11'd0, a_na}) &&
-                        ((a_b < a_eblk) || ((a_b == a_eblk) && (4'(j) < a_q)));
-      end
-    end
-    for (int j = 0; j < WB; j++) begin
-      a_outm[j] = ((LOGWB+1)'(j) < a_o);
-      a_encm[j] = (17'(a_o) + 17'd16) > 17'(j);
-    end
-    for (int j = 0; j < WB + 16; j++) begin
-      a_tagm[j] = (17'(j) >= 17'(a_o)) && (17'(j) < 17'(a_o) + 17'd16);
     end
     a_lenblk = {aes_gcm_pkg::gcm_bswap64({45'd0, a_ctlen, 3'd0}),
                 aes_gcm_pkg::gcm_bswap64({45'd0, r0_ctx_q.aad_len, 3'd0})};
   end
 
-  // R1 register: AES inputs plus side band.
-  localparam int SB_W = DATA_W + WB + 1 + 1 + 1 + 1 + 1 + 1 + 1   // data keep last first byp enc tag drop ovf
-                      + WB + WB + WB + (WB + 16)                  // ctm outm encm tagm
-                      + L + L + 2 + 4 + 128 + 128 + HN*128         // hdr aad r q aad lenblk hpow
-                      + 1;                                         // key256
+  // R1 register: AES inputs, the packet's figures and the side band.
+  localparam int R1_W = DATA_W + WB + 1 + 1 + 1 + 1                // data keep last first byp enc
+                      + 16 + 17 + 17 + 4 + 6                       // beat em1 eblk q na
+                      + 128 + 128 + HN*128 + 1;                    // aad lenblk hpow key256
   logic             r1_valid_q, r1_key256_q;
   logic [255:0]     r1_key_q;
   logic [128*L-1:0] r1_cblk_q;
-  logic [SB_W-1:0]  r1_sb_q, x_sb;
+  logic [R1_W-1:0]  r1_q;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) r1_valid_q <= 1'b0;
@@ -171,9 +165,70 @@ module aes_gcm_stream #(
       r1_key256_q <= r0_ctx_q.key256;
       r1_key_q    <= r0_ctx_q.key;
       r1_cblk_q   <= a_cblk;
-      r1_sb_q     <= {r0_data_q, r0_keep_q, r0_last_q, r0_first_q, a_byp, a_enc, a_tag,
-                      a_drop, a_ovf, a_ctm, a_outm, a_encm, a_tagm, a_hdr, a_aad, a_r, a_q,
+      r1_q        <= {r0_data_q, r0_keep_q, r0_last_q, r0_first_q, a_byp, a_enc,
+                      r0_beat_q, a_em1, a_eblk, a_ctlen[3:0], a_na,
                       r0_ctx_q.aad, a_lenblk, r0_ctx_q.hpow, r0_ctx_q.key256};
+    end
+  end
+
+  // Masks: flags and byte masks of the beat in R1.
+  logic [DATA_W-1:0] m_data;
+  logic [WB-1:0]     m_keep;
+  logic              m_last, m_first, m_byp, m_enc, m_k256;
+  logic [15:0]       m_beat;
+  logic [16:0]       m_em1, m_eblk, m_kbeat, m_nprime, m_b;
+  logic [3:0]        m_q;
+  logic [5:0]        m_na;
+  logic [127:0]      m_ctxaad, m_lenblk;
+  logic [HN*128-1:0] m_hpow;
+  assign {m_data, m_keep, m_last, m_first, m_byp, m_enc, m_beat, m_em1, m_eblk, m_q, m_na,
+          m_ctxaad, m_lenblk, m_hpow, m_k256} = r1_q;
+
+  logic          m_tag, m_drop, m_ovf;
+  logic [LOGWB:0] m_o;
+  logic [1:0]    m_r;
+  logic [WB-1:0] m_ctm, m_outm, m_encm;
+  logic [WB+15:0] m_tagm;
+  logic [L-1:0]  m_hdr, m_aad;
+  always_comb begin
+    m_kbeat  = m_em1 >> LOGWB;
+    m_o      = (LOGWB+1)'(m_em1[LOGWB-1:0]) + 1'b1;
+    m_nprime = m_eblk + {16'd0, m_q != 4'd0};
+    m_r      = 2'((-m_nprime) & 17'(L - 1));
+    m_tag    = !m_byp && (({1'b0, m_beat} == m_kbeat) ||
+                          (m_last && ({1'b0, m_beat} < m_kbeat)));
+    m_drop   = !m_byp && ({1'b0, m_beat} > m_kbeat);
+    m_ovf    = (17'(m_o) + 17'd16) > 17'(WB);
+    for (int i = 0; i < L; i++) begin
+      m_b      = ({1'b0, m_beat} << LOGL) + 17'(i);
+      m_hdr[i] = (m_b == 17'd0);
+      m_aad[i] = (m_b != 17'd0) && (m_b <= {11'd0, m_na});
+      for (int j = 0; j < 16; j++) begin
+        m_ctm[16*i+j] = !m_byp && (m_b > {11'd0, m_na}) &&
+                        ((m_b < m_eblk) || ((m_b == m_eblk) && (4'(j) < m_q)));
+      end
+    end
+    for (int j = 0; j < WB; j++) begin
+      m_outm[j] = ((LOGWB+1)'(j) < m_o);
+      m_encm[j] = (17'(m_o) + 17'd16) > 17'(j);
+    end
+    for (int j = 0; j < WB + 16; j++) begin
+      m_tagm[j] = (17'(j) >= 17'(m_o)) && (17'(j) < 17'(m_o) + 17'd16);
+    end
+  end
+
+  // M register (beside AES round 0), then the side band waits beside the
+  // other AES stages.
+  localparam int SB_W = DATA_W + WB + 1 + 1 + 1 + 1 + 1 + 1 + 1   // data keep last first byp enc tag drop ovf
+                      + WB + WB + WB + (WB + 16)                  // ctm outm encm tagm
+                      + L + L + 2 + 4 + 128 + 128 + HN*128         // hdr aad r q aad lenblk hpow
+                      + 1;                                         // key256
+  logic [SB_W-1:0]  m_sb_q, x_sb;
+  always_ff @(posedge clk_i) begin
+    if (en) begin
+      m_sb_q <= {m_data, m_keep, m_last, m_first, m_byp, m_enc, m_tag, m_drop, m_ovf,
+                 m_ctm, m_outm, m_encm, m_tagm, m_hdr, m_aad, m_r, m_q,
+                 m_ctxaad, m_lenblk, m_hpow, m_k256};
     end
   end
 
@@ -218,8 +273,8 @@ module aes_gcm_stream #(
   );
   // AES-128 results leave after round 10 and wait beside stages 11..14.
   aes_gcm_delay #(.W(LW), .D(4)) u_d_fin (.clk_i, .en_i(en), .d_i(fin10), .q_o(fin14));
-  aes_gcm_delay #(.W(SB_W), .D(AES_STAGES)) u_d_aes (
-    .clk_i, .en_i(en), .d_i(r1_sb_q), .q_o(x_sb));
+  aes_gcm_delay #(.W(SB_W), .D(AES_STAGES-1)) u_d_aes (
+    .clk_i, .en_i(en), .d_i(m_sb_q), .q_o(x_sb));
   logic [AES_STAGES-1:0] aes_v_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) aes_v_q <= '0;
@@ -294,7 +349,8 @@ module aes_gcm_stream #(
   end
 
   // ----------------------------------------------------------- GHASH --
-  logic [127:0] p_tagv;
+  logic [127:0] g_tag;
+  logic [3:0]   g_q;
   aes_gcm_ghash #(.L(L)) u_ghash (
     .clk_i,
     .en_i     (en),
@@ -306,10 +362,36 @@ module aes_gcm_stream #(
     .lenblk_i (xr_lenblk_q),
     .ekj0_i   (xr_ekj0_q),
     .q_i      (xr_q_q),
-    .tag_o    (p_tagv)
+    .tag_o    (g_tag),
+    .q_o      (g_q)
   );
-  aes_gcm_delay #(.W(OB_W), .D(GL)) u_d_gh (
-    .clk_i, .en_i(en), .d_i(xr_ob_q), .q_o(p_ob));
+  logic [OB_W-1:0] p1_ob;
+  aes_gcm_delay #(.W(OB_W), .D(GL-1)) u_d_gh (
+    .clk_i, .en_i(en), .d_i(xr_ob_q), .q_o(p1_ob));
+
+  // Stage P-1 (the beat beside GHASH's last stage): the tag rotated to its
+  // place in the beat, and for decrypt the bytes of this beat that differ
+  // from it where the ICV is (ne), so that stage P only ORs them.
+  logic [DATA_W-1:0] p1_data;
+  logic [WB+15:0]    p1_tagm;
+  logic [127:0]      p1_tagv;
+  logic [WB-1:0]     p1_ne;
+  assign p1_data = p1_ob[OB_W-1 -: DATA_W];
+  assign p1_tagm = p1_ob[WB+15:0];
+  always_comb begin
+    p1_tagv = aes_gcm_pkg::gcm_rot_bytes(g_tag, g_q);
+    for (int j = 0; j < WB; j++)
+      p1_ne[j] = p1_tagm[j] && (p1_data[8*j +: 8] != p1_tagv[8*(j % 16) +: 8]);
+  end
+  logic [127:0]  p_tagv;
+  logic [WB-1:0] p_ne_q;
+  always_ff @(posedge clk_i) begin
+    if (en) begin
+      p_ob   <= p1_ob;
+      p_tagv <= p1_tagv;
+      p_ne_q <= p1_ne;
+    end
+  end
   logic [GL-1:0] gh_v_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) gh_v_q <= '0;
@@ -344,7 +426,7 @@ module aes_gcm_stream #(
     for (int j = 0; j < WB + 16; j++) p_tagmb[8*j +: 8] = {8{p_tagm[j]}};
     for (int j = 0; j < WB; j++)      p_outmb[8*j +: 8] = {8{p_outm[j]}};
     for (int i = 0; i <= L; i++)      p_placed[128*i +: 128] = p_tagv & p_tagmb[128*i +: 128];
-    p_c0 = ~|((p_data ^ p_placed[DATA_W-1:0]) & p_tagmb[DATA_W-1:0]);
+    p_c0 = ~|p_ne_q;
     p_c1 = ~|((p_data[127:0] ^ phi_q) & mhi_q);
   end
 

@@ -162,8 +162,6 @@ module esp_sa_table
   logic [63:0]    b_seq_q;
   // The write of the previous cycle.
   logic                wv_q, wev_q;
-  logic [SAW-1:0]      wi_q;
-  logic [EAW-1:0]      wea_q;
   espnic_pkg::sa_dyn_t wdyn_q;
   logic [EXT_W-1:0]    wext_q;
 
@@ -186,14 +184,20 @@ module esp_sa_table
     b_seq_q     <= ctl_req_i.seq;
     b_set_seq_q <= ctl_req_i.set_seq;
     b_rearm_q   <= ctl_req_i.rearm;
-    wi_q        <= w_i;
-    wea_q       <= we_a;
     wdyn_q      <= w_dyn;
     wext_q      <= w_ext;
   end
 
-  wire                 fwd   = wv_q && wi_q == b_i_q;
-  wire                 fwd_e = wev_q && wea_q == b_ea_q;
+  // Whether the previous cycle's write hits this slot's entry and word,
+  // compared a cycle early (the write's and the slot's addresses are both
+  // known when the slot is issued), so the compare is not in stage B.
+  logic                fwd_hit_q, fwd_e_hit_q;
+  always_ff @(posedge clk_i) begin
+    fwd_hit_q   <= w_i == a_i;
+    fwd_e_hit_q <= we_a == a_ea;
+  end
+  wire                 fwd   = wv_q && fwd_hit_q;
+  wire                 fwd_e = wev_q && fwd_e_hit_q;
   espnic_pkg::sa_dyn_t cur_dyn;
   logic [EXT_W-1:0]    cur_ext;
   assign cur_dyn = fwd ? wdyn_q : dyn_rd_q;

@@ -895,9 +895,10 @@ static void test_install_cycles(void **state)
 	printf("SA install: %" PRIu64 " cycles on the card (doorbell to completion, %u-bit card, "
 	       "mean of %u, AES-128 and -256), %" PRIu64 " with the host's MMIO writes\n",
 	       sum_card / n, width, n, sum_host / n);
-	/* Cycles are the same on any machine: the README's 230 (the SA table's read-modify-write
-	 * slots included), with room for small changes. */
-	assert_true(sum_card / n <= 240);
+	/* Cycles are the same on any machine: the README's 241 (the SA table's read-modify-write
+	 * slots and the key init's two cycles per AES round included), with room for small
+	 * changes. */
+	assert_true(sum_card / n <= 250);
 }
 
 /* Doorbell and consumer indices past the ring: ignored, flagged in ERROR,
