@@ -274,6 +274,7 @@ module esp_egress
   logic [15:0] a_pl_trn, a_ct_tun, a_ct_trn, a_esp_tun, a_esp_trn;
   logic [63:0] a_outer;      // four 16-bit lengths, index {tunnel, udp_encap}
   logic [3:0]  a_over;
+  logic [29:0] a_wm;         // IP header word i is within ip_hlen
   always_comb begin
     a_pl_trn  = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
     a_ct_tun  = (ord_rd.ip_len + 16'd5) & ~16'd3;
@@ -285,6 +286,7 @@ module esp_egress
     a_outer[32 +: 16] = (ord_rd.ip_len + 16'd57) & ~16'd3;   // tunnel: 20 + esp_len
     a_outer[48 +: 16] = (ord_rd.ip_len + 16'd65) & ~16'd3;   // tunnel, UDP
     for (int k = 0; k < 4; k++) a_over[k] = a_outer[16*k +: 16] > mtu_i;
+    for (int i = 0; i < 30; i++) a_wm[i] = 8'(2 * i) < ord_rd.ip_hlen;
   end
 
   // Execute (table stage B): the frame, its decision and its SA entry.
@@ -296,6 +298,7 @@ module esp_egress
   logic [15:0]            x_pl_trn, x_ct_tun, x_ct_trn, x_esp_tun, x_esp_trn;
   logic [63:0]            x_outer;
   logic [3:0]             x_over;
+  logic [29:0]            x_wm;
   always_ff @(posedge clk_i) begin
     if (issue) begin
       x_p      <= ord_rd;
@@ -310,6 +313,7 @@ module esp_egress
       x_esp_trn <= a_esp_trn;
       x_outer   <= a_outer;
       x_over    <= a_over;
+      x_wm      <= a_wm;
     end
   end
   assign ex_go = x_valid;
@@ -393,29 +397,6 @@ module esp_egress
   // Warn well before the sequence number runs out (2^32 without ESN).
   assign wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:16] == 16'hFFFF);
 
-  // Events raised by this packet (at most one per cycle; soft before hard
-  // would need two, so a packet that crosses both at once reports hard).
-  // Decided here, pushed in stage C.
-  logic   ev_push;
-  espnic_pkg::event_t ev;
-  always_comb begin
-    ev_push = 1'b0;
-    ev = '0;
-    ev.sa = sa_idx;
-    ev.rule = x_rule;
-    if (verdict == X_NO_SA) begin
-      ev_push = !sa_in_range || !dyn.acq_fired; ev.kind = espnic_regs_pkg::EV_ACQUIRE;
-    end else if (verdict == X_PROTECT) begin
-      if (hard_hit && !st.hard_fired) begin
-        ev_push = 1'b1; ev.kind = hard_kind;
-      end else if (soft_hit && !st.soft_fired) begin
-        ev_push = 1'b1; ev.kind = soft_kind;
-      end else if (wrap_hit && !st.wrap_fired) begin
-        ev_push = 1'b1; ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
-      end
-    end
-  end
-
   // Will the event queue have room when stage C pushes this frame's event?
   // Its count then is its count now, plus the push stage C makes now, less
   // the pop now (the queue's own full flag computed a cycle early).
@@ -464,7 +445,7 @@ module esp_egress
   logic [8*18-1:0]  b_tsum;
   always_comb begin
     for (int i = 0; i < 32; i++) begin
-      b_tw[16*i +: 16] = (i < 30 && 8'(2 * i) < x_p.ip_hlen)
+      b_tw[16*i +: 16] = (i < 30 && x_wm[i % 30])
            ? {x_p.hdr[8 * (14 + 2 * i) +: 8], x_p.hdr[8 * (15 + 2 * i) +: 8]} : 16'd0;
       if (i == 1 || i == 5) b_tw[16*i +: 16] = 16'd0;
       if (i == 4) b_tw[16*i +: 8] = 8'd0;
@@ -480,6 +461,10 @@ module esp_egress
   // assembled (without their checksum) and the checksum words summed in
   // three partial sums.
   logic                   xc_valid, xc_ev_push;
+  logic                   xc_hard_hit, xc_soft_hit, xc_wrap_hit, xc_acq_fired, xc_in_range;
+  logic [3:0]             xc_hard_kind, xc_soft_kind;
+  logic                   xc_hard_fired, xc_soft_fired, xc_wrap_fired;
+  logic [15:0]            xc_sa_idx, xc_rule;
   verdict_e               xc_verdict;
   espnic_pkg::eg_parsed_t xc_p;
   espnic_pkg::sa_cfg_t    xc_sa;
@@ -493,8 +478,18 @@ module esp_egress
     if (!rst_ni) xc_valid <= 1'b0;
     else         xc_valid <= ex_go;
     xc_verdict   <= verdict;
-    xc_ev_push   <= ev_push;
-    xc_ev        <= ev;
+    xc_hard_hit  <= hard_hit;
+    xc_soft_hit  <= soft_hit;
+    xc_wrap_hit  <= wrap_hit;
+    xc_hard_kind <= hard_kind;
+    xc_soft_kind <= soft_kind;
+    xc_hard_fired <= st.hard_fired;
+    xc_soft_fired <= st.soft_fired;
+    xc_wrap_fired <= st.wrap_fired;
+    xc_acq_fired <= dyn.acq_fired;
+    xc_in_range  <= sa_in_range;
+    xc_sa_idx    <= sa_idx;
+    xc_rule      <= x_rule;
     xc_p         <= x_p;
     xc_sa        <= sa;
     xc_key       <= sa_key;
@@ -506,6 +501,26 @@ module esp_egress
     xc_pl_off    <= pl_off;
     xc_next_hdr  <= next_hdr;
     xc_tsum      <= b_tsum;
+  end
+
+  // Events raised by this packet (at most one per cycle; soft before hard
+  // would need two, so a packet that crosses both at once reports hard).
+  always_comb begin
+    xc_ev_push = 1'b0;
+    xc_ev = '0;
+    xc_ev.sa = xc_sa_idx;
+    xc_ev.rule = xc_rule;
+    if (xc_verdict == X_NO_SA) begin
+      xc_ev_push = !xc_in_range || !xc_acq_fired; xc_ev.kind = espnic_regs_pkg::EV_ACQUIRE;
+    end else if (xc_verdict == X_PROTECT) begin
+      if (xc_hard_hit && !xc_hard_fired) begin
+        xc_ev_push = 1'b1; xc_ev.kind = xc_hard_kind;
+      end else if (xc_soft_hit && !xc_soft_fired) begin
+        xc_ev_push = 1'b1; xc_ev.kind = xc_soft_kind;
+      end else if (xc_wrap_hit && !xc_wrap_fired) begin
+        xc_ev_push = 1'b1; xc_ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
+      end
+    end
   end
 
   // Commands.
