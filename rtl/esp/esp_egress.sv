@@ -8,7 +8,9 @@
 //  host -> frame_capture -> frame FIFO ---------------> rehead(ESP header, trailer)
 //               | meta                                    -> aes_gcm_stream
 //               v                                         -> rehead(outer headers) -> wire
-//          parse -> spd_lookup -> execute (SA, seq, counters) -> per-packet commands
+//          parse -> spd_lookup -> issue (lengths, MTU) -> execute (B: SA, seq,
+//          counters, write-back) -> C: encryption/context commands, events,
+//          outer header -> D, E: header checksum summed -> output command
 module esp_egress
 #(
   parameter int DATA_W    = 512,
@@ -239,13 +241,14 @@ module esp_egress
 
   // Issue (table stage A): the frame at the head of `ord`, with its SPD
   // answer if it had a lookup, takes an SA table slot when the command queues
-  // have room for it and for the frame in stage B (the output queue also for
-  // the frame in stage C). Every frame takes one, so
-  // frames stay in order; only PROTECT frames use what the slot reads.
+  // have room for it and for the frames in the stages after it (B and C for
+  // the encryption and context queues, B to E for the output queue). Every
+  // frame takes one, so frames stay in order; only PROTECT frames use what
+  // the slot reads.
   logic [$clog2(17)-1:0] enc_count, ctx_count, out_count;
   wire      head_needs_spd = ord_rd.is_ip && !ord_rd.drop_malformed;
   wire      head_ready     = ord_rd_valid && (!head_needs_spd || spd_resp_valid);
-  wire      q_room = enc_count < 5'd15 && ctx_count < 5'd15 && out_count < 5'd14;
+  wire      q_room = enc_count < 5'd14 && ctx_count < 5'd14 && out_count < 5'd12;
   logic     tbl_dp_ready;
   wire      issue = head_ready && q_room && tbl_dp_ready;
   assign ord_rd_ready   = issue;
@@ -261,22 +264,60 @@ module esp_egress
     else                                  action = espnic_regs_pkg::ACT_BYPASS;
   end
 
+  // Sizes of the encapsulated packet, for both modes, from the frame alone
+  // (the SA picks one in stage B). The payload is the IP packet (tunnel) or
+  // what follows its header (transport); payload, pad, pad length and next
+  // header end on 4 bytes, so ct_len = (payload + 5) & ~3 and, because
+  // ip_hlen is a multiple of 4, each length is ip_len plus a constant,
+  // rounded down to 4: one adder each. The MTU check of each of the four
+  // outer lengths (tunnel or transport, with or without UDP) is done here.
+  logic [15:0] a_pl_trn, a_ct_tun, a_ct_trn, a_esp_tun, a_esp_trn;
+  logic [63:0] a_outer;      // four 16-bit lengths, index {tunnel, udp_encap}
+  logic [3:0]  a_over;
+  logic [29:0] a_wm;         // IP header word i is within ip_hlen
+  always_comb begin
+    a_pl_trn  = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
+    a_ct_tun  = (ord_rd.ip_len + 16'd5) & ~16'd3;
+    a_ct_trn  = (a_pl_trn + 16'd5) & ~16'd3;
+    a_esp_tun = (ord_rd.ip_len + 16'd37) & ~16'd3;
+    a_esp_trn = (a_pl_trn + 16'd37) & ~16'd3;
+    a_outer[0 +: 16]  = (ord_rd.ip_len + 16'd37) & ~16'd3;   // transport: ip_hlen + esp_len
+    a_outer[16 +: 16] = (ord_rd.ip_len + 16'd45) & ~16'd3;   // transport, UDP
+    a_outer[32 +: 16] = (ord_rd.ip_len + 16'd57) & ~16'd3;   // tunnel: 20 + esp_len
+    a_outer[48 +: 16] = (ord_rd.ip_len + 16'd65) & ~16'd3;   // tunnel, UDP
+    for (int k = 0; k < 4; k++) a_over[k] = a_outer[16*k +: 16] > mtu_i;
+    for (int i = 0; i < 30; i++) a_wm[i] = 8'(2 * i) < ord_rd.ip_hlen;
+  end
+
   // Execute (table stage B): the frame, its decision and its SA entry.
   logic                   x_valid;
   espnic_pkg::eg_parsed_t x_p;
   logic [1:0]             x_action;
   logic [15:0]            sa_idx, x_rule;
+  logic                   sa_in_range;
+  logic [15:0]            x_pl_trn, x_ct_tun, x_ct_trn, x_esp_tun, x_esp_trn;
+  logic [63:0]            x_outer;
+  logic [3:0]             x_over;
+  logic [29:0]            x_wm;
   always_ff @(posedge clk_i) begin
     if (issue) begin
       x_p      <= ord_rd;
       x_action <= action;
       sa_idx   <= spd_rule.sa;
       x_rule   <= spd_rule_idx;
+      sa_in_range <= spd_rule.sa < 16'(SA_N);
+      x_pl_trn  <= a_pl_trn;
+      x_ct_tun  <= a_ct_tun;
+      x_ct_trn  <= a_ct_trn;
+      x_esp_tun <= a_esp_tun;
+      x_esp_trn <= a_esp_trn;
+      x_outer   <= a_outer;
+      x_over    <= a_over;
+      x_wm      <= a_wm;
     end
   end
   assign ex_go = x_valid;
 
-  wire           sa_in_range = sa_idx < 16'(SA_N);
   espnic_pkg::sa_cfg_t      sa;
   espnic_pkg::sa_key_t      sa_key;
   espnic_pkg::sa_dyn_t      dyn, dp_dyn;
@@ -311,89 +352,22 @@ module esp_egress
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)
   );
 
-  // Sizes of the encapsulated packet.
-  logic [15:0] pl_off, pl_len, ct_len, esp_len, outer_len;
-  logic [1:0]  pad;
+  // The sizes for the SA's mode, and the sequence number.
+  logic [15:0] pl_len, ct_len, esp_len, outer_len, pl_off;
   logic [7:0]  next_hdr;
   logic [63:0] seq;
-  logic        seq_exhausted;
+  logic        seq_exhausted, over_mtu;
   logic [15:0] ip_id_q;
   always_comb begin
-    if (sa.tunnel) begin
-      pl_off   = 16'd14;
-      pl_len   = x_p.ip_len;
-      next_hdr = x_p.v6 ? espnic_pkg::IPP_IPV6 : espnic_pkg::IPP_IPV4;
-    end else begin
-      pl_off   = 16'd14 + 16'(x_p.ip_hlen);
-      pl_len   = x_p.ip_len - 16'(x_p.ip_hlen);
-      next_hdr = x_p.key.proto;
-    end
-    pad       = espnic_pkg::esp_pad_len(pl_len);
-    ct_len    = pl_len + 16'(pad) + 16'd2;
-    esp_len   = 16'd16 + ct_len + 16'd16;
-    outer_len = (sa.tunnel ? 16'd20 : 16'(x_p.ip_hlen)) + (sa.udp_encap ? 16'd8 : 16'd0)
-              + esp_len;
+    pl_len    = sa.tunnel ? x_p.ip_len : x_pl_trn;
+    ct_len    = sa.tunnel ? x_ct_tun : x_ct_trn;
+    esp_len   = sa.tunnel ? x_esp_tun : x_esp_trn;
+    outer_len = x_outer[16 * {sa.tunnel, sa.udp_encap} +: 16];
+    over_mtu  = x_over[{sa.tunnel, sa.udp_encap}];
+    pl_off    = sa.tunnel ? 16'd14 : 16'd14 + 16'(x_p.ip_hlen);
+    next_hdr  = sa.tunnel ? (x_p.v6 ? espnic_pkg::IPP_IPV6 : espnic_pkg::IPP_IPV4) : x_p.key.proto;
     seq       = st.seq + 64'd1;
-    seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq >= 64'hFFFF_FFFF);
-  end
-
-  // Outer headers (stage C, the cycle after execute, from what execute
-  // registered): Ethernet from the host's frame (the host resolved the next
-  // hop), then IPv4 (tunnel) or the original IP header (transport), then UDP.
-  // The header and its checksum are the output command's only; nothing in
-  // execute's decision depends on them.
-  logic                   xo_valid, xo_protect;
-  espnic_pkg::eg_parsed_t xo_p;
-  espnic_pkg::sa_cfg_t    xo_sa;
-  logic [15:0]            xo_outer_len, xo_esp_len, xo_ip_id;
-  logic [159:0]         tun_v4;      // tunnel mode: the new outer IPv4 header
-  logic [60*8-1:0]      trn_l3;      // transport mode: the packet's IP header, fixed up
-  logic [63:0]          udp_hdr;
-  logic [7:0]           l3_len;
-  logic [19:0]          trn_sum;
-  logic [OUT_HDR*8-1:0] outer;
-  logic [7:0]           outer_hlen;
-  always_comb begin
-    tun_v4 = '0;
-    tun_v4[0 +: 8]    = 8'h45;
-    tun_v4[8 +: 8]    = xo_p.tos;                        // DSCP and ECN copied
-    tun_v4[16 +: 16]  = espnic_pkg::be16(xo_outer_len);
-    tun_v4[32 +: 16]  = espnic_pkg::be16(xo_ip_id);
-    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, xo_p.df, 14'd0});
-    tun_v4[64 +: 8]   = 8'd64;
-    tun_v4[72 +: 8]   = xo_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
-    tun_v4[96 +: 32]  = xo_sa.local_v4;
-    tun_v4[128 +: 32] = xo_sa.remote_v4;
-    tun_v4[80 +: 16]  = espnic_pkg::be16(espnic_pkg::ipv4_checksum(tun_v4));
-
-    // The original header, IPv4 options included, with length and protocol
-    // changed and (IPv4) the checksum over the whole header recomputed.
-    trn_l3 = xo_p.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * xo_p.ip_hlen));
-    if (xo_p.v6) begin
-      trn_l3[8*4 +: 16] = espnic_pkg::be16(xo_outer_len - 16'd40);
-      trn_l3[8*6 +: 8]  = xo_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
-    end else begin
-      trn_l3[8*2 +: 16]  = espnic_pkg::be16(xo_outer_len);
-      trn_l3[8*9 +: 8]   = xo_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
-      trn_l3[8*10 +: 16] = '0;
-    end
-    trn_sum = '0;
-    for (int w = 0; w < 30; w++)
-      trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
-    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    if (!xo_p.v6) trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
-
-    // RFC 3948: the UDP checksum may be zero over IPv4.
-    udp_hdr = {16'd0, espnic_pkg::be16(xo_esp_len + 16'd8), espnic_pkg::be16(xo_sa.udp_dport), espnic_pkg::be16(xo_sa.udp_sport)};
-    l3_len  = xo_sa.tunnel ? 8'd20 : xo_p.ip_hlen;
-
-    outer = '0;
-    outer[0 +: 96]    = xo_p.hdr[0 +: 96];               // MAC addresses
-    outer[8*12 +: 16] = xo_sa.tunnel ? espnic_pkg::be16(espnic_pkg::ETH_IPV4) : xo_p.hdr[8*12 +: 16];
-    outer[8*14 +: 480] = xo_sa.tunnel ? {320'd0, tun_v4} : trn_l3;
-    if (xo_sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
-    outer_hlen = 8'd14 + l3_len + (xo_sa.udp_encap ? 8'd8 : 8'd0);
+    seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq[63:32] != '0 || st.seq[31:0] == '1);
   end
 
   // What happens to the head frame.
@@ -407,7 +381,7 @@ module esp_egress
     else if (x_action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
     else if (!sa_in_range || !dyn.enable)           verdict = X_NO_SA;
     else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
-    else if (outer_len > mtu_i)                        verdict = X_MTU;
+    else if (over_mtu)                                 verdict = X_MTU;
     else                                               verdict = X_PROTECT;
   end
 
@@ -421,104 +395,24 @@ module esp_egress
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
   // Warn well before the sequence number runs out (2^32 without ESN).
-  assign wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:0] >= 32'hFFFF_0000);
+  assign wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:16] == 16'hFFFF);
 
-  // Commands.
-  always_comb begin
-    logic [63:0] tail;
-    enc_cmd = '0;
-    ctx_cmd = '0;
-    push_enc = 1'b0;
-    push_ctx = 1'b0;
-    push_out = 1'b0;
-    tail = '0;
-    case (verdict)
-      X_BYPASS: begin
-        enc_cmd.keep_len = x_p.frame_len;
-        ctx_cmd.op       = aes_gcm_pkg::GCM_BYPASS;
-        push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
-      end
-      X_PROTECT: begin
-        for (int i = 0; i < 3; i++)
-          if (i < 32'(pad)) tail[8*i +: 8] = 8'(i + 1);    // RFC 4303 default padding
-        tail[8*32'(pad) +: 8]       = 8'(pad);
-        tail[8*(32'(pad) + 1) +: 8] = next_hdr;
-        enc_cmd.strip    = 8'(pl_off);
-        enc_cmd.hdr      = {espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(seq[63:32]), espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(sa.spi)};
-        enc_cmd.hdr_len  = 8'd16;
-        enc_cmd.keep_len = pl_len;
-        enc_cmd.tail     = tail;
-        enc_cmd.tail_len = 4'(pad) + 4'd2;
-        ctx_cmd.op       = aes_gcm_pkg::GCM_ENCRYPT;
-        ctx_cmd.key256   = (sa.alg == espnic_regs_pkg::ALG_AES_GCM_256);
-        ctx_cmd.key      = sa_key.key;
-        ctx_cmd.salt     = sa_key.salt;
-        ctx_cmd.hpow     = sa_key.hpow;
-        ctx_cmd.aad      = sa.esn ? {32'd0, espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(seq[63:32]), espnic_pkg::be32(sa.spi)}
-                                  : {64'd0, espnic_pkg::be32(seq[31:0]), espnic_pkg::be32(sa.spi)};
-        ctx_cmd.aad_len  = sa.esn ? 16'd12 : 16'd8;
-        ctx_cmd.len      = ct_len;
-        push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
-      end
-      default: begin
-        enc_cmd.drop = 1'b1;
-        push_enc = 1'b1;
-      end
-    endcase
-  end
+  // Will the event queue have room when stage C pushes this frame's event?
+  // Its count then is its count now, plus the push stage C makes now, less
+  // the pop now (the queue's own full flag computed a cycle early).
+  logic [$clog2(17)-1:0] ev_count;
+  logic                  ev_wr_ready_raw, xc_ev_do, ev_room_c;
+  wire                   ev_pop = event_valid_o && event_ready_i;
+  assign ev_room_c = (ev_count + 5'(xc_ev_do) - 5'(ev_pop)) != 5'd16;
 
-  // Stage C: the output command, pushed the cycle after execute.
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) xo_valid <= 1'b0;
-    else         xo_valid <= ex_go && push_out;
-    xo_protect   <= verdict == X_PROTECT;
-    xo_p         <= x_p;
-    xo_sa        <= sa;
-    xo_outer_len <= outer_len;
-    xo_esp_len   <= esp_len;
-    xo_ip_id     <= ip_id_q;
-  end
-  always_comb begin
-    out_cmd = '0;
-    if (xo_protect) begin
-      out_cmd.hdr      = outer;
-      out_cmd.hdr_len  = outer_hlen;
-      out_cmd.keep_len = xo_esp_len;
-    end else begin
-      out_cmd.keep_len = xo_p.frame_len;
-    end
-  end
-
-  // Events raised by this packet (at most one per cycle; soft before hard
-  // would need two, so a packet that crosses both at once reports hard).
-  logic   ev_push;
-  espnic_pkg::event_t ev;
-  logic ev_lost, ev_wr_ready_raw;
-  always_comb begin
-    ev_push = 1'b0;
-    ev = '0;
-    ev.sa = sa_idx;
-    ev.rule = x_rule;
-    if (verdict == X_NO_SA) begin
-      ev_push = !sa_in_range || !dyn.acq_fired; ev.kind = espnic_regs_pkg::EV_ACQUIRE;
-    end else if (verdict == X_PROTECT) begin
-      if (hard_hit && !st.hard_fired) begin
-        ev_push = 1'b1; ev.kind = hard_kind;
-      end else if (soft_hit && !st.soft_fired) begin
-        ev_push = 1'b1; ev.kind = soft_kind;
-      end else if (wrap_hit && !st.wrap_fired) begin
-        ev_push = 1'b1; ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
-      end
-    end
-  end
-
-  // The SA entry after this frame (the table writes it back whole).
+  // The SA entry after this frame (the table writes it back whole). An
+  // ACQUIRE's flag is set once the event will be queued.
   always_comb begin
     dp_dyn = dyn;
     dp_we  = 1'b0;
     case (verdict)
       X_NO_SA:
-        if (sa_in_range && ev_wr_ready_raw) begin     // once queued
+        if (sa_in_range && ev_room_c) begin
           dp_dyn.acq_fired = 1'b1;
           dp_we = 1'b1;
         end
@@ -543,7 +437,246 @@ module esp_egress
     endcase
   end
 
-  // State, counters and port counters.
+  // The transport header's checksum words that depend on the frame alone
+  // (stage B, in parallel with the decision): the IP header's 16-bit words
+  // up to ip_hlen, without the length (word 1), the protocol byte (word 4's
+  // low byte) and the checksum (word 5), in eight sums of four words.
+  logic [32*16-1:0] b_tw;
+  logic [8*18-1:0]  b_tsum;
+  always_comb begin
+    for (int i = 0; i < 32; i++) begin
+      b_tw[16*i +: 16] = (i < 30 && x_wm[i % 30])
+           ? {x_p.hdr[8 * (14 + 2 * i) +: 8], x_p.hdr[8 * (15 + 2 * i) +: 8]} : 16'd0;
+      if (i == 1 || i == 5) b_tw[16*i +: 16] = 16'd0;
+      if (i == 4) b_tw[16*i +: 8] = 8'd0;
+    end
+    for (int k = 0; k < 8; k++)
+      b_tsum[18*k +: 18] = (18'(b_tw[16*(4*k) +: 16]) + 18'(b_tw[16*(4*k+1) +: 16]))
+                         + (18'(b_tw[16*(4*k+2) +: 16]) + 18'(b_tw[16*(4*k+3) +: 16]));
+  end
+
+  // ---------------------------------------------------------------- stage C
+  // From what execute registered: the encryption and context commands and
+  // the event are pushed, the port counters count; the outer headers are
+  // assembled (without their checksum) and the checksum words summed in
+  // three partial sums.
+  logic                   xc_valid, xc_ev_push;
+  logic                   xc_hard_hit, xc_soft_hit, xc_wrap_hit, xc_acq_fired, xc_in_range;
+  logic [3:0]             xc_hard_kind, xc_soft_kind;
+  logic                   xc_hard_fired, xc_soft_fired, xc_wrap_fired;
+  logic [15:0]            xc_sa_idx, xc_rule;
+  verdict_e               xc_verdict;
+  espnic_pkg::eg_parsed_t xc_p;
+  espnic_pkg::sa_cfg_t    xc_sa;
+  espnic_pkg::sa_key_t    xc_key;
+  espnic_pkg::event_t     xc_ev;
+  logic [63:0]            xc_seq;
+  logic [15:0]            xc_pl_len, xc_ct_len, xc_esp_len, xc_outer_len, xc_pl_off;
+  logic [7:0]             xc_next_hdr;
+  logic [8*18-1:0]        xc_tsum;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) xc_valid <= 1'b0;
+    else         xc_valid <= ex_go;
+    xc_verdict   <= verdict;
+    xc_hard_hit  <= hard_hit;
+    xc_soft_hit  <= soft_hit;
+    xc_wrap_hit  <= wrap_hit;
+    xc_hard_kind <= hard_kind;
+    xc_soft_kind <= soft_kind;
+    xc_hard_fired <= st.hard_fired;
+    xc_soft_fired <= st.soft_fired;
+    xc_wrap_fired <= st.wrap_fired;
+    xc_acq_fired <= dyn.acq_fired;
+    xc_in_range  <= sa_in_range;
+    xc_sa_idx    <= sa_idx;
+    xc_rule      <= x_rule;
+    xc_p         <= x_p;
+    xc_sa        <= sa;
+    xc_key       <= sa_key;
+    xc_seq       <= seq;
+    xc_pl_len    <= pl_len;
+    xc_ct_len    <= ct_len;
+    xc_esp_len   <= esp_len;
+    xc_outer_len <= outer_len;
+    xc_pl_off    <= pl_off;
+    xc_next_hdr  <= next_hdr;
+    xc_tsum      <= b_tsum;
+  end
+
+  // Events raised by this packet (at most one per cycle; soft before hard
+  // would need two, so a packet that crosses both at once reports hard).
+  always_comb begin
+    xc_ev_push = 1'b0;
+    xc_ev = '0;
+    xc_ev.sa = xc_sa_idx;
+    xc_ev.rule = xc_rule;
+    if (xc_verdict == X_NO_SA) begin
+      xc_ev_push = !xc_in_range || !xc_acq_fired; xc_ev.kind = espnic_regs_pkg::EV_ACQUIRE;
+    end else if (xc_verdict == X_PROTECT) begin
+      if (xc_hard_hit && !xc_hard_fired) begin
+        xc_ev_push = 1'b1; xc_ev.kind = xc_hard_kind;
+      end else if (xc_soft_hit && !xc_soft_fired) begin
+        xc_ev_push = 1'b1; xc_ev.kind = xc_soft_kind;
+      end else if (xc_wrap_hit && !xc_wrap_fired) begin
+        xc_ev_push = 1'b1; xc_ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
+      end
+    end
+  end
+
+  // Commands.
+  always_comb begin
+    logic [63:0] tail;
+    logic [1:0]  pad;
+    enc_cmd = '0;
+    ctx_cmd = '0;
+    push_enc = 1'b0;
+    push_ctx = 1'b0;
+    push_out = 1'b0;
+    tail = '0;
+    pad  = 2'd2 - xc_pl_len[1:0];              // -(payload + 2) mod 4
+    case (xc_verdict)
+      X_BYPASS: begin
+        enc_cmd.keep_len = xc_p.frame_len;
+        ctx_cmd.op       = aes_gcm_pkg::GCM_BYPASS;
+        push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
+      end
+      X_PROTECT: begin
+        for (int i = 0; i < 3; i++)
+          if (i < 32'(pad)) tail[8*i +: 8] = 8'(i + 1);    // RFC 4303 default padding
+        tail[8*32'(pad) +: 8]       = 8'(pad);
+        tail[8*(32'(pad) + 1) +: 8] = xc_next_hdr;
+        enc_cmd.strip    = 8'(xc_pl_off);
+        enc_cmd.hdr      = {espnic_pkg::be32(xc_seq[31:0]), espnic_pkg::be32(xc_seq[63:32]), espnic_pkg::be32(xc_seq[31:0]), espnic_pkg::be32(xc_sa.spi)};
+        enc_cmd.hdr_len  = 8'd16;
+        enc_cmd.keep_len = xc_pl_len;
+        enc_cmd.tail     = tail;
+        enc_cmd.tail_len = 4'(pad) + 4'd2;
+        ctx_cmd.op       = aes_gcm_pkg::GCM_ENCRYPT;
+        ctx_cmd.key256   = (xc_sa.alg == espnic_regs_pkg::ALG_AES_GCM_256);
+        ctx_cmd.key      = xc_key.key;
+        ctx_cmd.salt     = xc_key.salt;
+        ctx_cmd.hpow     = xc_key.hpow;
+        ctx_cmd.aad      = xc_sa.esn ? {32'd0, espnic_pkg::be32(xc_seq[31:0]), espnic_pkg::be32(xc_seq[63:32]), espnic_pkg::be32(xc_sa.spi)}
+                                     : {64'd0, espnic_pkg::be32(xc_seq[31:0]), espnic_pkg::be32(xc_sa.spi)};
+        ctx_cmd.aad_len  = xc_sa.esn ? 16'd12 : 16'd8;
+        ctx_cmd.len      = xc_ct_len;
+        push_enc = 1'b1; push_ctx = 1'b1; push_out = 1'b1;
+      end
+      default: begin
+        enc_cmd.drop = 1'b1;
+        push_enc = 1'b1;
+      end
+    endcase
+  end
+
+  // Outer headers: Ethernet from the host's frame (the host resolved the
+  // next hop), then IPv4 (tunnel) or the original IP header (transport),
+  // then UDP; the IPv4 checksum (bytes 24-25 in both modes) stays zero here.
+  logic [159:0]         tun_v4;      // tunnel mode: the new outer IPv4 header
+  logic [60*8-1:0]      trn_l3;      // transport mode: the packet's IP header, fixed up
+  logic [63:0]          udp_hdr;
+  logic [7:0]           l3_len, ip_proto;
+  logic [OUT_HDR*8-1:0] outer;
+  logic [7:0]           outer_hlen;
+  logic [3*20-1:0]      c_sum;      // three partial sums of the checksum words
+  always_comb begin
+    ip_proto = xc_sa.udp_encap ? espnic_pkg::IPP_UDP : espnic_pkg::IPP_ESP;
+    tun_v4 = '0;
+    tun_v4[0 +: 8]    = 8'h45;
+    tun_v4[8 +: 8]    = xc_p.tos;                        // DSCP and ECN copied
+    tun_v4[16 +: 16]  = espnic_pkg::be16(xc_outer_len);
+    tun_v4[32 +: 16]  = espnic_pkg::be16(ip_id_q);
+    tun_v4[48 +: 16]  = espnic_pkg::be16({1'b0, xc_p.df, 14'd0});
+    tun_v4[64 +: 8]   = 8'd64;
+    tun_v4[72 +: 8]   = ip_proto;
+    tun_v4[96 +: 32]  = xc_sa.local_v4;
+    tun_v4[128 +: 32] = xc_sa.remote_v4;
+
+    // The original header, IPv4 options included, with length and protocol
+    // changed and (IPv4) the checksum cleared.
+    trn_l3 = xc_p.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * xc_p.ip_hlen));
+    if (xc_p.v6) begin
+      trn_l3[8*4 +: 16] = espnic_pkg::be16(xc_outer_len - 16'd40);
+      trn_l3[8*6 +: 8]  = ip_proto;
+    end else begin
+      trn_l3[8*2 +: 16]  = espnic_pkg::be16(xc_outer_len);
+      trn_l3[8*9 +: 8]   = ip_proto;
+      trn_l3[8*10 +: 16] = '0;
+    end
+
+    // RFC 3948: the UDP checksum may be zero over IPv4.
+    udp_hdr = {16'd0, espnic_pkg::be16(xc_esp_len + 16'd8), espnic_pkg::be16(xc_sa.udp_dport), espnic_pkg::be16(xc_sa.udp_sport)};
+    l3_len  = xc_sa.tunnel ? 8'd20 : xc_p.ip_hlen;
+
+    outer = '0;
+    outer[0 +: 96]    = xc_p.hdr[0 +: 96];               // MAC addresses
+    outer[8*12 +: 16] = xc_sa.tunnel ? espnic_pkg::be16(espnic_pkg::ETH_IPV4) : xc_p.hdr[8*12 +: 16];
+    outer[8*14 +: 480] = xc_sa.tunnel ? {320'd0, tun_v4} : trn_l3;
+    if (xc_sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
+    outer_hlen = 8'd14 + l3_len + (xc_sa.udp_encap ? 8'd8 : 8'd0);
+
+    // The checksum words in three sums: tunnel, the new header's ten words;
+    // transport, the frame's words from stage B plus length and protocol.
+    if (xc_sa.tunnel) begin
+      c_sum[0 +: 20]  = (20'({8'h45, xc_p.tos}) + 20'(xc_outer_len)) + (20'(ip_id_q) + 20'({1'b0, xc_p.df, 14'd0}));
+      c_sum[20 +: 20] = 20'({8'd64, ip_proto}) + 20'({xc_sa.local_v4[7:0], xc_sa.local_v4[15:8]})
+                      + 20'({xc_sa.local_v4[23:16], xc_sa.local_v4[31:24]});
+      c_sum[40 +: 20] = 20'({xc_sa.remote_v4[7:0], xc_sa.remote_v4[15:8]})
+                      + 20'({xc_sa.remote_v4[23:16], xc_sa.remote_v4[31:24]});
+    end else begin
+      c_sum[0 +: 20]  = (20'(xc_tsum[0 +: 18]) + 20'(xc_tsum[18 +: 18])) + (20'(xc_tsum[36 +: 18]) + 20'(xc_tsum[54 +: 18]));
+      c_sum[20 +: 20] = (20'(xc_tsum[72 +: 18]) + 20'(xc_tsum[90 +: 18])) + (20'(xc_tsum[108 +: 18]) + 20'(xc_tsum[126 +: 18]));
+      c_sum[40 +: 20] = 20'(xc_outer_len) + 20'(ip_proto);
+    end
+  end
+
+  // Stage D: the three partial sums added. Stage E: the sum folded into 16
+  // bits, its complement written into the header, the output command pushed.
+  logic                 xd_valid, xd_push, xd_protect, xd_csum;
+  logic                 xe_valid, xe_push, xe_protect, xe_csum;
+  logic [OUT_HDR*8-1:0] xd_outer, xe_outer;
+  logic [7:0]           xd_hlen, xe_hlen;
+  logic [15:0]          xd_keep, xe_keep;
+  logic [3*20-1:0]      xd_sum;
+  logic [21:0]          xe_sum;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      xd_valid <= 1'b0;
+      xe_valid <= 1'b0;
+    end else begin
+      xd_valid <= xc_valid;
+      xe_valid <= xd_valid;
+    end
+    xd_push    <= push_out;
+    xd_protect <= xc_verdict == X_PROTECT;
+    xd_csum    <= xc_sa.tunnel || !xc_p.v6;      // an IPv4 outer header
+    xd_outer   <= outer;
+    xd_hlen    <= outer_hlen;
+    xd_keep    <= xc_verdict == X_PROTECT ? xc_esp_len : xc_p.frame_len;
+    xd_sum     <= c_sum;
+    xe_push    <= xd_push;
+    xe_protect <= xd_protect;
+    xe_csum    <= xd_csum;
+    xe_outer   <= xd_outer;
+    xe_hlen    <= xd_hlen;
+    xe_keep    <= xd_keep;
+    xe_sum     <= 22'(xd_sum[0 +: 20]) + 22'(xd_sum[20 +: 20]) + 22'(xd_sum[40 +: 20]);
+  end
+  logic [16:0] e_fold1;
+  logic [15:0] e_fold2;
+  always_comb begin
+    e_fold1 = 17'(xe_sum[15:0]) + 17'(xe_sum[21:16]);
+    e_fold2 = e_fold1[15:0] + 16'(e_fold1[16]);
+    out_cmd = '0;
+    if (xe_protect) begin
+      out_cmd.hdr      = xe_outer;
+      if (xe_csum) out_cmd.hdr[8*24 +: 16] = espnic_pkg::be16(~e_fold2);
+      out_cmd.hdr_len  = xe_hlen;
+    end
+    out_cmd.keep_len = xe_keep;
+  end
+
+  // Port counters (stage C).
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       ip_id_q          <= '0;
@@ -554,9 +687,9 @@ module esp_egress
       cnt_malformed_o  <= '0;
       cnt_no_sa_o      <= '0;
     end else begin
-      if (ex_go) begin
+      if (xc_valid) begin
         cnt_frames_in_o <= cnt_frames_in_o + 64'd1;
-        case (verdict)
+        case (xc_verdict)
           X_BYPASS:    cnt_bypassed_o  <= cnt_bypassed_o + 64'd1;
           X_DISCARD:   cnt_discarded_o <= cnt_discarded_o + 64'd1;
           X_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
@@ -579,30 +712,30 @@ module esp_egress
 
   sync_fifo #(.WIDTH($bits(enc_cmd)), .DEPTH(16)) u_enc_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && push_enc), .wr_ready_o(unused_enc_wr_ready), .wr_data_i(enc_cmd),
+    .wr_valid_i(xc_valid && push_enc), .wr_ready_o(unused_enc_wr_ready), .wr_data_i(enc_cmd),
     .rd_valid_o(enc_rd_valid), .rd_ready_i(enc_rd_ready), .rd_data_o(enc_rd), .count_o(enc_count)
   );
   sync_fifo #(.WIDTH($bits(ctx_cmd)), .DEPTH(16)) u_ctx_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && push_ctx), .wr_ready_o(unused_ctx_wr_ready), .wr_data_i(ctx_cmd),
+    .wr_valid_i(xc_valid && push_ctx), .wr_ready_o(unused_ctx_wr_ready), .wr_data_i(ctx_cmd),
     .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o(ctx_count)
   );
   sync_fifo #(.WIDTH($bits(out_cmd)), .DEPTH(16)) u_out_q (
     .clk_i, .rst_ni,
-    .wr_valid_i(xo_valid), .wr_ready_o(unused_out_wr_ready), .wr_data_i(out_cmd),
+    .wr_valid_i(xe_valid && xe_push), .wr_ready_o(unused_out_wr_ready), .wr_data_i(out_cmd),
     .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o(out_count)
   );
 
+  assign xc_ev_do = xc_valid && xc_ev_push && ev_wr_ready_raw;
   sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
-    .wr_valid_i(ex_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),
-    .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()
+    .wr_valid_i(xc_valid && xc_ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(xc_ev),
+    .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o(ev_count)
   );
   // A full event queue never stalls traffic: the event is counted as lost.
-  assign ev_lost = ex_go && ev_push && !ev_wr_ready_raw;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) cnt_event_lost_o <= '0;
-    else if (ev_lost) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
+    else if (xc_valid && xc_ev_push && !ev_wr_ready_raw) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
   end
 
   // ------------------------------------------------------ stream stages
