@@ -238,7 +238,7 @@ module espnic_ctrl
   // The rule book: {enable, rule} by index, read through a register at the
   // index of the command (stable from its fetch on).
   localparam int SPDW   = $clog2(SPD_N);
-  localparam int BOOK_W = 1 + $bits(espnic_pkg::spd_rule_t);
+  localparam int BOOK_W = 1 + $bits(desc_rule);
   logic [BOOK_W-1:0] book [SPD_N];
   logic [BOOK_W-1:0] book_q;
   logic              book_we;
