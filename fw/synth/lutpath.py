@@ -3,8 +3,9 @@
 
 Logic depth of a yosys synth_xilinx netlist (write_json), in LUT levels from a
 register or port to a register or port: LUT 1, MUXF7/8/9 0.5, CARRY 0.25
-(the last two stay inside a slice); FD*/RAMB*/SRL/DSP/URAM/RAM* cells and
-IBUF/BUFG start and end paths.
+(the last two stay inside a slice); every other cell (FD*, RAMB*, SRL, DSP,
+URAM, RAM*, IBUF/BUFG, and the instances of modules kept as black boxes, whose
+outputs count as registered and inputs as endpoints) starts and ends paths.
 
 Default: the N deepest paths (one per signal vector), each named by its start,
 its endpoint and the public signals it passes.
@@ -15,7 +16,7 @@ import collections
 import json
 import sys
 
-SEQ = ("FD", "RAMB", "SRL", "DSP", "URAM", "RAM")
+COMB = ("LUT", "MUXF", "CARRY", "INV")
 
 
 def weight(t):
@@ -62,8 +63,7 @@ def main():
                         driver[b] = cn
 
     def is_src(cn):
-        t = cells[cn]["type"]
-        return t.startswith(SEQ) or t in ("IBUF", "BUFG")
+        return not cells[cn]["type"].startswith(COMB)
 
     sys.setrecursionlimit(1000000)
     memo, via = {}, {}
@@ -90,8 +90,7 @@ def main():
 
     ends = []
     for cn, c in cells.items():
-        t = c["type"]
-        if not t.startswith(SEQ) and t != "OBUF":
+        if c["type"].startswith(COMB):
             continue
         for p, dirn in c["port_directions"].items():
             if dirn != "input" or p in ("C", "CLK", "CLKARDCLK", "CLKBWRCLK"):
