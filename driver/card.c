@@ -3,9 +3,13 @@
 #include "espnic_card.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "espnic_cls.h"
 
 #include <openssl/crypto.h>
 
@@ -418,32 +422,345 @@ int espnic_card_sa_read(const struct espnic_io *io, bool inbound, unsigned index
 
 /* ------------------------------------------------------------ SPD */
 
+/* The card classifies packets with a decision tree in RAM
+ * (rtl/esp/spd_classifier.sv) that libespnic compiles (cls_compile.c) from
+ * the ordered rules and writes through the command ring (CLS_WRITE): into the
+ * generation lookups do not use, then a swap. The card also keeps the rules
+ * as given, by index (its rule book: SPD_ADD, SPD_DELETE, SPD_QUERY), so any
+ * process can read them back. Per card (by its register access) this file
+ * keeps the compiler's state; SPD_GEN, which the card counts up on every SPD
+ * change, tells when another process (or a reset) changed the SPD: the rules
+ * are then read back from the rule book and one whole generation written
+ * again. Every SPD change runs under the card's lock from the first command
+ * to the last. */
+
+#define CLS_TAG 0x5d000000u /* tags of the pipelined classifier writes */
+#define QRY_TAG 0x5e000000u /* tags of the pipelined rule book queries */
+
+struct spd_state {
+	struct spd_state *next;
+	void *ctx; /* the card: its io's ctx and read function */
+	uint32_t (*read32)(void *ctx, uint32_t offset);
+	uint32_t gen, geom, spd_n, sa_n; /* SPD_GEN after our last change; sizes */
+	struct espnic_cls *cls;
+	/* the pipelined writer */
+	const struct espnic_io *io;
+	uint16_t prod, cons, cpl_cons;
+	unsigned outstanding;
+	int err;
+	unsigned long long cmds; /* commands written (statistics) */
+};
+
+static struct spd_state *spd_states;
+static pthread_mutex_t spd_states_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct spd_state **spd_find(const struct espnic_io *io)
+{
+	struct spd_state **pp = &spd_states;
+	while (*pp && !((*pp)->ctx == io->ctx && (*pp)->read32 == io->read32))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+void espnic_card_spd_forget(const struct espnic_io *io)
+{
+	pthread_mutex_lock(&spd_states_mu);
+	struct spd_state **pp = spd_find(io);
+	struct spd_state *st = *pp;
+	if (st) {
+		*pp = st->next;
+		espnic_cls_free(st->cls);
+		free(st);
+	}
+	pthread_mutex_unlock(&spd_states_mu);
+}
+
+/* Reaps the completions of classifier writes: all of them (wait_all) or
+ * until there is room for one more command. The first failure is kept. */
+static int cls_reap(struct spd_state *st, bool wait_all)
+{
+	const struct espnic_io *io = st->io;
+	unsigned polls = 0;
+	while (st->outstanding && (wait_all || st->outstanding >= ESPNIC_CMD_RING_SLOTS)) {
+		uint16_t cpl_prod = (uint16_t)rd(io, ESPNIC_REG_CPL_PROD);
+		if (cpl_prod == st->cpl_cons) {
+			if (++polls > ESPNIC_CARD_POLL_LIMIT) {
+				st->err = fail(-ETIMEDOUT, "SPD: the card did not complete the "
+							   "classifier writes");
+				return st->err;
+			}
+			idle(io);
+			continue;
+		}
+		while (st->cpl_cons != cpl_prod) {
+			uint32_t e = ESPNIC_REG_CPL_RING + (st->cpl_cons % ESPNIC_CPL_RING_SLOTS) *
+							       ESPNIC_CPL_RING_SLOT_BYTES;
+			uint32_t tag = rd(io, e + ESPNIC_CPL_TAG);
+			uint32_t w1 = rd(io, e + 4);
+			st->cpl_cons++;
+			if ((tag & 0xff000000u) != CLS_TAG)
+				continue; /* an older completion nobody waits for */
+			st->outstanding--;
+			int rc = espnic_card_status_errno(w1 & 0xff);
+			if (rc && !st->err)
+				st->err =
+				    fail(rc, "SPD: the card refused a classifier write: %s (%s)",
+					 espnic_card_status_str(w1 & 0xff),
+					 espnic_card_status_text(w1 & 0xff));
+		}
+		wr(io, ESPNIC_REG_CPL_CONS, st->cpl_cons);
+	}
+	return st->err;
+}
+
+/* espnic_cls's write callback: one CLS_WRITE each, up to a ring of them in
+ * flight; the swap only after every write before it completed. */
+static int cls_write(void *ctx, unsigned table, uint32_t addr, const uint32_t *words,
+		     unsigned nwords)
+{
+	struct spd_state *st = ctx;
+	const struct espnic_io *io = st->io;
+	bool swap = table == (st->geom & 31) + 2;
+	int rc = cls_reap(st, swap);
+	if (rc)
+		return rc;
+	unsigned polls = 0;
+	while ((uint16_t)(st->prod - st->cons) >= ESPNIC_CMD_RING_SLOTS) {
+		st->cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
+		if ((uint16_t)(st->prod - st->cons) < ESPNIC_CMD_RING_SLOTS)
+			break;
+		if (++polls > ESPNIC_CARD_POLL_LIMIT)
+			return st->err = fail(-ETIMEDOUT, "SPD: the command ring stayed full");
+		idle(io);
+	}
+	uint32_t slot =
+	    ESPNIC_REG_CMD_RING + (st->prod % ESPNIC_CMD_RING_SLOTS) * ESPNIC_CMD_RING_SLOT_BYTES;
+	wr(io, slot + 0, (uint32_t)ESPNIC_CMD_CLS_WRITE | (addr & 0xffffu) << 16);
+	wr(io, slot + 4, CLS_TAG | st->prod);
+	wr(io, slot + 8, 0);
+	wr(io, slot + 12, 0);
+	wr(io, slot + ESPNIC_CMD_PAYLOAD + ESPNIC_CLS_TABLE, table);
+	for (unsigned i = 0; i < nwords && 4 * i < ESPNIC_CMD_PAYLOAD_MAX - ESPNIC_CLS_DATA; i++)
+		wr(io, slot + ESPNIC_CMD_PAYLOAD + ESPNIC_CLS_DATA + 4 * i, words[i]);
+	st->prod++;
+	wr(io, ESPNIC_REG_CMD_PROD, st->prod);
+	st->outstanding++;
+	st->cmds++;
+	return 0;
+}
+
+/* Starts a run of classifier writes (under the lock). */
+static void cls_begin(struct spd_state *st, const struct espnic_io *io)
+{
+	st->io = io;
+	st->prod = (uint16_t)rd(io, ESPNIC_REG_CMD_PROD);
+	st->cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
+	st->cpl_cons = (uint16_t)rd(io, ESPNIC_REG_CPL_CONS);
+	st->outstanding = 0;
+	st->err = 0;
+}
+
+static int cls_end(struct spd_state *st)
+{
+	return cls_reap(st, true);
+}
+
+/* A rule as the classifier takes it. */
+static void to_cls_rule(unsigned index, const struct espnic_spd_rule *r, struct espnic_cls_rule *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->index = (uint16_t)index;
+	c->action = r->action;
+	c->sa = r->sa;
+	c->fam = r->src.v6 ? ESPNIC_CLS_FAM_V6 : ESPNIC_CLS_FAM_V4;
+	const struct espnic_prefix *p[2] = {&r->src, &r->dst};
+	uint8_t *a[2] = {c->src, c->dst};
+	uint8_t *len[2] = {&c->src_len, &c->dst_len};
+	for (int k = 0; k < 2; k++) {
+		uint8_t addr[16], mask[16];
+		prefix_mask(p[k], addr, mask);
+		unsigned bits = r->src.v6 ? 128 : 32;
+		*len[k] = (uint8_t)(p[k]->len > bits ? bits : p[k]->len);
+		if (r->src.v6)
+			memcpy(a[k], addr, 16);
+		else
+			memcpy(a[k] + 12, addr, 4);
+	}
+	c->proto = r->proto;
+	c->sport_lo = r->sport_lo;
+	c->sport_hi = r->sport_hi;
+	c->dport_lo = r->dport_lo;
+	c->dport_hi = r->dport_hi;
+	c->vlan_any = true;
+}
+
+static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
+			 unsigned *np);
+
+/* The card's state, fresh: read back and rewritten when SPD_GEN or the
+ * sizes are not what this process last saw. NULL and an error otherwise. */
+static struct spd_state *spd_state_locked(const struct espnic_io *io, int *rcp)
+{
+	/* (In pairs of neighbours: the simulator's backend fetches ahead.) */
+	uint32_t sa_n = rd(io, ESPNIC_REG_SA_N);
+	uint32_t spd_n = rd(io, ESPNIC_REG_SPD_N);
+	uint32_t gen = rd(io, ESPNIC_REG_SPD_GEN);
+	uint32_t geom = rd(io, ESPNIC_REG_CLS_GEOM);
+	pthread_mutex_lock(&spd_states_mu);
+	struct spd_state *st = *spd_find(io);
+	pthread_mutex_unlock(&spd_states_mu);
+	if (st && st->cls && st->gen == gen && st->geom == geom && st->spd_n == spd_n &&
+	    st->sa_n == sa_n)
+		return st;
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		if (!st) {
+			*rcp = fail(-ENOMEM, "SPD: out of memory");
+			return NULL;
+		}
+		st->ctx = io->ctx;
+		st->read32 = io->read32;
+		pthread_mutex_lock(&spd_states_mu);
+		st->next = spd_states;
+		spd_states = st;
+		pthread_mutex_unlock(&spd_states_mu);
+	}
+	espnic_cls_free(st->cls);
+	st->cls = NULL;
+	st->geom = geom;
+	st->spd_n = spd_n;
+	st->sa_n = sa_n;
+	struct espnic_cls_geom g = {geom & 31, (geom >> 5) & 31, (geom >> 10) & 31,
+				    (geom >> 15) & 31, spd_n};
+	st->cls = espnic_cls_new(&g, cls_write, st);
+	if (!st->cls) {
+		*rcp = fail(-errno, "SPD: the card's classifier (geometry 0x%x, %u rules): %s",
+			    geom, spd_n, strerror(errno));
+		return NULL;
+	}
+	/* The rules from the rule book (none since a reset), written again. */
+	struct espnic_cls_rule *rules = NULL;
+	unsigned n = 0;
+	int rc = 0;
+	if (gen != 0) {
+		rules = calloc(spd_n, sizeof(*rules));
+		rc = rules ? spd_book_read(io, spd_n, rules, &n)
+			   : fail(-ENOMEM, "SPD: out of memory");
+	}
+	if (!rc && n) {
+		cls_begin(st, io);
+		rc = espnic_cls_update(st->cls, rules, n, NULL, 0);
+		int rc2 = cls_end(st);
+		rc = rc ? rc : rc2;
+		if (rc) {
+			char why[sizeof(last_err)];
+			snprintf(why, sizeof(why), "%s",
+				 rc == -ENOSPC ? "they do not fit" : last_err);
+			fail(rc, "SPD: rewriting the classifier's %u rules: %.180s", n, why);
+		}
+	}
+	free(rules);
+	if (rc) {
+		espnic_cls_free(st->cls);
+		st->cls = NULL;
+		*rcp = rc;
+		return NULL;
+	}
+	st->gen = rd(io, ESPNIC_REG_SPD_GEN);
+	return st;
+}
+
+/* Runs one SPD change (add when rule, else delete) under the lock. */
+static int spd_change(const struct espnic_io *io, unsigned index,
+		      const struct espnic_spd_rule *rule, bool replace)
+{
+	struct espnic_cmd cmd;
+	char what[48];
+	int rc = 0;
+	snprintf(what, sizeof(what), "SPD %s (%u)", rule ? "add" : "delete", index);
+	if (io->lock)
+		io->lock(io->ctx, true);
+	struct spd_state *st = spd_state_locked(io, &rc);
+	struct espnic_cls_rule cr;
+	if (!st)
+		goto out;
+	if (index >= st->spd_n) {
+		rc = fail(-ERANGE, "%s: index out of range (the card has %u rules)", what,
+			  st->spd_n);
+		goto out;
+	}
+	bool exists = espnic_cls_get(st->cls, (uint16_t)index) != NULL;
+	if (rule && rule->action == ESPNIC_ACT_PROTECT && rule->sa >= st->sa_n) {
+		rc = fail(-ERANGE, "%s: SA %u out of range", what, rule->sa);
+		goto out;
+	}
+	if (rule && exists && !replace) {
+		rc = fail(-EEXIST, "%s: the card refused the command: %s (%s)", what,
+			  espnic_card_status_str(ESPNIC_CMD_STATUS_EXISTS),
+			  espnic_card_status_text(ESPNIC_CMD_STATUS_EXISTS));
+		goto out;
+	}
+	if (!rule && !exists) {
+		rc = fail(-ENOENT, "%s: the card refused the command: %s (%s)", what,
+			  espnic_card_status_str(ESPNIC_CMD_STATUS_NOT_FOUND),
+			  espnic_card_status_text(ESPNIC_CMD_STATUS_NOT_FOUND));
+		goto out;
+	}
+	/* The classifier first (nothing changes if the rules do not fit), then
+	 * the rule book. */
+	cls_begin(st, io);
+	if (rule) {
+		to_cls_rule(index, rule, &cr);
+		rc = espnic_cls_add(st->cls, &cr);
+	} else {
+		rc = espnic_cls_delete(st->cls, (uint16_t)index);
+	}
+	int rc2 = cls_end(st);
+	if (rc || rc2) {
+		rc = rc ? rc : rc2;
+		if (rc == -ENOSPC)
+			fail(rc, "%s: the rules do not fit the card's classifier", what);
+		else if (rc == -EINVAL)
+			fail(rc, "%s: a rule the classifier cannot take", what);
+		if (rc != -ENOSPC && rc != -EINVAL)
+			st->gen = ~0u; /* the card's state is unknown: read it back next time */
+		goto out;
+	}
+	if (rule) {
+		uint8_t *d = cmd.payload;
+		cmd_init(&cmd, ESPNIC_CMD_SPD_ADD, 1u << ESPNIC_CMD_FLAG_REPLACE, index);
+		d[ESPNIC_SPD_FLAGS] = rule->src.v6;
+		d[ESPNIC_SPD_PROTO] = rule->proto;
+		d[ESPNIC_SPD_ACTION] = rule->action;
+		put_le(d + ESPNIC_SPD_SA, rule->sa, 2);
+		put_le(d + ESPNIC_SPD_SPORT_LO, rule->sport_lo, 2);
+		put_le(d + ESPNIC_SPD_SPORT_HI, rule->sport_hi, 2);
+		put_le(d + ESPNIC_SPD_DPORT_LO, rule->dport_lo, 2);
+		put_le(d + ESPNIC_SPD_DPORT_HI, rule->dport_hi, 2);
+		prefix_mask(&rule->src, d + ESPNIC_SPD_SRC_ADDR, d + ESPNIC_SPD_SRC_MASK);
+		prefix_mask(&rule->dst, d + ESPNIC_SPD_DST_ADDR, d + ESPNIC_SPD_DST_MASK);
+		cmd.payload_len = ESPNIC_SPD_LAYOUT_BYTES;
+	} else {
+		cmd_init(&cmd, ESPNIC_CMD_SPD_DELETE, 0, index);
+	}
+	rc = run_cmd_locked(io, &cmd, NULL, what);
+	st->gen = rc ? ~0u : rd(io, ESPNIC_REG_SPD_GEN);
+out:
+	if (io->lock)
+		io->lock(io->ctx, false);
+	return rc;
+}
+
 static int spd_install(const struct espnic_io *io, unsigned index,
 		       const struct espnic_spd_rule *rule, bool replace)
 {
-	struct espnic_cmd cmd;
-	uint8_t *d = cmd.payload;
 	if (rule->src.v6 != rule->dst.v6 || rule->sport_lo > rule->sport_hi ||
 	    rule->dport_lo > rule->dport_hi || rule->action > ESPNIC_ACT_PROTECT)
 		return fail(-EINVAL,
 			    "SPD add (%u): mixed address families, an empty port range "
 			    "or an unknown action",
 			    index);
-	cmd_init(&cmd, ESPNIC_CMD_SPD_ADD, replace ? 1u << ESPNIC_CMD_FLAG_REPLACE : 0, index);
-	d[ESPNIC_SPD_FLAGS] = rule->src.v6;
-	d[ESPNIC_SPD_PROTO] = rule->proto;
-	d[ESPNIC_SPD_ACTION] = rule->action;
-	put_le(d + ESPNIC_SPD_SA, rule->sa, 2);
-	put_le(d + ESPNIC_SPD_SPORT_LO, rule->sport_lo, 2);
-	put_le(d + ESPNIC_SPD_SPORT_HI, rule->sport_hi, 2);
-	put_le(d + ESPNIC_SPD_DPORT_LO, rule->dport_lo, 2);
-	put_le(d + ESPNIC_SPD_DPORT_HI, rule->dport_hi, 2);
-	prefix_mask(&rule->src, d + ESPNIC_SPD_SRC_ADDR, d + ESPNIC_SPD_SRC_MASK);
-	prefix_mask(&rule->dst, d + ESPNIC_SPD_DST_ADDR, d + ESPNIC_SPD_DST_MASK);
-	cmd.payload_len = ESPNIC_SPD_LAYOUT_BYTES;
-	char what[48];
-	snprintf(what, sizeof(what), "SPD add (%u)", index);
-	return run_cmd(io, &cmd, NULL, what);
+	return spd_change(io, index, rule, replace);
 }
 
 int espnic_card_spd_add(const struct espnic_io *io, unsigned index,
@@ -460,24 +777,12 @@ int espnic_card_spd_write(const struct espnic_io *io, unsigned index,
 
 int espnic_card_spd_delete(const struct espnic_io *io, unsigned index)
 {
-	struct espnic_cmd cmd;
-	char what[48];
-	snprintf(what, sizeof(what), "SPD delete (%u)", index);
-	cmd_init(&cmd, ESPNIC_CMD_SPD_DELETE, 0, index);
-	return run_cmd(io, &cmd, NULL, what);
+	return spd_change(io, index, NULL, false);
 }
 
-int espnic_card_spd_read(const struct espnic_io *io, unsigned index, struct espnic_spd_rule *rule)
+/* A rule from an SPD_QUERY result: 1 if in use, 0 if empty. */
+static int spd_decode(const uint8_t *r, struct espnic_spd_rule *rule)
 {
-	struct espnic_cmd cmd;
-	struct espnic_cpl cpl;
-	char what[48];
-	snprintf(what, sizeof(what), "SPD query (%u)", index);
-	cmd_init(&cmd, ESPNIC_CMD_SPD_QUERY, 0, index);
-	int rc = run_cmd(io, &cmd, &cpl, what);
-	if (rc)
-		return rc;
-	const uint8_t *r = cpl.result;
 	memset(rule, 0, sizeof(*rule));
 	if (!(r[ESPNIC_SPDQ_ENABLED] & 1))
 		return 0;
@@ -492,6 +797,110 @@ int espnic_card_spd_read(const struct espnic_io *io, unsigned index, struct espn
 	to_prefix(r + ESPNIC_SPD_SRC_ADDR, r + ESPNIC_SPD_SRC_MASK, v6, &rule->src);
 	to_prefix(r + ESPNIC_SPD_DST_ADDR, r + ESPNIC_SPD_DST_MASK, v6, &rule->dst);
 	return 1;
+}
+
+static int spd_query_locked(const struct espnic_io *io, unsigned index,
+			    struct espnic_spd_rule *rule)
+{
+	struct espnic_cmd cmd;
+	struct espnic_cpl cpl;
+	char what[48];
+	snprintf(what, sizeof(what), "SPD query (%u)", index);
+	cmd_init(&cmd, ESPNIC_CMD_SPD_QUERY, 0, index);
+	int rc = run_cmd_locked(io, &cmd, &cpl, what);
+	return rc ? rc : spd_decode(cpl.result, rule);
+}
+
+/* The whole rule book, as classifier rules: queries pipelined through the
+ * ring (a process that finds the SPD changed by another reads it all). */
+static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
+			 unsigned *np)
+{
+	uint16_t prod = (uint16_t)rd(io, ESPNIC_REG_CMD_PROD);
+	uint16_t cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
+	uint16_t cpl_cons = (uint16_t)rd(io, ESPNIC_REG_CPL_CONS);
+	unsigned next = 0, done = 0, outstanding = 0, polls = 0;
+	*np = 0;
+	while (done < spd_n) {
+		while (next < spd_n && outstanding < ESPNIC_CMD_RING_SLOTS &&
+		       (uint16_t)(prod - cons) < ESPNIC_CMD_RING_SLOTS) {
+			uint32_t slot = ESPNIC_REG_CMD_RING +
+					(prod % ESPNIC_CMD_RING_SLOTS) * ESPNIC_CMD_RING_SLOT_BYTES;
+			wr(io, slot + 0, (uint32_t)ESPNIC_CMD_SPD_QUERY | (next & 0xffffu) << 16);
+			wr(io, slot + 4, QRY_TAG | next);
+			wr(io, slot + 8, 0);
+			wr(io, slot + 12, 0);
+			prod++;
+			wr(io, ESPNIC_REG_CMD_PROD, prod);
+			next++;
+			outstanding++;
+		}
+		uint16_t cpl_prod = (uint16_t)rd(io, ESPNIC_REG_CPL_PROD);
+		if (cpl_prod == cpl_cons) {
+			if (++polls > ESPNIC_CARD_POLL_LIMIT)
+				return fail(-ETIMEDOUT,
+					    "SPD: the card did not answer the rule book "
+					    "queries");
+			idle(io);
+			cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
+			continue;
+		}
+		while (cpl_cons != cpl_prod) {
+			uint32_t e = ESPNIC_REG_CPL_RING + (cpl_cons % ESPNIC_CPL_RING_SLOTS) *
+							       ESPNIC_CPL_RING_SLOT_BYTES;
+			uint32_t tag = rd(io, e + ESPNIC_CPL_TAG);
+			uint32_t w1 = rd(io, e + 4);
+			cpl_cons++;
+			if ((tag & 0xff000000u) != QRY_TAG)
+				continue; /* an older completion nobody waits for */
+			done++;
+			outstanding--;
+			int rc = espnic_card_status_errno(w1 & 0xff);
+			if (rc) {
+				wr(io, ESPNIC_REG_CPL_CONS, cpl_cons);
+				return fail(rc, "SPD: reading the rule book: %s",
+					    espnic_card_status_str(w1 & 0xff));
+			}
+			uint8_t res[ESPNIC_SPDQ_LAYOUT_BYTES + 3];
+			for (size_t i = 0; i < ESPNIC_SPDQ_LAYOUT_BYTES; i += 4)
+				put_le(res + i, rd(io, e + ESPNIC_CPL_RESULT + (uint32_t)i), 4);
+			struct espnic_spd_rule r;
+			if (spd_decode(res, &r))
+				to_cls_rule(tag & 0xffffu, &r, &rules[(*np)++]);
+		}
+		wr(io, ESPNIC_REG_CPL_CONS, cpl_cons);
+		cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
+	}
+	return 0;
+}
+
+int espnic_card_spd_read(const struct espnic_io *io, unsigned index, struct espnic_spd_rule *rule)
+{
+	if (io->lock)
+		io->lock(io->ctx, true);
+	int rc = spd_query_locked(io, index, rule);
+	if (io->lock)
+		io->lock(io->ctx, false);
+	return rc;
+}
+
+int espnic_card_spd_stats(const struct espnic_io *io, struct espnic_card_spd_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&spd_states_mu);
+	struct spd_state *st = *spd_find(io);
+	if (st && st->cls) {
+		struct espnic_cls_stats cs;
+		espnic_cls_get_stats(st->cls, &cs);
+		s->rules = cs.rules;
+		s->depth = cs.depth;
+		s->nodes = cs.nodes;
+		s->leaves = cs.leaves;
+		s->last_writes = cs.writes;
+		s->commands = st->cmds;
+	}
+	pthread_mutex_unlock(&spd_states_mu);
+	return st ? 0 : -ENOENT;
 }
 
 /* ------------------------------------------------------------ counters, reset */
@@ -524,6 +933,7 @@ int espnic_card_reset(const struct espnic_io *io)
 {
 	struct espnic_cmd cmd;
 	cmd_init(&cmd, ESPNIC_CMD_RESET, 0, 0);
+	espnic_card_spd_forget(io);
 	return run_cmd(io, &cmd, NULL, "card reset");
 }
 

@@ -33,6 +33,7 @@ struct crule {
 	struct espnic_cls_rule r;
 	uint64_t val[KW], care[KW]; /* the ternary part (no ports) */
 	int slot;		    /* rule RAM slot, -1 until placed */
+	unsigned in_half;	    /* bit g: written into slot of generation g's half */
 };
 
 struct region {
@@ -67,8 +68,8 @@ struct espnic_cls {
 	/* the rules, in index order */
 	struct crule *rules;
 	unsigned nrules, cap;
-	/* slots named by the active tree, and claimed while building */
-	uint8_t *slot_active, *slot_claim;
+	/* slots claimed by the rules while placing */
+	uint8_t *slot_claim;
 	unsigned slot_cursor;
 	int active; /* generation the card uses, -1: none yet */
 	struct gen_shadow sh[2];
@@ -712,7 +713,6 @@ struct espnic_cls *espnic_cls_new(const struct espnic_cls_geom *g, espnic_cls_wr
 		ok = ok && (c->sh[k].leaf = zalloc(nleaf * c->leaf_words * 4)) != NULL;
 		ok = ok && (c->sh[k].leaf_known = zalloc(nleaf)) != NULL;
 	}
-	ok = ok && (c->slot_active = zalloc(g->rule_slots)) != NULL;
 	ok = ok && (c->slot_claim = zalloc(g->rule_slots)) != NULL;
 	for (unsigned l = 0; l < 17; l++)
 		ok = ok && (c->scratch[l] = zalloc(g->rule_slots * sizeof(unsigned))) != NULL;
@@ -749,7 +749,6 @@ void espnic_cls_free(struct espnic_cls *c)
 	free(c->prev_leaf.e);
 	free(c->next_leaf.e);
 	free(c->lh);
-	free(c->slot_active);
 	free(c->slot_claim);
 	free(c->rules);
 	free(c);
@@ -762,9 +761,10 @@ void espnic_cls_forget(struct espnic_cls *c)
 			memset(c->sh[k].node_known[l], 0, c->level_size[l]);
 		memset(c->sh[k].leaf_known, 0, 1u << c->g.leaf_bits);
 	}
-	memset(c->slot_active, 0, c->g.rule_slots);
-	for (unsigned i = 0; i < c->nrules; i++)
+	for (unsigned i = 0; i < c->nrules; i++) {
 		c->rules[i].slot = -1;
+		c->rules[i].in_half = 0;
+	}
 	c->active = -1;
 }
 
@@ -787,7 +787,10 @@ const struct espnic_cls_rule *espnic_cls_get(const struct espnic_cls *c, uint16_
 	return i >= 0 ? &c->rules[i].r : NULL;
 }
 
-/* Places the rules without a slot, compiles, writes and swaps. */
+/* Places the rules without a slot, compiles, writes and swaps. The rule
+ * slots have a half per generation (spd_classifier): a rule is written into
+ * the inactive half unless that half already holds it, so a slot is free to
+ * take whenever no current rule has it. */
 static int commit(struct espnic_cls *c)
 {
 	int rc;
@@ -801,7 +804,7 @@ static int commit(struct espnic_cls *c)
 		if (r->slot >= 0)
 			continue;
 		unsigned tries = 0;
-		while (c->slot_active[c->slot_cursor] || c->slot_claim[c->slot_cursor]) {
+		while (c->slot_claim[c->slot_cursor]) {
 			c->slot_cursor = (c->slot_cursor + 1) % c->g.rule_slots;
 			if (++tries > c->g.rule_slots)
 				return -ENOSPC;
@@ -811,23 +814,23 @@ static int commit(struct espnic_cls *c)
 	}
 	if ((rc = compile(c)))
 		return rc;
+	int gen = c->active < 0 ? 1 : !c->active; /* the card starts on generation 0 */
 	for (unsigned i = 0; i < c->nrules; i++) {
 		struct crule *r = &c->rules[i];
-		if (c->slot_active[r->slot])
+		if (r->in_half & (1u << gen))
 			continue;
 		uint32_t w[ESPNIC_CLS_RULE_WORDS];
 		espnic_cls_pack_rule(&r->r, w);
 		if ((rc = put(c, ESPNIC_CLS_T_RULE(&c->g), (uint32_t)r->slot, w,
 			      ESPNIC_CLS_RULE_WORDS)))
 			return rc;
+		r->in_half |= 1u << gen;
 	}
-	int gen = c->active < 0 ? 1 : !c->active; /* the card starts on generation 0 */
 	if ((rc = write_image(c, gen)))
 		return rc;
 	if ((rc = put(c, ESPNIC_CLS_T_SWAP(&c->g), 0, NULL, 0)))
 		return rc;
 	c->active = gen;
-	memcpy(c->slot_active, c->slot_claim, c->g.rule_slots);
 	keep_places(c);
 	return 0;
 }
@@ -881,6 +884,7 @@ int espnic_cls_update(struct espnic_cls *c, const struct espnic_cls_rule *add, u
 		}
 		c->rules[k].r = add[i];
 		c->rules[k].slot = -1;
+		c->rules[k].in_half = 0;
 		rule_pattern(&c->rules[k]);
 	}
 	if (!rc)

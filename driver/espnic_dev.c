@@ -167,6 +167,7 @@ void espnic_close(espnic_dev *dev)
 {
 	if (!dev)
 		return;
+	espnic_card_spd_forget(&dev->io);
 	dev->be->close(dev->io.ctx);
 	free(dev);
 }

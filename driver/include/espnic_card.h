@@ -167,6 +167,20 @@ int espnic_card_spd_write(const struct espnic_io *io, unsigned index,
 int espnic_card_spd_delete(const struct espnic_io *io, unsigned index);
 /* The rule at index: 1 if in use (rule filled), 0 if empty. */
 int espnic_card_spd_read(const struct espnic_io *io, unsigned index, struct espnic_spd_rule *rule);
+/* The card classifies by a decision tree that these calls compile from the
+ * rules (driver/cls_compile.c) and write through the command ring; each
+ * change also goes into the card's rule book, which espnic_card_spd_read
+ * reads. The compiler's state is kept per card (per io->ctx) in this
+ * process: espnic_card_spd_forget drops it (espnic_close does). */
+void espnic_card_spd_forget(const struct espnic_io *io);
+/* What the last SPD change cost (benchmarks): classifier entries written by
+ * the last change, CLS_WRITE commands since this process began, the tree.
+ * -ENOENT if this process has not changed the card's SPD. */
+struct espnic_card_spd_stats {
+	unsigned rules, depth, nodes, leaves, last_writes;
+	unsigned long long commands;
+};
+int espnic_card_spd_stats(const struct espnic_io *io, struct espnic_card_spd_stats *s);
 
 /* All port counters, in ESPNIC_CNT_* order, from the COUNTERS registers
  * (no command; each 64-bit counter is read as two words). */

@@ -32,6 +32,8 @@
 #define ESPNIC_REG_INT_STATUS 0x60u /* Interrupt causes (INT_*), set by the card whether masked or not; write 1 to clear. */
 #define ESPNIC_REG_INT_MASK 0x64u /* Interrupt mask (INT_*), 1 = masked (MSI-X style; all masked after reset). The card's interrupt line is INT_STATUS & ~INT_MASK. */
 #define ESPNIC_REG_ENGINE 0x68u /* Bit 0: the command engine is working on a command. */
+#define ESPNIC_REG_SPD_GEN 0x6Cu /* SPD change count: one more for every SPD_ADD and SPD_DELETE done and every classifier swap (CLS_WRITE to the swap table); RESET sets it to 0. libespnic compares it with what it last saw to know whether another process changed the SPD. */
+#define ESPNIC_REG_CLS_GEOM 0x70u /* The SPD classifier's size: levels D in bits 4:0, rules per leaf L in 9:5, log2 of nodes per level in 14:10, log2 of leaves in 19:15 (rule slots: SPD_N). CLS_WRITE tables: 0..D-1 node levels, D leaves, D+1 rule slots, D+2 swap, D+3 clear. */
 #define ESPNIC_REG_COUNTERS 0x300u /* Port counters since reset or the last COUNTERS command with CMD_FLAG_CLEAR, 64-bit each (low word first), in PORT_COUNTER order. */
 #define ESPNIC_REG_CMD_RING 0x1000u /* Command ring: the host writes a command into slot CMD_PROD % CMD_SLOTS, then advances CMD_PROD. Write-only (commands carry keys: reads return 0); the card reads the header and the longest payload (bytes 0..179) of a slot and clears them when it takes the command. */
 #define ESPNIC_CMD_RING_SLOTS 0x10u /* Entries in the CMD ring. */
@@ -64,11 +66,12 @@
 #define ESPNIC_CMD_SA_UPDATE 0x2u /* Change an installed SA in place (lifetimes, replay window, sequence number, per UPD_SET_*); key, counters and the rest stay. The sequence number only moves forward. */
 #define ESPNIC_CMD_SA_DELETE 0x3u /* Remove the SA at index (NOT_FOUND if empty). */
 #define ESPNIC_CMD_SA_QUERY 0x4u /* State, configuration and counters of the SA at index (never key material). An empty index reports ENABLED 0. */
-#define ESPNIC_CMD_SPD_ADD 0x5u /* Install the rule at index (index order is priority order). An occupied index is refused unless CMD_FLAG_REPLACE. */
-#define ESPNIC_CMD_SPD_DELETE 0x6u /* Remove the rule at index (NOT_FOUND if empty). */
-#define ESPNIC_CMD_SPD_QUERY 0x7u /* The rule at index. */
+#define ESPNIC_CMD_SPD_ADD 0x5u /* Install the rule at index in the card's rule book (index order is priority order). An occupied index is refused unless CMD_FLAG_REPLACE. The rule book is what SPD_QUERY reads back; packets are classified by the classifier that CLS_WRITE programs (libespnic does both). */
+#define ESPNIC_CMD_SPD_DELETE 0x6u /* Remove the rule at index from the rule book (NOT_FOUND if empty). */
+#define ESPNIC_CMD_SPD_QUERY 0x7u /* The rule at index in the rule book. */
 #define ESPNIC_CMD_COUNTERS 0x8u /* Snapshot of the port counters; with CMD_FLAG_CLEAR they restart from zero in the same cycle. Index must be 0. */
-#define ESPNIC_CMD_RESET 0x9u /* Remove every SA and SPD rule, clear the port counters, CONTROL and MTU to defaults. Rings, their indices and pending events stay. Index must be 0. */
+#define ESPNIC_CMD_RESET 0x9u /* Remove every SA and SPD rule (rule book and classifier: every lookup misses until the next classifier swap), clear the port counters, CONTROL, MTU and SPD_GEN to defaults. Rings, their indices and pending events stay. Index must be 0. */
+#define ESPNIC_CMD_CLS_WRITE 0xAu /* Write one entry of the SPD classifier (rtl/esp/spd_classifier.sv) at index in table TABLE (see CLS_GEOM): node, leaf and rule-slot writes go to the generation lookups do not use; the swap table makes that generation the one lookups use (atomically: a lookup sees one whole generation); clear makes every lookup miss until the next swap. A rule slot whose action is PROTECT with an SA index out of range is BAD_INDEX; a table or index out of range BAD_INDEX. Written by libespnic's compiler (driver/cls_compile.c). */
 #define ESPNIC_CMD_STATUS_OK 0x0u /* Done. */
 #define ESPNIC_CMD_STATUS_BAD_OPCODE 0x1u /* Unknown opcode. */
 #define ESPNIC_CMD_STATUS_BAD_INDEX 0x2u /* Index (or the SA a rule names) out of range. */
@@ -172,6 +175,9 @@
 #define ESPNIC_SAQ_SEL_DST_ADDR 0xB0u
 #define ESPNIC_SAQ_SEL_DST_MASK 0xC0u
 #define ESPNIC_SAQ_LAYOUT_BYTES 0xD0u /* Bytes the sa_query layout defines. */
+#define ESPNIC_CLS_TABLE 0x0u /* Table: node level, leaf, rule slot, swap or clear (CLS_GEOM). */
+#define ESPNIC_CLS_DATA 0x4u /* The entry's bits, bit 0 first (node 30 bits, leaf L*log2(SPD_N)+log2(L+1), rule slot cls_rule_t in rtl/esp/espnic_pkg.sv); bits past the entry are ignored. */
+#define ESPNIC_CLS_LAYOUT_BYTES 0x44u /* Bytes the cls layout defines. */
 #define ESPNIC_SPDQ_ENABLED 0x50u /* 1 if the rule is in use. */
 #define ESPNIC_SPDQ_LAYOUT_BYTES 0x51u /* Bytes the spd_query layout defines. */
 #define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
@@ -208,7 +214,7 @@
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}
-#define ESPNIC_CMD_NAMES {"unknown", "sa_add", "sa_update", "sa_delete", "sa_query", "spd_add", "spd_delete", "spd_query", "counters", "reset"}
+#define ESPNIC_CMD_NAMES {"unknown", "sa_add", "sa_update", "sa_delete", "sa_query", "spd_add", "spd_delete", "spd_query", "counters", "reset", "cls_write"}
 #define ESPNIC_CMD_STATUS_TEXT {"Done", "Unknown opcode", "Index (or the SA a rule names) out of range", "Add over an occupied entry without CMD_FLAG_REPLACE", "Update or delete of an empty entry", "Algorithm the card does not carry", "A field out of range or inconsistent: flags, reserved bytes, replay window, lifetimes (soft above hard), prefix bits outside the mask, port ranges, action, SPI below 256, sequence number moving back", "Inbound SA whose SPI's low bits are not its index"}
 
 /* clang-format on */

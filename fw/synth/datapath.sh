@@ -7,17 +7,16 @@
 #
 # Usage: fw/synth/datapath.sh [-w DATA_W] [parts...]
 #   ctrl     espnic_ctrl (registers, rings, command engine, aes_gcm_keyinit)
-#   spd      spd_lookup, SPD_N rules, SPD_PAR compared per cycle
 #   cls      spd_classifier: CLS_N rule slots (1024), CLS_L per leaf (8),
 #            CLS_D levels (8), 2^CLS_AW nodes per level and leaves (log2 CLS_N)
 #   crypto   aes_gcm_stream (one direction's AES-GCM core)
-#   egress   esp_egress (with its SPD and crypto core)
+#   egress   esp_egress (with its SPD classifier, SPD_N rule slots, and crypto core)
 #   ingress  esp_ingress (with its crypto core)
 #   core     espnic_core, everything (slow: two crypto cores)
-# Default parts: ctrl spd egress ingress crypto.
+# Default parts: ctrl egress ingress crypto.
 #
 # Table sizes come from the environment, default a reduced build:
-#   SA_N (16), SPD_N (32), SPD_PAR (= SPD_N), MAX_FRAME (2048).
+#   SA_N (16), SPD_N (32), MAX_FRAME (2048).
 # The card's full size is SA_N=1024 per direction and SPD_N=1024. The SA tables
 # are read combinationally from several ports (data path, control read-back),
 # so they cannot map to BRAM/URAM, which read through a register; see
@@ -31,7 +30,6 @@ W=128
 if [ "${1:-}" = "-w" ]; then W=$2; shift 2; fi
 SA_N=${SA_N:-16}
 SPD_N=${SPD_N:-32}
-SPD_PAR=${SPD_PAR:-$SPD_N}
 MAX_FRAME=${MAX_FRAME:-2048}
 TIMEOUT=${TIMEOUT:-3600}
 
@@ -88,18 +86,17 @@ measure() {  # name top "chparam args"
   [ -z "$rams" ] || echo "  RAM cells: $rams"
 }
 
-echo "# datapath.sh $(date -u +%Y-%m-%d) yosys $(yosys -V | awk '{print $2}') DATA_W=$W SA_N=$SA_N SPD_N=$SPD_N SPD_PAR=$SPD_PAR MAX_FRAME=$MAX_FRAME"
-parts=${*:-ctrl spd egress ingress crypto}
+echo "# datapath.sh $(date -u +%Y-%m-%d) yosys $(yosys -V | awk '{print $2}') DATA_W=$W SA_N=$SA_N SPD_N=$SPD_N MAX_FRAME=$MAX_FRAME"
+parts=${*:-ctrl egress ingress crypto}
 for p in $parts; do
   case $p in
     ctrl)    measure ctrl    espnic_ctrl    "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set MAX_FRAME $MAX_FRAME" ;;
-    spd)     measure spd     spd_lookup     "-set N $SPD_N -set PAR $SPD_PAR" ;;
     cls)     n=${CLS_N:-1024}; aw=${CLS_AW:-$(awk -v n="$n" 'BEGIN{a=0; while (2^a < n) a++; print a}')}
              measure cls_$n  spd_classifier "-set N $n -set L ${CLS_L:-8} -set D ${CLS_D:-8} -set NODE_AW $aw -set LEAF_AW $aw" ;;
     crypto)  measure crypto  aes_gcm_stream "-set DATA_W $W" ;;
-    egress)  measure egress  esp_egress     "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set SPD_PAR $SPD_PAR -set MAX_FRAME $MAX_FRAME" ;;
+    egress)  measure egress  esp_egress     "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set MAX_FRAME $MAX_FRAME" ;;
     ingress) measure ingress esp_ingress    "-set DATA_W $W -set SA_N $SA_N -set MAX_FRAME $MAX_FRAME" ;;
-    core)    measure core    espnic_core    "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set SPD_PAR $SPD_PAR -set MAX_FRAME $MAX_FRAME" ;;
+    core)    measure core    espnic_core    "-set DATA_W $W -set SA_N $SA_N -set SPD_N $SPD_N -set MAX_FRAME $MAX_FRAME" ;;
     *) echo "unknown part $p" >&2; exit 2 ;;
   esac
 done

@@ -56,9 +56,8 @@ spec() {
     keyinit)       echo "aes_gcm_keyinit|-set DATA_W $W|" ;;
     sa_table_out)  echo "esp_sa_table|-set SA_N 64 -set EXT_W 1 -set EXT_WORDS 1|" ;;
     sa_table_in)   echo "esp_sa_table|-set SA_N 64 -set EXT_W 117 -set EXT_WORDS 32|" ;;
-    spd)           echo "spd_lookup|-set N 64 -set PAR 64|" ;;
-    classifier)    echo "spd_classifier|-set N 1024 -set L 8 -set D 8 -set NODE_AW 10 -set LEAF_AW 10|" ;;
-    egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set SPD_PAR 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_lookup spd_classifier axis_rehead frame_capture" ;;
+    classifier)    echo "spd_classifier|-set N 1024 -set L 8 -set D 8 -set NODE_AW 11 -set LEAF_AW 11|" ;;
+    egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_classifier axis_rehead frame_capture" ;;
     ingress)       echo "esp_ingress|-set DATA_W $W -set SA_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table axis_rehead frame_capture esp_inbound_check pkt_commit_fifo" ;;
     inbound_check) echo "esp_inbound_check|-set DATA_W $W|" ;;
     frame_capture) echo "frame_capture|-set DATA_W $W -set MAX_FRAME 2048|" ;;
@@ -69,7 +68,7 @@ spec() {
     aes_fork)      echo "aes_gcm_aes_fork|-set L 4|" ;;
     aes_final)     echo "aes_gcm_aes_final|-set L 4|" ;;
     ghash)         echo "aes_gcm_ghash|-set L 4|" ;;
-    core)          echo "espnic_core|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set SPD_PAR 64 -set MAX_FRAME 2048|espnic_ctrl esp_egress esp_ingress" ;;
+    core)          echo "espnic_core|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|espnic_ctrl esp_egress esp_ingress" ;;
     *) return 1 ;;
   esac
 }

@@ -2,7 +2,7 @@
 espnic_pkg.sv
 replay_pkg.sv
 frame_capture.sv
-spd_lookup.sv
+spd_key.sv
 spd_cls_level.sv
 spd_classifier.sv
 esp_inbound_check.sv

@@ -8,15 +8,16 @@
 //  host -> frame_capture -> frame FIFO ---------------> rehead(ESP header, trailer)
 //               | meta                                    -> aes_gcm_stream
 //               v                                         -> rehead(outer headers) -> wire
-//          parse -> spd_lookup -> issue (lengths, MTU) -> execute (B: SA, seq,
+//          parse -> spd_classifier -> issue (lengths, MTU) -> execute (B: SA, seq,
 //          counters, write-back) -> C: encryption/context commands, events,
 //          outer header -> D, E: header checksum summed -> output command
 module esp_egress
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
-  parameter int SPD_N     = 1024,
-  parameter int SPD_PAR   = 256,
+  parameter int SPD_N     = 1024,     // classifier rule slots (a power of two, up to 16384)
+  parameter int SPD_L     = 8,        // rules per classifier leaf
+  parameter int SPD_D     = 8,        // classifier tree levels
   parameter int MAX_FRAME = 2048
 ) (
   input  logic                  clk_i,
@@ -46,12 +47,17 @@ module esp_egress
   output espnic_pkg::sa_cfg_t   sa_rsp_cfg_o,
   output espnic_pkg::sa_dyn_t   sa_rsp_dyn_o,
 
+  // A rule naming an SA was written (re-arms that SA's ACQUIRE).
   input  logic                  spd_wr_valid_i,
-  input  logic [15:0]           spd_wr_index_i,
   input  logic                  spd_wr_enable_i,
   input  espnic_pkg::spd_rule_t spd_wr_rule_i,
-  output espnic_pkg::spd_rule_t spd_rd_rule_o,
-  output logic                  spd_rd_enable_o,
+
+  // SPD classifier writes (spd_classifier's write port, CLS_WRITE).
+  input  logic                  cls_wr_valid_i,
+  output logic                  cls_wr_ready_o,
+  input  logic [3:0]            cls_wr_table_i,
+  input  logic [15:0]           cls_wr_addr_i,
+  input  logic [511:0]          cls_wr_data_i,
 
   output logic                  event_valid_o,
   input  logic                  event_ready_i,
@@ -176,8 +182,8 @@ module esp_egress
   logic    ord_wr_ready, ord_rd_valid, ord_rd_ready;
   espnic_pkg::eg_parsed_t ord_rd;
   logic    spd_resp_valid, spd_resp_ready, spd_hit;
-  logic [15:0] spd_rule_idx;
-  espnic_pkg::spd_rule_t spd_rule;
+  logic [15:0] spd_rule_idx, spd_sa;
+  logic [1:0]  spd_action;
 
   assign meta_ready = !p_valid_q || (p_take && ord_wr_ready);
 
@@ -195,7 +201,8 @@ module esp_egress
 
   wire needs_spd = p_q.is_ip && !p_q.drop_malformed;
 
-  sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(8)) u_order (
+  // Deep enough for every lookup the classifier holds (3*D+5 cycles).
+  sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(64)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),
     .wr_data_i(p_q),
@@ -203,14 +210,24 @@ module esp_egress
     .count_o()
   );
 
-  spd_lookup #(.N(SPD_N), .PAR(SPD_PAR)) u_spd (
+  // The classifier's key (spd_key).
+  logic [espnic_pkg::CLS_KEY_W-1:0] spd_key;
+  spd_key u_key (.flow_i(p_q.key), .key_o(spd_key));
+
+  logic unused_gen;
+  // Node and leaf tables of twice the rule count: room for the compiler's
+  // incremental layout (with as many entries as rules, updates near a full
+  // SPD are refused).
+  spd_classifier #(.N(SPD_N), .L(SPD_L), .D(SPD_D), .NODE_AW($clog2(SPD_N) + 1),
+                   .LEAF_AW($clog2(SPD_N) + 1))
+  u_spd (
     .clk_i, .rst_ni,
-    .wr_valid_i(spd_wr_valid_i), .wr_index_i(spd_wr_index_i), .wr_enable_i(spd_wr_enable_i),
-    .wr_rule_i(spd_wr_rule_i), .rd_rule_o(spd_rd_rule_o), .rd_enable_o(spd_rd_enable_o),
+    .wr_valid_i(cls_wr_valid_i), .wr_ready_o(cls_wr_ready_o), .wr_table_i(cls_wr_table_i),
+    .wr_addr_i(cls_wr_addr_i), .wr_data_i(cls_wr_data_i), .gen_o(unused_gen),
     .req_valid_i(p_valid_q && needs_spd && ord_wr_ready), .req_ready_o(spd_req_ready),
-    .req_key_i(p_q.key),
+    .req_key_i(spd_key),
     .resp_valid_o(spd_resp_valid), .resp_ready_i(spd_resp_ready), .resp_hit_o(spd_hit),
-    .resp_rule_o(spd_rule_idx), .resp_o(spd_rule)
+    .resp_rule_o(spd_rule_idx), .resp_action_o(spd_action), .resp_sa_o(spd_sa)
   );
 
   // ---------------------------------------------------------------- execute
@@ -259,7 +276,7 @@ module esp_egress
   always_comb begin
     if (ord_rd.drop_malformed)            action = espnic_regs_pkg::ACT_DISCARD;
     else if (!ord_rd.is_ip)               action = espnic_regs_pkg::ACT_BYPASS;
-    else if (spd_hit)                     action = spd_rule.action;
+    else if (spd_hit)                     action = spd_action;
     else if (default_discard_i)           action = espnic_regs_pkg::ACT_DISCARD;
     else                                  action = espnic_regs_pkg::ACT_BYPASS;
   end
@@ -303,9 +320,9 @@ module esp_egress
     if (issue) begin
       x_p      <= ord_rd;
       x_action <= action;
-      sa_idx   <= spd_rule.sa;
+      sa_idx   <= spd_sa;
       x_rule   <= spd_rule_idx;
-      sa_in_range <= spd_rule.sa < 16'(SA_N);
+      sa_in_range <= spd_sa < 16'(SA_N);
       x_pl_trn  <= a_pl_trn;
       x_ct_tun  <= a_ct_tun;
       x_ct_trn  <= a_ct_trn;
@@ -346,7 +363,7 @@ module esp_egress
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i || acq_rearm), .ctl_req_i(tbl_req),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
-    .dp_valid_i(head_ready && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(spd_rule.sa),
+    .dp_valid_i(head_ready && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(spd_sa),
     .dp_word_i(16'd0),
     .b_valid_o(x_valid), .b_cfg_o(sa), .b_key_o(sa_key), .b_dyn_o(dyn), .b_ext_o(unused_ext),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)

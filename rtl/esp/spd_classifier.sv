@@ -11,8 +11,11 @@
 // writes the inactive generation, then swaps. A lookup takes the active
 // generation when it enters and keeps it to the end, so it sees one whole
 // tree. Writes (to tables or rules) wait while a lookup of the inactive
-// generation is still in the pipeline. Rule slots are not generational:
-// the host writes only slots that the active tree does not name.
+// generation is still in the pipeline. The rule slots are generational too
+// (2*N, a half per generation): the host writes a rule into the inactive
+// half, so no rule a lookup may still read changes under it, and a host
+// that lost track of what the card holds (another process changed it, a
+// reset) can always rewrite one whole generation and swap.
 //
 // Writes: wr_table_i 0..D-1 a node of that level, D a leaf, D+1 a rule slot
 // (all L copies), D+2 swap generations (the tree becomes valid), D+3 clear
@@ -129,12 +132,12 @@ module spd_classifier
   logic [L*RW-1:0]   t1_rule;
   wire  [CW-1:0]     t0_cnt = t0_leaf[L*IDW +: CW];
   for (genvar j = 0; j < L; j++) begin : g_copy
-    logic [RW-1:0] rmem [N];
+    logic [RW-1:0] rmem [2*N];
     logic [RW-1:0] rq;
     logic          use_q;
     always_ff @(posedge clk_i) begin
-      if (wr_go && wr_table_i == 4'(D + 1)) rmem[wr_addr_i[IDW-1:0]] <= wr_data_i[RW-1:0];
-      if (adv) rq <= rmem[t0_leaf[j*IDW +: IDW]];
+      if (wr_go && wr_table_i == 4'(D + 1)) rmem[{!gen_q, wr_addr_i[IDW-1:0]}] <= wr_data_i[RW-1:0];
+      if (adv) rq <= rmem[{t0_gen, t0_leaf[j*IDW +: IDW]}];
       if (adv && t0_valid) use_q <= t0_key[KW] && CW'(j) < t0_cnt;
     end
     assign t1_rule[j*RW +: RW] = rq;

@@ -7,8 +7,9 @@ module espnic_core
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
-  parameter int SPD_N     = 1024,
-  parameter int SPD_PAR   = 256,
+  parameter int SPD_N     = 1024,    // SPD rules (a power of two, up to 16384)
+  parameter int SPD_L     = 8,       // classifier rules per leaf
+  parameter int SPD_D     = 8,       // classifier tree levels
   parameter int MAX_FRAME = 2048,
   parameter logic [31:0] BUILD_ID = 32'h0   // set by the gateware build (REG_BUILD_ID)
 ) (
@@ -68,34 +69,37 @@ module espnic_core
   espnic_pkg::sa_cfg_t sa_rsp_cfg_eg, sa_rsp_cfg_in;
   espnic_pkg::sa_dyn_t sa_rsp_dyn_eg, sa_rsp_dyn_in;
   logic         spd_wr_valid, spd_wr_enable;
-  logic [15:0]  spd_wr_index;
-  espnic_pkg::spd_rule_t spd_wr_rule, spd_rd_rule;
-  logic         spd_rd_enable;
+  espnic_pkg::spd_rule_t spd_wr_rule;
+  logic         cls_wr_valid, cls_wr_ready;
+  logic [3:0]   cls_wr_table;
+  logic [15:0]  cls_wr_addr;
+  logic [511:0] cls_wr_data;
   logic [1:0]   event_valid;
   logic [1:0]   event_ready;
   espnic_pkg::event_t       event_eg, event_in;
   logic [espnic_regs_pkg::PORT_COUNTERS*64-1:0] cnt;   // counter i at [64i +: 64]
 
   espnic_ctrl #(
-    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .MAX_FRAME(MAX_FRAME), .BUILD_ID(BUILD_ID)
+    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_L(SPD_L), .SPD_D(SPD_D),
+    .MAX_FRAME(MAX_FRAME), .BUILD_ID(BUILD_ID)
   ) u_ctrl (
     .clk_i, .rst_ni,
     .reg_we_i, .reg_re_i, .reg_addr_i, .reg_wdata_i, .reg_rdata_o,
     .mtu_o(mtu), .default_discard_o(default_discard),
     .sa_ready_i(sa_ready), .sa_req_valid_o(sa_req_valid), .sa_req_inbound_o(sa_req_inbound),
     .sa_req_o(sa_req),
-    .spd_wr_valid_o(spd_wr_valid), .spd_wr_index_o(spd_wr_index),
-    .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
+    .spd_wr_valid_o(spd_wr_valid), .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
+    .cls_wr_valid_o(cls_wr_valid), .cls_wr_ready_i(cls_wr_ready), .cls_wr_table_o(cls_wr_table),
+    .cls_wr_addr_o(cls_wr_addr), .cls_wr_data_o(cls_wr_data),
     .sa_rsp_valid_i(sa_rsp_valid), .sa_rsp_cfg_eg_i(sa_rsp_cfg_eg), .sa_rsp_cfg_in_i(sa_rsp_cfg_in),
     .sa_rsp_dyn_eg_i(sa_rsp_dyn_eg), .sa_rsp_dyn_in_i(sa_rsp_dyn_in),
-    .spd_rd_rule_i(spd_rd_rule), .spd_rd_enable_i(spd_rd_enable),
     .event_valid_i(event_valid), .event_ready_o(event_ready),
     .event_eg_i(event_eg), .event_in_i(event_in),
     .port_counters_i(cnt), .irq_o, .event_pending_o
   );
 
   esp_egress #(
-    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_PAR(SPD_PAR), .MAX_FRAME(MAX_FRAME)
+    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_L(SPD_L), .SPD_D(SPD_D), .MAX_FRAME(MAX_FRAME)
   ) u_egress (
     .clk_i, .rst_ni,
     .s_axis_tdata(s_host_tdata), .s_axis_tkeep(s_host_tkeep), .s_axis_tlast(s_host_tlast),
@@ -105,9 +109,9 @@ module espnic_core
     .mtu_i(mtu), .default_discard_i(default_discard),
     .sa_ready_o(sa_ready[0]), .sa_req_valid_i(sa_req_valid && !sa_req_inbound), .sa_req_i(sa_req),
     .sa_rsp_valid_o(sa_rsp_valid[0]), .sa_rsp_cfg_o(sa_rsp_cfg_eg), .sa_rsp_dyn_o(sa_rsp_dyn_eg),
-    .spd_wr_valid_i(spd_wr_valid), .spd_wr_index_i(spd_wr_index),
-    .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
-    .spd_rd_rule_o(spd_rd_rule), .spd_rd_enable_o(spd_rd_enable),
+    .spd_wr_valid_i(spd_wr_valid), .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
+    .cls_wr_valid_i(cls_wr_valid), .cls_wr_ready_o(cls_wr_ready), .cls_wr_table_i(cls_wr_table),
+    .cls_wr_addr_i(cls_wr_addr), .cls_wr_data_i(cls_wr_data),
     .event_valid_o(event_valid[0]), .event_ready_i(event_ready[0]), .event_o(event_eg),
     .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_OUT +: 64]),
     .cnt_bytes_out_o(cnt[64*espnic_regs_pkg::CNT_EG_BYTES_OUT +: 64]), .cnt_protected_o(cnt[64*espnic_regs_pkg::CNT_EG_PROTECTED +: 64]),

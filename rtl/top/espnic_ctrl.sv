@@ -5,14 +5,19 @@
 // impossible command changes nothing), executes it on the SA and SPD tables of
 // the two pipelines (a new SA's GHASH key powers come from aes_gcm_keyinit)
 // and writes one completion per command into the completion ring, only into
-// a free entry. Events of the pipelines go to the event ring; a full ring
+// a free entry. The SPD is two things here: the rule book (SPD_ADD, SPD_DELETE,
+// SPD_QUERY: the rules by index as the host gave them, in RAM) and the
+// egress classifier's tables, which the host's compiler writes (CLS_WRITE);
+// SPD_GEN counts their changes. Events of the pipelines go to the event ring; a full ring
 // counts the loss (EV_LOST) and raises INT_EV_OVERFLOW. No read returns key
 // material. Offsets and layouts: espnic_regs_pkg (rtl/regs/espnic_regs.yaml).
 module espnic_ctrl
 #(
   parameter int          DATA_W    = 512,
   parameter int          SA_N      = 1024,
-  parameter int          SPD_N     = 1024,    // at most SA_N (RESET walks both together)
+  parameter int          SPD_N     = 1024,    // SPD rules (rule book entries, classifier rule slots)
+  parameter int          SPD_L     = 8,       // classifier rules per leaf (CLS_GEOM)
+  parameter int          SPD_D     = 8,       // classifier tree levels (CLS_GEOM)
   parameter int          MAX_FRAME = 2048,
   parameter logic [31:0] BUILD_ID  = 32'h0
 ) (
@@ -35,10 +40,15 @@ module espnic_ctrl
   output logic          sa_req_valid_o,
   output logic          sa_req_inbound_o,
   output espnic_pkg::sa_req_t sa_req_o,
-  output logic          spd_wr_valid_o,
-  output logic [15:0]   spd_wr_index_o,    // also the SPD read index
+  output logic          spd_wr_valid_o,    // a rule was added (enable) or deleted: ACQUIRE re-arm
   output logic          spd_wr_enable_o,
   output espnic_pkg::spd_rule_t spd_wr_rule_o,
+  // the egress SPD classifier's write port (CLS_WRITE, RESET's clear)
+  output logic          cls_wr_valid_o,
+  input  logic          cls_wr_ready_i,
+  output logic [3:0]    cls_wr_table_o,
+  output logic [15:0]   cls_wr_addr_o,
+  output logic [511:0]  cls_wr_data_o,
 
   // (One port per pipeline: yosys 0.23 takes no unpacked array ports and no
   // packed arrays of structs.)
@@ -47,8 +57,6 @@ module espnic_ctrl
   input  espnic_pkg::sa_cfg_t sa_rsp_cfg_in_i,
   input  espnic_pkg::sa_dyn_t sa_rsp_dyn_eg_i,
   input  espnic_pkg::sa_dyn_t sa_rsp_dyn_in_i,
-  input  espnic_pkg::spd_rule_t spd_rd_rule_i,
-  input  logic          spd_rd_enable_i,
 
   // events from the pipelines: [0] egress, [1] ingress
   input  logic [1:0]    event_valid_i,
@@ -68,9 +76,10 @@ module espnic_ctrl
   localparam int CMD_WB   = $clog2(CMD_WPS);
   localparam int CMD_AW   = CMD_SB + CMD_WB;
   // Words of a slot the engine reads (and clears): the header and the longest payload.
-  localparam int PL_MAX   = espnic_regs_pkg::SA_LAYOUT_BYTES > espnic_regs_pkg::SPD_LAYOUT_BYTES ?
+  localparam int PL_MAX0  = espnic_regs_pkg::SA_LAYOUT_BYTES > espnic_regs_pkg::SPD_LAYOUT_BYTES ?
                             (espnic_regs_pkg::SA_LAYOUT_BYTES > espnic_regs_pkg::UPD_LAYOUT_BYTES ? espnic_regs_pkg::SA_LAYOUT_BYTES : espnic_regs_pkg::UPD_LAYOUT_BYTES) :
                             (espnic_regs_pkg::SPD_LAYOUT_BYTES > espnic_regs_pkg::UPD_LAYOUT_BYTES ? espnic_regs_pkg::SPD_LAYOUT_BYTES : espnic_regs_pkg::UPD_LAYOUT_BYTES);
+  localparam int PL_MAX   = PL_MAX0 > espnic_regs_pkg::CLS_LAYOUT_BYTES ? PL_MAX0 : espnic_regs_pkg::CLS_LAYOUT_BYTES;
   localparam int FETCH_W  = (espnic_regs_pkg::CMD_PAYLOAD + PL_MAX + 3) / 4;
   localparam int CPL_WPS  = espnic_regs_pkg::CPL_RING_SLOT_BYTES / 4;
   localparam int CPL_SB   = $clog2(espnic_regs_pkg::CPL_RING_SLOTS);
@@ -226,6 +235,40 @@ module espnic_ctrl
     desc_rule.dst.mask = p128(pl, espnic_regs_pkg::SPD_DST_MASK);
   end
 
+  // The rule book: {enable, rule} by index, read through a register at the
+  // index of the command (stable from its fetch on).
+  localparam int SPDW   = $clog2(SPD_N);
+  localparam int BOOK_W = 1 + $bits(desc_rule);
+  logic [BOOK_W-1:0] book [SPD_N];
+  logic [BOOK_W-1:0] book_q;
+  logic              book_we;
+  logic [SPDW-1:0]   book_wa;
+  logic [BOOK_W-1:0] book_wd;
+  always_ff @(posedge clk_i) begin
+    if (book_we) book[book_wa] <= book_wd;
+    book_q <= book[h_index[SPDW-1:0]];
+  end
+  espnic_pkg::spd_rule_t spd_rd_rule;
+  logic              spd_rd_enable;
+  assign {spd_rd_enable, spd_rd_rule} = book_q;
+
+  // CLS_WRITE: the table and the entry.
+  localparam int CLS_RW  = espnic_pkg::CLS_RULE_W;
+  wire [7:0]   cls_table = pb(pl, espnic_regs_pkg::CLS_TABLE);
+  wire [511:0] cls_data  = pl[8*espnic_regs_pkg::CLS_DATA +: 512];
+  wire [1:0]   cls_r_action = cls_data[CLS_RW-18 +: 2];     // cls_rule_t {index, action, sa, ...}
+  wire [15:0]  cls_r_sa     = cls_data[CLS_RW-34 +: 16];
+  logic [16:0] cls_limit;                                    // entries in the table
+  always_comb begin
+    if (cls_table == 8'd0)                    cls_limit = 17'd2;
+    else if (cls_table < 8'(SPD_D))           cls_limit = 17'(2 ** (SPDW + 1));   // as esp_egress sizes them
+    else if (cls_table == 8'(SPD_D))          cls_limit = 17'(2 ** (SPDW + 1));
+    else if (cls_table == 8'(SPD_D + 1))      cls_limit = 17'(SPD_N);
+    else                                      cls_limit = 17'd1;   // swap, clear
+  end
+  logic [31:0] spd_gen_q;
+  logic        cls_clear_q;     // RESET: the classifier's clear is still to be written
+
   // The SA entry a command names, read from its table (S_SARD) before the
   // command is checked: a READ slot in the table's pipeline, answered two
   // cycles later.
@@ -322,7 +365,7 @@ module espnic_ctrl
           if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         espnic_regs_pkg::CMD_SPD_ADD: begin
           if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
-          else if (spd_rd_enable_i && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
+          else if (spd_rd_enable && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
           else if (pl[8*espnic_regs_pkg::SPD_FLAGS+1 +: 7] != 7'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION + 1) != 8'd0 ||
                    p16(pl, espnic_regs_pkg::SPD_SA + 2) != 16'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION) > 8'(espnic_regs_pkg::ACT_PROTECT) ||
                    desc_rule.sport_lo > desc_rule.sport_hi ||
@@ -335,16 +378,27 @@ module espnic_ctrl
         end
         espnic_regs_pkg::CMD_SPD_DELETE: begin
           if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
-          else if (!spd_rd_enable_i) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
+          else if (!spd_rd_enable) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
         end
         espnic_regs_pkg::CMD_SPD_QUERY:
           if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+        espnic_regs_pkg::CMD_CLS_WRITE: begin
+          if (pl[8 +: 24] != 24'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+          else if (cls_table > 8'(SPD_D + 3) || 17'(h_index) >= cls_limit)
+            status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (cls_table == 8'(SPD_D + 1) && cls_r_action == espnic_regs_pkg::ACT_PROTECT
+                   && cls_r_sa >= 16'(SA_N))
+            status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+        end
         default:   // COUNTERS, RESET
           if (h_index != 16'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
       endcase
     end
   end
   wire ok = state_q == S_CHECK && status == espnic_regs_pkg::CMD_STATUS_OK;
+  // A CLS_WRITE waits in S_CHECK until the classifier takes it.
+  wire cls_cmd  = ok && h_op == espnic_regs_pkg::CMD_CLS_WRITE;
+  wire cls_wait = cls_cmd && !cls_wr_ready_i;
 
   logic kinit_done;
   logic [aes_gcm_pkg::HPOW_N*128-1:0] kinit_hpow;   // entry i at [128i +: 128]
@@ -391,19 +445,19 @@ module espnic_ctrl
   logic [CPL_W-RES-1:0] rule_img;
   always_comb begin
     rule_img = '0;
-    rule_img[8*espnic_regs_pkg::SPDQ_ENABLED +: 8]   = 8'(spd_rd_enable_i);
-    rule_img[8*espnic_regs_pkg::SPD_FLAGS +: 8]      = 8'(spd_rd_rule_i.v6);
-    rule_img[8*espnic_regs_pkg::SPD_PROTO +: 8]      = spd_rd_rule_i.proto;
-    rule_img[8*espnic_regs_pkg::SPD_ACTION +: 8]     = 8'(spd_rd_rule_i.action);
-    rule_img[8*espnic_regs_pkg::SPD_SA +: 16]        = spd_rd_rule_i.sa;
-    rule_img[8*espnic_regs_pkg::SPD_SPORT_LO +: 16]  = spd_rd_rule_i.sport_lo;
-    rule_img[8*espnic_regs_pkg::SPD_SPORT_HI +: 16]  = spd_rd_rule_i.sport_hi;
-    rule_img[8*espnic_regs_pkg::SPD_DPORT_LO +: 16]  = spd_rd_rule_i.dport_lo;
-    rule_img[8*espnic_regs_pkg::SPD_DPORT_HI +: 16]  = spd_rd_rule_i.dport_hi;
-    rule_img[8*espnic_regs_pkg::SPD_SRC_ADDR +: 128] = spd_rd_rule_i.src.addr;
-    rule_img[8*espnic_regs_pkg::SPD_SRC_MASK +: 128] = spd_rd_rule_i.src.mask;
-    rule_img[8*espnic_regs_pkg::SPD_DST_ADDR +: 128] = spd_rd_rule_i.dst.addr;
-    rule_img[8*espnic_regs_pkg::SPD_DST_MASK +: 128] = spd_rd_rule_i.dst.mask;
+    rule_img[8*espnic_regs_pkg::SPDQ_ENABLED +: 8]   = 8'(spd_rd_enable);
+    rule_img[8*espnic_regs_pkg::SPD_FLAGS +: 8]      = 8'(spd_rd_rule.v6);
+    rule_img[8*espnic_regs_pkg::SPD_PROTO +: 8]      = spd_rd_rule.proto;
+    rule_img[8*espnic_regs_pkg::SPD_ACTION +: 8]     = 8'(spd_rd_rule.action);
+    rule_img[8*espnic_regs_pkg::SPD_SA +: 16]        = spd_rd_rule.sa;
+    rule_img[8*espnic_regs_pkg::SPD_SPORT_LO +: 16]  = spd_rd_rule.sport_lo;
+    rule_img[8*espnic_regs_pkg::SPD_SPORT_HI +: 16]  = spd_rd_rule.sport_hi;
+    rule_img[8*espnic_regs_pkg::SPD_DPORT_LO +: 16]  = spd_rd_rule.dport_lo;
+    rule_img[8*espnic_regs_pkg::SPD_DPORT_HI +: 16]  = spd_rd_rule.dport_hi;
+    rule_img[8*espnic_regs_pkg::SPD_SRC_ADDR +: 128] = spd_rd_rule.src.addr;
+    rule_img[8*espnic_regs_pkg::SPD_SRC_MASK +: 128] = spd_rd_rule.src.mask;
+    rule_img[8*espnic_regs_pkg::SPD_DST_ADDR +: 128] = spd_rd_rule.dst.addr;
+    rule_img[8*espnic_regs_pkg::SPD_DST_MASK +: 128] = spd_rd_rule.dst.mask;
   end
 
   logic [CPL_W-RES-1:0] cnt_image;
@@ -413,7 +467,10 @@ module espnic_ctrl
   end
 
   // Table reads and writes.
-  wire walk_last = walk_inb_q && walk_q == 16'(SA_N - 1);
+  // RESET walks both SA tables, the rule book alongside the outbound one.
+  localparam int WALK_N = SA_N > SPD_N ? SA_N : SPD_N;
+  wire walk_end  = walk_inb_q && walk_q == 16'(WALK_N - 1);
+  wire walk_last = walk_end && !cls_clear_q;
   always_comb begin
     sa_req_valid_o       = 1'b0;
     sa_req_inbound_o     = h_inb;
@@ -424,9 +481,15 @@ module espnic_ctrl
     sa_req_o.cfg         = desc_sa;
     sa_req_o.seq         = p64(pl, espnic_regs_pkg::SA_SEQ);
     spd_wr_valid_o   = 1'b0;
-    spd_wr_index_o   = h_index;
     spd_wr_enable_o  = 1'b1;
     spd_wr_rule_o    = desc_rule;
+    book_we          = 1'b0;
+    book_wa          = h_index[SPDW-1:0];
+    book_wd          = {1'b1, desc_rule};
+    cls_wr_valid_o   = cls_clear_q;
+    cls_wr_table_o   = 4'(SPD_D + 3);
+    cls_wr_addr_o    = h_index;
+    cls_wr_data_o    = cls_data;
     if (sard_go) begin
       sa_req_valid_o   = 1'b1;
       sa_req_o.op      = espnic_pkg::SA_OP_READ;
@@ -436,16 +499,15 @@ module espnic_ctrl
       sa_req_o.key.salt = p32(pl, espnic_regs_pkg::SA_SALT);
       sa_req_o.key.hpow = kinit_hpow;
     end else if (state_q == S_RESET) begin
-      sa_req_valid_o   = sa_ready_i == 2'b11;
+      sa_req_valid_o   = sa_ready_i == 2'b11 && walk_q < 16'(SA_N);
       sa_req_inbound_o = walk_inb_q;
       sa_req_o.index   = walk_q;
       sa_req_o.enable  = 1'b0;
       sa_req_o.cfg     = '0;
       sa_req_o.seq     = '0;
-      spd_wr_valid_o  = !walk_inb_q && walk_q < 16'(SPD_N);
-      spd_wr_index_o  = walk_q;
-      spd_wr_enable_o = 1'b0;
-      spd_wr_rule_o   = '0;
+      book_we          = sa_ready_i == 2'b11 && !walk_inb_q && walk_q < 16'(SPD_N);
+      book_wa          = walk_q[SPDW-1:0];
+      book_wd          = '0;
     end else if (ok) begin
       case (h_op)
         espnic_regs_pkg::CMD_SA_UPDATE: begin
@@ -462,11 +524,20 @@ module espnic_ctrl
           sa_req_o.cfg     = '0;
           sa_req_o.seq     = '0;
         end
-        espnic_regs_pkg::CMD_SPD_ADD: spd_wr_valid_o = 1'b1;
+        espnic_regs_pkg::CMD_SPD_ADD: begin
+          spd_wr_valid_o = 1'b1;
+          book_we        = 1'b1;
+        end
         espnic_regs_pkg::CMD_SPD_DELETE: begin
           spd_wr_valid_o  = 1'b1;
           spd_wr_enable_o = 1'b0;
           spd_wr_rule_o   = '0;
+          book_we         = 1'b1;
+          book_wd         = '0;
+        end
+        espnic_regs_pkg::CMD_CLS_WRITE: begin
+          cls_wr_valid_o = 1'b1;
+          cls_wr_table_o = cls_table[3:0];
         end
         default: ;
       endcase
@@ -536,8 +607,16 @@ module espnic_ctrl
       err_q      <= '0;
       rv_q       <= 1'b0;
       slot_q     <= '0;
+      spd_gen_q  <= '0;
+      cls_clear_q <= 1'b0;
       for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= '0;
     end else begin
+      // SPD changes; the classifier's clear of a RESET.
+      if (cls_clear_q && cls_wr_ready_i) cls_clear_q <= 1'b0;
+      if (ok && (h_op == espnic_regs_pkg::CMD_SPD_ADD || h_op == espnic_regs_pkg::CMD_SPD_DELETE))
+        spd_gen_q <= spd_gen_q + 32'd1;
+      if (cls_cmd && cls_wr_ready_i && cls_table == 8'(SPD_D + 2))
+        spd_gen_q <= spd_gen_q + 32'd1;
       // host writes
       if (wr_reg) begin
         case (reg_addr_i)
@@ -586,7 +665,7 @@ module espnic_ctrl
           if (sard_go) sard_sent_q <= 1'b1;
           if (!sa_cmd || sard_rsp) state_q <= S_CHECK;
         end
-        S_CHECK: begin
+        S_CHECK: if (!cls_wait) begin
           cpl_img_q <= '0;
           cpl_img_q[8*espnic_regs_pkg::CPL_TAG +: 32]    <= h_tag;
           cpl_img_q[8*espnic_regs_pkg::CPL_STATUS +: 8]  <= status;
@@ -617,6 +696,7 @@ module espnic_ctrl
                 state_q    <= S_RESET;
                 walk_q     <= '0;
                 walk_inb_q <= 1'b0;
+                cls_clear_q <= 1'b1;
               end
               default: ;
             endcase
@@ -624,9 +704,9 @@ module espnic_ctrl
         end
         S_KEY:
           if (kinit_done) state_q <= S_CPL;
-        S_RESET: if (sa_ready_i == 2'b11) begin
+        S_RESET: if (sa_ready_i == 2'b11 && !(walk_end && cls_clear_q)) begin
           walk_q <= walk_q + 16'd1;
-          if (!walk_inb_q && walk_q == 16'(SA_N - 1)) begin
+          if (!walk_inb_q && walk_q == 16'(WALK_N - 1)) begin
             walk_q     <= '0;
             walk_inb_q <= 1'b1;
           end
@@ -634,6 +714,7 @@ module espnic_ctrl
             state_q   <= S_CPL;
             mtu_q     <= 16'd1500;
             discard_q <= 1'b0;
+            spd_gen_q <= '0;
             for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= port_counters_i[64*i +: 64];
           end
         end
@@ -687,6 +768,8 @@ module espnic_ctrl
         espnic_regs_pkg::REG_INT_STATUS: rd_reg_q <= 32'(int_q);
         espnic_regs_pkg::REG_INT_MASK: rd_reg_q <= 32'(int_mask_q);
         espnic_regs_pkg::REG_ENGINE: rd_reg_q <= 32'(state_q != S_IDLE);
+        espnic_regs_pkg::REG_SPD_GEN: rd_reg_q <= spd_gen_q;
+        espnic_regs_pkg::REG_CLS_GEOM: rd_reg_q <= 32'({5'(SPDW + 1), 5'(SPDW + 1), 5'(SPD_L), 5'(SPD_D)});
         default:
           // The command ring is write-only (commands carry keys): it reads 0.
           if (in_cnt)
