@@ -397,6 +397,21 @@ void child_out_check(struct ike_sa *sa, struct child_sa *c, uint64_t now)
 		c->out_check_at = now + OUT_CHECK_MS;
 }
 
+void child_timers(struct ike_sa *sa, struct child_sa *c, uint64_t now)
+{
+	child_out_check(sa, c, now);
+	if (c->expire_at && now >= c->expire_at) {
+		c->expire_at = 0;
+		c->want_delete = true;
+		log_info("%s: CHILD_SA %08x/%08x hard lifetime reached", sa_name(sa), c->spi_in,
+			 c->spi_out);
+	}
+	if (c->rekey_at && now >= c->rekey_at) {
+		c->rekey_at = 0;
+		c->want_rekey = true;
+	}
+}
+
 void child_sa_remove(struct ike_sa *sa, struct child_sa *child)
 {
 	struct child_sa **pp;

@@ -431,6 +431,9 @@ struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_messag
 void child_out_switch(struct ike_sa *sa, struct child_sa *c, const char *why);
 /* Rekey responder: looks whether the peer sent on c's inbound SA yet (timer). */
 void child_out_check(struct ike_sa *sa, struct child_sa *c, uint64_t now);
+/* A CHILD_SA's timers, either IKE version: the outbound check above, the hard lifetime
+ * (want_delete) and the rekey time (want_rekey). */
+void child_timers(struct ike_sa *sa, struct child_sa *c, uint64_t now);
 /* Initiator: checks the answer, derives, installs. */
 struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
 				       uint32_t spi_in, const uint8_t *ni, size_t ni_len,

@@ -305,17 +305,7 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
 			child_sa_remove(sa, c);
 			continue;
 		}
-		child_out_check(sa, c, now);
-		if (c->expire_at && now >= c->expire_at) {
-			c->expire_at = 0;
-			c->want_delete = true;
-			log_info("%s: CHILD_SA %08x/%08x hard lifetime reached", sa_name(sa),
-				 c->spi_in, c->spi_out);
-		}
-		if (c->rekey_at && now >= c->rekey_at) {
-			c->rekey_at = 0;
-			c->want_rekey = true;
-		}
+		child_timers(sa, c, now);
 	}
 	keepalive_check(sa, now);
 	sa_schedule(sa);

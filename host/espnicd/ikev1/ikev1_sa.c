@@ -1545,17 +1545,7 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 			v1_delete_child(sa, c);
 			continue;
 		}
-		child_out_check(sa, c, now);
-		if (c->expire_at && now >= c->expire_at) {
-			c->expire_at = 0;
-			c->want_delete = true;
-			log_info("%s: CHILD_SA %08x/%08x hard lifetime reached", sa_name(sa),
-				 c->spi_in, c->spi_out);
-		}
-		if (c->rekey_at && now >= c->rekey_at) {
-			c->rekey_at = 0;
-			c->want_rekey = true;
-		}
+		child_timers(sa, c, now);
 	}
 	if (dpd_check(sa, now))
 		return;
