@@ -25,6 +25,10 @@ int cli_u64(const char *s, uint64_t max, uint64_t *v);
  * -1 with a message printed. The caller wipes key. */
 int cli_read_key(const char *path, uint8_t *key, size_t cap);
 
+/* text into path, a regular file of this user with mode 0600, a symbolic link never
+ * followed; 0, or -1 with "espnic: WHAT PATH: why" printed. */
+int cli_write_private_file(const char *what, const char *path, const char *text);
+
 /* The device chosen by -d (cli_set_device), or $ESPNIC_DEVICE, or the only
  * card present, opened on first use (after the arguments were checked);
  * prints the error and returns NULL on failure. */
@@ -41,6 +45,9 @@ int card_events_main(int argc, char **argv);
 int endpoint_main(int argc, char **argv);
 int profile_main(int argc, char **argv);
 int session_main(int argc, char **argv);
+
+/* `espnic psk generate`: a random pre-shared key into a 0600 file (psk_cmd.c). */
+int psk_main(int argc, char **argv);
 
 /* `espnic demo`: execs host/demo/espnic_demo.py (demo_cmd.c); returns only on
  * failure. */

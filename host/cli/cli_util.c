@@ -1,10 +1,13 @@
 /* cli_util.c: parsing and device helpers shared by the `espnic` commands. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -112,4 +115,44 @@ espnic_dev *cli_dev(void)
 	}
 	dev_open = dev;
 	return dev;
+}
+
+/* text into path, a regular file of ours with mode 0600 (created so, or an existing one made
+ * so before anything is written); a symbolic link is never followed. */
+int cli_write_private_file(const char *what, const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	size_t len = strlen(text), done = 0;
+	struct stat st;
+
+	if (fd < 0) {
+		cli_err("%s %s: %s", what, path,
+			errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		cli_err("%s %s: not a regular file of this user", what, path);
+		close(fd);
+		return -1;
+	}
+	if (fchmod(fd, 0600) < 0 || ftruncate(fd, 0) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		cli_err("%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	cli_err("%s %s: %s", what, path, strerror(errno));
+	close(fd);
+	return -1;
 }

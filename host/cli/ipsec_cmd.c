@@ -565,6 +565,7 @@ static void usage(FILE *f, const struct kind *k)
 		fprintf(
 		    f,
 		    "  enable NAME, disable NAME   admin status\n"
+		    "  connect NAME          initiate now, whatever its initiation mode\n"
 		    "  status [NAME]         Up/Down with the reason, tunnels, SPIs, "
 		    "counters\n"
 		    "  statistics [NAME]     packet and byte counters\n"
@@ -708,46 +709,6 @@ static char *fill_psk(const char *text, const char *psk, size_t len)
 	return out;
 }
 
-/* text into path, a regular file of ours with mode 0600 (created so, or an existing one made
- * so before anything is written); a symbolic link is never followed. */
-static int write_private_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-	size_t len = strlen(text), done = 0;
-	struct stat st;
-
-	if (fd < 0) {
-		cli_err("--output %s: %s", path,
-			errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		cli_err("--output %s: not a regular file of this user", path);
-		close(fd);
-		return -1;
-	}
-	if (fchmod(fd, 0600) < 0 || ftruncate(fd, 0) < 0)
-		goto fail;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		done += (size_t)n;
-	}
-	if (close(fd) < 0) {
-		cli_err("--output %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-fail:
-	cli_err("--output %s: %s", path, strerror(errno));
-	close(fd);
-	return -1;
-}
-
 /* `session peer-config NAME`: espnicd's text, the caller's PSK filled in with --psk-file. */
 static int peer_config(const struct common *c)
 {
@@ -787,7 +748,8 @@ static int peer_config(const struct common *c)
 			}
 		}
 		if (rc == 0 && c->output != NULL)
-			rc = write_private_file(c->output, filled ? filled : text) < 0
+			rc = cli_write_private_file("--output", c->output, filled ? filled : text) <
+				     0
 				 ? EXIT_RUNTIME
 				 : 0;
 		else if (rc == 0)
@@ -914,6 +876,23 @@ static int session_extra(const char *cmd, const struct common *c)
 			print_json(resp);
 		json_decref(resp);
 		return rc;
+	}
+	if (strcmp(cmd, "connect") == 0) {
+		if (need_name(c, cmd) < 0)
+			return EXIT_USAGE;
+		snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s/connect", c->positional[0]);
+		if ((rc = api_json("POST", path, NULL, &resp)) != 0)
+			return rc;
+		if (c->json)
+			print_json(resp);
+		else if (json_is_true(json_object_get(resp, "initiated")))
+			printf("%s: initiating (espnic session status %s)\n", c->positional[0],
+			       c->positional[0]);
+		else
+			printf("%s: nothing to do, its IKE_SA is %s\n", c->positional[0],
+			       json_string_value(json_object_get(resp, "ike_sa_state")));
+		json_decref(resp);
+		return 0;
 	}
 	if (strcmp(cmd, "peer-config") == 0)
 		return peer_config(c);

@@ -1,6 +1,6 @@
 /* main.c: `espnic`, the command line of espnic. Command groups: `card`
  * (the card through libespnic directly, like `ip xfrm`), the clients of
- * espnicd's API: `session`, `profile`, `endpoint`, and `demo`. */
+ * espnicd's API: `session`, `profile`, `endpoint`; `psk` and `demo`. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,13 +14,15 @@ static void usage(FILE *f)
 		   "  card    the card through libespnic: list, show, sa, spd, counters, events\n"
 		   "          (espnic card --help)\n"
 		   "  session   IPsec sessions through espnicd's API: add, set, delete, list,\n"
-		   "            show, enable, disable, status, statistics, peer-config\n"
+		   "            show, enable, disable, connect, status, statistics, peer-config\n"
 		   "  profile   ike|tunnel|dpd profiles: add, set, delete, list, show\n"
 		   "  endpoint  local endpoints: add, set, delete, list, show\n"
+		   "  psk       generate FILE: a random pre-shared key into a 0600 file\n"
 		   "  demo      a tunnel between two sites in network namespaces, site A\n"
 		   "            espnicd on a simulated card (root; espnic demo --help)\n"
 		   "\n"
-		   "Every command takes --help. Exit codes: 0 done, 1 runtime error, 2 usage,\n"
+		   "espnic --version prints the version. Every command takes --help. Exit codes: 0 "
+		   "done, 1 runtime error, 2 usage,\n"
 		   "3 refused by espnicd, 4 not found, 5 session not up (session status NAME).\n");
 }
 
@@ -38,6 +40,12 @@ int main(int argc, char **argv)
 		return profile_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "endpoint") == 0)
 		return endpoint_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "psk") == 0)
+		return psk_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("espnic %s\n", ESPNIC_RELEASE);
+		return 0;
+	}
 	if (strcmp(argv[1], "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -492,16 +492,17 @@ static int writable_after_drop(const struct daemon *dm, char *err, size_t err_le
 	return 0;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
-		"usage: espnicd -c CONFIG [-s STATUS_FILE] [-d] [-S STATE_DIR [-a SOCKET]]\n"
-		"  -c  configuration file (JSON, see host/espnicd/README.md); optional\n"
-		"      with -S (then the defaults apply)\n"
-		"  -S, --state-dir   sessions, profiles and endpoints made through the API\n"
-		"  -a, --api-socket  the API's UNIX socket (default /run/espnicd/api.sock)\n"
-		"  -s  write the IKE_SA list as JSON to this file after every event\n"
-		"  -d  debug logging (overrides log_level)\n");
+	fprintf(f, "usage: espnicd -c CONFIG [-s STATUS_FILE] [-d] [-S STATE_DIR [-a SOCKET]]\n"
+		   "  -c  configuration file (JSON, see host/espnicd/README.md); optional\n"
+		   "      with -S (then the defaults apply)\n"
+		   "  -S, --state-dir   sessions, profiles and endpoints made through the API\n"
+		   "  -a, --api-socket  the API's UNIX socket (default /run/espnicd/api.sock)\n"
+		   "  -s  write the IKE_SA list as JSON to this file after every event\n"
+		   "  -d  debug logging (overrides log_level)\n"
+		   "  -h, --help     this text\n"
+		   "  -V, --version  the version\n");
 }
 
 int main(int argc, char **argv)
@@ -512,12 +513,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {{"state-dir", required_argument, NULL, 'S'},
 						 {"api-socket", required_argument, NULL, 'a'},
 						 {"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'V'},
 						 {NULL, 0, NULL, 0}};
 	bool debug = false;
 	char err[256];
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "c:s:dhS:a:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:dhVS:a:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
 			dm.state_dir = optarg;
@@ -534,13 +536,19 @@ int main(int argc, char **argv)
 		case 'd':
 			debug = true;
 			break;
+		case 'V':
+			printf("espnicd %s\n", ESPNIC_RELEASE);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			usage();
-			return opt == 'h' ? 0 : 2;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (dm.config_path == NULL && dm.state_dir == NULL) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	/* Before any secret is read: no core dump, no ptrace by others of our uid. */

@@ -367,6 +367,21 @@ def scenario_errors(lab, args):
     assert code == 400 and body["field"] == "peer_address", body
     code, body = d.api("PATCH", "/api/v1/ipsec/sessions/s1", {"enabled": False})
     assert code == 200 and body["enabled"] is False
+    # connect: refused for a disabled session, unknown names, other methods
+    code, body = d.api("POST", "/api/v1/ipsec/sessions/s1/connect")
+    assert code == 409 and "disabled" in body["error_message"], body
+    assert d.api("GET", "/api/v1/ipsec/sessions/s1/connect")[0] == 405
+    d.espnic("session", "connect", "ghost", expect=4)
+    d.espnic("session", "connect", expect=2)
+    # what the gateway will not do is refused by name, not as an unknown field
+    for field, value, words in (("transform_protocol", "AH", "only ESP"),
+                                ("ipcomp", True, "not supported")):
+        code, body = d.api("POST", "/api/v1/ipsec/tunnel-profiles", {"name": "t", field: value})
+        assert code == 400 and body["field"] == field and words in body["error_message"], body
+    code, body = d.api("POST", "/api/v1/ipsec/tunnel-profiles",
+                       {"name": "t", "transform_protocol": "esp", "ipcomp": False})
+    assert code == 201 and body["transform_protocol"] == "ESP", body
+    assert d.api("DELETE", "/api/v1/ipsec/tunnel-profiles/t")[0] == 204
     code, body = d.api("PUT", "/api/v1/ipsec/dpd-profiles/d1", {"retry_count": 5})
     assert code == 201
     code, body = d.api("PUT", "/api/v1/ipsec/dpd-profiles/d1", {"retry_count": 6})
@@ -408,6 +423,25 @@ def scenario_errors(lab, args):
     after = d.api("GET", "/api/v1/ipsec/sessions/s1")[1]
     for key in ("peer_address", "local_networks", "remote_networks", "psk_configured"):
         assert after[key] == before[key], key
+    # psk generate: a 0600 file of letters and digits, never printed; bad lengths refused
+    key = lab.path("generated.psk")
+    p = subprocess.run([args.espnic, "psk", "generate", key, "--length", "40"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
+    with open(key) as f:
+        generated = f.read()
+    assert len(generated) == 41 and generated[:40].isalnum() and generated[40] == "\n"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert generated[:40] not in p.stdout + p.stderr
+    d.espnic("session", "set", "s1", "--psk-file", key)  # espnicd takes it
+    for bad in (["--length", "15"], ["--length", "129"], ["--length", "x"], []):
+        p = subprocess.run([args.espnic, "psk", "generate"] + bad, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        assert p.returncode == 2 and "espnic:" in p.stderr, (bad, p.returncode, p.stderr)
+    for prog, name in ((args.espnic, "espnic"), (args.espnicd, "espnicd")):
+        p = subprocess.run([prog, "--version"], stdout=subprocess.PIPE, text=True, check=True)
+        assert p.stdout.startswith(name + " ") and p.stdout.split()[1][0].isdigit(), p.stdout
+    p = subprocess.run([args.espnicd, "--help"], stdout=subprocess.PIPE, text=True, check=True)
+    assert "usage: espnicd" in p.stdout
     # espnicd down (it must stop cleanly after all that): exit code 1
     d.finish()
     p = d.espnic("session", "list", expect=1)
@@ -416,6 +450,7 @@ def scenario_errors(lab, args):
 
 
 LEFT2 = "198.18.0.11"  # a second address of the left gateway (a second session)
+LEFT3 = "198.18.0.12"  # a third (a session that neither side initiates)
 
 
 def two_daemons(lab, args):
@@ -483,6 +518,20 @@ def scenario_live(lab, args):
     wait_for("no proposal chosen reported",
              lambda: left.status("s2").get("reason") == "no proposal chosen")
     assert left.up("s1")
+    # connect: a session that neither side initiates comes up when one side is asked to
+    run("ip", "-n", lab.ns[0], "addr", "add", LEFT3 + "/32", "dev", "lo")
+    setup_pair(lab, right, RIGHT, LEFT3, "198.18.2.0/24", "198.18.12.0/24", name="s3",
+               secret=PSK2, extra=("--initiation", "respond-only"))
+    left.espnic("endpoint", "add", "ep3", "--address", LEFT3)
+    left.espnic("session", "add", "s3", "--endpoint", "ep3", "--peer", RIGHT,
+                "--local-networks", "198.18.12.0/24", "--remote-networks", "198.18.2.0/24",
+                "--initiation", "respond-only", "--psk-file", "-", stdin=PSK2)
+    assert left.status("s3")["reason"] == "waiting for the peer to initiate"
+    assert "initiating" in right.espnic("session", "connect", "s3").stdout
+    st3 = wait_for("s3 up after connect", lambda: left.up("s3") and right.up("s3"))
+    assert st3["ike_sa"]["initiator"] is True  # right's status: right initiated
+    assert "nothing to do" in right.espnic("session", "connect", "s3").stdout
+    assert tunnel_spis(right.status("s3")) == tunnel_spis(st3)
     # Status and lists of both daemons, with their tunnels up, into the answers searched.
     for d in (left, right):
         for path in ("sessions", "sessions/s1", "sessions/s1/status", "sessions/s2/status",

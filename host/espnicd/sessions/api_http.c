@@ -226,6 +226,13 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 			return send_error(c, 405, NULL, "%s is not allowed on an object", method);
 		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
 	}
+	if (n == 3 && k == SM_SESSION && strcmp(seg[2], "connect") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return send_error(c, 405, NULL, "%s is not allowed here (POST connects)",
+					  method);
+		status = sessions_connect(a->s, seg[1], &resp, &e);
+		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+	}
 	if (n == 3 && k == SM_SESSION) {
 		if (strcmp(seg[2], "status") != 0 && strcmp(seg[2], "statistics") != 0 &&
 		    strcmp(seg[2], "peer-config") != 0)

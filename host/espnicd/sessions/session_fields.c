@@ -19,6 +19,7 @@
 
 static const char *const ike_versions[] = {"IKE_V2", "IKE_V1", "IKE_FLEX", NULL};
 static const char *const df_policies[] = {"COPY", "CLEAR", NULL};
+static const char *const transform_protocols[] = {"ESP", "AH", NULL};
 static const char *const dpd_modes[] = {"PERIODIC", "ON_DEMAND", NULL};
 static const char *const dpd_actions[] = {"RESTART", "CLEAR", NULL};
 static const char *const auth_modes[] = {"PSK", "CERTIFICATE", NULL};
@@ -507,8 +508,21 @@ static int norm_tunnel(struct norm *n)
 	    f_enum_list(n, "dh_groups", alg_api_names(IKE_TRANSFORM_DH), "GROUP14", false) < 0 ||
 	    f_int(n, "sa_life_time", 60, 31536000, 3600) < 0 ||
 	    f_enum(n, "df_policy", df_policies, "COPY") < 0 ||
+	    f_enum(n, "transform_protocol", transform_protocols, "ESP") < 0 ||
+	    f_bool(n, "ipcomp", false) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
+	/* What the gateway will not do, said as such rather than as an unknown field. */
+	if (strcmp(json_string_value(json_object_get(n->out, "transform_protocol")), "AH") == 0)
+		return sm_fail(n->e, 400, "transform_protocol",
+			       "transform_protocol: AH is not supported, only ESP (RFC 4303): AH "
+			       "encrypts nothing and does not cross NAT; ESP with AES-GCM or with "
+			       "an integrity algorithm authenticates the packet");
+	if (json_is_true(json_object_get(n->out, "ipcomp")))
+		return sm_fail(n->e, 400, "ipcomp",
+			       "ipcomp: IP payload compression (RFC 3173) is not supported: the "
+			       "card does not compress, and compressing before encryption leaks "
+			       "the plaintext's length");
 	/* The card copies the inner DF bit into the outer IPv4 header (esp_egress.sv); the
 	 * dataplane interface has no setting to clear it. */
 	if (strcmp(json_string_value(json_object_get(n->out, "df_policy")), "COPY") != 0)

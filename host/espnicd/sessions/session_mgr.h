@@ -45,6 +45,9 @@ int sessions_delete(struct sessions *s, enum sm_kind k, const char *name, struct
 int sessions_status(struct sessions *s, const char *name, json_t **resp, struct sm_error *e);
 /* Counters of one session (name) or all (NULL). */
 int sessions_statistics(struct sessions *s, const char *name, json_t **resp, struct sm_error *e);
+/* Initiate the session now, whatever its initiation mode: 202 when an IKE_SA was started,
+ * 200 when one is up or being negotiated already, 409 when it cannot (disabled, peer %any). */
+int sessions_connect(struct sessions *s, const char *name, json_t **resp, struct sm_error *e);
 /* The remote side's configuration, never with the PSK; *text is malloc'ed. */
 int sessions_peer_config(struct sessions *s, const char *name, const char *format, char **text,
 			 struct sm_error *e);

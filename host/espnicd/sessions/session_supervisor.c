@@ -1,6 +1,8 @@
 /* The sessions' supervisor: why each session's IKE_SA last closed (in words a user can act
- * on), failures in a row, and every SUPERVISOR_TICK_S the initiator sessions without an
- * IKE_SA initiated again (keying_tries, the DPD profile's action "CLEAR" holds one down). */
+ * on), failures in a row, every SUPERVISOR_TICK_S the initiator sessions without an IKE_SA
+ * initiated again (keying_tries, the DPD profile's action "CLEAR" holds one down), and
+ * "connect": a session initiated now, whatever its initiation mode. */
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -146,4 +148,50 @@ void supervisor_reset(struct sessions *s, const char *name, uint64_t now)
 	json_object_set_new(t, "failures", json_integer(0));
 	json_object_set_new(t, "held", json_false());
 	json_object_set_new(t, "next_try", json_integer((json_int_t)(now + RETRY_DELAY_MS)));
+}
+
+static int connect_refused(struct sm_error *e, const char *name, const char *why)
+{
+	e->status = 409;
+	e->field[0] = '\0';
+	snprintf(e->message, sizeof(e->message), "session \"%s\" cannot connect: %s", name, why);
+	return 409;
+}
+
+int sessions_connect(struct sessions *s, const char *name, json_t **resp, struct sm_error *e)
+{
+	const json_t *obj = sm_get(&s->model, SM_SESSION, name);
+	const struct cfg_peer *p;
+	struct espnicd_peer_status st;
+
+	if (obj == NULL)
+		return sessions_not_found(e, SM_SESSION, name);
+	if (!json_is_true(json_object_get(obj, "enabled")))
+		return connect_refused(e, name, "it is disabled (espnic session enable)");
+	p = config_find_peer(espnicd_config(s->core), name);
+	if (p == NULL)
+		return connect_refused(e, name, "it is not applied (see the log)");
+	if (p->remote_any)
+		return connect_refused(e, name,
+				       "its peer address is any, so there is nobody to "
+				       "initiate towards");
+	espnicd_peer_status(s->core, name, &st);
+	if (st.present) {
+		/* Up, or being negotiated: nothing to start (an IKE_SA without its CHILD_SA
+		 * gets one). */
+		if (st.child_count == 0 && strcmp(st.state_name, "ESTABLISHED") == 0)
+			espnicd_initiate(s->core, name);
+		*resp = json_pack("{s:s, s:b, s:s}", "session", name, "initiated", 0,
+				  "ike_sa_state", st.state_name);
+		return 200;
+	}
+	/* A user's connect clears a hold (DPD "CLEAR", keying_tries spent). */
+	supervisor_reset(s, name, espnicd_now_ms(s->core));
+	log_info("session %s: connect requested through the API, initiating", name);
+	if (espnicd_initiate(s->core, name) < 0)
+		return connect_refused(e, name, "the IKE_SA could not be started (see the log)");
+	if (s->after != NULL)
+		s->after(s->after_arg);
+	*resp = json_pack("{s:s, s:b}", "session", name, "initiated", 1);
+	return 202;
 }
