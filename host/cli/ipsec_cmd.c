@@ -109,7 +109,7 @@ static const struct field_opt dpd_opts[] = {
     {"interval", "dpd_probe_interval", O_INT, "SECONDS    (default 60)"},
     {"retries", "retry_count", O_INT,
      "N           retransmissions of a liveness check (default 10)"},
-    {"action", "dpd_action", O_STR, "RESTART|CLEAR  after a dead peer (default RESTART)"},
+    {"action", "dpd_action", O_STR, "RESTART|CLEAR|HOLD  after a dead peer (default RESTART)"},
     {"enabled", "enabled", O_BOOL, "yes|no     (default yes)"},
     {"description", "description", O_STR, "TEXT"},
     {"tag", "tags", O_TAG, "SCOPE=TAG"},

@@ -1,5 +1,6 @@
 /* Dead peer detection between two daemon cores: a silent peer given up, dpd_action restart and
- * hold (traps, ACQUIRE, the end of a hold), and the per-peer retry count. */
+ * hold (traps, ACQUIRE, the end of a hold), the per-peer retry count, and dpd_probe_mode
+ * (on demand: inbound ESP spares the check; periodic: checks whatever the traffic). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,6 +162,39 @@ static void test_dpd_hold_on_demand(void **state)
 
 /* The DPD profile's retry_count: a liveness check gives up after the peer's own number of
  * retransmissions, not the global retransmit_tries. */
+/* A (dpd_delay 10 s, dpd_probe_mode mode) and B up, then 60 s with inbound ESP counted on
+ * A's CHILD_SA every 5 s: how many liveness checks A sent. */
+static unsigned checks_with_traffic(const char *mode)
+{
+	char extra[96];
+	unsigned before;
+	uint32_t spi;
+
+	snprintf(extra, sizeof(extra), ", \"dpd_delay\": 10, \"dpd_probe_mode\": \"%s\"", mode);
+	pair(extra, "", "", "");
+	establish();
+	before = h_log_count(": liveness check");
+	spi = info_of(0, 0).child_spi_in[0];
+	for (int i = 0; i < 12; i++) {
+		assert_int_equal(dp_record_count_inbound(H->nodes[0].dp, spi, 1, H->now), 0);
+		h_run_until(H->now + 5000);
+	}
+	assert_int_equal(info_of(0, 0).state, 4);
+	return h_log_count(": liveness check") - before;
+}
+
+static void test_dpd_on_demand_spared_by_traffic(void **state)
+{
+	(void)state;
+	assert_int_equal(checks_with_traffic("on_demand"), 0);
+}
+
+static void test_dpd_periodic_despite_traffic(void **state)
+{
+	(void)state;
+	assert_true(checks_with_traffic("periodic") >= 4);
+}
+
 static void test_dpd_retries_per_peer(void **state)
 {
 	uint64_t silent;
@@ -185,6 +219,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dpd_hold, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_hold_ends, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_hold_on_demand, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_on_demand_spared_by_traffic, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_dpd_periodic_despite_traffic, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_dpd_retries_per_peer, exchange_setup,
 					    exchange_teardown),

@@ -426,6 +426,22 @@ static void test_peer_mapping(void **state)
 	assert_int_equal(peer.child_rekey_ms, (1800 - 300) * 1000);
 	assert_int_equal(peer.child_life_ms, 1800 * 1000);
 	assert_int_equal(peer.dpd_delay_ms, 15000);
+	assert_int_equal(peer.dpd_mode, CFG_DPD_PERIODIC); /* the profile's default */
+	assert_int_equal(peer.dpd_action, CFG_DPD_CLEAR);  /* RESTART: the supervisor's retry */
+	assert_false(peer.on_demand);
+	/* on demand with DPD ON_DEMAND and HOLD: traps, idle-only checks, held on a dead peer */
+	assert_int_equal(put(&m, SM_DPD_PROFILE, "d2",
+			     "{\"dpd_probe_mode\": \"ON_DEMAND\", \"dpd_action\": \"HOLD\"}",
+			     SM_MERGE, &e),
+			 200);
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"connection_initiation_mode\": \"ON_DEMAND\"}", SM_MERGE, &e),
+			 200);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_true(peer.on_demand);
+	assert_false(peer.start);
+	assert_int_equal(peer.dpd_mode, CFG_DPD_ON_DEMAND);
+	assert_int_equal(peer.dpd_action, CFG_DPD_HOLD);
 	/* rekey off, respond only */
 	assert_int_equal(put(&m, SM_SESSION, "s1",
 			     "{\"rekey\": false, \"connection_initiation_mode\": \"RESPOND_ONLY\"}",
@@ -434,6 +450,8 @@ static void test_peer_mapping(void **state)
 	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
 	assert_int_equal(peer.child_rekey_ms, 0);
 	assert_false(peer.start);
+	assert_false(peer.on_demand);
+	assert_int_equal(peer.dpd_action, CFG_DPD_CLEAR); /* nobody to hold for */
 	assert_int_equal(peer.version, 2);
 	/* an IKE_V1 profile makes an IKEv1 peer */
 	assert_int_equal(put(&m, SM_IKE_PROFILE, "ike1",

@@ -403,7 +403,8 @@ static int pf_bool(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 
 _Static_assert(sizeof(enum cfg_auth) == sizeof(int) && sizeof(enum cfg_unique) == sizeof(int) &&
 		   sizeof(enum dp_mode) == sizeof(int) &&
-		   sizeof(enum cfg_dpd_action) == sizeof(int),
+		   sizeof(enum cfg_dpd_action) == sizeof(int) &&
+		   sizeof(enum cfg_dpd_mode) == sizeof(int),
 	       "pf_enum stores enums as int");
 
 /* One of f->names into an enum (stored as int). The error lists them: "a, b or c". */
@@ -605,6 +606,8 @@ static const char *const mode_names[] = {"tunnel", "transport", NULL};
 static const int mode_values[] = {DP_MODE_TUNNEL, DP_MODE_TRANSPORT};
 static const char *const dpd_action_names[] = {"clear", "hold", "restart", NULL};
 static const int dpd_action_values[] = {CFG_DPD_CLEAR, CFG_DPD_HOLD, CFG_DPD_RESTART};
+static const char *const dpd_mode_names[] = {"on_demand", "periodic", NULL};
+static const int dpd_mode_values[] = {CFG_DPD_ON_DEMAND, CFG_DPD_PERIODIC};
 
 #define AT(field) offsetof(struct cfg_peer, field)
 
@@ -640,6 +643,7 @@ static const struct peer_field peer_fields[] = {
     {"dpd_delay", pf_ms, AT(dpd_delay_ms), NULL, NULL},
     {"dpd_timeout", pf_ms, AT(dpd_timeout_ms), NULL, NULL},
     {"dpd_action", pf_enum, AT(dpd_action), dpd_action_names, dpd_action_values},
+    {"dpd_probe_mode", pf_enum, AT(dpd_mode), dpd_mode_names, dpd_mode_values},
     {"keepalive_interval", pf_ms, AT(keepalive_ms), NULL, NULL},
 };
 
@@ -1071,7 +1075,8 @@ bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
 	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
 	       a->dpd_delay_ms == b->dpd_delay_ms && a->keepalive_ms == b->keepalive_ms &&
 	       a->dpd_timeout_ms == b->dpd_timeout_ms && a->dpd_action == b->dpd_action &&
-	       a->unique == b->unique && a->dpd_tries == b->dpd_tries && a->version == b->version &&
+	       a->dpd_mode == b->dpd_mode && a->unique == b->unique &&
+	       a->dpd_tries == b->dpd_tries && a->version == b->version &&
 	       a->aggressive == b->aggressive;
 }
 

@@ -49,6 +49,12 @@ enum cfg_dpd_action {
 	CFG_DPD_RESTART,   /* close and initiate again at once (and after failed attempts) */
 };
 
+/* When liveness checks are sent (NSX's and VergeOS's dpd_probe_mode). */
+enum cfg_dpd_mode {
+	CFG_DPD_ON_DEMAND = 0, /* only when neither IKE nor inbound ESP showed the peer alive */
+	CFG_DPD_PERIODIC,      /* every dpd_delay without an IKE message, whatever the ESP */
+};
+
 /* What a new IKE_SA with the same peer identity does to the existing ones (strongSwan's
  * connections.<conn>.unique; RFC 7296 2.4 INITIAL_CONTACT). */
 enum cfg_unique {
@@ -89,6 +95,7 @@ struct cfg_peer {
 	uint64_t dpd_delay_ms, keepalive_ms;
 	uint64_t dpd_timeout_ms; /* give a liveness check up after this (0 = retransmissions) */
 	enum cfg_dpd_action dpd_action;
+	enum cfg_dpd_mode dpd_mode;
 	enum cfg_unique unique;
 	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
 	uint8_t version;    /* 2 (RFC 7296, default), 1 (RFC 2409, ikev1/) or CFG_IKE_FLEX */

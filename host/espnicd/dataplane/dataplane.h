@@ -158,6 +158,9 @@ struct dp_record_stats {
 int dp_record_stats(struct dp *dp, struct dp_record_stats *st);
 const struct dp_child_sa *dp_record_find(struct dp *dp, uint32_t spi_in);
 int dp_record_traps(struct dp *dp, uint32_t *reqids, unsigned max);
+/* Counts packets as arrived on the SA with inbound SPI spi_in at now_ms (tests: traffic that
+ * proves the peer alive). */
+int dp_record_count_inbound(struct dp *dp, uint32_t spi_in, uint64_t packets, uint64_t now_ms);
 /* Injects an event as a card would raise it (tests). */
 int dp_record_inject_event(struct dp *dp, const struct dp_event *ev);
 

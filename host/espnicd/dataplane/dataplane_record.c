@@ -1,7 +1,8 @@
 /* The recording dataplane backend: remembers installed CHILD_SA pairs and appends every
  * install and delete as one JSON line to a file (mode 0600: the lines hold keys, like the
- * card's SA table would). It carries no traffic; counters stay zero. Tests read the file to
- * compare SPIs and keys with the peer's. */
+ * card's SA table would). It carries no traffic: its inbound counters are zero unless a test
+ * sets them (dp_record_count_inbound). Tests read the file to compare SPIs and keys with the
+ * peer's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,8 @@ struct dp_rec {
 	int event_pipe[2];
 	struct dp_child_sa sas[MAX_SAS];
 	bool used[MAX_SAS];
-	uint32_t reserved[MAX_SAS]; /* allocated, not yet installed */
+	uint32_t reserved[MAX_SAS];	      /* allocated, not yet installed */
+	struct dp_counters counters[MAX_SAS]; /* what tests say arrived (dp_record_count_inbound) */
 	struct dp_event events[MAX_EVENTS];
 	unsigned event_count;
 	struct dp_record_stats stats;
@@ -237,6 +239,7 @@ static int rec_install(struct dp *d, const struct dp_child_sa *sa)
 	release(dp, sa->in.spi);
 	dp->sas[slot] = *sa;
 	dp->used[slot] = true;
+	memset(&dp->counters[slot], 0, sizeof(dp->counters[slot]));
 	dp->stats.installs++;
 	dp->stats.installed++;
 	record(dp, json_pack("{s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:o, s:o, s:o, s:o, s:[i,i], "
@@ -291,9 +294,11 @@ static int rec_switch_out(struct dp *d, uint32_t spi_in)
 
 static int rec_read_counters(struct dp *d, uint32_t spi_in, struct dp_counters *c)
 {
-	if (find(rec(d), spi_in) < 0)
+	int i = find(rec(d), spi_in);
+
+	if (i < 0)
 		return -ENOENT;
-	memset(c, 0, sizeof(*c)); /* nothing flows through a recording */
+	*c = rec(d)->counters[i]; /* nothing flows through a recording but what tests add */
 	return 0;
 }
 
@@ -410,6 +415,19 @@ const struct dp_child_sa *dp_record_find(struct dp *d, uint32_t spi_in)
 		return NULL;
 	i = find(rec(d), spi_in);
 	return i < 0 ? NULL : &rec(d)->sas[i];
+}
+
+int dp_record_count_inbound(struct dp *d, uint32_t spi_in, uint64_t packets, uint64_t now_ms)
+{
+	int i;
+
+	if (d->ops != &record_ops)
+		return -EOPNOTSUPP;
+	if ((i = find(rec(d), spi_in)) < 0)
+		return -ENOENT;
+	rec(d)->counters[i].in_packets += packets;
+	rec(d)->counters[i].last_in_ms = now_ms;
+	return 0;
 }
 
 int dp_record_traps(struct dp *d, uint32_t *reqids, unsigned max)

@@ -309,11 +309,12 @@ void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
 	}
 	keepalive_check(sa, now);
 	sa_schedule(sa);
-	/* Any exchange proves liveness, and so does inbound ESP the dataplane counted (on-demand
-	 * DPD); the probe only when nothing else is going on. */
+	/* Any exchange proves liveness; on demand (the default) so does inbound ESP the
+	 * dataplane counted, and the probe goes only when nothing else is going on. Periodic
+	 * probes ignore the ESP. */
 	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE &&
 	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms) {
-		if (dpd_inbound_seen(sa, now))
+		if (sa->peer.dpd_mode == CFG_DPD_ON_DEMAND && dpd_inbound_seen(sa, now))
 			sa->last_received = now;
 		else
 			dpd_start(sa);

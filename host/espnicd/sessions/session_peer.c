@@ -235,6 +235,9 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 	peer->mode = DP_MODE_TUNNEL;
 	peer->start = json_is_true(json_object_get(s, "enabled")) &&
 		      strcmp(sm_str(s, "connection_initiation_mode"), "INITIATOR") == 0;
+	/* ON_DEMAND: trap policies for the networks; the first packet initiates. */
+	peer->on_demand = json_is_true(json_object_get(s, "enabled")) &&
+			  strcmp(sm_str(s, "connection_initiation_mode"), "ON_DEMAND") == 0;
 	peer->force_encap = json_is_true(json_object_get(s, "force_udp_encapsulation"));
 	{
 		bool rekey = json_is_true(json_object_get(s, "rekey"));
@@ -250,6 +253,15 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		       : strcmp(sm_str(s, "unique_ids"), "NO") == 0  ? CFG_UNIQUE_NO
 								     : CFG_UNIQUE_YES;
 	peer->dpd_tries = (unsigned)json_integer_value(json_object_get(dpd, "retry_count"));
+	peer->dpd_mode = strcmp(sm_str(dpd, "dpd_probe_mode"), "PERIODIC") == 0 ? CFG_DPD_PERIODIC
+										: CFG_DPD_ON_DEMAND;
+	/* A dead peer: HOLD initiates again on the next packet (the core's trap); RESTART is the
+	 * supervisor's retry (keying_tries, its delay) and CLEAR its hold-down, so the core
+	 * only clears. A session that does not initiate only clears. */
+	peer->dpd_action =
+	    (peer->start || peer->on_demand) && strcmp(sm_str(dpd, "dpd_action"), "HOLD") == 0
+		? CFG_DPD_HOLD
+		: CFG_DPD_CLEAR;
 	peer->dpd_delay_ms =
 	    json_is_true(json_object_get(dpd, "enabled"))
 		? (uint64_t)json_integer_value(json_object_get(dpd, "dpd_probe_interval")) * 1000

@@ -74,13 +74,14 @@ void sessions_sa_closed(void *arg, const char *peer, const char *why)
 		return;
 	json_object_set_new(t, "failures",
 			    json_integer(json_integer_value(json_object_get(t, "failures")) + 1));
-	/* DPD declared an established peer dead: "CLEAR" leaves the session down. */
+	/* DPD declared an established peer dead: "CLEAR" leaves the session down, "HOLD" to the
+	 * core's trap (the next packet initiates). */
 	espnicd_peer_status(s->core, peer, &st);
 	dpd = sm_get(&s->model, SM_DPD_PROFILE,
 		     json_string_value(json_object_get(obj, "dpd_profile")));
 	if (st.present && st.state_name != NULL && strcmp(st.state_name, "ESTABLISHED") == 0 &&
 	    strcmp(why, "peer not responding") == 0 && dpd != NULL &&
-	    strcmp(json_string_value(json_object_get(dpd, "dpd_action")), "CLEAR") == 0)
+	    strcmp(json_string_value(json_object_get(dpd, "dpd_action")), "RESTART") != 0)
 		json_object_set_new(t, "held", json_true());
 }
 
