@@ -155,6 +155,48 @@ static void test_psk_file(void **state)
 }
 
 /* "start": "on-demand" and card_host_if (global default, per-peer override, "" off). */
+/* The CHILD_SA volume limits and dpd_probe_mode: defaults, and what is refused. */
+static void test_volume_limits_and_dpd_mode(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	char err[256];
+
+	(void)state;
+	write_psk("gw secret-one-of-16b\n", 0600);
+	assert_int_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					"\"198.18.0.2\", \"child_life_bytes\": 1000, "
+					"\"child_life_packets\": 50, \"child_rekey_packets\": 10, "
+					"\"dpd_probe_mode\": \"periodic\"}]",
+					err, sizeof(err), &cfg),
+			 0);
+	assert_int_equal(cfg->peers[0].child_life_bytes, 1000);
+	assert_int_equal(cfg->peers[0].child_rekey_bytes, 900);
+	assert_int_equal(cfg->peers[0].child_life_packets, 50);
+	assert_int_equal(cfg->peers[0].child_rekey_packets, 10);
+	assert_int_equal(cfg->peers[0].dpd_mode, CFG_DPD_PERIODIC);
+	config_free(cfg);
+	assert_int_equal(parse_with_psk(one_peer, err, sizeof(err), &cfg), 0);
+	assert_int_equal(cfg->peers[0].child_life_bytes, 0); /* none by default */
+	assert_int_equal(cfg->peers[0].dpd_mode, CFG_DPD_ON_DEMAND);
+	config_free(cfg);
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.2\", \"child_life_bytes\": 10, "
+					    "\"child_rekey_bytes\": 10}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_non_null(strstr(err, "child_rekey_bytes must be below child_life_bytes"));
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.2\", \"child_life_packets\": -1}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_non_null(strstr(err, "child_life_packets"));
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.2\", \"dpd_probe_mode\": \"sometimes\"}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_non_null(strstr(err, "dpd_probe_mode"));
+}
+
 static void test_on_demand_and_host_if(void **state)
 {
 	struct espnicd_config *cfg = NULL;
@@ -275,6 +317,7 @@ int main(void)
 	    cmocka_unit_test(test_traffic_selectors),
 	    cmocka_unit_test(test_psk_file),
 	    cmocka_unit_test(test_strictness),
+	    cmocka_unit_test(test_volume_limits_and_dpd_mode),
 	    cmocka_unit_test(test_on_demand_and_host_if),
 	    cmocka_unit_test(test_flood_limits),
 	};

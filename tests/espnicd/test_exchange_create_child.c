@@ -109,7 +109,8 @@ static void test_child_new_refused(void **state)
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
 }
 
-/* PFS with a group the responder does not take: INVALID_KE_PAYLOAD names the one it wants. */
+/* PFS with a group the responder does not take: INVALID_KE_PAYLOAD names the one it wants,
+ * and the request goes again with that group (RFC 7296 1.3) when our proposals allow it. */
 static void test_child_new_invalid_ke(void **state)
 {
 	(void)state;
@@ -120,10 +121,47 @@ static void test_child_new_invalid_ke(void **state)
 	peer_deletes_child();
 	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
 	h_pump();
-	assert_true(h_log_contains("peer answered INVALID_KE_PAYLOAD (17): it wants DH group 19"));
+	assert_true(h_log_contains("CREATE_CHILD_SA again with DH group 19"));
+	assert_children_match();
+	assert_int_equal(h_installed(0), 1);
+	assert_int_equal(info_of(0, 0).child_count, 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+}
+
+/* A group we did not propose is not followed: no CHILD_SA, the IKE_SA stays. */
+static void test_child_new_invalid_ke_not_ours(void **state)
+{
+	(void)state;
+	pair(", \"esp_proposals\": [\"aes256gcm16-x25519\"]",
+	     ", \"esp_proposals\": [\"aes256gcm16-ecp256\"]", "", "");
+	establish();
+	peer_deletes_child();
+	assert_int_equal(espnicd_initiate(H->nodes[0].core, "peer"), 0);
+	h_pump();
+	assert_false(h_log_contains("CREATE_CHILD_SA again"));
 	assert_int_equal(h_installed(0), 0);
 	assert_int_equal(h_installed(1), 0);
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+}
+
+/* A peer we start keeps a CHILD_SA: one the peer deleted comes back, in the same IKE_SA. */
+static void test_child_again_for_start_peer(void **state)
+{
+	struct espnicd_sa_info before;
+
+	(void)state;
+	pair(", \"start\": true", "", "", "");
+	espnicd_start(H->nodes[0].core);
+	h_pump();
+	assert_children_match();
+	before = info_of(0, 0);
+	peer_deletes_child();
+	h_run_until(H->now + 5000);
+	assert_true(h_log_contains("has no CHILD_SA: creating one"));
+	assert_children_match();
+	assert_int_equal(h_installed(0), 1);
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
+	assert_memory_equal(info_of(0, 0).spi_i, before.spi_i, 8);
 }
 
 /* Both sides create a CHILD_SA at once: two pairs, both mirror images; all goes on delete. */
@@ -167,6 +205,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_child_new_on_acquire, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_child_new_refused, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_child_again_for_start_peer, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_child_new_invalid_ke_not_ours, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_child_new_invalid_ke, exchange_setup,
 					    exchange_teardown),

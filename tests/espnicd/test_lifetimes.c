@@ -1,6 +1,7 @@
-/* CHILD_SA hard lifetime by time (child_life_time) between two daemon cores on the fake
- * clock: without a rekey the CHILD_SA is deleted when its life ends (on both sides, the
- * IKE_SA stays), not a moment before; a rekey starts the new CHILD_SA's life afresh. */
+/* CHILD_SA lifetimes between two daemon cores on the fake clock: without a rekey the CHILD_SA
+ * is deleted when its life ends (on both sides, the IKE_SA stays), not a moment before; a
+ * rekey starts the new CHILD_SA's life afresh; the volume limits (bytes, packets) go to the
+ * dataplane with the SA, and its soft and hard expiries rekey and delete. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,11 +100,56 @@ static void test_rekey_starts_a_new_life(void **state)
 	assert_false(h_log_contains("hard lifetime reached"));
 }
 
+static const struct dp_child_sa *installed_of(int node)
+{
+	const struct dp_child_sa *d =
+	    dp_record_find(H->nodes[node].dp, info_of(node).child_spi_in[0]);
+
+	assert_non_null(d);
+	return d;
+}
+
+static void card_event(int node, enum dp_event_type type)
+{
+	struct dp_event ev = {.type = type, .spi_in = info_of(node).child_spi_in[0]};
+
+	assert_int_equal(dp_record_inject_event(H->nodes[node].dp, &ev), 0);
+	espnicd_dataplane_events(H->nodes[node].core);
+	h_pump();
+}
+
+static void test_volume_limits(void **state)
+{
+	struct espnicd_sa_info before;
+
+	(void)state;
+	pair(", \"child_life_packets\": 1000, \"child_life_bytes\": 2000000, "
+	     "\"child_rekey_bytes\": 1500000, \"child_rekey_time\": 0, \"child_life_time\": 0");
+	establish();
+	assert_int_equal(installed_of(0)->lifetime.hard_packets, 1000);
+	assert_int_equal(installed_of(0)->lifetime.soft_packets, 900); /* nine tenths */
+	assert_int_equal(installed_of(0)->lifetime.hard_bytes, 2000000);
+	assert_int_equal(installed_of(0)->lifetime.soft_bytes, 1500000);
+	assert_int_equal(installed_of(1)->lifetime.hard_packets, 0); /* B's own: none */
+	/* The soft expiry rekeys; the new pair has the same limits. */
+	before = info_of(0);
+	card_event(0, DP_EVENT_SOFT_EXPIRE);
+	assert_int_equal(info_of(0).child_count, 1);
+	assert_int_not_equal(info_of(0).child_spi_in[0], before.child_spi_in[0]);
+	assert_int_equal(installed_of(0)->lifetime.hard_packets, 1000);
+	/* The hard expiry deletes it, on both sides; the IKE_SA stays. */
+	card_event(0, DP_EVENT_HARD_EXPIRE);
+	assert_int_equal(h_installed(0), 0);
+	assert_int_equal(h_installed(1), 0);
+	assert_int_equal(info_of(0).state, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_hard_lifetime_deletes_child, h_test_setup,
 					    h_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_volume_limits, h_test_setup, h_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey_starts_a_new_life, h_test_setup,
 					    h_test_teardown),
 	};

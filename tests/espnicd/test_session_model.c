@@ -442,6 +442,20 @@ static void test_peer_mapping(void **state)
 	assert_false(peer.start);
 	assert_int_equal(peer.dpd_mode, CFG_DPD_ON_DEMAND);
 	assert_int_equal(peer.dpd_action, CFG_DPD_HOLD);
+	/* no time limit, a packet limit: the card's volume limit drives the rekey */
+	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "t2",
+			     "{\"sa_life_time\": 0, \"sa_life_packets\": 1000}", SM_MERGE, &e),
+			 200);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.child_life_ms, 0);
+	assert_int_equal(peer.child_rekey_ms, 0);
+	assert_int_equal(peer.child_life_packets, 1000);
+	assert_int_equal(peer.child_rekey_packets, 900);
+	assert_int_equal(peer.child_life_bytes, 0);
+	expect_error(&m, SM_TUNNEL_PROFILE, "t2", "{\"sa_life_time\": 30}", SM_MERGE, 400,
+		     "sa_life_time");
+	expect_error(&m, SM_TUNNEL_PROFILE, "t2", "{\"sa_life_bytes\": -1}", SM_MERGE, 400,
+		     "sa_life_bytes");
 	/* rekey off, respond only */
 	assert_int_equal(put(&m, SM_SESSION, "s1",
 			     "{\"rekey\": false, \"connection_initiation_mode\": \"RESPOND_ONLY\"}",

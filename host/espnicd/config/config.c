@@ -385,6 +385,16 @@ static void *field_ptr(struct peer_parse *pp, const struct peer_field *f)
 	return (char *)pp->peer + f->off;
 }
 
+/* A count (bytes, packets) into a uint64_t; 0 = none. */
+static int pf_count(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		PFAIL("peer %s: %s is a whole number, 0 or more (0 = no limit)", pp->peer->name,
+		      f->key);
+	*(uint64_t *)field_ptr(pp, f) = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
 /* A duration in seconds (fractions allowed) into a uint64_t of milliseconds. */
 static int pf_ms(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 {
@@ -640,6 +650,10 @@ static const struct peer_field peer_fields[] = {
     {"ike_rekey_time", pf_ms, AT(ike_rekey_ms), NULL, NULL},
     {"child_rekey_time", pf_ms, AT(child_rekey_ms), NULL, NULL},
     {"child_life_time", pf_ms, AT(child_life_ms), NULL, NULL},
+    {"child_rekey_bytes", pf_count, AT(child_rekey_bytes), NULL, NULL},
+    {"child_life_bytes", pf_count, AT(child_life_bytes), NULL, NULL},
+    {"child_rekey_packets", pf_count, AT(child_rekey_packets), NULL, NULL},
+    {"child_life_packets", pf_count, AT(child_life_packets), NULL, NULL},
     {"dpd_delay", pf_ms, AT(dpd_delay_ms), NULL, NULL},
     {"dpd_timeout", pf_ms, AT(dpd_timeout_ms), NULL, NULL},
     {"dpd_action", pf_enum, AT(dpd_action), dpd_action_names, dpd_action_values},
@@ -686,6 +700,8 @@ static int peer_finish(struct peer_parse *pp)
 				      peer->name);
 	if (peer->child_life_ms && peer->child_life_ms <= peer->child_rekey_ms)
 		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
+	if (config_volume_limits(peer, pp->err, pp->err_len) < 0)
+		return -EINVAL;
 	if (peer->auth == CFG_AUTH_PUBKEY) {
 		char why[200];
 
@@ -1073,11 +1089,38 @@ bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
 	       a->host_if_set == b->host_if_set && strcmp(a->host_if, b->host_if) == 0 &&
 	       a->force_encap == b->force_encap && a->ike_rekey_ms == b->ike_rekey_ms &&
 	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
+	       a->child_rekey_bytes == b->child_rekey_bytes &&
+	       a->child_life_bytes == b->child_life_bytes &&
+	       a->child_rekey_packets == b->child_rekey_packets &&
+	       a->child_life_packets == b->child_life_packets &&
 	       a->dpd_delay_ms == b->dpd_delay_ms && a->keepalive_ms == b->keepalive_ms &&
 	       a->dpd_timeout_ms == b->dpd_timeout_ms && a->dpd_action == b->dpd_action &&
 	       a->dpd_mode == b->dpd_mode && a->unique == b->unique &&
 	       a->dpd_tries == b->dpd_tries && a->version == b->version &&
 	       a->aggressive == b->aggressive;
+}
+
+int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len)
+{
+	struct {
+		const char *what;
+		uint64_t *rekey, *life;
+	} v[] = {{"bytes", &peer->child_rekey_bytes, &peer->child_life_bytes},
+		 {"packets", &peer->child_rekey_packets, &peer->child_life_packets}};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		/* Only a life: rekey at nine tenths of it, as strongSwan does by default. */
+		if (*v[i].life && !*v[i].rekey)
+			*v[i].rekey = *v[i].life - *v[i].life / 10;
+		if (*v[i].life && *v[i].rekey >= *v[i].life) {
+			snprintf(err, err_len,
+				 "peer %s: child_rekey_%s must be below child_life_%s (the rekey "
+				 "must come before the end)",
+				 peer->name, v[i].what, v[i].what);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name)

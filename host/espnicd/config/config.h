@@ -92,6 +92,9 @@ struct cfg_peer {
 	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
 	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
+	/* CHILD_SA volume limits the card enforces (0 = none): a rekey at the rekey figure
+	 * (its soft expiry), the SA's end at the life figure (hard), per direction. */
+	uint64_t child_rekey_bytes, child_life_bytes, child_rekey_packets, child_life_packets;
 	uint64_t dpd_delay_ms, keepalive_ms;
 	uint64_t dpd_timeout_ms; /* give a liveness check up after this (0 = retransmissions) */
 	enum cfg_dpd_action dpd_action;
@@ -146,6 +149,9 @@ unsigned config_ike_addresses(const struct espnicd_config *cfg, struct sockaddr_
 bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b);
 /* The peer named, or NULL. */
 const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const char *name);
+/* The volume limits' defaults and checks: a life without a rekey figure rekeys at 9/10 of
+ * it; a rekey figure must be below its life. 0, or -EINVAL with the reason in err. */
+int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);

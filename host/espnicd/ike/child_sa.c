@@ -107,6 +107,10 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	ts_to_dp(&c->ts_remote, d->remote_ts, &d->remote_ts_count);
 	memcpy(d->host_if, sa->peer.host_if, sizeof(d->host_if));
 	d->out_later = c->out_pending;
+	d->lifetime.soft_bytes = sa->peer.child_rekey_bytes;
+	d->lifetime.hard_bytes = sa->peer.child_life_bytes;
+	d->lifetime.soft_packets = sa->peer.child_rekey_packets;
+	d->lifetime.hard_packets = sa->peer.child_life_packets;
 	ret = dp_install(sa->d->dp, d);
 	OPENSSL_cleanse(d, sizeof(*d));
 	free(d);
@@ -435,6 +439,7 @@ void child_sa_remove(struct ike_sa *sa, struct child_sa *child)
 			 child->spi_out);
 	OPENSSL_cleanse(child, sizeof(*child));
 	free(child);
+	child_again_arm(sa);
 }
 
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in)

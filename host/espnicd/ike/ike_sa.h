@@ -101,6 +101,7 @@ struct create_child_ctx {
 	uint8_t nonce[32];
 	size_t nonce_len;
 	struct ike_dh *dh;
+	bool ke_retried; /* this request is the retry with the group an INVALID_KE_PAYLOAD named */
 	uint8_t new_ike_spi[IKE_SPI_LEN]; /* IKE rekey: our SPI of the new IKE_SA */
 };
 
@@ -174,6 +175,9 @@ struct ike_sa {
 	struct child_sa *children;
 	bool want_delete, want_ike_rekey;
 	bool want_child; /* a new CHILD_SA for the peer's traffic (ACQUIRE or API), when idle */
+	/* A peer we start ("start": true) without CHILD_SA (the peer deleted it, it expired):
+	 * when to create one again, and the delay after that one (doubling up to a limit). */
+	uint64_t child_again_at, child_again_delay;
 	uint64_t established_at, ike_rekey_at, last_received, next_keepalive, dead_at;
 	struct ike_sa *replaced_by; /* IKE rekey: our successor */
 	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
@@ -263,6 +267,8 @@ int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchang
 
 /* ---- sa.c: lifecycle, lookup, timers ---- */
 uint64_t now_ms(struct espnicd *d);
+/* A peer we start whose IKE_SA lost its last CHILD_SA: a new one is due (sa.c). */
+void child_again_arm(struct ike_sa *sa);
 struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator);
 /* Marks the SA dead (logged with why); the core destroys it, removing its CHILD_SAs from the
  * dataplane, once the current event is handled. */

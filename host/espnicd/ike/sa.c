@@ -200,6 +200,44 @@ void ike_sa_established(struct ike_sa *sa)
 	sa->dh = NULL;
 }
 
+/* A peer we start keeps a CHILD_SA: when the peer deleted the last one (or it expired
+ * without a rekey), a new one is requested CHILD_AGAIN_FIRST_MS later, then at doubling
+ * delays up to CHILD_AGAIN_MAX_MS while the peer refuses. */
+#define CHILD_AGAIN_FIRST_MS 2000
+#define CHILD_AGAIN_MAX_MS   300000
+
+void child_again_arm(struct ike_sa *sa)
+{
+	if (sa->peer.start && sa->children == NULL && sa->state == IKE_SA_ESTABLISHED &&
+	    !sa->d->shutting_down && sa->child_again_at == 0) {
+		sa->child_again_delay = CHILD_AGAIN_FIRST_MS;
+		sa->child_again_at = now_ms(sa->d) + sa->child_again_delay;
+	}
+}
+
+static void child_again_check(struct ike_sa *sa, uint64_t now)
+{
+	if (!sa->peer.start || sa->children != NULL || sa->d->shutting_down) {
+		sa->child_again_at = 0;
+		sa->child_again_delay = 0;
+		return;
+	}
+	if (sa->child_again_at == 0) {
+		child_again_arm(sa);
+		return;
+	}
+	if (now < sa->child_again_at)
+		return;
+	sa->child_again_delay = sa->child_again_delay * 2 > CHILD_AGAIN_MAX_MS
+				    ? CHILD_AGAIN_MAX_MS
+				    : sa->child_again_delay * 2;
+	sa->child_again_at = now + sa->child_again_delay;
+	if (sa->want_child || sa->request.kind == REQUEST_CHILD_ADDITIONAL)
+		return;
+	log_info("%s: the IKE_SA of a peer we start has no CHILD_SA: creating one", sa_name(sa));
+	sa->want_child = true;
+}
+
 void sa_schedule(struct ike_sa *sa)
 {
 	struct child_sa *c;
@@ -210,6 +248,7 @@ void sa_schedule(struct ike_sa *sa)
 	}
 	if (sa->request.kind != REQUEST_NONE || sa->state != IKE_SA_ESTABLISHED)
 		return;
+	child_again_check(sa, now_ms(sa->d));
 	if (sa->want_delete) {
 		sa->want_delete = false;
 		delete_ike_start(sa);
@@ -273,7 +312,7 @@ uint64_t ike_sa_next_timer(struct ike_sa *sa)
 		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
 	if (sa->nat_local && sa->peer.keepalive_ms)
 		t = min_nonzero(t, sa->next_keepalive);
-	return t;
+	return min_nonzero(t, sa->child_again_at);
 }
 
 void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)

@@ -38,7 +38,19 @@ bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr)
 }
 
 /* The request for a new CHILD_SA (old NULL) or a rekey of old. */
-static int child_request(struct ike_sa *sa, struct child_sa *old)
+/* Whether one of our ESP proposals has DH group id (PFS). */
+static bool esp_group_allowed(const struct ike_sa *sa, uint16_t id)
+{
+	for (unsigned i = 0; i < sa->peer.esp_count; i++)
+		for (unsigned j = 0; j < sa->peer.esp[i].dh_count; j++)
+			if (sa->peer.esp[i].dh[j] == id)
+				return true;
+	return false;
+}
+
+/* A CREATE_CHILD_SA request: a new pair, or the rekey of old; with PFS the KE is of group
+ * (0: our first proposal's first group). */
+static int child_request(struct ike_sa *sa, struct child_sa *old, uint16_t group)
 {
 	struct create_child_ctx *cc = &sa->request.cc;
 	struct message_out *m;
@@ -49,10 +61,13 @@ static int child_request(struct ike_sa *sa, struct child_sa *old)
 	create_child_ctx_clear(cc);
 	cc->old_child = old;
 	cc->nonce_len = NONCE_LEN;
+	cc->ke_retried = group != 0;
+	if (group == 0 && sa->peer.esp[0].dh_count)
+		group = sa->peer.esp[0].dh[0];
 	if (dp_alloc_spi(sa->d->dp, &cc->new_spi_in) < 0 ||
 	    random_bytes(cc->nonce, cc->nonce_len) < 0)
 		return -EIO;
-	if (sa->peer.esp[0].dh_count && ike_dh_new(sa->peer.esp[0].dh[0], &cc->dh) < 0) {
+	if (group != 0 && ike_dh_new(group, &cc->dh) < 0) {
 		dp_release_spi(sa->d->dp, cc->new_spi_in);
 		create_child_ctx_clear(cc);
 		return -EIO;
@@ -76,7 +91,7 @@ static int child_request(struct ike_sa *sa, struct child_sa *old)
 		int n = ke ? ike_dh_public(cc->dh, ke, IKE_MAX_DH_PUBLIC) : -ENOMEM;
 
 		if ((p = message_out_add(m, IKE_PAYLOAD_KE)) != NULL && n > 0) {
-			p->u.ke.group = sa->peer.esp[0].dh[0];
+			p->u.ke.group = group;
 			p->u.ke.data = (struct ike_span){ke, (size_t)n};
 		}
 	}
@@ -122,9 +137,36 @@ static struct child_sa *child_answer(struct ike_sa *sa, const struct ike_message
 	return c;
 }
 
+/* RFC 7296 1.3: an INVALID_KE_PAYLOAD answer names the group the peer wants; when our
+ * proposals allow it and we have not tried it yet, the request goes again with a KE of
+ * that group (once). Returns true when the retry went out. */
+static bool retry_with_group(struct ike_sa *sa, const struct ike_message *msg)
+{
+	const struct ike_notify_payload *n = ike_message_find_notify(msg, IKE_N_INVALID_KE_PAYLOAD);
+	struct create_child_ctx *cc = &sa->request.cc;
+	struct child_sa *old = cc->old_child;
+	uint32_t spi = cc->new_spi_in;
+	uint16_t want;
+
+	if (n == NULL || n->data.len != 2 || cc->ke_retried || cc->dh == NULL)
+		return false;
+	want = (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]);
+	if (want == ike_dh_group_of(cc->dh)->id || !esp_group_allowed(sa, want))
+		return false;
+	request_done(sa);
+	dp_release_spi(sa->d->dp, spi);
+	if (old != NULL && !still_there(sa, old))
+		old = NULL;
+	if (child_request(sa, old, want) < 0)
+		return false;
+	log_info("%s: peer answered INVALID_KE_PAYLOAD: CREATE_CHILD_SA again with DH group %u",
+		 sa_name(sa), (unsigned)want);
+	return true;
+}
+
 int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
 {
-	int ret = child_request(sa, child);
+	int ret = child_request(sa, child, 0);
 
 	if (ret < 0)
 		return ret;
@@ -135,7 +177,7 @@ int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
 
 int child_additional_start(struct ike_sa *sa)
 {
-	int ret = child_request(sa, NULL);
+	int ret = child_request(sa, NULL, 0);
 
 	if (ret < 0) {
 		log_error("%s: cannot request a new CHILD_SA (%s)", sa_name(sa), strerror(-ret));
@@ -149,7 +191,11 @@ int child_additional_start(struct ike_sa *sa)
 void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	uint32_t new_spi = sa->request.cc.new_spi_in;
-	struct child_sa *c = child_answer(sa, msg, ++sa->d->next_reqid);
+	struct child_sa *c;
+
+	if (retry_with_group(sa, msg))
+		return;
+	c = child_answer(sa, msg, ++sa->d->next_reqid);
 
 	request_done(sa);
 	if (c == NULL) {
@@ -172,6 +218,8 @@ void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *m
 	struct child_sa *old = cc->old_child, *c;
 	uint32_t new_spi = cc->new_spi_in;
 
+	if (retry_with_group(sa, msg))
+		return;
 	if (!still_there(sa, old))
 		old = NULL;
 	c = child_answer(sa, msg, old ? old->reqid : ++sa->d->next_reqid);

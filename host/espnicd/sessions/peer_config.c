@@ -166,10 +166,21 @@ char *peer_config_swanctl(const struct sm_model *m, const char *name, struct sm_
 	fprintf(f, "\n        esp_proposals = ");
 	proposals(f, props, n);
 	fprintf(f, "\n        mode = tunnel\n");
-	fprintf(f, "        life_time = %llds\n",
-		(long long)json_integer_value(json_object_get(tun, "sa_life_time")));
+	if (json_integer_value(json_object_get(tun, "sa_life_time")) > 0)
+		fprintf(f, "        life_time = %llds\n",
+			(long long)json_integer_value(json_object_get(tun, "sa_life_time")));
+	else
+		fprintf(f, "        rekey_time = 0s\n");
+	if (json_integer_value(json_object_get(tun, "sa_life_bytes")) > 0)
+		fprintf(f, "        life_bytes = %lld\n",
+			(long long)json_integer_value(json_object_get(tun, "sa_life_bytes")));
+	if (json_integer_value(json_object_get(tun, "sa_life_packets")) > 0)
+		fprintf(f, "        life_packets = %lld\n",
+			(long long)json_integer_value(json_object_get(tun, "sa_life_packets")));
 	fprintf(f, "        dpd_action = %s\n",
-		strcmp(str(dpd, "dpd_action"), "RESTART") == 0 ? "restart" : "clear");
+		strcmp(str(dpd, "dpd_action"), "RESTART") == 0 ? "restart"
+		: strcmp(str(dpd, "dpd_action"), "HOLD") == 0  ? "trap"
+							       : "clear");
 	/* We initiate: the peer waits; we only respond: the peer must start. */
 	fprintf(f, "        start_action = %s\n",
 		strcmp(mode, "RESPOND_ONLY") == 0 ? "start"

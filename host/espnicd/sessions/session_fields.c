@@ -20,6 +20,7 @@
 static const char *const ike_versions[] = {"IKE_V2", "IKE_V1", "IKE_FLEX", NULL};
 static const char *const df_policies[] = {"COPY", "CLEAR", NULL};
 static const char *const transform_protocols[] = {"ESP", "AH", NULL};
+#define SM_VOLUME_MAX (1LL << 60) /* bytes or packets of a CHILD_SA's volume limit */
 static const char *const dpd_modes[] = {"PERIODIC", "ON_DEMAND", NULL};
 static const char *const dpd_actions[] = {"RESTART", "CLEAR", "HOLD", NULL};
 static const char *const auth_modes[] = {"PSK", "CERTIFICATE", NULL};
@@ -506,12 +507,19 @@ static int norm_tunnel(struct norm *n)
 			cbc && digest == NULL ? "SHA2_256" : NULL, true) < 0 ||
 	    f_bool(n, "enable_perfect_forward_secrecy", true) < 0 ||
 	    f_enum_list(n, "dh_groups", alg_api_names(IKE_TRANSFORM_DH), "GROUP14", false) < 0 ||
-	    f_int(n, "sa_life_time", 60, 31536000, 3600) < 0 ||
+	    f_int(n, "sa_life_time", 0, 31536000, 3600) < 0 ||
+	    f_int(n, "sa_life_bytes", 0, SM_VOLUME_MAX, 0) < 0 ||
+	    f_int(n, "sa_life_packets", 0, SM_VOLUME_MAX, 0) < 0 ||
 	    f_enum(n, "df_policy", df_policies, "COPY") < 0 ||
 	    f_enum(n, "transform_protocol", transform_protocols, "ESP") < 0 ||
 	    f_bool(n, "ipcomp", false) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
+	if (json_integer_value(json_object_get(n->out, "sa_life_time")) > 0 &&
+	    json_integer_value(json_object_get(n->out, "sa_life_time")) < 60)
+		return sm_fail(n->e, 400, "sa_life_time",
+			       "sa_life_time: 0 (no time limit: the volume limits, if any, drive "
+			       "the rekeys) or 60 to 31536000 seconds");
 	/* What the gateway will not do, said as such rather than as an unknown field. */
 	if (strcmp(json_string_value(json_object_get(n->out, "transform_protocol")), "AH") == 0)
 		return sm_fail(n->e, 400, "transform_protocol",

@@ -244,10 +244,18 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		json_int_t margin = json_integer_value(json_object_get(s, "margin_time"));
 		json_int_t ike_life = json_integer_value(json_object_get(ike, "sa_life_time"));
 		json_int_t child_life = json_integer_value(json_object_get(tun, "sa_life_time"));
+		char why[200];
 
 		peer->ike_rekey_ms = rekey_ms(ike_life, margin, rekey);
 		peer->child_rekey_ms = rekey_ms(child_life, margin, rekey);
 		peer->child_life_ms = (uint64_t)child_life * 1000;
+		/* The card's volume limits; rekeyed at nine tenths (config_volume_limits). */
+		peer->child_life_bytes =
+		    (uint64_t)json_integer_value(json_object_get(tun, "sa_life_bytes"));
+		peer->child_life_packets =
+		    (uint64_t)json_integer_value(json_object_get(tun, "sa_life_packets"));
+		if (config_volume_limits(peer, why, sizeof(why)) < 0)
+			return sm_fail(e, 400, "tunnel_profile", "tunnel_profile: %s", why);
 	}
 	peer->unique = strcmp(sm_str(s, "unique_ids"), "NEVER") == 0 ? CFG_UNIQUE_NEVER
 		       : strcmp(sm_str(s, "unique_ids"), "NO") == 0  ? CFG_UNIQUE_NO
