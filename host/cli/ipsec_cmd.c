@@ -159,6 +159,9 @@ static const struct field_opt session_opts[] = {
     {"force-encap", "force_udp_encapsulation", O_BOOL, "yes|no  ESP in UDP always"},
     {"make-before-break", "make_before_break", O_BOOL,
      "yes (no is refused: rekeys are always make-before-break)"},
+    {"compliance-suite", "compliance_suite", O_STR,
+     "S  NONE (default), CNSA, SUITE_B_GCM_128, SUITE_B_GCM_256,\n"
+     "                        PRIME, FOUNDATION, FIPS: pins the suite's profiles"},
     {NULL, NULL, 0, NULL}};
 
 static const struct column session_cols[] = {{"NAME", "name", 20},

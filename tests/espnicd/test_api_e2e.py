@@ -207,9 +207,13 @@ def scenario_objects(lab, args):
                           ("tunnel", "espnic-default-tunnel-profile"),
                           ("dpd", "espnic-default-dpd-profile")):
         names = d.espnic("profile", kind, "list", "--names").stdout.split()
-        assert default in names and len(names) == 2, names
-        d.espnic("profile", kind, "delete", default, expect=3)
-        d.espnic("profile", kind, "set", default, "--description", "x", expect=3)
+        # the default, ours, and (IKE and tunnel) the six compliance suites' own
+        assert default in names and len(names) == (2 if kind == "dpd" else 8), names
+        system = [p for p in d.json("profile", kind, "list")["results"] if p["system_owned"]]
+        assert len(system) == len(names) - 1, system
+        for p in system:
+            d.espnic("profile", kind, "delete", p["name"], expect=3)
+            d.espnic("profile", kind, "set", p["name"], "--description", "x", expect=3)
     # sessions
     setup_pair(lab, d, LEFT, RIGHT, "198.18.1.0/24", "198.18.2.0/24",
                extra=("--ike-profile", "ike1", "--tunnel-profile", "tun1", "--dpd-profile",
@@ -340,6 +344,8 @@ def scenario_errors(lab, args):
               "--psk-file", "-", "--local-networks", "198.18.5.0/24", "--remote-networks",
               "198.18.6.0/24")  # one session per gateway pair
     cli_error("description", "session", "set", "s1", "--description", "d" * 1025)
+    cli_error("authentication_mode", "session", "set", "s1", "--compliance-suite", "prime")
+    cli_error("compliance_suite", "session", "set", "s1", "--compliance-suite", "suite-c")
     cli_error("name", "endpoint", "add", "ep", "--address", LEFT)
     cli_error("dh_groups[0]", "profile", "ike", "add", "i", "--dh-groups", "group2")
     cli_error("ike_version", "profile", "ike", "add", "i", "--ike-version", "ike_v3")

@@ -442,6 +442,14 @@ static void test_peer_mapping(void **state)
 	assert_false(peer.start);
 	assert_int_equal(peer.dpd_mode, CFG_DPD_ON_DEMAND);
 	assert_int_equal(peer.dpd_action, CFG_DPD_HOLD);
+	/* FIPS takes a PSK; its profiles replace the session's when given with it */
+	expect_error(&m, SM_SESSION, "s1", "{\"compliance_suite\": \"FIPS\"}", SM_MERGE, 400,
+		     "ike_profile"); /* s1 has its own profiles: not silently replaced */
+	expect_error(
+	    &m, SM_SESSION, "s1",
+	    "{\"compliance_suite\": \"PRIME\", \"ike_profile\": \"espnic-prime-ike-profile\", "
+	    "\"tunnel_profile\": \"espnic-prime-tunnel-profile\"}",
+	    SM_MERGE, 400, "authentication_mode");
 	/* no time limit, a packet limit: the card's volume limit drives the rekey */
 	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "t2",
 			     "{\"sa_life_time\": 0, \"sa_life_packets\": 1000}", SM_MERGE, &e),
@@ -715,6 +723,38 @@ static void test_certificates(void **state)
 			     SM_MERGE, &e),
 			 400);
 	assert_string_equal(e.field, "local_id");
+
+	/* compliance suites: Suite-B-GCM-128 takes our P-256 certificate and sets its profiles;
+	 * another suite with them, or one wanting another key, is refused by field */
+	assert_int_equal(
+	    put(&m, SM_SESSION, "s1", "{\"compliance_suite\": \"suite-b-gcm-128\"}", SM_MERGE, &e),
+	    200);
+	assert_string_equal(
+	    json_string_value(json_object_get(sm_get(&m, SM_SESSION, "s1"), "ike_profile")),
+	    "espnic-suite-b-gcm-128-ike-profile");
+	assert_string_equal(
+	    json_string_value(json_object_get(sm_get(&m, SM_SESSION, "s1"), "tunnel_profile")),
+	    "espnic-suite-b-gcm-128-tunnel-profile");
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.esp[0].encr[0].id, IKE_ENCR_AES_GCM_16);
+	assert_int_equal(peer.esp[0].dh[0], IKE_DH_ECP_256);
+	expect_error(&m, SM_SESSION, "s1", "{\"compliance_suite\": \"SUITE_B_GCM_256\"}", SM_MERGE,
+		     400, "ike_profile");
+	expect_error(
+	    &m, SM_SESSION, "s1",
+	    "{\"compliance_suite\": \"CNSA\", \"ike_profile\": \"espnic-cnsa-ike-profile\", "
+	    "\"tunnel_profile\": \"espnic-cnsa-tunnel-profile\"}",
+	    SM_MERGE, 400, "local_endpoint");
+	expect_error(&m, SM_SESSION, "s1", "{\"compliance_suite\": \"TOP_SECRET\"}", SM_MERGE, 400,
+		     "compliance_suite");
+	expect_error(&m, SM_IKE_PROFILE, "espnic-cnsa-ike-profile", "{\"sa_life_time\": 600}",
+		     SM_MERGE, 403, "name");
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"compliance_suite\": \"NONE\", \"ike_profile\": "
+			     "\"espnic-default-ike-profile\", \"tunnel_profile\": "
+			     "\"espnic-default-tunnel-profile\"}",
+			     SM_MERGE, &e),
+			 200);
 
 	/* mapping: pubkey with credentials, typed identities parsed */
 	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);

@@ -15,6 +15,7 @@
 #include "config/algorithms.h"
 #include "espnic_text.h"
 #include "ike_types.h"
+#include "compliance.h"
 #include "session_model_internal.h"
 
 static const char *const ike_versions[] = {"IKE_V2", "IKE_V1", "IKE_FLEX", NULL};
@@ -584,8 +585,10 @@ static int norm_session(struct norm *n)
 	    f_int(n, "margin_time", 0, 86400, 540) < 0 ||
 	    f_enum(n, "unique_ids", unique_ids, "YES") < 0 ||
 	    f_bool(n, "force_udp_encapsulation", false) < 0 ||
-	    f_bool(n, "make_before_break", true) < 0)
+	    f_bool(n, "make_before_break", true) < 0 ||
+	    f_enum(n, "compliance_suite", sm_suite_names, "NONE") < 0)
 		return -EINVAL;
+	sm_suite_default_profiles(n->out);
 	/* espnicd never reauthenticates (no second IKE_AUTH on a live SA) and rekeys IKE and
 	 * CHILD_SAs with CREATE_CHILD_SA, always installing the new SA before deleting the old
 	 * one: there is no break-before-make to choose. */

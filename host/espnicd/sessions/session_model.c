@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "config/secret_file.h"
+#include "compliance.h"
 #include "session_model_internal.h"
 
 static const char *const kind_path[] = {"local-endpoints", "ike-profiles", "tunnel-profiles",
@@ -82,10 +83,14 @@ static json_t *endpoint_secrets(const struct sm_model *m)
 	return json_object_get(m->secrets, "local_endpoints");
 }
 
-static void add_system(json_t *root, enum sm_kind k, const char *name, const char *descr)
+static void add_system(json_t *root, enum sm_kind k, const char *name, const char *body,
+		       const char *descr)
 {
-	json_t *in = json_object(), *out = NULL;
+	json_t *in = json_loads(body, 0, NULL), *out = NULL;
 	struct sm_error e;
+
+	if (in == NULL)
+		return;
 
 	if (sm_normalize(k, in, &out, &e) == 0) {
 		json_object_set_new(out, "description", json_string(descr));
@@ -105,12 +110,13 @@ int sm_model_init(struct sm_model *m)
 	}
 	for (int k = 0; k < SM_KIND_COUNT; k++)
 		json_object_set_new(m->root, kind_key[k], json_object());
-	add_system(m->root, SM_IKE_PROFILE, SM_DEFAULT_IKE,
+	add_system(m->root, SM_IKE_PROFILE, SM_DEFAULT_IKE, "{}",
 		   "system default: IKEv2, AES-128, SHA2-256, group 14, 86400 s");
-	add_system(m->root, SM_TUNNEL_PROFILE, SM_DEFAULT_TUNNEL,
+	add_system(m->root, SM_TUNNEL_PROFILE, SM_DEFAULT_TUNNEL, "{}",
 		   "system default: AES-GCM-128, PFS with group 14, 3600 s, DF copy");
-	add_system(m->root, SM_DPD_PROFILE, SM_DEFAULT_DPD,
+	add_system(m->root, SM_DPD_PROFILE, SM_DEFAULT_DPD, "{}",
 		   "system default: periodic, 60 s, 10 retries");
+	sm_suites_add_profiles(m->root, add_system);
 	return 0;
 }
 
@@ -333,6 +339,8 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 				return sm_fail(e, 400, refs[i].field, "%s: no %s named \"%s\"",
 					       refs[i].field, kind_noun[refs[i].kind],
 					       sm_str(s, refs[i].field));
+		if (sm_suite_check(m, name, s, e) < 0)
+			return -EINVAL;
 		if (strcmp(sm_str(s, "authentication_mode"), "PSK") == 0 && psk == NULL)
 			return sm_fail(e, 400, "psk",
 				       "psk is required with authentication_mode PSK");
