@@ -90,17 +90,76 @@ static inline struct ike_span sp(const void *p, size_t n)
 	return (struct ike_span){p, n};
 }
 
-/* ikev1_sa.c */
+/* ikev1_transmit.c */
 void v1_send(struct ike_sa *sa, const uint8_t *buf, size_t len, bool awaiting);
+/* A cleartext message of payloads p[0..n). */
+int v1_clear(struct ike_sa *sa, uint8_t exchange, const struct ikev1_payload *p, size_t n,
+	     uint8_t *out, size_t cap);
 /* Writes header + encrypted chain (plain, first payload type) with iv into sa->v1->out. */
 int v1_seal(struct ike_sa *sa, uint8_t exchange, uint32_t msgid, struct ikev1_iv *iv, uint8_t first,
 	    const uint8_t *plain, size_t plain_len, uint8_t *out, size_t cap);
 /* Decrypts and parses msg (encrypted body) with iv; *next the chain after it. */
 int v1_open(struct ike_sa *sa, struct ikev1_message *msg, const struct ikev1_iv *iv,
 	    struct ikev1_iv *next, uint8_t *plain, size_t cap);
+/* A plaintext chain of payloads into buf; returns its length. */
+int v1_chain(const struct ikev1_payload *p, size_t n, uint8_t *buf, size_t cap);
 /* An informational exchange with one Notify or Delete payload, protected (HASH(1)). */
 int v1_send_info(struct ike_sa *sa, const struct ikev1_payload *p);
+void v1_send_notify_clear(struct ike_sa *sa, uint16_t type);
+
+/* ikev1_proposal.c */
+void v1_p1_offer(const struct cfg_peer *p, struct ikev1_sa_payload *sa);
+/* Whether an acceptable suite is one our configuration allows. */
+bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s);
+/* Responder: the index of the first transform we accept (into *suite), or -1. */
+int v1_p1_choose(struct ike_sa *sa, const struct ikev1_sa_payload *offer,
+		 struct ikev1_phase1_suite *suite);
+
+/* ikev1_nat.c */
+size_t v1_natd_build(struct ike_sa *sa, struct ikev1_payload *p, uint8_t (*buf)[64]);
+void v1_natd_process(struct ike_sa *sa, const struct ikev1_message *msg);
+void v1_vendor_ids(struct ike_sa *sa, const struct ikev1_message *msg);
+size_t v1_vendor_build(struct ikev1_payload *p);
+void v1_float_natt(struct ike_sa *sa);
+
+/* ikev1_phase1_keys.c */
+int v1_ke_nonce_make(struct ike_sa *sa, struct ikev1_payload *p);
+int v1_take_ke(struct ike_sa *sa, const struct ikev1_message *msg);
+int v1_keys(struct ike_sa *sa);
+
+/* ikev1_auth.c */
+void v1_own_id(struct ike_sa *sa, struct ikev1_payload *p);
+int v1_own_hash(struct ike_sa *sa, const struct ikev1_payload *id, uint8_t *hash,
+		struct ikev1_payload *out);
+bool v1_verify_hash(struct ike_sa *sa, struct ike_span id_b, const struct ikev1_payload *hash);
+void v1_switch_peer(struct ike_sa *sa, const struct ikev1_payload *id);
+
+/* ikev1_main_mode.c */
+/* Main (or aggressive) mode 1. old: the ISAKMP SA this one replaces (a phase-1 rekey). */
+int v1_initiate(struct espnicd *d, const struct cfg_peer *peer, const struct ike_sa *old);
+/* A first message of main or aggressive mode as responder: a new IKE_SA, or NULL. */
+struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote, const struct ikev1_message *msg);
+void v1_main_mode_process(struct ike_sa *sa, struct ikev1_message *msg,
+			  const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, uint8_t *plain, size_t cap);
+void v1_established(struct ike_sa *sa);
+
+/* ikev1_aggressive.c */
+int v1_aggressive_respond_1(struct ike_sa *sa, const struct ikev1_message *msg,
+			    struct ikev1_payload *p, size_t n);
+int v1_aggressive_initiate(struct ike_sa *sa, struct ikev1_sa_payload *offer,
+			   struct ikev1_payload *p, size_t n);
+void v1_aggressive_process(struct ike_sa *sa, struct ikev1_message *msg,
+			   const struct sockaddr_storage *local,
+			   const struct sockaddr_storage *remote, uint8_t *plain, size_t cap);
+
+/* ikev1_informational.c */
 void v1_informational(struct ike_sa *sa, struct ikev1_message *msg);
+void v1_clear_informational(struct ike_sa *sa, const struct ikev1_message *msg);
+void v1_initial_contact(struct ike_sa *sa);
+size_t v1_initial_contact_build(struct ike_sa *sa, uint8_t cookies[16], struct ikev1_payload *p);
+void v1_send_isakmp_delete(struct ike_sa *sa);
 
 /* ikev1_quick.c */
 int v1_quick_start(struct ike_sa *sa, struct child_sa *old);
