@@ -3,7 +3,8 @@
  * dataplanes; a PSK mismatch and a proposal mismatch refused with their log lines; lost
  * datagrams retransmitted; quick mode rekeys (the new pair before the old one goes); deletes
  * both ways; a hard lifetime; INITIAL-CONTACT after a restart; hostile version-1 datagrams
- * dropped without a crash. */
+ * dropped without a crash; main mode with RSA and ECDSA signatures (certificates made at test
+ * time, certgen.c), an untrusted one refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 #include <openssl/rand.h>
 
+#include "certgen.h"
 #include "exchange.h"
 
 #define V1 ", \"version\": 1, \"ike_proposals\": [\"aes128-sha256-ecp256\"]"
@@ -280,6 +282,69 @@ static void test_hostile(void **state)
 	assert_int_equal(info_of(1, 0).child_count, 1);
 }
 
+#define CERT_PEER                                                                                  \
+	V1 ", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": \"%s\", "           \
+	   "\"local_id\": \"dn:C=CH, O=espnic, CN=%s\", \"remote_id\": \"dn:C=CH, O=espnic, "      \
+	   "CN=%s\""
+
+/* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA);
+ * ca_other: B trusts another CA instead, so A's certificate is refused. */
+static void certs_case(const char *kind, bool untrusted)
+{
+	struct tcert ca, other, a, b;
+	char dir[256], extra_a[2048], extra_b[2048];
+
+	tcert_mkdir(dir, sizeof(dir));
+	tcert_make(&ca, dir, "ca", "rsa", "C=CH,O=espnic,CN=espnic test CA", NULL, NULL, 1, -1, 30);
+	tcert_make(&other, dir, "other", "p256", "C=CH,O=elsewhere,CN=other CA", NULL, NULL, 1, -1,
+		   30);
+	tcert_make(&a, dir, "gwa", kind, "C=CH,O=espnic,CN=gwa", "DNS:gwa.example", &ca, 0, -1, 30);
+	tcert_make(&b, dir, "gwb", kind, "C=CH,O=espnic,CN=gwb", "DNS:gwb.example", &ca, 0, -1, 30);
+	snprintf(extra_a, sizeof(extra_a), CERT_PEER, a.cert_path, a.key_path, ca.cert_path, "gwa",
+		 "gwb");
+	snprintf(extra_b, sizeof(extra_b), CERT_PEER, b.cert_path, b.key_path,
+		 untrusted ? other.cert_path : ca.cert_path, "gwb", "gwa");
+	pair(extra_a, extra_b, "", "");
+	if (untrusted) {
+		espnicd_initiate(H->nodes[0].core, "peer");
+		h_pump();
+		assert_true(h_log_contains("authentication of the peer failed: certificate not "
+					   "trusted"));
+		assert_int_equal(h_installed(0), 0);
+		assert_int_equal(h_installed(1), 0);
+	} else {
+		establish();
+		assert_children_match();
+		assert_true(h_log_contains(strcmp(kind, "rsa") == 0
+					       ? "(main mode, RSA signatures, initiator"
+					       : "(main mode, ECDSA signatures, responder"));
+		assert_int_equal(h_log_count("peer authenticated with its certificate"), 2);
+	}
+	tcert_free(&a);
+	tcert_free(&b);
+	tcert_free(&other);
+	tcert_free(&ca);
+	tcert_rmdir(dir);
+}
+
+static void test_certs_rsa(void **state)
+{
+	(void)state;
+	certs_case("rsa", false);
+}
+
+static void test_certs_ecdsa(void **state)
+{
+	(void)state;
+	certs_case("p256", false);
+}
+
+static void test_certs_untrusted(void **state)
+{
+	(void)state;
+	certs_case("p256", true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +373,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_initial_contact, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,
+					    exchange_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,9 +167,6 @@ void v1_aggressive_process(struct ike_sa *sa, struct ikev1_message *msg,
 			   const struct sockaddr_storage *remote, uint8_t *plain, size_t cap)
 {
 	struct ikev1_sa *v = sa->v1;
-	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
-	const struct ikev1_sa_payload *a = sa_p ? sa_p->u.sa : NULL;
-	char why[160];
 
 	if (v->st == V1_AM_R1) {
 		am_finish(sa, msg, local, remote, plain, cap);
@@ -177,17 +174,8 @@ void v1_aggressive_process(struct ike_sa *sa, struct ikev1_message *msg,
 	}
 	if (v->st != V1_AM_I1 || (msg->header.flags & IKEV1_FLAG_ENCRYPTION))
 		return;
-	if (a == NULL || a->proposal_count != 1 || a->transform_count != 1 ||
-	    ikev1_policy_phase1(&a->transforms[0], &v->suite, why, sizeof(why)) < 0 ||
-	    !v1_p1_ours(&sa->peer, &v->suite)) {
-		log_error("%s: the peer chose an IKEv1 proposal we did not offer", sa_name(sa));
-		ike_sa_kill(sa, "no proposal chosen");
+	if (!v1_p1_take_answer(sa, msg))
 		return;
-	}
-	sa_index_remove(sa);
-	memcpy(sa->spi_r, msg->header.spi_r, IKEV1_COOKIE_LEN);
-	sa_index_add(sa);
-	v1_vendor_ids(sa, msg);
 	v->awaiting = false;
 	am_complete(sa, msg);
 }

@@ -88,7 +88,7 @@ void v1_clear_informational(struct ike_sa *sa, const struct ikev1_message *msg)
 		  n->u.notify.type == IKEV1_N_NO_PROPOSAL_CHOSEN ? ": no IKE proposal in common"
 		  : n->u.notify.type == IKEV1_N_INVALID_HASH_INFORMATION ||
 			  n->u.notify.type == IKEV1_N_AUTHENTICATION_FAILED
-		      ? ": pre-shared key or identity mismatch"
+		      ? ": pre-shared key, certificate or identity mismatch"
 		      : "");
 	/* Anyone could have sent it: acted on only when our request times out. */
 	sa->v1->failure =

@@ -12,11 +12,13 @@
 #include "ikev1_crypto.h"
 #include "ikev1_message.h"
 
-#define V1_MAX_OUT	    4096 /* one datagram of ours (no certificates yet) */
-#define V1_SAI_MAX	    2048 /* the initiator's SA payload body (SAi_b) */
-#define V1_NONCE	    32
-#define V1_DELETE_OLD_MS    2000
-#define V1_DELETE_LINGER_MS 200 /* our Delete of the ISAKMP SA is out: gone after this */
+#define V1_MAX_OUT	       4096 /* one datagram of ours (no certificates yet) */
+#define V1_SAI_MAX	       2048 /* the initiator's SA payload body (SAi_b) */
+#define V1_NONCE	       32
+#define V1_CERT_X509_SIGNATURE 4    /* CERT / CERTREQ encoding (RFC 2408 3.9) */
+#define V1_SIG_MAX	       1024 /* a SIG payload of ours */
+#define V1_DELETE_OLD_MS       2000
+#define V1_DELETE_LINGER_MS    200 /* our Delete of the ISAKMP SA is out: gone after this */
 #define V1_OUT_CHECK_MS                                                                            \
 	50 /* a rekey's initiator looks this often for the peer's first packet */ /* a rekeyed     \
 										     CHILD_SA is   \
@@ -66,6 +68,7 @@ struct ikev1_sa {
 	uint8_t gxi[IKE_MAX_DH_PUBLIC], gxr[IKE_MAX_DH_PUBLIC];
 	size_t gxi_len, gxr_len;
 	bool peer_natt, peer_dpd;
+	struct cfg_id own_id;	/* with auth pubkey: the identity we send */
 	unsigned replaces;	/* a phase-1 rekey: the unique_id of the ISAKMP SA it replaces */
 	uint8_t peer_id_b[256]; /* aggressive mode responder: IDii_b until HASH_I comes */
 	size_t peer_id_len;
@@ -114,6 +117,9 @@ bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s);
 /* Responder: the index of the first transform we accept (into *suite), or -1. */
 int v1_p1_choose(struct ike_sa *sa, const struct ikev1_sa_payload *offer,
 		 struct ikev1_phase1_suite *suite);
+/* Initiator: the responder's answer to our offer (one transform of ours) into the suite, its
+ * cookie, its vendor IDs; false (the SA killed) when it chose what we did not offer. */
+bool v1_p1_take_answer(struct ike_sa *sa, const struct ikev1_message *msg);
 
 /* ikev1_nat.c */
 size_t v1_natd_build(struct ike_sa *sa, struct ikev1_payload *p, uint8_t (*buf)[64]);
@@ -131,6 +137,17 @@ int v1_keys(struct ike_sa *sa);
 void v1_own_id(struct ike_sa *sa, struct ikev1_payload *p);
 int v1_own_hash(struct ike_sa *sa, const struct ikev1_payload *id, uint8_t *hash,
 		struct ikev1_payload *out);
+/* SIG_I / SIG_R over our ID payload id with our certificate's key, as *out (value in sig). */
+int v1_own_sig(struct ike_sa *sa, const struct ikev1_payload *id, uint8_t *sig, size_t cap,
+	       struct ikev1_payload *out);
+/* Our certificates as CERT payloads p[0..max) (DER in buf); returns how many. */
+size_t v1_own_certs(struct ike_sa *sa, struct ikev1_payload *p, size_t max, uint8_t *buf,
+		    size_t cap);
+/* CERTREQ payloads naming our trusted CAs (none without auth pubkey); returns how many. */
+size_t v1_certreqs(struct ike_sa *sa, struct ikev1_payload *p, size_t max, uint8_t *buf,
+		   size_t cap);
+/* The peer's SIG over its ID payload body id_b, its CERT chain and identity (creds.h). */
+bool v1_verify_sig(struct ike_sa *sa, struct ike_span id_b, const struct ikev1_message *msg);
 bool v1_verify_hash(struct ike_sa *sa, struct ike_span id_b, const struct ikev1_payload *hash);
 void v1_switch_peer(struct ike_sa *sa, const struct ikev1_payload *id);
 

@@ -197,37 +197,47 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 	return sa;
 }
 
-/* KE, nonce and the NAT-D pair of main mode 3 / 4. */
+/* KE, nonce, CERTREQs (signatures) and the NAT-D pair of main mode 3 / 4. */
 static int mm_send_ke(struct ike_sa *sa)
 {
 	struct ikev1_sa *v = sa->v1;
-	struct ikev1_payload p[4];
-	uint8_t natd[2][64];
+	struct ikev1_payload p[4 + CREDS_MAX_CA];
+	uint8_t natd[2][64], names[1024];
+	size_t n = 2;
 	int len;
 
 	if (v1_ke_nonce_make(sa, p) < 0)
 		return -EINVAL;
-	len = v1_clear(sa, IKEV1_EXCHANGE_MAIN, p, 2 + v1_natd_build(sa, &p[2], natd), v->out,
-		       sizeof(v->out));
+	n += v1_certreqs(sa, &p[n], CREDS_MAX_CA, names, sizeof(names));
+	n += v1_natd_build(sa, &p[n], natd);
+	len = v1_clear(sa, IKEV1_EXCHANGE_MAIN, p, n, v->out, sizeof(v->out));
 	if (len < 0)
 		return len;
 	v1_send(sa, v->out, (size_t)len, sa->initiator);
 	return 0;
 }
 
-/* Main mode 5 / 6: ID, HASH_I / HASH_R, and INITIAL-CONTACT from the initiator. */
+/* Main mode 5 / 6: ID, HASH_I / HASH_R (or CERTs and SIG_I / SIG_R, RFC 2409 5.1), and
+ * INITIAL-CONTACT from the initiator. */
 static int mm_send_id(struct ike_sa *sa)
 {
 	struct ikev1_sa *v = sa->v1;
-	struct ikev1_payload p[3];
-	uint8_t plain[1024], hash[IKE_MAX_PRF_LEN], cookies[16];
-	size_t n = 2;
+	struct ikev1_payload p[3 + CREDS_MAX_CHAIN];
+	uint8_t plain[V1_MAX_OUT], certs[V1_MAX_OUT], auth[V1_SIG_MAX], cookies[16];
+	size_t n = 1;
 	int len;
 
 	v1_own_id(sa, &p[0]);
-	if (v1_own_hash(sa, &p[0], hash, &p[1]) < 0)
+	if (sa->peer.auth == CFG_AUTH_PUBKEY) {
+		n += v1_own_certs(sa, &p[n], CREDS_MAX_CHAIN, certs, sizeof(certs));
+		len = v1_own_sig(sa, &p[0], auth, sizeof(auth), &p[n]);
+	} else {
+		len = v1_own_hash(sa, &p[0], auth, &p[n]);
+	}
+	if (len < 0)
 		return -EINVAL;
-	n += v1_initial_contact_build(sa, cookies, &p[2]);
+	n++;
+	n += v1_initial_contact_build(sa, cookies, &p[n]);
 	len = v1_chain(p, n, plain, sizeof(plain));
 	if (len < 0)
 		return len;
@@ -240,12 +250,14 @@ static int mm_send_id(struct ike_sa *sa)
 	return 0;
 }
 
-/* The peer's ID and HASH of main mode 5 / 6, decrypted into msg. */
+/* The peer's ID and HASH (or SIG) of main mode 5 / 6, decrypted into msg. */
 static bool mm_verify_id(struct ike_sa *sa, const struct ikev1_message *msg)
 {
 	const struct ikev1_payload *id = ikev1_message_find(msg, IKEV1_PAYLOAD_ID, 0);
 
 	v1_switch_peer(sa, id);
+	if (sa->v1->suite.auth_method != IKEV1_AUTH_PSK)
+		return v1_verify_sig(sa, id ? id->u.id.body : sp(NULL, 0), msg);
 	return v1_verify_hash(sa, id ? id->u.id.body : sp(NULL, 0),
 			      ikev1_message_find(msg, IKEV1_PAYLOAD_HASH, 0));
 }
@@ -290,7 +302,10 @@ void v1_established(struct ike_sa *sa)
 	sa->proposal.dh = sa->v1->suite.group->id;
 	ike_sa_established(sa);
 	sa->v1->st = V1_EST;
-	log_info("%s: IKEv1 IKE_SA established (main mode, PSK, %s%s)", sa_name(sa),
+	log_info("%s: IKEv1 IKE_SA established (main mode, %s, %s%s)", sa_name(sa),
+		 sa->v1->suite.auth_method == IKEV1_AUTH_PSK	   ? "PSK"
+		 : sa->v1->suite.auth_method == IKEV1_AUTH_RSA_SIG ? "RSA signatures"
+								   : "ECDSA signatures",
 		 sa->initiator ? "initiator" : "responder", sa->natt ? ", NAT-T" : "");
 	adopt(sa);
 }
@@ -302,31 +317,16 @@ void v1_main_mode_process(struct ike_sa *sa, struct ikev1_message *msg,
 {
 	struct ikev1_sa *v = sa->v1;
 	struct ikev1_iv next;
-	char why[160];
 
 	switch (v->st) {
-	case V1_MM_I1: {
-		const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
-		const struct ikev1_sa_payload *a = sa_p ? sa_p->u.sa : NULL;
-
-		if (a == NULL || a->proposal_count != 1 || a->transform_count != 1 ||
-		    ikev1_policy_phase1(&a->transforms[0], &v->suite, why, sizeof(why)) < 0 ||
-		    !v1_p1_ours(&sa->peer, &v->suite)) {
-			log_error("%s: the peer chose an IKEv1 proposal we did not offer",
-				  sa_name(sa));
-			ike_sa_kill(sa, "no proposal chosen");
+	case V1_MM_I1:
+		if (!v1_p1_take_answer(sa, msg))
 			return;
-		}
-		sa_index_remove(sa);
-		memcpy(sa->spi_r, msg->header.spi_r, IKEV1_COOKIE_LEN);
-		sa_index_add(sa);
-		v1_vendor_ids(sa, msg);
 		if (mm_send_ke(sa) < 0)
 			ike_sa_kill(sa, "key exchange failed");
 		else
 			v->st = V1_MM_I2;
 		return;
-	}
 	case V1_MM_R1:
 		if (v1_take_ke(sa, msg) < 0) {
 			log_unauth(sa->d, LOG_LEVEL_INFO, "%s: IKEv1 main mode 3 unusable, dropped",
@@ -357,8 +357,10 @@ void v1_main_mode_process(struct ike_sa *sa, struct ikev1_message *msg,
 	case V1_MM_I3:
 		if (v1_open(sa, msg, &v->iv, &next, plain, cap) < 0) {
 			log_error("%s: authentication of the peer failed: main mode %u does not "
-				  "decrypt to a valid message (PSK mismatch)",
-				  sa_name(sa), v->st == V1_MM_R2 ? 5 : 6);
+				  "decrypt to a valid message (%s)",
+				  sa_name(sa), v->st == V1_MM_R2 ? 5 : 6,
+				  v->suite.auth_method == IKEV1_AUTH_PSK ? "PSK mismatch"
+									 : "our keys differ");
 			if (v->st == V1_MM_R2)
 				v1_send_notify_clear(sa, IKEV1_N_INVALID_HASH_INFORMATION);
 			ike_sa_kill(sa, "authentication failed");

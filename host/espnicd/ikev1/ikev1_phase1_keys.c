@@ -59,9 +59,13 @@ int v1_keys(struct ike_sa *sa)
 	size_t peer_len = sa->initiator ? v->gxr_len : v->gxi_len;
 	int n = ike_dh_compute(sa->dh, peer_pub, peer_len, gxy, sizeof(gxy)), ret = -EINVAL;
 
+	/* SKEYID: prf(pre-shared-key, Ni_b | Nr_b), or prf(Ni_b | Nr_b, g^xy) for signatures. */
 	if (n > 0 &&
-	    ikev1_skeyid_psk(v->suite.prf, sa->peer.psk, sa->peer.psk_len, sp(sa->ni, sa->ni_len),
-			     sp(sa->nr, sa->nr_len), skeyid) == 0 &&
+	    (v->suite.auth_method == IKEV1_AUTH_PSK
+		 ? ikev1_skeyid_psk(v->suite.prf, sa->peer.psk, sa->peer.psk_len,
+				    sp(sa->ni, sa->ni_len), sp(sa->nr, sa->nr_len), skeyid)
+		 : ikev1_skeyid_sig(v->suite.prf, sp(sa->ni, sa->ni_len), sp(sa->nr, sa->nr_len),
+				    sp(gxy, (size_t)n), skeyid)) == 0 &&
 	    ikev1_derive_sa_keys(v->suite.prf, v->suite.encr, skeyid, sp(gxy, (size_t)n), sa->spi_i,
 				 sa->spi_r, &v->keys) == 0 &&
 	    ikev1_iv_phase1(v->suite.prf, v->suite.encr, sp(v->gxi, v->gxi_len),

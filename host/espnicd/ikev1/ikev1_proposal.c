@@ -28,6 +28,14 @@ static uint64_t p1_life_seconds(const struct cfg_peer *p)
 	return p->ike_rekey_ms ? (p->ike_rekey_ms + 999) / 1000 : 86400;
 }
 
+/* The authentication method of a peer: PSK, or what its certificate's key calls for. */
+static uint16_t auth_method(const struct cfg_peer *p)
+{
+	int m = p->auth == CFG_AUTH_PUBKEY && p->creds ? creds_v1_method(p->creds) : IKEV1_AUTH_PSK;
+
+	return m > 0 ? (uint16_t)m : 0;
+}
+
 /* Our offer: one ISAKMP proposal, a transform per combination of the configuration. */
 void v1_p1_offer(const struct cfg_peer *p, struct ikev1_sa_payload *sa)
 {
@@ -49,7 +57,7 @@ void v1_p1_offer(const struct cfg_peer *p, struct ikev1_sa_payload *sa)
 					t->encr = IKEV1_ENCR_AES_CBC;
 					t->key_length = c->encr[e].bits;
 					t->hash = hash_of_prf(c->prf[h]);
-					t->auth_method = IKEV1_AUTH_PSK;
+					t->auth_method = auth_method(p);
 					t->group = c->dh[g];
 					t->life_seconds = p1_life_seconds(p);
 				}
@@ -71,7 +79,7 @@ static bool in16(const uint16_t *list, unsigned n, uint16_t v)
 /* Whether an acceptable suite is one our configuration allows. */
 bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s)
 {
-	if (s->auth_method != IKEV1_AUTH_PSK || p->auth != CFG_AUTH_PSK)
+	if (s->auth_method != auth_method(p))
 		return false;
 	for (unsigned i = 0; i < p->ike_count; i++) {
 		const struct cfg_proposal *c = &p->ike[i];
@@ -114,9 +122,29 @@ int v1_p1_choose(struct ike_sa *sa, const struct ikev1_sa_payload *offer,
 				return pr->first_transform + i;
 			else
 				log_info("%s: IKEv1 transform %u is not among our ike_proposals "
-					 "(or not PSK)",
+					 "(or not our authentication method)",
 					 sa_name(sa), t->number);
 		}
 	}
 	return -1;
+}
+
+bool v1_p1_take_answer(struct ike_sa *sa, const struct ikev1_message *msg)
+{
+	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
+	const struct ikev1_sa_payload *a = sa_p ? sa_p->u.sa : NULL;
+	char why[160];
+
+	if (a == NULL || a->proposal_count != 1 || a->transform_count != 1 ||
+	    ikev1_policy_phase1(&a->transforms[0], &sa->v1->suite, why, sizeof(why)) < 0 ||
+	    !v1_p1_ours(&sa->peer, &sa->v1->suite)) {
+		log_error("%s: the peer chose an IKEv1 proposal we did not offer", sa_name(sa));
+		ike_sa_kill(sa, "no proposal chosen");
+		return false;
+	}
+	sa_index_remove(sa);
+	memcpy(sa->spi_r, msg->header.spi_r, IKEV1_COOKIE_LEN);
+	sa_index_add(sa);
+	v1_vendor_ids(sa, msg);
+	return true;
 }
