@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <cmocka.h>
 #include <openssl/rand.h>
 
@@ -287,6 +289,46 @@ static void test_hostile(void **state)
 	   "\"local_id\": \"dn:C=CH, O=espnic, CN=%s\", \"remote_id\": \"dn:C=CH, O=espnic, "      \
 	   "CN=%s\""
 
+/* The commit bit (RFC 2408 3.1), set on A's quick mode 1 in transit (the header lies outside
+ * HASH(1) and the encryption): B echoes it and sends CONNECTED once the pair is installed; A
+ * keeps outbound on hold until CONNECTED. The first CONNECTED is lost: A's HASH(3) goes
+ * again and brings it again. */
+static void test_commit_bit(void **state)
+{
+	struct sockaddr_storage a;
+	struct h_packet *p;
+	bool dropped = false;
+
+	(void)state;
+	h_parse_addr(A_ADDR, 0, &a);
+	pair(V1, V1, "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	for (int i = 0; i < 100 && (p = h_take()) != NULL; i++) {
+		bool from_a = ((struct sockaddr_in *)&p->from)->sin_addr.s_addr ==
+			      ((struct sockaddr_in *)&a)->sin_addr.s_addr;
+
+		if (p->len > 28 && p->data[18] == 32 && from_a)
+			p->data[19] |= 0x02;
+		if (!dropped && p->len > 28 && p->data[18] == 5 && !from_a &&
+		    h_log_contains("CONNECTED sent")) {
+			dropped = true;
+			continue;
+		}
+		h_deliver(p);
+	}
+	assert_true(dropped);
+	assert_true(h_log_contains("the peer set the commit bit, waiting for CONNECTED"));
+	assert_false(h_log_contains("committed (CONNECTED)"));
+	assert_false(h_log_contains("outbound traffic now (CONNECTED)"));
+	h_run_until(H->now + 30000);
+	/* B answers the repeated HASH(3) with its last message, the CONNECTED A now takes. */
+	assert_true(h_log_contains("IKEv1 retransmit 1"));
+	assert_true(h_log_contains("committed (CONNECTED)"));
+	assert_true(h_log_contains("outbound traffic now (CONNECTED)"));
+	assert_int_equal(info_of(0, 0).child_count, 1);
+	assert_children_match();
+}
+
 /* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA);
  * ca_other: B trusts another CA instead, so A's certificate is refused. */
 static void certs_case(const char *kind, bool untrusted)
@@ -373,6 +415,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_initial_contact, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_bit, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,

@@ -154,6 +154,8 @@ void v1_informational(struct ike_sa *sa, struct ikev1_message *msg)
 			   p->u.notify.type == IKEV1_N_INITIAL_CONTACT) {
 			if (sa->peer.unique != CFG_UNIQUE_NEVER)
 				v1_initial_contact(sa);
+		} else if (p->type == IKEV1_PAYLOAD_NOTIFY && p->u.notify.type == V1_N_CONNECTED) {
+			v1_quick_connected(sa, &p->u.notify);
 		} else if (p->type == IKEV1_PAYLOAD_NOTIFY &&
 			   p->u.notify.type == IKEV1_N_DPD_R_U_THERE_ACK) {
 			sa->v1->dpd_out = false;

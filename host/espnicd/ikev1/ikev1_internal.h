@@ -15,8 +15,10 @@
 #define V1_MAX_OUT	       4096 /* one datagram of ours (no certificates yet) */
 #define V1_SAI_MAX	       2048 /* the initiator's SA payload body (SAi_b) */
 #define V1_NONCE	       32
-#define V1_CERT_X509_SIGNATURE 4    /* CERT / CERTREQ encoding (RFC 2408 3.9) */
-#define V1_SIG_MAX	       1024 /* a SIG payload of ours */
+#define V1_CERT_X509_SIGNATURE 4     /* CERT / CERTREQ encoding (RFC 2408 3.9) */
+#define V1_N_CONNECTED	       16384 /* RFC 2408 3.14.1: the quick mode committed (commit bit) */
+#define V1_HEADER_FLAGS	       19    /* offset of the flags octet in the ISAKMP header */
+#define V1_SIG_MAX	       1024  /* a SIG payload of ours */
 #define V1_DELETE_OLD_MS       2000
 #define V1_DELETE_LINGER_MS    200 /* our Delete of the ISAKMP SA is out: gone after this */
 #define V1_OUT_CHECK_MS                                                                            \
@@ -56,6 +58,11 @@ struct v1_quick {
 	enum dp_mode mode;
 	struct ike_ts_payload ts_local, ts_remote;
 	bool ids_sent; /* IDci/IDcr on the wire (else the IKE addresses) */
+	/* The commit bit (RFC 2408 3.1): the initiator set it, so the responder echoes it and
+	 * sends CONNECTED once the pair is installed; the initiator that sees it in the answer
+	 * keeps HASH(3) retransmitted and outbound on the old pair until CONNECTED comes. */
+	bool commit;
+	bool connected_wait;
 };
 
 struct ikev1_sa {
@@ -108,7 +115,12 @@ int v1_open(struct ike_sa *sa, struct ikev1_message *msg, const struct ikev1_iv 
 int v1_chain(const struct ikev1_payload *p, size_t n, uint8_t *buf, size_t cap);
 /* An informational exchange with one Notify or Delete payload, protected (HASH(1)). */
 int v1_send_info(struct ike_sa *sa, const struct ikev1_payload *p);
+/* The same kept as our last message (sent again when the peer repeats its own). */
+int v1_send_info_kept(struct ike_sa *sa, const struct ikev1_payload *p);
 void v1_send_notify_clear(struct ike_sa *sa, uint16_t type);
+/* A Notify payload of the IPsec DOI. */
+struct ikev1_payload v1_notify(uint8_t protocol, struct ike_span spi, uint16_t type,
+			       struct ike_span data);
 
 /* ikev1_proposal.c */
 void v1_p1_offer(const struct cfg_peer *p, struct ikev1_sa_payload *sa);
@@ -183,5 +195,7 @@ int v1_quick_start(struct ike_sa *sa, struct child_sa *old);
 void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg);
 void v1_quick_clear(struct ike_sa *sa);
 int v1_delete_child(struct ike_sa *sa, struct child_sa *c);
+/* CONNECTED from the peer: our quick mode waiting for it completes. */
+void v1_quick_connected(struct ike_sa *sa, const struct ikev1_notify_payload *n);
 
 #endif

@@ -194,6 +194,8 @@ static int quick_send(struct ike_sa *sa, struct ikev1_payload *p, size_t n, stru
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (len < 0)
 		return len;
+	if (q->commit) /* the header is outside the HASH and the encryption */
+		sa->v1->out[V1_HEADER_FLAGS] |= IKEV1_FLAG_COMMIT;
 	v1_send(sa, sa->v1->out, (size_t)len, awaiting);
 	return 0;
 }
@@ -607,14 +609,54 @@ static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 		ikev1_writer_payload(&w, &h3);
 		len = ike_writer_finish(&w);
 	}
-	c = quick_install(sa, q->old_spi_in != 0);
+	q->connected_wait = (msg->header.flags & IKEV1_FLAG_COMMIT) != 0;
+	c = quick_install(sa, q->old_spi_in != 0 || q->connected_wait);
 	responder_lifetime(sa, c, msg);
 	if (len > 0 &&
 	    (len = v1_seal(sa, IKEV1_EXCHANGE_QUICK, q->msgid, &q->iv, IKEV1_PAYLOAD_HASH, plain,
 			   (size_t)len, sa->v1->out, sizeof(sa->v1->out))) > 0)
-		v1_send(sa, sa->v1->out, (size_t)len, false);
+		v1_send(sa, sa->v1->out, (size_t)len, q->connected_wait && c != NULL);
+	if (q->connected_wait && c != NULL) {
+		log_info("%s: quick mode %08x: the peer set the commit bit, waiting for CONNECTED",
+			 sa_name(sa), q->msgid);
+		return;
+	}
 	v1_quick_clear(sa);
 	ikev1_schedule(sa);
+}
+
+void v1_quick_connected(struct ike_sa *sa, const struct ikev1_notify_payload *n)
+{
+	struct v1_quick *q = &sa->v1->qm;
+	struct child_sa *c;
+
+	if (!q->active || !q->initiator || !q->connected_wait || n->spi_size != 4 ||
+	    (c = child_find_out(sa, get_be32(n->spi.ptr))) == NULL ||
+	    c->spi_in != q->installed_in) {
+		log_debug("%s: CONNECTED for no quick mode of ours waiting for it", sa_name(sa));
+		return;
+	}
+	log_info("%s: quick mode %08x committed (CONNECTED)", sa_name(sa), q->msgid);
+	if (c->out_pending)
+		child_out_switch(sa, c, "CONNECTED");
+	sa->v1->awaiting = false;
+	v1_quick_clear(sa);
+	ikev1_schedule(sa);
+}
+
+/* Responder, the initiator having set the commit bit: the pair is installed both ways. The
+ * notify names our inbound SPI (the initiator's outbound one); it stays our last message, sent
+ * again when HASH(3) is repeated. */
+static void send_connected(struct ike_sa *sa, const struct child_sa *c)
+{
+	struct ikev1_payload p;
+	uint8_t spi[4];
+
+	put_be32(spi, c->spi_in);
+	p = v1_notify(IKEV1_PROTO_IPSEC_ESP, sp(spi, 4), V1_N_CONNECTED, sp(NULL, 0));
+	if (v1_send_info_kept(sa, &p) == 0)
+		log_info("%s: quick mode %08x committed: CONNECTED sent", sa_name(sa),
+			 sa->v1->qm.msgid);
 }
 
 void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
@@ -652,6 +694,8 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 		sa->last_received = now_ms(sa->d);
 		if ((c = child_find_in(sa, q->installed_in)) != NULL)
 			child_out_switch(sa, c, "quick mode complete");
+		if (c != NULL && q->commit)
+			send_connected(sa, c);
 		v1_quick_clear(sa);
 		ikev1_schedule(sa);
 		goto out;
@@ -686,6 +730,7 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 	q->active = true;
 	q->msgid = id;
 	q->iv = next;
+	q->commit = (msg->header.flags & IKEV1_FLAG_COMMIT) != 0;
 	quick_respond(sa, msg);
 	goto out;
 bad:

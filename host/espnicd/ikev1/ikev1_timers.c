@@ -61,7 +61,7 @@ void ikev1_schedule(struct ike_sa *sa)
 static bool dpd_check(struct ike_sa *sa, uint64_t now)
 {
 	struct ikev1_sa *v = sa->v1;
-	struct ikev1_payload p = {.type = IKEV1_PAYLOAD_NOTIFY};
+	struct ikev1_payload p;
 	uint8_t cookies[16], seq[4];
 
 	if (sa->peer.dpd_delay_ms == 0 || !v->peer_dpd || (v->awaiting && !v->dpd_out))
@@ -101,12 +101,7 @@ static bool dpd_check(struct ike_sa *sa, uint64_t now)
 	memcpy(cookies, sa->spi_i, 8);
 	memcpy(cookies + 8, sa->spi_r, 8);
 	put_be32(seq, v->dpd_seq);
-	p.u.notify.doi = IKEV1_DOI_IPSEC;
-	p.u.notify.protocol = IKEV1_PROTO_ISAKMP;
-	p.u.notify.spi_size = 16;
-	p.u.notify.spi = sp(cookies, 16);
-	p.u.notify.type = IKEV1_N_DPD_R_U_THERE;
-	p.u.notify.data = sp(seq, 4);
+	p = v1_notify(IKEV1_PROTO_ISAKMP, sp(cookies, 16), IKEV1_N_DPD_R_U_THERE, sp(seq, 4));
 	log_debug("%s: liveness check (R-U-THERE %u)", sa_name(sa), v->dpd_seq);
 	v1_send_info(sa, &p);
 	return false;
@@ -156,6 +151,14 @@ void ikev1_run_timers(struct ike_sa *sa, uint64_t now)
 				 sa_name(sa), v->qm.msgid);
 			if (half != NULL)
 				child_sa_remove(sa, half);
+			v1_quick_clear(sa);
+			v->awaiting = false;
+		} else if (v->retransmits >= sa->d->cfg->retransmit_tries && v->qm.active &&
+			   v->qm.connected_wait) {
+			/* HASH(3) is in; only the acknowledgement is missing: the pair stands, its
+			 * outbound moves on the peer's first packet (child_out_check). */
+			log_warn("%s: no CONNECTED for quick mode %08x; the CHILD_SA stands",
+				 sa_name(sa), v->qm.msgid);
 			v1_quick_clear(sa);
 			v->awaiting = false;
 		} else if (v->retransmits >= sa->d->cfg->retransmit_tries) {

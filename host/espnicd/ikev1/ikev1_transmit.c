@@ -84,7 +84,7 @@ int v1_chain(const struct ikev1_payload *p, size_t n, uint8_t *buf, size_t cap)
 	return ike_writer_finish(&w);
 }
 
-int v1_send_info(struct ike_sa *sa, const struct ikev1_payload *p)
+static int info_send(struct ike_sa *sa, const struct ikev1_payload *p, bool kept)
 {
 	struct ikev1_payload pl[2] = {{.type = IKEV1_PAYLOAD_HASH}, *p};
 	uint8_t zeros[IKE_MAX_PRF_LEN] = {0}, plain[1024], out[1200];
@@ -111,9 +111,35 @@ int v1_send_info(struct ike_sa *sa, const struct ikev1_payload *p)
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (len < 0)
 		return len;
-	/* Not acknowledged: sent once, outside the retransmitted slot. */
-	send_raw(sa->d, &sa->local, &sa->remote, out, (size_t)len);
+	if (kept)
+		v1_send(sa, out, (size_t)len, false);
+	else /* not acknowledged: sent once, outside the retransmitted slot */
+		send_raw(sa->d, &sa->local, &sa->remote, out, (size_t)len);
 	return 0;
+}
+
+int v1_send_info(struct ike_sa *sa, const struct ikev1_payload *p)
+{
+	return info_send(sa, p, false);
+}
+
+int v1_send_info_kept(struct ike_sa *sa, const struct ikev1_payload *p)
+{
+	return info_send(sa, p, true);
+}
+
+struct ikev1_payload v1_notify(uint8_t protocol, struct ike_span spi, uint16_t type,
+			       struct ike_span data)
+{
+	struct ikev1_payload p = {.type = IKEV1_PAYLOAD_NOTIFY};
+
+	p.u.notify.doi = IKEV1_DOI_IPSEC;
+	p.u.notify.protocol = protocol;
+	p.u.notify.spi_size = (uint8_t)spi.len;
+	p.u.notify.spi = spi;
+	p.u.notify.type = type;
+	p.u.notify.data = data;
+	return p;
 }
 
 void v1_send_notify_clear(struct ike_sa *sa, uint16_t type)
