@@ -4,7 +4,7 @@
  * datagrams retransmitted; quick mode rekeys (the new pair before the old one goes); deletes
  * both ways; a hard lifetime; INITIAL-CONTACT after a restart; hostile version-1 datagrams
  * dropped without a crash; main mode with RSA and ECDSA signatures (certificates made at test
- * time, certgen.c), an untrusted one refused. */
+ * time, certgen.c), an untrusted one refused; the commit bit; several selector pairs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -289,6 +289,40 @@ static void test_hostile(void **state)
 	   "\"local_id\": \"dn:C=CH, O=espnic, CN=%s\", \"remote_id\": \"dn:C=CH, O=espnic, "      \
 	   "CN=%s\""
 
+/* Several selectors: IKEv1 carries one pair of client IDs per quick mode, so A's two local and
+ * two remote subnets make four quick modes in one ISAKMP SA, one after the other, each a
+ * CHILD_SA with subnet IDs installed on both dataplanes. */
+static void test_several_selectors(void **state)
+{
+	struct espnicd_sa_info a;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR,
+				    "{\"listen\": \"" A_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"" B_ADDR
+				    "\", \"local_ts\": [\"198.18.1.0/25\", \"198.18.1.128/25\"], "
+				    "\"remote_ts\": [\"198.18.2.0/24\", \"198.18.3.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR
+				    "\", \"local_ts\": [\"198.18.2.0/24\", \"198.18.3.0/24\"], "
+				    "\"remote_ts\": [\"198.18.1.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 1);
+	establish();
+	h_run_until(H->now + 5000);
+	for (int node = 0; node < 2; node++) {
+		assert_int_equal(info_of(node, 0).child_count, 4);
+		assert_int_equal(h_installed(node), 4);
+	}
+	assert_int_equal(h_log_count("quick mode for a new CHILD_SA started"), 4);
+	a = info_of(0, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_non_null(dp_record_find(H->nodes[1].dp, a.child_spi_out[i]));
+}
+
 /* The commit bit (RFC 2408 3.1), set on A's quick mode 1 in transit (the header lies outside
  * HASH(1) and the encryption): B echoes it and sends CONNECTED once the pair is installed; A
  * keeps outbound on hold until CONNECTED. The first CONNECTED is lost: A's HASH(3) goes
@@ -416,6 +450,8 @@ int main(void)
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_bit, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_several_selectors, exchange_setup,
+					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,

@@ -202,12 +202,13 @@ AGGRESSIVE_PSK = "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 
 
 def site_charon(sites, esp=ESP_PROPOSAL, child_rekey="1h", child_life="66m", psk=PSK,
-                ike=IKE_PROPOSAL, version=2, aggressive=False, certs=None):
+                ike=IKE_PROPOSAL, version=2, aggressive=False, certs=None, remote_ts=NET_A):
     """charon in gw-b of the demo's sites (198.18.0.2, LAN B) with connection "gw" to gw-a
     (198.18.0.1, LAN A); level-4 logs. certs "rsa" or "ec": a Pki of that key type
-    (charon.pki), public key authentication with DNs."""
+    (charon.pki), public key authentication with DNs. remote_ts: espnicd's side as charon
+    sees it (swanctl syntax, several comma separated)."""
     pki = Pki(sites, sites.path("charon"), key=certs) if certs else None
-    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, NET_A, CHARON_DN if certs else GW_B,
+    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, remote_ts, CHARON_DN if certs else GW_B,
                               ESPNICD_DN if certs else GW_A, ike=ike, esp=esp,
                               auth="pubkey" if certs else "psk",
                               certs="strongswan.pem" if certs else None,

@@ -125,8 +125,7 @@ static void am_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 	}
 	v1_send(sa, v->out, (size_t)len, false);
 	v1_established(sa);
-	if (sa->children == NULL && v1_quick_start(sa, NULL) < 0)
-		log_error("%s: quick mode not started", sa_name(sa));
+	v1_children_wanted(sa);
 }
 
 /* Responder, message 3: HASH_I (encrypted or not, implementations differ), NAT-D. */

@@ -75,7 +75,11 @@ struct ikev1_sa {
 	uint8_t gxi[IKE_MAX_DH_PUBLIC], gxr[IKE_MAX_DH_PUBLIC];
 	size_t gxi_len, gxr_len;
 	bool peer_natt, peer_dpd;
-	struct cfg_id own_id;	/* with auth pubkey: the identity we send */
+	struct cfg_id own_id; /* with auth pubkey: the identity we send */
+	/* Quick modes to start, one per selector pair of the configuration without a CHILD_SA
+	 * (v1_quick_start), from pair next_pair on. */
+	bool pairs_pending;
+	unsigned next_pair;
 	unsigned replaces;	/* a phase-1 rekey: the unique_id of the ISAKMP SA it replaces */
 	uint8_t peer_id_b[256]; /* aggressive mode responder: IDii_b until HASH_I comes */
 	size_t peer_id_len;
@@ -191,7 +195,12 @@ size_t v1_initial_contact_build(struct ike_sa *sa, uint8_t cookies[16], struct i
 void v1_send_isakmp_delete(struct ike_sa *sa);
 
 /* ikev1_quick.c */
+/* A quick mode rekeying old, or (NULL) for the next selector pair without a CHILD_SA
+ * (-ENOENT: none left). */
 int v1_quick_start(struct ike_sa *sa, struct child_sa *old);
+/* Phase 1 is up and we initiated it: a CHILD_SA per selector pair unless it has some (taken
+ * over from the ISAKMP SA it replaces). */
+void v1_children_wanted(struct ike_sa *sa);
 void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg);
 void v1_quick_clear(struct ike_sa *sa);
 int v1_delete_child(struct ike_sa *sa, struct child_sa *c);

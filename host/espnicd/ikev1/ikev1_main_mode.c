@@ -389,8 +389,7 @@ void v1_main_mode_process(struct ike_sa *sa, struct ikev1_message *msg,
 		} else {
 			v->awaiting = false;
 			v1_established(sa);
-			if (sa->children == NULL && v1_quick_start(sa, NULL) < 0)
-				log_error("%s: quick mode not started", sa_name(sa));
+			v1_children_wanted(sa);
 		}
 		return;
 	default:

@@ -200,6 +200,51 @@ static int quick_send(struct ike_sa *sa, struct ikev1_payload *p, size_t n, stru
 	return 0;
 }
 
+/* Selector pair k (local_ts[k / remote count] x remote_ts[k % remote count]; no entries: the
+ * IKE address) as the dataplane checks it. False past the last pair. */
+static bool selector_pair(struct ike_sa *sa, unsigned k, struct ike_ts_payload *local,
+			  struct ike_ts_payload *remote)
+{
+	const struct cfg_peer *p = &sa->peer;
+	unsigned nl = p->local_ts_count ? p->local_ts_count : 1;
+	unsigned nr = p->remote_ts_count ? p->remote_ts_count : 1;
+
+	if (k >= nl * nr)
+		return false;
+	ts_from_config(p->local_ts_count ? &p->local_ts[k / nr] : NULL, p->local_ts_count ? 1 : 0,
+		       &p->local, local);
+	ts_from_config(p->remote_ts_count ? &p->remote_ts[k % nr] : NULL,
+		       p->remote_ts_count ? 1 : 0, &p->remote, remote);
+	ts_fit_dataplane(sa->d->dp, local, remote);
+	return true;
+}
+
+/* The next selector pair from v1->next_pair on that no CHILD_SA covers yet (IKEv1 carries one
+ * pair per quick mode: several local_ts / remote_ts make one CHILD_SA per combination, as
+ * strongSwan does). */
+static bool next_missing_pair(struct ike_sa *sa, struct ike_ts_payload *local,
+			      struct ike_ts_payload *remote)
+{
+	while (selector_pair(sa, sa->v1->next_pair++, local, remote)) {
+		const struct child_sa *c = sa->children;
+
+		while (c != NULL && (memcmp(&c->ts_local, local, sizeof(*local)) != 0 ||
+				     memcmp(&c->ts_remote, remote, sizeof(*remote)) != 0))
+			c = c->next;
+		if (c == NULL)
+			return true;
+	}
+	return false;
+}
+
+void v1_children_wanted(struct ike_sa *sa)
+{
+	if (sa->children != NULL)
+		return;
+	sa->want_child = true;
+	ikev1_schedule(sa);
+}
+
 int v1_quick_start(struct ike_sa *sa, struct child_sa *old)
 {
 	struct v1_quick *q = &sa->v1->qm;
@@ -212,22 +257,19 @@ int v1_quick_start(struct ike_sa *sa, struct child_sa *old)
 	if (offer == NULL)
 		return -ENOMEM;
 	v1_quick_clear(sa);
+	if (old != NULL) {
+		q->ts_local = old->ts_local;
+		q->ts_remote = old->ts_remote;
+	} else if (!next_missing_pair(sa, &q->ts_local, &q->ts_remote)) {
+		free(offer);
+		return -ENOENT;
+	}
 	q->active = q->initiator = true;
 	while (q->msgid == 0)
 		random_bytes((uint8_t *)&q->msgid, sizeof(q->msgid));
 	q->mode = sa->peer.mode;
 	q->old_spi_in = old ? old->spi_in : 0;
 	q->reqid = old ? old->reqid : ++sa->d->next_reqid;
-	if (old != NULL) {
-		q->ts_local = old->ts_local;
-		q->ts_remote = old->ts_remote;
-	} else {
-		ts_from_config(sa->peer.local_ts, sa->peer.local_ts_count, &sa->peer.local,
-			       &q->ts_local);
-		ts_from_config(sa->peer.remote_ts, sa->peer.remote_ts_count, &sa->peer.remote,
-			       &q->ts_remote);
-		ts_fit_dataplane(sa->d->dp, &q->ts_local, &q->ts_remote);
-	}
 	if (ikev1_iv_exchange(sa->v1->suite.prf, &sa->v1->iv, q->msgid, &q->iv) < 0 ||
 	    dp_alloc_spi(sa->d->dp, &q->spi_in) < 0 || random_bytes(q->ni, V1_NONCE) < 0)
 		goto fail;

@@ -43,8 +43,17 @@ void ikev1_schedule(struct ike_sa *sa)
 		return;
 	if (sa->want_child) {
 		sa->want_child = false;
-		if (v1_quick_start(sa, NULL) == 0)
+		sa->v1->pairs_pending = true;
+		sa->v1->next_pair = 0;
+	}
+	while (sa->v1->pairs_pending) {
+		unsigned before = sa->v1->next_pair;
+		int ret = v1_quick_start(sa, NULL);
+
+		if (ret == 0)
 			return;
+		if (ret == -ENOENT || sa->v1->next_pair == before)
+			sa->v1->pairs_pending = false;
 	}
 	for (c = sa->children; c != NULL; c = c->next) {
 		if (c->want_rekey && c->state == CHILD_SA_INSTALLED) {
