@@ -4,7 +4,8 @@
  * datagrams retransmitted; quick mode rekeys (the new pair before the old one goes); deletes
  * both ways; a hard lifetime; INITIAL-CONTACT after a restart; hostile version-1 datagrams
  * dropped without a crash; main mode with RSA and ECDSA signatures (certificates made at test
- * time, certgen.c), an untrusted one refused; the commit bit; several selector pairs. */
+ * time, certgen.c), an untrusted one refused; the commit bit; several selector pairs; a flood
+ * of main mode 1 from forged sources without IKE_SAs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "certgen.h"
+#include "ikev1/ikev1.h"
 #include "exchange.h"
 
 #define V1 ", \"version\": 1, \"ike_proposals\": [\"aes128-sha256-ecp256\"]"
@@ -363,6 +365,52 @@ static void test_commit_bit(void **state)
 	assert_children_match();
 }
 
+/* No responder state before the cookie exchange (RFC 2408 2.5.3): a flood of main mode 1
+ * from 2000 forged sources (A's first message with other cookies and addresses; B takes any
+ * address) makes no
+ * IKE_SA on B and keeps at most half_open_max (16) first messages; main mode 3 with a cookie
+ * B never made finds nothing; A's own main mode then comes up. */
+static void test_mm1_flood(void **state)
+{
+	struct h_packet first, *p;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a(V1, ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"half_open_max\": 16, \"peers\": [{\"name\": \"peer\", "
+				    "\"remote_addr\": \"%any\", \"local_ts\": [\"198.18.2.0/24\"], "
+				    "\"remote_ts\": [\"198.18.1.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	p = h_take();
+	assert_non_null(p);
+	first = *p;
+	for (unsigned i = 0; i < 2000; i++) {
+		struct h_packet forged = first;
+
+		memcpy(forged.data, &i, sizeof(i)); /* CKY-I */
+		((struct sockaddr_in *)&forged.from)->sin_addr.s_addr = htonl(0xc6130000u + i);
+		h_deliver(&forged);
+		while (h_take() != NULL) /* B's answers go nowhere */
+			;
+		assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	}
+	assert_int_equal(ikev1_pending_count(H->nodes[1].core), 16);
+	/* Main mode 3 from one of them, with a responder cookie B did not make. */
+	memset(first.data + 8, 0x5a, 8);
+	memset(first.data, 0xa5, 4);
+	((struct sockaddr_in *)&first.from)->sin_addr.s_addr = htonl(0xc6130000u + 1999);
+	h_deliver(&first);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	h_run_until(H->now + 30000);
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_children_match();
+}
+
 /* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA);
  * ca_other: B trusts another CA instead, so A's certificate is refused. */
 static void certs_case(const char *kind, bool untrusted)
@@ -452,6 +500,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_commit_bit, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_several_selectors, exchange_setup,
 					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_mm1_flood, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,

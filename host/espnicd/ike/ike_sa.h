@@ -229,6 +229,7 @@ struct espnicd {
 	uint8_t cookie_version;
 	bool cookie_prev_valid;
 	uint64_t cookie_rotate_at;
+	struct ikev1_pending *v1_pending; /* IKEv1 first messages before their cookie returns */
 	/* Log lines that unauthenticated datagrams cause, in the current interval. */
 	struct {
 		uint64_t interval_end;

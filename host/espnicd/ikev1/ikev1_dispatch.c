@@ -65,10 +65,18 @@ void ikev1_receive(struct espnicd *d, const struct sockaddr_storage *local,
 			if (sa->v1 != NULL && memcmp(sa->spi_i, msg->header.spi_i, 8) == 0 &&
 			    sockaddr_same_host(&sa->remote, remote))
 				break;
-		if (sa == NULL) {
-			sa = v1_respond_1(d, local, remote, msg);
+		if (sa == NULL && msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE) {
+			sa = v1_respond_1(d, local, remote, msg, false);
 			goto done;
 		}
+		if (sa == NULL) {
+			v1_answer_1(d, local, remote, msg, buf, len);
+			goto out;
+		}
+	} else if (sa == NULL && msg->header.exchange_type == IKEV1_EXCHANGE_MAIN &&
+		   !(msg->header.flags & IKEV1_FLAG_ENCRYPTION)) {
+		/* Main mode 3: our cookie back from the address we sent it to. */
+		sa = v1_pending_resume(d, &msg->header, remote);
 	}
 	if (sa == NULL) {
 		log_unauth(d, LOG_LEVEL_DEBUG, "IKEv1 message for an unknown ISAKMP SA dropped");

@@ -115,6 +115,12 @@ int v1_seal(struct ike_sa *sa, uint8_t exchange, uint32_t msgid, struct ikev1_iv
 /* Decrypts and parses msg (encrypted body) with iv; *next the chain after it. */
 int v1_open(struct ike_sa *sa, struct ikev1_message *msg, const struct ikev1_iv *iv,
 	    struct ikev1_iv *next, uint8_t *plain, size_t cap);
+/* The same for the cookies of an ISAKMP SA that does not exist (yet). */
+int v1_clear_cookies(const uint8_t *spi_i, const uint8_t *spi_r, uint8_t exchange,
+		     const struct ikev1_payload *p, size_t n, uint8_t *out, size_t cap);
+void v1_send_notify_cookies(struct espnicd *d, const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote, const uint8_t *spi_i,
+			    const uint8_t *spi_r, uint16_t type);
 /* A plaintext chain of payloads into buf; returns its length. */
 int v1_chain(const struct ikev1_payload *p, size_t n, uint8_t *buf, size_t cap);
 /* An informational exchange with one Notify or Delete payload, protected (HASH(1)). */
@@ -131,8 +137,8 @@ void v1_p1_offer(const struct cfg_peer *p, struct ikev1_sa_payload *sa);
 /* Whether an acceptable suite is one our configuration allows. */
 bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s);
 /* Responder: the index of the first transform we accept (into *suite), or -1. */
-int v1_p1_choose(struct ike_sa *sa, const struct ikev1_sa_payload *offer,
-		 struct ikev1_phase1_suite *suite);
+int v1_p1_choose(const struct cfg_peer *peer, const char *name,
+		 const struct ikev1_sa_payload *offer, struct ikev1_phase1_suite *suite);
 /* Initiator: the responder's answer to our offer (one transform of ours) into the suite, its
  * cookie, its vendor IDs; false (the SA killed) when it chose what we did not offer. */
 bool v1_p1_take_answer(struct ike_sa *sa, const struct ikev1_message *msg);
@@ -170,9 +176,26 @@ void v1_switch_peer(struct ike_sa *sa, const struct ikev1_payload *id);
 /* ikev1_main_mode.c */
 /* Main (or aggressive) mode 1. old: the ISAKMP SA this one replaces (a phase-1 rekey). */
 int v1_initiate(struct espnicd *d, const struct cfg_peer *peer, const struct ike_sa *old);
-/* A first message of main or aggressive mode as responder: a new IKE_SA, or NULL. */
+/* A first message of main or aggressive mode as responder: a new IKE_SA, or NULL. answered:
+ * main mode 2 already went out (v1_answer_1), it is only kept as our last message. */
 struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *local,
-			    const struct sockaddr_storage *remote, const struct ikev1_message *msg);
+			    const struct sockaddr_storage *remote, const struct ikev1_message *msg,
+			    bool answered);
+/* Main mode 1 answered without state (RFC 2408 2.5.3): our cookie from the COOKIE secret,
+ * the transform chosen, main mode 2; the message (buf) kept in the pending table until main
+ * mode 3 returns the cookie. */
+void v1_answer_1(struct espnicd *d, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote, const struct ikev1_message *msg,
+		 const uint8_t *buf, size_t len);
+
+/* ikev1_pending.c */
+void v1_pending_add(struct espnicd *d, const uint8_t *spi_i, const uint8_t *spi_r,
+		    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+		    const uint8_t *buf, size_t len);
+/* Main mode 3 (header h) from remote carries the cookie we made for a kept first message:
+ * the IKE_SA made from it now (v1_respond_1), or NULL. */
+struct ike_sa *v1_pending_resume(struct espnicd *d, const struct ike_header *h,
+				 const struct sockaddr_storage *remote);
 void v1_main_mode_process(struct ike_sa *sa, struct ikev1_message *msg,
 			  const struct sockaddr_storage *local,
 			  const struct sockaddr_storage *remote, uint8_t *plain, size_t cap);

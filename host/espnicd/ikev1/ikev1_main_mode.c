@@ -90,22 +90,14 @@ static const struct cfg_peer *find_v1_peer(struct espnicd *d, const struct socka
 	return NULL;
 }
 
-/* Main mode 1 (responder): a new IKE_SA with our cookie, the transform chosen, message 2. */
-struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *local,
-			    const struct sockaddr_storage *remote, const struct ikev1_message *msg)
+/* The peer a first message is for, if it is to be answered (else NULL, logged). */
+static const struct cfg_peer *first_checks(struct espnicd *d, const struct sockaddr_storage *local,
+					   const struct sockaddr_storage *remote,
+					   const struct ikev1_message *msg, const char *addr)
 {
 	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
 	const struct cfg_peer *peer = find_v1_peer(d, local, remote);
-	bool aggressive = msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE;
-	struct ikev1_sa_payload *answer;
-	struct ikev1_payload p[10];
-	struct ike_sa *sa;
-	size_t alen;
-	const uint8_t *a = sockaddr_addr(remote, &alen);
-	char addr[64];
-	int idx, len;
 
-	sockaddr_describe(remote, addr, sizeof(addr));
 	if (peer == NULL) {
 		log_unauth(d, LOG_LEVEL_INFO,
 			   "IKEv1 main mode from %s: no peer with version 1 "
@@ -113,7 +105,7 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 			   addr);
 		return NULL;
 	}
-	if (aggressive && !peer->aggressive) {
+	if (msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE && !peer->aggressive) {
 		log_unauth(d, LOG_LEVEL_WARN,
 			   "%s: IKEv1 aggressive mode from %s refused: not enabled for this peer "
 			   "(\"aggressive\": true; its PSK hash can be attacked offline)",
@@ -125,6 +117,101 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 			   addr);
 		return NULL;
 	}
+	return peer;
+}
+
+/* Our answer to offer: its transform idx alone (calloc'd), as the SA payload *p. */
+static struct ikev1_sa_payload *answer_of(const struct ikev1_sa_payload *offer, int idx,
+					  struct ikev1_payload *p)
+{
+	struct ikev1_sa_payload *answer = calloc(1, sizeof(*answer));
+
+	if (answer == NULL)
+		return NULL;
+	answer->doi = IKEV1_DOI_IPSEC;
+	answer->situation = IKEV1_SIT_IDENTITY;
+	answer->proposal_count = answer->transform_count = 1;
+	answer->transforms[0] = offer->transforms[idx];
+	for (unsigned k = 0; k < offer->proposal_count; k++) {
+		const struct ikev1_proposal *pr = &offer->proposals[k];
+
+		if (idx >= pr->first_transform && idx < pr->first_transform + pr->transform_count)
+			answer->proposals[0] = *pr;
+	}
+	answer->proposals[0].transform_count = 1;
+	answer->proposals[0].first_transform = 0;
+	*p = (struct ikev1_payload){.type = IKEV1_PAYLOAD_SA, .u.sa = answer};
+	return answer;
+}
+
+/* Our cookie as RFC 2408 2.5.3 makes it: from a secret, the address and CKY-I. */
+static void responder_cookie(struct espnicd *d, const struct sockaddr_storage *remote,
+			     const uint8_t *spi_i, uint8_t *spi_r)
+{
+	size_t alen;
+	const uint8_t *a = sockaddr_addr(remote, &alen);
+
+	ikev1_cookie_make(d->cookie_secret, a, alen, sockaddr_port(remote), spi_i, spi_r);
+}
+
+void v1_answer_1(struct espnicd *d, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote, const struct ikev1_message *msg,
+		 const uint8_t *buf, size_t len)
+{
+	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
+	const struct cfg_peer *peer;
+	struct ikev1_phase1_suite suite;
+	struct ikev1_sa_payload *answer;
+	struct ikev1_payload p[3];
+	uint8_t spi_r[IKEV1_COOKIE_LEN], out[V1_MAX_OUT];
+	char addr[64];
+	int idx, n;
+
+	sockaddr_describe(remote, addr, sizeof(addr));
+	if ((peer = first_checks(d, local, remote, msg, addr)) == NULL)
+		return;
+	responder_cookie(d, remote, msg->header.spi_i, spi_r);
+	idx = v1_p1_choose(peer, peer->name, sa_p->u.sa, &suite);
+	if (idx < 0) {
+		log_unauth(d, LOG_LEVEL_ERROR,
+			   "%s: no acceptable IKEv1 proposal from %s, answering NO-PROPOSAL-CHOSEN",
+			   peer->name, addr);
+		v1_send_notify_cookies(d, local, remote, msg->header.spi_i, spi_r,
+				       IKEV1_N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	if ((answer = answer_of(sa_p->u.sa, idx, &p[0])) == NULL)
+		return;
+	n = v1_clear_cookies(msg->header.spi_i, spi_r, IKEV1_EXCHANGE_MAIN, p,
+			     1 + v1_vendor_build(&p[1]), out, sizeof(out));
+	free(answer);
+	if (n < 0)
+		return;
+	send_raw(d, local, remote, out, (size_t)n);
+	v1_pending_add(d, msg->header.spi_i, spi_r, local, remote, buf, len);
+	log_unauth(d, LOG_LEVEL_DEBUG,
+		   "%s: IKEv1 main mode from %s answered (transform %u); no state until our "
+		   "cookie comes back",
+		   peer->name, addr, sa_p->u.sa->transforms[idx].number);
+}
+
+/* Main mode 1 (responder): a new IKE_SA with our cookie, the transform chosen, message 2. */
+struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote, const struct ikev1_message *msg,
+			    bool answered)
+{
+	const struct ikev1_payload *sa_p = ikev1_message_find(msg, IKEV1_PAYLOAD_SA, 0);
+	const struct cfg_peer *peer;
+	bool aggressive = msg->header.exchange_type == IKEV1_EXCHANGE_AGGRESSIVE;
+	struct ikev1_sa_payload *answer;
+	struct ikev1_payload p[10];
+	struct ike_sa *sa;
+	char addr[64];
+	int idx, len;
+
+	sockaddr_describe(remote, addr, sizeof(addr));
+	if ((peer = first_checks(d, local, remote, msg, addr)) == NULL)
+		return NULL;
 	if (half_open_count(d) >= d->cfg->half_open_max ||
 	    (d->cfg->half_open_per_source &&
 	     half_open_from(d, remote) >= d->cfg->half_open_per_source)) {
@@ -142,15 +229,14 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 	sa->local = *local;
 	sa->remote = *remote;
 	memcpy(sa->spi_i, msg->header.spi_i, IKEV1_COOKIE_LEN);
-	/* Our cookie as RFC 2408 2.5.3 makes it: from a secret, the address and CKY-I. */
 	sa_index_remove(sa);
-	ikev1_cookie_make(d->cookie_secret, a, alen, sockaddr_port(remote), sa->spi_i, sa->spi_r);
+	responder_cookie(d, remote, sa->spi_i, sa->spi_r);
 	sa_index_add(sa);
 	sa_index_add_peer(sa);
 	ike_sa_set_state(sa, IKE_SA_INIT_DONE);
 	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
 	v1_vendor_ids(sa, msg);
-	idx = v1_p1_choose(sa, sa_p->u.sa, &sa->v1->suite);
+	idx = v1_p1_choose(&sa->peer, sa_name(sa), sa_p->u.sa, &sa->v1->suite);
 	if (idx < 0) {
 		log_error("%s: no acceptable IKEv1 proposal from %s, answering NO-PROPOSAL-CHOSEN",
 			  sa_name(sa), addr);
@@ -160,24 +246,10 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 	}
 	memcpy(sa->v1->sai_b, sa_p->body.ptr, sa_p->body.len);
 	sa->v1->sai_len = sa_p->body.len;
-	answer = calloc(1, sizeof(*answer));
-	if (answer == NULL) {
+	if ((answer = answer_of(sa_p->u.sa, idx, &p[0])) == NULL) {
 		ike_sa_kill(sa, "out of memory");
 		return NULL;
 	}
-	answer->doi = IKEV1_DOI_IPSEC;
-	answer->situation = IKEV1_SIT_IDENTITY;
-	answer->proposal_count = answer->transform_count = 1;
-	answer->transforms[0] = sa_p->u.sa->transforms[idx];
-	for (unsigned k = 0; k < sa_p->u.sa->proposal_count; k++) {
-		const struct ikev1_proposal *pr = &sa_p->u.sa->proposals[k];
-
-		if (idx >= pr->first_transform && idx < pr->first_transform + pr->transform_count)
-			answer->proposals[0] = *pr;
-	}
-	answer->proposals[0].transform_count = 1;
-	answer->proposals[0].first_transform = 0;
-	p[0] = (struct ikev1_payload){.type = IKEV1_PAYLOAD_SA, .u.sa = answer};
 	if (aggressive) {
 		len = v1_aggressive_respond_1(sa, msg, p, 1 + v1_vendor_build(&p[1]));
 		free(answer);
@@ -191,9 +263,12 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 		return NULL;
 	}
 	sa->v1->st = V1_MM_R1;
-	log_info("%s: IKEv1 main mode from %s, transform %u chosen", sa_name(sa), addr,
-		 sa_p->u.sa->transforms[idx].number);
-	v1_send(sa, sa->v1->out, (size_t)len, false);
+	log_info("%s: IKEv1 main mode from %s, transform %u chosen%s", sa_name(sa), addr,
+		 sa_p->u.sa->transforms[idx].number, answered ? ", our cookie came back" : "");
+	if (answered)
+		sa->v1->out_len = (size_t)len; /* what a repeated main mode 1 gets */
+	else
+		v1_send(sa, sa->v1->out, (size_t)len, false);
 	return sa;
 }
 

@@ -97,8 +97,8 @@ bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s)
 
 /* Responder: the first of the peer's transforms the policy and our configuration accept;
  * every refusal is logged by name. Returns its index or -1. */
-int v1_p1_choose(struct ike_sa *sa, const struct ikev1_sa_payload *offer,
-		 struct ikev1_phase1_suite *suite)
+int v1_p1_choose(const struct cfg_peer *peer, const char *name,
+		 const struct ikev1_sa_payload *offer, struct ikev1_phase1_suite *suite)
 {
 	char why[160];
 
@@ -113,17 +113,17 @@ int v1_p1_choose(struct ike_sa *sa, const struct ikev1_sa_payload *offer,
 			int ret = ikev1_policy_phase1(t, suite, why, sizeof(why));
 
 			if (ret == -EPERM)
-				log_error("%s: IKEv1 transform %u refused: %s", sa_name(sa),
-					  t->number, why);
+				log_error("%s: IKEv1 transform %u refused: %s", name, t->number,
+					  why);
 			else if (ret < 0)
-				log_info("%s: IKEv1 transform %u not acceptable: %s", sa_name(sa),
+				log_info("%s: IKEv1 transform %u not acceptable: %s", name,
 					 t->number, why);
-			else if (v1_p1_ours(&sa->peer, suite))
+			else if (v1_p1_ours(peer, suite))
 				return pr->first_transform + i;
 			else
 				log_info("%s: IKEv1 transform %u is not among our ike_proposals "
 					 "(or not our authentication method)",
-					 sa_name(sa), t->number);
+					 name, t->number);
 		}
 	}
 	return -1;

@@ -22,23 +22,34 @@ void v1_send(struct ike_sa *sa, const uint8_t *buf, size_t len, bool awaiting)
 	send_raw(sa->d, &sa->local, &sa->remote, v->out, len);
 }
 
-static struct ike_header v1_header(const struct ike_sa *sa, uint8_t exchange, uint32_t msgid)
+static struct ike_header cookie_header(const uint8_t *spi_i, const uint8_t *spi_r, uint8_t exchange,
+				       uint32_t msgid)
 {
 	struct ike_header h = {.major_version = IKEV1_MAJOR_VERSION,
 			       .minor_version = IKEV1_MINOR_VERSION,
 			       .exchange_type = exchange,
 			       .message_id = msgid};
 
-	memcpy(h.spi_i, sa->spi_i, IKEV1_COOKIE_LEN);
-	memcpy(h.spi_r, sa->spi_r, IKEV1_COOKIE_LEN);
+	memcpy(h.spi_i, spi_i, IKEV1_COOKIE_LEN);
+	memcpy(h.spi_r, spi_r, IKEV1_COOKIE_LEN);
 	return h;
 }
 
-/* A cleartext message of payloads p[0..n). */
+static struct ike_header v1_header(const struct ike_sa *sa, uint8_t exchange, uint32_t msgid)
+{
+	return cookie_header(sa->spi_i, sa->spi_r, exchange, msgid);
+}
+
 int v1_clear(struct ike_sa *sa, uint8_t exchange, const struct ikev1_payload *p, size_t n,
 	     uint8_t *out, size_t cap)
 {
-	struct ike_header h = v1_header(sa, exchange, 0);
+	return v1_clear_cookies(sa->spi_i, sa->spi_r, exchange, p, n, out, cap);
+}
+
+int v1_clear_cookies(const uint8_t *spi_i, const uint8_t *spi_r, uint8_t exchange,
+		     const struct ikev1_payload *p, size_t n, uint8_t *out, size_t cap)
+{
+	struct ike_header h = cookie_header(spi_i, spi_r, exchange, 0);
 	struct ike_writer w;
 
 	ike_writer_init(&w, out, cap);
@@ -144,14 +155,18 @@ struct ikev1_payload v1_notify(uint8_t protocol, struct ike_span spi, uint16_t t
 
 void v1_send_notify_clear(struct ike_sa *sa, uint16_t type)
 {
-	struct ikev1_payload p = {.type = IKEV1_PAYLOAD_NOTIFY};
-	uint8_t out[256];
-	int len;
+	v1_send_notify_cookies(sa->d, &sa->local, &sa->remote, sa->spi_i, sa->spi_r, type);
+}
 
-	p.u.notify.doi = IKEV1_DOI_IPSEC;
-	p.u.notify.protocol = IKEV1_PROTO_ISAKMP;
-	p.u.notify.type = type;
-	len = v1_clear(sa, IKEV1_EXCHANGE_INFORMATIONAL, &p, 1, out, sizeof(out));
+void v1_send_notify_cookies(struct espnicd *d, const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote, const uint8_t *spi_i,
+			    const uint8_t *spi_r, uint16_t type)
+{
+	struct ikev1_payload p = v1_notify(IKEV1_PROTO_ISAKMP, sp(NULL, 0), type, sp(NULL, 0));
+	uint8_t out[256];
+	int len =
+	    v1_clear_cookies(spi_i, spi_r, IKEV1_EXCHANGE_INFORMATIONAL, &p, 1, out, sizeof(out));
+
 	if (len > 0)
-		send_raw(sa->d, &sa->local, &sa->remote, out, (size_t)len);
+		send_raw(d, local, remote, out, (size_t)len);
 }
