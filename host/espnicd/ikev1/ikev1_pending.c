@@ -16,9 +16,9 @@
 struct v1_pending {
 	uint8_t spi_i[IKEV1_COOKIE_LEN], spi_r[IKEV1_COOKIE_LEN];
 	struct sockaddr_storage local, remote;
-	uint64_t at; /* 0: a free slot */
+	uint64_t at;
 	size_t len;
-	uint8_t *msg;
+	uint8_t *msg; /* NULL: a free slot */
 };
 
 struct ikev1_pending {
@@ -28,7 +28,7 @@ struct ikev1_pending {
 
 static void slot_clear(struct ikev1_pending *t, struct v1_pending *s)
 {
-	if (s->at != 0)
+	if (s->msg != NULL)
 		t->count--;
 	free(s->msg);
 	memset(s, 0, sizeof(*s));
@@ -39,7 +39,7 @@ void v1_pending_add(struct espnicd *d, const uint8_t *spi_i, const uint8_t *spi_
 		    const uint8_t *buf, size_t len)
 {
 	struct ikev1_pending *t = d->v1_pending;
-	struct v1_pending *s = NULL;
+	struct v1_pending *s = NULL, *oldest = NULL;
 	uint64_t now = now_ms(d);
 	uint8_t *copy;
 
@@ -57,15 +57,18 @@ void v1_pending_add(struct espnicd *d, const uint8_t *spi_i, const uint8_t *spi_
 	/* The same initiator again (a repeated first message), else a free or expired slot,
 	 * else the oldest. */
 	for (unsigned i = 0; i < t->cap && s == NULL; i++)
-		if (t->slot[i].at != 0 && memcmp(t->slot[i].spi_i, spi_i, IKEV1_COOKIE_LEN) == 0 &&
+		if (t->slot[i].msg != NULL &&
+		    memcmp(t->slot[i].spi_i, spi_i, IKEV1_COOKIE_LEN) == 0 &&
 		    sockaddr_same_host(&t->slot[i].remote, remote))
 			s = &t->slot[i];
 	for (unsigned i = 0; i < t->cap && s == NULL; i++)
-		if (t->slot[i].at == 0 || now >= t->slot[i].at + HALF_OPEN_TIMEOUT_MS)
+		if (t->slot[i].msg == NULL || now >= t->slot[i].at + HALF_OPEN_TIMEOUT_MS)
 			s = &t->slot[i];
-	for (unsigned i = 0; i < t->cap; i++)
-		if (s == NULL || t->slot[i].at < s->at)
-			s = &t->slot[i];
+	for (unsigned i = 0; i < t->cap && s == NULL; i++)
+		if (i == 0 || t->slot[i].at < oldest->at)
+			oldest = &t->slot[i];
+	if (s == NULL)
+		s = oldest;
 	if ((copy = malloc(len)) == NULL)
 		return;
 	slot_clear(t, s);
@@ -89,7 +92,7 @@ struct ike_sa *v1_pending_resume(struct espnicd *d, const struct ike_header *h,
 	struct ike_sa *sa = NULL;
 
 	for (unsigned i = 0; t != NULL && i < t->cap && s == NULL; i++)
-		if (t->slot[i].at != 0 && now_ms(d) < t->slot[i].at + HALF_OPEN_TIMEOUT_MS &&
+		if (t->slot[i].msg != NULL && now_ms(d) < t->slot[i].at + HALF_OPEN_TIMEOUT_MS &&
 		    memcmp(t->slot[i].spi_i, h->spi_i, IKEV1_COOKIE_LEN) == 0 &&
 		    memcmp(t->slot[i].spi_r, h->spi_r, IKEV1_COOKIE_LEN) == 0 &&
 		    sockaddr_same_host(&t->slot[i].remote, remote))

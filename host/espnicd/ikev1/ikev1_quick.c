@@ -670,11 +670,12 @@ static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 void v1_quick_connected(struct ike_sa *sa, const struct ikev1_notify_payload *n)
 {
 	struct v1_quick *q = &sa->v1->qm;
-	struct child_sa *c;
+	struct child_sa *c = q->active ? child_find_in(sa, q->installed_in) : NULL;
+	uint32_t spi = n->spi_size == 4 ? get_be32(n->spi.ptr) : 0;
 
-	if (!q->active || !q->initiator || !q->connected_wait || n->spi_size != 4 ||
-	    (c = child_find_out(sa, get_be32(n->spi.ptr))) == NULL ||
-	    c->spi_in != q->installed_in) {
+	/* The notify names the pair by either of its SPIs (implementations differ), or not. */
+	if (!q->initiator || !q->connected_wait || c == NULL ||
+	    (n->spi_size == 4 && spi != c->spi_in && spi != c->spi_out)) {
 		log_debug("%s: CONNECTED for no quick mode of ours waiting for it", sa_name(sa));
 		return;
 	}
