@@ -3,7 +3,9 @@
  * dataplanes; a PSK mismatch and a proposal mismatch refused with their log lines; lost
  * datagrams retransmitted; quick mode rekeys (the new pair before the old one goes); deletes
  * both ways; a hard lifetime; INITIAL-CONTACT after a restart; hostile version-1 datagrams
- * dropped without a crash. */
+ * dropped without a crash; main mode with RSA and ECDSA signatures (certificates made at test
+ * time, certgen.c), an untrusted one refused; the commit bit; several selector pairs; a flood
+ * of main mode 1 from forged sources without IKE_SAs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <cmocka.h>
 #include <openssl/rand.h>
 
+#include "certgen.h"
+#include "ikev1/ikev1.h"
 #include "exchange.h"
 
 #define V1 ", \"version\": 1, \"ike_proposals\": [\"aes128-sha256-ecp256\"]"
@@ -280,6 +286,189 @@ static void test_hostile(void **state)
 	assert_int_equal(info_of(1, 0).child_count, 1);
 }
 
+#define CERT_PEER                                                                                  \
+	V1 ", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": \"%s\", "           \
+	   "\"local_id\": \"dn:C=CH, O=espnic, CN=%s\", \"remote_id\": \"dn:C=CH, O=espnic, "      \
+	   "CN=%s\""
+
+/* Several selectors: IKEv1 carries one pair of client IDs per quick mode, so A's two local and
+ * two remote subnets make four quick modes in one ISAKMP SA, one after the other, each a
+ * CHILD_SA with subnet IDs installed on both dataplanes. */
+static void test_several_selectors(void **state)
+{
+	struct espnicd_sa_info a;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR,
+				    "{\"listen\": \"" A_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"" B_ADDR
+				    "\", \"local_ts\": [\"198.18.1.0/25\", \"198.18.1.128/25\"], "
+				    "\"remote_ts\": [\"198.18.2.0/24\", \"198.18.3.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR
+				    "\", \"local_ts\": [\"198.18.2.0/24\", \"198.18.3.0/24\"], "
+				    "\"remote_ts\": [\"198.18.1.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 1);
+	establish();
+	h_run_until(H->now + 5000);
+	for (int node = 0; node < 2; node++) {
+		assert_int_equal(info_of(node, 0).child_count, 4);
+		assert_int_equal(h_installed(node), 4);
+	}
+	assert_int_equal(h_log_count("quick mode for a new CHILD_SA started"), 4);
+	a = info_of(0, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_non_null(dp_record_find(H->nodes[1].dp, a.child_spi_out[i]));
+}
+
+/* The commit bit (RFC 2408 3.1), set on A's quick mode 1 in transit (the header lies outside
+ * HASH(1) and the encryption): B echoes it and sends CONNECTED once the pair is installed; A
+ * keeps outbound on hold until CONNECTED. The first CONNECTED is lost: A's HASH(3) goes
+ * again and brings it again. */
+static void test_commit_bit(void **state)
+{
+	struct sockaddr_storage a;
+	struct h_packet *p;
+	bool dropped = false;
+
+	(void)state;
+	h_parse_addr(A_ADDR, 0, &a);
+	pair(V1, V1, "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	for (int i = 0; i < 100 && (p = h_take()) != NULL; i++) {
+		bool from_a = ((struct sockaddr_in *)&p->from)->sin_addr.s_addr ==
+			      ((struct sockaddr_in *)&a)->sin_addr.s_addr;
+
+		if (p->len > 28 && p->data[18] == 32 && from_a)
+			p->data[19] |= 0x02;
+		if (!dropped && p->len > 28 && p->data[18] == 5 && !from_a &&
+		    h_log_contains("CONNECTED sent")) {
+			dropped = true;
+			continue;
+		}
+		h_deliver(p);
+	}
+	assert_true(dropped);
+	assert_true(h_log_contains("the peer set the commit bit, waiting for CONNECTED"));
+	assert_false(h_log_contains("committed (CONNECTED)"));
+	assert_false(h_log_contains("outbound traffic now (CONNECTED)"));
+	h_run_until(H->now + 30000);
+	/* B answers the repeated HASH(3) with its last message, the CONNECTED A now takes. */
+	assert_true(h_log_contains("IKEv1 retransmit 1"));
+	assert_true(h_log_contains("committed (CONNECTED)"));
+	assert_true(h_log_contains("outbound traffic now (CONNECTED)"));
+	assert_int_equal(info_of(0, 0).child_count, 1);
+	assert_children_match();
+}
+
+/* No responder state before the cookie exchange (RFC 2408 2.5.3): a flood of main mode 1
+ * from 2000 forged sources (A's first message with other cookies and addresses; B takes any
+ * address) makes no
+ * IKE_SA on B and keeps at most half_open_max (16) first messages; main mode 3 with a cookie
+ * B never made finds nothing; A's own main mode then comes up. */
+static void test_mm1_flood(void **state)
+{
+	struct h_packet first, *p;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a(V1, ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"half_open_max\": 16, \"peers\": [{\"name\": \"peer\", "
+				    "\"remote_addr\": \"%any\", \"local_ts\": [\"198.18.2.0/24\"], "
+				    "\"remote_ts\": [\"198.18.1.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	p = h_take();
+	assert_non_null(p);
+	first = *p;
+	for (unsigned i = 0; i < 2000; i++) {
+		struct h_packet forged = first;
+
+		memcpy(forged.data, &i, sizeof(i)); /* CKY-I */
+		((struct sockaddr_in *)&forged.from)->sin_addr.s_addr = htonl(0xc6130000u + i);
+		h_deliver(&forged);
+		while (h_take() != NULL) /* B's answers go nowhere */
+			;
+		assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	}
+	assert_int_equal(ikev1_pending_count(H->nodes[1].core), 16);
+	/* Main mode 3 from one of them, with a responder cookie B did not make. */
+	memset(first.data + 8, 0x5a, 8);
+	memset(first.data, 0xa5, 4);
+	((struct sockaddr_in *)&first.from)->sin_addr.s_addr = htonl(0xc6130000u + 1999);
+	h_deliver(&first);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 0);
+	h_run_until(H->now + 30000);
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
+	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);
+	assert_children_match();
+}
+
+/* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA);
+ * ca_other: B trusts another CA instead, so A's certificate is refused. */
+static void certs_case(const char *kind, bool untrusted)
+{
+	struct tcert ca, other, a, b;
+	char dir[256], extra_a[2048], extra_b[2048];
+
+	tcert_mkdir(dir, sizeof(dir));
+	tcert_make(&ca, dir, "ca", "rsa", "C=CH,O=espnic,CN=espnic test CA", NULL, NULL, 1, -1, 30);
+	tcert_make(&other, dir, "other", "p256", "C=CH,O=elsewhere,CN=other CA", NULL, NULL, 1, -1,
+		   30);
+	tcert_make(&a, dir, "gwa", kind, "C=CH,O=espnic,CN=gwa", "DNS:gwa.example", &ca, 0, -1, 30);
+	tcert_make(&b, dir, "gwb", kind, "C=CH,O=espnic,CN=gwb", "DNS:gwb.example", &ca, 0, -1, 30);
+	snprintf(extra_a, sizeof(extra_a), CERT_PEER, a.cert_path, a.key_path, ca.cert_path, "gwa",
+		 "gwb");
+	snprintf(extra_b, sizeof(extra_b), CERT_PEER, b.cert_path, b.key_path,
+		 untrusted ? other.cert_path : ca.cert_path, "gwb", "gwa");
+	pair(extra_a, extra_b, "", "");
+	if (untrusted) {
+		espnicd_initiate(H->nodes[0].core, "peer");
+		h_pump();
+		assert_true(h_log_contains("authentication of the peer failed: certificate not "
+					   "trusted"));
+		assert_int_equal(h_installed(0), 0);
+		assert_int_equal(h_installed(1), 0);
+	} else {
+		establish();
+		assert_children_match();
+		assert_true(h_log_contains(strcmp(kind, "rsa") == 0
+					       ? "(main mode, RSA signatures, initiator"
+					       : "(main mode, ECDSA signatures, responder"));
+		assert_int_equal(h_log_count("peer authenticated with its certificate"), 2);
+	}
+	tcert_free(&a);
+	tcert_free(&b);
+	tcert_free(&other);
+	tcert_free(&ca);
+	tcert_rmdir(dir);
+}
+
+static void test_certs_rsa(void **state)
+{
+	(void)state;
+	certs_case("rsa", false);
+}
+
+static void test_certs_ecdsa(void **state)
+{
+	(void)state;
+	certs_case("p256", false);
+}
+
+static void test_certs_untrusted(void **state)
+{
+	(void)state;
+	certs_case("p256", true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +497,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_initial_contact, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_bit, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_several_selectors, exchange_setup,
+					    exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_mm1_flood, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,
+					    exchange_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

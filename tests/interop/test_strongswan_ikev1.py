@@ -8,7 +8,8 @@ Scenarios: espnicd initiating and responding, quick mode without and with PFS, p
 through the card, the wire showing only ESP in UDP; deletes from charon (CHILD_SA and IKE_SA)
 and espnicd's on SIGTERM (charon clears); quick mode rekeys started by espnicd, and by
 charon, and phase-1 rekeys (new main modes) under ping without a loss; refusals with a log line naming them: a PSK mismatch, a proposal mismatch,
-3DES / MODP-1024 offered by charon."""
+3DES / MODP-1024 offered by charon; main mode with RSA and ECDSA signatures (certificates);
+several selector pairs, one quick mode (and CHILD_SA) each."""
 import os
 import re
 import sys
@@ -23,9 +24,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 sys.path.insert(0, HERE)
 from lab import wait_for  # noqa: E402
 from sitelab import HOST_B  # noqa: E402
-from strongswan import site_charon  # noqa: E402
-from test_strongswan_card import (Espnicd, exercise, lab, phase, ping,  # noqa: E402,F401
-                                  wait_empty_card)
+from strongswan import CHARON_DN, ESPNICD_DN, site_charon  # noqa: E402
+from test_strongswan_card import (Espnicd, card_cli, exercise, lab, phase,  # noqa: E402,F401
+                                  ping, wait_empty_card)
 
 IKE_V1 = "aes256-sha256-modp2048"
 V1 = {"version": 1, "ike_proposals": [IKE_V1], "force_encap": True}
@@ -194,3 +195,66 @@ def test_ikev1_refusals(lab, binary):
     print("\n".join(line for line in log.splitlines()
                     if "refused" in line or "mismatch" in line or "NO-PROPOSAL" in line))
     assert lab.stop(ours.proc) == 0
+
+
+def cert_peer(charon):
+    """espnicd's side of the certificate scenarios: its certificate, key and CA from charon's
+    Pki, DN identities."""
+    cert, key = charon.pki.ours
+    return dict(V1, auth="pubkey", cert=cert, key=key, ca=charon.pki.ca,
+                local_id="dn:" + ESPNICD_DN, remote_id="dn:" + CHARON_DN)
+
+
+def test_ikev1_certs(lab, binary):
+    """Main mode with signatures (RFC 2409 5.1), X.509 certificates of one CA, DN identities:
+    RSA with espnicd initiating, then ECDSA P-256 with charon initiating; traffic through the
+    card each time."""
+    for key, initiator in (("rsa", True), ("ec", False)):
+        charon = charon_v1(lab, certs=key)
+        ours = Espnicd(lab, binary, start=initiator, **cert_peer(charon))
+        if not initiator:
+            wait_for("espnicd running", lambda: ours.sas() is not None)
+            charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "20")
+        wait_for("espnicd CHILD_SA up", ours.established)
+        wait_for("charon CHILD_SA", charon.child)
+        _, rtt = ping(lab)
+        log = ours.log_text()
+        method = "RSA signatures" if key == "rsa" else "ECDSA signatures"
+        role = "initiator" if initiator else "responder"
+        assert "IKEv1 IKE_SA established (main mode, %s, %s" % (method, role) in log, log
+        assert "peer authenticated with its certificate" in log, log
+        print("IKEv1 %s, espnicd %s: up, ping RTT %.2f ms" % (method, role, rtt))
+        assert lab.stop(ours.proc) == 0
+        wait_for("charon cleared", lambda: charon.child() is None)
+        wait_empty_card(lab)
+        lab.stop(charon.proc)
+        os.rename(charon.conf, charon.conf + "." + key)
+
+
+HALVES = ["198.19.1.0/25", "198.19.1.128/25"]  # LAN A as two selectors
+HOST_A2 = "198.19.1.200"  # a second address in LAN A, in the upper half
+
+
+def test_ikev1_selectors(lab, binary):
+    """Several selectors: LAN A as two subnets on both sides. espnicd initiating negotiates
+    one quick mode per pair (IKEv1 carries one pair of client IDs), two CHILD_SAs in one
+    ISAKMP SA, both on the card; pings from a host in each half go through their own pair.
+    (charon's side differs in its remote subnets: kernel-libipsec installs one route per
+    remote subnet.)"""
+    lab.exec("lana", "ip", "addr", "add", HOST_A2 + "/32", "dev", lab.lan_if["lana"])
+    charon = charon_v1(lab, remote_ts=",".join(HALVES))
+    ours = Espnicd(lab, binary, start=True, local_ts=HALVES, **V1)
+    wait_for("espnicd: two CHILD_SAs", lambda: ours.established(children=2))
+    wait_for("charon: two CHILD_SAs", lambda: charon.ike_sa_counts() == (1, 2))
+    rules = card_cli(lab, "spd", "list")
+    for half in HALVES:
+        assert re.search(r"%s +198\.19\.2\.0/24 .*protect" % re.escape(half), rules), rules
+    ping(lab)
+    r = lab.exec("lana", "ping", "-c", "3", "-i", "0.2", "-W", "5", "-I", HOST_A2, HOST_B,
+                 check=False)
+    assert r.returncode == 0, r.stdout
+    log = ours.log_text()
+    assert log.count("quick mode for a new CHILD_SA started") == 2, log
+    assert lab.stop(ours.proc) == 0
+    wait_for("charon cleared", lambda: charon.child() is None)
+    wait_empty_card(lab)

@@ -80,10 +80,12 @@ def swanctl_conf(connections, secrets=()):
 class Pki:
     """A CA (RSA), espnicd's certificate (ECDSA P-256, DN with emailAddress, SAN
     DNS:espnicd.espnic.example) and charon's (RSA, SAN DNS:strongswan.espnic.example), made
-    by the openssl CLI for this run only. Charon's files go into its swanctl directories."""
+    by the openssl CLI for this run only. Charon's files go into its swanctl directories.
+    key "rsa" or "ec" gives both certificates that key type (IKEv1 signs with one method for
+    both sides: RSA, or ECDSA P-256)."""
 
-    def __init__(self, lab, charon_dir):
-        d = self.dir = lab.path("pki")
+    def __init__(self, lab, charon_dir, key=None):
+        d = self.dir = lab.path("pki-" + key if key else "pki")
         os.makedirs(d)
 
         def ossl(*args):
@@ -109,18 +111,22 @@ class Pki:
             os.chmod(key, 0o600)
             return pem, key
 
-        self.ours = leaf("espnicd", "ec:" + self._p256(d),
+        ec = "ec:" + self._p256(d)
+        self.ours = leaf("espnicd", "rsa:2048" if key == "rsa" else ec,
                          "/C=CH/O=espnic/CN=espnicd/emailAddress=espnicd@espnic.example",
                          "DNS:espnicd.espnic.example")
-        theirs = leaf("strongswan", "rsa:2048", "/C=CH/O=espnic/CN=strongswan",
-                      "DNS:strongswan.espnic.example")
-        for sub in ("x509", "x509ca", "rsa"):
+        theirs = leaf("strongswan", ec if key == "ec" else "rsa:2048",
+                      "/C=CH/O=espnic/CN=strongswan", "DNS:strongswan.espnic.example")
+        for sub in ("x509", "x509ca", "rsa", "ecdsa"):
             os.makedirs(os.path.join(charon_dir, sub), exist_ok=True)
+            if os.path.exists(os.path.join(charon_dir, sub, "strongswan.key")):
+                os.remove(os.path.join(charon_dir, sub, "strongswan.key"))  # an earlier Pki's
         shutil.copy(theirs[0], os.path.join(charon_dir, "x509", "strongswan.pem"))
         shutil.copy(self.ca, os.path.join(charon_dir, "x509ca", "ca.pem"))
-        # PKCS#1 for the pkcs1 plugin.
-        run("openssl", "rsa", "-in", theirs[1], "-traditional", "-out",
-            os.path.join(charon_dir, "rsa", "strongswan.key"))
+        # PKCS#1 (SEC 1 for EC) for the pkcs1 and openssl plugins.
+        run("openssl", "ec" if key == "ec" else "rsa", "-in", theirs[1], "-out",
+            os.path.join(charon_dir, "ecdsa" if key == "ec" else "rsa", "strongswan.key"),
+            *(() if key == "ec" else ("-traditional",)))
 
     @staticmethod
     def _p256(d):
@@ -196,11 +202,19 @@ AGGRESSIVE_PSK = "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 
 
 def site_charon(sites, esp=ESP_PROPOSAL, child_rekey="1h", child_life="66m", psk=PSK,
-                ike=IKE_PROPOSAL, version=2, aggressive=False):
+                ike=IKE_PROPOSAL, version=2, aggressive=False, certs=None, remote_ts=NET_A):
     """charon in gw-b of the demo's sites (198.18.0.2, LAN B) with connection "gw" to gw-a
-    (198.18.0.1, LAN A); level-4 logs."""
-    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, NET_A, GW_B, GW_A, ike=ike, esp=esp,
+    (198.18.0.1, LAN A); level-4 logs. certs "rsa" or "ec": a Pki of that key type
+    (charon.pki), public key authentication with DNs. remote_ts: espnicd's side as charon
+    sees it (swanctl syntax, several comma separated)."""
+    pki = Pki(sites, sites.path("charon"), key=certs) if certs else None
+    conn = swanctl_connection("gw", GW_B, GW_A, NET_B, remote_ts, CHARON_DN if certs else GW_B,
+                              ESPNICD_DN if certs else GW_A, ike=ike, esp=esp,
+                              auth="pubkey" if certs else "psk",
+                              certs="strongswan.pem" if certs else None,
                               child_rekey=child_rekey, child_life=child_life, version=version,
                               aggressive=aggressive)
-    return Charon(sites, "gwb", swanctl_conf([conn], [swanctl_secret("gw", GW_A, GW_B, psk)]),
-                  log_keys=True, options=AGGRESSIVE_PSK if aggressive else "")
+    charon = Charon(sites, "gwb", swanctl_conf([conn], [swanctl_secret("gw", GW_A, GW_B, psk)]),
+                    log_keys=True, options=AGGRESSIVE_PSK if aggressive else "")
+    charon.pki = pki
+    return charon

@@ -363,6 +363,27 @@ int creds_certreq(const struct creds *c, uint8_t *out, size_t cap)
 	return (int)c->certreq_len;
 }
 
+int creds_ca_name_der(const struct creds *c, unsigned i, uint8_t *out, size_t cap)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(c->store);
+	unsigned n = 0;
+
+	for (int k = 0; k < sk_X509_OBJECT_num(objs); k++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, k));
+		int len;
+
+		if (x == NULL || n++ != i)
+			continue;
+		len = i2d_X509_NAME(X509_get_subject_name(x), NULL);
+		if (len <= 0)
+			return -EINVAL;
+		if ((size_t)len > cap)
+			return -ENOSPC;
+		return i2d_X509_NAME(X509_get_subject_name(x), &out);
+	}
+	return -ENOENT;
+}
+
 int creds_subject_id(const struct creds *c, struct cfg_id *id)
 {
 	return creds_name_to_id(X509_get_subject_name(sk_X509_value(c->chain, 0)), id);

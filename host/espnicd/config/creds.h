@@ -61,6 +61,9 @@ unsigned creds_cert_count(const struct creds *c);
 int creds_cert_der(const struct creds *c, unsigned i, uint8_t *out, size_t cap);
 /* CERTREQ data (X.509 signature encoding): SHA-1 of each trusted CA's SubjectPublicKeyInfo. */
 int creds_certreq(const struct creds *c, uint8_t *out, size_t cap);
+/* The DER subject name of trusted CA i (IKEv1 CERTREQ data, RFC 2408 3.10); -ENOENT after the
+ * last. */
+int creds_ca_name_der(const struct creds *c, unsigned i, uint8_t *out, size_t cap);
 /* Our certificate's subject as an ID_DER_ASN1_DN identity. */
 int creds_subject_id(const struct creds *c, struct cfg_id *id);
 /* Whether our own certificate proves the identity (config check). */
@@ -79,5 +82,22 @@ int creds_sign(const struct creds *c, unsigned peer_hashes, struct ike_span octe
 int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint8_t id_type,
 		      struct ike_span id_data, uint8_t method, struct ike_span auth,
 		      struct ike_span octets, char *why, size_t why_len);
+
+/* IKEv1 (RFC 2409 5.1): the authentication method our key calls for (3 RSA signatures, 9, 10,
+ * 11 ECDSA on P-256, P-384, P-521 as RFC 4754 numbers them), or -EINVAL. */
+int creds_v1_method(const struct creds *c);
+/* SIG_I / SIG_R: our signature over HASH_I / HASH_R itself (RSA PKCS#1 v1.5 padding without
+ * a DigestInfo; ECDSA r | s of fixed width, RFC 4754 7). Returns its length. */
+int creds_sign_v1(const struct creds *c, struct ike_span hash, uint8_t *out, size_t cap);
+/* One CERT payload of the peer (encoding, data). */
+struct creds_peer_cert {
+	uint8_t encoding;
+	struct ike_span data;
+};
+/* The IKEv1 counterpart of creds_verify_peer: certs[0] is the peer's (then untrusted
+ * intermediates), sig its SIG payload over hash with the negotiated method. */
+int creds_verify_peer_v1(const struct creds *c, const struct creds_peer_cert *certs, unsigned n,
+			 uint8_t id_type, struct ike_span id_data, unsigned method,
+			 struct ike_span sig, struct ike_span hash, char *why, size_t why_len);
 
 #endif

@@ -1,7 +1,7 @@
 /* Public-key authentication (RFC 7296 2.15): signing our AUTH (RFC 7427 digital signatures
  * when the peer announced hashes, else classic RSA or RFC 4754 ECDSA) and verifying the
  * peer's: its CERT chain against our CAs (X509_verify_cert), its identity against the
- * certificate, its signature. */
+ * certificate, its signature; and IKEv1's SIG_I / SIG_R (RFC 2409 5.1) the same way. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/rsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -371,37 +372,35 @@ static bool usable_for_ike(X509 *leaf, char *why, size_t why_len)
 	return ok;
 }
 
-int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint8_t id_type,
-		      struct ike_span id_data, uint8_t method, struct ike_span auth,
-		      struct ike_span octets, char *why, size_t why_len)
+/* The peer's certificates (certs[0] its own) chain to our CAs, its leaf is meant for IKE and
+ * proves the identity; *leaf then holds it (the caller frees it). */
+static int verify_certs(const struct creds *c, const struct creds_peer_cert *certs, unsigned n,
+			uint8_t id_type, struct ike_span id_data, X509 **leaf, char *why,
+			size_t why_len)
 {
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	X509 *leaf = NULL;
-	EVP_PKEY *key;
 	int ret = -EKEYREJECTED;
 
+	*leaf = NULL;
 	snprintf(why, why_len, "internal error");
 	if (untrusted == NULL || ctx == NULL)
 		goto out;
-	for (size_t i = 0; i < msg->payload_count; i++) {
-		const struct ike_payload *p = &msg->payloads[i];
+	for (unsigned i = 0; i < n; i++) {
 		X509 *x;
 
-		if (p->type != IKE_PAYLOAD_CERT)
-			continue;
-		if (p->u.cert.encoding != CERT_X509_SIGNATURE) {
+		if (certs[i].encoding != CERT_X509_SIGNATURE) {
 			snprintf(why, why_len, "CERT encoding %u is not supported",
-				 p->u.cert.encoding);
+				 certs[i].encoding);
 			goto out;
 		}
-		x = parse_cert(p->u.cert.data);
+		x = parse_cert(certs[i].data);
 		if (x == NULL) {
 			snprintf(why, why_len, "malformed certificate in CERT payload");
 			goto out;
 		}
-		if (leaf == NULL) {
-			leaf = x;
+		if (*leaf == NULL) {
+			*leaf = x;
 		} else if (sk_X509_num(untrusted) == MAX_PEER_CHAIN ||
 			   !sk_X509_push(untrusted, x)) {
 			X509_free(x);
@@ -409,36 +408,162 @@ int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint
 			goto out;
 		}
 	}
-	if (leaf == NULL) {
+	if (*leaf == NULL) {
 		snprintf(why, why_len, "no certificate sent (CERT payload missing)");
 		goto out;
 	}
-	if (X509_STORE_CTX_init(ctx, c->store, leaf, untrusted) != 1)
+	if (X509_STORE_CTX_init(ctx, c->store, *leaf, untrusted) != 1)
 		goto out;
 	if (X509_verify_cert(ctx) != 1) {
 		snprintf(why, why_len, "certificate not trusted: %s",
 			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 		goto out;
 	}
-	if (!usable_for_ike(leaf, why, why_len))
+	if (!usable_for_ike(*leaf, why, why_len))
 		goto out;
-	if (!creds_cert_proves(leaf, id_type, id_data)) {
+	if (!creds_cert_proves(*leaf, id_type, id_data)) {
 		snprintf(why, why_len,
 			 "its identity (ID type %u) is neither the certificate's subject nor one "
 			 "of its subjectAltNames",
 			 id_type);
 		goto out;
 	}
-	key = X509_get0_pubkey(leaf);
-	if (key == NULL) {
+	if (X509_get0_pubkey(*leaf) == NULL) {
 		snprintf(why, why_len, "certificate without a usable public key");
 		goto out;
 	}
-	ret = verify_auth(key, method, auth, octets, why, why_len);
+	ret = 0;
 out:
+	if (ret < 0) {
+		X509_free(*leaf);
+		*leaf = NULL;
+	}
 	X509_STORE_CTX_free(ctx);
-	X509_free(leaf);
 	sk_X509_pop_free(untrusted, X509_free);
 	ERR_clear_error();
+	return ret;
+}
+
+int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint8_t id_type,
+		      struct ike_span id_data, uint8_t method, struct ike_span auth,
+		      struct ike_span octets, char *why, size_t why_len)
+{
+	struct creds_peer_cert certs[IKE_MAX_PAYLOADS];
+	unsigned n = 0;
+	X509 *leaf;
+	int ret;
+
+	for (size_t i = 0; i < msg->payload_count && n < IKE_MAX_PAYLOADS; i++)
+		if (msg->payloads[i].type == IKE_PAYLOAD_CERT)
+			certs[n++] = (struct creds_peer_cert){msg->payloads[i].u.cert.encoding,
+							      msg->payloads[i].u.cert.data};
+	ret = verify_certs(c, certs, n, id_type, id_data, &leaf, why, why_len);
+	if (ret < 0)
+		return ret;
+	ret = verify_auth(X509_get0_pubkey(leaf), method, auth, octets, why, why_len);
+	X509_free(leaf);
+	return ret;
+}
+
+/* ---- IKEv1 (RFC 2409 5.1): signatures over HASH_I / HASH_R, no hash of their own ---- */
+
+#define V1_AUTH_RSA_SIG 3
+
+int creds_v1_method(const struct creds *c)
+{
+	unsigned hash;
+	uint8_t m;
+
+	if (EVP_PKEY_is_a(c->key, "RSA"))
+		return V1_AUTH_RSA_SIG;
+	m = ecdsa_method(c->key, &hash); /* RFC 4754 uses the IKEv2 numbers for IKEv1 too */
+	return m ? m : -EINVAL;
+}
+
+/* EVP_PKEY_sign / EVP_PKEY_verify over the hash as given (no digest of it). */
+static EVP_PKEY_CTX *raw_ctx(EVP_PKEY *key, bool sign)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+	if (ctx == NULL || (sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) != 1 ||
+	    (EVP_PKEY_is_a(key, "RSA") &&
+	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1)) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int creds_sign_v1(const struct creds *c, struct ike_span hash, uint8_t *out, size_t cap)
+{
+	int method = creds_v1_method(c);
+	EVP_PKEY_CTX *ctx = method > 0 ? raw_ctx(c->key, true) : NULL;
+	uint8_t sig[1024];
+	size_t len = sizeof(sig);
+	int ret = -EIO;
+
+	if (ctx != NULL && EVP_PKEY_sign(ctx, sig, &len, hash.ptr, hash.len) == 1) {
+		if (method == V1_AUTH_RSA_SIG) {
+			ret = len <= cap ? (int)len : -ENOSPC;
+			if (ret > 0)
+				memcpy(out, sig, len);
+		} else {
+			size_t field = ecdsa_field_len((uint8_t)method);
+
+			ret = 2 * field <= cap ? ecdsa_der_to_raw(sig, len, field, out) : -ENOSPC;
+		}
+	}
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return ret;
+}
+
+static int verify_v1(EVP_PKEY *key, unsigned method, struct ike_span sig, struct ike_span hash,
+		     char *why, size_t why_len)
+{
+	bool rsa = EVP_PKEY_is_a(key, "RSA");
+	unsigned ec_hash;
+	uint8_t *der = NULL;
+	int der_len = -1, ok = 0;
+	EVP_PKEY_CTX *ctx;
+
+	if (method == V1_AUTH_RSA_SIG ? !rsa : rsa || ecdsa_method(key, &ec_hash) != method) {
+		snprintf(why, why_len,
+			 "its certificate's key does not fit the negotiated method %u", method);
+		return -EKEYREJECTED;
+	}
+	if (!rsa) {
+		size_t field = ecdsa_field_len((uint8_t)method);
+
+		if (sig.len != 2 * field ||
+		    (der_len = ecdsa_raw_to_der(sig.ptr, field, &der)) <= 0) {
+			snprintf(why, why_len, "ECDSA signature of the wrong length");
+			OPENSSL_free(der);
+			return -EKEYREJECTED;
+		}
+	}
+	ctx = raw_ctx(key, false);
+	ok = ctx != NULL &&
+	     EVP_PKEY_verify(ctx, rsa ? sig.ptr : der, rsa ? sig.len : (size_t)der_len, hash.ptr,
+			     hash.len) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	if (!ok)
+		snprintf(why, why_len, "its SIG does not verify with its certificate");
+	return ok ? 0 : -EKEYREJECTED;
+}
+
+int creds_verify_peer_v1(const struct creds *c, const struct creds_peer_cert *certs, unsigned n,
+			 uint8_t id_type, struct ike_span id_data, unsigned method,
+			 struct ike_span sig, struct ike_span hash, char *why, size_t why_len)
+{
+	X509 *leaf;
+	int ret = verify_certs(c, certs, n, id_type, id_data, &leaf, why, why_len);
+
+	if (ret < 0)
+		return ret;
+	ret = verify_v1(X509_get0_pubkey(leaf), method, sig, hash, why, why_len);
+	X509_free(leaf);
 	return ret;
 }

@@ -41,6 +41,7 @@ void espnicd_free(struct espnicd *d)
 		return;
 	while (d->sas != NULL)
 		ike_sa_destroy(d->sas);
+	ikev1_free(d);
 	for (int i = 0; i < CFG_MAX_PEERS; i++)
 		if (d->traps[i].reqid != 0)
 			dp_trap_remove(d->dp, d->traps[i].reqid);

@@ -233,6 +233,7 @@ struct espnicd {
 	uint8_t cookie_version;
 	bool cookie_prev_valid;
 	uint64_t cookie_rotate_at;
+	struct ikev1_pending *v1_pending; /* IKEv1 first messages before their cookie returns */
 	/* Log lines that unauthenticated datagrams cause, in the current interval. */
 	struct {
 		uint64_t interval_end;
@@ -418,6 +419,9 @@ const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storag
 /* ---- task_ike_auth.c ---- */
 int ike_auth_send(struct ike_sa *sa);
 void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m);
+/* Our identity: local_id (a DN equal to our certificate's subject as the certificate encodes
+ * it), else our certificate's subject, else our IKE address (IKEv1 uses it too). */
+void ike_auth_our_id(struct ike_sa *sa, struct cfg_id *id);
 void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
 void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
 

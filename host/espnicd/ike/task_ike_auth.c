@@ -18,7 +18,7 @@
 
 /* Our identity: the configured one (a DN equal to our certificate's subject goes out the way
  * the certificate encodes it), else our certificate's subject, else our IKE address. */
-static void our_id(struct ike_sa *sa, struct cfg_id *id)
+void ike_auth_our_id(struct ike_sa *sa, struct cfg_id *id)
 {
 	struct cfg_id subject;
 	size_t len;
@@ -312,7 +312,7 @@ int ike_auth_send(struct ike_sa *sa)
 	if (m == NULL)
 		return -ENOMEM;
 	message_out_init(m);
-	our_id(sa, &id);
+	ike_auth_our_id(sa, &id);
 	len = id_body(&id, body);
 	add_id(m, IKE_PAYLOAD_IDI, body, len);
 	if (sa->peer.auth == CFG_AUTH_PUBKEY) {
@@ -394,7 +394,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 		return;
 	}
 	message_out_init(m);
-	our_id(sa, &our);
+	ike_auth_our_id(sa, &our);
 	len = id_body(&our, body);
 	add_id(m, IKE_PAYLOAD_IDR, body, len);
 	if (sa->peer.auth == CFG_AUTH_PUBKEY)

@@ -25,5 +25,11 @@ uint64_t ikev1_next_timer(struct ike_sa *sa);
 void ikev1_run_timers(struct ike_sa *sa, uint64_t now);
 /* Frees the IKEv1 part of an IKE_SA being destroyed. */
 void ikev1_sa_free(struct ike_sa *sa);
+/* Frees what the core's IKEv1 part holds (the first messages kept before their cookie came
+ * back). */
+void ikev1_free(struct espnicd *d);
+/* How many first messages of main mode are kept, waiting for their cookie (at most
+ * half_open_max). */
+unsigned ikev1_pending_count(const struct espnicd *d);
 
 #endif

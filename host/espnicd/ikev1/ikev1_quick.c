@@ -194,8 +194,55 @@ static int quick_send(struct ike_sa *sa, struct ikev1_payload *p, size_t n, stru
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (len < 0)
 		return len;
+	if (q->commit) /* the header is outside the HASH and the encryption */
+		sa->v1->out[V1_HEADER_FLAGS] |= IKEV1_FLAG_COMMIT;
 	v1_send(sa, sa->v1->out, (size_t)len, awaiting);
 	return 0;
+}
+
+/* Selector pair k (local_ts[k / remote count] x remote_ts[k % remote count]; no entries: the
+ * IKE address) as the dataplane checks it. False past the last pair. */
+static bool selector_pair(struct ike_sa *sa, unsigned k, struct ike_ts_payload *local,
+			  struct ike_ts_payload *remote)
+{
+	const struct cfg_peer *p = &sa->peer;
+	unsigned nl = p->local_ts_count ? p->local_ts_count : 1;
+	unsigned nr = p->remote_ts_count ? p->remote_ts_count : 1;
+
+	if (k >= nl * nr)
+		return false;
+	ts_from_config(p->local_ts_count ? &p->local_ts[k / nr] : NULL, p->local_ts_count ? 1 : 0,
+		       &p->local, local);
+	ts_from_config(p->remote_ts_count ? &p->remote_ts[k % nr] : NULL,
+		       p->remote_ts_count ? 1 : 0, &p->remote, remote);
+	ts_fit_dataplane(sa->d->dp, local, remote);
+	return true;
+}
+
+/* The next selector pair from v1->next_pair on that no CHILD_SA covers yet (IKEv1 carries one
+ * pair per quick mode: several local_ts / remote_ts make one CHILD_SA per combination, as
+ * strongSwan does). */
+static bool next_missing_pair(struct ike_sa *sa, struct ike_ts_payload *local,
+			      struct ike_ts_payload *remote)
+{
+	while (selector_pair(sa, sa->v1->next_pair++, local, remote)) {
+		const struct child_sa *c = sa->children;
+
+		while (c != NULL && (memcmp(&c->ts_local, local, sizeof(*local)) != 0 ||
+				     memcmp(&c->ts_remote, remote, sizeof(*remote)) != 0))
+			c = c->next;
+		if (c == NULL)
+			return true;
+	}
+	return false;
+}
+
+void v1_children_wanted(struct ike_sa *sa)
+{
+	if (sa->children != NULL)
+		return;
+	sa->want_child = true;
+	ikev1_schedule(sa);
 }
 
 int v1_quick_start(struct ike_sa *sa, struct child_sa *old)
@@ -210,22 +257,19 @@ int v1_quick_start(struct ike_sa *sa, struct child_sa *old)
 	if (offer == NULL)
 		return -ENOMEM;
 	v1_quick_clear(sa);
+	if (old != NULL) {
+		q->ts_local = old->ts_local;
+		q->ts_remote = old->ts_remote;
+	} else if (!next_missing_pair(sa, &q->ts_local, &q->ts_remote)) {
+		free(offer);
+		return -ENOENT;
+	}
 	q->active = q->initiator = true;
 	while (q->msgid == 0)
 		random_bytes((uint8_t *)&q->msgid, sizeof(q->msgid));
 	q->mode = sa->peer.mode;
 	q->old_spi_in = old ? old->spi_in : 0;
 	q->reqid = old ? old->reqid : ++sa->d->next_reqid;
-	if (old != NULL) {
-		q->ts_local = old->ts_local;
-		q->ts_remote = old->ts_remote;
-	} else {
-		ts_from_config(sa->peer.local_ts, sa->peer.local_ts_count, &sa->peer.local,
-			       &q->ts_local);
-		ts_from_config(sa->peer.remote_ts, sa->peer.remote_ts_count, &sa->peer.remote,
-			       &q->ts_remote);
-		ts_fit_dataplane(sa->d->dp, &q->ts_local, &q->ts_remote);
-	}
 	if (ikev1_iv_exchange(sa->v1->suite.prf, &sa->v1->iv, q->msgid, &q->iv) < 0 ||
 	    dp_alloc_spi(sa->d->dp, &q->spi_in) < 0 || random_bytes(q->ni, V1_NONCE) < 0)
 		goto fail;
@@ -607,14 +651,55 @@ static void quick_complete(struct ike_sa *sa, const struct ikev1_message *msg)
 		ikev1_writer_payload(&w, &h3);
 		len = ike_writer_finish(&w);
 	}
-	c = quick_install(sa, q->old_spi_in != 0);
+	q->connected_wait = (msg->header.flags & IKEV1_FLAG_COMMIT) != 0;
+	c = quick_install(sa, q->old_spi_in != 0 || q->connected_wait);
 	responder_lifetime(sa, c, msg);
 	if (len > 0 &&
 	    (len = v1_seal(sa, IKEV1_EXCHANGE_QUICK, q->msgid, &q->iv, IKEV1_PAYLOAD_HASH, plain,
 			   (size_t)len, sa->v1->out, sizeof(sa->v1->out))) > 0)
-		v1_send(sa, sa->v1->out, (size_t)len, false);
+		v1_send(sa, sa->v1->out, (size_t)len, q->connected_wait && c != NULL);
+	if (q->connected_wait && c != NULL) {
+		log_info("%s: quick mode %08x: the peer set the commit bit, waiting for CONNECTED",
+			 sa_name(sa), q->msgid);
+		return;
+	}
 	v1_quick_clear(sa);
 	ikev1_schedule(sa);
+}
+
+void v1_quick_connected(struct ike_sa *sa, const struct ikev1_notify_payload *n)
+{
+	struct v1_quick *q = &sa->v1->qm;
+	struct child_sa *c = q->active ? child_find_in(sa, q->installed_in) : NULL;
+	uint32_t spi = n->spi_size == 4 ? get_be32(n->spi.ptr) : 0;
+
+	/* The notify names the pair by either of its SPIs (implementations differ), or not. */
+	if (!q->initiator || !q->connected_wait || c == NULL ||
+	    (n->spi_size == 4 && spi != c->spi_in && spi != c->spi_out)) {
+		log_debug("%s: CONNECTED for no quick mode of ours waiting for it", sa_name(sa));
+		return;
+	}
+	log_info("%s: quick mode %08x committed (CONNECTED)", sa_name(sa), q->msgid);
+	if (c->out_pending)
+		child_out_switch(sa, c, "CONNECTED");
+	sa->v1->awaiting = false;
+	v1_quick_clear(sa);
+	ikev1_schedule(sa);
+}
+
+/* Responder, the initiator having set the commit bit: the pair is installed both ways. The
+ * notify names our inbound SPI (the initiator's outbound one); it stays our last message, sent
+ * again when HASH(3) is repeated. */
+static void send_connected(struct ike_sa *sa, const struct child_sa *c)
+{
+	struct ikev1_payload p;
+	uint8_t spi[4];
+
+	put_be32(spi, c->spi_in);
+	p = v1_notify(IKEV1_PROTO_IPSEC_ESP, sp(spi, 4), V1_N_CONNECTED, sp(NULL, 0));
+	if (v1_send_info_kept(sa, &p) == 0)
+		log_info("%s: quick mode %08x committed: CONNECTED sent", sa_name(sa),
+			 sa->v1->qm.msgid);
 }
 
 void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
@@ -652,6 +737,8 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 		sa->last_received = now_ms(sa->d);
 		if ((c = child_find_in(sa, q->installed_in)) != NULL)
 			child_out_switch(sa, c, "quick mode complete");
+		if (c != NULL && q->commit)
+			send_connected(sa, c);
 		v1_quick_clear(sa);
 		ikev1_schedule(sa);
 		goto out;
@@ -686,6 +773,7 @@ void v1_quick_process(struct ike_sa *sa, struct ikev1_message *msg)
 	q->active = true;
 	q->msgid = id;
 	q->iv = next;
+	q->commit = (msg->header.flags & IKEV1_FLAG_COMMIT) != 0;
 	quick_respond(sa, msg);
 	goto out;
 bad:
