@@ -453,10 +453,18 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 static int take_fragment(struct espnicd *d, struct ike_sa *sa, const struct ike_payload *skf,
 			 uint32_t id, bool response, size_t n, uint8_t *first)
 {
-	struct ike_frag_reassembly *r = response ? &sa->frag_resp : &sa->frag_req;
+	struct ike_frag_reassembly **rp = response ? &sa->frag_resp : &sa->frag_req, *r = *rp;
 	uint32_t *rid = response ? &sa->frag_resp_id : &sa->frag_req_id;
 	int ret;
 
+	if (r == NULL) { /* the first fragment: the reassembly exists while fragments pend */
+		r = *rp = malloc(sizeof(*r));
+		if (r == NULL) {
+			OPENSSL_cleanse(d->rx_plain, n);
+			return -ENOMEM;
+		}
+		ike_frag_init(r, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
+	}
 	if (r->total != 0 && *rid != id)
 		ike_frag_reset(r); /* the fragments of an earlier message: gone for good */
 	*rid = id;
@@ -473,14 +481,14 @@ static int take_fragment(struct espnicd *d, struct ike_sa *sa, const struct ike_
 			 skf->u.sk.fragment_number, skf->u.sk.total_fragments, id,
 			 ret == -E2BIG ? "over the limits" : "bad numbering");
 		if (ret == -E2BIG)
-			ike_frag_reset(r);
+			frag_drop(rp);
 		return ret;
 	}
 	d->stats.fragments_received++;
 	if (ret == 0)
 		return 0;
 	ret = ike_frag_assemble(r, d->rx_plain, sizeof(d->rx_plain), first);
-	ike_frag_reset(r);
+	frag_drop(rp);
 	if (ret <= 0) {
 		d->stats.fragments_dropped++;
 		log_warn("%s: reassembled message %u unusable (%d), dropped", sa_name(sa), id, ret);
