@@ -16,10 +16,8 @@
 #define HEADER	      64 /* before each object: how to free it; keeps the object aligned */
 #define SLAB_MAX_SLOT 16384
 #define SLAB_MIN      (256 * 1024) /* a slab holds at least this much, and 16 slots */
-#define FINE_STEP     64	   /* slot sizes: multiples of 64 up to 1 KiB, then of 512 */
-#define COARSE_STEP   512
-#define FINE_MAX      1024
-#define CLASSES	      (FINE_MAX / FINE_STEP + (SLAB_MAX_SLOT - FINE_MAX) / COARSE_STEP)
+#define STEP	      64 /* slot sizes: multiples of 64 (few sizes are in use: little waste) */
+#define CLASSES	      (SLAB_MAX_SLOT / STEP)
 #define LARGE	      UINT32_MAX
 
 struct header {
@@ -36,17 +34,12 @@ static struct secmem_stats stats;
 
 static size_t slot_size(unsigned cls)
 {
-	if (cls < FINE_MAX / FINE_STEP)
-		return (size_t)(cls + 1) * FINE_STEP;
-	return FINE_MAX + (size_t)(cls - FINE_MAX / FINE_STEP + 1) * COARSE_STEP;
+	return (size_t)(cls + 1) * STEP;
 }
 
 static unsigned class_of(size_t slot)
 {
-	if (slot <= FINE_MAX)
-		return (unsigned)((slot + FINE_STEP - 1) / FINE_STEP - 1);
-	return (unsigned)(FINE_MAX / FINE_STEP + (slot - FINE_MAX + COARSE_STEP - 1) / COARSE_STEP -
-			  1);
+	return (unsigned)((slot + STEP - 1) / STEP - 1);
 }
 
 /* Anonymous memory marked MADV_DONTDUMP, or NULL: without the mark keys would be in a core,
