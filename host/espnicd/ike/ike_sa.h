@@ -180,7 +180,11 @@ struct ike_sa {
 	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
 	bool unreachable, restarted;
 	uint64_t created_at;
-	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
+	/* The identity the peer authenticated as (unique_ids): type, and data allocated at its
+	 * length (NULL before IKE_AUTH). */
+	uint8_t peer_auth_id_type;
+	uint8_t *peer_auth_id;
+	size_t peer_auth_id_len;
 	/* CREATE_CHILD_SA requests of the peer that create SAs, in the current minute (carried
 	 * over to the successor of an IKE_SA rekey). */
 	struct {

@@ -115,6 +115,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 	frag_drop(&sa->frag_resp);
 	free(sa->init_request);
 	free(sa->init_response);
+	free(sa->peer_auth_id);
 	ike_dh_free(sa->dh);
 	ikev1_sa_free(sa);
 	config_peer_release(&sa->peer);
