@@ -435,6 +435,13 @@ int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint
 		goto out;
 	}
 	ret = verify_auth(key, method, auth, octets, why, why_len);
+	/* Only a peer that holds the certificate's key gets us to ask a responder. */
+	if (ret == 0) {
+		STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+		X509 *issuer = sk_X509_num(chain) > 1 ? sk_X509_value(chain, 1) : leaf;
+
+		ret = creds_ocsp_check(c, leaf, issuer, untrusted, why, why_len);
+	}
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_free(leaf);
