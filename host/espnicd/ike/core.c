@@ -793,14 +793,27 @@ unsigned espnicd_sa_count(const struct espnicd *d)
 	return d->index.count;
 }
 
-int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info)
+int espnicd_sa_info(struct espnicd *d, unsigned index, struct espnicd_sa_info *info)
 {
 	const struct ike_sa *sa = d->sas;
+	unsigned at = 0;
 
-	while (sa != NULL && index-- > 0)
+	/* Callers go 0, 1, 2...: going on from the last one keeps a listing of N SAs at N steps
+	 * rather than N * N / 2 (with thousands of SAs, the status file took all the time). */
+	if (d->info_cursor.sa != NULL && d->info_cursor.generation == d->sa_generation &&
+	    index >= d->info_cursor.index) {
+		sa = d->info_cursor.sa;
+		at = d->info_cursor.index;
+	}
+	while (sa != NULL && at < index) {
 		sa = sa->next;
+		at++;
+	}
 	if (sa == NULL)
 		return -ENOENT;
+	d->info_cursor.sa = sa;
+	d->info_cursor.index = index;
+	d->info_cursor.generation = d->sa_generation;
 	memset(info, 0, sizeof(*info));
 	strcpy(info->peer, sa->peer.name);
 	info->initiator = sa->initiator;

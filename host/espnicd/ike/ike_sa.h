@@ -96,7 +96,7 @@ struct create_child_ctx {
 	 * SA it created and the lower nonce of its exchange decide which rekey survives. */
 	struct child_sa *collision_child;
 	struct ike_sa *collision_ike;
-	uint8_t collision_nonce[IKE_NONCE_MAX_LEN];
+	uint8_t *collision_nonce; /* allocated while a collision is pending */
 	size_t collision_nonce_len;
 	uint32_t new_spi_in;
 	uint8_t nonce[32];
@@ -215,6 +215,12 @@ struct espnicd {
 	struct dp *dp;
 	struct espnicd_io io;
 	struct ike_sa *sas;
+	unsigned long sa_generation; /* changes whenever an SA joins or leaves sas */
+	struct {
+		const struct ike_sa *sa; /* espnicd_sa_info's last answer, for the next index */
+		unsigned index;
+		unsigned long generation;
+	} info_cursor;
 	struct sa_index index;
 	unsigned next_unique_id;
 	uint32_t next_reqid;

@@ -57,6 +57,7 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 	if (d->sas != NULL)
 		d->sas->prev = sa;
 	d->sas = sa;
+	d->sa_generation++;
 	d->index.count++;
 	sa_index_add(sa);
 	return sa;
@@ -105,6 +106,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 	if (sa->next != NULL)
 		sa->next->prev = sa->prev;
 	sa_index_remove(sa);
+	d->sa_generation++;
 	d->index.count--;
 	if (sa->state == IKE_SA_DEAD)
 		d->index.dead--;
