@@ -19,6 +19,8 @@
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <malloc.h>
+#include <openssl/evp.h>
 
 #include "sessions/api_http.h" /* session management API (--state-dir) */
 #include "dataplane/dataplane.h"
@@ -54,7 +56,10 @@ struct daemon {
 	 * last change written by ev_status when it fires. */
 	struct event *ev_status;
 	uint64_t status_written_ms;
-	char *status_text; /* what the file holds now */
+	/* SHA-256 of what the file holds now (the text itself would cost a few hundred octets per
+	 * SA for as long as they live). */
+	uint8_t status_digest[32];
+	bool status_digest_valid;
 };
 
 static uint64_t clock_ms(void *arg)
@@ -203,22 +208,28 @@ static void write_status(struct daemon *dm)
 	}
 	json_t *root = json_pack("{s:o}", "ike_sas", sas);
 	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	uint8_t digest[32];
+	bool same;
 
 	json_decref(root);
 	if (text == NULL)
 		return;
-	/* Unchanged (a COOKIE answered, a retransmission): no write, so a flood of packets that
-	 * change nothing costs no file system work. */
-	if (dm->status_text != NULL && strcmp(text, dm->status_text) == 0) {
+	if (EVP_Digest(text, strlen(text), digest, NULL, EVP_sha256(), NULL) != 1) {
 		free(text);
 		return;
 	}
-	if (!replace_file(dm->status_path, text)) {
-		free(text); /* tried again on the next change */
-		return;
+	/* Unchanged (a COOKIE answered, a retransmission): no write, so a flood of packets that
+	 * change nothing costs no file system work. */
+	same = dm->status_digest_valid && memcmp(digest, dm->status_digest, sizeof(digest)) == 0;
+	if (!same && replace_file(dm->status_path, text)) { /* else tried on the next change */
+		memcpy(dm->status_digest, digest, sizeof(digest));
+		dm->status_digest_valid = true;
 	}
-	free(dm->status_text);
-	dm->status_text = text;
+	free(text);
+	/* The JSON of a large SA list was built from many small allocations: their pages go back
+	 * to the kernel rather than stay in the heap as resident free space. */
+	if (count > STATUS_EVERY_EVENT)
+		malloc_trim(0);
 }
 
 static void on_status(evutil_socket_t fd, short what, void *arg)
@@ -668,7 +679,6 @@ int main(int argc, char **argv)
 	event_free(dm.ev_timer);
 	if (dm.ev_status != NULL)
 		event_free(dm.ev_status);
-	free(dm.status_text);
 	if (dm.ev_dp != NULL)
 		event_free(dm.ev_dp);
 	event_free(dm.ev_term);

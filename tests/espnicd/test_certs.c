@@ -736,6 +736,32 @@ static void test_config_keys(void **state)
 		 t.cert_path, t.key_path, ca_ec.cert_path, ca_rsa.cert_path);
 	assert_int_equal(config_parse(json, &cfg, err, sizeof(err)), 0);
 	config_free(cfg);
+	/* ocsp: an http:// URL or "aia"; https (the answers are signed anyway) and other
+	 * values refused, as is an unknown ocsp_unreachable. */
+	static const struct {
+		const char *ocsp, *unreachable;
+		bool ok;
+	} ocsp[] = {{"http://198.18.0.1:8888/", "fail", true},
+		    {"aia", "accept", true},
+		    {"https://198.18.0.1/", "fail", false},
+		    {"ldap://x/", "fail", false},
+		    {"aia", "maybe", false}};
+	for (size_t i = 0; i < sizeof(ocsp) / sizeof(ocsp[0]); i++) {
+		snprintf(json, sizeof(json),
+			 "{\"peers\": [{\"name\": \"p\", \"local_addr\": \"198.18.0.1\", "
+			 "\"remote_addr\": \"198.18.0.2\", \"auth\": \"pubkey\", \"cert\": \"%s\", "
+			 "\"key\": \"%s\", \"ca\": \"%s\", \"remote_id\": \"%%any\", \"ocsp\": "
+			 "\"%s\", \"ocsp_unreachable\": \"%s\"}]}",
+			 t.cert_path, t.key_path, ca_ec.cert_path, ocsp[i].ocsp,
+			 ocsp[i].unreachable);
+		if (ocsp[i].ok) {
+			assert_int_equal(config_parse(json, &cfg, err, sizeof(err)), 0);
+			config_free(cfg);
+		} else {
+			assert_true(config_parse(json, &cfg, err, sizeof(err)) < 0);
+			assert_non_null(strstr(err, "ocsp"));
+		}
+	}
 	/* pubkey without a key; cert with psk. */
 	snprintf(json, sizeof(json),
 		 "{\"peers\": [{\"name\": \"p\", \"local_addr\": \"198.18.0.1\", \"remote_addr\": "

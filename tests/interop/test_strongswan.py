@@ -3,7 +3,8 @@
 network namespaces (ctest label "interop", needs root). Negotiation only: no ESP flows (no
 card yet). Asserts on `swanctl --list-sas`, on what espnicd's recording dataplane saw (SPIs
 and keys must equal charon's, read from its level-4 log, test only) and on espnicd's log
-lines for the failure cases."""
+lines for the failure cases. test_certs_ocsp: OCSP with `openssl ocsp` as the responder in
+espnicd's namespace, answering for the run's CA (good, revoked, unreachable)."""
 import os
 import re
 import sys
@@ -11,7 +12,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from lab import RIGHT, LEFT_NET, RIGHT_NET, Espnicd, wait_for  # noqa: E402
+from lab import LEFT, RIGHT, LEFT_NET, RIGHT_NET, Espnicd, run, wait_for  # noqa: E402
 from strongswan import CHARON_DN, ESPNICD_DN, IKE_PROPOSAL, PSK, lab_charon  # noqa: E402
 
 def peer(psk=PSK, **extra):
@@ -230,3 +231,68 @@ def test_certs_fragmented_responder(lab, binary):
     fragmented(charon, ours, False)
 
 
+
+
+OCSP_PORT = 8888
+
+
+def ocsp_responder(lab, pki, cert, revoked, name):
+    """`openssl ocsp` on port OCSP_PORT of espnicd's namespace, signing with the CA, with an index that lists cert
+    as valid or revoked; returns the process once it accepts connections."""
+    serial = run("openssl", "x509", "-in", cert, "-noout", "-serial").stdout.split("=")[1]
+    subject = "/C=CH/O=espnic/CN=strongswan"
+    index = lab.path(name + ".index")
+    with open(index, "w") as f:
+        if revoked:
+            f.write("R\t301231235959Z\t240101000000Z,keyCompromise\t%s\tunknown\t%s\n"
+                    % (serial.strip(), subject))
+        else:
+            f.write("V\t301231235959Z\t\t%s\tunknown\t%s\n" % (serial.strip(), subject))
+    ca_key = os.path.join(pki.dir, "ca.key")
+    p = lab.spawn(0, ["openssl", "ocsp", "-index", index, "-port",
+                      str(OCSP_PORT), "-rsigner", pki.ca, "-rkey", ca_key,
+                      "-CA", pki.ca, "-resp_text", "-ignore_err"], name + ".log")
+    wait_for("the OCSP responder listening",
+             lambda: "ACCEPT" in open(lab.path(name + ".log")).read())
+    return p
+
+
+def test_certs_ocsp(lab, binary):
+    """OCSP ("ocsp": the responder's URL): charon's certificate good at the responder: the
+    tunnel comes up; revoked there: refused, by name; responder gone: refused (fail closed),
+    unless "ocsp_unreachable": "accept" (then up, with a warning)."""
+    charon = lab_charon(lab, certs=True)
+    theirs = os.path.join(charon.dir, "x509", "strongswan.pem")
+    url = "http://%s:%d/" % (LEFT, OCSP_PORT)
+
+    def attempt(ours, expect_up):
+        charon.swanctl("--initiate", "--child", "net", "--ike", "gw", "--timeout", "10",
+                       check=expect_up)
+        if expect_up:
+            wait_for("espnicd IKE_SA up", ours.established)
+            charon.swanctl("--terminate", "--ike", "gw", "--timeout", "10")
+            wait_for("espnicd cleared", lambda: ours.sas() == [])
+
+    good = ocsp_responder(lab, charon.pki, theirs, False, "ocsp-good")
+    ours = Espnicd(lab, binary, 0, cert_peer(charon, ocsp=url))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    attempt(ours, True)
+    assert "Cert Status: good" in open(lab.path("ocsp-good.log")).read()
+    lab.stop(good)
+
+    revoked = ocsp_responder(lab, charon.pki, theirs, True, "ocsp-revoked")
+    attempt(ours, False)
+    wait_for("the refusal", lambda: "certificate revoked (OCSP, reason: keyCompromise)"
+             in ours.log_text())
+    assert ours.installed() == {} and not ours.established()
+    lab.stop(revoked)
+
+    attempt(ours, False)
+    wait_for("the refusal", lambda: "not reachable" in ours.log_text())
+    assert ours.installed() == {} and not ours.established()
+    assert lab.stop(ours.proc) == 0
+
+    ours = Espnicd(lab, binary, 0, cert_peer(charon, ocsp=url, ocsp_unreachable="accept"))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    attempt(ours, True)
+    assert "accepted without OCSP (ocsp_unreachable accept)" in ours.log_text()

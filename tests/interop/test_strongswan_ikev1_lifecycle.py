@@ -2,8 +2,9 @@
 """espnicd speaking IKEv1 to strongSwan's charon (`version = 1`) over an SA's life, on the
 recording dataplane (ctest label "interop", needs root): NAT traversal through the
 masquerading namespace of test_strongswan_lifecycle.py (NAT-D, the float to 4500, UDP
-encapsulation, NAT-keepalives, RFC 3947) and dead peer detection (RFC 3706 R-U-THERE) when
-charon is killed."""
+encapsulation, NAT-keepalives, RFC 3947), dead peer detection (RFC 3706 R-U-THERE) when
+charon is killed, and IKE_FLEX ("version": 0, as NSX offers it): as responder espnicd takes
+charon's IKEv1 and its IKEv2 on the same peer, as initiator it starts with IKEv2."""
 import os
 import re
 import sys
@@ -12,9 +13,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from lab import LEFT, Espnicd, need_tools, wait_for  # noqa: E402
-from strongswan import CHARON, lab_charon  # noqa: E402
-from test_strongswan import peer  # noqa: E402
+from lab import LEFT, LEFT_NET, RIGHT, RIGHT_NET, Espnicd, need_tools, wait_for  # noqa: E402
+from strongswan import (CHARON, IKE_PROPOSAL, PSK, Charon, lab_charon,  # noqa: E402
+                        swanctl_conf, swanctl_connection, swanctl_secret)
+from test_strongswan import assert_keys_match, peer  # noqa: E402
 from test_strongswan_lifecycle import FAST, INNER, NatLab, kill_charon  # noqa: E402
 
 IKE_V1 = "aes256-sha256-modp2048"
@@ -94,3 +96,38 @@ def test_ikev1_dpd(lab, binary):
     assert "no R-U-THERE-ACK from the peer (DPD)" in ours.log_text()
     wait_for("SAs cleared", lambda: ours.sas() == [])
     assert ours.installed() == {}
+
+
+def test_ike_flex(lab, binary):
+    """IKE_FLEX: charon with a version = 1 and a version = 2 connection to the same espnicd
+    peer (IKEv1 and IKEv2 proposals). charon initiates with each in turn and espnicd answers
+    in that version (keys checked against charon's); then espnicd, started as initiator,
+    speaks IKEv2 and charon's version = 2 connection answers."""
+    conns = [swanctl_connection(name, RIGHT, LEFT, RIGHT_NET, LEFT_NET, RIGHT, LEFT, ike=ike,
+                                version=version)
+             for name, ike, version in (("v1", IKE_V1, 1), ("v2", IKE_PROPOSAL, 2))]
+    charon = Charon(lab, 1, swanctl_conf(conns, [swanctl_secret("gw", LEFT, RIGHT, PSK)]),
+                    log_keys=True)
+    flex = {"version": 0, "ike_proposals": [IKE_V1, IKE_PROPOSAL], "force_encap": True}
+    ours = Espnicd(lab, binary, 0, peer(**flex))
+    wait_for("espnicd running", lambda: ours.sas() is not None)
+    for conn, version, line in (("v1", 1, "IKEv1 IKE_SA established (main mode, PSK, responder"),
+                                ("v2", 2, "IKE_SA established (responder)")):
+        charon.swanctl("--initiate", "--child", "net", "--ike", conn, "--timeout", "20")
+        up(charon, ours)
+        assert line in ours.log_text()
+        assert re.search(r"version=%d .*?state=ESTABLISHED" % version, charon.list_sas(), re.S)
+        rec = list(ours.installed().values())
+        assert len(rec) == 1 and charon.child() == (rec[0]["out"]["spi"], rec[0]["in"]["spi"])
+        if version == 2:
+            assert_keys_match(charon, ours, we_initiated=False)
+        charon.swanctl("--terminate", "--ike", conn, "--timeout", "20")
+        wait_for("espnicd cleared after charon's delete", lambda: ours.sas() == [])
+    assert lab.stop(ours.proc) == 0
+    ours = Espnicd(lab, binary, 0, peer(start=True, **flex))
+    up(charon, ours)
+    log = ours.log_text()
+    assert "initiating IKE_SA to gw" in log and "IKEv1" not in log, log
+    assert ours.established()["initiator"]
+    assert re.search(r"v2: #\d+, ESTABLISHED, IKEv2", charon.swanctl("--list-sas").stdout)
+    assert_keys_match(charon, ours, we_initiated=True)

@@ -357,6 +357,8 @@ struct peer_parse {
 	uint16_t remote_port;
 	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA], *crl_files[CREDS_MAX_CA];
 	unsigned ca_count, crl_count;
+	const char *ocsp;	      /* "ocsp": a responder URL or "aia" */
+	bool ocsp_accept_unreachable; /* "ocsp_unreachable": "accept" (default "fail") */
 	char *err;
 	size_t err_len;
 };
@@ -533,6 +535,23 @@ static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 	return 0;
 }
 
+/* "ocsp": an http:// URL or "aia"; "ocsp_unreachable": "fail" or "accept". */
+static int pf_ocsp(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+{
+	const char *text = json_is_string(v) ? json_string_value(v) : NULL;
+
+	if (strcmp(f->key, "ocsp") == 0) {
+		if (text == NULL || text[0] == '\0')
+			PFAIL("peer %s: ocsp is an http:// URL or \"aia\"", pp->peer->name);
+		pp->ocsp = text;
+	} else if (text != NULL && (strcmp(text, "fail") == 0 || strcmp(text, "accept") == 0)) {
+		pp->ocsp_accept_unreachable = strcmp(text, "accept") == 0;
+	} else {
+		PFAIL("peer %s: ocsp_unreachable is \"fail\" or \"accept\"", pp->peer->name);
+	}
+	return 0;
+}
+
 static int pf_dpd_retries(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 {
 	(void)f;
@@ -633,6 +652,8 @@ static const struct peer_field peer_fields[] = {
     {"key", pf_file, 0, NULL, NULL},
     {"ca", pf_ca, 0, NULL, NULL},
     {"crl", pf_ca, 0, NULL, NULL},
+    {"ocsp", pf_ocsp, 0, NULL, NULL},
+    {"ocsp_unreachable", pf_ocsp, 0, NULL, NULL},
     {"unique_ids", pf_enum, AT(unique), unique_names, unique_values},
     {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
     {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
@@ -715,15 +736,19 @@ static int peer_finish(struct peer_parse *pp)
 			    peer->name, CFG_ID_ANY);
 		if (creds_load(pp->cert_file, pp->key_file, pp->ca_files, pp->ca_count,
 			       &peer->creds, why, sizeof(why)) < 0 ||
-		    creds_add_crls(peer->creds, pp->crl_files, pp->crl_count, why, sizeof(why)) < 0)
+		    creds_add_crls(peer->creds, pp->crl_files, pp->crl_count, why, sizeof(why)) <
+			0 ||
+		    (pp->ocsp != NULL &&
+		     creds_set_ocsp(peer->creds, pp->ocsp, pp->ocsp_accept_unreachable, why,
+				    sizeof(why)) < 0))
 			PFAIL("peer %s: %s", peer->name, why);
 		if (peer->lid.type != 0 && !creds_own_cert_proves(peer->creds, &peer->lid))
 			PFAIL("peer %s: local_id \"%s\" is neither the subject nor a "
 			      "subjectAltName of %s",
 			      peer->name, peer->local_id, pp->cert_file);
 	} else if (pp->cert_file != NULL || pp->key_file != NULL || pp->ca_count != 0 ||
-		   pp->crl_count != 0) {
-		PFAIL("peer %s: cert, key, ca and crl go with auth pubkey", peer->name);
+		   pp->crl_count != 0 || pp->ocsp != NULL) {
+		PFAIL("peer %s: cert, key, ca, crl and ocsp go with auth pubkey", peer->name);
 	}
 	return 0;
 }

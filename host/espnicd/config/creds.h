@@ -38,6 +38,12 @@ int creds_load(const char *cert_file, const char *key_file, const char *const *c
  * CRL from the issuer of every peer certificate: revoked, stale or missing fails. */
 int creds_add_crls(struct creds *c, const char *const *crl_files, unsigned crl_count, char *err,
 		   size_t err_len);
+/* Asks an OCSP responder about every peer certificate from then on (creds_ocsp.c): url is
+ * an http:// URL or "aia" (the certificate's own); revoked or unknown fail, and so does an
+ * unreachable responder unless accept_unreachable. */
+#define CREDS_OCSP_TIMEOUT_S 5
+int creds_set_ocsp(struct creds *c, const char *url, bool accept_unreachable, char *err,
+		   size_t err_len);
 /* The same from PEM text in memory (the session API's trusted_crl). */
 int creds_add_crls_pem(struct creds *c, const char *pem, size_t len, char *err, size_t err_len);
 /* The same from PEM text in memory (the session API): our certificate (and intermediates),

@@ -373,16 +373,18 @@ static bool usable_for_ike(X509 *leaf, char *why, size_t why_len)
 }
 
 /* The peer's certificates (certs[0] its own) chain to our CAs, its leaf is meant for IKE and
- * proves the identity; *leaf then holds it (the caller frees it). */
+ * proves the identity; *leaf then holds it and *chain the verified chain (leaf first), for
+ * peer_checked. */
 static int verify_certs(const struct creds *c, const struct creds_peer_cert *certs, unsigned n,
-			uint8_t id_type, struct ike_span id_data, X509 **leaf, char *why,
-			size_t why_len)
+			uint8_t id_type, struct ike_span id_data, X509 **leaf,
+			STACK_OF(X509) * *chain, char *why, size_t why_len)
 {
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int ret = -EKEYREJECTED;
 
 	*leaf = NULL;
+	*chain = NULL;
 	snprintf(why, why_len, "internal error");
 	if (untrusted == NULL || ctx == NULL)
 		goto out;
@@ -432,7 +434,8 @@ static int verify_certs(const struct creds *c, const struct creds_peer_cert *cer
 		snprintf(why, why_len, "certificate without a usable public key");
 		goto out;
 	}
-	ret = 0;
+	*chain = X509_STORE_CTX_get1_chain(ctx);
+	ret = *chain != NULL ? 0 : -ENOMEM;
 out:
 	if (ret < 0) {
 		X509_free(*leaf);
@@ -444,11 +447,28 @@ out:
 	return ret;
 }
 
+/* After the AUTH signature (auth_ret): only a peer that holds the certificate's key gets us
+ * to ask an OCSP responder. Frees leaf and chain. */
+static int peer_checked(const struct creds *c, X509 *leaf, STACK_OF(X509) * chain, int auth_ret,
+			char *why, size_t why_len)
+{
+	if (auth_ret == 0) {
+		X509 *issuer = sk_X509_num(chain) > 1 ? sk_X509_value(chain, 1) : leaf;
+
+		auth_ret = creds_ocsp_check(c, leaf, issuer, chain, why, why_len);
+	}
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	ERR_clear_error();
+	return auth_ret;
+}
+
 int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint8_t id_type,
 		      struct ike_span id_data, uint8_t method, struct ike_span auth,
 		      struct ike_span octets, char *why, size_t why_len)
 {
 	struct creds_peer_cert certs[IKE_MAX_PAYLOADS];
+	STACK_OF(X509) * chain;
 	unsigned n = 0;
 	X509 *leaf;
 	int ret;
@@ -457,12 +477,11 @@ int creds_verify_peer(const struct creds *c, const struct ike_message *msg, uint
 		if (msg->payloads[i].type == IKE_PAYLOAD_CERT)
 			certs[n++] = (struct creds_peer_cert){msg->payloads[i].u.cert.encoding,
 							      msg->payloads[i].u.cert.data};
-	ret = verify_certs(c, certs, n, id_type, id_data, &leaf, why, why_len);
+	ret = verify_certs(c, certs, n, id_type, id_data, &leaf, &chain, why, why_len);
 	if (ret < 0)
 		return ret;
 	ret = verify_auth(X509_get0_pubkey(leaf), method, auth, octets, why, why_len);
-	X509_free(leaf);
-	return ret;
+	return peer_checked(c, leaf, chain, ret, why, why_len);
 }
 
 /* ---- IKEv1 (RFC 2409 5.1): signatures over HASH_I / HASH_R, no hash of their own ---- */
@@ -558,12 +577,12 @@ int creds_verify_peer_v1(const struct creds *c, const struct creds_peer_cert *ce
 			 uint8_t id_type, struct ike_span id_data, unsigned method,
 			 struct ike_span sig, struct ike_span hash, char *why, size_t why_len)
 {
+	STACK_OF(X509) * chain;
 	X509 *leaf;
-	int ret = verify_certs(c, certs, n, id_type, id_data, &leaf, why, why_len);
+	int ret = verify_certs(c, certs, n, id_type, id_data, &leaf, &chain, why, why_len);
 
 	if (ret < 0)
 		return ret;
 	ret = verify_v1(X509_get0_pubkey(leaf), method, sig, hash, why, why_len);
-	X509_free(leaf);
-	return ret;
+	return peer_checked(c, leaf, chain, ret, why, why_len);
 }

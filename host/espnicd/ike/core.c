@@ -454,10 +454,18 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
 static int take_fragment(struct espnicd *d, struct ike_sa *sa, const struct ike_payload *skf,
 			 uint32_t id, bool response, size_t n, uint8_t *first)
 {
-	struct ike_frag_reassembly *r = response ? &sa->frag_resp : &sa->frag_req;
+	struct ike_frag_reassembly **rp = response ? &sa->frag_resp : &sa->frag_req, *r = *rp;
 	uint32_t *rid = response ? &sa->frag_resp_id : &sa->frag_req_id;
 	int ret;
 
+	if (r == NULL) { /* the first fragment: the reassembly exists while fragments pend */
+		r = *rp = malloc(sizeof(*r));
+		if (r == NULL) {
+			OPENSSL_cleanse(d->rx_plain, n);
+			return -ENOMEM;
+		}
+		ike_frag_init(r, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
+	}
 	if (r->total != 0 && *rid != id)
 		ike_frag_reset(r); /* the fragments of an earlier message: gone for good */
 	*rid = id;
@@ -474,14 +482,14 @@ static int take_fragment(struct espnicd *d, struct ike_sa *sa, const struct ike_
 			 skf->u.sk.fragment_number, skf->u.sk.total_fragments, id,
 			 ret == -E2BIG ? "over the limits" : "bad numbering");
 		if (ret == -E2BIG)
-			ike_frag_reset(r);
+			frag_drop(rp);
 		return ret;
 	}
 	d->stats.fragments_received++;
 	if (ret == 0)
 		return 0;
 	ret = ike_frag_assemble(r, d->rx_plain, sizeof(d->rx_plain), first);
-	ike_frag_reset(r);
+	frag_drop(rp);
 	if (ret <= 0) {
 		d->stats.fragments_dropped++;
 		log_warn("%s: reassembled message %u unusable (%d), dropped", sa_name(sa), id, ret);
@@ -786,14 +794,27 @@ unsigned espnicd_sa_count(const struct espnicd *d)
 	return d->index.count;
 }
 
-int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info)
+int espnicd_sa_info(struct espnicd *d, unsigned index, struct espnicd_sa_info *info)
 {
 	const struct ike_sa *sa = d->sas;
+	unsigned at = 0;
 
-	while (sa != NULL && index-- > 0)
+	/* Callers go 0, 1, 2...: going on from the last one keeps a listing of N SAs at N steps
+	 * rather than N * N / 2 (with thousands of SAs, the status file took all the time). */
+	if (d->info_cursor.sa != NULL && d->info_cursor.generation == d->sa_generation &&
+	    index >= d->info_cursor.index) {
+		sa = d->info_cursor.sa;
+		at = d->info_cursor.index;
+	}
+	while (sa != NULL && at < index) {
 		sa = sa->next;
+		at++;
+	}
 	if (sa == NULL)
 		return -ENOENT;
+	d->info_cursor.sa = sa;
+	d->info_cursor.index = index;
+	d->info_cursor.generation = d->sa_generation;
 	memset(info, 0, sizeof(*info));
 	strcpy(info->peer, sa->peer.name);
 	info->initiator = sa->initiator;

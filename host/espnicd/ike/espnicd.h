@@ -86,7 +86,7 @@ struct espnicd_stats {
 };
 void espnicd_get_stats(const struct espnicd *d, struct espnicd_stats *st);
 unsigned espnicd_sa_count(const struct espnicd *d);
-int espnicd_sa_info(const struct espnicd *d, unsigned index, struct espnicd_sa_info *info);
+int espnicd_sa_info(struct espnicd *d, unsigned index, struct espnicd_sa_info *info);
 const struct espnicd_config *espnicd_config(const struct espnicd *d);
 
 #endif

@@ -67,12 +67,13 @@ struct child_sa {
 	uint64_t out_check_at;
 };
 
-/* An encoded message as datagrams: one, or the SKF fragments of RFC 7383, back to back. */
+/* An encoded message as datagrams: one, or the SKF fragments of RFC 7383, back to back. One
+ * allocation of the message's own length holds the datagrams and then their lengths. */
 struct wire_msg {
 	uint8_t *buf;
 	size_t len;
 	unsigned count;
-	size_t off[IKE_FRAG_MAX_FRAGMENTS], lens[IKE_FRAG_MAX_FRAGMENTS];
+	uint16_t *lens; /* count of them, after the datagrams in buf */
 };
 
 /* What a request in flight is for. */
@@ -95,7 +96,7 @@ struct create_child_ctx {
 	 * SA it created and the lower nonce of its exchange decide which rekey survives. */
 	struct child_sa *collision_child;
 	struct ike_sa *collision_ike;
-	uint8_t collision_nonce[IKE_NONCE_MAX_LEN];
+	uint8_t *collision_nonce; /* allocated while a collision is pending */
 	size_t collision_nonce_len;
 	uint32_t new_spi_in;
 	uint8_t nonce[32];
@@ -167,7 +168,7 @@ struct ike_sa {
 	/* RFC 7383: negotiated in IKE_SA_INIT; fragments of the request and the response being
 	 * received (decrypted, authentic), keyed by message ID. */
 	bool frag;
-	struct ike_frag_reassembly frag_req, frag_resp;
+	struct ike_frag_reassembly *frag_req, *frag_resp; /* allocated while fragments pend */
 	uint32_t frag_req_id, frag_resp_id;
 	unsigned peer_hashes; /* the peer's SIGNATURE_HASH_ALGORITHMS, 1 << id */
 	bool certreq_received;
@@ -183,7 +184,11 @@ struct ike_sa {
 	/* Dead peer handling: the peer stopped answering an established SA (or a restart). */
 	bool unreachable, restarted;
 	uint64_t created_at;
-	struct cfg_id peer_auth_id; /* the identity the peer authenticated as (unique_ids) */
+	/* The identity the peer authenticated as (unique_ids): type, and data allocated at its
+	 * length (NULL before IKE_AUTH). */
+	uint8_t peer_auth_id_type;
+	uint8_t *peer_auth_id;
+	size_t peer_auth_id_len;
 	/* CREATE_CHILD_SA requests of the peer that create SAs, in the current minute (carried
 	 * over to the successor of an IKE_SA rekey). */
 	struct {
@@ -214,6 +219,12 @@ struct espnicd {
 	struct dp *dp;
 	struct espnicd_io io;
 	struct ike_sa *sas;
+	unsigned long sa_generation; /* changes whenever an SA joins or leaves sas */
+	struct {
+		const struct ike_sa *sa; /* espnicd_sa_info's last answer, for the next index */
+		unsigned index;
+		unsigned long generation;
+	} info_cursor;
 	struct sa_index index;
 	unsigned next_unique_id;
 	uint32_t next_reqid;
@@ -243,6 +254,8 @@ struct espnicd {
 	unsigned start_next;	    /* the next "start" peer to initiate (start_window) */
 	struct ike_message *rx_msg; /* one parse buffer, it is large */
 	uint8_t rx_plain[MAX_MESSAGE];
+	/* Outgoing messages are encoded here, then copied to an allocation of their length. */
+	uint8_t tx_scratch[2 * MAX_MESSAGE];
 	struct espnicd_stats stats;
 };
 
@@ -329,6 +342,8 @@ int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
 int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct message_out *m);
 void wire_send(struct ike_sa *sa, const struct wire_msg *w);
 void wire_free(struct wire_msg *w);
+/* Frees a reassembly and the fragments it holds (NULL: nothing). */
+void frag_drop(struct ike_frag_reassembly **r);
 /* Encodes m for sa; encrypted messages larger than the peer's fragment size are split into
  * SKF fragments when fragmentation was negotiated. */
 int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t exchange,

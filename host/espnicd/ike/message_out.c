@@ -134,42 +134,54 @@ void wire_free(struct wire_msg *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* The datagrams encoded in scratch (count of them, back to back) into an allocation of their
+ * own length, their lengths after them. */
+static int wire_keep(struct wire_msg *out, const uint8_t *scratch, const size_t *lens,
+		     unsigned count)
+{
+	size_t len = 0, at;
+
+	for (unsigned i = 0; i < count; i++)
+		len += lens[i];
+	at = (len + 1) & ~(size_t)1; /* the lengths aligned */
+	out->buf = malloc(at + count * sizeof(uint16_t));
+	if (out->buf == NULL)
+		return -ENOMEM;
+	memcpy(out->buf, scratch, len);
+	out->lens = (uint16_t *)(void *)(out->buf + at);
+	for (unsigned i = 0; i < count; i++)
+		out->lens[i] = (uint16_t)lens[i];
+	out->len = len;
+	out->count = count;
+	return (int)len;
+}
+
 int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t exchange,
 			    bool response, uint32_t message_id, struct wire_msg *out)
 {
-	const size_t cap = 2 * MAX_MESSAGE;
-	size_t room = fragment_room(sa);
-	int len;
+	uint8_t *scratch = sa->d->tx_scratch;
+	const size_t cap = sizeof(sa->d->tx_scratch);
+	size_t room = fragment_room(sa), off[IKE_FRAG_MAX_FRAGMENTS], lens[IKE_FRAG_MAX_FRAGMENTS];
+	int len, n = 1;
 
 	memset(out, 0, sizeof(*out));
-	out->buf = malloc(cap);
-	if (out->buf == NULL)
-		return -ENOMEM;
-	len = message_out_encode(sa, m, exchange, response, message_id, out->buf, MAX_MESSAGE);
-	if (len < 0) {
-		wire_free(out);
+	len = message_out_encode(sa, m, exchange, response, message_id, scratch, MAX_MESSAGE);
+	if (len < 0)
 		return len;
-	}
-	out->count = 1;
-	out->len = out->lens[0] = (size_t)len;
+	lens[0] = (size_t)len;
 	if (exchange != IKE_EXCHANGE_IKE_SA_INIT && sa->frag && (size_t)len > room) {
 		/* RFC 7383 2.5: the same inner payloads as SKF fragments instead. */
 		uint8_t plain[MAX_MESSAGE], first = 0;
 		struct ike_header hdr;
-		int n = encode_plain(m, plain, sizeof(plain), &first);
 
+		n = encode_plain(m, plain, sizeof(plain), &first);
 		make_header(sa, exchange, response, message_id, &hdr);
 		if (n >= 0)
 			n = ike_frag_split(&hdr, &sa->sk_send, first, plain, (size_t)n, room,
-					   out->buf, cap, out->off, out->lens,
-					   IKE_FRAG_MAX_FRAGMENTS);
+					   scratch, cap, off, lens, IKE_FRAG_MAX_FRAGMENTS);
 		OPENSSL_cleanse(plain, sizeof(plain));
-		if (n < 0) {
-			wire_free(out);
+		if (n < 0)
 			return n;
-		}
-		out->count = (unsigned)n;
-		out->len = out->off[n - 1] + out->lens[n - 1];
 	}
-	return (int)out->len;
+	return wire_keep(out, scratch, lens, (unsigned)n);
 }

@@ -53,12 +53,11 @@ struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool i
 	}
 	sa->local = peer->local;
 	sa->remote = peer->remote;
-	ike_frag_init(&sa->frag_req, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
-	ike_frag_init(&sa->frag_resp, IKE_FRAG_MAX_FRAGMENTS, MAX_MESSAGE);
 	sa->next = d->sas;
 	if (d->sas != NULL)
 		d->sas->prev = sa;
 	d->sas = sa;
+	d->sa_generation++;
 	d->index.count++;
 	sa_index_add(sa);
 	return sa;
@@ -107,20 +106,31 @@ void ike_sa_destroy(struct ike_sa *sa)
 	if (sa->next != NULL)
 		sa->next->prev = sa->prev;
 	sa_index_remove(sa);
+	d->sa_generation++;
 	d->index.count--;
 	if (sa->state == IKE_SA_DEAD)
 		d->index.dead--;
 	create_child_ctx_clear(&sa->request.cc);
 	wire_free(&sa->request.wire);
 	wire_free(&sa->last_response.wire);
-	ike_frag_reset(&sa->frag_req);
-	ike_frag_reset(&sa->frag_resp);
+	frag_drop(&sa->frag_req);
+	frag_drop(&sa->frag_resp);
 	free(sa->init_request);
 	free(sa->init_response);
+	free(sa->peer_auth_id);
 	ike_dh_free(sa->dh);
 	ikev1_sa_free(sa);
 	config_peer_release(&sa->peer);
 	secmem_free(sa); /* wiped */
+}
+
+void frag_drop(struct ike_frag_reassembly **r)
+{
+	if (*r == NULL)
+		return;
+	ike_frag_reset(*r); /* wipes the fragments */
+	free(*r);
+	*r = NULL;
 }
 
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
@@ -198,6 +208,11 @@ void ike_sa_established(struct ike_sa *sa)
 	sa->next_keepalive = now + sa->peer.keepalive_ms;
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
+	/* The IKE_SA_INIT messages were for the AUTH payloads, which are done. */
+	free(sa->init_request);
+	free(sa->init_response);
+	sa->init_request = sa->init_response = NULL;
+	sa->init_request_len = sa->init_response_len = 0;
 }
 
 /* A peer we start keeps a CHILD_SA: when the peer deleted the last one (or it expired

@@ -18,6 +18,7 @@
 void create_child_ctx_clear(struct create_child_ctx *cc)
 {
 	ike_dh_free(cc->dh);
+	free(cc->collision_nonce);
 	OPENSSL_cleanse(cc, sizeof(*cc));
 }
 

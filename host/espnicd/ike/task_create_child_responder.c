@@ -23,7 +23,7 @@ static void add_nonce(struct message_out *m, const uint8_t *nonce, size_t len)
 int nonce_cmp(struct ike_span a, struct ike_span b)
 {
 	size_t n = a.len < b.len ? a.len : b.len;
-	int r = memcmp(a.ptr, b.ptr, n);
+	int r = n ? memcmp(a.ptr, b.ptr, n) : 0; /* an empty span may have no pointer */
 
 	if (r != 0)
 		return r;
@@ -35,8 +35,13 @@ void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, str
 {
 	struct ike_span low = nonce_cmp(ni, nr) <= 0 ? ni : nr;
 
-	memcpy(cc->collision_nonce, low.ptr, low.len);
-	cc->collision_nonce_len = low.len;
+	uint8_t *copy = low.len ? malloc(low.len) : NULL;
+
+	free(cc->collision_nonce);
+	cc->collision_nonce = copy;
+	cc->collision_nonce_len = copy != NULL ? low.len : 0; /* no memory: we win, as if absent */
+	if (copy != NULL)
+		memcpy(copy, low.ptr, low.len);
 }
 
 static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct message_out *m,

@@ -250,11 +250,14 @@ static void switch_peer_by_id(struct ike_sa *sa, const struct ike_id_payload *id
 
 static void remember_peer_id(struct ike_sa *sa, const struct ike_payload *id)
 {
-	struct cfg_id *p = &sa->peer_auth_id;
+	size_t len = id->u.id.data.len < CREDS_MAX_ID_DER ? id->u.id.data.len : CREDS_MAX_ID_DER;
 
-	p->type = id->u.id.id_type;
-	p->len = id->u.id.data.len < sizeof(p->data) ? id->u.id.data.len : sizeof(p->data);
-	memcpy(p->data, id->u.id.data.ptr, p->len);
+	free(sa->peer_auth_id);
+	sa->peer_auth_id_type = id->u.id.id_type;
+	sa->peer_auth_id = len ? malloc(len) : NULL;
+	sa->peer_auth_id_len = sa->peer_auth_id != NULL ? len : 0;
+	if (sa->peer_auth_id != NULL)
+		memcpy(sa->peer_auth_id, id->u.id.data.ptr, len);
 }
 
 /* Whether we know of another IKE_SA with this peer (then no INITIAL_CONTACT). */
@@ -264,6 +267,17 @@ static bool other_sa_with_peer(const struct ike_sa *sa)
 		if (o != sa && o->state != IKE_SA_DEAD && strcmp(o->peer.name, sa->peer.name) == 0)
 			return true;
 	return false;
+}
+
+/* Whether a and b authenticated as the same identity. */
+static bool same_peer_id(const struct ike_sa *a, const struct ike_sa *b)
+{
+	struct cfg_id id = {.type = a->peer_auth_id_type, .len = a->peer_auth_id_len};
+
+	if (id.len)
+		memcpy(id.data, a->peer_auth_id, id.len);
+	return cfg_id_equal(&id, b->peer_auth_id_type,
+			    (struct ike_span){b->peer_auth_id, b->peer_auth_id_len});
 }
 
 /* sa has just been authenticated. Older IKE_SAs of the same peer configuration with the same
@@ -280,9 +294,7 @@ static void enforce_unique(struct ike_sa *sa, bool initial_contact)
 	for (struct ike_sa *o = sa->d->sas; o != NULL; o = o->next) {
 		if (o == sa || o->state != IKE_SA_ESTABLISHED || o->replaced_by != NULL ||
 		    strcmp(o->peer.name, sa->peer.name) != 0 ||
-		    o->established_at >= sa->created_at ||
-		    !cfg_id_equal(&o->peer_auth_id, sa->peer_auth_id.type,
-				  (struct ike_span){sa->peer_auth_id.data, sa->peer_auth_id.len}))
+		    o->established_at >= sa->created_at || !same_peer_id(o, sa))
 			continue;
 		if (initial_contact) {
 			log_info("%s: peer sent INITIAL_CONTACT: dropping its older IKE_SA %s",

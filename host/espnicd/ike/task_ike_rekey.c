@@ -71,7 +71,11 @@ struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uin
 	sa_index_add(n);
 	n->local = old->local;
 	n->remote = old->remote;
-	n->peer_auth_id = old->peer_auth_id;
+	n->peer_auth_id_type = old->peer_auth_id_type;
+	if (old->peer_auth_id_len && (n->peer_auth_id = malloc(old->peer_auth_id_len)) != NULL) {
+		memcpy(n->peer_auth_id, old->peer_auth_id, old->peer_auth_id_len);
+		n->peer_auth_id_len = old->peer_auth_id_len;
+	}
 	n->peer_creates = old->peer_creates; /* a rekey does not renew the peer's allowance */
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;

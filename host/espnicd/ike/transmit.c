@@ -24,8 +24,12 @@ void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
 
 void wire_send(struct ike_sa *sa, const struct wire_msg *w)
 {
-	for (unsigned i = 0; i < w->count; i++)
-		send_raw(sa->d, &sa->local, &sa->remote, w->buf + w->off[i], w->lens[i]);
+	size_t off = 0;
+
+	for (unsigned i = 0; i < w->count; i++) {
+		send_raw(sa->d, &sa->local, &sa->remote, w->buf + off, w->lens[i]);
+		off += w->lens[i];
+	}
 	if (w->count > 1)
 		sa->d->stats.fragments_sent += w->count;
 }
