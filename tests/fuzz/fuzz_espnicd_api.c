@@ -23,6 +23,7 @@
 
 #include "config/config.h"
 #include "dataplane/dataplane.h"
+#include "fuzz_records.h"
 #include "log.h"
 #include "sessions/session_mgr.h"
 
@@ -164,6 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct espnicd *core = NULL;
 	struct dp *dp = NULL;
 	struct sm_error e = {0};
+	struct fuzz_record r;
+	size_t off = 0;
 	char err[256];
 
 	once();
@@ -176,16 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	sessions_attach(s, core, dp, evb, base, after, NULL);
-	for (size_t off = 0; off + 4 <= size;) {
-		uint8_t route = data[off], name = data[off + 1];
-		size_t len = (size_t)data[off + 2] << 8 | data[off + 3];
-
-		off += 4;
-		if (len > size - off)
-			len = size - off;
-		request(s, route, names[name % 8], data + off, len);
-		off += len;
-	}
+	while (fuzz_record_next(data, size, &off, &r))
+		request(s, r.op, names[r.arg % 8], r.body, r.len);
 	sessions_free(s);
 	espnicd_free(core);
 	dp_close(dp);

@@ -39,6 +39,7 @@
 
 #include <openssl/rand.h>
 
+#include "fuzz_records.h"
 #include "harness.h"
 #include "ike/ike_sa.h"
 #include "ike_message.h"
@@ -289,6 +290,8 @@ static void send_record(struct ike_sa *a, uint8_t ctl, uint8_t first, uint8_t *p
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t plain[65536];
+	struct fuzz_record r;
+	size_t off = 1;
 	struct ike_sa *a;
 	bool half_open;
 
@@ -299,16 +302,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	half_open = data[0] & 1;
 	set_up(half_open);
 	a = sa_of(0, NULL);
-	for (size_t off = 1; off + 4 <= size;) {
-		uint8_t ctl = data[off], first = data[off + 1];
-		size_t len = (size_t)data[off + 2] << 8 | data[off + 3];
-
-		off += 4;
-		if (len > size - off)
-			len = size - off;
-		memcpy(plain, data + off, len);
-		off += len;
-		send_record(a, ctl, first, plain, len, half_open);
+	while (fuzz_record_next(data, size, &off, &r)) {
+		memcpy(plain, r.body, r.len); /* sealed in place (the AUTH splice) */
+		send_record(a, r.op, r.arg, plain, r.len, half_open);
 	}
 	h_teardown();
 	RAND_set_rand_method(NULL);
