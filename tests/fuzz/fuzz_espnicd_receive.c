@@ -14,7 +14,10 @@
  *     the wire; the fuzzer's IKE_AUTH request reaches B's authentication. An AUTH payload as
  *     long as A's real one gets A's real AUTH data spliced in (the fuzzer cannot compute
  *     it: it covers the random Diffie-Hellman values), so a well-formed chain authenticates
- *     and the SA, TS and configuration payloads are processed further.
+ *     and the SA, TS and configuration payloads are processed further;
+ *   scene & 2: IKEv1 instead (scene & 1 is then unused): B alone, a "version": 1 peer; the
+ *     harness plays the initiator (fuzz_v1_peer.c) through main mode with PSK, then each
+ *     record is a quick mode or informational message under the phase-1 keys.
  * A record: ctl, first payload type, length (16 bits, big endian), then that many octets of
  * plaintext (fewer if the input ends).
  *   ctl & 3: exchange: INFORMATIONAL, CREATE_CHILD_SA, IKE_AUTH, IKE_INTERMEDIATE (43,
@@ -26,6 +29,11 @@
  *   ctl & 64: first advance the clock to B's next timer and run it (DPD, rekeying,
  *     retransmission, expiry: B then has a request of its own to answer);
  *   ctl & 128: the datagram arrives on port 4500 from port 4500 (NAT-T).
+ * In the IKEv1 scene: ctl & 3: quick mode, informational, main mode, aggressive mode;
+ *   ctl & 4: a chain that starts with a HASH payload of the PRF's length gets HASH(3) of the
+ *     current quick mode (else HASH(1) over the rest of the chain);
+ *   (ctl >> 4) & 3: message ID: a new exchange's, the current one's, 0, 0xffffffff;
+ *   ctl & 64 as above.
  *
  * OpenSSL's RAND_bytes is made deterministic per input (SPIs, nonces, IVs), so a saved
  * input replays alike; key pairs come from OpenSSL's providers and stay random, which only
@@ -40,6 +48,7 @@
 #include <openssl/rand.h>
 
 #include "fuzz_records.h"
+#include "fuzz_v1_peer.h"
 #include "harness.h"
 #include "ike/ike_sa.h"
 #include "ike_message.h"
@@ -94,6 +103,20 @@ static const char *config_b(void)
 	       "\"dpd_delay\": 10, \"child_rekey_time\": 30, \"child_life_time\": 40, "
 	       "\"ike_rekey_time\": 60}]";
 }
+
+/* The same with IKEv1 (the harness offers AES-CBC-128, SHA2-256, ECP-256). */
+static const char *config_b_v1(void)
+{
+	return "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, \"retransmit_tries\": 2, "
+	       "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"" A_ADDR "\", \"version\": 1, "
+	       "\"ike_proposals\": [\"aes128-sha256-ecp256\"], "
+	       "\"local_ts\": [\"198.18.2.0/24\"], \"remote_ts\": [\"198.18.1.0/16\"], "
+	       "\"dpd_delay\": 10, \"child_rekey_time\": 30, \"child_life_time\": 40, "
+	       "\"ike_rekey_time\": 60}]";
+}
+
+/* The node under test: 1 (A is 0), or 0 in the IKEv1 scene. */
+static int b_node;
 
 static struct ike_sa *sa_of(int node, const uint8_t *spi_i)
 {
@@ -212,13 +235,13 @@ static void set_up(bool half_open)
 
 static void run_b_timer(void)
 {
-	uint64_t t = espnicd_next_timer(H->nodes[1].core);
+	uint64_t t = espnicd_next_timer(H->nodes[b_node].core);
 
 	if (t == UINT64_MAX)
 		return;
 	if (t > H->now)
 		H->now = t;
-	espnicd_run_timers(H->nodes[1].core);
+	espnicd_run_timers(H->nodes[b_node].core);
 }
 
 static const uint8_t exchanges[4] = {IKE_EXCHANGE_INFORMATIONAL, IKE_EXCHANGE_CREATE_CHILD_SA,
@@ -245,7 +268,7 @@ static void send_record(struct ike_sa *a, uint8_t ctl, uint8_t first, uint8_t *p
 
 	if (ctl & 64)
 		run_b_timer(); /* which may end B's SA */
-	b = sa_of(1, a->spi_i);
+	b = sa_of(b_node, a->spi_i);
 	if (ctl & 4)
 		hdr.flags |= IKE_FLAG_RESPONSE;
 	/* B's SA may be gone (deleted, expired); its last IDs still name the message. */
@@ -287,6 +310,42 @@ static void send_record(struct ike_sa *a, uint8_t ctl, uint8_t first, uint8_t *p
 	H->queued = 0; /* what B answers or sends goes nowhere */
 }
 
+static void v1_send(void *arg, const uint8_t *msg, size_t len)
+{
+	struct sockaddr_storage from, to;
+
+	(void)arg;
+	h_parse_addr(A_ADDR, 500, &from);
+	h_parse_addr(B_ADDR, 500, &to);
+	espnicd_receive(H->nodes[b_node].core, &to, &from, msg, len);
+}
+
+static bool v1_take(void *arg, uint8_t *buf, size_t *len)
+{
+	struct h_packet *p = h_take();
+
+	(void)arg;
+	if (p == NULL || p->len > *len)
+		return false;
+	memcpy(buf, p->data, p->len);
+	*len = p->len;
+	return true;
+}
+
+static const struct v1_link v1_link = {.send = v1_send, .take = v1_take};
+
+/* The IKEv1 scene: B and the harness's main mode with it. */
+static void set_up_v1(void)
+{
+	static const uint8_t a_addr[4] = {198, 18, 0, 1};
+
+	h_setup();
+	b_node = h_node_add(B_ADDR, config_b_v1(), "k3y-k3y-k3y-k3y-k3y");
+	if (v1_peer_establish(&v1_link, a_addr) < 0 || sa_of(b_node, NULL) == NULL ||
+	    sa_of(b_node, NULL)->state != IKE_SA_ESTABLISHED)
+		fail("IKEv1 main mode");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t plain[65536];
@@ -299,7 +358,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	rand_state = 0x65737061; /* the same SPIs and nonces for every input */
 	RAND_set_rand_method(&det_method);
+	if (data[0] & 2) {
+		set_up_v1();
+		while (fuzz_record_next(data, size, &off, &r)) {
+			memcpy(plain, r.body, r.len);
+			if (r.op & 64)
+				run_b_timer();
+			v1_peer_send(&v1_link, r.op, r.arg, plain, r.len);
+			H->queued = 0;
+		}
+		v1_peer_wipe();
+		h_teardown();
+		RAND_set_rand_method(NULL);
+		return 0;
+	}
 	half_open = data[0] & 1;
+	b_node = 1;
 	set_up(half_open);
 	a = sa_of(0, NULL);
 	while (fuzz_record_next(data, size, &off, &r)) {

@@ -84,7 +84,41 @@ def receive(out, auth_file):
     seeds["established_fragments"] = (bytes([0]) + record(INFO | FRAG, f, bytes([1, 2]) + c[:150]) +
                                       record(INFO | FRAG, 0, bytes([1, 2]) + c[:150]) +
                                       record(INFO | FRAG, 0, bytes([2, 2]) + c[150:]))
+    seeds.update(receive_v1())
     write(out, seeds)
+
+
+def receive_v1():
+    """The IKEv1 scene (byte 0 = 2): quick mode 1 and 3, informational DPD and delete (the
+    IKEv1 generic payload header is IKEv2's)."""
+    QUICK, INFO1 = 0, 1
+    HASH3, CURRENT = 4, 16
+
+    def attr(t, v):
+        return struct.pack(">HH", 0x8000 | t, v)
+
+    hash_ = (8, bytes(32))
+    cbc = bytes([1, 12, 0, 0]) + attr(4, 1) + attr(5, 5) + attr(6, 128) + attr(1, 1) + attr(2, 3600)
+    gcm = bytes([2, 20, 0, 0]) + attr(4, 1) + attr(6, 256) + attr(1, 1) + attr(2, 3600)
+    transforms = (bytes([3, 0]) + struct.pack(">H", 4 + len(cbc)) + cbc +
+                  bytes([0, 0]) + struct.pack(">H", 4 + len(gcm)) + gcm)
+    proposal = bytes([1, 3, 4, 2]) + bytes([0xc1, 0xa0, 0, 1]) + transforms
+    sa = (1, struct.pack(">II", 1, 1) + bytes([0, 0]) + struct.pack(">H", 4 + len(proposal)) + proposal)
+    nonce = (10, bytes(range(32, 64)))
+    idci = (5, bytes([4, 0, 0, 0, 198, 18, 1, 0, 255, 255, 255, 0]))
+    idcr = (5, bytes([4, 0, 0, 0, 198, 18, 2, 0, 255, 255, 255, 0]))
+    qm1 = record(QUICK, *chain([hash_, sa, nonce, idci, idcr]))
+    qm3 = record(QUICK | HASH3 | CURRENT, *chain([hash_]))
+    dpd = (11, struct.pack(">IBBH", 1, 1, 16, 36136) + bytes(16) + struct.pack(">I", 1))
+    delete = (12, struct.pack(">IBBH", 1, 3, 4, 1) + bytes([0xc1, 0xa0, 0, 1]))
+    delete_ike = (12, struct.pack(">IBBH", 1, 1, 16, 1) + bytes(16))
+    return {
+        "v1_quick_mode": bytes([2]) + qm1 + qm3,
+        "v1_informational": (bytes([2]) + record(INFO1, *chain([hash_, dpd])) + qm1 + qm3 +
+                             record(INFO1, *chain([hash_, delete])) +
+                             record(INFO1, *chain([hash_, delete_ike]))),
+        "v1_timers": bytes([2]) + qm1 + qm3 + record(TIMER | QUICK, *chain([hash_, nonce])),
+    }
 
 
 EP, IKE, TUN, DPD, SESS = range(5)
