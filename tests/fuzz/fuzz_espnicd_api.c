@@ -82,6 +82,12 @@ static void empty_dir(void)
 	closedir(d);
 }
 
+static void remove_dir(void)
+{
+	empty_dir();
+	rmdir(dir);
+}
+
 static void once(void)
 {
 	if (evb != NULL)
@@ -89,6 +95,7 @@ static void once(void)
 	snprintf(dir, sizeof(dir), "/tmp/espnicd-fuzz-api-XXXXXX");
 	if (mkdtemp(dir) == NULL || (evb = event_base_new()) == NULL)
 		abort();
+	atexit(remove_dir);
 	log_setup(LOG_LEVEL_ERROR, false);
 	log_set_hook(quiet, NULL);
 }
