@@ -15,6 +15,9 @@
  *     long as A's real one gets A's real AUTH data spliced in (the fuzzer cannot compute
  *     it: it covers the random Diffie-Hellman values), so a well-formed chain authenticates
  *     and the SA, TS and configuration payloads are processed further;
+ *   scene & 4: B is the initiator of the IKE_SA and the fuzzer speaks as its responder (the
+ *     half-open scene then has B waiting for the IKE_AUTH response, A's real one taken off
+ *     the wire, its AUTH spliced into the fuzzer's as above: the initiator's side of IKE_AUTH);
  *   scene & 2: IKEv1 instead (scene & 1 is then unused): B alone, a "version": 1 peer; the
  *     harness plays the initiator (fuzz_v1_peer.c) through main mode with PSK, then each
  *     record is a quick mode or informational message under the phase-1 keys.
@@ -126,8 +129,8 @@ static struct ike_sa *sa_of(int node, const uint8_t *spi_i)
 	return NULL;
 }
 
-/* The AUTH payload data of A's IKE_AUTH request (decrypted with B's receive keys) and its
- * whole plaintext chain. */
+/* The AUTH payload data of A's IKE_AUTH request or response (decrypted with B's receive keys) and
+ * its whole plaintext chain. */
 static uint8_t auth_plain[8192], auth_data[1024];
 static size_t auth_plain_len, auth_data_len;
 static uint8_t auth_first;
@@ -170,7 +173,7 @@ static void put_auth(uint8_t type, uint8_t *body, size_t len)
 		memcpy(body, auth_data, len);
 }
 
-static void keep_auth_request(const struct h_packet *p)
+static void keep_auth_message(const struct h_packet *p)
 {
 	static struct ike_message msg;
 	const struct ike_payload *sk = NULL;
@@ -179,26 +182,26 @@ static void keep_auth_request(const struct h_packet *p)
 
 	if (b == NULL || ike_message_parse(p->data, p->len, &msg) < 0 ||
 	    (sk = ike_message_find(&msg, IKE_PAYLOAD_SK)) == NULL)
-		fail("A's IKE_AUTH request");
+		fail("A's IKE_AUTH message");
 	n = ike_sk_decrypt(p->data, p->len, sk, &b->sk_recv, auth_plain, sizeof(auth_plain));
 	if (n < 0)
-		fail("A's IKE_AUTH request does not decrypt");
+		fail("A's IKE_AUTH message does not decrypt");
 	auth_plain_len = (size_t)n;
 	auth_first = sk->next_payload;
 	auth_data_len = 0;
 	walk(auth_first, auth_plain, auth_plain_len, take_auth);
 }
 
-static void write_seed(void)
+static void write_seed(bool b_initiates)
 {
 	const char *path = getenv("ESPNIC_FUZZ_SEED");
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "wb")) == NULL)
 		return;
-	/* scene 1; one record: IKE_AUTH request, expected ID */
-	fputc(1, f);
-	fputc(2, f);
+	/* the half-open scene; one record: IKE_AUTH (request, or response to B), expected ID */
+	fputc(b_initiates ? 5 : 1, f);
+	fputc(b_initiates ? 2 | 4 : 2, f);
 	fputc(auth_first, f);
 	fputc((int)(auth_plain_len >> 8), f);
 	fputc((int)(auth_plain_len & 0xff), f);
@@ -206,15 +209,16 @@ static void write_seed(void)
 	fclose(f);
 }
 
-/* Both nodes, A initiating; half_open stops with A's IKE_AUTH request taken off the wire. */
-static void set_up(bool half_open)
+/* Both nodes, A or B initiating; half_open stops with A's IKE_AUTH request, or its answer
+ * to B's, taken off the wire. */
+static void set_up(bool half_open, bool b_initiates)
 {
 	struct h_packet *p;
 
 	h_setup();
 	h_node_add(A_ADDR, config_a(), "k3y-k3y-k3y-k3y-k3y");
 	h_node_add(B_ADDR, config_b(), "k3y-k3y-k3y-k3y-k3y");
-	if (espnicd_initiate(H->nodes[0].core, "peer") < 0)
+	if (espnicd_initiate(H->nodes[b_initiates ? 1 : 0].core, "peer") < 0)
 		fail("initiate");
 	if (!half_open) {
 		h_pump();
@@ -227,10 +231,15 @@ static void set_up(bool half_open)
 			fail("IKE_SA_INIT");
 		else
 			h_deliver(p);
+	if (b_initiates) { /* B's IKE_AUTH request to A */
+		if ((p = h_take()) == NULL || H->queued != 0)
+			fail("B's IKE_AUTH request (one datagram)");
+		h_deliver(p);
+	}
 	if ((p = h_take()) == NULL || H->queued != 0)
-		fail("A's IKE_AUTH request (one datagram)");
-	keep_auth_request(p);
-	write_seed();
+		fail("A's IKE_AUTH message (one datagram)");
+	keep_auth_message(p);
+	write_seed(b_initiates);
 }
 
 static void run_b_timer(void)
@@ -257,7 +266,7 @@ static void send_record(struct ike_sa *a, uint8_t ctl, uint8_t first, uint8_t *p
 	struct ike_header hdr = {
 	    .major_version = 2,
 	    .exchange_type = exchanges[ctl & 3],
-	    .flags = IKE_FLAG_INITIATOR,
+	    .flags = a->initiator ? IKE_FLAG_INITIATOR : 0,
 	};
 	uint16_t port = ctl & 128 ? 4500 : 500;
 	uint32_t id = 0;
@@ -293,7 +302,7 @@ static void send_record(struct ike_sa *a, uint8_t ctl, uint8_t first, uint8_t *p
 		total = len > 1 ? plain[1] : 1;
 		skip = len < 2 ? len : 2;
 	}
-	if (half_open && hdr.exchange_type == IKE_EXCHANGE_IKE_AUTH && !(ctl & 4) && num == 1)
+	if (half_open && hdr.exchange_type == IKE_EXCHANGE_IKE_AUTH && num == 1)
 		walk(first, plain + skip, len - skip, put_auth);
 	ike_writer_init(&w, buf, sizeof(buf));
 	ike_writer_header(&w, &hdr);
@@ -374,7 +383,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	half_open = data[0] & 1;
 	b_node = 1;
-	set_up(half_open);
+	set_up(half_open, data[0] & 4);
 	a = sa_of(0, NULL);
 	while (fuzz_record_next(data, size, &off, &r)) {
 		memcpy(plain, r.body, r.len); /* sealed in place (the AUTH splice) */

@@ -3,10 +3,12 @@
 tests/fuzz/fuzz_*.c):
   tests/fuzz/gen_seeds.py api tests/fuzz/corpus_espnicd_api
   tests/fuzz/gen_seeds.py sim tests/fuzz/corpus_sim_proto
-  tests/fuzz/gen_seeds.py receive tests/fuzz/corpus_espnicd_receive AUTH
-receive starts from A's IKE_AUTH plaintext, which fuzz_espnicd_receive writes as a half-open
-scene input to AUTH when run with ESPNIC_FUZZ_SEED=AUTH on the one-byte input "\\x01":
+  tests/fuzz/gen_seeds.py receive tests/fuzz/corpus_espnicd_receive AUTH AUTH_RESPONSE
+receive starts from A's IKE_AUTH plaintexts, which fuzz_espnicd_receive writes as half-open
+scene inputs when run with ESPNIC_FUZZ_SEED=FILE on the one-byte inputs 1 (A's request) and 5
+(A's response to B):
   printf '\\1' > /tmp/in/1; ESPNIC_FUZZ_SEED=/tmp/auth build/tests/fuzz/replay_espnicd_receive /tmp/in
+  printf '\\5' > /tmp/in/1; ESPNIC_FUZZ_SEED=/tmp/auth_response build/tests/fuzz/replay_espnicd_receive /tmp/in
 The other receive seeds reuse its SA and TS payloads (the SPIs are the same in every run: the
 target makes RAND_bytes deterministic)."""
 import json
@@ -52,7 +54,7 @@ def transform(last, ttype, tid, keylen=None):
     return bytes([0 if last else 3, 0]) + struct.pack(">HBBH", 8 + len(attrs), ttype, 0, tid) + attrs
 
 
-def receive(out, auth_file):
+def receive(out, auth_file, auth_response_file):
     seed = open(auth_file, "rb").read()
     first = seed[2]
     auth = payloads(first, seed[5:])
@@ -84,6 +86,11 @@ def receive(out, auth_file):
     seeds["established_fragments"] = (bytes([0]) + record(INFO | FRAG, f, bytes([1, 2]) + c[:150]) +
                                       record(INFO | FRAG, 0, bytes([1, 2]) + c[:150]) +
                                       record(INFO | FRAG, 0, bytes([2, 2]) + c[150:]))
+    # B the initiator: A's real IKE_AUTH response (AUTH spliced), then requests from the responder.
+    seeds["b_initiator_half_open_auth"] = open(auth_response_file, "rb").read()
+    seeds["b_initiator_requests"] = (bytes([4]) + record(INFO, 0, b"") +
+                                     record(CREATE, *chain([(33, ike_sa), nonce, ke])) +
+                                     record(TIMER | RESP | INFO, 0, b""))
     seeds.update(receive_v1())
     write(out, seeds)
 
@@ -195,7 +202,7 @@ def sim(out):
 if __name__ == "__main__":
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "receive":
-        receive(out, sys.argv[3])
+        receive(out, sys.argv[3], sys.argv[4])
     elif kind == "api":
         api(out)
     else:
