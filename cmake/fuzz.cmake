@@ -2,7 +2,8 @@
 #
 # espnic_fuzz_target(NAME fuzz_x CORPUS dir TEST name REPLAY_TEST name
 #                    REPLAY_LIBS targets... [REPLAY_SOURCES files...]
-#                    CLANG_SOURCES files... CLANG_INCLUDES dirs... CLANG_LIBS libs...)
+#                    CLANG_SOURCES files... CLANG_INCLUDES dirs... CLANG_LIBS libs...
+#                    [CLANG_DEFINES names...])
 #
 # NAME.c (in the calling folder) defines LLVMFuzzerTestOneInput. Two builds of it:
 # - the corpus replay (REPLAY_TEST, label unit): NAME.c with tests/fuzz/corpus_replay.c,
@@ -21,9 +22,27 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   find_program(ESPNIC_CLANG NAMES clang clang-14)
 endif()
 
+# espnic_fuzz_sources(OUT targets...): the sources of the targets, absolute, for CLANG_SOURCES
+# (a target that compiles a library again with clang lists the library, not its files).
+function(espnic_fuzz_sources out)
+  set(all)
+  foreach(t IN LISTS ARGN)
+    get_target_property(srcs ${t} SOURCES)
+    get_target_property(dir ${t} SOURCE_DIR)
+    foreach(s IN LISTS srcs)
+      if(NOT IS_ABSOLUTE ${s})
+        set(s ${dir}/${s})
+      endif()
+      list(APPEND all ${s})
+    endforeach()
+  endforeach()
+  set(${out} ${all} PARENT_SCOPE)
+endfunction()
+
 function(espnic_fuzz_target)
   cmake_parse_arguments(F "" "NAME;CORPUS;TEST;REPLAY_TEST"
-                        "REPLAY_LIBS;REPLAY_SOURCES;CLANG_SOURCES;CLANG_INCLUDES;CLANG_LIBS" ${ARGN})
+                        "REPLAY_LIBS;REPLAY_SOURCES;CLANG_SOURCES;CLANG_INCLUDES;CLANG_LIBS;CLANG_DEFINES"
+                        ${ARGN})
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/${F_NAME}.c)
   set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/${F_CORPUS})
   string(REPLACE "fuzz_" "replay_" replay ${F_NAME})
@@ -40,13 +59,14 @@ function(espnic_fuzz_target)
     add_executable(${F_NAME} ${src} ${F_CLANG_SOURCES})
     target_include_directories(${F_NAME} PRIVATE ${F_CLANG_INCLUDES})
     target_compile_options(${F_NAME} PRIVATE ${ESPNIC_C_WARNINGS} ${ESPNIC_FUZZ_FLAGS})
-    target_compile_definitions(${F_NAME} PRIVATE _DEFAULT_SOURCE)
+    target_compile_definitions(${F_NAME} PRIVATE _DEFAULT_SOURCE ${F_CLANG_DEFINES})
     target_link_options(${F_NAME} PRIVATE ${ESPNIC_FUZZ_FLAGS})
     target_link_libraries(${F_NAME} PRIVATE ${F_CLANG_LIBS})
     set(bin $<TARGET_FILE:${F_NAME}>)
     set(have ON)
   elseif(ESPNIC_CLANG)
     list(TRANSFORM F_CLANG_INCLUDES PREPEND -I OUTPUT_VARIABLE incs)
+    list(TRANSFORM F_CLANG_DEFINES PREPEND -D OUTPUT_VARIABLE defs)
     set(libs)
     foreach(l IN LISTS F_CLANG_LIBS)
       if(l MATCHES "^/")
@@ -57,7 +77,7 @@ function(espnic_fuzz_target)
     endforeach()
     add_custom_command(
       OUTPUT ${bin}
-      COMMAND ${ESPNIC_CLANG} -std=c11 -D_DEFAULT_SOURCE ${ESPNIC_C_WARNINGS} ${ESPNIC_FUZZ_FLAGS}
+      COMMAND ${ESPNIC_CLANG} -std=c11 -D_DEFAULT_SOURCE ${defs} ${ESPNIC_C_WARNINGS} ${ESPNIC_FUZZ_FLAGS}
               ${incs} ${src} ${F_CLANG_SOURCES} ${libs} -o ${bin}
       DEPENDS ${src} ${F_CLANG_SOURCES}
       COMMENT "Building ${F_NAME} with clang (libFuzzer)"

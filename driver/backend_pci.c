@@ -32,11 +32,12 @@ struct pci_conn {
 	char msg[160];
 };
 
-/* libpci reports errors through a callback that must not return. */
+/* libpci reports errors through a callback that must not return (the attribute, not
+ * _Noreturn, is what clang carries into the function's type, which libpci's is). */
 static _Thread_local jmp_buf pci_jmp;
 static _Thread_local char pci_msg[160];
 
-static _Noreturn void pci_fail(char *msg, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void pci_fail(char *msg, ...)
 {
 	va_list ap;
 	va_start(ap, msg);

@@ -12,6 +12,7 @@
 
 #include "dev_port.h"
 #include "espnic_model.h"
+#include "espnic_simproto.h"
 
 struct device;
 
@@ -49,6 +50,19 @@ struct device {
 void dev_kick(struct device *d);
 /* After the model moved: deliver its output frames, notify events. */
 void dev_after_model(struct device *d);
+
+/* One datagram of a client (dev_proto.c): the answer to send back (reply_len octets of out,
+ * 0: none), whether the client subscribed to events, whether the model ran (its ports and
+ * event line then need dev_after_model). */
+struct dev_proto_result {
+	size_t reply_len;
+	bool subscribe, model_ran;
+};
+#define DEV_PROTO_MAX_REPLY                                                                        \
+	(ESPNIC_SIM_MAX_MSG > sizeof(struct espnic_sim_info) ? ESPNIC_SIM_MAX_MSG                  \
+							     : sizeof(struct espnic_sim_info))
+void dev_proto_handle(struct device *d, const uint8_t *msg, size_t len,
+		      uint8_t out[DEV_PROTO_MAX_REPLY], struct dev_proto_result *r);
 
 /* The MMIO socket (dev_mmio.c). */
 int dev_mmio_listen(struct device *d, char *err, size_t errlen);

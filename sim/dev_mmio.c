@@ -1,6 +1,7 @@
 /* dev_mmio.c: the MMIO socket of a running simulated card: batched 32-bit
  * register reads and writes, clock steps while the driver waits, and event
- * notifications (protocol in driver/include/espnic_simproto.h). */
+ * notifications (protocol in driver/include/espnic_simproto.h; each datagram is served by
+ * dev_proto.c). */
 #include "dev.h"
 
 #include <errno.h>
@@ -13,8 +14,6 @@
 #include <unistd.h>
 
 #include "espnic_simproto.h"
-
-#define MAX_STEP 65536
 
 static void client_free(struct device *d, struct dev_client *c)
 {
@@ -36,67 +35,10 @@ static void reply(struct dev_client *c, const void *msg, size_t len)
 		fprintf(stderr, "espnic-sim: client: %s\n", strerror(errno));
 }
 
-static void do_request(struct dev_client *c, const uint8_t *msg, size_t len)
-{
-	struct device *d = c->dev;
-	struct espnic_sim_hdr h;
-	static uint8_t out[ESPNIC_SIM_MAX_MSG];
-	uint32_t *vals = (uint32_t *)(out + sizeof(h));
-	uint32_t nvals = 0;
-
-	memcpy(&h, msg, sizeof(h));
-	if (h.n > ESPNIC_SIM_MAX_OPS || len != sizeof(h) + h.n * sizeof(struct espnic_sim_op))
-		return;
-	for (uint32_t i = 0; i < h.n; i++) {
-		struct espnic_sim_op op;
-		memcpy(&op, msg + sizeof(h) + i * sizeof(op), sizeof(op));
-		switch (op.op) {
-		case ESPNIC_SIM_OP_READ:
-			vals[nvals++] = espnic_model_reg_read(d->m, op.offset);
-			break;
-		case ESPNIC_SIM_OP_WRITE:
-			espnic_model_reg_write(d->m, op.offset, op.value);
-			break;
-		case ESPNIC_SIM_OP_STEP:
-			espnic_model_step(d->m, op.value > MAX_STEP ? MAX_STEP : op.value);
-			break;
-		default:
-			break;
-		}
-	}
-	d->mmio_requests++;
-	d->mmio_ops += h.n;
-	if (nvals || (h.flags & ESPNIC_SIM_FLAG_ACK)) {
-		h.type = ESPNIC_SIM_RESPONSE;
-		h.n = nvals;
-		memcpy(out, &h, sizeof(h));
-		reply(c, out, sizeof(h) + nvals * sizeof(uint32_t));
-	}
-	dev_after_model(d);
-}
-
-static void do_info(struct dev_client *c, const struct espnic_sim_hdr *h)
-{
-	struct device *d = c->dev;
-	struct espnic_sim_info info;
-	memset(&info, 0, sizeof(info));
-	info.hdr = *h;
-	info.hdr.type = ESPNIC_SIM_INFO;
-	snprintf(info.name, sizeof(info.name), "%s", d->name);
-	info.data_w = espnic_model_data_width(d->m);
-	info.clients = d->n_clients;
-	info.cycles = espnic_model_cycles(d->m);
-	for (int p = 0; p < 2; p++) {
-		info.frames_in[p] = d->port[p].rx;
-		info.frames_out[p] = d->port[p].tx;
-	}
-	reply(c, &info, sizeof(info));
-}
-
 static void client_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dev_client *c = arg;
-	static uint8_t msg[ESPNIC_SIM_MAX_MSG];
+	static uint8_t msg[ESPNIC_SIM_MAX_MSG], out[DEV_PROTO_MAX_REPLY];
 	(void)what;
 	for (int budget = 0; budget < 64; budget++) {
 		ssize_t n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT);
@@ -106,31 +48,14 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
 			client_free(c->dev, c);
 			return;
 		}
-		struct espnic_sim_hdr h;
-		if ((size_t)n < sizeof(h))
-			continue;
-		memcpy(&h, msg, sizeof(h));
-		if (h.magic != ESPNIC_SIM_MAGIC)
-			continue;
-		switch (h.type) {
-		case ESPNIC_SIM_REQUEST:
-			do_request(c, msg, (size_t)n);
-			break;
-		case ESPNIC_SIM_SUBSCRIBE:
+		struct dev_proto_result r;
+		dev_proto_handle(c->dev, msg, (size_t)n, out, &r);
+		if (r.subscribe)
 			c->subscriber = true;
-			/* An event already waiting is news to this client. */
-			if (espnic_model_event_pending(c->dev->m)) {
-				h.type = ESPNIC_SIM_EVENT;
-				h.n = 0;
-				reply(c, &h, sizeof(h));
-			}
-			break;
-		case ESPNIC_SIM_INFO:
-			do_info(c, &h);
-			break;
-		default:
-			break;
-		}
+		if (r.reply_len)
+			reply(c, out, r.reply_len);
+		if (r.model_ran)
+			dev_after_model(c->dev);
 	}
 }
 
