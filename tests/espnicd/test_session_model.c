@@ -738,6 +738,7 @@ static void test_certificates(void **state)
 	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
 	assert_int_equal(peer.esp[0].encr[0].id, IKE_ENCR_AES_GCM_16);
 	assert_int_equal(peer.esp[0].dh[0], IKE_DH_ECP_256);
+	creds_unref(peer.creds);
 	expect_error(&m, SM_SESSION, "s1", "{\"compliance_suite\": \"SUITE_B_GCM_256\"}", SM_MERGE,
 		     400, "ike_profile");
 	expect_error(
