@@ -288,8 +288,7 @@ static void test_hostile(void **state)
 
 #define CERT_PEER                                                                                  \
 	V1 ", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": \"%s\", "           \
-	   "\"local_id\": \"dn:C=CH, O=espnic, CN=%s\", \"remote_id\": \"dn:C=CH, O=espnic, "      \
-	   "CN=%s\""
+	   "\"local_id\": \"%s\", \"remote_id\": \"%s\""
 
 /* Several selectors: IKEv1 carries one pair of client IDs per quick mode, so A's two local and
  * two remote subnets make four quick modes in one ISAKMP SA, one after the other, each a
@@ -411,10 +410,13 @@ static void test_mm1_flood(void **state)
 	assert_children_match();
 }
 
-/* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA);
- * ca_other: B trusts another CA instead, so A's certificate is refused. */
-static void certs_case(const char *kind, bool untrusted)
+/* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA),
+ * identities as DNs (ID_DER_ASN1_DN) or with fqdn as their DNS subjectAltNames (ID_FQDN);
+ * untrusted: B trusts another CA instead, so A's certificate is refused. */
+static void certs_case(const char *kind, bool fqdn, bool untrusted)
 {
+	const char *id_a = fqdn ? "fqdn:gwa.example" : "dn:C=CH, O=espnic, CN=gwa";
+	const char *id_b = fqdn ? "fqdn:gwb.example" : "dn:C=CH, O=espnic, CN=gwb";
 	struct tcert ca, other, a, b;
 	char dir[256], extra_a[2048], extra_b[2048];
 
@@ -424,10 +426,10 @@ static void certs_case(const char *kind, bool untrusted)
 		   30);
 	tcert_make(&a, dir, "gwa", kind, "C=CH,O=espnic,CN=gwa", "DNS:gwa.example", &ca, 0, -1, 30);
 	tcert_make(&b, dir, "gwb", kind, "C=CH,O=espnic,CN=gwb", "DNS:gwb.example", &ca, 0, -1, 30);
-	snprintf(extra_a, sizeof(extra_a), CERT_PEER, a.cert_path, a.key_path, ca.cert_path, "gwa",
-		 "gwb");
+	snprintf(extra_a, sizeof(extra_a), CERT_PEER, a.cert_path, a.key_path, ca.cert_path, id_a,
+		 id_b);
 	snprintf(extra_b, sizeof(extra_b), CERT_PEER, b.cert_path, b.key_path,
-		 untrusted ? other.cert_path : ca.cert_path, "gwb", "gwa");
+		 untrusted ? other.cert_path : ca.cert_path, id_b, id_a);
 	pair(extra_a, extra_b, "", "");
 	if (untrusted) {
 		espnicd_initiate(H->nodes[0].core, "peer");
@@ -454,19 +456,20 @@ static void certs_case(const char *kind, bool untrusted)
 static void test_certs_rsa(void **state)
 {
 	(void)state;
-	certs_case("rsa", false);
+	certs_case("rsa", false, false);
 }
 
+/* ECDSA P-256, FQDN identities. */
 static void test_certs_ecdsa(void **state)
 {
 	(void)state;
-	certs_case("p256", false);
+	certs_case("p256", true, false);
 }
 
 static void test_certs_untrusted(void **state)
 {
 	(void)state;
-	certs_case("p256", true);
+	certs_case("p256", false, true);
 }
 
 int main(void)
