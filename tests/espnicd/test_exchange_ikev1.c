@@ -410,6 +410,43 @@ static void test_mm1_flood(void **state)
 	assert_children_match();
 }
 
+/* One source flooding main mode 1 takes at most its share of the kept first messages
+ * (half_open_per_source 4): A's main mode, answered before the flood, still finds its first
+ * message when main mode 3 comes and comes up at once. */
+static void test_mm1_flood_one_source(void **state)
+{
+	struct h_packet first, answer, *p;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a(V1, ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"half_open_max\": 16, \"half_open_per_source\": 4, "
+				    "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"%any\", "
+				    "\"local_ts\": [\"198.18.2.0/24\"], \"remote_ts\": "
+				    "[\"198.18.1.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	first = *h_take();
+	h_deliver(&first);
+	answer = *h_take(); /* B's main mode 2, held back */
+	for (unsigned i = 0; i < 100; i++) {
+		struct h_packet forged = first;
+
+		memcpy(forged.data, &i, sizeof(i));
+		((struct sockaddr_in *)&forged.from)->sin_addr.s_addr = htonl(0xc6130001u);
+		h_deliver(&forged);
+		while ((p = h_take()) != NULL)
+			;
+	}
+	assert_int_equal(ikev1_pending_count(H->nodes[1].core), 5);
+	h_deliver(&answer);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
+}
+
 /* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA),
  * identities as DNs (ID_DER_ASN1_DN) or with fqdn as their DNS subjectAltNames (ID_FQDN);
  * untrusted: B trusts another CA instead, so A's certificate is refused. */
@@ -504,6 +541,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_several_selectors, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_mm1_flood, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_mm1_flood_one_source, exchange_setup,
+					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,
