@@ -288,8 +288,7 @@ static void test_hostile(void **state)
 
 #define CERT_PEER                                                                                  \
 	V1 ", \"auth\": \"pubkey\", \"cert\": \"%s\", \"key\": \"%s\", \"ca\": \"%s\", "           \
-	   "\"local_id\": \"dn:C=CH, O=espnic, CN=%s\", \"remote_id\": \"dn:C=CH, O=espnic, "      \
-	   "CN=%s\""
+	   "\"local_id\": \"%s\", \"remote_id\": \"%s\""
 
 /* Several selectors: IKEv1 carries one pair of client IDs per quick mode, so A's two local and
  * two remote subnets make four quick modes in one ISAKMP SA, one after the other, each a
@@ -411,10 +410,50 @@ static void test_mm1_flood(void **state)
 	assert_children_match();
 }
 
-/* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA);
- * ca_other: B trusts another CA instead, so A's certificate is refused. */
-static void certs_case(const char *kind, bool untrusted)
+/* One source flooding main mode 1 takes at most its share of the kept first messages
+ * (half_open_per_source 4): A's main mode, answered before the flood, still finds its first
+ * message when main mode 3 comes and comes up at once. */
+static void test_mm1_flood_one_source(void **state)
 {
+	struct h_packet first, answer, *p;
+
+	(void)state;
+	assert_int_equal(h_node_add(A_ADDR, peer_a(V1, ""), "s3cret-s3cret-s3cret"), 0);
+	assert_int_equal(h_node_add(B_ADDR,
+				    "{\"listen\": \"" B_ADDR "\", \"retransmit_timeout\": 1, "
+				    "\"half_open_max\": 16, \"half_open_per_source\": 4, "
+				    "\"peers\": [{\"name\": \"peer\", \"remote_addr\": \"%any\", "
+				    "\"local_ts\": [\"198.18.2.0/24\"], \"remote_ts\": "
+				    "[\"198.18.1.0/24\"]" V1 "}]",
+				    "s3cret-s3cret-s3cret"),
+			 1);
+	espnicd_initiate(H->nodes[0].core, "peer");
+	first = *h_take();
+	h_deliver(&first);
+	answer = *h_take(); /* B's main mode 2, held back */
+	for (unsigned i = 0; i < 100; i++) {
+		struct h_packet forged = first;
+
+		memcpy(forged.data, &i, sizeof(i));
+		((struct sockaddr_in *)&forged.from)->sin_addr.s_addr = htonl(0xc6130001u);
+		h_deliver(&forged);
+		while ((p = h_take()) != NULL)
+			;
+	}
+	assert_int_equal(ikev1_pending_count(H->nodes[1].core), 5);
+	h_deliver(&answer);
+	h_pump();
+	assert_int_equal(info_of(0, 0).state, 4);
+	assert_int_equal(info_of(1, 0).state, 4);
+}
+
+/* Main mode with signatures (RFC 2409 5.1): both gateways' certificates of kind (one CA),
+ * identities as DNs (ID_DER_ASN1_DN) or with fqdn as their DNS subjectAltNames (ID_FQDN);
+ * untrusted: B trusts another CA instead, so A's certificate is refused. */
+static void certs_case(const char *kind, bool fqdn, bool untrusted)
+{
+	const char *id_a = fqdn ? "fqdn:gwa.example" : "dn:C=CH, O=espnic, CN=gwa";
+	const char *id_b = fqdn ? "fqdn:gwb.example" : "dn:C=CH, O=espnic, CN=gwb";
 	struct tcert ca, other, a, b;
 	char dir[256], extra_a[2048], extra_b[2048];
 
@@ -424,10 +463,10 @@ static void certs_case(const char *kind, bool untrusted)
 		   30);
 	tcert_make(&a, dir, "gwa", kind, "C=CH,O=espnic,CN=gwa", "DNS:gwa.example", &ca, 0, -1, 30);
 	tcert_make(&b, dir, "gwb", kind, "C=CH,O=espnic,CN=gwb", "DNS:gwb.example", &ca, 0, -1, 30);
-	snprintf(extra_a, sizeof(extra_a), CERT_PEER, a.cert_path, a.key_path, ca.cert_path, "gwa",
-		 "gwb");
+	snprintf(extra_a, sizeof(extra_a), CERT_PEER, a.cert_path, a.key_path, ca.cert_path, id_a,
+		 id_b);
 	snprintf(extra_b, sizeof(extra_b), CERT_PEER, b.cert_path, b.key_path,
-		 untrusted ? other.cert_path : ca.cert_path, "gwb", "gwa");
+		 untrusted ? other.cert_path : ca.cert_path, id_b, id_a);
 	pair(extra_a, extra_b, "", "");
 	if (untrusted) {
 		espnicd_initiate(H->nodes[0].core, "peer");
@@ -454,19 +493,20 @@ static void certs_case(const char *kind, bool untrusted)
 static void test_certs_rsa(void **state)
 {
 	(void)state;
-	certs_case("rsa", false);
+	certs_case("rsa", false, false);
 }
 
+/* ECDSA P-256, FQDN identities. */
 static void test_certs_ecdsa(void **state)
 {
 	(void)state;
-	certs_case("p256", false);
+	certs_case("p256", true, false);
 }
 
 static void test_certs_untrusted(void **state)
 {
 	(void)state;
-	certs_case("p256", true);
+	certs_case("p256", false, true);
 }
 
 int main(void)
@@ -501,6 +541,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_several_selectors, exchange_setup,
 					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_mm1_flood, exchange_setup, exchange_teardown),
+	    cmocka_unit_test_setup_teardown(test_mm1_flood_one_source, exchange_setup,
+					    exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_rsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_ecdsa, exchange_setup, exchange_teardown),
 	    cmocka_unit_test_setup_teardown(test_certs_untrusted, exchange_setup,

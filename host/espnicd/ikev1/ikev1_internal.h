@@ -137,7 +137,7 @@ void v1_p1_offer(const struct cfg_peer *p, struct ikev1_sa_payload *sa);
 /* Whether an acceptable suite is one our configuration allows. */
 bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s);
 /* Responder: the index of the first transform we accept (into *suite), or -1. */
-int v1_p1_choose(const struct cfg_peer *peer, const char *name,
+int v1_p1_choose(struct espnicd *d, const struct cfg_peer *peer, const char *name,
 		 const struct ikev1_sa_payload *offer, struct ikev1_phase1_suite *suite);
 /* Initiator: the responder's answer to our offer (one transform of ours) into the suite, its
  * cookie, its vendor IDs; false (the SA killed) when it chose what we did not offer. */

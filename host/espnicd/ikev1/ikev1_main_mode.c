@@ -171,7 +171,7 @@ void v1_answer_1(struct espnicd *d, const struct sockaddr_storage *local,
 	if ((peer = first_checks(d, local, remote, msg, addr)) == NULL)
 		return;
 	responder_cookie(d, remote, msg->header.spi_i, spi_r);
-	idx = v1_p1_choose(peer, peer->name, sa_p->u.sa, &suite);
+	idx = v1_p1_choose(d, peer, peer->name, sa_p->u.sa, &suite);
 	if (idx < 0) {
 		log_unauth(d, LOG_LEVEL_ERROR,
 			   "%s: no acceptable IKEv1 proposal from %s, answering NO-PROPOSAL-CHOSEN",
@@ -236,7 +236,7 @@ struct ike_sa *v1_respond_1(struct espnicd *d, const struct sockaddr_storage *lo
 	ike_sa_set_state(sa, IKE_SA_INIT_DONE);
 	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
 	v1_vendor_ids(sa, msg);
-	idx = v1_p1_choose(&sa->peer, sa_name(sa), sa_p->u.sa, &sa->v1->suite);
+	idx = v1_p1_choose(d, &sa->peer, sa_name(sa), sa_p->u.sa, &sa->v1->suite);
 	if (idx < 0) {
 		log_error("%s: no acceptable IKEv1 proposal from %s, answering NO-PROPOSAL-CHOSEN",
 			  sa_name(sa), addr);

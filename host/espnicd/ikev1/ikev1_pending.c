@@ -2,8 +2,9 @@
  * main mode 1 is answered without an IKE_SA (ikev1_main_mode.c, v1_answer_1) and only the
  * initiator's first message is kept, since HASH_I covers its SA payload; the IKE_SA is made
  * from it when main mode 3 comes back with our cookie from the same address. The table holds
- * at most half_open_max messages; a new one replaces an expired or else the oldest, so a flood
- * of first messages from forged sources costs a bounded table and no IKE_SAs. */
+ * at most half_open_max messages, one source at most half_open_per_source of them; a new one
+ * replaces an expired or else the oldest, so a flood of first messages from forged sources
+ * costs a bounded table and no IKE_SAs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,27 @@ static void slot_clear(struct ikev1_pending *t, struct v1_pending *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The oldest live slot of remote's host when it holds share of them, else NULL. */
+static struct v1_pending *own_share_full(struct ikev1_pending *t,
+					 const struct sockaddr_storage *remote, uint64_t now,
+					 unsigned share)
+{
+	struct v1_pending *oldest = NULL;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->cap; i++) {
+		struct v1_pending *x = &t->slot[i];
+
+		if (x->msg == NULL || now >= x->at + HALF_OPEN_TIMEOUT_MS ||
+		    !sockaddr_same_host(&x->remote, remote))
+			continue;
+		n++;
+		if (oldest == NULL || x->at < oldest->at)
+			oldest = x;
+	}
+	return n >= share ? oldest : NULL;
+}
+
 void v1_pending_add(struct espnicd *d, const uint8_t *spi_i, const uint8_t *spi_r,
 		    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
 		    const uint8_t *buf, size_t len)
@@ -54,13 +76,16 @@ void v1_pending_add(struct espnicd *d, const uint8_t *spi_i, const uint8_t *spi_
 		t->cap = cap;
 		d->v1_pending = t;
 	}
-	/* The same initiator again (a repeated first message), else a free or expired slot,
-	 * else the oldest. */
+	/* The same initiator again (a repeated first message), else the oldest of the source's
+	 * own when it holds its share (half_open_per_source), else a free or expired slot, else
+	 * the oldest. */
 	for (unsigned i = 0; i < t->cap && s == NULL; i++)
 		if (t->slot[i].msg != NULL &&
 		    memcmp(t->slot[i].spi_i, spi_i, IKEV1_COOKIE_LEN) == 0 &&
 		    sockaddr_same_host(&t->slot[i].remote, remote))
 			s = &t->slot[i];
+	if (s == NULL && d->cfg->half_open_per_source)
+		s = own_share_full(t, remote, now, d->cfg->half_open_per_source);
 	for (unsigned i = 0; i < t->cap && s == NULL; i++)
 		if (t->slot[i].msg == NULL || now >= t->slot[i].at + HALF_OPEN_TIMEOUT_MS)
 			s = &t->slot[i];

@@ -96,8 +96,9 @@ bool v1_p1_ours(const struct cfg_peer *p, const struct ikev1_phase1_suite *s)
 }
 
 /* Responder: the first of the peer's transforms the policy and our configuration accept;
- * every refusal is logged by name. Returns its index or -1. */
-int v1_p1_choose(const struct cfg_peer *peer, const char *name,
+ * every refusal is logged by name (as lines an unauthenticated datagram causes: rate-limited).
+ * Returns its index or -1. */
+int v1_p1_choose(struct espnicd *d, const struct cfg_peer *peer, const char *name,
 		 const struct ikev1_sa_payload *offer, struct ikev1_phase1_suite *suite)
 {
 	char why[160];
@@ -113,17 +114,19 @@ int v1_p1_choose(const struct cfg_peer *peer, const char *name,
 			int ret = ikev1_policy_phase1(t, suite, why, sizeof(why));
 
 			if (ret == -EPERM)
-				log_error("%s: IKEv1 transform %u refused: %s", name, t->number,
-					  why);
+				log_unauth(d, LOG_LEVEL_ERROR, "%s: IKEv1 transform %u refused: %s",
+					   name, t->number, why);
 			else if (ret < 0)
-				log_info("%s: IKEv1 transform %u not acceptable: %s", name,
-					 t->number, why);
+				log_unauth(d, LOG_LEVEL_INFO,
+					   "%s: IKEv1 transform %u not acceptable: %s", name,
+					   t->number, why);
 			else if (v1_p1_ours(peer, suite))
 				return pr->first_transform + i;
 			else
-				log_info("%s: IKEv1 transform %u is not among our ike_proposals "
-					 "(or not our authentication method)",
-					 name, t->number);
+				log_unauth(d, LOG_LEVEL_INFO,
+					   "%s: IKEv1 transform %u is not among our ike_proposals "
+					   "(or not our authentication method)",
+					   name, t->number);
 		}
 	}
 	return -1;
