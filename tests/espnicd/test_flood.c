@@ -4,6 +4,7 @@
  * initiator does not let forged IKE_SA_INIT answers end its attempt or weaken its group; an
  * authenticated peer creates CHILD_SAs and rekeys within limits (NO_ADDITIONAL_SAS); the hash
  * tables that find IKE_SAs for each datagram agree with the list. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -331,6 +332,43 @@ static void assert_half_open_counts(int node, const char *from, unsigned want)
 	assert_int_equal(mine, want);
 }
 
+/* The place-th IKE_SA of d's list. */
+static const struct ike_sa *nth_sa(const struct espnicd *d, unsigned place)
+{
+	const struct ike_sa *sa = d->sas;
+
+	while (sa != NULL && place-- > 0)
+		sa = sa->next;
+	return sa;
+}
+
+static void assert_info_is(struct espnicd *d, unsigned place)
+{
+	const struct ike_sa *sa = nth_sa(d, place);
+	struct espnicd_sa_info info;
+
+	assert_non_null(sa);
+	assert_int_equal(espnicd_sa_info(d, place, &info), 0);
+	assert_memory_equal(info.spi_i, sa->spi_i, IKE_SPI_LEN);
+	assert_memory_equal(info.spi_r, sa->spi_r, IKE_SPI_LEN);
+}
+
+/* espnicd_sa_info (the status file's listing) goes on from its last answer: whatever the
+ * order of the questions, each answer is the SA at that place of the list. */
+static void assert_info_follows_list(struct espnicd *d)
+{
+	unsigned n = espnicd_sa_count(d);
+	struct espnicd_sa_info info;
+
+	for (unsigned i = 0; i < n; i++)
+		assert_info_is(d, i);
+	assert_int_equal(espnicd_sa_info(d, n, &info), -ENOENT);
+	for (unsigned i = n; i-- > 0;)
+		assert_info_is(d, i);
+	for (unsigned i = 0; i < n; i += 7)
+		assert_info_is(d, i);
+}
+
 /* The tables that find IKE_SAs for a datagram (sa_index.c) agree with the list through a
  * flood of half-open SAs from 30 addresses, a retransmitted IKE_SA_INIT, an IKE_SA and its
  * rekey, and the half-open timeout; nothing of them is left after. */
@@ -371,8 +409,12 @@ static void test_index_consistent(void **state)
 	craft_deliver("198.18.6.1", 500, B_ADDR, 500, first, first_len);
 	assert_non_null(h_take());
 	assert_int_equal(espnicd_sa_count(b), 300);
+	assert_info_follows_list(b);
+	assert_info_is(b, 5); /* the listing's place, then the list changes under it */
 	/* A real peer among them, and its IKE_SA rekeyed (the successor has new SPIs). */
 	establish();
+	assert_info_is(b, 6);
+	assert_info_follows_list(b);
 	assert_int_equal(ike_rekey_start(H->nodes[0].core->sas), 0);
 	h_pump();
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
