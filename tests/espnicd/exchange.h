@@ -19,6 +19,8 @@ const char *peer_b(const char *extra, const char *top);
 /* cmocka setup and teardown: a fresh harness per test. */
 int exchange_setup(void **state);
 int exchange_teardown(void **state);
+/* A test of the two-node scene in a cmocka table. */
+#define EXCHANGE_TEST(f) cmocka_unit_test_setup_teardown(f, exchange_setup, exchange_teardown)
 struct espnicd_sa_info info_of(int node, unsigned index);
 /* A and B added (asserted to be nodes 0 and 1). */
 void pair(const char *extra_a, const char *extra_b, const char *top_a, const char *top_b);

@@ -202,18 +202,12 @@ static void test_child_new_collision(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_child_new_on_acquire, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_new_refused, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_again_for_start_peer, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_new_invalid_ke_not_ours, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_new_invalid_ke, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_new_collision, exchange_setup,
-					    exchange_teardown),
+	    EXCHANGE_TEST(test_child_new_on_acquire),
+	    EXCHANGE_TEST(test_child_new_refused),
+	    EXCHANGE_TEST(test_child_again_for_start_peer),
+	    EXCHANGE_TEST(test_child_new_invalid_ke_not_ours),
+	    EXCHANGE_TEST(test_child_new_invalid_ke),
+	    EXCHANGE_TEST(test_child_new_collision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

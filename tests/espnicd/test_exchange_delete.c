@@ -66,14 +66,10 @@ static void test_reload_removes_peer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_delete_on_shutdown, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_by_responder, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_shutdown_unanswered, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_reload_removes_peer, exchange_setup,
-					    exchange_teardown),
+	    EXCHANGE_TEST(test_delete_on_shutdown),
+	    EXCHANGE_TEST(test_delete_by_responder),
+	    EXCHANGE_TEST(test_shutdown_unanswered),
+	    EXCHANGE_TEST(test_reload_removes_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

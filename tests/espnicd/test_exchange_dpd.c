@@ -214,18 +214,14 @@ static void test_dpd_retries_per_peer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_dpd_dead_peer, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_restart, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_hold, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_hold_ends, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_hold_on_demand, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_on_demand_spared_by_traffic, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_periodic_despite_traffic, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_dpd_retries_per_peer, exchange_setup,
-					    exchange_teardown),
+	    EXCHANGE_TEST(test_dpd_dead_peer),
+	    EXCHANGE_TEST(test_dpd_restart),
+	    EXCHANGE_TEST(test_dpd_hold),
+	    EXCHANGE_TEST(test_dpd_hold_ends),
+	    EXCHANGE_TEST(test_dpd_hold_on_demand),
+	    EXCHANGE_TEST(test_dpd_on_demand_spared_by_traffic),
+	    EXCHANGE_TEST(test_dpd_periodic_despite_traffic),
+	    EXCHANGE_TEST(test_dpd_retries_per_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

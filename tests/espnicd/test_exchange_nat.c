@@ -133,11 +133,9 @@ static void test_nat_mapping_follows_new_messages_only(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_force_encap_floats, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_nat_traversal, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_nat_mapping_follows_new_messages_only,
-					    exchange_setup, exchange_teardown),
+	    EXCHANGE_TEST(test_force_encap_floats),
+	    EXCHANGE_TEST(test_nat_traversal),
+	    EXCHANGE_TEST(test_nat_mapping_follows_new_messages_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

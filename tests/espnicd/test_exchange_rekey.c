@@ -204,18 +204,13 @@ static void test_ike_rekey_collision(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_child_rekey, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_rekey_by_peer_out_late, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_rekey_pfs, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_ike_rekey, exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_ike_rekey_by_responder_then_child_rekey,
-					    exchange_setup, exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_child_rekey_collision, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_ike_rekey_collision, exchange_setup,
-					    exchange_teardown),
+	    EXCHANGE_TEST(test_child_rekey),
+	    EXCHANGE_TEST(test_child_rekey_by_peer_out_late),
+	    EXCHANGE_TEST(test_child_rekey_pfs),
+	    EXCHANGE_TEST(test_ike_rekey),
+	    EXCHANGE_TEST(test_ike_rekey_by_responder_then_child_rekey),
+	    EXCHANGE_TEST(test_child_rekey_collision),
+	    EXCHANGE_TEST(test_ike_rekey_collision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

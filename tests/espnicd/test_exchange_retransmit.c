@@ -112,12 +112,9 @@ static void test_message_id_window(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_retransmit_backoff, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_retransmit_then_answer, exchange_setup,
-					    exchange_teardown),
-	    cmocka_unit_test_setup_teardown(test_message_id_window, exchange_setup,
-					    exchange_teardown),
+	    EXCHANGE_TEST(test_retransmit_backoff),
+	    EXCHANGE_TEST(test_retransmit_then_answer),
+	    EXCHANGE_TEST(test_message_id_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
