@@ -43,11 +43,16 @@ module aes_gcm_keyinit #(
   logic [255:0]  kwin_q;
   logic [127:0]  u_q, sb_q;
   logic [31:0]   ksb_q;
+  logic [31:0]   kword_q;     // the window word SubWord reads next
   logic [7:0]    rc128_q, rc256_q;
   logic          jodd_q, last_q;
   logic [127:0]  aes_q;       // H
   logic [2:0]    mul_q;       // product number 0..L-1
   logic [7:0]    step_q;
+  // S_MUL control, decoded a cycle ahead: mstart_q the first cycle (load H),
+  // mrun_q a product in progress (step_q = 1..STEPS), mlast_q this product
+  // is the last (H^(2L)), msq_q the next product is H^L * H^L.
+  logic          mstart_q, mrun_q, mlast_q, msq_q;
   logic [127:0]  ma_q, mb_q, mz_q;   // poly form; ma shifts out MSB first
   logic [HN*128-1:0] hpow_q;   // entry i in bits [128*i +: 128]
 
@@ -79,12 +84,15 @@ module aes_gcm_keyinit #(
   logic [127:0] h_poly, aes_sb, sr;
   logic [31:0]  ksb;
   logic [3:0]   r1, j;
+  logic [255:0] kwin_d;        // the next window (phase 1)
+  assign kwin_d = key_next(key256_q, kwin_q[127:0], kwin_q[255:128], ksb_q, rc128_q, rc256_q,
+                           jodd_q);
   assign h_poly = aes_gcm_pkg::gf_poly(aes_q);
   assign sr     = aes_gcm_pkg::aes_shift_rows(sb_q);
   assign r1     = round_q + 4'd1;
   assign j      = round_q + 4'd2;
   aes_gcm_subbytes #(.N(16)) u_sb (.x_i(u_q ^ kwin_q[127:0]), .s_o(aes_sb));
-  aes_gcm_subbytes #(.N(4)) u_ksb (.x_i(key256_q ? kwin_q[255:224] : kwin_q[127:96]), .s_o(ksb));
+  aes_gcm_subbytes #(.N(4)) u_ksb (.x_i(kword_q), .s_o(ksb));
 
   always_ff @(posedge clk_i) begin
     key_in_q    <= key_i;
@@ -107,6 +115,7 @@ module aes_gcm_keyinit #(
             round_q  <= 4'd0;
             key256_q <= key256_in_q;
             kwin_q   <= key_in_q;
+            kword_q  <= key256_in_q ? key_in_q[255:224] : key_in_q[127:96];
             u_q      <= '0;
           end
         end
@@ -121,20 +130,23 @@ module aes_gcm_keyinit #(
             last_q  <= (r1 == (key256_q ? 4'd14 : 4'd10));
           end else begin
             u_q     <= last_q ? sr : aes_gcm_pkg::aes_mix_columns(sr);
-            kwin_q  <= key_next(key256_q, kwin_q[127:0], kwin_q[255:128], ksb_q,
-                                rc128_q, rc256_q, jodd_q);
+            kwin_q  <= kwin_d;
+            kword_q <= key256_q ? kwin_d[255:224] : kwin_d[127:96];
             round_q <= r1;
             if (last_q) state_q <= S_FIN;
           end
         end
         S_FIN: begin
-          aes_q   <= u_q ^ kwin_q[127:0];
-          state_q <= S_MUL;
-          mul_q   <= 3'd0;
-          step_q  <= 8'd0;
+          aes_q    <= u_q ^ kwin_q[127:0];
+          state_q  <= S_MUL;
+          mul_q    <= 3'd0;
+          mstart_q <= 1'b1;
+          mrun_q   <= 1'b0;
+          mlast_q  <= !(1 < L);
+          msq_q    <= (1 == L - 1);
         end
         S_MUL: begin
-          if (step_q == 8'd0 && mul_q == 3'd0) begin
+          if (mstart_q) begin
             // aes_q now holds H: start with H * H (L == 1) or H * H.
             hpow_q     <= '0;
             hpow_q[127:0] <= aes_q;
@@ -142,23 +154,29 @@ module aes_gcm_keyinit #(
             mb_q       <= h_poly;
             mz_q       <= '0;
             step_q     <= 8'd1;
-          end else if (step_q <= 8'(STEPS)) begin
+            mstart_q   <= 1'b0;
+            mrun_q     <= 1'b1;
+          end else if (mrun_q) begin
             mz_q   <= mul_step(mz_q, ma_q, mb_q);
             ma_q   <= ma_q << DIGIT;
             step_q <= step_q + 8'd1;
+            mrun_q <= (step_q != 8'(STEPS));
           end else begin
             // product done: mz_q = H^(mul_q+2) or H^(2L)
-            if ({29'd0, mul_q} + 1 < L) begin
+            if (!mlast_q) begin
               hpow_q[128*mul_q + 128 +: 128] <= aes_gcm_pkg::gf_poly(mz_q);
               ma_q <= mz_q;
               mb_q <= h_poly;
-              if ({29'd0, mul_q} + 1 == L - 1) begin
+              if (msq_q) begin
                 ma_q <= mz_q;
                 mb_q <= mz_q;            // H^L * H^L
               end
-              mz_q   <= '0;
-              mul_q  <= mul_q + 3'd1;
-              step_q <= 8'd1;
+              mz_q    <= '0;
+              mul_q   <= mul_q + 3'd1;
+              step_q  <= 8'd1;
+              mrun_q  <= 1'b1;
+              mlast_q <= !({29'd0, mul_q} + 2 < L);
+              msq_q   <= ({29'd0, mul_q} + 2 == L - 1);
             end else begin
               hpow_q[128*(HN-1) +: 128] <= aes_gcm_pkg::gf_poly(mz_q);
               state_q      <= S_DONE;

@@ -262,10 +262,20 @@ module esp_egress
   // the encryption and context queues, B to E for the output queue). Every
   // frame takes one, so frames stay in order; only PROTECT frames use what
   // the slot reads.
-  logic [$clog2(17)-1:0] enc_count, ctx_count, out_count;
+  // The output queue holds a frame's command from stage E until the outer
+  // rehead starts the frame, i.e. across the ESP rehead and the whole crypto
+  // core, so it bounds the frames between issue and the wire. At 512 bits a
+  // 64-byte frame is two beats there, and 16 entries (issue below 12) held
+  // fewer frames than that latency covers: issue waited on a full output
+  // queue while the ESP rehead had frames and no command (532 cycles for 200
+  // frames). 32 entries cover it and cost no more LUTRAM (RAM32M is 32 deep).
+  localparam int OUT_Q_D = 32;
+  logic [$clog2(17)-1:0]          enc_count, ctx_count;
+  logic [$clog2(OUT_Q_D+1)-1:0]   out_count;
   wire      head_needs_spd = ord_rd.is_ip && !ord_rd.drop_malformed;
   wire      head_ready     = ord_rd_valid && (!head_needs_spd || spd_resp_valid);
-  wire      q_room = enc_count < 5'd14 && ctx_count < 5'd14 && out_count < 5'd12;
+  wire      q_room = enc_count < 5'd14 && ctx_count < 5'd14
+                     && out_count < 6'(OUT_Q_D - 4);
   logic     tbl_dp_ready;
   wire      issue = head_ready && q_room && tbl_dp_ready;
   assign ord_rd_ready   = issue;
@@ -737,7 +747,7 @@ module esp_egress
     .wr_valid_i(xc_valid && push_ctx), .wr_ready_o(unused_ctx_wr_ready), .wr_data_i(ctx_cmd),
     .rd_valid_o(ctx_rd_valid), .rd_ready_i(ctx_rd_ready), .rd_data_o(ctx_rd), .count_o(ctx_count)
   );
-  sync_fifo #(.WIDTH($bits(out_cmd)), .DEPTH(16)) u_out_q (
+  sync_fifo #(.WIDTH($bits(out_cmd)), .DEPTH(OUT_Q_D)) u_out_q (
     .clk_i, .rst_ni,
     .wr_valid_i(xe_valid && xe_push), .wr_ready_o(unused_out_wr_ready), .wr_data_i(out_cmd),
     .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o(out_count)

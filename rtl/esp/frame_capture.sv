@@ -34,22 +34,34 @@ module frame_capture
   localparam int HBEATS  = (espnic_pkg::HDR_BYTES + BYTES - 1) / BYTES;
   localparam int MAXBEAT = MAX_FRAME / BYTES;
 
+  localparam int BEAT_W  = $clog2(MAXBEAT + 1);
+  localparam int CNT_W   = $clog2(BYTES + 1);
+
   logic [HBEATS*DATA_W-1:0] hdr_q;
-  logic [15:0]              beat_q;     // beats of this frame so far
+  logic [BEAT_W-1:0]        beat_q;     // beats of this frame so far
+  logic                     first_q;    // beat_q == 0
+  logic                     at_limit_q; // beat_q == MAXBEAT - 1
   logic                     cut_q;      // past MAX_FRAME: discard until tlast
   logic                     meta_pending_q;
   logic [15:0]              len_q;
   logic                     oversize_q;
 
-  // Bytes in a beat: tkeep is contiguous from byte 0.
-  function automatic logic [15:0] keep_count(input logic [BYTES-1:0] keep);
-    logic [15:0] n;
+  // Bytes in a beat. tkeep is contiguous from byte 0 (a thermometer code),
+  // so the count is where its ones end: bit k of the count is set when the
+  // last one is at a position whose bit k is set, an OR of (keep[i] and not
+  // keep[i+1]) over those i (no adder tree: 3 LUT levels at 64 bytes).
+  function automatic logic [CNT_W-1:0] keep_count(input logic [BYTES-1:0] keep);
+    logic [CNT_W-1:0] n;
+    logic [BYTES:0]   ext;
     n = '0;
-    for (int i = 0; i < BYTES; i++) n = n + 16'(keep[i]);
+    ext = {1'b0, keep};
+    for (int i = 0; i < BYTES; i++)
+      for (int k = 0; k < CNT_W; k++)
+        if (((i + 1) >> k) % 2 == 1) n[k] = n[k] | (ext[i] & !ext[i + 1]);
     keep_count = n;
   endfunction
 
-  wire at_limit = (beat_q == 16'(MAXBEAT - 1));
+  wire at_limit = at_limit_q;
   wire last_out = s_axis_tlast | at_limit;
 
   // A beat may enter unless a frame's meta is still waiting and this beat
@@ -71,6 +83,8 @@ module frame_capture
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       beat_q         <= '0;
+      first_q        <= 1'b1;
+      at_limit_q     <= MAXBEAT == 1;
       cut_q          <= 1'b0;
       meta_pending_q <= 1'b0;
       len_q          <= '0;
@@ -80,18 +94,23 @@ module frame_capture
       if (take) begin
         if (!cut_q) begin
           for (int b = 0; b < HBEATS; b++)
-            if (beat_q == 16'(b)) hdr_q[b*DATA_W +: DATA_W] <= s_axis_tdata;
+            if (32'(beat_q) == b) hdr_q[b*DATA_W +: DATA_W] <= s_axis_tdata;
           // Bytes past the frame's end must not look like header bytes.
-          if (beat_q == '0) hdr_q[HBEATS*DATA_W-1:DATA_W] <= '0;
-          len_q <= (beat_q == '0 ? 16'd0 : len_q) + keep_count(s_axis_tkeep);
+          if (first_q) hdr_q[HBEATS*DATA_W-1:DATA_W] <= '0;
+          len_q <= (first_q ? 16'd0 : len_q) + 16'(keep_count(s_axis_tkeep));
         end
         if (s_axis_tlast) begin
           beat_q         <= '0;
+          first_q        <= 1'b1;
+          at_limit_q     <= MAXBEAT == 1;
           cut_q          <= 1'b0;
           meta_pending_q <= 1'b1;
           oversize_q     <= cut_q;
         end else begin
-          beat_q <= beat_q + 16'd1;
+          // Past MAX_FRAME the count stays at the limit (the rest is cut).
+          if (!at_limit) beat_q <= beat_q + 1'b1;
+          first_q    <= 1'b0;
+          at_limit_q <= at_limit || 32'(beat_q) == MAXBEAT - 2;
           if (at_limit) cut_q <= 1'b1;
         end
       end
