@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   verilator yosys zlib1g-dev
   libssl-dev libjansson-dev libpcap-dev libcmocka-dev libevent-dev libpci-dev libmnl-dev
   libcap-dev

@@ -111,16 +111,20 @@ $(sum ' URAM288 ' "$st") ${problems:-ok}" > "$OUT/$b.result"
 
 blocks=${*:-$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BUDGET" | awk '{print $1}')}
 
-# run the blocks, JOBS at a time
-set -- $blocks
-while [ $# -gt 0 ]; do
-  n=0
-  while [ $# -gt 0 ] && [ $n -lt "$JOBS" ]; do
-    run "$1" &
-    n=$((n + 1)); shift
+# JOBS workers take the blocks in order, each the next one nobody has claimed
+# (mkdir is atomic): list the slow blocks first.
+worker() {
+  for b in $blocks; do
+    if mkdir "$OUT/$b.claim" 2>/dev/null; then run "$b"; fi
   done
-  wait
+}
+rm -rf "$OUT"/*.claim
+i=0
+while [ $i -lt "$JOBS" ]; do
+  worker &
+  i=$((i + 1))
 done
+wait
 
 echo "# depth_gate.sh $(date -u +%Y-%m-%d) yosys $(yosys -V | awk '{print $2}') DATA_W=$W (budget: $(basename "$BUDGET"))"
 printf '%-14s %-18s %6s %6s %7s %7s %5s %4s  %-6s %s\n' block top depth budget LUT FF LUTRAM BRAM URAM verdict
