@@ -26,6 +26,7 @@ struct espnic_dev {
 	struct espnic_io io;
 	char name[64];
 	char err[256];
+	bool bypass_default; /* the caller chose default bypass (espnic_set_default_discard) */
 };
 
 /* Each returns 0 and fills dev (io, be, name), or a negative errno with a

@@ -572,7 +572,9 @@ static void to_cls_rule(unsigned index, const struct espnic_spd_rule *r, struct 
 	c->index = (uint16_t)index;
 	c->action = r->action;
 	c->sa = r->sa;
-	c->fam = r->src.v6 ? ESPNIC_CLS_FAM_V6 : ESPNIC_CLS_FAM_V4;
+	c->fam = r->any_family ? ESPNIC_CLS_FAM_V4 | ESPNIC_CLS_FAM_V6
+		 : r->src.v6   ? ESPNIC_CLS_FAM_V6
+			       : ESPNIC_CLS_FAM_V4;
 	const struct espnic_prefix *p[2] = {&r->src, &r->dst};
 	uint8_t *a[2] = {c->src, c->dst};
 	uint8_t *len[2] = {&c->src_len, &c->dst_len};
@@ -591,7 +593,8 @@ static void to_cls_rule(unsigned index, const struct espnic_spd_rule *r, struct 
 	c->sport_hi = r->sport_hi;
 	c->dport_lo = r->dport_lo;
 	c->dport_hi = r->dport_hi;
-	c->vlan_any = true;
+	c->vlan_any = !r->vlan_match;
+	c->vlan = r->vlan_match ? r->vlan : 0;
 }
 
 static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
@@ -729,7 +732,9 @@ static int spd_change(const struct espnic_io *io, unsigned index,
 	if (rule) {
 		uint8_t *d = cmd.payload;
 		cmd_init(&cmd, ESPNIC_CMD_SPD_ADD, 1u << ESPNIC_CMD_FLAG_REPLACE, index);
-		d[ESPNIC_SPD_FLAGS] = rule->src.v6;
+		d[ESPNIC_SPD_FLAGS] =
+		    (uint8_t)(rule->src.v6 | rule->any_family << 1 | rule->vlan_match << 2);
+		put_le(d + ESPNIC_SPD_VLAN, rule->vlan_match ? rule->vlan : 0, 2);
 		d[ESPNIC_SPD_PROTO] = rule->proto;
 		d[ESPNIC_SPD_ACTION] = rule->action;
 		put_le(d + ESPNIC_SPD_SA, rule->sa, 2);
@@ -760,6 +765,13 @@ static int spd_install(const struct espnic_io *io, unsigned index,
 			    "SPD add (%u): mixed address families, an empty port range "
 			    "or an unknown action",
 			    index);
+	if (rule->any_family && (rule->src.v6 || rule->src.len || rule->dst.len))
+		return fail(-EINVAL,
+			    "SPD add (%u): a rule for both families takes no address prefix",
+			    index);
+	if (rule->vlan_match && rule->vlan > 4095)
+		return fail(-EINVAL, "SPD add (%u): VLAN %u is not a VID (0..4095)", index,
+			    rule->vlan);
 	return spd_change(io, index, rule, replace);
 }
 
@@ -787,6 +799,9 @@ static int spd_decode(const uint8_t *r, struct espnic_spd_rule *rule)
 	if (!(r[ESPNIC_SPDQ_ENABLED] & 1))
 		return 0;
 	bool v6 = r[ESPNIC_SPD_FLAGS] & 1;
+	rule->any_family = r[ESPNIC_SPD_FLAGS] >> 1 & 1;
+	rule->vlan_match = r[ESPNIC_SPD_FLAGS] >> 2 & 1;
+	rule->vlan = (uint16_t)get_le(r + ESPNIC_SPD_VLAN, 2);
 	rule->proto = r[ESPNIC_SPD_PROTO];
 	rule->action = r[ESPNIC_SPD_ACTION];
 	rule->sa = (uint16_t)get_le(r + ESPNIC_SPD_SA, 2);

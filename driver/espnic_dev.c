@@ -16,6 +16,21 @@ const char *espnic_open_error(void)
 	return open_err;
 }
 
+/* Fail closed: a card opened through libespnic discards egress frames that
+ * no rule matches (CONTROL's DEFAULT_DISCARD) unless the handle's caller chose
+ * bypass with espnic_set_default_discard(dev, false); a reset, which clears
+ * CONTROL, keeps that choice. CONTROL is written only when it differs. */
+static int apply_default(espnic_dev *dev)
+{
+	uint32_t ctl = dev->io.read32(dev->io.ctx, ESPNIC_REG_CONTROL);
+	bool discard = !dev->bypass_default;
+	if (((ctl >> ESPNIC_CTRL_DEFAULT_DISCARD) & 1u) == discard)
+		return 0;
+	int rc = espnic_card_set_default_discard(&dev->io, discard);
+	dev->be->flush(dev->io.ctx);
+	return rc;
+}
+
 int espnic_open(const char *spec, espnic_dev **devp)
 {
 	struct espnic_dev *dev;
@@ -57,6 +72,14 @@ int espnic_open(const char *spec, espnic_dev **devp)
 		dev->be->close(dev->io.ctx);
 		free(dev);
 		return brc ? brc : rc;
+	}
+	rc = apply_default(dev);
+	if (rc) {
+		snprintf(open_err, sizeof(open_err), "%s: setting the default discard: %s", spec,
+			 strerror(-rc));
+		dev->be->close(dev->io.ctx);
+		free(dev);
+		return rc;
 	}
 	*devp = dev;
 	return 0;
@@ -159,6 +182,14 @@ int espnic_open_io(const struct espnic_io *io, const char *name, int event_fd, e
 		free(dev);
 		return rc;
 	}
+	rc = apply_default(dev);
+	if (rc) {
+		snprintf(open_err, sizeof(open_err), "%s: setting the default discard: %s",
+			 dev->name, strerror(-rc));
+		free(c);
+		free(dev);
+		return rc;
+	}
 	*devp = dev;
 	return 0;
 }
@@ -231,12 +262,17 @@ int espnic_set_default_discard(espnic_dev *dev, bool discard)
 {
 	int rc = espnic_card_set_default_discard(&dev->io, discard);
 	dev->be->flush(dev->io.ctx);
+	if (rc == 0)
+		dev->bypass_default = !discard;
 	return finish(dev, rc, "set default action");
 }
 
 int espnic_reset(espnic_dev *dev)
 {
-	return finish(dev, espnic_card_reset(&dev->io), "reset");
+	int rc = espnic_card_reset(&dev->io);
+	if (rc == 0)
+		rc = apply_default(dev);
+	return finish(dev, rc, "reset");
 }
 
 int espnic_sa_add(espnic_dev *dev, unsigned index, const struct espnic_sa *sa)

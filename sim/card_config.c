@@ -352,8 +352,8 @@ static int sas_from(struct card_config *cfg, struct ctx *c, const char *path, co
 
 static int parse_rule(struct ctx *c, json_t *o, const char *where, struct card_spd_entry *e)
 {
-	static const char *const allowed[] = {"priority", "src",    "dst", "proto", "sport",
-					      "dport",	  "action", "sa",  NULL};
+	static const char *const allowed[] = {"priority", "src",  "dst",    "proto", "sport",
+					      "dport",	  "vlan", "action", "sa",    NULL};
 	struct espnic_spd_rule *r = &e->rule;
 	const char *s = NULL;
 	uint64_t v = 0;
@@ -378,6 +378,14 @@ static int parse_rule(struct ctx *c, json_t *o, const char *where, struct card_s
 		r->src.v6 = r->dst.v6;
 	if (r->src.v6 != r->dst.v6)
 		return fail(c, where, "'src' and 'dst' must be of one address family");
+	/* Neither address: IPv4 and IPv6 both. */
+	r->any_family = !json_object_get(o, "src") && !json_object_get(o, "dst");
+	if (json_object_get(o, "vlan")) {
+		if ((rc = get_uint(c, o, where, "vlan", true, 4095, &v)))
+			return rc;
+		r->vlan_match = true;
+		r->vlan = (uint16_t)v;
+	}
 	if ((rc = get_str(c, o, where, "action", true, &s)))
 		return rc;
 	if (strcmp(s, "bypass") == 0)
@@ -529,8 +537,9 @@ int card_config_apply(const struct card_config *cfg, const struct espnic_io *io,
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		int rc = espnic_card_spd_write(io, (unsigned)i, &cfg->rules[i].rule);
 		if (rc) {
-			snprintf(err, errlen, "rule with priority %d: card refused the rule: %s",
-				 cfg->rules[i].priority, strerror(-rc));
+			snprintf(err, errlen,
+				 "rule with priority %d: card refused the rule: %s (%s)",
+				 cfg->rules[i].priority, strerror(-rc), espnic_card_last_error());
 			return rc;
 		}
 	}

@@ -43,7 +43,12 @@ extern "C" {
 typedef struct espnic_dev espnic_dev;
 
 /* Open a device (see above). On failure returns a negative errno, leaves
- * *dev NULL and espnic_open_error() explains (per thread). */
+ * *dev NULL and espnic_open_error() explains (per thread).
+ * Fail closed: opening sets the card's default discard (CONTROL's
+ * DEFAULT_DISCARD: egress frames that no rule matches are dropped) if it is
+ * not set, and espnic_reset() sets it again after clearing CONTROL, unless
+ * the handle's caller chose bypass with espnic_set_default_discard(dev,
+ * false). */
 int espnic_open(const char *spec, espnic_dev **dev);
 const char *espnic_open_error(void);
 void espnic_close(espnic_dev *dev);
@@ -70,9 +75,12 @@ struct espnic_caps {
 int espnic_get_caps(espnic_dev *dev, struct espnic_caps *caps);
 
 int espnic_set_mtu(espnic_dev *dev, uint16_t mtu);
+/* The default action for this handle (see espnic_open), kept through
+ * espnic_reset(). */
 int espnic_set_default_discard(espnic_dev *dev, bool discard);
 /* Remove every SA and SPD rule, clear the port counters, MTU and CONTROL
- * (RESET command). Pending events stay. */
+ * (RESET command), then set the handle's default action again (default
+ * discard unless chosen otherwise). Pending events stay. */
 int espnic_reset(espnic_dev *dev);
 
 /* SAs: outbound indices are the driver's choice; an inbound SA's index is

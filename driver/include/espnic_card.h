@@ -98,6 +98,13 @@ struct espnic_sa_update {
 
 struct espnic_spd_rule {
 	struct espnic_prefix src, dst;
+	/* Both families: IPv4 and IPv6 packets (src and dst then /0, v6 false),
+	 * what a rule that names neither address means. */
+	bool any_family;
+	/* Only frames of 802.1Q VID vlan (0: untagged frames only); without it
+	 * the rule matches any tag or none. */
+	bool vlan_match;
+	uint16_t vlan;
 	uint8_t proto; /* 0: any */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
 	uint8_t action; /* ESPNIC_ACT_* */

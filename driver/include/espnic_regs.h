@@ -138,10 +138,11 @@
 #define ESPNIC_UPD_SOFT_PACKETS 0x20u
 #define ESPNIC_UPD_HARD_PACKETS 0x28u
 #define ESPNIC_UPD_LAYOUT_BYTES 0x30u /* Bytes the sa_update layout defines. */
-#define ESPNIC_SPD_FLAGS 0x0u /* Bit 0: IPv6 rule; other bits zero. */
+#define ESPNIC_SPD_FLAGS 0x0u /* Bit 0: IPv6 rule; bit 1: any family (IPv4 and IPv6; bit 0 clear, both masks zero); bit 2: VLAN match (the frame's 802.1Q VID is VLAN, 0 for untagged frames; without it any tag or none); other bits zero. */
 #define ESPNIC_SPD_PROTO 0x1u /* IP protocol, 0 = any. */
 #define ESPNIC_SPD_ACTION 0x2u /* ACT_*. */
 #define ESPNIC_SPD_SA 0x4u /* Outbound SA index (PROTECT; it may be empty: ACQUIRE). */
+#define ESPNIC_SPD_VLAN 0x6u /* 802.1Q VID (0..4095) with FLAGS bit 2, else zero. */
 #define ESPNIC_SPD_SPORT_LO 0x8u /* Source port range, low (not above high). */
 #define ESPNIC_SPD_SPORT_HI 0xAu /* Source port range, high. */
 #define ESPNIC_SPD_DPORT_LO 0xCu /* Destination port range, low. */
@@ -181,7 +182,7 @@
 #define ESPNIC_SPDQ_ENABLED 0x50u /* 1 if the rule is in use. */
 #define ESPNIC_SPDQ_LAYOUT_BYTES 0x51u /* Bytes the spd_query layout defines. */
 #define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
-#define ESPNIC_CNTR_LAYOUT_BYTES 0x90u /* Bytes the counters layout defines. */
+#define ESPNIC_CNTR_LAYOUT_BYTES 0xA0u /* Bytes the counters layout defines. */
 #define ESPNIC_DROP_REPLAY 0x0u
 #define ESPNIC_DROP_ICV 0x1u
 #define ESPNIC_DROP_POLICY 0x2u
@@ -195,7 +196,7 @@
 #define ESPNIC_CNT_EG_PROTECTED 0x3u /* Egress: frames encapsulated. */
 #define ESPNIC_CNT_EG_BYPASSED 0x4u /* Egress: frames passed through. */
 #define ESPNIC_CNT_EG_DISCARDED 0x5u /* Egress: frames dropped by a DISCARD rule or the default. */
-#define ESPNIC_CNT_EG_MALFORMED 0x6u /* Egress: unparsable or oversize frames dropped. */
+#define ESPNIC_CNT_EG_MALFORMED 0x6u /* Egress: unparsable or oversize frames dropped, and IPv6 frames whose extension headers the classifier cannot walk to the upper-layer protocol (fail closed). */
 #define ESPNIC_CNT_EG_NO_SA 0x7u /* Egress: PROTECT rule whose SA is missing (ACQUIRE raised). */
 #define ESPNIC_CNT_EG_EVENT_LOST 0x8u /* Egress: events lost inside the egress pipeline (its queue is drained every cycle; ring overflow is EV_LOST). */
 #define ESPNIC_CNT_IN_FRAMES_IN 0x9u /* Ingress: frames from the wire. */
@@ -207,10 +208,12 @@
 #define ESPNIC_CNT_IN_NO_SA 0xFu /* Ingress: ESP with an unknown SPI. */
 #define ESPNIC_CNT_IN_DUMMY 0x10u /* Ingress: dummy packets (next header 59) discarded. */
 #define ESPNIC_CNT_IN_EVENT_LOST 0x11u /* Ingress: events lost inside the ingress pipeline (see EG_EVENT_LOST). */
-#define ESPNIC_PORT_COUNTERS 0x12u /* Number of port counters. */
+#define ESPNIC_CNT_EG_NO_RULE 0x12u /* Egress: of EG_DISCARDED, frames the default discard dropped (no rule matched, or neither IP nor ARP). */
+#define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD, or PROTECT of an 802.1Q-tagged frame, which is not encapsulated). */
+#define ESPNIC_PORT_COUNTERS 0x14u /* Number of port counters. */
 
 /* Names, in index order, for messages and tables. */
-#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost"}
+#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard"}
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}

@@ -57,7 +57,8 @@ spec() {
     sa_table_out)  echo "esp_sa_table|-set SA_N 64 -set EXT_W 1 -set EXT_WORDS 1|" ;;
     sa_table_in)   echo "esp_sa_table|-set SA_N 64 -set EXT_W 117 -set EXT_WORDS 32|" ;;
     classifier)    echo "spd_classifier|-set N 1024 -set L 8 -set D 8 -set NODE_AW 11 -set LEAF_AW 11|" ;;
-    egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_classifier axis_rehead frame_capture" ;;
+    spd_key)       echo "spd_key||" ;;
+    egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_classifier spd_key axis_rehead frame_capture" ;;
     ingress)       echo "esp_ingress|-set DATA_W $W -set SA_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table axis_rehead frame_capture esp_inbound_check pkt_commit_fifo" ;;
     inbound_check) echo "esp_inbound_check|-set DATA_W $W|" ;;
     frame_capture) echo "frame_capture|-set DATA_W $W -set MAX_FRAME 2048|" ;;
@@ -82,9 +83,10 @@ run() {
   s=$(spec "$b") || { echo "unknown block $b" >&2; echo "0 0 0 0 0 0 unknown-block" > "$OUT/$b.result"; return; }
   top=${s%%|*}; rest=${s#*|}; params=${rest%%|*}; boxes=${rest#*|}
   bb=; [ -z "$boxes" ] || bb="blackbox $boxes;"
+  cp=; [ -z "$params" ] || cp="chparam $params $top;"
   # The black boxes keep their ports (the widths their parameters give).
   if ! timeout "$TIMEOUT" yosys -q -l "$OUT/$b.log" -p "read_verilog -sv $FILES; \
-      chparam $params $top; $bb \
+      $cp $bb \
       synth_xilinx -family xcup -top $top -flatten -abc9 -noiopad; \
       tee -q -o $OUT/$b.stat stat; write_json $OUT/$b.json" >/dev/null 2>&1; then
     echo "0 0 0 0 0 0 yosys-failed-or-timed-out" > "$OUT/$b.result"

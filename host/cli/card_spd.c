@@ -11,15 +11,18 @@
 static const char spd_usage[] =
     "usage: espnic card [-d DEVICE] spd add --index N --action bypass|discard|protect\n"
     "                        [--sa N] [--src PREFIX] [--dst PREFIX] [--proto PROTO]\n"
-    "                        [--sport PORT[-PORT]] [--dport PORT[-PORT]]\n"
+    "                        [--sport PORT[-PORT]] [--dport PORT[-PORT]] [--vlan VID]\n"
     "       espnic card [-d DEVICE] spd delete --index N\n"
     "       espnic card [-d DEVICE] spd list\n"
     "\n"
     "Egress frames are matched against the rules in index order; the first match\n"
     "decides. protect needs --sa, the outbound SA index. Prefixes default to any\n"
-    "address of the other prefix's family (IPv4 if neither is given).\n";
+    "address of the other prefix's family; a rule with neither matches IPv4 and\n"
+    "IPv6 both. --vlan: only frames of that 802.1Q VID (0: untagged only); without\n"
+    "it any tag or none. Ports of packets without them (ICMP, non-initial\n"
+    "fragments) are OPAQUE: only a rule whose port ranges are any matches them.\n";
 
-enum { O_INDEX = 256, O_ACTION, O_SA, O_SRC, O_DST, O_PROTO, O_SPORT, O_DPORT };
+enum { O_INDEX = 256, O_ACTION, O_SA, O_SRC, O_DST, O_PROTO, O_SPORT, O_DPORT, O_VLAN };
 
 static const struct option spd_opts[] = {{"index", required_argument, NULL, O_INDEX},
 					 {"action", required_argument, NULL, O_ACTION},
@@ -29,6 +32,7 @@ static const struct option spd_opts[] = {{"index", required_argument, NULL, O_IN
 					 {"proto", required_argument, NULL, O_PROTO},
 					 {"sport", required_argument, NULL, O_SPORT},
 					 {"dport", required_argument, NULL, O_DPORT},
+					 {"vlan", required_argument, NULL, O_VLAN},
 					 {"help", no_argument, NULL, 'h'},
 					 {NULL, 0, NULL, 0}};
 
@@ -65,15 +69,22 @@ static int spd_list(void)
 			continue;
 		espnic_text_prefix_str(&r.src, src, sizeof(src));
 		espnic_text_prefix_str(&r.dst, dst, sizeof(dst));
+		if (r.any_family) { /* both families */
+			snprintf(src, sizeof(src), "any");
+			snprintf(dst, sizeof(dst), "any");
+		}
 		snprintf(sp, sizeof(sp), "%u-%u", r.sport_lo, r.sport_hi);
 		snprintf(dp, sizeof(dp), "%u-%u", r.dport_lo, r.dport_hi);
 		printf("%-5u %-20s %-20s %-6s %-11s %-11s %-8s ", i, src, dst,
 		       espnic_text_proto_str(r.proto, pb, sizeof(pb)), sp, dp,
 		       r.action < 3 ? action_names[r.action] : "?");
 		if (r.action == ESPNIC_ACT_PROTECT)
-			printf("%u\n", r.sa);
+			printf("%u", r.sa);
 		else
-			printf("-\n");
+			printf("-");
+		if (r.vlan_match)
+			printf(" vlan %u", r.vlan);
+		printf("\n");
 	}
 	return 0;
 }
@@ -153,6 +164,12 @@ int card_spd_main(int argc, char **argv)
 			if (espnic_text_port_range(optarg, &r.dport_lo, &r.dport_hi) < 0)
 				return bad(name, optarg);
 			break;
+		case O_VLAN:
+			if (cli_u64(optarg, 4095, &v) < 0)
+				return bad(name, optarg);
+			r.vlan_match = true;
+			r.vlan = (uint16_t)v;
+			break;
 		default:
 			fprintf(stderr, "%s", spd_usage);
 			return EXIT_USAGE;
@@ -186,6 +203,7 @@ int card_spd_main(int argc, char **argv)
 		r.dst.v6 = r.src.v6;
 	if (has_dst && !has_src)
 		r.src.v6 = r.dst.v6;
+	r.any_family = !has_src && !has_dst;
 	if (r.src.v6 != r.dst.v6) {
 		cli_err("spd add: --src and --dst must be the same address family");
 		return EXIT_USAGE;

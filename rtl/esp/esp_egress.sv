@@ -70,6 +70,8 @@ module esp_egress
   output logic [63:0]           cnt_protected_o,
   output logic [63:0]           cnt_bypassed_o,
   output logic [63:0]           cnt_discarded_o,  // by a DISCARD rule or the default
+  output logic [63:0]           cnt_no_rule_o,    // of those: by the default (no rule matched, not IP)
+  output logic [63:0]           cnt_rule_discard_o, // of those: by a rule
   output logic [63:0]           cnt_malformed_o,  // unparsable or oversize frames
   output logic [63:0]           cnt_no_sa_o,      // PROTECT rule whose SA is missing
   output logic [63:0]           cnt_event_lost_o
@@ -116,6 +118,14 @@ module esp_egress
   logic [15:0] pd_etype, pd_l4;
   logic [7:0]  pd_ihl4;
   logic        pd_has_ports;
+  // What kind of frame (behind one 802.1Q tag); its classifier key is built
+  // after the parse (spd_key).
+  logic        pk_tagged;
+  logic [15:0] pk_etype;
+  always_comb begin
+    pk_tagged = espnic_pkg::hbe16(meta_hdr, 12) == 16'h8100;
+    pk_etype  = pk_tagged ? espnic_pkg::hbe16(meta_hdr, 16) : espnic_pkg::hbe16(meta_hdr, 12);
+  end
   always_comb begin
     pd_ihl4 = '0;
     pd_l4 = '0;
@@ -123,6 +133,9 @@ module esp_egress
     pd = '0;
     pd.hdr = meta_hdr;
     pd.frame_len = meta_len;
+    pd.spd = pk_etype == 16'h0800 || pk_etype == 16'h86DD;
+    pd.vtag = pk_tagged;
+    pd.arp = pk_etype == 16'h0806;
     pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
     if (meta_oversize || meta_len < 16'd14) begin
       pd.drop_malformed = 1'b1;
@@ -173,7 +186,7 @@ module esp_egress
   logic    p_valid_q;
   espnic_pkg::eg_parsed_t p_q;
   logic    spd_req_ready;
-  wire     p_take = p_valid_q && (spd_req_ready || !p_q.is_ip || p_q.drop_malformed);
+  wire     p_take = p_valid_q && (spd_req_ready || !p_q.spd || p_q.drop_malformed);
   // Frames that need no lookup skip the SPD but keep their order: they wait
   // in the same queue as looked-up ones (see the ordering FIFO below).
 
@@ -199,9 +212,9 @@ module esp_egress
     end
   end
 
-  wire needs_spd = p_q.is_ip && !p_q.drop_malformed;
+  wire needs_spd = p_q.spd && !p_q.drop_malformed;
 
-  // Deep enough for every lookup the classifier holds (3*D+5 cycles).
+  // Deep enough for every lookup the key and the classifier hold (4 + 3*D+5 cycles).
   sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(64)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),
@@ -210,9 +223,22 @@ module esp_egress
     .count_o()
   );
 
-  // The classifier's key (spd_key).
-  logic [espnic_pkg::CLS_KEY_W-1:0] spd_key;
-  spd_key u_key (.flow_i(p_q.key), .key_o(spd_key));
+  // The classifier's key (spd_key: a pipeline that moves with the
+  // classifier). bad: an IPv6 extension header chain the key cannot walk;
+  // the frame still takes its lookup (answers stay in order), and its bad bit
+  // waits beside it in u_bad to make it a malformed drop (fail closed).
+  logic [espnic_pkg::CLS_KEY_W-1:0] key;
+  logic    key_valid, key_bad, bad_rd_valid, head_bad;
+  spd_key u_key (
+    .clk_i, .rst_ni, .en_i(spd_req_ready), .in_valid_i(p_valid_q && needs_spd && ord_wr_ready),
+    .hdr_i(p_q.hdr), .out_valid_o(key_valid), .key_o(key), .bad_o(key_bad)
+  );
+  sync_fifo #(.WIDTH(1), .DEPTH(64)) u_bad (
+    .clk_i, .rst_ni,
+    .wr_valid_i(key_valid && spd_req_ready), .wr_ready_o(), .wr_data_i(key_bad),
+    .rd_valid_o(bad_rd_valid), .rd_ready_i(spd_resp_ready), .rd_data_o(head_bad),
+    .count_o()
+  );
 
   logic unused_gen;
   // Node and leaf tables of twice the rule count: room for the compiler's
@@ -224,8 +250,8 @@ module esp_egress
     .clk_i, .rst_ni,
     .wr_valid_i(cls_wr_valid_i), .wr_ready_o(cls_wr_ready_o), .wr_table_i(cls_wr_table_i),
     .wr_addr_i(cls_wr_addr_i), .wr_data_i(cls_wr_data_i), .gen_o(unused_gen),
-    .req_valid_i(p_valid_q && needs_spd && ord_wr_ready), .req_ready_o(spd_req_ready),
-    .req_key_i(spd_key),
+    .req_valid_i(key_valid), .req_ready_o(spd_req_ready),
+    .req_key_i(key),
     .resp_valid_o(spd_resp_valid), .resp_ready_i(spd_resp_ready), .resp_hit_o(spd_hit),
     .resp_rule_o(spd_rule_idx), .resp_action_o(spd_action), .resp_sa_o(spd_sa)
   );
@@ -272,8 +298,8 @@ module esp_egress
   localparam int OUT_Q_D = 32;
   logic [$clog2(17)-1:0]          enc_count, ctx_count;
   logic [$clog2(OUT_Q_D+1)-1:0]   out_count;
-  wire      head_needs_spd = ord_rd.is_ip && !ord_rd.drop_malformed;
-  wire      head_ready     = ord_rd_valid && (!head_needs_spd || spd_resp_valid);
+  wire      head_needs_spd = ord_rd.spd && !ord_rd.drop_malformed;
+  wire      head_ready     = ord_rd_valid && (!head_needs_spd || (spd_resp_valid && bad_rd_valid));
   wire      q_room = enc_count < 5'd14 && ctx_count < 5'd14
                      && out_count < 6'(OUT_Q_D - 4);
   logic     tbl_dp_ready;
@@ -282,13 +308,35 @@ module esp_egress
   assign spd_resp_ready = issue && head_needs_spd;
 
   // Decision for the head frame.
+  // Not IP: ARP passes (the neighbour resolution IP needs, the gateway's own
+  // IKE included), any other ethertype takes the default action. A tagged
+  // frame is not encapsulated: a PROTECT rule that matches it drops it.
   logic [1:0]  action;
+  logic        by_default;       // no rule decided: the default action
+  espnic_pkg::eg_parsed_t ord_x; // the head frame, malformed if its key could not be built
   always_comb begin
-    if (ord_rd.drop_malformed)            action = espnic_regs_pkg::ACT_DISCARD;
-    else if (!ord_rd.is_ip)               action = espnic_regs_pkg::ACT_BYPASS;
-    else if (spd_hit)                     action = spd_action;
-    else if (default_discard_i)           action = espnic_regs_pkg::ACT_DISCARD;
-    else                                  action = espnic_regs_pkg::ACT_BYPASS;
+    ord_x = ord_rd;
+    if (head_needs_spd && head_bad) ord_x.drop_malformed = 1'b1;
+    by_default = 1'b0;
+    if (ord_x.drop_malformed)             action = espnic_regs_pkg::ACT_DISCARD;
+    else if (!ord_rd.spd && ord_rd.arp)   action = espnic_regs_pkg::ACT_BYPASS;
+    else if (ord_rd.spd && spd_hit)       action = ord_rd.vtag && spd_action == espnic_regs_pkg::ACT_PROTECT
+                                                   ? espnic_regs_pkg::ACT_DISCARD : spd_action;
+    else begin
+      by_default = 1'b1;
+      action = default_discard_i ? espnic_regs_pkg::ACT_DISCARD : espnic_regs_pkg::ACT_BYPASS;
+    end
+  end
+
+  // Discards by reason (the sum is cnt_discarded_o, counted at execute).
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      cnt_no_rule_o      <= '0;
+      cnt_rule_discard_o <= '0;
+    end else if (issue && !ord_x.drop_malformed && action == espnic_regs_pkg::ACT_DISCARD) begin
+      if (by_default) cnt_no_rule_o <= cnt_no_rule_o + 64'd1;
+      else            cnt_rule_discard_o <= cnt_rule_discard_o + 64'd1;
+    end
   end
 
   // Sizes of the encapsulated packet, for both modes, from the frame alone
@@ -328,7 +376,7 @@ module esp_egress
   logic [29:0]            x_wm;
   always_ff @(posedge clk_i) begin
     if (issue) begin
-      x_p      <= ord_rd;
+      x_p      <= ord_x;
       x_action <= action;
       sa_idx   <= spd_sa;
       x_rule   <= spd_rule_idx;

@@ -138,6 +138,9 @@ package espnic_pkg;
 
   // -------------------------------------------------------------- SPD rule
   typedef struct packed {
+    logic        any_fam;           // IPv4 and IPv6 both (prefixes /0)
+    logic        vlan_en;           // match 802.1Q VID vlan only (0: untagged)
+    logic [11:0] vlan;
     logic        v6;
     prefix_t     src;
     prefix_t     dst;
@@ -161,7 +164,8 @@ package espnic_pkg;
   // ------------------------------------------------------ SPD classifier
   // The key spd_classifier looks up (bit 0 = dst bit 0). IPv4 addresses sit
   // in the low 32 bits of src/dst. vlan is the 802.1Q VID (0: untagged);
-  // frag marks a non-initial fragment (ports unknown, zero).
+  // frag marks OPAQUE ports (RFC 4301 section 7: a non-initial fragment, a
+  // packet cut before its ports, a protocol without ports); ports are 0 then.
   typedef struct packed {
     logic              frag;
     logic              v6;
@@ -200,6 +204,9 @@ package espnic_pkg;
   // module: yosys 0.23 takes no package type inside a module's struct).
   typedef struct packed {
     logic                  drop_malformed;
+    logic                  spd;          // IPv4 or IPv6, tagged or not: looked up (spd_key)
+    logic                  vtag;         // 802.1Q tagged
+    logic                  arp;          // ARP, tagged or not
     logic                  is_ip;
     logic                  v6;
     logic [15:0]           frame_len;

@@ -1,41 +1,243 @@
-// spd_key: the SPD classifier's key (espnic_pkg::cls_key_t) of a parsed
-// frame. The parse keeps addresses as captured (wire byte 0 in the low
-// bits, IPv4 in the low 32 bits); the classifier compares them as numbers
-// (the address's first byte in the high bits), as libespnic compiles the
-// rules. Not yet in the key: VLAN (0: untagged) and non-initial fragments.
+// spd_key: the SPD classifier's key (espnic_pkg::cls_key_t) of a frame, from
+// its captured header, in a pipeline of LAT = 4 stages that move together
+// when en_i is high (the classifier's own stall). Addresses become numbers
+// (the address's first byte in the high bits; IPv4 in the low 32 bits), as
+// libespnic compiles the rules.
+//  - 802.1Q: one tag (TPID 0x8100) is looked through; vlan is its VID (0 for
+//    an untagged frame). The IP header is read at byte 14 or 18, and only
+//    IP_BYTES of it (the same for tagged and untagged frames).
+//  - IPv4: a fragment with a non-zero offset, and a packet too short to hold
+//    both ports (a first fragment cut before them), have OPAQUE ports.
+//  - IPv6: extension headers (hop-by-hop 0, routing 43, destination options
+//    60, AH 51, fragment 44) are walked to the upper-layer protocol, at most
+//    4 of them. A fragment header with a non-zero offset ends the walk: its
+//    next header is the protocol, the ports are OPAQUE. A chain that does not
+//    end within 4 headers and the capture, or an AH whose length is not a
+//    multiple of 8 bytes, cannot be classified: bad_o (the frame is dropped
+//    and counted as malformed: fail closed).
+//  - Protocols without ports (other than TCP, UDP, SCTP) have OPAQUE ports.
+// OPAQUE ports (the key's frag bit, ports 0) match only rules whose port
+// ranges are both 0..65535 (RFC 4301 section 7).
+// IPv6 extension headers are multiples of 8 bytes, so the walk steps over
+// POS positions of 8 bytes (one-hot), not over bytes: stage 1 reads every
+// position's next header, length and fragment offset; stages 2 and 3 take
+// two steps each; the last stage picks the ports.
 module spd_key (
-  input  espnic_pkg::flow_key_t                 flow_i,
-  output logic [espnic_pkg::CLS_KEY_W-1:0]      key_o
+  input  logic                               clk_i,
+  input  logic                               rst_ni,
+  input  logic                               en_i,       // the pipeline moves
+  input  logic                               in_valid_i,
+  input  logic [espnic_pkg::HDR_BYTES*8-1:0] hdr_i,
+  output logic                               out_valid_o,
+  output logic [espnic_pkg::CLS_KEY_W-1:0]   key_o,
+  output logic                               bad_o       // IPv6 chain not walked to its end
 );
-  localparam int AW = espnic_pkg::ADDR_W;
+  localparam int AW       = espnic_pkg::ADDR_W;
+  localparam int IP_BYTES = espnic_pkg::HDR_BYTES - 18;
+  localparam int POS      = (IP_BYTES - 40 - 4) / 8 + 1;   // 8-byte units with 4 bytes readable
+  localparam int PV       = POS + 1;                        // one-hot; bit POS: beyond the capture
 
-  // The key's fields, unpacked by a concatenation in flow_key_t order:
-  // yosys 0.23 reads struct members of module-level signals only.
-  logic          f_v6;
-  logic [AW-1:0] f_src, f_dst;
-  logic [7:0]    f_proto;
-  logic [15:0]   f_sport, f_dport;
-  assign {f_v6, f_src, f_dst, f_proto, f_sport, f_dport} = flow_i;
+  function automatic logic ports_proto(input logic [7:0] p);
+    ports_proto = p == 8'd6 || p == 8'd17 || p == 8'd132;
+  endfunction
 
-  // Wire bytes to a number: byte 0 to the top (IPv6: 16 bytes, IPv4: 4).
-  logic [AW-1:0] src_n, dst_n;
+  // A header kind: {generic extension (0, 43, 60), fragment, AH}; none: upper layer.
+  function automatic logic [2:0] kind(input logic [7:0] p);
+    kind = {p == 8'd0 || p == 8'd43 || p == 8'd60, p == 8'd44, p == 8'd51};
+  endfunction
+
+  // The one-hot position j + n, or beyond.
+  function automatic logic [PV-1:0] ahead(input logic [8:0] j, input logic [8:0] n);
+    ahead = '0;
+    if (j + n >= 9'(POS)) ahead[POS] = 1'b1;
+    else for (int i = 0; i < POS; i++) if (j + n == 9'(i)) ahead[i] = 1'b1;
+  endfunction
+
+  // ------------------------------------------ stage 1: every position at once
+  logic          vtag, v4, v6;
+  logic [15:0]   etype;
+  logic [IP_BYTES*8-1:0] ip;
+  logic [7:0]    v4_ihl4;
+  logic [15:0]   v4_len, v4_sport, v4_dport, v6_plen;
+  logic [AW-1:0] src, dst;
   always_comb begin
-    src_n = '0;
-    dst_n = '0;
-    for (int i = 0; i < 16; i++) begin
-      if (f_v6) begin
-        src_n[8*(15-i) +: 8] = f_src[8*i +: 8];
-        dst_n[8*(15-i) +: 8] = f_dst[8*i +: 8];
-      end else if (i < 4) begin
-        src_n[8*(3-i) +: 8] = f_src[8*i +: 8];
-        dst_n[8*(3-i) +: 8] = f_dst[8*i +: 8];
+    vtag  = {hdr_i[8*12 +: 8], hdr_i[8*13 +: 8]} == 16'h8100;
+    etype = vtag ? {hdr_i[8*16 +: 8], hdr_i[8*17 +: 8]} : {hdr_i[8*12 +: 8], hdr_i[8*13 +: 8]};
+    ip    = vtag ? hdr_i[8*18 +: 8*IP_BYTES] : hdr_i[8*14 +: 8*IP_BYTES];
+    v4    = etype == 16'h0800;
+    v6    = etype == 16'h86DD;
+    v4_ihl4  = {2'b00, ip[3:0], 2'b00};
+    v4_len   = {ip[8*2 +: 8], ip[8*3 +: 8]};
+    v6_plen  = {ip[8*4 +: 8], ip[8*5 +: 8]};
+    v4_sport = '0;
+    v4_dport = '0;
+    for (int h = 20; h <= 60; h += 4)
+      if (v4_ihl4 == 8'(h)) begin
+        v4_sport = {ip[8*h +: 8], ip[8*(h+1) +: 8]};
+        v4_dport = {ip[8*(h+2) +: 8], ip[8*(h+3) +: 8]};
+      end
+    src = '0;
+    dst = '0;
+    if (v6) begin
+      for (int i = 0; i < 16; i++) begin
+        src[8*(15-i) +: 8] = ip[8*(8 + i) +: 8];
+        dst[8*(15-i) +: 8] = ip[8*(24 + i) +: 8];
+      end
+    end else begin
+      for (int i = 0; i < 4; i++) begin
+        src[8*(3-i) +: 8] = ip[8*(12 + i) +: 8];
+        dst[8*(3-i) +: 8] = ip[8*(16 + i) +: 8];
       end
     end
   end
 
-  // cls_key_t: {frag, v6, vlan, proto, sport, dport, src, dst}
-  assign key_o = {1'b0, f_v6, 12'd0, f_proto, f_sport, f_dport, src_n, dst_n};
+  // Stage 1 registers: the key's fixed fields, and per position j (byte
+  // 40 + 8j): the next header and its kind, where a generic header or an AH
+  // there leads, a bad AH length, a non-initial fragment, the ports, and
+  // whether the payload length covers ports there.
+  logic              s1_valid, s1_v6, s1_v4_opaque;
+  logic [11:0]       s1_vlan;
+  logic [7:0]        s1_proto0;           // IPv4 protocol, IPv6 first next header
+  logic [2:0]        s1_kind0;
+  logic [31:0]       s1_v4_ports;
+  logic [AW-1:0]     s1_src, s1_dst;
+  logic [POS*8-1:0]  s1_nh;
+  logic [POS*3-1:0]  s1_kind;
+  logic [POS*PV-1:0] s1_ext, s1_ah;
+  logic [POS-1:0]    s1_ah_bad, s1_frag_off, s1_plen_ok;
+  logic [POS*32-1:0] s1_ports;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) s1_valid <= 1'b0;
+    else if (en_i) s1_valid <= in_valid_i;
+    if (en_i) begin
+      s1_v6        <= v6;
+      s1_vlan      <= vtag ? {hdr_i[8*14 +: 4], hdr_i[8*15 +: 8]} : 12'd0;
+      s1_proto0    <= v6 ? ip[8*6 +: 8] : v4 ? ip[8*9 +: 8] : 8'd0;
+      s1_kind0     <= v6 ? kind(ip[8*6 +: 8]) : 3'b000;
+      s1_v4_opaque <= {ip[8*6 +: 5], ip[8*7 +: 8]} != 13'd0 || !ports_proto(ip[8*9 +: 8])
+                   || v4_len < 16'(v4_ihl4) + 16'd4;
+      s1_v4_ports  <= {v4_sport, v4_dport};
+      s1_src       <= src;
+      s1_dst       <= dst;
+      for (int j = 0; j < POS; j++) begin
+        s1_nh[8*j +: 8]    <= ip[8*(40 + 8*j) +: 8];
+        s1_kind[3*j +: 3]  <= kind(ip[8*(40 + 8*j) +: 8]);
+        // Generic extension header: (len + 1) units; AH: (len + 2) / 2 units.
+        s1_ext[PV*j +: PV] <= ahead(9'(j), {1'b0, ip[8*(41 + 8*j) +: 8]} + 9'd1);
+        s1_ah[PV*j +: PV]  <= ahead(9'(j), {2'b0, ip[8*(41 + 8*j) + 1 +: 7]} + 9'd1);
+        s1_ah_bad[j]       <= ip[8*(41 + 8*j)];
+        s1_frag_off[j]     <= {ip[8*(42 + 8*j) +: 8], ip[8*(43 + 8*j) + 3 +: 5]} != 13'd0;
+        s1_plen_ok[j]      <= v6_plen >= 16'(8 * j + 4);
+        s1_ports[32*j +: 32] <= {ip[8*(40 + 8*j) +: 8], ip[8*(41 + 8*j) +: 8],
+                                 ip[8*(42 + 8*j) +: 8], ip[8*(43 + 8*j) +: 8]};
+      end
+    end
+  end
+
+  // ------------------------------------------ the walk: two steps per stage
+  // State (W bits): {one-hot position of the current header, its next-header
+  // value, its kind, done (a non-initial fragment ended the walk), opaque,
+  // bad}; each step is an spd_key_step.
+  localparam int W = PV + 8 + 3 + 3;
+  logic [5*W-1:0] wk;                     // the state before step k at [W*k +: W]
+  logic [W-1:0]      s2_w;
+  logic [4*W-1:0]    wk_next;             // the state after step k at [W*k +: W]
+  logic [POS*8-1:0]  s2_nh;               // stage 2's copy of the tables
+  logic [POS*3-1:0]  s2_kind;
+  logic [POS*PV-1:0] s2_ext, s2_ah;
+  logic [POS-1:0]    s2_ah_bad, s2_frag_off;
+  assign wk[0 +: W] = {PV'(1), s1_proto0, s1_kind0, 3'b000};
+  for (genvar k = 0; k < 4; k++) begin : g_step
+    spd_key_step #(.POS(POS)) u_step (
+      .pos_i(wk[W*k + W - PV +: PV]), .proto_i(wk[W*k + 6 +: 8]), .kind_i(wk[W*k + 3 +: 3]),
+      .done_i(wk[W*k + 2]), .opaque_i(wk[W*k + 1]), .bad_i(wk[W*k]),
+      .nh_i(k < 2 ? s1_nh : s2_nh), .kind_tab_i(k < 2 ? s1_kind : s2_kind),
+      .ext_i(k < 2 ? s1_ext : s2_ext), .ah_i(k < 2 ? s1_ah : s2_ah),
+      .ah_bad_i(k < 2 ? s1_ah_bad : s2_ah_bad), .frag_off_i(k < 2 ? s1_frag_off : s2_frag_off),
+      .pos_o(wk_next[W*k + W - PV +: PV]), .proto_o(wk_next[W*k + 6 +: 8]),
+      .kind_o(wk_next[W*k + 3 +: 3]), .done_o(wk_next[W*k + 2]), .opaque_o(wk_next[W*k + 1]),
+      .bad_o(wk_next[W*k])
+    );
+  end
+  // Steps 0 and 1 in stage 2's logic, 2 and 3 in stage 3's.
+  assign wk[W +: W]     = wk_next[0 +: W];
+  assign wk[2*W +: W]   = s2_w;
+  assign wk[3*W +: W]   = wk_next[2*W +: W];
+  assign wk[4*W +: W]   = wk_next[3*W +: W];
+
+  // Stage 2 registers: the walk after two steps, what stage 3 and the key need.
+  logic              s2_valid, s2_v6, s2_v4_opaque;
+  logic [11:0]       s2_vlan;
+  logic [31:0]       s2_v4_ports;
+  logic [AW-1:0]     s2_src, s2_dst;
+  logic [POS-1:0]    s2_plen_ok;
+  logic [POS*32-1:0] s2_ports;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) s2_valid <= 1'b0;
+    else if (en_i) s2_valid <= s1_valid;
+    if (en_i) begin
+      {s2_v6, s2_v4_opaque, s2_vlan, s2_v4_ports, s2_src, s2_dst} <=
+        {s1_v6, s1_v4_opaque, s1_vlan, s1_v4_ports, s1_src, s1_dst};
+      s2_w <= wk_next[W +: W];
+      {s2_nh, s2_kind, s2_ext, s2_ah, s2_ah_bad, s2_frag_off, s2_plen_ok, s2_ports} <=
+        {s1_nh, s1_kind, s1_ext, s1_ah, s1_ah_bad, s1_frag_off, s1_plen_ok, s1_ports};
+    end
+  end
+
+  // Stage 3 registers: the walk's end. Still an extension header after four
+  // steps: the chain is longer than the walk.
+  logic              s3_valid, s3_v6, s3_v4_opaque;
+  logic [11:0]       s3_vlan;
+  logic [31:0]       s3_v4_ports;
+  logic [AW-1:0]     s3_src, s3_dst;
+  logic [PV-1:0]     s3_pos;
+  logic [7:0]        s3_proto;
+  logic              s3_opaque, s3_bad;
+  logic [POS-1:0]    s3_plen_ok;
+  logic [POS*32-1:0] s3_ports;
+  wire  [W-1:0]      w4 = wk[4*W +: W];
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) s3_valid <= 1'b0;
+    else if (en_i) s3_valid <= s2_valid;
+    if (en_i) begin
+      {s3_v6, s3_v4_opaque, s3_vlan, s3_v4_ports, s3_src, s3_dst} <=
+        {s2_v6, s2_v4_opaque, s2_vlan, s2_v4_ports, s2_src, s2_dst};
+      s3_pos     <= w4[W - PV +: PV];
+      s3_proto   <= w4[6 +: 8];
+      s3_opaque  <= w4[1];
+      s3_bad     <= w4[0] || (!w4[2] && w4[3 +: 3] != 3'b000);
+      s3_plen_ok <= s2_plen_ok;
+      s3_ports   <= s2_ports;
+    end
+  end
+
+  // ------------------------------------------ stage 4: ports, the key
+  logic [31:0] v6_ports;
+  logic        v6_plen_ok, opaque;
+  always_comb begin
+    v6_ports   = '0;
+    v6_plen_ok = 1'b0;
+    for (int j = 0; j < POS; j++) begin
+      v6_ports   = v6_ports | ({32{s3_pos[j]}} & s3_ports[32*j +: 32]);
+      v6_plen_ok = v6_plen_ok | (s3_pos[j] & s3_plen_ok[j]);
+    end
+    // Ports beyond the capture or the packet, or none: OPAQUE.
+    opaque = s3_v6 ? s3_opaque || !ports_proto(s3_proto) || !v6_plen_ok : s3_v4_opaque;
+  end
+
+  logic out_valid_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) out_valid_q <= 1'b0;
+    else if (en_i) out_valid_q <= s3_valid;
+    if (en_i) begin
+      // cls_key_t: {frag (OPAQUE ports), v6, vlan, proto, sport, dport, src, dst}
+      key_o <= {opaque, s3_v6, s3_vlan, s3_proto,
+                opaque ? 32'd0 : s3_v6 ? v6_ports : s3_v4_ports, s3_src, s3_dst};
+      bad_o <= s3_v6 && s3_bad;
+    end
+  end
+  assign out_valid_o = out_valid_q;
 
   logic unused;
-  assign unused = ^{f_src[AW-1:32], f_dst[AW-1:32]};
+  assign unused = ^{hdr_i[8*12-1:0]};
 endmodule

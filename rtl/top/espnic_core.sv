@@ -116,6 +116,8 @@ module espnic_core
     .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_OUT +: 64]),
     .cnt_bytes_out_o(cnt[64*espnic_regs_pkg::CNT_EG_BYTES_OUT +: 64]), .cnt_protected_o(cnt[64*espnic_regs_pkg::CNT_EG_PROTECTED +: 64]),
     .cnt_bypassed_o(cnt[64*espnic_regs_pkg::CNT_EG_BYPASSED +: 64]), .cnt_discarded_o(cnt[64*espnic_regs_pkg::CNT_EG_DISCARDED +: 64]),
+    .cnt_no_rule_o(cnt[64*espnic_regs_pkg::CNT_EG_NO_RULE +: 64]),
+    .cnt_rule_discard_o(cnt[64*espnic_regs_pkg::CNT_EG_RULE_DISCARD +: 64]),
     .cnt_malformed_o(cnt[64*espnic_regs_pkg::CNT_EG_MALFORMED +: 64]), .cnt_no_sa_o(cnt[64*espnic_regs_pkg::CNT_EG_NO_SA +: 64]),
     .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_EG_EVENT_LOST +: 64])
   );

@@ -222,6 +222,9 @@ module espnic_ctrl
 
     desc_rule = '0;
     desc_rule.v6       = pl[8*espnic_regs_pkg::SPD_FLAGS];
+    desc_rule.any_fam  = pl[8*espnic_regs_pkg::SPD_FLAGS + 1];
+    desc_rule.vlan_en  = pl[8*espnic_regs_pkg::SPD_FLAGS + 2];
+    desc_rule.vlan     = pl[8*espnic_regs_pkg::SPD_VLAN +: 12];
     desc_rule.proto    = pb(pl, espnic_regs_pkg::SPD_PROTO);
     desc_rule.action   = pl[8*espnic_regs_pkg::SPD_ACTION +: 2];
     desc_rule.sa       = p16(pl, espnic_regs_pkg::SPD_SA);
@@ -366,8 +369,10 @@ module espnic_ctrl
         espnic_regs_pkg::CMD_SPD_ADD: begin
           if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
           else if (spd_rd_enable && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
-          else if (pl[8*espnic_regs_pkg::SPD_FLAGS+1 +: 7] != 7'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION + 1) != 8'd0 ||
-                   p16(pl, espnic_regs_pkg::SPD_SA + 2) != 16'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION) > 8'(espnic_regs_pkg::ACT_PROTECT) ||
+          else if (pl[8*espnic_regs_pkg::SPD_FLAGS+3 +: 5] != 5'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION + 1) != 8'd0 ||
+                   pl[8*espnic_regs_pkg::SPD_VLAN+12 +: 4] != 4'd0 || (!desc_rule.vlan_en && desc_rule.vlan != 12'd0) ||
+                   (desc_rule.any_fam && (desc_rule.v6 || desc_rule.src.mask != '0 || desc_rule.dst.mask != '0)) ||
+                   pb(pl, espnic_regs_pkg::SPD_ACTION) > 8'(espnic_regs_pkg::ACT_PROTECT) ||
                    desc_rule.sport_lo > desc_rule.sport_hi ||
                    desc_rule.dport_lo > desc_rule.dport_hi ||
                    pfx_bad(desc_rule.src.addr, desc_rule.src.mask) ||
@@ -446,7 +451,8 @@ module espnic_ctrl
   always_comb begin
     rule_img = '0;
     rule_img[8*espnic_regs_pkg::SPDQ_ENABLED +: 8]   = 8'(spd_rd_enable);
-    rule_img[8*espnic_regs_pkg::SPD_FLAGS +: 8]      = 8'(spd_rd_rule.v6);
+    rule_img[8*espnic_regs_pkg::SPD_FLAGS +: 8]      = {5'd0, spd_rd_rule.vlan_en, spd_rd_rule.any_fam, spd_rd_rule.v6};
+    rule_img[8*espnic_regs_pkg::SPD_VLAN +: 16]      = {4'd0, spd_rd_rule.vlan};
     rule_img[8*espnic_regs_pkg::SPD_PROTO +: 8]      = spd_rd_rule.proto;
     rule_img[8*espnic_regs_pkg::SPD_ACTION +: 8]     = 8'(spd_rd_rule.action);
     rule_img[8*espnic_regs_pkg::SPD_SA +: 16]        = spd_rd_rule.sa;

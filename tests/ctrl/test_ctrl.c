@@ -453,7 +453,14 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 			d[ESPNIC_SPD_SPORT_HI + 1] = 0;
 			break;
 		case 2:
-			d[ESPNIC_SPD_FLAGS] = (uint8_t)(2 + rnd() % 254);
+			/* Bits 3..7, or both families with the IPv6 bit, or a VID without the
+			 * VLAN bit. */
+			if (rnd() % 3 == 0)
+				d[ESPNIC_SPD_FLAGS] = 3;
+			else if (rnd() % 2)
+				d[ESPNIC_SPD_VLAN] = (uint8_t)(1 + rnd() % 255);
+			else
+				d[ESPNIC_SPD_FLAGS] = (uint8_t)(8 + rnd() % 248);
 			break;
 		case 3:
 			d[ESPNIC_SPD_DST_ADDR + rnd() % 16] = 0x80;

@@ -70,7 +70,7 @@ def test_non_ip_bypasses_and_default_is_bypass():
 def test_default_discard():
     """CTRL_DEFAULT_DISCARD (the SPD file's "default": "discard"): IPv4 and IPv6 frames no
     rule matches are dropped and counted, matching ones still go their rule's way, and
-    non-IP frames (which the SPD does not look at) still pass."""
+    ARP still passes (other non-IP frames take the default: test_spd_key.py)."""
     sas = [sa_entry(0, 0x1001, "out")]
     rules = [{"priority": 1, "dst": "198.19.2.0/24", "action": "protect", "sa": 0},
              {"priority": 2, "dst": "198.19.6.0/24", "action": "bypass"}]

@@ -1066,12 +1066,11 @@ int dp_card_open_dev(espnic_dev *dev, bool own_dev, struct dp **out)
 	uint64_t t0 = mono_ms();
 	count_leftovers(c, &sas, &rules);
 	uint64_t t1 = mono_ms();
-	ret = espnic_reset(dev);
 	/* Fail closed: egress traffic that matches no rule (no CHILD_SA yet, a tunnel down,
 	 * a disabled session, espnicd gone) is dropped and counted, never sent in the clear.
-	 * The reset cleared CONTROL; nothing clears it again (card_close leaves it set). */
-	if (ret == 0)
-		ret = espnic_set_default_discard(dev, true);
+	 * libespnic set the default discard when the card was opened and sets it again after
+	 * the reset; nothing clears it (card_close leaves it set). */
+	ret = espnic_reset(dev);
 	if (ret < 0) {
 		log_error("card %s: %s", c->name, espnic_error(dev));
 		c->own_dev = false;

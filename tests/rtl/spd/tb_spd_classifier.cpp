@@ -245,6 +245,10 @@ espnic_cls_key rand_key(const std::map<uint16_t, espnic_cls_rule> &rs)
 					     : rnd(65536));
 	k.vlan = (uint16_t)(r && !r->vlan_any && chance(70) ? r->vlan : chance(80) ? 0 : rnd(8));
 	if (chance(10)) {
+		k.frag = true; /* a non-initial fragment: OPAQUE ports */
+		k.sport = k.dport = 0;
+	} else if (chance(5)) {
+		k.proto = k.v6 ? 58 : 1; /* ICMP: no ports, OPAQUE as well (spd_key) */
 		k.frag = true;
 		k.sport = k.dport = 0;
 	}
