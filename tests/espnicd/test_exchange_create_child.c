@@ -164,6 +164,25 @@ static void test_child_again_for_start_peer(void **state)
 	assert_memory_equal(info_of(0, 0).spi_i, before.spi_i, 8);
 }
 
+/* While another request is out (a liveness check the silent peer never answers), a due
+ * CHILD_SA waits for it: no timer keeps firing in the past. */
+static void test_child_again_waits_for_the_window(void **state)
+{
+	uint64_t limit;
+
+	(void)state;
+	pair(", \"start\": true, \"dpd_delay\": 1", "", "", "");
+	espnicd_start(H->nodes[0].core);
+	h_pump();
+	assert_children_match();
+	peer_deletes_child();
+	H->drop_all = true;
+	limit = H->now + 6000;
+	h_run_until(limit);
+	assert_int_equal(H->now, limit); /* the harness gives up after 100000 rounds otherwise */
+	assert_true(h_log_contains(": liveness check"));
+}
+
 /* Both sides create a CHILD_SA at once: two pairs, both mirror images; all goes on delete. */
 static void test_child_new_collision(void **state)
 {
@@ -205,6 +224,7 @@ int main(void)
 	    EXCHANGE_TEST(test_child_new_on_acquire),
 	    EXCHANGE_TEST(test_child_new_refused),
 	    EXCHANGE_TEST(test_child_again_for_start_peer),
+	    EXCHANGE_TEST(test_child_again_waits_for_the_window),
 	    EXCHANGE_TEST(test_child_new_invalid_ke_not_ours),
 	    EXCHANGE_TEST(test_child_new_invalid_ke),
 	    EXCHANGE_TEST(test_child_new_collision),

@@ -223,8 +223,8 @@ void ike_sa_established(struct ike_sa *sa)
 
 void child_again_arm(struct ike_sa *sa)
 {
-	if (sa->peer.start && sa->children == NULL && sa->state == IKE_SA_ESTABLISHED &&
-	    !sa->d->shutting_down && sa->child_again_at == 0) {
+	if (sa->v1 == NULL && sa->peer.start && sa->children == NULL &&
+	    sa->state == IKE_SA_ESTABLISHED && !sa->d->shutting_down && sa->child_again_at == 0) {
 		sa->child_again_delay = CHILD_AGAIN_FIRST_MS;
 		sa->child_again_at = now_ms(sa->d) + sa->child_again_delay;
 	}
@@ -327,7 +327,10 @@ uint64_t ike_sa_next_timer(struct ike_sa *sa)
 		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
 	if (sa->nat_local && sa->peer.keepalive_ms)
 		t = min_nonzero(t, sa->next_keepalive);
-	return min_nonzero(t, sa->child_again_at);
+	/* A due CHILD_SA waits for the window: the request's end schedules it. */
+	if (sa->request.kind == REQUEST_NONE)
+		t = min_nonzero(t, sa->child_again_at);
+	return t;
 }
 
 void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
