@@ -335,6 +335,7 @@ module esp_ingress
     logic [63:0]         seq;
     logic [15:0]         pt_len;       // plaintext incl. padding and trailer
     logic                tunnel;
+    logic                vtag;         // tunnel, delivered with an 802.1Q tag
     logic                v6;           // outer (transport: the packet's) IP version
     logic [7:0]          ip_hlen;
     logic [L2_MAX*8-1:0] l2l3;
@@ -363,6 +364,7 @@ module esp_ingress
     cc_cmd.seq       = x_seq;
     cc_cmd.pt_len    = xp.esp_len - 16'd32;
     cc_cmd.tunnel    = x_sa.tunnel;
+    cc_cmd.vtag      = x_sa.tunnel && x_sa.vlan_en;
     cc_cmd.v6        = xp.v6;
     cc_cmd.ip_hlen   = xp.ip_hlen;
     cc_cmd.l2l3      = xp.l2l3;
@@ -390,9 +392,15 @@ module esp_ingress
         ctx_cmd.len        = xp.esp_len - 16'd16;
         // Deliver Ethernet (tunnel) or Ethernet + the packet's own IP header
         // (transport); lengths, protocol and checksum are fixed at commit.
+        // A route-based session's SA tags what it delivers with the
+        // session's VLAN (its tunnel interface on the host).
         dlv_cmd.strip      = 8'd16;
         dlv_cmd.hdr        = xp.l2l3;
         dlv_cmd.hdr_len    = x_sa.tunnel ? 8'd14 : 8'd14 + xp.ip_hlen;
+        if (x_sa.tunnel && x_sa.vlan_en) begin
+          dlv_cmd.hdr[8*12 +: 32] = {espnic_pkg::be16({4'd0, x_sa.vlan}), espnic_pkg::be16(16'h8100)};
+          dlv_cmd.hdr_len         = 8'd18;
+        end
         dlv_cmd.keep_len   = xp.esp_len - 16'd32;
       end
       default: begin
@@ -621,7 +629,7 @@ module esp_ingress
              && espnic_pkg::prefix_match(c_sa.sel_dst, in_dst)
              && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == in_proto);
     replay_final_ok = replay_pkg::replay_ok(c_st.seq, b_win, c_sa.replay_window, cb.seq);
-    out_len = cb.tunnel ? 16'd14 + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
+    out_len = cb.tunnel ? (cb.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
   end
 
   typedef enum logic [2:0] {
@@ -662,7 +670,10 @@ module esp_ingress
 
     fix_hdr  = '0;
     fix_mask = '0;
-    if (cb.tunnel) begin
+    if (cb.tunnel && cb.vtag) begin
+      fix_hdr[8*16 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      fix_mask[17:16]     = 2'b11;
+    end else if (cb.tunnel) begin
       fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[13:12]     = 2'b11;
     end else if (cb.v6) begin
