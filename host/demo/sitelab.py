@@ -65,8 +65,13 @@ class Sites:
     second_card: site B gets its own card (host port espnic0 in gw-b, the two wires cabled)
     instead of card A's wire TAP. Card sockets: self.sock (A) and self.sock_b (B)."""
 
-    def __init__(self, tag, sim_bin, second_card=False, prefix="espnic-sites-"):
+    def __init__(self, tag, sim_bin, second_card=False, prefix="espnic-sites-", host_vlans=None):
         self.tag = tag
+        # {VID: IFNAME}: each card's host port VLAN VID gets its own TAP IFNAME in the
+        # gateway's namespace (espnic-sim --host-vlan; route-based sessions' tunnel
+        # interfaces, what espnic0.VID would be with the 8021q module).
+        self.vlan_args = [a for vid, ifname in sorted((host_vlans or {}).items())
+                          for a in ("--host-vlan", "%d=%s" % (vid, ifname))]
         self.sim_bin = sim_bin
         self.second_card = second_card
         self.ns = {k: "%s-%s" % (tag, k) for k in ("lana", "gwa", "gwb", "lanb")}
@@ -168,12 +173,12 @@ class Sites:
             # Two cards, wires cabled (UNIX datagram sockets in the directory).
             self.sim = self.spawn("gwa", [self.sim_bin, "run", "--name", self.card, "--host",
                                           "tap:espnic0", "--wire", "card:" + self.card_b,
-                                          "--socket", self.sock, "--wire-capture", self.pcap],
-                                  "card-a.log", env=env)
+                                          "--socket", self.sock, "--wire-capture", self.pcap]
+                                  + self.vlan_args, "card-a.log", env=env)
             self.sim_b = self.spawn("gwb", [self.sim_bin, "run", "--name", self.card_b,
                                             "--host", "tap:espnic0", "--wire",
-                                            "card:" + self.card, "--socket", self.sock_b],
-                                    "card-b.log", env=env)
+                                            "card:" + self.card, "--socket", self.sock_b]
+                                    + self.vlan_args, "card-b.log", env=env)
             self._wait_card(self.sim, self.sock)
             self._wait_card(self.sim_b, self.sock_b)
             self.ip("gwb", "link", "set", "espnic0", "mtu", str(MTU), "up")

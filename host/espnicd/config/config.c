@@ -1112,8 +1112,9 @@ bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
 	       ts_equal(a->remote_ts, a->remote_ts_count, b->remote_ts, b->remote_ts_count) &&
 	       a->mode == b->mode && a->start == b->start && a->on_demand == b->on_demand &&
 	       a->host_if_set == b->host_if_set && strcmp(a->host_if, b->host_if) == 0 &&
-	       a->force_encap == b->force_encap && a->ike_rekey_ms == b->ike_rekey_ms &&
-	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
+	       a->vlan == b->vlan && a->force_encap == b->force_encap &&
+	       a->ike_rekey_ms == b->ike_rekey_ms && a->child_rekey_ms == b->child_rekey_ms &&
+	       a->child_life_ms == b->child_life_ms &&
 	       a->child_rekey_bytes == b->child_rekey_bytes &&
 	       a->child_life_bytes == b->child_life_bytes &&
 	       a->child_rekey_packets == b->child_rekey_packets &&

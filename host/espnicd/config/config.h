@@ -90,7 +90,8 @@ struct cfg_peer {
 	bool on_demand;		     /* "start": "on-demand": trap policies, initiate on ACQUIRE */
 	bool host_if_set;	     /* card_host_if given for this peer (else the global one) */
 	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
-	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
+	uint16_t vlan;	  /* route-based session: its tunnel interface's VLAN (0: policy-based) */
+	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
 	/* CHILD_SA volume limits the card enforces (0 = none): a rekey at the rekey figure
 	 * (its soft expiry), the SA's end at the life figure (hard), per direction. */

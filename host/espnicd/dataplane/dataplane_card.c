@@ -63,6 +63,7 @@ struct pair {
 	struct dp_selector remote_ts[DP_MAX_SELECTORS];
 	struct dp_selector local_ts[DP_MAX_SELECTORS];
 	unsigned local_ts_count;
+	uint16_t vlan;	/* route-based: the tunnel interface's VLAN (0: policy-based) */
 	bool out_later; /* installed without its SPD rules: the predecessor's carry outbound */
 	uint64_t seen_in_packets, last_in_ms;
 };
@@ -333,9 +334,11 @@ static int alloc_out_index(struct dp_card *c)
 }
 
 /* The SPD rules that send traffic between the selectors to outbound index out_idx, in
- * *rules (free() it): their count, or a negative errno (*rules is then NULL). */
+ * *rules (free() it): their count, or a negative errno (*rules is then NULL). A route-based
+ * session's rules (vlan != 0) match only the frames of its tunnel interface's VLAN: routes,
+ * not selectors, decide what enters the tunnel. */
 static int rules_for(const struct dp_selector *local, unsigned nl, const struct dp_selector *remote,
-		     unsigned nr, unsigned out_idx, struct espnic_spd_rule **rules)
+		     unsigned nr, uint16_t vlan, unsigned out_idx, struct espnic_spd_rule **rules)
 {
 	int n;
 
@@ -348,6 +351,10 @@ static int rules_for(const struct dp_selector *local, unsigned nl, const struct 
 		*rules = NULL;
 		return n < 0 ? n : -EINVAL;
 	}
+	for (int i = 0; vlan != 0 && i < n; i++) {
+		(*rules)[i].vlan_match = true;
+		(*rules)[i].vlan = vlan;
+	}
 	return n;
 }
 
@@ -355,8 +362,8 @@ static int rules_for(const struct dp_selector *local, unsigned nl, const struct 
  * (*out_idx, not yet owned) and the rules that lead to it, which must fit in the free SPD
  * slots. Returns the rule count (rules in *rules, free() them) or a negative errno. */
 static int out_rules_prepare(struct dp_card *c, const struct dp_selector *local, unsigned nl,
-			     const struct dp_selector *remote, unsigned nr, int *out_idx,
-			     struct espnic_spd_rule **rules)
+			     const struct dp_selector *remote, unsigned nr, uint16_t vlan,
+			     int *out_idx, struct espnic_spd_rule **rules)
 {
 	int n;
 
@@ -364,7 +371,7 @@ static int out_rules_prepare(struct dp_card *c, const struct dp_selector *local,
 	*out_idx = alloc_out_index(c);
 	if (*out_idx < 0)
 		return *out_idx;
-	n = rules_for(local, nl, remote, nr, (unsigned)*out_idx, rules);
+	n = rules_for(local, nl, remote, nr, vlan, (unsigned)*out_idx, rules);
 	if (n > 0 && (unsigned)n > free_slots(c)) {
 		free(*rules);
 		*rules = NULL;
@@ -486,6 +493,9 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 		out->sel_dst = spd_to_card_prefix(&dst);
 		out->sel_proto = sa->remote_ts[0].ip_protocol ? sa->remote_ts[0].ip_protocol
 							      : sa->local_ts[0].ip_protocol;
+		/* Route-based: delivered to the host on the tunnel interface's VLAN. */
+		out->vlan_tag = sa->vlan != 0;
+		out->vlan = sa->vlan;
 	}
 	return 0;
 }
@@ -532,7 +542,7 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	if (pi == MAX_PAIRS)
 		return -ENOSPC;
 	nrules = out_rules_prepare(c, sa->local_ts, sa->local_ts_count, sa->remote_ts,
-				   sa->remote_ts_count, &out_idx, &rules);
+				   sa->remote_ts_count, sa->vlan, &out_idx, &rules);
 	if (nrules < 0) {
 		log_error("card %s: CHILD_SA %08x: no outbound SA index or SPD rules for it: %s",
 			  c->name, sa->in.spi, strerror(-nrules));
@@ -585,6 +595,7 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	p->in_idx = in_idx;
 	p->out_idx = (unsigned)out_idx;
 	p->mode = sa->mode;
+	p->vlan = sa->vlan;
 	p->remote = sa->remote;
 	snprintf(p->host_if, sizeof(p->host_if), "%s", sa->host_if);
 	p->remote_ts_count = sa->remote_ts_count;
@@ -612,8 +623,8 @@ static int card_switch_out(struct dp *dp, uint32_t spi_in)
 	p = &c->pairs[pi];
 	if (!p->out_later)
 		return 0;
-	n = rules_for(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count, p->out_idx,
-		      &rules);
+	n = rules_for(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count, p->vlan,
+		      p->out_idx, &rules);
 	ret = n < 0 ? n : insert_rules(c, rules, n, CLS_CHILD, (unsigned)pi);
 	free(rules);
 	if (ret < 0) {
@@ -867,7 +878,7 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	if (ti == MAX_TRAPS)
 		return -ENOSPC;
 	n = out_rules_prepare(c, t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
-			      &out_idx, &rules);
+			      t->vlan, &out_idx, &rules);
 	if (n < 0) {
 		log_error(
 		    "card %s: trap for reqid %u: no outbound SA index or SPD rules for it: %s",

@@ -106,6 +106,7 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	ts_to_dp(&c->ts_local, d->local_ts, &d->local_ts_count);
 	ts_to_dp(&c->ts_remote, d->remote_ts, &d->remote_ts_count);
 	memcpy(d->host_if, sa->peer.host_if, sizeof(d->host_if));
+	d->vlan = sa->peer.vlan;
 	d->out_later = c->out_pending;
 	d->lifetime.soft_bytes = sa->peer.child_rekey_bytes;
 	d->lifetime.hard_bytes = sa->peer.child_life_bytes;

@@ -224,6 +224,16 @@ static int check_endpoint(const struct sm_model *m, const char *name, const json
 	return 0;
 }
 
+json_t *sm_collection(const struct sm_model *m, enum sm_kind k)
+{
+	return coll(m, k);
+}
+
+bool sm_session_route_based(const json_t *s)
+{
+	return strcmp(sm_str(s, "resource_type"), "RouteBasedIPSecVpnSession") == 0;
+}
+
 /* The effective identities of a session. */
 const char *sm_session_local_id(const json_t *s, const json_t *ep)
 {
@@ -350,6 +360,20 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 			if (sm_session_creds(m, name, &c, e) < 0)
 				return -EINVAL;
 			creds_unref(c);
+		}
+		/* A VLAN is one tunnel interface: one route-based session owns it. */
+		json_object_foreach(coll(m, SM_SESSION), other, t)
+		{
+			if (strcmp(name, other) == 0)
+				break;
+			if (sm_session_route_based(s) && sm_session_route_based(t) &&
+			    json_equal(json_object_get(s, "vlan"), json_object_get(t, "vlan")))
+				return sm_fail(
+				    e, 400, "vlan",
+				    "vlan %lld is in use by session \"%s\" (one tunnel "
+				    "interface per VLAN)",
+				    (long long)json_integer_value(json_object_get(s, "vlan")),
+				    other);
 		}
 		if (!json_is_true(json_object_get(s, "enabled")))
 			continue;

@@ -24,6 +24,10 @@ bool sm_has_gcm(const json_t *list, bool *cbc);
 const char *sm_str(const json_t *obj, const char *key);
 /* {session name: PSK}. */
 json_t *sm_session_secrets(const struct sm_model *m);
+/* The objects of kind k, {name: object}. */
+json_t *sm_collection(const struct sm_model *m, enum sm_kind k);
+/* Whether a session is route-based (RouteBasedIPSecVpnSession). */
+bool sm_session_route_based(const json_t *s);
 /* A session's local identity: its own local_id, else its endpoint's, else "". */
 const char *sm_session_local_id(const json_t *s, const json_t *ep);
 

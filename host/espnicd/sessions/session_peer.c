@@ -224,10 +224,19 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		return sm_fail(e, 400, "tunnel_profile", "tunnel_profile: cannot use \"%s\"",
 			       props[bad]);
 	}
-	if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
-			 &peer->local_ts_count) < 0 ||
-	    add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
-			 &peer->remote_ts_count) < 0)
+	if (sm_session_route_based(s)) {
+		/* Selectors 0.0.0.0/0 both ways, as NSX negotiates them; the card sends what the
+		 * host routes into the tunnel interface's VLAN, and espnicd's routes for it are
+		 * the session's own (tunnel_if.c), not routes for the selectors. */
+		config_parse_ts("0.0.0.0/0", &peer->local_ts[0]);
+		config_parse_ts("0.0.0.0/0", &peer->remote_ts[0]);
+		peer->local_ts_count = peer->remote_ts_count = 1;
+		peer->host_if[0] = '\0';
+		peer->vlan = (uint16_t)json_integer_value(json_object_get(s, "vlan"));
+	} else if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
+				&peer->local_ts_count) < 0 ||
+		   add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
+				&peer->remote_ts_count) < 0)
 		return sm_fail(e, 400, "local_networks", "bad networks");
 	peer->version = strcmp(sm_str(ike, "ike_version"), "IKE_V1") == 0     ? 1
 			: strcmp(sm_str(ike, "ike_version"), "IKE_FLEX") == 0 ? CFG_IKE_FLEX

@@ -9,6 +9,8 @@
 #include "core_status.h"
 #include "ike_types.h"
 #include "session_mgr_internal.h"
+#include "session_model_internal.h"
+#include "tunnel_if.h"
 
 /* The API's name of a negotiated transform: "NONE" for none, "OTHER" for one the API has no
  * name for (a PRF without a name shows as "NONE"). */
@@ -154,6 +156,19 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 		      "bytes_in", (json_int_t)sum.in_bytes, "packets_out",
 		      (json_int_t)sum.out_packets, "bytes_out", (json_int_t)sum.out_bytes,
 		      "errors_in", (json_int_t)sum.in_errors));
+	if (sm_session_route_based(obj)) {
+		/* The session's tunnel interface: its counters are the session's (one VLAN, one
+		 * tunnel). */
+		char ifname[DP_IFNAME_MAX];
+
+		tunnel_if_name(obj, s->base ? s->base->host_if : "", ifname);
+		json_object_set_new(out, "tunnel_interface",
+				    json_pack("{s:s, s:O, s:O, s:s, s:O}", "name", ifname,
+					      "address", json_object_get(obj, "tunnel_interface"),
+					      "vlan", json_object_get(obj, "vlan"), "status",
+					      status, "counters",
+					      json_object_get(out, "counters")));
+	}
 	return out;
 }
 
@@ -191,6 +206,9 @@ int sessions_statistics(struct sessions *s, const char *name, json_t **resp, str
 		*resp = json_pack("{s:s, s:O, s:O}", "session", name, "counters",
 				  json_object_get(st, "counters"), "tunnels_up",
 				  json_object_get(st, "tunnels_up"));
+		if (json_object_get(st, "tunnel_interface"))
+			json_object_set(*resp, "tunnel_interface",
+					json_object_get(st, "tunnel_interface"));
 		json_decref(st);
 		return 200;
 	}
