@@ -398,14 +398,19 @@ static void test_route_based(void **state)
 	config_defaults(&base);
 	base_model(&m);
 	assert_int_equal(put(&m, SM_SESSION, "r1",
-			     ROUTE_BASED "\"peer_address\": \"198.18.0.2\", \"vlan\": 10, "
-					 "\"tunnel_interface\": \"169.254.10.1/30\", "
-					 "\"static_routes\": [\"198.19.2.0/24\"]}",
+			     ROUTE_BASED
+			     "\"peer_address\": \"198.18.0.2\", \"vlan\": 10, "
+			     "\"tunnel_interface\": \"169.254.10.1/30\", "
+			     "\"static_routes\": [\"198.19.2.0/24\"], \"bgp\": "
+			     "{\"local_asn\": 65001, \"peer_asn\": 65002, \"announce\": "
+			     "[\"198.19.1.0/24\"]}}",
 			     SM_CREATE, &e),
 			 201);
 	s = sm_get(&m, SM_SESSION, "r1");
 	assert_int_equal(json_integer_value(json_object_get(s, "vlan")), 10);
 	assert_string_equal(json_string_value(json_object_get(s, "tunnel_interface_name")), "");
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s, "bgp"), "hold_down_time")), 180);
 	assert_int_equal(sm_session_peer(&m, "r1", &base, &peer, &e), 0);
 	assert_int_equal(peer.vlan, 10);
 	assert_int_equal(peer.local_ts_count, 1);
@@ -442,6 +447,17 @@ static void test_route_based(void **state)
 	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
 			 "\"tunnel_interface\": \"169.254.11.1/30\", \"static_routes\": [\"x\"]}",
 	     "static_routes[0]"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 1}}",
+	     "bgp"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 1, "
+			 "\"peer_asn\": 2, \"hold_down_time\": 1}}",
+	     "bgp.hold_down_time"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 2, "
+			 "\"peer_asn\": 3}}",
+	     "bgp.local_asn"},
 	    /* VLAN 10 is r1's tunnel interface */
 	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 10, "
 			 "\"tunnel_interface\": \"169.254.11.1/30\"}",

@@ -4,10 +4,14 @@
 second card; each card's host port VLAN 10 is the tunnel interface `vti10` in its gateway's
 namespace (espnic-sim --host-vlan: this kernel has no 8021q module for espnic0.10).
 
-Through the API (the `espnic` CLI): a RouteBasedIPSecVpnSession on each side, VLAN 10,
-tunnel addresses 198.18.10.1/30 and 198.18.10.2/30, each site's static route to the other's
-LAN into the tunnel interface; site A initiates. Checked: espnicd puts the address and the
-route on vti10; the session comes UP with selectors 0.0.0.0/0; pings from LAN A to LAN B and
+Through the API: a RouteBasedIPSecVpnSession on each side, VLAN 10, tunnel addresses
+198.18.10.1/30 and 198.18.10.2/30; site A initiates. Mode "static" (the `espnic` CLI): each
+site's static route to the other's LAN into the tunnel interface. Mode "bgp": FRR (zebra,
+bgpd) in each gateway's namespace, each session's "bgp" object (AS 65001 and 65002, each
+announcing its LAN): BGP comes up over the tunnel interfaces and each site learns the other's
+LAN (the session status shows the neighbour Established and the prefix received; zebra's
+route is in the kernel). Checked in both: espnicd puts the address (and the static route)
+on vti10; the session comes UP with selectors 0.0.0.0/0; pings from LAN A to LAN B and
 between the tunnel addresses are answered; the card's SA counts them; the wire (card A's
 capture) carries only ESP and IKE: no frame with a LAN or tunnel address in its IPv4 header,
 no 802.1Q tag. Refused with 400 naming the field: a tunnel address that is a /30's network
@@ -16,10 +20,11 @@ address, a /24, networks on a route-based session, and a second session on VLAN 
 The tunnel interfaces' neighbour entries for the peer's end are static (the test's, see
 docs/api.md): ARP on the VLAN would cross the wire tagged and in the clear.
 
-    test_route_based.py ESPNIC ESPNICD ESPNIC_SIM"""
+    test_route_based.py ESPNIC ESPNICD ESPNIC_SIM static|bgp"""
 import json
 import os
 import re
+import shutil
 import struct
 import sys
 import time
@@ -67,6 +72,38 @@ def refused(gw, body, field):
     phase("refused (400, field %s): %s" % (field, resp["error_message"]))
 
 
+def start_frr(sites, ns):
+    """zebra and bgpd in namespace ns, their vty sockets in their own directory (run as the
+    frr user: FRR's vty group must own the sockets); returns the directory."""
+    d = sites.path("frr-" + ns)
+    os.mkdir(d)
+    shutil.chown(d, "frr", "frr")
+    os.chmod(d, 0o755)
+    conf = os.path.join(d, "empty.conf")
+    open(conf, "w").close()
+    common = ["-u", "frr", "-g", "frr", "--vty_socket", d, "-z", os.path.join(d, "zserv.api"),
+              "-f", conf]
+    sites.spawn(ns, ["/usr/lib/frr/zebra", "-i", os.path.join(d, "zebra.pid")] + common,
+                "zebra-%s.log" % ns)
+    wait_for("zebra in " + ns, lambda: os.path.exists(os.path.join(d, "zserv.api")), timeout=60)
+    sites.spawn(ns, ["/usr/lib/frr/bgpd", "-i", os.path.join(d, "bgpd.pid")] + common,
+                "bgpd-%s.log" % ns)
+    wait_for("bgpd in " + ns, lambda: os.path.exists(os.path.join(d, "bgpd.vty")), timeout=60)
+    return d
+
+
+def bgp_session(gw, endpoint, peer, tunnel, my_as, peer_as, lan, respond):
+    body = {"resource_type": "RouteBasedIPSecVpnSession", "local_endpoint": endpoint,
+            "peer_address": peer, "psk": open(gw.psk).read(), "vlan": VID,
+            "tunnel_interface": tunnel, "tunnel_interface_name": VTI,
+            "bgp": {"local_asn": my_as, "peer_asn": peer_as, "keepalive_time": 3,
+                    "hold_down_time": 9, "announce": [lan]}}
+    if respond:
+        body["connection_initiation_mode"] = "RESPOND_ONLY"
+    code, resp = api_put(gw, "/api/v1/ipsec/sessions/" + SESSION, body)
+    assert code == 201, (code, resp)
+
+
 def ip_addresses(sites, ns, dev):
     return sites.exec(ns, "ip", "-4", "-o", "addr", "show", "dev", dev, check=False).stdout
 
@@ -94,8 +131,11 @@ def wire_leaks(frames):
 
 def main():
     cli, espnicd, sim = (os.path.abspath(a) for a in sys.argv[1:4])
+    mode = sys.argv[4]
     need_root()
     need_tools("ping")
+    if mode == "bgp":
+        need_tools("vtysh")
     sites = Sites("erb%d" % (os.getpid() % 100000), sim, second_card=True,
                   prefix="espnic-route-based-", host_vlans={VID: VTI})
     ok = False
@@ -113,29 +153,52 @@ def main():
         fd = os.open(psk, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write("route-based-test-psk-0123456789")
-        gw_b = Gateway(sites, args, "B", "gwb", GW_B, sites.sock_b)
-        gw_a = Gateway(sites, args, "A", "gwa", GW_A, sites.sock)
+        frr = {ns: start_frr(sites, ns) for ns in ("gwa", "gwb")} if mode == "bgp" else {}
+        gw_b = Gateway(sites, args, "B", "gwb", GW_B, sites.sock_b,
+                       {"frr_vty_socket": frr["gwb"]} if frr else None)
+        gw_a = Gateway(sites, args, "A", "gwa", GW_A, sites.sock,
+                       {"frr_vty_socket": frr["gwa"]} if frr else None)
+        gw_a.psk = gw_b.psk = psk
         common = ["--type", "RouteBasedIPSecVpnSession", "--vlan", str(VID),
                   "--tunnel-interface-name", VTI, "--psk-file", psk]
         gw_b.espnic("endpoint", "add", "site-b", "--address", GW_B)
-        gw_b.espnic("session", "add", SESSION, "--endpoint", "site-b", "--peer", GW_A,
-                    "--tunnel-interface", TUN_B + "/30", "--static-routes", NET_A,
-                    "--initiation", "RESPOND_ONLY", *common)
         gw_a.espnic("endpoint", "add", "site-a", "--address", GW_A)
-        gw_a.espnic("session", "add", SESSION, "--endpoint", "site-a", "--peer", GW_B,
-                    "--tunnel-interface", TUN_A + "/30", "--static-routes", NET_B, *common)
+        if mode == "bgp":
+            bgp_session(gw_b, "site-b", GW_A, TUN_B + "/30", 65002, 65001, NET_B, True)
+            bgp_session(gw_a, "site-a", GW_B, TUN_A + "/30", 65001, 65002, NET_A, False)
+        else:
+            gw_b.espnic("session", "add", SESSION, "--endpoint", "site-b", "--peer", GW_A,
+                        "--tunnel-interface", TUN_B + "/30", "--static-routes", NET_A,
+                        "--initiation", "RESPOND_ONLY", *common)
+            gw_a.espnic("session", "add", SESSION, "--endpoint", "site-a", "--peer", GW_B,
+                        "--tunnel-interface", TUN_A + "/30", "--static-routes", NET_B,
+                        *common)
         phase("sessions added; waiting for espnicd's address and route on %s" % VTI)
         wait_for("198.18.10.1/30 on gw-a's vti10",
                  lambda: TUN_A + "/30" in ip_addresses(sites, "gwa", VTI), timeout=60)
-        wait_for("the route to LAN B into vti10",
-                 lambda: "via " + TUN_B in sites.exec("gwa", "ip", "route", "show", NET_B).stdout,
-                 timeout=60)
 
         def up():
             st = gw_a.status()
             return st if st and st.get("status") == "UP" else None
         st = wait_for("the route-based session UP", up, timeout=120)
         phase("UP: %s" % json.dumps(st)[:300])
+        if mode == "bgp":
+            def learned():
+                st = gw_a.status() or {}
+                b = st.get("tunnel_interface", {}).get("bgp") or {}
+                return b if b.get("state") == "Established" and b.get("prefixes_received") else None
+            t = time.monotonic()
+            b = wait_for("BGP Established over vti10 with LAN B received", learned, timeout=120)
+            phase("BGP over the tunnel interface: %s (%.1f s after UP)"
+                  % (json.dumps(b), time.monotonic() - t))
+        wait_for("the route to LAN B into vti10",
+                 lambda: "via " + TUN_B in sites.exec("gwa", "ip", "route", "show", NET_B).stdout,
+                 timeout=60)
+        wait_for("the route to LAN A into gw-b's vti10",
+                 lambda: "via " + TUN_A in sites.exec("gwb", "ip", "route", "show", NET_A).stdout,
+                 timeout=60)
+        phase("routes: A %s; B %s" % (sites.exec("gwa", "ip", "route", "show", NET_B).stdout.strip(),
+                                      sites.exec("gwb", "ip", "route", "show", NET_A).stdout.strip()))
 
         wait_for("a ping LAN A -> LAN B answered", lambda: ping(sites, "lana", HOST_B),
                  timeout=60, interval=0.5)
@@ -167,6 +230,9 @@ def main():
         gw_a.espnic("session", "delete", SESSION)
         wait_for("vti10's address taken away with the session",
                  lambda: TUN_A not in ip_addresses(sites, "gwa", VTI), timeout=60)
+        wait_for("the route to LAN B withdrawn with the session",
+                 lambda: NET_B not in sites.exec("gwa", "ip", "route", "show", NET_B).stdout,
+                 timeout=60)
         phase("session deleted: address and route gone")
         ok = True
     finally:

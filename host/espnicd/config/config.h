@@ -122,6 +122,9 @@ struct espnicd_config {
 	unsigned create_child_per_minute; /* SA-creating CREATE_CHILD_SAs per IKE_SA (0 = any) */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	/* frr_vty_socket: the directory of FRR's vty sockets that espnicd's vtysh talks to
+	 * (route-based sessions' BGP, sessions/bgp_frr.c); "" = FRR's default. */
+	char frr_vty_socket[108];
 	/* Process settings, read at start only (a reload keeps the first): the user espnicd
 	 * runs as after setup ("" = stays root) and the group that may use the API socket
 	 * ("" = root and espnicd's user only); names or numbers. */

@@ -349,6 +349,67 @@ static int f_tunnel_interface(struct norm *n)
 	return 0;
 }
 
+/* A field of the bgp object fails as "bgp.FIELD". */
+static int bgp_field(struct sm_error *e)
+{
+	char f[sizeof(e->field)];
+
+	snprintf(f, sizeof(f), "bgp.%.80s", e->field);
+	memcpy(e->field, f, sizeof(f));
+	return -EINVAL;
+}
+
+/* A route-based session's BGP over its tunnel interface (FRR, sessions/bgp_frr.c): our AS,
+ * the peer's, the timers, the prefixes we announce. The neighbour is the peer's end of the
+ * tunnel interface. */
+static int f_bgp(struct norm *n)
+{
+	static const char *const allowed[] = {"local_asn",	"peer_asn", "keepalive_time",
+					      "hold_down_time", "announce", NULL};
+	json_t *v = json_object_get(n->in, "bgp"), *out;
+	struct norm sub;
+	const char *key;
+	json_t *item;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return sm_fail(n->e, 400, "bgp", "bgp must be an object");
+	json_object_foreach(v, key, item)
+	{
+		bool ok = false;
+
+		for (int i = 0; allowed[i]; i++)
+			ok = ok || strcmp(key, allowed[i]) == 0;
+		if (!ok)
+			return sm_fail(n->e, 400, "bgp", "bgp.%s: unknown field", key);
+	}
+	out = json_object();
+	sub = (struct norm){v, out, n->e};
+	if (json_object_get(v, "local_asn") == NULL || json_object_get(v, "peer_asn") == NULL) {
+		json_decref(out);
+		return sm_fail(n->e, 400, "bgp", "bgp needs local_asn and peer_asn");
+	}
+	if (f_int(&sub, "local_asn", 1, 4294967295LL, 0) < 0 ||
+	    f_int(&sub, "peer_asn", 1, 4294967295LL, 0) < 0 ||
+	    f_int(&sub, "keepalive_time", 1, 3600, 60) < 0 ||
+	    f_int(&sub, "hold_down_time", 3, 10800, 180) < 0) {
+		json_decref(out);
+		return bgp_field(n->e);
+	}
+	if (json_object_get(v, "announce") != NULL &&
+	    !(json_is_array(json_object_get(v, "announce")) &&
+	      json_array_size(json_object_get(v, "announce")) == 0) &&
+	    f_cidr_list(&sub, "announce") < 0) {
+		json_decref(out);
+		return bgp_field(n->e);
+	}
+	if (json_object_get(out, "announce") == NULL)
+		json_object_set_new(out, "announce", json_array());
+	json_object_set_new(n->out, "bgp", out);
+	return 0;
+}
+
 /* The fields only a route-based session has. Its selectors are 0.0.0.0/0 both ways (routes
  * into the tunnel interface decide what is protected), so it has no networks. */
 static int norm_route_based(struct norm *n)
@@ -369,6 +430,8 @@ static int norm_route_based(struct norm *n)
 			       "interface on the card's host port");
 	if (f_int(n, "vlan", 1, 4094, 0) < 0 || f_tunnel_interface(n) < 0 ||
 	    f_string(n, "tunnel_interface_name", false, 15, "") < 0)
+		return -EINVAL;
+	if (f_bgp(n) < 0)
 		return -EINVAL;
 	routes = json_object_get(n->in, "static_routes");
 	if (routes == NULL || json_is_null(routes)) {

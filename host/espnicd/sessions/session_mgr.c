@@ -17,6 +17,7 @@
 #include "secmem.h"
 #include "peer_config.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
 #include "tunnel_if.h"
 #include "session_store.h"
 
@@ -67,6 +68,7 @@ void sessions_free(struct sessions *s)
 		return;
 	if (s->tick != NULL)
 		event_free(s->tick);
+	bgp_frr_close(s);
 	tunnel_if_close(s);
 	sm_model_free(&s->model);
 	config_free(s->base);
@@ -164,6 +166,7 @@ void sessions_attach(struct sessions *s, struct espnicd *core, struct dp *dp,
 	s->after_arg = after_arg;
 	s->base = config_dup(base, 0);
 	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	supervisor_start(s, evb);
 }
 
@@ -202,6 +205,7 @@ static void apply(struct sessions *s, struct espnicd_config *next)
 		espnicd_reload(s->core, without);
 	espnicd_reload(s->core, next);
 	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	if (s->after != NULL)
 		s->after(s->after_arg);
 }

@@ -29,6 +29,7 @@ struct sessions {
 	struct creds_entry cache[CFG_MAX_PEERS];
 	unsigned cache_count;
 	struct tunnel_ifs *tif; /* route-based sessions' host side (tunnel_if.c) */
+	struct bgp_frr *bgp;	/* their BGP through FRR (bgp_frr.c) */
 };
 
 /* Fills e for "no <kind> named NAME"; returns 404. */

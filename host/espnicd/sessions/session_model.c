@@ -366,6 +366,15 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 		{
 			if (strcmp(name, other) == 0)
 				break;
+			/* One FRR instance, one BGP router: one local AS for all sessions. */
+			if (json_object_get(s, "bgp") && json_object_get(t, "bgp") &&
+			    !json_equal(json_object_get(json_object_get(s, "bgp"), "local_asn"),
+					json_object_get(json_object_get(t, "bgp"), "local_asn")))
+				return sm_fail(
+				    e, 400, "bgp.local_asn",
+				    "bgp.local_asn must be session \"%s\"'s: espnicd runs "
+				    "one BGP router",
+				    other);
 			if (sm_session_route_based(s) && sm_session_route_based(t) &&
 			    json_equal(json_object_get(s, "vlan"), json_object_get(t, "vlan")))
 				return sm_fail(

@@ -9,6 +9,7 @@
 #include "core_status.h"
 #include "ike_types.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
 #include "session_model_internal.h"
 #include "tunnel_if.h"
 
@@ -168,6 +169,9 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 					      "vlan", json_object_get(obj, "vlan"), "status",
 					      status, "counters",
 					      json_object_get(out, "counters")));
+		if (json_object_get(obj, "bgp"))
+			json_object_set_new(json_object_get(out, "tunnel_interface"), "bgp",
+					    bgp_frr_status(s, obj));
 	}
 	return out;
 }

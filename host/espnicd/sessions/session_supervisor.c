@@ -10,6 +10,7 @@
 #include "core_status.h"
 #include "log.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
 #include "tunnel_if.h"
 
 #define SUPERVISOR_TICK_S 2
@@ -97,7 +98,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	tunnel_if_sync(s); /* a tunnel interface that was missing may be there now */
+	/* A tunnel interface or FRR that was missing may be there now. */
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	for (unsigned i = 0; i < cfg->peer_count; i++) {
 		const struct cfg_peer *p = &cfg->peers[i];
 		const json_t *obj = sm_get(&s->model, SM_SESSION, p->name);
