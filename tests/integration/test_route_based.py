@@ -88,7 +88,11 @@ def start_frr(sites, ns):
     wait_for("zebra in " + ns, lambda: os.path.exists(os.path.join(d, "zserv.api")), timeout=60)
     sites.spawn(ns, ["/usr/lib/frr/bgpd", "-i", os.path.join(d, "bgpd.pid")] + common,
                 "bgpd-%s.log" % ns)
-    wait_for("bgpd in " + ns, lambda: os.path.exists(os.path.join(d, "bgpd.vty")), timeout=60)
+    sites.spawn(ns, ["/usr/lib/frr/bfdd", "-i", os.path.join(d, "bfdd.pid"), "--bfdctl",
+                     os.path.join(d, "bfdd.sock")] + common, "bfdd-%s.log" % ns)
+    for daemon in ("bgpd", "bfdd"):
+        wait_for(daemon + " in " + ns,
+                 lambda: os.path.exists(os.path.join(d, daemon + ".vty")), timeout=60)
     return d
 
 
@@ -97,7 +101,7 @@ def bgp_session(gw, endpoint, peer, tunnel, my_as, peer_as, lan, respond):
             "peer_address": peer, "psk": open(gw.psk).read(), "vlan": VID,
             "tunnel_interface": tunnel, "tunnel_interface_name": VTI,
             "bgp": {"local_asn": my_as, "peer_asn": peer_as, "keepalive_time": 3,
-                    "hold_down_time": 9, "announce": [lan]}}
+                    "hold_down_time": 9, "announce": [lan], "bfd": True}}
     if respond:
         body["connection_initiation_mode"] = "RESPOND_ONLY"
     code, resp = api_put(gw, "/api/v1/ipsec/sessions/" + SESSION, body)
@@ -186,9 +190,11 @@ def main():
             def learned():
                 st = gw_a.status() or {}
                 b = st.get("tunnel_interface", {}).get("bgp") or {}
-                return b if b.get("state") == "Established" and b.get("prefixes_received") else None
+                return b if (b.get("state") == "Established" and b.get("prefixes_received")
+                             and b.get("bfd") == "Up") else None
             t = time.monotonic()
-            b = wait_for("BGP Established over vti10 with LAN B received", learned, timeout=120)
+            b = wait_for("BGP Established over vti10 with LAN B received, BFD up", learned,
+                         timeout=120)
             phase("BGP over the tunnel interface: %s (%.1f s after UP)"
                   % (json.dumps(b), time.monotonic() - t))
         wait_for("the route to LAN B into vti10",

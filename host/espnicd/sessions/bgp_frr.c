@@ -20,11 +20,12 @@
 
 #define BGP_MAX_NEIGHBORS 64
 #define BGP_MAX_NETWORKS  64
-#define BGP_MAX_CMDS	  (8 + 3 * BGP_MAX_NEIGHBORS + 2 * BGP_MAX_NETWORKS)
+#define BGP_MAX_CMDS	  (8 + 4 * BGP_MAX_NEIGHBORS + 2 * BGP_MAX_NETWORKS)
 
 struct bgp_neighbor {
 	char addr[16];
 	long long remote_as, keepalive, hold;
+	bool bfd; /* BFD for the neighbour (FRR's bfdd): failure detection below the hold time */
 };
 
 struct bgp_want {
@@ -73,6 +74,7 @@ static void wanted(const struct sm_model *m, struct bgp_want *w)
 		nb->remote_as = json_integer_value(json_object_get(bgp, "peer_asn"));
 		nb->keepalive = json_integer_value(json_object_get(bgp, "keepalive_time"));
 		nb->hold = json_integer_value(json_object_get(bgp, "hold_down_time"));
+		nb->bfd = json_is_true(json_object_get(bgp, "bfd"));
 		json_array_foreach(json_object_get(bgp, "announce"), i, p)
 		{
 			bool dup = false;
@@ -160,6 +162,15 @@ static bool has_neighbor(const struct bgp_want *w, const char *addr)
 	return false;
 }
 
+/* Whether cur had BFD on for the neighbour at addr. */
+static bool had_bfd(const struct bgp_want *cur, const char *addr)
+{
+	for (unsigned i = 0; i < cur->n_neighbors; i++)
+		if (strcmp(cur->neighbors[i].addr, addr) == 0)
+			return cur->neighbors[i].bfd;
+	return false;
+}
+
 static bool has_network(const struct bgp_want *w, const char *p)
 {
 	for (unsigned i = 0; i < w->n_networks; i++)
@@ -201,6 +212,10 @@ void bgp_frr_sync(struct sessions *s)
 				 nb->remote_as);
 			snprintf(cmds[n++], 96, "neighbor %s timers %lld %lld", nb->addr,
 				 nb->keepalive, nb->hold);
+			if (nb->bfd)
+				snprintf(cmds[n++], 96, "neighbor %s bfd", nb->addr);
+			else if (same_router && had_bfd(cur, nb->addr))
+				snprintf(cmds[n++], 96, "no neighbor %s bfd", nb->addr);
 		}
 		snprintf(cmds[n++], 96, "address-family ipv4 unicast");
 		for (unsigned i = 0; same_router && i < cur->n_networks; i++)
@@ -232,7 +247,7 @@ json_t *bgp_frr_status(struct sessions *s, const json_t *session)
 	uint8_t local[4], peer[4];
 	unsigned plen;
 	json_t *root, *nb, *out;
-	const char *state = "UNKNOWN";
+	const char *state = "UNKNOWN", *bfd = NULL;
 	json_int_t received = 0;
 
 	if (bgp == NULL ||
@@ -252,11 +267,15 @@ json_t *bgp_frr_status(struct sessions *s, const json_t *session)
 		if (json_is_string(json_object_get(nb, "bgpState")))
 			state = json_string_value(json_object_get(nb, "bgpState"));
 		received = json_integer_value(json_object_get(af, "acceptedPrefixCounter"));
+		bfd = json_string_value(
+		    json_object_get(json_object_get(nb, "peerBfdInfo"), "status"));
 	}
 	out = json_pack("{s:s, s:O, s:O, s:s, s:I}", "neighbor", peer_text, "local_asn",
 			json_object_get(bgp, "local_asn"), "peer_asn",
 			json_object_get(bgp, "peer_asn"), "state", state, "prefixes_received",
 			received);
+	if (json_is_true(json_object_get(bgp, "bfd")))
+		json_object_set_new(out, "bfd", json_string(bfd ? bfd : "UNKNOWN"));
 	json_decref(root);
 	return out;
 }

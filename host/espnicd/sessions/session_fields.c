@@ -364,8 +364,8 @@ static int bgp_field(struct sm_error *e)
  * tunnel interface. */
 static int f_bgp(struct norm *n)
 {
-	static const char *const allowed[] = {"local_asn",	"peer_asn", "keepalive_time",
-					      "hold_down_time", "announce", NULL};
+	static const char *const allowed[] = {
+	    "local_asn", "peer_asn", "keepalive_time", "hold_down_time", "announce", "bfd", NULL};
 	json_t *v = json_object_get(n->in, "bgp"), *out;
 	struct norm sub;
 	const char *key;
@@ -393,7 +393,7 @@ static int f_bgp(struct norm *n)
 	if (f_int(&sub, "local_asn", 1, 4294967295LL, 0) < 0 ||
 	    f_int(&sub, "peer_asn", 1, 4294967295LL, 0) < 0 ||
 	    f_int(&sub, "keepalive_time", 1, 3600, 60) < 0 ||
-	    f_int(&sub, "hold_down_time", 3, 10800, 180) < 0) {
+	    f_int(&sub, "hold_down_time", 3, 10800, 180) < 0 || f_bool(&sub, "bfd", false) < 0) {
 		json_decref(out);
 		return bgp_field(n->e);
 	}
