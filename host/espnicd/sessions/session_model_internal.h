@@ -26,5 +26,10 @@ const char *sm_str(const json_t *obj, const char *key);
 json_t *sm_session_secrets(const struct sm_model *m);
 /* A session's local identity: its own local_id, else its endpoint's, else "". */
 const char *sm_session_local_id(const json_t *s, const json_t *ep);
+/* A session whose tunnel profile is TRANSPORT_MODE: its networks must be the endpoint's and
+ * the peer's addresses (the configuration file's check, config_transport_selectors); 0, or
+ * 400 naming local_networks or remote_networks. */
+int sm_transport_check(const struct sm_model *m, const char *name, const json_t *s,
+		       struct sm_error *e);
 
 #endif
