@@ -531,6 +531,7 @@ def scenario_live(lab, args):
     # (failures in a row: those before the change count too)
     assert st["reason"] == "given up after %d attempts (keying_tries)" % st["failures"], st
     assert st["failures"] >= 1 and st["status"] == "DOWN", st
+    wait_for("the give-up logged", lambda: "session s2: given up after" in left.log_text())
     assert left.up("s1")
     assert left.status("s1")["failures"] == 0
     # ON_DEMAND without traffic: down, waiting for the first packet
