@@ -8,7 +8,8 @@ cards cabled wire to wire (host/demo/sitelab.py, second_card), espnicd on each g
 
 Checked: the API refuses LAN selectors in transport mode (400 naming the list); the session
 comes UP with its tunnel's "mode" TRANSPORT; ping and a TCP exchange between the gateways'
-own addresses (198.18.0.1, 198.18.0.2) work; card A's wire capture carries that traffic only
+own addresses (198.18.0.1, 198.18.0.2) work, full-size TCP segments included (1500-byte
+card ports: the route to the peer carries the transport-mode MTU, 1466, on both gateways); card A's wire capture carries that traffic only
 as ESP (protocol 50; IKE on UDP 500 and ARP besides, nothing else between the gateways), and
 the ESP packets are transport mode: their IP header is the gateways' own, with no inner IPv4
 header behind the ESP header's length (checked by size: a 1000-byte ping gives an ESP packet
@@ -135,7 +136,7 @@ def main():
         conf_b = sites.path("espnicd-b.json")
         with open(conf_b, "w") as f:
             json.dump({"listen": GW_B, "dataplane": "card:sim:" + sites.sock_b,
-                       "psk_file": psk_file, "log_level": "info",
+                       "psk_file": psk_file, "log_level": "info", "card_host_if": "espnic0",
                        "peers": [{"name": "gw-a", "remote_addr": GW_A, "mode": "transport",
                                   "start": False,
                                   # the API's default IKE and tunnel profiles
@@ -192,6 +193,11 @@ def main():
                                           capture=True):
             fail("espnic session status does not say transport mode")
 
+        # The route to the peer carries the transport-mode MTU on both gateways (the card's
+        # 1500 less (packet + 37) & ~3: 1466), so full-size TCP segments fit the card.
+        for ns, peer in (("gwa", GW_B), ("gwb", GW_A)):
+            wait_for("the route to %s with its MTU in %s" % (peer, ns), lambda: "mtu 1466" in
+                     sites.exec(ns, "ip", "route", "show", peer + "/32").stdout, timeout=30)
         # Traffic between the gateways' own addresses.
         ping = sites.exec("gwa", "ping", "-c", "5", "-i", "0.2", "-W", "5", "-s", "1000", GW_B,
                           check=False, timeout=60)

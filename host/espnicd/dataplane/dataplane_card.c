@@ -240,9 +240,10 @@ static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, 
  * drops an encapsulation whose outer length, (inner + 57) & ~3 (IPv4 20, ESP header 8, IV 8,
  * pad to 4 with pad length and next header, ICV 16; AES-GCM, the card's only cipher), plus 8
  * for UDP encapsulation, exceeds the MTU. 1446 and 1438 (in UDP) at 1500. */
-static unsigned tunnel_inner_mtu(unsigned card_mtu, bool udp)
+static unsigned inner_mtu(unsigned card_mtu, enum dp_mode mode, bool udp)
 {
-	unsigned overhead = 57 + (udp ? 8 : 0);
+	/* Transport mode keeps the packet's own header: (packet + 37) & ~3, 1466 / 1458. */
+	unsigned overhead = (mode == DP_MODE_TRANSPORT ? 37 : 57) + (udp ? 8 : 0);
 
 	return card_mtu < overhead + 68 ? 68 : (card_mtu & ~3u) + 3 - overhead;
 }
@@ -308,11 +309,14 @@ static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, c
 	free_r->refs = 1;
 }
 
-/* udp: the tunnel's ESP is UDP-encapsulated (a trap, before any SA, counts as such). */
+/* udp: the tunnel's ESP is UDP-encapsulated (a trap, before any SA, counts as such). In
+ * transport mode the remote selector is the peer's own address: its route carries the MTU
+ * that leaves room for the ESP the gateway's own packets get. */
 static void routes_for(struct dp_card *c, bool add, const struct dp_selector *remote, unsigned n,
-		       const char *ifname, const struct sockaddr_storage *peer, bool udp)
+		       const char *ifname, const struct sockaddr_storage *peer, enum dp_mode mode,
+		       bool udp)
 {
-	unsigned mtu = tunnel_inner_mtu(c->mtu, udp);
+	unsigned mtu = inner_mtu(c->mtu, mode, udp);
 	struct spd_prefix p[SPD_MAX_PREFIXES];
 
 	if (ifname[0] == '\0')
@@ -613,9 +617,8 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	p->local_ts_count = sa->local_ts_count;
 	memcpy(p->local_ts, sa->local_ts, sizeof(p->local_ts));
 	p->out_later = sa->out_later;
-	if (p->mode == DP_MODE_TUNNEL)
-		routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote,
-			   sa->encap_remote_port != 0);
+	routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote, p->mode,
+		   sa->encap_remote_port != 0);
 	log_debug("card %s: CHILD_SA %08x/%08x at in %u out %u, %d SPD rules%s", c->name,
 		  sa->in.spi, sa->out.spi, in_idx, out_idx, nrules,
 		  sa->out_later ? " (outbound later)" : "");
@@ -661,8 +664,7 @@ static void pair_remove(struct dp_card *c, unsigned pi)
 		log_warn("card %s: %s", c->name, espnic_error(c->dev));
 	c->in_owner[p->in_idx] = 0;
 	c->out_owner[p->out_idx] = 0;
-	if (p->mode == DP_MODE_TUNNEL)
-		routes_for(c, false, p->remote_ts, p->remote_ts_count, p->host_if, NULL, true);
+	routes_for(c, false, p->remote_ts, p->remote_ts_count, p->host_if, NULL, p->mode, true);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -911,7 +913,8 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	snprintf(c->traps[ti].host_if, sizeof(c->traps[ti].host_if), "%s", t->host_if);
 	c->traps[ti].remote_ts_count = t->remote_ts_count;
 	memcpy(c->traps[ti].remote_ts, t->remote_ts, sizeof(t->remote_ts));
-	routes_for(c, true, t->remote_ts, t->remote_ts_count, t->host_if, &t->remote, true);
+	routes_for(c, true, t->remote_ts, t->remote_ts_count, t->host_if, &t->remote,
+		   DP_MODE_TUNNEL, true);
 	log_debug("card %s: trap for reqid %u: %d SPD rules to empty outbound index %d", c->name,
 		  t->reqid, n, out_idx);
 	return 0;
@@ -957,7 +960,8 @@ static void trap_remove(struct dp_card *c, unsigned ti)
 
 	rules_remove(c, CLS_TRAP, ti);
 	c->out_owner[t->out_idx] = 0;
-	routes_for(c, false, t->remote_ts, t->remote_ts_count, t->host_if, NULL, true);
+	routes_for(c, false, t->remote_ts, t->remote_ts_count, t->host_if, NULL, DP_MODE_TUNNEL,
+		   true);
 	memset(t, 0, sizeof(*t));
 }
 
