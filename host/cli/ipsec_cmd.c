@@ -20,7 +20,8 @@
 #include "api_client.h"
 #include "cli.h"
 
-enum opt_type { O_STR, O_LIST, O_INT, O_BOOL, O_TAG, O_FILE, O_SECRET_FILE };
+/* O_MODE: a string that may leave out the API enum's "_MODE" (tunnel for TUNNEL_MODE). */
+enum opt_type { O_STR, O_MODE, O_LIST, O_INT, O_BOOL, O_TAG, O_FILE, O_SECRET_FILE };
 
 struct field_opt {
 	const char *opt, *field;
@@ -93,6 +94,9 @@ static const struct field_opt tunnel_opts[] = {
      "N        bytes per direction, enforced by the card (0 = none)"},
     {"life-packets", "sa_life_packets", O_INT, "N      packets per direction (0 = none)"},
     {"df-policy", "df_policy", O_STR, "COPY        (CLEAR is not supported yet)"},
+    {"mode", "encapsulation_mode", O_MODE,
+     "tunnel|transport  ESP mode (default tunnel; transport: the networks are the two IKE "
+     "addresses)"},
     {"description", "description", O_STR, "TEXT"},
     {"tag", "tags", O_TAG, "SCOPE=TAG"},
     {NULL, NULL, 0, NULL}};
@@ -104,6 +108,7 @@ static const struct column tunnel_cols[] = {{"NAME", "name", 30},
 					    {"DH", "dh_groups", 12},
 					    {"LIFETIME", "sa_life_time", 9},
 					    {"DF", "df_policy", 6},
+					    {"MODE", "encapsulation_mode", 15},
 					    {"SYSTEM", "system_owned", 0},
 					    {NULL, NULL, 0}};
 
@@ -328,6 +333,11 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 		return read_file_field(body, f, val);
 	} else if (f->type == O_STR) {
 		json_object_set_new(body, f->field, json_string(val));
+	} else if (f->type == O_MODE) {
+		bool bare = strcasecmp(val, "tunnel") == 0 || strcasecmp(val, "transport") == 0;
+
+		json_object_set_new(body, f->field,
+				    bare ? json_sprintf("%s_MODE", val) : json_string(val));
 	} else if (f->type == O_INT) {
 		char *end;
 		long long v;
@@ -655,10 +665,15 @@ static void print_status(const json_t *st)
 	{
 		const json_t *tc = json_object_get(t, "counters");
 
-		printf("  tunnel SPIs in %s out %s %s, %s %s %s, since %s\n    %s === %s\n",
+		printf("  tunnel SPIs in %s out %s %s%s, %s %s %s, since %s\n    %s === %s\n",
 		       json_string_value(json_object_get(t, "spi_in")),
 		       json_string_value(json_object_get(t, "spi_out")),
 		       json_string_value(json_object_get(t, "state")),
+		       json_is_string(json_object_get(t, "mode")) &&
+			       strcmp(json_string_value(json_object_get(t, "mode")), "TRANSPORT") ==
+				   0
+			   ? " transport mode"
+			   : "",
 		       json_string_value(json_object_get(t, "encryption_algorithm")),
 		       json_string_value(json_object_get(t, "digest_algorithm")),
 		       json_string_value(json_object_get(t, "dh_group")),

@@ -602,6 +602,79 @@ static void test_peer_mapping(void **state)
 	sm_model_free(&m);
 }
 
+/* Transport mode (tunnel profile encapsulation_mode TRANSPORT_MODE): the networks must be the
+ * two IKE addresses (RFC 4301 4.1; the configuration file's check, config_transport_selectors),
+ * 400 naming the list at fault, whichever object is written; the peer gets DP_MODE_TRANSPORT
+ * and the swanctl text "mode = transport". */
+static void test_transport_mode(void **state)
+{
+	struct espnicd_config base;
+	struct cfg_peer peer;
+	struct sm_model m;
+	struct sm_error e;
+	char *text;
+
+	(void)state;
+	config_defaults(&base);
+	base_model(&m);
+	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "tr",
+			     "{\"encapsulation_mode\": \"TRANSPORT_MODE\"}", SM_CREATE, &e),
+			 201);
+	expect_error(&m, SM_TUNNEL_PROFILE, "bad", "{\"encapsulation_mode\": \"BEET_MODE\"}",
+		     SM_CREATE, 400, "encapsulation_mode");
+	/* LAN selectors refused, naming the list */
+	expect_error(&m, SM_SESSION, "s1", SESSION ", \"tunnel_profile\": \"tr\"}", SM_CREATE, 400,
+		     "local_networks");
+	assert_int_equal(
+	    put(&m, SM_SESSION, "s1",
+		"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": "
+		"\"s3cret-s3cret-s3cret\", \"tunnel_profile\": \"tr\", "
+		"\"local_networks\": [\"198.18.0.1/32\"], \"remote_networks\": "
+		"[\"198.18.2.0/24\"]}",
+		SM_CREATE, &e),
+	    400);
+	assert_string_equal(e.field, "remote_networks");
+
+	assert_non_null(strstr(e.message, "RFC 4301"));
+	/* even a disabled session */
+	expect_error(&m, SM_SESSION, "s1",
+		     SESSION ", \"tunnel_profile\": \"tr\", \"enabled\": false}", SM_CREATE, 400,
+		     "local_networks");
+	/* the IKE addresses: accepted */
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", "
+			     "\"psk\": \"s3cret-s3cret-s3cret\", \"tunnel_profile\": \"tr\", "
+			     "\"local_networks\": [\"198.18.0.1/32\"], \"remote_networks\": "
+			     "[\"198.18.0.2/32\"]}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.mode, DP_MODE_TRANSPORT);
+	text = peer_config_swanctl(&m, "s1", &e);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "mode = transport"));
+	free(text);
+	/* a tunnel-mode session with LANs; switching its profile to transport is refused (the
+	 * session's list named), the profile unchanged */
+	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "tun", "{}", SM_CREATE, &e), 201);
+	assert_int_equal(put(&m, SM_SESSION, "s2",
+			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", "
+			     "\"psk\": \"s3cret-s3cret-s3cret\", \"tunnel_profile\": \"tun\", "
+			     "\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": "
+			     "[\"198.18.3.0/24\"]}",
+			     SM_CREATE, &e),
+			 201);
+	text = peer_config_swanctl(&m, "s2", &e);
+	assert_non_null(strstr(text, "mode = tunnel"));
+	free(text);
+	expect_error(&m, SM_TUNNEL_PROFILE, "tun", "{\"encapsulation_mode\": \"transport_mode\"}",
+		     SM_MERGE, 400, "local_networks");
+	assert_string_equal(json_string_value(json_object_get(sm_get(&m, SM_TUNNEL_PROFILE, "tun"),
+							      "encapsulation_mode")),
+			    "TUNNEL_MODE");
+	sm_model_free(&m);
+}
+
 static void test_swanctl(void **state)
 {
 	struct sm_model m;
@@ -1095,6 +1168,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_mapping),
 	    cmocka_unit_test(test_route_based),
 	    cmocka_unit_test(test_swanctl),
+	    cmocka_unit_test(test_transport_mode),
 	    cmocka_unit_test(test_certificates),
 	    cmocka_unit_test_setup_teardown(test_store_roundtrip, make_dir, remove_dir),
 	};

@@ -156,6 +156,13 @@ const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const 
 /* The volume limits' defaults and checks: a life without a rekey figure rekeys at 9/10 of
  * it; a rekey figure must be below its life. 0, or -EINVAL with the reason in err. */
 int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len);
+/* RFC 4301 4.1: a transport-mode SA carries the traffic between the two IKE endpoints alone,
+ * so its selectors are those addresses (none given: the same). The one check of the
+ * configuration file and of the API: 0 for a tunnel-mode peer or fitting selectors, else
+ * -EINVAL with *side (0 local, 1 remote) and the reason in err, which names the list with
+ * keys[side] (the file's "local_ts"/"remote_ts", the API's "local_networks"/...). */
+int config_transport_selectors(const struct cfg_peer *peer, const char *const keys[2], int *side,
+			       char *err, size_t err_len);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);

@@ -83,6 +83,7 @@ struct route {
 	struct spd_prefix p;
 	char ifname[DP_IFNAME_MAX];
 	unsigned refs;
+	unsigned mtu; /* the smallest inner MTU of the tunnels that hold it */
 };
 
 struct dp_card {
@@ -91,6 +92,7 @@ struct dp_card {
 	bool own_dev;
 	char name[64];
 	unsigned sa_n, spd_n;
+	unsigned mtu;	    /* the card's MTU register: the largest outer packet */
 	uint32_t *reserved; /* per inbound index: an allocated, not yet installed SPI */
 	int *in_owner;	    /* per inbound index: pair + 1, 0 free */
 	int *out_owner;	    /* per outbound index: pair + 1, -(trap + 1), 0 free */
@@ -235,8 +237,20 @@ static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, 
 
 /* ---- routes ---- */
 
+/* The largest inner packet a tunnel-mode SA carries within the card's MTU: esp_egress.sv
+ * drops an encapsulation whose outer length, (inner + 57) & ~3 (IPv4 20, ESP header 8, IV 8,
+ * pad to 4 with pad length and next header, ICV 16; AES-GCM, the card's only cipher), plus 8
+ * for UDP encapsulation, exceeds the MTU. 1446 and 1438 (in UDP) at 1500. */
+static unsigned inner_mtu(unsigned card_mtu, enum dp_mode mode, bool udp)
+{
+	/* Transport mode keeps the packet's own header: (packet + 37) & ~3, 1466 / 1458. */
+	unsigned overhead = (mode == DP_MODE_TRANSPORT ? 37 : 57) + (udp ? 8 : 0);
+
+	return card_mtu < overhead + 68 ? 68 : (card_mtu & ~3u) + 3 - overhead;
+}
+
 static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, const char *ifname,
-		      const struct sockaddr_storage *peer)
+		      const struct sockaddr_storage *peer, unsigned mtu)
 {
 	struct route *free_r = NULL;
 	char err[256];
@@ -254,10 +268,15 @@ static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, c
 			continue;
 		if (add) {
 			r->refs++;
+			/* A tunnel with more overhead (now in UDP) lowers it; never raised while
+			 * a tunnel with the smaller figure may still hold the route. */
+			if (mtu < r->mtu && routes_change(c->rt, true, p->family, p->addr, p->len,
+							  ifname, peer, mtu, err, sizeof(err)) == 0)
+				r->mtu = mtu;
 			return;
 		}
 		if (--r->refs == 0) {
-			if (routes_change(c->rt, false, p->family, p->addr, p->len, ifname, NULL,
+			if (routes_change(c->rt, false, p->family, p->addr, p->len, ifname, NULL, 0,
 					  err, sizeof(err)) < 0)
 				log_warn("card %s: %s", c->name, err);
 			r->used = false;
@@ -279,20 +298,26 @@ static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, c
 			return;
 		}
 	}
-	if (routes_change(c->rt, true, p->family, p->addr, p->len, ifname, peer, err, sizeof(err)) <
-	    0) {
+	if (routes_change(c->rt, true, p->family, p->addr, p->len, ifname, peer, mtu, err,
+			  sizeof(err)) < 0) {
 		log_error("card %s: %s", c->name, err);
 		return;
 	}
 	free_r->used = true;
+	free_r->mtu = mtu;
 	free_r->p = *p;
 	snprintf(free_r->ifname, sizeof(free_r->ifname), "%s", ifname);
 	free_r->refs = 1;
 }
 
+/* udp: the tunnel's ESP is UDP-encapsulated (a trap, before any SA, counts as such). In
+ * transport mode the remote selector is the peer's own address: its route carries the MTU
+ * that leaves room for the ESP the gateway's own packets get. */
 static void routes_for(struct dp_card *c, bool add, const struct dp_selector *remote, unsigned n,
-		       const char *ifname, const struct sockaddr_storage *peer)
+		       const char *ifname, const struct sockaddr_storage *peer, enum dp_mode mode,
+		       bool udp)
 {
+	unsigned mtu = inner_mtu(c->mtu, mode, udp);
 	struct spd_prefix p[SPD_MAX_PREFIXES];
 
 	if (ifname[0] == '\0')
@@ -302,7 +327,7 @@ static void routes_for(struct dp_card *c, bool add, const struct dp_selector *re
 					      remote[i].end_addr, p, SPD_MAX_PREFIXES);
 
 		for (int j = 0; j < k; j++)
-			route_ref(c, add, &p[j], ifname, peer);
+			route_ref(c, add, &p[j], ifname, peer, mtu);
 	}
 }
 
@@ -603,8 +628,8 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	p->local_ts_count = sa->local_ts_count;
 	memcpy(p->local_ts, sa->local_ts, sizeof(p->local_ts));
 	p->out_later = sa->out_later;
-	if (p->mode == DP_MODE_TUNNEL)
-		routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote);
+	routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote, p->mode,
+		   sa->encap_remote_port != 0);
 	log_debug("card %s: CHILD_SA %08x/%08x at in %u out %u, %d SPD rules%s", c->name,
 		  sa->in.spi, sa->out.spi, in_idx, out_idx, nrules,
 		  sa->out_later ? " (outbound later)" : "");
@@ -650,8 +675,7 @@ static void pair_remove(struct dp_card *c, unsigned pi)
 		log_warn("card %s: %s", c->name, espnic_error(c->dev));
 	c->in_owner[p->in_idx] = 0;
 	c->out_owner[p->out_idx] = 0;
-	if (p->mode == DP_MODE_TUNNEL)
-		routes_for(c, false, p->remote_ts, p->remote_ts_count, p->host_if, NULL);
+	routes_for(c, false, p->remote_ts, p->remote_ts_count, p->host_if, NULL, p->mode, true);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -900,7 +924,8 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	snprintf(c->traps[ti].host_if, sizeof(c->traps[ti].host_if), "%s", t->host_if);
 	c->traps[ti].remote_ts_count = t->remote_ts_count;
 	memcpy(c->traps[ti].remote_ts, t->remote_ts, sizeof(t->remote_ts));
-	routes_for(c, true, t->remote_ts, t->remote_ts_count, t->host_if, &t->remote);
+	routes_for(c, true, t->remote_ts, t->remote_ts_count, t->host_if, &t->remote,
+		   DP_MODE_TUNNEL, true);
 	log_debug("card %s: trap for reqid %u: %d SPD rules to empty outbound index %d", c->name,
 		  t->reqid, n, out_idx);
 	return 0;
@@ -946,7 +971,8 @@ static void trap_remove(struct dp_card *c, unsigned ti)
 
 	rules_remove(c, CLS_TRAP, ti);
 	c->out_owner[t->out_idx] = 0;
-	routes_for(c, false, t->remote_ts, t->remote_ts_count, t->host_if, NULL);
+	routes_for(c, false, t->remote_ts, t->remote_ts_count, t->host_if, NULL, DP_MODE_TUNNEL,
+		   true);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -1062,6 +1088,7 @@ int dp_card_open_dev(espnic_dev *dev, bool own_dev, struct dp **out)
 	snprintf(c->name, sizeof(c->name), "%s", caps.name);
 	c->sa_n = caps.sa_n;
 	c->spd_n = caps.spd_n;
+	c->mtu = caps.mtu ? caps.mtu : 1500;
 	c->reserved = calloc(c->sa_n, sizeof(*c->reserved));
 	c->in_owner = calloc(c->sa_n, sizeof(*c->in_owner));
 	c->out_owner = calloc(c->sa_n, sizeof(*c->out_owner));

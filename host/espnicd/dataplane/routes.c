@@ -1,6 +1,7 @@
 /* Host routes through the card's host interface with rtnetlink (libmnl): RTM_GETROUTE to
  * find the next hop toward the peer, RTM_NEWROUTE/RTM_DELROUTE for the remote selectors.
- * Routes go into the main table with protocol "static" and the onlink flag. */
+ * Routes go into the main table with protocol "static" and the onlink flag, with the tunnel's
+ * inner MTU as their MTU metric. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -127,7 +128,8 @@ static void next_hop(struct dp_routes *r, const struct sockaddr_storage *peer, s
 }
 
 int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *prefix, unsigned plen,
-		  const char *ifname, const struct sockaddr_storage *peer, char *err, size_t errlen)
+		  const char *ifname, const struct sockaddr_storage *peer, unsigned mtu, char *err,
+		  size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], text[INET6_ADDRSTRLEN] = "?";
 	struct nlmsghdr *nlh;
@@ -167,6 +169,12 @@ int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *pref
 		rtm->rtm_flags |= RTNH_F_ONLINK;
 	} else if (add) {
 		rtm->rtm_scope = RT_SCOPE_LINK;
+	}
+	if (add && mtu != 0) {
+		struct nlattr *metrics = mnl_attr_nest_start(nlh, RTA_METRICS);
+
+		mnl_attr_put_u32(nlh, RTAX_MTU, mtu);
+		mnl_attr_nest_end(nlh, metrics);
 	}
 	nlh->nlmsg_seq = ++r->seq;
 	ret = talk(r, nlh, NULL, NULL);

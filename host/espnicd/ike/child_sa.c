@@ -133,6 +133,7 @@ struct child_sa *child_install(struct ike_sa *sa, struct child_sa *c, bool initi
 		return NULL;
 	}
 	c->state = CHILD_SA_INSTALLED;
+	c->mode = mode;
 	c->rekey_at = sa->peer.child_rekey_ms ? now + jitter(sa->peer.child_rekey_ms) : 0;
 	c->expire_at = sa->peer.child_life_ms ? now + sa->peer.child_life_ms : 0;
 	c->next = sa->children;

@@ -21,6 +21,7 @@
 static const char *const ike_versions[] = {"IKE_V2", "IKE_V1", "IKE_FLEX", NULL};
 static const char *const df_policies[] = {"COPY", "CLEAR", NULL};
 static const char *const transform_protocols[] = {"ESP", "AH", NULL};
+static const char *const encapsulation_modes[] = {"TUNNEL_MODE", "TRANSPORT_MODE", NULL};
 #define SM_VOLUME_MAX (1LL << 60) /* bytes or packets of a CHILD_SA's volume limit */
 static const char *const dpd_modes[] = {"PERIODIC", "ON_DEMAND", NULL};
 static const char *const dpd_actions[] = {"RESTART", "CLEAR", "HOLD", NULL};
@@ -642,6 +643,7 @@ static int norm_tunnel(struct norm *n)
 	    f_int(n, "sa_life_packets", 0, SM_VOLUME_MAX, 0) < 0 ||
 	    f_enum(n, "df_policy", df_policies, "COPY") < 0 ||
 	    f_enum(n, "transform_protocol", transform_protocols, "ESP") < 0 ||
+	    f_enum(n, "encapsulation_mode", encapsulation_modes, "TUNNEL_MODE") < 0 ||
 	    f_bool(n, "ipcomp", false) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;

@@ -349,7 +349,7 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 				return sm_fail(e, 400, refs[i].field, "%s: no %s named \"%s\"",
 					       refs[i].field, kind_noun[refs[i].kind],
 					       sm_str(s, refs[i].field));
-		if (sm_suite_check(m, name, s, e) < 0)
+		if (sm_suite_check(m, name, s, e) < 0 || sm_transport_check(m, name, s, e) < 0)
 			return -EINVAL;
 		if (strcmp(sm_str(s, "authentication_mode"), "PSK") == 0 && psk == NULL)
 			return sm_fail(e, 400, "psk",

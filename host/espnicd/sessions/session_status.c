@@ -80,8 +80,12 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 	struct dp_counters sum = {0};
 	json_t *tunnels = json_array(), *out, *t = sessions_track(s, name);
 	const char *status = "DOWN", *reason = NULL;
+	const char *init_mode =
+	    json_string_value(json_object_get(obj, "connection_initiation_mode"));
+	json_int_t tries = json_integer_value(json_object_get(obj, "keying_tries"));
+	json_int_t failures = json_integer_value(json_object_get(t, "failures"));
 	unsigned up = 0;
-	char spi[40];
+	char spi[40], given_up[64];
 
 	espnicd_peer_status(s->core, name, &st);
 	for (unsigned i = 0; st.present && i < st.child_count; i++) {
@@ -101,7 +105,8 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 			      integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
 			      "local_networks", c->local_ts, "established_at",
 			      wall_time(s, c->installed_ms), "remote_networks", c->remote_ts,
-			      "mode", "TUNNEL", "counters", counters_json(s, c->spi_in, &sum)));
+			      "mode", c->transport ? "TRANSPORT" : "TUNNEL", "counters",
+			      counters_json(s, c->spi_in, &sum)));
 	}
 	if (!json_is_true(json_object_get(obj, "enabled"))) {
 		reason = "session disabled";
@@ -115,17 +120,24 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 				 "the networks (see the log)";
 	} else if (st.present) {
 		status = "NEGOTIATING";
+	} else if (strcmp(init_mode, "INITIATOR") == 0 && tries > 0 && failures >= tries &&
+		   !json_is_true(json_object_get(t, "held"))) {
+		/* The supervisor stopped retrying (session_supervisor.c); connect starts over. */
+		snprintf(given_up, sizeof(given_up), "given up after %lld attempts (keying_tries)",
+			 (long long)failures);
+		reason = given_up;
 	} else if (*json_string_value(json_object_get(t, "reason")) != '\0') {
 		reason = json_string_value(json_object_get(t, "reason"));
-	} else if (strcmp(json_string_value(json_object_get(obj, "connection_initiation_mode")),
-			  "INITIATOR") != 0) {
+	} else if (strcmp(init_mode, "ON_DEMAND") == 0) {
+		reason = "waiting for traffic (ON_DEMAND: the first packet initiates)";
+	} else if (strcmp(init_mode, "INITIATOR") != 0) {
 		reason = "waiting for the peer to initiate";
 	} else {
 		reason = "not established yet";
 	}
-	out = json_pack("{s:s, s:s, s:s, s:o, s:i}", "session", name, "status", status,
+	out = json_pack("{s:s, s:s, s:s, s:o, s:i, s:I}", "session", name, "status", status,
 			"ike_sa_state", st.present ? st.state_name : "NONE", "tunnels", tunnels,
-			"tunnels_up", (int)up);
+			"tunnels_up", (int)up, "failures", failures);
 	if (reason != NULL)
 		json_object_set_new(out, "reason", json_string(reason));
 	if (st.present) {
