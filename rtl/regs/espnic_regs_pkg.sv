@@ -181,7 +181,7 @@ package espnic_regs_pkg;
   localparam int SPDQ_ENABLED = 80;
   localparam int SPDQ_LAYOUT_BYTES = 81;
   localparam int CNTR_FIRST = 0;
-  localparam int CNTR_LAYOUT_BYTES = 160;
+  localparam int CNTR_LAYOUT_BYTES = 168;
   localparam int DROP_REPLAY = 0;
   localparam int DROP_ICV = 1;
   localparam int DROP_POLICY = 2;
@@ -209,5 +209,6 @@ package espnic_regs_pkg;
   localparam int CNT_IN_EVENT_LOST = 17;
   localparam int CNT_EG_NO_RULE = 18;
   localparam int CNT_EG_RULE_DISCARD = 19;
-  localparam int PORT_COUNTERS = 20;
+  localparam int CNT_IN_POLICY = 20;
+  localparam int PORT_COUNTERS = 21;
 endpackage
