@@ -52,5 +52,6 @@ int psk_main(int argc, char **argv);
 /* `espnic demo`: execs host/demo/espnic_demo.py (demo_cmd.c); returns only on
  * failure. */
 int demo_main(int argc, char **argv);
+int web_main(int argc, char **argv);
 
 #endif
