@@ -18,12 +18,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: espnic web passwd [--state-dir DIR | --file FILE]\n"
-		   "  sets the web console's password: asked twice on a terminal, else one line\n"
-		   "  from standard input; at least %d characters. Written as an scrypt hash to\n"
-		   "  FILE (default DIR/web-password, DIR %s: espnicd's -S), mode 0600.\n"
-		   "  espnicd reads it at each login: no restart needed.\n",
-		   WEB_PASSWORD_MIN, STATE_DIR_DEFAULT);
+	fprintf(f,
+		"usage: espnic web passwd [--state-dir DIR | --file FILE]\n"
+		"  sets the web console's password: asked twice on a terminal, else one line\n"
+		"  from standard input; at least %d characters. Written as an scrypt hash to\n"
+		"  FILE (default DIR/web-password, DIR %s: espnicd's -S), mode 0600.\n"
+		"  espnicd reads it at each login: no restart needed.\n",
+		WEB_PASSWORD_MIN, STATE_DIR_DEFAULT);
 }
 
 /* One line into buf without its newline; echo off on a terminal. */
@@ -97,13 +98,14 @@ int web_main(int argc, char **argv)
 		cli_err("web passwd: no password on standard input");
 		return EXIT_USAGE;
 	}
-	if (tty && (read_line("again: ", again, sizeof(again), tty) < 0 || strcmp(pw, again) != 0)) {
+	if (tty &&
+	    (read_line("again: ", again, sizeof(again), tty) < 0 || strcmp(pw, again) != 0)) {
 		cli_err("web passwd: the two passwords differ; nothing changed");
 		rc = EXIT_USAGE;
 	} else if (web_auth_write_file(path, pw, err, sizeof(err)) < 0) {
 		cli_err("web passwd: %s", err);
 		rc = strlen(pw) < WEB_PASSWORD_MIN || strlen(pw) > WEB_PASSWORD_MAX ? EXIT_USAGE
-										  : EXIT_RUNTIME;
+										    : EXIT_RUNTIME;
 	} else {
 		printf("wrote the web console's password hash to %s (mode 0600)\n", path);
 	}

@@ -579,7 +579,8 @@ int main(int argc, char **argv)
 	memcpy(dm.api_group, cfg->api_group, sizeof(dm.api_group));
 	dm.web_cfg = cfg->web;
 	if (dm.web_cfg.enabled && dm.state_dir == NULL) {
-		fprintf(stderr, "espnicd: the web console (\"web\") needs a state directory (-S)\n");
+		fprintf(stderr,
+			"espnicd: the web console (\"web\") needs a state directory (-S)\n");
 		config_free(cfg);
 		return 1;
 	}
@@ -664,8 +665,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (dm.web_cfg.enabled &&
-		    web_console_start(dm.base, &dm.web_cfg, dm.state_dir, dm.sessions, &dm.web,
-				      err, sizeof(err)) < 0) {
+		    web_console_start(dm.base, &dm.web_cfg, dm.state_dir, dm.sessions, &dm.web, err,
+				      sizeof(err)) < 0) {
 			log_error("%s", err);
 			return 1;
 		}

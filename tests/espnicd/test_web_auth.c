@@ -31,7 +31,8 @@ static void hash_and_verify(void **state)
 	assert_int_equal(web_auth_verify("correct horse batterY", a), 0);
 	assert_int_equal(web_auth_verify("", a), 0);
 	assert_int_equal(web_auth_verify("x", "plain-text"), -EINVAL);
-	assert_int_equal(web_auth_verify("x", "scrypt$3$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA"), -EINVAL);
+	assert_int_equal(web_auth_verify("x", "scrypt$3$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA"),
+			 -EINVAL);
 	assert_int_equal(web_auth_verify("x", "scrypt$16384$8$1$$"), -EINVAL);
 	assert_int_equal(web_auth_verify("x", "scrypt$4194304$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
 					      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
@@ -60,7 +61,8 @@ static void password_file(void **state)
 	assert_int_equal(web_auth_read_file(path, stored, sizeof(stored), err, sizeof(err)), 0);
 	assert_int_equal(web_auth_verify("a long enough password", stored), 1);
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(web_auth_read_file(path, stored, sizeof(stored), err, sizeof(err)), -EPERM);
+	assert_int_equal(web_auth_read_file(path, stored, sizeof(stored), err, sizeof(err)),
+			 -EPERM);
 	unlink(path);
 	assert_true(web_auth_read_file(path, stored, sizeof(stored), err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "espnic web passwd"));
@@ -86,9 +88,10 @@ static void tokens_and_cookies(void **state)
 	assert_true(web_auth_cookie("sid=abc", "sid", out, sizeof(out)));
 	assert_false(web_auth_cookie("xsid=abc; sidx=1", "sid", out, sizeof(out)));
 	assert_false(web_auth_cookie("", "sid", out, sizeof(out)));
-	assert_false(web_auth_cookie("sid=0123456789012345678901234567890123456789012345678901234567"
-				     "890123456789",
-				     "sid", out, sizeof(out))); /* too long for a token */
+	assert_false(
+	    web_auth_cookie("sid=0123456789012345678901234567890123456789012345678901234567"
+			    "890123456789",
+			    "sid", out, sizeof(out))); /* too long for a token */
 }
 
 static void sessions(void **state)

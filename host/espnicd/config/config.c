@@ -811,11 +811,11 @@ static int parse_web(json_t *v, struct cfg_web *w, char *err, size_t err_len)
 	config_parse_addr("127.0.0.1", &w->address, 0);
 	json_object_foreach(v, key, f)
 	{
-		char *path = strcmp(key, "certificate") == 0	? w->certificate
-			     : strcmp(key, "private_key") == 0	? w->private_key
+		char *path = strcmp(key, "certificate") == 0	 ? w->certificate
+			     : strcmp(key, "private_key") == 0	 ? w->private_key
 			     : strcmp(key, "password_file") == 0 ? w->password_file
-			     : strcmp(key, "root") == 0		? w->root
-								: NULL;
+			     : strcmp(key, "root") == 0		 ? w->root
+								 : NULL;
 
 		if (strcmp(key, "enabled") == 0 && json_is_boolean(f)) {
 			w->enabled = json_is_true(f);

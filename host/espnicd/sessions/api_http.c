@@ -119,7 +119,7 @@ void api_body_free(struct api_body *b)
 }
 
 enum MHD_Result api_queue(struct MHD_Connection *c, int status, const char *type, char *text,
-			     size_t len)
+			  size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
@@ -154,7 +154,7 @@ enum MHD_Result api_send_json(struct MHD_Connection *c, int status, json_t *body
 }
 
 enum MHD_Result api_send_error(struct MHD_Connection *c, int status, const char *field,
-				  const char *fmt, ...)
+			       const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -207,11 +207,12 @@ static enum MHD_Result handle_body(struct MHD_Connection *c, struct sessions *s,
 	if (!is_json(c))
 		return api_send_error(c, 415, NULL, "the body must be application/json");
 	if (req->too_large)
-		return api_send_error(c, 413, NULL, "the body is larger than %d bytes", API_BODY_MAX);
+		return api_send_error(c, 413, NULL, "the body is larger than %d bytes",
+				      API_BODY_MAX);
 	body = json_loadb(req->text ? req->text : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (body == NULL)
 		return api_send_error(c, 400, NULL, "the body is not JSON: line %d column %d: %s",
-				  jerr.line, jerr.column, jerr.text);
+				      jerr.line, jerr.column, jerr.text);
 	status = sessions_write(s, k, name, body, mode, &resp, &e);
 	json_decref(body);
 	if (status >= 400)
@@ -259,7 +260,8 @@ enum MHD_Result api_route(struct MHD_Connection *c, struct sessions *s, const st
 	if (sm_kind_from_path(seg[0], &k) < 0)
 		return api_send_error(c, 404, NULL, "no such resource: %s", url);
 	if (n >= 2 && !sm_name_valid(seg[1]))
-		return api_send_error(c, 404, "name", "no %s named \"%s\"", sm_kind_noun(k), seg[1]);
+		return api_send_error(c, 404, "name", "no %s named \"%s\"", sm_kind_noun(k),
+				      seg[1]);
 	if (n == 1) {
 		if (get) {
 			status = sessions_list(s, k, &resp);
@@ -279,13 +281,14 @@ enum MHD_Result api_route(struct MHD_Connection *c, struct sessions *s, const st
 		else if (strcmp(method, "DELETE") == 0)
 			status = sessions_delete(s, k, seg[1], &e);
 		else
-			return api_send_error(c, 405, NULL, "%s is not allowed on an object", method);
+			return api_send_error(c, 405, NULL, "%s is not allowed on an object",
+					      method);
 		return status >= 400 ? api_send_sm_error(c, &e) : api_send_json(c, status, resp);
 	}
 	if (n == 3 && k == SM_SESSION && strcmp(seg[2], "connect") == 0) {
 		if (strcmp(method, "POST") != 0)
-			return api_send_error(c, 405, NULL, "%s is not allowed here (POST connects)",
-					  method);
+			return api_send_error(c, 405, NULL,
+					      "%s is not allowed here (POST connects)", method);
 		status = sessions_connect(s, seg[1], &resp, &e);
 		return status >= 400 ? api_send_sm_error(c, &e) : api_send_json(c, status, resp);
 	}
@@ -378,9 +381,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			 "its API group",
 			 (unsigned)req->uid);
 		return api_send_error(c, 403, NULL,
-				  "uid %u may not use this API: only root, espnicd's user and "
-				  "members of its api_group may",
-				  (unsigned)req->uid);
+				      "uid %u may not use this API: only root, espnicd's user and "
+				      "members of its api_group may",
+				      (unsigned)req->uid);
 	}
 	if (*upload_size > 0) {
 		if (!req->refused && api_body_append(&req->body, upload, *upload_size) < 0)
@@ -484,11 +487,11 @@ int api_http_start(struct event_base *evb, const char *path, gid_t group, struct
 	}
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: no threads, we drive it. */
-	a->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
-				  MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
-				  a->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+	a->mhd = MHD_start_daemon(
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, a->fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		snprintf(err, err_len, "libmicrohttpd would not start on %s", path);
 		close(a->fd);

@@ -39,7 +39,8 @@ int sessions_card(struct sessions *s, json_t **resp, struct sm_error *e)
 	counters = json_object();
 	drops = json_array();
 	for (unsigned i = 0; i < h.counter_count; i++)
-		json_object_set_new(counters, h.counter_name[i], json_integer((json_int_t)h.counter[i]));
+		json_object_set_new(counters, h.counter_name[i],
+				    json_integer((json_int_t)h.counter[i]));
 	for (size_t i = 0; i < sizeof(drop_reasons) / sizeof(drop_reasons[0]); i++) {
 		const json_t *v = json_object_get(counters, drop_reasons[i].counter);
 
@@ -49,10 +50,10 @@ int sessions_card(struct sessions *s, json_t **resp, struct sm_error *e)
 							       drop_reasons[i].reason, "frames",
 							       json_integer_value(v)));
 	}
-	*resp = json_pack("{s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:o, s:o}", "card", h.name, "sa",
-			  "capacity", (int)h.sa_n, "used", (int)h.sa_used, "spd", "capacity",
-			  (int)h.spd_n, "used", (int)h.spd_used, "counters", counters, "drops",
-			  drops);
+	*resp =
+	    json_pack("{s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:o, s:o}", "card", h.name, "sa",
+		      "capacity", (int)h.sa_n, "used", (int)h.sa_used, "spd", "capacity",
+		      (int)h.spd_n, "used", (int)h.spd_used, "counters", counters, "drops", drops);
 	return 200;
 }
 
@@ -83,7 +84,7 @@ int sessions_events(struct sessions *s, json_t **resp)
 
 	for (size_t i = json_array_size(s->events); i > 0; i--)
 		json_array_append(list, json_array_get(s->events, i - 1));
-	*resp = json_pack("{s:o, s:i}", "results", list, "result_count",
-			  (int)json_array_size(list));
+	*resp =
+	    json_pack("{s:o, s:i}", "results", list, "result_count", (int)json_array_size(list));
 	return 200;
 }

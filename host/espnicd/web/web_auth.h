@@ -9,12 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WEB_HASH_MAX	 160 /* "scrypt$N$r$p$salt$hash" */
-#define WEB_TOKEN_LEN	 64  /* hex digits of a 32-byte random token */
-#define WEB_SESSIONS_MAX 32  /* browser sessions at once; the oldest goes */
+#define WEB_HASH_MAX	    160			/* "scrypt$N$r$p$salt$hash" */
+#define WEB_TOKEN_LEN	    64			/* hex digits of a 32-byte random token */
+#define WEB_SESSIONS_MAX    32			/* browser sessions at once; the oldest goes */
 #define WEB_SESSION_IDLE_MS (30ull * 60 * 1000) /* a session unused this long ends */
-#define WEB_PASSWORD_MIN 8
-#define WEB_PASSWORD_MAX 1024
+#define WEB_PASSWORD_MIN    8
+#define WEB_PASSWORD_MAX    1024
 
 /* password hashed with scrypt (N 2^14, r 8, p 1, a random 16-byte salt) into out as
  * "scrypt$16384$8$1$SALT$HASH" (base64). 0 or a negative errno. */

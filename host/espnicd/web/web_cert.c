@@ -79,7 +79,8 @@ int web_cert_make(const char *cert_path, const char *key_path, const struct sock
 	if (addr->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, ip, sizeof(ip));
 	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, ip, sizeof(ip));
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, ip,
+			  sizeof(ip));
 	snprintf(san, sizeof(san), "DNS:localhost,IP:127.0.0.1%s%s",
 		 strcmp(ip, "127.0.0.1") != 0 && strcmp(ip, "0.0.0.0") != 0 && strcmp(ip, "::") != 0
 		     ? ",IP:"
@@ -104,8 +105,8 @@ int web_cert_make(const char *cert_path, const char *key_path, const struct sock
 	X509_gmtime_adj(X509_getm_notAfter(cert), (long)CERT_DAYS * 86400);
 	X509_set_pubkey(cert, key);
 	name = X509_get_subject_name(cert);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"espnic", -1,
-				   -1, 0);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"espnic", -1, -1,
+				   0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 				   (const unsigned char *)"espnicd web console", -1, -1, 0);
 	X509_set_issuer_name(cert, name);

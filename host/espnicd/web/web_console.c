@@ -28,12 +28,12 @@
 #ifndef ESPNIC_WEB_ROOT_INSTALLED /* where `make install` puts them */
 #define ESPNIC_WEB_ROOT_INSTALLED "/usr/share/espnic/web"
 #endif
-#define CHART_JS_DEBIAN	  "/usr/share/javascript/chart.js/chart.min.js"
-#define COOKIE		  "__Host-espnic-session"
-#define FILE_MAX	  (4 * 1024 * 1024)
-#define LOGIN_FAILURES	  5     /* wrong passwords in a row before a pause */
-#define LOGIN_PAUSE_MS	  30000 /* no login attempts for this long after them */
-#define CONN_TIMEOUT	  30
+#define CHART_JS_DEBIAN "/usr/share/javascript/chart.js/chart.min.js"
+#define COOKIE		"__Host-espnic-session"
+#define FILE_MAX	(4 * 1024 * 1024)
+#define LOGIN_FAILURES	5     /* wrong passwords in a row before a pause */
+#define LOGIN_PAUSE_MS	30000 /* no login attempts for this long after them */
+#define CONN_TIMEOUT	30
 
 struct web_console {
 	struct MHD_Daemon *mhd;
@@ -172,8 +172,8 @@ static struct web_session *browser(struct web_console *w, struct MHD_Connection 
 
 static bool csrf_ok(struct MHD_Connection *c, const struct web_session *s)
 {
-	return web_session_csrf_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-								   "X-CSRF-Token"));
+	return web_session_csrf_ok(s,
+				   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"));
 }
 
 static enum MHD_Result login(struct web_console *w, struct MHD_Connection *c,
@@ -188,12 +188,11 @@ static enum MHD_Result login(struct web_console *w, struct MHD_Connection *c,
 	int ok;
 
 	if (now < w->paused_until_ms)
-		return api_send_error(c, 429, NULL,
-				      "too many wrong passwords: try again in %u s",
+		return api_send_error(c, 429, NULL, "too many wrong passwords: try again in %u s",
 				      (unsigned)((w->paused_until_ms - now + 999) / 1000));
-	body = req->body.too_large ? NULL
-				   : json_loadb(req->body.text ? req->body.text : "",
-						req->body.len, 0, &jerr);
+	body = req->body.too_large
+		   ? NULL
+		   : json_loadb(req->body.text ? req->body.text : "", req->body.len, 0, &jerr);
 	password = json_string_value(json_object_get(body, "password"));
 	if (password == NULL) {
 		json_decref(body);
@@ -332,9 +331,9 @@ int web_console_start(struct event_base *evb, const struct cfg_web *cfg, const c
 		return -ENOMEM;
 	w->s = s;
 	snprintf(w->root, sizeof(w->root), "%s",
-		 cfg->root[0]				       ? cfg->root
+		 cfg->root[0]					    ? cfg->root
 		 : access(ESPNIC_WEB_ROOT "/index.html", R_OK) == 0 ? ESPNIC_WEB_ROOT
-								     : ESPNIC_WEB_ROOT_INSTALLED);
+								    : ESPNIC_WEB_ROOT_INSTALLED);
 	if (cfg->password_file[0])
 		snprintf(w->password_file, sizeof(w->password_file), "%s", cfg->password_file);
 	else
