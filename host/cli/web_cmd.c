@@ -62,17 +62,10 @@ int web_main(int argc, char **argv)
 	bool tty = isatty(STDIN_FILENO);
 	int ch, rc = 0;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[1], "passwd") != 0) {
-		cli_err("unknown command 'web %s' (espnic web --help)", argv[1]);
-		return EXIT_USAGE;
-	}
-	argc--;
-	argv++;
-	optind = 1;
+	rc = cli_subcommand(&argc, &argv, "web", "passwd", usage);
+	if (rc >= 0)
+		return rc;
+	rc = 0;
 	while ((ch = getopt_long(argc, argv, "hS:f:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'S':

@@ -34,8 +34,8 @@ struct api_http {
 };
 
 struct request {
-	struct api_body body;
-	bool refused; /* the peer is neither root, our user nor in the API group */
+	struct api_body body; /* first: api_body_completed frees the request */
+	bool refused;	      /* the peer is neither root, our user nor in the API group */
 	uid_t uid;
 };
 
@@ -394,18 +394,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return api_route(c, a->s, &req->body, url, method);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+void api_body_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			enum MHD_RequestTerminationCode toe)
 {
-	struct request *req = *con_cls;
+	struct api_body *body = *con_cls;
 
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (req == NULL)
+	if (body == NULL)
 		return;
-	api_body_free(&req->body);
-	free(req);
+	api_body_free(body);
+	free(body);
 	*con_cls = NULL;
 }
 
@@ -490,7 +490,7 @@ int api_http_start(struct event_base *evb, const char *path, gid_t group, struct
 	a->mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, a->fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_CONNECTION_TIMEOUT,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_body_completed, a, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		snprintf(err, err_len, "libmicrohttpd would not start on %s", path);

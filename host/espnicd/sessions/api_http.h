@@ -28,6 +28,9 @@ struct api_body {
 };
 int api_body_append(struct api_body *b, const char *upload, size_t n);
 void api_body_free(struct api_body *b);
+/* MHD_OPTION_NOTIFY_COMPLETED for requests (*con_cls, calloc'ed) that begin with their body. */
+void api_body_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			enum MHD_RequestTerminationCode toe);
 
 /* An MHD daemon started with MHD_USE_EPOLL and no thread, driven by the libevent loop. */
 struct api_loop {

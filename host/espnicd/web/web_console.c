@@ -47,10 +47,6 @@ struct web_console {
 	uint64_t paused_until_ms;
 };
 
-struct web_request {
-	struct api_body body;
-};
-
 static const struct {
 	const char *url, *file, *type;
 } pages[] = {
@@ -177,11 +173,11 @@ static bool csrf_ok(struct MHD_Connection *c, const struct web_session *s)
 }
 
 static enum MHD_Result login(struct web_console *w, struct MHD_Connection *c,
-			     const struct web_request *req)
+			     const struct api_body *body)
 {
 	char stored[WEB_HASH_MAX + 16], err[512], cookie[256];
 	json_error_t jerr;
-	json_t *body;
+	json_t *in;
 	const char *password;
 	struct web_session *s;
 	uint64_t now = now_ms();
@@ -190,24 +186,22 @@ static enum MHD_Result login(struct web_console *w, struct MHD_Connection *c,
 	if (now < w->paused_until_ms)
 		return api_send_error(c, 429, NULL, "too many wrong passwords: try again in %u s",
 				      (unsigned)((w->paused_until_ms - now + 999) / 1000));
-	body = req->body.too_large
-		   ? NULL
-		   : json_loadb(req->body.text ? req->body.text : "", req->body.len, 0, &jerr);
-	password = json_string_value(json_object_get(body, "password"));
+	in = body->too_large ? NULL : json_loadb(body->text ? body->text : "", body->len, 0, &jerr);
+	password = json_string_value(json_object_get(in, "password"));
 	if (password == NULL) {
-		json_decref(body);
+		json_decref(in);
 		return api_send_error(c, 400, "password",
 				      "the body must be JSON with the \"password\"");
 	}
 	if (web_auth_read_file(w->password_file, stored, sizeof(stored), err, sizeof(err)) < 0) {
-		json_decref(body);
+		json_decref(in);
 		log_warn("web console: login refused: %s", err);
 		return api_send_error(c, 503, NULL,
 				      "no console password is set: run `espnic web passwd` on "
 				      "the gateway");
 	}
 	ok = web_auth_verify(password, stored);
-	json_decref(body); /* jansson wipes what it frees (store_wipe_json_memory) */
+	json_decref(in); /* jansson wipes what it frees (store_wipe_json_memory) */
 	OPENSSL_cleanse(stored, sizeof(stored));
 	if (ok != 1) {
 		if (++w->failures >= LOGIN_FAILURES) {
@@ -229,7 +223,7 @@ static enum MHD_Result login(struct web_console *w, struct MHD_Connection *c,
 }
 
 static enum MHD_Result handle(struct web_console *w, struct MHD_Connection *c,
-			      const struct web_request *req, const char *url, const char *method)
+			      const struct api_body *body, const char *url, const char *method)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	struct web_session *s;
@@ -241,7 +235,7 @@ static enum MHD_Result handle(struct web_console *w, struct MHD_Connection *c,
 	if (strcmp(url, "/login") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return api_send_error(c, 405, NULL, "%s is not allowed here", method);
-		return login(w, c, req);
+		return login(w, c, body);
 	}
 	s = browser(w, c);
 	if (s == NULL)
@@ -261,7 +255,7 @@ static enum MHD_Result handle(struct web_console *w, struct MHD_Connection *c,
 					       "Max-Age=0");
 	}
 	if (strncmp(url, "/api", 4) == 0)
-		return api_route(c, w->s, &req->body, url, method);
+		return api_route(c, w->s, body, url, method);
 	return api_send_error(c, 404, NULL, "no such page: %s", url);
 }
 
@@ -269,39 +263,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
-	struct web_console *w = cls;
-	struct web_request *req = *con_cls;
+	struct api_body *body = *con_cls;
 
 	(void)version;
-	if (req == NULL) {
-		req = calloc(1, sizeof(*req));
-		if (req == NULL)
-			return MHD_NO;
-		*con_cls = req;
-		return MHD_YES;
+	if (body == NULL) {
+		*con_cls = calloc(1, sizeof(*body));
+		return *con_cls != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_size > 0) {
-		if (api_body_append(&req->body, upload, *upload_size) < 0)
+		if (api_body_append(body, upload, *upload_size) < 0)
 			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return handle(w, c, req, url, method);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct web_request *req = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (req == NULL)
-		return;
-	api_body_free(&req->body);
-	free(req);
-	*con_cls = NULL;
+	return handle(cls, c, body, url, method);
 }
 
 static void free_console(struct web_console *w)
@@ -362,8 +337,8 @@ int web_console_start(struct event_base *evb, const struct cfg_web *cfg, const c
 	    MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, "web console", MHD_OPTION_SOCK_ADDR,
 	    (const struct sockaddr *)&cfg->address, MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
-	    MHD_OPTION_HTTPS_MEM_KEY, w->key_pem, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
+	    MHD_OPTION_HTTPS_MEM_KEY, w->key_pem, MHD_OPTION_NOTIFY_COMPLETED, api_body_completed,
+	    w, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)64, MHD_OPTION_END);
 	if (cfg->address.ss_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)&cfg->address)->sin_addr, addr,
