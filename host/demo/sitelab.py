@@ -12,14 +12,17 @@ peer such as strongSwan) or a second card cabled wire to wire, its host port a T
 namespaces made here. Every process is started in its own process group (a terminal's ^C
 reaches only the caller) and stopped by its PID; close() removes the processes, the
 namespaces (and with them the TAPs and veths) and the temporary directory."""
+import ctypes
 import http.client
 import os
 import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 GW_A, GW_B = "198.18.0.1", "198.18.0.2"
@@ -217,6 +220,66 @@ class Sites:
                 return f.read()[-limit:]
         except OSError:
             return ""
+
+
+class Forwarder:
+    """A TCP port on the host's 127.0.0.1 relayed to a port on 127.0.0.1 inside namespace
+    netns (a path under /run/netns): the web console of a gateway in a namespace, reachable
+    from the host's browser. Each connection's thread enters the namespace (setns(2) acts on
+    the calling thread only) to connect, then relays both ways; close() stops it all."""
+
+    CLONE_NEWNET = 0x40000000
+
+    def __init__(self, netns, target_port, listen_port=0):
+        self.netns, self.target_port = netns, target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", listen_port))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = False
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopping:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client):
+        try:
+            fd = os.open(self.netns, os.O_RDONLY)
+            try:
+                if self.libc.setns(fd, self.CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns")
+            finally:
+                os.close(fd)
+            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        except OSError:
+            client.close()
+            return
+        server.settimeout(None)
+        pair = {client: server, server: client}
+        try:
+            while not self.stopping:
+                ready, _, _ = select.select(list(pair), [], [], 1.0)
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    pair[s].sendall(data)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            server.close()
+
+    def close(self):
+        self.stopping = True
+        self.listener.close()
 
 
 def strongswan_conf(directory, log_keys=False, fragment_size=1280, options=""):

@@ -803,6 +803,54 @@ static unsigned *limit_knob(struct espnicd_config *cfg, const char *key)
 	return NULL;
 }
 
+/* "web": {"enabled", "address", "port", "certificate", "private_key", "password_file",
+ * "root"}; present means on unless "enabled" is false. */
+static int parse_web(json_t *v, struct cfg_web *w, char *err, size_t err_len)
+{
+	const char *key;
+	json_t *f;
+	json_int_t port = 8443;
+
+	if (!json_is_object(v)) {
+		snprintf(err, err_len, "web: must be an object");
+		return -EINVAL;
+	}
+	w->enabled = true;
+	config_parse_addr("127.0.0.1", &w->address, 0);
+	json_object_foreach(v, key, f)
+	{
+		char *path = strcmp(key, "certificate") == 0	 ? w->certificate
+			     : strcmp(key, "private_key") == 0	 ? w->private_key
+			     : strcmp(key, "password_file") == 0 ? w->password_file
+			     : strcmp(key, "root") == 0		 ? w->root
+								 : NULL;
+
+		if (strcmp(key, "enabled") == 0 && json_is_boolean(f)) {
+			w->enabled = json_is_true(f);
+		} else if (strcmp(key, "address") == 0 && json_is_string(f) &&
+			   config_parse_addr(json_string_value(f), &w->address, 0) == 0) {
+		} else if (strcmp(key, "port") == 0 && json_is_integer(f) &&
+			   json_integer_value(f) > 0 && json_integer_value(f) < 65536) {
+			port = json_integer_value(f);
+		} else if (path != NULL && json_is_string(f) && json_string_length(f) > 0 &&
+			   json_string_length(f) < sizeof(w->root)) {
+			strcpy(path, json_string_value(f));
+		} else {
+			snprintf(err, err_len, "web: unknown key or bad value for \"%s\"", key);
+			return -EINVAL;
+		}
+	}
+	if ((w->certificate[0] == '\0') != (w->private_key[0] == '\0')) {
+		snprintf(err, err_len, "web: certificate and private_key go together");
+		return -EINVAL;
+	}
+	if (w->address.ss_family == AF_INET)
+		((struct sockaddr_in *)&w->address)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&w->address)->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
 int config_parse(const char *text, struct espnicd_config **out, char *err, size_t err_len)
 {
 	struct espnicd_config *cfg;
@@ -881,6 +929,9 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_is_string(v) && json_string_length(v) > 0 &&
 			   json_string_length(v) < sizeof(cfg->user)) {
 			strcpy(key[0] == 'u' ? cfg->user : cfg->api_group, json_string_value(v));
+		} else if (strcmp(key, "web") == 0) {
+			if (parse_web(v, &cfg->web, err, err_len) < 0)
+				goto fail;
 		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
 			psk_file = json_string_value(v);
 		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {

@@ -106,6 +106,16 @@ struct cfg_peer {
 	bool aggressive;    /* IKEv1 aggressive mode (PSK): initiate with it, accept it */
 };
 
+/* The web console ("web" in the file): HTTPS on address (default 127.0.0.1 port 8443); the
+ * certificate and key files (both "" = a self-signed pair made in the state directory), the
+ * password file ("" = web-password in the state directory) and the pages' folder ("" = the
+ * one espnicd was built with). */
+struct cfg_web {
+	bool enabled;
+	struct sockaddr_storage address;
+	char certificate[256], private_key[256], password_file[256], root[256];
+};
+
 struct espnicd_config {
 	int log_level;
 	bool log_syslog;
@@ -129,6 +139,7 @@ struct espnicd_config {
 	 * runs as after setup ("" = stays root) and the group that may use the API socket
 	 * ("" = root and espnicd's user only); names or numbers. */
 	char user[64], api_group[64];
+	struct cfg_web web; /* the web console, read at start only */
 	unsigned peer_count;
 	struct cfg_peer peers[]; /* peer_count of them (config_parse allocates) */
 };

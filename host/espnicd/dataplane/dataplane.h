@@ -123,6 +123,18 @@ int dp_switch_out(struct dp *dp, uint32_t spi_in);
 /* Deletes the pair whose inbound SPI is spi_in; -ENOENT if unknown. */
 int dp_delete(struct dp *dp, uint32_t spi_in);
 int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
+
+/* The card's health for the API's `GET card`: port counters (name and value) and how full
+ * its SA table and SPD are. -ENOTSUP for a backend without a card (record). */
+#define DP_HEALTH_COUNTERS 32
+struct dp_health {
+	char name[64];
+	unsigned sa_n, sa_used, spd_n, spd_used;
+	unsigned counter_count;
+	const char *counter_name[DP_HEALTH_COUNTERS];
+	uint64_t counter[DP_HEALTH_COUNTERS];
+};
+int dp_health(struct dp *dp, struct dp_health *h);
 /* A pollable descriptor that becomes readable when events are pending (-1 if the backend has
  * none), and dp_next_event: 1 with *ev filled, 0 when empty. */
 int dp_event_fd(struct dp *dp);

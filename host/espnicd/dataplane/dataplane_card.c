@@ -729,6 +729,28 @@ static int card_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters
 	return 0;
 }
 
+static int card_health(struct dp *dp, struct dp_health *h)
+{
+	struct dp_card *c = card(dp);
+	uint64_t v[ESPNIC_PORT_COUNTERS];
+	int ret = espnic_counters(c->dev, v);
+
+	if (ret < 0)
+		return ret;
+	snprintf(h->name, sizeof(h->name), "%s", c->name);
+	h->sa_n = c->sa_n;
+	h->spd_n = c->spd_n;
+	h->spd_used = c->spd_n - free_slots(c);
+	for (unsigned i = 0; i < c->sa_n; i++)
+		h->sa_used += c->in_owner[i] != 0;
+	for (unsigned i = 0; i < ESPNIC_PORT_COUNTERS && i < DP_HEALTH_COUNTERS; i++) {
+		h->counter_name[i] = espnic_counter_name(i);
+		h->counter[i] = v[i];
+		h->counter_count = i + 1;
+	}
+	return 0;
+}
+
 static int card_event_fd(struct dp *dp)
 {
 	int fd = espnic_event_fd(card(dp)->dev);
@@ -1028,6 +1050,7 @@ static const struct dp_ops card_ops = {
     .switch_out = card_switch_out,
     .delete = card_delete,
     .read_counters = card_read_counters,
+    .health = card_health,
     .event_fd = card_event_fd,
     .next_event = card_next_event,
     .set_ike_bypass = card_set_ike_bypass,

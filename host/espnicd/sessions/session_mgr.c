@@ -58,6 +58,7 @@ int sessions_open(const char *state_dir, struct sessions **out, char *err, size_
 		return -EINVAL;
 	}
 	s->track = json_object();
+	s->events = json_array();
 	*out = s;
 	return 0;
 }
@@ -73,6 +74,7 @@ void sessions_free(struct sessions *s)
 	sm_model_free(&s->model);
 	config_free(s->base);
 	json_decref(s->track);
+	json_decref(s->events);
 	cache_clear(s->cache, &s->cache_count);
 	free(s);
 }
@@ -299,6 +301,8 @@ int sessions_write(struct sessions *s, enum sm_kind k, const char *name, json_t 
 	}
 	log_info("%s %s %s through the API", sm_kind_noun(k), stored,
 		 status == 201 ? "created" : "changed");
+	sessions_event(s, k == SM_SESSION ? stored : NULL, "%s %s %s", sm_kind_noun(k), stored,
+		       status == 201 ? "created" : "changed");
 	*resp = sm_public(&s->model, k, sm_get(&s->model, k, stored));
 	return status;
 }
@@ -319,6 +323,7 @@ int sessions_delete(struct sessions *s, enum sm_kind k, const char *name, struct
 	if (k == SM_SESSION)
 		json_object_del(s->track, name);
 	log_info("%s %s deleted through the API", sm_kind_noun(k), name);
+	sessions_event(s, k == SM_SESSION ? name : NULL, "%s %s deleted", sm_kind_noun(k), name);
 	return 204;
 }
 

@@ -104,6 +104,7 @@ int sm_model_init(struct sm_model *m)
 {
 	m->root = json_object();
 	m->secrets = json_pack("{s:{}, s:{}}", "sessions", "local_endpoints");
+	m->loading = false;
 	if (m->root == NULL || m->secrets == NULL) {
 		sm_model_free(m);
 		return -ENOMEM;
@@ -124,6 +125,7 @@ int sm_model_copy(const struct sm_model *from, struct sm_model *to)
 {
 	to->root = json_deep_copy(from->root);
 	to->secrets = json_deep_copy(from->secrets);
+	to->loading = from->loading;
 	if (to->root == NULL || to->secrets == NULL) {
 		sm_model_free(to);
 		return -ENOMEM;
@@ -565,7 +567,8 @@ static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, 
 	}
 	status = existing != NULL ? 200 : 201;
 	json_object_set_new(coll(m, k), name, out);
-	if (sm_check(m, e) < 0)
+	/* sm_check is quadratic in the sessions: once per object at load would be cubic. */
+	if (!m->loading && sm_check(m, e) < 0)
 		return -EINVAL;
 	snprintf(name_out, SM_NAME_MAX + 1, "%s", name);
 	return status;
@@ -611,6 +614,7 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 			       "config.json: not a version 1 espnicd state file");
 	}
 	/* Objects in dependency order: sessions last (they reference the others). */
+	m->loading = true;
 	for (int k = 0; root != NULL && k < SM_KIND_COUNT; k++) {
 		json_t *objs = json_object_get(root, kind_key[k]), *obj;
 		const char *name;
@@ -642,6 +646,16 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 				return -EINVAL;
 			}
 		}
+	}
+	m->loading = false;
+	if (sm_check(m, e) < 0) {
+		char where[sizeof(e->message) + 16];
+
+		snprintf(where, sizeof(where), "stored objects: %s", e->message);
+		memcpy(e->message, where, sizeof(e->message) - 1);
+		e->message[sizeof(e->message) - 1] = '\0';
+		sm_model_free(m);
+		return -EINVAL;
 	}
 	return 0;
 }

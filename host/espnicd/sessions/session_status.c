@@ -44,11 +44,11 @@ static const char *dh_name(uint16_t id)
 	return alg_name(IKE_TRANSFORM_DH, id, 0);
 }
 
-/* A core-clock time as wall-clock ISO 8601 (UTC). */
+/* A core-clock time (past or future) as wall-clock ISO 8601 (UTC). */
 static json_t *wall_time(struct sessions *s, uint64_t core_ms)
 {
-	uint64_t now = espnicd_now_ms(s->core);
-	time_t t = time(NULL) - (time_t)((now > core_ms ? now - core_ms : 0) / 1000);
+	int64_t ahead_ms = (int64_t)core_ms - (int64_t)espnicd_now_ms(s->core);
+	time_t t = time(NULL) + (time_t)(ahead_ms / 1000);
 	struct tm tm;
 	char buf[32];
 
@@ -87,30 +87,35 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 	unsigned up = 0;
 	char spi[40], given_up[64];
 
+	const struct cfg_peer *peer = config_find_peer(espnicd_config(s->core), name);
+
 	espnicd_peer_status(s->core, name, &st);
 	for (unsigned i = 0; st.present && i < st.child_count; i++) {
 		const struct espnicd_child_status *c = &st.child[i];
 		char in[9], o[9];
+		json_t *tunnel;
 
 		if (c->installed)
 			up++;
 		snprintf(in, sizeof(in), "%08x", c->spi_in);
 		snprintf(o, sizeof(o), "%08x", c->spi_out);
-		json_array_append_new(
-		    tunnels,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o}",
-			      "spi_in", in, "spi_out", o, "state",
-			      c->installed ? "INSTALLED" : "REKEYED", "encryption_algorithm",
-			      encr_name(c->encr, c->encr_bits), "digest_algorithm",
-			      integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
-			      "local_networks", c->local_ts, "established_at",
-			      wall_time(s, c->installed_ms), "remote_networks", c->remote_ts,
-			      "mode", c->transport ? "TRANSPORT" : "TUNNEL", "counters",
-			      counters_json(s, c->spi_in, &sum)));
+		tunnel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o}",
+				   "spi_in", in, "spi_out", o, "state",
+				   c->installed ? "INSTALLED" : "REKEYED", "encryption_algorithm",
+				   encr_name(c->encr, c->encr_bits), "digest_algorithm",
+				   integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
+				   "local_networks", c->local_ts, "established_at",
+				   wall_time(s, c->installed_ms), "remote_networks", c->remote_ts,
+				   "mode", c->transport ? "TRANSPORT" : "TUNNEL", "counters", counters_json(s, c->spi_in, &sum));
+		/* The time rekey of the CHILD_SA (the volume limits may come first). */
+		if (c->installed && c->installed_ms && peer != NULL && peer->child_rekey_ms)
+			json_object_set_new(tunnel, "next_rekey_at",
+					    wall_time(s, c->installed_ms + peer->child_rekey_ms));
+		json_array_append_new(tunnels, tunnel);
 	}
 	if (!json_is_true(json_object_get(obj, "enabled"))) {
 		reason = "session disabled";
-	} else if (config_find_peer(espnicd_config(s->core), name) == NULL) {
+	} else if (peer == NULL) {
 		reason = "not applied";
 	} else if (st.present && strcmp(st.state_name, "ESTABLISHED") == 0) {
 		if (up > 0)

@@ -72,6 +72,7 @@ void sessions_sa_closed(void *arg, const char *peer, const char *why)
 	    strcmp(why, "old IKE_SA deleted after rekey") == 0)
 		return;
 	json_object_set_new(t, "reason", json_string(classify(why)));
+	sessions_event(s, peer, "session %s: IKE_SA closed: %s", peer, classify(why));
 	if (!failure(why))
 		return;
 	json_object_set_new(t, "failures",
@@ -107,11 +108,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		struct espnicd_peer_status st;
 		json_int_t tries;
 		json_t *t;
+		bool up;
 
-		if (obj == NULL || !p->start)
+		if (obj == NULL)
 			continue;
 		t = sessions_track(s, p->name);
 		espnicd_peer_status(s->core, p->name, &st);
+		/* The recent events show a session coming up and going down. */
+		up = st.present && strcmp(st.state_name, "ESTABLISHED") == 0 && st.child_count > 0;
+		if (up != json_is_true(json_object_get(t, "up"))) {
+			json_object_set_new(t, "up", json_boolean(up));
+			sessions_event(s, p->name, "session %s %s", p->name, up ? "up" : "down");
+		}
+		if (!p->start)
+			continue;
 		if (st.present && strcmp(st.state_name, "ESTABLISHED") == 0) {
 			json_object_set_new(t, "failures", json_integer(0));
 			json_object_set_new(t, "held", json_false());
@@ -206,6 +216,7 @@ int sessions_connect(struct sessions *s, const char *name, json_t **resp, struct
 	/* A user's connect clears a hold (DPD "CLEAR", keying_tries spent). */
 	supervisor_reset(s, name, espnicd_now_ms(s->core));
 	log_info("session %s: connect requested through the API, initiating", name);
+	sessions_event(s, name, "session %s: connect requested", name);
 	if (espnicd_initiate(s->core, name) < 0)
 		return connect_refused(e, name, "the IKE_SA could not be started (see the log)");
 	if (s->after != NULL)
