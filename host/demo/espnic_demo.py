@@ -56,9 +56,11 @@ def quiet_print(text, file=None):
 class Gateway:
     """One espnicd with a state directory, its API socket and a card."""
 
-    def __init__(self, sites, args, side, ns, listen, card_sock, web_password=None, extra_config=None):
+    def __init__(self, sites, args, side, ns, listen, card_sock, web_password=None,
+                 extra_config=None):
         """web_password: the web console on (127.0.0.1:WEB_PORT in the namespace) with
-        this password, set through `espnic web passwd` before espnicd starts."""
+        this password, set through `espnic web passwd` before espnicd starts; extra_config:
+        more keys of espnicd's configuration."""
         self.sites, self.args, self.side = sites, args, side
         self.state = sites.path("espnicd-%s-state" % side)
         self.api_sock = sites.path("espnicd-%s.api" % side)
@@ -67,6 +69,7 @@ class Gateway:
         config = sites.path("espnicd-%s.json" % side)
         settings = {"listen": listen, "dataplane": "card:sim:" + card_sock,
                     "card_host_if": "espnic0", "log_level": "info"}
+        settings.update(extra_config or {})
         if web_password is not None:
             settings["web"] = {"address": "127.0.0.1", "port": WEB_PORT}
             os.mkdir(self.state, 0o700)
