@@ -55,7 +55,7 @@ def quiet_print(text, file=None):
 class Gateway:
     """One espnicd with a state directory, its API socket and a card."""
 
-    def __init__(self, sites, args, side, ns, listen, card_sock):
+    def __init__(self, sites, args, side, ns, listen, card_sock, extra_config=None):
         self.sites, self.args, self.side = sites, args, side
         self.state = sites.path("espnicd-%s-state" % side)
         self.api_sock = sites.path("espnicd-%s.api" % side)
@@ -63,8 +63,9 @@ class Gateway:
         self.log = sites.path("espnicd-%s.log" % side)
         config = sites.path("espnicd-%s.json" % side)
         with open(config, "w") as f:
-            json.dump({"listen": listen, "dataplane": "card:sim:" + card_sock,
-                       "card_host_if": "espnic0", "log_level": "info"}, f, indent=1)
+            json.dump(dict({"listen": listen, "dataplane": "card:sim:" + card_sock,
+                            "card_host_if": "espnic0", "log_level": "info"},
+                           **(extra_config or {})), f, indent=1)
         self.proc = sites.spawn(ns, [args.espnicd, "-c", config, "-S", self.state, "-a",
                                      self.api_sock], os.path.basename(self.log))
 

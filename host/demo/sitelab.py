@@ -27,7 +27,11 @@ NET_A, NET_B = "198.19.1.0/24", "198.19.2.0/24"
 HOST_A, HOST_B = "198.19.1.10", "198.19.2.10"
 LAN_GW_A, LAN_GW_B = "198.19.1.1", "198.19.2.1"
 CHARON = "/usr/lib/ipsec/charon"
-MTU = 1400
+# The LANs' and the card host ports' MTU: a LAN's usual 1500. Packets that do not fit a
+# tunnel's ESP are the kernel's to handle: espnicd's routes through the card carry the
+# tunnel's inner MTU (1438 for ESP in UDP with AES-GCM at the card's 1500), so the gateway
+# sends "fragmentation needed" for DF packets and fragments the others before the card.
+MTU = 1500
 
 
 def run(*cmd, check=True, input=None, env=None, timeout=120):
@@ -65,8 +69,13 @@ class Sites:
     second_card: site B gets its own card (host port espnic0 in gw-b, the two wires cabled)
     instead of card A's wire TAP. Card sockets: self.sock (A) and self.sock_b (B)."""
 
-    def __init__(self, tag, sim_bin, second_card=False, prefix="espnic-sites-"):
+    def __init__(self, tag, sim_bin, second_card=False, prefix="espnic-sites-", host_vlans=None):
         self.tag = tag
+        # {VID: IFNAME}: each card's host port VLAN VID gets its own TAP IFNAME in the
+        # gateway's namespace (espnic-sim --host-vlan; route-based sessions' tunnel
+        # interfaces, what espnic0.VID would be with the 8021q module).
+        self.vlan_args = [a for vid, ifname in sorted((host_vlans or {}).items())
+                          for a in ("--host-vlan", "%d=%s" % (vid, ifname))]
         self.sim_bin = sim_bin
         self.second_card = second_card
         self.ns = {k: "%s-%s" % (tag, k) for k in ("lana", "gwa", "gwb", "lanb")}
@@ -168,12 +177,12 @@ class Sites:
             # Two cards, wires cabled (UNIX datagram sockets in the directory).
             self.sim = self.spawn("gwa", [self.sim_bin, "run", "--name", self.card, "--host",
                                           "tap:espnic0", "--wire", "card:" + self.card_b,
-                                          "--socket", self.sock, "--wire-capture", self.pcap],
-                                  "card-a.log", env=env)
+                                          "--socket", self.sock, "--wire-capture", self.pcap]
+                                  + self.vlan_args, "card-a.log", env=env)
             self.sim_b = self.spawn("gwb", [self.sim_bin, "run", "--name", self.card_b,
                                             "--host", "tap:espnic0", "--wire",
-                                            "card:" + self.card, "--socket", self.sock_b],
-                                    "card-b.log", env=env)
+                                            "card:" + self.card, "--socket", self.sock_b]
+                                    + self.vlan_args, "card-b.log", env=env)
             self._wait_card(self.sim, self.sock)
             self._wait_card(self.sim_b, self.sock_b)
             self.ip("gwb", "link", "set", "espnic0", "mtu", str(MTU), "up")

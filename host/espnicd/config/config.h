@@ -90,7 +90,8 @@ struct cfg_peer {
 	bool on_demand;		     /* "start": "on-demand": trap policies, initiate on ACQUIRE */
 	bool host_if_set;	     /* card_host_if given for this peer (else the global one) */
 	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
-	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
+	uint16_t vlan;	  /* route-based session: its tunnel interface's VLAN (0: policy-based) */
+	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
 	/* CHILD_SA volume limits the card enforces (0 = none): a rekey at the rekey figure
 	 * (its soft expiry), the SA's end at the life figure (hard), per direction. */
@@ -121,6 +122,9 @@ struct espnicd_config {
 	unsigned create_child_per_minute; /* SA-creating CREATE_CHILD_SAs per IKE_SA (0 = any) */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	/* frr_vty_socket: the directory of FRR's vty sockets that espnicd's vtysh talks to
+	 * (route-based sessions' BGP, sessions/bgp_frr.c); "" = FRR's default. */
+	char frr_vty_socket[108];
 	/* Process settings, read at start only (a reload keeps the first): the user espnicd
 	 * runs as after setup ("" = stays root) and the group that may use the API socket
 	 * ("" = root and espnicd's user only); names or numbers. */
@@ -152,6 +156,13 @@ const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const 
 /* The volume limits' defaults and checks: a life without a rekey figure rekeys at 9/10 of
  * it; a rekey figure must be below its life. 0, or -EINVAL with the reason in err. */
 int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len);
+/* RFC 4301 4.1: a transport-mode SA carries the traffic between the two IKE endpoints alone,
+ * so its selectors are those addresses (none given: the same). The one check of the
+ * configuration file and of the API: 0 for a tunnel-mode peer or fitting selectors, else
+ * -EINVAL with *side (0 local, 1 remote) and the reason in err, which names the list with
+ * keys[side] (the file's "local_ts"/"remote_ts", the API's "local_networks"/...). */
+int config_transport_selectors(const struct cfg_peer *peer, const char *const keys[2], int *side,
+			       char *err, size_t err_len);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);

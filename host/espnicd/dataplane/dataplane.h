@@ -59,8 +59,13 @@ struct dp_child_sa {
 	unsigned local_ts_count, remote_ts_count;
 	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
 	struct dp_lifetime lifetime;
-	/* Tunnel mode: routes for the remote selectors via this host interface ("" = none). */
+	/* Routes for the remote selectors via this host interface ("" = none), with the MTU
+	 * that leaves room for the ESP (transport mode: the selector is the peer's address). */
 	char host_if[DP_IFNAME_MAX];
+	/* Route-based session: the 802.1Q VLAN of its tunnel interface on the card's host port
+	 * (1..4094; 0: policy-based). Outbound rules match that VLAN (not the selectors, which
+	 * are 0.0.0.0/0), inbound packets reach the host tagged with it. */
+	uint16_t vlan;
 	/* Install the inbound direction (and the outbound SA) but leave outbound traffic on the
 	 * CHILD_SA this one replaces until dp_switch_out: a rekey responder must not send on
 	 * the new SA before the peer has it (RFC 7296 2.8). */
@@ -77,6 +82,7 @@ struct dp_trap {
 	unsigned local_ts_count, remote_ts_count;
 	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
 	char host_if[DP_IFNAME_MAX];
+	uint16_t vlan; /* as in dp_child_sa */
 };
 
 struct dp_counters {

@@ -17,6 +17,8 @@
 #include "secmem.h"
 #include "peer_config.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
+#include "tunnel_if.h"
 #include "session_store.h"
 
 /* A copy of cfg holding its own references to the peers' credentials, with room for
@@ -66,6 +68,8 @@ void sessions_free(struct sessions *s)
 		return;
 	if (s->tick != NULL)
 		event_free(s->tick);
+	bgp_frr_close(s);
+	tunnel_if_close(s);
 	sm_model_free(&s->model);
 	config_free(s->base);
 	json_decref(s->track);
@@ -161,6 +165,8 @@ void sessions_attach(struct sessions *s, struct espnicd *core, struct dp *dp,
 	s->after = after;
 	s->after_arg = after_arg;
 	s->base = config_dup(base, 0);
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	supervisor_start(s, evb);
 }
 
@@ -198,6 +204,8 @@ static void apply(struct sessions *s, struct espnicd_config *next)
 	if (without != NULL)
 		espnicd_reload(s->core, without);
 	espnicd_reload(s->core, next);
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	if (s->after != NULL)
 		s->after(s->after_arg);
 }

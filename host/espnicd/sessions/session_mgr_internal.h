@@ -28,6 +28,8 @@ struct sessions {
 	json_t *track; /* per session: last close reason, failures, held, next try */
 	struct creds_entry cache[CFG_MAX_PEERS];
 	unsigned cache_count;
+	struct tunnel_ifs *tif; /* route-based sessions' host side (tunnel_if.c) */
+	struct bgp_frr *bgp;	/* their BGP through FRR (bgp_frr.c) */
 };
 
 /* Fills e for "no <kind> named NAME"; returns 404. */

@@ -224,6 +224,16 @@ static int check_endpoint(const struct sm_model *m, const char *name, const json
 	return 0;
 }
 
+json_t *sm_collection(const struct sm_model *m, enum sm_kind k)
+{
+	return coll(m, k);
+}
+
+bool sm_session_route_based(const json_t *s)
+{
+	return strcmp(sm_str(s, "resource_type"), "RouteBasedIPSecVpnSession") == 0;
+}
+
 /* The effective identities of a session. */
 const char *sm_session_local_id(const json_t *s, const json_t *ep)
 {
@@ -339,7 +349,7 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 				return sm_fail(e, 400, refs[i].field, "%s: no %s named \"%s\"",
 					       refs[i].field, kind_noun[refs[i].kind],
 					       sm_str(s, refs[i].field));
-		if (sm_suite_check(m, name, s, e) < 0)
+		if (sm_suite_check(m, name, s, e) < 0 || sm_transport_check(m, name, s, e) < 0)
 			return -EINVAL;
 		if (strcmp(sm_str(s, "authentication_mode"), "PSK") == 0 && psk == NULL)
 			return sm_fail(e, 400, "psk",
@@ -350,6 +360,29 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 			if (sm_session_creds(m, name, &c, e) < 0)
 				return -EINVAL;
 			creds_unref(c);
+		}
+		/* A VLAN is one tunnel interface: one route-based session owns it. */
+		json_object_foreach(coll(m, SM_SESSION), other, t)
+		{
+			if (strcmp(name, other) == 0)
+				break;
+			/* One FRR instance, one BGP router: one local AS for all sessions. */
+			if (json_object_get(s, "bgp") && json_object_get(t, "bgp") &&
+			    !json_equal(json_object_get(json_object_get(s, "bgp"), "local_asn"),
+					json_object_get(json_object_get(t, "bgp"), "local_asn")))
+				return sm_fail(
+				    e, 400, "bgp.local_asn",
+				    "bgp.local_asn must be session \"%s\"'s: espnicd runs "
+				    "one BGP router",
+				    other);
+			if (sm_session_route_based(s) && sm_session_route_based(t) &&
+			    json_equal(json_object_get(s, "vlan"), json_object_get(t, "vlan")))
+				return sm_fail(
+				    e, 400, "vlan",
+				    "vlan %lld is in use by session \"%s\" (one tunnel "
+				    "interface per VLAN)",
+				    (long long)json_integer_value(json_object_get(s, "vlan")),
+				    other);
 		}
 		if (!json_is_true(json_object_get(s, "enabled")))
 			continue;

@@ -10,6 +10,8 @@
 #include "core_status.h"
 #include "log.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
+#include "tunnel_if.h"
 
 #define SUPERVISOR_TICK_S 2
 #define RETRY_DELAY_MS	  10000
@@ -96,6 +98,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A tunnel interface or FRR that was missing may be there now. */
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	for (unsigned i = 0; i < cfg->peer_count; i++) {
 		const struct cfg_peer *p = &cfg->peers[i];
 		const json_t *obj = sm_get(&s->model, SM_SESSION, p->name);
@@ -110,9 +115,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		if (st.present && strcmp(st.state_name, "ESTABLISHED") == 0) {
 			json_object_set_new(t, "failures", json_integer(0));
 			json_object_set_new(t, "held", json_false());
+			json_object_set_new(t, "gave_up", json_false());
 			continue;
 		}
 		tries = json_integer_value(json_object_get(obj, "keying_tries"));
+		if (!st.present && tries > 0 &&
+		    json_integer_value(json_object_get(t, "failures")) >= tries &&
+		    !json_is_true(json_object_get(t, "gave_up"))) {
+			log_warn("session %s: given up after %lld attempts (keying_tries); "
+				 "espnic session connect %s starts again",
+				 p->name,
+				 (long long)json_integer_value(json_object_get(t, "failures")),
+				 p->name);
+			json_object_set_new(t, "gave_up", json_true());
+		}
 		if (st.present || json_is_true(json_object_get(t, "held")) ||
 		    (tries > 0 && json_integer_value(json_object_get(t, "failures")) >= tries) ||
 		    now < (uint64_t)json_integer_value(json_object_get(t, "next_try")))
@@ -148,6 +164,7 @@ void supervisor_reset(struct sessions *s, const char *name, uint64_t now)
 
 	json_object_set_new(t, "failures", json_integer(0));
 	json_object_set_new(t, "held", json_false());
+	json_object_set_new(t, "gave_up", json_false());
 	json_object_set_new(t, "next_try", json_integer((json_int_t)(now + RETRY_DELAY_MS)));
 }
 
