@@ -9,3 +9,8 @@ aes_gcm_aes_final.sv
 aes_gcm_ghash.sv
 aes_gcm_stream.sv
 aes_gcm_keyinit.sv
+# SHA-1 / SHA-2 compression with interleaved contexts, HMAC over it
+sha_pkg.sv
+sha_round.sv
+sha_core.sv
+sha_hmac.sv
