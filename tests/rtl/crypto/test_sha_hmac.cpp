@@ -230,7 +230,7 @@ const Rfc kRfc[] = {
 	{0, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
 	 "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
 	{0, false, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
 	 "dddddddddddd",
 	 "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
 	{1, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
