@@ -4,7 +4,7 @@
 // cycle; NCH channels keep their key and last ciphertext block between the
 // blocks of a packet.
 //
-// Pipeline (no stalls, 17 cycles from s_* to m_*): the input register (key
+// Pipeline (no stalls, 18 cycles from s_* to m_*): the input register (key
 // and C_{i-1} of the channel), the AddRoundKey stage (round 14 or 10), AES-256
 // rounds 13..10 beside a four-stage delay for AES-128, the join register,
 // rounds 9..1, the last round, the output register (XOR C_{i-1}). The key
@@ -30,7 +30,7 @@ module aes_cbc_dec #(
   output logic [CHW-1:0] m_ch_o,
   output logic [127:0]   m_block_o
 );
-  localparam int STAGES = 16;      // X .. the last round
+  localparam int STAGES = 17;      // X, ARK, 4 (AES-256) or delay, join, rounds 9..0
   logic [256:0] key_mem [NCH];     // {key256, dkey} per channel (LUTRAM)
   logic [127:0] prev_mem [NCH];    // C_{i-1} per channel (LUTRAM)
 
