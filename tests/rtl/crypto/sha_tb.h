@@ -22,8 +22,8 @@ using Bytes = std::vector<uint8_t>;
 #endif
 constexpr int kAlg = TB_ALG;
 constexpr int kWS = kAlg == 2 ? 64 : 32;  // word bits
-constexpr int kNW = kAlg == 0 ? 5 : 8;    // state words
-constexpr int kBB = 2 * kWS;              // block bytes
+constexpr int kNW = kAlg == 0 ? 5 : 8;	  // state words
+constexpr int kBB = 2 * kWS;		  // block bytes
 constexpr int kLenB = kAlg == 2 ? 16 : 8; // length field bytes
 
 // FIPS 180-4 5.3 initial hash values (word 0 first).
@@ -38,9 +38,8 @@ inline std::vector<uint64_t> iv(bool sha384 = false)
 		return {0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17,
 			0x152fecd8f70e5939, 0x67332667ffc00b31, 0x8eb44a8768581511,
 			0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4};
-	return {0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b,
-		0xa54ff53a5f1d36f1, 0x510e527fade682d1, 0x9b05688c2b3e6c1f,
-		0x1f83d9abfb41bd6b, 0x5be0cd19137e2179};
+	return {0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
+		0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179};
 }
 
 inline const EVP_MD *md(bool sha384 = false)

@@ -19,7 +19,6 @@ using Dut = Vaes_cbc_enc;
 #endif
 #include "sha_tb.h"
 
-
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -222,8 +221,8 @@ int run(std::deque<Job> jobs, unsigned nch, unsigned gap, Rng &rng, int *passed,
 					(*passed)++;
 				} else {
 					failed++;
-					printf("FAIL %s: got %s want %s\n", j.name.c_str(), hex(j.out).c_str(),
-					       hex(j.expect).c_str());
+					printf("FAIL %s: got %s want %s\n", j.name.c_str(),
+					       hex(j.out).c_str(), hex(j.expect).c_str());
 				}
 				used[c] = false;
 				done++;
@@ -274,11 +273,11 @@ int main(int argc, char **argv)
 		struct {
 			const char *key, *iv, *pt, *ct;
 		} rfc[] = {
-			{"06a9214036b8a15b512e03d534120006", "3dafba429d9eb430b422da802c9fac41",
-			 "53696e676c6520626c6f636b206d7367", "e353779c1079aeb82708942dbe77181a"},
-			{"c286696d887c9aa0611bbb3e2025a45a", "562e17996d093d28ddb3ba695a2e6f58",
-			 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-			 "d296cd94c2cccf8a3a863028b5e1dc0a7586602d253cfff91b8266bea6d61ab1"},
+		    {"06a9214036b8a15b512e03d534120006", "3dafba429d9eb430b422da802c9fac41",
+		     "53696e676c6520626c6f636b206d7367", "e353779c1079aeb82708942dbe77181a"},
+		    {"c286696d887c9aa0611bbb3e2025a45a", "562e17996d093d28ddb3ba695a2e6f58",
+		     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		     "d296cd94c2cccf8a3a863028b5e1dc0a7586602d253cfff91b8266bea6d61ab1"},
 		};
 		for (auto &r : rfc) {
 			Job j = make_job("RFC 3602", unhex(r.key), unhex(r.iv), unhex(r.pt));
@@ -338,8 +337,9 @@ int main(int argc, char **argv)
 							rng.bytes(16 * 32)));
 			uint64_t cyc = 0, nb = 0;
 			failed += run(jobs, n, 0, rng, &passed, &cyc, &nb);
-			printf("%u channels: %llu blocks in %llu cycles: %.3f blocks per cycle\n", n,
-			       (unsigned long long)nb, (unsigned long long)cyc, double(nb) / cyc);
+			printf("%u channels: %llu blocks in %llu cycles: %.3f blocks per cycle\n",
+			       n, (unsigned long long)nb, (unsigned long long)cyc,
+			       double(nb) / cyc);
 		}
 	}
 	printf("%d passed, %d failed\n", passed, failed);

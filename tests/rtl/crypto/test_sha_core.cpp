@@ -34,22 +34,22 @@ const char *const kM448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopn
 const char *const kM896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
 			  "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
 const Example kExamples[] = {
-	{0, false, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
-	{0, false, kM448, "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
-	{1, false, "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-	{1, false, kM448, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-	{2, true, "abc",
-	 "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
-	 "8086072ba1e7cc2358baeca134c825a7"},
-	{2, true, kM896,
-	 "09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712"
-	 "fcc7c71a557e2db966c3e9fa91746039"},
-	{2, false, "abc",
-	 "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-	 "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
-	{2, false, kM896,
-	 "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
-	 "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"},
+    {0, false, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+    {0, false, kM448, "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+    {1, false, "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+    {1, false, kM448, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    {2, true, "abc",
+     "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
+     "8086072ba1e7cc2358baeca134c825a7"},
+    {2, true, kM896,
+     "09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712"
+     "fcc7c71a557e2db966c3e9fa91746039"},
+    {2, false, "abc",
+     "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+     "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
+    {2, false, kM896,
+     "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+     "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"},
 };
 
 struct Job {
@@ -111,7 +111,8 @@ int run(std::deque<Job> jobs, unsigned slots, unsigned gap, Rng &rng, int *passe
 		if (offer < 0 && !rng.chance(gap)) {
 			for (unsigned k = 0; k < slots; k++) {
 				unsigned i = (rr + k) % slots;
-				if (used[i] && !slot[i].busy && slot[i].next * kBB < slot[i].padded.size()) {
+				if (used[i] && !slot[i].busy &&
+				    slot[i].next * kBB < slot[i].padded.size()) {
 					offer = int(i);
 					rr = i + 1;
 					break;
@@ -151,8 +152,8 @@ int run(std::deque<Job> jobs, unsigned slots, unsigned gap, Rng &rng, int *passe
 					(*passed)++;
 				} else {
 					failed++;
-					printf("FAIL %s: got %s want %s\n", j.name.c_str(), hex(d).c_str(),
-					       hex(j.expect).c_str());
+					printf("FAIL %s: got %s want %s\n", j.name.c_str(),
+					       hex(d).c_str(), hex(j.expect).c_str());
 				}
 				used[t.m_meta_o] = false;
 				done++;
@@ -205,8 +206,9 @@ int main(int argc, char **argv)
 		uint64_t cyc = 0, nb = 0;
 		std::deque<Job> one{make_job("chain", rng.bytes(16 * kBB - kLenB - 1), false)};
 		failed += run(one, 1, 0, rng, &passed, &cyc, &nb);
-		printf("alg %d U=%d: one packet: %llu cycles for %llu blocks (%.1f per block)\n", kAlg,
-		       TB_U, (unsigned long long)cyc, (unsigned long long)nb, double(cyc) / nb);
+		printf("alg %d U=%d: one packet: %llu cycles for %llu blocks (%.1f per block)\n",
+		       kAlg, TB_U, (unsigned long long)cyc, (unsigned long long)nb,
+		       double(cyc) / nb);
 		// Many one-block messages, no gaps: the engine's throughput.
 		std::deque<Job> many;
 		for (int i = 0; i < 40 * TB_U + 40; i++)
@@ -222,10 +224,12 @@ int main(int argc, char **argv)
 			if (e.alg != kAlg)
 				continue;
 			Bytes m(e.msg, e.msg + strlen(e.msg));
-			Job j = make_job(std::string("FIPS 180 ") + (e.sha384 ? "SHA-384 " : "") + e.msg,
+			Job j = make_job(std::string("FIPS 180 ") + (e.sha384 ? "SHA-384 " : "") +
+					     e.msg,
 					 m, e.sha384);
 			if (j.expect != unhex(e.digest)) {
-				printf("FAIL the example %s disagrees with OpenSSL\n", j.name.c_str());
+				printf("FAIL the example %s disagrees with OpenSSL\n",
+				       j.name.c_str());
 				failed++;
 			}
 			j.expect = unhex(e.digest);
@@ -236,7 +240,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nrandom; i++) {
 			unsigned len = rng.chance(20) ? rng.range(0, 3 * kBB) : rng.range(0, 1600);
 			bool s384 = kAlg == 2 && rng.chance(50);
-			rnd.push_back(make_job("random " + std::to_string(i), rng.bytes(len), s384));
+			rnd.push_back(
+			    make_job("random " + std::to_string(i), rng.bytes(len), s384));
 		}
 		failed += run(rnd, slots, 30, rng, &passed);
 	}

@@ -155,7 +155,8 @@ int run(std::deque<Job> jobs, unsigned gap, Rng &rng, int *passed, uint64_t *cyc
 			uint64_t busy = t.ctx_busy_o;
 			for (unsigned k = 0; k < nctx; k++) {
 				unsigned i = (rr + k) % nctx;
-				if (used[i] && !((busy >> i) & 1) && slot[i].next < slot[i].blocks.size()) {
+				if (used[i] && !((busy >> i) & 1) &&
+				    slot[i].next < slot[i].blocks.size()) {
 					offer = int(i);
 					rr = i + 1;
 					break;
@@ -202,8 +203,8 @@ int run(std::deque<Job> jobs, unsigned gap, Rng &rng, int *passed, uint64_t *cyc
 				(*passed)++;
 			} else {
 				failed++;
-				printf("FAIL %s: got %s want %s\n", j.name.c_str(), hex(mac).c_str(),
-				       hex(want).c_str());
+				printf("FAIL %s: got %s want %s\n", j.name.c_str(),
+				       hex(mac).c_str(), hex(want).c_str());
 			}
 			used[id] = false;
 			done++;
@@ -225,30 +226,30 @@ struct Rfc {
 	const char *key, *data, *mac;
 };
 const Rfc kRfc[] = {
-	{0, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-	 "b617318655057264e28bc0b6fb378c8ef146be00"},
-	{0, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-	 "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
-	{0, false, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-	 "dddddddddddd",
-	 "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
-	{1, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-	 "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
-	{1, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-	 "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
-	{2, true, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-	 "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c"
-	 "faea9ea9076ede7f4af152e8b2fa9cb6"},
-	{2, true, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-	 "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e"
-	 "8e2240ca5e69e2c78b3239ecfab21649"},
-	{2, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-	 "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
-	 "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854"},
-	{2, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-	 "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
-	 "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
+    {0, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+     "b617318655057264e28bc0b6fb378c8ef146be00"},
+    {0, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+     "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
+    {0, false, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+     "dddddddddddd",
+     "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
+    {1, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+     "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+    {1, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+    {2, true, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+     "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c"
+     "faea9ea9076ede7f4af152e8b2fa9cb6"},
+    {2, true, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+     "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e"
+     "8e2240ca5e69e2c78b3239ecfab21649"},
+    {2, false, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+     "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+     "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854"},
+    {2, false, "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+     "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+     "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
 };
 
 Bytes field(const std::string &s)
@@ -297,7 +298,9 @@ int main(int argc, char **argv)
 				bool same = std::equal(t.begin(), t.begin() + n, j.expect.begin());
 				// the SHA-512 file's tags checked on the SHA-512 run only
 				if (result == "valid" && !s384 && !same) {
-					printf("FAIL wycheproof %s: OpenSSL disagrees with the tag\n", id.c_str());
+					printf(
+					    "FAIL wycheproof %s: OpenSSL disagrees with the tag\n",
+					    id.c_str());
 					failed++;
 				}
 				jobs.push_back(j);
@@ -328,7 +331,8 @@ int main(int argc, char **argv)
 							     : rng.range(16, 64));
 			unsigned len = rng.chance(30) ? rng.range(0, 3 * kBB) : rng.range(0, 1600);
 			bool s384 = kAlg == 2 && rng.chance(50);
-			jobs.push_back(make_job("random " + std::to_string(i), key, rng.bytes(len), s384));
+			jobs.push_back(
+			    make_job("random " + std::to_string(i), key, rng.bytes(len), s384));
 		}
 		failed += run(jobs, 30, rng, &passed);
 	}
@@ -339,10 +343,11 @@ int main(int argc, char **argv)
 			jobs.push_back(make_job("bench", rng.bytes(32), rng.bytes(bench), false));
 		uint64_t cyc = 0;
 		failed += run(jobs, 0, rng, &passed, &cyc);
-		printf("alg %d U=%d: %d packets of %d bytes in %llu cycles: %.1f cycles per packet, "
-		       "%.2f bytes per cycle\n",
-		       kAlg, TB_U, n, bench, (unsigned long long)cyc, double(cyc) / n,
-		       double(n) * bench / cyc);
+		printf(
+		    "alg %d U=%d: %d packets of %d bytes in %llu cycles: %.1f cycles per packet, "
+		    "%.2f bytes per cycle\n",
+		    kAlg, TB_U, n, bench, (unsigned long long)cyc, double(cyc) / n,
+		    double(n) * bench / cyc);
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
