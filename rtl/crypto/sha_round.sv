@@ -66,14 +66,18 @@ module sha_round #(
     m_h_q    <= h_i;
   end
 
-  // K_{t+2} for the next round's precomputation (a ROM indexed by a register).
+  // K_{t+2} for the next round's precomputation: a ROM indexed by a
+  // register (a table, not a chain of compares: 2 LUT levels), zero past
+  // the last round.
+  function automatic logic [WS*128-1:0] k_table();
+    logic [WS*128-1:0] tab;
+    tab = '0;
+    for (int i = 0; i < R; i++) tab[WS*i +: WS] = WS'(sha_pkg::round_k(ALG, i));
+    k_table = tab;
+  endfunction
+  localparam logic [WS*128-1:0] KTAB = k_table();
   logic [WS-1:0] k_next;
-  always_comb begin
-    k_next = '0;
-    for (int i = 0; i < R; i++) begin
-      if (m_tk_q == 7'(i)) k_next = WS'(sha_pkg::round_k(ALG, i));
-    end
-  end
+  assign k_next = KTAB[WS*m_tk_q +: WS];
 
   assign v_o    = m_v_q;
   assign last_o = m_v_q && m_last_q;
