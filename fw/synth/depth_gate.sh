@@ -69,6 +69,16 @@ spec() {
     aes_fork)      echo "aes_gcm_aes_fork|-set L 4|" ;;
     aes_final)     echo "aes_gcm_aes_final|-set L 4|" ;;
     ghash)         echo "aes_gcm_ghash|-set L 4|" ;;
+    sha1_core)     echo "sha_core|-set ALG 0 -set U 1|" ;;
+    sha256_core)   echo "sha_core|-set ALG 1 -set U 1|" ;;
+    sha512_core)   echo "sha_core|-set ALG 2 -set U 1|" ;;
+    sha256_core_u8) echo "sha_core|-set ALG 1 -set U 8|" ;;
+    sha1_hmac)     echo "sha_hmac|-set ALG 0 -set U 1|sha_core" ;;
+    sha256_hmac)   echo "sha_hmac|-set ALG 1 -set U 1|sha_core" ;;
+    sha512_hmac)   echo "sha_hmac|-set ALG 2 -set U 1|sha_core" ;;
+    cbc_enc)       echo "aes_cbc_enc||" ;;
+    cbc_dec)       echo "aes_cbc_dec||" ;;
+    drbg)          echo "aes_ctr_drbg||" ;;
     core)          echo "espnic_core|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|espnic_ctrl esp_egress esp_ingress" ;;
     *) return 1 ;;
   esac

@@ -150,7 +150,7 @@ module aes_gcm_stream #(
   // R1 register: AES inputs, the packet's figures and the side band.
   localparam int R1_W = DATA_W + WB + 1 + 1 + 1 + 1                // data keep last first byp enc
                       + 16 + 17 + 17 + 4 + 6                       // beat em1 eblk q na
-                      + 128 + 128 + HN*128 + 1;                    // aad lenblk hpow key256
+                      + 128 + 128 + HN*128;                        // aad lenblk hpow
   logic             r1_valid_q, r1_key256_q;
   logic [255:0]     r1_key_q;
   logic [128*L-1:0] r1_cblk_q;
@@ -167,14 +167,14 @@ module aes_gcm_stream #(
       r1_cblk_q   <= a_cblk;
       r1_q        <= {r0_data_q, r0_keep_q, r0_last_q, r0_first_q, a_byp, a_enc,
                       r0_beat_q, a_em1, a_eblk, a_ctlen[3:0], a_na,
-                      r0_ctx_q.aad, a_lenblk, r0_ctx_q.hpow, r0_ctx_q.key256};
+                      r0_ctx_q.aad, a_lenblk, r0_ctx_q.hpow};
     end
   end
 
   // Masks: flags and byte masks of the beat in R1.
   logic [DATA_W-1:0] m_data;
   logic [WB-1:0]     m_keep;
-  logic              m_last, m_first, m_byp, m_enc, m_k256;
+  logic              m_last, m_first, m_byp, m_enc;
   logic [15:0]       m_beat;
   logic [16:0]       m_em1, m_eblk, m_kbeat, m_nprime, m_b;
   logic [3:0]        m_q;
@@ -182,7 +182,7 @@ module aes_gcm_stream #(
   logic [127:0]      m_ctxaad, m_lenblk;
   logic [HN*128-1:0] m_hpow;
   assign {m_data, m_keep, m_last, m_first, m_byp, m_enc, m_beat, m_em1, m_eblk, m_q, m_na,
-          m_ctxaad, m_lenblk, m_hpow, m_k256} = r1_q;
+          m_ctxaad, m_lenblk, m_hpow} = r1_q;
 
   logic          m_tag, m_drop, m_ovf;
   logic [LOGWB:0] m_o;
@@ -221,58 +221,26 @@ module aes_gcm_stream #(
   // other AES stages.
   localparam int SB_W = DATA_W + WB + 1 + 1 + 1 + 1 + 1 + 1 + 1   // data keep last first byp enc tag drop ovf
                       + WB + WB + WB + (WB + 16)                  // ctm outm encm tagm
-                      + L + L + 2 + 4 + 128 + 128 + HN*128         // hdr aad r q aad lenblk hpow
-                      + 1;                                         // key256
+                      + L + L + 2 + 4 + 128 + 128 + HN*128;        // hdr aad r q aad lenblk hpow
   logic [SB_W-1:0]  m_sb_q, x_sb;
   always_ff @(posedge clk_i) begin
     if (en) begin
       m_sb_q <= {m_data, m_keep, m_last, m_first, m_byp, m_enc, m_tag, m_drop, m_ovf,
                  m_ctm, m_outm, m_encm, m_tagm, m_hdr, m_aad, m_r, m_q,
-                 m_ctxaad, m_lenblk, m_hpow, m_k256};
+                 m_ctxaad, m_lenblk, m_hpow};
     end
   end
 
   // ------------------------------------------------------------- AES --
-  // Stage s of the state in st[LW*s +: LW], key window in kw[256*s +: 256].
   localparam int LW = 128 * L;
-  logic [LW*(AES_STAGES+1)-1:0] st;
-  // Key window {key256, hi, lo} of stage s in kw[257*s +: 257]; the last
-  // stage gets only its round key.
-  logic [257*(AES_STAGES-1)+127:0] kw;
-  assign st[LW-1:0]  = r1_cblk_q;
-  assign kw[256:0]   = {r1_key256_q, r1_key_q};
-  logic [LW-1:0] fin10, fin14;
-  for (genvar s = 0; s < AES_STAGES - 1; s++) begin : g_aes
-    if (s == 10) begin : g_fork
-      aes_gcm_aes_fork #(.L(L)) u_round (
-        .clk_i,
-        .en_i     (en),
-        .kwin_i   (kw[257*s +: 257]),
-        .state_i  (st[LW*s +: LW]),
-        .kwin_o   (kw[257*(s+1) +: 257]),
-        .state_o  (st[LW*(s+1) +: LW]),
-        .fin_o    (fin10)
-      );
-    end else begin : g_round
-      aes_gcm_aes_round #(.L(L), .ROUND(s)) u_round (
-        .clk_i,
-        .en_i     (en),
-        .kwin_i   (kw[257*s +: 257]),
-        .state_i  (st[LW*s +: LW]),
-        .kwin_o   (kw[257*(s+1) +: ((s == AES_STAGES - 2) ? 128 : 257)]),
-        .state_o  (st[LW*(s+1) +: LW])
-      );
-    end
-  end
-  aes_gcm_aes_final #(.L(L)) u_final (
+  logic [LW-1:0] aes_ks;
+  aes_gcm_aes_pipe #(.L(L)) u_aes (
     .clk_i,
-    .en_i     (en),
-    .rk_i     (kw[257*(AES_STAGES-1) +: 128]),
-    .state_i  (st[LW*(AES_STAGES-1) +: LW]),
-    .state_o  (st[LW*AES_STAGES +: LW])
+    .en_i    (en),
+    .kwin_i  ({r1_key256_q, r1_key_q}),
+    .state_i (r1_cblk_q),
+    .state_o (aes_ks)
   );
-  // AES-128 results leave after round 10 and wait beside stages 11..14.
-  aes_gcm_delay #(.W(LW), .D(4)) u_d_fin (.clk_i, .en_i(en), .d_i(fin10), .q_o(fin14));
   aes_gcm_delay #(.W(SB_W), .D(AES_STAGES-1)) u_d_aes (
     .clk_i, .en_i(en), .d_i(m_sb_q), .q_o(x_sb));
   logic [AES_STAGES-1:0] aes_v_q;
@@ -284,7 +252,7 @@ module aes_gcm_stream #(
   // ------------------------------------------------------- XOR stage --
   logic [DATA_W-1:0] x_data;
   logic [WB-1:0]     x_keep, x_ctm, x_outm, x_encm;
-  logic              x_last, x_first, x_byp, x_enc, x_tag, x_drop, x_ovf, x_valid, x_k256;
+  logic              x_last, x_first, x_byp, x_enc, x_tag, x_drop, x_ovf, x_valid;
   logic [WB+15:0]    x_tagm;
   logic [L-1:0]      x_hdr, x_aad;
   logic [1:0]        x_r;
@@ -292,14 +260,14 @@ module aes_gcm_stream #(
   logic [127:0]      x_ctxaad, x_lenblk;
   logic [HN*128-1:0] x_hpow;
   assign {x_data, x_keep, x_last, x_first, x_byp, x_enc, x_tag, x_drop, x_ovf, x_ctm, x_outm,
-          x_encm, x_tagm, x_hdr, x_aad, x_r, x_q, x_ctxaad, x_lenblk, x_hpow, x_k256} = x_sb;
+          x_encm, x_tagm, x_hdr, x_aad, x_r, x_q, x_ctxaad, x_lenblk, x_hpow} = x_sb;
   assign x_valid = aes_v_q[AES_STAGES-1];
 
   logic [DATA_W-1:0] x_ks, x_ctmb, x_out;
   logic [128*L-1:0]  x_gh;
   logic [127:0]      x_ekj0, ekj0_q;
   logic              x_second_q;
-  assign x_ks = x_k256 ? st[LW*AES_STAGES +: LW] : fin14;
+  assign x_ks = aes_ks;
   always_comb begin
     for (int j = 0; j < WB; j++) x_ctmb[8*j +: 8] = {8{x_ctm[j]}};
     x_out = x_data ^ (x_ks & x_ctmb);
