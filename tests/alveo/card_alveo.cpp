@@ -201,10 +201,10 @@ struct card_alveo final : card {
 		bool hv = drive_in(in[ESPNIC_PORT_HOST], top->s_axis_qdma_h2c_tdata,
 				   top->s_axis_qdma_h2c_tkeep, top->s_axis_qdma_h2c_tlast,
 				   top->s_axis_qdma_h2c_tvalid, top->s_axis_qdma_h2c_tuser_size);
-		bool wv = drive_in(in[ESPNIC_PORT_WIRE], top->s_axis_adap_rx_250mhz_tdata,
-				   top->s_axis_adap_rx_250mhz_tkeep, top->s_axis_adap_rx_250mhz_tlast,
-				   top->s_axis_adap_rx_250mhz_tvalid,
-				   top->s_axis_adap_rx_250mhz_tuser_size);
+		bool wv = drive_in(
+		    in[ESPNIC_PORT_WIRE], top->s_axis_adap_rx_250mhz_tdata,
+		    top->s_axis_adap_rx_250mhz_tkeep, top->s_axis_adap_rx_250mhz_tlast,
+		    top->s_axis_adap_rx_250mhz_tvalid, top->s_axis_adap_rx_250mhz_tuser_size);
 		top->s_axis_qdma_h2c_tuser_src = PORT_PF0;
 		top->s_axis_adap_rx_250mhz_tuser_src = PORT_MAC0;
 		top->m_axis_qdma_c2h_tready = chance(out[ESPNIC_PORT_HOST].ready);

@@ -12,11 +12,11 @@ extern "C" {
 #endif
 
 struct alveo_stats {
-	uint64_t axil_cycles;        /* AXI-Lite clock cycles since the model was made */
-	uint64_t accesses;           /* AXI-Lite transactions */
+	uint64_t axil_cycles;	     /* AXI-Lite clock cycles since the model was made */
+	uint64_t accesses;	     /* AXI-Lite transactions */
 	uint64_t access_axil_cycles; /* AXI-Lite cycles they took, request to response */
-	uint64_t sized_packets;      /* output packets whose tuser was checked */
-	uint64_t resets;             /* reset handshakes through mod_rstn */
+	uint64_t sized_packets;	     /* output packets whose tuser was checked */
+	uint64_t resets;	     /* reset handshakes through mod_rstn */
 };
 
 /* One AXI-Lite read or write at addr (the box's window); returns the response
