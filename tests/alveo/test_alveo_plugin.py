@@ -27,7 +27,9 @@ def axil_ps(request, monkeypatch):
     return ps
 
 
-@pytest.mark.parametrize("axil_ps", [DRIFTING, ALIGNED], indirect=True)
+# Also AXI-Lite faster than the core (3 ns) and nearly equal to it (4.002 ns,
+# the edges slide past each other slowly): the handshake does not care.
+@pytest.mark.parametrize("axil_ps", [DRIFTING, ALIGNED, "3000", "4002"], indirect=True)
 def test_axil_registers_and_reset_pair(axil_ps):
     p = subprocess.run([SIM, "axil"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
