@@ -82,6 +82,10 @@ struct espnic_sa {
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets; /* 0: none */
 	struct espnic_prefix sel_src, sel_dst; /* inbound policy: inner source, destination */
 	uint8_t sel_proto;		       /* 0: any */
+	/* Inbound tunnel SA of a route-based session: deliver its packets to
+	 * the host tagged with 802.1Q VID vlan (1..4094, the tunnel interface). */
+	bool vlan_tag;
+	uint16_t vlan;
 };
 
 /* SA_UPDATE: what to change in an installed SA (key, counters and the rest
@@ -127,6 +131,7 @@ struct espnic_sa_status {
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	struct espnic_prefix sel_src, sel_dst;
 	uint8_t sel_proto;
+	uint16_t vlan; /* with ESPNIC_SA_FLAG_VLAN in flags */
 };
 
 struct espnic_event {
