@@ -13,6 +13,7 @@ PACKAGES="
   clang libclang-rt-14-dev clang-format
   python3 python3-scapy python3-cryptography python3-yaml python3-pytest
   tshark tcpdump iproute2 iputils-ping nftables
+  shellcheck tcl
   strongswan strongswan-swanctl charon-systemd libcharon-extra-plugins frr
   libstrongswan-standard-plugins libstrongswan-extra-plugins
 "
