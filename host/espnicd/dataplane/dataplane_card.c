@@ -90,6 +90,7 @@ struct dp_card {
 	bool own_dev;
 	char name[64];
 	unsigned sa_n, spd_n;
+	unsigned mtu;	    /* the card's MTU register: the largest outer packet */
 	uint32_t *reserved; /* per inbound index: an allocated, not yet installed SPI */
 	int *in_owner;	    /* per inbound index: pair + 1, 0 free */
 	int *out_owner;	    /* per outbound index: pair + 1, -(trap + 1), 0 free */
@@ -439,6 +440,20 @@ static int card_narrow_selectors(struct dp *dp, struct dp_selector *local, unsig
 	return -ENOTSUP;
 }
 
+/* The MSS that fills the card's MTU through sa (automatic TCP MSS clamping): the card
+ * drops an ESP packet longer than the MTU, and its outer length is (L + K) & ~3 for an
+ * inner IP packet of L bytes, K = 57 in tunnel mode (outer IPv4 20, ESP header and IV 16,
+ * pad length and next header 2, ICV 16, padding up to 3), 37 in transport mode, 8 more in
+ * UDP. The inner IP header is 40 bytes when the selectors are IPv6, and TCP's 20 come off
+ * as well. */
+static uint16_t dp_card_auto_mss(unsigned mtu, bool tunnel, bool udp_encap, bool v6)
+{
+	int k = (tunnel ? 57 : 37) + (udp_encap ? 8 : 0);
+	int mss = (int)(mtu & ~3u) + 3 - k - (v6 ? 40 : 20) - 20;
+
+	return (uint16_t)(mss < 88 ? 88 : mss > 65535 ? 65535 : mss);
+}
+
 /* One direction of sa as the card's SA (keys included: wiped by the caller). */
 static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound,
 		   struct espnic_sa *out)
@@ -476,6 +491,15 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 	out->hard_bytes = sa->lifetime.hard_bytes;
 	out->soft_packets = sa->lifetime.soft_packets;
 	out->hard_packets = sa->lifetime.hard_packets;
+	{
+		uint16_t mss = inbound ? sa->mss_in : sa->mss_out;
+
+		out->mss_clamp = mss != DP_MSS_AUTO
+				     ? mss
+				     : dp_card_auto_mss(c->mtu, out->tunnel, out->udp_encap,
+							sa->local_ts_count > 0 &&
+							    sa->local_ts[0].family == AF_INET6);
+	}
 	if (inbound) {
 		/* card_install checked that the selectors are one exact pair. */
 		struct spd_prefix src, dst;
@@ -1051,6 +1075,7 @@ int dp_card_open_dev(espnic_dev *dev, bool own_dev, struct dp **out)
 	snprintf(c->name, sizeof(c->name), "%s", caps.name);
 	c->sa_n = caps.sa_n;
 	c->spd_n = caps.spd_n;
+	c->mtu = caps.mtu;
 	c->reserved = calloc(c->sa_n, sizeof(*c->reserved));
 	c->in_owner = calloc(c->sa_n, sizeof(*c->in_owner));
 	c->out_owner = calloc(c->sa_n, sizeof(*c->out_owner));
