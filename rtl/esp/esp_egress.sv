@@ -572,11 +572,7 @@ module esp_egress
   logic [15:0]            xc_pl_len, xc_ct_len, xc_esp_len, xc_outer_len, xc_pl_off;
   logic [7:0]             xc_next_hdr;
   logic [8*18-1:0]        xc_tsum;
-  logic                   xc_mss_found;
-  logic [6:0]             xc_mss_pos;
   always_ff @(posedge clk_i) begin
-    xc_mss_found <= x_mss_found;
-    xc_mss_pos   <= x_mss_pos;
     if (!rst_ni) xc_valid <= 1'b0;
     else         xc_valid <= ex_go;
     xc_verdict   <= verdict;
@@ -842,15 +838,16 @@ module esp_egress
 
   // ------------------------------------------------------ stream stages
   // MSS clamping on the cleartext, before the ESP header: a command for
-  // every frame stage C pushes into the encryption queue (the clamp only for
-  // frames it encapsulates). Its queue (32) never fills: it holds fewer
-  // commands than the encryption queue (16) plus the three stages before it.
+  // every frame from stage B (each pushes an encryption command in stage C),
+  // the clamp applied to frames it encapsulates. Its queue (32) never fills:
+  // it holds fewer commands than the encryption queue (16) plus the stages
+  // before it.
   logic [DATA_W-1:0] c0_tdata;  logic [BYTES-1:0] c0_tkeep;
   logic c0_tlast, c0_tvalid, c0_tready;
   esp_mss_clamp #(.DATA_W(DATA_W), .Q_D(32)) u_mss_clamp (
     .clk_i, .rst_ni,
-    .cmd_valid_i(xc_valid && push_enc), .cmd_hdr_i(xc_p.hdr), .cmd_found_i(xc_mss_found),
-    .cmd_pos_i(xc_mss_pos), .cmd_clamp_i(xc_verdict == X_PROTECT ? xc_sa.mss_clamp : 16'd0),
+    .cmd_valid_i(ex_go), .cmd_hdr_i(x_p.hdr), .cmd_found_i(x_mss_found),
+    .cmd_pos_i(x_mss_pos), .cmd_clamp_i(sa.mss_clamp), .cmd_apply_i(verdict == X_PROTECT),
     .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
     .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
     .m_axis_tdata(c0_tdata), .m_axis_tkeep(c0_tkeep), .m_axis_tlast(c0_tlast),

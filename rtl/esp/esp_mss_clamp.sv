@@ -1,7 +1,8 @@
 // esp_mss_clamp: TCP MSS clamping on a frame stream, in the card's
 // cleartext (egress: before encryption). One command per frame, in frame
 // order, with the frame's captured header, where esp_mss_find found its MSS
-// option (found, pos) and the clamp (0: none, the frame passes unchanged).
+// option (found, pos), the clamp (0: none) and whether to apply it (a late
+// decision: it enters the second stage only); else the frame passes unchanged.
 // An MSS above the clamp is lowered to it, never raised; the TCP checksum is
 // updated incrementally (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')). An option
 // at an odd offset from the TCP header straddles two 16-bit words, so its
@@ -28,6 +29,7 @@ module esp_mss_clamp
   input  logic                               cmd_found_i,
   input  logic [6:0]                         cmd_pos_i,
   input  logic [15:0]                        cmd_clamp_i,
+  input  logic                               cmd_apply_i,  // clamp this frame (else it passes)
 
   input  logic [DATA_W-1:0]                  s_axis_tdata,
   input  logic [DATA_W/8-1:0]                s_axis_tkeep,
@@ -49,7 +51,7 @@ module esp_mss_clamp
 
   // ------------------------------------------------------ command stage 1
   // The MSS value and the checksum from the header; the checksum's offset.
-  logic        c1_valid, c1_en, c1_odd;
+  logic        c1_valid, c1_en, c1_odd, c1_apply;
   logic [6:0]  c1_pos, c1_csum_pos;
   logic [15:0] c1_mss, c1_csum, c1_clamp;
   always_ff @(posedge clk_i) begin
@@ -57,10 +59,11 @@ module esp_mss_clamp
     l4 = espnic_pkg::hbe16(cmd_hdr_i, 12) == 16'h86DD ? 7'd54
          : 7'd14 + {1'b0, cmd_hdr_i[8*14 +: 4], 2'b00};
     // (pos is at most 92 and l4 at most 74: both fields lie in the header.)
-    c1_mss  <= espnic_pkg::hbe16(cmd_hdr_i, int'(cmd_pos_i) + 2);
-    c1_csum <= espnic_pkg::hbe16(cmd_hdr_i, int'(l4) + 16);
+    c1_mss  <= espnic_pkg::hbe16(cmd_hdr_i, 32'(cmd_pos_i) + 32'd2);
+    c1_csum <= espnic_pkg::hbe16(cmd_hdr_i, 32'(l4) + 32'd16);
     c1_csum_pos <= l4 + 7'd16;
     c1_en    <= cmd_found_i && cmd_clamp_i != 16'd0;
+    c1_apply <= cmd_apply_i;
     c1_odd   <= cmd_pos_i[0];             // the TCP header starts at an even offset
     c1_pos   <= cmd_pos_i;
     c1_clamp <= cmd_clamp_i;
@@ -75,7 +78,7 @@ module esp_mss_clamp
     logic [15:0] m_old, m_new;
     m_old = c1_odd ? espnic_pkg::be16(c1_mss) : c1_mss;
     m_new = c1_odd ? espnic_pkg::be16(c1_clamp) : c1_clamp;
-    c2_do       <= c1_en && c1_mss > c1_clamp;
+    c2_do       <= c1_en && c1_apply && c1_mss > c1_clamp;
     c2_sum      <= 18'(16'(~c1_csum)) + 18'(16'(~m_old)) + 18'(m_new);
     c2_pos      <= c1_pos;
     c2_csum_pos <= c1_csum_pos;
@@ -118,7 +121,7 @@ module esp_mss_clamp
 
   logic   q_valid, q_ready, unused_q_wr_ready;
   patch_t q;
-  sync_fifo #(.WIDTH($bits(patch_t)), .DEPTH(Q_D)) u_q (
+  sync_fifo #(.WIDTH($bits(c3)), .DEPTH(Q_D)) u_q (
     .clk_i, .rst_ni,
     .wr_valid_i(c3_valid), .wr_ready_o(unused_q_wr_ready), .wr_data_i(c3),
     .rd_valid_o(q_valid), .rd_ready_i(q_ready), .rd_data_o(q), .count_o()

@@ -30,9 +30,9 @@ ORDERS = {
 }
 
 
-def syn(options, v6=False, flags="S", payload=b"", **ipkw):
+def syn(tcp_options, v6=False, flags="S", payload=b"", **ipkw):
     ip = IPv6(src=V6_SRC, dst=V6_DST) if v6 else IP(src=LAN_A, dst=LAN_B, **ipkw)
-    seg = TCP(sport=40000, dport=443, flags=flags, seq=1000, options=options)
+    seg = TCP(sport=40000, dport=443, flags=flags, seq=1000, options=tcp_options)
     return Ether(src=HOST_MAC, dst=GW_MAC) / ip / seg / (Raw(payload) if payload else b"")
 
 

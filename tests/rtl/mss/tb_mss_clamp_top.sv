@@ -42,7 +42,7 @@ module tb_mss_clamp_top #(
   esp_mss_clamp #(.DATA_W(DATA_W), .Q_D(32)) u_clamp (
     .clk_i, .rst_ni,
     .cmd_valid_i(loc_valid), .cmd_hdr_i(q_data[HW-1:0]), .cmd_found_i(loc_found),
-    .cmd_pos_i(loc_pos), .cmd_clamp_i(q_data[HW +: 16]),
+    .cmd_pos_i(loc_pos), .cmd_clamp_i(q_data[HW +: 16]), .cmd_apply_i(1'b1),
     .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
     .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tvalid, .m_axis_tready,
     .clamped_o
