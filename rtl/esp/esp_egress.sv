@@ -234,13 +234,13 @@ module esp_egress
   // longer SPD lookup); the answer waits in u_mss_loc beside the frame and is
   // taken at issue. u_mss_loc holds no more entries than `ord`.
   logic       mss_loc_valid, mss_loc_found, mss_rd_valid, mss_rd_found;
-  logic [6:0] mss_loc_pos, mss_rd_pos;
+  logic [5:0] mss_loc_pos, mss_rd_pos;
   logic       unused_mss_wr_ready;
   esp_mss_find u_mss_find (
     .clk_i, .rst_ni, .in_valid_i(p_valid_q && (!needs_spd || spd_req_ready) && ord_wr_ready),
     .hdr_i(p_q.hdr), .out_valid_o(mss_loc_valid), .found_o(mss_loc_found), .pos_o(mss_loc_pos)
   );
-  sync_fifo #(.WIDTH(8), .DEPTH(64)) u_mss_loc (
+  sync_fifo #(.WIDTH(7), .DEPTH(64)) u_mss_loc (
     .clk_i, .rst_ni,
     .wr_valid_i(mss_loc_valid), .wr_ready_o(unused_mss_wr_ready), .wr_data_i({mss_loc_found, mss_loc_pos}),
     .rd_valid_o(mss_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o({mss_rd_found, mss_rd_pos}),
@@ -394,7 +394,7 @@ module esp_egress
   logic [3:0]             x_over;
   logic [29:0]            x_wm;
   logic                   x_mss_found;
-  logic [6:0]             x_mss_pos;
+  logic [5:0]             x_mss_pos;
   always_ff @(posedge clk_i) begin
     if (issue) begin
       x_p      <= ord_x;

@@ -27,7 +27,7 @@ module esp_mss_clamp
   input  logic                               cmd_valid_i,
   input  logic [espnic_pkg::HDR_BYTES*8-1:0] cmd_hdr_i,
   input  logic                               cmd_found_i,
-  input  logic [6:0]                         cmd_pos_i,
+  input  logic [5:0]                         cmd_pos_i,    // the option starts at frame byte 54 + pos
   input  logic [15:0]                        cmd_clamp_i,
   input  logic                               cmd_apply_i,  // clamp this frame (else it passes)
 
@@ -52,26 +52,33 @@ module esp_mss_clamp
   // ------------------------------------------------------ command stage 1
   // The MSS value and the checksum from the header; the checksum's offset.
   logic        c1_valid, c1_en, c1_odd, c1_apply;
-  logic [6:0]  c1_pos, c1_csum_pos;
+  logic [5:0]  c1_pos;
+  logic [6:0]  c1_csum_pos;
   logic [15:0] c1_mss, c1_csum, c1_clamp;
   always_ff @(posedge clk_i) begin
-    logic [6:0] l4;
-    l4 = espnic_pkg::hbe16(cmd_hdr_i, 12) == 16'h86DD ? 7'd54
-         : 7'd14 + {1'b0, cmd_hdr_i[8*14 +: 4], 2'b00};
-    // (pos is at most 92 and l4 at most 74: both fields lie in the header.)
-    c1_mss  <= espnic_pkg::hbe16(cmd_hdr_i, 32'(cmd_pos_i) + 32'd2);
-    c1_csum <= espnic_pkg::hbe16(cmd_hdr_i, 32'(l4) + 32'd16);
-    c1_csum_pos <= l4 + 7'd16;
+    logic        v6;
+    logic [3:0]  ihl;
+    logic [15:0] mss_w, csum_w;
+    // Small multiplexers: the MSS value among the 39 places a walk can find
+    // (bytes 56 + pos), the IPv4 checksum among the 16 IHLs (bytes 30 + 4 * IHL).
+    v6     = espnic_pkg::hbe16(cmd_hdr_i, 12) == 16'h86DD;
+    ihl    = cmd_hdr_i[8*14 +: 4];
+    mss_w  = cmd_hdr_i[8*56 + 8*cmd_pos_i +: 16];
+    csum_w = cmd_hdr_i[8*30 + 32*ihl +: 16];
+    c1_mss  <= {mss_w[7:0], mss_w[15:8]};
+    c1_csum <= v6 ? espnic_pkg::hbe16(cmd_hdr_i, 70) : {csum_w[7:0], csum_w[15:8]};
+    c1_csum_pos <= v6 ? 7'd70 : 7'd30 + {1'b0, ihl, 2'b00};
     c1_en    <= cmd_found_i && cmd_clamp_i != 16'd0;
     c1_apply <= cmd_apply_i;
-    c1_odd   <= cmd_pos_i[0];             // the TCP header starts at an even offset
+    c1_odd   <= cmd_pos_i[0];             // 54 and the TCP header's start are even
     c1_pos   <= cmd_pos_i;
     c1_clamp <= cmd_clamp_i;
   end
 
   // ------------------------------------------------------ command stage 2
   logic        c2_valid, c2_do;
-  logic [6:0]  c2_pos, c2_csum_pos;
+  logic [5:0]  c2_pos;
+  logic [6:0]  c2_csum_pos;
   logic [15:0] c2_clamp;
   logic [17:0] c2_sum;
   always_ff @(posedge clk_i) begin
@@ -101,7 +108,7 @@ module esp_mss_clamp
     f1 = 17'(c2_sum[15:0]) + 17'(c2_sum[17:16]);
     f2 = f1[15:0] + 16'(f1[16]);
     c3.en       <= c2_do;
-    c3.mss_off  <= c2_pos + 7'd2;
+    c3.mss_off  <= 7'(c2_pos) + 7'd56;
     c3.mss      <= c2_clamp;
     c3.csum_off <= c2_csum_pos;
     c3.csum     <= ~f2;

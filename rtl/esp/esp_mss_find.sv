@@ -31,7 +31,7 @@ module esp_mss_find
   input  logic [espnic_pkg::HDR_BYTES*8-1:0]   hdr_i,
   output logic                                 out_valid_o,
   output logic                                 found_o,   // an MSS option to clamp at pos_o
-  output logic [6:0]                           pos_o      // frame byte offset of its kind byte
+  output logic [5:0]                           pos_o      // its kind byte is frame byte 54 + pos_o
 );
   localparam int HB = espnic_pkg::HDR_BYTES;
   localparam logic [5:0] WEND = 6'd63;       // the walk has ended
@@ -46,29 +46,28 @@ module esp_mss_find
   logic [8*(HB-FIRST)-1:0] a_opt;
   always_ff @(posedge clk_i) begin
     logic [15:0] etype;
-    logic        v4, v6;
+    logic        v4, v6, sel6;
     logic [3:0]  ihl;
+    logic [3:0]  doff4;
+    logic        syn4;
     etype = espnic_pkg::hbe16(hdr_i, 12);
     ihl   = hdr_i[8*14 +: 4];
+    // Which header the fields come from: the ethertype's first byte alone
+    // (shallow); whether the packet qualifies is a_ok.
+    sel6  = hdr_i[8*12 +: 8] == 8'h86;
+    // TCP bytes 12 (data offset) and 13 (flags) after an IHL-word header.
+    doff4 = hdr_i[8*(14+12) + 4 + 32*ihl +: 4];
+    syn4  = hdr_i[8*(14+13) + 1 + 32*ihl];
     v4 = etype == 16'h0800 && hdr_i[8*14+4 +: 4] == 4'd4 && ihl >= 4'd5
          && espnic_pkg::hbyte(hdr_i, 23) == 8'd6
          && hdr_i[8*20 +: 6] == 6'd0 && espnic_pkg::hbyte(hdr_i, 21) == 8'd0;
     v6 = etype == 16'h86DD && hdr_i[8*14+4 +: 4] == 4'd6 && espnic_pkg::hbyte(hdr_i, 20) == 8'd6;
     a_ok     <= v4 || v6;
-    a_l4     <= v6 ? 7'd54 : 7'd14 + {1'b0, ihl, 2'b00};
-    a_syn    <= 1'b0;
-    a_doff   <= '0;
-    for (int h = 5; h < 16; h++)
-      if (!v6 && ihl == 4'(h)) begin
-        a_doff  <= hdr_i[8*(14 + 4*h + 12) + 4 +: 4];
-        a_syn   <= hdr_i[8*(14 + 4*h + 13) + 1];
-      end
-    if (v6) begin
-      a_doff  <= hdr_i[8*(54 + 12) + 4 +: 4];
-      a_syn   <= hdr_i[8*(54 + 13) + 1];
-    end
-    a_ip_end <= v6 ? 17'(espnic_pkg::hbe16(hdr_i, 18)) + 17'd54
-                   : 17'(espnic_pkg::hbe16(hdr_i, 16)) + 17'd14;
+    a_l4     <= sel6 ? 7'd54 : 7'd14 + {1'b0, ihl, 2'b00};
+    a_doff   <= sel6 ? hdr_i[8*(54 + 12) + 4 +: 4] : doff4;
+    a_syn    <= sel6 ? hdr_i[8*(54 + 13) + 1] : syn4;
+    a_ip_end <= sel6 ? 17'(espnic_pkg::hbe16(hdr_i, 18)) + 17'd54
+                     : 17'(espnic_pkg::hbe16(hdr_i, 16)) + 17'd14;
     a_opt    <= hdr_i[8*FIRST +: 8*(HB-FIRST)];
   end
 
@@ -169,5 +168,5 @@ module esp_mss_find
 
   assign out_valid_o = w_valid[STEPS-1];
   assign found_o     = w_found[STEPS];
-  assign pos_o       = 7'(w_pos[STEPS*6 +: 6]) + 7'(FIRST);
+  assign pos_o       = w_pos[STEPS*6 +: 6];
 endmodule

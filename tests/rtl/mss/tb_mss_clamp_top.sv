@@ -25,7 +25,7 @@ module tb_mss_clamp_top #(
 );
   localparam int HW = espnic_pkg::HDR_BYTES * 8;
   logic       loc_valid, loc_found, q_valid, unused_wr_ready;
-  logic [6:0] loc_pos;
+  logic [5:0] loc_pos;
   logic [HW+15:0] q_data;
   esp_mss_find u_find (
     .clk_i, .rst_ni, .in_valid_i(hdr_valid_i), .hdr_i,
