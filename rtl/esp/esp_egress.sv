@@ -230,7 +230,7 @@ module esp_egress
   logic [espnic_pkg::CLS_KEY_W-1:0] key;
   logic    key_valid, key_bad, bad_rd_valid, head_bad;
   // TCP MSS clamping: every frame written into `ord` has the MSS option of
-  // its header looked for (esp_mss_find, 16 cycles, in parallel with the
+  // its header looked for (esp_mss_find, 23 cycles, in parallel with the
   // longer SPD lookup); the answer waits in u_mss_loc beside the frame and is
   // taken at issue. u_mss_loc holds no more entries than `ord`.
   logic       mss_loc_valid, mss_loc_found, mss_rd_valid, mss_rd_found;

@@ -15,15 +15,16 @@
 // 19 bytes of options (Linux, Windows and macOS put MSS first).
 //
 // The walk is a chain (each option's start depends on the previous one's
-// length), so it is cut into stages of three option bytes: per byte, compare
+// length), so it is cut into stages of two option bytes: per byte, compare
 // the walk's position with the byte's index and, if equal, take the next
-// position computed for that byte beforehand (two LUT levels per byte).
+// position computed for that byte beforehand (two or three LUT levels per
+// byte as abc maps it: three bytes a stage came out at 7 levels).
 module esp_mss_find
 #(
   localparam int FIRST    = 54,            // first byte an option can start at (IPv4, IHL 5)
   localparam int NB       = 39,            // option bytes walked: 54..92 (an MSS option ends by 95)
-  localparam int PER      = 3,             // bytes per walk stage
-  localparam int STEPS    = (NB + PER - 1) / PER   // latency: STEPS + 3 cycles (16)
+  localparam int PER      = 2,             // bytes per walk stage
+  localparam int STEPS    = (NB + PER - 1) / PER   // latency: STEPS + 3 cycles (23)
 ) (
   input  logic                                 clk_i,
   input  logic                                 rst_ni,

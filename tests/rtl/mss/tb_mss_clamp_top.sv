@@ -31,7 +31,7 @@ module tb_mss_clamp_top #(
     .clk_i, .rst_ni, .in_valid_i(hdr_valid_i), .hdr_i,
     .out_valid_o(loc_valid), .found_o(loc_found), .pos_o(loc_pos)
   );
-  // The find answers 16 cycles after the header; the queue's word is there.
+  // The find answers 23 cycles after the header; the queue's word is there.
   sync_fifo #(.WIDTH(HW + 16), .DEPTH(32)) u_hdr_q (
     .clk_i, .rst_ni,
     .wr_valid_i(hdr_valid_i), .wr_ready_o(unused_wr_ready), .wr_data_i({clamp_i, hdr_i}),
