@@ -313,6 +313,16 @@ static int sa_install(const struct espnic_io *io, unsigned index, const struct e
 		flags |= 1u << ESPNIC_SA_FLAG_ESN;
 	if (sa->sel_src.v6)
 		flags |= 1u << ESPNIC_SA_FLAG_SEL_V6;
+	if (sa->vlan_tag) {
+		if (!sa->inbound || !sa->tunnel || sa->vlan == 0 || sa->vlan > 4094)
+			return fail(
+			    -EINVAL,
+			    "SA add (%s %u): a VLAN tag (VID %u) needs an inbound tunnel SA "
+			    "and a VID in 1..4094",
+			    dir, index, sa->vlan);
+		flags |= 1u << ESPNIC_SA_FLAG_VLAN;
+		put_le(d + ESPNIC_SA_VLAN, sa->vlan, 2);
+	}
 	put_le(d + ESPNIC_SA_FLAGS, flags, 4);
 	put_le(d + ESPNIC_SA_SPI, sa->spi, 4);
 	d[ESPNIC_SA_ALG] = sa->alg;
@@ -419,6 +429,7 @@ int espnic_card_sa_read(const struct espnic_io *io, bool inbound, unsigned index
 	to_prefix(r + ESPNIC_SAQ_SEL_DST_ADDR, r + ESPNIC_SAQ_SEL_DST_MASK, v6, &st->sel_dst);
 	st->sel_proto = r[ESPNIC_SAQ_SEL_PROTO];
 	st->mss_clamp = (uint16_t)get_le(r + ESPNIC_SAQ_MSS_CLAMP, 2);
+	st->vlan = (uint16_t)get_le(r + ESPNIC_SAQ_VLAN, 2);
 	return 0;
 }
 

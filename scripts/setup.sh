@@ -8,11 +8,12 @@ PACKAGES="
   verilator yosys zlib1g-dev
   libssl-dev libjansson-dev libpcap-dev libcmocka-dev libevent-dev libpci-dev libmnl-dev
   libcap-dev
-  libmicrohttpd-dev libcurl4-openssl-dev
+  libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev
+  libjs-chart.js chromium chromium-driver python3-selenium python3-requests
   clang libclang-rt-14-dev clang-format
   python3 python3-scapy python3-cryptography python3-yaml python3-pytest
   tshark tcpdump iproute2 iputils-ping nftables
-  strongswan strongswan-swanctl charon-systemd libcharon-extra-plugins
+  strongswan strongswan-swanctl charon-systemd libcharon-extra-plugins frr
   libstrongswan-standard-plugins libstrongswan-extra-plugins
 "
 

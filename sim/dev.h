@@ -16,6 +16,19 @@
 
 struct device;
 
+/* --host-vlan VID=IFNAME: a TAP per 802.1Q VLAN of the host port. Frames the
+ * host writes to it enter the card's host port tagged with VID; frames the
+ * card delivers tagged with VID leave through it untagged. The harness only
+ * moves the tag's four bytes (the kernel here has no 8021q module for
+ * espnic0.VID sub-interfaces); the card decides everything. */
+#define DEV_VLAN_MAX 16
+struct dev_vlan {
+	uint16_t vid;
+	struct dev_port port;
+	struct event *ev;
+	bool paused;
+};
+
 struct dev_client {
 	struct device *dev;
 	int fd;
@@ -39,6 +52,8 @@ struct device {
 	struct dev_port port[2]; /* indexed by enum espnic_port */
 	struct event *port_ev[2];
 	bool port_paused[2];
+	struct dev_vlan vlan[DEV_VLAN_MAX];
+	unsigned n_vlan;
 	pcap_t *capture_dead;
 	pcap_dumper_t *capture; /* mirror of the wire port, both directions */
 	bool ev_notified;	/* the last EVENT notification is still current */

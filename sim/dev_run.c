@@ -33,7 +33,7 @@ static void usage(FILE *f)
 	    f,
 	    "usage: espnic-sim run --name NAME --wire PORT --host PORT [--width 128|512]\n"
 	    "                      [--trace FILE.fst] [--socket PATH] [--wire-capture FILE.pcap]\n"
-	    "                      [--verbose]\n"
+	    "                      [--host-vlan VID=IFNAME]... [--verbose]\n"
 	    "\n"
 	    "Runs one simulated card as a device until SIGTERM or SIGINT. Host programs\n"
 	    "reach its registers through the socket (default " ESPNIC_SIM_RUN_DIR "/NAME.sock;\n"
@@ -44,14 +44,44 @@ static void usage(FILE *f)
 	    "  pcap:IN.pcap,OUT.pcap frames of IN enter the port, what leaves goes to OUT\n"
 	    "  none                  nothing connected\n"
 	    "RUNDIR is $ESPNIC_RUN_DIR or " ESPNIC_SIM_RUN_DIR ". --wire-capture records\n"
-	    "every frame crossing the wire port, both directions.\n");
+	    "every frame crossing the wire port, both directions. --host-vlan gives\n"
+	    "802.1Q VLAN VID of the host port its own TAP IFNAME (what espnic0.VID\n"
+	    "would be): the harness adds the tag to what the host sends there and\n"
+	    "takes it off what the card delivers tagged VID (route-based sessions).\n");
 }
 
 struct run_opts {
 	const char *name, *wire, *host, *trace, *socket, *capture;
 	unsigned width;
 	int verbose;
+	unsigned n_vlan;
+	uint16_t vlan_vid[DEV_VLAN_MAX];
+	const char *vlan_if[DEV_VLAN_MAX];
 };
+
+/* VID=IFNAME of --host-vlan. */
+static int parse_vlan(struct run_opts *o, const char *arg)
+{
+	char *end;
+	unsigned long vid = strtoul(arg, &end, 10);
+	if (end == arg || *end != '=' || vid < 1 || vid > 4094 || !end[1]) {
+		fprintf(stderr,
+			"espnic-sim run: --host-vlan %s: expected VID=IFNAME, VID 1..4094\n", arg);
+		return 2;
+	}
+	for (unsigned i = 0; i < o->n_vlan; i++)
+		if (o->vlan_vid[i] == vid) {
+			fprintf(stderr, "espnic-sim run: --host-vlan: VLAN %lu given twice\n", vid);
+			return 2;
+		}
+	if (o->n_vlan == DEV_VLAN_MAX) {
+		fprintf(stderr, "espnic-sim run: at most %d --host-vlan\n", DEV_VLAN_MAX);
+		return 2;
+	}
+	o->vlan_vid[o->n_vlan] = (uint16_t)vid;
+	o->vlan_if[o->n_vlan++] = end + 1;
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
@@ -63,6 +93,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"socket", required_argument, NULL, 's'},
 						 {"wire-capture", required_argument, NULL, 'c'},
 						 {"verbose", no_argument, NULL, 'v'},
+						 {"host-vlan", required_argument, NULL, 'V'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
@@ -99,6 +130,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'v':
 			o->verbose++;
+			break;
+		case 'V':
+			if (parse_vlan(o, optarg))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -156,8 +191,24 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct device *d = arg;
 	(void)fd;
 	(void)what;
-	if (dev_port_flush(&d->port[0]) + dev_port_flush(&d->port[1]))
+	unsigned left = dev_port_flush(&d->port[0]) + dev_port_flush(&d->port[1]);
+	for (unsigned i = 0; i < d->n_vlan; i++)
+		left += dev_port_flush(&d->vlan[i].port);
+	if (left)
 		schedule_flush(d);
+}
+
+/* The VLAN TAP a frame the card delivers to the host goes to: the one of its
+ * 802.1Q VID, else none (the host port's own TAP). */
+static struct dev_vlan *vlan_of(struct device *d, const uint8_t *buf, int n)
+{
+	if (!d->n_vlan || n < 18 || buf[12] != 0x81 || buf[13] != 0x00)
+		return NULL;
+	unsigned vid = (unsigned)(buf[14] & 0x0f) << 8 | buf[15];
+	for (unsigned i = 0; i < d->n_vlan; i++)
+		if (d->vlan[i].vid == vid)
+			return &d->vlan[i];
+	return NULL;
 }
 
 void dev_after_model(struct device *d)
@@ -168,7 +219,15 @@ void dev_after_model(struct device *d)
 		while ((n = espnic_model_recv(d->m, p, buf, sizeof(buf), NULL, NULL)) > 0) {
 			if (p == ESPNIC_PORT_WIRE)
 				dev_capture_frame(d->capture, buf, (size_t)n);
-			dev_port_send(&d->port[p], buf, (size_t)n);
+			struct dev_vlan *v = p == ESPNIC_PORT_HOST ? vlan_of(d, buf, n) : NULL;
+			if (v) { /* the tag off: MAC addresses, then the rest */
+				memmove(buf + 4, buf, 12);
+				dev_port_send(&v->port, buf + 4, (size_t)n - 4);
+				if (v->port.backlog_count)
+					schedule_flush(d);
+			} else {
+				dev_port_send(&d->port[p], buf, (size_t)n);
+			}
 		}
 		if (d->port[p].backlog_count)
 			schedule_flush(d);
@@ -201,6 +260,37 @@ static void port_rx(struct device *d, int p)
 	dev_kick(d);
 }
 
+/* Frames the host wrote to a VLAN TAP: into the card's host port, tagged. */
+static void vlan_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dev_vlan *v = arg;
+	struct device *d = v->port.owner;
+	static uint8_t buf[65536 + 4];
+	(void)fd;
+	(void)what;
+	for (int i = 0; i < RX_BATCH; i++) {
+		if (espnic_model_pending(d->m, ESPNIC_PORT_HOST) >= QUEUE_HIGH) {
+			if (!v->paused) {
+				event_del(v->ev);
+				v->paused = true;
+			}
+			break;
+		}
+		ssize_t n = dev_port_recv(&v->port, buf + 4, sizeof(buf) - 4);
+		if (n < 12)
+			break;
+		if (n + 4 > ESPNIC_MODEL_MAX_FRAME)
+			continue;
+		memmove(buf, buf + 4, 12);
+		buf[12] = 0x81;
+		buf[13] = 0x00;
+		buf[14] = (uint8_t)(v->vid >> 8);
+		buf[15] = (uint8_t)v->vid;
+		espnic_model_send(d->m, ESPNIC_PORT_HOST, buf, (size_t)n + 4);
+	}
+	dev_kick(d);
+}
+
 static void port_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dev_port *port = arg;
@@ -227,6 +317,12 @@ static void clock_cb(evutil_socket_t fd, short what, void *arg)
 		if (d->port_paused[p] && espnic_model_pending(d->m, p) < QUEUE_HIGH / 2) {
 			event_add(d->port_ev[p], NULL);
 			d->port_paused[p] = false;
+		}
+	for (unsigned i = 0; i < d->n_vlan; i++)
+		if (d->vlan[i].paused &&
+		    espnic_model_pending(d->m, ESPNIC_PORT_HOST) < QUEUE_HIGH / 2) {
+			event_add(d->vlan[i].ev, NULL);
+			d->vlan[i].paused = false;
 		}
 	if (has_work(d))
 		dev_kick(d);
@@ -299,6 +395,24 @@ static int setup(struct device *d, const struct run_opts *o, char *err, size_t e
 			return -1;
 		}
 	}
+	for (unsigned i = 0; i < o->n_vlan; i++) {
+		struct dev_vlan *v = &d->vlan[d->n_vlan];
+		char spec[64];
+		snprintf(spec, sizeof(spec), "tap:%s", o->vlan_if[i]);
+		v->vid = o->vlan_vid[i];
+		if (dev_port_open(&v->port, spec, "host VLAN", o->name, d->rundir, err, errlen) <
+		    0) {
+			dev_port_close(&v->port);
+			return -1;
+		}
+		d->n_vlan++;
+		v->port.owner = d;
+		v->ev = event_new(d->base, v->port.fd, EV_READ | EV_PERSIST, vlan_cb, v);
+		if (!v->ev || event_add(v->ev, NULL) < 0) {
+			snprintf(err, errlen, "cannot watch the TAP of VLAN %u", v->vid);
+			return -1;
+		}
+	}
 	if (dev_mmio_listen(d, err, errlen) < 0)
 		return -1;
 	dev_kick(d); /* pcap inputs start flowing at once */
@@ -312,6 +426,11 @@ static void teardown(struct device *d)
 		if (d->port_ev[p])
 			event_free(d->port_ev[p]);
 		dev_port_close(&d->port[p]);
+	}
+	for (unsigned i = 0; i < d->n_vlan; i++) {
+		if (d->vlan[i].ev)
+			event_free(d->vlan[i].ev);
+		dev_port_close(&d->vlan[i].port);
 	}
 	for (int i = 0; i < 2; i++)
 		if (d->sig_ev[i])

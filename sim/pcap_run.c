@@ -28,7 +28,9 @@ static void usage(FILE *f)
 		"Runs a capture through the simulated card. egress: IN is what the host sends,\n"
 		"OUT is what the card puts on the wire; ingress: IN is from the wire, OUT is\n"
 		"what the host receives. Without --spd, egress protects everything with the\n"
-		"one outbound SA. Prints the card's port counters and per-SA counters.\n");
+		"one outbound SA and ingress has no rules. With --spd, ingress checks cleartext\n"
+		"from the wire against the rules reversed (the card's inbound policy).\n"
+		"Prints the card's port counters and per-SA counters.\n");
 }
 
 struct run_opts {
@@ -193,9 +195,10 @@ int pcap_run_main(int argc, char **argv)
 		return rc;
 
 	rc = card_config_load_sas(&cfg, o.sa, err, sizeof(err));
-	if (!rc && o.direction == ESPNIC_PORT_HOST)
-		rc = o.spd ? card_config_load_spd(&cfg, o.spd, err, sizeof(err))
-			   : card_config_default_spd(&cfg, err, sizeof(err));
+	if (!rc && o.spd)
+		rc = card_config_load_spd(&cfg, o.spd, err, sizeof(err));
+	else if (!rc && o.direction == ESPNIC_PORT_HOST)
+		rc = card_config_default_spd(&cfg, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "espnic-sim pcap: %s\n", err);
 		card_config_free(&cfg);

@@ -86,6 +86,10 @@ struct espnic_sa {
 	 * and SYN-ACK segments this SA carries to it, never raises it
 	 * (outbound SAs, before encryption). */
 	uint16_t mss_clamp;
+	/* Inbound tunnel SA of a route-based session: deliver its packets to
+	 * the host tagged with 802.1Q VID vlan (1..4094, the tunnel interface). */
+	bool vlan_tag;
+	uint16_t vlan;
 };
 
 /* SA_UPDATE: what to change in an installed SA (key, counters and the rest
@@ -132,6 +136,7 @@ struct espnic_sa_status {
 	struct espnic_prefix sel_src, sel_dst;
 	uint8_t sel_proto;
 	uint16_t mss_clamp;
+	uint16_t vlan; /* with ESPNIC_SA_FLAG_VLAN in flags */
 };
 
 struct espnic_event {

@@ -35,7 +35,7 @@
 #define ESPNIC_REG_SPD_GEN 0x6Cu /* SPD change count: one more for every SPD_ADD and SPD_DELETE done and every classifier swap (CLS_WRITE to the swap table); RESET sets it to 0. libespnic compares it with what it last saw to know whether another process changed the SPD. */
 #define ESPNIC_REG_CLS_GEOM 0x70u /* The SPD classifier's size: levels D in bits 4:0, rules per leaf L in 9:5, log2 of nodes per level in 14:10, log2 of leaves in 19:15 (rule slots: SPD_N). CLS_WRITE tables: 0..D-1 node levels, D leaves, D+1 rule slots, D+2 swap, D+3 clear. */
 #define ESPNIC_REG_COUNTERS 0x300u /* Port counters since reset or the last COUNTERS command with CMD_FLAG_CLEAR, 64-bit each (low word first), in PORT_COUNTER order. */
-#define ESPNIC_REG_CMD_RING 0x1000u /* Command ring: the host writes a command into slot CMD_PROD % CMD_SLOTS, then advances CMD_PROD. Write-only (commands carry keys: reads return 0); the card reads the header and the longest payload (bytes 0..179) of a slot and clears them when it takes the command. */
+#define ESPNIC_REG_CMD_RING 0x1000u /* Command ring: the host writes a command into slot CMD_PROD % CMD_SLOTS, then advances CMD_PROD. Write-only (commands carry keys: reads return 0); the card reads the header and the longest payload (bytes 0..185) of a slot and clears them when it takes the command. */
 #define ESPNIC_CMD_RING_SLOTS 0x10u /* Entries in the CMD ring. */
 #define ESPNIC_CMD_RING_SLOT_BYTES 0x100u /* Bytes per CMD ring entry. */
 #define ESPNIC_REG_CPL_RING 0x2000u /* Completion ring: one entry per command, in command order, at CPL_PROD % CPL_SLOTS. */
@@ -62,6 +62,7 @@
 #define ESPNIC_SA_FLAG_UDP 0x1u /* UDP encapsulation (RFC 3948). */
 #define ESPNIC_SA_FLAG_ESN 0x2u /* Extended sequence numbers. */
 #define ESPNIC_SA_FLAG_SEL_V6 0x3u /* Selectors are IPv6. */
+#define ESPNIC_SA_FLAG_VLAN 0x4u /* Inbound tunnel-mode SA of a route-based session: its decrypted packets reach the host with an 802.1Q tag of VID SA_VLAN (the session's tunnel interface). Outbound SAs and transport mode: BAD_FIELD. */
 #define ESPNIC_CMD_SA_ADD 0x1u /* Install the SA at index (CMD_FLAG_INBOUND selects the inbound table; inbound: index must be the SPI's low bits). An occupied index is refused (EXISTS) unless CMD_FLAG_REPLACE. Counters and state start from zero; the card derives the GHASH key powers. */
 #define ESPNIC_CMD_SA_UPDATE 0x2u /* Change an installed SA in place (lifetimes, replay window, sequence number, per UPD_SET_*); key, counters and the rest stay. The sequence number only moves forward. */
 #define ESPNIC_CMD_SA_DELETE 0x3u /* Remove the SA at index (NOT_FOUND if empty). */
@@ -129,8 +130,9 @@
 #define ESPNIC_SA_SEL_DST_MASK 0x70u /* Selector destination mask. */
 #define ESPNIC_SA_KEY 0x80u /* AES key (AES-128 uses the first 16 bytes). */
 #define ESPNIC_SA_SALT 0xA0u /* RFC 4106 salt. */
-#define ESPNIC_SA_MSS_CLAMP 0xA8u /* TCP MSS clamp, 0 = none: the MSS option of TCP SYN and SYN-ACK segments an outbound SA carries is lowered to it before encryption; never raised (inbound SAs: not yet clamped). */
-#define ESPNIC_SA_LAYOUT_BYTES 0xAAu /* Bytes the sa layout defines. */
+#define ESPNIC_SA_VLAN 0xA8u /* 802.1Q VID (1..4094) the host gets decrypted packets tagged with (SA_FLAG_VLAN), else zero. */
+#define ESPNIC_SA_MSS_CLAMP 0xAAu /* TCP MSS clamp, 0 = none: the MSS option of TCP SYN and SYN-ACK segments an outbound SA carries is lowered to it before encryption; never raised (inbound SAs: not yet clamped). */
+#define ESPNIC_SA_LAYOUT_BYTES 0xACu /* Bytes the sa layout defines. */
 #define ESPNIC_UPD_MASK 0x0u /* UPD_SET_* bits: what to change. */
 #define ESPNIC_UPD_REPLAY_WINDOW 0x4u /* New anti-replay window (at most 1024). */
 #define ESPNIC_UPD_SEQ 0x8u /* New sequence number: must be above the current one. Inbound: the replay window restarts at it. */
@@ -176,15 +178,16 @@
 #define ESPNIC_SAQ_SEL_SRC_MASK 0xA0u
 #define ESPNIC_SAQ_SEL_DST_ADDR 0xB0u
 #define ESPNIC_SAQ_SEL_DST_MASK 0xC0u
-#define ESPNIC_SAQ_MSS_CLAMP 0xD0u /* TCP MSS clamp as configured. */
-#define ESPNIC_SAQ_LAYOUT_BYTES 0xD2u /* Bytes the sa_query layout defines. */
+#define ESPNIC_SAQ_VLAN 0xD0u /* 802.1Q VID of delivered packets (SA_FLAG_VLAN). */
+#define ESPNIC_SAQ_MSS_CLAMP 0xD2u /* TCP MSS clamp as configured. */
+#define ESPNIC_SAQ_LAYOUT_BYTES 0xD4u /* Bytes the sa_query layout defines. */
 #define ESPNIC_CLS_TABLE 0x0u /* Table: node level, leaf, rule slot, swap or clear (CLS_GEOM). */
 #define ESPNIC_CLS_DATA 0x4u /* The entry's bits, bit 0 first (node 30 bits, leaf L*log2(SPD_N)+log2(L+1), rule slot cls_rule_t in rtl/esp/espnic_pkg.sv); bits past the entry are ignored. */
 #define ESPNIC_CLS_LAYOUT_BYTES 0x44u /* Bytes the cls layout defines. */
 #define ESPNIC_SPDQ_ENABLED 0x50u /* 1 if the rule is in use. */
 #define ESPNIC_SPDQ_LAYOUT_BYTES 0x51u /* Bytes the spd_query layout defines. */
 #define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
-#define ESPNIC_CNTR_LAYOUT_BYTES 0xA0u /* Bytes the counters layout defines. */
+#define ESPNIC_CNTR_LAYOUT_BYTES 0xA8u /* Bytes the counters layout defines. */
 #define ESPNIC_DROP_REPLAY 0x0u
 #define ESPNIC_DROP_ICV 0x1u
 #define ESPNIC_DROP_POLICY 0x2u
@@ -211,11 +214,12 @@
 #define ESPNIC_CNT_IN_DUMMY 0x10u /* Ingress: dummy packets (next header 59) discarded. */
 #define ESPNIC_CNT_IN_EVENT_LOST 0x11u /* Ingress: events lost inside the ingress pipeline (see EG_EVENT_LOST). */
 #define ESPNIC_CNT_EG_NO_RULE 0x12u /* Egress: of EG_DISCARDED, frames the default discard dropped (no rule matched, or neither IP nor ARP). */
-#define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD, or PROTECT of an 802.1Q-tagged frame, which is not encapsulated). */
-#define ESPNIC_PORT_COUNTERS 0x14u /* Number of port counters. */
+#define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD; a tagged frame that a PROTECT rule sends to a transport-mode SA is counted in EG_DISCARDED only). */
+#define ESPNIC_CNT_IN_POLICY 0x14u /* Ingress: cleartext frames the inbound policy dropped: a PROTECT or DISCARD rule matched their reversed addresses and ports (RFC 4301 5.2), or no rule did under default discard, or their IPv6 extension headers could not be walked. */
+#define ESPNIC_PORT_COUNTERS 0x15u /* Number of port counters. */
 
 /* Names, in index order, for messages and tables. */
-#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard"}
+#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard", "in_policy"}
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}

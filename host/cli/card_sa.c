@@ -17,7 +17,7 @@ static const char sa_usage[] =
     "                        [--alg aes-gcm-128|aes-gcm-256] [--seq N] [--esn]\n"
     "                        [--replay-window N] [--sel-src PREFIX] [--sel-dst PREFIX]\n"
     "                        [--sel-proto PROTO] [--soft-bytes N] [--hard-bytes N]\n"
-    "                        [--soft-packets N] [--hard-packets N]\n"
+    "                        [--soft-packets N] [--hard-packets N] [--vlan VID]\n"
     "       espnic card [-d DEVICE] sa delete --dir in|out --index N\n"
     "       espnic card [-d DEVICE] sa list [--dir in|out]\n"
     "\n"
@@ -26,7 +26,9 @@ static const char sa_usage[] =
     "'-' reads it from standard input. An inbound SA's index defaults to its\n"
     "SPI modulo the table size (the card finds inbound SAs that way); an\n"
     "outbound one needs --index. Tunnel mode (the default) needs --local and\n"
-    "--remote. --encap udp defaults to ports 4500/4500.\n";
+    "--remote. --encap udp defaults to ports 4500/4500. --vlan (inbound tunnel\n"
+    "SAs of a route-based session): the card delivers the SA's packets to the\n"
+    "host tagged with that 802.1Q VID (1..4094).\n";
 
 enum {
 	O_DIR = 256,
@@ -49,7 +51,8 @@ enum {
 	O_SB,
 	O_HB,
 	O_SP,
-	O_HP
+	O_HP,
+	O_VLAN
 };
 
 static const struct option sa_opts[] = {{"dir", required_argument, NULL, O_DIR},
@@ -73,6 +76,7 @@ static const struct option sa_opts[] = {{"dir", required_argument, NULL, O_DIR},
 					{"hard-bytes", required_argument, NULL, O_HB},
 					{"soft-packets", required_argument, NULL, O_SP},
 					{"hard-packets", required_argument, NULL, O_HP},
+					{"vlan", required_argument, NULL, O_VLAN},
 					{"help", no_argument, NULL, 'h'},
 					{NULL, 0, NULL, 0}};
 
@@ -193,6 +197,12 @@ static int parse(int argc, char **argv, struct sa_args *a)
 		case O_SPROTO:
 			if (espnic_text_proto(optarg, &a->sa.sel_proto) < 0)
 				return bad(name, optarg);
+			break;
+		case O_VLAN:
+			if (cli_u64(optarg, 4094, &v) < 0 || v == 0)
+				return bad(name, optarg);
+			a->sa.vlan_tag = true;
+			a->sa.vlan = (uint16_t)v;
 			break;
 		case O_SB:
 		case O_HB:

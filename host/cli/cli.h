@@ -4,6 +4,7 @@
 #define ESPNIC_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,11 @@ int psk_main(int argc, char **argv);
 /* `espnic demo`: execs host/demo/espnic_demo.py (demo_cmd.c); returns only on
  * failure. */
 int demo_main(int argc, char **argv);
+int web_main(int argc, char **argv);
+/* A group with one command ("psk generate", "web passwd"): usage on none or --help, an error
+ * on another; -1 when it is command (argc/argv then start at it, getopt reset), else the exit
+ * code. */
+int cli_subcommand(int *argc, char ***argv, const char *group, const char *command,
+		   void (*usage)(FILE *));
 
 #endif

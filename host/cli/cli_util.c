@@ -156,3 +156,20 @@ fail:
 	close(fd);
 	return -1;
 }
+
+int cli_subcommand(int *argc, char ***argv, const char *group, const char *command,
+		   void (*usage)(FILE *))
+{
+	if (*argc < 2 || strcmp((*argv)[1], "--help") == 0 || strcmp((*argv)[1], "-h") == 0) {
+		usage(*argc < 2 ? stderr : stdout);
+		return *argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp((*argv)[1], command) != 0) {
+		cli_err("unknown command '%s %s' (espnic %s --help)", group, (*argv)[1], group);
+		return EXIT_USAGE;
+	}
+	(*argc)--;
+	(*argv)++;
+	optind = 1;
+	return -1;
+}

@@ -20,7 +20,8 @@
 #include "api_client.h"
 #include "cli.h"
 
-enum opt_type { O_STR, O_LIST, O_INT, O_BOOL, O_TAG, O_FILE, O_SECRET_FILE };
+/* O_MODE: a string that may leave out the API enum's "_MODE" (tunnel for TUNNEL_MODE). */
+enum opt_type { O_STR, O_MODE, O_LIST, O_INT, O_BOOL, O_TAG, O_FILE, O_SECRET_FILE };
 
 struct field_opt {
 	const char *opt, *field;
@@ -93,6 +94,9 @@ static const struct field_opt tunnel_opts[] = {
      "N        bytes per direction, enforced by the card (0 = none)"},
     {"life-packets", "sa_life_packets", O_INT, "N      packets per direction (0 = none)"},
     {"df-policy", "df_policy", O_STR, "COPY        (CLEAR is not supported yet)"},
+    {"mode", "encapsulation_mode", O_MODE,
+     "tunnel|transport  ESP mode (default tunnel; transport: the networks are the two IKE "
+     "addresses)"},
     {"description", "description", O_STR, "TEXT"},
     {"tag", "tags", O_TAG, "SCOPE=TAG"},
     {NULL, NULL, 0, NULL}};
@@ -104,6 +108,7 @@ static const struct column tunnel_cols[] = {{"NAME", "name", 30},
 					    {"DH", "dh_groups", 12},
 					    {"LIFETIME", "sa_life_time", 9},
 					    {"DF", "df_policy", 6},
+					    {"MODE", "encapsulation_mode", 15},
 					    {"SYSTEM", "system_owned", 0},
 					    {NULL, NULL, 0}};
 
@@ -130,8 +135,16 @@ static const struct column dpd_cols[] = {{"NAME", "name", 30},
 static const struct field_opt session_opts[] = {
     {"endpoint", "local_endpoint", O_STR, "NAME       local endpoint (required)"},
     {"peer", "peer_address", O_STR, "IP             the peer's address (required)"},
-    {"local-networks", "local_networks", O_LIST, "CIDR,... (required)"},
-    {"remote-networks", "remote_networks", O_LIST, "CIDR,... (required)"},
+    {"local-networks", "local_networks", O_LIST, "CIDR,... (required, policy-based)"},
+    {"remote-networks", "remote_networks", O_LIST, "CIDR,... (required, policy-based)"},
+    {"type", "resource_type", O_STR,
+     "T          PolicyBasedIPSecVpnSession (default) or RouteBasedIPSecVpnSession"},
+    {"vlan", "vlan", O_INT, "VID         route-based: the tunnel interface's 802.1Q VLAN"},
+    {"tunnel-interface", "tunnel_interface", O_STR,
+     "A/LEN route-based: our tunnel address, a /30 or /31 (169.254.10.1/30)"},
+    {"tunnel-interface-name", "tunnel_interface_name", O_STR,
+     "IF  route-based: the VLAN's host interface (default espnic0.VID)"},
+    {"static-routes", "static_routes", O_LIST, "CIDR,... route-based: routed into the tunnel"},
     {"auth-mode", "authentication_mode", O_STR, "PSK|CERTIFICATE (default PSK)"},
     {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (same as --auth-mode)"},
     {"ca-file", "trusted_ca", O_FILE,
@@ -350,6 +363,11 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 		return read_file_field(body, f, val);
 	} else if (f->type == O_STR) {
 		json_object_set_new(parent, key, json_string(val));
+	} else if (f->type == O_MODE) {
+		bool bare = strcasecmp(val, "tunnel") == 0 || strcasecmp(val, "transport") == 0;
+
+		json_object_set_new(parent, key,
+				    bare ? json_sprintf("%s_MODE", val) : json_string(val));
 	} else if (f->type == O_INT) {
 		char *end;
 		long long v;
@@ -677,10 +695,15 @@ static void print_status(const json_t *st)
 	{
 		const json_t *tc = json_object_get(t, "counters");
 
-		printf("  tunnel SPIs in %s out %s %s, %s %s %s, since %s\n    %s === %s\n",
+		printf("  tunnel SPIs in %s out %s %s%s, %s %s %s, since %s\n    %s === %s\n",
 		       json_string_value(json_object_get(t, "spi_in")),
 		       json_string_value(json_object_get(t, "spi_out")),
 		       json_string_value(json_object_get(t, "state")),
+		       json_is_string(json_object_get(t, "mode")) &&
+			       strcmp(json_string_value(json_object_get(t, "mode")), "TRANSPORT") ==
+				   0
+			   ? " transport mode"
+			   : "",
 		       json_string_value(json_object_get(t, "encryption_algorithm")),
 		       json_string_value(json_object_get(t, "digest_algorithm")),
 		       json_string_value(json_object_get(t, "dh_group")),

@@ -1,6 +1,6 @@
 /* main.c: `espnic`, the command line of espnic. Command groups: `card`
  * (the card through libespnic directly, like `ip xfrm`), the clients of
- * espnicd's API: `session`, `profile`, `endpoint`; `psk` and `demo`. */
+ * espnicd's API: `session`, `profile`, `endpoint`; `psk`, `web` and `demo`. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +18,7 @@ static void usage(FILE *f)
 		   "  profile   ike|tunnel|dpd profiles: add, set, delete, list, show\n"
 		   "  endpoint  local endpoints: add, set, delete, list, show\n"
 		   "  psk       generate FILE: a random pre-shared key into a 0600 file\n"
+		   "  web       passwd: the password of espnicd's web console\n"
 		   "  demo      a tunnel between two sites in network namespaces, site A\n"
 		   "            espnicd on a simulated card (root; espnic demo --help)\n"
 		   "\n"
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		printf("espnic %s\n", ESPNIC_RELEASE);
 		return 0;
 	}
+	if (strcmp(argv[1], "web") == 0)
+		return web_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -54,17 +54,10 @@ int psk_main(int argc, char **argv)
 	uint64_t len = PSK_LEN_DEFAULT;
 	int ch, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[1], "generate") != 0) {
-		cli_err("unknown command 'psk %s' (espnic psk --help)", argv[1]);
-		return EXIT_USAGE;
-	}
-	argc--;
-	argv++;
-	optind = 1;
+	rc = cli_subcommand(&argc, &argv, "psk", "generate", usage);
+	if (rc >= 0)
+		return rc;
+	rc = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':

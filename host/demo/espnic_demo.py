@@ -20,12 +20,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 from sitelab import (CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Charon,  # noqa: E402
-                     Sites, UnixHTTP, ping_stats, run, wait_for)
+                     Forwarder, Sites, UnixHTTP, ping_stats, run, wait_for)
 
 TRAFFIC = os.path.join(HERE, "traffic.py")
 SESSION = "demo"
 TCP_BYTES = 200 * 1024
 UDP_SIZE, UDP_PPS = 1000, 20
+WEB_PORT = 8443  # the console's port inside gw-a's namespace
 EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
@@ -55,16 +56,29 @@ def quiet_print(text, file=None):
 class Gateway:
     """One espnicd with a state directory, its API socket and a card."""
 
-    def __init__(self, sites, args, side, ns, listen, card_sock):
+    def __init__(self, sites, args, side, ns, listen, card_sock, web_password=None,
+                 extra_config=None):
+        """web_password: the web console on (127.0.0.1:WEB_PORT in the namespace) with
+        this password, set through `espnic web passwd` before espnicd starts; extra_config:
+        more keys of espnicd's configuration."""
         self.sites, self.args, self.side = sites, args, side
         self.state = sites.path("espnicd-%s-state" % side)
         self.api_sock = sites.path("espnicd-%s.api" % side)
         self.card_sock = card_sock
         self.log = sites.path("espnicd-%s.log" % side)
         config = sites.path("espnicd-%s.json" % side)
+        settings = {"listen": listen, "dataplane": "card:sim:" + card_sock,
+                    "card_host_if": "espnic0", "log_level": "info"}
+        settings.update(extra_config or {})
+        if web_password is not None:
+            settings["web"] = {"address": "127.0.0.1", "port": WEB_PORT}
+            os.mkdir(self.state, 0o700)
+            p = run(args.cli, "web", "passwd", "--state-dir", self.state,
+                    input=web_password + "\n", check=False)
+            if p.returncode != 0:
+                raise Failure("espnic web passwd failed: %s" % p.stderr.strip())
         with open(config, "w") as f:
-            json.dump({"listen": listen, "dataplane": "card:sim:" + card_sock,
-                       "card_host_if": "espnic0", "log_level": "info"}, f, indent=1)
+            json.dump(settings, f, indent=1)
         self.proc = sites.spawn(ns, [args.espnicd, "-c", config, "-S", self.state, "-a",
                                      self.api_sock], os.path.basename(self.log))
 
@@ -183,6 +197,7 @@ class Demo:
                            second_card=args.peer == "espnic", prefix="espnic-demo-")
         self.gw_a = self.gw_b = self.charon = None
         self.ping = self.udp_sink = self.udp_source = None
+        self.forwarder = None
         self.figures = {}
 
     # -- set-up --------------------------------------------------------------------------
@@ -213,7 +228,11 @@ class Demo:
         self.write_psk()
         say("starting espnicd on site A (API socket %s)" % os.path.basename(
             self.sites.path("espnicd-A.api")))
-        self.gw_a = Gateway(self.sites, self.args, "A", "gwa", GW_A, self.sites.sock)
+        web_password = self.web_password() if self.args.web else None
+        self.gw_a = Gateway(self.sites, self.args, "A", "gwa", GW_A, self.sites.sock,
+                            web_password)
+        if self.args.web:
+            self.open_console()
         say("site A: the session through the API (the PSK from a 0600 file)")
         self.gw_a.espnic("endpoint", "add", "site-a", "--address", GW_A)
         self.gw_a.espnic("session", "add", SESSION, "--endpoint", "site-a", "--peer", GW_B,
@@ -236,6 +255,34 @@ class Demo:
             self.gw_b.espnic("session", "add", SESSION, "--endpoint", "site-b", "--peer", GW_A,
                              "--local-networks", NET_B, "--remote-networks", NET_A,
                              "--psk-file", self.psk_file, "--initiation", "RESPOND_ONLY")
+
+    def web_password(self):
+        """The console's password: the user's file (--web-password-file) or a random one in a
+        0600 file of the secrets directory, whose path is printed (never the password)."""
+        if self.args.web_password_file:
+            with open(self.args.web_password_file) as f:
+                return f.readline().rstrip("\n")
+        self.web_password_path = os.path.join(os.path.dirname(self.psk_file), "web-password")
+        password = secrets.token_urlsafe(12)
+        fd = os.open(self.web_password_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        return password
+
+    def open_console(self):
+        """The console listens on 127.0.0.1 inside gw-a's namespace; a relay brings it to the
+        host's 127.0.0.1:--web-port, where a browser can reach it."""
+        self.forwarder = Forwarder("/run/netns/" + self.sites.ns["gwa"], WEB_PORT,
+                                   self.args.web_port)
+        self.web_url = "https://127.0.0.1:%d/" % self.forwarder.port
+        wait_for("the web console", lambda: "web console on" in self.sites.log_tail(
+            self.gw_a.log), timeout=30)
+        cert = os.path.join(self.gw_a.state, "web-cert.pem")
+        fp = run("openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256",
+                 check=False).stdout.strip().split("=")[-1]
+        say("web console: %s (self-signed certificate, SHA-256 %s); password %s"
+            % (self.web_url, fp, "from " + self.args.web_password_file
+               if self.args.web_password_file else "in " + self.web_password_path))
 
     def bring_up(self):
         say("bringing the tunnel up")
@@ -428,6 +475,8 @@ class Demo:
         say("cleaning up: stopping what the demo started (by PID), removing namespaces %s-* "
             "and %s" % (self.sites.tag, self.sites.dir))
         s = self.sites
+        if self.forwarder is not None:
+            self.forwarder.close()
         for p in (self.udp_source, self.udp_sink, self.ping):
             if p is not None:
                 s.stop(p, signal.SIGINT, timeout=5)
@@ -497,6 +546,15 @@ def parse(argv):
                     help="how long the tunnel may take to come up (default 60)")
     ap.add_argument("--keep-files", action="store_true",
                     help="keep the temporary directory (logs, configuration) when a step fails")
+    ap.add_argument("--web", action="store_true",
+                    help="site A's web console on: its URL and where the password is are "
+                    "printed (the console listens in site A's namespace; the demo relays it "
+                    "to the host's 127.0.0.1)")
+    ap.add_argument("--web-port", type=int, default=8443, metavar="PORT",
+                    help="the console's port on the host's 127.0.0.1 (default 8443; 0: any)")
+    ap.add_argument("--web-password-file", metavar="FILE",
+                    help="the console's password from FILE (default: a random one in a 0600 "
+                    "file whose path is printed)")
     ap.add_argument("--cli", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--espnicd", help=argparse.SUPPRESS)
     ap.add_argument("--sim", help=argparse.SUPPRESS)
@@ -505,6 +563,10 @@ def parse(argv):
         ap.error("--duration: must be more than 0 and at most 86400 seconds")
     if not 0.2 <= args.interval <= 60:
         ap.error("--interval: must be between 0.2 and 60 seconds")
+    if not 0 <= args.web_port <= 65535:
+        ap.error("--web-port: 0 to 65535")
+    if (args.web_port != 8443 or args.web_password_file) and not args.web:
+        ap.error("--web-port and --web-password-file go with --web")
     if not 1 <= args.setup_timeout <= 600:
         ap.error("--setup-timeout: must be between 1 and 600 seconds")
     return args

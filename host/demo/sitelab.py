@@ -12,14 +12,17 @@ peer such as strongSwan) or a second card cabled wire to wire, its host port a T
 namespaces made here. Every process is started in its own process group (a terminal's ^C
 reaches only the caller) and stopped by its PID; close() removes the processes, the
 namespaces (and with them the TAPs and veths) and the temporary directory."""
+import ctypes
 import http.client
 import os
 import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 GW_A, GW_B = "198.18.0.1", "198.18.0.2"
@@ -27,7 +30,11 @@ NET_A, NET_B = "198.19.1.0/24", "198.19.2.0/24"
 HOST_A, HOST_B = "198.19.1.10", "198.19.2.10"
 LAN_GW_A, LAN_GW_B = "198.19.1.1", "198.19.2.1"
 CHARON = "/usr/lib/ipsec/charon"
-MTU = 1400
+# The LANs' and the card host ports' MTU: a LAN's usual 1500. Packets that do not fit a
+# tunnel's ESP are the kernel's to handle: espnicd's routes through the card carry the
+# tunnel's inner MTU (1438 for ESP in UDP with AES-GCM at the card's 1500), so the gateway
+# sends "fragmentation needed" for DF packets and fragments the others before the card.
+MTU = 1500
 
 
 def run(*cmd, check=True, input=None, env=None, timeout=120):
@@ -65,8 +72,13 @@ class Sites:
     second_card: site B gets its own card (host port espnic0 in gw-b, the two wires cabled)
     instead of card A's wire TAP. Card sockets: self.sock (A) and self.sock_b (B)."""
 
-    def __init__(self, tag, sim_bin, second_card=False, prefix="espnic-sites-"):
+    def __init__(self, tag, sim_bin, second_card=False, prefix="espnic-sites-", host_vlans=None):
         self.tag = tag
+        # {VID: IFNAME}: each card's host port VLAN VID gets its own TAP IFNAME in the
+        # gateway's namespace (espnic-sim --host-vlan; route-based sessions' tunnel
+        # interfaces, what espnic0.VID would be with the 8021q module).
+        self.vlan_args = [a for vid, ifname in sorted((host_vlans or {}).items())
+                          for a in ("--host-vlan", "%d=%s" % (vid, ifname))]
         self.sim_bin = sim_bin
         self.second_card = second_card
         self.ns = {k: "%s-%s" % (tag, k) for k in ("lana", "gwa", "gwb", "lanb")}
@@ -168,12 +180,12 @@ class Sites:
             # Two cards, wires cabled (UNIX datagram sockets in the directory).
             self.sim = self.spawn("gwa", [self.sim_bin, "run", "--name", self.card, "--host",
                                           "tap:espnic0", "--wire", "card:" + self.card_b,
-                                          "--socket", self.sock, "--wire-capture", self.pcap],
-                                  "card-a.log", env=env)
+                                          "--socket", self.sock, "--wire-capture", self.pcap]
+                                  + self.vlan_args, "card-a.log", env=env)
             self.sim_b = self.spawn("gwb", [self.sim_bin, "run", "--name", self.card_b,
                                             "--host", "tap:espnic0", "--wire",
-                                            "card:" + self.card, "--socket", self.sock_b],
-                                    "card-b.log", env=env)
+                                            "card:" + self.card, "--socket", self.sock_b]
+                                    + self.vlan_args, "card-b.log", env=env)
             self._wait_card(self.sim, self.sock)
             self._wait_card(self.sim_b, self.sock_b)
             self.ip("gwb", "link", "set", "espnic0", "mtu", str(MTU), "up")
@@ -208,6 +220,66 @@ class Sites:
                 return f.read()[-limit:]
         except OSError:
             return ""
+
+
+class Forwarder:
+    """A TCP port on the host's 127.0.0.1 relayed to a port on 127.0.0.1 inside namespace
+    netns (a path under /run/netns): the web console of a gateway in a namespace, reachable
+    from the host's browser. Each connection's thread enters the namespace (setns(2) acts on
+    the calling thread only) to connect, then relays both ways; close() stops it all."""
+
+    CLONE_NEWNET = 0x40000000
+
+    def __init__(self, netns, target_port, listen_port=0):
+        self.netns, self.target_port = netns, target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", listen_port))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = False
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopping:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client):
+        try:
+            fd = os.open(self.netns, os.O_RDONLY)
+            try:
+                if self.libc.setns(fd, self.CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns")
+            finally:
+                os.close(fd)
+            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        except OSError:
+            client.close()
+            return
+        server.settimeout(None)
+        pair = {client: server, server: client}
+        try:
+            while not self.stopping:
+                ready, _, _ = select.select(list(pair), [], [], 1.0)
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    pair[s].sendall(data)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            server.close()
+
+    def close(self):
+        self.stopping = True
+        self.listener.close()
 
 
 def strongswan_conf(directory, log_keys=False, fragment_size=1280, options=""):

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "privileges.h"
 #include "sessions/session_mgr.h"
+#include "web/web_console.h"
 
 #define SHUTDOWN_LIMIT_S   15 /* SIGTERM: exit when no IKE_SA went away for this long */
 #define RX_BUFFER	   65536
@@ -50,6 +51,8 @@ struct daemon {
 	const char *state_dir, *api_path;
 	struct sessions *sessions;
 	struct api_http *api;
+	struct web_console *web;
+	struct cfg_web web_cfg; /* the configuration's "web" section at start */
 	/* process settings from the configuration at start (a reload does not change them) */
 	char user[64], api_group[64];
 	/* The status file is rewritten whole: with many SAs, at most every STATUS_GAP_MS, the
@@ -574,6 +577,13 @@ int main(int argc, char **argv)
 	}
 	memcpy(dm.user, cfg->user, sizeof(dm.user));
 	memcpy(dm.api_group, cfg->api_group, sizeof(dm.api_group));
+	dm.web_cfg = cfg->web;
+	if (dm.web_cfg.enabled && dm.state_dir == NULL) {
+		fprintf(stderr,
+			"espnicd: the web console (\"web\") needs a state directory (-S)\n");
+		config_free(cfg);
+		return 1;
+	}
 	if (dm.state_dir != NULL && sessions_setup(&dm, &cfg, &base) < 0) {
 		config_free(cfg);
 		sessions_free(dm.sessions);
@@ -654,6 +664,12 @@ int main(int argc, char **argv)
 			log_error("%s", err);
 			return 1;
 		}
+		if (dm.web_cfg.enabled &&
+		    web_console_start(dm.base, &dm.web_cfg, dm.state_dir, dm.sessions, &dm.web, err,
+				      sizeof(err)) < 0) {
+			log_error("%s", err);
+			return 1;
+		}
 	}
 	/* Everything that needs root is done: the sockets, the card, the API socket. */
 	if (dm.user[0] != '\0' && (priv_drop(dm.user, err, sizeof(err)) < 0 ||
@@ -670,6 +686,7 @@ int main(int argc, char **argv)
 	if (dm.ev_status != NULL && evtimer_pending(dm.ev_status, NULL))
 		write_status(&dm); /* the last change */
 	log_info("espnicd stopped");
+	web_console_stop(dm.web);
 	api_http_stop(dm.api);
 	espnicd_free(dm.core);
 	sessions_free(dm.sessions);

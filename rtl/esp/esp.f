@@ -6,6 +6,7 @@ spd_key_step.sv
 spd_key.sv
 spd_cls_level.sv
 spd_classifier.sv
+spd_lookup.sv
 esp_inbound_check.sv
 esp_sa_lifetime.sv
 esp_sa_table.sv

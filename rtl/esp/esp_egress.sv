@@ -126,41 +126,50 @@ module esp_egress
     pk_tagged = espnic_pkg::hbe16(meta_hdr, 12) == 16'h8100;
     pk_etype  = pk_tagged ? espnic_pkg::hbe16(meta_hdr, 16) : espnic_pkg::hbe16(meta_hdr, 12);
   end
+  // A tagged frame's IP fields are read as if its tag were not there (the
+  // tag's four bytes taken out of the header and the length): a route-based
+  // session's traffic is tunnelled from behind its VLAN tag.
+  logic [espnic_pkg::HDR_BYTES*8-1:0] ih;
+  logic [15:0] ilen;
+  always_comb begin
+    ih   = pk_tagged ? {32'd0, meta_hdr[espnic_pkg::HDR_BYTES*8-1:128], meta_hdr[0 +: 96]} : meta_hdr;
+    ilen = pk_tagged ? meta_len - 16'd4 : meta_len;
+  end
   always_comb begin
     pd_ihl4 = '0;
     pd_l4 = '0;
     pd_has_ports = 1'b0;
     pd = '0;
-    pd.hdr = meta_hdr;
+    pd.hdr = meta_hdr;             // spd_key reads the tag from it
     pd.frame_len = meta_len;
     pd.spd = pk_etype == 16'h0800 || pk_etype == 16'h86DD;
     pd.vtag = pk_tagged;
     pd.arp = pk_etype == 16'h0806;
-    pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
-    if (meta_oversize || meta_len < 16'd14) begin
+    pd_etype = pk_etype;
+    if (meta_oversize || meta_len < (pk_tagged ? 16'd18 : 16'd14)) begin
       pd.drop_malformed = 1'b1;
     end else if (pd_etype == 16'h0800) begin
       pd.is_ip   = 1'b1;
-      pd_ihl4      = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+      pd_ihl4      = {2'b00, ih[8*14 +: 4], 2'b00};
       pd.ip_hlen = pd_ihl4;
-      pd.ip_len  = espnic_pkg::hbe16(meta_hdr, 16);
-      pd.tos     = espnic_pkg::hbyte(meta_hdr, 15);
-      pd.df      = meta_hdr[8*20 + 6];
-      pd.key.proto = espnic_pkg::hbyte(meta_hdr, 23);
-      pd.key.src = {96'd0, meta_hdr[8*26 +: 32]};
-      pd.key.dst = {96'd0, meta_hdr[8*30 +: 32]};
-      if (meta_hdr[8*14+4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || pd.ip_len < 16'(pd_ihl4)
-          || meta_len < 16'd34 || 16'd14 + pd.ip_len > meta_len)
+      pd.ip_len  = espnic_pkg::hbe16(ih, 16);
+      pd.tos     = espnic_pkg::hbyte(ih, 15);
+      pd.df      = ih[8*20 + 6];
+      pd.key.proto = espnic_pkg::hbyte(ih, 23);
+      pd.key.src = {96'd0, ih[8*26 +: 32]};
+      pd.key.dst = {96'd0, ih[8*30 +: 32]};
+      if (ih[8*14+4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || pd.ip_len < 16'(pd_ihl4)
+          || ilen < 16'd34 || 16'd14 + pd.ip_len > ilen)
         pd.drop_malformed = 1'b1;
       // Ports only in the first fragment of TCP, UDP and SCTP.
       pd_has_ports = (pd.key.proto == 8'd6 || pd.key.proto == 8'd17 || pd.key.proto == 8'd132)
-               && meta_hdr[8*21 +: 8] == 8'd0 && meta_hdr[8*20 +: 5] == 5'd0 && pd.ip_len >= 16'(pd_ihl4) + 16'd4;
+               && ih[8*21 +: 8] == 8'd0 && ih[8*20 +: 5] == 5'd0 && pd.ip_len >= 16'(pd_ihl4) + 16'd4;
       pd_l4 = 16'd14 + 16'(pd_ihl4);
       if (pd_has_ports) begin
         for (int o = 34; o <= 74; o += 4)
           if (pd_l4 == 16'(o)) begin
-            pd.key.sport = espnic_pkg::hbe16(meta_hdr, o);
-            pd.key.dport = espnic_pkg::hbe16(meta_hdr, o + 2);
+            pd.key.sport = espnic_pkg::hbe16(ih, o);
+            pd.key.dport = espnic_pkg::hbe16(ih, o + 2);
           end
       end
     end else if (pd_etype == 16'h86DD) begin
@@ -168,17 +177,17 @@ module esp_egress
       pd.v6      = 1'b1;
       pd.key.v6  = 1'b1;
       pd.ip_hlen = 8'd40;
-      pd.ip_len  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
-      pd.tos     = {meta_hdr[8*14 +: 4], meta_hdr[8*15+4 +: 4]};
-      pd.key.proto = espnic_pkg::hbyte(meta_hdr, 20);
-      pd.key.src = meta_hdr[8*22 +: 128];
-      pd.key.dst = meta_hdr[8*38 +: 128];
-      if (meta_hdr[8*14+4 +: 4] != 4'd6 || meta_len < 16'd54 || 16'd14 + pd.ip_len > meta_len)
+      pd.ip_len  = espnic_pkg::hbe16(ih, 18) + 16'd40;
+      pd.tos     = {ih[8*14 +: 4], ih[8*15+4 +: 4]};
+      pd.key.proto = espnic_pkg::hbyte(ih, 20);
+      pd.key.src = ih[8*22 +: 128];
+      pd.key.dst = ih[8*38 +: 128];
+      if (ih[8*14+4 +: 4] != 4'd6 || ilen < 16'd54 || 16'd14 + pd.ip_len > ilen)
         pd.drop_malformed = 1'b1;
       if ((pd.key.proto == 8'd6 || pd.key.proto == 8'd17 || pd.key.proto == 8'd132)
           && pd.ip_len >= 16'd44) begin
-        pd.key.sport = espnic_pkg::hbe16(meta_hdr, 54);
-        pd.key.dport = espnic_pkg::hbe16(meta_hdr, 56);
+        pd.key.sport = espnic_pkg::hbe16(ih, 54);
+        pd.key.dport = espnic_pkg::hbe16(ih, 56);
       end
     end
   end
@@ -329,7 +338,7 @@ module esp_egress
   // Decision for the head frame.
   // Not IP: ARP passes (the neighbour resolution IP needs, the gateway's own
   // IKE included), any other ethertype takes the default action. A tagged
-  // frame is not encapsulated: a PROTECT rule that matches it drops it.
+  // frame is tunnelled without its tag (execute drops it for a transport SA).
   logic [1:0]  action;
   logic        by_default;       // no rule decided: the default action
   espnic_pkg::eg_parsed_t ord_x; // the head frame, malformed if its key could not be built
@@ -339,8 +348,7 @@ module esp_egress
     by_default = 1'b0;
     if (ord_x.drop_malformed)             action = espnic_regs_pkg::ACT_DISCARD;
     else if (!ord_rd.spd && ord_rd.arp)   action = espnic_regs_pkg::ACT_BYPASS;
-    else if (ord_rd.spd && spd_hit)       action = ord_rd.vtag && spd_action == espnic_regs_pkg::ACT_PROTECT
-                                                   ? espnic_regs_pkg::ACT_DISCARD : spd_action;
+    else if (ord_rd.spd && spd_hit)       action = spd_action;
     else begin
       by_default = 1'b1;
       action = default_discard_i ? espnic_regs_pkg::ACT_DISCARD : espnic_regs_pkg::ACT_BYPASS;
@@ -462,7 +470,7 @@ module esp_egress
     esp_len   = sa.tunnel ? x_esp_tun : x_esp_trn;
     outer_len = x_outer[16 * {sa.tunnel, sa.udp_encap} +: 16];
     over_mtu  = x_over[{sa.tunnel, sa.udp_encap}];
-    pl_off    = sa.tunnel ? 16'd14 : 16'd14 + 16'(x_p.ip_hlen);
+    pl_off    = sa.tunnel ? (x_p.vtag ? 16'd18 : 16'd14) : 16'd14 + 16'(x_p.ip_hlen);
     next_hdr  = sa.tunnel ? (x_p.v6 ? espnic_pkg::IPP_IPV6 : espnic_pkg::IPP_IPV4) : x_p.key.proto;
     seq       = st.seq + 64'd1;
     seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq[63:32] != '0 || st.seq[31:0] == '1);
@@ -477,6 +485,7 @@ module esp_egress
     if (x_p.drop_malformed)                         verdict = X_MALFORMED;
     else if (x_action == espnic_regs_pkg::ACT_BYPASS)    verdict = X_BYPASS;
     else if (x_action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
+    else if (x_p.vtag && !sa.tunnel)                   verdict = X_DISCARD;   // transport keeps no tag
     else if (!sa_in_range || !dyn.enable)           verdict = X_NO_SA;
     else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
     else if (over_mtu)                                 verdict = X_MTU;

@@ -3,17 +3,25 @@
 // bits of an inbound SPI are the table index), checked against the replay
 // window, decrypted and verified, checked against the SA's selectors (RFC
 // 4301 inbound policy), stripped and delivered. A packet is delivered only
-// after all checks passed; the replay window moves only then. Everything
-// that is not ESP passes through unchanged.
+// after all checks passed; the replay window moves only then. Cleartext (a
+// frame that is not ESP) is checked against the SPD with its addresses and
+// ports reversed (RFC 4301 section 5.2): it passes unchanged if a BYPASS
+// rule matches (IKE and NAT keepalives, by the IKE bypass rules), and is
+// dropped and counted (cnt_policy_o) if a PROTECT or DISCARD rule matches:
+// traffic of a tunnel never enters in the clear. With no match it takes
+// the default action, as on egress; ARP passes.
 //
 //  wire -> frame_capture -> frame FIFO -> rehead(strip outer) -> aes_gcm_stream
 //              | meta                   -> esp_inbound_check -> rehead(L2/L3 header)
 //              v                        -> pkt_commit_fifo -> host
-//         parse -> classify (SA, replay) ...................> commit (verdict, window)
+//         parse -> policy (spd_lookup) -> classify (SA, replay) ..> commit (verdict, window)
 module esp_ingress
 #(
   parameter int DATA_W    = 512,
   parameter int SA_N      = 1024,
+  parameter int SPD_N     = 1024,     // SPD rules (the classifier's, as egress)
+  parameter int SPD_L     = 8,
+  parameter int SPD_D     = 8,
   parameter int MAX_FRAME = 2048
 ) (
   input  logic                  clk_i,
@@ -30,6 +38,15 @@ module esp_ingress
   output logic                  m_axis_tlast,
   output logic                  m_axis_tvalid,
   input  logic                  m_axis_tready,
+
+  input  logic                  default_discard_i, // cleartext no SPD rule matches: drop
+
+  // SPD classifier writes (the same as egress's: both classifiers hold the rules).
+  input  logic                  cls_wr_valid_i,
+  output logic                  cls_wr_ready_o,
+  input  logic [3:0]            cls_wr_table_i,
+  input  logic [15:0]           cls_wr_addr_i,
+  input  logic [511:0]          cls_wr_data_i,
 
   // SA table slots of the control path (esp_sa_table): taken in any cycle
   // sa_ready_o is high; a READ is answered on sa_rsp_* in the next cycle.
@@ -52,6 +69,7 @@ module esp_ingress
   output logic [63:0]           cnt_malformed_o,  // ESP that cannot be an SA's
   output logic [63:0]           cnt_no_sa_o,      // unknown SPI
   output logic [63:0]           cnt_dummy_o,      // next header 59 (RFC 4303 2.6)
+  output logic [63:0]           cnt_policy_o,     // cleartext the inbound policy dropped
   output logic [63:0]           cnt_event_lost_o
 );
   localparam int BYTES  = DATA_W / 8;
@@ -92,6 +110,9 @@ module esp_ingress
   // ------------------------------------------------------------------ parse
   typedef struct packed {
     logic                  esp;          // ESP or ESP-in-UDP
+    logic                  policy_drop;  // cleartext the SPD drops (set after the lookup)
+    logic                  cleartext;    // IPv4 or IPv6, not ESP: looked up in the SPD
+    logic                  arp;
     logic                  malformed;    // ESP whose framing is impossible
     logic                  v6;
     logic [15:0]           frame_len;
@@ -115,6 +136,7 @@ module esp_ingress
     pd.frame_len = meta_len;
     pd.l2l3 = meta_hdr[0 +: L2_MAX*8];
     pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    pd.arp   = pd_etype == 16'h0806;
     pd_ok = 1'b0; pd_fits = 1'b0; pd_proto = '0; pd_ip_len = '0; pd_ihl4 = '0; pd_frag = 1'b0;
     if (pd_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4) begin
       pd_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
@@ -163,21 +185,74 @@ module esp_ingress
       // A frame shorter than its IP header says is cut: never decrypt it.
       pd.malformed = meta_oversize || pd_frag || !pd_fits || pd.esp_len < 16'd36 || pd.esp_len[1:0] != 2'd0;
     end
+    // What is not ESP is looked up: IP behind at most one 802.1Q tag, as
+    // spd_key reads it (an untagged frame's type is at 12, a tagged one's at 16).
+    pd.cleartext = !pd.esp && (pd_etype == espnic_pkg::ETH_IPV4 || pd_etype == espnic_pkg::ETH_IPV6
+                               || (pd_etype == 16'h8100
+                                   && (espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV4
+                                       || espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV6)));
+  end
+
+  // The parse, registered with the header the key reads.
+  logic    r_valid_q, r_ready;
+  parsed_t r_q;
+  logic [espnic_pkg::HDR_BYTES*8-1:0] r_hdr_q;
+  assign meta_ready = !r_valid_q || r_ready;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      r_valid_q <= 1'b0;
+    end else begin
+      if (r_ready) r_valid_q <= 1'b0;
+      if (meta_valid && meta_ready) begin
+        r_valid_q <= 1'b1;
+        r_q       <= pd;
+        r_hdr_q   <= meta_hdr;
+      end
+    end
+  end
+
+  // ------------------------------------------------------- inbound policy
+  // Every frame keeps its place; cleartext takes a lookup with its
+  // addresses and ports reversed, and its verdict joins it here.
+  logic    pol_valid, pol_ready, pol_need, pol_hit, pol_bad;
+  parsed_t pol_p;
+  logic [1:0]  pol_action;
+  logic [15:0] unused_pol_rule, unused_pol_sa;
+  spd_lookup #(.PW($bits(parsed_t)), .N(SPD_N), .L(SPD_L), .D(SPD_D), .REVERSE(1'b1)) u_policy (
+    .clk_i, .rst_ni,
+    .wr_valid_i(cls_wr_valid_i), .wr_ready_o(cls_wr_ready_o), .wr_table_i(cls_wr_table_i),
+    .wr_addr_i(cls_wr_addr_i), .wr_data_i(cls_wr_data_i),
+    .in_valid_i(r_valid_q), .in_ready_o(r_ready), .in_payload_i(r_q), .in_need_i(r_q.cleartext),
+    .in_hdr_i(r_hdr_q),
+    .out_valid_o(pol_valid), .out_ready_i(pol_ready), .out_payload_o(pol_p), .out_need_o(pol_need),
+    .out_hit_o(pol_hit), .out_action_o(pol_action), .out_rule_o(unused_pol_rule),
+    .out_sa_o(unused_pol_sa), .out_bad_o(pol_bad)
+  );
+  // The verdict: BYPASS passes; PROTECT or DISCARD drops; no rule (and a
+  // frame that is neither IP nor ARP) takes the default; a key that could
+  // not be built drops (fail closed).
+  parsed_t pol_x;
+  always_comb begin
+    pol_x = pol_p;
+    if (pol_p.esp)           pol_x.policy_drop = 1'b0;
+    else if (pol_need)       pol_x.policy_drop = pol_bad || (pol_hit ? pol_action != espnic_regs_pkg::ACT_BYPASS
+                                                                     : default_discard_i);
+    else                     pol_x.policy_drop = !pol_p.arp && default_discard_i;
   end
 
   logic    p_valid_q;
   parsed_t p_q;
   logic    x_ready;          // p_q is free for the next parse
 
-  assign meta_ready = !p_valid_q || x_ready;
+  assign pol_ready = !p_valid_q || x_ready;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
     end else begin
       if (x_ready) p_valid_q <= 1'b0;
-      if (meta_valid && meta_ready) begin
+      if (pol_valid && pol_ready) begin
         p_valid_q <= 1'b1;
-        p_q       <= pd;
+        p_q       <= pol_x;
       end
     end
   end
@@ -245,7 +320,7 @@ module esp_ingress
     if (x_issue) xb <= p_q;
   assign x_ready = !p_valid_q || x_issue;
 
-  typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT} class_e;
+  typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT, C_POLICY} class_e;
   logic                  xc_valid, xd_valid, xe_valid;
   parsed_t               xc_p, xd_p, xe_p;
   espnic_pkg::sa_cfg_t   xc_cfg, xd_cfg, xe_cfg;
@@ -272,7 +347,7 @@ module esp_ingress
   assign xd_st = xd_dyn.st;
   class_e xd_class;
   always_comb begin
-    if (!xd_p.esp)                                   xd_class = C_BYPASS;
+    if (!xd_p.esp)                                   xd_class = xd_p.policy_drop ? C_POLICY : C_BYPASS;
     else if (xd_p.malformed)                         xd_class = C_MALFORMED;
     else if (!xd_known)                              xd_class = C_NO_SA;
     else if (xd_st.hard_fired)                       xd_class = C_EXPIRED;
@@ -335,6 +410,7 @@ module esp_ingress
     logic [63:0]         seq;
     logic [15:0]         pt_len;       // plaintext incl. padding and trailer
     logic                tunnel;
+    logic                vtag;         // tunnel, delivered with an 802.1Q tag
     logic                v6;           // outer (transport: the packet's) IP version
     logic [7:0]          ip_hlen;
     logic [L2_MAX*8-1:0] l2l3;
@@ -363,6 +439,7 @@ module esp_ingress
     cc_cmd.seq       = x_seq;
     cc_cmd.pt_len    = xp.esp_len - 16'd32;
     cc_cmd.tunnel    = x_sa.tunnel;
+    cc_cmd.vtag      = x_sa.tunnel && x_sa.vlan_en;
     cc_cmd.v6        = xp.v6;
     cc_cmd.ip_hlen   = xp.ip_hlen;
     cc_cmd.l2l3      = xp.l2l3;
@@ -390,9 +467,15 @@ module esp_ingress
         ctx_cmd.len        = xp.esp_len - 16'd16;
         // Deliver Ethernet (tunnel) or Ethernet + the packet's own IP header
         // (transport); lengths, protocol and checksum are fixed at commit.
+        // A route-based session's SA tags what it delivers with the
+        // session's VLAN (its tunnel interface on the host).
         dlv_cmd.strip      = 8'd16;
         dlv_cmd.hdr        = xp.l2l3;
         dlv_cmd.hdr_len    = x_sa.tunnel ? 8'd14 : 8'd14 + xp.ip_hlen;
+        if (x_sa.tunnel && x_sa.vlan_en) begin
+          dlv_cmd.hdr[8*12 +: 32] = {espnic_pkg::be16({4'd0, x_sa.vlan}), espnic_pkg::be16(16'h8100)};
+          dlv_cmd.hdr_len         = 8'd18;
+        end
         dlv_cmd.keep_len   = xp.esp_len - 16'd32;
       end
       default: begin
@@ -621,7 +704,7 @@ module esp_ingress
              && espnic_pkg::prefix_match(c_sa.sel_dst, in_dst)
              && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == in_proto);
     replay_final_ok = replay_pkg::replay_ok(c_st.seq, b_win, c_sa.replay_window, cb.seq);
-    out_len = cb.tunnel ? 16'd14 + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
+    out_len = cb.tunnel ? (cb.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
   end
 
   typedef enum logic [2:0] {
@@ -662,7 +745,10 @@ module esp_ingress
 
     fix_hdr  = '0;
     fix_mask = '0;
-    if (cb.tunnel) begin
+    if (cb.tunnel && cb.vtag) begin
+      fix_hdr[8*16 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      fix_mask[17:16]     = 2'b11;
+    end else if (cb.tunnel) begin
       fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[13:12]     = 2'b11;
     end else if (cb.v6) begin
@@ -786,12 +872,14 @@ module esp_ingress
       cnt_malformed_o <= '0;
       cnt_no_sa_o     <= '0;
       cnt_dummy_o     <= '0;
+      cnt_policy_o    <= '0;
     end else begin
       if (x_go) begin
         cnt_frames_in_o <= cnt_frames_in_o + 64'd1;
         case (x_class)
           C_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
           C_NO_SA:     cnt_no_sa_o     <= cnt_no_sa_o + 64'd1;
+          C_POLICY:    cnt_policy_o    <= cnt_policy_o + 64'd1;
           default: ;
         endcase
       end

@@ -70,7 +70,10 @@ module espnic_core
   espnic_pkg::sa_dyn_t sa_rsp_dyn_eg, sa_rsp_dyn_in;
   logic         spd_wr_valid, spd_wr_enable;
   espnic_pkg::spd_rule_t spd_wr_rule;
-  logic         cls_wr_valid, cls_wr_ready;
+  logic         cls_wr_valid, cls_wr_ready, cls_wr_ready_eg, cls_wr_ready_in;
+  // Both classifiers (egress's SPD, ingress's inbound policy) take every
+  // write in the same cycle.
+  assign cls_wr_ready = cls_wr_ready_eg && cls_wr_ready_in;
   logic [3:0]   cls_wr_table;
   logic [15:0]  cls_wr_addr;
   logic [511:0] cls_wr_data;
@@ -110,7 +113,7 @@ module espnic_core
     .sa_ready_o(sa_ready[0]), .sa_req_valid_i(sa_req_valid && !sa_req_inbound), .sa_req_i(sa_req),
     .sa_rsp_valid_o(sa_rsp_valid[0]), .sa_rsp_cfg_o(sa_rsp_cfg_eg), .sa_rsp_dyn_o(sa_rsp_dyn_eg),
     .spd_wr_valid_i(spd_wr_valid), .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
-    .cls_wr_valid_i(cls_wr_valid), .cls_wr_ready_o(cls_wr_ready), .cls_wr_table_i(cls_wr_table),
+    .cls_wr_valid_i(cls_wr_valid && cls_wr_ready), .cls_wr_ready_o(cls_wr_ready_eg), .cls_wr_table_i(cls_wr_table),
     .cls_wr_addr_i(cls_wr_addr), .cls_wr_data_i(cls_wr_data),
     .event_valid_o(event_valid[0]), .event_ready_i(event_ready[0]), .event_o(event_eg),
     .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_EG_FRAMES_OUT +: 64]),
@@ -122,8 +125,13 @@ module espnic_core
     .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_EG_EVENT_LOST +: 64])
   );
 
-  esp_ingress #(.DATA_W(DATA_W), .SA_N(SA_N), .MAX_FRAME(MAX_FRAME)) u_ingress (
+  esp_ingress #(
+    .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_L(SPD_L), .SPD_D(SPD_D), .MAX_FRAME(MAX_FRAME)
+  ) u_ingress (
     .clk_i, .rst_ni,
+    .default_discard_i(default_discard),
+    .cls_wr_valid_i(cls_wr_valid && cls_wr_ready), .cls_wr_ready_o(cls_wr_ready_in),
+    .cls_wr_table_i(cls_wr_table), .cls_wr_addr_i(cls_wr_addr), .cls_wr_data_i(cls_wr_data),
     .s_axis_tdata(s_wire_tdata), .s_axis_tkeep(s_wire_tkeep), .s_axis_tlast(s_wire_tlast),
     .s_axis_tvalid(s_wire_tvalid), .s_axis_tready(s_wire_tready),
     .m_axis_tdata(m_host_tdata), .m_axis_tkeep(m_host_tkeep), .m_axis_tlast(m_host_tlast),
@@ -135,6 +143,7 @@ module espnic_core
     .cnt_bytes_out_o(cnt[64*espnic_regs_pkg::CNT_IN_BYTES_OUT +: 64]), .cnt_decrypted_o(cnt[64*espnic_regs_pkg::CNT_IN_DECRYPTED +: 64]),
     .cnt_bypassed_o(cnt[64*espnic_regs_pkg::CNT_IN_BYPASSED +: 64]), .cnt_malformed_o(cnt[64*espnic_regs_pkg::CNT_IN_MALFORMED +: 64]),
     .cnt_no_sa_o(cnt[64*espnic_regs_pkg::CNT_IN_NO_SA +: 64]), .cnt_dummy_o(cnt[64*espnic_regs_pkg::CNT_IN_DUMMY +: 64]),
+    .cnt_policy_o(cnt[64*espnic_regs_pkg::CNT_IN_POLICY +: 64]),
     .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_IN_EVENT_LOST +: 64])
   );
 endmodule

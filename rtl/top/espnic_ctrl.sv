@@ -204,6 +204,8 @@ module espnic_ctrl
     desc_sa.udp_encap     = sa_flags[espnic_regs_pkg::SA_FLAG_UDP];
     desc_sa.esn           = sa_flags[espnic_regs_pkg::SA_FLAG_ESN];
     desc_sa.sel_v6        = sa_flags[espnic_regs_pkg::SA_FLAG_SEL_V6];
+    desc_sa.vlan_en       = sa_flags[espnic_regs_pkg::SA_FLAG_VLAN];
+    desc_sa.vlan          = pl[8*espnic_regs_pkg::SA_VLAN +: 12];
     desc_sa.alg           = pl[8*espnic_regs_pkg::SA_ALG +: 4];
     desc_sa.sel_proto     = pb(pl, espnic_regs_pkg::SA_SEL_PROTO);
     desc_sa.replay_window = pl[8*espnic_regs_pkg::SA_REPLAY_WINDOW +: espnic_pkg::REPLAY_W_W];
@@ -340,7 +342,11 @@ module espnic_ctrl
           else if (cur_en && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
           else if (pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_128) && pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_256))
             status = espnic_regs_pkg::CMD_STATUS_BAD_ALG;
-          else if (sa_flags[31:4] != 28'd0 || desc_sa.spi < 32'd256 ||
+          // A tag only on what an inbound tunnel SA delivers, VID 1..4094.
+          else if (sa_flags[31:5] != 27'd0 || desc_sa.spi < 32'd256 ||
+                   (desc_sa.vlan_en ? (!h_inb || !desc_sa.tunnel || desc_sa.vlan == 12'd0 || desc_sa.vlan == 12'hFFF)
+                                    : desc_sa.vlan != 12'd0) ||
+                   pl[8*espnic_regs_pkg::SA_VLAN+12 +: 4] != 4'd0 ||
                    32'(p16(pl, espnic_regs_pkg::SA_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX ||
                    lt_bad(desc_sa.soft_bytes, desc_sa.hard_bytes) ||
                    lt_bad(desc_sa.soft_packets, desc_sa.hard_packets) ||
@@ -427,7 +433,8 @@ module espnic_ctrl
     sa_img[8*espnic_regs_pkg::SAQ_STATE +: 8]         = {5'd0, cur_st.wrap_fired, cur_st.hard_fired, cur_st.soft_fired};
     sa_img[8*espnic_regs_pkg::SAQ_SEL_PROTO +: 8]     = cur_cfg.sel_proto;
     sa_img[8*espnic_regs_pkg::SAQ_SPI +: 32]          = cur_cfg.spi;
-    sa_img[8*espnic_regs_pkg::SAQ_FLAGS +: 32]        = 32'({cur_cfg.sel_v6, cur_cfg.esn, cur_cfg.udp_encap, cur_cfg.tunnel});
+    sa_img[8*espnic_regs_pkg::SAQ_FLAGS +: 32]        = 32'({cur_cfg.vlan_en, cur_cfg.sel_v6, cur_cfg.esn, cur_cfg.udp_encap, cur_cfg.tunnel});
+    sa_img[8*espnic_regs_pkg::SAQ_VLAN +: 16]         = 16'(cur_cfg.vlan);
     sa_img[8*espnic_regs_pkg::SAQ_REPLAY_WINDOW +: 16] = 16'(cur_cfg.replay_window);
     sa_img[8*espnic_regs_pkg::SAQ_UDP_SPORT +: 16]    = cur_cfg.udp_sport;
     sa_img[8*espnic_regs_pkg::SAQ_UDP_DPORT +: 16]    = cur_cfg.udp_dport;

@@ -396,7 +396,7 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 		sa_payload(c->payload, &sa);
 		c->payload_len = ESPNIC_SA_LAYOUT_BYTES;
 		uint8_t *d = c->payload;
-		switch (rnd() % 7) {
+		switch (rnd() % 9) {
 		case 0:
 			d[ESPNIC_SA_FLAGS + 1 + rnd() % 3] |= (uint8_t)(1 + rnd() % 255);
 			break;
@@ -418,6 +418,13 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 			break;
 		case 5: /* address bits outside the mask */
 			d[ESPNIC_SA_SEL_SRC_ADDR + rnd() % 16] = 0x01;
+			break;
+		case 6: /* a VLAN tag on an outbound SA (only inbound ones deliver) */
+			d[ESPNIC_SA_FLAGS] |= 1u << ESPNIC_SA_FLAG_VLAN;
+			d[ESPNIC_SA_VLAN] = (uint8_t)(1 + rnd() % 255);
+			break;
+		case 7: /* a VID without the VLAN flag */
+			d[ESPNIC_SA_VLAN + rnd() % 2] = (uint8_t)(1 + rnd() % 15);
 			break;
 		default: /* reserved header bytes */
 			c->reserved[rnd() % 8] = (uint8_t)(1 + rnd() % 255);

@@ -307,3 +307,43 @@ def test_hard_lifetime_packets():
     assert s["hard_expired"] and s["soft_expired"] and s["drops"]["expired"] == 2
     kinds = [e["kind"] for e in r.stats["events"]]
     assert kinds == ["soft_packets", "hard_packets"]
+
+
+def test_inbound_cleartext_policy():
+    """RFC 4301 5.2: cleartext from the wire is looked up with its addresses and ports
+    reversed. Traffic a PROTECT rule covers (a spoofed packet "from" the protected remote
+    subnet) and traffic a DISCARD rule covers are dropped and counted (in_policy), never
+    delivered; IKE and NAT keepalives pass by the IKE bypass rule (from our port 500 and
+    4500 to anywhere); what no rule matches takes the default; ARP always passes."""
+    entry = in_sa()
+    rules = [
+        {"priority": 1, "src": LOCAL + "/32", "proto": "udp", "sport": "500", "action": "bypass"},
+        {"priority": 2, "src": LOCAL + "/32", "proto": "udp", "sport": "4500", "action": "bypass"},
+        {"priority": 3, "src": "198.19.1.0/24", "dst": "198.19.2.0/24", "action": "protect", "sa": 0},
+        {"priority": 4, "dst": "198.19.66.0/24", "action": "discard"},
+        {"priority": 5, "src": "2001:db8:1::/48", "dst": "2001:db8:2::/48", "action": "protect",
+         "sa": 0},
+    ]
+    arp = Ether(src=GW_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc=REMOTE, pdst=LOCAL)
+    ike = wire_frame(IP(src=REMOTE, dst=LOCAL) / UDP(sport=500, dport=500) / Raw(b"\x11" * 40))
+    natt = wire_frame(IP(src=REMOTE, dst=LOCAL) / UDP(sport=31000, dport=4500)
+                      / Raw(b"\x00" * 4 + b"\x22" * 40))
+    keepalive = wire_frame(IP(src=REMOTE, dst=LOCAL) / UDP(sport=4500, dport=4500) / Raw(b"\xff"))
+    other = wire_frame(IP(src="198.19.7.7", dst=LOCAL) / TCP(sport=80, dport=1000) / Raw(b"x" * 20))
+    # The leaks: cleartext "from" the protected remote subnet to the LAN, either family.
+    spoofed = wire_frame(IP(src=LAN_B, dst=LAN_A) / UDP(sport=5678, dport=1234) / Raw(b"s" * 30))
+    spoofed6 = wire_frame(IPv6(src="2001:db8:2::5", dst="2001:db8:1::5") / UDP() / Raw(b"6" * 8))
+    discarded = wire_frame(IP(src="198.19.66.9", dst=LOCAL) / UDP(sport=9, dport=9) / Raw(b"d"))
+    passing = [arp, ike, natt, keepalive, other]
+    frames = passing + [spoofed, spoofed6, discarded]
+    r = run_card("ingress", frames, [entry], rules)
+    assert r.frames == [raw(f) for f in passing]
+    assert r.ports["in_policy"] == 3 and r.ports["in_bypassed"] == len(passing)
+    # The tunnel's own traffic, as ESP, still arrives.
+    esp = esp_from_peer(entry, inner_frame(10, src=LAN_B, dst=LAN_A)[IP], 1)
+    r = run_card("ingress", [spoofed, esp], [entry], rules)
+    assert len(r.frames) == 1 and r.ports["in_decrypted"] == 1 and r.ports["in_policy"] == 1
+    # Under default discard, what no rule matches is dropped too (ARP and IKE still pass).
+    r = run_card("ingress", frames, [entry], {"default": "discard", "rules": rules})
+    assert r.frames == [raw(f) for f in passing if f is not other]
+    assert r.ports["in_policy"] == 4

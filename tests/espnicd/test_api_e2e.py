@@ -457,6 +457,7 @@ def scenario_errors(lab, args):
 
 LEFT2 = "198.18.0.11"  # a second address of the left gateway (a second session)
 LEFT3 = "198.18.0.12"  # a third (a session that neither side initiates)
+LEFT4 = "198.18.0.13"  # a fourth (an ON_DEMAND session that sees no traffic)
 
 
 def two_daemons(lab, args):
@@ -523,7 +524,26 @@ def scenario_live(lab, args):
     left.espnic("session", "set", "s2", "--ike-profile", "nomatch")
     wait_for("no proposal chosen reported",
              lambda: left.status("s2").get("reason") == "no proposal chosen")
+    # keying_tries: one failed attempt and the supervisor gives up, saying so
+    left.espnic("session", "set", "s2", "--keying-tries", "1")
+    st = wait_for("keying_tries given up", lambda: (lambda st: st if st.get("reason", "")
+                  .startswith("given up") else None)(left.status("s2")), timeout=60)
+    # (failures in a row: those before the change count too)
+    assert st["reason"] == "given up after %d attempts (keying_tries)" % st["failures"], st
+    assert st["failures"] >= 1 and st["status"] == "DOWN", st
+    wait_for("the give-up logged", lambda: "session s2: given up after" in left.log_text())
     assert left.up("s1")
+    assert left.status("s1")["failures"] == 0
+    # ON_DEMAND without traffic: down, waiting for the first packet
+    run("ip", "-n", lab.ns[0], "addr", "add", LEFT4 + "/32", "dev", "lo")
+    left.espnic("endpoint", "add", "ep4", "--address", LEFT4)
+    left.espnic("session", "add", "s4", "--endpoint", "ep4", "--peer", RIGHT,
+                "--local-networks", "198.18.13.0/24", "--remote-networks", "198.18.3.0/24",
+                "--initiation", "on-demand", "--psk-file", "-", stdin=PSK2)
+    st = left.status("s4")
+    assert st["status"] == "DOWN" and st["reason"] == (
+        "waiting for traffic (ON_DEMAND: the first packet initiates)"), st
+    left.espnic("session", "delete", "s4")
     # connect: a session that neither side initiates comes up when one side is asked to
     run("ip", "-n", lab.ns[0], "addr", "add", LEFT3 + "/32", "dev", "lo")
     setup_pair(lab, right, RIGHT, LEFT3, "198.18.2.0/24", "198.18.12.0/24", name="s3",

@@ -197,6 +197,49 @@ static void test_volume_limits_and_dpd_mode(void **state)
 	assert_non_null(strstr(err, "dpd_probe_mode"));
 }
 
+/* Transport mode: the selectors are the IKE addresses or none (RFC 4301 4.1); LANs refused,
+ * naming local_ts or remote_ts (the check the API shares, config_transport_selectors). */
+static void test_transport_selectors(void **state)
+{
+	struct espnicd_config *cfg = NULL;
+	char err[256];
+
+	(void)state;
+	write_psk("gw secret-one-of-16b\n", 0600);
+	assert_int_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					"\"198.18.0.2\", \"mode\": \"transport\"}]",
+					err, sizeof(err), &cfg),
+			 0);
+	assert_int_equal(cfg->peers[0].mode, DP_MODE_TRANSPORT);
+	config_free(cfg);
+	assert_int_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					"\"198.18.0.2\", \"mode\": \"transport\", \"local_ts\": "
+					"[\"198.18.0.1/32\"], \"remote_ts\": [\"198.18.0.2\"]}]",
+					err, sizeof(err), &cfg),
+			 0);
+	config_free(cfg);
+	assert_int_not_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					    "\"198.18.0.2\", \"mode\": \"transport\", "
+					    "\"remote_ts\": [\"198.18.2.0/24\"]}]",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_non_null(strstr(err, "remote_ts: transport mode"));
+	assert_non_null(strstr(err, "198.18.0.2/32"));
+	assert_int_not_equal(
+	    parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+			   "\"198.18.0.2\", \"mode\": \"transport\", "
+			   "\"local_ts\": [\"198.18.0.1/32\", \"198.18.1.0/24\"]}]",
+			   err, sizeof(err), &cfg),
+	    0);
+	assert_non_null(strstr(err, "local_ts: transport mode"));
+	/* tunnel mode takes networks */
+	assert_int_equal(parse_with_psk("\"peers\": [{\"name\": \"gw\", \"remote_addr\": "
+					"\"198.18.0.2\", \"remote_ts\": [\"198.18.2.0/24\"]}]",
+					err, sizeof(err), &cfg),
+			 0);
+	config_free(cfg);
+}
+
 static void test_on_demand_and_host_if(void **state)
 {
 	struct espnicd_config *cfg = NULL;
@@ -319,6 +362,7 @@ int main(void)
 	    cmocka_unit_test(test_strictness),
 	    cmocka_unit_test(test_volume_limits_and_dpd_mode),
 	    cmocka_unit_test(test_on_demand_and_host_if),
+	    cmocka_unit_test(test_transport_selectors),
 	    cmocka_unit_test(test_flood_limits),
 	};
 

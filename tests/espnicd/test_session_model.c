@@ -25,6 +25,7 @@
 #include "sessions/peer_config.h"
 #include "sessions/session_model.h"
 #include "sessions/session_store.h"
+#include "sessions/tunnel_if.h"
 
 static json_t *J(const char *text)
 {
@@ -291,8 +292,9 @@ static void test_validation_errors(void **state)
 	expect_error(&m, SM_SESSION, "s1", "{\"tags\": [{\"scope\": \"a\"}]}", SM_MERGE, 400,
 		     "tags[0]");
 	expect_error(&m, SM_SESSION, "s1", "{\"keying_tries\": -1}", SM_MERGE, 400, "keying_tries");
+	/* s1 has networks, which a route-based session refuses */
 	expect_error(&m, SM_SESSION, "s1", "{\"resource_type\": \"RouteBasedIPSecVpnSession\"}",
-		     SM_MERGE, 400, "resource_type");
+		     SM_MERGE, 400, "local_networks");
 	assert_int_equal(put(&m, SM_SESSION, "s1",
 			     "{\"peer_id\": \"@gw.example.net\", \"unique_ids\": \"never\", "
 			     "\"connection_initiation_mode\": \"respond-only\"}",
@@ -373,6 +375,109 @@ static void test_disabled_sessions_may_overlap(void **state)
 			 201);
 	assert_int_equal(put(&m, SM_SESSION, "s2", SESSION "}", SM_CREATE, &e), 201);
 	expect_error(&m, SM_SESSION, "s1", "{\"enabled\": true}", SM_MERGE, 409, "peer_address");
+	sm_model_free(&m);
+}
+
+#define ROUTE_BASED                                                                                \
+	"{\"resource_type\": \"RouteBasedIPSecVpnSession\", \"local_endpoint\": \"ep\", "          \
+	"\"psk\": \"s3cret-s3cret-s3cret\", "
+
+/* Route-based sessions (issue 13): their fields, the refusals naming the field, selectors
+ * 0.0.0.0/0 and the VLAN in the core's peer, and the tunnel interface's peer address. */
+static void test_route_based(void **state)
+{
+	struct espnicd_config base;
+	struct cfg_peer peer;
+	struct sm_model m;
+	struct sm_error e;
+	uint8_t local[4], remote[4];
+	unsigned plen;
+	const json_t *s;
+
+	(void)state;
+	config_defaults(&base);
+	base_model(&m);
+	assert_int_equal(put(&m, SM_SESSION, "r1",
+			     ROUTE_BASED
+			     "\"peer_address\": \"198.18.0.2\", \"vlan\": 10, "
+			     "\"tunnel_interface\": \"169.254.10.1/30\", "
+			     "\"static_routes\": [\"198.19.2.0/24\"], \"bgp\": "
+			     "{\"local_asn\": 65001, \"peer_asn\": 65002, \"announce\": "
+			     "[\"198.19.1.0/24\"]}}",
+			     SM_CREATE, &e),
+			 201);
+	s = sm_get(&m, SM_SESSION, "r1");
+	assert_int_equal(json_integer_value(json_object_get(s, "vlan")), 10);
+	assert_string_equal(json_string_value(json_object_get(s, "tunnel_interface_name")), "");
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s, "bgp"), "hold_down_time")), 180);
+	assert_int_equal(sm_session_peer(&m, "r1", &base, &peer, &e), 0);
+	assert_int_equal(peer.vlan, 10);
+	assert_int_equal(peer.local_ts_count, 1);
+	assert_int_equal(peer.remote_ts_count, 1);
+	assert_int_equal(peer.local_ts[0].family, AF_INET);
+	assert_memory_equal(peer.remote_ts[0].start, "\0\0\0\0", 4);
+	assert_memory_equal(peer.remote_ts[0].end, "\xff\xff\xff\xff", 4);
+	assert_string_equal(peer.host_if, "");
+	config_peer_release(&peer);
+
+	static const struct {
+		const char *body, *field;
+	} bad[] = {
+	    {ROUTE_BASED
+	     "\"peer_address\": \"198.18.0.3\", \"tunnel_interface\": \"169.254.11.1/30\"}",
+	     "vlan"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 4095, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\"}",
+	     "vlan"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11}", "tunnel_interface"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.0/30\"}",
+	     "tunnel_interface"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/24\"}",
+	     "tunnel_interface"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"2001:db8::1/127\"}",
+	     "tunnel_interface"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"remote_networks\": "
+			 "[\"198.19.0.0/24\"]}",
+	     "remote_networks"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"static_routes\": [\"x\"]}",
+	     "static_routes[0]"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 1}}",
+	     "bgp"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 1, "
+			 "\"peer_asn\": 2, \"hold_down_time\": 1}}",
+	     "bgp.hold_down_time"},
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 2, "
+			 "\"peer_asn\": 3}}",
+	     "bgp.local_asn"},
+	    /* VLAN 10 is r1's tunnel interface */
+	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 10, "
+			 "\"tunnel_interface\": \"169.254.11.1/30\"}",
+	     "vlan"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(&m, SM_SESSION, "r2", bad[i].body, SM_CREATE, 400, bad[i].field);
+
+	assert_true(tunnel_if_peer_address("169.254.10.1/30", local, &plen, remote));
+	assert_int_equal(plen, 30);
+	assert_memory_equal(remote, "\xa9\xfe\x0a\x02", 4);
+	assert_true(tunnel_if_peer_address("169.254.10.5/31", local, &plen, remote));
+	assert_memory_equal(remote, "\xa9\xfe\x0a\x04", 4);
+	assert_false(tunnel_if_peer_address("169.254.10.1/29", local, &plen, remote));
+	{
+		char ifname[DP_IFNAME_MAX];
+
+		tunnel_if_name(s, "espnic0", ifname);
+		assert_string_equal(ifname, "espnic0.10");
+	}
 	sm_model_free(&m);
 }
 
@@ -494,6 +599,79 @@ static void test_peer_mapping(void **state)
 	}
 	assert_true(sm_session_peer(&m, "s1", &base, &peer, &e) < 0);
 	assert_string_equal(e.field, "local_address");
+	sm_model_free(&m);
+}
+
+/* Transport mode (tunnel profile encapsulation_mode TRANSPORT_MODE): the networks must be the
+ * two IKE addresses (RFC 4301 4.1; the configuration file's check, config_transport_selectors),
+ * 400 naming the list at fault, whichever object is written; the peer gets DP_MODE_TRANSPORT
+ * and the swanctl text "mode = transport". */
+static void test_transport_mode(void **state)
+{
+	struct espnicd_config base;
+	struct cfg_peer peer;
+	struct sm_model m;
+	struct sm_error e;
+	char *text;
+
+	(void)state;
+	config_defaults(&base);
+	base_model(&m);
+	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "tr",
+			     "{\"encapsulation_mode\": \"TRANSPORT_MODE\"}", SM_CREATE, &e),
+			 201);
+	expect_error(&m, SM_TUNNEL_PROFILE, "bad", "{\"encapsulation_mode\": \"BEET_MODE\"}",
+		     SM_CREATE, 400, "encapsulation_mode");
+	/* LAN selectors refused, naming the list */
+	expect_error(&m, SM_SESSION, "s1", SESSION ", \"tunnel_profile\": \"tr\"}", SM_CREATE, 400,
+		     "local_networks");
+	assert_int_equal(
+	    put(&m, SM_SESSION, "s1",
+		"{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", \"psk\": "
+		"\"s3cret-s3cret-s3cret\", \"tunnel_profile\": \"tr\", "
+		"\"local_networks\": [\"198.18.0.1/32\"], \"remote_networks\": "
+		"[\"198.18.2.0/24\"]}",
+		SM_CREATE, &e),
+	    400);
+	assert_string_equal(e.field, "remote_networks");
+
+	assert_non_null(strstr(e.message, "RFC 4301"));
+	/* even a disabled session */
+	expect_error(&m, SM_SESSION, "s1",
+		     SESSION ", \"tunnel_profile\": \"tr\", \"enabled\": false}", SM_CREATE, 400,
+		     "local_networks");
+	/* the IKE addresses: accepted */
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.2\", "
+			     "\"psk\": \"s3cret-s3cret-s3cret\", \"tunnel_profile\": \"tr\", "
+			     "\"local_networks\": [\"198.18.0.1/32\"], \"remote_networks\": "
+			     "[\"198.18.0.2/32\"]}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.mode, DP_MODE_TRANSPORT);
+	text = peer_config_swanctl(&m, "s1", &e);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "mode = transport"));
+	free(text);
+	/* a tunnel-mode session with LANs; switching its profile to transport is refused (the
+	 * session's list named), the profile unchanged */
+	assert_int_equal(put(&m, SM_TUNNEL_PROFILE, "tun", "{}", SM_CREATE, &e), 201);
+	assert_int_equal(put(&m, SM_SESSION, "s2",
+			     "{\"local_endpoint\": \"ep\", \"peer_address\": \"198.18.0.3\", "
+			     "\"psk\": \"s3cret-s3cret-s3cret\", \"tunnel_profile\": \"tun\", "
+			     "\"local_networks\": [\"198.18.1.0/24\"], \"remote_networks\": "
+			     "[\"198.18.3.0/24\"]}",
+			     SM_CREATE, &e),
+			 201);
+	text = peer_config_swanctl(&m, "s2", &e);
+	assert_non_null(strstr(text, "mode = tunnel"));
+	free(text);
+	expect_error(&m, SM_TUNNEL_PROFILE, "tun", "{\"encapsulation_mode\": \"transport_mode\"}",
+		     SM_MERGE, 400, "local_networks");
+	assert_string_equal(json_string_value(json_object_get(sm_get(&m, SM_TUNNEL_PROFILE, "tun"),
+							      "encapsulation_mode")),
+			    "TUNNEL_MODE");
 	sm_model_free(&m);
 }
 
@@ -1058,7 +1236,9 @@ int main(void)
 	    cmocka_unit_test(test_disabled_sessions_may_overlap),
 	    cmocka_unit_test(test_peer_mapping),
 	    cmocka_unit_test(test_tcp_mss_clamping),
+	    cmocka_unit_test(test_route_based),
 	    cmocka_unit_test(test_swanctl),
+	    cmocka_unit_test(test_transport_mode),
 	    cmocka_unit_test(test_certificates),
 	    cmocka_unit_test_setup_teardown(test_store_roundtrip, make_dir, remove_dir),
 	};

@@ -209,6 +209,46 @@ def exercise(lab, ours):
     assert len(re.findall(r"bypass", rules)) == 2, rules  # UDP 500, 4500 from gw-a only
     routes = lab.exec("gwa", "ip", "route", "show", NET_B).stdout
     assert "espnic0" in routes, routes
+    path_mtu(lab, routes)
+
+
+BIG_UDP = 3000
+
+
+def path_mtu(lab, routes):
+    """1500-byte LANs (sitelab.MTU): espnicd's route to LAN B carries the tunnel's inner MTU
+    (the card's 1500 less ESP in UDP with AES-GCM: 1438), so a DF packet too big for the
+    tunnel gets "fragmentation needed" with that MTU from gw-a, and a 3000-byte UDP datagram
+    without DF crosses (fragmented by the kernel before the card encrypts, reassembled by
+    host B). TCP's full-size segments (tcp_transfer, 1500-byte LANs) rely on the former."""
+    phase("path MTU")
+    assert "mtu 1438" in routes, routes
+    r = lab.exec("lana", "ping", "-c", "1", "-W", "5", "-M", "do", "-s", "1472", HOST_B,
+                 check=False)
+    # gw-a's "fragmentation needed" (mtu = 1438), or host A's path MTU cache that one of
+    # them (the TCP transfer's full-size segments) filled already (local error, mtu=1438).
+    assert re.search(r"mtu ?= ?1438", r.stdout), r.stdout
+    sink = lab.spawn("lanb", [sys.executable, "-c", (
+        "import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "s.bind(('%s', 5009)); print('ready', flush=True)\n"
+        "d = s.recv(65536); print('got', len(d), flush=True)\n") % HOST_B], "bigudp.log")
+    wait_for("the UDP sink", lambda: "ready" in lab.log_tail(lab.path("bigudp.log")))
+
+    def crossed():
+        # One datagram without DF (IP_MTU_DISCOVER = IP_PMTUDISC_DONT) per try.
+        lab.exec("lana", sys.executable, "-c", (
+            "import socket\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.IPPROTO_IP, 10, 0)\n"
+            "s.sendto(b'u' * %d, ('%s', 5009))\n") % (BIG_UDP, HOST_B))
+        return sink.poll() is not None
+    wait_for("a %d-byte UDP datagram without DF at host B" % BIG_UDP, crossed, timeout=30,
+             interval=0.5)
+    got = lab.log_tail(lab.path("bigudp.log"))
+    assert "got %d" % BIG_UDP in got, got
+    print("route MTU 1438; a 1500-byte DF ping refused with mtu 1438; "
+          "a %d-byte UDP datagram without DF crossed" % BIG_UDP)
 
 
 def protect_rules(lab):

@@ -27,6 +27,8 @@ SETUP_TOOLS = {
     "nft": "nftables",
     "ping": "iputils-ping",
     "tcpdump": "tcpdump",
+    "chromium": "chromium",
+    "chromedriver": "chromium-driver",
 }
 
 

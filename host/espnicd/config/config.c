@@ -723,6 +723,14 @@ static int peer_finish(struct peer_parse *pp)
 		peer->child_life_ms = peer->child_rekey_ms + peer->child_rekey_ms / 10 + 1000;
 	if (config_volume_limits(peer, pp->err, pp->err_len) < 0)
 		return -EINVAL;
+	{
+		static const char *const keys[2] = {"local_ts", "remote_ts"};
+		char why[240];
+		int side;
+
+		if (config_transport_selectors(peer, keys, &side, why, sizeof(why)) < 0)
+			PFAIL("peer %s: %s", peer->name, why);
+	}
 	if (peer->auth == CFG_AUTH_PUBKEY) {
 		char why[200];
 
@@ -795,6 +803,54 @@ static unsigned *limit_knob(struct espnicd_config *cfg, const char *key)
 	return NULL;
 }
 
+/* "web": {"enabled", "address", "port", "certificate", "private_key", "password_file",
+ * "root"}; present means on unless "enabled" is false. */
+static int parse_web(json_t *v, struct cfg_web *w, char *err, size_t err_len)
+{
+	const char *key;
+	json_t *f;
+	json_int_t port = 8443;
+
+	if (!json_is_object(v)) {
+		snprintf(err, err_len, "web: must be an object");
+		return -EINVAL;
+	}
+	w->enabled = true;
+	config_parse_addr("127.0.0.1", &w->address, 0);
+	json_object_foreach(v, key, f)
+	{
+		char *path = strcmp(key, "certificate") == 0	 ? w->certificate
+			     : strcmp(key, "private_key") == 0	 ? w->private_key
+			     : strcmp(key, "password_file") == 0 ? w->password_file
+			     : strcmp(key, "root") == 0		 ? w->root
+								 : NULL;
+
+		if (strcmp(key, "enabled") == 0 && json_is_boolean(f)) {
+			w->enabled = json_is_true(f);
+		} else if (strcmp(key, "address") == 0 && json_is_string(f) &&
+			   config_parse_addr(json_string_value(f), &w->address, 0) == 0) {
+		} else if (strcmp(key, "port") == 0 && json_is_integer(f) &&
+			   json_integer_value(f) > 0 && json_integer_value(f) < 65536) {
+			port = json_integer_value(f);
+		} else if (path != NULL && json_is_string(f) && json_string_length(f) > 0 &&
+			   json_string_length(f) < sizeof(w->root)) {
+			strcpy(path, json_string_value(f));
+		} else {
+			snprintf(err, err_len, "web: unknown key or bad value for \"%s\"", key);
+			return -EINVAL;
+		}
+	}
+	if ((w->certificate[0] == '\0') != (w->private_key[0] == '\0')) {
+		snprintf(err, err_len, "web: certificate and private_key go together");
+		return -EINVAL;
+	}
+	if (w->address.ss_family == AF_INET)
+		((struct sockaddr_in *)&w->address)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&w->address)->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
 int config_parse(const char *text, struct espnicd_config **out, char *err, size_t err_len)
 {
 	struct espnicd_config *cfg;
@@ -863,6 +919,9 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
 			*limit = (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
+		} else if (strcmp(key, "frr_vty_socket") == 0 && json_is_string(v) &&
+			   json_string_length(v) < sizeof(cfg->frr_vty_socket)) {
+			strcpy(cfg->frr_vty_socket, json_string_value(v));
 		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
 			cfg->start_window = (unsigned)json_integer_value(v);
@@ -870,6 +929,9 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_is_string(v) && json_string_length(v) > 0 &&
 			   json_string_length(v) < sizeof(cfg->user)) {
 			strcpy(key[0] == 'u' ? cfg->user : cfg->api_group, json_string_value(v));
+		} else if (strcmp(key, "web") == 0) {
+			if (parse_web(v, &cfg->web, err, err_len) < 0)
+				goto fail;
 		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
 			psk_file = json_string_value(v);
 		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {
@@ -1112,8 +1174,9 @@ bool config_peer_equal(const struct cfg_peer *a, const struct cfg_peer *b)
 	       ts_equal(a->remote_ts, a->remote_ts_count, b->remote_ts, b->remote_ts_count) &&
 	       a->mode == b->mode && a->start == b->start && a->on_demand == b->on_demand &&
 	       a->host_if_set == b->host_if_set && strcmp(a->host_if, b->host_if) == 0 &&
-	       a->force_encap == b->force_encap && a->ike_rekey_ms == b->ike_rekey_ms &&
-	       a->child_rekey_ms == b->child_rekey_ms && a->child_life_ms == b->child_life_ms &&
+	       a->vlan == b->vlan && a->force_encap == b->force_encap &&
+	       a->ike_rekey_ms == b->ike_rekey_ms && a->child_rekey_ms == b->child_rekey_ms &&
+	       a->child_life_ms == b->child_life_ms &&
 	       a->child_rekey_bytes == b->child_rekey_bytes &&
 	       a->child_life_bytes == b->child_life_bytes &&
 	       a->child_rekey_packets == b->child_rekey_packets &&
@@ -1144,6 +1207,60 @@ int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len)
 				 peer->name, v[i].what, v[i].what);
 			return -EINVAL;
 		}
+	}
+	return 0;
+}
+
+/* One side of a transport-mode SA: no selector (the IKE address), or exactly that address. */
+static bool transport_side_ok(const struct sockaddr_storage *ike, const struct cfg_ts *ts,
+			      unsigned n)
+{
+	const void *a = ike->ss_family == AF_INET
+			    ? (const void *)&((const struct sockaddr_in *)ike)->sin_addr
+			    : (const void *)&((const struct sockaddr_in6 *)ike)->sin6_addr;
+	size_t len = ike->ss_family == AF_INET ? 4 : 16;
+
+	if (n == 0)
+		return true;
+	return n == 1 && ts[0].family == ike->ss_family && memcmp(ts[0].start, a, len) == 0 &&
+	       memcmp(ts[0].end, a, len) == 0;
+}
+
+int config_transport_selectors(const struct cfg_peer *peer, const char *const keys[2], int *side,
+			       char *err, size_t err_len)
+{
+	const struct sockaddr_storage *ike[2] = {&peer->local, &peer->remote};
+	const struct cfg_ts *ts[2] = {peer->local_ts, peer->remote_ts};
+	const unsigned n[2] = {peer->local_ts_count, peer->remote_ts_count};
+
+	if (peer->mode != DP_MODE_TRANSPORT)
+		return 0;
+	if (peer->remote_any) {
+		*side = 1;
+		snprintf(err, err_len,
+			 "%s: transport mode needs the peer's address (its selectors are the IKE "
+			 "addresses, RFC 4301 4.1), not any",
+			 keys[1]);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 2; i++) {
+		char addr[INET6_ADDRSTRLEN] = "?";
+
+		if (transport_side_ok(ike[i], ts[i], n[i]))
+			continue;
+		inet_ntop(ike[i]->ss_family,
+			  ike[i]->ss_family == AF_INET
+			      ? (const void *)&((const struct sockaddr_in *)ike[i])->sin_addr
+			      : (const void *)&((const struct sockaddr_in6 *)ike[i])->sin6_addr,
+			  addr, sizeof(addr));
+		*side = i;
+		snprintf(err, err_len,
+			 "%s: transport mode protects the traffic of the two IKE endpoints alone "
+			 "(RFC 4301 4.1): it must be %s/%d, the %s IKE address, and nothing else "
+			 "(tunnel mode carries networks)",
+			 keys[i], addr, ike[i]->ss_family == AF_INET ? 32 : 128,
+			 i == 0 ? "local" : "peer's");
+		return -EINVAL;
 	}
 	return 0;
 }

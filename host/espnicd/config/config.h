@@ -95,6 +95,8 @@ struct cfg_peer {
 	 * (mss_value 0) to what the tunnel's MTU leaves. */
 	unsigned mss_dirs;
 	uint16_t mss_value;
+	uint16_t vlan;	  /* route-based session: its tunnel interface's VLAN (0: policy-based) */
+	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */
 	/* CHILD_SA volume limits the card enforces (0 = none): a rekey at the rekey figure
 	 * (its soft expiry), the SA's end at the life figure (hard), per direction. */
@@ -107,6 +109,16 @@ struct cfg_peer {
 	unsigned dpd_tries; /* retransmissions of a liveness check (0: retransmit_tries) */
 	uint8_t version;    /* 2 (RFC 7296, default), 1 (RFC 2409, ikev1/) or CFG_IKE_FLEX */
 	bool aggressive;    /* IKEv1 aggressive mode (PSK): initiate with it, accept it */
+};
+
+/* The web console ("web" in the file): HTTPS on address (default 127.0.0.1 port 8443); the
+ * certificate and key files (both "" = a self-signed pair made in the state directory), the
+ * password file ("" = web-password in the state directory) and the pages' folder ("" = the
+ * one espnicd was built with). */
+struct cfg_web {
+	bool enabled;
+	struct sockaddr_storage address;
+	char certificate[256], private_key[256], password_file[256], root[256];
 };
 
 struct espnicd_config {
@@ -125,10 +137,14 @@ struct espnicd_config {
 	unsigned create_child_per_minute; /* SA-creating CREATE_CHILD_SAs per IKE_SA (0 = any) */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	/* frr_vty_socket: the directory of FRR's vty sockets that espnicd's vtysh talks to
+	 * (route-based sessions' BGP, sessions/bgp_frr.c); "" = FRR's default. */
+	char frr_vty_socket[108];
 	/* Process settings, read at start only (a reload keeps the first): the user espnicd
 	 * runs as after setup ("" = stays root) and the group that may use the API socket
 	 * ("" = root and espnicd's user only); names or numbers. */
 	char user[64], api_group[64];
+	struct cfg_web web; /* the web console, read at start only */
 	unsigned peer_count;
 	struct cfg_peer peers[]; /* peer_count of them (config_parse allocates) */
 };
@@ -156,6 +172,13 @@ const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const 
 /* The volume limits' defaults and checks: a life without a rekey figure rekeys at 9/10 of
  * it; a rekey figure must be below its life. 0, or -EINVAL with the reason in err. */
 int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len);
+/* RFC 4301 4.1: a transport-mode SA carries the traffic between the two IKE endpoints alone,
+ * so its selectors are those addresses (none given: the same). The one check of the
+ * configuration file and of the API: 0 for a tunnel-mode peer or fitting selectors, else
+ * -EINVAL with *side (0 local, 1 remote) and the reason in err, which names the list with
+ * keys[side] (the file's "local_ts"/"remote_ts", the API's "local_networks"/...). */
+int config_transport_selectors(const struct cfg_peer *peer, const char *const keys[2], int *side,
+			       char *err, size_t err_len);
 
 /* "aes256gcm16-prfsha256-x25519" into p; esp selects the ESP rules (no PRF, DH = PFS). */
 int config_parse_proposal(const char *text, bool esp, struct cfg_proposal *p);

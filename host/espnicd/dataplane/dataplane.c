@@ -60,6 +60,12 @@ int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c)
 	return dp->ops->read_counters(dp, spi_in, c);
 }
 
+int dp_health(struct dp *dp, struct dp_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	return dp->ops->health != NULL ? dp->ops->health(dp, h) : -ENOTSUP;
+}
+
 int dp_event_fd(struct dp *dp)
 {
 	return dp->ops->event_fd(dp);

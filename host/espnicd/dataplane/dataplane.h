@@ -67,8 +67,13 @@ struct dp_child_sa {
 	 * 0 none, DP_MSS_AUTO what the card's MTU leaves after this SA's overhead, else the
 	 * MSS. */
 	uint16_t mss_in, mss_out;
-	/* Tunnel mode: routes for the remote selectors via this host interface ("" = none). */
+	/* Routes for the remote selectors via this host interface ("" = none), with the MTU
+	 * that leaves room for the ESP (transport mode: the selector is the peer's address). */
 	char host_if[DP_IFNAME_MAX];
+	/* Route-based session: the 802.1Q VLAN of its tunnel interface on the card's host port
+	 * (1..4094; 0: policy-based). Outbound rules match that VLAN (not the selectors, which
+	 * are 0.0.0.0/0), inbound packets reach the host tagged with it. */
+	uint16_t vlan;
 	/* Install the inbound direction (and the outbound SA) but leave outbound traffic on the
 	 * CHILD_SA this one replaces until dp_switch_out: a rekey responder must not send on
 	 * the new SA before the peer has it (RFC 7296 2.8). */
@@ -85,6 +90,7 @@ struct dp_trap {
 	unsigned local_ts_count, remote_ts_count;
 	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
 	char host_if[DP_IFNAME_MAX];
+	uint16_t vlan; /* as in dp_child_sa */
 };
 
 struct dp_counters {
@@ -125,6 +131,18 @@ int dp_switch_out(struct dp *dp, uint32_t spi_in);
 /* Deletes the pair whose inbound SPI is spi_in; -ENOENT if unknown. */
 int dp_delete(struct dp *dp, uint32_t spi_in);
 int dp_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
+
+/* The card's health for the API's `GET card`: port counters (name and value) and how full
+ * its SA table and SPD are. -ENOTSUP for a backend without a card (record). */
+#define DP_HEALTH_COUNTERS 32
+struct dp_health {
+	char name[64];
+	unsigned sa_n, sa_used, spd_n, spd_used;
+	unsigned counter_count;
+	const char *counter_name[DP_HEALTH_COUNTERS];
+	uint64_t counter[DP_HEALTH_COUNTERS];
+};
+int dp_health(struct dp *dp, struct dp_health *h);
 /* A pollable descriptor that becomes readable when events are pending (-1 if the backend has
  * none), and dp_next_event: 1 with *ev filled, 0 when empty. */
 int dp_event_fd(struct dp *dp);

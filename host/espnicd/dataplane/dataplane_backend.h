@@ -14,6 +14,7 @@ struct dp_ops {
 	int (*switch_out)(struct dp *dp, uint32_t spi_in);
 	int (*delete)(struct dp *dp, uint32_t spi_in);
 	int (*read_counters)(struct dp *dp, uint32_t spi_in, struct dp_counters *c);
+	int (*health)(struct dp *dp, struct dp_health *h); /* NULL: no card */
 	int (*event_fd)(struct dp *dp);
 	int (*next_event)(struct dp *dp, struct dp_event *ev);
 	int (*set_ike_bypass)(struct dp *dp, const struct sockaddr_storage *addrs, unsigned n,

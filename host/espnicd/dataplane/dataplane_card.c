@@ -63,6 +63,7 @@ struct pair {
 	struct dp_selector remote_ts[DP_MAX_SELECTORS];
 	struct dp_selector local_ts[DP_MAX_SELECTORS];
 	unsigned local_ts_count;
+	uint16_t vlan;	/* route-based: the tunnel interface's VLAN (0: policy-based) */
 	bool out_later; /* installed without its SPD rules: the predecessor's carry outbound */
 	uint64_t seen_in_packets, last_in_ms;
 };
@@ -82,6 +83,7 @@ struct route {
 	struct spd_prefix p;
 	char ifname[DP_IFNAME_MAX];
 	unsigned refs;
+	unsigned mtu; /* the smallest inner MTU of the tunnels that hold it */
 };
 
 struct dp_card {
@@ -235,8 +237,20 @@ static int insert_rules(struct dp_card *c, const struct espnic_spd_rule *rules, 
 
 /* ---- routes ---- */
 
+/* The largest inner packet a tunnel-mode SA carries within the card's MTU: esp_egress.sv
+ * drops an encapsulation whose outer length, (inner + 57) & ~3 (IPv4 20, ESP header 8, IV 8,
+ * pad to 4 with pad length and next header, ICV 16; AES-GCM, the card's only cipher), plus 8
+ * for UDP encapsulation, exceeds the MTU. 1446 and 1438 (in UDP) at 1500. */
+static unsigned inner_mtu(unsigned card_mtu, enum dp_mode mode, bool udp)
+{
+	/* Transport mode keeps the packet's own header: (packet + 37) & ~3, 1466 / 1458. */
+	unsigned overhead = (mode == DP_MODE_TRANSPORT ? 37 : 57) + (udp ? 8 : 0);
+
+	return card_mtu < overhead + 68 ? 68 : (card_mtu & ~3u) + 3 - overhead;
+}
+
 static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, const char *ifname,
-		      const struct sockaddr_storage *peer)
+		      const struct sockaddr_storage *peer, unsigned mtu)
 {
 	struct route *free_r = NULL;
 	char err[256];
@@ -254,10 +268,15 @@ static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, c
 			continue;
 		if (add) {
 			r->refs++;
+			/* A tunnel with more overhead (now in UDP) lowers it; never raised while
+			 * a tunnel with the smaller figure may still hold the route. */
+			if (mtu < r->mtu && routes_change(c->rt, true, p->family, p->addr, p->len,
+							  ifname, peer, mtu, err, sizeof(err)) == 0)
+				r->mtu = mtu;
 			return;
 		}
 		if (--r->refs == 0) {
-			if (routes_change(c->rt, false, p->family, p->addr, p->len, ifname, NULL,
+			if (routes_change(c->rt, false, p->family, p->addr, p->len, ifname, NULL, 0,
 					  err, sizeof(err)) < 0)
 				log_warn("card %s: %s", c->name, err);
 			r->used = false;
@@ -279,20 +298,26 @@ static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, c
 			return;
 		}
 	}
-	if (routes_change(c->rt, true, p->family, p->addr, p->len, ifname, peer, err, sizeof(err)) <
-	    0) {
+	if (routes_change(c->rt, true, p->family, p->addr, p->len, ifname, peer, mtu, err,
+			  sizeof(err)) < 0) {
 		log_error("card %s: %s", c->name, err);
 		return;
 	}
 	free_r->used = true;
+	free_r->mtu = mtu;
 	free_r->p = *p;
 	snprintf(free_r->ifname, sizeof(free_r->ifname), "%s", ifname);
 	free_r->refs = 1;
 }
 
+/* udp: the tunnel's ESP is UDP-encapsulated (a trap, before any SA, counts as such). In
+ * transport mode the remote selector is the peer's own address: its route carries the MTU
+ * that leaves room for the ESP the gateway's own packets get. */
 static void routes_for(struct dp_card *c, bool add, const struct dp_selector *remote, unsigned n,
-		       const char *ifname, const struct sockaddr_storage *peer)
+		       const char *ifname, const struct sockaddr_storage *peer, enum dp_mode mode,
+		       bool udp)
 {
+	unsigned mtu = inner_mtu(c->mtu, mode, udp);
 	struct spd_prefix p[SPD_MAX_PREFIXES];
 
 	if (ifname[0] == '\0')
@@ -302,7 +327,7 @@ static void routes_for(struct dp_card *c, bool add, const struct dp_selector *re
 					      remote[i].end_addr, p, SPD_MAX_PREFIXES);
 
 		for (int j = 0; j < k; j++)
-			route_ref(c, add, &p[j], ifname, peer);
+			route_ref(c, add, &p[j], ifname, peer, mtu);
 	}
 }
 
@@ -334,9 +359,11 @@ static int alloc_out_index(struct dp_card *c)
 }
 
 /* The SPD rules that send traffic between the selectors to outbound index out_idx, in
- * *rules (free() it): their count, or a negative errno (*rules is then NULL). */
+ * *rules (free() it): their count, or a negative errno (*rules is then NULL). A route-based
+ * session's rules (vlan != 0) match only the frames of its tunnel interface's VLAN: routes,
+ * not selectors, decide what enters the tunnel. */
 static int rules_for(const struct dp_selector *local, unsigned nl, const struct dp_selector *remote,
-		     unsigned nr, unsigned out_idx, struct espnic_spd_rule **rules)
+		     unsigned nr, uint16_t vlan, unsigned out_idx, struct espnic_spd_rule **rules)
 {
 	int n;
 
@@ -349,6 +376,10 @@ static int rules_for(const struct dp_selector *local, unsigned nl, const struct 
 		*rules = NULL;
 		return n < 0 ? n : -EINVAL;
 	}
+	for (int i = 0; vlan != 0 && i < n; i++) {
+		(*rules)[i].vlan_match = true;
+		(*rules)[i].vlan = vlan;
+	}
 	return n;
 }
 
@@ -356,8 +387,8 @@ static int rules_for(const struct dp_selector *local, unsigned nl, const struct 
  * (*out_idx, not yet owned) and the rules that lead to it, which must fit in the free SPD
  * slots. Returns the rule count (rules in *rules, free() them) or a negative errno. */
 static int out_rules_prepare(struct dp_card *c, const struct dp_selector *local, unsigned nl,
-			     const struct dp_selector *remote, unsigned nr, int *out_idx,
-			     struct espnic_spd_rule **rules)
+			     const struct dp_selector *remote, unsigned nr, uint16_t vlan,
+			     int *out_idx, struct espnic_spd_rule **rules)
 {
 	int n;
 
@@ -365,7 +396,7 @@ static int out_rules_prepare(struct dp_card *c, const struct dp_selector *local,
 	*out_idx = alloc_out_index(c);
 	if (*out_idx < 0)
 		return *out_idx;
-	n = rules_for(local, nl, remote, nr, (unsigned)*out_idx, rules);
+	n = rules_for(local, nl, remote, nr, vlan, (unsigned)*out_idx, rules);
 	if (n > 0 && (unsigned)n > free_slots(c)) {
 		free(*rules);
 		*rules = NULL;
@@ -510,6 +541,9 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 		out->sel_dst = spd_to_card_prefix(&dst);
 		out->sel_proto = sa->remote_ts[0].ip_protocol ? sa->remote_ts[0].ip_protocol
 							      : sa->local_ts[0].ip_protocol;
+		/* Route-based: delivered to the host on the tunnel interface's VLAN. */
+		out->vlan_tag = sa->vlan != 0;
+		out->vlan = sa->vlan;
 	}
 	return 0;
 }
@@ -556,7 +590,7 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	if (pi == MAX_PAIRS)
 		return -ENOSPC;
 	nrules = out_rules_prepare(c, sa->local_ts, sa->local_ts_count, sa->remote_ts,
-				   sa->remote_ts_count, &out_idx, &rules);
+				   sa->remote_ts_count, sa->vlan, &out_idx, &rules);
 	if (nrules < 0) {
 		log_error("card %s: CHILD_SA %08x: no outbound SA index or SPD rules for it: %s",
 			  c->name, sa->in.spi, strerror(-nrules));
@@ -609,6 +643,7 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	p->in_idx = in_idx;
 	p->out_idx = (unsigned)out_idx;
 	p->mode = sa->mode;
+	p->vlan = sa->vlan;
 	p->remote = sa->remote;
 	snprintf(p->host_if, sizeof(p->host_if), "%s", sa->host_if);
 	p->remote_ts_count = sa->remote_ts_count;
@@ -616,8 +651,8 @@ static int card_install(struct dp *dp, const struct dp_child_sa *sa)
 	p->local_ts_count = sa->local_ts_count;
 	memcpy(p->local_ts, sa->local_ts, sizeof(p->local_ts));
 	p->out_later = sa->out_later;
-	if (p->mode == DP_MODE_TUNNEL)
-		routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote);
+	routes_for(c, true, p->remote_ts, p->remote_ts_count, p->host_if, &p->remote, p->mode,
+		   sa->encap_remote_port != 0);
 	log_debug("card %s: CHILD_SA %08x/%08x at in %u out %u, %d SPD rules%s", c->name,
 		  sa->in.spi, sa->out.spi, in_idx, out_idx, nrules,
 		  sa->out_later ? " (outbound later)" : "");
@@ -636,8 +671,8 @@ static int card_switch_out(struct dp *dp, uint32_t spi_in)
 	p = &c->pairs[pi];
 	if (!p->out_later)
 		return 0;
-	n = rules_for(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count, p->out_idx,
-		      &rules);
+	n = rules_for(p->local_ts, p->local_ts_count, p->remote_ts, p->remote_ts_count, p->vlan,
+		      p->out_idx, &rules);
 	ret = n < 0 ? n : insert_rules(c, rules, n, CLS_CHILD, (unsigned)pi);
 	free(rules);
 	if (ret < 0) {
@@ -663,8 +698,7 @@ static void pair_remove(struct dp_card *c, unsigned pi)
 		log_warn("card %s: %s", c->name, espnic_error(c->dev));
 	c->in_owner[p->in_idx] = 0;
 	c->out_owner[p->out_idx] = 0;
-	if (p->mode == DP_MODE_TUNNEL)
-		routes_for(c, false, p->remote_ts, p->remote_ts_count, p->host_if, NULL);
+	routes_for(c, false, p->remote_ts, p->remote_ts_count, p->host_if, NULL, p->mode, true);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -715,6 +749,28 @@ static int card_read_counters(struct dp *dp, uint32_t spi_in, struct dp_counters
 		p->last_in_ms = mono_ms();
 	}
 	ctr->last_in_ms = p->last_in_ms;
+	return 0;
+}
+
+static int card_health(struct dp *dp, struct dp_health *h)
+{
+	struct dp_card *c = card(dp);
+	uint64_t v[ESPNIC_PORT_COUNTERS];
+	int ret = espnic_counters(c->dev, v);
+
+	if (ret < 0)
+		return ret;
+	snprintf(h->name, sizeof(h->name), "%s", c->name);
+	h->sa_n = c->sa_n;
+	h->spd_n = c->spd_n;
+	h->spd_used = c->spd_n - free_slots(c);
+	for (unsigned i = 0; i < c->sa_n; i++)
+		h->sa_used += c->in_owner[i] != 0;
+	for (unsigned i = 0; i < ESPNIC_PORT_COUNTERS && i < DP_HEALTH_COUNTERS; i++) {
+		h->counter_name[i] = espnic_counter_name(i);
+		h->counter[i] = v[i];
+		h->counter_count = i + 1;
+	}
 	return 0;
 }
 
@@ -891,7 +947,7 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	if (ti == MAX_TRAPS)
 		return -ENOSPC;
 	n = out_rules_prepare(c, t->local_ts, t->local_ts_count, t->remote_ts, t->remote_ts_count,
-			      &out_idx, &rules);
+			      t->vlan, &out_idx, &rules);
 	if (n < 0) {
 		log_error(
 		    "card %s: trap for reqid %u: no outbound SA index or SPD rules for it: %s",
@@ -913,7 +969,8 @@ static int card_trap_install(struct dp *dp, const struct dp_trap *t)
 	snprintf(c->traps[ti].host_if, sizeof(c->traps[ti].host_if), "%s", t->host_if);
 	c->traps[ti].remote_ts_count = t->remote_ts_count;
 	memcpy(c->traps[ti].remote_ts, t->remote_ts, sizeof(t->remote_ts));
-	routes_for(c, true, t->remote_ts, t->remote_ts_count, t->host_if, &t->remote);
+	routes_for(c, true, t->remote_ts, t->remote_ts_count, t->host_if, &t->remote,
+		   DP_MODE_TUNNEL, true);
 	log_debug("card %s: trap for reqid %u: %d SPD rules to empty outbound index %d", c->name,
 		  t->reqid, n, out_idx);
 	return 0;
@@ -959,7 +1016,8 @@ static void trap_remove(struct dp_card *c, unsigned ti)
 
 	rules_remove(c, CLS_TRAP, ti);
 	c->out_owner[t->out_idx] = 0;
-	routes_for(c, false, t->remote_ts, t->remote_ts_count, t->host_if, NULL);
+	routes_for(c, false, t->remote_ts, t->remote_ts_count, t->host_if, NULL, DP_MODE_TUNNEL,
+		   true);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -1015,6 +1073,7 @@ static const struct dp_ops card_ops = {
     .switch_out = card_switch_out,
     .delete = card_delete,
     .read_counters = card_read_counters,
+    .health = card_health,
     .event_fd = card_event_fd,
     .next_event = card_next_event,
     .set_ike_bypass = card_set_ike_bypass,
@@ -1075,7 +1134,7 @@ int dp_card_open_dev(espnic_dev *dev, bool own_dev, struct dp **out)
 	snprintf(c->name, sizeof(c->name), "%s", caps.name);
 	c->sa_n = caps.sa_n;
 	c->spd_n = caps.spd_n;
-	c->mtu = caps.mtu;
+	c->mtu = caps.mtu ? caps.mtu : 1500;
 	c->reserved = calloc(c->sa_n, sizeof(*c->reserved));
 	c->in_owner = calloc(c->sa_n, sizeof(*c->in_owner));
 	c->out_owner = calloc(c->sa_n, sizeof(*c->out_owner));

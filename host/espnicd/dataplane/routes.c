@@ -1,6 +1,7 @@
 /* Host routes through the card's host interface with rtnetlink (libmnl): RTM_GETROUTE to
  * find the next hop toward the peer, RTM_NEWROUTE/RTM_DELROUTE for the remote selectors.
- * Routes go into the main table with protocol "static" and the onlink flag. */
+ * Routes go into the main table with protocol "static" and the onlink flag, with the tunnel's
+ * inner MTU as their MTU metric. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -127,7 +128,8 @@ static void next_hop(struct dp_routes *r, const struct sockaddr_storage *peer, s
 }
 
 int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *prefix, unsigned plen,
-		  const char *ifname, const struct sockaddr_storage *peer, char *err, size_t errlen)
+		  const char *ifname, const struct sockaddr_storage *peer, unsigned mtu, char *err,
+		  size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], text[INET6_ADDRSTRLEN] = "?";
 	struct nlmsghdr *nlh;
@@ -168,10 +170,66 @@ int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *pref
 	} else if (add) {
 		rtm->rtm_scope = RT_SCOPE_LINK;
 	}
+	if (add && mtu != 0) {
+		struct nlattr *metrics = mnl_attr_nest_start(nlh, RTA_METRICS);
+
+		mnl_attr_put_u32(nlh, RTAX_MTU, mtu);
+		mnl_attr_nest_end(nlh, metrics);
+	}
 	nlh->nlmsg_seq = ++r->seq;
 	ret = talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		snprintf(err, errlen, "route %s %s/%u dev %s: %s", add ? "add" : "delete", text,
+			 plen, ifname, strerror(-ret));
+	return ret;
+}
+
+int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned plen,
+		const char *ifname, char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], text[INET_ADDRSTRLEN] = "?";
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	unsigned ifindex = if_nametoindex(ifname);
+	int ret;
+
+	inet_ntop(AF_INET, addr, text, sizeof(text));
+	if (ifindex == 0) {
+		snprintf(err, errlen, "address %s/%u: no interface %s", text, plen, ifname);
+		return -ENODEV;
+	}
+	if (add) { /* the interface up first: its connected route needs it */
+		struct ifinfomsg *ifi;
+
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_NEWLINK;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++r->seq;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = (int)ifindex;
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+		ret = talk(r, nlh, NULL, NULL);
+		if (ret < 0) {
+			snprintf(err, errlen, "link %s up: %s", ifname, strerror(-ret));
+			return ret;
+		}
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nlh->nlmsg_seq = ++r->seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (uint8_t)plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 4, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 4, addr);
+	ret = talk(r, nlh, NULL, NULL);
+	if (ret < 0)
+		snprintf(err, errlen, "address %s %s/%u dev %s: %s", add ? "add" : "delete", text,
 			 plen, ifname, strerror(-ret));
 	return ret;
 }

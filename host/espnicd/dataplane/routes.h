@@ -13,9 +13,16 @@ int routes_open(struct dp_routes **out);
 void routes_close(struct dp_routes *r);
 /* Adds (or replaces) the route to prefix/plen out of ifname, or deletes it. The next hop is
  * the gateway the kernel uses toward peer, else peer itself (on-link); for an inner family
- * other than the peer's, a device route. Negative errno; err explains. */
+ * other than the peer's, a device route. mtu (0 = none) is the route's MTU metric: the
+ * kernel fragments or answers "fragmentation needed" / "packet too big" for larger packets
+ * itself. Negative errno; err explains. */
 int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *prefix, unsigned plen,
-		  const char *ifname, const struct sockaddr_storage *peer, char *err,
+		  const char *ifname, const struct sockaddr_storage *peer, unsigned mtu, char *err,
 		  size_t errlen);
+
+/* Adds (and brings ifname up) or deletes the IPv4 address addr/plen on ifname: a
+ * route-based session's tunnel interface (sessions/tunnel_if.c). */
+int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned plen,
+		const char *ifname, char *err, size_t errlen);
 
 #endif

@@ -110,6 +110,7 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 	ts_to_dp(&c->ts_local, d->local_ts, &d->local_ts_count);
 	ts_to_dp(&c->ts_remote, d->remote_ts, &d->remote_ts_count);
 	memcpy(d->host_if, sa->peer.host_if, sizeof(d->host_if));
+	d->vlan = sa->peer.vlan;
 	d->out_later = c->out_pending;
 	d->lifetime.soft_bytes = sa->peer.child_rekey_bytes;
 	d->lifetime.hard_bytes = sa->peer.child_life_bytes;
@@ -136,6 +137,7 @@ struct child_sa *child_install(struct ike_sa *sa, struct child_sa *c, bool initi
 		return NULL;
 	}
 	c->state = CHILD_SA_INSTALLED;
+	c->mode = mode;
 	c->rekey_at = sa->peer.child_rekey_ms ? now + jitter(sa->peer.child_rekey_ms) : 0;
 	c->expire_at = sa->peer.child_life_ms ? now + sa->peer.child_life_ms : 0;
 	c->next = sa->children;

@@ -137,6 +137,7 @@ static int trap_install(struct espnicd *d, const struct cfg_peer *p, bool held)
 	cfg_ts_to_dp(p->local_ts, p->local_ts_count, &p->local, t.local_ts, &t.local_ts_count);
 	cfg_ts_to_dp(p->remote_ts, p->remote_ts_count, &p->remote, t.remote_ts, &t.remote_ts_count);
 	memcpy(t.host_if, p->host_if, sizeof(t.host_if));
+	t.vlan = p->vlan;
 	ret = dp_trap_install(d->dp, &t);
 	if (ret < 0) {
 		log_error("%s: %s trap policy not installed: %s", p->name,

@@ -56,6 +56,7 @@ struct child_sa {
 	uint32_t reqid;
 	uint32_t spi_in, spi_out;
 	enum child_sa_state state;
+	enum dp_mode mode; /* as installed: tunnel, or transport (USE_TRANSPORT_MODE) */
 	struct selected_proposal proposal;
 	struct ike_ts_payload ts_local, ts_remote;
 	uint64_t rekey_at, expire_at, delete_at;

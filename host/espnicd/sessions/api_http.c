@@ -22,12 +22,11 @@
 #include "session_mgr.h"
 
 #define API_PREFIX   "/api/v1/ipsec/"
-#define BODY_MAX     (64 * 1024)
 #define CONN_TIMEOUT 30
 
 struct api_http {
 	struct MHD_Daemon *mhd;
-	struct event *ev_io, *ev_timer;
+	struct api_loop loop;
 	struct sessions *s;
 	int fd;
 	gid_t group; /* besides root and our user, who may use the API; (gid_t)-1: nobody */
@@ -35,38 +34,92 @@ struct api_http {
 };
 
 struct request {
-	char *body;
-	size_t len;
-	bool too_large;
-	bool refused; /* the peer is neither root, our user nor in the API group */
+	struct api_body body; /* first: api_body_completed frees the request */
+	bool refused;	      /* the peer is neither root, our user nor in the API group */
 	uid_t uid;
 };
 
-static void reschedule(struct api_http *a)
+static void reschedule(struct api_loop *l)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(a->mhd, &ms) == MHD_YES) {
+	if (MHD_get_timeout(l->mhd, &ms) == MHD_YES) {
 		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 
-		evtimer_add(a->ev_timer, &tv);
+		evtimer_add(l->ev_timer, &tv);
 	} else {
-		evtimer_del(a->ev_timer);
+		evtimer_del(l->ev_timer);
 	}
 }
 
 static void on_mhd(evutil_socket_t fd, short what, void *arg)
 {
-	struct api_http *a = arg;
+	struct api_loop *l = arg;
 
 	(void)fd;
 	(void)what;
-	MHD_run(a->mhd);
-	reschedule(a);
+	MHD_run(l->mhd);
+	reschedule(l);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *type, char *text,
-			     size_t len)
+int api_loop_attach(struct api_loop *l, struct event_base *evb, struct MHD_Daemon *mhd)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+	l->mhd = mhd;
+	if (info == NULL)
+		return -EIO;
+	l->ev_io = event_new(evb, info->epoll_fd, EV_READ | EV_PERSIST, on_mhd, l);
+	l->ev_timer = evtimer_new(evb, on_mhd, l);
+	if (l->ev_io == NULL || l->ev_timer == NULL || event_add(l->ev_io, NULL) < 0)
+		return -ENOMEM;
+	reschedule(l);
+	return 0;
+}
+
+void api_loop_detach(struct api_loop *l)
+{
+	if (l->ev_io != NULL)
+		event_free(l->ev_io);
+	if (l->ev_timer != NULL)
+		event_free(l->ev_timer);
+	l->ev_io = l->ev_timer = NULL;
+}
+
+int api_body_append(struct api_body *b, const char *upload, size_t n)
+{
+	char *grown;
+
+	if (b->too_large || b->len + n > API_BODY_MAX) {
+		b->too_large = true;
+		return 0;
+	}
+	grown = malloc(b->len + n + 1);
+	if (grown == NULL)
+		return -ENOMEM;
+	if (b->text != NULL) {
+		memcpy(grown, b->text, b->len);
+		OPENSSL_cleanse(b->text, b->len);
+		free(b->text);
+	}
+	memcpy(grown + b->len, upload, n);
+	b->text = grown;
+	b->len += n;
+	b->text[b->len] = '\0';
+	return 0;
+}
+
+void api_body_free(struct api_body *b)
+{
+	if (b->text != NULL) {
+		OPENSSL_cleanse(b->text, b->len);
+		free(b->text);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+enum MHD_Result api_queue(struct MHD_Connection *c, int status, const char *type, char *text,
+			  size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
@@ -82,29 +135,26 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *t
 	return ret;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body)
+enum MHD_Result api_send_json(struct MHD_Connection *c, int status, json_t *body)
 {
 	char *text;
 	enum MHD_Result ret;
 
 	if (status == 204 || body == NULL) {
 		json_decref(body);
-		return queue(c, status, NULL, (char *)"", 0);
+		return api_queue(c, status, NULL, (char *)"", 0);
 	}
 	text = json_dumps(body, JSON_INDENT(2));
 	json_decref(body);
 	if (text == NULL)
 		return MHD_NO;
-	ret = queue(c, status, "application/json", text, strlen(text));
+	ret = api_queue(c, status, "application/json", text, strlen(text));
 	free(text);
 	return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *field,
-				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *field,
-				  const char *fmt, ...)
+enum MHD_Result api_send_error(struct MHD_Connection *c, int status, const char *field,
+			       const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -116,12 +166,12 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status, const ch
 	body = json_pack("{s:i, s:s}", "http_status", status, "error_message", msg);
 	if (field != NULL && field[0] != '\0')
 		json_object_set_new(body, "field", json_string(field));
-	return send_json(c, status, body);
+	return api_send_json(c, status, body);
 }
 
-static enum MHD_Result send_sm_error(struct MHD_Connection *c, const struct sm_error *e)
+static enum MHD_Result api_send_sm_error(struct MHD_Connection *c, const struct sm_error *e)
 {
-	return send_error(c, e->status ? e->status : 500, e->field, "%s", e->message);
+	return api_send_error(c, e->status ? e->status : 500, e->field, "%s", e->message);
 }
 
 static bool is_json(struct MHD_Connection *c)
@@ -145,8 +195,8 @@ static int split(char *path, char *seg[4])
 	return n;
 }
 
-static enum MHD_Result handle_body(struct MHD_Connection *c, struct api_http *a,
-				   struct request *req, enum sm_kind k, const char *name,
+static enum MHD_Result handle_body(struct MHD_Connection *c, struct sessions *s,
+				   const struct api_body *req, enum sm_kind k, const char *name,
 				   enum sm_write mode)
 {
 	json_error_t jerr;
@@ -155,22 +205,23 @@ static enum MHD_Result handle_body(struct MHD_Connection *c, struct api_http *a,
 	int status;
 
 	if (!is_json(c))
-		return send_error(c, 415, NULL, "the body must be application/json");
+		return api_send_error(c, 415, NULL, "the body must be application/json");
 	if (req->too_large)
-		return send_error(c, 413, NULL, "the body is larger than %d bytes", BODY_MAX);
-	body = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
+		return api_send_error(c, 413, NULL, "the body is larger than %d bytes",
+				      API_BODY_MAX);
+	body = json_loadb(req->text ? req->text : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (body == NULL)
-		return send_error(c, 400, NULL, "the body is not JSON: line %d column %d: %s",
-				  jerr.line, jerr.column, jerr.text);
-	status = sessions_write(a->s, k, name, body, mode, &resp, &e);
+		return api_send_error(c, 400, NULL, "the body is not JSON: line %d column %d: %s",
+				      jerr.line, jerr.column, jerr.text);
+	status = sessions_write(s, k, name, body, mode, &resp, &e);
 	json_decref(body);
 	if (status >= 400)
-		return send_sm_error(c, &e);
-	return send_json(c, status, resp);
+		return api_send_sm_error(c, &e);
+	return api_send_json(c, status, resp);
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struct request *req,
-			     const char *url, const char *method)
+enum MHD_Result api_route(struct MHD_Connection *c, struct sessions *s, const struct api_body *req,
+			  const char *url, const char *method)
 {
 	char path[512], *seg[4] = {0};
 	struct sm_error e = {0};
@@ -181,68 +232,76 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 
 	if (strcmp(url, "/api") == 0 || strcmp(url, "/api/") == 0 || strcmp(url, "/api/v1") == 0) {
 		if (!get)
-			return send_error(c, 405, NULL, "%s is not allowed here", method);
-		return send_json(
+			return api_send_error(c, 405, NULL, "%s is not allowed here", method);
+		return api_send_json(
 		    c, 200, json_pack("{s:[s], s:s}", "api_versions", "v1", "server", "espnicd"));
 	}
 	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
 	    strlen(url) - strlen(API_PREFIX) >= sizeof(path))
-		return send_error(c, 404, NULL, "no such resource: %s", url);
+		return api_send_error(c, 404, NULL, "no such resource: %s", url);
 	strcpy(path, url + strlen(API_PREFIX));
 	n = split(path, seg);
 	if (n <= 0)
-		return send_error(c, 404, NULL, "no such resource: %s", url);
-	if (n == 1 && (strcmp(seg[0], "statistics") == 0 || strcmp(seg[0], "status") == 0)) {
+		return api_send_error(c, 404, NULL, "no such resource: %s", url);
+	if (n == 1 && (strcmp(seg[0], "statistics") == 0 || strcmp(seg[0], "status") == 0 ||
+		       strcmp(seg[0], "card") == 0 || strcmp(seg[0], "events") == 0)) {
 		if (!get)
-			return send_error(c, 405, NULL, "%s is not allowed here", method);
-		status = strcmp(seg[0], "statistics") == 0
-			     ? sessions_statistics(a->s, NULL, &resp, &e)
-			     : sessions_status(a->s, NULL, &resp, &e);
-		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+			return api_send_error(c, 405, NULL, "%s is not allowed here", method);
+		if (strcmp(seg[0], "card") == 0)
+			status = sessions_card(s, &resp, &e);
+		else if (strcmp(seg[0], "events") == 0)
+			status = sessions_events(s, &resp);
+		else
+			status = strcmp(seg[0], "statistics") == 0
+				     ? sessions_statistics(s, NULL, &resp, &e)
+				     : sessions_status(s, NULL, &resp, &e);
+		return status >= 400 ? api_send_sm_error(c, &e) : api_send_json(c, status, resp);
 	}
 	if (sm_kind_from_path(seg[0], &k) < 0)
-		return send_error(c, 404, NULL, "no such resource: %s", url);
+		return api_send_error(c, 404, NULL, "no such resource: %s", url);
 	if (n >= 2 && !sm_name_valid(seg[1]))
-		return send_error(c, 404, "name", "no %s named \"%s\"", sm_kind_noun(k), seg[1]);
+		return api_send_error(c, 404, "name", "no %s named \"%s\"", sm_kind_noun(k),
+				      seg[1]);
 	if (n == 1) {
 		if (get) {
-			status = sessions_list(a->s, k, &resp);
-			return send_json(c, status, resp);
+			status = sessions_list(s, k, &resp);
+			return api_send_json(c, status, resp);
 		}
 		if (strcmp(method, "POST") == 0)
-			return handle_body(c, a, req, k, NULL, SM_CREATE);
-		return send_error(c, 405, NULL, "%s is not allowed on a collection", method);
+			return handle_body(c, s, req, k, NULL, SM_CREATE);
+		return api_send_error(c, 405, NULL, "%s is not allowed on a collection", method);
 	}
 	if (n == 2) {
 		if (get)
-			status = sessions_get(a->s, k, seg[1], &resp, &e);
+			status = sessions_get(s, k, seg[1], &resp, &e);
 		else if (strcmp(method, "PUT") == 0)
-			return handle_body(c, a, req, k, seg[1], SM_REPLACE);
+			return handle_body(c, s, req, k, seg[1], SM_REPLACE);
 		else if (strcmp(method, "PATCH") == 0)
-			return handle_body(c, a, req, k, seg[1], SM_MERGE);
+			return handle_body(c, s, req, k, seg[1], SM_MERGE);
 		else if (strcmp(method, "DELETE") == 0)
-			status = sessions_delete(a->s, k, seg[1], &e);
+			status = sessions_delete(s, k, seg[1], &e);
 		else
-			return send_error(c, 405, NULL, "%s is not allowed on an object", method);
-		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+			return api_send_error(c, 405, NULL, "%s is not allowed on an object",
+					      method);
+		return status >= 400 ? api_send_sm_error(c, &e) : api_send_json(c, status, resp);
 	}
 	if (n == 3 && k == SM_SESSION && strcmp(seg[2], "connect") == 0) {
 		if (strcmp(method, "POST") != 0)
-			return send_error(c, 405, NULL, "%s is not allowed here (POST connects)",
-					  method);
-		status = sessions_connect(a->s, seg[1], &resp, &e);
-		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+			return api_send_error(c, 405, NULL,
+					      "%s is not allowed here (POST connects)", method);
+		status = sessions_connect(s, seg[1], &resp, &e);
+		return status >= 400 ? api_send_sm_error(c, &e) : api_send_json(c, status, resp);
 	}
 	if (n == 3 && k == SM_SESSION) {
 		if (strcmp(seg[2], "status") != 0 && strcmp(seg[2], "statistics") != 0 &&
 		    strcmp(seg[2], "peer-config") != 0)
-			return send_error(c, 404, NULL, "no such resource: %s", url);
+			return api_send_error(c, 404, NULL, "no such resource: %s", url);
 		if (!get)
-			return send_error(c, 405, NULL, "%s is not allowed here", method);
+			return api_send_error(c, 405, NULL, "%s is not allowed here", method);
 		if (strcmp(seg[2], "status") == 0)
-			status = sessions_status(a->s, seg[1], &resp, &e);
+			status = sessions_status(s, seg[1], &resp, &e);
 		else if (strcmp(seg[2], "statistics") == 0)
-			status = sessions_statistics(a->s, seg[1], &resp, &e);
+			status = sessions_statistics(s, seg[1], &resp, &e);
 		else {
 			char *text = NULL;
 			enum MHD_Result ret;
@@ -250,26 +309,26 @@ static enum MHD_Result route(struct MHD_Connection *c, struct api_http *a, struc
 			/* It used to return the PSK to whoever could reach the socket. */
 			if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 							"include_secret") != NULL)
-				return send_error(
+				return api_send_error(
 				    c, 400, "include_secret",
 				    "include_secret is not available: espnicd never hands out a "
 				    "pre-shared key; the configuration has a placeholder, which "
 				    "`espnic session peer-config NAME --psk-file FILE --output "
 				    "FILE` fills in from your own copy of the key");
 			status = sessions_peer_config(
-			    a->s, seg[1],
+			    s, seg[1],
 			    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"), &text,
 			    &e);
 			if (status >= 400)
-				return send_sm_error(c, &e);
-			ret = queue(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+				return api_send_sm_error(c, &e);
+			ret = api_queue(c, 200, "text/plain; charset=utf-8", text, strlen(text));
 			OPENSSL_cleanse(text, strlen(text));
 			free(text);
 			return ret;
 		}
-		return status >= 400 ? send_sm_error(c, &e) : send_json(c, status, resp);
+		return status >= 400 ? api_send_sm_error(c, &e) : api_send_json(c, status, resp);
 	}
-	return send_error(c, 404, NULL, "no such resource: %s", url);
+	return api_send_error(c, 404, NULL, "no such resource: %s", url);
 }
 
 /* Whether the process at the other end of c (SO_PEERCRED, its credentials when it connected)
@@ -321,62 +380,43 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		log_warn("api: request from uid %u refused: neither root, espnicd's user nor in "
 			 "its API group",
 			 (unsigned)req->uid);
-		return send_error(c, 403, NULL,
-				  "uid %u may not use this API: only root, espnicd's user and "
-				  "members of its api_group may",
-				  (unsigned)req->uid);
+		return api_send_error(c, 403, NULL,
+				      "uid %u may not use this API: only root, espnicd's user and "
+				      "members of its api_group may",
+				      (unsigned)req->uid);
 	}
 	if (*upload_size > 0) {
-		if (!req->refused && !req->too_large && req->len + *upload_size <= BODY_MAX) {
-			char *grown = malloc(req->len + *upload_size + 1);
-
-			if (grown == NULL)
-				return MHD_NO;
-			if (req->body != NULL) {
-				memcpy(grown, req->body, req->len);
-				OPENSSL_cleanse(req->body, req->len);
-				free(req->body);
-			}
-			memcpy(grown + req->len, upload, *upload_size);
-			req->body = grown;
-			req->len += *upload_size;
-			req->body[req->len] = '\0';
-		} else {
-			req->too_large = true;
-		}
+		if (!req->refused && api_body_append(&req->body, upload, *upload_size) < 0)
+			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return route(c, a, req, url, method);
+	return api_route(c, a->s, &req->body, url, method);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+void api_body_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			enum MHD_RequestTerminationCode toe)
 {
-	struct request *req = *con_cls;
+	struct api_body *body = *con_cls;
 
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (req == NULL)
+	if (body == NULL)
 		return;
-	if (req->body != NULL) {
-		OPENSSL_cleanse(req->body, req->len);
-		free(req->body);
-	}
-	free(req);
+	api_body_free(body);
+	free(body);
 	*con_cls = NULL;
 }
 
 /* fmt is libmicrohttpd's (the attribute lets clang's -Wformat-nonliteral see that). */
-__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) void api_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
 
-	(void)cls;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	buf[strcspn(buf, "\n")] = '\0';
-	log_warn("api: %s", buf);
+	log_warn("%s: %s", cls != NULL ? (const char *)cls : "api", buf);
 }
 
 /* The socket file is made by bind() with the mode and group it keeps: under a umask that
@@ -434,8 +474,6 @@ int api_http_start(struct event_base *evb, const char *path, gid_t group, struct
 		   struct api_http **out, char *err, size_t err_len)
 {
 	struct api_http *a = calloc(1, sizeof(*a));
-	const union MHD_DaemonInfo *info;
-
 	if (a == NULL)
 		return -ENOMEM;
 	a->s = s;
@@ -449,29 +487,23 @@ int api_http_start(struct event_base *evb, const char *path, gid_t group, struct
 	}
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: no threads, we drive it. */
-	a->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a, MHD_OPTION_LISTEN_SOCKET,
-				  a->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
-	if (a->mhd == NULL ||
-	    (info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD)) == NULL) {
+	a->mhd = MHD_start_daemon(
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, a->fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_body_completed, a, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+	if (a->mhd == NULL) {
 		snprintf(err, err_len, "libmicrohttpd would not start on %s", path);
-		if (a->mhd != NULL)
-			MHD_stop_daemon(a->mhd);
 		close(a->fd);
 		unlink(path);
 		free(a);
 		return -EIO;
 	}
-	a->ev_io = event_new(evb, info->epoll_fd, EV_READ | EV_PERSIST, on_mhd, a);
-	a->ev_timer = evtimer_new(evb, on_mhd, a);
-	if (a->ev_io == NULL || a->ev_timer == NULL || event_add(a->ev_io, NULL) < 0) {
-		snprintf(err, err_len, "out of memory");
+	if (api_loop_attach(&a->loop, evb, a->mhd) < 0) {
+		snprintf(err, err_len, "libmicrohttpd would not start on %s", path);
 		api_http_stop(a);
 		return -ENOMEM;
 	}
-	reschedule(a);
 	log_info("API listening on %s", path);
 	*out = a;
 	return 0;
@@ -481,10 +513,7 @@ void api_http_stop(struct api_http *a)
 {
 	if (a == NULL)
 		return;
-	if (a->ev_io != NULL)
-		event_free(a->ev_io);
-	if (a->ev_timer != NULL)
-		event_free(a->ev_timer);
+	api_loop_detach(&a->loop);
 	MHD_stop_daemon(a->mhd); /* closes the listening socket it was given */
 	unlink(a->path);
 	free(a);

@@ -71,6 +71,7 @@ void espnicd_peer_status(const struct espnicd *d, const char *peer, struct espni
 		cs->integ = c->proposal.integ;
 		cs->dh = c->proposal.dh;
 		cs->esn = c->proposal.esn == 1;
+		cs->transport = c->mode == DP_MODE_TRANSPORT;
 		if (c->expire_at && best->peer.child_life_ms &&
 		    c->expire_at >= best->peer.child_life_ms)
 			cs->installed_ms = c->expire_at - best->peer.child_life_ms;

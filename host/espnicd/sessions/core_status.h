@@ -15,6 +15,7 @@ struct espnicd_child_status {
 	bool installed;			     /* not being rekeyed away or deleted */
 	uint16_t encr, encr_bits, integ, dh; /* IKEv2 transform IDs, 0 = none */
 	bool esn;
+	bool transport;	       /* transport mode (else tunnel) */
 	uint64_t installed_ms; /* core clock; 0 = unknown */
 	char local_ts[256], remote_ts[256];
 };

@@ -165,7 +165,9 @@ char *peer_config_swanctl(const struct sm_model *m, const char *name, struct sm_
 	n = sm_esp_proposals(tun, props, 4);
 	fprintf(f, "\n        esp_proposals = ");
 	proposals(f, props, n);
-	fprintf(f, "\n        mode = tunnel\n");
+	fprintf(f, "\n        mode = %s\n",
+		strcmp(str(tun, "encapsulation_mode"), "TRANSPORT_MODE") == 0 ? "transport"
+									      : "tunnel");
 	if (json_integer_value(json_object_get(tun, "sa_life_time")) > 0)
 		fprintf(f, "        life_time = %llds\n",
 			(long long)json_integer_value(json_object_get(tun, "sa_life_time")));

@@ -21,6 +21,7 @@
 static const char *const ike_versions[] = {"IKE_V2", "IKE_V1", "IKE_FLEX", NULL};
 static const char *const df_policies[] = {"COPY", "CLEAR", NULL};
 static const char *const transform_protocols[] = {"ESP", "AH", NULL};
+static const char *const encapsulation_modes[] = {"TUNNEL_MODE", "TRANSPORT_MODE", NULL};
 #define SM_VOLUME_MAX (1LL << 60) /* bytes or packets of a CHILD_SA's volume limit */
 static const char *const dpd_modes[] = {"PERIODIC", "ON_DEMAND", NULL};
 static const char *const dpd_actions[] = {"RESTART", "CLEAR", "HOLD", NULL};
@@ -29,6 +30,8 @@ static const char *const init_modes[] = {"INITIATOR", "ON_DEMAND", "RESPOND_ONLY
 static const char *const unique_ids[] = {"YES", "NO", "NEVER", NULL};
 static const char *const session_types[] = {"PolicyBasedIPSecVpnSession", NULL};
 const char *const sm_mss_directions[] = {"NONE", "INBOUND_MSS", "OUTBOUND_MSS", "BOTH", NULL};
+static const char *const session_types[] = {"PolicyBasedIPSecVpnSession",
+					    "RouteBasedIPSecVpnSession", NULL};
 
 int sm_fail(struct sm_error *e, int status, const char *field, const char *fmt, ...)
 {
@@ -370,6 +373,134 @@ static int f_cidr_list(struct norm *n, const char *key)
 	return 0;
 }
 
+/* A route-based session's own side of its tunnel interface: an IPv4 address in a /30 or /31
+ * (169.254.0.0/16 is typical), the peer's the other usable address of it. */
+static int f_tunnel_interface(struct norm *n)
+{
+	const char *key = "tunnel_interface";
+	json_t *v = json_object_get(n->in, key);
+	struct espnic_prefix p;
+	uint32_t a, host;
+
+	if (v == NULL || json_is_null(v))
+		return sm_fail(n->e, 400, key,
+			       "%s is required (this side's address and prefix length, e.g. "
+			       "169.254.10.1/30)",
+			       key);
+	if (!json_is_string(v) ||
+	    espnic_text_prefix(json_string_value(v), ESPNIC_PREFIX_NEED_LEN, &p) < 0 || p.v6)
+		return sm_fail(n->e, 400, key, "%s: not an IPv4 address/prefix length", key);
+	if (p.len != 30 && p.len != 31)
+		return sm_fail(n->e, 400, key,
+			       "%s: the prefix length must be 30 or 31 (two tunnel ends), not %u",
+			       key, p.len);
+	a = (uint32_t)p.addr[0] << 24 | (uint32_t)p.addr[1] << 16 | (uint32_t)p.addr[2] << 8 |
+	    p.addr[3];
+	host = a & (p.len == 30 ? 3u : 1u);
+	if (p.len == 30 && (host == 0 || host == 3))
+		return sm_fail(n->e, 400, key,
+			       "%s: %s is the network or broadcast address of its /30", key,
+			       json_string_value(v));
+	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* A field of the bgp object fails as "bgp.FIELD". */
+static int bgp_field(struct sm_error *e)
+{
+	char f[sizeof(e->field)];
+
+	snprintf(f, sizeof(f), "bgp.%.80s", e->field);
+	memcpy(e->field, f, sizeof(f));
+	return -EINVAL;
+}
+
+/* A route-based session's BGP over its tunnel interface (FRR, sessions/bgp_frr.c): our AS,
+ * the peer's, the timers, the prefixes we announce. The neighbour is the peer's end of the
+ * tunnel interface. */
+static int f_bgp(struct norm *n)
+{
+	static const char *const allowed[] = {
+	    "local_asn", "peer_asn", "keepalive_time", "hold_down_time", "announce", "bfd", NULL};
+	json_t *v = json_object_get(n->in, "bgp"), *out;
+	struct norm sub;
+	const char *key;
+	json_t *item;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return sm_fail(n->e, 400, "bgp", "bgp must be an object");
+	json_object_foreach(v, key, item)
+	{
+		bool ok = false;
+
+		for (int i = 0; allowed[i]; i++)
+			ok = ok || strcmp(key, allowed[i]) == 0;
+		if (!ok)
+			return sm_fail(n->e, 400, "bgp", "bgp.%s: unknown field", key);
+	}
+	out = json_object();
+	sub = (struct norm){v, out, n->e};
+	if (json_object_get(v, "local_asn") == NULL || json_object_get(v, "peer_asn") == NULL) {
+		json_decref(out);
+		return sm_fail(n->e, 400, "bgp", "bgp needs local_asn and peer_asn");
+	}
+	if (f_int(&sub, "local_asn", 1, 4294967295LL, 0) < 0 ||
+	    f_int(&sub, "peer_asn", 1, 4294967295LL, 0) < 0 ||
+	    f_int(&sub, "keepalive_time", 1, 3600, 60) < 0 ||
+	    f_int(&sub, "hold_down_time", 3, 10800, 180) < 0 || f_bool(&sub, "bfd", false) < 0) {
+		json_decref(out);
+		return bgp_field(n->e);
+	}
+	if (json_object_get(v, "announce") != NULL &&
+	    !(json_is_array(json_object_get(v, "announce")) &&
+	      json_array_size(json_object_get(v, "announce")) == 0) &&
+	    f_cidr_list(&sub, "announce") < 0) {
+		json_decref(out);
+		return bgp_field(n->e);
+	}
+	if (json_object_get(out, "announce") == NULL)
+		json_object_set_new(out, "announce", json_array());
+	json_object_set_new(n->out, "bgp", out);
+	return 0;
+}
+
+/* The fields only a route-based session has. Its selectors are 0.0.0.0/0 both ways (routes
+ * into the tunnel interface decide what is protected), so it has no networks. */
+static int norm_route_based(struct norm *n)
+{
+	static const char *const networks[] = {"local_networks", "remote_networks"};
+	json_t *routes;
+
+	for (int i = 0; i < 2; i++)
+		if (json_object_get(n->in, networks[i]) != NULL)
+			return sm_fail(n->e, 400, networks[i],
+				       "%s: a route-based session negotiates 0.0.0.0/0; routes "
+				       "into its tunnel interface (static_routes, BGP) decide what "
+				       "it carries",
+				       networks[i]);
+	if (json_object_get(n->in, "vlan") == NULL)
+		return sm_fail(n->e, 400, "vlan",
+			       "vlan is required: the 802.1Q VLAN (1..4094) of the tunnel "
+			       "interface on the card's host port");
+	if (f_int(n, "vlan", 1, 4094, 0) < 0 || f_tunnel_interface(n) < 0 ||
+	    f_string(n, "tunnel_interface_name", false, 15, "") < 0)
+		return -EINVAL;
+	if (f_bgp(n) < 0)
+		return -EINVAL;
+	routes = json_object_get(n->in, "static_routes");
+	if (routes == NULL || json_is_null(routes)) {
+		json_object_set_new(n->out, "static_routes", json_array());
+		return 0;
+	}
+	if (json_is_array(routes) && json_array_size(routes) == 0) {
+		json_object_set(n->out, "static_routes", routes);
+		return 0;
+	}
+	return f_cidr_list(n, "static_routes");
+}
+
 /* An IKE identity: an IP address, an FQDN (optionally "@"), user@domain, or a DN
  * ("CN=..., O=..."). */
 enum id_type { ID_IP, ID_FQDN, ID_EMAIL, ID_DN };
@@ -567,6 +698,7 @@ static int norm_tunnel(struct norm *n)
 	    f_int(n, "sa_life_packets", 0, SM_VOLUME_MAX, 0) < 0 ||
 	    f_enum(n, "df_policy", df_policies, "COPY") < 0 ||
 	    f_enum(n, "transform_protocol", transform_protocols, "ESP") < 0 ||
+	    f_enum(n, "encapsulation_mode", encapsulation_modes, "TUNNEL_MODE") < 0 ||
 	    f_bool(n, "ipcomp", false) < 0 ||
 	    f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 || f_tags(n) < 0)
 		return -EINVAL;
@@ -617,21 +749,21 @@ static int norm_dpd(struct norm *n)
 
 static int norm_session(struct norm *n)
 {
-	if (f_enum(n, "resource_type", session_types, "PolicyBasedIPSecVpnSession") < 0) {
-		if (json_is_string(json_object_get(n->in, "resource_type")) &&
-		    strcmp(json_string_value(json_object_get(n->in, "resource_type")),
-			   "RouteBasedIPSecVpnSession") == 0)
-			return sm_fail(n->e, 400, "resource_type",
-				       "resource_type: route-based sessions are not supported yet");
+	bool route_based;
+
+	if (f_enum(n, "resource_type", session_types, "PolicyBasedIPSecVpnSession") < 0)
 		return -EINVAL;
-	}
+	route_based = strcmp(json_string_value(json_object_get(n->out, "resource_type")),
+			     "RouteBasedIPSecVpnSession") == 0;
+	if (route_based
+		? norm_route_based(n) < 0
+		: f_cidr_list(n, "local_networks") < 0 || f_cidr_list(n, "remote_networks") < 0)
+		return -EINVAL;
 	if (f_string(n, "description", false, SM_DESCRIPTION_MAX, "") < 0 ||
 	    f_bool(n, "enabled", true) < 0 || f_string(n, "local_endpoint", true, 64, NULL) < 0 ||
 	    f_addr(n, "peer_address") < 0 ||
 	    f_enum(n, "authentication_mode", auth_modes, "PSK") < 0 || f_id(n, "local_id") < 0 ||
-	    f_id(n, "peer_id") < 0 || f_cidr_list(n, "local_networks") < 0 ||
-	    f_cidr_list(n, "remote_networks") < 0 ||
-	    f_string(n, "ike_profile", false, 64, SM_DEFAULT_IKE) < 0 ||
+	    f_id(n, "peer_id") < 0 || f_string(n, "ike_profile", false, 64, SM_DEFAULT_IKE) < 0 ||
 	    f_string(n, "tunnel_profile", false, 64, SM_DEFAULT_TUNNEL) < 0 ||
 	    f_string(n, "dpd_profile", false, 64, SM_DEFAULT_DPD) < 0 ||
 	    f_enum(n, "connection_initiation_mode", init_modes, "INITIATOR") < 0 || f_tags(n) < 0 ||

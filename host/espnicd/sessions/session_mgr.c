@@ -17,6 +17,8 @@
 #include "secmem.h"
 #include "peer_config.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
+#include "tunnel_if.h"
 #include "session_store.h"
 
 /* A copy of cfg holding its own references to the peers' credentials, with room for
@@ -56,6 +58,7 @@ int sessions_open(const char *state_dir, struct sessions **out, char *err, size_
 		return -EINVAL;
 	}
 	s->track = json_object();
+	s->events = json_array();
 	*out = s;
 	return 0;
 }
@@ -66,9 +69,12 @@ void sessions_free(struct sessions *s)
 		return;
 	if (s->tick != NULL)
 		event_free(s->tick);
+	bgp_frr_close(s);
+	tunnel_if_close(s);
 	sm_model_free(&s->model);
 	config_free(s->base);
 	json_decref(s->track);
+	json_decref(s->events);
 	cache_clear(s->cache, &s->cache_count);
 	free(s);
 }
@@ -161,6 +167,8 @@ void sessions_attach(struct sessions *s, struct espnicd *core, struct dp *dp,
 	s->after = after;
 	s->after_arg = after_arg;
 	s->base = config_dup(base, 0);
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	supervisor_start(s, evb);
 }
 
@@ -198,6 +206,8 @@ static void apply(struct sessions *s, struct espnicd_config *next)
 	if (without != NULL)
 		espnicd_reload(s->core, without);
 	espnicd_reload(s->core, next);
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	if (s->after != NULL)
 		s->after(s->after_arg);
 }
@@ -291,6 +301,8 @@ int sessions_write(struct sessions *s, enum sm_kind k, const char *name, json_t 
 	}
 	log_info("%s %s %s through the API", sm_kind_noun(k), stored,
 		 status == 201 ? "created" : "changed");
+	sessions_event(s, k == SM_SESSION ? stored : NULL, "%s %s %s", sm_kind_noun(k), stored,
+		       status == 201 ? "created" : "changed");
 	*resp = sm_public(&s->model, k, sm_get(&s->model, k, stored));
 	return status;
 }
@@ -311,6 +323,7 @@ int sessions_delete(struct sessions *s, enum sm_kind k, const char *name, struct
 	if (k == SM_SESSION)
 		json_object_del(s->track, name);
 	log_info("%s %s deleted through the API", sm_kind_noun(k), name);
+	sessions_event(s, k == SM_SESSION ? name : NULL, "%s %s deleted", sm_kind_noun(k), name);
 	return 204;
 }
 

@@ -48,6 +48,11 @@ int sessions_statistics(struct sessions *s, const char *name, json_t **resp, str
 /* Initiate the session now, whatever its initiation mode: 202 when an IKE_SA was started,
  * 200 when one is up or being negotiated already, 409 when it cannot (disabled, peer %any). */
 int sessions_connect(struct sessions *s, const char *name, json_t **resp, struct sm_error *e);
+/* The card's health: port counters, SA and SPD occupancy, drops by reason (GET card); 503
+ * when the dataplane is not a card. */
+int sessions_card(struct sessions *s, json_t **resp, struct sm_error *e);
+/* The recent events, newest first (GET events). */
+int sessions_events(struct sessions *s, json_t **resp);
 /* The remote side's configuration, never with the PSK; *text is malloc'ed. */
 int sessions_peer_config(struct sessions *s, const char *name, const char *format, char **text,
 			 struct sm_error *e);

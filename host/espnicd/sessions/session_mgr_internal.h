@@ -25,10 +25,19 @@ struct sessions {
 	struct event *tick;
 	void (*after)(void *);
 	void *after_arg;
-	json_t *track; /* per session: last close reason, failures, held, next try */
+	json_t *track;	/* per session: last close reason, failures, held, next try, up */
+	json_t *events; /* the recent events, oldest first (SESSIONS_EVENTS_MAX) */
 	struct creds_entry cache[CFG_MAX_PEERS];
 	unsigned cache_count;
+	struct tunnel_ifs *tif; /* route-based sessions' host side (tunnel_if.c) */
+	struct bgp_frr *bgp;	/* their BGP through FRR (bgp_frr.c) */
 };
+
+#define SESSIONS_EVENTS_MAX 200
+/* One more recent event ({"time", "session" (absent when NULL), "message"}); the oldest goes
+ * beyond SESSIONS_EVENTS_MAX. */
+void sessions_event(struct sessions *s, const char *session, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Fills e for "no <kind> named NAME"; returns 404. */
 int sessions_not_found(struct sm_error *e, enum sm_kind k, const char *name);

@@ -104,6 +104,7 @@ int sm_model_init(struct sm_model *m)
 {
 	m->root = json_object();
 	m->secrets = json_pack("{s:{}, s:{}}", "sessions", "local_endpoints");
+	m->loading = false;
 	if (m->root == NULL || m->secrets == NULL) {
 		sm_model_free(m);
 		return -ENOMEM;
@@ -124,6 +125,7 @@ int sm_model_copy(const struct sm_model *from, struct sm_model *to)
 {
 	to->root = json_deep_copy(from->root);
 	to->secrets = json_deep_copy(from->secrets);
+	to->loading = from->loading;
 	if (to->root == NULL || to->secrets == NULL) {
 		sm_model_free(to);
 		return -ENOMEM;
@@ -222,6 +224,16 @@ static int check_endpoint(const struct sm_model *m, const char *name, const json
 			       why);
 	creds_unref(c);
 	return 0;
+}
+
+json_t *sm_collection(const struct sm_model *m, enum sm_kind k)
+{
+	return coll(m, k);
+}
+
+bool sm_session_route_based(const json_t *s)
+{
+	return strcmp(sm_str(s, "resource_type"), "RouteBasedIPSecVpnSession") == 0;
 }
 
 /* The effective identities of a session. */
@@ -339,7 +351,7 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 				return sm_fail(e, 400, refs[i].field, "%s: no %s named \"%s\"",
 					       refs[i].field, kind_noun[refs[i].kind],
 					       sm_str(s, refs[i].field));
-		if (sm_suite_check(m, name, s, e) < 0)
+		if (sm_suite_check(m, name, s, e) < 0 || sm_transport_check(m, name, s, e) < 0)
 			return -EINVAL;
 		if (strcmp(sm_str(s, "authentication_mode"), "PSK") == 0 && psk == NULL)
 			return sm_fail(e, 400, "psk",
@@ -350,6 +362,29 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 			if (sm_session_creds(m, name, &c, e) < 0)
 				return -EINVAL;
 			creds_unref(c);
+		}
+		/* A VLAN is one tunnel interface: one route-based session owns it. */
+		json_object_foreach(coll(m, SM_SESSION), other, t)
+		{
+			if (strcmp(name, other) == 0)
+				break;
+			/* One FRR instance, one BGP router: one local AS for all sessions. */
+			if (json_object_get(s, "bgp") && json_object_get(t, "bgp") &&
+			    !json_equal(json_object_get(json_object_get(s, "bgp"), "local_asn"),
+					json_object_get(json_object_get(t, "bgp"), "local_asn")))
+				return sm_fail(
+				    e, 400, "bgp.local_asn",
+				    "bgp.local_asn must be session \"%s\"'s: espnicd runs "
+				    "one BGP router",
+				    other);
+			if (sm_session_route_based(s) && sm_session_route_based(t) &&
+			    json_equal(json_object_get(s, "vlan"), json_object_get(t, "vlan")))
+				return sm_fail(
+				    e, 400, "vlan",
+				    "vlan %lld is in use by session \"%s\" (one tunnel "
+				    "interface per VLAN)",
+				    (long long)json_integer_value(json_object_get(s, "vlan")),
+				    other);
 		}
 		if (!json_is_true(json_object_get(s, "enabled")))
 			continue;
@@ -532,7 +567,8 @@ static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, 
 	}
 	status = existing != NULL ? 200 : 201;
 	json_object_set_new(coll(m, k), name, out);
-	if (sm_check(m, e) < 0)
+	/* sm_check is quadratic in the sessions: once per object at load would be cubic. */
+	if (!m->loading && sm_check(m, e) < 0)
 		return -EINVAL;
 	snprintf(name_out, SM_NAME_MAX + 1, "%s", name);
 	return status;
@@ -578,6 +614,7 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 			       "config.json: not a version 1 espnicd state file");
 	}
 	/* Objects in dependency order: sessions last (they reference the others). */
+	m->loading = true;
 	for (int k = 0; root != NULL && k < SM_KIND_COUNT; k++) {
 		json_t *objs = json_object_get(root, kind_key[k]), *obj;
 		const char *name;
@@ -609,6 +646,16 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 				return -EINVAL;
 			}
 		}
+	}
+	m->loading = false;
+	if (sm_check(m, e) < 0) {
+		char where[sizeof(e->message) + 16];
+
+		snprintf(where, sizeof(where), "stored objects: %s", e->message);
+		memcpy(e->message, where, sizeof(e->message) - 1);
+		e->message[sizeof(e->message) - 1] = '\0';
+		sm_model_free(m);
+		return -EINVAL;
 	}
 	return 0;
 }

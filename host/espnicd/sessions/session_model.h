@@ -60,6 +60,7 @@ enum sm_write {
 struct sm_model {
 	json_t *root;
 	json_t *secrets;
+	bool loading; /* sm_model_load: the whole-model check once at the end, not per object */
 };
 
 /* "local-endpoints" (URL), "local_endpoints" (store key), "local endpoint" (messages). */

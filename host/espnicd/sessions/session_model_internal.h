@@ -24,7 +24,16 @@ bool sm_has_gcm(const json_t *list, bool *cbc);
 const char *sm_str(const json_t *obj, const char *key);
 /* {session name: PSK}. */
 json_t *sm_session_secrets(const struct sm_model *m);
+/* The objects of kind k, {name: object}. */
+json_t *sm_collection(const struct sm_model *m, enum sm_kind k);
+/* Whether a session is route-based (RouteBasedIPSecVpnSession). */
+bool sm_session_route_based(const json_t *s);
 /* A session's local identity: its own local_id, else its endpoint's, else "". */
 const char *sm_session_local_id(const json_t *s, const json_t *ep);
+/* A session whose tunnel profile is TRANSPORT_MODE: its networks must be the endpoint's and
+ * the peer's addresses (the configuration file's check, config_transport_selectors); 0, or
+ * 400 naming local_networks or remote_networks. */
+int sm_transport_check(const struct sm_model *m, const char *name, const json_t *s,
+		       struct sm_error *e);
 
 #endif

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/algorithms.h"
@@ -151,6 +152,55 @@ static int add_networks(const json_t *list, struct cfg_ts *ts, unsigned *count)
 	return 0;
 }
 
+static const char *const network_keys[2] = {"local_networks", "remote_networks"};
+
+/* The session's mode from its tunnel profile. */
+static enum dp_mode session_mode(const json_t *tun)
+{
+	return strcmp(sm_str(tun, "encapsulation_mode"), "TRANSPORT_MODE") == 0 ? DP_MODE_TRANSPORT
+										: DP_MODE_TUNNEL;
+}
+
+/* The configuration file's transport-mode check (config_transport_selectors) on a peer built
+ * from a session: 400 naming local_networks or remote_networks. */
+static int transport_check(const char *name, const struct cfg_peer *peer, struct sm_error *e)
+{
+	char why[200];
+	int side;
+
+	if (config_transport_selectors(peer, network_keys, &side, why, sizeof(why)) < 0)
+		return sm_fail(e, 400, network_keys[side], "session \"%s\", %s", name, why);
+	return 0;
+}
+
+int sm_transport_check(const struct sm_model *m, const char *name, const json_t *s,
+		       struct sm_error *e)
+{
+	const json_t *ep = sm_get(m, SM_ENDPOINT, sm_str(s, "local_endpoint"));
+	const json_t *tun = sm_get(m, SM_TUNNEL_PROFILE, sm_str(s, "tunnel_profile"));
+	struct cfg_peer *peer;
+	int ret = 0;
+
+	if (ep == NULL || tun == NULL || session_mode(tun) != DP_MODE_TRANSPORT)
+		return 0;
+	peer = calloc(1, sizeof(*peer));
+	if (peer == NULL)
+		return sm_fail(e, 500, "", "out of memory");
+	peer->mode = DP_MODE_TRANSPORT;
+	if (config_parse_addr(sm_str(ep, "local_address"), &peer->local, 0) < 0 ||
+	    config_parse_addr(sm_str(s, "peer_address"), &peer->remote, 0) < 0)
+		peer->remote_any = true; /* an address that is not one: "any" */
+	if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
+			 &peer->local_ts_count) < 0 ||
+	    add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
+			 &peer->remote_ts_count) < 0)
+		ret = sm_fail(e, 400, "local_networks", "bad networks");
+	else
+		ret = transport_check(name, peer, e);
+	free(peer);
+	return ret;
+}
+
 int sm_session_peer(const struct sm_model *m, const char *name, const struct espnicd_config *base,
 		    struct cfg_peer *peer, struct sm_error *e)
 {
@@ -224,15 +274,26 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 		return sm_fail(e, 400, "tunnel_profile", "tunnel_profile: cannot use \"%s\"",
 			       props[bad]);
 	}
-	if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
-			 &peer->local_ts_count) < 0 ||
-	    add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
-			 &peer->remote_ts_count) < 0)
+	if (sm_session_route_based(s)) {
+		/* Selectors 0.0.0.0/0 both ways, as NSX negotiates them; the card sends what the
+		 * host routes into the tunnel interface's VLAN, and espnicd's routes for it are
+		 * the session's own (tunnel_if.c), not routes for the selectors. */
+		config_parse_ts("0.0.0.0/0", &peer->local_ts[0]);
+		config_parse_ts("0.0.0.0/0", &peer->remote_ts[0]);
+		peer->local_ts_count = peer->remote_ts_count = 1;
+		peer->host_if[0] = '\0';
+		peer->vlan = (uint16_t)json_integer_value(json_object_get(s, "vlan"));
+	} else if (add_networks(json_object_get(s, "local_networks"), peer->local_ts,
+				&peer->local_ts_count) < 0 ||
+		   add_networks(json_object_get(s, "remote_networks"), peer->remote_ts,
+				&peer->remote_ts_count) < 0)
 		return sm_fail(e, 400, "local_networks", "bad networks");
 	peer->version = strcmp(sm_str(ike, "ike_version"), "IKE_V1") == 0     ? 1
 			: strcmp(sm_str(ike, "ike_version"), "IKE_FLEX") == 0 ? CFG_IKE_FLEX
 									      : 2;
-	peer->mode = DP_MODE_TUNNEL;
+	peer->mode = session_mode(tun);
+	if (transport_check(name, peer, e) < 0)
+		return -EINVAL;
 	peer->start = json_is_true(json_object_get(s, "enabled")) &&
 		      strcmp(sm_str(s, "connection_initiation_mode"), "INITIATOR") == 0;
 	/* ON_DEMAND: trap policies for the networks; the first packet initiates. */

@@ -9,6 +9,9 @@
 #include "core_status.h"
 #include "ike_types.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
+#include "session_model_internal.h"
+#include "tunnel_if.h"
 
 /* The API's name of a negotiated transform: "NONE" for none, "OTHER" for one the API has no
  * name for (a PRF without a name shows as "NONE"). */
@@ -41,11 +44,11 @@ static const char *dh_name(uint16_t id)
 	return alg_name(IKE_TRANSFORM_DH, id, 0);
 }
 
-/* A core-clock time as wall-clock ISO 8601 (UTC). */
+/* A core-clock time (past or future) as wall-clock ISO 8601 (UTC). */
 static json_t *wall_time(struct sessions *s, uint64_t core_ms)
 {
-	uint64_t now = espnicd_now_ms(s->core);
-	time_t t = time(NULL) - (time_t)((now > core_ms ? now - core_ms : 0) / 1000);
+	int64_t ahead_ms = (int64_t)core_ms - (int64_t)espnicd_now_ms(s->core);
+	time_t t = time(NULL) + (time_t)(ahead_ms / 1000);
 	struct tm tm;
 	char buf[32];
 
@@ -77,32 +80,42 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 	struct dp_counters sum = {0};
 	json_t *tunnels = json_array(), *out, *t = sessions_track(s, name);
 	const char *status = "DOWN", *reason = NULL;
+	const char *init_mode =
+	    json_string_value(json_object_get(obj, "connection_initiation_mode"));
+	json_int_t tries = json_integer_value(json_object_get(obj, "keying_tries"));
+	json_int_t failures = json_integer_value(json_object_get(t, "failures"));
 	unsigned up = 0;
-	char spi[40];
+	char spi[40], given_up[64];
+
+	const struct cfg_peer *peer = config_find_peer(espnicd_config(s->core), name);
 
 	espnicd_peer_status(s->core, name, &st);
 	for (unsigned i = 0; st.present && i < st.child_count; i++) {
 		const struct espnicd_child_status *c = &st.child[i];
 		char in[9], o[9];
+		json_t *tunnel;
 
 		if (c->installed)
 			up++;
 		snprintf(in, sizeof(in), "%08x", c->spi_in);
 		snprintf(o, sizeof(o), "%08x", c->spi_out);
-		json_array_append_new(
-		    tunnels,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o}",
-			      "spi_in", in, "spi_out", o, "state",
-			      c->installed ? "INSTALLED" : "REKEYED", "encryption_algorithm",
-			      encr_name(c->encr, c->encr_bits), "digest_algorithm",
-			      integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
-			      "local_networks", c->local_ts, "established_at",
-			      wall_time(s, c->installed_ms), "remote_networks", c->remote_ts,
-			      "mode", "TUNNEL", "counters", counters_json(s, c->spi_in, &sum)));
+		tunnel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o}",
+				   "spi_in", in, "spi_out", o, "state",
+				   c->installed ? "INSTALLED" : "REKEYED", "encryption_algorithm",
+				   encr_name(c->encr, c->encr_bits), "digest_algorithm",
+				   integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
+				   "local_networks", c->local_ts, "established_at",
+				   wall_time(s, c->installed_ms), "remote_networks", c->remote_ts,
+				   "mode", c->transport ? "TRANSPORT" : "TUNNEL", "counters", counters_json(s, c->spi_in, &sum));
+		/* The time rekey of the CHILD_SA (the volume limits may come first). */
+		if (c->installed && c->installed_ms && peer != NULL && peer->child_rekey_ms)
+			json_object_set_new(tunnel, "next_rekey_at",
+					    wall_time(s, c->installed_ms + peer->child_rekey_ms));
+		json_array_append_new(tunnels, tunnel);
 	}
 	if (!json_is_true(json_object_get(obj, "enabled"))) {
 		reason = "session disabled";
-	} else if (config_find_peer(espnicd_config(s->core), name) == NULL) {
+	} else if (peer == NULL) {
 		reason = "not applied";
 	} else if (st.present && strcmp(st.state_name, "ESTABLISHED") == 0) {
 		if (up > 0)
@@ -112,17 +125,24 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 				 "the networks (see the log)";
 	} else if (st.present) {
 		status = "NEGOTIATING";
+	} else if (strcmp(init_mode, "INITIATOR") == 0 && tries > 0 && failures >= tries &&
+		   !json_is_true(json_object_get(t, "held"))) {
+		/* The supervisor stopped retrying (session_supervisor.c); connect starts over. */
+		snprintf(given_up, sizeof(given_up), "given up after %lld attempts (keying_tries)",
+			 (long long)failures);
+		reason = given_up;
 	} else if (*json_string_value(json_object_get(t, "reason")) != '\0') {
 		reason = json_string_value(json_object_get(t, "reason"));
-	} else if (strcmp(json_string_value(json_object_get(obj, "connection_initiation_mode")),
-			  "INITIATOR") != 0) {
+	} else if (strcmp(init_mode, "ON_DEMAND") == 0) {
+		reason = "waiting for traffic (ON_DEMAND: the first packet initiates)";
+	} else if (strcmp(init_mode, "INITIATOR") != 0) {
 		reason = "waiting for the peer to initiate";
 	} else {
 		reason = "not established yet";
 	}
-	out = json_pack("{s:s, s:s, s:s, s:o, s:i}", "session", name, "status", status,
+	out = json_pack("{s:s, s:s, s:s, s:o, s:i, s:I}", "session", name, "status", status,
 			"ike_sa_state", st.present ? st.state_name : "NONE", "tunnels", tunnels,
-			"tunnels_up", (int)up);
+			"tunnels_up", (int)up, "failures", failures);
 	if (reason != NULL)
 		json_object_set_new(out, "reason", json_string(reason));
 	if (st.present) {
@@ -154,6 +174,22 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 		      "bytes_in", (json_int_t)sum.in_bytes, "packets_out",
 		      (json_int_t)sum.out_packets, "bytes_out", (json_int_t)sum.out_bytes,
 		      "errors_in", (json_int_t)sum.in_errors));
+	if (sm_session_route_based(obj)) {
+		/* The session's tunnel interface: its counters are the session's (one VLAN, one
+		 * tunnel). */
+		char ifname[DP_IFNAME_MAX];
+
+		tunnel_if_name(obj, s->base ? s->base->host_if : "", ifname);
+		json_object_set_new(out, "tunnel_interface",
+				    json_pack("{s:s, s:O, s:O, s:s, s:O}", "name", ifname,
+					      "address", json_object_get(obj, "tunnel_interface"),
+					      "vlan", json_object_get(obj, "vlan"), "status",
+					      status, "counters",
+					      json_object_get(out, "counters")));
+		if (json_object_get(obj, "bgp"))
+			json_object_set_new(json_object_get(out, "tunnel_interface"), "bgp",
+					    bgp_frr_status(s, obj));
+	}
 	return out;
 }
 
@@ -191,6 +227,9 @@ int sessions_statistics(struct sessions *s, const char *name, json_t **resp, str
 		*resp = json_pack("{s:s, s:O, s:O}", "session", name, "counters",
 				  json_object_get(st, "counters"), "tunnels_up",
 				  json_object_get(st, "tunnels_up"));
+		if (json_object_get(st, "tunnel_interface"))
+			json_object_set(*resp, "tunnel_interface",
+					json_object_get(st, "tunnel_interface"));
 		json_decref(st);
 		return 200;
 	}

@@ -10,6 +10,8 @@
 #include "core_status.h"
 #include "log.h"
 #include "session_mgr_internal.h"
+#include "bgp_frr.h"
+#include "tunnel_if.h"
 
 #define SUPERVISOR_TICK_S 2
 #define RETRY_DELAY_MS	  10000
@@ -70,6 +72,7 @@ void sessions_sa_closed(void *arg, const char *peer, const char *why)
 	    strcmp(why, "old IKE_SA deleted after rekey") == 0)
 		return;
 	json_object_set_new(t, "reason", json_string(classify(why)));
+	sessions_event(s, peer, "session %s: IKE_SA closed: %s", peer, classify(why));
 	if (!failure(why))
 		return;
 	json_object_set_new(t, "failures",
@@ -96,23 +99,46 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A tunnel interface or FRR that was missing may be there now. */
+	tunnel_if_sync(s);
+	bgp_frr_sync(s);
 	for (unsigned i = 0; i < cfg->peer_count; i++) {
 		const struct cfg_peer *p = &cfg->peers[i];
 		const json_t *obj = sm_get(&s->model, SM_SESSION, p->name);
 		struct espnicd_peer_status st;
 		json_int_t tries;
 		json_t *t;
+		bool up;
 
-		if (obj == NULL || !p->start)
+		if (obj == NULL)
 			continue;
 		t = sessions_track(s, p->name);
 		espnicd_peer_status(s->core, p->name, &st);
+		/* The recent events show a session coming up and going down. */
+		up = st.present && strcmp(st.state_name, "ESTABLISHED") == 0 && st.child_count > 0;
+		if (up != json_is_true(json_object_get(t, "up"))) {
+			json_object_set_new(t, "up", json_boolean(up));
+			sessions_event(s, p->name, "session %s %s", p->name, up ? "up" : "down");
+		}
+		if (!p->start)
+			continue;
 		if (st.present && strcmp(st.state_name, "ESTABLISHED") == 0) {
 			json_object_set_new(t, "failures", json_integer(0));
 			json_object_set_new(t, "held", json_false());
+			json_object_set_new(t, "gave_up", json_false());
 			continue;
 		}
 		tries = json_integer_value(json_object_get(obj, "keying_tries"));
+		if (!st.present && tries > 0 &&
+		    json_integer_value(json_object_get(t, "failures")) >= tries &&
+		    !json_is_true(json_object_get(t, "gave_up"))) {
+			log_warn("session %s: given up after %lld attempts (keying_tries); "
+				 "espnic session connect %s starts again",
+				 p->name,
+				 (long long)json_integer_value(json_object_get(t, "failures")),
+				 p->name);
+			json_object_set_new(t, "gave_up", json_true());
+		}
 		if (st.present || json_is_true(json_object_get(t, "held")) ||
 		    (tries > 0 && json_integer_value(json_object_get(t, "failures")) >= tries) ||
 		    now < (uint64_t)json_integer_value(json_object_get(t, "next_try")))
@@ -148,6 +174,7 @@ void supervisor_reset(struct sessions *s, const char *name, uint64_t now)
 
 	json_object_set_new(t, "failures", json_integer(0));
 	json_object_set_new(t, "held", json_false());
+	json_object_set_new(t, "gave_up", json_false());
 	json_object_set_new(t, "next_try", json_integer((json_int_t)(now + RETRY_DELAY_MS)));
 }
 
@@ -189,6 +216,7 @@ int sessions_connect(struct sessions *s, const char *name, json_t **resp, struct
 	/* A user's connect clears a hold (DPD "CLEAR", keying_tries spent). */
 	supervisor_reset(s, name, espnicd_now_ms(s->core));
 	log_info("session %s: connect requested through the API, initiating", name);
+	sessions_event(s, name, "session %s: connect requested", name);
 	if (espnicd_initiate(s->core, name) < 0)
 		return connect_refused(e, name, "the IKE_SA could not be started (see the log)");
 	if (s->after != NULL)
