@@ -90,7 +90,6 @@ struct cfg_peer {
 	bool on_demand;		     /* "start": "on-demand": trap policies, initiate on ACQUIRE */
 	bool host_if_set;	     /* card_host_if given for this peer (else the global one) */
 	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
-	bool force_encap;	     /* pretend to be behind NAT so ESP goes in UDP */
 	/* TCP MSS clamping by the card (DP_MSS_* bits: which directions) to mss_value, or
 	 * (mss_value 0) to what the tunnel's MTU leaves. */
 	unsigned mss_dirs;

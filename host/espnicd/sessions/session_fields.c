@@ -28,7 +28,6 @@ static const char *const dpd_actions[] = {"RESTART", "CLEAR", "HOLD", NULL};
 static const char *const auth_modes[] = {"PSK", "CERTIFICATE", NULL};
 static const char *const init_modes[] = {"INITIATOR", "ON_DEMAND", "RESPOND_ONLY", NULL};
 static const char *const unique_ids[] = {"YES", "NO", "NEVER", NULL};
-static const char *const session_types[] = {"PolicyBasedIPSecVpnSession", NULL};
 const char *const sm_mss_directions[] = {"NONE", "INBOUND_MSS", "OUTBOUND_MSS", "BOTH", NULL};
 static const char *const session_types[] = {"PolicyBasedIPSecVpnSession",
 					    "RouteBasedIPSecVpnSession", NULL};
