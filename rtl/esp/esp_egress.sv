@@ -223,7 +223,7 @@ module esp_egress
 
   wire needs_spd = p_q.spd && !p_q.drop_malformed;
 
-  // Deep enough for every lookup the key and the classifier hold (4 + 3*D+5 cycles).
+  // Deep enough for every lookup the key and the classifier hold (6 + 3*D+5 cycles).
   sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(64)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),

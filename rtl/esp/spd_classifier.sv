@@ -190,22 +190,22 @@ module spd_classifier
         end
       end
     end
+    // The small fields are four registered tests, ANDed in T3 with the
+    // address match (as one AND of all five they were 8 LUT levels).
     wire ports_any = r_sport_lo == 16'd0 && r_sport_hi == 16'hFFFF
                   && r_dport_lo == 16'd0 && r_dport_hi == 16'hFFFF;
     wire in_range  = k_sport >= r_sport_lo && k_sport <= r_sport_hi
                   && k_dport >= r_dport_lo && k_dport <= r_dport_hi;
-    wire small_ok = t1_use[j]
-              && (k_v6 ? r_fam[1] : r_fam[0])
-              && (r_proto == 8'd0 || r_proto == k_proto)
-              && (r_vlan_any || r_vlan == k_vlan)
-              && (k_frag ? ports_any : in_range);
 
-    logic          t2_small, t3_m;
+    logic          t2_fam_ok, t2_proto_ok, t2_vlan_ok, t2_ports_ok, t3_m;
     logic [AW-1:0] t2_smask, t2_dmask, t2_rsrc, t2_rdst;
     logic [33:0]   t2_r, t3_r;
     always_ff @(posedge clk_i) begin
       if (adv && t1_valid) begin
-        t2_small <= small_ok;
+        t2_fam_ok   <= t1_use[j] && (k_v6 ? r_fam[1] : r_fam[0]);
+        t2_proto_ok <= r_proto == 8'd0 || r_proto == k_proto;
+        t2_vlan_ok  <= r_vlan_any || r_vlan == k_vlan;
+        t2_ports_ok <= k_frag ? ports_any : in_range;
         t2_smask <= smask;
         t2_dmask <= dmask;
         t2_rsrc  <= r_src;
@@ -213,8 +213,9 @@ module spd_classifier
         t2_r     <= {r_index, r_action, r_sa};
       end
       if (adv && t2_valid) begin
-        t3_m <= t2_small && ((t2_src ^ t2_rsrc) & t2_smask) == '0
-                         && ((t2_dst ^ t2_rdst) & t2_dmask) == '0;
+        t3_m <= t2_fam_ok && t2_proto_ok && t2_vlan_ok && t2_ports_ok
+                && ((t2_src ^ t2_rsrc) & t2_smask) == '0
+                && ((t2_dst ^ t2_rdst) & t2_dmask) == '0;
         t3_r <= t2_r;
       end
     end

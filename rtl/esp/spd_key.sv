@@ -1,5 +1,5 @@
 // spd_key: the SPD classifier's key (espnic_pkg::cls_key_t) of a frame, from
-// its captured header, in a pipeline of LAT = 4 stages that move together
+// its captured header, in a pipeline of LAT = 6 stages that move together
 // when en_i is high (the classifier's own stall). Addresses become numbers
 // (the address's first byte in the high bits; IPv4 in the low 32 bits), as
 // libespnic compiles the rules.
@@ -19,9 +19,13 @@
 // OPAQUE ports (the key's frag bit, ports 0) match only rules whose port
 // ranges are both 0..65535 (RFC 4301 section 7).
 // IPv6 extension headers are multiples of 8 bytes, so the walk steps over
-// POS positions of 8 bytes (one-hot), not over bytes: stage 1 reads every
-// position's next header, length and fragment offset; stages 2 and 3 take
-// two steps each; the last stage picks the ports.
+// POS positions of 8 bytes (one-hot), not over bytes: stage 0 looks through
+// the tag (the IP header's bytes, the ethertype's class and the VID are
+// registered, so no later stage decodes the tag in front of its own logic);
+// stage 1 reads every position's next header, length and fragment offset;
+// stage 2 takes two steps (the first from a known position), stages 3 and 4
+// one step each (two chained steps from a register are 7 LUT levels); the
+// last stage picks the ports.
 module spd_key (
   input  logic                               clk_i,
   input  logic                               rst_ni,
@@ -53,19 +57,38 @@ module spd_key (
     else for (int i = 0; i < POS; i++) if (j + n == 9'(i)) ahead[i] = 1'b1;
   endfunction
 
-  // ------------------------------------------ stage 1: every position at once
-  logic          vtag, v4, v6;
-  logic [15:0]   etype;
+  // ------------------------------------------ stage 0: through the tag
+  // The tag compare and the 2:1 select of every IP header byte behind it
+  // were two to three LUT levels in front of each of stage 1's decodes (7.00
+  // levels in all): they are registered here.
+  logic                  vtag, s0_valid, v4, v6;
+  logic [15:0]           etype;
+  logic [11:0]           s0_vlan;
   logic [IP_BYTES*8-1:0] ip;
+  logic [15:0]           etype_tagged;
+  always_comb begin
+    vtag  = {hdr_i[8*12 +: 8], hdr_i[8*13 +: 8]} == 16'h8100;
+    etype = {hdr_i[8*12 +: 8], hdr_i[8*13 +: 8]};
+    etype_tagged = {hdr_i[8*16 +: 8], hdr_i[8*17 +: 8]};
+  end
+  // The ethertype tests of both places, then the select (not the compare
+  // behind the select).
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) s0_valid <= 1'b0;
+    else if (en_i) s0_valid <= in_valid_i;
+    if (en_i) begin
+      v4      <= vtag ? etype_tagged == 16'h0800 : etype == 16'h0800;
+      v6      <= vtag ? etype_tagged == 16'h86DD : etype == 16'h86DD;
+      s0_vlan <= vtag ? {hdr_i[8*14 +: 4], hdr_i[8*15 +: 8]} : 12'd0;
+      ip      <= vtag ? hdr_i[8*18 +: 8*IP_BYTES] : hdr_i[8*14 +: 8*IP_BYTES];
+    end
+  end
+
+  // ------------------------------------------ stage 1: every position at once
   logic [7:0]    v4_ihl4;
   logic [15:0]   v4_len, v4_sport, v4_dport, v6_plen;
   logic [AW-1:0] src, dst;
   always_comb begin
-    vtag  = {hdr_i[8*12 +: 8], hdr_i[8*13 +: 8]} == 16'h8100;
-    etype = vtag ? {hdr_i[8*16 +: 8], hdr_i[8*17 +: 8]} : {hdr_i[8*12 +: 8], hdr_i[8*13 +: 8]};
-    ip    = vtag ? hdr_i[8*18 +: 8*IP_BYTES] : hdr_i[8*14 +: 8*IP_BYTES];
-    v4    = etype == 16'h0800;
-    v6    = etype == 16'h86DD;
     v4_ihl4  = {2'b00, ip[3:0], 2'b00};
     v4_len   = {ip[8*2 +: 8], ip[8*3 +: 8]};
     v6_plen  = {ip[8*4 +: 8], ip[8*5 +: 8]};
@@ -108,10 +131,10 @@ module spd_key (
   logic [POS*32-1:0] s1_ports;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) s1_valid <= 1'b0;
-    else if (en_i) s1_valid <= in_valid_i;
+    else if (en_i) s1_valid <= s0_valid;
     if (en_i) begin
       s1_v6        <= v6;
-      s1_vlan      <= vtag ? {hdr_i[8*14 +: 4], hdr_i[8*15 +: 8]} : 12'd0;
+      s1_vlan      <= s0_vlan;
       s1_proto0    <= v6 ? ip[8*6 +: 8] : v4 ? ip[8*9 +: 8] : 8'd0;
       s1_kind0     <= v6 ? kind(ip[8*6 +: 8]) : 3'b000;
       s1_v4_opaque <= {ip[8*6 +: 5], ip[8*7 +: 8]} != 13'd0 || !ports_proto(ip[8*9 +: 8])
@@ -140,29 +163,36 @@ module spd_key (
   // bad}; each step is an spd_key_step.
   localparam int W = PV + 8 + 3 + 3;
   logic [5*W-1:0] wk;                     // the state before step k at [W*k +: W]
-  logic [W-1:0]      s2_w;
+  logic [W-1:0]      s2_w, s3_w;
   logic [4*W-1:0]    wk_next;             // the state after step k at [W*k +: W]
   logic [POS*8-1:0]  s2_nh;               // stage 2's copy of the tables
   logic [POS*3-1:0]  s2_kind;
   logic [POS*PV-1:0] s2_ext, s2_ah;
   logic [POS-1:0]    s2_ah_bad, s2_frag_off;
+  logic [POS*8-1:0]  s3_nh;               // stage 3's copy
+  logic [POS*3-1:0]  s3_kind;
+  logic [POS*PV-1:0] s3_ext, s3_ah;
+  logic [POS-1:0]    s3_ah_bad, s3_frag_off;
   assign wk[0 +: W] = {PV'(1), s1_proto0, s1_kind0, 3'b000};
   for (genvar k = 0; k < 4; k++) begin : g_step
     spd_key_step #(.POS(POS)) u_step (
       .pos_i(wk[W*k + W - PV +: PV]), .proto_i(wk[W*k + 6 +: 8]), .kind_i(wk[W*k + 3 +: 3]),
       .done_i(wk[W*k + 2]), .opaque_i(wk[W*k + 1]), .bad_i(wk[W*k]),
-      .nh_i(k < 2 ? s1_nh : s2_nh), .kind_tab_i(k < 2 ? s1_kind : s2_kind),
-      .ext_i(k < 2 ? s1_ext : s2_ext), .ah_i(k < 2 ? s1_ah : s2_ah),
-      .ah_bad_i(k < 2 ? s1_ah_bad : s2_ah_bad), .frag_off_i(k < 2 ? s1_frag_off : s2_frag_off),
+      .nh_i(k < 2 ? s1_nh : k == 2 ? s2_nh : s3_nh),
+      .kind_tab_i(k < 2 ? s1_kind : k == 2 ? s2_kind : s3_kind),
+      .ext_i(k < 2 ? s1_ext : k == 2 ? s2_ext : s3_ext),
+      .ah_i(k < 2 ? s1_ah : k == 2 ? s2_ah : s3_ah),
+      .ah_bad_i(k < 2 ? s1_ah_bad : k == 2 ? s2_ah_bad : s3_ah_bad),
+      .frag_off_i(k < 2 ? s1_frag_off : k == 2 ? s2_frag_off : s3_frag_off),
       .pos_o(wk_next[W*k + W - PV +: PV]), .proto_o(wk_next[W*k + 6 +: 8]),
       .kind_o(wk_next[W*k + 3 +: 3]), .done_o(wk_next[W*k + 2]), .opaque_o(wk_next[W*k + 1]),
       .bad_o(wk_next[W*k])
     );
   end
-  // Steps 0 and 1 in stage 2's logic, 2 and 3 in stage 3's.
+  // Steps 0 and 1 in stage 2's logic, 2 in stage 3's, 3 in stage 4's.
   assign wk[W +: W]     = wk_next[0 +: W];
   assign wk[2*W +: W]   = s2_w;
-  assign wk[3*W +: W]   = wk_next[2*W +: W];
+  assign wk[3*W +: W]   = s3_w;
   assign wk[4*W +: W]   = wk_next[3*W +: W];
 
   // Stage 2 registers: the walk after two steps, what stage 3 and the key need.
@@ -184,56 +214,75 @@ module spd_key (
     end
   end
 
-  // Stage 3 registers: the walk's end. Still an extension header after four
-  // steps: the chain is longer than the walk.
+  // Stage 3 registers: the walk after three steps, what stage 4 and the key need.
   logic              s3_valid, s3_v6, s3_v4_opaque;
   logic [11:0]       s3_vlan;
   logic [31:0]       s3_v4_ports;
   logic [AW-1:0]     s3_src, s3_dst;
-  logic [PV-1:0]     s3_pos;
-  logic [7:0]        s3_proto;
-  logic              s3_opaque, s3_bad;
   logic [POS-1:0]    s3_plen_ok;
   logic [POS*32-1:0] s3_ports;
-  wire  [W-1:0]      w4 = wk[4*W +: W];
   always_ff @(posedge clk_i) begin
     if (!rst_ni) s3_valid <= 1'b0;
     else if (en_i) s3_valid <= s2_valid;
     if (en_i) begin
       {s3_v6, s3_v4_opaque, s3_vlan, s3_v4_ports, s3_src, s3_dst} <=
         {s2_v6, s2_v4_opaque, s2_vlan, s2_v4_ports, s2_src, s2_dst};
-      s3_pos     <= w4[W - PV +: PV];
-      s3_proto   <= w4[6 +: 8];
-      s3_opaque  <= w4[1];
-      s3_bad     <= w4[0] || (!w4[2] && w4[3 +: 3] != 3'b000);
-      s3_plen_ok <= s2_plen_ok;
-      s3_ports   <= s2_ports;
+      s3_w <= wk_next[2*W +: W];
+      {s3_nh, s3_kind, s3_ext, s3_ah, s3_ah_bad, s3_frag_off, s3_plen_ok, s3_ports} <=
+        {s2_nh, s2_kind, s2_ext, s2_ah, s2_ah_bad, s2_frag_off, s2_plen_ok, s2_ports};
     end
   end
 
-  // ------------------------------------------ stage 4: ports, the key
+  // Stage 4 registers: the walk's end. Still an extension header after four
+  // steps: the chain is longer than the walk.
+  logic              s4_valid, s4_v6, s4_v4_opaque;
+  logic [11:0]       s4_vlan;
+  logic [31:0]       s4_v4_ports;
+  logic [AW-1:0]     s4_src, s4_dst;
+  logic [PV-1:0]     s4_pos;
+  logic [7:0]        s4_proto;
+  logic              s4_opaque, s4_bad;
+  logic [POS-1:0]    s4_plen_ok;
+  logic [POS*32-1:0] s4_ports;
+  wire  [W-1:0]      w4 = wk[4*W +: W];
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) s4_valid <= 1'b0;
+    else if (en_i) s4_valid <= s3_valid;
+    if (en_i) begin
+      {s4_v6, s4_v4_opaque, s4_vlan, s4_v4_ports, s4_src, s4_dst} <=
+        {s3_v6, s3_v4_opaque, s3_vlan, s3_v4_ports, s3_src, s3_dst};
+      s4_pos     <= w4[W - PV +: PV];
+      s4_proto   <= w4[6 +: 8];
+      s4_opaque  <= w4[1];
+      s4_bad     <= w4[0] || (!w4[2] && w4[3 +: 3] != 3'b000);
+      s4_plen_ok <= s3_plen_ok;
+      s4_ports   <= s3_ports;
+    end
+  end
+
+  // ------------------------------------------ stage 5: ports, the key
   logic [31:0] v6_ports;
   logic        v6_plen_ok, opaque;
   always_comb begin
     v6_ports   = '0;
     v6_plen_ok = 1'b0;
     for (int j = 0; j < POS; j++) begin
-      v6_ports   = v6_ports | ({32{s3_pos[j]}} & s3_ports[32*j +: 32]);
-      v6_plen_ok = v6_plen_ok | (s3_pos[j] & s3_plen_ok[j]);
+      v6_ports   = v6_ports | ({32{s4_pos[j]}} & s4_ports[32*j +: 32]);
+      v6_plen_ok = v6_plen_ok | (s4_pos[j] & s4_plen_ok[j]);
     end
     // Ports beyond the capture or the packet, or none: OPAQUE.
-    opaque = s3_v6 ? s3_opaque || !ports_proto(s3_proto) || !v6_plen_ok : s3_v4_opaque;
+    opaque = s4_v6 ? s4_opaque || !ports_proto(s4_proto) || !v6_plen_ok : s4_v4_opaque;
   end
 
   logic out_valid_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) out_valid_q <= 1'b0;
-    else if (en_i) out_valid_q <= s3_valid;
+    else if (en_i) out_valid_q <= s4_valid;
     if (en_i) begin
       // cls_key_t: {frag (OPAQUE ports), v6, vlan, proto, sport, dport, src, dst}
-      key_o <= {opaque, s3_v6, s3_vlan, s3_proto,
-                opaque ? 32'd0 : s3_v6 ? v6_ports : s3_v4_ports, s3_src, s3_dst};
-      bad_o <= s3_v6 && s3_bad;
+      key_o <= {opaque, s4_v6, s4_vlan, s4_proto,
+                opaque ? 32'd0 : s4_v6 ? v6_ports : s4_v4_ports, s4_src, s4_dst};
+      bad_o <= s4_v6 && s4_bad;
     end
   end
   assign out_valid_o = out_valid_q;

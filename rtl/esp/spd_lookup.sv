@@ -50,7 +50,7 @@ module spd_lookup
   // A frame enters when the order queue, and for a lookup the key, take it.
   assign in_ready_o = ord_wr_ready && (!in_need_i || req_ready);
 
-  // Deep enough for every lookup the key and the classifier hold (4 + 3*D+5 cycles).
+  // Deep enough for every lookup the key and the classifier hold (6 + 3*D+5 cycles).
   sync_fifo #(.WIDTH(PW + 1), .DEPTH(64)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(in_valid_i && in_ready_o), .wr_ready_o(ord_wr_ready),

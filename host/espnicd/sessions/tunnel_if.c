@@ -130,8 +130,9 @@ static int put(struct tunnel_ifs *t, bool add, const struct tif_item *it)
 
 		v4->sin_family = AF_INET;
 		memcpy(&v4->sin_addr, it->via, 4);
-		ret = routes_change(t->rt, add, AF_INET, it->addr, it->plen, it->ifname, &via, err,
-				    sizeof(err));
+		/* No MTU metric on tunnel-interface routes yet (issue 19). */
+		ret = routes_change(t->rt, add, AF_INET, it->addr, it->plen, it->ifname, &via, 0,
+				    err, sizeof(err));
 	} else {
 		ret = routes_addr(t->rt, add, it->addr, it->plen, it->ifname, err, sizeof(err));
 	}
