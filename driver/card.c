@@ -341,6 +341,7 @@ static int sa_install(const struct espnic_io *io, unsigned index, const struct e
 	prefix_mask(&sa->sel_dst, d + ESPNIC_SA_SEL_DST_ADDR, d + ESPNIC_SA_SEL_DST_MASK);
 	memcpy(d + ESPNIC_SA_KEY, sa->key, sa->alg == ESPNIC_ALG_AES_GCM_256 ? 32 : 16);
 	memcpy(d + ESPNIC_SA_SALT, sa->salt, 4);
+	put_le(d + ESPNIC_SA_MSS_CLAMP, sa->mss_clamp, 2);
 	cmd.payload_len = ESPNIC_SA_LAYOUT_BYTES;
 
 	char what[64];
@@ -427,6 +428,7 @@ int espnic_card_sa_read(const struct espnic_io *io, bool inbound, unsigned index
 	to_prefix(r + ESPNIC_SAQ_SEL_SRC_ADDR, r + ESPNIC_SAQ_SEL_SRC_MASK, v6, &st->sel_src);
 	to_prefix(r + ESPNIC_SAQ_SEL_DST_ADDR, r + ESPNIC_SAQ_SEL_DST_MASK, v6, &st->sel_dst);
 	st->sel_proto = r[ESPNIC_SAQ_SEL_PROTO];
+	st->mss_clamp = (uint16_t)get_le(r + ESPNIC_SAQ_MSS_CLAMP, 2);
 	st->vlan = (uint16_t)get_le(r + ESPNIC_SAQ_VLAN, 2);
 	return 0;
 }

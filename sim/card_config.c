@@ -170,9 +170,9 @@ static json_t *load(struct ctx *c, const char *path, const char *text, size_t le
 static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_entry *e)
 {
 	static const char *const allowed[] = {
-	    "index", "spi",	      "direction", "mode",	"encap", "sport",
-	    "dport", "local",	      "remote",	   "algorithm", "key",	 "seq",
-	    "esn",   "replay_window", "selectors", "lifetime",	"vlan",	 NULL};
+	    "index",	 "spi",	     "direction", "mode",      "encap", "sport", "dport",
+	    "local",	 "remote",   "algorithm", "key",       "seq",	"esn",	 "replay_window",
+	    "selectors", "lifetime", "vlan",	  "mss_clamp", NULL};
 	static const char *const sel_allowed[] = {"src", "dst", "proto", NULL};
 	static const char *const life_allowed[] = {"soft_bytes", "hard_bytes", "soft_packets",
 						   "hard_packets", NULL};
@@ -265,6 +265,10 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 	if ((rc = get_uint(c, o, where, "replay_window", false, 1024, &v)))
 		return rc;
 	sa->replay_window = (uint16_t)v;
+	v = 0;
+	if ((rc = get_uint(c, o, where, "mss_clamp", false, 65535, &v)))
+		return rc;
+	sa->mss_clamp = (uint16_t)v;
 	/* A route-based session's inbound SA: decrypted packets tagged. */
 	if (json_object_get(o, "vlan")) {
 		if ((rc = get_uint(c, o, where, "vlan", true, 4094, &v)))

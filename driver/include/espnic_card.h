@@ -82,6 +82,10 @@ struct espnic_sa {
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets; /* 0: none */
 	struct espnic_prefix sel_src, sel_dst; /* inbound policy: inner source, destination */
 	uint8_t sel_proto;		       /* 0: any */
+	/* TCP MSS clamp (0: none): the card lowers the MSS option of TCP SYN
+	 * and SYN-ACK segments this SA carries to it, never raises it
+	 * (outbound SAs, before encryption). */
+	uint16_t mss_clamp;
 	/* Inbound tunnel SA of a route-based session: deliver its packets to
 	 * the host tagged with 802.1Q VID vlan (1..4094, the tunnel interface). */
 	bool vlan_tag;
@@ -131,6 +135,7 @@ struct espnic_sa_status {
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	struct espnic_prefix sel_src, sel_dst;
 	uint8_t sel_proto;
+	uint16_t mss_clamp;
 	uint16_t vlan; /* with ESPNIC_SA_FLAG_VLAN in flags */
 };
 

@@ -131,7 +131,8 @@
 #define ESPNIC_SA_KEY 0x80u /* AES key (AES-128 uses the first 16 bytes). */
 #define ESPNIC_SA_SALT 0xA0u /* RFC 4106 salt. */
 #define ESPNIC_SA_VLAN 0xA8u /* 802.1Q VID (1..4094) the host gets decrypted packets tagged with (SA_FLAG_VLAN), else zero. */
-#define ESPNIC_SA_LAYOUT_BYTES 0xAAu /* Bytes the sa layout defines. */
+#define ESPNIC_SA_MSS_CLAMP 0xAAu /* TCP MSS clamp, 0 = none: the MSS option of TCP SYN and SYN-ACK segments an outbound SA carries is lowered to it before encryption; never raised (inbound SAs: not yet clamped). */
+#define ESPNIC_SA_LAYOUT_BYTES 0xACu /* Bytes the sa layout defines. */
 #define ESPNIC_UPD_MASK 0x0u /* UPD_SET_* bits: what to change. */
 #define ESPNIC_UPD_REPLAY_WINDOW 0x4u /* New anti-replay window (at most 1024). */
 #define ESPNIC_UPD_SEQ 0x8u /* New sequence number: must be above the current one. Inbound: the replay window restarts at it. */
@@ -178,7 +179,8 @@
 #define ESPNIC_SAQ_SEL_DST_ADDR 0xB0u
 #define ESPNIC_SAQ_SEL_DST_MASK 0xC0u
 #define ESPNIC_SAQ_VLAN 0xD0u /* 802.1Q VID of delivered packets (SA_FLAG_VLAN). */
-#define ESPNIC_SAQ_LAYOUT_BYTES 0xD2u /* Bytes the sa_query layout defines. */
+#define ESPNIC_SAQ_MSS_CLAMP 0xD2u /* TCP MSS clamp as configured. */
+#define ESPNIC_SAQ_LAYOUT_BYTES 0xD4u /* Bytes the sa_query layout defines. */
 #define ESPNIC_CLS_TABLE 0x0u /* Table: node level, leaf, rule slot, swap or clear (CLS_GEOM). */
 #define ESPNIC_CLS_DATA 0x4u /* The entry's bits, bit 0 first (node 30 bits, leaf L*log2(SPD_N)+log2(L+1), rule slot cls_rule_t in rtl/esp/espnic_pkg.sv); bits past the entry are ignored. */
 #define ESPNIC_CLS_LAYOUT_BYTES 0x44u /* Bytes the cls layout defines. */

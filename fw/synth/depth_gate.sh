@@ -58,7 +58,9 @@ spec() {
     sa_table_in)   echo "esp_sa_table|-set SA_N 64 -set EXT_W 117 -set EXT_WORDS 32|" ;;
     classifier)    echo "spd_classifier|-set N 1024 -set L 8 -set D 8 -set NODE_AW 11 -set LEAF_AW 11|" ;;
     spd_key)       echo "spd_key||" ;;
-    egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_classifier spd_key axis_rehead frame_capture" ;;
+    mss_find)      echo "esp_mss_find||" ;;
+    mss_clamp)     echo "esp_mss_clamp|-set DATA_W $W|" ;;
+    egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_classifier spd_key axis_rehead frame_capture esp_mss_find esp_mss_clamp" ;;
     ingress)       echo "esp_ingress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table axis_rehead frame_capture esp_inbound_check pkt_commit_fifo spd_classifier spd_key" ;;
     inbound_check) echo "esp_inbound_check|-set DATA_W $W|" ;;
     frame_capture) echo "frame_capture|-set DATA_W $W -set MAX_FRAME 2048|" ;;

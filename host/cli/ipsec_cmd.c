@@ -175,6 +175,12 @@ static const struct field_opt session_opts[] = {
     {"compliance-suite", "compliance_suite", O_STR,
      "S  NONE (default), CNSA, SUITE_B_GCM_128, SUITE_B_GCM_256,\n"
      "                        PRIME, FOUNDATION, FIPS: pins the suite's profiles"},
+    {"tcp-mss-direction", "tcp_mss_clamping.direction", O_STR,
+     "D  TCP MSS clamping by the card: NONE (default), INBOUND_MSS,\n"
+     "                        OUTBOUND_MSS, BOTH"},
+    {"tcp-mss", "tcp_mss_clamping.max_segment_size", O_INT,
+     "MSS          the clamp, 108..8902 (default automatic: the tunnel's MTU less\n"
+     "                        the ESP, IP and TCP overhead); give it with --tcp-mss-direction"},
     {NULL, NULL, 0, NULL}};
 
 static const struct column session_cols[] = {{"NAME", "name", 20},
@@ -327,16 +333,40 @@ static int read_file_field(json_t *body, const struct field_opt *f, const char *
 	return ret;
 }
 
+/* The object and key a field goes to: "a.b" is key b of the object a (made when missing). */
+static json_t *field_parent(json_t *body, const char *field, const char **key)
+{
+	const char *dot = strchr(field, '.');
+	char name[64];
+	json_t *sub;
+
+	if (dot == NULL || (size_t)(dot - field) >= sizeof(name)) {
+		*key = field;
+		return body;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - field), field);
+	sub = json_object_get(body, name);
+	if (!json_is_object(sub)) {
+		sub = json_object();
+		json_object_set_new(body, name, sub);
+	}
+	*key = dot + 1;
+	return sub;
+}
+
 static int set_field(json_t *body, const struct field_opt *f, const char *val)
 {
+	const char *key;
+	json_t *parent = field_parent(body, f->field, &key);
+
 	if (f->type == O_FILE || f->type == O_SECRET_FILE) {
 		return read_file_field(body, f, val);
 	} else if (f->type == O_STR) {
-		json_object_set_new(body, f->field, json_string(val));
+		json_object_set_new(parent, key, json_string(val));
 	} else if (f->type == O_MODE) {
 		bool bare = strcasecmp(val, "tunnel") == 0 || strcasecmp(val, "transport") == 0;
 
-		json_object_set_new(body, f->field,
+		json_object_set_new(parent, key,
 				    bare ? json_sprintf("%s_MODE", val) : json_string(val));
 	} else if (f->type == O_INT) {
 		char *end;
@@ -348,7 +378,7 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 			cli_err("--%s: not a number: %s", f->opt, val);
 			return -1;
 		}
-		json_object_set_new(body, f->field, json_integer(v));
+		json_object_set_new(parent, key, json_integer(v));
 	} else if (f->type == O_BOOL) {
 		bool b;
 
@@ -356,7 +386,7 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 			cli_err("--%s: yes or no, not %s", f->opt, val);
 			return -1;
 		}
-		json_object_set_new(body, f->field, json_boolean(b));
+		json_object_set_new(parent, key, json_boolean(b));
 	} else if (f->type == O_LIST) {
 		json_t *arr = json_array();
 		char *copy = strdup(val), *save = NULL;

@@ -10,5 +10,7 @@ spd_lookup.sv
 esp_inbound_check.sv
 esp_sa_lifetime.sv
 esp_sa_table.sv
+esp_mss_find.sv
+esp_mss_clamp.sv
 esp_egress.sv
 esp_ingress.sv

@@ -238,6 +238,24 @@ module esp_egress
   // waits beside it in u_bad to make it a malformed drop (fail closed).
   logic [espnic_pkg::CLS_KEY_W-1:0] key;
   logic    key_valid, key_bad, bad_rd_valid, head_bad;
+  // TCP MSS clamping: every frame written into `ord` has the MSS option of
+  // its header looked for (esp_mss_find, 23 cycles, in parallel with the
+  // longer SPD lookup); the answer waits in u_mss_loc beside the frame and is
+  // taken at issue. u_mss_loc holds no more entries than `ord`.
+  logic       mss_loc_valid, mss_loc_found, mss_rd_valid, mss_rd_found;
+  logic [5:0] mss_loc_pos, mss_rd_pos;
+  logic       unused_mss_wr_ready;
+  esp_mss_find u_mss_find (
+    .clk_i, .rst_ni, .in_valid_i(p_valid_q && (!needs_spd || spd_req_ready) && ord_wr_ready),
+    .hdr_i(p_q.hdr), .out_valid_o(mss_loc_valid), .found_o(mss_loc_found), .pos_o(mss_loc_pos)
+  );
+  sync_fifo #(.WIDTH(7), .DEPTH(64)) u_mss_loc (
+    .clk_i, .rst_ni,
+    .wr_valid_i(mss_loc_valid), .wr_ready_o(unused_mss_wr_ready), .wr_data_i({mss_loc_found, mss_loc_pos}),
+    .rd_valid_o(mss_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o({mss_rd_found, mss_rd_pos}),
+    .count_o()
+  );
+
   spd_key u_key (
     .clk_i, .rst_ni, .en_i(spd_req_ready), .in_valid_i(p_valid_q && needs_spd && ord_wr_ready),
     .hdr_i(p_q.hdr), .out_valid_o(key_valid), .key_o(key), .bad_o(key_bad)
@@ -308,7 +326,8 @@ module esp_egress
   logic [$clog2(17)-1:0]          enc_count, ctx_count;
   logic [$clog2(OUT_Q_D+1)-1:0]   out_count;
   wire      head_needs_spd = ord_rd.spd && !ord_rd.drop_malformed;
-  wire      head_ready     = ord_rd_valid && (!head_needs_spd || (spd_resp_valid && bad_rd_valid));
+  wire      head_ready     = ord_rd_valid && mss_rd_valid
+                             && (!head_needs_spd || (spd_resp_valid && bad_rd_valid));
   wire      q_room = enc_count < 5'd14 && ctx_count < 5'd14
                      && out_count < 6'(OUT_Q_D - 4);
   logic     tbl_dp_ready;
@@ -382,9 +401,13 @@ module esp_egress
   logic [63:0]            x_outer;
   logic [3:0]             x_over;
   logic [29:0]            x_wm;
+  logic                   x_mss_found;
+  logic [5:0]             x_mss_pos;
   always_ff @(posedge clk_i) begin
     if (issue) begin
       x_p      <= ord_x;
+      x_mss_found <= mss_rd_found;
+      x_mss_pos   <= mss_rd_pos;
       x_action <= action;
       sa_idx   <= spd_sa;
       x_rule   <= spd_rule_idx;
@@ -823,13 +846,31 @@ module esp_egress
   end
 
   // ------------------------------------------------------ stream stages
+  // MSS clamping on the cleartext, before the ESP header: a command for
+  // every frame from stage B (each pushes an encryption command in stage C),
+  // the clamp applied to frames it encapsulates. Its queue (32) never fills:
+  // it holds fewer commands than the encryption queue (16) plus the stages
+  // before it.
+  logic [DATA_W-1:0] c0_tdata;  logic [BYTES-1:0] c0_tkeep;
+  logic c0_tlast, c0_tvalid, c0_tready;
+  esp_mss_clamp #(.DATA_W(DATA_W), .Q_D(32)) u_mss_clamp (
+    .clk_i, .rst_ni,
+    .cmd_valid_i(ex_go), .cmd_hdr_i(x_p.hdr), .cmd_found_i(x_mss_found),
+    .cmd_pos_i(x_mss_pos), .cmd_clamp_i(sa.mss_clamp), .cmd_apply_i(verdict == X_PROTECT),
+    .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
+    .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
+    .m_axis_tdata(c0_tdata), .m_axis_tkeep(c0_tkeep), .m_axis_tlast(c0_tlast),
+    .m_axis_tvalid(c0_tvalid), .m_axis_tready(c0_tready),
+    .clamped_o()
+  );
+
   logic [DATA_W-1:0] e1_tdata;  logic [BYTES-1:0] e1_tkeep;
   logic e1_tlast, e1_tvalid, e1_tready, e1_tuser;
 
   axis_rehead #(.DATA_W(DATA_W), .HDR_MAX(16), .TAIL_MAX(8)) u_esp_hdr (
     .clk_i, .rst_ni,
-    .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
-    .s_axis_tuser(1'b1), .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
+    .s_axis_tdata(c0_tdata), .s_axis_tkeep(c0_tkeep), .s_axis_tlast(c0_tlast),
+    .s_axis_tuser(1'b1), .s_axis_tvalid(c0_tvalid), .s_axis_tready(c0_tready),
     .cmd_valid_i(enc_rd_valid), .cmd_ready_o(enc_rd_ready),
     .cmd_strip_i(enc_rd.strip), .cmd_hdr_i(enc_rd.hdr), .cmd_hdr_len_i(enc_rd.hdr_len[4:0]),
     .cmd_keep_len_i(enc_rd.keep_len), .cmd_tail_i(enc_rd.tail),

@@ -78,6 +78,7 @@ package espnic_pkg;
     prefix_t           sel_src;      // inner source (peer side for inbound)
     prefix_t           sel_dst;
     logic [7:0]        sel_proto;    // 0: any
+    logic [15:0]       mss_clamp;    // TCP MSS clamp of this SA's cleartext, 0: none
     logic              vlan_en;      // inbound tunnel: deliver tagged with vlan
     logic [11:0]       vlan;         // (route-based session's VID)
   } sa_cfg_t;

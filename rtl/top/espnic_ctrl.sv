@@ -221,6 +221,7 @@ module espnic_ctrl
     desc_sa.sel_src.mask  = p128(pl, espnic_regs_pkg::SA_SEL_SRC_MASK);
     desc_sa.sel_dst.addr  = p128(pl, espnic_regs_pkg::SA_SEL_DST_ADDR);
     desc_sa.sel_dst.mask  = p128(pl, espnic_regs_pkg::SA_SEL_DST_MASK);
+    desc_sa.mss_clamp     = p16(pl, espnic_regs_pkg::SA_MSS_CLAMP);
 
     desc_rule = '0;
     desc_rule.v6       = pl[8*espnic_regs_pkg::SPD_FLAGS];
@@ -450,6 +451,7 @@ module espnic_ctrl
     sa_img[8*espnic_regs_pkg::SAQ_SEL_SRC_ADDR +: 128] = cur_cfg.sel_src.addr;
     sa_img[8*espnic_regs_pkg::SAQ_SEL_SRC_MASK +: 128] = cur_cfg.sel_src.mask;
     sa_img[8*espnic_regs_pkg::SAQ_SEL_DST_ADDR +: 128] = cur_cfg.sel_dst.addr;
+    sa_img[8*espnic_regs_pkg::SAQ_MSS_CLAMP +: 16]    = cur_cfg.mss_clamp;
     sa_img[8*espnic_regs_pkg::SAQ_SEL_DST_MASK +: 128] = cur_cfg.sel_dst.mask;
   end
 

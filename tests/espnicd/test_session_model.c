@@ -675,6 +675,75 @@ static void test_transport_mode(void **state)
 	sm_model_free(&m);
 }
 
+/* tcp_mss_clamping: NONE by default; direction and size checked, the error naming the
+ * field; onto the cfg_peer as the DP_MSS_* directions and the size (0: automatic). */
+static void test_tcp_mss_clamping(void **state)
+{
+	struct espnicd_config base;
+	struct cfg_peer peer;
+	struct sm_model m;
+	struct sm_error e;
+	const json_t *mss;
+
+	(void)state;
+	config_defaults(&base);
+	base_model(&m);
+	assert_int_equal(put(&m, SM_SESSION, "s1", SESSION "}", SM_CREATE, &e), 201);
+	mss = json_object_get(sm_get(&m, SM_SESSION, "s1"), "tcp_mss_clamping");
+	assert_string_equal(json_string_value(json_object_get(mss, "direction")), "NONE");
+	assert_null(json_object_get(mss, "max_segment_size"));
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.mss_dirs, 0);
+
+	expect_error(&m, SM_SESSION, "s1", "{\"tcp_mss_clamping\": \"BOTH\"}", SM_MERGE, 400,
+		     "tcp_mss_clamping");
+	expect_error(&m, SM_SESSION, "s1", "{\"tcp_mss_clamping\": {\"direction\": \"UP\"}}",
+		     SM_MERGE, 400, "tcp_mss_clamping.direction");
+	expect_error(&m, SM_SESSION, "s1",
+		     "{\"tcp_mss_clamping\": {\"direction\": \"BOTH\", \"max_segment_size\": 107}}",
+		     SM_MERGE, 400, "tcp_mss_clamping.max_segment_size");
+	expect_error(
+	    &m, SM_SESSION, "s1",
+	    "{\"tcp_mss_clamping\": {\"direction\": \"BOTH\", \"max_segment_size\": 8903}}",
+	    SM_MERGE, 400, "tcp_mss_clamping.max_segment_size");
+	expect_error(
+	    &m, SM_SESSION, "s1",
+	    "{\"tcp_mss_clamping\": {\"direction\": \"BOTH\", \"max_segment_size\": \"1300\"}}",
+	    SM_MERGE, 400, "tcp_mss_clamping.max_segment_size");
+	expect_error(&m, SM_SESSION, "s1", "{\"tcp_mss_clamping\": {\"mss\": 1300}}", SM_MERGE, 400,
+		     "tcp_mss_clamping");
+
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"tcp_mss_clamping\": {\"direction\": \"outbound-mss\", "
+			     "\"max_segment_size\": 1300}}",
+			     SM_MERGE, &e),
+			 200);
+	mss = json_object_get(sm_get(&m, SM_SESSION, "s1"), "tcp_mss_clamping");
+	assert_string_equal(json_string_value(json_object_get(mss, "direction")), "OUTBOUND_MSS");
+	assert_int_equal(json_integer_value(json_object_get(mss, "max_segment_size")), 1300);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.mss_dirs, DP_MSS_OUT);
+	assert_int_equal(peer.mss_value, 1300);
+
+	/* automatic: no size */
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"tcp_mss_clamping\": {\"direction\": \"BOTH\", "
+			     "\"max_segment_size\": 108}}",
+			     SM_MERGE, &e),
+			 200);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.mss_dirs, DP_MSS_IN | DP_MSS_OUT);
+	assert_int_equal(peer.mss_value, 108);
+	assert_int_equal(put(&m, SM_SESSION, "s1",
+			     "{\"tcp_mss_clamping\": {\"direction\": \"INBOUND_MSS\"}}", SM_MERGE,
+			     &e),
+			 200);
+	assert_int_equal(sm_session_peer(&m, "s1", &base, &peer, &e), 0);
+	assert_int_equal(peer.mss_dirs, DP_MSS_IN);
+	assert_int_equal(peer.mss_value, 0);
+	sm_model_free(&m);
+}
+
 static void test_swanctl(void **state)
 {
 	struct sm_model m;
@@ -1166,6 +1235,7 @@ int main(void)
 	    cmocka_unit_test(test_validation_errors),
 	    cmocka_unit_test(test_disabled_sessions_may_overlap),
 	    cmocka_unit_test(test_peer_mapping),
+	    cmocka_unit_test(test_tcp_mss_clamping),
 	    cmocka_unit_test(test_route_based),
 	    cmocka_unit_test(test_swanctl),
 	    cmocka_unit_test(test_transport_mode),

@@ -90,6 +90,10 @@ struct cfg_peer {
 	bool on_demand;		     /* "start": "on-demand": trap policies, initiate on ACQUIRE */
 	bool host_if_set;	     /* card_host_if given for this peer (else the global one) */
 	char host_if[DP_IFNAME_MAX]; /* routes for remote_ts via this interface ("" = none) */
+	/* TCP MSS clamping by the card (DP_MSS_* bits: which directions) to mss_value, or
+	 * (mss_value 0) to what the tunnel's MTU leaves. */
+	unsigned mss_dirs;
+	uint16_t mss_value;
 	uint16_t vlan;	  /* route-based session: its tunnel interface's VLAN (0: policy-based) */
 	bool force_encap; /* pretend to be behind NAT so ESP goes in UDP */
 	uint64_t ike_rekey_ms, child_rekey_ms, child_life_ms; /* 0 = never */

@@ -45,6 +45,10 @@ struct dp_lifetime {
 
 /* A CHILD_SA pair as negotiated. Addresses are the outer (tunnel) endpoints; encap_*_port are
  * the UDP ports of RFC 3948 encapsulation (both 0 for plain ESP). */
+#define DP_MSS_IN   1u /* cfg_peer.mss_dirs: clamp inbound SYNs (after decryption) */
+#define DP_MSS_OUT  2u /* clamp outbound SYNs (before encryption) */
+#define DP_MSS_AUTO 0xFFFFu
+
 struct dp_child_sa {
 	uint32_t reqid; /* the daemon's handle for the CHILD_SA (stable across rekeys) */
 	enum dp_mode mode;
@@ -59,6 +63,10 @@ struct dp_child_sa {
 	unsigned local_ts_count, remote_ts_count;
 	struct dp_selector local_ts[DP_MAX_SELECTORS], remote_ts[DP_MAX_SELECTORS];
 	struct dp_lifetime lifetime;
+	/* TCP MSS clamping per direction (of the traffic: out leaves through the tunnel):
+	 * 0 none, DP_MSS_AUTO what the card's MTU leaves after this SA's overhead, else the
+	 * MSS. */
+	uint16_t mss_in, mss_out;
 	/* Routes for the remote selectors via this host interface ("" = none), with the MTU
 	 * that leaves room for the ESP (transport mode: the selector is the peer's address). */
 	char host_if[DP_IFNAME_MAX];

@@ -471,6 +471,20 @@ static int card_narrow_selectors(struct dp *dp, struct dp_selector *local, unsig
 	return -ENOTSUP;
 }
 
+/* The MSS that fills the card's MTU through sa (automatic TCP MSS clamping): the card
+ * drops an ESP packet longer than the MTU, and its outer length is (L + K) & ~3 for an
+ * inner IP packet of L bytes, K = 57 in tunnel mode (outer IPv4 20, ESP header and IV 16,
+ * pad length and next header 2, ICV 16, padding up to 3), 37 in transport mode, 8 more in
+ * UDP. The inner IP header is 40 bytes when the selectors are IPv6, and TCP's 20 come off
+ * as well. */
+static uint16_t dp_card_auto_mss(unsigned mtu, bool tunnel, bool udp_encap, bool v6)
+{
+	int k = (tunnel ? 57 : 37) + (udp_encap ? 8 : 0);
+	int mss = (int)(mtu & ~3u) + 3 - k - (v6 ? 40 : 20) - 20;
+
+	return (uint16_t)(mss < 88 ? 88 : mss > 65535 ? 65535 : mss);
+}
+
 /* One direction of sa as the card's SA (keys included: wiped by the caller). */
 static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound,
 		   struct espnic_sa *out)
@@ -508,6 +522,15 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 	out->hard_bytes = sa->lifetime.hard_bytes;
 	out->soft_packets = sa->lifetime.soft_packets;
 	out->hard_packets = sa->lifetime.hard_packets;
+	{
+		uint16_t mss = inbound ? sa->mss_in : sa->mss_out;
+
+		out->mss_clamp = mss != DP_MSS_AUTO
+				     ? mss
+				     : dp_card_auto_mss(c->mtu, out->tunnel, out->udp_encap,
+							sa->local_ts_count > 0 &&
+							    sa->local_ts[0].family == AF_INET6);
+	}
 	if (inbound) {
 		/* card_install checked that the selectors are one exact pair. */
 		struct spd_prefix src, dst;

@@ -82,6 +82,10 @@ static int install(struct ike_sa *sa, struct child_sa *c, bool initiator,
 		return -ENOMEM;
 	d->reqid = c->reqid;
 	d->mode = mode;
+	if (sa->peer.mss_dirs & DP_MSS_IN)
+		d->mss_in = sa->peer.mss_value ? sa->peer.mss_value : DP_MSS_AUTO;
+	if (sa->peer.mss_dirs & DP_MSS_OUT)
+		d->mss_out = sa->peer.mss_value ? sa->peer.mss_value : DP_MSS_AUTO;
 	d->encr_id = c->proposal.encr;
 	d->key_bits = c->proposal.encr_bits;
 	d->integ_id = c->proposal.integ;

@@ -28,6 +28,7 @@ static const char *const dpd_actions[] = {"RESTART", "CLEAR", "HOLD", NULL};
 static const char *const auth_modes[] = {"PSK", "CERTIFICATE", NULL};
 static const char *const init_modes[] = {"INITIATOR", "ON_DEMAND", "RESPOND_ONLY", NULL};
 static const char *const unique_ids[] = {"YES", "NO", "NEVER", NULL};
+const char *const sm_mss_directions[] = {"NONE", "INBOUND_MSS", "OUTBOUND_MSS", "BOTH", NULL};
 static const char *const session_types[] = {"PolicyBasedIPSecVpnSession",
 					    "RouteBasedIPSecVpnSession", NULL};
 
@@ -247,6 +248,59 @@ static int f_int(struct norm *n, const char *key, json_int_t min, json_int_t max
 		return sm_fail(n->e, 400, key, "%s must be an integer from %lld to %lld", key,
 			       (long long)min, (long long)max);
 	json_object_set(n->out, key, v);
+	return 0;
+}
+
+/* tcp_mss_clamping (NSX): {"direction": NONE | INBOUND_MSS | OUTBOUND_MSS | BOTH,
+ * "max_segment_size": 108..8902, omitted or null for automatic (the tunnel's MTU less the
+ * SA's overhead)}; omitted: direction NONE. */
+static int f_mss_clamping(struct norm *n)
+{
+	static const char *const allowed[] = {"direction", "max_segment_size", NULL};
+	json_t *v = json_object_get(n->in, "tcp_mss_clamping"), *out = json_object();
+	json_t *mss;
+	const char *key;
+	json_t *item;
+	int i = 0;
+
+	json_object_set_new(n->out, "tcp_mss_clamping", out);
+	if (v == NULL || json_is_null(v)) {
+		json_object_set_new(out, "direction", json_string("NONE"));
+		return 0;
+	}
+	if (!json_is_object(v))
+		return sm_fail(n->e, 400, "tcp_mss_clamping",
+			       "tcp_mss_clamping must be an object {\"direction\": ..., "
+			       "\"max_segment_size\": ...}");
+	json_object_foreach(v, key, item)
+	{
+		size_t k;
+
+		for (k = 0; allowed[k] != NULL && strcmp(allowed[k], key) != 0; k++)
+			;
+		if (allowed[k] == NULL)
+			return sm_fail(n->e, 400, "tcp_mss_clamping",
+				       "tcp_mss_clamping: unknown field \"%s\"", key);
+	}
+	item = json_object_get(v, "direction");
+	if (item != NULL && !json_is_null(item) &&
+	    (!json_is_string(item) ||
+	     (i = sm_enum_index(json_string_value(item), sm_mss_directions)) < 0))
+		return sm_fail(n->e, 400, "tcp_mss_clamping.direction",
+			       "tcp_mss_clamping.direction must be one of NONE, INBOUND_MSS, "
+			       "OUTBOUND_MSS, BOTH");
+	json_object_set_new(out, "direction", json_string(sm_mss_directions[i]));
+	mss = json_object_get(v, "max_segment_size");
+	if (mss != NULL && !json_is_null(mss)) {
+		if (!json_is_integer(mss) || json_integer_value(mss) < SM_MSS_MIN ||
+		    json_integer_value(mss) > SM_MSS_MAX)
+			return sm_fail(n->e, 400, "tcp_mss_clamping.max_segment_size",
+				       "tcp_mss_clamping.max_segment_size must be an integer from "
+				       "%d to %d (omit it for automatic: the tunnel's MTU less the "
+				       "ESP, IP and TCP overhead)",
+				       SM_MSS_MIN, SM_MSS_MAX);
+		json_object_set(out, "max_segment_size", mss);
+	}
 	return 0;
 }
 
@@ -717,7 +771,7 @@ static int norm_session(struct norm *n)
 	    f_enum(n, "unique_ids", unique_ids, "YES") < 0 ||
 	    f_bool(n, "force_udp_encapsulation", false) < 0 ||
 	    f_bool(n, "make_before_break", true) < 0 ||
-	    f_enum(n, "compliance_suite", sm_suite_names, "NONE") < 0)
+	    f_enum(n, "compliance_suite", sm_suite_names, "NONE") < 0 || f_mss_clamping(n) < 0)
 		return -EINVAL;
 	sm_suite_default_profiles(n->out);
 	/* espnicd never reauthenticates (no second IKE_AUTH on a live SA) and rekeys IKE and

@@ -29,6 +29,12 @@ enum sm_kind {
 #define SM_TAGS_MAX	   30
 #define SM_PEM_MAX	   32768 /* a certificate chain, CA list or private key as PEM text */
 #define SM_PEM_CERTS_MAX   8
+#define SM_MSS_MIN	   108 /* tcp_mss_clamping.max_segment_size, NSX's range */
+#define SM_MSS_MAX	   8902
+
+/* tcp_mss_clamping.direction values: NONE, INBOUND_MSS, OUTBOUND_MSS, BOTH (the index is a
+ * set of DP_MSS_IN = 1, DP_MSS_OUT = 2). */
+extern const char *const sm_mss_directions[];
 
 #define SM_DEFAULT_IKE	  "espnic-default-ike-profile"
 #define SM_DEFAULT_TUNNEL "espnic-default-tunnel-profile"

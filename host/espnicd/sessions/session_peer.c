@@ -301,6 +301,15 @@ int sm_session_peer(const struct sm_model *m, const char *name, const struct esp
 			  strcmp(sm_str(s, "connection_initiation_mode"), "ON_DEMAND") == 0;
 	peer->force_encap = json_is_true(json_object_get(s, "force_udp_encapsulation"));
 	{
+		json_t *mss = json_object_get(s, "tcp_mss_clamping");
+		int dir = sm_enum_index(sm_str(mss, "direction"), sm_mss_directions);
+
+		/* NONE 0, INBOUND_MSS 1, OUTBOUND_MSS 2, BOTH 3: the DP_MSS_* bits. */
+		peer->mss_dirs = dir > 0 ? (unsigned)dir : 0;
+		peer->mss_value =
+		    (uint16_t)json_integer_value(json_object_get(mss, "max_segment_size"));
+	}
+	{
 		bool rekey = json_is_true(json_object_get(s, "rekey"));
 		json_int_t margin = json_integer_value(json_object_get(s, "margin_time"));
 		json_int_t ike_life = json_integer_value(json_object_get(ike, "sa_life_time"));
