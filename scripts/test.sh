@@ -8,4 +8,4 @@ build=${ESPNIC_BUILD:-$top/build}
 # tests run the 128-bit card, the benchmarks the 512-bit one).
 "$top/scripts/build.sh" -DESPNIC_SANITIZE=ON -DESPNIC_MODEL_WIDTHS="128;512"
 cd "$build"
-ctest --output-on-failure --timeout 1500 "$@"
+ctest --output-on-failure --timeout 1500 -j "$(nproc)" "$@"
