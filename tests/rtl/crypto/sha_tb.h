@@ -4,6 +4,8 @@
 #pragma once
 #include "verilated.h"
 
+#include "../common/stream/stream_tb.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -155,34 +157,7 @@ inline std::string hex(const Bytes &b)
 	return s;
 }
 
-// xorshift64*: small, seedable, reproducible.
-struct Rng {
-	uint64_t s;
-	explicit Rng(uint64_t seed) : s(seed * 2654435761ull + 88172645463325252ull)
-	{
-	}
-	uint64_t next()
-	{
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		return s * 2685821657736338717ull;
-	}
-	unsigned range(unsigned lo, unsigned hi)
-	{
-		return lo + unsigned(next() % (hi - lo + 1));
-	}
-	bool chance(unsigned percent)
-	{
-		return next() % 100 < percent;
-	}
-	Bytes bytes(size_t n)
-	{
-		Bytes b(n);
-		for (auto &c : b)
-			c = uint8_t(next() >> 24);
-		return b;
-	}
-};
+// xorshift64*: small, seedable, reproducible (the stream testbenches').
+using Rng = stream_tb::Rng;
 
 } // namespace sha_tb

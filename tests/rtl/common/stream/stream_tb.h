@@ -33,6 +33,13 @@ struct Rng {
 	{
 		return next() % 100 < percent;
 	}
+	Bytes bytes(size_t n)
+	{
+		Bytes b(n);
+		for (auto &c : b)
+			c = uint8_t(next() >> 24);
+		return b;
+	}
 };
 
 // Packet length 1..2000, biased towards small and boundary sizes.
