@@ -99,14 +99,14 @@ static json_t *one_status(struct sessions *s, const char *name, const json_t *ob
 			up++;
 		snprintf(in, sizeof(in), "%08x", c->spi_in);
 		snprintf(o, sizeof(o), "%08x", c->spi_out);
-		tunnel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o}",
-				   "spi_in", in, "spi_out", o, "state",
-				   c->installed ? "INSTALLED" : "REKEYED", "encryption_algorithm",
-				   encr_name(c->encr, c->encr_bits), "digest_algorithm",
-				   integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
-				   "local_networks", c->local_ts, "established_at",
-				   wall_time(s, c->installed_ms), "remote_networks", c->remote_ts,
-				   "mode", c->transport ? "TRANSPORT" : "TUNNEL", "counters", counters_json(s, c->spi_in, &sum));
+		tunnel = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o}", "spi_in", in,
+		    "spi_out", o, "state", c->installed ? "INSTALLED" : "REKEYED",
+		    "encryption_algorithm", encr_name(c->encr, c->encr_bits), "digest_algorithm",
+		    integ_name(c->integ), "dh_group", dh_name(c->dh), "esn", c->esn,
+		    "local_networks", c->local_ts, "established_at", wall_time(s, c->installed_ms),
+		    "remote_networks", c->remote_ts, "mode", c->transport ? "TRANSPORT" : "TUNNEL",
+		    "counters", counters_json(s, c->spi_in, &sum));
 		/* The time rekey of the CHILD_SA (the volume limits may come first). */
 		if (c->installed && c->installed_ms && peer != NULL && peer->child_rekey_ms)
 			json_object_set_new(tunnel, "next_rekey_at",

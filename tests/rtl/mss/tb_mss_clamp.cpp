@@ -73,9 +73,10 @@ void add_options(Rng &r, Bytes &o, unsigned room)
 		} else if (k == 6 && left >= 10) { // timestamps, at times with MSS-like bytes
 			o.insert(o.end(), {8, 10});
 			for (int i = 0; i < 8; i++)
-				o.push_back(r.chance(30) ? uint8_t(i % 2 ? 4 : 2) : uint8_t(r.next()));
+				o.push_back(r.chance(30) ? uint8_t(i % 2 ? 4 : 2)
+							 : uint8_t(r.next()));
 		} else if (k == 7 && r.chance(10)) {
-			o.push_back(0); // EOL, then whatever
+			o.push_back(0);				  // EOL, then whatever
 		} else if (k == 8 && r.chance(15) && left >= 2) { // malformed length
 			o.insert(o.end(), {uint8_t(r.range(5, 250)), uint8_t(r.range(0, 1))});
 		} else if (k == 9 && left >= 2) { // unknown, length possibly past the header
@@ -267,7 +268,8 @@ int main(int argc, char **argv)
 		if (give_hdr) {
 			Bytes h(HDR, 0);
 			const Bytes &b = all[next_hdr].in;
-			std::copy(b.begin(), b.begin() + std::min<size_t>(HDR, b.size()), h.begin());
+			std::copy(b.begin(), b.begin() + std::min<size_t>(HDR, b.size()),
+				  h.begin());
 			stream_tb::put_bytes(m.hdr_i, h.data(), HDR);
 			m.clamp_i = uint16_t(all[next_hdr].clamp);
 		}
@@ -278,7 +280,8 @@ int main(int argc, char **argv)
 			unsigned n = std::min<unsigned>(W, unsigned(b.size()) - in_off);
 			stream_tb::put_bytes(m.s_axis_tdata, b.data() + in_off, n);
 			uint64_t keep = stream_tb::keep_mask(n);
-			stream_tb::put_bytes(m.s_axis_tkeep, reinterpret_cast<uint8_t *>(&keep), W / 8);
+			stream_tb::put_bytes(m.s_axis_tkeep, reinterpret_cast<uint8_t *>(&keep),
+					     W / 8);
 			m.s_axis_tlast = in_off + n == b.size();
 		}
 		m.m_axis_tready = r.chance(75);
@@ -290,7 +293,8 @@ int main(int argc, char **argv)
 			uint8_t beat[W];
 			stream_tb::get_bytes(m.m_axis_tdata, beat, W);
 			uint64_t keep = 0;
-			stream_tb::get_bytes(m.m_axis_tkeep, reinterpret_cast<uint8_t *>(&keep), W / 8);
+			stream_tb::get_bytes(m.m_axis_tkeep, reinterpret_cast<uint8_t *>(&keep),
+					     W / 8);
 			unsigned n = 0;
 			while (n < W && (keep >> n & 1))
 				n++;
@@ -299,12 +303,15 @@ int main(int argc, char **argv)
 				const Frame &f = all[next_out];
 				bool ok = out_cur == f.want;
 				if (!ok && bad++ < 5) {
-					std::printf("frame %u differs (clamp %u, clamped %d):\n", next_out,
-						    f.clamp, f.clamped);
-					for (size_t i = 0; i < out_cur.size() && i < f.want.size(); i++)
+					std::printf("frame %u differs (clamp %u, clamped %d):\n",
+						    next_out, f.clamp, f.clamped);
+					for (size_t i = 0; i < out_cur.size() && i < f.want.size();
+					     i++)
 						if (out_cur[i] != f.want[i])
-							std::printf("  byte %zu: got %02x want %02x (in %02x)\n", i,
-								    out_cur[i], f.want[i], f.in[i]);
+							std::printf("  byte %zu: got %02x want "
+								    "%02x (in %02x)\n",
+								    i, out_cur[i], f.want[i],
+								    f.in[i]);
 				}
 				clamped += f.clamped;
 				out_cur.clear();
