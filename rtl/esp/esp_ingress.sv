@@ -218,7 +218,7 @@ module esp_ingress
   parsed_t pol_p;
   logic [1:0]  pol_action;
   logic [15:0] unused_pol_rule, unused_pol_sa;
-  spd_lookup #(.PW($bits(parsed_t)), .N(SPD_N), .L(SPD_L), .D(SPD_D), .REVERSE(1'b1)) u_policy (
+  spd_lookup #(.PW($bits(r_q)), .N(SPD_N), .L(SPD_L), .D(SPD_D), .REVERSE(1'b1)) u_policy (
     .clk_i, .rst_ni,
     .wr_valid_i(cls_wr_valid_i), .wr_ready_o(cls_wr_ready_o), .wr_table_i(cls_wr_table_i),
     .wr_addr_i(cls_wr_addr_i), .wr_data_i(cls_wr_data_i),
