@@ -159,9 +159,9 @@ def main():
             f.write("route-based-test-psk-0123456789")
         frr = {ns: start_frr(sites, ns) for ns in ("gwa", "gwb")} if mode == "bgp" else {}
         gw_b = Gateway(sites, args, "B", "gwb", GW_B, sites.sock_b,
-                       {"frr_vty_socket": frr["gwb"]} if frr else None)
+                       extra_config={"frr_vty_socket": frr["gwb"]} if frr else None)
         gw_a = Gateway(sites, args, "A", "gwa", GW_A, sites.sock,
-                       {"frr_vty_socket": frr["gwa"]} if frr else None)
+                       extra_config={"frr_vty_socket": frr["gwa"]} if frr else None)
         gw_a.psk = gw_b.psk = psk
         common = ["--type", "RouteBasedIPSecVpnSession", "--vlan", str(VID),
                   "--tunnel-interface-name", VTI, "--psk-file", psk]
