@@ -131,7 +131,7 @@
 #define ESPNIC_SA_KEY 0x80u /* AES key (AES-128 uses the first 16 bytes). */
 #define ESPNIC_SA_SALT 0xA0u /* RFC 4106 salt. */
 #define ESPNIC_SA_VLAN 0xA8u /* 802.1Q VID (1..4094) the host gets decrypted packets tagged with (SA_FLAG_VLAN), else zero. */
-#define ESPNIC_SA_MSS_CLAMP 0xAAu /* TCP MSS clamp, 0 = none: the MSS option of TCP SYN and SYN-ACK segments an outbound SA carries is lowered to it before encryption; never raised (inbound SAs: not yet clamped). */
+#define ESPNIC_SA_MSS_CLAMP 0xAAu /* TCP MSS clamp, 0 = none: the MSS option of TCP SYN and SYN-ACK segments an outbound SA carries is lowered to it before encryption, and of those an inbound SA delivers after decryption; never raised. */
 #define ESPNIC_SA_LAYOUT_BYTES 0xACu /* Bytes the sa layout defines. */
 #define ESPNIC_UPD_MASK 0x0u /* UPD_SET_* bits: what to change. */
 #define ESPNIC_UPD_REPLAY_WINDOW 0x4u /* New anti-replay window (at most 1024). */

@@ -857,6 +857,7 @@ module esp_egress
     .clk_i, .rst_ni,
     .cmd_valid_i(ex_go), .cmd_hdr_i(x_p.hdr), .cmd_found_i(x_mss_found),
     .cmd_pos_i(x_mss_pos), .cmd_clamp_i(sa.mss_clamp), .cmd_apply_i(verdict == X_PROTECT),
+    .cmd_tag_i(1'b0),
     .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
     .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
     .m_axis_tdata(c0_tdata), .m_axis_tkeep(c0_tkeep), .m_axis_tlast(c0_tlast),

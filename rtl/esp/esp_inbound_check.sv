@@ -1,13 +1,15 @@
 // esp_inbound_check: watches decrypted packets go by (header block, then
 // plaintext) without touching them, and reports per packet what the
-// decision after decryption needs: the ICV verdict, the first plaintext bytes
-// (the inner IP header, for the RFC 4301 inbound policy check) and the last
-// 16 (padding, pad length, next header). One report per packet, in order.
+// decision after decryption needs: the ICV verdict, the first 96 plaintext
+// bytes (the inner IP header, for the RFC 4301 inbound policy check, and the
+// TCP header whose MSS option is clamped) and the last 16 (padding, pad
+// length, next header). One report per packet, in order.
 // Where a packet's last byte falls in its last beat comes with the packet's
 // length, known when it was classified (end_*: one per packet, in order),
 // so the trailer is a mux with a registered select, not a search over tkeep.
 module esp_inbound_check #(
-  parameter int DATA_W = 512
+  parameter int DATA_W = 512,
+  localparam int HEAD  = 96            // plaintext bytes reported
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -33,12 +35,12 @@ module esp_inbound_check #(
   output logic                rep_valid_o,
   input  logic                rep_ready_i,
   output logic                rep_icv_ok_o,
-  output logic [64*8-1:0]     rep_head_o,     // plaintext bytes 0..63
+  output logic [HEAD*8-1:0]   rep_head_o,     // plaintext bytes 0..95
   output logic [16*8-1:0]     rep_tail_o      // the packet's last 16 bytes
 );
   localparam int BYTES  = DATA_W / 8;
   localparam int SKIP   = 16;                 // the ESP header + IV block
-  localparam int CAP    = SKIP + 64;
+  localparam int CAP    = SKIP + HEAD;
   localparam int CBEATS = (CAP + BYTES - 1) / BYTES;
 
   // Reports wait in a small queue until the decision takes them (when the
@@ -47,7 +49,7 @@ module esp_inbound_check #(
   // wait for the previous one to cross the delivery pipeline (four cycles per
   // packet at 512 bits).
   localparam int REP_DEPTH = 4;
-  localparam int REP_W     = 1 + 64*8 + 16*8;
+  localparam int REP_W     = 1 + HEAD*8 + 16*8;
   logic                   rep_wr_ready;
   logic [CBEATS*DATA_W-1:0] cap_q;
   logic [DATA_W-1:0]      prev_q;
@@ -108,7 +110,7 @@ module esp_inbound_check #(
   sync_fifo #(.WIDTH(REP_W), .DEPTH(REP_DEPTH)) u_reports (
     .clk_i, .rst_ni,
     .wr_valid_i(take && s_axis_tlast), .wr_ready_o(rep_wr_ready),
-    .wr_data_i({s_axis_tuser, cap_next[8*SKIP +: 512], tail}),
+    .wr_data_i({s_axis_tuser, cap_next[8*SKIP +: HEAD*8], tail}),
     .rd_valid_o(rep_valid_o), .rd_ready_i(rep_ready_i),
     .rd_data_o({rep_icv_ok_o, rep_head_o, rep_tail_o}), .count_o()
   );

@@ -13,8 +13,9 @@
 //
 //  wire -> frame_capture -> frame FIFO -> rehead(strip outer) -> aes_gcm_stream
 //              | meta                   -> esp_inbound_check -> rehead(L2/L3 header)
-//              v                        -> pkt_commit_fifo -> host
+//              v                        -> pkt_commit_fifo -> MSS clamp -> host
 //         parse -> policy (spd_lookup) -> classify (SA, replay) ..> commit (verdict, window)
+//                                                            commit ..> mss_find ..^
 module esp_ingress
 #(
   parameter int DATA_W    = 512,
@@ -590,7 +591,7 @@ module esp_ingress
   logic [DATA_W-1:0] e3_tdata;  logic [BYTES-1:0] e3_tkeep;
   logic e3_tlast, e3_tvalid, e3_tready, e3_tuser;
   logic rep_valid, rep_ready, rep_icv_ok;
-  logic [64*8-1:0] rep_head;
+  logic [96*8-1:0] rep_head;
   logic [16*8-1:0] rep_tail;
 
   esp_inbound_check #(.DATA_W(DATA_W)) u_check (
@@ -637,7 +638,7 @@ module esp_ingress
   assign rep_ready   = cm_issue;
   commit_ctx_t     cb;
   logic            cb_icv_ok;
-  logic [64*8-1:0] cb_head;
+  logic [96*8-1:0] cb_head;
   logic [16*8-1:0] cb_tail;
   always_ff @(posedge clk_i) begin
     if (cm_issue) begin
@@ -802,7 +803,11 @@ module esp_ingress
   // from it when the last beat leaves, not summed over tkeep.
   logic [15:0] commit_len, out_meta_len;
   assign commit_len = cb.bypass ? cb.frame_len : out_len;
-  pkt_commit_fifo #(.DATA_W(DATA_W), .DEPTH_BEATS(FIFO_D), .META_W(16)) u_out (
+  logic [DATA_W-1:0] o_tdata;  logic [BYTES-1:0] o_tkeep;
+  logic o_tlast, o_tvalid, o_tready;
+  // Twice the frame FIFO: a committed frame waits at the output for its MSS
+  // command (about 27 cycles after its commit) while the next ones arrive.
+  pkt_commit_fifo #(.DATA_W(DATA_W), .DEPTH_BEATS(2 * FIFO_D), .META_W(16), .PKTS(32)) u_out (
     .clk_i, .rst_ni,
     .s_axis_tdata(e4_tdata), .s_axis_tkeep(e4_tkeep), .s_axis_tlast(e4_tlast),
     .s_axis_tvalid(e4_tvalid), .s_axis_tready(out_wr_ready),
@@ -810,8 +815,82 @@ module esp_ingress
     .commit_len_i(commit_len),
     .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cb.bypass ? 64'd0 : fix_mask),
     .commit_meta_i(commit_len),
-    .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tvalid, .m_axis_tready,
+    .m_axis_tdata(o_tdata), .m_axis_tkeep(o_tkeep), .m_axis_tlast(o_tlast),
+    .m_axis_tvalid(o_tvalid), .m_axis_tready(o_tready),
     .m_meta_o(out_meta_len), .free_beats_o()
+  );
+
+  // ------------------------------------------------ inbound MSS clamping
+  // A delivered TCP SYN's MSS option is lowered to its SA's clamp as the
+  // frame leaves (esp_mss_clamp on the output, as egress does before
+  // encryption). The option is looked for (esp_mss_find) in the delivered
+  // frame's first bytes as the commit knows them, laid out as an untagged
+  // frame: tunnel mode, the inner packet's first 82 bytes; transport mode,
+  // the restored IP header (20 bytes for IPv4 without options, 40 for IPv6;
+  // other headers are not clamped) and the payload's first bytes. Bytes the
+  // commit does not have are zero, which ends the option walk (an option
+  // beyond them is not clamped). One command per delivered frame: the header
+  // waits in u_mss_hdr while the walk runs (esp_mss_find's latency), then
+  // the command enters esp_mss_clamp, which holds the frame until it comes.
+  localparam int HB = espnic_pkg::HDR_BYTES;
+  typedef struct packed {
+    logic [HB*8-1:0] hdr;
+    logic [15:0]     clamp;
+    logic            apply;
+    logic            tag;
+  } mss_cmd_t;
+  mss_cmd_t    mh, m0, m_rd;
+  logic        m0_valid, mf_valid, mf_found, m_rd_valid, unused_mh_ready;
+  logic [5:0]  mf_pos;
+  always_comb begin
+    mh       = '0;
+    mh.apply = !cb.bypass && verdict == V_DELIVER && c_sa.mss_clamp != 16'd0;
+    mh.clamp = c_sa.mss_clamp;
+    mh.tag   = cb.tunnel && cb.vtag;
+    if (cb.tunnel) begin
+      mh.hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      mh.hdr[8*14 +: 82*8] = cb_head[0 +: 82*8];
+    end else if (!cb.v6 && cb.ip_hlen == 8'd20) begin
+      mh.hdr[0 +: 14*8]    = cb.l2l3[0 +: 14*8];
+      mh.hdr[8*14 +: 20*8] = trn_l3[0 +: 20*8];
+      mh.hdr[8*34 +: 62*8] = cb_head[0 +: 62*8];
+    end else if (cb.v6 && cb.ip_hlen == 8'd40) begin
+      mh.hdr[0 +: 54*8]    = cb.l2l3[0 +: 54*8];
+      mh.hdr[8*18 +: 16]   = espnic_pkg::be16(body_len);
+      mh.hdr[8*20 +: 8]    = nh;
+      mh.hdr[8*54 +: 42*8] = cb_head[0 +: 42*8];
+    end else begin
+      mh.apply = 1'b0;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) m0_valid <= 1'b0;
+    else         m0_valid <= commit_go && c_deliver;
+    m0 <= mh;
+  end
+  esp_mss_find u_mss_find (
+    .clk_i, .rst_ni, .in_valid_i(m0_valid), .hdr_i(m0.hdr),
+    .out_valid_o(mf_valid), .found_o(mf_found), .pos_o(mf_pos)
+  );
+  // Holds the headers in the walk: at most one per cycle of its latency.
+  sync_fifo #(.WIDTH($bits(m0)), .DEPTH(32)) u_mss_hdr (
+    .clk_i, .rst_ni,
+    .wr_valid_i(m0_valid), .wr_ready_o(unused_mh_ready), .wr_data_i(m0),
+    .rd_valid_o(m_rd_valid), .rd_ready_i(mf_valid), .rd_data_o(m_rd), .count_o()
+  );
+  logic unused_m_rd_valid;
+  assign unused_m_rd_valid = m_rd_valid;
+  // The clamp's queue holds a command per frame between the walk and the
+  // output: no more than u_out's packets (32) and the one in the clamp.
+  esp_mss_clamp #(.DATA_W(DATA_W), .Q_D(64)) u_mss_clamp (
+    .clk_i, .rst_ni,
+    .cmd_valid_i(mf_valid), .cmd_hdr_i(m_rd.hdr), .cmd_found_i(mf_found),
+    .cmd_pos_i(mf_pos), .cmd_clamp_i(m_rd.clamp), .cmd_apply_i(m_rd.apply),
+    .cmd_tag_i(m_rd.tag),
+    .s_axis_tdata(o_tdata), .s_axis_tkeep(o_tkeep), .s_axis_tlast(o_tlast),
+    .s_axis_tvalid(o_tvalid), .s_axis_tready(o_tready),
+    .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tvalid, .m_axis_tready,
+    .clamped_o()
   );
 
   // ------------------------------------------------- state and counters
@@ -911,7 +990,7 @@ module esp_ingress
     if (!rst_ni) begin
       cnt_frames_out_o <= '0;
       cnt_bytes_out_o  <= '0;
-    end else if (m_axis_tvalid && m_axis_tready && m_axis_tlast) begin
+    end else if (o_tvalid && o_tready && o_tlast) begin
       cnt_bytes_out_o  <= cnt_bytes_out_o + 64'(out_meta_len);
       cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
     end

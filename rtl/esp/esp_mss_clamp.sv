@@ -3,6 +3,8 @@
 // order, with the frame's captured header, where esp_mss_find found its MSS
 // option (found, pos), the clamp (0: none) and whether to apply it (a late
 // decision: it enters the second stage only); else the frame passes unchanged.
+// The header is an untagged frame's; cmd_tag_i says that the frame on the
+// stream carries an 802.1Q tag, four bytes that move everything behind it.
 // An MSS above the clamp is lowered to it, never raised; the TCP checksum is
 // updated incrementally (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')). An option
 // at an odd offset from the TCP header straddles two 16-bit words, so its
@@ -30,6 +32,7 @@ module esp_mss_clamp
   input  logic [5:0]                         cmd_pos_i,    // the option starts at frame byte 54 + pos
   input  logic [15:0]                        cmd_clamp_i,
   input  logic                               cmd_apply_i,  // clamp this frame (else it passes)
+  input  logic                               cmd_tag_i,    // the frame has an 802.1Q tag the header has not
 
   input  logic [DATA_W-1:0]                  s_axis_tdata,
   input  logic [DATA_W/8-1:0]                s_axis_tkeep,
@@ -51,7 +54,7 @@ module esp_mss_clamp
 
   // ------------------------------------------------------ command stage 1
   // The MSS value and the checksum from the header; the checksum's offset.
-  logic        c1_valid, c1_en, c1_odd, c1_apply;
+  logic        c1_valid, c1_en, c1_odd, c1_apply, c1_tag;
   logic [5:0]  c1_pos;
   logic [6:0]  c1_csum_pos;
   logic [15:0] c1_mss, c1_csum, c1_clamp;
@@ -70,13 +73,14 @@ module esp_mss_clamp
     c1_csum_pos <= v6 ? 7'd70 : 7'd30 + {1'b0, ihl, 2'b00};
     c1_en    <= cmd_found_i && cmd_clamp_i != 16'd0;
     c1_apply <= cmd_apply_i;
+    c1_tag   <= cmd_tag_i;
     c1_odd   <= cmd_pos_i[0];             // 54 and the TCP header's start are even
     c1_pos   <= cmd_pos_i;
     c1_clamp <= cmd_clamp_i;
   end
 
   // ------------------------------------------------------ command stage 2
-  logic        c2_valid, c2_do;
+  logic        c2_valid, c2_do, c2_tag;
   logic [5:0]  c2_pos;
   logic [6:0]  c2_csum_pos;
   logic [15:0] c2_clamp;
@@ -90,6 +94,7 @@ module esp_mss_clamp
     c2_pos      <= c1_pos;
     c2_csum_pos <= c1_csum_pos;
     c2_clamp    <= c1_clamp;
+    c2_tag      <= c1_tag;
   end
 
   // ------------------------------------------------------ command stage 3
@@ -108,9 +113,9 @@ module esp_mss_clamp
     f1 = 17'(c2_sum[15:0]) + 17'(c2_sum[17:16]);
     f2 = f1[15:0] + 16'(f1[16]);
     c3.en       <= c2_do;
-    c3.mss_off  <= 7'(c2_pos) + 7'd56;
+    c3.mss_off  <= 7'(c2_pos) + (c2_tag ? 7'd60 : 7'd56);
     c3.mss      <= c2_clamp;
-    c3.csum_off <= c2_csum_pos;
+    c3.csum_off <= c2_csum_pos + {4'd0, c2_tag, 2'b00};
     c3.csum     <= ~f2;
   end
 

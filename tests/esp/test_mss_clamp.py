@@ -1,10 +1,11 @@
 """TCP MSS clamping in the card (SA.json "mss_clamp"): the MSS option of TCP
 SYN and SYN-ACK segments an outbound SA carries is lowered to the clamp
-before encryption, never raised, in any option order, IPv4 and IPv6, with
-the TCP checksum updated (scapy decrypts the ESP and recomputes the checksum
+before encryption, and of those an inbound SA delivers after decryption,
+never raised, in any option order, IPv4 and IPv6, with the TCP checksum
+updated (scapy encrypts or decrypts the ESP and recomputes the checksum
 independently). Everything else passes byte for byte."""
 import pytest
-from scapy.all import Ether, IP, IPv6, TCP, Raw, raw
+from scapy.all import Dot1Q, Ether, IP, IPv6, TCP, Raw, raw
 from scapy.layers.inet import IPOption_NOP
 
 from espnic_testlib import (GW_MAC, HOST_MAC, LAN_A, LAN_B, LOCAL, REMOTE, run_card,
@@ -158,3 +159,99 @@ def test_clamp_values_and_many_segments():
                 assert raw(inner) == raw(expected_ip(f, clamped(opts, clamp)))
             else:
                 assert raw(inner) == raw(f[IP])
+
+
+# ---------------------------------------------------------------- inbound
+# The peer's SYNs, encrypted by scapy, clamped by the card after decryption
+# (SA.json "mss_clamp" on the inbound SA).
+
+def esp_from_peer(entry, inner_ip, seq):
+    sa = scapy_sa(entry)
+    return Ether(src=GW_MAC, dst=HOST_MAC) / sa.encrypt(inner_ip, seq_num=seq)
+
+
+def from_card(frames, clamp=CLAMP, mode="tunnel", vlan=None):
+    """frames: the inner packets the peer sends; returns what the card delivers."""
+    extra = {"replay_window": 64}
+    if clamp:
+        extra["mss_clamp"] = clamp
+    if vlan:
+        extra["vlan"] = vlan
+    in_sa = sa_entry(3, 0x00010003, "in", mode=mode, **extra)
+    wire = [esp_from_peer(in_sa, f[IPv6] if IPv6 in f else f[IP], i + 1)
+            for i, f in enumerate(frames)]
+    r = run_card("ingress", wire, [in_sa])
+    assert len(r.frames) == len(frames)
+    out = []
+    for got in r.frames:
+        eth = Ether(got)
+        if vlan:
+            assert eth[Dot1Q].vlan == vlan
+        out.append(eth[IPv6] if IPv6 in eth else eth[IP])
+    return out
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_inbound_option_orders_clamped(order, v6):
+    opts = ORDERS[order]
+    frames = [syn(opts, v6=v6), syn(opts, v6=v6, flags="SA")]
+    for f, got in zip(frames, from_card(frames)):
+        assert dict(got[TCP].options)["MSS"] == CLAMP
+        assert tcp_checksum_ok(got), "TCP checksum after the clamp"
+        assert raw(got) == raw(expected_ip(f, clamped(opts, CLAMP)))
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_inbound_untouched(v6):
+    """At or below the clamp, no MSS, not a SYN, no clamp on the SA, a short
+    SYN after a long packet (bytes past a packet's end are not its own)."""
+    frames = [
+        syn([("MSS", CLAMP)], v6=v6),
+        syn([("MSS", 536), ("NOP", None), ("WScale", 2)], v6=v6),
+        syn([("NOP", None), ("WScale", 7), ("SAckOK", b"")], v6=v6),
+        syn([("MSS", 1460)], v6=v6, flags="A", payload=b"data after the header"),
+        syn([], v6=v6),
+    ]
+    for f, got in zip(frames, from_card(frames)):
+        assert raw(got) == raw(f[IPv6] if v6 else f[IP])
+    frames = [syn(ORDERS["mss_first"], v6=v6)]
+    for f, got in zip(frames, from_card(frames, clamp=0)):
+        assert raw(got) == raw(f[IPv6] if v6 else f[IP])
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_inbound_transport_mode(v6):
+    src, dst = ("2001:db8::2", "2001:db8::1") if v6 else (REMOTE, LOCAL)
+    opts = ORDERS["windows"]
+    ip = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
+    f = Ether() / ip / TCP(sport=443, dport=40000, flags="SA", options=opts)
+    f = Ether(raw(f))
+    got = from_card([f], mode="transport")[0]
+    got = got.__class__(raw(got))
+    assert dict(got[TCP].options)["MSS"] == CLAMP
+    assert tcp_checksum_ok(got)
+
+
+def test_inbound_tagged_route_based():
+    """A route-based SA delivers tagged frames: the option moves by the tag."""
+    frames = [syn(ORDERS["odd_offset"]), syn(ORDERS["mss_first"], v6=True)]
+    for f, got in zip(frames, from_card(frames, vlan=10)):
+        assert dict(got[TCP].options)["MSS"] == CLAMP
+        assert tcp_checksum_ok(got)
+
+
+def test_inbound_back_to_back_mixed():
+    """SYNs between data packets of every size, back to back: each frame gets
+    its own command (the clamp holds a frame until its command comes)."""
+    frames = []
+    for i in range(24):
+        if i % 3 == 0:
+            frames.append(syn([("NOP", None)] * (i % 2) + [("MSS", 9000 + i)], v6=bool(i & 4)))
+        else:
+            frames.append(syn([], flags="A", payload=bytes([i]) * (37 * i % 1400)))
+    for i, (f, got) in enumerate(zip(frames, from_card(frames))):
+        if i % 3 == 0:
+            assert dict(got[TCP].options)["MSS"] == CLAMP and tcp_checksum_ok(got)
+        else:
+            assert raw(got) == raw(f[IP])
