@@ -17,6 +17,7 @@
 #define DP_MAX_SAS	256
 #define DP_MAX_NEXTHOPS 1024
 #define DP_BURST	32
+#define DP_MAX_REPLAY	4096
 #define DP_NO_PORT	UINT16_MAX
 
 /* Per-port counters (written by the data lcore only). */
@@ -55,6 +56,12 @@ struct dp_sa {
 	void *cses; /* cryptodev session */
 	struct rte_ipsec_session ss;
 	uint64_t packets, bytes, drops;
+	/* Inbound: espnic-dp's own replay window over authenticated packets,
+	 * besides rte_ipsec's (Debian's DPDK 22.11 lets replays of sequence
+	 * numbers at bit 32..63 of a window word through; see esp.c). */
+	uint32_t rp_size; /* bits, a multiple of 64 */
+	uint64_t rp_top;
+	uint64_t rp_bits[DP_MAX_REPLAY / 64];
 };
 
 struct dp_ctx {
