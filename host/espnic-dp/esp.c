@@ -269,10 +269,13 @@ unsigned dp_esp_burst(struct dp_ctx *c, struct dp_sa *s, struct rte_mbuf **pkts,
 		/* The sequence numbers, before rte_ipsec strips the headers
 		 * (fwd.c checked that the ESP header is there). */
 		for (unsigned i = 0; i < n; i++) {
-			const rte_be32_t *sq = rte_pktmbuf_mtod_offset(
-			    pkts[i], const rte_be32_t *, pkts[i]->l2_len + pkts[i]->l3_len + 4);
+			rte_be32_t sq; /* IP headers are 2-byte aligned after Ethernet */
+			memcpy(&sq,
+			       rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *,
+						       pkts[i]->l2_len + pkts[i]->l3_len + 4),
+			       sizeof(sq));
 			seq_m[i] = pkts[i];
-			seq[i] = rte_be_to_cpu_32(*sq);
+			seq[i] = rte_be_to_cpu_32(sq);
 		}
 	}
 
@@ -306,6 +309,8 @@ unsigned dp_esp_burst(struct dp_ctx *c, struct dp_sa *s, struct rte_mbuf **pkts,
 	unsigned got = 0;
 	while (got < enq)
 		got += rte_cryptodev_dequeue_burst(c->cdev, 0, done + got, (uint16_t)(enq - got));
+	if (got == 0)
+		return 0; /* (the group helper's VLA must not be empty) */
 	uint16_t ng =
 	    rte_ipsec_pkt_crypto_group((const struct rte_crypto_op **)done, mb, grp, (uint16_t)got);
 	rte_mempool_put_bulk(c->cops, (void **)done, got);
