@@ -188,6 +188,22 @@ def main():
               f"forwarded counted (port0 {st['0']['fwd']}, port1 {st['1']['fwd']})")
         check(st["0"]["to_exc"] > 0 and st["0"]["from_exc"] > 0, "exception path counted")
 
+        # The same counters through DPDK telemetry (the v2 socket in the
+        # instance's runtime directory).
+        tel_path = f"/var/run/dpdk/espnicdp{tag}/dpdk_telemetry.v2"
+        try:
+            t = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            t.settimeout(5)
+            t.connect(tel_path)
+            json.loads(t.recv(4096))  # the greeting
+            t.send(b"/espnic_dp/ports,0")
+            tel = json.loads(t.recv(16384))["/espnic_dp/ports"]
+            t.close()
+            check(tel["fwd"] >= st["0"]["fwd"] and tel["rx"] >= st["0"]["rx"],
+                  f"telemetry /espnic_dp/ports,0: fwd {tel['fwd']}, rx {tel['rx']}")
+        except (OSError, ValueError, KeyError) as e:
+            check(False, f"telemetry at {tel_path}: {e}")
+
         # 3. Software ESP: out SA 0x1001 (AES-GCM-128), in SA 0x2001 (AES-GCM-256).
         ctl.ok(cmd="sa_add", dir="out", spi=0x1001, alg="aes-gcm-128", key=K_OUT.hex(),
                salt=S_OUT.hex(), local="198.18.2.1", remote="198.18.2.2")
