@@ -180,6 +180,18 @@ static char *cmd_sa_add(struct dp_ctx *c, json_t *o)
 	}
 	if (parse_ip(o, "local", sa.local) || parse_ip(o, "remote", sa.remote))
 		return reply_err("local, remote: IPv4 addresses");
+	static const char *const sel_names[2] = {"inner_src", "inner_dst"};
+	struct espnic_prefix *sel[2] = {&sa.sel_src, &sa.sel_dst};
+	for (unsigned k = 0; k < 2; k++) {
+		const char *ps = json_string_value(json_object_get(o, sel_names[k]));
+		uint32_t a;
+		if (!ps)
+			continue;
+		if (!sa.inbound || parse_prefix(ps, &a, &sel[k]->len))
+			return reply_err("inner_src, inner_dst: a.b.c.d/len, inbound SAs");
+		a = htonl(a);
+		memcpy(sel[k]->addr, &a, 4);
+	}
 	json_t *rw = json_object_get(o, "replay_window");
 	if (rw) {
 		if (!json_is_integer(rw) || json_integer_value(rw) < 1 ||

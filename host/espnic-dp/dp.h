@@ -24,7 +24,7 @@
 struct dp_port_stats {
 	uint64_t rx, tx, fwd, to_exc, from_exc;
 	uint64_t drop_short, drop_bad_ip, drop_no_route, drop_ttl, drop_no_exc, drop_tx;
-	uint64_t esp_in, esp_out, drop_esp_no_sa, drop_esp_auth, drop_esp_other;
+	uint64_t esp_in, esp_out, drop_esp_no_sa, drop_esp_auth, drop_esp_other, drop_esp_policy;
 };
 
 struct dp_port {
@@ -52,6 +52,9 @@ struct dp_sa {
 	uint32_t spi;
 	uint8_t alg;		/* ESPNIC_ALG_* */
 	uint32_t local, remote; /* outer endpoints, host byte order */
+	/* Inbound: the inner packets it may carry (RFC 4301 5.2 step 4),
+	 * host byte order; mask 0: any. */
+	uint32_t sel_src, sel_src_mask, sel_dst, sel_dst_mask;
 	struct rte_ipsec_sa *sa;
 	void *cses; /* cryptodev session */
 	struct rte_ipsec_session ss;

@@ -201,6 +201,17 @@ int dp_sa_add(struct dp_ctx *c, struct espnic_sa *in)
 	memcpy(&s->remote, in->remote, 4);
 	s->local = rte_be_to_cpu_32(s->local);
 	s->remote = rte_be_to_cpu_32(s->remote);
+	if (in->inbound) {
+		const struct espnic_prefix *ps[2] = {&in->sel_src, &in->sel_dst};
+		uint32_t *addr[2] = {&s->sel_src, &s->sel_dst};
+		uint32_t *mask[2] = {&s->sel_src_mask, &s->sel_dst_mask};
+		for (unsigned k = 0; k < 2; k++) {
+			uint32_t a;
+			memcpy(&a, ps[k]->addr, 4);
+			*mask[k] = ps[k]->len ? UINT32_MAX << (32 - ps[k]->len) : 0;
+			*addr[k] = rte_be_to_cpu_32(a) & *mask[k];
+		}
+	}
 	rc = idx;
 	goto out;
 fail:

@@ -142,6 +142,17 @@ static void esp_groups_run(struct dp_ctx *c, struct txq *q, struct dp_port *in,
 					rte_pktmbuf_free(m);
 					continue;
 				}
+				const struct rte_ipv4_hdr *ip =
+				    rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+				if ((rte_be_to_cpu_32(ip->src_addr) & s->sel_src_mask) !=
+					s->sel_src ||
+				    (rte_be_to_cpu_32(ip->dst_addr) & s->sel_dst_mask) !=
+					s->sel_dst) {
+					in->st.drop_esp_policy++;
+					s->drops++;
+					rte_pktmbuf_free(m);
+					continue;
+				}
 				send_l3(c, q, in, m, true);
 			} else {
 				in->st.esp_out++;

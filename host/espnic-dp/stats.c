@@ -26,7 +26,8 @@
 	X(esp_out)                                                                                 \
 	X(drop_esp_no_sa)                                                                          \
 	X(drop_esp_auth)                                                                           \
-	X(drop_esp_other)
+	X(drop_esp_other)                                                                          \
+	X(drop_esp_policy)
 
 static const struct dp_ctx *tel_ctx;
 

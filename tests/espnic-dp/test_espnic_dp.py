@@ -3,9 +3,10 @@
 card port (net_tap ports moved into the namespaces lan and card), the
 exception path to the kernel (ARP, ping to the gateway), software ESP
 cross-checked with scapy in both directions (scapy decrypts what espnic-dp
-encrypts and answers with ESP espnic-dp decrypts), and bad input (short
-frames, bad IPv4 headers, unknown SPIs, a forged ICV, a replay) counted as
-drops without a crash.
+encrypts and answers with ESP espnic-dp decrypts), DPDK telemetry, and bad
+input (truncated and bad IPv4 headers, no route, an unknown SPI, a replay, a
+forged ICV, truncated ESP, an inner source outside the SA's selectors)
+counted as drops without a crash.
 
   lan 198.18.1.2 --[dl]-- espnic-dp (ns gw; kernel on the exception TAPs:
   198.18.1.1, 198.18.2.1) --[dc]-- card 198.18.2.2 (scapy: ESP peer for
@@ -208,7 +209,8 @@ def main():
         ctl.ok(cmd="sa_add", dir="out", spi=0x1001, alg="aes-gcm-128", key=K_OUT.hex(),
                salt=S_OUT.hex(), local="198.18.2.1", remote="198.18.2.2")
         ctl.ok(cmd="sa_add", dir="in", spi=0x2001, alg="aes-gcm-256", key=K_IN.hex(),
-               salt=S_IN.hex(), local="198.18.2.1", remote="198.18.2.2", replay_window=64)
+               salt=S_IN.hex(), local="198.18.2.1", remote="198.18.2.2", replay_window=64,
+               inner_src="198.18.3.0/24", inner_dst="198.18.1.0/24")
         check(not ctl(cmd="sa_add", dir="in", spi=0x2001, alg="aes-gcm-256", key=K_IN.hex(),
                       salt=S_IN.hex(), local="198.18.2.1", remote="198.18.2.2")["ok"],
               "a duplicate SA refused")
@@ -240,6 +242,7 @@ sa = SecurityAssociation(ESP, spi=0x2001, crypt_algo="AES-GCM", crypt_key=bytes.
 b1 = bytearray(bytes(eth / IP(src="198.18.2.2", dst="198.18.1.2") / ICMP())); b1[14 + 10] ^= 0xff
 b2 = bytearray(bytes(eth / IP(src="198.18.2.2", dst="198.18.1.2") / ICMP())); b2[14] = 0x65
 good = bytes(eth / sa.encrypt(IP(src="198.18.3.5", dst="198.18.1.2") / ICMP(), seq_num=40))
+policy = bytes(eth / sa.encrypt(IP(src="198.18.99.1", dst="198.18.1.2") / ICMP(), seq_num=42))
 forged = bytearray(bytes(eth / sa.encrypt(IP(src="198.18.3.5", dst="198.18.1.2") / ICMP(), seq_num=41))); forged[-1] ^= 1
 s.send(Raw(bytes(Ether(src="{card_mac}", dst="{gw_card_mac}", type=0x800)) + bytes(10)))  # truncated IPv4 header
 s.send(Raw(bytes(b1)))  # bad IPv4 header checksum
@@ -250,6 +253,7 @@ s.send(eth / IP(src="198.18.2.2", dst="198.18.2.1") / ESP(spi=0xdead, seq=1) / R
 s.send(Raw(good))  # a good one
 s.send(Raw(good))  # its replay
 s.send(Raw(bytes(forged)))  # bad ICV
+s.send(Raw(policy))  # authentic, but an inner source the SA does not carry
 s.send(eth / IP(src="198.18.2.2", dst="198.18.2.1") / ESP(spi=0x2001, seq=5))  # truncated ESP
 """
         if os.environ.get("ESPNIC_DP_DEBUG"):
@@ -269,7 +273,8 @@ s.send(eth / IP(src="198.18.2.2", dst="198.18.2.1") / ESP(spi=0x2001, seq=5))  #
             s = ctl.ok(cmd="stats")["ports"]["1"]
             return s if (s["drop_bad_ip"] >= 4 and
                          s["drop_no_route"] >= 1 and s["drop_esp_no_sa"] >= 1 and
-                         s["drop_esp_auth"] >= 3 and s["esp_in"] >= 4) else None
+                         s["drop_esp_auth"] >= 3 and s["esp_in"] >= 5 and
+                         s["drop_esp_policy"] >= 1) else None
         try:
             s1 = wait_for(counted, "bad input counted", 10)
             check(True, f"bad input counted: {json.dumps(s1)}")
