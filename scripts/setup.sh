@@ -8,6 +8,7 @@ PACKAGES="
   verilator yosys zlib1g-dev
   libssl-dev libjansson-dev libpcap-dev libcmocka-dev libevent-dev libpci-dev libmnl-dev
   libcap-dev
+  libdpdk-dev dpdk
   libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev
   libjs-chart.js chromium chromium-driver python3-selenium python3-requests
   clang libclang-rt-14-dev clang-format
