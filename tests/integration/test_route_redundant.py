@@ -152,10 +152,12 @@ def failover(sites, gw_a, lan_if, bfd):
         phase("cutting %s (A's route to LAN B: %s); ping every 10 ms running"
               % (cut, sites.exec("gwa", "ip", "route", "show", NET_B).stdout.strip()
                  .replace("\n", " | ")))
-        rules = ("table inet cut { chain i { type filter hook input priority 0; "
-                 "iifname \"%s\" drop; } chain f { type filter hook forward priority 0; "
-                 "iifname \"%s\" drop; oifname \"%s\" drop; } chain o { type filter hook "
-                 "output priority 0; oifname \"%s\" drop; } }" % ((cut,) * 4))
+        rules = ("table inet cut {\n"
+                 " chain i { type filter hook input priority 0; iifname \"%s\" drop; }\n"
+                 " chain f { type filter hook forward priority 0; iifname \"%s\" drop; "
+                 "oifname \"%s\" drop; }\n"
+                 " chain o { type filter hook output priority 0; oifname \"%s\" drop; }\n"
+                 "}\n" % ((cut,) * 4))
         subprocess.run(["ip", "netns", "exec", sites.ns["gwb"], "nft", "-f", "-"],
                        input=rules, text=True, check=True)
         at_cut = pinger.latest()

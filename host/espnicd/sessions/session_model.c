@@ -108,7 +108,8 @@ static void add_system(json_t *root, enum sm_kind k, const char *name, const cha
 int sm_model_init(struct sm_model *m)
 {
 	m->root = json_object();
-	m->secrets = json_pack("{s:{}, s:{}, s:{}}", "sessions", "local_endpoints", "bgp_passwords");
+	m->secrets =
+	    json_pack("{s:{}, s:{}, s:{}}", "sessions", "local_endpoints", "bgp_passwords");
 	m->loading = false;
 	if (m->root == NULL || m->secrets == NULL) {
 		sm_model_free(m);
@@ -406,7 +407,17 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 			if (!json_is_true(json_object_get(t, "enabled")) ||
 			    strcmp(sm_str(s, "local_endpoint"), sm_str(t, "local_endpoint")) != 0)
 				continue;
-			/* One session per gateway pair (as NSX): the peer is found by address. */
+			/* One session per gateway pair (as NSX): the peer is found by address.
+			 * Redundant route-based tunnels to one site differ in the pair: two
+			 * local endpoints, or two peer addresses. */
+			if (strcmp(sm_str(s, "peer_address"), sm_str(t, "peer_address")) == 0 &&
+			    sm_session_route_based(s))
+				return sm_fail(
+				    e, 409, "peer_address",
+				    "session \"%s\" connects local endpoint \"%s\" to %s "
+				    "already; a redundant tunnel needs another local endpoint or "
+				    "another peer address",
+				    other, sm_str(s, "local_endpoint"), sm_str(s, "peer_address"));
 			if (strcmp(sm_str(s, "peer_address"), sm_str(t, "peer_address")) == 0)
 				return sm_fail(
 				    e, 409, "peer_address",
@@ -495,8 +506,7 @@ static int take_key(struct sm_model *m, const char *name, json_t *body, struct s
 /* A route-based session's BGP password (TCP MD5 with the neighbour, FRR's `neighbor X
  * password`): write-only like the PSK. bgp.password a string sets it, null removes it, absent
  * keeps it. It is taken out of the body (wiped there) into the secrets. */
-static int take_bgp_password(struct sm_model *m, const char *name, json_t *body,
-			     struct sm_error *e)
+static int take_bgp_password(struct sm_model *m, const char *name, json_t *body, struct sm_error *e)
 {
 	json_t *bgp = json_object_get(body, "bgp");
 	json_t *pw = json_object_get(bgp, "password");
@@ -688,9 +698,9 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 			if (psk != NULL)
 				json_object_set(body, "psk", psk);
 			if (bpw != NULL && json_is_object(json_object_get(body, "bgp")))
-				json_object_set_new(json_object_get(body, "bgp"), "password",
-						    json_stringn(json_string_value(bpw),
-								 json_string_length(bpw)));
+				json_object_set_new(
+				    json_object_get(body, "bgp"), "password",
+				    json_stringn(json_string_value(bpw), json_string_length(bpw)));
 			if (key != NULL)
 				json_object_set(body, "private_key", key);
 			ret = sm_write(m, k, name, body, SM_CREATE, out, e);

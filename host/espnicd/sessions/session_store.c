@@ -122,8 +122,7 @@ int store_save(const char *dir, const struct sm_model *prev, const struct sm_mod
 		const char *key;
 		json_t *v;
 
-		static const char *const kinds[] = {"sessions", "local_endpoints",
-						     "bgp_passwords"};
+		static const char *const kinds[] = {"sessions", "local_endpoints", "bgp_passwords"};
 
 		for (size_t k = 0; k < 3; k++) {
 			json_t *to = json_object_get(both, kinds[k]);
