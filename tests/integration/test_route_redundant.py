@@ -8,7 +8,7 @@ BGP with BFD over both, every neighbour with a password (TCP MD5) given through 
 
 Checked: a bad bgp.password is refused with 400 naming bgp.password; no GET (session, list)
 returns a password (bgp.password_configured says one is set), espnicd's logs do not hold it,
-the secrets file holding it is 0600; both tunnels UP and both BGP neighbours Established
+the secrets file holding it is 0600, FRR has it; both tunnels UP and both BGP neighbours Established
 (with the passwords: FRR's TCP MD5 in the namespaces), LAN B learned over them, pings cross.
 Then the failover, twice: with BFD, and with BGP timers only (bfd switched off through an
 update of the sessions): a ping from LAN A to LAN B every 10 ms while the tunnel A's packets
@@ -16,7 +16,9 @@ use is cut (gw-b drops everything on that tunnel interface, both ways: the tunne
 the data path while IKE lives on); asserted: traffic recovers over the surviving tunnel
 (replies resume, the route to LAN B leaves the cut tunnel); printed: lost pings and the
 longest gap (the failover time; not asserted, it is wall-clock). The cut is lifted between
-the rounds and both neighbours come back.
+the rounds and both neighbours come back. Last, a mismatched password on one of site A's
+sessions keeps that neighbour down (TCP MD5 in effect) while the other stays Established; the
+right one brings it back.
 
     test_route_redundant.py ESPNIC ESPNICD ESPNIC_SIM"""
 import json
@@ -130,6 +132,33 @@ def main():
                  and all("bfd" not in bgp_of(gw_a, n) for n in TUNNELS), timeout=120)
         figures.append(("BGP timers (keepalive 3 s, hold 9 s)",
                         failover(sites, gw_a, False, phase)))
+
+        # The password is in effect (TCP MD5): a different one on site A's tun2 takes that
+        # neighbour down while tun1 stays; the right one again brings it back.
+        running = sites.exec("gwa", "vtysh", "--vty_socket", frr["gwa"], "-c",
+                             "show running-config").stdout
+        assert all(pw in running for pw in passwords.values()), "FRR lacks a password"
+
+        def set_password(pw):
+            body = session_body("A", "tun2", False, None, pw)
+            del body["psk"]
+            code, resp = api_put(gw_a, "/api/v1/ipsec/sessions/tun2", body)
+            assert code == 200, (code, resp)
+        set_password("md5-wrong-" + passwords["tun2"][-8:])
+        t = time.monotonic()
+        wait_for("tun2's neighbour down with a mismatched password",
+                 lambda: bgp_of(gw_a, "tun2").get("state") not in ("Established", None),
+                 timeout=120, interval=0.2)
+        wait_for("tun2's neighbour still not Established 15 s on (mismatched TCP MD5)",
+                 lambda: time.monotonic() - t > 15, timeout=60)
+        assert bgp_of(gw_a, "tun2").get("state") != "Established", bgp_of(gw_a, "tun2")
+        assert bgp_of(gw_a, "tun1").get("state") == "Established", bgp_of(gw_a, "tun1")
+        phase("a mismatched password on tun2: its neighbour %s, tun1 Established"
+              % bgp_of(gw_a, "tun2").get("state"))
+        set_password(passwords["tun2"])
+        wait_for("tun2's neighbour Established again with the right password",
+                 lambda: both_established(gw_a, False), timeout=120, interval=0.2)
+        phase("the right password again: both neighbours Established")
 
         for gw in (gw_a, gw_b):
             log = open(gw.log, errors="replace").read()
