@@ -182,10 +182,12 @@ class Pinger:
         return got[-1] - got[0] + 1, lost, longest
 
 
-def failover(sites, gw_a, bfd, say):
-    """Cuts the tunnel that carries LAN A -> LAN B while a ping runs every 10 ms; waits for
-    the route to leave it and the replies to come back over the other; lifts the cut and
-    waits for both neighbours again. Returns (sent, lost, longest gap in pings)."""
+def failover(sites, gw_a, bfd, say, disable=False):
+    """Cuts the tunnel that carries LAN A -> LAN B while a ping runs every 10 ms (or, with
+    disable, disables its session on site A: espnicd deletes the SAs and the neighbour, a
+    planned failover); waits for the route to leave it and the replies to come back over the
+    other; lifts the cut and waits for both neighbours again (not after disable). Returns
+    (sent, lost, longest gap in pings)."""
     lan_if = "g" + sites.lan_if["lana"][1:]
     out = sites.exec("gwa", "ip", "route", "get", HOST_B, "from", HOST_A, "iif", lan_if).stdout
     cut = re.search(r"dev (vti\d+)", out).group(1)
@@ -194,17 +196,16 @@ def failover(sites, gw_a, bfd, say):
     try:
         wait_for("pings answered before the cut", lambda: pinger.answered_after(0) >= 50,
                  timeout=60)
-        say("cutting %s, the tunnel LAN A -> LAN B uses, at gw-b (nftables drops all on it); "
-            "a ping every 10 ms is running" % cut)
-        rules = ("table inet cut {\n"
-                 " chain i { type filter hook input priority 0; iifname \"%s\" drop; }\n"
-                 " chain f { type filter hook forward priority 0; iifname \"%s\" drop; "
-                 "oifname \"%s\" drop; }\n"
-                 " chain o { type filter hook output priority 0; oifname \"%s\" drop; }\n"
-                 "}\n" % ((cut,) * 4))
-        subprocess.run(["ip", "netns", "exec", sites.ns["gwb"], "nft", "-f", "-"],
-                       input=rules, text=True, check=True)
-        at_cut = pinger.latest()
+        session = [n for n, t in TUNNELS.items() if t[1] == cut][0]
+        if disable:
+            say("disabling session %s on site A (%s, the tunnel LAN A -> LAN B uses); a ping "
+                "every 10 ms is running" % (session, cut))
+            at_cut = pinger.latest()
+            gw_a.espnic("session", "set", session, "--enabled", "no", show=False)
+        else:
+            say("cutting %s, the tunnel LAN A -> LAN B uses, at gw-b (nftables drops all on "
+                "it); a ping every 10 ms is running" % cut)
+            at_cut = cut_tunnel(sites, cut, pinger)
         wait_for("the route to LAN B off %s" % cut, lambda: route_devs(sites) == {other},
                  timeout=60, interval=0.05)
         say("site A's route to LAN B now: %s" % route_text(sites))
@@ -212,9 +213,12 @@ def failover(sites, gw_a, bfd, say):
                  lambda: pinger.answered_after(at_cut) >= 100, timeout=60, interval=0.05)
     finally:
         sent, lost, longest = pinger.stop()
+    how = "disabling the session" if disable else (
+        "BFD" if bfd else "BGP timers only (keepalive 3 s, hold 9 s)")
     say("failover with %s: %d pings sent, %d lost, longest gap %d pings = %.2f s; traffic "
-        "recovered over %s" % ("BFD" if bfd else "BGP timers only (keepalive 3 s, hold 9 s)",
-                               sent, lost, longest, longest * 0.01, other))
+        "recovered over %s" % (how, sent, lost, longest, longest * 0.01, other))
+    if disable:
+        return sent, lost, longest
     subprocess.run(["ip", "netns", "exec", sites.ns["gwb"], "nft", "delete", "table", "inet",
                     "cut"], check=True)
     t = time.monotonic()
@@ -224,3 +228,18 @@ def failover(sites, gw_a, bfd, say):
     say("cut lifted: both neighbours Established again after %.1f s; route: %s"
         % (time.monotonic() - t, route_text(sites)))
     return sent, lost, longest
+
+
+def cut_tunnel(sites, cut, pinger):
+    """nftables at gw-b drops everything on tunnel interface cut, both ways; returns the
+    last sequence number answered before."""
+    rules = ("table inet cut {\n"
+             " chain i { type filter hook input priority 0; iifname \"%s\" drop; }\n"
+             " chain f { type filter hook forward priority 0; iifname \"%s\" drop; "
+             "oifname \"%s\" drop; }\n"
+             " chain o { type filter hook output priority 0; oifname \"%s\" drop; }\n"
+             "}\n" % ((cut,) * 4))
+    at = pinger.latest()
+    subprocess.run(["ip", "netns", "exec", sites.ns["gwb"], "nft", "-f", "-"],
+                   input=rules, text=True, check=True)
+    return at

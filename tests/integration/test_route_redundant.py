@@ -18,7 +18,8 @@ the data path while IKE lives on); asserted: traffic recovers over the surviving
 longest gap (the failover time; not asserted, it is wall-clock). The cut is lifted between
 the rounds and both neighbours come back. Last, a mismatched password on one of site A's
 sessions keeps that neighbour down (TCP MD5 in effect) while the other stays Established; the
-right one brings it back.
+right one brings it back; then the session of the tunnel in use is disabled on site A under
+the same ping (a planned failover: espnicd takes the neighbour and the SAs away).
 
     test_route_redundant.py ESPNIC ESPNICD ESPNIC_SIM"""
 import json
@@ -159,6 +160,9 @@ def main():
         wait_for("tun2's neighbour Established again with the right password",
                  lambda: both_established(gw_a, False), timeout=120, interval=0.2)
         phase("the right password again: both neighbours Established")
+        # A planned failover: the session of the tunnel in use disabled on site A.
+        figures.append(("disabling the session", failover(sites, gw_a, False, phase,
+                                                          disable=True)))
 
         for gw in (gw_a, gw_b):
             log = open(gw.log, errors="replace").read()
