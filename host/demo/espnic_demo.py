@@ -21,6 +21,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 from sitelab import (CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Charon,  # noqa: E402
                      Forwarder, Sites, UnixHTTP, ping_stats, run, wait_for)
+import route_lab  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, "traffic.py")
 SESSION = "demo"
@@ -490,6 +491,90 @@ class Demo:
         say("cleaned up")
 
 
+class RouteDemo(Demo):
+    """`espnic demo --route-based`: two sites, espnicd on two cards with FRR, two route-based
+    sessions (redundant tunnels, site B with two addresses) with BGP, BFD and passwords; the
+    learned routes; a failover while a ping runs every 10 ms (route_lab.py)."""
+
+    def __init__(self, args):
+        self.args = args
+        self.sites = Sites("espnic-demo-%d" % os.getpid(), args.sim, second_card=True,
+                           prefix="espnic-demo-", host_vlans=route_lab.HOST_VLANS)
+        self.gw_a = self.gw_b = self.charon = None
+        self.ping = self.udp_sink = self.udp_source = None
+        self.forwarder = None
+        self.frr = {}
+
+    def build(self):
+        s = self.sites
+        say("building the sites: namespaces %s-{lana,gwa,gwb,lanb}, files in %s"
+            % (s.tag, s.dir))
+        s.setup()
+        route_lab.prepare_tunnel_interfaces(s)
+        say("card A (gw-a's espnic0, %s) and card B (gw-b's espnic0, %s and %s) cabled wire to "
+            "wire; each card's host port VLANs 10 and 20 are the tunnel interfaces vti10 and "
+            "vti20 (espnic-sim --host-vlan)" % (GW_A, GW_B, route_lab.GW_B2))
+        for ns in ("gwa", "gwb"):
+            self.frr[ns] = route_lab.start_frr(s, ns)
+        say("FRR (zebra, bgpd, bfdd) running in gw-a and gw-b")
+
+    def configure(self):
+        self.write_psk()
+        with open(self.psk_file) as f:
+            psk = f.read()
+        passwords = route_lab.new_passwords()
+        say("starting espnicd on both sites (site B answers on both of its addresses)")
+        self.gw_b = Gateway(self.sites, self.args, "B", "gwb", "0.0.0.0", self.sites.sock_b,
+                            extra_config={"frr_vty_socket": self.frr["gwb"]})
+        self.gw_a = Gateway(self.sites, self.args, "A", "gwa", GW_A, self.sites.sock,
+                            extra_config={"frr_vty_socket": self.frr["gwa"]})
+        self.gw_b.espnic("endpoint", "add", "site-b", "--address", GW_B)
+        self.gw_b.espnic("endpoint", "add", "site-b2", "--address", route_lab.GW_B2)
+        self.gw_a.espnic("endpoint", "add", "site-a", "--address", GW_A)
+        for gw, side in ((self.gw_b, "B"), (self.gw_a, "A")):
+            for name in route_lab.TUNNELS:
+                body = route_lab.session_body(side, name, True, psk, passwords[name])
+                code, resp = route_lab.api_put(gw, "/api/v1/ipsec/sessions/" + name, body)
+                if code != 201:
+                    raise Failure("site %s: session %s refused (%d): %s" % (side, name, code,
+                                                                           resp))
+        for name, t in route_lab.TUNNELS.items():
+            say("site A: RouteBasedIPSecVpnSession %s: VLAN %d (%s %s/30) to %s; BGP AS 65001 "
+                "-> 65002 at %s, keepalive 3 s, hold 9 s, BFD, a password (random, write-only: "
+                "GET says password_configured)" % (name, t[0], t[1], t[2], t[7], t[3]))
+        code, one = self.gw_a.get("/api/v1/ipsec/sessions/tun1")
+        say("GET tun1's bgp: %s" % json.dumps(one.get("bgp")))
+
+    def bring_up(self):
+        def up():
+            return all((self.gw_a.get("/api/v1/ipsec/sessions/%s/status" % n)[1] or {})
+                       .get("status") == "UP" for n in route_lab.TUNNELS)
+        wait_for("both route-based sessions UP", up, timeout=self.args.setup_timeout)
+        say("both tunnels UP (IKEv2, selectors 0.0.0.0/0)")
+        wait_for("BGP Established with BFD up over both tunnels",
+                 lambda: route_lab.both_established(self.gw_a, True),
+                 timeout=max(120, self.args.setup_timeout), interval=0.2)
+        for name in route_lab.TUNNELS:
+            say("BGP over %s: %s" % (name, json.dumps(route_lab.bgp_of(self.gw_a, name))))
+        say("site A's routes learned by BGP (FRR):")
+        out = self.sites.exec("gwa", "vtysh", "--vty_socket", self.frr["gwa"], "-c",
+                              "show ip route bgp", check=False).stdout
+        for line in out.splitlines():
+            if line.startswith(("B", "  ")) and "via" in line:
+                quiet_print("    " + line.rstrip())
+        say("site A's kernel route to LAN B: %s" % route_lab.route_text(self.sites))
+        wait_for("a ping LAN A -> LAN B answered", lambda: self.sites.exec(
+            "lana", "ping", "-c", "1", "-W", "2", HOST_B, check=False).returncode == 0,
+            timeout=60, interval=0.5)
+        say("ping %s -> %s answered through the tunnels" % (HOST_A, HOST_B))
+
+    def run_failover(self):
+        sent, lost, longest = route_lab.failover(self.sites, self.gw_a, True, say)
+        say("failover figure: %d of %d pings lost at 10 ms intervals (%.2f s of loss) with "
+            "BFD; BGP timers alone take up to the hold time (9 s)" % (lost, sent,
+                                                                   longest * 0.01))
+
+
 def find_paths(args):
     """espnicd and espnic-sim: --espnicd/--sim, else espnic-demo.paths next to this file
     (written by CMake for the build tree and the installation), else $PATH."""
@@ -515,11 +600,15 @@ def preflight(args):
         raise Failure("needs root: it creates network namespaces, TAP devices and veths "
                       "(run it as root, e.g. sudo espnic demo)")
     missing = [t for t in ("ip", "ping") if shutil.which(t) is None]
-    if args.peer == "strongswan":
+    if args.peer == "strongswan" and not args.route_based:
         if shutil.which("swanctl") is None:
             missing.append("swanctl (package strongswan-swanctl)")
         if not os.path.exists(CHARON):
             missing.append("charon (packages strongswan, libcharon-extra-plugins)")
+    if args.route_based:
+        missing += [t for t in ("vtysh", "nft") if shutil.which(t) is None]
+        if not os.path.exists("/usr/lib/frr/bgpd"):
+            missing.append("FRR (package frr)")
     if missing:
         raise Failure("missing: %s; scripts/setup.sh installs them" % ", ".join(missing))
     find_paths(args)
@@ -538,6 +627,10 @@ def parse(argv):
         "before the tunnel was up.")
     ap.add_argument("--peer", choices=["strongswan", "espnic"], default="strongswan",
                     help="site B: strongSwan (default) or espnicd on a second card")
+    ap.add_argument("--route-based", action="store_true",
+                    help="route-based instead: espnicd on two cards with FRR, two redundant "
+                    "tunnels with BGP (BFD, passwords), the learned routes and a failover "
+                    "while a ping runs every 10 ms")
     ap.add_argument("--duration", type=float, metavar="SECONDS",
                     help="show the status table this long, then stop (default: until ^C)")
     ap.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
@@ -567,6 +660,8 @@ def parse(argv):
         ap.error("--web-port: 0 to 65535")
     if (args.web_port != 8443 or args.web_password_file) and not args.web:
         ap.error("--web-port and --web-password-file go with --web")
+    if args.route_based and args.web:
+        ap.error("--route-based has no --web")
     if not 1 <= args.setup_timeout <= 600:
         ap.error("--setup-timeout: must be between 1 and 600 seconds")
     return args
@@ -585,15 +680,18 @@ def main(argv=None):
     except Failure as e:
         print("espnic demo: %s" % e, file=sys.stderr)
         return EXIT_FAIL
-    demo = Demo(args)
+    demo = RouteDemo(args) if args.route_based else Demo(args)
     rc, failed = 0, False
     try:
         demo.build()
         demo.configure()
         demo.bring_up()
-        demo.first_traffic()
-        demo.start_background()
-        demo.verdict(*demo.live())
+        if args.route_based:
+            demo.run_failover()
+        else:
+            demo.first_traffic()
+            demo.start_background()
+            demo.verdict(*demo.live())
     except Failure as e:
         quiet_print("espnic demo: FAILED: %s" % e, sys.stderr)
         rc, failed = EXIT_FAIL, True

@@ -285,7 +285,7 @@ def scenario_objects(lab, args):
     d.espnic("endpoint", "delete", "ep")
     assert d.json("endpoint", "list")["result_count"] == 0
     with open(os.path.join(d.state, "secrets.json")) as f:
-        assert json.load(f) == {"sessions": {}, "local_endpoints": {}}
+        assert json.load(f) == {"sessions": {}, "local_endpoints": {}, "bgp_passwords": {}}
     # help everywhere, usage errors
     for args_ in (["--help"], ["session", "--help"], ["session", "add", "--help"],
                   ["profile", "--help"], ["profile", "ike", "--help"],

@@ -465,7 +465,6 @@ static void test_route_based(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_error(&m, SM_SESSION, "r2", bad[i].body, SM_CREATE, 400, bad[i].field);
-
 	assert_true(tunnel_if_peer_address("169.254.10.1/30", local, &plen, remote));
 	assert_int_equal(plen, 30);
 	assert_memory_equal(remote, "\xa9\xfe\x0a\x02", 4);
@@ -478,6 +477,27 @@ static void test_route_based(void **state)
 		tunnel_if_name(s, "espnic0", ifname);
 		assert_string_equal(ifname, "espnic0.10");
 	}
+	/* Redundant tunnels to one site: the same endpoint pair is a conflict (409), another
+	 * peer address or another local endpoint is a second tunnel. */
+	expect_error(&m, SM_SESSION, "r2",
+		     ROUTE_BASED "\"peer_address\": \"198.18.0.2\", \"vlan\": 11, "
+				 "\"tunnel_interface\": \"169.254.11.1/30\"}",
+		     SM_CREATE, 409, "peer_address");
+	assert_int_equal(put(&m, SM_SESSION, "r2",
+			     ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
+					 "\"tunnel_interface\": \"169.254.11.1/30\"}",
+			     SM_CREATE, &e),
+			 201);
+	assert_int_equal(
+	    put(&m, SM_ENDPOINT, "ep2", "{\"local_address\": \"198.18.0.4\"}", SM_CREATE, &e), 201);
+	assert_int_equal(
+	    put(&m, SM_SESSION, "r3",
+		"{\"resource_type\": \"RouteBasedIPSecVpnSession\", \"local_endpoint\": "
+		"\"ep2\", \"psk\": \"s3cret-s3cret-s3cret\", \"peer_address\": "
+		"\"198.18.0.2\", \"vlan\": 12, \"tunnel_interface\": \"169.254.12.1/30\"}",
+		SM_CREATE, &e),
+	    201);
+
 	sm_model_free(&m);
 }
 
@@ -1228,6 +1248,89 @@ static void test_store_roundtrip(void **state)
 	sm_model_free(&m);
 }
 
+#define BGP_RB                                                                                     \
+	ROUTE_BASED "\"peer_address\": \"198.18.0.2\", \"vlan\": 10, "                             \
+		    "\"tunnel_interface\": \"169.254.10.1/30\", \"bgp\": {\"local_asn\": 65001, "  \
+		    "\"peer_asn\": 65002"
+
+/* bgp.password (TCP MD5 with the neighbour): write-only, kept in the secrets (with the PSKs,
+ * so in secrets.json), never in the objects nor in what GET shows; absent keeps it, null
+ * removes it, a bad one is refused naming bgp.password; deleting the session or its bgp
+ * object drops it; the store keeps it across a reload. */
+static void test_bgp_password(void **state)
+{
+	struct sm_model m, loaded;
+	struct sm_error e;
+	char err[512];
+	json_t *pub, *objs;
+	char *text;
+
+	(void)state;
+	base_model(&m);
+	expect_error(&m, SM_SESSION, "r1", BGP_RB ", \"password\": \"two words\"}}", SM_CREATE, 400,
+		     "bgp.password");
+	expect_error(&m, SM_SESSION, "r1", BGP_RB ", \"password\": 7}}", SM_CREATE, 400,
+		     "bgp.password");
+	expect_error(&m, SM_SESSION, "r1",
+		     BGP_RB
+		     ", \"password\": "
+		     "\"123456789012345678901234567890123456789012345678901234567890123456789"
+		     "012345678901\"}}",
+		     SM_CREATE, 400, "bgp.password");
+	assert_int_equal(
+	    put(&m, SM_SESSION, "r1", BGP_RB ", \"password\": \"md5-key-0123\"}}", SM_CREATE, &e),
+	    201);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(m.secrets, "bgp_passwords"), "r1")),
+	    "md5-key-0123");
+	pub = sm_public(&m, SM_SESSION, sm_get(&m, SM_SESSION, "r1"));
+	text = json_dumps(pub, 0);
+	assert_null(strstr(text, "md5-key-0123"));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(pub, "bgp"), "password_configured")));
+	free(text);
+	/* GET's output sent back unchanged is accepted and keeps the password. */
+	{
+		char out[SM_NAME_MAX + 1];
+
+		json_object_del(pub, "name");
+		assert_int_equal(sm_write(&m, SM_SESSION, "r1", pub, SM_REPLACE, out, &e), 200);
+	}
+	json_decref(pub);
+	objs = sm_persistent(&m);
+	text = json_dumps(objs, 0);
+	assert_null(strstr(text, "md5-key-0123"));
+	free(text);
+	json_decref(objs);
+	assert_int_equal(
+	    put(&m, SM_SESSION, "r1",
+		"{\"bgp\": {\"local_asn\": 65001, \"peer_asn\": 65002, \"keepalive_time\": 5}}",
+		SM_MERGE, &e),
+	    200);
+	assert_non_null(json_object_get(json_object_get(m.secrets, "bgp_passwords"), "r1"));
+	assert_int_equal(store_save(dir, NULL, &m, err, sizeof(err)), 0);
+	assert_int_equal(store_load(dir, &loaded, err, sizeof(err)), 0);
+	assert_true(json_equal(m.secrets, loaded.secrets));
+	assert_true(json_equal(m.root, loaded.root));
+	sm_model_free(&loaded);
+	assert_int_equal(
+	    put(&m, SM_SESSION, "r1",
+		"{\"bgp\": {\"local_asn\": 65001, \"peer_asn\": 65002, \"password\": null}}",
+		SM_MERGE, &e),
+	    200);
+	assert_null(json_object_get(json_object_get(m.secrets, "bgp_passwords"), "r1"));
+	assert_int_equal(
+	    put(&m, SM_SESSION, "r1", BGP_RB ", \"password\": \"md5-key-4567\"}}", SM_REPLACE, &e),
+	    200);
+	assert_int_equal(put(&m, SM_SESSION, "r1",
+			     ROUTE_BASED "\"peer_address\": \"198.18.0.2\", \"vlan\": 10, "
+					 "\"tunnel_interface\": \"169.254.10.1/30\"}",
+			     SM_REPLACE, &e),
+			 200);
+	assert_null(json_object_get(json_object_get(m.secrets, "bgp_passwords"), "r1"));
+	sm_model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1241,6 +1344,7 @@ int main(void)
 	    cmocka_unit_test(test_transport_mode),
 	    cmocka_unit_test(test_certificates),
 	    cmocka_unit_test_setup_teardown(test_store_roundtrip, make_dir, remove_dir),
+	    cmocka_unit_test_setup_teardown(test_bgp_password, make_dir, remove_dir),
 	};
 
 	store_wipe_json_memory();

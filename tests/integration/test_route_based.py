@@ -24,7 +24,6 @@ docs/api.md): ARP on the VLAN would cross the wire tagged and in the clear.
 import json
 import os
 import re
-import shutil
 import struct
 import sys
 import time
@@ -35,9 +34,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from espnic_demo import SESSION, Gateway  # noqa: E402
-from sitelab import GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites, UnixHTTP, wait_for  # noqa: E402
+from sitelab import GW_A, GW_B, HOST_B, NET_A, NET_B, Sites, wait_for  # noqa: E402
 from lab import need_root, need_tools  # noqa: E402
 from test_session_toggle import read_pcap  # noqa: E402
+from route_lab import api_put, start_frr  # noqa: E402
 
 VID, VTI = 10, "vti10"
 TUN_A, TUN_B = "198.18.10.1", "198.18.10.2"
@@ -54,46 +54,11 @@ class Args:
         self.cli, self.espnicd = cli, espnicd
 
 
-def api_put(gw, path, body):
-    c = UnixHTTP(gw.api_sock)
-    try:
-        c.request("PUT", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        text = r.read().decode()
-        return r.status, (json.loads(text) if text else None)
-    finally:
-        c.close()
-
-
 def refused(gw, body, field):
     """A session body espnicd must refuse with 400 naming field."""
     code, resp = api_put(gw, "/api/v1/ipsec/sessions/bad", body)
     assert code == 400 and resp.get("field") == field, (body, code, resp)
     phase("refused (400, field %s): %s" % (field, resp["error_message"]))
-
-
-def start_frr(sites, ns):
-    """zebra and bgpd in namespace ns, their vty sockets in their own directory (run as the
-    frr user: FRR's vty group must own the sockets); returns the directory."""
-    d = sites.path("frr-" + ns)
-    os.mkdir(d)
-    shutil.chown(d, "frr", "frr")
-    os.chmod(d, 0o755)
-    conf = os.path.join(d, "empty.conf")
-    open(conf, "w").close()
-    common = ["-u", "frr", "-g", "frr", "--vty_socket", d, "-z", os.path.join(d, "zserv.api"),
-              "-f", conf]
-    sites.spawn(ns, ["/usr/lib/frr/zebra", "-i", os.path.join(d, "zebra.pid")] + common,
-                "zebra-%s.log" % ns)
-    wait_for("zebra in " + ns, lambda: os.path.exists(os.path.join(d, "zserv.api")), timeout=60)
-    sites.spawn(ns, ["/usr/lib/frr/bgpd", "-i", os.path.join(d, "bgpd.pid")] + common,
-                "bgpd-%s.log" % ns)
-    sites.spawn(ns, ["/usr/lib/frr/bfdd", "-i", os.path.join(d, "bfdd.pid"), "--bfdctl",
-                     os.path.join(d, "bfdd.sock")] + common, "bfdd-%s.log" % ns)
-    for daemon in ("bgpd", "bfdd"):
-        wait_for(daemon + " in " + ns,
-                 lambda: os.path.exists(os.path.join(d, daemon + ".vty")), timeout=60)
-    return d
 
 
 def bgp_session(gw, endpoint, peer, tunnel, my_as, peer_as, lan, respond):

@@ -29,6 +29,8 @@ SETUP_TOOLS = {
     "tcpdump": "tcpdump",
     "chromium": "chromium",
     "chromedriver": "chromium-driver",
+    "vtysh": "frr",
+    "/usr/lib/frr/bgpd": "frr",
 }
 
 

@@ -419,8 +419,9 @@ static int bgp_field(struct sm_error *e)
  * tunnel interface. */
 static int f_bgp(struct norm *n)
 {
-	static const char *const allowed[] = {
-	    "local_asn", "peer_asn", "keepalive_time", "hold_down_time", "announce", "bfd", NULL};
+	static const char *const allowed[] = {"local_asn",	     "peer_asn", "keepalive_time",
+					      "hold_down_time",	     "announce", "bfd",
+					      "password_configured", NULL};
 	json_t *v = json_object_get(n->in, "bgp"), *out;
 	struct norm sub;
 	const char *key;

@@ -83,6 +83,11 @@ static json_t *endpoint_secrets(const struct sm_model *m)
 	return json_object_get(m->secrets, "local_endpoints");
 }
 
+json_t *sm_bgp_passwords(const struct sm_model *m)
+{
+	return json_object_get(m->secrets, "bgp_passwords");
+}
+
 static void add_system(json_t *root, enum sm_kind k, const char *name, const char *body,
 		       const char *descr)
 {
@@ -103,7 +108,8 @@ static void add_system(json_t *root, enum sm_kind k, const char *name, const cha
 int sm_model_init(struct sm_model *m)
 {
 	m->root = json_object();
-	m->secrets = json_pack("{s:{}, s:{}}", "sessions", "local_endpoints");
+	m->secrets =
+	    json_pack("{s:{}, s:{}, s:{}}", "sessions", "local_endpoints", "bgp_passwords");
 	m->loading = false;
 	if (m->root == NULL || m->secrets == NULL) {
 		sm_model_free(m);
@@ -149,6 +155,10 @@ void sm_model_free(struct sm_model *m)
 		wipe_string(v);
 	}
 	json_object_foreach(endpoint_secrets(m), key, v)
+	{
+		wipe_string(v);
+	}
+	json_object_foreach(sm_bgp_passwords(m), key, v)
 	{
 		wipe_string(v);
 	}
@@ -397,7 +407,17 @@ int sm_check(const struct sm_model *m, struct sm_error *e)
 			if (!json_is_true(json_object_get(t, "enabled")) ||
 			    strcmp(sm_str(s, "local_endpoint"), sm_str(t, "local_endpoint")) != 0)
 				continue;
-			/* One session per gateway pair (as NSX): the peer is found by address. */
+			/* One session per gateway pair (as NSX): the peer is found by address.
+			 * Redundant route-based tunnels to one site differ in the pair: two
+			 * local endpoints, or two peer addresses. */
+			if (strcmp(sm_str(s, "peer_address"), sm_str(t, "peer_address")) == 0 &&
+			    sm_session_route_based(s))
+				return sm_fail(
+				    e, 409, "peer_address",
+				    "session \"%s\" connects local endpoint \"%s\" to %s "
+				    "already; a redundant tunnel needs another local endpoint or "
+				    "another peer address",
+				    other, sm_str(s, "local_endpoint"), sm_str(s, "peer_address"));
 			if (strcmp(sm_str(s, "peer_address"), sm_str(t, "peer_address")) == 0)
 				return sm_fail(
 				    e, 409, "peer_address",
@@ -483,6 +503,44 @@ static int take_key(struct sm_model *m, const char *name, json_t *body, struct s
 	return 0;
 }
 
+/* A route-based session's BGP password (TCP MD5 with the neighbour, FRR's `neighbor X
+ * password`): write-only like the PSK. bgp.password a string sets it, null removes it, absent
+ * keeps it. It is taken out of the body (wiped there) into the secrets. */
+static int take_bgp_password(struct sm_model *m, const char *name, json_t *body, struct sm_error *e)
+{
+	json_t *bgp = json_object_get(body, "bgp");
+	json_t *pw = json_object_get(bgp, "password");
+	const char *t;
+	size_t len;
+
+	if (!json_is_object(bgp) || pw == NULL)
+		return 0;
+	if (json_is_null(pw)) {
+		wipe_string(json_object_get(sm_bgp_passwords(m), name));
+		json_object_del(sm_bgp_passwords(m), name);
+		json_object_del(bgp, "password");
+		return 0;
+	}
+	if (!json_is_string(pw) || json_string_length(pw) == 0)
+		return sm_fail(e, 400, "bgp.password", "bgp.password must be a non-empty string");
+	t = json_string_value(pw);
+	len = json_string_length(pw);
+	/* TCP_MD5SIG_MAXKEYLEN; one vtysh word: printable ASCII without spaces. */
+	if (len > SM_BGP_PASSWORD_MAX)
+		return sm_fail(e, 400, "bgp.password",
+			       "bgp.password is too long (at most %d characters: a TCP MD5 key)",
+			       SM_BGP_PASSWORD_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (t[i] < 0x21 || t[i] > 0x7e)
+			return sm_fail(e, 400, "bgp.password",
+				       "bgp.password must be printable ASCII without spaces");
+	wipe_string(json_object_get(sm_bgp_passwords(m), name));
+	json_object_set_new(sm_bgp_passwords(m), name, json_stringn(t, len));
+	wipe_string(pw);
+	json_object_del(bgp, "password");
+	return 0;
+}
+
 static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, json_t *body,
 			  enum sm_write mode, char *name_out, struct sm_error *e);
 
@@ -535,7 +593,8 @@ static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, 
 	if (existing != NULL && sm_is_system(existing))
 		return sm_fail(e, 403, "name", "\"%s\" is a system default and cannot be changed",
 			       name);
-	if (k == SM_SESSION && take_psk(m, name, body, e) < 0)
+	if (k == SM_SESSION &&
+	    (take_psk(m, name, body, e) < 0 || take_bgp_password(m, name, body, e) < 0))
 		return -EINVAL;
 	if (k != SM_SESSION && json_object_get(body, "psk") != NULL)
 		return sm_fail(e, 400, "psk", "unknown field \"psk\"");
@@ -565,6 +624,11 @@ static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, 
 		wipe_string(json_object_get(sm_session_secrets(m), name));
 		json_object_del(sm_session_secrets(m), name);
 	}
+	/* No BGP, no BGP password. */
+	if (k == SM_SESSION && json_object_get(out, "bgp") == NULL) {
+		wipe_string(json_object_get(sm_bgp_passwords(m), name));
+		json_object_del(sm_bgp_passwords(m), name);
+	}
 	status = existing != NULL ? 200 : 201;
 	json_object_set_new(coll(m, k), name, out);
 	/* sm_check is quadratic in the sessions: once per object at load would be cubic. */
@@ -591,6 +655,8 @@ int sm_delete(struct sm_model *m, enum sm_kind k, const char *name, struct sm_er
 	if (k == SM_SESSION) {
 		wipe_string(json_object_get(sm_session_secrets(m), name));
 		json_object_del(sm_session_secrets(m), name);
+		wipe_string(json_object_get(sm_bgp_passwords(m), name));
+		json_object_del(sm_bgp_passwords(m), name);
 	}
 	if (k == SM_ENDPOINT) {
 		wipe_string(json_object_get(endpoint_secrets(m), name));
@@ -603,6 +669,7 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 {
 	json_t *ss = json_object_get(secrets, "sessions");
 	json_t *es = json_object_get(secrets, "local_endpoints");
+	json_t *bs = json_object_get(secrets, "bgp_passwords");
 
 	if (sm_model_init(m) < 0)
 		return sm_fail(e, 500, "", "out of memory");
@@ -625,10 +692,15 @@ int sm_model_load(struct sm_model *m, json_t *root, json_t *secrets, struct sm_e
 			json_t *body = json_deep_copy(obj);
 			json_t *psk = k == SM_SESSION ? json_object_get(ss, name) : NULL;
 			json_t *key = k == SM_ENDPOINT ? json_object_get(es, name) : NULL;
+			json_t *bpw = k == SM_SESSION ? json_object_get(bs, name) : NULL;
 			int ret;
 
 			if (psk != NULL)
 				json_object_set(body, "psk", psk);
+			if (bpw != NULL && json_is_object(json_object_get(body, "bgp")))
+				json_object_set_new(
+				    json_object_get(body, "bgp"), "password",
+				    json_stringn(json_string_value(bpw), json_string_length(bpw)));
 			if (key != NULL)
 				json_object_set(body, "private_key", key);
 			ret = sm_write(m, k, name, body, SM_CREATE, out, e);
@@ -688,6 +760,10 @@ json_t *sm_public(const struct sm_model *m, enum sm_kind k, const json_t *obj)
 		json_object_set_new(
 		    copy, "psk_configured",
 		    json_boolean(json_object_get(sm_session_secrets(m), name) != NULL));
+	if (k == SM_SESSION && json_is_object(json_object_get(copy, "bgp")))
+		json_object_set_new(
+		    json_object_get(copy, "bgp"), "password_configured",
+		    json_boolean(json_object_get(sm_bgp_passwords(m), name) != NULL));
 	if (k == SM_ENDPOINT)
 		json_object_set_new(
 		    copy, "private_key_configured",

@@ -22,15 +22,16 @@ enum sm_kind {
 	SM_KIND_COUNT,
 };
 
-#define SM_NAME_MAX	   63
-#define SM_DESCRIPTION_MAX 1024
-#define SM_PSK_MAX	   128
-#define SM_NETWORKS_MAX	   CFG_MAX_TS
-#define SM_TAGS_MAX	   30
-#define SM_PEM_MAX	   32768 /* a certificate chain, CA list or private key as PEM text */
-#define SM_PEM_CERTS_MAX   8
-#define SM_MSS_MIN	   108 /* tcp_mss_clamping.max_segment_size, NSX's range */
-#define SM_MSS_MAX	   8902
+#define SM_NAME_MAX	    63
+#define SM_DESCRIPTION_MAX  1024
+#define SM_PSK_MAX	    128
+#define SM_BGP_PASSWORD_MAX 80 /* TCP_MD5SIG_MAXKEYLEN */
+#define SM_NETWORKS_MAX	    CFG_MAX_TS
+#define SM_TAGS_MAX	    30
+#define SM_PEM_MAX	    32768 /* a certificate chain, CA list or private key as PEM text */
+#define SM_PEM_CERTS_MAX    8
+#define SM_MSS_MIN	    108 /* tcp_mss_clamping.max_segment_size, NSX's range */
+#define SM_MSS_MAX	    8902
 
 /* tcp_mss_clamping.direction values: NONE, INBOUND_MSS, OUTBOUND_MSS, BOTH (the index is a
  * set of DP_MSS_IN = 1, DP_MSS_OUT = 2). */
@@ -56,7 +57,7 @@ enum sm_write {
 
 /* The model: {"local_endpoints": {NAME: obj}, "ike_profiles": ..., "tunnel_profiles": ...,
  * "dpd_profiles": ..., "sessions": ...} and the secrets {"sessions": {NAME: psk},
- * "local_endpoints": {NAME: PEM private key}}. */
+ * "local_endpoints": {NAME: PEM private key}, "bgp_passwords": {SESSION: TCP MD5 key}}. */
 struct sm_model {
 	json_t *root;
 	json_t *secrets;

@@ -24,6 +24,8 @@ bool sm_has_gcm(const json_t *list, bool *cbc);
 const char *sm_str(const json_t *obj, const char *key);
 /* {session name: PSK}. */
 json_t *sm_session_secrets(const struct sm_model *m);
+/* {SESSION: its BGP password} (route-based sessions' TCP MD5 keys, write-only). */
+json_t *sm_bgp_passwords(const struct sm_model *m);
 /* The objects of kind k, {name: object}. */
 json_t *sm_collection(const struct sm_model *m, enum sm_kind k);
 /* Whether a session is route-based (RouteBasedIPSecVpnSession). */

@@ -122,9 +122,9 @@ int store_save(const char *dir, const struct sm_model *prev, const struct sm_mod
 		const char *key;
 		json_t *v;
 
-		static const char *const kinds[] = {"sessions", "local_endpoints"};
+		static const char *const kinds[] = {"sessions", "local_endpoints", "bgp_passwords"};
 
-		for (size_t k = 0; k < 2; k++) {
+		for (size_t k = 0; k < 3; k++) {
 			json_t *to = json_object_get(both, kinds[k]);
 
 			json_object_foreach(json_object_get(prev->secrets, kinds[k]), key, v)
