@@ -119,23 +119,39 @@ module esp_egress
   // out of the header and the length: a route-based session's traffic is
   // tunnelled from behind its VLAN tag). Stage P parses from those registers
   // into p_q. One frame per cycle through both.
+  // Every field is read at both places (untagged, and 4 bytes further
+  // behind a tag) and the tag compare selects, so the compare is not in
+  // front of the decodes.
   logic        pk_tagged;
-  logic [15:0] pk_etype;
-  logic [espnic_pkg::HDR_BYTES*8-1:0] mh;     // meta_hdr as if untagged
+  logic [1:0]  pk_v4, pk_v6, pk_arp;          // [1]: behind a tag
+  logic [2*56-1:0] pk_ih;                     // [56*t +: 56]: t = 1 behind a tag
+  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6;
+  logic [1:0]  pk_ports_len, pk_short;
   always_comb begin
     pk_tagged = espnic_pkg::hbe16(meta_hdr, 12) == 16'h8100;
-    pk_etype  = pk_tagged ? espnic_pkg::hbe16(meta_hdr, 16) : espnic_pkg::hbe16(meta_hdr, 12);
-    mh        = pk_tagged ? {32'd0, meta_hdr[espnic_pkg::HDR_BYTES*8-1:128], meta_hdr[0 +: 96]} : meta_hdr;
+    for (int t = 0; t < 2; t++) begin
+      pk_v4[t]      = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0800;
+      pk_v6[t]      = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h86DD;
+      pk_arp[t]     = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0806;
+      pk_ih[56*t +: 56] = {meta_hdr[8*(23 + 4*t) +: 8], meta_hdr[8*(20 + 4*t) +: 16], meta_hdr[8*(14 + 4*t) +: 32]};
+      pk_ipl6[16*t +: 16]    = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd40;
+      pk_ipl14_4[16*t +: 16] = 16'd14 + espnic_pkg::hbe16(meta_hdr, 16 + 4 * t);
+      pk_ipl14_6[16*t +: 16] = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd54;
+      // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4
+      pk_ports_len[t] = espnic_pkg::hbe16(meta_hdr, 16 + 4 * t)
+                        >= 16'({meta_hdr[8*(14 + 4*t) +: 4], 2'b00}) + 16'd4;
+      pk_short[t]     = espnic_pkg::hbe16(meta_hdr, 16 + 4 * t)
+                        < 16'({meta_hdr[8*(14 + 4*t) +: 4], 2'b00});
+    end
   end
 
   logic        m_valid_q, m_ready;
   logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
   logic [15:0] m_len_q, m_ilen_q, m_ipl6_q, m_ipl14_4_q, m_ipl14_6_q;
-  logic        m_oversize_q, m_tagged_q, m_v4_q, m_v6_q, m_arp_q;
+  logic        m_oversize_q, m_tagged_q, m_v4_q, m_v6_q, m_arp_q, m_ports_len_q, m_short_q;
   // The IP header bytes the parse reads (frame bytes 14-23, untagged): bytes
   // 0-3 at [31:0], 6 and 7 at [47:32], 9 at [55:48].
-  logic [55:0] m_ih_q, m_ih_d;
-  assign m_ih_d = {mh[8*23 +: 8], mh[8*20 +: 16], mh[8*14 +: 32]};
+  logic [55:0] m_ih_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       m_valid_q <= 1'b0;
@@ -143,18 +159,20 @@ module esp_egress
       if (m_ready) m_valid_q <= meta_valid;
     end
     if (meta_valid && m_ready) begin
-      m_hdr_q      <= meta_hdr;
-      m_len_q      <= meta_len;
-      m_ilen_q     <= pk_tagged ? meta_len - 16'd4 : meta_len;
-      m_oversize_q <= meta_oversize;
-      m_tagged_q   <= pk_tagged;
-      m_v4_q       <= pk_etype == 16'h0800;
-      m_v6_q       <= pk_etype == 16'h86DD;
-      m_arp_q      <= pk_etype == 16'h0806;
-      m_ih_q       <= m_ih_d;
-      m_ipl6_q     <= espnic_pkg::hbe16(mh, 18) + 16'd40;      // IPv6: whole packet
-      m_ipl14_4_q  <= 16'd14 + espnic_pkg::hbe16(mh, 16);      // 14 + ip_len (IPv4)
-      m_ipl14_6_q  <= espnic_pkg::hbe16(mh, 18) + 16'd54;      // 14 + ip_len (IPv6)
+      m_hdr_q       <= meta_hdr;
+      m_len_q       <= meta_len;
+      m_ilen_q      <= pk_tagged ? meta_len - 16'd4 : meta_len;
+      m_oversize_q  <= meta_oversize;
+      m_tagged_q    <= pk_tagged;
+      m_v4_q        <= pk_tagged ? pk_v4[1] : pk_v4[0];
+      m_v6_q        <= pk_tagged ? pk_v6[1] : pk_v6[0];
+      m_arp_q       <= pk_tagged ? pk_arp[1] : pk_arp[0];
+      m_ih_q        <= pk_tagged ? pk_ih[56 +: 56] : pk_ih[0 +: 56];
+      m_ipl6_q      <= pk_tagged ? pk_ipl6[16 +: 16] : pk_ipl6[0 +: 16];        // IPv6: whole packet
+      m_ipl14_4_q   <= pk_tagged ? pk_ipl14_4[16 +: 16] : pk_ipl14_4[0 +: 16];  // 14 + ip_len (IPv4)
+      m_ipl14_6_q   <= pk_tagged ? pk_ipl14_6[16 +: 16] : pk_ipl14_6[0 +: 16];  // 14 + ip_len (IPv6)
+      m_ports_len_q <= pk_tagged ? pk_ports_len[1] : pk_ports_len[0];
+      m_short_q     <= pk_tagged ? pk_short[1] : pk_short[0];
     end
   end
 
@@ -177,8 +195,7 @@ module esp_egress
     l4_proto4 = proto4 == 8'd6 || proto4 == 8'd17 || proto4 == 8'd132;
     l4_proto6 = proto6 == 8'd6 || proto6 == 8'd17 || proto6 == 8'd132;
     // Ports only in the first fragment of TCP, UDP and SCTP.
-    pd_has_ports = l4_proto4 && m_ih_q[40 +: 8] == 8'd0 && m_ih_q[32 +: 5] == 5'd0
-                   && ip_len4 >= 16'(pd_ihl4) + 16'd4;
+    pd_has_ports = l4_proto4 && m_ih_q[40 +: 8] == 8'd0 && m_ih_q[32 +: 5] == 5'd0 && m_ports_len_q;
     ports6    = l4_proto6 && m_ipl6_q >= 16'd44;
     // IPv4 ports at 14 + ihl4 (34 to 74): selected by the IHL, one-hot.
     sport4 = '0;
@@ -206,7 +223,7 @@ module esp_egress
       pd.key.proto = proto4;
       pd.key.src = {96'd0, ih[8*26 +: 32]};
       pd.key.dst = {96'd0, ih[8*30 +: 32]};
-      if (m_ih_q[4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || ip_len4 < 16'(pd_ihl4)
+      if (m_ih_q[4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || m_short_q
           || m_ilen_q < 16'd34 || m_ipl14_4_q > m_ilen_q)
         pd.drop_malformed = 1'b1;
       if (pd_has_ports) begin
