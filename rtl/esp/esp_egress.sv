@@ -567,11 +567,38 @@ module esp_egress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
+  // The new counts from esp_sa_lifetime; its limit checks are made here with
+  // each limit's "not zero" (none) from a small table written with the SA's
+  // configuration and read with it (a registered read at issue, as the
+  // table reads the configuration), so the 64-bit ORs are not in stage B.
   esp_sa_lifetime u_lifetime (
     .cfg_i(sa), .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
-    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
-    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(), .soft_kind_o(),
+    .hard_hit_o(), .hard_kind_o()
   );
+  localparam int SAW = $clog2(SA_N);
+  logic [3:0] lim_nz_mem [SA_N];      // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
+  logic [3:0] lim_nz;
+  wire        lim_nz_we = sa_ready_o && sa_req_valid_i
+                          && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  logic [3:0] lim_nz_wd;
+  assign lim_nz_wd = {sa_req_i.cfg.hard_bytes != '0, sa_req_i.cfg.hard_packets != '0,
+                      sa_req_i.cfg.soft_bytes != '0, sa_req_i.cfg.soft_packets != '0};
+  always_ff @(posedge clk_i) begin
+    if (lim_nz_we) lim_nz_mem[sa_req_i.index[SAW-1:0]] <= lim_nz_wd;
+    lim_nz <= lim_nz_mem[spd_sa[SAW-1:0]];
+  end
+  logic hb, hp, sb, sp;
+  always_comb begin
+    hb = lim_nz[3] && espnic_pkg::lt_reaches(sa_cnt.bytes, pl_len, sa.hard_bytes);
+    hp = lim_nz[2] && espnic_pkg::lt_reaches(sa_cnt.packets, 16'd1, sa.hard_packets);
+    sb = lim_nz[1] && espnic_pkg::lt_reaches(sa_cnt.bytes, pl_len, sa.soft_bytes);
+    sp = lim_nz[0] && espnic_pkg::lt_reaches(sa_cnt.packets, 16'd1, sa.soft_packets);
+    hard_hit  = hb || hp;
+    soft_hit  = sb || sp;
+    hard_kind = (hb && !hp) ? espnic_regs_pkg::EV_HARD_BYTES : espnic_regs_pkg::EV_HARD_PACKETS;
+    soft_kind = (sb && !sp) ? espnic_regs_pkg::EV_SOFT_BYTES : espnic_regs_pkg::EV_SOFT_PACKETS;
+  end
   // Warn well before the sequence number runs out (2^32 without ESN): the top
   // 16 bits of seq = st.seq + 1 all ones, from st.seq without the increment's
   // carry chain (they are all ones after it when they were, with no carry in,
