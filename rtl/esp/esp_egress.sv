@@ -112,80 +112,137 @@ module esp_egress
 
   // ------------------------------------------------------------------ parse
 
-  // The parse of the frame whose meta is offered (an always_comb block, not a
-  // function: yosys 0.23 reads no struct members inside a function).
-  espnic_pkg::eg_parsed_t pd;
-  logic [15:0] pd_etype, pd_l4;
-  logic [7:0]  pd_ihl4;
-  logic        pd_has_ports;
-  // What kind of frame (behind one 802.1Q tag); its classifier key is built
-  // after the parse (spd_key).
+  // The parse of a frame takes two stages. Stage M registers the captured
+  // header with what depends on its 802.1Q tag: whether it is tagged, the
+  // ethertype class behind the tag, the IP header's first ten bytes and the
+  // IP lengths read as if the tag were not there (the tag's four bytes taken
+  // out of the header and the length: a route-based session's traffic is
+  // tunnelled from behind its VLAN tag). Stage P parses from those registers
+  // into p_q. One frame per cycle through both.
+  // Every field is read at both places (untagged, and 4 bytes further
+  // behind a tag) and the tag compare selects, so the compare is not in
+  // front of the decodes.
   logic        pk_tagged;
-  logic [15:0] pk_etype;
+  logic [1:0]  pk_v4, pk_v6, pk_arp;          // [1]: behind a tag
+  logic [2*56-1:0] pk_ih;                     // [56*t +: 56]: t = 1 behind a tag
+  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6;
+  logic [1:0]  pk_ports_len, pk_short;
   always_comb begin
     pk_tagged = espnic_pkg::hbe16(meta_hdr, 12) == 16'h8100;
-    pk_etype  = pk_tagged ? espnic_pkg::hbe16(meta_hdr, 16) : espnic_pkg::hbe16(meta_hdr, 12);
+    for (int t = 0; t < 2; t++) begin
+      pk_v4[t]      = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0800;
+      pk_v6[t]      = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h86DD;
+      pk_arp[t]     = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0806;
+      pk_ih[56*t +: 56] = {meta_hdr[8*(23 + 4*t) +: 8], meta_hdr[8*(20 + 4*t) +: 16], meta_hdr[8*(14 + 4*t) +: 32]};
+      pk_ipl6[16*t +: 16]    = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd40;
+      pk_ipl14_4[16*t +: 16] = 16'd14 + espnic_pkg::hbe16(meta_hdr, 16 + 4 * t);
+      pk_ipl14_6[16*t +: 16] = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd54;
+      // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4
+      pk_ports_len[t] = espnic_pkg::hbe16(meta_hdr, 16 + 4 * t)
+                        >= 16'({meta_hdr[8*(14 + 4*t) +: 4], 2'b00}) + 16'd4;
+      pk_short[t]     = espnic_pkg::hbe16(meta_hdr, 16 + 4 * t)
+                        < 16'({meta_hdr[8*(14 + 4*t) +: 4], 2'b00});
+    end
   end
-  // A tagged frame's IP fields are read as if its tag were not there (the
-  // tag's four bytes taken out of the header and the length): a route-based
-  // session's traffic is tunnelled from behind its VLAN tag.
+
+  logic        m_valid_q, m_ready;
+  logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
+  logic [15:0] m_len_q, m_ilen_q, m_ipl6_q, m_ipl14_4_q, m_ipl14_6_q;
+  logic        m_oversize_q, m_tagged_q, m_v4_q, m_v6_q, m_arp_q, m_ports_len_q, m_short_q;
+  // The IP header bytes the parse reads (frame bytes 14-23, untagged): bytes
+  // 0-3 at [31:0], 6 and 7 at [47:32], 9 at [55:48].
+  logic [55:0] m_ih_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      m_valid_q <= 1'b0;
+    end else begin
+      if (m_ready) m_valid_q <= meta_valid;
+    end
+    if (meta_valid && m_ready) begin
+      m_hdr_q       <= meta_hdr;
+      m_len_q       <= meta_len;
+      m_ilen_q      <= pk_tagged ? meta_len - 16'd4 : meta_len;
+      m_oversize_q  <= meta_oversize;
+      m_tagged_q    <= pk_tagged;
+      m_v4_q        <= pk_tagged ? pk_v4[1] : pk_v4[0];
+      m_v6_q        <= pk_tagged ? pk_v6[1] : pk_v6[0];
+      m_arp_q       <= pk_tagged ? pk_arp[1] : pk_arp[0];
+      m_ih_q        <= pk_tagged ? pk_ih[56 +: 56] : pk_ih[0 +: 56];
+      m_ipl6_q      <= pk_tagged ? pk_ipl6[16 +: 16] : pk_ipl6[0 +: 16];        // IPv6: whole packet
+      m_ipl14_4_q   <= pk_tagged ? pk_ipl14_4[16 +: 16] : pk_ipl14_4[0 +: 16];  // 14 + ip_len (IPv4)
+      m_ipl14_6_q   <= pk_tagged ? pk_ipl14_6[16 +: 16] : pk_ipl14_6[0 +: 16];  // 14 + ip_len (IPv6)
+      m_ports_len_q <= pk_tagged ? pk_ports_len[1] : pk_ports_len[0];
+      m_short_q     <= pk_tagged ? pk_short[1] : pk_short[0];
+    end
+  end
+
+  // Stage P (an always_comb block, not a function: yosys 0.23 reads no
+  // struct members inside a function). ih: the header as if untagged, from
+  // the registered tag (spd_key reads the tag from pd.hdr).
+  espnic_pkg::eg_parsed_t pd;
   logic [espnic_pkg::HDR_BYTES*8-1:0] ih;
-  logic [15:0] ilen;
+  logic [7:0]  pd_ihl4;
+  logic [15:0] ip_len4;
+  logic [7:0]  proto4, proto6;
+  logic        l4_proto4, l4_proto6, pd_has_ports, ports6;
+  logic [15:0] sport4, dport4;
   always_comb begin
-    ih   = pk_tagged ? {32'd0, meta_hdr[espnic_pkg::HDR_BYTES*8-1:128], meta_hdr[0 +: 96]} : meta_hdr;
-    ilen = pk_tagged ? meta_len - 16'd4 : meta_len;
-  end
-  always_comb begin
-    pd_ihl4 = '0;
-    pd_l4 = '0;
-    pd_has_ports = 1'b0;
+    ih        = m_tagged_q ? {32'd0, m_hdr_q[espnic_pkg::HDR_BYTES*8-1:128], m_hdr_q[0 +: 96]} : m_hdr_q;
+    pd_ihl4   = {2'b00, m_ih_q[0 +: 4], 2'b00};
+    ip_len4   = {m_ih_q[8*2 +: 8], m_ih_q[8*3 +: 8]};
+    proto4    = m_ih_q[48 +: 8];
+    proto6    = m_ih_q[32 +: 8];
+    l4_proto4 = proto4 == 8'd6 || proto4 == 8'd17 || proto4 == 8'd132;
+    l4_proto6 = proto6 == 8'd6 || proto6 == 8'd17 || proto6 == 8'd132;
+    // Ports only in the first fragment of TCP, UDP and SCTP.
+    pd_has_ports = l4_proto4 && m_ih_q[40 +: 8] == 8'd0 && m_ih_q[32 +: 5] == 5'd0 && m_ports_len_q;
+    ports6    = l4_proto6 && m_ipl6_q >= 16'd44;
+    // IPv4 ports at 14 + ihl4 (34 to 74): selected by the IHL, one-hot.
+    sport4 = '0;
+    dport4 = '0;
+    for (int k = 0; k < 11; k++)
+      if (m_ih_q[0 +: 4] == 4'(5 + k)) begin
+        sport4 = sport4 | espnic_pkg::hbe16(ih, 34 + 4 * k);
+        dport4 = dport4 | espnic_pkg::hbe16(ih, 36 + 4 * k);
+      end
+
     pd = '0;
-    pd.hdr = meta_hdr;             // spd_key reads the tag from it
-    pd.frame_len = meta_len;
-    pd.spd = pk_etype == 16'h0800 || pk_etype == 16'h86DD;
-    pd.vtag = pk_tagged;
-    pd.arp = pk_etype == 16'h0806;
-    pd_etype = pk_etype;
-    if (meta_oversize || meta_len < (pk_tagged ? 16'd18 : 16'd14)) begin
+    pd.hdr = m_hdr_q;
+    pd.frame_len = m_len_q;
+    pd.spd = m_v4_q || m_v6_q;
+    pd.vtag = m_tagged_q;
+    pd.arp = m_arp_q;
+    if (m_oversize_q || m_len_q < (m_tagged_q ? 16'd18 : 16'd14)) begin
       pd.drop_malformed = 1'b1;
-    end else if (pd_etype == 16'h0800) begin
+    end else if (m_v4_q) begin
       pd.is_ip   = 1'b1;
-      pd_ihl4      = {2'b00, ih[8*14 +: 4], 2'b00};
       pd.ip_hlen = pd_ihl4;
-      pd.ip_len  = espnic_pkg::hbe16(ih, 16);
-      pd.tos     = espnic_pkg::hbyte(ih, 15);
-      pd.df      = ih[8*20 + 6];
-      pd.key.proto = espnic_pkg::hbyte(ih, 23);
+      pd.ip_len  = ip_len4;
+      pd.tos     = m_ih_q[8*1 +: 8];
+      pd.df      = m_ih_q[32 + 6];
+      pd.key.proto = proto4;
       pd.key.src = {96'd0, ih[8*26 +: 32]};
       pd.key.dst = {96'd0, ih[8*30 +: 32]};
-      if (ih[8*14+4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || pd.ip_len < 16'(pd_ihl4)
-          || ilen < 16'd34 || 16'd14 + pd.ip_len > ilen)
+      if (m_ih_q[4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || m_short_q
+          || m_ilen_q < 16'd34 || m_ipl14_4_q > m_ilen_q)
         pd.drop_malformed = 1'b1;
-      // Ports only in the first fragment of TCP, UDP and SCTP.
-      pd_has_ports = (pd.key.proto == 8'd6 || pd.key.proto == 8'd17 || pd.key.proto == 8'd132)
-               && ih[8*21 +: 8] == 8'd0 && ih[8*20 +: 5] == 5'd0 && pd.ip_len >= 16'(pd_ihl4) + 16'd4;
-      pd_l4 = 16'd14 + 16'(pd_ihl4);
       if (pd_has_ports) begin
-        for (int o = 34; o <= 74; o += 4)
-          if (pd_l4 == 16'(o)) begin
-            pd.key.sport = espnic_pkg::hbe16(ih, o);
-            pd.key.dport = espnic_pkg::hbe16(ih, o + 2);
-          end
+        pd.key.sport = sport4;
+        pd.key.dport = dport4;
       end
-    end else if (pd_etype == 16'h86DD) begin
+    end else if (m_v6_q) begin
       pd.is_ip   = 1'b1;
       pd.v6      = 1'b1;
       pd.key.v6  = 1'b1;
       pd.ip_hlen = 8'd40;
-      pd.ip_len  = espnic_pkg::hbe16(ih, 18) + 16'd40;
-      pd.tos     = {ih[8*14 +: 4], ih[8*15+4 +: 4]};
-      pd.key.proto = espnic_pkg::hbyte(ih, 20);
+      pd.ip_len  = m_ipl6_q;
+      pd.tos     = {m_ih_q[0 +: 4], m_ih_q[8*1+4 +: 4]};
+      pd.key.proto = proto6;
       pd.key.src = ih[8*22 +: 128];
       pd.key.dst = ih[8*38 +: 128];
-      if (ih[8*14+4 +: 4] != 4'd6 || ilen < 16'd54 || 16'd14 + pd.ip_len > ilen)
+      if (m_ih_q[4 +: 4] != 4'd6 || m_ilen_q < 16'd54 || m_ipl14_6_q > m_ilen_q)
         pd.drop_malformed = 1'b1;
-      if ((pd.key.proto == 8'd6 || pd.key.proto == 8'd17 || pd.key.proto == 8'd132)
-          && pd.ip_len >= 16'd44) begin
+      if (ports6) begin
         pd.key.sport = espnic_pkg::hbe16(ih, 54);
         pd.key.dport = espnic_pkg::hbe16(ih, 56);
       end
@@ -207,18 +264,17 @@ module esp_egress
   logic [15:0] spd_rule_idx, spd_sa;
   logic [1:0]  spd_action;
 
-  assign meta_ready = !p_valid_q || (p_take && ord_wr_ready);
+  wire p_ready = !p_valid_q || (p_take && ord_wr_ready);
+  assign m_ready    = !m_valid_q || p_ready;
+  assign meta_ready = m_ready;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
     end else begin
-      if (p_take && ord_wr_ready) p_valid_q <= 1'b0;
-      if (meta_valid && meta_ready) begin
-        p_valid_q <= 1'b1;
-        p_q       <= pd;
-      end
+      if (p_ready) p_valid_q <= m_valid_q;
     end
+    if (m_valid_q && p_ready) p_q <= pd;
   end
 
   wire needs_spd = p_q.spd && !p_q.drop_malformed;
@@ -328,8 +384,23 @@ module esp_egress
   wire      head_needs_spd = ord_rd.spd && !ord_rd.drop_malformed;
   wire      head_ready     = ord_rd_valid && mss_rd_valid
                              && (!head_needs_spd || (spd_resp_valid && bad_rd_valid));
-  wire      q_room = enc_count < 5'd14 && ctx_count < 5'd14
-                     && out_count < 6'(OUT_Q_D - 4);
+  // q_room: enc_count < 14, ctx_count < 14, out_count < OUT_Q_D - 4, kept
+  // in a register: the counts a cycle ahead are the counts now with this
+  // cycle's push and pop (the queue's own count update, written as compares,
+  // so issue is a few gates from registers).
+  logic     q_room;
+  logic     enc_push, enc_pop, ctx_push, ctx_pop, out_push, out_pop;
+  function automatic logic below_next(input logic [5:0] cnt, input logic [5:0] th,
+                                      input logic push, input logic pop);
+    below_next = cnt < th - 6'd1 || (cnt == th - 6'd1 && !(push && !pop))
+                 || (cnt == th && pop && !push);
+  endfunction
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) q_room <= 1'b1;
+    else q_room <= below_next(6'(enc_count), 6'd14, enc_push, enc_pop)
+                && below_next(6'(ctx_count), 6'd14, ctx_push, ctx_pop)
+                && below_next(6'(out_count), 6'(OUT_Q_D - 4), out_push, out_pop);
+  end
   logic     tbl_dp_ready;
   wire      issue = head_ready && q_room && tbl_dp_ready;
   assign ord_rd_ready   = issue;
@@ -496,13 +567,49 @@ module esp_egress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
+  // The new counts from esp_sa_lifetime; its limit checks are made here with
+  // each limit's "not zero" (none) from a small table written with the SA's
+  // configuration and read with it (a registered read at issue, as the
+  // table reads the configuration), so the 64-bit ORs are not in stage B.
   esp_sa_lifetime u_lifetime (
     .cfg_i(sa), .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
-    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
-    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(), .soft_kind_o(),
+    .hard_hit_o(), .hard_kind_o()
   );
-  // Warn well before the sequence number runs out (2^32 without ESN).
-  assign wrap_hit = sa.esn ? (seq[63:48] == 16'hFFFF) : (seq[31:16] == 16'hFFFF);
+  localparam int SAW = $clog2(SA_N);
+  logic [3:0] lim_nz_mem [SA_N];      // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
+  logic [3:0] lim_nz;
+  wire        lim_nz_we = sa_ready_o && sa_req_valid_i
+                          && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  logic [3:0] lim_nz_wd;
+  assign lim_nz_wd = {sa_req_i.cfg.hard_bytes != '0, sa_req_i.cfg.hard_packets != '0,
+                      sa_req_i.cfg.soft_bytes != '0, sa_req_i.cfg.soft_packets != '0};
+  always_ff @(posedge clk_i) begin
+    if (lim_nz_we) lim_nz_mem[sa_req_i.index[SAW-1:0]] <= lim_nz_wd;
+    lim_nz <= lim_nz_mem[spd_sa[SAW-1:0]];
+  end
+  logic hb, hp, sb, sp;
+  always_comb begin
+    hb = lim_nz[3] && espnic_pkg::lt_reaches(sa_cnt.bytes, pl_len, sa.hard_bytes);
+    hp = lim_nz[2] && espnic_pkg::lt_reaches(sa_cnt.packets, 16'd1, sa.hard_packets);
+    sb = lim_nz[1] && espnic_pkg::lt_reaches(sa_cnt.bytes, pl_len, sa.soft_bytes);
+    sp = lim_nz[0] && espnic_pkg::lt_reaches(sa_cnt.packets, 16'd1, sa.soft_packets);
+    hard_hit  = hb || hp;
+    soft_hit  = sb || sp;
+    hard_kind = (hb && !hp) ? espnic_regs_pkg::EV_HARD_BYTES : espnic_regs_pkg::EV_HARD_PACKETS;
+    soft_kind = (sb && !sp) ? espnic_regs_pkg::EV_SOFT_BYTES : espnic_regs_pkg::EV_SOFT_PACKETS;
+  end
+  // Warn well before the sequence number runs out (2^32 without ESN): the top
+  // 16 bits of seq = st.seq + 1 all ones, from st.seq without the increment's
+  // carry chain (they are all ones after it when they were, with no carry in,
+  // or were one less, with the carry of all-ones bits below).
+  logic wrap_lo48, wrap_lo16;
+  always_comb begin
+    wrap_lo48 = &st.seq[47:0];
+    wrap_lo16 = &st.seq[15:0];
+    if (sa.esn) wrap_hit = wrap_lo48 ? (st.seq[63:48] == 16'hFFFE) : (st.seq[63:48] == 16'hFFFF);
+    else        wrap_hit = wrap_lo16 ? (st.seq[31:16] == 16'hFFFE) : (st.seq[31:16] == 16'hFFFF);
+  end
 
   // Will the event queue have room when stage C pushes this frame's event?
   // Its count then is its count now, plus the push stage C makes now, less
@@ -510,7 +617,10 @@ module esp_egress
   logic [$clog2(17)-1:0] ev_count;
   logic                  ev_wr_ready_raw, xc_ev_do, ev_room_c;
   wire                   ev_pop = event_valid_o && event_ready_i;
-  assign ev_room_c = (ev_count + 5'(xc_ev_do) - 5'(ev_pop)) != 5'd16;
+  // The count after this cycle is 16 when it is 16 and nothing leaves (a full
+  // queue takes no push), or 15 and stage C pushes and nothing leaves; written
+  // as such, not as an add and a compare.
+  assign ev_room_c = ev_pop || !(ev_count == 5'd16 || (ev_count == 5'd15 && xc_ev_do));
 
   // The SA entry after this frame (the table writes it back whole). An
   // ACQUIRE's flag is set once the event will be queued.
@@ -581,6 +691,16 @@ module esp_egress
   logic [15:0]            xc_pl_len, xc_ct_len, xc_esp_len, xc_outer_len, xc_pl_off;
   logic [7:0]             xc_next_hdr;
   logic [8*18-1:0]        xc_tsum;
+  logic [7:0]             xc_hlen;     // outer header bytes (Ethernet, IP, UDP)
+  logic [10:0]            xc_upos;     // one-hot: the UDP header at byte 34 + 4k
+  logic [29:0]            xc_wm;
+  logic [7:0]             b_l3;
+  assign b_l3 = sa.tunnel ? 8'd20 : x_p.ip_hlen;
+  always_ff @(posedge clk_i) begin
+    xc_hlen <= 8'd14 + b_l3 + (sa.udp_encap ? 8'd8 : 8'd0);
+    for (int k = 0; k < 11; k++) xc_upos[k] <= sa.udp_encap && b_l3 == 8'(20 + 4 * k);
+    xc_wm   <= x_wm;
+  end
   always_ff @(posedge clk_i) begin
     if (!rst_ni) xc_valid <= 1'b0;
     else         xc_valid <= ex_go;
@@ -682,7 +802,7 @@ module esp_egress
   logic [159:0]         tun_v4;      // tunnel mode: the new outer IPv4 header
   logic [60*8-1:0]      trn_l3;      // transport mode: the packet's IP header, fixed up
   logic [63:0]          udp_hdr;
-  logic [7:0]           l3_len, ip_proto;
+  logic [7:0]           ip_proto;
   logic [OUT_HDR*8-1:0] outer;
   logic [7:0]           outer_hlen;
   logic [3*20-1:0]      c_sum;      // three partial sums of the checksum words
@@ -701,7 +821,8 @@ module esp_egress
 
     // The original header, IPv4 options included, with length and protocol
     // changed and (IPv4) the checksum cleared.
-    trn_l3 = xc_p.hdr[8*14 +: 480] & ~({480{1'b1}} << (8 * xc_p.ip_hlen));
+    // (the header's bytes below ip_hlen, from the word mask: ip_hlen is even)
+    for (int j = 0; j < 60; j++) trn_l3[8*j +: 8] = xc_wm[j / 2] ? xc_p.hdr[8 * (14 + j) +: 8] : 8'd0;
     if (xc_p.v6) begin
       trn_l3[8*4 +: 16] = espnic_pkg::be16(xc_outer_len - 16'd40);
       trn_l3[8*6 +: 8]  = ip_proto;
@@ -713,14 +834,15 @@ module esp_egress
 
     // RFC 3948: the UDP checksum may be zero over IPv4.
     udp_hdr = {16'd0, espnic_pkg::be16(xc_esp_len + 16'd8), espnic_pkg::be16(xc_sa.udp_dport), espnic_pkg::be16(xc_sa.udp_sport)};
-    l3_len  = xc_sa.tunnel ? 8'd20 : xc_p.ip_hlen;
 
     outer = '0;
     outer[0 +: 96]    = xc_p.hdr[0 +: 96];               // MAC addresses
     outer[8*12 +: 16] = xc_sa.tunnel ? espnic_pkg::be16(espnic_pkg::ETH_IPV4) : xc_p.hdr[8*12 +: 16];
     outer[8*14 +: 480] = xc_sa.tunnel ? {320'd0, tun_v4} : trn_l3;
-    if (xc_sa.udp_encap) outer = outer | ({{(OUT_HDR - 8) * 8{1'b0}}, udp_hdr} << (8 * (14 + l3_len)));
-    outer_hlen = 8'd14 + l3_len + (xc_sa.udp_encap ? 8'd8 : 8'd0);
+    // (placed by the one-hot of its offset 14 + l3_len stage B registered)
+    for (int k = 0; k < 11; k++)
+      if (xc_upos[k]) outer[8*(34 + 4*k) +: 64] = outer[8*(34 + 4*k) +: 64] | udp_hdr;
+    outer_hlen = xc_hlen;
 
     // The checksum words in three sums: tunnel, the new header's ten words;
     // transport, the frame's words from stage B plus length and protocol.
@@ -833,6 +955,14 @@ module esp_egress
     .rd_valid_o(out_rd_valid), .rd_ready_i(out_rd_ready), .rd_data_o(out_rd), .count_o(out_count)
   );
 
+  // What the command queues take and give this cycle (for q_room).
+  assign enc_push = xc_valid && push_enc && unused_enc_wr_ready;
+  assign ctx_push = xc_valid && push_ctx && unused_ctx_wr_ready;
+  assign out_push = xe_valid && xe_push && unused_out_wr_ready;
+  assign enc_pop  = enc_rd_valid && enc_rd_ready;
+  assign ctx_pop  = ctx_rd_valid && ctx_rd_ready;
+  assign out_pop  = out_rd_valid && out_rd_ready;
+
   assign xc_ev_do = xc_valid && xc_ev_push && ev_wr_ready_raw;
   sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
@@ -888,7 +1018,8 @@ module esp_egress
   end
   logic e1_gate;
   assign e1_gate      = !e1_sop_q || ctx_rd_valid;
-  assign ctx_rd_ready = e1_tvalid && e1_tready && e1_sop_q;
+  // (e1_tready && e1_sop_q, with e1_gate = ctx_rd_valid at a first beat)
+  assign ctx_rd_ready = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
 
   logic [DATA_W-1:0] e2_tdata;  logic [BYTES-1:0] e2_tkeep;
   logic e2_tlast, e2_tvalid, e2_tready, e2_tuser, gcm_s_tready;
