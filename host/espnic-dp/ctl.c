@@ -26,6 +26,8 @@ struct client {
 	int fd;
 	size_t len;
 	char buf[CTL_LINE];
+	char *out; /* the reply not yet written (a client that reads slowly) */
+	size_t out_len, out_off;
 };
 static struct client clients[CTL_MAX_CLIENTS] = {{.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1},
 						 {.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
@@ -283,12 +285,67 @@ static void client_close(struct client *cl)
 {
 	close(cl->fd);
 	explicit_bzero(cl->buf, sizeof(cl->buf));
+	free(cl->out);
+	cl->out = NULL;
+	cl->out_len = cl->out_off = 0;
 	cl->fd = -1;
 	cl->len = 0;
 }
 
+/* Writes what is left of the client's reply, as much as the socket takes: 0 when it is all
+ * out (or some is left for the next poll), -1 when the client is gone. */
+static int client_flush(struct client *cl)
+{
+	while (cl->out_off < cl->out_len) {
+		ssize_t n = write(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
+		cl->out_off += (size_t)n;
+	}
+	free(cl->out);
+	cl->out = NULL;
+	cl->out_len = cl->out_off = 0;
+	return 0;
+}
+
+/* Answers the complete lines in the client's buffer, one at a time: a line waits until the
+ * previous reply is out (the client reads before it is answered again). */
+static int client_lines(struct dp_ctx *c, struct client *cl)
+{
+	char *nl;
+	while (cl->out == NULL && (nl = strchr(cl->buf, '\n')) != NULL) {
+		*nl = 0;
+		char *r = dp_ctl_handle(c, cl->buf);
+		wipe_secrets(cl->buf);
+		size_t used = (size_t)(nl + 1 - cl->buf);
+		memmove(cl->buf, nl + 1, cl->len - used + 1);
+		explicit_bzero(cl->buf + cl->len - used, used);
+		cl->len -= used;
+		if (r) {
+			size_t rl = strlen(r);
+			r[rl] = '\n'; /* over the terminating NUL: a line, not a string */
+			cl->out = r;
+			cl->out_len = rl + 1;
+			cl->out_off = 0;
+			if (client_flush(cl) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static void client_read(struct dp_ctx *c, struct client *cl)
 {
+	if (client_flush(cl) < 0 || client_lines(c, cl) < 0) {
+		client_close(cl);
+		return;
+	}
+	if (cl->out != NULL)
+		return;
 	ssize_t n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		client_close(cl);
@@ -298,28 +355,9 @@ static void client_read(struct dp_ctx *c, struct client *cl)
 		return;
 	cl->len += (size_t)n;
 	cl->buf[cl->len] = 0;
-	char *nl;
-	while ((nl = strchr(cl->buf, '\n')) != NULL) {
-		*nl = 0;
-		char *r = dp_ctl_handle(c, cl->buf);
-		wipe_secrets(cl->buf);
-		if (r) {
-			/* Replies are short; a client that does not read is dropped. */
-			size_t rl = strlen(r);
-			r[rl] = '\n';
-			if (write(cl->fd, r, rl + 1) != (ssize_t)(rl + 1)) {
-				free(r);
-				client_close(cl);
-				return;
-			}
-			free(r);
-		}
-		size_t used = (size_t)(nl + 1 - cl->buf);
-		memmove(cl->buf, nl + 1, cl->len - used + 1);
-		explicit_bzero(cl->buf + cl->len - used, used);
-		cl->len -= used;
-	}
-	if (cl->len >= sizeof(cl->buf) - 1)
+	if (client_lines(c, cl) < 0)
+		client_close(cl);
+	else if (cl->len >= sizeof(cl->buf) - 1 && strchr(cl->buf, '\n') == NULL)
 		client_close(cl); /* line too long */
 }
 

@@ -289,6 +289,18 @@ s.send(eth / IP(src="198.18.2.2", dst="198.18.2.1") / ESP(spi=0x2001, seq=5))  #
         r = sh("ping", "-c", "1", "-W", "1", "198.18.3.5", ns=ns["lan"], check=False)
         check(r.returncode != 0, "no answer once the outbound SA is deleted")
         check(ctl.ok(cmd="stats")["ports"]["0"]["drop_esp_no_sa"] >= 1, "counted as no SA")
+        # A client that sends many requests before it reads: every reply comes, whole and in
+        # order (a reply the socket does not take at once waits for the next poll).
+        burst = socket.socket(socket.AF_UNIX)
+        burst.settimeout(30)
+        burst.connect(sock)
+        n_req = 300
+        burst.sendall(b"".join(b'{"cmd": "stats"}\n' for _ in range(n_req)))
+        got = burst.makefile("r")
+        replies = [json.loads(got.readline()) for _ in range(n_req)]
+        burst.close()
+        check(all(r.get("ok") for r in replies), f"{n_req} stats replies to one unread burst")
+
         peer.stdin.close()
         events = [json.loads(line) for line in peer.stdout]
         peer.wait(timeout=20)
