@@ -341,7 +341,9 @@ def main():
             b.find("#login-password").send_keys(PASSWORD, Keys.ENTER)
             b.wait("the overview", lambda: b.find("#nav").is_displayed()
                    and b.finds("#sessions"))
-            check(b.finds("#sa-used"), "logged in: the overview with the card's health")
+            # The card's health comes with the overview's own requests: wait for it.
+            b.wait("the card's health", lambda: b.finds("#sa-used"))
+            check(True, "logged in: the overview with the card's health")
             b.d.get(demo.web_url + "#/local-endpoints/new")
             b.wait("the endpoint form", lambda: b.finds("#f-local_address"))
             b.find("#f-name").send_keys("site-a")
