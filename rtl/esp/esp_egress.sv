@@ -125,7 +125,9 @@ module esp_egress
   logic        pk_tagged;
   logic [1:0]  pk_v4, pk_v6, pk_arp;          // [1]: behind a tag
   logic [2*48-1:0] pk_ih;                     // [48*t +: 48]: t = 1 behind a tag
-  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6;
+  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6, pk_pl6;
+  logic [1:0]  pk_bad4, pk_bad6;             // the lengths do not fit the frame
+  logic [15:0] pk_ilen;                       // the frame's length without the tag
   logic [1:0]  pk_ports_len, pk_short, pk_hp4, pk_ports6;
   logic [2*12-1:0] pk_poh;                    // [12*t +: 12]: IPv4 ports at byte 34 + 4j
   logic [7:0]  pk_pr4, pk_pr6;
@@ -141,6 +143,12 @@ module esp_egress
       pk_ipl6[16*t +: 16]    = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd40;
       pk_ipl14_4[16*t +: 16] = 16'd14 + espnic_pkg::hbe16(meta_hdr, 16 + 4 * t);
       pk_ipl14_6[16*t +: 16] = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd54;
+      pk_pl6[16*t +: 16]     = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t);
+      // (compared here, each place apart, and the results selected: a length
+      // selected by the tag before its adder puts the compare in front of it)
+      pk_ilen    = t == 0 ? meta_len : meta_len - 16'd4;
+      pk_bad4[t] = pk_ilen < 16'd34 || pk_ipl14_4[16*t +: 16] > pk_ilen;
+      pk_bad6[t] = pk_ilen < 16'd54 || pk_ipl14_6[16*t +: 16] > pk_ilen;
       // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4; with
       // ihl4 a multiple of 4, compared as ip_len / 4 against the IHL (no adder).
       pk_ihl = meta_hdr[8*(14 + 4*t) +: 4];
@@ -164,7 +172,8 @@ module esp_egress
 
   logic        m_valid_q, m_ready;
   logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
-  logic [15:0] m_len_q, m_ilen_q, m_ipl6_q, m_ipl14_4_q, m_ipl14_6_q;
+  logic [15:0] m_len_q, m_pl6_q;
+  logic        m_bad4_q, m_bad6_q;
   logic        m_oversize_q, m_tagged_q, m_v4_q, m_v6_q, m_arp_q, m_short_q, m_hp4_q, m_ports6_q;
   logic [11:0] m_poh_q;
   // The IP header bytes the parse reads (frame bytes 14-23, untagged): bytes
@@ -179,16 +188,15 @@ module esp_egress
     if (meta_valid && m_ready) begin
       m_hdr_q       <= meta_hdr;
       m_len_q       <= meta_len;
-      m_ilen_q      <= pk_tagged ? meta_len - 16'd4 : meta_len;
       m_oversize_q  <= meta_oversize;
       m_tagged_q    <= pk_tagged;
       m_v4_q        <= pk_tagged ? pk_v4[1] : pk_v4[0];
       m_v6_q        <= pk_tagged ? pk_v6[1] : pk_v6[0];
       m_arp_q       <= pk_tagged ? pk_arp[1] : pk_arp[0];
       m_ih_q        <= pk_tagged ? pk_ih[48 +: 48] : pk_ih[0 +: 48];
-      m_ipl6_q      <= pk_tagged ? pk_ipl6[16 +: 16] : pk_ipl6[0 +: 16];        // IPv6: whole packet
-      m_ipl14_4_q   <= pk_tagged ? pk_ipl14_4[16 +: 16] : pk_ipl14_4[0 +: 16];  // 14 + ip_len (IPv4)
-      m_ipl14_6_q   <= pk_tagged ? pk_ipl14_6[16 +: 16] : pk_ipl14_6[0 +: 16];  // 14 + ip_len (IPv6)
+      m_pl6_q       <= pk_tagged ? pk_pl6[16 +: 16] : pk_pl6[0 +: 16];          // IPv6 payload length
+      m_bad4_q      <= pk_tagged ? pk_bad4[1] : pk_bad4[0];
+      m_bad6_q      <= pk_tagged ? pk_bad6[1] : pk_bad6[0];
       m_hp4_q       <= pk_tagged ? pk_hp4[1] : pk_hp4[0];
       m_ports6_q    <= pk_tagged ? pk_ports6[1] : pk_ports6[0];
       m_poh_q       <= pk_tagged ? pk_poh[12 +: 12] : pk_poh[0 +: 12];
@@ -239,7 +247,7 @@ module esp_egress
       pd.key.src = {96'd0, ih[8*26 +: 32]};
       pd.key.dst = {96'd0, ih[8*30 +: 32]};
       if (m_ih_q[4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || m_short_q
-          || m_ilen_q < 16'd34 || m_ipl14_4_q > m_ilen_q)
+          || m_bad4_q)
         pd.drop_malformed = 1'b1;
       if (m_hp4_q) begin
         pd.key.sport = sport4;
@@ -250,12 +258,12 @@ module esp_egress
       pd.v6      = 1'b1;
       pd.key.v6  = 1'b1;
       pd.ip_hlen = 8'd40;
-      pd.ip_len  = m_ipl6_q;
+      pd.ip_len  = m_pl6_q + 16'd40;
       pd.tos     = {m_ih_q[0 +: 4], m_ih_q[8*1+4 +: 4]};
       pd.key.proto = proto6;
       pd.key.src = ih[8*22 +: 128];
       pd.key.dst = ih[8*38 +: 128];
-      if (m_ih_q[4 +: 4] != 4'd6 || m_ilen_q < 16'd54 || m_ipl14_6_q > m_ilen_q)
+      if (m_ih_q[4 +: 4] != 4'd6 || m_bad6_q)
         pd.drop_malformed = 1'b1;
       if (m_ports6_q) begin
         pd.key.sport = espnic_pkg::hbe16(ih, 54);
@@ -273,7 +281,7 @@ module esp_egress
 
   // ------------------------------------------------------- ordering + SPD
   // Every parsed frame enters `ord` in order; IP frames also enter the SPD.
-  logic    ord_wr_ready, ord_rd_valid, ord_rd_ready;
+  logic    ord_wr_ready, ord_rd_valid, ord_rd_ready, j_needs_spd;
   espnic_pkg::eg_parsed_t ord_rd;
   logic    spd_resp_valid, spd_resp_ready, spd_hit;
   logic [15:0] spd_rule_idx, spd_sa;
@@ -295,11 +303,12 @@ module esp_egress
   wire needs_spd = p_q.spd && !p_q.drop_malformed;
 
   // Deep enough for every lookup the key and the classifier hold (6 + 3*D+5 cycles).
-  sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(64)) u_order (
+  // (with the frame, whether it had a lookup: one term less in the read side)
+  sync_fifo #(.WIDTH($bits(p_q) + 1), .DEPTH(64)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),
-    .wr_data_i(p_q),
-    .rd_valid_o(ord_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o(ord_rd),
+    .wr_data_i({needs_spd, p_q}),
+    .rd_valid_o(ord_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o({j_needs_spd, ord_rd}),
     .count_o()
   );
 
@@ -402,7 +411,6 @@ module esp_egress
   // wait on the issue decision of the same cycle, and issue is a few gates
   // from registers. One frame per cycle through it.
   localparam int AUX_W = 1 + 6 + 1 + 16 + 2 + 16;
-  wire      j_needs_spd = ord_rd.spd && !ord_rd.drop_malformed;
   wire      j_valid     = ord_rd_valid && mss_rd_valid
                           && (!j_needs_spd || (spd_resp_valid && bad_rd_valid));
   logic     h_valid_q, s_valid_q;
@@ -655,12 +663,15 @@ module esp_egress
   logic [3:0]   lim_nz_wd;
   logic [191:0] lim_hm1_wd;
   logic [255:0] lim_all;
+  logic [48:0]  lim_dec;
   always_comb begin
     lim_all = {sa_req_i.cfg.hard_bytes, sa_req_i.cfg.hard_packets,
                sa_req_i.cfg.soft_bytes, sa_req_i.cfg.soft_packets};
     for (int k = 0; k < 4; k++) begin
       lim_nz_wd[k] = lim_all[64*k +: 64] != '0;
-      lim_hm1_wd[48*k +: 48] = lim_all[64*k + 16 +: 48] - 48'(lim_all[64*k + 16 +: 48] != '0);
+      // (the borrow of the decrement is the high part's zero test)
+      lim_dec = {1'b0, lim_all[64*k + 16 +: 48]} - 49'd1;
+      lim_hm1_wd[48*k +: 48] = lim_dec[48] ? 48'd0 : lim_dec[47:0];
     end
   end
   always_ff @(posedge clk_i) begin
