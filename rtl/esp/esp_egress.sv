@@ -539,10 +539,22 @@ module esp_egress
     if (cfg_side_we) mode_mem[sa_req_i.index[SAW-1:0]] <= {sa_req_i.cfg.tunnel, sa_req_i.cfg.udp_encap};
   assign a_mode = mode_mem[h_sa[SAW-1:0]];
 
+  typedef enum logic [2:0] {
+    X_BYPASS, X_DISCARD, X_MALFORMED, X_NO_SA, X_EXPIRED, X_MTU, X_PROTECT
+  } verdict_e;
+  verdict_e a_pv;
+  always_comb begin
+    if (ord_x.drop_malformed)                        a_pv = X_MALFORMED;
+    else if (action == espnic_regs_pkg::ACT_BYPASS)  a_pv = X_BYPASS;
+    else if (action != espnic_regs_pkg::ACT_PROTECT) a_pv = X_DISCARD;
+    else if (ord_x.vtag && !a_mode[1])               a_pv = X_DISCARD;   // transport keeps no tag
+    else                                             a_pv = X_PROTECT;
+  end
+
   // Execute (table stage B): the frame, its decision and its SA entry.
   logic                   x_valid;
   espnic_pkg::eg_parsed_t x_p;
-  logic [1:0]             x_action;
+  verdict_e               x_pv;
   logic [15:0]            sa_idx, x_rule;
   logic                   sa_in_range;
   logic [15:0]            x_ct_tun, x_ct_trn, x_esp_tun, x_esp_trn;
@@ -557,7 +569,7 @@ module esp_egress
       x_p      <= ord_x;
       x_mss_found <= h_mss_found;
       x_mss_pos   <= h_mss_pos;
-      x_action <= action;
+      x_pv     <= a_pv;
       sa_idx   <= h_sa;
       x_rule   <= h_rule;
       sa_in_range <= h_sa < 16'(SA_N);
@@ -625,16 +637,11 @@ module esp_egress
     seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq[63:32] != '0 || st.seq[31:0] == '1);
   end
 
-  // What happens to the head frame.
-  typedef enum logic [2:0] {
-    X_BYPASS, X_DISCARD, X_MALFORMED, X_NO_SA, X_EXPIRED, X_MTU, X_PROTECT
-  } verdict_e;
+  // What happens to the head frame (the part that does not depend on the
+  // SA's state, x_pv, decided at issue: X_PROTECT there is a candidate).
   verdict_e verdict;
   always_comb begin
-    if (x_p.drop_malformed)                         verdict = X_MALFORMED;
-    else if (x_action == espnic_regs_pkg::ACT_BYPASS)    verdict = X_BYPASS;
-    else if (x_action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
-    else if (x_p.vtag && !sa.tunnel)                   verdict = X_DISCARD;   // transport keeps no tag
+    if (x_pv != X_PROTECT)                             verdict = x_pv;
     else if (!sa_in_range || !dyn.enable)           verdict = X_NO_SA;
     else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
     else if (over_mtu)                                 verdict = X_MTU;
