@@ -124,34 +124,61 @@ module esp_egress
   // front of the decodes.
   logic        pk_tagged;
   logic [1:0]  pk_v4, pk_v6, pk_arp;          // [1]: behind a tag
-  logic [2*56-1:0] pk_ih;                     // [56*t +: 56]: t = 1 behind a tag
-  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6;
-  logic [1:0]  pk_ports_len, pk_short;
+  logic [2*48-1:0] pk_ih;                     // [48*t +: 48]: t = 1 behind a tag
+  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6, pk_pl6;
+  logic [1:0]  pk_bad4, pk_bad6;             // the lengths do not fit the frame
+  logic [15:0] pk_ilen;                       // the frame's length without the tag
+  logic [1:0]  pk_ports_len, pk_short, pk_hp4, pk_ports6;
+  logic [2*12-1:0] pk_poh;                    // [12*t +: 12]: IPv4 ports at byte 34 + 4j
+  logic [7:0]  pk_pr4, pk_pr6;
+  logic [3:0]  pk_ihl;
+  logic [13:0] pk_ipl;                        // IPv4 ip_len / 4
   always_comb begin
     pk_tagged = espnic_pkg::hbe16(meta_hdr, 12) == 16'h8100;
     for (int t = 0; t < 2; t++) begin
       pk_v4[t]      = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0800;
       pk_v6[t]      = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h86DD;
       pk_arp[t]     = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0806;
-      pk_ih[56*t +: 56] = {meta_hdr[8*(23 + 4*t) +: 8], meta_hdr[8*(20 + 4*t) +: 16], meta_hdr[8*(14 + 4*t) +: 32]};
+      pk_ih[48*t +: 48] = {meta_hdr[8*(23 + 4*t) +: 8], meta_hdr[8*(20 + 4*t) +: 8], meta_hdr[8*(14 + 4*t) +: 32]};
       pk_ipl6[16*t +: 16]    = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd40;
       pk_ipl14_4[16*t +: 16] = 16'd14 + espnic_pkg::hbe16(meta_hdr, 16 + 4 * t);
       pk_ipl14_6[16*t +: 16] = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd54;
-      // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4
-      pk_ports_len[t] = espnic_pkg::hbe16(meta_hdr, 16 + 4 * t)
-                        >= 16'({meta_hdr[8*(14 + 4*t) +: 4], 2'b00}) + 16'd4;
-      pk_short[t]     = espnic_pkg::hbe16(meta_hdr, 16 + 4 * t)
-                        < 16'({meta_hdr[8*(14 + 4*t) +: 4], 2'b00});
+      pk_pl6[16*t +: 16]     = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t);
+      // (compared here, each place apart, and the results selected: a length
+      // selected by the tag before its adder puts the compare in front of it)
+      pk_ilen    = t == 0 ? meta_len : meta_len - 16'd4;
+      pk_bad4[t] = pk_ilen < 16'd34 || pk_ipl14_4[16*t +: 16] > pk_ilen;
+      pk_bad6[t] = pk_ilen < 16'd54 || pk_ipl14_6[16*t +: 16] > pk_ilen;
+      // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4; with
+      // ihl4 a multiple of 4, compared as ip_len / 4 against the IHL (no adder).
+      pk_ihl = meta_hdr[8*(14 + 4*t) +: 4];
+      pk_ipl = {meta_hdr[8*(16 + 4*t) +: 8], meta_hdr[8*(17 + 4*t) + 2 +: 6]};
+      pk_ports_len[t] = pk_ipl > 14'(pk_ihl);
+      pk_short[t]     = pk_ipl < 14'(pk_ihl);
+      // Ports only in the first fragment of TCP, UDP and SCTP (IPv4), or an
+      // IPv6 packet long enough for them.
+      pk_pr4 = meta_hdr[8*(23 + 4*t) +: 8];
+      pk_pr6 = meta_hdr[8*(20 + 4*t) +: 8];
+      pk_hp4[t] = (pk_pr4 == 8'd6 || pk_pr4 == 8'd17 || pk_pr4 == 8'd132)
+                  && meta_hdr[8*(21 + 4*t) +: 8] == 8'd0 && meta_hdr[8*(20 + 4*t) +: 5] == 5'd0
+                  && pk_ports_len[t];
+      pk_ports6[t] = (pk_pr6 == 8'd6 || pk_pr6 == 8'd17 || pk_pr6 == 8'd132)
+                     && pk_ipl6[16*t +: 16] >= 16'd44;
+      // The IPv4 ports' place in the captured header, one-hot: 14 + 4t + ihl4
+      // = 34 + 4j, j = ihl - 5 + t (none for an IHL below 5).
+      for (int j = 0; j < 12; j++) pk_poh[12*t + j] = 32'(pk_ihl) + 32'(t) == 32'(5 + j);
     end
   end
 
   logic        m_valid_q, m_ready;
   logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
-  logic [15:0] m_len_q, m_ilen_q, m_ipl6_q, m_ipl14_4_q, m_ipl14_6_q;
-  logic        m_oversize_q, m_tagged_q, m_v4_q, m_v6_q, m_arp_q, m_ports_len_q, m_short_q;
+  logic [15:0] m_len_q, m_pl6_q;
+  logic        m_bad4_q, m_bad6_q;
+  logic        m_oversize_q, m_tagged_q, m_v4_q, m_v6_q, m_arp_q, m_short_q, m_hp4_q, m_ports6_q;
+  logic [11:0] m_poh_q;
   // The IP header bytes the parse reads (frame bytes 14-23, untagged): bytes
-  // 0-3 at [31:0], 6 and 7 at [47:32], 9 at [55:48].
-  logic [55:0] m_ih_q;
+  // 0-3 at [31:0], 6 at [39:32], 9 at [47:40].
+  logic [47:0] m_ih_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       m_valid_q <= 1'b0;
@@ -161,17 +188,18 @@ module esp_egress
     if (meta_valid && m_ready) begin
       m_hdr_q       <= meta_hdr;
       m_len_q       <= meta_len;
-      m_ilen_q      <= pk_tagged ? meta_len - 16'd4 : meta_len;
       m_oversize_q  <= meta_oversize;
       m_tagged_q    <= pk_tagged;
       m_v4_q        <= pk_tagged ? pk_v4[1] : pk_v4[0];
       m_v6_q        <= pk_tagged ? pk_v6[1] : pk_v6[0];
       m_arp_q       <= pk_tagged ? pk_arp[1] : pk_arp[0];
-      m_ih_q        <= pk_tagged ? pk_ih[56 +: 56] : pk_ih[0 +: 56];
-      m_ipl6_q      <= pk_tagged ? pk_ipl6[16 +: 16] : pk_ipl6[0 +: 16];        // IPv6: whole packet
-      m_ipl14_4_q   <= pk_tagged ? pk_ipl14_4[16 +: 16] : pk_ipl14_4[0 +: 16];  // 14 + ip_len (IPv4)
-      m_ipl14_6_q   <= pk_tagged ? pk_ipl14_6[16 +: 16] : pk_ipl14_6[0 +: 16];  // 14 + ip_len (IPv6)
-      m_ports_len_q <= pk_tagged ? pk_ports_len[1] : pk_ports_len[0];
+      m_ih_q        <= pk_tagged ? pk_ih[48 +: 48] : pk_ih[0 +: 48];
+      m_pl6_q       <= pk_tagged ? pk_pl6[16 +: 16] : pk_pl6[0 +: 16];          // IPv6 payload length
+      m_bad4_q      <= pk_tagged ? pk_bad4[1] : pk_bad4[0];
+      m_bad6_q      <= pk_tagged ? pk_bad6[1] : pk_bad6[0];
+      m_hp4_q       <= pk_tagged ? pk_hp4[1] : pk_hp4[0];
+      m_ports6_q    <= pk_tagged ? pk_ports6[1] : pk_ports6[0];
+      m_poh_q       <= pk_tagged ? pk_poh[12 +: 12] : pk_poh[0 +: 12];
       m_short_q     <= pk_tagged ? pk_short[1] : pk_short[0];
     end
   end
@@ -184,26 +212,21 @@ module esp_egress
   logic [7:0]  pd_ihl4;
   logic [15:0] ip_len4;
   logic [7:0]  proto4, proto6;
-  logic        l4_proto4, l4_proto6, pd_has_ports, ports6;
   logic [15:0] sport4, dport4;
   always_comb begin
     ih        = m_tagged_q ? {32'd0, m_hdr_q[espnic_pkg::HDR_BYTES*8-1:128], m_hdr_q[0 +: 96]} : m_hdr_q;
     pd_ihl4   = {2'b00, m_ih_q[0 +: 4], 2'b00};
     ip_len4   = {m_ih_q[8*2 +: 8], m_ih_q[8*3 +: 8]};
-    proto4    = m_ih_q[48 +: 8];
+    proto4    = m_ih_q[40 +: 8];
     proto6    = m_ih_q[32 +: 8];
-    l4_proto4 = proto4 == 8'd6 || proto4 == 8'd17 || proto4 == 8'd132;
-    l4_proto6 = proto6 == 8'd6 || proto6 == 8'd17 || proto6 == 8'd132;
-    // Ports only in the first fragment of TCP, UDP and SCTP.
-    pd_has_ports = l4_proto4 && m_ih_q[40 +: 8] == 8'd0 && m_ih_q[32 +: 5] == 5'd0 && m_ports_len_q;
-    ports6    = l4_proto6 && m_ipl6_q >= 16'd44;
-    // IPv4 ports at 14 + ihl4 (34 to 74): selected by the IHL, one-hot.
+    // IPv4 ports at 14 + ihl4 (34 to 78 in the captured header, behind a
+    // tag or not): selected by the one-hot stage M registered.
     sport4 = '0;
     dport4 = '0;
-    for (int k = 0; k < 11; k++)
-      if (m_ih_q[0 +: 4] == 4'(5 + k)) begin
-        sport4 = sport4 | espnic_pkg::hbe16(ih, 34 + 4 * k);
-        dport4 = dport4 | espnic_pkg::hbe16(ih, 36 + 4 * k);
+    for (int j = 0; j < 12; j++)
+      if (m_poh_q[j]) begin
+        sport4 = sport4 | espnic_pkg::hbe16(m_hdr_q, 34 + 4 * j);
+        dport4 = dport4 | espnic_pkg::hbe16(m_hdr_q, 36 + 4 * j);
       end
 
     pd = '0;
@@ -224,9 +247,9 @@ module esp_egress
       pd.key.src = {96'd0, ih[8*26 +: 32]};
       pd.key.dst = {96'd0, ih[8*30 +: 32]};
       if (m_ih_q[4 +: 4] != 4'd4 || pd_ihl4 < 8'd20 || m_short_q
-          || m_ilen_q < 16'd34 || m_ipl14_4_q > m_ilen_q)
+          || m_bad4_q)
         pd.drop_malformed = 1'b1;
-      if (pd_has_ports) begin
+      if (m_hp4_q) begin
         pd.key.sport = sport4;
         pd.key.dport = dport4;
       end
@@ -235,14 +258,14 @@ module esp_egress
       pd.v6      = 1'b1;
       pd.key.v6  = 1'b1;
       pd.ip_hlen = 8'd40;
-      pd.ip_len  = m_ipl6_q;
+      pd.ip_len  = m_pl6_q + 16'd40;
       pd.tos     = {m_ih_q[0 +: 4], m_ih_q[8*1+4 +: 4]};
       pd.key.proto = proto6;
       pd.key.src = ih[8*22 +: 128];
       pd.key.dst = ih[8*38 +: 128];
-      if (m_ih_q[4 +: 4] != 4'd6 || m_ilen_q < 16'd54 || m_ipl14_6_q > m_ilen_q)
+      if (m_ih_q[4 +: 4] != 4'd6 || m_bad6_q)
         pd.drop_malformed = 1'b1;
-      if (ports6) begin
+      if (m_ports6_q) begin
         pd.key.sport = espnic_pkg::hbe16(ih, 54);
         pd.key.dport = espnic_pkg::hbe16(ih, 56);
       end
@@ -258,7 +281,7 @@ module esp_egress
 
   // ------------------------------------------------------- ordering + SPD
   // Every parsed frame enters `ord` in order; IP frames also enter the SPD.
-  logic    ord_wr_ready, ord_rd_valid, ord_rd_ready;
+  logic    ord_wr_ready, ord_rd_valid, ord_rd_ready, j_needs_spd;
   espnic_pkg::eg_parsed_t ord_rd;
   logic    spd_resp_valid, spd_resp_ready, spd_hit;
   logic [15:0] spd_rule_idx, spd_sa;
@@ -280,11 +303,12 @@ module esp_egress
   wire needs_spd = p_q.spd && !p_q.drop_malformed;
 
   // Deep enough for every lookup the key and the classifier hold (6 + 3*D+5 cycles).
-  sync_fifo #(.WIDTH($bits(p_q)), .DEPTH(64)) u_order (
+  // (with the frame, whether it had a lookup: one term less in the read side)
+  sync_fifo #(.WIDTH($bits(p_q) + 1), .DEPTH(64)) u_order (
     .clk_i, .rst_ni,
     .wr_valid_i(p_valid_q && (!needs_spd || spd_req_ready)), .wr_ready_o(ord_wr_ready),
-    .wr_data_i(p_q),
-    .rd_valid_o(ord_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o(ord_rd),
+    .wr_data_i({needs_spd, p_q}),
+    .rd_valid_o(ord_rd_valid), .rd_ready_i(ord_rd_ready), .rd_data_o({j_needs_spd, ord_rd}),
     .count_o()
   );
 
@@ -381,9 +405,49 @@ module esp_egress
   localparam int OUT_Q_D = 32;
   logic [$clog2(17)-1:0]          enc_count, ctx_count;
   logic [$clog2(OUT_Q_D+1)-1:0]   out_count;
-  wire      head_needs_spd = ord_rd.spd && !ord_rd.drop_malformed;
-  wire      head_ready     = ord_rd_valid && mss_rd_valid
-                             && (!head_needs_spd || (spd_resp_valid && bad_rd_valid));
+  // The head of `ord` joined with its MSS answer and, if it had a lookup,
+  // its SPD answer and bad bit, is held in a skid buffer (a head register
+  // and a spare one) whose ready is a register: the queues' reads do not
+  // wait on the issue decision of the same cycle, and issue is a few gates
+  // from registers. One frame per cycle through it.
+  localparam int AUX_W = 1 + 6 + 1 + 16 + 2 + 16;
+  wire      j_valid     = ord_rd_valid && mss_rd_valid
+                          && (!j_needs_spd || (spd_resp_valid && bad_rd_valid));
+  logic     h_valid_q, s_valid_q;
+  espnic_pkg::eg_parsed_t j_p, h_p_q, s_p_q;
+  logic [AUX_W-1:0] j_aux, h_aux_q, s_aux_q;
+  wire      j_take = j_valid && !s_valid_q;
+  always_comb begin
+    j_p = ord_rd;                    // malformed if its key could not be built
+    if (j_needs_spd && head_bad) j_p.drop_malformed = 1'b1;
+  end
+  assign j_aux = {mss_rd_found, mss_rd_pos, spd_hit, spd_rule_idx, spd_action, spd_sa};
+  logic        h_mss_found, h_hit;
+  logic [5:0]  h_mss_pos;
+  logic [15:0] h_rule, h_sa;
+  logic [1:0]  h_action;
+  assign {h_mss_found, h_mss_pos, h_hit, h_rule, h_action, h_sa} = h_aux_q;
+  logic     issue;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      h_valid_q <= 1'b0;
+      s_valid_q <= 1'b0;
+    end else if (issue || !h_valid_q) begin
+      h_valid_q <= s_valid_q || j_take;
+      s_valid_q <= 1'b0;
+    end else if (j_take) begin
+      s_valid_q <= 1'b1;
+    end
+    if (issue || !h_valid_q) begin
+      h_p_q   <= s_valid_q ? s_p_q : j_p;
+      h_aux_q <= s_valid_q ? s_aux_q : j_aux;
+    end
+    if (!s_valid_q) begin
+      s_p_q   <= j_p;
+      s_aux_q <= j_aux;
+    end
+  end
+
   // q_room: enc_count < 14, ctx_count < 14, out_count < OUT_Q_D - 4, kept
   // in a register: the counts a cycle ahead are the counts now with this
   // cycle's push and pop (the queue's own count update, written as compares,
@@ -402,9 +466,9 @@ module esp_egress
                 && below_next(6'(out_count), 6'(OUT_Q_D - 4), out_push, out_pop);
   end
   logic     tbl_dp_ready;
-  wire      issue = head_ready && q_room && tbl_dp_ready;
-  assign ord_rd_ready   = issue;
-  assign spd_resp_ready = issue && head_needs_spd;
+  assign    issue = h_valid_q && q_room && tbl_dp_ready;
+  assign ord_rd_ready   = j_take;
+  assign spd_resp_ready = j_take && j_needs_spd;
 
   // Decision for the head frame.
   // Not IP: ARP passes (the neighbour resolution IP needs, the gateway's own
@@ -414,12 +478,11 @@ module esp_egress
   logic        by_default;       // no rule decided: the default action
   espnic_pkg::eg_parsed_t ord_x; // the head frame, malformed if its key could not be built
   always_comb begin
-    ord_x = ord_rd;
-    if (head_needs_spd && head_bad) ord_x.drop_malformed = 1'b1;
+    ord_x = h_p_q;
     by_default = 1'b0;
     if (ord_x.drop_malformed)             action = espnic_regs_pkg::ACT_DISCARD;
-    else if (!ord_rd.spd && ord_rd.arp)   action = espnic_regs_pkg::ACT_BYPASS;
-    else if (ord_rd.spd && spd_hit)       action = spd_action;
+    else if (!ord_x.spd && ord_x.arp)     action = espnic_regs_pkg::ACT_BYPASS;
+    else if (ord_x.spd && h_hit)          action = h_action;
     else begin
       by_default = 1'b1;
       action = default_discard_i ? espnic_regs_pkg::ACT_DISCARD : espnic_regs_pkg::ACT_BYPASS;
@@ -449,47 +512,74 @@ module esp_egress
   logic [3:0]  a_over;
   logic [29:0] a_wm;         // IP header word i is within ip_hlen
   always_comb begin
-    a_pl_trn  = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
-    a_ct_tun  = (ord_rd.ip_len + 16'd5) & ~16'd3;
+    a_pl_trn  = ord_x.ip_len - 16'(ord_x.ip_hlen);
+    a_ct_tun  = (ord_x.ip_len + 16'd5) & ~16'd3;
     a_ct_trn  = (a_pl_trn + 16'd5) & ~16'd3;
-    a_esp_tun = (ord_rd.ip_len + 16'd37) & ~16'd3;
+    a_esp_tun = (ord_x.ip_len + 16'd37) & ~16'd3;
     a_esp_trn = (a_pl_trn + 16'd37) & ~16'd3;
-    a_outer[0 +: 16]  = (ord_rd.ip_len + 16'd37) & ~16'd3;   // transport: ip_hlen + esp_len
-    a_outer[16 +: 16] = (ord_rd.ip_len + 16'd45) & ~16'd3;   // transport, UDP
-    a_outer[32 +: 16] = (ord_rd.ip_len + 16'd57) & ~16'd3;   // tunnel: 20 + esp_len
-    a_outer[48 +: 16] = (ord_rd.ip_len + 16'd65) & ~16'd3;   // tunnel, UDP
+    a_outer[0 +: 16]  = (ord_x.ip_len + 16'd37) & ~16'd3;   // transport: ip_hlen + esp_len
+    a_outer[16 +: 16] = (ord_x.ip_len + 16'd45) & ~16'd3;   // transport, UDP
+    a_outer[32 +: 16] = (ord_x.ip_len + 16'd57) & ~16'd3;   // tunnel: 20 + esp_len
+    a_outer[48 +: 16] = (ord_x.ip_len + 16'd65) & ~16'd3;   // tunnel, UDP
     for (int k = 0; k < 4; k++) a_over[k] = a_outer[16*k +: 16] > mtu_i;
-    for (int i = 0; i < 30; i++) a_wm[i] = 8'(2 * i) < ord_rd.ip_hlen;
+    for (int i = 0; i < 30; i++) a_wm[i] = 8'(2 * i) < ord_x.ip_hlen;
+  end
+
+  // The SA's mode bits {tunnel, udp_encap}, a copy of the configuration's
+  // written with it (the control slots that write the table's configuration)
+  // and read at issue, combinationally, from the head register's SA index:
+  // the payload length and the MTU check for the SA's mode are registered
+  // into stage B. (A control slot and an issue are never in one cycle.)
+  localparam int SAW = $clog2(SA_N);
+  wire        cfg_side_we = sa_ready_o && sa_req_valid_i
+                            && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  logic [1:0] mode_mem [SA_N];
+  logic [1:0] a_mode;
+  always_ff @(posedge clk_i)
+    if (cfg_side_we) mode_mem[sa_req_i.index[SAW-1:0]] <= {sa_req_i.cfg.tunnel, sa_req_i.cfg.udp_encap};
+  assign a_mode = mode_mem[h_sa[SAW-1:0]];
+
+  typedef enum logic [2:0] {
+    X_BYPASS, X_DISCARD, X_MALFORMED, X_NO_SA, X_EXPIRED, X_MTU, X_PROTECT
+  } verdict_e;
+  verdict_e a_pv;
+  always_comb begin
+    if (ord_x.drop_malformed)                        a_pv = X_MALFORMED;
+    else if (action == espnic_regs_pkg::ACT_BYPASS)  a_pv = X_BYPASS;
+    else if (action != espnic_regs_pkg::ACT_PROTECT) a_pv = X_DISCARD;
+    else if (ord_x.vtag && !a_mode[1])               a_pv = X_DISCARD;   // transport keeps no tag
+    else                                             a_pv = X_PROTECT;
   end
 
   // Execute (table stage B): the frame, its decision and its SA entry.
   logic                   x_valid;
   espnic_pkg::eg_parsed_t x_p;
-  logic [1:0]             x_action;
+  verdict_e               x_pv;
   logic [15:0]            sa_idx, x_rule;
   logic                   sa_in_range;
-  logic [15:0]            x_pl_trn, x_ct_tun, x_ct_trn, x_esp_tun, x_esp_trn;
+  logic [15:0]            x_ct_tun, x_ct_trn, x_esp_tun, x_esp_trn;
   logic [63:0]            x_outer;
-  logic [3:0]             x_over;
+  logic [15:0]            x_pl_len;     // payload bytes in the SA's mode
+  logic                   x_over_mtu;   // the outer packet in the SA's mode is over the MTU
   logic [29:0]            x_wm;
   logic                   x_mss_found;
   logic [5:0]             x_mss_pos;
   always_ff @(posedge clk_i) begin
     if (issue) begin
       x_p      <= ord_x;
-      x_mss_found <= mss_rd_found;
-      x_mss_pos   <= mss_rd_pos;
-      x_action <= action;
-      sa_idx   <= spd_sa;
-      x_rule   <= spd_rule_idx;
-      sa_in_range <= spd_sa < 16'(SA_N);
-      x_pl_trn  <= a_pl_trn;
+      x_mss_found <= h_mss_found;
+      x_mss_pos   <= h_mss_pos;
+      x_pv     <= a_pv;
+      sa_idx   <= h_sa;
+      x_rule   <= h_rule;
+      sa_in_range <= h_sa < 16'(SA_N);
       x_ct_tun  <= a_ct_tun;
       x_ct_trn  <= a_ct_trn;
       x_esp_tun <= a_esp_tun;
       x_esp_trn <= a_esp_trn;
       x_outer   <= a_outer;
-      x_over    <= a_over;
+      x_pl_len  <= a_mode[1] ? ord_x.ip_len : a_pl_trn;
+      x_over_mtu <= a_over[a_mode];
       x_wm      <= a_wm;
     end
   end
@@ -523,7 +613,7 @@ module esp_egress
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i || acq_rearm), .ctl_req_i(tbl_req),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
-    .dp_valid_i(head_ready && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(spd_sa),
+    .dp_valid_i(h_valid_q && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(h_sa),
     .dp_word_i(16'd0),
     .b_valid_o(x_valid), .b_cfg_o(sa), .b_key_o(sa_key), .b_dyn_o(dyn), .b_ext_o(unused_ext),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)
@@ -536,27 +626,22 @@ module esp_egress
   logic        seq_exhausted, over_mtu;
   logic [15:0] ip_id_q;
   always_comb begin
-    pl_len    = sa.tunnel ? x_p.ip_len : x_pl_trn;
+    pl_len    = x_pl_len;
     ct_len    = sa.tunnel ? x_ct_tun : x_ct_trn;
     esp_len   = sa.tunnel ? x_esp_tun : x_esp_trn;
     outer_len = x_outer[16 * {sa.tunnel, sa.udp_encap} +: 16];
-    over_mtu  = x_over[{sa.tunnel, sa.udp_encap}];
+    over_mtu  = x_over_mtu;
     pl_off    = sa.tunnel ? (x_p.vtag ? 16'd18 : 16'd14) : 16'd14 + 16'(x_p.ip_hlen);
     next_hdr  = sa.tunnel ? (x_p.v6 ? espnic_pkg::IPP_IPV6 : espnic_pkg::IPP_IPV4) : x_p.key.proto;
     seq       = st.seq + 64'd1;
     seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq[63:32] != '0 || st.seq[31:0] == '1);
   end
 
-  // What happens to the head frame.
-  typedef enum logic [2:0] {
-    X_BYPASS, X_DISCARD, X_MALFORMED, X_NO_SA, X_EXPIRED, X_MTU, X_PROTECT
-  } verdict_e;
+  // What happens to the head frame (the part that does not depend on the
+  // SA's state, x_pv, decided at issue: X_PROTECT there is a candidate).
   verdict_e verdict;
   always_comb begin
-    if (x_p.drop_malformed)                         verdict = X_MALFORMED;
-    else if (x_action == espnic_regs_pkg::ACT_BYPASS)    verdict = X_BYPASS;
-    else if (x_action != espnic_regs_pkg::ACT_PROTECT)   verdict = X_DISCARD;
-    else if (x_p.vtag && !sa.tunnel)                   verdict = X_DISCARD;   // transport keeps no tag
+    if (x_pv != X_PROTECT)                             verdict = x_pv;
     else if (!sa_in_range || !dyn.enable)           verdict = X_NO_SA;
     else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
     else if (over_mtu)                                 verdict = X_MTU;
@@ -576,24 +661,40 @@ module esp_egress
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(), .soft_kind_o(),
     .hard_hit_o(), .hard_kind_o()
   );
-  localparam int SAW = $clog2(SA_N);
-  logic [3:0] lim_nz_mem [SA_N];      // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
-  logic [3:0] lim_nz;
-  wire        lim_nz_we = sa_ready_o && sa_req_valid_i
-                          && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
-  logic [3:0] lim_nz_wd;
-  assign lim_nz_wd = {sa_req_i.cfg.hard_bytes != '0, sa_req_i.cfg.hard_packets != '0,
-                      sa_req_i.cfg.soft_bytes != '0, sa_req_i.cfg.soft_packets != '0};
+  // Also from the configuration, for the checks: each limit's high 48 bits
+  // less one (espnic_pkg::lt_reaches_hm1), read with the configuration.
+  logic [3:0]   lim_nz_mem [SA_N];    // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
+  logic [191:0] lim_hm1_mem [SA_N];   // [48*k +: 48]: the same order, high part less one
+  logic [3:0]   lim_nz;
+  logic [191:0] lim_hm1;
+  logic [3:0]   lim_nz_wd;
+  logic [191:0] lim_hm1_wd;
+  logic [255:0] lim_all;
+  logic [48:0]  lim_dec;
+  always_comb begin
+    lim_all = {sa_req_i.cfg.hard_bytes, sa_req_i.cfg.hard_packets,
+               sa_req_i.cfg.soft_bytes, sa_req_i.cfg.soft_packets};
+    for (int k = 0; k < 4; k++) begin
+      lim_nz_wd[k] = lim_all[64*k +: 64] != '0;
+      // (the borrow of the decrement is the high part's zero test)
+      lim_dec = {1'b0, lim_all[64*k + 16 +: 48]} - 49'd1;
+      lim_hm1_wd[48*k +: 48] = lim_dec[48] ? 48'd0 : lim_dec[47:0];
+    end
+  end
   always_ff @(posedge clk_i) begin
-    if (lim_nz_we) lim_nz_mem[sa_req_i.index[SAW-1:0]] <= lim_nz_wd;
-    lim_nz <= lim_nz_mem[spd_sa[SAW-1:0]];
+    if (cfg_side_we) begin
+      lim_nz_mem[sa_req_i.index[SAW-1:0]]  <= lim_nz_wd;
+      lim_hm1_mem[sa_req_i.index[SAW-1:0]] <= lim_hm1_wd;
+    end
+    lim_nz  <= lim_nz_mem[h_sa[SAW-1:0]];
+    lim_hm1 <= lim_hm1_mem[h_sa[SAW-1:0]];
   end
   logic hb, hp, sb, sp;
   always_comb begin
-    hb = lim_nz[3] && espnic_pkg::lt_reaches(sa_cnt.bytes, pl_len, sa.hard_bytes);
-    hp = lim_nz[2] && espnic_pkg::lt_reaches(sa_cnt.packets, 16'd1, sa.hard_packets);
-    sb = lim_nz[1] && espnic_pkg::lt_reaches(sa_cnt.bytes, pl_len, sa.soft_bytes);
-    sp = lim_nz[0] && espnic_pkg::lt_reaches(sa_cnt.packets, 16'd1, sa.soft_packets);
+    hb = lim_nz[3] && espnic_pkg::lt_reaches_hm1(sa_cnt.bytes, pl_len, sa.hard_bytes, lim_hm1[48*3 +: 48]);
+    hp = lim_nz[2] && espnic_pkg::lt_reaches_hm1(sa_cnt.packets, 16'd1, sa.hard_packets, lim_hm1[48*2 +: 48]);
+    sb = lim_nz[1] && espnic_pkg::lt_reaches_hm1(sa_cnt.bytes, pl_len, sa.soft_bytes, lim_hm1[48*1 +: 48]);
+    sp = lim_nz[0] && espnic_pkg::lt_reaches_hm1(sa_cnt.packets, 16'd1, sa.soft_packets, lim_hm1[48*0 +: 48]);
     hard_hit  = hb || hp;
     soft_hit  = sb || sp;
     hard_kind = (hb && !hp) ? espnic_regs_pkg::EV_HARD_BYTES : espnic_regs_pkg::EV_HARD_PACKETS;
@@ -677,10 +778,10 @@ module esp_egress
   // the event are pushed, the port counters count; the outer headers are
   // assembled (without their checksum) and the checksum words summed in
   // three partial sums.
-  logic                   xc_valid, xc_ev_push;
-  logic                   xc_hard_hit, xc_soft_hit, xc_wrap_hit, xc_acq_fired, xc_in_range;
+  logic                   xc_valid, xc_ev_push, xc_ev_acq, xc_prot, xc_ev_new;
+  logic                   xc_hard_hit, xc_soft_hit;
   logic [3:0]             xc_hard_kind, xc_soft_kind;
-  logic                   xc_hard_fired, xc_soft_fired, xc_wrap_fired;
+  logic                   xc_hard_fired, xc_soft_fired;
   logic [15:0]            xc_sa_idx, xc_rule;
   verdict_e               xc_verdict;
   espnic_pkg::eg_parsed_t xc_p;
@@ -705,16 +806,15 @@ module esp_egress
     if (!rst_ni) xc_valid <= 1'b0;
     else         xc_valid <= ex_go;
     xc_verdict   <= verdict;
+    xc_ev_acq    <= verdict == X_NO_SA && (!sa_in_range || !dyn.acq_fired);
+    xc_prot      <= verdict == X_PROTECT;
+    xc_ev_new    <= (hard_hit && !st.hard_fired) || (soft_hit && !st.soft_fired) || (wrap_hit && !st.wrap_fired);
     xc_hard_hit  <= hard_hit;
     xc_soft_hit  <= soft_hit;
-    xc_wrap_hit  <= wrap_hit;
     xc_hard_kind <= hard_kind;
     xc_soft_kind <= soft_kind;
     xc_hard_fired <= st.hard_fired;
     xc_soft_fired <= st.soft_fired;
-    xc_wrap_fired <= st.wrap_fired;
-    xc_acq_fired <= dyn.acq_fired;
-    xc_in_range  <= sa_in_range;
     xc_sa_idx    <= sa_idx;
     xc_rule      <= x_rule;
     xc_p         <= x_p;
@@ -737,16 +837,17 @@ module esp_egress
     xc_ev = '0;
     xc_ev.sa = xc_sa_idx;
     xc_ev.rule = xc_rule;
-    if (xc_verdict == X_NO_SA) begin
-      xc_ev_push = !xc_in_range || !xc_acq_fired; xc_ev.kind = espnic_regs_pkg::EV_ACQUIRE;
-    end else if (xc_verdict == X_PROTECT) begin
-      if (xc_hard_hit && !xc_hard_fired) begin
-        xc_ev_push = 1'b1; xc_ev.kind = xc_hard_kind;
-      end else if (xc_soft_hit && !xc_soft_fired) begin
-        xc_ev_push = 1'b1; xc_ev.kind = xc_soft_kind;
-      end else if (xc_wrap_hit && !xc_wrap_fired) begin
-        xc_ev_push = 1'b1; xc_ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
-      end
+    // (the push from flags stage B registered: it enables the event queue's
+    // write and, through ev_room_c, the next frame's write-back)
+    xc_ev_push = xc_ev_acq || (xc_prot && xc_ev_new);
+    if (xc_ev_acq) begin
+      xc_ev.kind = espnic_regs_pkg::EV_ACQUIRE;
+    end else if (xc_hard_hit && !xc_hard_fired) begin
+      xc_ev.kind = xc_hard_kind;
+    end else if (xc_soft_hit && !xc_soft_fired) begin
+      xc_ev.kind = xc_soft_kind;
+    end else begin
+      xc_ev.kind = espnic_regs_pkg::EV_SEQ_WRAP;
     end
   end
 

@@ -307,6 +307,29 @@ package espnic_pkg;
     lt_reaches = gt || (eq && (s1 || s0)) || (eqm1 && s1);
   endfunction
 
+  // lt_reaches with the limit's high 48 bits less one given (lhm1 = lH - 1,
+  // 0 when lH is 0: written with the configuration), so each case of the
+  // carry q is one compare of the high parts, a carry chain, and the carry
+  // comes from the low 16 bits' carry-save sum in an 18-bit adder: q = -1:
+  // cH > lH, q = 0: cH >= lH, q = 1: cH + 1 >= lH, i.e. cH >= lhm1.
+  function automatic logic lt_reaches_hm1(input logic [63:0] c, input logic [15:0] a,
+                                          input logic [63:0] lim, input logic [47:0] lhm1);
+    logic [15:0] x, y, z, p, m;
+    logic [1:0]  s;
+    logic        gt, ge, ge1;
+    x = c[15:0];
+    y = a;
+    z = ~lim[15:0];
+    p = x ^ y ^ z;
+    m = (x & y) | (x & z) | (y & z);
+    // bits 17:16 of cL + a + ~lL + 1 = u + 2^16
+    s = 2'(({2'b00, p} + {1'b0, m, 1'b1}) >> 16);
+    gt  = c[63:16] > lim[63:16];
+    ge  = c[63:16] >= lim[63:16];
+    ge1 = c[63:16] >= lhm1;
+    lt_reaches_hm1 = s[1] ? ge1 : s[0] ? ge : gt;
+  endfunction
+
   // Byte-swap for writing a number onto the wire (wire order: byte 0 first).
   function automatic logic [31:0] be32(input logic [31:0] v);
     be32 = {v[7:0], v[15:8], v[23:16], v[31:24]};
