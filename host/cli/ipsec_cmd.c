@@ -682,6 +682,11 @@ static int read_bgp_password(const char *path, json_t *bgp)
 		cli_err("--bgp-password-file %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (is_stdin && isatty(fd)) {
+		cli_err("--bgp-password-file -: standard input is a terminal, which would echo "
+			"the password; give a file of mode 0600 or pipe it in");
+		return -1;
+	}
 	if (fstat(fd, &st) < 0) {
 		cli_err("--bgp-password-file %s: %s", path, strerror(errno));
 		goto out;

@@ -8,6 +8,7 @@ session only, disable/enable, and persistence across restarts (also after SIGKIL
 import argparse
 import json
 import os
+import pty
 import signal
 import stat
 import subprocess
@@ -565,6 +566,15 @@ def scenario_bgp(lab, args):
             (["--vlan", "ten"], "--vlan: not a number")):
         p = d.espnic("session", "set", "r1", *bad, expect=2)
         assert says in p.stderr, (bad, p.stderr)
+    # standard input a terminal: refused (it would echo the password)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([args.espnic, "session", "set", "r1", "--bgp-password-file", "-",
+                            "--socket", d.sock], stdin=slave, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert p.returncode == 2 and "standard input is a terminal" in p.stderr, p.stderr
     p = subprocess.run([args.espnic, "session", "set", "r1", "--bgp-password-file"],
                        stderr=subprocess.PIPE, text=True)
     assert p.returncode == 2 and "--bgp-password-file needs a value" in p.stderr, p.stderr
