@@ -153,8 +153,8 @@ static const struct field_opt session_opts[] = {
      "ASN      the neighbour's AS; the neighbour is the peer's end of\n"
      "                        --tunnel-interface (one neighbour per session)"},
     {"bgp-remote-as", "bgp.peer_asn", O_INT, "ASN    same as --bgp-peer-as"},
-    {"bgp-keepalive", "bgp.keepalive_time", O_INT, "SECONDS BGP keepalive timer (default 60)"},
-    {"bgp-hold-time", "bgp.hold_down_time", O_INT, "SECONDS BGP hold timer (default 180)"},
+    {"bgp-keepalive", "bgp.keepalive_time", O_INT, "SECONDS  BGP keepalive timer (default 60)"},
+    {"bgp-hold-time", "bgp.hold_down_time", O_INT, "SECONDS  BGP hold timer (default 180)"},
     {"bgp-bfd", "bgp.bfd", O_BOOL, "yes|no        BFD for the neighbour (default no; FRR's bfdd)"},
     {"bgp-announce", "bgp.announce", O_LIST, "CIDR,...  prefixes BGP announces (\"\" for none)"},
     {"auth-mode", "authentication_mode", O_STR, "PSK|CERTIFICATE (default PSK)"},
@@ -890,8 +890,7 @@ static void print_counters(const json_t *k)
 	       (long long)json_integer_value(json_object_get(k, "bytes_out")));
 }
 
-/* A route-based session's tunnel interface and its BGP neighbour, as espnicd reports them
- * (FRR's state; the number of prefixes received, not the prefixes). */
+/* obj[key] if a string, else "-". */
 static const char *str_of(const json_t *obj, const char *key)
 {
 	const char *v = json_string_value(json_object_get(obj, key));
@@ -899,6 +898,8 @@ static const char *str_of(const json_t *obj, const char *key)
 	return v ? v : "-";
 }
 
+/* A route-based session's tunnel interface and its BGP neighbour, as espnicd reports them
+ * (FRR's state; the number of prefixes received, not the prefixes). */
 static void print_tunnel_interface(const json_t *ti)
 {
 	const json_t *bgp = json_object_get(ti, "bgp");
