@@ -620,36 +620,87 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 	return 0;
 }
 
-/* The PSK from a file or "-" (standard input); one trailing newline is dropped. */
-static int read_psk(const char *path, json_t *body)
+/* A secret (a PSK, the BGP password) from the file of option OPT, or "-" (standard input),
+ * into buf (cap octets); one trailing newline is dropped. A file group or others may read or
+ * change is refused, and so is a terminal (it would echo the secret). read(2), not stdio, so
+ * that no buffer of the C library keeps a copy; the caller wipes buf. */
+static int read_secret(const char *opt, const char *path, char *buf, size_t cap, size_t *len)
 {
-	char buf[4096];
-	size_t n;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int ret = -1;
 
-	if (f == NULL) {
-		cli_err("--psk-file %s: %s", path, strerror(errno));
+	if (fd < 0) {
+		cli_err("--%s %s: %s", opt, path, strerror(errno));
 		return -1;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	if (f != stdin)
-		fclose(f);
+	if (is_stdin && isatty(fd)) {
+		cli_err("--%s -: standard input is a terminal, which would echo the secret; give a "
+			"file of mode 0600 or pipe it in",
+			opt);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		cli_err("--%s %s: %s", opt, path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		cli_err("--%s %s: a directory", opt, path);
+		goto out;
+	}
+	if (!is_stdin && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+		cli_err("--%s %s: mode %04o lets group or others read or change the secret; "
+			"chmod 600 %s",
+			opt, path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			cli_err("--%s %s: %s", opt, path, strerror(errno));
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	if (n == cap) {
+		cli_err("--%s %s: longer than %zu octets", opt, path, cap - 1);
+		goto out;
+	}
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	if (n == 0) {
-		cli_err("--psk-file %s: empty", path);
-		return -1;
+		cli_err("--%s %s: empty", opt, path);
+		goto out;
 	}
-	if (memchr(buf, '\0', n) != NULL) {
-		OPENSSL_cleanse(buf, sizeof(buf));
+	*len = n;
+	ret = 0;
+out:
+	if (!is_stdin)
+		close(fd);
+	return ret;
+}
+
+/* The PSK from --psk-file into body.psk. */
+static int read_psk(const char *path, json_t *body)
+{
+	char buf[4096];
+	size_t n;
+	int ret = read_secret("psk-file", path, buf, sizeof(buf), &n);
+
+	if (ret == 0 && memchr(buf, '\0', n) != NULL) {
 		cli_err("--psk-file %s: the key must not contain NUL bytes", path);
-		return -1;
+		ret = -1;
 	}
-	json_object_set_new(body, "psk", json_stringn(buf, n));
+	if (ret == 0)
+		json_object_set_new(body, "psk", json_stringn(buf, n));
 	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
+	return ret;
 }
 
 /* The secrets of a request body: the PSK, a private key, the BGP password. */
@@ -663,78 +714,23 @@ static void wipe_psk(json_t *body)
 			OPENSSL_cleanse((char *)json_string_value(v[i]), json_string_length(v[i]));
 }
 
-/* The BGP password (the neighbour's TCP MD5 key) from a file or "-" (standard input) into
- * bgp.password; one trailing newline is dropped. A file group or others may read or change
- * is refused. read(2), not stdio, so that no buffer of the C library keeps a copy; ours is
- * wiped. */
+/* The BGP password (the neighbour's TCP MD5 key) from --bgp-password-file into
+ * bgp.password. */
 static int read_bgp_password(const char *path, json_t *bgp)
 {
 	char buf[256];
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	bool is_stdin = strcmp(path, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	json_t *pw;
-	int ret = -1;
+	size_t n;
+	int ret = read_secret("bgp-password-file", path, buf, sizeof(buf), &n);
 
-	if (fd < 0) {
-		cli_err("--bgp-password-file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (is_stdin && isatty(fd)) {
-		cli_err("--bgp-password-file -: standard input is a terminal, which would echo "
-			"the password; give a file of mode 0600 or pipe it in");
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		cli_err("--bgp-password-file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		cli_err("--bgp-password-file %s: a directory", path);
-		goto out;
-	}
-	if (!is_stdin && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
-		cli_err("--bgp-password-file %s: mode %04o lets group or others read or change "
-			"the password; chmod 600 %s",
-			path, (unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
-	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			cli_err("--bgp-password-file %s: %s", path, strerror(errno));
-			goto out;
-		}
-		n += (size_t)r;
-	}
-	if (n == sizeof(buf)) {
-		cli_err("--bgp-password-file %s: longer than %zu octets", path, sizeof(buf) - 1);
-		goto out;
-	}
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	if (n == 0) {
-		cli_err("--bgp-password-file %s: empty", path);
-		goto out;
-	}
-	pw = memchr(buf, '\0', n) == NULL ? json_stringn(buf, n) : NULL;
-	if (pw == NULL) {
+	if (ret == 0 && memchr(buf, '\0', n) != NULL) {
 		cli_err("--bgp-password-file %s: the password must be text (printable ASCII "
 			"without spaces)",
 			path);
-		goto out;
+		ret = -1;
 	}
-	json_object_set_new(bgp, "password", pw);
-	ret = 0;
-out:
+	if (ret == 0)
+		json_object_set_new(bgp, "password", json_stringn(buf, n));
 	OPENSSL_cleanse(buf, sizeof(buf));
-	if (!is_stdin)
-		close(fd);
 	return ret;
 }
 

@@ -545,6 +545,11 @@ def scenario_bgp(lab, args):
     p = d.espnic("session", "set", "r1", "--bgp-password-file", pw_file, expect=2)
     assert "mode 0640" in p.stderr and "chmod 600" in p.stderr, p.stderr
     os.chmod(pw_file, 0o600)
+    # a PSK file others may read: refused the same way (one reader for both secrets)
+    loose = psk_file(lab, "psk.loose", PSK2)
+    os.chmod(loose, 0o604)
+    p = d.espnic("session", "set", "r1", "--psk-file", loose, expect=2)
+    assert "--psk-file %s: mode 0604" % loose in p.stderr and PSK2 not in p.stderr, p.stderr
     empty = psk_file(lab, "bgp.empty", "")
     dirname = lab.path("bgp.dir")
     os.mkdir(dirname, 0o700)
