@@ -757,30 +757,11 @@ static int merge_bgp(const char *name, json_t *body)
 	return 0;
 }
 
-/* `set --no-bgp`: PATCH cannot take a field away (a null bgp is refused), so the session is
- * replaced (PUT) by its current object without bgp, the other options given laid over it
- * (the PSK omitted is kept; espnicd drops the BGP password with the bgp). */
-static int without_bgp(const char *name, json_t *body)
-{
-	char path[256];
-	json_t *cur = NULL;
-	int rc;
-
-	snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s", name);
-	if ((rc = api_json("GET", path, NULL, &cur)) != 0)
-		return rc;
-	json_object_del(cur, "bgp");
-	json_object_update(cur, body);
-	json_object_clear(body);
-	json_object_update(body, cur);
-	json_decref(cur);
-	return 0;
-}
-
 /* A session's bgp in the body of add or set: the --bgp-* options, the password from
  * --bgp-password-file (null with --no-bgp-password) and, for set, the rest of the current
- * bgp; with --no-bgp the whole session without bgp, *method PUT. 0, or the exit code. */
-static int session_bgp(const char *cmd, const struct common *c, json_t *body, const char **method)
+ * bgp; with --no-bgp a null bgp (PATCH removes it, and espnicd the password with it). 0, or
+ * the exit code. */
+static int session_bgp(const char *cmd, const struct common *c, json_t *body)
 {
 	json_t *bgp = json_object_get(body, "bgp");
 
@@ -789,8 +770,8 @@ static int session_bgp(const char *cmd, const struct common *c, json_t *body, co
 		return EXIT_USAGE;
 	}
 	if (c->no_bgp) {
-		*method = "PUT";
-		return without_bgp(c->positional[0], body);
+		json_object_set_new(body, "bgp", json_null());
+		return 0;
 	}
 	if (bgp == NULL && c->bgp_password_file == NULL && !c->no_bgp_password)
 		return 0;
@@ -848,9 +829,7 @@ static void usage(FILE *f, const struct kind *k)
 			"                        0600) or standard input; never on the command\n"
 			"                        line, never shown (show: password_configured)\n"
 			"  --no-bgp-password     set: remove the BGP password\n"
-			"  --no-bgp              set: remove the session's BGP (and its password;\n"
-			"                        the session is replaced by its current fields\n"
-			"                        without bgp: PUT)\n"
+			"  --no-bgp              set: remove the session's BGP (and its password)\n"
 			"  set keeps the BGP options not given; add needs --bgp-local-as and\n"
 			"  --bgp-peer-as for BGP. status NAME shows the tunnel interface, BGP\n"
 			"  state, BFD and the number of prefixes received.\n");
@@ -1257,7 +1236,7 @@ static int kind_main(const struct kind *k, int argc, char **argv)
 			json_decref(body);
 			return EXIT_USAGE;
 		}
-		if (k == &kinds[4] && (rc = session_bgp(cmd, &c, body, &method)) != 0) {
+		if (k == &kinds[4] && (rc = session_bgp(cmd, &c, body)) != 0) {
 			wipe_psk(body);
 			json_decref(body);
 			return rc;
