@@ -144,7 +144,19 @@ static const struct field_opt session_opts[] = {
      "A/LEN route-based: our tunnel address, a /30 or /31 (169.254.10.1/30)"},
     {"tunnel-interface-name", "tunnel_interface_name", O_STR,
      "IF  route-based: the VLAN's host interface (default espnic0.VID)"},
-    {"static-routes", "static_routes", O_LIST, "CIDR,... route-based: routed into the tunnel"},
+    {"static-routes", "static_routes", O_LIST,
+     "CIDR,... route-based: routed into the tunnel (\"\" for none)"},
+    {"bgp-local-as", "bgp.local_asn", O_INT,
+     "ASN     route-based: BGP over the tunnel interface, our AS (1..4294967295;\n"
+     "                        one for all sessions: espnicd runs one BGP router)"},
+    {"bgp-peer-as", "bgp.peer_asn", O_INT,
+     "ASN      the neighbour's AS; the neighbour is the peer's end of\n"
+     "                        --tunnel-interface (one neighbour per session)"},
+    {"bgp-remote-as", "bgp.peer_asn", O_INT, "ASN    same as --bgp-peer-as"},
+    {"bgp-keepalive", "bgp.keepalive_time", O_INT, "SECONDS  BGP keepalive timer (default 60)"},
+    {"bgp-hold-time", "bgp.hold_down_time", O_INT, "SECONDS  BGP hold timer (default 180)"},
+    {"bgp-bfd", "bgp.bfd", O_BOOL, "yes|no        BFD for the neighbour (default no; FRR's bfdd)"},
+    {"bgp-announce", "bgp.announce", O_LIST, "CIDR,...  prefixes BGP announces (\"\" for none)"},
     {"auth-mode", "authentication_mode", O_STR, "PSK|CERTIFICATE (default PSK)"},
     {"auth", "authentication_mode", O_STR, "PSK|CERTIFICATE (same as --auth-mode)"},
     {"ca-file", "trusted_ca", O_FILE,
@@ -269,25 +281,40 @@ static void print_table(const struct column *cols, const json_t *results)
 	}
 }
 
-static void print_object(const json_t *obj)
+/* One field a line; an object's fields as "OBJECT.FIELD" (bgp.local_asn). A password is
+ * never printed (espnicd does not return one; password_configured says whether there is). */
+static void print_fields(const json_t *obj, const char *prefix)
 {
 	const char *key;
 	json_t *v;
 
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		char buf[2048];
+		char buf[2048], name[128];
 
+		snprintf(name, sizeof(name), "%s%s", prefix, key);
+		if (strcmp(key, "password") == 0)
+			continue;
+		if (json_is_object(v) && *prefix == '\0' && json_object_size(v) > 0) {
+			snprintf(name, sizeof(name), "%s.", key);
+			print_fields(v, name);
+			continue;
+		}
 		render(v, buf, sizeof(buf));
-		printf("%-32s %s\n", key, buf);
+		printf("%-32s %s\n", name, buf);
 	}
+}
+
+static void print_object(const json_t *obj)
+{
+	print_fields(obj, "");
 }
 
 /* ---- option parsing ---- */
 
 struct common {
-	bool json, names, help;
-	const char *psk_file, *format, *output;
+	bool json, names, help, no_bgp, no_bgp_password;
+	const char *psk_file, *format, *output, *bgp_password_file;
 	const char *positional[2];
 	int npos;
 };
@@ -394,7 +421,7 @@ static int set_field(json_t *body, const struct field_opt *f, const char *val)
 		for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
 			json_array_append_new(arr, json_string(t));
 		free(copy);
-		json_object_set_new(body, f->field, arr);
+		json_object_set_new(parent, key, arr);
 	} else {
 		const char *eq = strchr(val, '=');
 		json_t *tags = json_object_get(body, f->field);
@@ -426,6 +453,10 @@ enum {
 	OPT_OUTPUT,
 	OPT_REFUSED_KEY,
 	OPT_REFUSED_PSK,
+	OPT_BGP_PASSWORD_FILE,
+	OPT_NO_BGP_PASSWORD,
+	OPT_NO_BGP,
+	OPT_REFUSED_BGP_PASSWORD,
 	OPT_FIELD = 2000
 };
 
@@ -441,7 +472,8 @@ static const struct option common_opts[] = {
     {"psk", required_argument, NULL, OPT_REFUSED_PSK}};
 
 #define N_COMMON_OPTS (sizeof(common_opts) / sizeof(common_opts[0]))
-#define MAX_OPTS      (N_COMMON_OPTS + 2 + 32 + 1) /* + psk-file, output + fields + end */
+/* + the session's own (psk-file, output, the BGP password's) + fields + end */
+#define MAX_OPTS (N_COMMON_OPTS + 6 + 64 + 1)
 
 /* The name an option was given by (for messages): argv's "--NAME[=VALUE]". */
 static void given_name(const char *arg, char *name, size_t len)
@@ -475,6 +507,13 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 	if (k == &kinds[4]) {
 		opts[n++] = (struct option){"psk-file", required_argument, NULL, OPT_PSK_FILE};
 		opts[n++] = (struct option){"output", required_argument, NULL, OPT_OUTPUT};
+		opts[n++] = (struct option){"bgp-password-file", required_argument, NULL,
+					    OPT_BGP_PASSWORD_FILE};
+		opts[n++] =
+		    (struct option){"no-bgp-password", no_argument, NULL, OPT_NO_BGP_PASSWORD};
+		opts[n++] = (struct option){"no-bgp", no_argument, NULL, OPT_NO_BGP};
+		opts[n++] = (struct option){"bgp-password", required_argument, NULL,
+					    OPT_REFUSED_BGP_PASSWORD};
 	}
 	for (int j = 0; body != NULL && k->opts[j].opt; j++) {
 		if (n + 1 >= MAX_OPTS)
@@ -515,6 +554,20 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 		case OPT_OUTPUT:
 			c->output = optarg;
 			break;
+		case OPT_BGP_PASSWORD_FILE:
+			c->bgp_password_file = optarg;
+			break;
+		case OPT_NO_BGP_PASSWORD:
+			c->no_bgp_password = true;
+			break;
+		case OPT_NO_BGP:
+			c->no_bgp = true;
+			break;
+		case OPT_REFUSED_BGP_PASSWORD:
+			cli_err("--bgp-password is not accepted: a secret on the command line is "
+				"visible to every user (ps); use --bgp-password-file FILE (mode "
+				"0600) or --bgp-password-file - (stdin)");
+			return -1;
 		case OPT_REFUSED_KEY:
 			cli_err("--%s is not accepted: use --key-file FILE or --key-file - (stdin)",
 				opts[idx].name);
@@ -547,6 +600,16 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 				return -1;
 		}
 	}
+	if (c->no_bgp &&
+	    (json_object_get(body, "bgp") || c->bgp_password_file || c->no_bgp_password)) {
+		cli_err("--no-bgp removes the session's BGP: it does not go with other --bgp-* "
+			"options");
+		return -1;
+	}
+	if (c->bgp_password_file && c->no_bgp_password) {
+		cli_err("--bgp-password-file and --no-bgp-password: give one of them");
+		return -1;
+	}
 	for (; optind < argc; optind++) {
 		if (c->npos == 2) {
 			cli_err("unexpected argument '%s'", argv[optind]);
@@ -557,48 +620,170 @@ static int parse_args(int argc, char **argv, const struct kind *k, json_t *body,
 	return 0;
 }
 
-/* The PSK from a file or "-" (standard input); one trailing newline is dropped. */
-static int read_psk(const char *path, json_t *body)
+/* A secret (a PSK, the BGP password) from the file of option OPT, or "-" (standard input),
+ * into buf (cap octets); one trailing newline is dropped. A file group or others may read or
+ * change is refused, and so is a terminal (it would echo the secret). read(2), not stdio, so
+ * that no buffer of the C library keeps a copy; the caller wipes buf. */
+static int read_secret(const char *opt, const char *path, char *buf, size_t cap, size_t *len)
 {
-	char buf[4096];
-	size_t n;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int ret = -1;
 
-	if (f == NULL) {
-		cli_err("--psk-file %s: %s", path, strerror(errno));
+	if (fd < 0) {
+		cli_err("--%s %s: %s", opt, path, strerror(errno));
 		return -1;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	if (f != stdin)
-		fclose(f);
+	if (is_stdin && isatty(fd)) {
+		cli_err("--%s -: standard input is a terminal, which would echo the secret; give a "
+			"file of mode 0600 or pipe it in",
+			opt);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		cli_err("--%s %s: %s", opt, path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		cli_err("--%s %s: a directory", opt, path);
+		goto out;
+	}
+	if (!is_stdin && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+		cli_err("--%s %s: mode %04o lets group or others read or change the secret; "
+			"chmod 600 %s",
+			opt, path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			cli_err("--%s %s: %s", opt, path, strerror(errno));
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	if (n == cap) {
+		cli_err("--%s %s: longer than %zu octets", opt, path, cap - 1);
+		goto out;
+	}
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	if (n == 0) {
-		cli_err("--psk-file %s: empty", path);
-		return -1;
+		cli_err("--%s %s: empty", opt, path);
+		goto out;
 	}
-	if (memchr(buf, '\0', n) != NULL) {
-		OPENSSL_cleanse(buf, sizeof(buf));
+	*len = n;
+	ret = 0;
+out:
+	if (!is_stdin)
+		close(fd);
+	return ret;
+}
+
+/* The PSK from --psk-file into body.psk. */
+static int read_psk(const char *path, json_t *body)
+{
+	char buf[4096];
+	size_t n;
+	int ret = read_secret("psk-file", path, buf, sizeof(buf), &n);
+
+	if (ret == 0 && memchr(buf, '\0', n) != NULL) {
 		cli_err("--psk-file %s: the key must not contain NUL bytes", path);
-		return -1;
+		ret = -1;
 	}
-	json_object_set_new(body, "psk", json_stringn(buf, n));
+	if (ret == 0)
+		json_object_set_new(body, "psk", json_stringn(buf, n));
 	OPENSSL_cleanse(buf, sizeof(buf));
+	return ret;
+}
+
+/* The secrets of a request body: the PSK, a private key, the BGP password. */
+static void wipe_psk(json_t *body)
+{
+	const json_t *v[] = {json_object_get(body, "psk"), json_object_get(body, "private_key"),
+			     json_object_get(json_object_get(body, "bgp"), "password")};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (json_is_string(v[i]))
+			OPENSSL_cleanse((char *)json_string_value(v[i]), json_string_length(v[i]));
+}
+
+/* The BGP password (the neighbour's TCP MD5 key) from --bgp-password-file into
+ * bgp.password. */
+static int read_bgp_password(const char *path, json_t *bgp)
+{
+	char buf[256];
+	size_t n;
+	int ret = read_secret("bgp-password-file", path, buf, sizeof(buf), &n);
+
+	if (ret == 0 && memchr(buf, '\0', n) != NULL) {
+		cli_err("--bgp-password-file %s: the password must be text (printable ASCII "
+			"without spaces)",
+			path);
+		ret = -1;
+	}
+	if (ret == 0)
+		json_object_set_new(bgp, "password", json_stringn(buf, n));
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return ret;
+}
+
+/* `set` with BGP options: PATCH replaces whole fields, bgp included, so the options given
+ * are laid over the session's current bgp (less password_configured; an absent password
+ * keeps the stored one). */
+static int merge_bgp(const char *name, json_t *body)
+{
+	char path[256];
+	json_t *resp = NULL, *cur, *merged;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/ipsec/sessions/%s", name);
+	if ((rc = api_json("GET", path, NULL, &resp)) != 0)
+		return rc;
+	cur = json_object_get(resp, "bgp");
+	if (json_is_object(cur)) {
+		merged = json_deep_copy(cur);
+		json_object_del(merged, "password_configured");
+		json_object_update(merged, json_object_get(body, "bgp"));
+		json_object_set_new(body, "bgp", merged);
+	}
+	json_decref(resp);
 	return 0;
 }
 
-static void wipe_psk(json_t *body)
+/* A session's bgp in the body of add or set: the --bgp-* options, the password from
+ * --bgp-password-file (null with --no-bgp-password) and, for set, the rest of the current
+ * bgp; with --no-bgp a null bgp (PATCH removes it, and espnicd the password with it). 0, or
+ * the exit code. */
+static int session_bgp(const char *cmd, const struct common *c, json_t *body)
 {
-	static const char *const keys[] = {"psk", "private_key"};
+	json_t *bgp = json_object_get(body, "bgp");
 
-	for (size_t i = 0; i < 2; i++) {
-		json_t *v = json_object_get(body, keys[i]);
-
-		if (json_is_string(v))
-			OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+	if ((c->no_bgp || c->no_bgp_password) && strcmp(cmd, "set") != 0) {
+		cli_err("--%s: only with set", c->no_bgp ? "no-bgp" : "no-bgp-password");
+		return EXIT_USAGE;
 	}
+	if (c->no_bgp) {
+		json_object_set_new(body, "bgp", json_null());
+		return 0;
+	}
+	if (bgp == NULL && c->bgp_password_file == NULL && !c->no_bgp_password)
+		return 0;
+	if (bgp == NULL) {
+		bgp = json_object();
+		json_object_set_new(body, "bgp", bgp);
+	}
+	if (c->no_bgp_password)
+		json_object_set_new(bgp, "password", json_null());
+	if (c->bgp_password_file != NULL && read_bgp_password(c->bgp_password_file, bgp) < 0)
+		return EXIT_USAGE;
+	return strcmp(cmd, "set") == 0 ? merge_bgp(c->positional[0], body) : 0;
 }
 
 /* ---- commands ---- */
@@ -636,6 +821,18 @@ static void usage(FILE *f, const struct kind *k)
 		fprintf(f, "  --psk-file FILE|-     the pre-shared key (16 to 128 bytes) from a "
 			   "file or\n                        standard input; never on the command "
 			   "line\n");
+	if (session)
+		fprintf(f,
+			"  --bgp-password-file FILE|-  route-based: the BGP neighbour's TCP MD5\n"
+			"                        password (1 to 80 printable characters, no\n"
+			"                        spaces) from a file only you may read (mode\n"
+			"                        0600) or standard input; never on the command\n"
+			"                        line, never shown (show: password_configured)\n"
+			"  --no-bgp-password     set: remove the BGP password\n"
+			"  --no-bgp              set: remove the session's BGP (and its password)\n"
+			"  set keeps the BGP options not given; add needs --bgp-local-as and\n"
+			"  --bgp-peer-as for BGP. status NAME shows the tunnel interface, BGP\n"
+			"  state, BFD and the number of prefixes received.\n");
 	fprintf(f, "\ncommon options:\n"
 		   "  --json                machine-readable output (the API's JSON)\n"
 		   "  --socket PATH         espnicd's API socket (default $ESPNIC_API_SOCKET or\n"
@@ -666,6 +863,36 @@ static void print_counters(const json_t *k)
 	       (long long)json_integer_value(json_object_get(k, "bytes_in")),
 	       (long long)json_integer_value(json_object_get(k, "packets_out")),
 	       (long long)json_integer_value(json_object_get(k, "bytes_out")));
+}
+
+/* obj[key] if a string, else "-". */
+static const char *str_of(const json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v ? v : "-";
+}
+
+/* A route-based session's tunnel interface and its BGP neighbour, as espnicd reports them
+ * (FRR's state; the number of prefixes received, not the prefixes). */
+static void print_tunnel_interface(const json_t *ti)
+{
+	const json_t *bgp = json_object_get(ti, "bgp");
+	const char *bfd = json_string_value(json_object_get(bgp, "bfd"));
+
+	if (!json_is_object(ti))
+		return;
+	printf("  tunnel interface %s %s VLAN %lld\n", str_of(ti, "name"), str_of(ti, "address"),
+	       (long long)json_integer_value(json_object_get(ti, "vlan")));
+	if (json_is_object(bgp))
+		printf(
+		    "    BGP neighbor %s AS %lld (local AS %lld): %s, %lld prefixes received%s%s\n",
+		    str_of(bgp, "neighbor"),
+		    (long long)json_integer_value(json_object_get(bgp, "peer_asn")),
+		    (long long)json_integer_value(json_object_get(bgp, "local_asn")),
+		    str_of(bgp, "state"),
+		    (long long)json_integer_value(json_object_get(bgp, "prefixes_received")),
+		    bfd ? ", BFD " : "", bfd ? bfd : "");
 }
 
 static void print_status(const json_t *st)
@@ -717,6 +944,7 @@ static void print_status(const json_t *st)
 			       (long long)json_integer_value(json_object_get(tc, "packets_out")),
 			       (long long)json_integer_value(json_object_get(tc, "bytes_out")));
 	}
+	print_tunnel_interface(json_object_get(st, "tunnel_interface"));
 	if (cnt != NULL && json_array_size(json_object_get(st, "tunnels")) == 0)
 		printf("  no tunnels\n");
 	if (json_is_object(cnt))
@@ -912,6 +1140,17 @@ static int session_extra(const char *cmd, const struct common *c)
 					print_counters(json_object_get(t, "counters"));
 					printf("\n");
 				}
+				/* a route-based session's BGP neighbour */
+				t = json_object_get(json_object_get(one, "tunnel_interface"),
+						    "bgp");
+				if (json_is_object(t))
+					printf("  BGP %s AS %lld %s, %lld prefixes received\n",
+					       str_of(t, "neighbor"),
+					       (long long)json_integer_value(
+						   json_object_get(t, "peer_asn")),
+					       str_of(t, "state"),
+					       (long long)json_integer_value(
+						   json_object_get(t, "prefixes_received")));
 			}
 		}
 		rc = 0;
@@ -962,6 +1201,7 @@ static int kind_main(const struct kind *k, int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	bool writes = cmd && (strcmp(cmd, "add") == 0 || strcmp(cmd, "set") == 0);
+	const char *method = cmd && cmd[0] == 'a' ? "POST" : "PATCH";
 	json_t *body = writes ? json_object() : NULL, *resp = NULL;
 	struct common c;
 	char path[256];
@@ -984,11 +1224,22 @@ static int kind_main(const struct kind *k, int argc, char **argv)
 		usage(stdout, k);
 		return 0;
 	}
+	if (!writes && (c.no_bgp || c.no_bgp_password || c.bgp_password_file)) {
+		cli_err("--%s: only with add or set", c.no_bgp		  ? "no-bgp"
+						      : c.no_bgp_password ? "no-bgp-password"
+									  : "bgp-password-file");
+		return EXIT_USAGE;
+	}
 	if (writes) {
 		if (need_name(&c, cmd) < 0 ||
 		    (c.psk_file != NULL && read_psk(c.psk_file, body) < 0)) {
 			json_decref(body);
 			return EXIT_USAGE;
+		}
+		if (k == &kinds[4] && (rc = session_bgp(cmd, &c, body)) != 0) {
+			wipe_psk(body);
+			json_decref(body);
+			return rc;
 		}
 		if (cmd[0] == 'a') {
 			json_object_set_new(body, "name", json_string(c.positional[0]));
@@ -997,7 +1248,7 @@ static int kind_main(const struct kind *k, int argc, char **argv)
 			snprintf(path, sizeof(path), "/api/v1/ipsec/%s/%s", k->path,
 				 c.positional[0]);
 		}
-		rc = api_json(cmd[0] == 'a' ? "POST" : "PATCH", path, body, &resp);
+		rc = api_json(method, path, body, &resp);
 		wipe_psk(body);
 		json_decref(body);
 		if (rc == 0 && c.json)

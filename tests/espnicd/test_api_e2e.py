@@ -8,6 +8,7 @@ session only, disable/enable, and persistence across restarts (also after SIGKIL
 import argparse
 import json
 import os
+import pty
 import signal
 import stat
 import subprocess
@@ -458,6 +459,170 @@ def scenario_errors(lab, args):
 LEFT2 = "198.18.0.11"  # a second address of the left gateway (a second session)
 LEFT3 = "198.18.0.12"  # a third (a session that neither side initiates)
 LEFT4 = "198.18.0.13"  # a fourth (an ON_DEMAND session that sees no traffic)
+
+
+def scenario_bgp(lab, args):
+    """A route-based session's tunnel interface, static routes and BGP through the CLI: every
+    option reaching the API (read back with GET), set keeping the BGP options not given, the
+    BGP password only from a file of mode 0600 or standard input (a file others may read is
+    refused, the password never in an answer, an error, the CLI's output or the log), show and
+    status with the BGP fields, bad arguments (exit 2 naming the option)."""
+    d = Daemon(lab, args.espnicd, args.espnic, 0)
+    d.espnic("endpoint", "add", "ep", "--address", LEFT)
+    pw, pw2, bad_pw = "bgp-Md5-Secret-77", "bgp-Other-Secret-88", "bgp Spaced Secret 99"
+    secrets = (pw, pw2, bad_pw)
+    pw_file = psk_file(lab, "bgp.pw", pw)  # mode 0600
+    routes, lans = ["198.18.20.0/24", "198.18.21.0/24"], ["198.18.1.0/24", "198.18.3.0/24"]
+    base = ["--type", "RouteBasedIPSecVpnSession", "--endpoint", "ep", "--peer", RIGHT,
+            "--psk-file", "-"]
+    d.espnic("session", "add", "r1", *base, "--vlan", "10", "--tunnel-interface",
+             "169.254.10.1/30", "--tunnel-interface-name", "vti10", "--static-routes",
+             ",".join(routes), "--bgp-local-as", "65001", "--bgp-peer-as", "65002",
+             "--bgp-keepalive", "3", "--bgp-hold-time", "9", "--bgp-bfd", "yes",
+             "--bgp-announce", ",".join(lans), "--bgp-password-file", pw_file, stdin=PSK)
+    s = d.json("session", "show", "r1")
+    assert s["resource_type"] == "RouteBasedIPSecVpnSession" and s["vlan"] == 10, s
+    assert s["tunnel_interface"] == "169.254.10.1/30" and s["tunnel_interface_name"] == "vti10"
+    assert s["static_routes"] == routes, s
+    assert s["bgp"] == {"local_asn": 65001, "peer_asn": 65002, "keepalive_time": 3,
+                        "hold_down_time": 9, "bfd": True, "announce": lans,
+                        "password_configured": True}, s["bgp"]
+
+    def stored_password():
+        with open(os.path.join(d.state, "secrets.json")) as f:
+            return json.load(f)["bgp_passwords"].get("r1")
+
+    assert stored_password() == pw
+    # show: the bgp object's fields one a line, whether a password is configured, never it
+    out = d.espnic("session", "show", "r1").stdout
+    for line in ("bgp.local_asn", "bgp.peer_asn", "bgp.announce", "bgp.bfd"):
+        assert line in out, out
+    assert any(ln.split() == ["bgp.password_configured", "yes"] for ln in out.splitlines()), out
+    assert "198.18.1.0/24,198.18.3.0/24" in out, out
+    # set: the options given change, the other BGP options and the password stay
+    d.espnic("session", "set", "r1", "--bgp-keepalive", "5")
+    b = d.json("session", "show", "r1")["bgp"]
+    assert b == {"local_asn": 65001, "peer_asn": 65002, "keepalive_time": 5,
+                 "hold_down_time": 9, "bfd": True, "announce": lans,
+                 "password_configured": True}, b
+    assert stored_password() == pw
+    d.espnic("session", "set", "r1", "--bgp-remote-as", "65003", "--bgp-bfd", "no",
+             "--bgp-announce", "198.18.4.0/24", "--bgp-hold-time", "30", "--static-routes", "",
+             "--vlan", "11", "--tunnel-interface", "169.254.11.1/30")
+    s = d.json("session", "show", "r1")
+    assert s["bgp"]["peer_asn"] == 65003 and s["bgp"]["bfd"] is False, s
+    assert s["bgp"]["announce"] == ["198.18.4.0/24"] and s["bgp"]["hold_down_time"] == 30, s
+    assert s["bgp"]["keepalive_time"] == 5 and s["bgp"]["local_asn"] == 65001, s
+    assert s["static_routes"] == [] and s["vlan"] == 11, s
+    assert s["tunnel_interface"] == "169.254.11.1/30" and stored_password() == pw
+    d.espnic("session", "set", "r1", "--bgp-announce", "")
+    assert d.json("session", "show", "r1")["bgp"]["announce"] == []
+    # the password from standard input, then removed
+    d.espnic("session", "set", "r1", "--bgp-password-file", "-", stdin=pw2 + "\n")
+    assert stored_password() == pw2
+    d.espnic("session", "set", "r1", "--no-bgp-password")
+    assert stored_password() is None
+    assert d.json("session", "show", "r1")["bgp"]["password_configured"] is False
+    d.espnic("session", "set", "r1", "--bgp-password-file", pw_file)
+    assert stored_password() == pw
+    # status: the tunnel interface and the neighbour (FRR is not running here: its state is
+    # whatever espnicd reports, the fields are there); exit 5, the session is not up
+    st = json.loads(d.espnic("session", "status", "r1", "--json", expect=5).stdout)
+    nb = st["tunnel_interface"]["bgp"]
+    assert nb["neighbor"] == "169.254.11.2" and nb["peer_asn"] == 65003, nb
+    out = d.espnic("session", "status", "r1", expect=5).stdout
+    assert "tunnel interface vti10 169.254.11.1/30 VLAN 11" in out, out
+    assert ("BGP neighbor 169.254.11.2 AS 65003 (local AS 65001): %s, %d prefixes received"
+            % (nb["state"], nb["prefixes_received"])) in out, out
+    out = d.espnic("session", "status").stdout
+    assert "BGP 169.254.11.2 AS 65003 %s" % nb["state"] in out, out
+    # bad arguments: exit 2, the option named, nothing changed
+    before = d.json("session", "show", "r1")
+    os.chmod(pw_file, 0o644)
+    p = d.espnic("session", "set", "r1", "--bgp-password-file", pw_file, expect=2)
+    assert "--bgp-password-file %s: mode 0644" % pw_file in p.stderr, p.stderr
+    os.chmod(pw_file, 0o640)
+    p = d.espnic("session", "set", "r1", "--bgp-password-file", pw_file, expect=2)
+    assert "mode 0640" in p.stderr and "chmod 600" in p.stderr, p.stderr
+    os.chmod(pw_file, 0o600)
+    # a PSK file others may read: refused the same way (one reader for both secrets)
+    loose = psk_file(lab, "psk.loose", PSK2)
+    os.chmod(loose, 0o604)
+    p = d.espnic("session", "set", "r1", "--psk-file", loose, expect=2)
+    assert "--psk-file %s: mode 0604" % loose in p.stderr and PSK2 not in p.stderr, p.stderr
+    empty = psk_file(lab, "bgp.empty", "")
+    dirname = lab.path("bgp.dir")
+    os.mkdir(dirname, 0o700)
+    for bad, says in (
+            (["--bgp-password", pw], "--bgp-password is not accepted"),
+            (["--bgp-pass", pw], "--bgp-pass is ambiguous"),
+            (["--bgp-password-file", lab.path("nonexistent")], "--bgp-password-file"),
+            (["--bgp-password-file", empty], "--bgp-password-file %s: empty" % empty),
+            (["--bgp-password-file", dirname], "a directory"),
+            (["--bgp-local-as", "AS65001"], "--bgp-local-as: not a number"),
+            (["--bgp-peer-as", ""], "--bgp-peer-as: not a number"),
+            (["--bgp-keepalive", "3s"], "--bgp-keepalive: not a number"),
+            (["--bgp-hold-time", "x"], "--bgp-hold-time: not a number"),
+            (["--bgp-bfd", "maybe"], "--bgp-bfd: yes or no"),
+            (["--no-bgp", "--bgp-local-as", "1"], "--no-bgp removes"),
+            (["--no-bgp", "--bgp-password-file", pw_file], "--no-bgp removes"),
+            (["--no-bgp=yes"], "--no-bgp takes no value"),
+            (["--bgp-password-file", pw_file, "--no-bgp-password"], "give one of them"),
+            (["--vlan", "ten"], "--vlan: not a number")):
+        p = d.espnic("session", "set", "r1", *bad, expect=2)
+        assert says in p.stderr, (bad, p.stderr)
+    # standard input a terminal: refused (it would echo the password)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([args.espnic, "session", "set", "r1", "--bgp-password-file", "-",
+                            "--socket", d.sock], stdin=slave, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert p.returncode == 2 and "standard input is a terminal" in p.stderr, p.stderr
+    p = subprocess.run([args.espnic, "session", "set", "r1", "--bgp-password-file"],
+                       stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 2 and "--bgp-password-file needs a value" in p.stderr, p.stderr
+    for cmd in (["show", "r1", "--no-bgp"], ["status", "r1", "--bgp-password-file", pw_file]):
+        p = d.espnic("session", *cmd, expect=2)
+        assert "only with add or set" in p.stderr, p.stderr
+    p = d.espnic("session", "show", "r1", "--bgp-local-as", "1", expect=2)
+    assert "unknown option --bgp-local-as" in p.stderr, p.stderr
+    assert d.json("session", "show", "r1") == before and stored_password() == pw
+    # refused by espnicd (exit 3, the field named): out of range, incomplete, a bad password
+    # (not echoed)
+    for bad, field in ((["--bgp-hold-time", "1"], "bgp.hold_down_time"),
+                       (["--bgp-keepalive", "0"], "bgp.keepalive_time"),
+                       (["--bgp-local-as", "0"], "bgp.local_asn"),
+                       (["--bgp-announce", "198.18.4.1/24"], "bgp.announce[0]"),
+                       (["--static-routes", "198.18.9.0/40"], "static_routes[0]")):
+        p = d.espnic("session", "set", "r1", *bad, expect=3)
+        assert "(field %s)" % field in p.stderr, (bad, p.stderr)
+    p = d.espnic("session", "set", "r1", "--bgp-password-file", "-", stdin=bad_pw, expect=3)
+    assert "(field bgp.password)" in p.stderr, p.stderr
+    assert stored_password() == pw
+    p = d.espnic("session", "add", "r2", *base, "--vlan", "12", "--tunnel-interface",
+                 "169.254.12.1/30", "--bgp-keepalive", "5", stdin=PSK, expect=3)
+    assert "local_asn and peer_asn" in p.stderr, p.stderr
+    # one BGP router: another session's local AS is refused
+    p = d.espnic("session", "add", "r2", *base, "--vlan", "12", "--tunnel-interface",
+                 "169.254.12.1/30", "--bgp-local-as", "65009", "--bgp-peer-as", "65010",
+                 stdin=PSK, expect=3)
+    assert "(field bgp.local_asn)" in p.stderr, p.stderr
+    # --no-bgp: the session has no BGP, and so no password
+    d.espnic("session", "set", "r1", "--no-bgp")
+    s = d.json("session", "show", "r1")
+    assert "bgp" not in s and stored_password() is None, s
+    assert s["psk_configured"] is True and s["vlan"] == 11 and s["tunnel_interface_name"] == "vti10"
+    p = d.espnic("session", "add", "r3", *base, "--no-bgp", stdin=PSK, expect=2)
+    assert "--no-bgp: only with set" in p.stderr, p.stderr
+    st = json.loads(d.espnic("session", "status", "r1", "--json", expect=5).stdout)
+    assert "bgp" not in st["tunnel_interface"], st
+    # the password never left the secrets file: no answer, no CLI output, no log, no config
+    with open(os.path.join(d.state, "config.json")) as f:
+        assert not any(x in f.read() for x in secrets)
+    assert not any(x in d.log_text() for x in secrets)
+    assert_no_secrets(secrets)
 
 
 def two_daemons(lab, args):

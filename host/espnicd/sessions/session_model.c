@@ -604,6 +604,19 @@ static int write_in_place(struct sm_model *m, enum sm_kind k, const char *name, 
 		return sm_fail(e, 400, "private_key", "unknown field \"private_key\"");
 	in = mode == SM_MERGE ? json_deep_copy(existing) : json_object();
 	json_object_update(in, body);
+	/* PATCH as a JSON merge patch (RFC 7396): a member set to null is removed, i.e. it takes
+	 * its default again (bgp: null takes BGP away). */
+	if (mode == SM_MERGE) {
+		const char *key;
+		json_t *v;
+		void *tmp;
+
+		json_object_foreach_safe(body, tmp, key, v)
+		{
+			if (json_is_null(v))
+				json_object_del(in, key);
+		}
+	}
 	json_object_del(in, "name");
 	json_object_del(in, "psk");
 	json_object_del(in, "private_key");
