@@ -23,6 +23,10 @@ from test_strongswan import assert_keys_match, peer  # noqa: E402
 
 # Retransmissions short enough for a test: 0.5 s, x1.5, 3 tries.
 FAST = {"retransmit_timeout": 0.5, "retransmit_base": 1.5, "retransmit_tries": 3}
+# The restart's IKE_SA_INIT is retransmitted until charon is back: over about 25 s, so that a
+# retransmission reaches it once its configuration is loaded also on a busy machine (one that
+# arrives between charon's start and swanctl's load is refused, NO_PROPOSAL_CHOSEN).
+RESTART = dict(FAST, retransmit_tries=7)
 
 
 def kill_charon(lab, charon):
@@ -51,7 +55,7 @@ def established_up(charon, ours):
 def test_dpd_restart(lab, binary):
     charon = lab_charon(lab)
     ours = Espnicd(lab, binary, 0, peer(start=True, dpd_delay=1, dpd_timeout=2,
-                                        dpd_action="restart"), **FAST)
+                                        dpd_action="restart"), **RESTART)
     established_up(charon, ours)
     first = ours.established()["spi_i"]
     kill_charon(lab, charon)
