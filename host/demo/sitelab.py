@@ -139,7 +139,8 @@ class Sites:
 
     # -- building ------------------------------------------------------------------------
 
-    def setup(self):
+    def add_namespaces(self):
+        """Every namespace of self.ns, IPv4 only, its loopback up (removed by close())."""
         for ns in self.ns.values():
             run("ip", "netns", "add", ns)
             self.made_ns.append(ns)
@@ -147,6 +148,9 @@ class Sites:
             self.sysctl(k, "net.ipv6.conf.all.disable_ipv6=1",
                         "net.ipv6.conf.default.disable_ipv6=1")
             self.ip(k, "link", "set", "lo", "up")
+
+    def setup(self):
+        self.add_namespaces()
         self.sysctl("gwa", "net.ipv4.ip_forward=1")
         self.sysctl("gwb", "net.ipv4.ip_forward=1")
         # The LANs: one host behind each gateway.
@@ -213,6 +217,11 @@ class Sites:
         self.made_ns = []
         if not keep_dir and os.path.isdir(self.dir):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def print_logs(self, limit=6000):
+        """The end of every log the sites wrote (a failed test's evidence)."""
+        for log in self.logs:
+            print("== %s\n%s" % (log, self.log_tail(log, limit)))
 
     def log_tail(self, path, limit=15000):
         try:

@@ -208,8 +208,7 @@ def main():
         ok = True
     finally:
         if not ok:
-            for log in sites.logs:
-                print("== %s\n%s" % (log, sites.log_tail(log, 6000)))
+            sites.print_logs()
         sites.close()
     print("PASS" if ok else "FAIL", flush=True)
     return 0 if ok else 1

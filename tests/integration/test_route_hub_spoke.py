@@ -67,13 +67,7 @@ class HubSites(Sites):
         self.sock_of = {}
 
     def setup(self):
-        for ns in self.ns.values():
-            run("ip", "netns", "add", ns)
-            self.made_ns.append(ns)
-        for k in self.ns:
-            self.sysctl(k, "net.ipv6.conf.all.disable_ipv6=1",
-                        "net.ipv6.conf.default.disable_ipv6=1")
-            self.ip(k, "link", "set", "lo", "up")
+        self.add_namespaces()
         self.ip("wire", "link", "add", "br0", "type", "bridge")
         self.ip("wire", "link", "set", "br0", "up")
         env = dict(os.environ, ESPNIC_RUN_DIR=self.dir)
@@ -228,8 +222,7 @@ def main():
         ok = True
     finally:
         if not ok:
-            for log in sites.logs:
-                print("== %s\n%s" % (log, sites.log_tail(log, 4000)))
+            sites.print_logs(4000)
         sites.close()
     print("PASS" if ok else "FAIL", flush=True)
     return 0 if ok else 1

@@ -171,8 +171,7 @@ def main():
         ok = True
     finally:
         if not ok:
-            for log in sites.logs:
-                print("== %s\n%s" % (log, sites.log_tail(log, 6000)))
+            sites.print_logs()
         sites.close()
     for what, (sent, lost, longest) in figures:
         print("FAILOVER %s: %d of %d pings lost at 10 ms intervals, longest gap %.2f s"
