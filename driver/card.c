@@ -153,6 +153,9 @@ static size_t result_len(unsigned opcode)
 		return ESPNIC_SPDQ_LAYOUT_BYTES;
 	case ESPNIC_CMD_COUNTERS:
 		return ESPNIC_CNTR_LAYOUT_BYTES;
+	case ESPNIC_CMD_SA_LIST:
+	case ESPNIC_CMD_SPD_LIST:
+		return ESPNIC_LIST_LAYOUT_BYTES;
 	default:
 		return 0;
 	}
@@ -433,6 +436,56 @@ int espnic_card_sa_read(const struct espnic_io *io, bool inbound, unsigned index
 	return 0;
 }
 
+/* Which of a table's n slots are in use (SA_LIST, SPD_LIST: LIST_SLOTS a
+ * command), slot i at bits[i / 8] bit i % 8; bits holds (n + 7) / 8 bytes. */
+#define LIST_SLOTS (8u * ESPNIC_LIST_LAYOUT_BYTES)
+static int used_locked(const struct espnic_io *io, unsigned opcode, unsigned flags, unsigned n,
+		       uint8_t *bits)
+{
+	struct espnic_cmd cmd;
+	struct espnic_cpl cpl;
+	char what[48];
+	memset(bits, 0, (n + 7) / 8);
+	for (unsigned first = 0; first < n; first += LIST_SLOTS) {
+		snprintf(what, sizeof(what), "%s (%u)", espnic_cmd_name(opcode), first);
+		cmd_init(&cmd, opcode, flags, first);
+		int rc = run_cmd_locked(io, &cmd, &cpl, what);
+		if (rc)
+			return rc;
+		unsigned take = n - first < LIST_SLOTS ? n - first : LIST_SLOTS;
+		memcpy(bits + first / 8, cpl.result + ESPNIC_LIST_BITMAP, (take + 7) / 8);
+	}
+	if (n % 8)
+		bits[n / 8] &= (uint8_t)((1u << (n % 8)) - 1);
+	return 0;
+}
+
+static int used(const struct espnic_io *io, unsigned opcode, unsigned flags, unsigned n,
+		uint8_t *bits)
+{
+	if (io->lock)
+		io->lock(io->ctx, true);
+	int rc = used_locked(io, opcode, flags, n, bits);
+	if (io->lock)
+		io->lock(io->ctx, false);
+	return rc;
+}
+
+int espnic_card_sa_used(const struct espnic_io *io, bool inbound, unsigned n, uint8_t *bits)
+{
+	return used(io, ESPNIC_CMD_SA_LIST, inb_flag(inbound), n, bits);
+}
+
+int espnic_card_spd_used(const struct espnic_io *io, unsigned n, uint8_t *bits)
+{
+	return used(io, ESPNIC_CMD_SPD_LIST, 0, n, bits);
+}
+
+static bool bit_set(const uint8_t *bits, unsigned i)
+{
+	return (bits[i / 8] >> (i % 8)) & 1;
+}
+
 /* ------------------------------------------------------------ SPD */
 
 /* The card classifies packets with a decision tree in RAM
@@ -612,6 +665,8 @@ static void to_cls_rule(unsigned index, const struct espnic_spd_rule *r, struct 
 
 static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
 			 unsigned *np);
+static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint8_t *in_use,
+			  struct espnic_cls_rule *rules, unsigned *np);
 
 /* The card's state, fresh: read back and rewritten when SPD_GEN or the
  * sizes are not what this process last saw. NULL and an error otherwise. */
@@ -839,17 +894,35 @@ static int spd_query_locked(const struct espnic_io *io, unsigned index,
 	return rc ? rc : spd_decode(cpl.result, rule);
 }
 
-/* The whole rule book, as classifier rules: queries pipelined through the
- * ring (a process that finds the SPD changed by another reads it all). */
+/* The whole rule book, as classifier rules (a process that finds the SPD
+ * changed by another reads it all): which rules are in use (SPD_LIST), then
+ * a query of each, pipelined through the ring. */
 static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
 			 unsigned *np)
+{
+	uint8_t *in_use = malloc((spd_n + 7) / 8);
+	if (!in_use)
+		return fail(-ENOMEM, "SPD: out of memory");
+	int rc = used_locked(io, ESPNIC_CMD_SPD_LIST, 0, spd_n, in_use);
+	if (!rc)
+		rc = spd_book_query(io, spd_n, in_use, rules, np);
+	free(in_use);
+	return rc;
+}
+
+static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint8_t *in_use,
+			  struct espnic_cls_rule *rules, unsigned *np)
 {
 	uint16_t prod = (uint16_t)rd(io, ESPNIC_REG_CMD_PROD);
 	uint16_t cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
 	uint16_t cpl_cons = (uint16_t)rd(io, ESPNIC_REG_CPL_CONS);
-	unsigned next = 0, done = 0, outstanding = 0, polls = 0;
+	unsigned next = 0, done = 0, outstanding = 0, polls = 0, want = 0;
+	for (unsigned i = 0; i < spd_n; i++)
+		want += bit_set(in_use, i);
 	*np = 0;
-	while (done < spd_n) {
+	while (done < want) {
+		while (next < spd_n && !bit_set(in_use, next))
+			next++;
 		while (next < spd_n && outstanding < ESPNIC_CMD_RING_SLOTS &&
 		       (uint16_t)(prod - cons) < ESPNIC_CMD_RING_SLOTS) {
 			uint32_t slot = ESPNIC_REG_CMD_RING +
@@ -860,8 +933,10 @@ static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espn
 			wr(io, slot + 12, 0);
 			prod++;
 			wr(io, ESPNIC_REG_CMD_PROD, prod);
-			next++;
 			outstanding++;
+			do
+				next++;
+			while (next < spd_n && !bit_set(in_use, next));
 		}
 		uint16_t cpl_prod = (uint16_t)rd(io, ESPNIC_REG_CPL_PROD);
 		if (cpl_prod == cpl_cons) {

@@ -293,6 +293,24 @@ int espnic_sa_get(espnic_dev *dev, bool inbound, unsigned index, struct espnic_s
 	return finish(dev, espnic_card_sa_read(&dev->io, inbound, index, st), "SA read");
 }
 
+int espnic_sa_used(espnic_dev *dev, bool inbound, uint8_t *bits)
+{
+	struct espnic_card_info info;
+	int rc = espnic_card_info(&dev->io, &info);
+	if (rc == 0)
+		rc = espnic_card_sa_used(&dev->io, inbound, info.sa_n, bits);
+	return finish(dev, rc, "SA list");
+}
+
+int espnic_spd_used(espnic_dev *dev, uint8_t *bits)
+{
+	struct espnic_card_info info;
+	int rc = espnic_card_info(&dev->io, &info);
+	if (rc == 0)
+		rc = espnic_card_spd_used(&dev->io, info.spd_n, bits);
+	return finish(dev, rc, "SPD list");
+}
+
 int espnic_spd_add(espnic_dev *dev, unsigned index, const struct espnic_spd_rule *rule)
 {
 	return finish(dev, espnic_card_spd_write(&dev->io, index, rule), "SPD add");

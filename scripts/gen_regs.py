@@ -99,6 +99,7 @@ def gen_c(m):
     for group, name, value, doc in constants(m):
         comment = f" /* {doc} */" if doc else ""
         lines.append(f"#define ESPNIC_{name} 0x{value:X}u{comment}")
+    lines.append(f"#define ESPNIC_CMD_MAX {max(c['value'] for c in m['commands'])}u /* The highest opcode. */")
     def names(macro, items):
         quoted = ", ".join('"%s"' % n.lower() for n in items)
         lines.append(f"#define ESPNIC_{macro} {{{quoted}}}")

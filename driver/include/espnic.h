@@ -88,12 +88,18 @@ int espnic_reset(espnic_dev *dev);
 int espnic_sa_add(espnic_dev *dev, unsigned index, const struct espnic_sa *sa);
 int espnic_sa_delete(espnic_dev *dev, bool inbound, unsigned index);
 int espnic_sa_get(espnic_dev *dev, bool inbound, unsigned index, struct espnic_sa_status *st);
+/* Which SA slots are in use: slot i at bits[i / 8] bit i % 8, for the
+ * caps' sa_n slots (bits holds (sa_n + 7) / 8 bytes). A scan of the table is
+ * this, then espnic_sa_get of the slots in use. */
+int espnic_sa_used(espnic_dev *dev, bool inbound, uint8_t *bits);
 
 /* SPD rules: the index is the priority (lower first). */
 int espnic_spd_add(espnic_dev *dev, unsigned index, const struct espnic_spd_rule *rule);
 int espnic_spd_delete(espnic_dev *dev, unsigned index);
 /* 1 and the rule if the slot is in use, 0 if free. */
 int espnic_spd_get(espnic_dev *dev, unsigned index, struct espnic_spd_rule *rule);
+/* Which rule slots are in use, as espnic_sa_used (spd_n slots). */
+int espnic_spd_used(espnic_dev *dev, uint8_t *bits);
 
 /* Port counters, in ESPNIC_CNT_* order (names: espnic_counter_name()). */
 int espnic_counters(espnic_dev *dev, uint64_t counters[ESPNIC_PORT_COUNTERS]);

@@ -175,6 +175,13 @@ int espnic_card_sa_delete(const struct espnic_io *io, bool inbound, unsigned ind
 int espnic_card_sa_read(const struct espnic_io *io, bool inbound, unsigned index,
 			struct espnic_sa_status *st);
 
+/* Which of a table's n slots are in use (n: SA_N or SPD_N from
+ * espnic_card_info): slot i at bits[i / 8] bit i % 8; bits holds (n + 7) / 8
+ * bytes. One SA_LIST or SPD_LIST command per 1024 slots, so a scan of a 16K
+ * table is 16 commands, then a query of each slot in use. */
+int espnic_card_sa_used(const struct espnic_io *io, bool inbound, unsigned n, uint8_t *bits);
+int espnic_card_spd_used(const struct espnic_io *io, unsigned n, uint8_t *bits);
+
 /* SPD rules: the index is the priority (lower first). espnic_card_spd_add
  * refuses an occupied index (-EEXIST); espnic_card_spd_write replaces. */
 int espnic_card_spd_add(const struct espnic_io *io, unsigned index,

@@ -73,6 +73,8 @@
 #define ESPNIC_CMD_COUNTERS 0x8u /* Snapshot of the port counters; with CMD_FLAG_CLEAR they restart from zero in the same cycle. Index must be 0. */
 #define ESPNIC_CMD_RESET 0x9u /* Remove every SA and SPD rule (rule book and classifier: every lookup misses until the next classifier swap), clear the port counters, CONTROL, MTU and SPD_GEN to defaults. Rings, their indices and pending events stay. Index must be 0. */
 #define ESPNIC_CMD_CLS_WRITE 0xAu /* Write one entry of the SPD classifier (rtl/esp/spd_classifier.sv) at index in table TABLE (see CLS_GEOM): node, leaf and rule-slot writes go to the generation lookups do not use; the swap table makes that generation the one lookups use (atomically: a lookup sees one whole generation); clear makes every lookup miss until the next swap. A rule slot whose action is PROTECT with an SA index out of range is BAD_INDEX; a table or index out of range BAD_INDEX. Written by libespnic's compiler (driver/cls_compile.c). */
+#define ESPNIC_CMD_SA_LIST 0xBu /* Which SAs are in use, 1024 slots per command: bit i of the result is set when the slot INDEX + i of the table (CMD_FLAG_INBOUND: the inbound one) holds an SA; slots past SA_N read 0. INDEX must be a multiple of 32 below SA_N (BAD_INDEX). The host's scans (start-up, listings) read a 16K-entry table in 16 commands and then query only the slots in use. */
+#define ESPNIC_CMD_SPD_LIST 0xCu /* Which rule book entries are in use, as SA_LIST: bit i for rule INDEX + i; INDEX a multiple of 32 below SPD_N. */
 #define ESPNIC_CMD_STATUS_OK 0x0u /* Done. */
 #define ESPNIC_CMD_STATUS_BAD_OPCODE 0x1u /* Unknown opcode. */
 #define ESPNIC_CMD_STATUS_BAD_INDEX 0x2u /* Index (or the SA a rule names) out of range. */
@@ -103,7 +105,7 @@
 #define ESPNIC_CPL_OPCODE 0x5u /* Opcode of the command. */
 #define ESPNIC_CPL_INDEX 0x6u /* Index of the command. */
 #define ESPNIC_CPL_CMD_NO 0x8u /* Ring position of the command (its CMD_PROD count minus one). */
-#define ESPNIC_CPL_RESULT 0x10u /* Result: sa_query, spd_query or counters layout (zero for other opcodes and on error). */
+#define ESPNIC_CPL_RESULT 0x10u /* Result: sa_query, spd_query, list or counters layout (zero for other opcodes and on error). */
 #define ESPNIC_CPL_LAYOUT_BYTES 0x100u /* Bytes the cpl layout defines. */
 #define ESPNIC_EVE_KIND 0x0u /* EV_*. */
 #define ESPNIC_EVE_FLAGS 0x1u /* Bit 0: the SA is inbound. */
@@ -186,6 +188,8 @@
 #define ESPNIC_CLS_LAYOUT_BYTES 0x44u /* Bytes the cls layout defines. */
 #define ESPNIC_SPDQ_ENABLED 0x50u /* 1 if the rule is in use. */
 #define ESPNIC_SPDQ_LAYOUT_BYTES 0x51u /* Bytes the spd_query layout defines. */
+#define ESPNIC_LIST_BITMAP 0x0u /* Slot INDEX + i at byte i / 8, bit i % 8. */
+#define ESPNIC_LIST_LAYOUT_BYTES 0x80u /* Bytes the list layout defines. */
 #define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
 #define ESPNIC_CNTR_LAYOUT_BYTES 0xA8u /* Bytes the counters layout defines. */
 #define ESPNIC_DROP_REPLAY 0x0u
@@ -217,13 +221,14 @@
 #define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD; a tagged frame that a PROTECT rule sends to a transport-mode SA is counted in EG_DISCARDED only). */
 #define ESPNIC_CNT_IN_POLICY 0x14u /* Ingress: cleartext frames the inbound policy dropped: a PROTECT or DISCARD rule matched their reversed addresses and ports (RFC 4301 5.2), or no rule did under default discard, or their IPv6 extension headers could not be walked. */
 #define ESPNIC_PORT_COUNTERS 0x15u /* Number of port counters. */
+#define ESPNIC_CMD_MAX 12u /* The highest opcode. */
 
 /* Names, in index order, for messages and tables. */
 #define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard", "in_policy"}
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}
-#define ESPNIC_CMD_NAMES {"unknown", "sa_add", "sa_update", "sa_delete", "sa_query", "spd_add", "spd_delete", "spd_query", "counters", "reset", "cls_write"}
+#define ESPNIC_CMD_NAMES {"unknown", "sa_add", "sa_update", "sa_delete", "sa_query", "spd_add", "spd_delete", "spd_query", "counters", "reset", "cls_write", "sa_list", "spd_list"}
 #define ESPNIC_CMD_STATUS_TEXT {"Done", "Unknown opcode", "Index (or the SA a rule names) out of range", "Add over an occupied entry without CMD_FLAG_REPLACE", "Update or delete of an empty entry", "Algorithm the card does not carry", "A field out of range or inconsistent: flags, reserved bytes, replay window, lifetimes (soft above hard), prefix bits outside the mask, port ranges, action, SPI below 256, sequence number moving back", "Inbound SA whose SPI's low bits are not its index"}
 
 /* clang-format on */

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -328,20 +329,36 @@ static int sa_list(const struct sa_args *a)
 	}
 	printf("%-5s %-3s %-10s %-9s %-5s %-11s %10s %12s %10s %s\n", "index", "dir", "spi", "mode",
 	       "encap", "algorithm", "packets", "bytes", "seq", "drops");
-	for (int dir = 0; dir < 2; dir++) {
+	uint8_t *in_use = malloc((caps.sa_n + 7) / 8);
+	if (!in_use) {
+		cli_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	int ret = 0;
+	for (int dir = 0; dir < 2 && !ret; dir++) {
 		if (a->dir >= 0 && a->dir != dir)
 			continue;
+		/* Which slots are in use (a command per 1024), then each of them. */
+		if (espnic_sa_used(dev, dir == 1, in_use) < 0) {
+			cli_err("%s", espnic_error(dev));
+			ret = EXIT_RUNTIME;
+			break;
+		}
 		for (unsigned i = 0; i < caps.sa_n; i++) {
 			struct espnic_sa_status st;
+			if (!(in_use[i / 8] >> (i % 8) & 1))
+				continue;
 			if (espnic_sa_get(dev, dir == 1, i, &st) < 0) {
 				cli_err("%s", espnic_error(dev));
-				return EXIT_RUNTIME;
+				ret = EXIT_RUNTIME;
+				break;
 			}
-			if (st.enabled)
+			if (st.enabled) /* (deleted meanwhile otherwise) */
 				print_sa(dir == 1, i, &st);
 		}
 	}
-	return 0;
+	free(in_use);
+	return ret;
 }
 
 int card_sa_main(int argc, char **argv)

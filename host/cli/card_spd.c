@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -54,18 +55,32 @@ static int spd_list(void)
 		cli_err("%s", espnic_error(dev));
 		return EXIT_RUNTIME;
 	}
+	/* Which rules are in use (a command per 1024 slots), then each of them. */
+	uint8_t *in_use = malloc((caps.spd_n + 7) / 8);
+	if (!in_use) {
+		cli_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (espnic_spd_used(dev, in_use) < 0) {
+		cli_err("%s", espnic_error(dev));
+		free(in_use);
+		return EXIT_RUNTIME;
+	}
 	printf("%-5s %-20s %-20s %-6s %-11s %-11s %-8s %s\n", "index", "src", "dst", "proto",
 	       "sport", "dport", "action", "sa");
 	for (unsigned i = 0; i < caps.spd_n; i++) {
 		struct espnic_spd_rule r;
 		char src[ESPNIC_TEXT_PREFIX_MAX], dst[ESPNIC_TEXT_PREFIX_MAX], pb[8], sp[16],
 		    dp[16];
+		if (!(in_use[i / 8] >> (i % 8) & 1))
+			continue;
 		int rc = espnic_spd_get(dev, i, &r);
 		if (rc < 0) {
 			cli_err("%s", espnic_error(dev));
+			free(in_use);
 			return EXIT_RUNTIME;
 		}
-		if (rc == 0)
+		if (rc == 0) /* deleted meanwhile */
 			continue;
 		espnic_text_prefix_str(&r.src, src, sizeof(src));
 		espnic_text_prefix_str(&r.dst, dst, sizeof(dst));
@@ -86,6 +101,7 @@ static int spd_list(void)
 			printf(" vlan %u", r.vlan);
 		printf("\n");
 	}
+	free(in_use);
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 module espnic_core
 #(
   parameter int DATA_W    = 512,
-  parameter int SA_N      = 1024,
+  parameter int SA_N      = 16384,   // SAs per direction (a power of two, 32 to 16384)
   parameter int SPD_N     = 1024,    // SPD rules (a power of two, up to 16384)
   parameter int SPD_L     = 8,       // classifier rules per leaf
   parameter int SPD_D     = 8,       // classifier tree levels
@@ -63,7 +63,7 @@ module espnic_core
   logic [15:0]  mtu;
   logic         default_discard;
   logic [1:0]   sa_ready;                     // [0] egress, [1] ingress
-  logic         sa_req_valid, sa_req_inbound;
+  logic         sa_req_valid, sa_req_inbound, sa_req_both;
   espnic_pkg::sa_req_t sa_req;
   logic [1:0]   sa_rsp_valid;                 // [0] egress, [1] ingress
   espnic_pkg::sa_cfg_t sa_rsp_cfg_eg, sa_rsp_cfg_in;
@@ -90,6 +90,7 @@ module espnic_core
     .reg_we_i, .reg_re_i, .reg_addr_i, .reg_wdata_i, .reg_rdata_o,
     .mtu_o(mtu), .default_discard_o(default_discard),
     .sa_ready_i(sa_ready), .sa_req_valid_o(sa_req_valid), .sa_req_inbound_o(sa_req_inbound),
+    .sa_req_both_o(sa_req_both),
     .sa_req_o(sa_req),
     .spd_wr_valid_o(spd_wr_valid), .spd_wr_enable_o(spd_wr_enable), .spd_wr_rule_o(spd_wr_rule),
     .cls_wr_valid_o(cls_wr_valid), .cls_wr_ready_i(cls_wr_ready), .cls_wr_table_o(cls_wr_table),
@@ -110,7 +111,7 @@ module espnic_core
     .m_axis_tdata(m_wire_tdata), .m_axis_tkeep(m_wire_tkeep), .m_axis_tlast(m_wire_tlast),
     .m_axis_tvalid(m_wire_tvalid), .m_axis_tready(m_wire_tready),
     .mtu_i(mtu), .default_discard_i(default_discard),
-    .sa_ready_o(sa_ready[0]), .sa_req_valid_i(sa_req_valid && !sa_req_inbound), .sa_req_i(sa_req),
+    .sa_ready_o(sa_ready[0]), .sa_req_valid_i(sa_req_valid && (!sa_req_inbound || sa_req_both)), .sa_req_i(sa_req),
     .sa_rsp_valid_o(sa_rsp_valid[0]), .sa_rsp_cfg_o(sa_rsp_cfg_eg), .sa_rsp_dyn_o(sa_rsp_dyn_eg),
     .spd_wr_valid_i(spd_wr_valid), .spd_wr_enable_i(spd_wr_enable), .spd_wr_rule_i(spd_wr_rule),
     .cls_wr_valid_i(cls_wr_valid && cls_wr_ready), .cls_wr_ready_o(cls_wr_ready_eg), .cls_wr_table_i(cls_wr_table),
@@ -136,7 +137,7 @@ module espnic_core
     .s_axis_tvalid(s_wire_tvalid), .s_axis_tready(s_wire_tready),
     .m_axis_tdata(m_host_tdata), .m_axis_tkeep(m_host_tkeep), .m_axis_tlast(m_host_tlast),
     .m_axis_tvalid(m_host_tvalid), .m_axis_tready(m_host_tready),
-    .sa_ready_o(sa_ready[1]), .sa_req_valid_i(sa_req_valid && sa_req_inbound), .sa_req_i(sa_req),
+    .sa_ready_o(sa_ready[1]), .sa_req_valid_i(sa_req_valid && (sa_req_inbound || sa_req_both)), .sa_req_i(sa_req),
     .sa_rsp_valid_o(sa_rsp_valid[1]), .sa_rsp_cfg_o(sa_rsp_cfg_in), .sa_rsp_dyn_o(sa_rsp_dyn_in),
     .event_valid_o(event_valid[1]), .event_ready_i(event_ready[1]), .event_o(event_in),
     .cnt_frames_in_o(cnt[64*espnic_regs_pkg::CNT_IN_FRAMES_IN +: 64]), .cnt_frames_out_o(cnt[64*espnic_regs_pkg::CNT_IN_FRAMES_OUT +: 64]),

@@ -8,7 +8,8 @@
 // a free entry. The SPD is two things here: the rule book (SPD_ADD, SPD_DELETE,
 // SPD_QUERY: the rules by index as the host gave them, in RAM) and the
 // egress classifier's tables, which the host's compiler writes (CLS_WRITE);
-// SPD_GEN counts their changes. Events of the pipelines go to the event ring; a full ring
+// SPD_GEN counts their changes. Which SA and rule slots are in use is also
+// kept as bitmaps (ctrl_slot_map) for SA_LIST and SPD_LIST. Events of the pipelines go to the event ring; a full ring
 // counts the loss (EV_LOST) and raises INT_EV_OVERFLOW. No read returns key
 // material. Offsets and layouts: espnic_regs_pkg (rtl/regs/espnic_regs.yaml).
 module espnic_ctrl
@@ -39,6 +40,7 @@ module espnic_ctrl
   input  logic [1:0]    sa_ready_i,        // [0] outbound, [1] inbound: cleared after reset
   output logic          sa_req_valid_o,
   output logic          sa_req_inbound_o,
+  output logic          sa_req_both_o,     // to both tables (RESET's walk)
   output espnic_pkg::sa_req_t sa_req_o,
   output logic          spd_wr_valid_o,    // a rule was added (enable) or deleted: ACQUIRE re-arm
   output logic          spd_wr_enable_o,
@@ -95,6 +97,9 @@ module espnic_ctrl
   localparam logic [7:0] CW_SAQ  = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::SAQ_LAYOUT_BYTES + 3) / 4);
   localparam logic [7:0] CW_SPDQ = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::SPDQ_LAYOUT_BYTES + 3) / 4);
   localparam logic [7:0] CW_CNT  = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::CNTR_LAYOUT_BYTES + 3) / 4);
+  localparam logic [7:0] CW_LIST = 8'((espnic_regs_pkg::CPL_RESULT + espnic_regs_pkg::LIST_LAYOUT_BYTES + 3) / 4);
+  localparam int LIST_WORDS = espnic_regs_pkg::LIST_LAYOUT_BYTES / 4;              // map words per listing
+  localparam int LIST_LO    = RES + 8 * espnic_regs_pkg::LIST_BITMAP;              // the bitmap's bit 0
 
   // ------------------------------------------------------ host registers
   logic [15:0] mtu_q;
@@ -135,7 +140,7 @@ module espnic_ctrl
   logic [EV_BITS-1:0] ev_mem [espnic_regs_pkg::EV_RING_SLOTS];
 
   // ------------------------------------------------------ command engine
-  typedef enum logic [2:0] {S_IDLE, S_FETCH, S_SARD, S_CHECK, S_KEY, S_RESET, S_CPL} state_e;
+  typedef enum logic [2:0] {S_IDLE, S_FETCH, S_SARD, S_CHECK, S_KEY, S_RESET, S_LIST, S_CPL} state_e;
   state_e            state_q;
   localparam logic [CMD_WB:0] FK_ONE = 1;
   logic [CMD_WB:0]   fk_q;        // next word to read (fetch), up to FETCH_W
@@ -148,7 +153,6 @@ module espnic_ctrl
   logic [7:0]        cw_n_q;      // its words
   logic [7:0]        cw_q;        // next word to write
   logic [15:0]       walk_q;      // RESET: index being cleared
-  logic              walk_inb_q;
 
   wire              fetch_go = state_q == S_FETCH && 32'(fk_q) < FETCH_W && !host_cmd_we;
   wire [CMD_AW-1:0] eng_ra   = {cmd_cons_q[CMD_SB-1:0], fk_q[CMD_WB-1:0]};
@@ -328,7 +332,8 @@ module espnic_ctrl
     case (h_op)
       espnic_regs_pkg::CMD_SA_ADD: allowed = 8'((1 << espnic_regs_pkg::CMD_FLAG_INBOUND) | (1 << espnic_regs_pkg::CMD_FLAG_REPLACE));
       espnic_regs_pkg::CMD_SA_UPDATE, espnic_regs_pkg::CMD_SA_DELETE,
-      espnic_regs_pkg::CMD_SA_QUERY: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_INBOUND);
+      espnic_regs_pkg::CMD_SA_QUERY,
+      espnic_regs_pkg::CMD_SA_LIST: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_INBOUND);
       espnic_regs_pkg::CMD_SPD_ADD: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_REPLACE);
       espnic_regs_pkg::CMD_COUNTERS: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_CLEAR);
       default:                    allowed = 8'd0;
@@ -394,6 +399,10 @@ module espnic_ctrl
         end
         espnic_regs_pkg::CMD_SPD_QUERY:
           if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+        espnic_regs_pkg::CMD_SA_LIST:
+          if (h_index >= 16'(SA_N) || h_index[4:0] != 5'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+        espnic_regs_pkg::CMD_SPD_LIST:
+          if (h_index >= 16'(SPD_N) || h_index[4:0] != 5'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         espnic_regs_pkg::CMD_CLS_WRITE: begin
           if (pl[8 +: 24] != 24'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
           else if (cls_table > 8'(SPD_D + 3) || 17'(h_index) >= cls_limit)
@@ -481,14 +490,55 @@ module espnic_ctrl
     for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_image[8*espnic_regs_pkg::CNTR_FIRST + 64*i +: 64] = cnt_rel[64*i +: 64];
   end
 
+  // Which slots are in use: set by a successful add (an SA once its key is
+  // written), cleared by a delete, all cleared by RESET. SA_LIST and
+  // SPD_LIST read LIST_WORDS words of one map (S_LIST), shifted into the
+  // result as they come.
+  logic [5:0]  lk_q;                 // S_LIST: next word to read
+  logic        lr_q;                 // S_LIST: a word read last cycle
+  wire         list_rd   = state_q == S_LIST && 32'(lk_q) < LIST_WORDS;
+  wire [15:0]  list_addr = {5'd0, h_index[15:5]} + 16'(lk_q);
+  wire         map_clear = ok && h_op == espnic_regs_pkg::CMD_RESET;
+  wire         sa_set    = state_q == S_KEY && kinit_done;
+  wire         sa_clr    = ok && h_op == espnic_regs_pkg::CMD_SA_DELETE;
+  wire         rule_set  = ok && h_op == espnic_regs_pkg::CMD_SPD_ADD;
+  wire         rule_clr  = ok && h_op == espnic_regs_pkg::CMD_SPD_DELETE;
+  logic [2:0]  map_ready, map_bit_ready;    // [0] outbound SAs, [1] inbound SAs, [2] rules
+  logic [31:0] map_word_out, map_word_in, map_word_rule;
+  wire         maps_ready = &map_ready && &map_bit_ready;
+  ctrl_slot_map #(.N(SA_N)) u_map_sa_out (
+    .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[0]),
+    .bit_we_i((sa_set || sa_clr) && !h_inb), .bit_idx_i(h_index), .bit_val_i(sa_set),
+    .bit_ready_o(map_bit_ready[0]),
+    .rd_i(list_rd && h_op == espnic_regs_pkg::CMD_SA_LIST && !h_inb), .rd_addr_i(list_addr),
+    .rd_data_o(map_word_out)
+  );
+  ctrl_slot_map #(.N(SA_N)) u_map_sa_in (
+    .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[1]),
+    .bit_we_i((sa_set || sa_clr) && h_inb), .bit_idx_i(h_index), .bit_val_i(sa_set),
+    .bit_ready_o(map_bit_ready[1]),
+    .rd_i(list_rd && h_op == espnic_regs_pkg::CMD_SA_LIST && h_inb), .rd_addr_i(list_addr),
+    .rd_data_o(map_word_in)
+  );
+  ctrl_slot_map #(.N(SPD_N)) u_map_rule (
+    .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[2]),
+    .bit_we_i(rule_set || rule_clr), .bit_idx_i(h_index), .bit_val_i(rule_set),
+    .bit_ready_o(map_bit_ready[2]),
+    .rd_i(list_rd && h_op == espnic_regs_pkg::CMD_SPD_LIST), .rd_addr_i(list_addr),
+    .rd_data_o(map_word_rule)
+  );
+  // (The map not read answers 0.)
+  wire [31:0] map_word = map_word_out | map_word_in | map_word_rule;
+
   // Table reads and writes.
-  // RESET walks both SA tables, the rule book alongside the outbound one.
+  // RESET walks both SA tables at once (sa_req_both_o), the rule book alongside.
   localparam int WALK_N = SA_N > SPD_N ? SA_N : SPD_N;
-  wire walk_end  = walk_inb_q && walk_q == 16'(WALK_N - 1);
+  wire walk_end  = walk_q == 16'(WALK_N - 1);
   wire walk_last = walk_end && !cls_clear_q;
   always_comb begin
     sa_req_valid_o       = 1'b0;
     sa_req_inbound_o     = h_inb;
+    sa_req_both_o        = 1'b0;
     sa_req_o             = '0;
     sa_req_o.op          = espnic_pkg::SA_OP_WRITE;
     sa_req_o.index       = h_index;
@@ -515,12 +565,12 @@ module espnic_ctrl
       sa_req_o.key.hpow = kinit_hpow;
     end else if (state_q == S_RESET) begin
       sa_req_valid_o   = sa_ready_i == 2'b11 && walk_q < 16'(SA_N);
-      sa_req_inbound_o = walk_inb_q;
+      sa_req_both_o    = 1'b1;
       sa_req_o.index   = walk_q;
       sa_req_o.enable  = 1'b0;
       sa_req_o.cfg     = '0;
       sa_req_o.seq     = '0;
-      book_we          = sa_ready_i == 2'b11 && !walk_inb_q && walk_q < 16'(SPD_N);
+      book_we          = sa_ready_i == 2'b11 && walk_q < 16'(SPD_N);
       book_wa          = walk_q[SPDW-1:0];
       book_wd          = '0;
     end else if (ok) begin
@@ -621,6 +671,7 @@ module espnic_ctrl
       int_mask_q <= '1;
       err_q      <= '0;
       rv_q       <= 1'b0;
+      lr_q       <= 1'b0;
       slot_q     <= '0;
       spd_gen_q  <= '0;
       cls_clear_q <= 1'b0;
@@ -658,11 +709,13 @@ module espnic_ctrl
 
       // command engine
       rv_q <= fetch_go;
+      lr_q <= list_rd;
       rw_q <= fk_q[CMD_WB-1:0];
       if (rv_q) slot_q[32*rw_q +: 32] <= cmd_rd_q;
       case (state_q)
         S_IDLE:
-          if (cmd_prod_q != cmd_cons_q && cpl_prod_q - cpl_cons_q != 16'(espnic_regs_pkg::CPL_RING_SLOTS)) begin
+          if (cmd_prod_q != cmd_cons_q && cpl_prod_q - cpl_cons_q != 16'(espnic_regs_pkg::CPL_RING_SLOTS)
+              && maps_ready) begin
             state_q  <= S_FETCH;
             fk_q     <= '0;
             cur_no_q <= cmd_cons_q;
@@ -701,6 +754,11 @@ module espnic_ctrl
                 cpl_img_q[CPL_W-1:RES] <= rule_img;
                 cw_n_q <= CW_SPDQ;
               end
+              espnic_regs_pkg::CMD_SA_LIST, espnic_regs_pkg::CMD_SPD_LIST: begin
+                state_q <= S_LIST;
+                lk_q    <= '0;
+                cw_n_q  <= CW_LIST;
+              end
               espnic_regs_pkg::CMD_COUNTERS: begin
                 cpl_img_q[CPL_W-1:RES] <= cnt_image;
                 cw_n_q <= CW_CNT;
@@ -710,7 +768,6 @@ module espnic_ctrl
               espnic_regs_pkg::CMD_RESET: begin
                 state_q    <= S_RESET;
                 walk_q     <= '0;
-                walk_inb_q <= 1'b0;
                 cls_clear_q <= 1'b1;
               end
               default: ;
@@ -719,12 +776,14 @@ module espnic_ctrl
         end
         S_KEY:
           if (kinit_done) state_q <= S_CPL;
+        S_LIST: begin
+          if (list_rd) lk_q <= lk_q + 6'd1;
+          if (lr_q)
+            cpl_img_q[LIST_LO +: 32*LIST_WORDS] <= {map_word, cpl_img_q[LIST_LO+32 +: 32*(LIST_WORDS-1)]};
+          if (!list_rd && !lr_q) state_q <= S_CPL;
+        end
         S_RESET: if (sa_ready_i == 2'b11 && !(walk_end && cls_clear_q)) begin
           walk_q <= walk_q + 16'd1;
-          if (!walk_inb_q && walk_q == 16'(WALK_N - 1)) begin
-            walk_q     <= '0;
-            walk_inb_q <= 1'b1;
-          end
           if (walk_last) begin
             state_q   <= S_CPL;
             mtu_q     <= 16'd1500;

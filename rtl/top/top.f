@@ -1,3 +1,4 @@
 # The card top and its control block.
+ctrl_slot_map.sv
 espnic_ctrl.sv
 espnic_core.sv

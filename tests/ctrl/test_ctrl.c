@@ -1,8 +1,8 @@
 /* test_ctrl.c: the card's control path on the in-process model (cmocka):
  * command ring, completions, back-pressure, malformed commands, SA update,
  * events, event ring overflow, key material never readable, reset, counters,
- * and the cycles one SA install takes on the card. Each test gets a fresh
- * card. Usage: test_ctrl [WIDTH] (default: 128 if that model is built). */
+ * slot listings (SA_LIST, SPD_LIST), and the cycles one SA install takes on the card. Each test
+ * gets a fresh card. Usage: test_ctrl [WIDTH] (default: 128 if that model is built). */
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -20,6 +20,7 @@
 #include "traffic.h"
 
 static unsigned width;
+static unsigned sa_n, spd_n; /* the model's table sizes (card_setup) */
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 
 static uint32_t rnd(void)
@@ -48,6 +49,14 @@ static int card_setup(void **state)
 		return -1;
 	}
 	c->io = model_io(c->m);
+	struct espnic_card_info info;
+	if (espnic_card_info(&c->io, &info) != 0) {
+		espnic_model_free(c->m);
+		free(c);
+		return -1;
+	}
+	sa_n = info.sa_n;
+	spd_n = info.spd_n;
 	*state = c;
 	return 0;
 }
@@ -66,9 +75,7 @@ static void make_sa(struct espnic_sa *sa, bool inbound, unsigned i)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->inbound = inbound;
-	sa->spi = (inbound ? 0x00c00000u : 0x00a00000u) | (i + 1) << 10 | i;
-	if (inbound)
-		sa->spi = 0x00c00000u | ((i + 7) << 10) | i;
+	sa->spi = (inbound ? 0x40000000u | (i + 7) << 16 : 0x20000000u | (i + 1) << 16) | i;
 	sa->tunnel = i % 3 != 0;
 	sa->udp_encap = i % 5 == 0;
 	sa->udp_sport = (uint16_t)(4500 + i);
@@ -133,7 +140,7 @@ static void test_info(void **state)
 	assert_int_equal(espnic_card_info(&c->io, &info), 0);
 	assert_int_equal(info.version, ESPNIC_VERSION);
 	assert_int_equal(info.data_w, width);
-	assert_int_equal(info.sa_n, 1024);
+	assert_int_equal(info.sa_n, 16384);
 	assert_int_equal(info.spd_n, 1024);
 	assert_int_equal(info.mtu, 1500);
 	assert_int_equal(info.max_frame, 2048);
@@ -143,37 +150,55 @@ static void test_info(void **state)
 	assert_int_equal(info.ev_slots, ESPNIC_EV_RING_SLOTS);
 }
 
-/* Every SA index of both directions, added through the ring, read back,
- * deleted, read back empty. */
+/* The SA indices test_sa_table_fill uses: the first and last 512 of the
+ * table and every 29th between (every index of a 1024-entry table; 1554 of
+ * 16384, since each install is a few hundred cycles of the model). */
+static unsigned fill_index(unsigned k, unsigned *n)
+{
+	unsigned mid = sa_n > 1024 ? (sa_n - 1024 + 28) / 29 : 0;
+	*n = (sa_n > 1024 ? 1024 : sa_n) + mid;
+	if (k < 512 || sa_n <= 1024)
+		return k;
+	if (k < 512 + mid)
+		return 512 + (k - 512) * 29;
+	return sa_n - 512 + (k - 512 - mid);
+}
+
+/* SA indices of both directions across the table (fill_index), added through
+ * the ring, read back, deleted, read back empty. */
 static void test_sa_table_fill(void **state)
 {
 	struct card *c = *state;
 	struct espnic_sa sa;
 	struct espnic_sa_status st;
 	int bad_add = 0, bad_read = 0, bad_del = 0, bad_empty = 0;
+	unsigned n;
+	fill_index(0, &n);
 	uint64_t c0 = espnic_model_cycles(c->m);
 	for (int dir = 0; dir < 2; dir++)
-		for (unsigned i = 0; i < 1024; i++) {
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = fill_index(k, &n);
 			make_sa(&sa, dir, i);
 			bad_add += espnic_card_sa_add(&c->io, i, &sa) != 0;
 		}
-	printf("  2048 SAs installed in %" PRIu64 " cycles (host writes included)\n",
+	printf("  %u SAs installed in %" PRIu64 " cycles (host writes included)\n", 2 * n,
 	       espnic_model_cycles(c->m) - c0);
 	assert_int_equal(bad_add, 0);
 	for (int dir = 0; dir < 2; dir++)
-		for (unsigned i = 0; i < 1024; i++) {
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = fill_index(k, &n);
 			make_sa(&sa, dir, i);
 			if (espnic_card_sa_read(&c->io, dir, i, &st) || !sa_matches(&sa, &st))
 				bad_read++;
 		}
 	assert_int_equal(bad_read, 0);
 	for (int dir = 0; dir < 2; dir++)
-		for (unsigned i = 0; i < 1024; i++)
-			bad_del += espnic_card_sa_delete(&c->io, dir, i) != 0;
+		for (unsigned k = 0; k < n; k++)
+			bad_del += espnic_card_sa_delete(&c->io, dir, fill_index(k, &n)) != 0;
 	assert_int_equal(bad_del, 0);
 	for (int dir = 0; dir < 2; dir++)
-		for (unsigned i = 0; i < 1024; i++)
-			if (espnic_card_sa_read(&c->io, dir, i, &st) || st.enabled)
+		for (unsigned k = 0; k < n; k++)
+			if (espnic_card_sa_read(&c->io, dir, fill_index(k, &n), &st) || st.enabled)
 				bad_empty++;
 	assert_int_equal(bad_empty, 0);
 }
@@ -297,20 +322,27 @@ static void test_ring_wrap(void **state)
 
 /* ------------------------------------------------------------ snapshots */
 
+/* The SA entries malformed commands name (indices below 1024), the rule
+ * book, and which slots of each table are in use. */
 struct snapshot {
 	struct espnic_sa_status sa[2][1024];
 	struct espnic_spd_rule spd[1024];
 	int spd_en[1024];
+	uint8_t used[2][16384 / 8], rules_used[1024 / 8];
 };
 
 static void snap(const struct espnic_io *io, struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (int d = 0; d < 2; d++)
-		for (unsigned i = 0; i < 1024; i++)
+	assert_true(sa_n <= 16384 && spd_n <= 1024);
+	for (int d = 0; d < 2; d++) {
+		for (unsigned i = 0; i < 1024 && i < sa_n; i++)
 			espnic_card_sa_read(io, d, i, &s->sa[d][i]);
-	for (unsigned i = 0; i < 1024; i++)
+		assert_int_equal(espnic_card_sa_used(io, d, sa_n, s->used[d]), 0);
+	}
+	for (unsigned i = 0; i < spd_n; i++)
 		s->spd_en[i] = espnic_card_spd_read(io, i, &s->spd[i]);
+	assert_int_equal(espnic_card_spd_used(io, spd_n, s->rules_used), 0);
 }
 
 /* A valid command, then one thing wrong with it. expect: the status. */
@@ -340,7 +372,8 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 	c->tag = rnd();
 	switch (kind) {
 	case 0: /* bad opcode, random everything else */
-		c->opcode = rnd() % 2 ? 0 : (uint8_t)(10 + rnd() % 246);
+		c->opcode =
+		    rnd() % 2 ? 0 : (uint8_t)(ESPNIC_CMD_MAX + 1 + rnd() % (255 - ESPNIC_CMD_MAX));
 		c->flags = (uint8_t)rnd();
 		c->index = (uint16_t)rnd();
 		c->payload_len = rnd() % ESPNIC_CMD_PAYLOAD_MAX;
@@ -350,7 +383,10 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 		return;
 	case 1: /* index out of range */
 		c->opcode = (uint8_t)(ESPNIC_CMD_SA_ADD + rnd() % 7);
-		c->index = (uint16_t)(1024 + rnd() % 64512); /* both tables hold 1024 */
+		if (c->opcode <= ESPNIC_CMD_SA_QUERY)
+			c->index = (uint16_t)(sa_n + rnd() % (65536 - sa_n));
+		else
+			c->index = (uint16_t)(spd_n + rnd() % (65536 - spd_n));
 		if (c->opcode == ESPNIC_CMD_SA_ADD) {
 			make_sa(&sa, false, 3);
 			sa_payload(c->payload, &sa);
@@ -474,7 +510,8 @@ static void make_bad(struct bad *b, unsigned kind, unsigned free_out, unsigned u
 			break;
 		case 4:
 			d[ESPNIC_SPD_ACTION] = ESPNIC_ACT_PROTECT;
-			d[ESPNIC_SPD_SA + 1] = 0x04; /* SA 1024 */
+			d[ESPNIC_SPD_SA] = (uint8_t)sa_n; /* SA sa_n: one past the table */
+			d[ESPNIC_SPD_SA + 1] = (uint8_t)(sa_n >> 8);
 			b->expect = ESPNIC_CMD_STATUS_BAD_INDEX;
 			break;
 		default:
@@ -880,8 +917,12 @@ static void test_install_cycles(void **state)
 {
 	struct card *c = *state;
 	struct espnic_sa sa;
+	struct espnic_sa_status st;
 	uint64_t sum_card = 0, sum_host = 0;
 	const unsigned n = 32;
+	/* After reset the SA tables clear themselves (SA_N cycles) before the first command:
+	 * the figure is for a card that is up. */
+	assert_int_equal(espnic_card_sa_read(&c->io, false, 0, &st), 0);
 	for (unsigned i = 0; i < n; i++) {
 		make_sa(&sa, false, i);
 		sa.alg = i % 2 ? ESPNIC_ALG_AES_GCM_256 : ESPNIC_ALG_AES_GCM_128;
@@ -946,6 +987,130 @@ static void test_completion_interrupt(void **state)
 	assert_true(espnic_card_int_status(&c->io) & 1u << ESPNIC_INT_CPL);
 }
 
+/* One raw command, run to its completion. */
+static void run_raw(struct card *c, struct espnic_cmd *cmd, struct espnic_cpl *cpl)
+{
+	int rc;
+	while ((rc = espnic_card_cmd_submit(&c->io, cmd)) == -EAGAIN)
+		espnic_model_step(c->m, 8);
+	assert_int_equal(rc, 0);
+	while (espnic_card_cpl_reap(&c->io, cpl) == 0)
+		espnic_model_step(c->m, 8);
+	assert_int_equal(cpl->tag, cmd->tag);
+}
+
+static bool bit_of(const uint8_t *bits, unsigned i)
+{
+	return (bits[i / 8] >> (i % 8)) & 1;
+}
+
+/* SA_LIST and SPD_LIST: after random adds and deletes in both SA tables and
+ * the rule book, each listing says exactly which slots hold an entry (and
+ * agrees with the query of each slot); after a reset nothing. A listing
+ * takes 32 map words, so a table of n slots is read in n / 1024 commands. */
+static void test_list(void **state)
+{
+	struct card *c = *state;
+	struct espnic_card_info info;
+	assert_int_equal(espnic_card_info(&c->io, &info), 0);
+	unsigned n = info.sa_n > info.spd_n ? info.sa_n : info.spd_n;
+	uint8_t *want = calloc(3, (n + 7) / 8), *got = calloc(1, (n + 7) / 8);
+	assert_non_null(want);
+	assert_non_null(got);
+	uint8_t *w[3] = {want, want + (n + 7) / 8, want + 2 * ((n + 7) / 8)}; /* out, in, rules */
+	unsigned size[3] = {info.sa_n, info.sa_n, info.spd_n};
+	struct espnic_sa sa;
+	struct espnic_cmd cmd;
+	struct espnic_cpl cpl;
+	for (unsigned k = 0; k < 600; k++) {
+		unsigned t = rnd() % 3, i = rnd() % size[t];
+		/* Slots at the ends of the words and of the table, and random ones. */
+		if (k % 4 == 0)
+			i = (rnd() % (size[t] / 32)) * 32 + (k % 8 ? 31 : 0);
+		bool in = bit_of(w[t], i);
+		if (t < 2 && !in) {
+			make_sa(&sa, t == 1, i);
+			assert_int_equal(espnic_card_sa_add(&c->io, i, &sa), 0);
+		} else if (t < 2) {
+			assert_int_equal(espnic_card_sa_delete(&c->io, t == 1, i), 0);
+		} else {
+			spd_cmd(&cmd, in ? ESPNIC_CMD_SPD_DELETE : ESPNIC_CMD_SPD_ADD, i,
+				0x7000 + k);
+			run_raw(c, &cmd, &cpl);
+			assert_int_equal(cpl.status, ESPNIC_CMD_STATUS_OK);
+		}
+		w[t][i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	uint64_t c0 = espnic_model_cycles(c->m);
+	for (unsigned t = 0; t < 3; t++) {
+		int rc = t < 2 ? espnic_card_sa_used(&c->io, t == 1, size[t], got)
+			       : espnic_card_spd_used(&c->io, size[t], got);
+		assert_int_equal(rc, 0);
+		assert_memory_equal(got, w[t], (size[t] + 7) / 8);
+	}
+	printf("  the three listings (%u + %u + %u slots) took %" PRIu64 " cycles\n", info.sa_n,
+	       info.sa_n, info.spd_n, espnic_model_cycles(c->m) - c0);
+	/* The card's own answer per slot agrees: a query of each slot in the first and the last
+	 * 1024 of each table (all of a 1024-entry one). */
+	unsigned wrong = 0;
+	for (unsigned t = 0; t < 3; t++)
+		for (unsigned i = 0; i < size[t]; i++) {
+			if (i == 1024 && size[t] > 2048)
+				i = size[t] - 1024;
+			struct espnic_sa_status st;
+			struct espnic_spd_rule r;
+			bool used =
+			    t < 2 ? espnic_card_sa_read(&c->io, t == 1, i, &st) == 0 && st.enabled
+				  : espnic_card_spd_read(&c->io, i, &r) == 1;
+			wrong += used != bit_of(w[t], i);
+		}
+	assert_int_equal(wrong, 0);
+
+	/* Bad listings change nothing and say why. */
+	struct {
+		unsigned op, flags, index, expect;
+	} bad[] = {
+	    {ESPNIC_CMD_SA_LIST, 0, 16, ESPNIC_CMD_STATUS_BAD_INDEX},
+	    {ESPNIC_CMD_SA_LIST, 1u << ESPNIC_CMD_FLAG_INBOUND, 1, ESPNIC_CMD_STATUS_BAD_INDEX},
+	    {ESPNIC_CMD_SA_LIST, 0, info.sa_n, ESPNIC_CMD_STATUS_BAD_INDEX},
+	    {ESPNIC_CMD_SA_LIST, 1u << ESPNIC_CMD_FLAG_REPLACE, 0, ESPNIC_CMD_STATUS_BAD_FIELD},
+	    {ESPNIC_CMD_SPD_LIST, 1u << ESPNIC_CMD_FLAG_INBOUND, 0, ESPNIC_CMD_STATUS_BAD_FIELD},
+	    {ESPNIC_CMD_SPD_LIST, 0, info.spd_n, ESPNIC_CMD_STATUS_BAD_INDEX},
+	    {ESPNIC_CMD_SPD_LIST, 0, 33, ESPNIC_CMD_STATUS_BAD_INDEX},
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.opcode = (uint8_t)bad[k].op;
+		cmd.flags = (uint8_t)bad[k].flags;
+		cmd.index = (uint16_t)bad[k].index;
+		cmd.tag = 0x7800 + (uint32_t)k;
+		run_raw(c, &cmd, &cpl);
+		assert_int_equal(cpl.status, bad[k].expect);
+	}
+	/* A listing from the last 1024-slot block: slots past the table read 0. */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = ESPNIC_CMD_SA_LIST;
+	cmd.index = (uint16_t)(info.sa_n - 32);
+	cmd.tag = 0x7900;
+	run_raw(c, &cmd, &cpl);
+	assert_int_equal(cpl.status, ESPNIC_CMD_STATUS_OK);
+	for (unsigned i = 0; i < 1024; i++) {
+		bool in = i < 32 && bit_of(w[0], info.sa_n - 32 + i);
+		assert_int_equal(bit_of(cpl.result + ESPNIC_LIST_BITMAP, i), in);
+	}
+
+	assert_int_equal(espnic_card_reset(&c->io), 0);
+	for (unsigned t = 0; t < 3; t++) {
+		int rc = t < 2 ? espnic_card_sa_used(&c->io, t == 1, size[t], got)
+			       : espnic_card_spd_used(&c->io, size[t], got);
+		assert_int_equal(rc, 0);
+		for (unsigned i = 0; i < (size[t] + 7) / 8; i++)
+			assert_int_equal(got[i], 0);
+	}
+	free(want);
+	free(got);
+}
+
 #define CARD_TEST(fn) cmocka_unit_test_setup_teardown(fn, card_setup, card_teardown)
 
 int main(int argc, char **argv)
@@ -973,6 +1138,7 @@ int main(int argc, char **argv)
 	    CARD_TEST(test_sa_table_fill),
 	    CARD_TEST(test_sa_add_occupied),
 	    CARD_TEST(test_sa_delete_empty),
+	    CARD_TEST(test_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

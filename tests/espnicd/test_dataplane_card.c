@@ -27,6 +27,7 @@ struct card {
 	espnic_model *m;
 	espnic_dev *dev; /* our own handle on the card, to look at it */
 	struct dp *dp;
+	unsigned sa_n, spd_n; /* the card's table sizes */
 };
 
 static void card_new(struct card *c)
@@ -37,6 +38,10 @@ static void card_new(struct card *c)
 	assert_non_null(c->m);
 	io = model_io(c->m);
 	assert_int_equal(espnic_open_io(&io, "test", -1, &c->dev), 0);
+	struct espnic_caps caps;
+	assert_int_equal(espnic_get_caps(c->dev, &caps), 0);
+	c->sa_n = caps.sa_n;
+	c->spd_n = caps.spd_n;
 	espnic_dev *dp_dev;
 	assert_int_equal(espnic_open_io(&io, "test", -1, &dp_dev), 0);
 	assert_int_equal(dp_card_open_dev(dp_dev, true, &c->dp), 0);
@@ -190,12 +195,23 @@ static uint32_t egress(struct card *c, const char *src, const char *dst, uint16_
 	return spi;
 }
 
+static bool in_use(const uint8_t *bits, unsigned i)
+{
+	return (bits[i / 8] >> (i % 8)) & 1;
+}
+
+/* The rules on the card (which slots the card lists as in use, each read). */
 static unsigned rules_on_card(struct card *c, struct espnic_spd_rule *rules, unsigned *slots)
 {
 	unsigned n = 0;
 	struct espnic_spd_rule r;
+	uint8_t used[16384 / 8];
 
-	for (unsigned i = 0; i < 1024; i++) {
+	assert_true(c->spd_n <= 16384);
+	assert_int_equal(espnic_spd_used(c->dev, used), 0);
+	for (unsigned i = 0; i < c->spd_n; i++) {
+		if (!in_use(used, i))
+			continue;
 		if (espnic_spd_get(c->dev, i, &r) == 1) {
 			if (rules)
 				rules[n] = r;
@@ -207,21 +223,33 @@ static unsigned rules_on_card(struct card *c, struct espnic_spd_rule *rules, uns
 	return n;
 }
 
-static unsigned sas_on_card(struct card *c, bool inbound)
+/* The SAs of a direction on the card; the index of the last one in *last. */
+static unsigned sas_on_card_at(struct card *c, bool inbound, unsigned *last)
 {
 	struct espnic_sa_status st;
 	unsigned n = 0;
+	uint8_t used[16384 / 8];
 
-	for (unsigned i = 0; i < 1024; i++)
-		if (espnic_sa_get(c->dev, inbound, i, &st) == 0 && st.enabled)
+	assert_true(c->sa_n <= 16384);
+	assert_int_equal(espnic_sa_used(c->dev, inbound, used), 0);
+	for (unsigned i = 0; i < c->sa_n; i++)
+		if (in_use(used, i) && espnic_sa_get(c->dev, inbound, i, &st) == 0 && st.enabled) {
 			n++;
+			if (last)
+				*last = i;
+		}
 	return n;
+}
+
+static unsigned sas_on_card(struct card *c, bool inbound)
+{
+	return sas_on_card_at(c, inbound, NULL);
 }
 
 static void test_spi_allocation(void **state)
 {
 	struct card c;
-	static bool seen[1024];
+	static bool seen[16384];
 	uint32_t spis[300], spi;
 
 	(void)state;
@@ -230,21 +258,21 @@ static void test_spi_allocation(void **state)
 	for (int i = 0; i < 300; i++) {
 		assert_int_equal(dp_alloc_spi(c.dp, &spis[i]), 0);
 		assert_true(spis[i] >= 256);
-		assert_true(spis[i] >= 1024); /* random high bits never zero */
-		assert_false(seen[spis[i] % 1024]);
-		seen[spis[i] % 1024] = true;
+		assert_true(spis[i] >= c.sa_n); /* random high bits never zero */
+		assert_false(seen[spis[i] % c.sa_n]);
+		seen[spis[i] % c.sa_n] = true;
 	}
 	/* A released index comes back into use; an installed one never does. */
 	dp_release_spi(c.dp, spis[0]);
-	seen[spis[0] % 1024] = false;
+	seen[spis[0] % c.sa_n] = false;
 	struct dp_child_sa sa;
 	child(&sa, 1, spis[1], 0x5000, 1, false);
 	assert_int_equal(dp_install(c.dp, &sa), 0);
-	/* 299 reserved (one of them installed now), 725 free. */
-	for (int i = 0; i < 725; i++) {
+	/* 299 reserved (one of them installed now), the rest free. */
+	for (unsigned i = 0; i < c.sa_n - 299; i++) {
 		assert_int_equal(dp_alloc_spi(c.dp, &spi), 0);
-		assert_false(seen[spi % 1024]);
-		seen[spi % 1024] = true;
+		assert_false(seen[spi % c.sa_n]);
+		seen[spi % c.sa_n] = true;
 	}
 	/* Every index taken now (the one installed SA included): the table is full. */
 	assert_int_equal(dp_alloc_spi(c.dp, &spi), -ENOSPC);
@@ -258,7 +286,7 @@ static void test_install_delete(void **state)
 	struct espnic_sa_status st;
 	struct espnic_spd_rule rules[8];
 	uint32_t spi;
-	unsigned out_idx = 1024;
+	unsigned out_idx = UINT32_MAX;
 
 	(void)state;
 	card_new(&c);
@@ -267,7 +295,7 @@ static void test_install_delete(void **state)
 	assert_int_equal(dp_install(c.dp, &sa), 0);
 	assert_int_equal(dp_install(c.dp, &sa), -EEXIST);
 	/* Inbound at the SPI's low bits, with the selectors and UDP encapsulation. */
-	assert_int_equal(espnic_sa_get(c.dev, true, spi % 1024, &st), 0);
+	assert_int_equal(espnic_sa_get(c.dev, true, spi % c.sa_n, &st), 0);
 	assert_true(st.enabled);
 	assert_int_equal(st.spi, spi);
 	assert_true(st.flags & (1u << ESPNIC_SA_FLAG_TUNNEL));
@@ -278,10 +306,8 @@ static void test_install_delete(void **state)
 	assert_int_equal(st.sel_dst.addr[2], 1);
 	assert_int_equal(st.udp_dport, 4500);
 	/* Outbound somewhere, and the one PROTECT rule points at it. */
-	for (unsigned i = 0; i < 1024; i++)
-		if (espnic_sa_get(c.dev, false, i, &st) == 0 && st.enabled)
-			out_idx = i;
-	assert_true(out_idx < 1024);
+	assert_int_equal(sas_on_card_at(&c, false, &out_idx), 1);
+	assert_true(out_idx < c.sa_n);
 	assert_int_equal(espnic_sa_get(c.dev, false, out_idx, &st), 0);
 	assert_int_equal(st.spi, 0xc0010001);
 	assert_int_equal(st.local[3], 1);
@@ -298,7 +324,7 @@ static void test_install_delete(void **state)
 	assert_int_equal(dp_delete(c.dp, spi), 0);
 	assert_int_equal(dp_delete(c.dp, spi), -ENOENT);
 	assert_int_equal(rules_on_card(&c, NULL, NULL), 0);
-	assert_int_equal(espnic_sa_get(c.dev, true, spi % 1024, &st), 0);
+	assert_int_equal(espnic_sa_get(c.dev, true, spi % c.sa_n, &st), 0);
 	assert_false(st.enabled);
 	assert_int_equal(espnic_sa_get(c.dev, false, out_idx, &st), 0);
 	assert_false(st.enabled);
@@ -365,7 +391,7 @@ static void test_selectors_exact(void **state)
 	sa.local_ts[0] = l[0];
 	sa.remote_ts[0] = r[0];
 	assert_int_equal(dp_install(c.dp, &sa), 0);
-	assert_int_equal(espnic_sa_get(c.dev, true, spi % 1024, &st), 0);
+	assert_int_equal(espnic_sa_get(c.dev, true, spi % c.sa_n, &st), 0);
 	assert_int_equal(st.sel_src.len, 31);
 	assert_int_equal(st.sel_dst.len, 16);
 	assert_int_equal(dp_delete(c.dp, spi), 0);

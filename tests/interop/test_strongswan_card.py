@@ -353,10 +353,12 @@ def test_restart(lab, binary):
     ours.proc = lab.spawn("gwa", [binary, "-c", ours.config, "-s", ours.status], "espnicd.log")
     wait_for("espnicd CHILD_SA up again", ours.established)
     log = ours.log_text()
-    m = re.search(r"cleared what a previous run left: (\d+) SPD rules, (\d+) outbound SAs", log)
+    m = re.search(r"cleared what a previous run left: (\d+) SPD rules, (\d+) outbound "
+                  r"and (\d+) inbound SAs", log)
     assert m, log
     print("restart: " + m.group(0))
-    assert (int(m.group(1)), int(m.group(2))) == (3, 1)  # 2 IKE bypass + 1 PROTECT
+    # 2 IKE bypass rules + 1 PROTECT; the CHILD_SA's two SAs
+    assert tuple(int(g) for g in m.groups()) == (3, 1, 1)
     wait_for("charon CHILD_SA", charon.child)
     _, rtt = ping(lab)
     print("pings pass after the restart, RTT %.2f ms" % rtt)

@@ -32,7 +32,7 @@ module espnic_250mhz #(
   parameter int NUM_QDMA      = 1,
   parameter int NUM_CMAC_PORT = 1,
   // espnic_core's sizes (the core's defaults; the testbench makes them small)
-  parameter int SA_N          = 1024,
+  parameter int SA_N          = 16384,
   parameter int SPD_N         = 1024,
   parameter int SPD_D         = 8,
   parameter int MAX_FRAME     = 2048,
