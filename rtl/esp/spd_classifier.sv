@@ -75,11 +75,15 @@ module spd_classifier
   // carry the generation that stops being active). Computed from the
   // stages' gen bits and gen_q, the wait was 7 LUT levels to the write
   // enables.
+  // (The next busy_old is ORed from the registers, the swap selecting at
+  // the end: ORed after the swap's select it was 7 levels from wr_valid_i.)
   localparam int P = 3 * D + 4;
   logic [P-1:0] vld_sr, old_sr;
   wire          swap_go = wr_go && wr_table_i == 4'(D + 2);
   wire  [P-1:0] vld_nx  = adv ? {vld_sr[P-2:0], req_valid_i} : vld_sr;
   wire  [P-1:0] old_nx  = swap_go ? vld_nx : adv ? {old_sr[P-2:0], 1'b0} : old_sr;
+  wire          any_vld = adv ? |vld_sr[P-2:0] || req_valid_i : |vld_sr;
+  wire          any_old = adv ? |old_sr[P-2:0] : |old_sr;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       vld_sr   <= '0;
@@ -88,7 +92,7 @@ module spd_classifier
     end else begin
       vld_sr   <= vld_nx;
       old_sr   <= old_nx;
-      busy_old <= |old_nx;
+      busy_old <= swap_go ? any_vld : any_old;
     end
   end
 
