@@ -66,11 +66,41 @@ module spd_classifier
   assign gen_o       = gen_q;
   wire  wr_go = wr_valid_i && !busy_old;
 
+  // A write waits while a lookup of the inactive generation is in flight
+  // (in the tree's 3*D stages or in T0-T3; the output stage reads no RAM).
+  // busy_old is a register: old_sr marks the stages that hold such a lookup.
+  // Every stage moves on adv, so the marks move with the pipeline's valid
+  // bits (vld_sr, a copy of them); a swap happens only when no stage is
+  // marked, and then marks every lookup in flight or entering (they all
+  // carry the generation that stops being active). Computed from the
+  // stages' gen bits and gen_q, the wait was 7 LUT levels to the write
+  // enables.
+  // (The next busy_old is ORed from the registers, the swap selecting at
+  // the end: ORed after the swap's select it was 7 levels from wr_valid_i.)
+  localparam int P = 3 * D + 4;
+  logic [P-1:0] vld_sr, old_sr;
+  wire          swap_go = wr_go && wr_table_i == 4'(D + 2);
+  wire  [P-1:0] vld_nx  = adv ? {vld_sr[P-2:0], req_valid_i} : vld_sr;
+  wire  [P-1:0] old_nx  = swap_go ? vld_nx : adv ? {old_sr[P-2:0], 1'b0} : old_sr;
+  wire          any_vld = adv ? |vld_sr[P-2:0] || req_valid_i : |vld_sr;
+  wire          any_old = adv ? |old_sr[P-2:0] : |old_sr;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      vld_sr   <= '0;
+      old_sr   <= '0;
+      busy_old <= 1'b0;
+    end else begin
+      vld_sr   <= vld_nx;
+      old_sr   <= old_nx;
+      busy_old <= swap_go ? any_vld : any_old;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       gen_q    <= 1'b0;
       loaded_q <= 1'b0;
-    end else if (wr_go && wr_table_i == 4'(D + 2)) begin
+    end else if (swap_go) begin
       gen_q    <= !gen_q;
       loaded_q <= 1'b1;
     end else if (wr_go && wr_table_i == 4'(D + 3)) begin
@@ -79,7 +109,7 @@ module spd_classifier
   end
 
   // ------------------------------------------------------------ the tree
-  logic [D:0]        lv_valid, lv_gen, lv_done, lv_busy;
+  logic [D:0]        lv_valid, lv_gen, lv_done;
   logic [(D+1)*IKW-1:0] lv_key;
   logic [(D+1)*16-1:0]  lv_idx;
   assign lv_valid[0] = req_valid_i;
@@ -87,12 +117,11 @@ module spd_classifier
   assign lv_key[0 +: IKW] = {loaded_q, req_key_i};
   assign lv_done[0]  = 1'b0;
   assign lv_idx[0 +: 16] = '0;
-  assign lv_busy[D]  = 1'b0;
 
   for (genvar l = 0; l < D; l++) begin : g_level
     localparam int LAW = l == 0 ? 1 : NODE_AW;    // the root level holds one node
     spd_cls_level #(.AW(LAW), .KW(IKW)) u_level (
-      .clk_i, .rst_ni, .adv_i(adv), .gen_i(gen_q),
+      .clk_i, .rst_ni, .adv_i(adv),
       .wr_en_i(wr_go && wr_table_i == 4'(l)),
       .wr_addr_i({!gen_q, wr_addr_i[LAW-1:0]}),
       .wr_data_i(wr_data_i[29:0]),
@@ -100,8 +129,7 @@ module spd_classifier
       .in_done_i(lv_done[l]), .in_idx_i(lv_idx[l*16 +: 16]),
       .out_valid_o(lv_valid[l+1]), .out_gen_o(lv_gen[l+1]),
       .out_key_o(lv_key[(l+1)*IKW +: IKW]), .out_done_o(lv_done[l+1]),
-      .out_idx_o(lv_idx[(l+1)*16 +: 16]),
-      .busy_old_o(lv_busy[l])
+      .out_idx_o(lv_idx[(l+1)*16 +: 16])
     );
   end
 
@@ -126,7 +154,7 @@ module spd_classifier
   end
 
   // ------------------------------------------------ T1: the leaf's rules
-  logic              t1_valid, t1_gen;
+  logic              t1_valid;
   logic [KW-1:0]     t1_key;
   logic [L-1:0]      t1_use;          // list entries in use (and the tree valid)
   logic [L*RW-1:0]   t1_rule;
@@ -146,10 +174,7 @@ module spd_classifier
   always_ff @(posedge clk_i) begin
     if (!rst_ni) t1_valid <= 1'b0;
     else if (adv) t1_valid <= t0_valid;
-    if (adv && t0_valid) begin
-      t1_gen <= t0_gen;
-      t1_key <= t0_key[KW-1:0];
-    end
+    if (adv && t0_valid) t1_key <= t0_key[KW-1:0];
   end
 
   // The key's fields (cls_key_t order).
@@ -160,9 +185,8 @@ module spd_classifier
   logic [AW-1:0] k_src, k_dst;
   assign {k_frag, k_v6, k_vlan, k_proto, k_sport, k_dport, k_src, k_dst} = t1_key;
 
-  // ---------------------------------- T2: small fields, prefix masks; T3: match
-  logic          t2_valid, t2_gen, t3_valid, t3_gen;
-  logic [AW-1:0] t2_src, t2_dst;
+  // ------------------------ T2: small fields, address bits compared; T3: match
+  logic          t2_valid, t3_valid;
   logic [L-1:0]  t3_match;
   logic [L*34-1:0] t3_res;               // per rule {index, action, sa}
   for (genvar j = 0; j < L; j++) begin : g_cmp
@@ -176,18 +200,42 @@ module spd_classifier
     assign {r_index, r_action, r_sa, r_fam, r_src, r_slen, r_dst, r_dlen, r_proto,
             r_sport_lo, r_sport_hi, r_dport_lo, r_dport_hi, r_vlan_any, r_vlan} = t1_rule[j*RW +: RW];
 
-    // Prefix masks from the lengths: from bit 127 for a rule that takes
-    // IPv6, from bit 31 for an IPv4-only rule.
-    logic [AW-1:0] smask, dmask;
+    // The address compares, registered per bit: a bit mismatches when the
+    // key and the rule differ there and the rule's prefix takes it (from bit
+    // 127 for a rule that takes IPv6, from bit 31 for an IPv4-only rule).
+    // The prefix takes bit i when len > q, q = AW-1-i (IPv6) or 31-i (IPv4,
+    // i < 32), decoded in two levels: len[7:3] against q[7:3] (greater,
+    // equal; q[7:3] is K = (AW-1-i)/8, or K-12 for IPv4, K & 3 for K >= 12)
+    // and len[2:0] against q[2:0] (the same for both), so a bit is one LUT
+    // of {key, rule, gt[K], eq[K], lo[q[2:0]]} behind one of decoders of 6
+    // inputs. (As 128 `>=` compares of 8 bits per address, yosys made carry
+    // chains of them: 7-8 LUT levels.)
+    logic [AW/8-1:0] s_gt, s_eq, d_gt, d_eq;
+    logic [7:0]      s_lo, d_lo;
+    logic [AW-1:0]   s_miss, d_miss;
     always_comb begin
-      for (int i = 0; i < AW; i++) begin
+      for (int k = 0; k < AW / 8; k++) begin
         if (r_fam[1]) begin
-          smask[i] = {1'b0, r_slen} >= 9'(AW - i);
-          dmask[i] = {1'b0, r_dlen} >= 9'(AW - i);
+          s_gt[k] = r_slen[7:3] > 5'(k);
+          s_eq[k] = r_slen[7:3] == 5'(k);
+          d_gt[k] = r_dlen[7:3] > 5'(k);
+          d_eq[k] = r_dlen[7:3] == 5'(k);
         end else begin
-          smask[i] = i < 32 && {1'b0, r_slen} >= 9'(32 - i);
-          dmask[i] = i < 32 && {1'b0, r_dlen} >= 9'(32 - i);
+          s_gt[k] = k >= AW / 8 - 4 && r_slen[7:3] > 5'(k & 3);
+          s_eq[k] = k >= AW / 8 - 4 && r_slen[7:3] == 5'(k & 3);
+          d_gt[k] = k >= AW / 8 - 4 && r_dlen[7:3] > 5'(k & 3);
+          d_eq[k] = k >= AW / 8 - 4 && r_dlen[7:3] == 5'(k & 3);
         end
+      end
+      for (int m = 0; m < 8; m++) begin
+        s_lo[m] = r_slen[2:0] > 3'(m);
+        d_lo[m] = r_dlen[2:0] > 3'(m);
+      end
+      for (int i = 0; i < AW; i++) begin
+        s_miss[i] = (k_src[i] ^ r_src[i])
+                    && (s_gt[(AW-1-i)/8] || (s_eq[(AW-1-i)/8] && s_lo[(AW-1-i)%8]));
+        d_miss[i] = (k_dst[i] ^ r_dst[i])
+                    && (d_gt[(AW-1-i)/8] || (d_eq[(AW-1-i)/8] && d_lo[(AW-1-i)%8]));
       end
     end
     // The small fields are four registered tests, ANDed in T3 with the
@@ -198,7 +246,7 @@ module spd_classifier
                   && k_dport >= r_dport_lo && k_dport <= r_dport_hi;
 
     logic          t2_fam_ok, t2_proto_ok, t2_vlan_ok, t2_ports_ok, t3_m;
-    logic [AW-1:0] t2_smask, t2_dmask, t2_rsrc, t2_rdst;
+    logic [AW-1:0] t2_smiss, t2_dmiss;
     logic [33:0]   t2_r, t3_r;
     always_ff @(posedge clk_i) begin
       if (adv && t1_valid) begin
@@ -206,16 +254,13 @@ module spd_classifier
         t2_proto_ok <= r_proto == 8'd0 || r_proto == k_proto;
         t2_vlan_ok  <= r_vlan_any || r_vlan == k_vlan;
         t2_ports_ok <= k_frag ? ports_any : in_range;
-        t2_smask <= smask;
-        t2_dmask <= dmask;
-        t2_rsrc  <= r_src;
-        t2_rdst  <= r_dst;
+        t2_smiss <= s_miss;
+        t2_dmiss <= d_miss;
         t2_r     <= {r_index, r_action, r_sa};
       end
       if (adv && t2_valid) begin
         t3_m <= t2_fam_ok && t2_proto_ok && t2_vlan_ok && t2_ports_ok
-                && ((t2_src ^ t2_rsrc) & t2_smask) == '0
-                && ((t2_dst ^ t2_rdst) & t2_dmask) == '0;
+                && t2_smiss == '0 && t2_dmiss == '0;
         t3_r <= t2_r;
       end
     end
@@ -230,12 +275,6 @@ module spd_classifier
       t2_valid <= t1_valid;
       t3_valid <= t2_valid;
     end
-    if (adv && t1_valid) begin
-      t2_gen <= t1_gen;
-      t2_src <= k_src;
-      t2_dst <= k_dst;
-    end
-    if (adv && t2_valid) t3_gen <= t2_gen;
   end
 
   // ------------------------------------------------- T4: the first match
@@ -265,11 +304,6 @@ module spd_classifier
   assign resp_hit_o   = out_hit_q;
   assign {resp_rule_o, resp_action_o, resp_sa_o} = out_res_q;
 
-  // A write waits while a lookup of the inactive generation is in flight.
-  // (The output stage reads no RAM.)
-  assign busy_old = |lv_busy || (t0_valid && t0_gen != gen_q) || (t1_valid && t1_gen != gen_q)
-                 || (t2_valid && t2_gen != gen_q) || (t3_valid && t3_gen != gen_q);
-
   logic unused;
-  assign unused = ^{wr_data_i, wr_addr_i, lv_done[D], t3_gen, leaf_idx};
+  assign unused = ^{wr_data_i, wr_addr_i, lv_done[D], leaf_idx};
 endmodule

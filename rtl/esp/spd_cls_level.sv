@@ -14,7 +14,6 @@ module spd_cls_level
   input  logic          clk_i,
   input  logic          rst_ni,
   input  logic          adv_i,        // the pipeline moves
-  input  logic          gen_i,        // the active generation
 
   input  logic          wr_en_i,      // write the node at {wr_gen, wr_addr}
   input  logic [AW:0]   wr_addr_i,
@@ -30,9 +29,7 @@ module spd_cls_level
   output logic          out_gen_o,
   output logic [KW-1:0] out_key_o,
   output logic          out_done_o,
-  output logic [15:0]   out_idx_o,
-
-  output logic          busy_old_o    // a lookup of the inactive generation is in here
+  output logic [15:0]   out_idx_o
 );
   localparam int PADW = 16 * 32 + 23;   // off[8:4] selects 16-bit steps
 
@@ -115,8 +112,6 @@ module spd_cls_level
   assign out_key_o   = c_key;
   assign out_done_o  = c_done;
   assign out_idx_o   = c_idx;
-  assign busy_old_o  = (a_valid && a_gen != gen_i) || (b_valid && b_gen != gen_i)
-                    || (c_valid && c_gen != gen_i);
 
   logic unused;
   assign unused = ^shifted[22:8];
