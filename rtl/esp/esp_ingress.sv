@@ -627,33 +627,147 @@ module esp_ingress
   wire e4_end = e4_tvalid && e4_tready && e4_tlast;
 
   // -------------------------------------------------------------- commit
-  // The oldest written packet takes a commit slot once its work order from
-  // classify (cc_rd) and what esp_inbound_check saw (rep_*) are there; in
+  // The oldest packet's work order from classify (cc_rd) and what
+  // esp_inbound_check saw (rep_*) first enter stage K, which decides what
+  // depends on the packet alone (trailer, inner header, lengths, the
+  // transport header's checksum in three partial sums). The packet takes a
+  // commit slot from K once it is written to the commit FIFO; stage K
+  // moves every cycle a slot is issued, so commits keep one per cycle. In
   // stage B (commit_go) its verdict is decided with its SA entry (cb_*).
   logic            commit_ready;
-  assign cc_rd_sa  = cc_rd.sa;
-  assign cc_rd_word = cc_rd.seq[10:6];
-  assign cm_want  = (ended_q != '0) && cc_rd_valid && rep_valid && commit_ready;
-  assign cc_rd_ready = cm_issue;
-  assign rep_ready   = cm_issue;
-  commit_ctx_t     cb;
-  logic            cb_icv_ok;
-  logic [96*8-1:0] cb_head;
-  logic [16*8-1:0] cb_tail;
-  always_ff @(posedge clk_i) begin
-    if (cm_issue) begin
-      cb        <= cc_rd;
-      cb_icv_ok <= rep_icv_ok;
-      cb_head   <= rep_head;
-      cb_tail   <= rep_tail;
-    end
-  end
+  logic            k_valid_q, k_load;
+  commit_ctx_t     k_cc;
+  logic            k_icv_ok;
+  logic [96*8-1:0] k_head;
+  logic [7:0]      k_nh, k_in_proto;
+  logic [15:0]     k_body_len, k_out_len, k_lenw;
+  logic            k_trailer_bad, k_dummy, k_inner_bad, k_pkt_v6;
+  logic [espnic_pkg::ADDR_W-1:0] k_in_src, k_in_dst;
+  logic [19:0]     k_sum_a, k_sum_b, k_sum_c;
+  logic            ended_nz_q;
+  assign cc_rd_sa   = k_cc.sa;
+  assign cc_rd_word = k_cc.seq[10:6];
+  assign cm_want    = ended_nz_q && k_valid_q && commit_ready;
+  assign k_load     = cc_rd_valid && rep_valid && (!k_valid_q || cm_issue);
+  assign cc_rd_ready = k_load;
+  assign rep_ready   = k_load;
+
+  // Stage K's decisions, from the queues' output registers.
   logic [7:0]  pad_len, nh;
-  logic        pad_ok, len_ok, nh_ok, policy_ok, replay_final_ok, inner_ok;
+  logic        pad_ok, len_ok, nh_ok, inner_ok;
   logic [15:0] body_len, inner_len, out_len;
   logic [3:0]  inner_ver;
   logic [espnic_pkg::ADDR_W-1:0] in_src, in_dst;
   logic [7:0]  in_proto;
+  logic [60*8-1:0] k_l3;
+  logic [19:0] sum_a, sum_b, sum_c;
+  always_comb begin
+    pad_len  = rep_tail[8*14 +: 8];
+    nh       = rep_tail[8*15 +: 8];
+    len_ok   = 16'(pad_len) + 16'd2 <= cc_rd.pt_len;
+    // Default padding 1, 2, 3, ... (RFC 4303 2.4), checked for the pad
+    // bytes within the last 16 bytes (all pads up to 14 bytes long).
+    pad_ok   = 1'b1;
+    for (int i = 0; i < 14; i++)
+      if (i < 32'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
+    body_len = cc_rd.pt_len - 16'(pad_len) - 16'd2;
+    inner_ver = rep_head[4 +: 4];
+    in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
+    if (cc_rd.tunnel) begin
+      nh_ok = (nh == espnic_pkg::IPP_IPV4 && inner_ver == 4'd4) || (nh == espnic_pkg::IPP_IPV6 && inner_ver == 4'd6);
+      if (nh == espnic_pkg::IPP_IPV4) begin
+        inner_len = {rep_head[8*2 +: 8], rep_head[8*3 +: 8]};
+        in_src    = {96'd0, rep_head[8*12 +: 32]};
+        in_dst    = {96'd0, rep_head[8*16 +: 32]};
+        in_proto  = rep_head[8*9 +: 8];
+        inner_ok  = body_len >= 16'd20 && inner_len >= 16'd20 && inner_len <= body_len;
+      end else begin
+        inner_len = {rep_head[8*4 +: 8], rep_head[8*5 +: 8]} + 16'd40;
+        in_src    = rep_head[8*8 +: 128];
+        in_dst    = rep_head[8*24 +: 128];
+        in_proto  = rep_head[8*6 +: 8];
+        inner_ok  = body_len >= 16'd40 && inner_len <= body_len;
+      end
+    end else begin
+      nh_ok    = nh != espnic_pkg::IPP_NONE;
+      in_src   = cc_rd.src;
+      in_dst   = cc_rd.dst;
+      in_proto = nh;
+    end
+    out_len = cc_rd.tunnel ? (cc_rd.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cc_rd.ip_hlen) + body_len;
+    // The transport header's checksum: its words but length, protocol and
+    // checksum (the bytes beyond its length zero) in three partial sums.
+    k_l3 = cc_rd.l2l3[8*14 +: 480];
+    for (int b = 0; b < 60; b++)
+      if (b >= 32'(cc_rd.ip_hlen)) k_l3[8*b +: 8] = '0;
+    sum_a = '0; sum_b = '0; sum_c = '0;
+    for (int w = 0; w < 10; w++)
+      if (w != 1 && w != 4 && w != 5) sum_a = sum_a + {4'd0, k_l3[16*w +: 8], k_l3[16*w+8 +: 8]};
+    for (int w = 10; w < 20; w++) sum_b = sum_b + {4'd0, k_l3[16*w +: 8], k_l3[16*w+8 +: 8]};
+    for (int w = 20; w < 30; w++) sum_c = sum_c + {4'd0, k_l3[16*w +: 8], k_l3[16*w+8 +: 8]};
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      k_valid_q  <= 1'b0;
+      ended_nz_q <= 1'b0;
+    end else begin
+      if (cm_issue) k_valid_q <= 1'b0;
+      if (k_load)   k_valid_q <= 1'b1;
+      ended_nz_q <= ended_q + 8'(e4_end) - 8'(cm_issue) != 8'd0;
+    end
+    if (k_load) begin
+      k_cc          <= cc_rd;
+      k_icv_ok      <= rep_icv_ok;
+      k_head        <= rep_head;
+      k_nh          <= nh;
+      k_body_len    <= body_len;
+      k_lenw        <= 16'(cc_rd.ip_hlen) + body_len;
+      k_trailer_bad <= !len_ok || !pad_ok;
+      k_dummy       <= cc_rd.tunnel && nh == espnic_pkg::IPP_NONE;
+      k_inner_bad   <= !nh_ok || !inner_ok;
+      k_pkt_v6      <= cc_rd.tunnel ? (nh == espnic_pkg::IPP_IPV6) : cc_rd.v6;
+      k_in_src      <= in_src;
+      k_in_dst      <= in_dst;
+      k_in_proto    <= in_proto;
+      k_out_len     <= cc_rd.bypass ? cc_rd.frame_len : out_len;
+      k_sum_a       <= sum_a;
+      k_sum_b       <= sum_b;
+      k_sum_c       <= sum_c;
+    end
+  end
+
+  // Stage B's registers: the packet's part, and the checksum's sum but the
+  // end-around carries.
+  commit_ctx_t     cb;
+  logic            cb_icv_ok, cb_trailer_bad, cb_dummy, cb_inner_bad, cb_pkt_v6;
+  logic [96*8-1:0] cb_head;
+  logic [7:0]      cb_nh, cb_in_proto;
+  logic [15:0]     cb_body_len, cb_out_len, cb_lenw;
+  logic [espnic_pkg::ADDR_W-1:0] cb_in_src, cb_in_dst;
+  logic [19:0]     cb_sum;
+  always_ff @(posedge clk_i) begin
+    if (cm_issue) begin
+      cb             <= k_cc;
+      cb_icv_ok      <= k_icv_ok;
+      cb_head        <= k_head;
+      cb_nh          <= k_nh;
+      cb_body_len    <= k_body_len;
+      cb_lenw        <= k_lenw;
+      cb_trailer_bad <= k_trailer_bad;
+      cb_dummy       <= k_dummy;
+      cb_inner_bad   <= k_inner_bad;
+      cb_pkt_v6      <= k_pkt_v6;
+      cb_in_src      <= k_in_src;
+      cb_in_dst      <= k_in_dst;
+      cb_in_proto    <= k_in_proto;
+      cb_out_len     <= k_out_len;
+      cb_sum         <= k_sum_a + k_sum_b + k_sum_c + {4'd0, k_lenw}
+                        + {4'd0, k_cc.l2l3[8*(14+8) +: 8], k_nh};
+    end
+  end
+
+  logic        policy_ok, replay_final_ok;
   espnic_pkg::sa_cfg_t c_sa;
   espnic_pkg::sa_state_t c_st;
   assign c_sa = b_cfg;
@@ -665,47 +779,14 @@ module esp_ingress
   wire c_stale = !b_dyn.enable || b_dyn.gen != cb.gen;
 
   always_comb begin
-    pad_len  = cb_tail[8*14 +: 8];
-    nh       = cb_tail[8*15 +: 8];
-    len_ok   = 16'(pad_len) + 16'd2 <= cb.pt_len;
-    // Default padding 1, 2, 3, ... (RFC 4303 2.4), checked for the pad
-    // bytes within the last 16 bytes (all pads up to 14 bytes long).
-    pad_ok   = 1'b1;
-    for (int i = 0; i < 14; i++)
-      if (i < 32'(pad_len) && cb_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
-    body_len = cb.pt_len - 16'(pad_len) - 16'd2;
-    inner_ver = cb_head[4 +: 4];
-    in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
-    if (cb.tunnel) begin
-      nh_ok = (nh == espnic_pkg::IPP_IPV4 && inner_ver == 4'd4) || (nh == espnic_pkg::IPP_IPV6 && inner_ver == 4'd6);
-      if (nh == espnic_pkg::IPP_IPV4) begin
-        inner_len = {cb_head[8*2 +: 8], cb_head[8*3 +: 8]};
-        in_src    = {96'd0, cb_head[8*12 +: 32]};
-        in_dst    = {96'd0, cb_head[8*16 +: 32]};
-        in_proto  = cb_head[8*9 +: 8];
-        inner_ok  = body_len >= 16'd20 && inner_len >= 16'd20 && inner_len <= body_len;
-      end else begin
-        inner_len = {cb_head[8*4 +: 8], cb_head[8*5 +: 8]} + 16'd40;
-        in_src    = cb_head[8*8 +: 128];
-        in_dst    = cb_head[8*24 +: 128];
-        in_proto  = cb_head[8*6 +: 8];
-        inner_ok  = body_len >= 16'd40 && inner_len <= body_len;
-      end
-    end else begin
-      nh_ok    = nh != espnic_pkg::IPP_NONE;
-      in_src   = cb.src;
-      in_dst   = cb.dst;
-      in_proto = nh;
-    end
     // Inbound selectors: the peer's side is the source.
     // Selectors of one family; all-wildcard selectors take either family.
-    policy_ok = (c_sa.sel_v6 == (cb.tunnel ? (nh == espnic_pkg::IPP_IPV6) : cb.v6)
+    policy_ok = (c_sa.sel_v6 == cb_pkt_v6
                  || (c_sa.sel_src.mask == '0 && c_sa.sel_dst.mask == '0))
-             && espnic_pkg::prefix_match(c_sa.sel_src, in_src)
-             && espnic_pkg::prefix_match(c_sa.sel_dst, in_dst)
-             && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == in_proto);
+             && espnic_pkg::prefix_match(c_sa.sel_src, cb_in_src)
+             && espnic_pkg::prefix_match(c_sa.sel_dst, cb_in_dst)
+             && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == cb_in_proto);
     replay_final_ok = replay_pkg::replay_ok(c_st.seq, b_win, c_sa.replay_window, cb.seq);
-    out_len = cb.tunnel ? (cb.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
   end
 
   typedef enum logic [2:0] {
@@ -718,9 +799,9 @@ module esp_ingress
     // Packets already in flight when the hard lifetime was reached.
     else if (c_st.hard_fired)                verdict = V_EXPIRED;
     else if (!replay_final_ok)               verdict = V_REPLAY;
-    else if (!len_ok || !pad_ok)             verdict = V_MALFORMED;
-    else if (cb.tunnel && nh == espnic_pkg::IPP_NONE)    verdict = V_DUMMY;
-    else if (!nh_ok || !inner_ok)            verdict = V_MALFORMED;
+    else if (cb_trailer_bad)                 verdict = V_MALFORMED;
+    else if (cb_dummy)                       verdict = V_DUMMY;
+    else if (cb_inner_bad)                   verdict = V_MALFORMED;
     else if (!policy_ok)                     verdict = V_POLICY;
     else                                     verdict = V_DELIVER;
   end
@@ -733,28 +814,26 @@ module esp_ingress
   always_comb begin
     // Transport mode, IPv4: the packet's own header (options included) with
     // length, protocol and checksum restored.
-    trn_l3 = cb.l2l3[8*14 +: 480] & ~({480{1'b1}} << (8 * cb.ip_hlen));
-    trn_l3[8*2 +: 16]  = espnic_pkg::be16(16'(cb.ip_hlen) + body_len);
-    trn_l3[8*9 +: 8]   = nh;
-    trn_l3[8*10 +: 16] = '0;
-    trn_sum = '0;
-    for (int w = 0; w < 30; w++)
-      trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
-    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
+    trn_l3 = cb.l2l3[8*14 +: 480];
+    for (int b = 0; b < 60; b++)
+      if (b >= 32'(cb.ip_hlen)) trn_l3[8*b +: 8] = '0;
+    trn_l3[8*2 +: 16]  = espnic_pkg::be16(cb_lenw);
+    trn_l3[8*9 +: 8]   = cb_nh;
+    trn_sum = {4'd0, cb_sum[15:0]} + {16'd0, cb_sum[19:16]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
     trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
 
     fix_hdr  = '0;
     fix_mask = '0;
     if (cb.tunnel && cb.vtag) begin
-      fix_hdr[8*16 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      fix_hdr[8*16 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[17:16]     = 2'b11;
     end else if (cb.tunnel) begin
-      fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      fix_hdr[8*12 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[13:12]     = 2'b11;
     end else if (cb.v6) begin
-      fix_hdr[8*18 +: 16] = espnic_pkg::be16(body_len);
-      fix_hdr[8*20 +: 8]  = nh;
+      fix_hdr[8*18 +: 16] = espnic_pkg::be16(cb_body_len);
+      fix_hdr[8*20 +: 8]  = cb_nh;
       fix_mask[20:18]     = 3'b111;
     end else begin
       fix_hdr[8*14 +: 400] = trn_l3[0 +: 400];
@@ -763,12 +842,16 @@ module esp_ingress
     end
   end
 
+  // Stage K decided with the lengths and addresses: B reads the results.
+  logic unused_cb;
+  assign unused_cb = ^{cb.frame_len, cb.pt_len, cb.src, cb.dst, trn_l3[479:400]};
+
   // Lifetimes after a delivered packet.
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
   esp_sa_lifetime u_lifetime (
-    .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(body_len),
+    .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
@@ -802,7 +885,7 @@ module esp_ingress
   // The packet's length rides along as its meta data: bytes out are counted
   // from it when the last beat leaves, not summed over tkeep.
   logic [15:0] commit_len, out_meta_len;
-  assign commit_len = cb.bypass ? cb.frame_len : out_len;
+  assign commit_len = cb_out_len;
   logic [DATA_W-1:0] o_tdata;  logic [BYTES-1:0] o_tkeep;
   logic o_tlast, o_tvalid, o_tready;
   // Twice the frame FIFO: a committed frame waits at the output for its MSS
@@ -848,7 +931,7 @@ module esp_ingress
     mh.clamp = c_sa.mss_clamp;
     mh.tag   = cb.tunnel && cb.vtag;
     if (cb.tunnel) begin
-      mh.hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      mh.hdr[8*12 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       mh.hdr[8*14 +: 82*8] = cb_head[0 +: 82*8];
     end else if (!cb.v6 && cb.ip_hlen == 8'd20) begin
       mh.hdr[0 +: 14*8]    = cb.l2l3[0 +: 14*8];
@@ -856,8 +939,8 @@ module esp_ingress
       mh.hdr[8*34 +: 62*8] = cb_head[0 +: 62*8];
     end else if (cb.v6 && cb.ip_hlen == 8'd40) begin
       mh.hdr[0 +: 54*8]    = cb.l2l3[0 +: 54*8];
-      mh.hdr[8*18 +: 16]   = espnic_pkg::be16(body_len);
-      mh.hdr[8*20 +: 8]    = nh;
+      mh.hdr[8*18 +: 16]   = espnic_pkg::be16(cb_body_len);
+      mh.hdr[8*20 +: 8]    = cb_nh;
       mh.hdr[8*54 +: 42*8] = cb_head[0 +: 42*8];
     end else begin
       mh.apply = 1'b0;
