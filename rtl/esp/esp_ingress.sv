@@ -126,88 +126,157 @@ module esp_ingress
     logic [espnic_pkg::ADDR_W-1:0] src, dst;     // outer addresses
   } parsed_t;
 
-  // The parse of the frame whose meta is offered (an always_comb block, not a
-  // function: yosys 0.23 reads no struct members inside a function).
+  // The parse of the frame whose meta is offered, in two stages. Stage M
+  // decodes the IP header from the captured bytes (family, lengths and
+  // their checks, protocol, the UDP header's place as a one-hot of 11, the
+  // ESP-in-UDP marker at each place) and registers it with the header;
+  // stage P decides from those registers (one-hot selects, no compare in
+  // front of a select). Always_comb blocks, not functions: yosys 0.23 reads
+  // no struct members inside a function.
+  logic        m_valid_q, m_ready;
+  logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
+  logic [15:0] m_len_q;
+  logic        m_oversize_q, m_arp_q, m_v6_q, m_fits_q, m_frag_q, m_esp_q, m_udp_q;
+  logic        m_bad_d_q, m_bad_u_q, m_ct_ip_q;
+  logic [7:0]  m_ihl4_q;
+  logic [15:0] m_esp_len_d_q, m_esp_len_u_q;
+  logic [10:0] m_udp_oh_q, m_encap_q;
+  logic [espnic_pkg::ADDR_W-1:0] m_src_q, m_dst_q;
+
+  logic [15:0] md_etype, md_ip_len, md_len_d, md_len_u;
+  logic [7:0]  md_proto, md_ihl4;
+  logic        md_v4, md_v6, md_frag, md_ok, md_fits, md_udp_len_ok;
+  logic [10:0] md_udp_oh, md_encap;
+  logic [espnic_pkg::ADDR_W-1:0] md_src, md_dst;
+  always_comb begin
+    md_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
+    md_v6 = !md_v4 && md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
+    md_ok = 1'b0; md_fits = 1'b0; md_proto = '0; md_ip_len = '0; md_ihl4 = '0; md_frag = 1'b0;
+    md_src = '0; md_dst = '0; md_udp_len_ok = 1'b0;
+    if (md_v4) begin
+      md_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+      md_ip_len = espnic_pkg::hbe16(meta_hdr, 16);
+      md_proto  = espnic_pkg::hbyte(meta_hdr, 23);
+      md_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
+      md_src    = {96'd0, meta_hdr[8*26 +: 32]};
+      md_dst    = {96'd0, meta_hdr[8*30 +: 32]};
+      md_ok     = md_ihl4 >= 8'd20;
+      md_fits   = md_ip_len >= 16'(md_ihl4) && 16'd14 + md_ip_len <= meta_len;
+      md_udp_len_ok = md_ip_len >= 16'(md_ihl4) + 16'd12;
+    end else if (md_v6) begin
+      md_ihl4   = 8'd40;
+      md_ip_len = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
+      md_proto  = espnic_pkg::hbyte(meta_hdr, 20);
+      md_src    = meta_hdr[8*22 +: 128];
+      md_dst    = meta_hdr[8*38 +: 128];
+      md_ok     = 1'b1;
+      md_fits   = 16'd14 + md_ip_len <= meta_len;
+      md_udp_len_ok = md_ip_len >= 16'd52;
+    end
+    md_len_d = md_ip_len - 16'(md_ihl4);
+    md_len_u = md_ip_len - 16'(md_ihl4) - 16'd8;
+    // The UDP header at byte 34 + 4j (14 + the IP header's length), and
+    // whether the port is 4500 and the first word after it non-zero there:
+    // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
+    // keepalive (both pass).
+    for (int j = 0; j < 11; j++) begin
+      md_udp_oh[j] = (md_v4 && meta_hdr[8*14 +: 4] == 4'(5 + j)) || (md_v6 && j == 5);
+      md_encap[j]  = espnic_pkg::hbe16(meta_hdr, 34 + 4*j + 2) == espnic_pkg::UDP_ENCAP_PORT
+                     && meta_hdr[8*(34 + 4*j + 8) +: 32] != 32'd0;
+    end
+  end
+
+  assign meta_ready = !m_valid_q || m_ready;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      m_valid_q <= 1'b0;
+    end else begin
+      if (m_ready) m_valid_q <= 1'b0;
+      if (meta_valid && meta_ready) m_valid_q <= 1'b1;
+    end
+    if (meta_valid && meta_ready) begin
+      m_hdr_q       <= meta_hdr;
+      m_len_q       <= meta_len;
+      m_oversize_q  <= meta_oversize;
+      m_arp_q       <= md_etype == 16'h0806;
+      m_v6_q        <= md_v6;
+      m_fits_q      <= md_fits;
+      m_frag_q      <= md_frag;
+      m_ihl4_q      <= md_ihl4;
+      m_esp_q       <= md_ok && md_proto == espnic_pkg::IPP_ESP;
+      m_udp_q       <= md_ok && md_fits && md_proto == espnic_pkg::IPP_UDP && !md_frag && md_udp_len_ok;
+      m_esp_len_d_q <= md_len_d;
+      m_esp_len_u_q <= md_len_u;
+      m_bad_d_q     <= md_len_d < 16'd36 || md_len_d[1:0] != 2'd0;
+      m_bad_u_q     <= md_len_u < 16'd36 || md_len_u[1:0] != 2'd0;
+      m_udp_oh_q    <= md_udp_oh;
+      m_encap_q     <= md_encap;
+      m_src_q       <= md_src;
+      m_dst_q       <= md_dst;
+      // IP behind at most one 802.1Q tag, as spd_key reads it (an untagged
+      // frame's type is at 12, a tagged one's at 16).
+      m_ct_ip_q     <= md_etype == espnic_pkg::ETH_IPV4 || md_etype == espnic_pkg::ETH_IPV6
+                       || (md_etype == 16'h8100
+                           && (espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV4
+                               || espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV6));
+    end
+  end
+
+  // Stage P: ESP at the UDP header's place (IP protocol 50) or behind it
+  // (ESP-in-UDP); the SPI and sequence number selected by a one-hot of 13
+  // places (byte 34 + 4k).
   parsed_t     pd;
-  logic [15:0] pd_etype, pd_ip_len, pd_udp_off;
-  logic [7:0]  pd_proto, pd_ihl4;
-  logic        pd_frag, pd_ok, pd_fits;
+  logic        pd_udp_esp;
+  logic [12:0] pd_spi_oh;
   always_comb begin
     pd = '0;
-    pd.frame_len = meta_len;
-    pd.l2l3 = meta_hdr[0 +: L2_MAX*8];
-    pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
-    pd.arp   = pd_etype == 16'h0806;
-    pd_ok = 1'b0; pd_fits = 1'b0; pd_proto = '0; pd_ip_len = '0; pd_ihl4 = '0; pd_frag = 1'b0;
-    if (pd_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4) begin
-      pd_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
-      pd_ip_len = espnic_pkg::hbe16(meta_hdr, 16);
-      pd_proto  = espnic_pkg::hbyte(meta_hdr, 23);
-      pd_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
-      pd.src  = {96'd0, meta_hdr[8*26 +: 32]};
-      pd.dst  = {96'd0, meta_hdr[8*30 +: 32]};
-      pd_ok     = pd_ihl4 >= 8'd20;
-      pd_fits   = pd_ip_len >= 16'(pd_ihl4) && 16'd14 + pd_ip_len <= meta_len;
-    end else if (pd_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6) begin
-      pd.v6   = 1'b1;
-      pd_ihl4   = 8'd40;
-      pd_ip_len = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
-      pd_proto  = espnic_pkg::hbyte(meta_hdr, 20);
-      pd.src  = meta_hdr[8*22 +: 128];
-      pd.dst  = meta_hdr[8*38 +: 128];
-      pd_ok     = 1'b1;
-      pd_fits   = 16'd14 + pd_ip_len <= meta_len;
+    pd.frame_len = m_len_q;
+    pd.l2l3      = m_hdr_q[0 +: L2_MAX*8];
+    pd.arp       = m_arp_q;
+    pd.v6        = m_v6_q;
+    pd.ip_hlen   = m_ihl4_q;
+    pd.src       = m_src_q;
+    pd.dst       = m_dst_q;
+    pd_udp_esp   = !m_esp_q && m_udp_q && (m_udp_oh_q & m_encap_q) != '0;
+    pd.esp       = m_esp_q || pd_udp_esp;
+    pd_spi_oh    = m_esp_q ? {2'b00, m_udp_oh_q} : pd_udp_esp ? {m_udp_oh_q, 2'b00} : '0;
+    if (m_esp_q) begin
+      pd.esp_off = 8'd14 + m_ihl4_q;
+      pd.esp_len = m_esp_len_d_q;
+    end else if (pd_udp_esp) begin
+      pd.esp_off = 8'd22 + m_ihl4_q;
+      pd.esp_len = m_esp_len_u_q;
     end
-    pd.ip_hlen = pd_ihl4;
-    pd_udp_off = 16'd14 + 16'(pd_ihl4);
-    if (pd_ok && pd_proto == espnic_pkg::IPP_ESP) begin
-      pd.esp     = 1'b1;
-      pd.esp_off = 8'(pd_udp_off);
-      pd.esp_len = pd_ip_len - 16'(pd_ihl4);
-    end else if (pd_ok && pd_fits && pd_proto == espnic_pkg::IPP_UDP && !pd_frag && pd_ip_len >= 16'(pd_ihl4) + 16'd12) begin
-      // UDP 4500 with a non-zero first word is ESP; zero is the non-ESP
-      // marker of IKE, and a single 0xFF byte a NAT keepalive: both pass.
-      for (int o = 34; o <= 74; o += 4) begin
-        if (pd_udp_off == 16'(o) && espnic_pkg::hbe16(meta_hdr, o + 2) == espnic_pkg::UDP_ENCAP_PORT
-            && meta_hdr[8*(o+8) +: 32] != 32'd0) begin
-          pd.esp     = 1'b1;
-          pd.esp_off = 8'(o + 8);
-          pd.esp_len = pd_ip_len - 16'(pd_ihl4) - 16'd8;
-        end
+    for (int k = 0; k < 13; k++)
+      if (pd_spi_oh[k]) begin
+        pd.spi    = pd.spi | {m_hdr_q[8*(34+4*k) +: 8], m_hdr_q[8*(35+4*k) +: 8],
+                              m_hdr_q[8*(36+4*k) +: 8], m_hdr_q[8*(37+4*k) +: 8]};
+        pd.seq_lo = pd.seq_lo | {m_hdr_q[8*(38+4*k) +: 8], m_hdr_q[8*(39+4*k) +: 8],
+                                 m_hdr_q[8*(40+4*k) +: 8], m_hdr_q[8*(41+4*k) +: 8]};
       end
-    end
-    if (pd.esp) begin
-      for (int o = 34; o <= 82; o += 4)
-        if (pd.esp_off == 8'(o)) begin
-          pd.spi    = {meta_hdr[8*o +: 8], meta_hdr[8*(o+1) +: 8], meta_hdr[8*(o+2) +: 8], meta_hdr[8*(o+3) +: 8]};
-          pd.seq_lo = {meta_hdr[8*(o+4) +: 8], meta_hdr[8*(o+5) +: 8], meta_hdr[8*(o+6) +: 8], meta_hdr[8*(o+7) +: 8]};
-        end
-      // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
-      // A frame shorter than its IP header says is cut: never decrypt it.
-      pd.malformed = meta_oversize || pd_frag || !pd_fits || pd.esp_len < 16'd36 || pd.esp_len[1:0] != 2'd0;
-    end
-    // What is not ESP is looked up: IP behind at most one 802.1Q tag, as
-    // spd_key reads it (an untagged frame's type is at 12, a tagged one's at 16).
-    pd.cleartext = !pd.esp && (pd_etype == espnic_pkg::ETH_IPV4 || pd_etype == espnic_pkg::ETH_IPV6
-                               || (pd_etype == 16'h8100
-                                   && (espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV4
-                                       || espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV6)));
+    // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
+    // A frame shorter than its IP header says is cut: never decrypt it.
+    if (pd.esp)
+      pd.malformed = m_oversize_q || m_frag_q || !m_fits_q || (m_esp_q ? m_bad_d_q : m_bad_u_q);
+    // What is not ESP is looked up.
+    pd.cleartext = !pd.esp && m_ct_ip_q;
   end
 
   // The parse, registered with the header the key reads.
   logic    r_valid_q, r_ready;
   parsed_t r_q;
   logic [espnic_pkg::HDR_BYTES*8-1:0] r_hdr_q;
-  assign meta_ready = !r_valid_q || r_ready;
+  assign m_ready = !r_valid_q || r_ready;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       r_valid_q <= 1'b0;
     end else begin
       if (r_ready) r_valid_q <= 1'b0;
-      if (meta_valid && meta_ready) begin
+      if (m_valid_q && m_ready) begin
         r_valid_q <= 1'b1;
         r_q       <= pd;
-        r_hdr_q   <= meta_hdr;
+        r_hdr_q   <= m_hdr_q;
       end
     end
   end
@@ -488,8 +557,6 @@ module esp_ingress
 
   // A parsed frame takes a classify slot when the queues have room for its
   // work orders and for those of the frames in stages B to E.
-  assign x_want = p_valid_q && strip_count < 5'd12 && ctx_count < 5'd12 && dlv_count < 5'd12
-               && cc_count < 6'd28 && end_count < 6'd28 && drop_count < 4'd4;
 
   // Drops classify found, counted by drop slots (stage B of the table) if
   // the entry is still the one classify read.
@@ -550,6 +617,25 @@ module esp_ingress
     .wr_valid_i(x_go && push_all), .wr_ready_o(unused_cc_wr_ready), .wr_data_i(cc_cmd),
     .rd_valid_o(cc_rd_valid), .rd_ready_i(cc_rd_ready), .rd_data_o(cc_rd), .count_o(cc_count)
   );
+
+  // The room is a register: each queue's count after this cycle's push and
+  // pop (the queue's own count update: it is never full), compared a cycle
+  // ahead, so it is the compare of the counts the queues show next cycle.
+  logic room_q;
+  wire  push_w = x_go && push_all;
+  wire  push_d = x_go && (x_class == C_REPLAY || x_class == C_EXPIRED);
+  wire [4:0] strip_n = strip_count + 5'(x_go) - 5'(strip_rd_valid && strip_rd_ready);
+  wire [4:0] ctx_n   = ctx_count + 5'(push_w) - 5'(ctx_rd_valid && ctx_rd_ready);
+  wire [4:0] dlv_n   = dlv_count + 5'(push_w) - 5'(dlv_rd_valid && dlv_rd_ready);
+  wire [5:0] cc_n    = cc_count + 6'(push_w) - 6'(cc_rd_valid && cc_rd_ready);
+  wire [5:0] end_n   = end_count + 6'(push_w) - 6'(end_rd_valid && end_rd_ready);
+  wire [3:0] drop_n  = drop_count + 4'(push_d) - 4'(dr_issue);
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) room_q <= 1'b1;
+    else         room_q <= strip_n < 5'd12 && ctx_n < 5'd12 && dlv_n < 5'd12
+                           && cc_n < 6'd28 && end_n < 6'd28 && drop_n < 4'd4;
+  end
+  assign x_want = p_valid_q && room_q;
 
   // ------------------------------------------------------ stream stages
   logic [DATA_W-1:0] e1_tdata;  logic [BYTES-1:0] e1_tkeep;
@@ -1059,14 +1145,22 @@ module esp_ingress
     end
   end
 
+  // A commit's event waits a cycle in a register before the queue.
+  logic               ev_push_q;
+  espnic_pkg::event_t ev_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) ev_push_q <= 1'b0;
+    else         ev_push_q <= commit_go && ev_push;
+    ev_q <= ev;
+  end
   sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
-    .wr_valid_i(commit_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),
+    .wr_valid_i(ev_push_q), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev_q),
     .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()
   );
   always_ff @(posedge clk_i) begin
     if (!rst_ni) cnt_event_lost_o <= '0;
-    else if (commit_go && ev_push && !ev_wr_ready_raw) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
+    else if (ev_push_q && !ev_wr_ready_raw) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
   end
 
   always_ff @(posedge clk_i) begin
