@@ -513,6 +513,10 @@ module esp_ingress
     cc_cmd.v6        = xp.v6;
     cc_cmd.ip_hlen   = xp.ip_hlen;
     cc_cmd.l2l3      = xp.l2l3;
+    // The IP header's bytes beyond its length zero (the transport checksum
+    // sums the header's words).
+    for (int b = 0; b < 60; b++)
+      if (b >= 32'(xp.ip_hlen)) cc_cmd.l2l3[8*(14+b) +: 8] = '0;
     cc_cmd.src       = xp.src;
     cc_cmd.dst       = xp.dst;
     case (x_class)
@@ -729,7 +733,9 @@ module esp_ingress
   logic [15:0]     k_body_len, k_out_len, k_lenw;
   logic            k_trailer_bad, k_dummy, k_inner_bad, k_pkt_v6;
   logic [espnic_pkg::ADDR_W-1:0] k_in_src, k_in_dst;
-  logic [19:0]     k_sum_a, k_sum_b, k_sum_c;
+  logic [6*20-1:0] k_sum;
+  logic            k_seq_nz;
+  logic [63:0]     k_seq_oh;
   logic            ended_nz_q;
   assign cc_rd_sa   = k_cc.sa;
   assign cc_rd_word = k_cc.seq[10:6];
@@ -746,7 +752,8 @@ module esp_ingress
   logic [espnic_pkg::ADDR_W-1:0] in_src, in_dst;
   logic [7:0]  in_proto;
   logic [60*8-1:0] k_l3;
-  logic [19:0] sum_a, sum_b, sum_c;
+  logic [5*20-1:0] k_w;
+  logic [6*20-1:0] sum_g;
   always_comb begin
     pad_len  = rep_tail[8*14 +: 8];
     nh       = rep_tail[8*15 +: 8];
@@ -782,15 +789,16 @@ module esp_ingress
     end
     out_len = cc_rd.tunnel ? (cc_rd.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cc_rd.ip_hlen) + body_len;
     // The transport header's checksum: its words but length, protocol and
-    // checksum (the bytes beyond its length zero) in three partial sums.
+    // checksum (the bytes beyond its length zeroed at classify) in six
+    // partial sums of at most five words.
     k_l3 = cc_rd.l2l3[8*14 +: 480];
-    for (int b = 0; b < 60; b++)
-      if (b >= 32'(cc_rd.ip_hlen)) k_l3[8*b +: 8] = '0;
-    sum_a = '0; sum_b = '0; sum_c = '0;
-    for (int w = 0; w < 10; w++)
-      if (w != 1 && w != 4 && w != 5) sum_a = sum_a + {4'd0, k_l3[16*w +: 8], k_l3[16*w+8 +: 8]};
-    for (int w = 10; w < 20; w++) sum_b = sum_b + {4'd0, k_l3[16*w +: 8], k_l3[16*w+8 +: 8]};
-    for (int w = 20; w < 30; w++) sum_c = sum_c + {4'd0, k_l3[16*w +: 8], k_l3[16*w+8 +: 8]};
+    for (int g = 0; g < 6; g++) begin
+      for (int i = 0; i < 5; i++) begin
+        k_w[20*i +: 20] = {4'd0, k_l3[16*(5*g+i) +: 8], k_l3[16*(5*g+i)+8 +: 8]};
+        if (5*g + i == 1 || 5*g + i == 4 || 5*g + i == 5) k_w[20*i +: 20] = '0;
+      end
+      sum_g[20*g +: 20] = ((k_w[0 +: 20] + k_w[20 +: 20]) + (k_w[40 +: 20] + k_w[60 +: 20])) + k_w[80 +: 20];
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -817,9 +825,9 @@ module esp_ingress
       k_in_dst      <= in_dst;
       k_in_proto    <= in_proto;
       k_out_len     <= cc_rd.bypass ? cc_rd.frame_len : out_len;
-      k_sum_a       <= sum_a;
-      k_sum_b       <= sum_b;
-      k_sum_c       <= sum_c;
+      k_sum         <= sum_g;
+      k_seq_nz      <= cc_rd.seq != 64'd0;
+      k_seq_oh      <= 64'd1 << cc_rd.seq[5:0];
     end
   end
 
@@ -832,6 +840,8 @@ module esp_ingress
   logic [15:0]     cb_body_len, cb_out_len, cb_lenw;
   logic [espnic_pkg::ADDR_W-1:0] cb_in_src, cb_in_dst;
   logic [19:0]     cb_sum;
+  logic            cb_seq_nz;
+  logic [63:0]     cb_seq_oh;   // the sequence number's bit in its window word
   always_ff @(posedge clk_i) begin
     if (cm_issue) begin
       cb             <= k_cc;
@@ -848,8 +858,11 @@ module esp_ingress
       cb_in_dst      <= k_in_dst;
       cb_in_proto    <= k_in_proto;
       cb_out_len     <= k_out_len;
-      cb_sum         <= k_sum_a + k_sum_b + k_sum_c + {4'd0, k_lenw}
-                        + {4'd0, k_cc.l2l3[8*(14+8) +: 8], k_nh};
+      cb_seq_nz      <= k_seq_nz;
+      cb_seq_oh      <= k_seq_oh;
+      cb_sum         <= ((k_sum[0 +: 20] + k_sum[20 +: 20]) + (k_sum[40 +: 20] + k_sum[60 +: 20]))
+                        + ((k_sum[80 +: 20] + k_sum[100 +: 20])
+                           + ({4'd0, k_lenw} + {4'd0, k_cc.l2l3[8*(14+8) +: 8], k_nh}));
     end
   end
 
@@ -872,7 +885,12 @@ module esp_ingress
              && espnic_pkg::prefix_match(c_sa.sel_src, cb_in_src)
              && espnic_pkg::prefix_match(c_sa.sel_dst, cb_in_dst)
              && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == cb_in_proto);
-    replay_final_ok = replay_pkg::replay_ok(c_st.seq, b_win, c_sa.replay_window, cb.seq);
+    // replay_pkg::replay_ok with the zero test and the bit's one-hot from
+    // stage K.
+    replay_final_ok = cb_seq_nz
+        && (c_sa.replay_window == '0 || cb.seq > c_st.seq
+            || (c_st.seq - cb.seq < 64'(c_sa.replay_window)
+                && !(b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11] && (b_win[63:0] & cb_seq_oh) != 64'd0)));
   end
 
   typedef enum logic [2:0] {
