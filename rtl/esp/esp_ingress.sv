@@ -143,39 +143,56 @@ module esp_ingress
   logic [10:0] m_udp_oh_q, m_encap_q;
   logic [espnic_pkg::ADDR_W-1:0] m_src_q, m_dst_q;
 
-  logic [15:0] md_etype, md_ip_len, md_len_d, md_len_u;
+  logic [15:0] md_etype, md_len_d, md_len_u;
+  logic [15:0] md_len4, md_len6, md_d4, md_u4, md_d6, md_u6;
+  logic [7:0]  md_h4;
+  logic        md_fits4, md_fits6, md_ulen4, md_ulen6, md_bad_d, md_bad_u;
   logic [7:0]  md_proto, md_ihl4;
   logic        md_v4, md_v6, md_frag, md_ok, md_fits, md_udp_len_ok;
   logic [10:0] md_udp_oh, md_encap;
   logic [espnic_pkg::ADDR_W-1:0] md_src, md_dst;
   always_comb begin
+    // Lengths and their checks for either family, selected by the family.
+    md_h4    = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+    md_len4  = espnic_pkg::hbe16(meta_hdr, 16);
+    md_len6  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
+    md_d4    = md_len4 - 16'(md_h4);
+    md_u4    = md_len4 - 16'(md_h4) - 16'd8;
+    md_d6    = espnic_pkg::hbe16(meta_hdr, 18);
+    md_u6    = espnic_pkg::hbe16(meta_hdr, 18) - 16'd8;
+    md_fits4 = md_len4 >= 16'(md_h4) && 16'd14 + md_len4 <= meta_len;
+    md_fits6 = 16'd14 + md_len6 <= meta_len;
+    md_ulen4 = md_len4 >= 16'(md_h4) + 16'd12;
+    md_ulen6 = md_len6 >= 16'd52;
     md_etype = espnic_pkg::hbe16(meta_hdr, 12);
     md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
     md_v6 = !md_v4 && md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
-    md_ok = 1'b0; md_fits = 1'b0; md_proto = '0; md_ip_len = '0; md_ihl4 = '0; md_frag = 1'b0;
+    md_ok = 1'b0; md_fits = 1'b0; md_proto = '0; md_ihl4 = '0; md_frag = 1'b0;
     md_src = '0; md_dst = '0; md_udp_len_ok = 1'b0;
     if (md_v4) begin
       md_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
-      md_ip_len = espnic_pkg::hbe16(meta_hdr, 16);
       md_proto  = espnic_pkg::hbyte(meta_hdr, 23);
       md_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
       md_src    = {96'd0, meta_hdr[8*26 +: 32]};
       md_dst    = {96'd0, meta_hdr[8*30 +: 32]};
       md_ok     = md_ihl4 >= 8'd20;
-      md_fits   = md_ip_len >= 16'(md_ihl4) && 16'd14 + md_ip_len <= meta_len;
-      md_udp_len_ok = md_ip_len >= 16'(md_ihl4) + 16'd12;
+      md_fits   = md_fits4;
+      md_udp_len_ok = md_ulen4;
     end else if (md_v6) begin
       md_ihl4   = 8'd40;
-      md_ip_len = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
       md_proto  = espnic_pkg::hbyte(meta_hdr, 20);
       md_src    = meta_hdr[8*22 +: 128];
       md_dst    = meta_hdr[8*38 +: 128];
       md_ok     = 1'b1;
-      md_fits   = 16'd14 + md_ip_len <= meta_len;
-      md_udp_len_ok = md_ip_len >= 16'd52;
+      md_fits   = md_fits6;
+      md_udp_len_ok = md_ulen6;
     end
-    md_len_d = md_ip_len - 16'(md_ihl4);
-    md_len_u = md_ip_len - 16'(md_ihl4) - 16'd8;
+    md_len_d = md_v4 ? md_d4 : md_v6 ? md_d6 : 16'd0;
+    md_len_u = md_v4 ? md_u4 : md_v6 ? md_u6 : 16'hFFF8;
+    md_bad_d = md_v4 ? md_d4 < 16'd36 || md_d4[1:0] != 2'd0
+             : md_v6 ? md_d6 < 16'd36 || md_d6[1:0] != 2'd0 : 1'b1;
+    md_bad_u = md_v4 ? md_u4 < 16'd36 || md_u4[1:0] != 2'd0
+             : md_v6 ? md_u6 < 16'd36 || md_u6[1:0] != 2'd0 : 1'b0;
     // The UDP header at byte 34 + 4j (14 + the IP header's length), and
     // whether the port is 4500 and the first word after it non-zero there:
     // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
@@ -208,8 +225,8 @@ module esp_ingress
       m_udp_q       <= md_ok && md_fits && md_proto == espnic_pkg::IPP_UDP && !md_frag && md_udp_len_ok;
       m_esp_len_d_q <= md_len_d;
       m_esp_len_u_q <= md_len_u;
-      m_bad_d_q     <= md_len_d < 16'd36 || md_len_d[1:0] != 2'd0;
-      m_bad_u_q     <= md_len_u < 16'd36 || md_len_u[1:0] != 2'd0;
+      m_bad_d_q     <= md_bad_d;
+      m_bad_u_q     <= md_bad_u;
       m_udp_oh_q    <= md_udp_oh;
       m_encap_q     <= md_encap;
       m_src_q       <= md_src;
@@ -224,11 +241,11 @@ module esp_ingress
   end
 
   // Stage P: ESP at the UDP header's place (IP protocol 50) or behind it
-  // (ESP-in-UDP); the SPI and sequence number selected by a one-hot of 13
-  // places (byte 34 + 4k).
+  // (ESP-in-UDP); the SPI and sequence number at both places selected by
+  // the UDP header's one-hot, then one of the two.
   parsed_t     pd;
   logic        pd_udp_esp;
-  logic [12:0] pd_spi_oh;
+  logic [63:0] pd_at_udp, pd_behind_udp;    // {SPI, sequence number} at either place
   always_comb begin
     pd = '0;
     pd.frame_len = m_len_q;
@@ -240,7 +257,6 @@ module esp_ingress
     pd.dst       = m_dst_q;
     pd_udp_esp   = !m_esp_q && m_udp_q && (m_udp_oh_q & m_encap_q) != '0;
     pd.esp       = m_esp_q || pd_udp_esp;
-    pd_spi_oh    = m_esp_q ? {2'b00, m_udp_oh_q} : pd_udp_esp ? {m_udp_oh_q, 2'b00} : '0;
     if (m_esp_q) begin
       pd.esp_off = 8'd14 + m_ihl4_q;
       pd.esp_len = m_esp_len_d_q;
@@ -248,13 +264,21 @@ module esp_ingress
       pd.esp_off = 8'd22 + m_ihl4_q;
       pd.esp_len = m_esp_len_u_q;
     end
-    for (int k = 0; k < 13; k++)
-      if (pd_spi_oh[k]) begin
-        pd.spi    = pd.spi | {m_hdr_q[8*(34+4*k) +: 8], m_hdr_q[8*(35+4*k) +: 8],
-                              m_hdr_q[8*(36+4*k) +: 8], m_hdr_q[8*(37+4*k) +: 8]};
-        pd.seq_lo = pd.seq_lo | {m_hdr_q[8*(38+4*k) +: 8], m_hdr_q[8*(39+4*k) +: 8],
-                                 m_hdr_q[8*(40+4*k) +: 8], m_hdr_q[8*(41+4*k) +: 8]};
+    pd_at_udp = '0;
+    pd_behind_udp = '0;
+    for (int j = 0; j < 11; j++)
+      if (m_udp_oh_q[j]) begin
+        pd_at_udp     = pd_at_udp | {m_hdr_q[8*(34+4*j) +: 8], m_hdr_q[8*(35+4*j) +: 8],
+                                     m_hdr_q[8*(36+4*j) +: 8], m_hdr_q[8*(37+4*j) +: 8],
+                                     m_hdr_q[8*(38+4*j) +: 8], m_hdr_q[8*(39+4*j) +: 8],
+                                     m_hdr_q[8*(40+4*j) +: 8], m_hdr_q[8*(41+4*j) +: 8]};
+        pd_behind_udp = pd_behind_udp | {m_hdr_q[8*(42+4*j) +: 8], m_hdr_q[8*(43+4*j) +: 8],
+                                         m_hdr_q[8*(44+4*j) +: 8], m_hdr_q[8*(45+4*j) +: 8],
+                                         m_hdr_q[8*(46+4*j) +: 8], m_hdr_q[8*(47+4*j) +: 8],
+                                         m_hdr_q[8*(48+4*j) +: 8], m_hdr_q[8*(49+4*j) +: 8]};
       end
+    if (m_esp_q)         {pd.spi, pd.seq_lo} = pd_at_udp;
+    else if (pd_udp_esp) {pd.spi, pd.seq_lo} = pd_behind_udp;
     // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
     // A frame shorter than its IP header says is cut: never decrypt it.
     if (pd.esp)
@@ -628,16 +652,23 @@ module esp_ingress
   logic room_q;
   wire  push_w = x_go && push_all;
   wire  push_d = x_go && (x_class == C_REPLAY || x_class == C_EXPIRED);
-  wire [4:0] strip_n = strip_count + 5'(x_go) - 5'(strip_rd_valid && strip_rd_ready);
-  wire [4:0] ctx_n   = ctx_count + 5'(push_w) - 5'(ctx_rd_valid && ctx_rd_ready);
-  wire [4:0] dlv_n   = dlv_count + 5'(push_w) - 5'(dlv_rd_valid && dlv_rd_ready);
-  wire [5:0] cc_n    = cc_count + 6'(push_w) - 6'(cc_rd_valid && cc_rd_ready);
-  wire [5:0] end_n   = end_count + 6'(push_w) - 6'(end_rd_valid && end_rd_ready);
-  wire [3:0] drop_n  = drop_count + 4'(push_d) - 4'(dr_issue);
+  // n < T for n = count + push - pop: the three compares of the count
+  // selected by the push and the pop.
+  function automatic logic room_ok(input logic [5:0] count, input logic push, input logic pop,
+                                   input logic [5:0] t);
+    if (push && !pop)      room_ok = count < t - 6'd1;
+    else if (!push && pop) room_ok = count < t + 6'd1;
+    else                   room_ok = count < t;
+  endfunction
+  logic ctx_pop;               // u_ctx_q's read (below)
   always_ff @(posedge clk_i) begin
     if (!rst_ni) room_q <= 1'b1;
-    else         room_q <= strip_n < 5'd12 && ctx_n < 5'd12 && dlv_n < 5'd12
-                           && cc_n < 6'd28 && end_n < 6'd28 && drop_n < 4'd4;
+    else         room_q <= room_ok(6'(strip_count), x_go, strip_rd_valid && strip_rd_ready, 6'd12)
+                           && room_ok(6'(ctx_count), push_w, ctx_pop, 6'd12)
+                           && room_ok(6'(dlv_count), push_w, dlv_rd_valid && dlv_rd_ready, 6'd12)
+                           && room_ok(cc_count, push_w, cc_rd_valid && cc_rd_ready, 6'd28)
+                           && room_ok(end_count, push_w, end_rd_valid && end_rd_ready, 6'd28)
+                           && room_ok(6'(drop_count), push_d, dr_issue, 6'd4);
   end
   assign x_want = p_valid_q && room_q;
 
@@ -668,6 +699,7 @@ module esp_ingress
   logic [DATA_W-1:0] e2_tdata;  logic [BYTES-1:0] e2_tkeep;
   logic e2_tlast, e2_tvalid, e2_tready, e2_tuser, gcm_s_tready;
   assign e1_tready = gcm_s_tready && e1_gate;
+  assign ctx_pop   = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
 
   aes_gcm_stream #(.DATA_W(DATA_W)) u_gcm (
     .clk_i, .rst_ni,
