@@ -61,7 +61,7 @@ spec() {
     mss_find)      echo "esp_mss_find||" ;;
     mss_clamp)     echo "esp_mss_clamp|-set DATA_W $W|" ;;
     egress)        echo "esp_egress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table spd_classifier spd_key axis_rehead frame_capture esp_mss_find esp_mss_clamp" ;;
-    ingress)       echo "esp_ingress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table axis_rehead frame_capture esp_inbound_check pkt_commit_fifo spd_classifier spd_key" ;;
+    ingress)       echo "esp_ingress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table axis_rehead frame_capture esp_inbound_check pkt_commit_fifo spd_classifier spd_key esp_mss_find esp_mss_clamp" ;;
     inbound_check) echo "esp_inbound_check|-set DATA_W $W|" ;;
     frame_capture) echo "frame_capture|-set DATA_W $W -set MAX_FRAME 2048|" ;;
     rehead)        echo "axis_rehead|-set DATA_W $W -set HDR_MAX 64 -set TAIL_MAX 8|" ;;

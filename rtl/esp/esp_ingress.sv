@@ -126,88 +126,181 @@ module esp_ingress
     logic [espnic_pkg::ADDR_W-1:0] src, dst;     // outer addresses
   } parsed_t;
 
-  // The parse of the frame whose meta is offered (an always_comb block, not a
-  // function: yosys 0.23 reads no struct members inside a function).
+  // The parse of the frame whose meta is offered, in two stages. Stage M
+  // decodes the IP header from the captured bytes (family, lengths and
+  // their checks, protocol, the UDP header's place as a one-hot of 11, the
+  // ESP-in-UDP marker at each place) and registers it with the header;
+  // stage P decides from those registers (one-hot selects, no compare in
+  // front of a select). Always_comb blocks, not functions: yosys 0.23 reads
+  // no struct members inside a function.
+  logic        m_valid_q, m_ready;
+  logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
+  logic [15:0] m_len_q;
+  logic        m_oversize_q, m_arp_q, m_v6_q, m_fits_q, m_frag_q, m_esp_q, m_udp_q;
+  logic        m_bad_d_q, m_bad_u_q, m_ct_ip_q;
+  logic [7:0]  m_ihl4_q;
+  logic [15:0] m_esp_len_d_q, m_esp_len_u_q;
+  logic [10:0] m_udp_oh_q, m_encap_q;
+  logic [espnic_pkg::ADDR_W-1:0] m_src_q, m_dst_q;
+
+  logic [15:0] md_etype, md_len_d, md_len_u;
+  logic [15:0] md_len4, md_len6, md_d4, md_u4, md_d6, md_u6;
+  logic [7:0]  md_h4;
+  logic        md_fits4, md_fits6, md_ulen4, md_ulen6, md_bad_d, md_bad_u;
+  logic [7:0]  md_proto, md_ihl4;
+  logic        md_v4, md_v6, md_frag, md_ok, md_fits, md_udp_len_ok;
+  logic [10:0] md_udp_oh, md_encap;
+  logic [espnic_pkg::ADDR_W-1:0] md_src, md_dst;
+  always_comb begin
+    // Lengths and their checks for either family, selected by the family.
+    md_h4    = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+    md_len4  = espnic_pkg::hbe16(meta_hdr, 16);
+    md_len6  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
+    md_d4    = md_len4 - 16'(md_h4);
+    md_u4    = md_len4 - 16'(md_h4) - 16'd8;
+    md_d6    = espnic_pkg::hbe16(meta_hdr, 18);
+    md_u6    = espnic_pkg::hbe16(meta_hdr, 18) - 16'd8;
+    md_fits4 = md_len4 >= 16'(md_h4) && 16'd14 + md_len4 <= meta_len;
+    md_fits6 = 16'd14 + md_len6 <= meta_len;
+    md_ulen4 = md_len4 >= 16'(md_h4) + 16'd12;
+    md_ulen6 = md_len6 >= 16'd52;
+    md_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
+    md_v6 = !md_v4 && md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
+    md_ok = 1'b0; md_fits = 1'b0; md_proto = '0; md_ihl4 = '0; md_frag = 1'b0;
+    md_src = '0; md_dst = '0; md_udp_len_ok = 1'b0;
+    if (md_v4) begin
+      md_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+      md_proto  = espnic_pkg::hbyte(meta_hdr, 23);
+      md_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
+      md_src    = {96'd0, meta_hdr[8*26 +: 32]};
+      md_dst    = {96'd0, meta_hdr[8*30 +: 32]};
+      md_ok     = md_ihl4 >= 8'd20;
+      md_fits   = md_fits4;
+      md_udp_len_ok = md_ulen4;
+    end else if (md_v6) begin
+      md_ihl4   = 8'd40;
+      md_proto  = espnic_pkg::hbyte(meta_hdr, 20);
+      md_src    = meta_hdr[8*22 +: 128];
+      md_dst    = meta_hdr[8*38 +: 128];
+      md_ok     = 1'b1;
+      md_fits   = md_fits6;
+      md_udp_len_ok = md_ulen6;
+    end
+    md_len_d = md_v4 ? md_d4 : md_v6 ? md_d6 : 16'd0;
+    md_len_u = md_v4 ? md_u4 : md_v6 ? md_u6 : 16'hFFF8;
+    md_bad_d = md_v4 ? md_d4 < 16'd36 || md_d4[1:0] != 2'd0
+             : md_v6 ? md_d6 < 16'd36 || md_d6[1:0] != 2'd0 : 1'b1;
+    md_bad_u = md_v4 ? md_u4 < 16'd36 || md_u4[1:0] != 2'd0
+             : md_v6 ? md_u6 < 16'd36 || md_u6[1:0] != 2'd0 : 1'b0;
+    // The UDP header at byte 34 + 4j (14 + the IP header's length), and
+    // whether the port is 4500 and the first word after it non-zero there:
+    // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
+    // keepalive (both pass).
+    for (int j = 0; j < 11; j++) begin
+      md_udp_oh[j] = (md_v4 && meta_hdr[8*14 +: 4] == 4'(5 + j)) || (md_v6 && j == 5);
+      md_encap[j]  = espnic_pkg::hbe16(meta_hdr, 34 + 4*j + 2) == espnic_pkg::UDP_ENCAP_PORT
+                     && meta_hdr[8*(34 + 4*j + 8) +: 32] != 32'd0;
+    end
+  end
+
+  assign meta_ready = !m_valid_q || m_ready;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      m_valid_q <= 1'b0;
+    end else begin
+      if (m_ready) m_valid_q <= 1'b0;
+      if (meta_valid && meta_ready) m_valid_q <= 1'b1;
+    end
+    if (meta_valid && meta_ready) begin
+      m_hdr_q       <= meta_hdr;
+      m_len_q       <= meta_len;
+      m_oversize_q  <= meta_oversize;
+      m_arp_q       <= md_etype == 16'h0806;
+      m_v6_q        <= md_v6;
+      m_fits_q      <= md_fits;
+      m_frag_q      <= md_frag;
+      m_ihl4_q      <= md_ihl4;
+      m_esp_q       <= md_ok && md_proto == espnic_pkg::IPP_ESP;
+      m_udp_q       <= md_ok && md_fits && md_proto == espnic_pkg::IPP_UDP && !md_frag && md_udp_len_ok;
+      m_esp_len_d_q <= md_len_d;
+      m_esp_len_u_q <= md_len_u;
+      m_bad_d_q     <= md_bad_d;
+      m_bad_u_q     <= md_bad_u;
+      m_udp_oh_q    <= md_udp_oh;
+      m_encap_q     <= md_encap;
+      m_src_q       <= md_src;
+      m_dst_q       <= md_dst;
+      // IP behind at most one 802.1Q tag, as spd_key reads it (an untagged
+      // frame's type is at 12, a tagged one's at 16).
+      m_ct_ip_q     <= md_etype == espnic_pkg::ETH_IPV4 || md_etype == espnic_pkg::ETH_IPV6
+                       || (md_etype == 16'h8100
+                           && (espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV4
+                               || espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV6));
+    end
+  end
+
+  // Stage P: ESP at the UDP header's place (IP protocol 50) or behind it
+  // (ESP-in-UDP); the SPI and sequence number at both places selected by
+  // the UDP header's one-hot, then one of the two.
   parsed_t     pd;
-  logic [15:0] pd_etype, pd_ip_len, pd_udp_off;
-  logic [7:0]  pd_proto, pd_ihl4;
-  logic        pd_frag, pd_ok, pd_fits;
+  logic        pd_udp_esp;
+  logic [63:0] pd_at_udp, pd_behind_udp;    // {SPI, sequence number} at either place
   always_comb begin
     pd = '0;
-    pd.frame_len = meta_len;
-    pd.l2l3 = meta_hdr[0 +: L2_MAX*8];
-    pd_etype = espnic_pkg::hbe16(meta_hdr, 12);
-    pd.arp   = pd_etype == 16'h0806;
-    pd_ok = 1'b0; pd_fits = 1'b0; pd_proto = '0; pd_ip_len = '0; pd_ihl4 = '0; pd_frag = 1'b0;
-    if (pd_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4) begin
-      pd_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
-      pd_ip_len = espnic_pkg::hbe16(meta_hdr, 16);
-      pd_proto  = espnic_pkg::hbyte(meta_hdr, 23);
-      pd_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
-      pd.src  = {96'd0, meta_hdr[8*26 +: 32]};
-      pd.dst  = {96'd0, meta_hdr[8*30 +: 32]};
-      pd_ok     = pd_ihl4 >= 8'd20;
-      pd_fits   = pd_ip_len >= 16'(pd_ihl4) && 16'd14 + pd_ip_len <= meta_len;
-    end else if (pd_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6) begin
-      pd.v6   = 1'b1;
-      pd_ihl4   = 8'd40;
-      pd_ip_len = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
-      pd_proto  = espnic_pkg::hbyte(meta_hdr, 20);
-      pd.src  = meta_hdr[8*22 +: 128];
-      pd.dst  = meta_hdr[8*38 +: 128];
-      pd_ok     = 1'b1;
-      pd_fits   = 16'd14 + pd_ip_len <= meta_len;
+    pd.frame_len = m_len_q;
+    pd.l2l3      = m_hdr_q[0 +: L2_MAX*8];
+    pd.arp       = m_arp_q;
+    pd.v6        = m_v6_q;
+    pd.ip_hlen   = m_ihl4_q;
+    pd.src       = m_src_q;
+    pd.dst       = m_dst_q;
+    pd_udp_esp   = !m_esp_q && m_udp_q && (m_udp_oh_q & m_encap_q) != '0;
+    pd.esp       = m_esp_q || pd_udp_esp;
+    if (m_esp_q) begin
+      pd.esp_off = 8'd14 + m_ihl4_q;
+      pd.esp_len = m_esp_len_d_q;
+    end else if (pd_udp_esp) begin
+      pd.esp_off = 8'd22 + m_ihl4_q;
+      pd.esp_len = m_esp_len_u_q;
     end
-    pd.ip_hlen = pd_ihl4;
-    pd_udp_off = 16'd14 + 16'(pd_ihl4);
-    if (pd_ok && pd_proto == espnic_pkg::IPP_ESP) begin
-      pd.esp     = 1'b1;
-      pd.esp_off = 8'(pd_udp_off);
-      pd.esp_len = pd_ip_len - 16'(pd_ihl4);
-    end else if (pd_ok && pd_fits && pd_proto == espnic_pkg::IPP_UDP && !pd_frag && pd_ip_len >= 16'(pd_ihl4) + 16'd12) begin
-      // UDP 4500 with a non-zero first word is ESP; zero is the non-ESP
-      // marker of IKE, and a single 0xFF byte a NAT keepalive: both pass.
-      for (int o = 34; o <= 74; o += 4) begin
-        if (pd_udp_off == 16'(o) && espnic_pkg::hbe16(meta_hdr, o + 2) == espnic_pkg::UDP_ENCAP_PORT
-            && meta_hdr[8*(o+8) +: 32] != 32'd0) begin
-          pd.esp     = 1'b1;
-          pd.esp_off = 8'(o + 8);
-          pd.esp_len = pd_ip_len - 16'(pd_ihl4) - 16'd8;
-        end
+    pd_at_udp = '0;
+    pd_behind_udp = '0;
+    for (int j = 0; j < 11; j++)
+      if (m_udp_oh_q[j]) begin
+        pd_at_udp     = pd_at_udp | {m_hdr_q[8*(34+4*j) +: 8], m_hdr_q[8*(35+4*j) +: 8],
+                                     m_hdr_q[8*(36+4*j) +: 8], m_hdr_q[8*(37+4*j) +: 8],
+                                     m_hdr_q[8*(38+4*j) +: 8], m_hdr_q[8*(39+4*j) +: 8],
+                                     m_hdr_q[8*(40+4*j) +: 8], m_hdr_q[8*(41+4*j) +: 8]};
+        pd_behind_udp = pd_behind_udp | {m_hdr_q[8*(42+4*j) +: 8], m_hdr_q[8*(43+4*j) +: 8],
+                                         m_hdr_q[8*(44+4*j) +: 8], m_hdr_q[8*(45+4*j) +: 8],
+                                         m_hdr_q[8*(46+4*j) +: 8], m_hdr_q[8*(47+4*j) +: 8],
+                                         m_hdr_q[8*(48+4*j) +: 8], m_hdr_q[8*(49+4*j) +: 8]};
       end
-    end
-    if (pd.esp) begin
-      for (int o = 34; o <= 82; o += 4)
-        if (pd.esp_off == 8'(o)) begin
-          pd.spi    = {meta_hdr[8*o +: 8], meta_hdr[8*(o+1) +: 8], meta_hdr[8*(o+2) +: 8], meta_hdr[8*(o+3) +: 8]};
-          pd.seq_lo = {meta_hdr[8*(o+4) +: 8], meta_hdr[8*(o+5) +: 8], meta_hdr[8*(o+6) +: 8], meta_hdr[8*(o+7) +: 8]};
-        end
-      // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
-      // A frame shorter than its IP header says is cut: never decrypt it.
-      pd.malformed = meta_oversize || pd_frag || !pd_fits || pd.esp_len < 16'd36 || pd.esp_len[1:0] != 2'd0;
-    end
-    // What is not ESP is looked up: IP behind at most one 802.1Q tag, as
-    // spd_key reads it (an untagged frame's type is at 12, a tagged one's at 16).
-    pd.cleartext = !pd.esp && (pd_etype == espnic_pkg::ETH_IPV4 || pd_etype == espnic_pkg::ETH_IPV6
-                               || (pd_etype == 16'h8100
-                                   && (espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV4
-                                       || espnic_pkg::hbe16(meta_hdr, 16) == espnic_pkg::ETH_IPV6)));
+    if (m_esp_q)         {pd.spi, pd.seq_lo} = pd_at_udp;
+    else if (pd_udp_esp) {pd.spi, pd.seq_lo} = pd_behind_udp;
+    // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
+    // A frame shorter than its IP header says is cut: never decrypt it.
+    if (pd.esp)
+      pd.malformed = m_oversize_q || m_frag_q || !m_fits_q || (m_esp_q ? m_bad_d_q : m_bad_u_q);
+    // What is not ESP is looked up.
+    pd.cleartext = !pd.esp && m_ct_ip_q;
   end
 
   // The parse, registered with the header the key reads.
   logic    r_valid_q, r_ready;
   parsed_t r_q;
   logic [espnic_pkg::HDR_BYTES*8-1:0] r_hdr_q;
-  assign meta_ready = !r_valid_q || r_ready;
+  assign m_ready = !r_valid_q || r_ready;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       r_valid_q <= 1'b0;
     end else begin
       if (r_ready) r_valid_q <= 1'b0;
-      if (meta_valid && meta_ready) begin
+      if (m_valid_q && m_ready) begin
         r_valid_q <= 1'b1;
         r_q       <= pd;
-        r_hdr_q   <= meta_hdr;
+        r_hdr_q   <= m_hdr_q;
       end
     end
   end
@@ -444,6 +537,10 @@ module esp_ingress
     cc_cmd.v6        = xp.v6;
     cc_cmd.ip_hlen   = xp.ip_hlen;
     cc_cmd.l2l3      = xp.l2l3;
+    // The IP header's bytes beyond its length zero (the transport checksum
+    // sums the header's words).
+    for (int b = 0; b < 60; b++)
+      if (b >= 32'(xp.ip_hlen)) cc_cmd.l2l3[8*(14+b) +: 8] = '0;
     cc_cmd.src       = xp.src;
     cc_cmd.dst       = xp.dst;
     case (x_class)
@@ -488,8 +585,6 @@ module esp_ingress
 
   // A parsed frame takes a classify slot when the queues have room for its
   // work orders and for those of the frames in stages B to E.
-  assign x_want = p_valid_q && strip_count < 5'd12 && ctx_count < 5'd12 && dlv_count < 5'd12
-               && cc_count < 6'd28 && end_count < 6'd28 && drop_count < 4'd4;
 
   // Drops classify found, counted by drop slots (stage B of the table) if
   // the entry is still the one classify read.
@@ -551,6 +646,32 @@ module esp_ingress
     .rd_valid_o(cc_rd_valid), .rd_ready_i(cc_rd_ready), .rd_data_o(cc_rd), .count_o(cc_count)
   );
 
+  // The room is a register: each queue's count after this cycle's push and
+  // pop (the queue's own count update: it is never full), compared a cycle
+  // ahead, so it is the compare of the counts the queues show next cycle.
+  logic room_q;
+  wire  push_w = x_go && push_all;
+  wire  push_d = x_go && (x_class == C_REPLAY || x_class == C_EXPIRED);
+  // n < T for n = count + push - pop: the three compares of the count
+  // selected by the push and the pop.
+  function automatic logic room_ok(input logic [5:0] count, input logic push, input logic pop,
+                                   input logic [5:0] t);
+    if (push && !pop)      room_ok = count < t - 6'd1;
+    else if (!push && pop) room_ok = count < t + 6'd1;
+    else                   room_ok = count < t;
+  endfunction
+  logic ctx_pop;               // u_ctx_q's read (below)
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) room_q <= 1'b1;
+    else         room_q <= room_ok(6'(strip_count), x_go, strip_rd_valid && strip_rd_ready, 6'd12)
+                           && room_ok(6'(ctx_count), push_w, ctx_pop, 6'd12)
+                           && room_ok(6'(dlv_count), push_w, dlv_rd_valid && dlv_rd_ready, 6'd12)
+                           && room_ok(cc_count, push_w, cc_rd_valid && cc_rd_ready, 6'd28)
+                           && room_ok(end_count, push_w, end_rd_valid && end_rd_ready, 6'd28)
+                           && room_ok(6'(drop_count), push_d, dr_issue, 6'd4);
+  end
+  assign x_want = p_valid_q && room_q;
+
   // ------------------------------------------------------ stream stages
   logic [DATA_W-1:0] e1_tdata;  logic [BYTES-1:0] e1_tkeep;
   logic e1_tlast, e1_tvalid, e1_tready, e1_tuser;
@@ -578,6 +699,7 @@ module esp_ingress
   logic [DATA_W-1:0] e2_tdata;  logic [BYTES-1:0] e2_tkeep;
   logic e2_tlast, e2_tvalid, e2_tready, e2_tuser, gcm_s_tready;
   assign e1_tready = gcm_s_tready && e1_gate;
+  assign ctx_pop   = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
 
   aes_gcm_stream #(.DATA_W(DATA_W)) u_gcm (
     .clk_i, .rst_ni,
@@ -627,33 +749,156 @@ module esp_ingress
   wire e4_end = e4_tvalid && e4_tready && e4_tlast;
 
   // -------------------------------------------------------------- commit
-  // The oldest written packet takes a commit slot once its work order from
-  // classify (cc_rd) and what esp_inbound_check saw (rep_*) are there; in
+  // The oldest packet's work order from classify (cc_rd) and what
+  // esp_inbound_check saw (rep_*) first enter stage K, which decides what
+  // depends on the packet alone (trailer, inner header, lengths, the
+  // transport header's checksum in three partial sums). The packet takes a
+  // commit slot from K once it is written to the commit FIFO; stage K
+  // moves every cycle a slot is issued, so commits keep one per cycle. In
   // stage B (commit_go) its verdict is decided with its SA entry (cb_*).
   logic            commit_ready;
-  assign cc_rd_sa  = cc_rd.sa;
-  assign cc_rd_word = cc_rd.seq[10:6];
-  assign cm_want  = (ended_q != '0) && cc_rd_valid && rep_valid && commit_ready;
-  assign cc_rd_ready = cm_issue;
-  assign rep_ready   = cm_issue;
-  commit_ctx_t     cb;
-  logic            cb_icv_ok;
-  logic [96*8-1:0] cb_head;
-  logic [16*8-1:0] cb_tail;
-  always_ff @(posedge clk_i) begin
-    if (cm_issue) begin
-      cb        <= cc_rd;
-      cb_icv_ok <= rep_icv_ok;
-      cb_head   <= rep_head;
-      cb_tail   <= rep_tail;
-    end
-  end
+  logic            k_valid_q, k_load;
+  commit_ctx_t     k_cc;
+  logic            k_icv_ok;
+  logic [96*8-1:0] k_head;
+  logic [7:0]      k_nh, k_in_proto;
+  logic [15:0]     k_body_len, k_out_len, k_lenw;
+  logic            k_trailer_bad, k_dummy, k_inner_bad, k_pkt_v6;
+  logic [espnic_pkg::ADDR_W-1:0] k_in_src, k_in_dst;
+  logic [6*20-1:0] k_sum;
+  logic            k_seq_nz;
+  logic [63:0]     k_seq_oh;
+  logic            ended_nz_q;
+  assign cc_rd_sa   = k_cc.sa;
+  assign cc_rd_word = k_cc.seq[10:6];
+  assign cm_want    = ended_nz_q && k_valid_q && commit_ready;
+  assign k_load     = cc_rd_valid && rep_valid && (!k_valid_q || cm_issue);
+  assign cc_rd_ready = k_load;
+  assign rep_ready   = k_load;
+
+  // Stage K's decisions, from the queues' output registers.
   logic [7:0]  pad_len, nh;
-  logic        pad_ok, len_ok, nh_ok, policy_ok, replay_final_ok, inner_ok;
+  logic        pad_ok, len_ok, nh_ok, inner_ok;
   logic [15:0] body_len, inner_len, out_len;
   logic [3:0]  inner_ver;
   logic [espnic_pkg::ADDR_W-1:0] in_src, in_dst;
   logic [7:0]  in_proto;
+  logic [60*8-1:0] k_l3;
+  logic [5*20-1:0] k_w;
+  logic [6*20-1:0] sum_g;
+  always_comb begin
+    pad_len  = rep_tail[8*14 +: 8];
+    nh       = rep_tail[8*15 +: 8];
+    len_ok   = 16'(pad_len) + 16'd2 <= cc_rd.pt_len;
+    // Default padding 1, 2, 3, ... (RFC 4303 2.4), checked for the pad
+    // bytes within the last 16 bytes (all pads up to 14 bytes long).
+    pad_ok   = 1'b1;
+    for (int i = 0; i < 14; i++)
+      if (i < 32'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
+    body_len = cc_rd.pt_len - 16'(pad_len) - 16'd2;
+    inner_ver = rep_head[4 +: 4];
+    in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
+    if (cc_rd.tunnel) begin
+      nh_ok = (nh == espnic_pkg::IPP_IPV4 && inner_ver == 4'd4) || (nh == espnic_pkg::IPP_IPV6 && inner_ver == 4'd6);
+      if (nh == espnic_pkg::IPP_IPV4) begin
+        inner_len = {rep_head[8*2 +: 8], rep_head[8*3 +: 8]};
+        in_src    = {96'd0, rep_head[8*12 +: 32]};
+        in_dst    = {96'd0, rep_head[8*16 +: 32]};
+        in_proto  = rep_head[8*9 +: 8];
+        inner_ok  = body_len >= 16'd20 && inner_len >= 16'd20 && inner_len <= body_len;
+      end else begin
+        inner_len = {rep_head[8*4 +: 8], rep_head[8*5 +: 8]} + 16'd40;
+        in_src    = rep_head[8*8 +: 128];
+        in_dst    = rep_head[8*24 +: 128];
+        in_proto  = rep_head[8*6 +: 8];
+        inner_ok  = body_len >= 16'd40 && inner_len <= body_len;
+      end
+    end else begin
+      nh_ok    = nh != espnic_pkg::IPP_NONE;
+      in_src   = cc_rd.src;
+      in_dst   = cc_rd.dst;
+      in_proto = nh;
+    end
+    out_len = cc_rd.tunnel ? (cc_rd.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cc_rd.ip_hlen) + body_len;
+    // The transport header's checksum: its words but length, protocol and
+    // checksum (the bytes beyond its length zeroed at classify) in six
+    // partial sums of at most five words.
+    k_l3 = cc_rd.l2l3[8*14 +: 480];
+    for (int g = 0; g < 6; g++) begin
+      for (int i = 0; i < 5; i++) begin
+        k_w[20*i +: 20] = {4'd0, k_l3[16*(5*g+i) +: 8], k_l3[16*(5*g+i)+8 +: 8]};
+        if (5*g + i == 1 || 5*g + i == 4 || 5*g + i == 5) k_w[20*i +: 20] = '0;
+      end
+      sum_g[20*g +: 20] = ((k_w[0 +: 20] + k_w[20 +: 20]) + (k_w[40 +: 20] + k_w[60 +: 20])) + k_w[80 +: 20];
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      k_valid_q  <= 1'b0;
+      ended_nz_q <= 1'b0;
+    end else begin
+      if (cm_issue) k_valid_q <= 1'b0;
+      if (k_load)   k_valid_q <= 1'b1;
+      ended_nz_q <= ended_q + 8'(e4_end) - 8'(cm_issue) != 8'd0;
+    end
+    if (k_load) begin
+      k_cc          <= cc_rd;
+      k_icv_ok      <= rep_icv_ok;
+      k_head        <= rep_head;
+      k_nh          <= nh;
+      k_body_len    <= body_len;
+      k_lenw        <= 16'(cc_rd.ip_hlen) + body_len;
+      k_trailer_bad <= !len_ok || !pad_ok;
+      k_dummy       <= cc_rd.tunnel && nh == espnic_pkg::IPP_NONE;
+      k_inner_bad   <= !nh_ok || !inner_ok;
+      k_pkt_v6      <= cc_rd.tunnel ? (nh == espnic_pkg::IPP_IPV6) : cc_rd.v6;
+      k_in_src      <= in_src;
+      k_in_dst      <= in_dst;
+      k_in_proto    <= in_proto;
+      k_out_len     <= cc_rd.bypass ? cc_rd.frame_len : out_len;
+      k_sum         <= sum_g;
+      k_seq_nz      <= cc_rd.seq != 64'd0;
+      k_seq_oh      <= 64'd1 << cc_rd.seq[5:0];
+    end
+  end
+
+  // Stage B's registers: the packet's part, and the checksum's sum but the
+  // end-around carries.
+  commit_ctx_t     cb;
+  logic            cb_icv_ok, cb_trailer_bad, cb_dummy, cb_inner_bad, cb_pkt_v6;
+  logic [96*8-1:0] cb_head;
+  logic [7:0]      cb_nh, cb_in_proto;
+  logic [15:0]     cb_body_len, cb_out_len, cb_lenw;
+  logic [espnic_pkg::ADDR_W-1:0] cb_in_src, cb_in_dst;
+  logic [19:0]     cb_sum;
+  logic            cb_seq_nz;
+  logic [63:0]     cb_seq_oh;   // the sequence number's bit in its window word
+  always_ff @(posedge clk_i) begin
+    if (cm_issue) begin
+      cb             <= k_cc;
+      cb_icv_ok      <= k_icv_ok;
+      cb_head        <= k_head;
+      cb_nh          <= k_nh;
+      cb_body_len    <= k_body_len;
+      cb_lenw        <= k_lenw;
+      cb_trailer_bad <= k_trailer_bad;
+      cb_dummy       <= k_dummy;
+      cb_inner_bad   <= k_inner_bad;
+      cb_pkt_v6      <= k_pkt_v6;
+      cb_in_src      <= k_in_src;
+      cb_in_dst      <= k_in_dst;
+      cb_in_proto    <= k_in_proto;
+      cb_out_len     <= k_out_len;
+      cb_seq_nz      <= k_seq_nz;
+      cb_seq_oh      <= k_seq_oh;
+      cb_sum         <= ((k_sum[0 +: 20] + k_sum[20 +: 20]) + (k_sum[40 +: 20] + k_sum[60 +: 20]))
+                        + ((k_sum[80 +: 20] + k_sum[100 +: 20])
+                           + ({4'd0, k_lenw} + {4'd0, k_cc.l2l3[8*(14+8) +: 8], k_nh}));
+    end
+  end
+
+  logic        policy_ok, replay_final_ok;
   espnic_pkg::sa_cfg_t c_sa;
   espnic_pkg::sa_state_t c_st;
   assign c_sa = b_cfg;
@@ -665,47 +910,19 @@ module esp_ingress
   wire c_stale = !b_dyn.enable || b_dyn.gen != cb.gen;
 
   always_comb begin
-    pad_len  = cb_tail[8*14 +: 8];
-    nh       = cb_tail[8*15 +: 8];
-    len_ok   = 16'(pad_len) + 16'd2 <= cb.pt_len;
-    // Default padding 1, 2, 3, ... (RFC 4303 2.4), checked for the pad
-    // bytes within the last 16 bytes (all pads up to 14 bytes long).
-    pad_ok   = 1'b1;
-    for (int i = 0; i < 14; i++)
-      if (i < 32'(pad_len) && cb_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
-    body_len = cb.pt_len - 16'(pad_len) - 16'd2;
-    inner_ver = cb_head[4 +: 4];
-    in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
-    if (cb.tunnel) begin
-      nh_ok = (nh == espnic_pkg::IPP_IPV4 && inner_ver == 4'd4) || (nh == espnic_pkg::IPP_IPV6 && inner_ver == 4'd6);
-      if (nh == espnic_pkg::IPP_IPV4) begin
-        inner_len = {cb_head[8*2 +: 8], cb_head[8*3 +: 8]};
-        in_src    = {96'd0, cb_head[8*12 +: 32]};
-        in_dst    = {96'd0, cb_head[8*16 +: 32]};
-        in_proto  = cb_head[8*9 +: 8];
-        inner_ok  = body_len >= 16'd20 && inner_len >= 16'd20 && inner_len <= body_len;
-      end else begin
-        inner_len = {cb_head[8*4 +: 8], cb_head[8*5 +: 8]} + 16'd40;
-        in_src    = cb_head[8*8 +: 128];
-        in_dst    = cb_head[8*24 +: 128];
-        in_proto  = cb_head[8*6 +: 8];
-        inner_ok  = body_len >= 16'd40 && inner_len <= body_len;
-      end
-    end else begin
-      nh_ok    = nh != espnic_pkg::IPP_NONE;
-      in_src   = cb.src;
-      in_dst   = cb.dst;
-      in_proto = nh;
-    end
     // Inbound selectors: the peer's side is the source.
     // Selectors of one family; all-wildcard selectors take either family.
-    policy_ok = (c_sa.sel_v6 == (cb.tunnel ? (nh == espnic_pkg::IPP_IPV6) : cb.v6)
+    policy_ok = (c_sa.sel_v6 == cb_pkt_v6
                  || (c_sa.sel_src.mask == '0 && c_sa.sel_dst.mask == '0))
-             && espnic_pkg::prefix_match(c_sa.sel_src, in_src)
-             && espnic_pkg::prefix_match(c_sa.sel_dst, in_dst)
-             && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == in_proto);
-    replay_final_ok = replay_pkg::replay_ok(c_st.seq, b_win, c_sa.replay_window, cb.seq);
-    out_len = cb.tunnel ? (cb.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cb.ip_hlen) + body_len;
+             && espnic_pkg::prefix_match(c_sa.sel_src, cb_in_src)
+             && espnic_pkg::prefix_match(c_sa.sel_dst, cb_in_dst)
+             && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == cb_in_proto);
+    // replay_pkg::replay_ok with the zero test and the bit's one-hot from
+    // stage K.
+    replay_final_ok = cb_seq_nz
+        && (c_sa.replay_window == '0 || cb.seq > c_st.seq
+            || (c_st.seq - cb.seq < 64'(c_sa.replay_window)
+                && !(b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11] && (b_win[63:0] & cb_seq_oh) != 64'd0)));
   end
 
   typedef enum logic [2:0] {
@@ -718,9 +935,9 @@ module esp_ingress
     // Packets already in flight when the hard lifetime was reached.
     else if (c_st.hard_fired)                verdict = V_EXPIRED;
     else if (!replay_final_ok)               verdict = V_REPLAY;
-    else if (!len_ok || !pad_ok)             verdict = V_MALFORMED;
-    else if (cb.tunnel && nh == espnic_pkg::IPP_NONE)    verdict = V_DUMMY;
-    else if (!nh_ok || !inner_ok)            verdict = V_MALFORMED;
+    else if (cb_trailer_bad)                 verdict = V_MALFORMED;
+    else if (cb_dummy)                       verdict = V_DUMMY;
+    else if (cb_inner_bad)                   verdict = V_MALFORMED;
     else if (!policy_ok)                     verdict = V_POLICY;
     else                                     verdict = V_DELIVER;
   end
@@ -733,28 +950,26 @@ module esp_ingress
   always_comb begin
     // Transport mode, IPv4: the packet's own header (options included) with
     // length, protocol and checksum restored.
-    trn_l3 = cb.l2l3[8*14 +: 480] & ~({480{1'b1}} << (8 * cb.ip_hlen));
-    trn_l3[8*2 +: 16]  = espnic_pkg::be16(16'(cb.ip_hlen) + body_len);
-    trn_l3[8*9 +: 8]   = nh;
-    trn_l3[8*10 +: 16] = '0;
-    trn_sum = '0;
-    for (int w = 0; w < 30; w++)
-      trn_sum = trn_sum + {4'd0, trn_l3[16*w +: 8], trn_l3[16*w+8 +: 8]};
-    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
+    trn_l3 = cb.l2l3[8*14 +: 480];
+    for (int b = 0; b < 60; b++)
+      if (b >= 32'(cb.ip_hlen)) trn_l3[8*b +: 8] = '0;
+    trn_l3[8*2 +: 16]  = espnic_pkg::be16(cb_lenw);
+    trn_l3[8*9 +: 8]   = cb_nh;
+    trn_sum = {4'd0, cb_sum[15:0]} + {16'd0, cb_sum[19:16]};
     trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
     trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
 
     fix_hdr  = '0;
     fix_mask = '0;
     if (cb.tunnel && cb.vtag) begin
-      fix_hdr[8*16 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      fix_hdr[8*16 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[17:16]     = 2'b11;
     end else if (cb.tunnel) begin
-      fix_hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      fix_hdr[8*12 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       fix_mask[13:12]     = 2'b11;
     end else if (cb.v6) begin
-      fix_hdr[8*18 +: 16] = espnic_pkg::be16(body_len);
-      fix_hdr[8*20 +: 8]  = nh;
+      fix_hdr[8*18 +: 16] = espnic_pkg::be16(cb_body_len);
+      fix_hdr[8*20 +: 8]  = cb_nh;
       fix_mask[20:18]     = 3'b111;
     end else begin
       fix_hdr[8*14 +: 400] = trn_l3[0 +: 400];
@@ -763,12 +978,16 @@ module esp_ingress
     end
   end
 
+  // Stage K decided with the lengths and addresses: B reads the results.
+  logic unused_cb;
+  assign unused_cb = ^{cb.frame_len, cb.pt_len, cb.src, cb.dst, trn_l3[479:400]};
+
   // Lifetimes after a delivered packet.
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
   esp_sa_lifetime u_lifetime (
-    .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(body_len),
+    .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
@@ -802,7 +1021,7 @@ module esp_ingress
   // The packet's length rides along as its meta data: bytes out are counted
   // from it when the last beat leaves, not summed over tkeep.
   logic [15:0] commit_len, out_meta_len;
-  assign commit_len = cb.bypass ? cb.frame_len : out_len;
+  assign commit_len = cb_out_len;
   logic [DATA_W-1:0] o_tdata;  logic [BYTES-1:0] o_tkeep;
   logic o_tlast, o_tvalid, o_tready;
   // Twice the frame FIFO: a committed frame waits at the output for its MSS
@@ -848,7 +1067,7 @@ module esp_ingress
     mh.clamp = c_sa.mss_clamp;
     mh.tag   = cb.tunnel && cb.vtag;
     if (cb.tunnel) begin
-      mh.hdr[8*12 +: 16] = espnic_pkg::be16(nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
+      mh.hdr[8*12 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
       mh.hdr[8*14 +: 82*8] = cb_head[0 +: 82*8];
     end else if (!cb.v6 && cb.ip_hlen == 8'd20) begin
       mh.hdr[0 +: 14*8]    = cb.l2l3[0 +: 14*8];
@@ -856,8 +1075,8 @@ module esp_ingress
       mh.hdr[8*34 +: 62*8] = cb_head[0 +: 62*8];
     end else if (cb.v6 && cb.ip_hlen == 8'd40) begin
       mh.hdr[0 +: 54*8]    = cb.l2l3[0 +: 54*8];
-      mh.hdr[8*18 +: 16]   = espnic_pkg::be16(body_len);
-      mh.hdr[8*20 +: 8]    = nh;
+      mh.hdr[8*18 +: 16]   = espnic_pkg::be16(cb_body_len);
+      mh.hdr[8*20 +: 8]    = cb_nh;
       mh.hdr[8*54 +: 42*8] = cb_head[0 +: 42*8];
     end else begin
       mh.apply = 1'b0;
@@ -976,14 +1195,22 @@ module esp_ingress
     end
   end
 
+  // A commit's event waits a cycle in a register before the queue.
+  logic               ev_push_q;
+  espnic_pkg::event_t ev_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) ev_push_q <= 1'b0;
+    else         ev_push_q <= commit_go && ev_push;
+    ev_q <= ev;
+  end
   sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
-    .wr_valid_i(commit_go && ev_push), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev),
+    .wr_valid_i(ev_push_q), .wr_ready_o(ev_wr_ready_raw), .wr_data_i(ev_q),
     .rd_valid_o(event_valid_o), .rd_ready_i(event_ready_i), .rd_data_o(event_o), .count_o()
   );
   always_ff @(posedge clk_i) begin
     if (!rst_ni) cnt_event_lost_o <= '0;
-    else if (commit_go && ev_push && !ev_wr_ready_raw) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
+    else if (ev_push_q && !ev_wr_ready_raw) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
   end
 
   always_ff @(posedge clk_i) begin
