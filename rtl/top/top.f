@@ -1,3 +1,4 @@
 # The card top and its control block.
+wire_rx_buffer.sv
 espnic_ctrl.sv
 espnic_core.sv
