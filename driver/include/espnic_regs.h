@@ -216,7 +216,7 @@
 #define ESPNIC_CNT_EG_NO_RULE 0x12u /* Egress: of EG_DISCARDED, frames the default discard dropped (no rule matched, or neither IP nor ARP). */
 #define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD; a tagged frame that a PROTECT rule sends to a transport-mode SA is counted in EG_DISCARDED only). */
 #define ESPNIC_CNT_IN_POLICY 0x14u /* Ingress: cleartext frames the inbound policy dropped: a PROTECT or DISCARD rule matched their reversed addresses and ports (RFC 4301 5.2), or no rule did under default discard, or their IPv6 extension headers could not be walked. */
-#define ESPNIC_CNT_IN_BUFFER_DROP 0x15u /* Ingress: frames from the wire dropped at entry because the card's input buffer was full (a MAC cannot be held off; the buffer holds 4 maximum frames, and a frame enters when a maximum frame fits). */
+#define ESPNIC_CNT_IN_BUFFER_DROP 0x15u /* Ingress: frames from the wire dropped at entry because the card's input buffer was full (a MAC cannot be held off; the buffer holds 16 maximum frames, 32 KB, and a frame enters when a maximum frame fits). */
 #define ESPNIC_PORT_COUNTERS 0x16u /* Number of port counters. */
 
 /* Names, in index order, for messages and tables. */

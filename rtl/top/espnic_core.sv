@@ -128,14 +128,14 @@ module espnic_core
     .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_EG_EVENT_LOST +: 64])
   );
 
-  // The wire input buffer (wire_rx_buffer: 4 * MAX_FRAME bytes, 8 KB; its
-  // header says why that size).
+  // The wire input buffer (wire_rx_buffer: 16 * MAX_FRAME bytes, 32 KB, the
+  // depth of the BRAM a 512-bit beat needs anyway; its header says why).
   logic [DATA_W-1:0]   wb_tdata;
   logic [DATA_W/8-1:0] wb_tkeep;
   logic                wb_tlast, wb_tvalid, wb_tready;
   assign s_wire_tready = 1'b1;
   wire_rx_buffer #(
-    .DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME), .DEPTH_BEATS(4 * MAX_FRAME / (DATA_W / 8))
+    .DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME), .DEPTH_BEATS(16 * MAX_FRAME / (DATA_W / 8))
   ) u_wire_buf (
     .clk_i, .rst_ni,
     .s_axis_tdata(s_wire_tdata), .s_axis_tkeep(s_wire_tkeep), .s_axis_tlast(s_wire_tlast),

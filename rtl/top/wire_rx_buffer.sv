@@ -19,19 +19,23 @@
 // ensures, so the card's verdict on such a frame is what it was without the
 // buffer.
 //
-// Size (DEPTH_BEATS, espnic_core sets 4 * MAX_FRAME bytes: 8 KB, 128 beats at
-// 512 bits): the card's ingress takes 100G at every frame size at 512 bits
-// (README, "Performance of the card"), so the buffer only has to cover
-// bursts and the card's short stalls (classifier and SA table control slots,
-// the host holding m_host_tready low); a frame enters while 3 * MAX_FRAME
-// bytes less a beat are free, i.e. about 6 KB of backlog, 120 cycles of a
-// 100G wire at 250 MHz without any drain.
+// Size (DEPTH_BEATS; espnic_core sets 16 * MAX_FRAME bytes: 32 KB, 512 beats
+// at 512 bits): at 512 bits the card's ingress takes 63 to 69 bytes per
+// cycle from 128-byte frames up and 49.3 at 64-byte frames (README,
+// "Performance of the card"), about the line rate of 100G at 250 MHz (50), so
+// the buffer has to cover bursts and the card's stalls (classifier and SA
+// table control slots, the host holding m_host_tready low), never a lasting
+// overload; it must hold at least two maximum frames. A beat is 577 bits,
+// which takes 17 RAMB18 whatever the depth up to 512 (a RAMB18 is 512 x 36),
+// so 32 KB costs what 4 KB would. A frame enters while a maximum frame and
+// two beats are free: up to about 30 KB of backlog, 600 cycles (2.4 us) of a
+// 100G wire at 250 MHz with the card taking nothing.
 //
 // The storage is sync_fifo (RAM with a registered read: BRAM or LUTRAM).
 module wire_rx_buffer #(
   parameter int unsigned DATA_W      = 512,
   parameter int unsigned MAX_FRAME   = 2048,
-  parameter int unsigned DEPTH_BEATS = 4 * MAX_FRAME / (DATA_W / 8),
+  parameter int unsigned DEPTH_BEATS = 16 * MAX_FRAME / (DATA_W / 8),
   localparam int unsigned KeepW      = DATA_W / 8
 ) (
   input  logic              clk_i,
