@@ -189,8 +189,9 @@ int main(int argc, char **argv)
 	printf("espnic card throughput (wire bytes = frame + 4 FCS + 20 preamble/gap; "
 	       "Gb/s at %.0f MHz; x100G: Gb/s over a %.0f Gb/s port's line rate)\n",
 	       CLOCK_MHZ, LINE_GBPS);
-	printf("%6s  %-8s %5s  %5s  %6s  %8s  %8s  %8s  %6s  %6s  %6s  %5s\n", "DATA_W", "dir", "SAs",
-	       "size", "frames", "cycles", "B/cycle", "Gb/s", "x100G", "lat1st", "latlast", "drop");
+	printf("%6s  %-8s %5s  %5s  %6s  %8s  %8s  %8s  %6s  %6s  %6s  %5s\n", "DATA_W", "dir",
+	       "SAs", "size", "frames", "cycles", "B/cycle", "Gb/s", "x100G", "lat1st", "latlast",
+	       "drop");
 	for (unsigned wi = 0; wi < 2; wi++) {
 		unsigned w = wi == 0 ? 512 : 128;
 		if (!espnic_model_has_width(w))

@@ -46,8 +46,8 @@ static size_t recv_all(espnic_model *m, enum espnic_port p, struct frame *out, s
 {
 	size_t n = 0;
 	int len;
-	while (n < cap && (len = espnic_model_recv(m, p, out[n].data, sizeof(out[n].data), NULL,
-						   NULL)) > 0)
+	while (n < cap &&
+	       (len = espnic_model_recv(m, p, out[n].data, sizeof(out[n].data), NULL, NULL)) > 0)
 		out[n++].len = (size_t)len;
 	return n;
 }
