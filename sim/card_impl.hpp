@@ -179,8 +179,14 @@ template <class V, unsigned W> struct card_impl final : card {
 	void advance_in(in_port &p)
 	{
 		const std::vector<uint8_t> &f = p.q.front();
-		if (p.off == 0 && p.rate > 0)
-			p.next = (double)cycles + (double)(f.size() + WIRE_OVERHEAD) / p.rate;
+		if (p.off == 0 && p.rate > 0) {
+			// The frame's wire time starts at `next` when it is late by less
+			// than a cycle (a frame starts at a whole cycle: rounding must not
+			// slow the wire), at this cycle when the wire was idle.
+			double now = (double)cycles;
+			double start = now - p.next < 1.0 ? p.next : now;
+			p.next = start + (double)(f.size() + WIRE_OVERHEAD) / p.rate;
+		}
 		p.off += BYTES;
 		p.beats++;
 		if (p.off >= f.size()) {
