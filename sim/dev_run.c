@@ -57,7 +57,8 @@ static void usage(FILE *f)
 struct run_opts {
 	const char *name, *wire, *host, *trace, *socket, *capture;
 	unsigned width;
-	double wire_rate; /* < 0: the width's default */
+	double wire_rate; /* if wire_rate_set; otherwise the width's default */
+	bool wire_rate_set;
 	int verbose;
 	unsigned n_vlan;
 	uint16_t vlan_vid[DEV_VLAN_MAX];
@@ -94,18 +95,17 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"wire", required_argument, NULL, 'W'},
 						 {"host", required_argument, NULL, 'H'},
 						 {"width", required_argument, NULL, 'w'},
+						 {"wire-rate", required_argument, NULL, 'r'},
 						 {"trace", required_argument, NULL, 't'},
 						 {"socket", required_argument, NULL, 's'},
 						 {"wire-capture", required_argument, NULL, 'c'},
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"host-vlan", required_argument, NULL, 'V'},
-						 {"wire-rate", required_argument, NULL, 'r'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
 	memset(o, 0, sizeof(*o));
 	o->width = 128;
-	o->wire_rate = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -126,6 +126,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return 2;
 			}
 			break;
+		case 'r':
+			o->wire_rate_set = true;
+			if (espnic_model_parse_wire_rate(optarg, &o->wire_rate) < 0) {
+				fprintf(stderr, "espnic-sim run: --wire-rate must be a number of "
+						"bytes per cycle from 0 to 1000\n");
+				return 2;
+			}
+			break;
 		case 't':
 			o->trace = optarg;
 			break;
@@ -141,13 +149,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'V':
 			if (parse_vlan(o, optarg))
 				return 2;
-			break;
-		case 'r':
-			if (espnic_model_parse_wire_rate(optarg, &o->wire_rate) < 0) {
-				fprintf(stderr, "espnic-sim run: --wire-rate must be a number of "
-						"bytes per cycle from 0 to 1000\n");
-				return 2;
-			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -380,7 +381,7 @@ static int setup(struct device *d, const struct run_opts *o, char *err, size_t e
 		snprintf(err, errlen, "cannot create the card model: %s", strerror(errno));
 		return -1;
 	}
-	if (o->wire_rate >= 0)
+	if (o->wire_rate_set)
 		espnic_model_set_wire_rate(d->m, o->wire_rate);
 	if (dev_port_open(&d->port[ESPNIC_PORT_HOST], o->host, "host", o->name, d->rundir, err,
 			  errlen) < 0 ||

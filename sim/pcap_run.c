@@ -42,11 +42,13 @@ struct run_opts {
 	const char *sa, *spd, *in, *out, *stats, *trace;
 	int direction; /* ESPNIC_PORT_HOST for egress */
 	unsigned width;
-	double wire_rate; /* < 0: the width's default */
+	double wire_rate; /* if wire_rate_set; otherwise the width's default */
+	bool wire_rate_set;
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
+	int ch;
 	static const struct option longopts[] = {{"sa", required_argument, NULL, 's'},
 						 {"spd", required_argument, NULL, 'p'},
 						 {"direction", required_argument, NULL, 'd'},
@@ -58,11 +60,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"wire-rate", required_argument, NULL, 'r'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	int ch;
 	memset(o, 0, sizeof(*o));
 	o->direction = -1;
 	o->width = 128;
-	o->wire_rate = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -102,6 +102,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->trace = optarg;
 			break;
 		case 'r':
+			o->wire_rate_set = true;
 			if (espnic_model_parse_wire_rate(optarg, &o->wire_rate) < 0) {
 				fprintf(stderr, "espnic-sim pcap: --wire-rate must be a number "
 						"of bytes per cycle from 0 to 1000\n");
@@ -248,7 +249,7 @@ int pcap_run_main(int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
-	if (o.wire_rate >= 0)
+	if (o.wire_rate_set)
 		espnic_model_set_wire_rate(m, o.wire_rate);
 	struct espnic_io io = model_io(m);
 	if ((rc = card_config_apply(&cfg, &io, err, sizeof(err)))) {
