@@ -63,6 +63,24 @@ struct card {
 	uint64_t quiet = 0;
 	uint64_t rng = 0x9E3779B97F4A7C15ull;
 
+	// A paced port's head frame may not start yet (its wire time has not come).
+	bool held(const in_port &p) const
+	{
+		return p.off == 0 && p.rate > 0 && (double)cycles < p.next;
+	}
+
+	// Port p's head frame (len bytes) starts: its wire time begins at `next`
+	// when it is late by less than a cycle (a frame starts at a whole cycle:
+	// rounding must not slow the wire), at this cycle when the wire was idle.
+	void pace(in_port &p, size_t len) const
+	{
+		if (p.off != 0 || p.rate <= 0)
+			return;
+		double now = (double)cycles;
+		double start = now - p.next < 1.0 ? p.next : now;
+		p.next = start + (double)(len + WIRE_OVERHEAD) / p.rate;
+	}
+
 	bool chance(unsigned permille)
 	{
 		if (permille >= 1000)
@@ -156,8 +174,7 @@ template <class V, unsigned W> struct card_impl final : card {
 	bool drive_in(in_port &p, D &tdata, K &tkeep, uint8_t &tlast, uint8_t &tvalid)
 	{
 		tvalid = 0;
-		if (p.q.empty() || (p.off == 0 && p.rate > 0 && (double)cycles < p.next) ||
-		    !chance(p.offer))
+		if (p.q.empty() || held(p) || !chance(p.offer))
 			return false;
 		const std::vector<uint8_t> &f = p.q.front();
 		size_t n = f.size() - p.off < BYTES ? f.size() - p.off : BYTES;
@@ -179,14 +196,7 @@ template <class V, unsigned W> struct card_impl final : card {
 	void advance_in(in_port &p)
 	{
 		const std::vector<uint8_t> &f = p.q.front();
-		if (p.off == 0 && p.rate > 0) {
-			// The frame's wire time starts at `next` when it is late by less
-			// than a cycle (a frame starts at a whole cycle: rounding must not
-			// slow the wire), at this cycle when the wire was idle.
-			double now = (double)cycles;
-			double start = now - p.next < 1.0 ? p.next : now;
-			p.next = start + (double)(f.size() + WIRE_OVERHEAD) / p.rate;
-		}
+		pace(p, f.size());
 		p.off += BYTES;
 		p.beats++;
 		if (p.off >= f.size()) {
