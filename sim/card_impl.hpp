@@ -23,12 +23,21 @@ struct frame {
 };
 
 // One input port: frames waiting, and how far into the head frame we are.
+// rate > 0 paces the port as a MAC: a frame starts no earlier than `next`,
+// the cycle its predecessor's wire time (length + 4 FCS + 20 preamble and
+// gap, at rate bytes per cycle) ends.
 struct in_port {
 	std::deque<std::vector<uint8_t>> q;
 	size_t off = 0;
 	unsigned offer = 1000;
 	uint64_t beats = 0;
+	double rate = 0;
+	double next = 0;
 };
+
+// Bytes a frame occupies on an Ethernet wire besides its own: FCS, preamble
+// and start delimiter, inter-frame gap.
+constexpr unsigned WIRE_OVERHEAD = 4 + 8 + 12;
 
 // One output port: frames done, and the one being assembled.
 struct out_port {
@@ -53,6 +62,24 @@ struct card {
 	uint64_t cycles = 0;
 	uint64_t quiet = 0;
 	uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+	// A paced port's head frame may not start yet (its wire time has not come).
+	bool held(const in_port &p) const
+	{
+		return p.off == 0 && p.rate > 0 && (double)cycles < p.next;
+	}
+
+	// Port p's head frame (len bytes) starts: its wire time begins at `next`
+	// when it is late by less than a cycle (a frame starts at a whole cycle:
+	// rounding must not slow the wire), at this cycle when the wire was idle.
+	void pace(in_port &p, size_t len) const
+	{
+		if (p.off != 0 || p.rate <= 0)
+			return;
+		double now = (double)cycles;
+		double start = now - p.next < 1.0 ? p.next : now;
+		p.next = start + (double)(len + WIRE_OVERHEAD) / p.rate;
+	}
 
 	bool chance(unsigned permille)
 	{
@@ -147,7 +174,7 @@ template <class V, unsigned W> struct card_impl final : card {
 	bool drive_in(in_port &p, D &tdata, K &tkeep, uint8_t &tlast, uint8_t &tvalid)
 	{
 		tvalid = 0;
-		if (p.q.empty() || !chance(p.offer))
+		if (p.q.empty() || held(p) || !chance(p.offer))
 			return false;
 		const std::vector<uint8_t> &f = p.q.front();
 		size_t n = f.size() - p.off < BYTES ? f.size() - p.off : BYTES;
@@ -169,6 +196,7 @@ template <class V, unsigned W> struct card_impl final : card {
 	void advance_in(in_port &p)
 	{
 		const std::vector<uint8_t> &f = p.q.front();
+		pace(p, f.size());
 		p.off += BYTES;
 		p.beats++;
 		if (p.off >= f.size()) {
@@ -209,9 +237,11 @@ template <class V, unsigned W> struct card_impl final : card {
 			top->m_wire_tready = chance(out[ESPNIC_PORT_WIRE].ready);
 			top->clk_i = 0;
 			top->eval();
-			// Sample handshakes before the edge.
+			// Sample handshakes before the edge. The wire is never held
+			// off: the card takes every beat (a frame that does not fit in
+			// its input buffer is dropped there and counted).
 			bool h_in = hv && top->s_host_tready;
-			bool w_in = wv && top->s_wire_tready;
+			bool w_in = wv;
 			bool h_out = top->m_host_tvalid && top->m_host_tready;
 			bool w_out = top->m_wire_tvalid && top->m_wire_tready;
 			if (h_out)

@@ -33,7 +33,8 @@ static void usage(FILE *f)
 	    f,
 	    "usage: espnic-sim run --name NAME --wire PORT --host PORT [--width 128|512]\n"
 	    "                      [--trace FILE.fst] [--socket PATH] [--wire-capture FILE.pcap]\n"
-	    "                      [--host-vlan VID=IFNAME]... [--verbose]\n"
+	    "                      [--host-vlan VID=IFNAME]... [--wire-rate BYTES_PER_CYCLE]\n"
+	    "                      [--verbose]\n"
 	    "\n"
 	    "Runs one simulated card as a device until SIGTERM or SIGINT. Host programs\n"
 	    "reach its registers through the socket (default " ESPNIC_SIM_RUN_DIR "/NAME.sock;\n"
@@ -47,12 +48,17 @@ static void usage(FILE *f)
 	    "every frame crossing the wire port, both directions. --host-vlan gives\n"
 	    "802.1Q VLAN VID of the host port its own TAP IFNAME (what espnic0.VID\n"
 	    "would be): the harness adds the tag to what the host sends there and\n"
-	    "takes it off what the card delivers tagged VID (route-based sessions).\n");
+	    "takes it off what the card delivers tagged VID (route-based sessions).\n"
+	    "--wire-rate: the wire input's line rate in bytes per cycle (default 50 at\n"
+	    "512 bits, 100G at 250 MHz; 12.5 at 128 bits, 25G; 0: back to back); the\n"
+	    "card never holds the wire off and drops what its input buffer cannot take.\n");
 }
 
 struct run_opts {
 	const char *name, *wire, *host, *trace, *socket, *capture;
 	unsigned width;
+	double wire_rate; /* if wire_rate_set; otherwise the width's default */
+	bool wire_rate_set;
 	int verbose;
 	unsigned n_vlan;
 	uint16_t vlan_vid[DEV_VLAN_MAX];
@@ -89,6 +95,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"wire", required_argument, NULL, 'W'},
 						 {"host", required_argument, NULL, 'H'},
 						 {"width", required_argument, NULL, 'w'},
+						 {"wire-rate", required_argument, NULL, 'r'},
 						 {"trace", required_argument, NULL, 't'},
 						 {"socket", required_argument, NULL, 's'},
 						 {"wire-capture", required_argument, NULL, 'c'},
@@ -116,6 +123,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				fprintf(stderr,
 					"espnic-sim run: --width %s is not built (128 or 512)\n",
 					optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			o->wire_rate_set = true;
+			if (espnic_model_parse_wire_rate(optarg, &o->wire_rate) < 0) {
+				fprintf(stderr, "espnic-sim run: --wire-rate must be a number of "
+						"bytes per cycle from 0 to 1000\n");
 				return 2;
 			}
 			break;
@@ -366,6 +381,8 @@ static int setup(struct device *d, const struct run_opts *o, char *err, size_t e
 		snprintf(err, errlen, "cannot create the card model: %s", strerror(errno));
 		return -1;
 	}
+	if (o->wire_rate_set)
+		espnic_model_set_wire_rate(d->m, o->wire_rate);
 	if (dev_port_open(&d->port[ESPNIC_PORT_HOST], o->host, "host", o->name, d->rundir, err,
 			  errlen) < 0 ||
 	    dev_port_open(&d->port[ESPNIC_PORT_WIRE], o->wire, "wire", o->name, d->rundir, err,

@@ -60,6 +60,7 @@ espnic_model *espnic_model_new(unsigned data_w, const char *trace_path)
 			errno = EINVAL;
 			return nullptr;
 		}
+		c->in[ESPNIC_PORT_WIRE].rate = espnic_model_default_wire_rate(data_w);
 		return new espnic_model{std::move(c)};
 	} catch (...) {
 		errno = ENOMEM;
@@ -80,7 +81,7 @@ unsigned espnic_model_data_width(const espnic_model *m)
 void espnic_model_reset(espnic_model *m)
 {
 	for (auto &p : m->c->in)
-		p = in_port{{}, 0, p.offer, 0};
+		p = in_port{{}, 0, p.offer, 0, p.rate, 0};
 	for (auto &p : m->c->out)
 		p = out_port{{}, {}, false, p.ready, 0};
 	m->c->reset();
@@ -147,6 +148,46 @@ void espnic_model_set_ready(espnic_model *m, enum espnic_port port, unsigned per
 void espnic_model_set_offer(espnic_model *m, enum espnic_port port, unsigned permille)
 {
 	m->c->in[port].offer = permille;
+}
+
+double espnic_model_default_wire_rate(unsigned data_w)
+{
+	// 250 MHz: 100G is 12.5e9 / 250e6 = 50 bytes per cycle. A 128-bit path
+	// moves at most 16 bytes per cycle (32 Gb/s), so its port is 25G.
+	switch (data_w) {
+	case 512:
+		return 50.0;
+	case 256:
+		return 25.0;
+	case 128:
+		return 12.5;
+	default:
+		return (double)data_w / 8 * 0.75;
+	}
+}
+
+int espnic_model_set_wire_rate(espnic_model *m, double bytes_per_cycle)
+{
+	if (!(bytes_per_cycle >= 0) || bytes_per_cycle > 1e6)
+		return -EINVAL;
+	m->c->in[ESPNIC_PORT_WIRE].rate = bytes_per_cycle;
+	m->c->in[ESPNIC_PORT_WIRE].next = 0;
+	return 0;
+}
+
+int espnic_model_parse_wire_rate(const char *text, double *rate)
+{
+	char *end;
+	double r = strtod(text, &end);
+	if (end == text || *end || !(r >= 0 && r <= 1000))
+		return -1;
+	*rate = r;
+	return 0;
+}
+
+double espnic_model_wire_rate(const espnic_model *m)
+{
+	return m->c->in[ESPNIC_PORT_WIRE].rate;
 }
 
 void espnic_model_seed(espnic_model *m, uint64_t seed)

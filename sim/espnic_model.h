@@ -64,6 +64,26 @@ void espnic_model_set_ready(espnic_model *m, enum espnic_port port, unsigned per
 void espnic_model_set_offer(espnic_model *m, enum espnic_port port, unsigned permille);
 void espnic_model_seed(espnic_model *m, uint64_t seed);
 
+/* The wire input port feeds frames as a MAC does. It is never held off by the
+ * card (a frame that does not fit in the card's input buffer is dropped there
+ * whole and counted in IN_BUFFER_DROP), and it runs at most at the port's
+ * line rate: a frame starts no earlier than its predecessor's wire time
+ * (length + 4 FCS + 20 preamble and inter-frame gap, at bytes_per_cycle) has
+ * passed; its beats then follow one per cycle. A new model's rate is
+ * espnic_model_default_wire_rate of its width. 0: no line rate, frames back
+ * to back at one beat per cycle (a burst above line rate at 512 bits; for
+ * tests). -EINVAL for a negative or absurd rate. */
+int espnic_model_set_wire_rate(espnic_model *m, double bytes_per_cycle);
+double espnic_model_wire_rate(const espnic_model *m);
+/* The line rate of the port a data path width stands for, in bytes per cycle
+ * at a 250 MHz clock (the Alveo shell's user clock): 512 bits 100G (50), 256
+ * bits 50G (25), 128 bits 25G (12.5: a 128-bit path moves 16 bytes a cycle,
+ * 32 Gb/s, less than 40G). */
+double espnic_model_default_wire_rate(unsigned data_w);
+/* A --wire-rate argument (bytes per cycle, 0 for none): 0 and *rate set, -1
+ * for text that is not a number from 0 to 1000. */
+int espnic_model_parse_wire_rate(const char *text, double *rate);
+
 /* Cycles since a beat last moved on any port. */
 uint64_t espnic_model_quiet_cycles(const espnic_model *m);
 /* Clock until every queued input is in and nothing has moved for `quiet`

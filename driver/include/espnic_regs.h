@@ -220,11 +220,12 @@
 #define ESPNIC_CNT_EG_NO_RULE 0x12u /* Egress: of EG_DISCARDED, frames the default discard dropped (no rule matched, or neither IP nor ARP). */
 #define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD; a tagged frame that a PROTECT rule sends to a transport-mode SA is counted in EG_DISCARDED only). */
 #define ESPNIC_CNT_IN_POLICY 0x14u /* Ingress: cleartext frames the inbound policy dropped: a PROTECT or DISCARD rule matched their reversed addresses and ports (RFC 4301 5.2), or no rule did under default discard, or their IPv6 extension headers could not be walked. */
-#define ESPNIC_PORT_COUNTERS 0x15u /* Number of port counters. */
+#define ESPNIC_CNT_IN_BUFFER_DROP 0x15u /* Ingress: frames from the wire dropped at entry because the card's input buffer was full (a MAC cannot be held off; the buffer holds 16 maximum frames, 32 KB, and a frame enters when a maximum frame fits). */
+#define ESPNIC_PORT_COUNTERS 0x16u /* Number of port counters. */
 #define ESPNIC_CMD_MAX 12u /* The highest opcode. */
 
 /* Names, in index order, for messages and tables. */
-#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard", "in_policy"}
+#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard", "in_policy", "in_buffer_drop"}
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}

@@ -216,5 +216,6 @@ package espnic_regs_pkg;
   localparam int CNT_EG_NO_RULE = 18;
   localparam int CNT_EG_RULE_DISCARD = 19;
   localparam int CNT_IN_POLICY = 20;
-  localparam int PORT_COUNTERS = 21;
+  localparam int CNT_IN_BUFFER_DROP = 21;
+  localparam int PORT_COUNTERS = 22;
 endpackage

@@ -28,7 +28,10 @@ module espnic_core
   output logic                m_host_tlast,
   output logic                m_host_tvalid,
   input  logic                m_host_tready,
-  // wire -> card (ingress input)
+  // wire -> card (ingress input). A MAC cannot be held off: s_wire_tready
+  // is always 1 (kept for the AXI-Stream port list of board wrappers); a
+  // frame that does not fit in the wire input buffer is dropped whole at
+  // entry and counted (IN_BUFFER_DROP).
   input  logic [DATA_W-1:0]   s_wire_tdata,
   input  logic [DATA_W/8-1:0] s_wire_tkeep,
   input  logic                s_wire_tlast,
@@ -126,6 +129,23 @@ module espnic_core
     .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_EG_EVENT_LOST +: 64])
   );
 
+  // The wire input buffer (wire_rx_buffer: 16 * MAX_FRAME bytes, 32 KB, the
+  // depth of the BRAM a 512-bit beat needs anyway; its header says why).
+  logic [DATA_W-1:0]   wb_tdata;
+  logic [DATA_W/8-1:0] wb_tkeep;
+  logic                wb_tlast, wb_tvalid, wb_tready;
+  assign s_wire_tready = 1'b1;
+  wire_rx_buffer #(
+    .DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME), .DEPTH_BEATS(16 * MAX_FRAME / (DATA_W / 8))
+  ) u_wire_buf (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(s_wire_tdata), .s_axis_tkeep(s_wire_tkeep), .s_axis_tlast(s_wire_tlast),
+    .s_axis_tvalid(s_wire_tvalid),
+    .m_axis_tdata(wb_tdata), .m_axis_tkeep(wb_tkeep), .m_axis_tlast(wb_tlast),
+    .m_axis_tvalid(wb_tvalid), .m_axis_tready(wb_tready),
+    .cnt_drop_o(cnt[64*espnic_regs_pkg::CNT_IN_BUFFER_DROP +: 64])
+  );
+
   esp_ingress #(
     .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_L(SPD_L), .SPD_D(SPD_D), .MAX_FRAME(MAX_FRAME)
   ) u_ingress (
@@ -133,8 +153,8 @@ module espnic_core
     .default_discard_i(default_discard),
     .cls_wr_valid_i(cls_wr_valid && cls_wr_ready), .cls_wr_ready_o(cls_wr_ready_in),
     .cls_wr_table_i(cls_wr_table), .cls_wr_addr_i(cls_wr_addr), .cls_wr_data_i(cls_wr_data),
-    .s_axis_tdata(s_wire_tdata), .s_axis_tkeep(s_wire_tkeep), .s_axis_tlast(s_wire_tlast),
-    .s_axis_tvalid(s_wire_tvalid), .s_axis_tready(s_wire_tready),
+    .s_axis_tdata(wb_tdata), .s_axis_tkeep(wb_tkeep), .s_axis_tlast(wb_tlast),
+    .s_axis_tvalid(wb_tvalid), .s_axis_tready(wb_tready),
     .m_axis_tdata(m_host_tdata), .m_axis_tkeep(m_host_tkeep), .m_axis_tlast(m_host_tlast),
     .m_axis_tvalid(m_host_tvalid), .m_axis_tready(m_host_tready),
     .sa_ready_o(sa_ready[1]), .sa_req_valid_i(sa_req_valid && (sa_req_inbound || sa_req_both)), .sa_req_i(sa_req),

@@ -1,4 +1,5 @@
 # The card top and its control block.
 ctrl_slot_map.sv
+wire_rx_buffer.sv
 espnic_ctrl.sv
 espnic_core.sv

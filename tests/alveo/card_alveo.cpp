@@ -96,7 +96,7 @@ struct card_alveo final : card {
 		      uint16_t &tuser_size)
 	{
 		tvalid = 0;
-		if (p.q.empty() || !chance(p.offer))
+		if (p.q.empty() || held(p) || !chance(p.offer))
 			return false;
 		const std::vector<uint8_t> &f = p.q.front();
 		size_t n = f.size() - p.off < BYTES ? f.size() - p.off : BYTES;
@@ -115,6 +115,7 @@ struct card_alveo final : card {
 
 	void advance_in(in_port &p)
 	{
+		pace(p, p.q.front().size());
 		p.off += BYTES;
 		p.beats++;
 		if (p.off >= p.q.front().size()) {
@@ -211,7 +212,7 @@ struct card_alveo final : card {
 		top->m_axis_adap_tx_250mhz_tready = chance(out[ESPNIC_PORT_WIRE].ready);
 		top->eval();
 		bool h_in = hv && top->s_axis_qdma_h2c_tready;
-		bool w_in = wv && top->s_axis_adap_rx_250mhz_tready;
+		bool w_in = wv; // the wire is never held off (the core drops what it cannot take)
 		bool h_out = top->m_axis_qdma_c2h_tvalid && top->m_axis_qdma_c2h_tready;
 		bool w_out = top->m_axis_adap_tx_250mhz_tvalid && top->m_axis_adap_tx_250mhz_tready;
 		if (h_out)

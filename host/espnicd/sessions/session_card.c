@@ -21,6 +21,7 @@ static const struct {
     {"in_malformed", "ingress: malformed ESP"},
     {"in_no_sa", "ingress: ESP with an unknown SPI"},
     {"in_dummy", "ingress: dummy packets"},
+    {"in_buffer_drop", "ingress: the card's input buffer was full (the wire cannot be held off)"},
 };
 
 int sessions_card(struct sessions *s, json_t **resp, struct sm_error *e)
