@@ -170,6 +170,13 @@ def main():
     ap.add_argument("--check", action="store_true", help="fail if a generated file differs")
     args = ap.parse_args()
     m = yaml.safe_load(SRC.read_text())
+    # The COUNTERS result carries every port counter: its layout grows with the list.
+    first = m["layouts"]["counters"]["fields"][0]
+    if first["size"] != 8 * len(m["port_counters"]):
+        print(f"espnic_regs.yaml: the counters layout is {first['size']} bytes, "
+              f"{len(m['port_counters'])} port counters need {8 * len(m['port_counters'])}",
+              file=sys.stderr)
+        return 1
     gens = {"sv": gen_sv, "c": gen_c, "md": gen_md}
     stale = []
     for kind, path in OUTS.items():

@@ -191,7 +191,7 @@
 #define ESPNIC_LIST_BITMAP 0x0u /* Slot INDEX + i at byte i / 8, bit i % 8. */
 #define ESPNIC_LIST_LAYOUT_BYTES 0x80u /* Bytes the list layout defines. */
 #define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
-#define ESPNIC_CNTR_LAYOUT_BYTES 0xA8u /* Bytes the counters layout defines. */
+#define ESPNIC_CNTR_LAYOUT_BYTES 0xB0u /* Bytes the counters layout defines. */
 #define ESPNIC_DROP_REPLAY 0x0u
 #define ESPNIC_DROP_ICV 0x1u
 #define ESPNIC_DROP_POLICY 0x2u

@@ -187,7 +187,7 @@ package espnic_regs_pkg;
   localparam int LIST_BITMAP = 0;
   localparam int LIST_LAYOUT_BYTES = 128;
   localparam int CNTR_FIRST = 0;
-  localparam int CNTR_LAYOUT_BYTES = 168;
+  localparam int CNTR_LAYOUT_BYTES = 176;
   localparam int DROP_REPLAY = 0;
   localparam int DROP_ICV = 1;
   localparam int DROP_POLICY = 2;
