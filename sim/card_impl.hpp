@@ -254,7 +254,7 @@ template <class V, unsigned W> struct card_impl final : card {
 				advance_in(in[ESPNIC_PORT_HOST]);
 			if (w_in)
 				advance_in(in[ESPNIC_PORT_WIRE]);
-			quiet = (h_in || w_in || h_out || w_out) ? 0 : quiet + 1;
+			quiet = (h_in || w_in || h_out || w_out || top->busy_o) ? 0 : quiet + 1;
 			if (trace)
 				trace->dump(ctx->time());
 			ctx->timeInc(1);

@@ -77,7 +77,7 @@ module esp_sa_table
 
   // An extra word's address: the entry's index, then the word.
   function automatic logic [EAW-1:0] ext_addr(input logic [SAW-1:0] i, input logic [15:0] w);
-    ext_addr = (EAW'(i) << EWB) | EAW'(w % 16'(EXT_WORDS));
+    ext_addr = (EAW'(i) << EWB) | EAW'(32'(w) % 32'(EXT_WORDS));
   endfunction
 
   // ------------------------------------------------ reset clear, word clear

@@ -50,7 +50,10 @@ module espnic_core
   input  logic [31:0]         reg_wdata_i,
   output logic [31:0]         reg_rdata_o,
   output logic                event_pending_o,   // the event ring is not empty
-  output logic                irq_o              // an unmasked interrupt cause (INT_STATUS)
+  output logic                irq_o,             // an unmasked interrupt cause (INT_STATUS)
+  output logic                busy_o             // working without moving a beat: the tables
+                                                 // clearing after reset, a command running
+                                                 // (the simulator clocks the card meanwhile)
 );
 `ifndef SYNTHESIS
   // Sizes espnic_pkg writes out (yosys 0.23 cannot take them from the owning
@@ -102,7 +105,7 @@ module espnic_core
     .sa_rsp_dyn_eg_i(sa_rsp_dyn_eg), .sa_rsp_dyn_in_i(sa_rsp_dyn_in),
     .event_valid_i(event_valid), .event_ready_o(event_ready),
     .event_eg_i(event_eg), .event_in_i(event_in),
-    .port_counters_i(cnt), .irq_o, .event_pending_o
+    .port_counters_i(cnt), .irq_o, .event_pending_o, .busy_o
   );
 
   esp_egress #(

@@ -69,6 +69,7 @@ module espnic_ctrl
   input  logic [espnic_regs_pkg::PORT_COUNTERS*64-1:0] port_counters_i,   // counter i at [64i +: 64]
 
   output logic          irq_o,             // INT_STATUS & ~INT_MASK
+  output logic          busy_o,            // a command running, or the tables not ready
   output logic          event_pending_o    // the event ring is not empty
 );
   localparam int SAW      = $clog2(SA_N);
@@ -506,6 +507,7 @@ module espnic_ctrl
   logic [2:0]  map_ready, map_bit_ready;    // [0] outbound SAs, [1] inbound SAs, [2] rules
   logic [31:0] map_word_out, map_word_in, map_word_rule;
   wire         maps_ready = &map_ready && &map_bit_ready;
+  assign busy_o = state_q != S_IDLE || sa_ready_i != 2'b11 || !maps_ready;
   ctrl_slot_map #(.N(SA_N)) u_map_sa_out (
     .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[0]),
     .bit_we_i((sa_set || sa_clr) && !h_inb), .bit_idx_i(h_index), .bit_val_i(sa_set),

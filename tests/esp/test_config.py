@@ -68,7 +68,7 @@ def test_not_json():
     ({"priority": 1, "action": "bypass", "dport": "9-1"}, "'dport'"),
     ({"priority": 1, "action": "bypass", "proto": "gre"}, "'proto'"),
     ({"action": "bypass"}, "'priority'"),
-    ({"priority": 1, "action": "protect", "sa": 5000}, "card refused"),
+    ({"priority": 1, "action": "protect", "sa": 20000}, "card refused"),
 ])
 def test_bad_spd_rule(rule, field):
     e = err_of(rules=[rule])

@@ -147,7 +147,7 @@ module espnic_250mhz #(
   logic [511:0] c2h_tdata, tx_tdata;
   logic [63:0]  c2h_tkeep, tx_tkeep;
   logic         c2h_tlast, c2h_tvalid, c2h_tready, tx_tlast, tx_tvalid, tx_tready;
-  logic         event_pending_unused, irq_unused;
+  logic         event_pending_unused, irq_unused, busy_unused;
 
   espnic_core #(
     .DATA_W(512), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_D(SPD_D), .MAX_FRAME(MAX_FRAME),
@@ -165,7 +165,8 @@ module espnic_250mhz #(
     .m_wire_tdata(tx_tdata), .m_wire_tkeep(tx_tkeep), .m_wire_tlast(tx_tlast),
     .m_wire_tvalid(tx_tvalid), .m_wire_tready(tx_tready),
     .reg_we_i(reg_we), .reg_re_i(reg_re), .reg_addr_i(reg_addr), .reg_wdata_i(reg_wdata),
-    .reg_rdata_o(reg_rdata), .event_pending_o(event_pending_unused), .irq_o(irq_unused)
+    .reg_rdata_o(reg_rdata), .event_pending_o(event_pending_unused), .irq_o(irq_unused),
+    .busy_o(busy_unused)
   );
 
   // ------------------------------------------------ outputs with their size
@@ -198,7 +199,7 @@ module espnic_250mhz #(
   assign unused_ok = ^{s_axis_qdma_h2c_tuser_size, s_axis_qdma_h2c_tuser_src,
                        s_axis_qdma_h2c_tuser_dst, s_axis_adap_rx_250mhz_tuser_size,
                        s_axis_adap_rx_250mhz_tuser_src, s_axis_adap_rx_250mhz_tuser_dst,
-                       mod_rstn[15:1], event_pending_unused, irq_unused,
+                       mod_rstn[15:1], event_pending_unused, irq_unused, busy_unused,
                        32'(MIN_PKT_LEN), 32'(MAX_PKT_LEN)
 `ifdef __au55n__
                        , ref_clk_100mhz
