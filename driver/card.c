@@ -481,11 +481,6 @@ int espnic_card_spd_used(const struct espnic_io *io, unsigned n, uint8_t *bits)
 	return used(io, ESPNIC_CMD_SPD_LIST, 0, n, bits);
 }
 
-static bool bit_set(const uint8_t *bits, unsigned i)
-{
-	return (bits[i / 8] >> (i % 8)) & 1;
-}
-
 /* ------------------------------------------------------------ SPD */
 
 /* The card classifies packets with a decision tree in RAM
@@ -665,8 +660,6 @@ static void to_cls_rule(unsigned index, const struct espnic_spd_rule *r, struct 
 
 static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
 			 unsigned *np);
-static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint8_t *in_use,
-			  struct espnic_cls_rule *rules, unsigned *np);
 
 /* The card's state, fresh: read back and rewritten when SPD_GEN or the
  * sizes are not what this process last saw. NULL and an error otherwise. */
@@ -894,22 +887,7 @@ static int spd_query_locked(const struct espnic_io *io, unsigned index,
 	return rc ? rc : spd_decode(cpl.result, rule);
 }
 
-/* The whole rule book, as classifier rules (a process that finds the SPD
- * changed by another reads it all): which rules are in use (SPD_LIST), then
- * a query of each, pipelined through the ring. */
-static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
-			 unsigned *np)
-{
-	uint8_t *in_use = malloc((spd_n + 7) / 8);
-	if (!in_use)
-		return fail(-ENOMEM, "SPD: out of memory");
-	int rc = used_locked(io, ESPNIC_CMD_SPD_LIST, 0, spd_n, in_use);
-	if (!rc)
-		rc = spd_book_query(io, spd_n, in_use, rules, np);
-	free(in_use);
-	return rc;
-}
-
+/* Queries of the rule book entries in_use marks, pipelined through the ring. */
 static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint8_t *in_use,
 			  struct espnic_cls_rule *rules, unsigned *np)
 {
@@ -918,10 +896,10 @@ static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint
 	uint16_t cpl_cons = (uint16_t)rd(io, ESPNIC_REG_CPL_CONS);
 	unsigned next = 0, done = 0, outstanding = 0, polls = 0, want = 0;
 	for (unsigned i = 0; i < spd_n; i++)
-		want += bit_set(in_use, i);
+		want += espnic_slot_in_use(in_use, i);
 	*np = 0;
 	while (done < want) {
-		while (next < spd_n && !bit_set(in_use, next))
+		while (next < spd_n && !espnic_slot_in_use(in_use, next))
 			next++;
 		while (next < spd_n && outstanding < ESPNIC_CMD_RING_SLOTS &&
 		       (uint16_t)(prod - cons) < ESPNIC_CMD_RING_SLOTS) {
@@ -936,7 +914,7 @@ static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint
 			outstanding++;
 			do
 				next++;
-			while (next < spd_n && !bit_set(in_use, next));
+			while (next < spd_n && !espnic_slot_in_use(in_use, next));
 		}
 		uint16_t cpl_prod = (uint16_t)rd(io, ESPNIC_REG_CPL_PROD);
 		if (cpl_prod == cpl_cons) {
@@ -975,6 +953,22 @@ static int spd_book_query(const struct espnic_io *io, unsigned spd_n, const uint
 		cons = (uint16_t)rd(io, ESPNIC_REG_CMD_CONS);
 	}
 	return 0;
+}
+
+/* The whole rule book, as classifier rules (a process that finds the SPD
+ * changed by another reads it all): which rules are in use (SPD_LIST), then
+ * a query of each, pipelined through the ring. */
+static int spd_book_read(const struct espnic_io *io, unsigned spd_n, struct espnic_cls_rule *rules,
+			 unsigned *np)
+{
+	uint8_t *in_use = malloc((spd_n + 7) / 8);
+	if (!in_use)
+		return fail(-ENOMEM, "SPD: out of memory");
+	int rc = used_locked(io, ESPNIC_CMD_SPD_LIST, 0, spd_n, in_use);
+	if (!rc)
+		rc = spd_book_query(io, spd_n, in_use, rules, np);
+	free(in_use);
+	return rc;
 }
 
 int espnic_card_spd_read(const struct espnic_io *io, unsigned index, struct espnic_spd_rule *rule)

@@ -181,6 +181,11 @@ int espnic_card_sa_read(const struct espnic_io *io, bool inbound, unsigned index
  * table is 16 commands, then a query of each slot in use. */
 int espnic_card_sa_used(const struct espnic_io *io, bool inbound, unsigned n, uint8_t *bits);
 int espnic_card_spd_used(const struct espnic_io *io, unsigned n, uint8_t *bits);
+/* Slot i of such a bitmap is in use. */
+static inline bool espnic_slot_in_use(const uint8_t *bits, unsigned i)
+{
+	return (bits[i / 8] >> (i % 8)) & 1;
+}
 
 /* SPD rules: the index is the priority (lower first). espnic_card_spd_add
  * refuses an occupied index (-EEXIST); espnic_card_spd_write replaces. */

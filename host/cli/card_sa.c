@@ -346,7 +346,7 @@ static int sa_list(const struct sa_args *a)
 		}
 		for (unsigned i = 0; i < caps.sa_n; i++) {
 			struct espnic_sa_status st;
-			if (!(in_use[i / 8] >> (i % 8) & 1))
+			if (!espnic_slot_in_use(in_use, i))
 				continue;
 			if (espnic_sa_get(dev, dir == 1, i, &st) < 0) {
 				cli_err("%s", espnic_error(dev));

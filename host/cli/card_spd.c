@@ -72,7 +72,7 @@ static int spd_list(void)
 		struct espnic_spd_rule r;
 		char src[ESPNIC_TEXT_PREFIX_MAX], dst[ESPNIC_TEXT_PREFIX_MAX], pb[8], sp[16],
 		    dp[16];
-		if (!(in_use[i / 8] >> (i % 8) & 1))
+		if (!espnic_slot_in_use(in_use, i))
 			continue;
 		int rc = espnic_spd_get(dev, i, &r);
 		if (rc < 0) {

@@ -999,11 +999,6 @@ static void run_raw(struct card *c, struct espnic_cmd *cmd, struct espnic_cpl *c
 	assert_int_equal(cpl->tag, cmd->tag);
 }
 
-static bool bit_of(const uint8_t *bits, unsigned i)
-{
-	return (bits[i / 8] >> (i % 8)) & 1;
-}
-
 /* SA_LIST and SPD_LIST: after random adds and deletes in both SA tables and
  * the rule book, each listing says exactly which slots hold an entry (and
  * agrees with the query of each slot); after a reset nothing. A listing
@@ -1027,7 +1022,7 @@ static void test_list(void **state)
 		/* Slots at the ends of the words and of the table, and random ones. */
 		if (k % 4 == 0)
 			i = (rnd() % (size[t] / 32)) * 32 + (k % 8 ? 31 : 0);
-		bool in = bit_of(w[t], i);
+		bool in = espnic_slot_in_use(w[t], i);
 		if (t < 2 && !in) {
 			make_sa(&sa, t == 1, i);
 			assert_int_equal(espnic_card_sa_add(&c->io, i, &sa), 0);
@@ -1062,7 +1057,7 @@ static void test_list(void **state)
 			bool used =
 			    t < 2 ? espnic_card_sa_read(&c->io, t == 1, i, &st) == 0 && st.enabled
 				  : espnic_card_spd_read(&c->io, i, &r) == 1;
-			wrong += used != bit_of(w[t], i);
+			wrong += used != espnic_slot_in_use(w[t], i);
 		}
 	assert_int_equal(wrong, 0);
 
@@ -1095,8 +1090,8 @@ static void test_list(void **state)
 	run_raw(c, &cmd, &cpl);
 	assert_int_equal(cpl.status, ESPNIC_CMD_STATUS_OK);
 	for (unsigned i = 0; i < 1024; i++) {
-		bool in = i < 32 && bit_of(w[0], info.sa_n - 32 + i);
-		assert_int_equal(bit_of(cpl.result + ESPNIC_LIST_BITMAP, i), in);
+		bool in = i < 32 && espnic_slot_in_use(w[0], info.sa_n - 32 + i);
+		assert_int_equal(espnic_slot_in_use(cpl.result + ESPNIC_LIST_BITMAP, i), in);
 	}
 
 	assert_int_equal(espnic_card_reset(&c->io), 0);

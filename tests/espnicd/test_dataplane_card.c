@@ -195,11 +195,6 @@ static uint32_t egress(struct card *c, const char *src, const char *dst, uint16_
 	return spi;
 }
 
-static bool in_use(const uint8_t *bits, unsigned i)
-{
-	return (bits[i / 8] >> (i % 8)) & 1;
-}
-
 /* The rules on the card (which slots the card lists as in use, each read). */
 static unsigned rules_on_card(struct card *c, struct espnic_spd_rule *rules, unsigned *slots)
 {
@@ -210,7 +205,7 @@ static unsigned rules_on_card(struct card *c, struct espnic_spd_rule *rules, uns
 	assert_true(c->spd_n <= 16384);
 	assert_int_equal(espnic_spd_used(c->dev, used), 0);
 	for (unsigned i = 0; i < c->spd_n; i++) {
-		if (!in_use(used, i))
+		if (!espnic_slot_in_use(used, i))
 			continue;
 		if (espnic_spd_get(c->dev, i, &r) == 1) {
 			if (rules)
@@ -233,7 +228,8 @@ static unsigned sas_on_card_at(struct card *c, bool inbound, unsigned *last)
 	assert_true(c->sa_n <= 16384);
 	assert_int_equal(espnic_sa_used(c->dev, inbound, used), 0);
 	for (unsigned i = 0; i < c->sa_n; i++)
-		if (in_use(used, i) && espnic_sa_get(c->dev, inbound, i, &st) == 0 && st.enabled) {
+		if (espnic_slot_in_use(used, i) && espnic_sa_get(c->dev, inbound, i, &st) == 0 &&
+		    st.enabled) {
 			n++;
 			if (last)
 				*last = i;
