@@ -105,6 +105,14 @@ def test_bad_width_on_both_commands(width):
         assert p.returncode == 2 and "--width" in p.stderr
 
 
+@pytest.mark.parametrize("rate", ["-1", "1000.5", "nan", "inf", "12x", ""])
+def test_bad_wire_rate_on_both_commands(rate):
+    for cmd in (["pcap", "--sa", "x.json", "--direction", "egress", "--in", "a", "--out", "b"],
+                ["run", "--name", "x", "--wire", "none", "--host", "none"]):
+        p = subprocess.run([SIM] + cmd + ["--wire-rate", rate], capture_output=True, text=True)
+        assert p.returncode == 2 and "--wire-rate" in p.stderr, (cmd, rate, p.stderr)
+
+
 def test_unknown_command_and_help():
     assert subprocess.run([SIM, "frobnicate"], capture_output=True).returncode == 2
     p = subprocess.run([SIM, "pcap", "--help"], capture_output=True, text=True)
