@@ -51,6 +51,7 @@ def constants(m):
     out += [("alg", "ALG_" + c["name"], c["value"], "") for c in m["algorithms"]]
     out += [("act", "ACT_" + c["name"], c["value"], "") for c in m["actions"]]
     out += [("ev", "EV_" + c["name"], c["value"], c["doc"]) for c in m["events"]]
+    out += [("eth", "ETHERTYPE_" + c["name"], c["value"], c["doc"]) for c in m["ethertypes"]]
     for d, lay in m["layouts"].items():
         out += [("desc", lay["prefix"] + f["name"], f["offset"], f["doc"]) for f in lay["fields"]]
         out.append(("desc", lay["prefix"] + "LAYOUT_BYTES", layout_bytes(lay),
@@ -75,7 +76,7 @@ def gen_sv(m):
     lines = [f"// {BANNER}", "// espnic_regs_pkg: register offsets, commands and descriptor layouts.",
              "package espnic_regs_pkg;"]
     # Fields the data path compares get their hardware width.
-    widths = {"alg": 4, "act": 2, "ev": 4, "cmd": 8}
+    widths = {"alg": 4, "act": 2, "ev": 4, "cmd": 8, "eth": 16}
     lines.append(f"  localparam int CMD_MAX = {max(c['value'] for c in m['commands'])};")
     for group, name, value, _ in constants(m):
         if group == "reg" and name.startswith("REG_"):
@@ -152,6 +153,8 @@ def gen_md(m):
           ["code", "name", "meaning"])
     table("Events", [(c["value"], c["name"], c["doc"]) for c in m["events"]],
           ["kind", "name", "meaning"])
+    table("Ethertypes", [(f"0x{c['value']:04X}", "ETHERTYPE_" + c["name"], c["doc"])
+                         for c in m["ethertypes"]], ["value", "name", "meaning"])
     table("Algorithms", [(c["value"], c["name"]) for c in m["algorithms"]], ["value", "name"])
     table("SPD actions", [(c["value"], c["name"]) for c in m["actions"]], ["value", "name"])
     for d, lay in m["layouts"].items():

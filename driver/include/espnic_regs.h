@@ -94,6 +94,7 @@
 #define ESPNIC_EV_HARD_PACKETS 0x4u /* Hard packet lifetime reached; the SA drops from now on. */
 #define ESPNIC_EV_SEQ_WRAP 0x5u /* Outbound sequence number close to exhaustion. */
 #define ESPNIC_EV_ACQUIRE 0x6u /* A PROTECT rule matched but its SA is missing. Once per missing SA: re-armed when the host writes that SA or an SPD rule naming it. */
+#define ESPNIC_ETHERTYPE_REASSEMBLY 0x88B5u /* IEEE 802 local experimental ethertype 1, on the host port only. Card to host: an IP fragment from the wire (untagged IPv4 with MF or a fragment offset, untagged IPv6 whose first next header is Fragment), as received but for this ethertype in place of 0x0800 or 0x86DD, for the host to reassemble. Host to card: a whole IP packet behind this ethertype, which the card takes into ingress as if it had come from the wire (its ethertype restored from the IP version). */
 #define ESPNIC_CMD_OPCODE 0x0u /* CMD_* opcode. */
 #define ESPNIC_CMD_FLAGS 0x1u /* CMD_FLAG_* bits; a flag the opcode does not take is BAD_FIELD. */
 #define ESPNIC_CMD_INDEX 0x2u /* Table index. */

@@ -90,6 +90,7 @@ package espnic_regs_pkg;
   localparam logic [3:0] EV_HARD_PACKETS = 4'd4;
   localparam logic [3:0] EV_SEQ_WRAP = 4'd5;
   localparam logic [3:0] EV_ACQUIRE = 4'd6;
+  localparam logic [15:0] ETHERTYPE_REASSEMBLY = 16'd34997;
   localparam int CMD_OPCODE = 0;
   localparam int CMD_FLAGS = 1;
   localparam int CMD_INDEX = 2;
