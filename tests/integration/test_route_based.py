@@ -81,6 +81,25 @@ def ping(sites, ns, *args):
     return sites.exec(ns, "ping", "-c", "1", "-W", "2", *args, check=False).returncode == 0
 
 
+def full_size(sites):
+    """The tunnel interfaces carry the MTU espnicd gives them (the card's 1500 less ESP in
+    UDP: 1438), so full-size packets from a 1500-byte LAN never meet the card's MTU drop: a
+    1438-byte ping crosses, a 1500-byte one with DF gets "fragmentation needed" with that
+    MTU from gateway A, and one without DF crosses in fragments."""
+    for ns in ("gwa", "gwb"):
+        wait_for("%s's %s at MTU 1438" % (ns, VTI),
+                 lambda: re.search(r"\bmtu 1438\b", sites.exec(ns, "ip", "link", "show",
+                                                               VTI).stdout), timeout=60)
+    assert ping(sites, "lana", "-M", "do", "-s", "1410", HOST_B), "1438-byte ping with DF lost"
+    r = sites.exec("lana", "ping", "-c", "1", "-W", "5", "-M", "do", "-s", "1472", HOST_B,
+                   check=False)
+    out = (r.stdout or "") + (r.stderr or "")
+    assert re.search(r"mtu ?= ?1438", out), out
+    assert ping(sites, "lana", "-M", "dont", "-s", "1472", HOST_B), "1500-byte ping lost"
+    phase("full size: 1438 B with DF crosses, 1500 B with DF told mtu 1438, without DF "
+          "crosses in fragments")
+
+
 def wire_leaks(frames):
     """Frames on the wire that are neither ESP nor IKE between the gateways: tagged frames,
     and IPv4 headers with any other address (LANs, tunnel addresses)."""
@@ -114,7 +133,7 @@ def main():
             wait_for("%s's tunnel interface TAP" % ns,
                      lambda: sites.exec(ns, "ip", "link", "show", VTI, check=False).returncode == 0,
                      timeout=30)
-            sites.ip(ns, "link", "set", VTI, "address", mac, "mtu", "1400")
+            sites.ip(ns, "link", "set", VTI, "address", mac)
             sites.ip(ns, "neigh", "replace", peer, "lladdr", peer_mac, "dev", VTI, "nud",
                      "permanent")
         args = Args(cli, espnicd)
@@ -179,6 +198,7 @@ def main():
         got = re.search(r"(\d+) received", r.stdout)
         assert got and int(got.group(1)) == 5, r.stdout
         phase("pings through the tunnel interfaces: 5 of 5 answered")
+        full_size(sites)
         stats = gw_a.card_counters()
         assert stats.get("eg_protected", 0) >= 5 and stats.get("in_decrypted", 0) >= 5, stats
 

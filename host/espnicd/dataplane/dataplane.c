@@ -102,6 +102,11 @@ int dp_trap_remove(struct dp *dp, uint32_t reqid)
 	return dp->ops->trap_remove(dp, reqid);
 }
 
+unsigned dp_inner_mtu(struct dp *dp, enum dp_mode mode, bool udp)
+{
+	return dp->ops->inner_mtu != NULL ? dp->ops->inner_mtu(dp, mode, udp) : 0;
+}
+
 int dp_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
 			struct dp_selector *remote, unsigned *nr)
 {

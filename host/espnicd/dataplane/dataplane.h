@@ -171,6 +171,9 @@ int dp_trap_rearm(struct dp *dp, uint32_t reqid);
  * if no part of them fits. dp_install refuses selectors that do not fit. */
 int dp_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
 			struct dp_selector *remote, unsigned *nr);
+/* The largest inner packet an SA of this mode (UDP-encapsulated or not) carries without
+ * the dataplane dropping it for the MTU; 0 if the dataplane sets no limit. */
+unsigned dp_inner_mtu(struct dp *dp, enum dp_mode mode, bool udp);
 /* "record" or "card". */
 const char *dp_kind(const struct dp *dp);
 

@@ -24,6 +24,7 @@ struct dp_ops {
 	int (*trap_rearm)(struct dp *dp, uint32_t reqid);
 	int (*narrow_selectors)(struct dp *dp, struct dp_selector *local, unsigned *nl,
 				struct dp_selector *remote, unsigned *nr);
+	unsigned (*inner_mtu)(struct dp *dp, enum dp_mode mode, bool udp); /* NULL: no limit */
 };
 
 struct dp {

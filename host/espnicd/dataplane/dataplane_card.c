@@ -249,6 +249,11 @@ static unsigned inner_mtu(unsigned card_mtu, enum dp_mode mode, bool udp)
 	return card_mtu < overhead + 68 ? 68 : (card_mtu & ~3u) + 3 - overhead;
 }
 
+static unsigned card_inner_mtu(struct dp *dp, enum dp_mode mode, bool udp)
+{
+	return inner_mtu(card(dp)->mtu, mode, udp);
+}
+
 static void route_ref(struct dp_card *c, bool add, const struct spd_prefix *p, const char *ifname,
 		      const struct sockaddr_storage *peer, unsigned mtu)
 {
@@ -1081,6 +1086,7 @@ static const struct dp_ops card_ops = {
     .trap_remove = card_trap_remove,
     .trap_rearm = card_trap_rearm,
     .narrow_selectors = card_narrow_selectors,
+    .inner_mtu = card_inner_mtu,
 };
 
 /* What a previous owner left on the card: its SPD rules and its SAs in each direction. The

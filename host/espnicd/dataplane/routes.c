@@ -184,7 +184,7 @@ int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *pref
 	return ret;
 }
 
-int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned plen,
+int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned plen, unsigned mtu,
 		const char *ifname, char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], text[INET_ADDRSTRLEN] = "?";
@@ -210,9 +210,12 @@ int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned p
 		ifi->ifi_index = (int)ifindex;
 		ifi->ifi_flags = IFF_UP;
 		ifi->ifi_change = IFF_UP;
+		if (mtu != 0)
+			mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 		ret = talk(r, nlh, NULL, NULL);
 		if (ret < 0) {
-			snprintf(err, errlen, "link %s up: %s", ifname, strerror(-ret));
+			snprintf(err, errlen, "link %s up, mtu %u: %s", ifname, mtu,
+				 strerror(-ret));
 			return ret;
 		}
 	}

@@ -20,9 +20,9 @@ int routes_change(struct dp_routes *r, bool add, int family, const uint8_t *pref
 		  const char *ifname, const struct sockaddr_storage *peer, unsigned mtu, char *err,
 		  size_t errlen);
 
-/* Adds (and brings ifname up) or deletes the IPv4 address addr/plen on ifname: a
- * route-based session's tunnel interface (sessions/tunnel_if.c). */
-int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned plen,
+/* Adds (and brings ifname up, with its MTU set to mtu unless 0) or deletes the IPv4 address
+ * addr/plen on ifname: a route-based session's tunnel interface (sessions/tunnel_if.c). */
+int routes_addr(struct dp_routes *r, bool add, const uint8_t addr[4], unsigned plen, unsigned mtu,
 		const char *ifname, char *err, size_t errlen);
 
 #endif

@@ -2,7 +2,12 @@
  * interface is the 802.1Q VLAN `vlan` of the card's host port: the Linux interface
  * tunnel_interface_name, else CARD_HOST_IF.VLAN (espnic0.10). espnicd puts the session's
  * tunnel_interface address on it (and brings it up) and routes its static_routes into it via
- * the peer's end of the /30 or /31, with rtnetlink (dataplane/routes.c). Kept in step with
+ * the peer's end of the /30 or /31, with rtnetlink (dataplane/routes.c). The interface's MTU
+ * is the largest inner packet a UDP-encapsulated tunnel-mode SA carries through the card
+ * (1438 at the card's MTU of 1500; UDP whether or not NAT is found, since the interface is set
+ * before IKE runs), so the kernel fragments or answers "fragmentation needed" for every route
+ * into it, static or learned by BGP, instead of the card dropping the packet for its MTU.
+ * Kept in step with
  * the model after every change: what a changed or deleted session had is removed, what could
  * not be applied yet (the interface missing) is tried again on the supervisor's tick. */
 #include <arpa/inet.h>
@@ -20,10 +25,11 @@
 
 #define TIF_MAX_ITEMS 512
 
-/* One thing put on the host: an address on the interface (route false), or a route to
- * prefix/plen via the peer's tunnel address. */
+/* One thing put on the host: an address on the interface and its MTU (route false), or a
+ * route to prefix/plen via the peer's tunnel address. */
 struct tif_item {
 	bool route, applied;
+	unsigned mtu;
 	char ifname[DP_IFNAME_MAX];
 	uint8_t addr[4], via[4];
 	unsigned plen;
@@ -76,8 +82,8 @@ void tunnel_if_name(const json_t *session, const char *host_if, char out[DP_IFNA
 }
 
 /* What the model wants on the host. */
-static unsigned wanted(const struct sm_model *m, const char *host_if, struct tif_item *out,
-		       unsigned cap)
+static unsigned wanted(const struct sm_model *m, const char *host_if, unsigned mtu,
+		       struct tif_item *out, unsigned cap)
 {
 	const char *name;
 	json_t *s, *r;
@@ -86,7 +92,7 @@ static unsigned wanted(const struct sm_model *m, const char *host_if, struct tif
 
 	json_object_foreach(sm_collection(m, SM_SESSION), name, s)
 	{
-		struct tif_item a = {0};
+		struct tif_item a = {.mtu = mtu};
 		uint8_t peer[4];
 
 		if (!sm_session_route_based(s) || n == cap ||
@@ -115,8 +121,9 @@ static unsigned wanted(const struct sm_model *m, const char *host_if, struct tif
 
 static bool same(const struct tif_item *a, const struct tif_item *b)
 {
-	return a->route == b->route && a->plen == b->plen && strcmp(a->ifname, b->ifname) == 0 &&
-	       memcmp(a->addr, b->addr, 4) == 0 && memcmp(a->via, b->via, 4) == 0;
+	return a->route == b->route && a->plen == b->plen && a->mtu == b->mtu &&
+	       strcmp(a->ifname, b->ifname) == 0 && memcmp(a->addr, b->addr, 4) == 0 &&
+	       memcmp(a->via, b->via, 4) == 0;
 }
 
 static int put(struct tunnel_ifs *t, bool add, const struct tif_item *it)
@@ -130,11 +137,12 @@ static int put(struct tunnel_ifs *t, bool add, const struct tif_item *it)
 
 		v4->sin_family = AF_INET;
 		memcpy(&v4->sin_addr, it->via, 4);
-		/* No MTU metric on tunnel-interface routes yet (issue 19). */
+		/* No MTU metric: the interface's MTU holds for every route into it. */
 		ret = routes_change(t->rt, add, AF_INET, it->addr, it->plen, it->ifname, &via, 0,
 				    err, sizeof(err));
 	} else {
-		ret = routes_addr(t->rt, add, it->addr, it->plen, it->ifname, err, sizeof(err));
+		ret = routes_addr(t->rt, add, it->addr, it->plen, it->mtu, it->ifname, err,
+				  sizeof(err));
 	}
 	if (ret < 0 &&
 	    !(add == false && (ret == -ESRCH || ret == -EADDRNOTAVAIL || ret == -ENODEV)))
@@ -154,7 +162,8 @@ void tunnel_if_sync(struct sessions *s)
 		if (t == NULL)
 			return;
 	}
-	nw = wanted(&s->model, s->base ? s->base->host_if : "", want, TIF_MAX_ITEMS);
+	nw = wanted(&s->model, s->base ? s->base->host_if : "",
+		    s->dp ? dp_inner_mtu(s->dp, DP_MODE_TUNNEL, true) : 0, want, TIF_MAX_ITEMS);
 	if (nw == 0 && t->n == 0)
 		return;
 	if (t->rt == NULL && routes_open(&t->rt) < 0) {
