@@ -4,9 +4,14 @@
  * a burst of frames runs through the card with the input always offered and
  * the output always accepted. Throughput counts wire bytes per frame (the
  * frame, 4 bytes of FCS, 20 bytes of preamble and inter-frame gap) over the
- * cycles from the first output beat to the last; Gb/s is that at 322 MHz, and
- * "x100G" that over the line rate of one 100G Ethernet port (1.00: the card
- * fills one port; 1.70: it keeps up with 1.7 ports' worth).
+ * cycles from the first output beat to the last, and so do packets per cycle;
+ * Gb/s and Mpps are those at the core clock of the Alveo build (250 MHz).
+ * "line" is the packet rate of a 100G Ethernet port on the side that limits:
+ * the port whose frames are the larger, the wire's ESP frames in both
+ * directions (a 100G host port offers egress more frames per second than a
+ * 100G wire can carry once encapsulated); "host" is that rate for the host
+ * port's frames. "x100G" is the card's packet rate over "line" (1.00: the
+ * card keeps up with its ports; 1.70: with 1.7 times their rate).
  * Egress traffic is generated; ingress traffic is the egress card's output,
  * decrypted by a second card with the same keys and checked byte for byte.
  * The wire is never held off (a frame the card's input buffer cannot take is
@@ -29,7 +34,7 @@
 #include "model_io.h"
 #include "traffic.h"
 
-#define CLOCK_MHZ     322.0
+#define CLOCK_MHZ     250.0 /* the Alveo build's core clock (fw/alveo) */
 #define WIRE_OVERHEAD (4 + 20)
 #define LINE_GBPS     100.0 /* the port compared with: 100G Ethernet */
 
@@ -40,7 +45,8 @@ struct frame {
 };
 
 struct result {
-	double bytes_per_cycle;
+	double bytes_per_cycle, pkts_per_cycle;
+	double host_bytes, wire_bytes; /* mean wire bytes of a frame on either port */
 	size_t frames;
 	uint64_t cycles;
 	long long drops; /* frames dropped at the card's entry; -1: not applicable */
@@ -77,18 +83,24 @@ static size_t run(espnic_model *m, enum espnic_port in, struct frame *frames, si
 	return k;
 }
 
-static struct result measure(const struct frame *f, size_t n, const struct frame *wire, size_t wn)
+/* Egress: the n frames out (wire[]) of the n frames in (in[], the port that limits). */
+static struct result measure(const struct frame *in, const struct frame *wire, size_t n)
 {
 	struct result r = {0};
 	r.frames = n;
 	r.drops = -1;
 	if (n == 0)
 		return r;
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < wn; i++)
+	uint64_t bytes = 0, in_bytes = 0;
+	for (size_t i = 0; i < n; i++) {
 		bytes += wire[i].len + WIRE_OVERHEAD;
-	r.cycles = f[n - 1].last - f[0].first + 1;
+		in_bytes += in[i].len + WIRE_OVERHEAD;
+	}
+	r.cycles = wire[n - 1].last - wire[0].first + 1;
 	r.bytes_per_cycle = (double)bytes / (double)r.cycles;
+	r.pkts_per_cycle = (double)n / (double)r.cycles;
+	r.host_bytes = (double)in_bytes / (double)n;
+	r.wire_bytes = (double)bytes / (double)n;
 	return r;
 }
 
@@ -106,9 +118,15 @@ static void print_row(unsigned w, const char *dir, unsigned sas, int size, struc
 	else
 		snprintf(sz, sizeof(sz), "IMIX");
 	double gbps = r.bytes_per_cycle * 8 * CLOCK_MHZ / 1000.0;
-	printf("%6u  %-8s %5u  %5s  %6zu  %8llu  %8.2f  %8.1f  %6.2f  %6llu  %6llu  %5s\n", w, dir,
-	       sas, sz, r.frames, (unsigned long long)r.cycles, r.bytes_per_cycle, gbps,
-	       gbps / LINE_GBPS, (unsigned long long)lat_first, (unsigned long long)lat_last, drop);
+	double mpps = r.pkts_per_cycle * CLOCK_MHZ;
+	double big = r.host_bytes > r.wire_bytes ? r.host_bytes : r.wire_bytes;
+	double line = big > 0 ? LINE_GBPS * 1000.0 / (8 * big) : 0;
+	double host = r.host_bytes > 0 ? LINE_GBPS * 1000.0 / (8 * r.host_bytes) : 0;
+	printf("%6u  %-8s %5u  %5s  %6zu  %8llu  %8.2f  %6.4f  %7.1f  %7.2f  %7.2f  %7.2f  %6.2f  "
+	       "%6llu  %6llu  %5s\n",
+	       w, dir, sas, sz, r.frames, (unsigned long long)r.cycles, r.bytes_per_cycle,
+	       r.pkts_per_cycle, gbps, mpps, host, line, line > 0 ? mpps / line : 0,
+	       (unsigned long long)lat_first, (unsigned long long)lat_last, drop);
 }
 
 /* Cycles from offering one frame to an idle card to its first and last beat out. */
@@ -137,7 +155,7 @@ static struct result ingress(espnic_model *b, const struct frame *in, struct fra
 	if (espnic_card_counters(&ib, c1))
 		die("counters", EIO);
 	uint64_t drops = c1[ESPNIC_CNT_IN_BUFFER_DROP] - c0[ESPNIC_CNT_IN_BUFFER_DROP];
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, host_bytes = 0;
 	size_t j = 0;
 	for (size_t i = 0; i < hn; i++, j++) {
 		while (j < n && !(host[i].len == in[j].len &&
@@ -146,6 +164,7 @@ static struct result ingress(espnic_model *b, const struct frame *in, struct fra
 		if (j == n)
 			die("ingress output differs from what was sent", EIO);
 		bytes += wire[j].len + WIRE_OVERHEAD;
+		host_bytes += host[i].len + WIRE_OVERHEAD;
 	}
 	if (hn + drops != n)
 		die("ingress lost frames other than those dropped at entry", EIO);
@@ -155,6 +174,9 @@ static struct result ingress(espnic_model *b, const struct frame *in, struct fra
 	if (hn) {
 		r.cycles = host[hn - 1].last - host[0].first + 1;
 		r.bytes_per_cycle = (double)bytes / (double)r.cycles;
+		r.pkts_per_cycle = (double)hn / (double)r.cycles;
+		r.wire_bytes = (double)bytes / (double)hn;
+		r.host_bytes = (double)host_bytes / (double)hn;
 	}
 	return r;
 }
@@ -172,7 +194,7 @@ static void make_wire(espnic_model *a, unsigned n_sa, int size, struct frame *in
 	size_t got = run(a, ESPNIC_PORT_HOST, in, n, wire, n);
 	if (got != n)
 		die("egress lost frames", EIO);
-	*eg = measure(wire, got, wire, got);
+	*eg = measure(in, wire, got);
 }
 
 int main(int argc, char **argv)
@@ -186,12 +208,13 @@ int main(int argc, char **argv)
 	if (!in || !wire || !host || n_frames < 16)
 		die("memory or frame count", ENOMEM);
 
-	printf("espnic card throughput (wire bytes = frame + 4 FCS + 20 preamble/gap; "
-	       "Gb/s at %.0f MHz; x100G: Gb/s over a %.0f Gb/s port's line rate)\n",
+	printf("espnic card throughput (wire bytes = frame + 4 FCS + 20 preamble/gap; Gb/s and "
+	       "Mpps at %.0f MHz; host, line: Mpps of a %.0f Gb/s port carrying the host's frames, "
+	       "the larger frames of the two ports; x100G: Mpps over line)\n",
 	       CLOCK_MHZ, LINE_GBPS);
-	printf("%6s  %-8s %5s  %5s  %6s  %8s  %8s  %8s  %6s  %6s  %6s  %5s\n", "DATA_W", "dir",
-	       "SAs", "size", "frames", "cycles", "B/cycle", "Gb/s", "x100G", "lat1st", "latlast",
-	       "drop");
+	printf("%6s  %-8s %5s  %5s  %6s  %8s  %8s  %6s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  %5s\n",
+	       "DATA_W", "dir", "SAs", "size", "frames", "cycles", "B/cycle", "pkt/c", "Gb/s",
+	       "Mpps", "host", "line", "x100G", "lat1st", "latlast", "drop");
 	for (unsigned wi = 0; wi < 2; wi++) {
 		unsigned w = wi == 0 ? 512 : 128;
 		if (!espnic_model_has_width(w))
