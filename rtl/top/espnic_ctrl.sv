@@ -108,7 +108,7 @@ module espnic_ctrl
   logic [15:0] cmd_prod_q, cmd_cons_q, cpl_prod_q, cpl_cons_q, ev_prod_q, ev_cons_q;
   logic [31:0] ev_lost_q;
   logic [3:0]  int_q, int_mask_q, int_set;
-  logic [2:0]  err_q, err_set;
+  logic [2:0]  err_q, err_set, err_set_q;
   logic [espnic_regs_pkg::PORT_COUNTERS*64-1:0] cnt_base_q, cnt_rel;   // counter i at [64i +: 64]
 
   assign mtu_o             = mtu_q;
@@ -116,8 +116,11 @@ module espnic_ctrl
   assign irq_o             = |(int_q & ~int_mask_q);
   assign event_pending_o   = ev_prod_q != ev_cons_q;
 
-  always_comb
-    for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_rel[64*i +: 64] = port_counters_i[64*i +: 64] - cnt_base_q[64*i +: 64];
+  // The counters since the last clear, registered (a 64-bit subtraction,
+  // then the read multiplexer, would not fit one cycle): what the host reads
+  // is one cycle old, and a clear moves the base by exactly what it reported.
+  always_ff @(posedge clk_i)
+    for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_rel[64*i +: 64] <= port_counters_i[64*i +: 64] - cnt_base_q[64*i +: 64];
 
   wire [15:0] w16      = reg_wdata_i[15:0];
   wire [15:0] cmd_off  = reg_addr_i - espnic_regs_pkg::REG_CMD_RING;
@@ -325,11 +328,14 @@ module espnic_ctrl
     end
   end
 
-  // Validation: CMD_STATUS_OK or the reason the command changes nothing.
-  logic [7:0] status;
+  // Validation: CMD_STATUS_OK or the reason the command changes nothing, in
+  // two registered steps so that no path runs from a payload field through
+  // the whole cascade: every test of a field is a flag registered each cycle
+  // (the payload is stable from the fetch on, the SA entry from the entry
+  // into S_CHECK), and the status is a priority pick over the flags,
+  // registered too. S_CHECK acts on its third cycle (chk_q).
+  logic [7:0] allowed;
   always_comb begin
-    logic [7:0] allowed;
-    status = espnic_regs_pkg::CMD_STATUS_OK;
     case (h_op)
       espnic_regs_pkg::CMD_SA_ADD: allowed = 8'((1 << espnic_regs_pkg::CMD_FLAG_INBOUND) | (1 << espnic_regs_pkg::CMD_FLAG_REPLACE));
       espnic_regs_pkg::CMD_SA_UPDATE, espnic_regs_pkg::CMD_SA_DELETE,
@@ -339,85 +345,111 @@ module espnic_ctrl
       espnic_regs_pkg::CMD_COUNTERS: allowed = 8'(1 << espnic_regs_pkg::CMD_FLAG_CLEAR);
       default:                    allowed = 8'd0;
     endcase
-    if (h_op == 8'd0 || 32'(h_op) > espnic_regs_pkg::CMD_MAX) status = espnic_regs_pkg::CMD_STATUS_BAD_OPCODE;
-    else if (h_rsvd != 64'd0 || (h_flags & ~allowed) != 8'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+  end
+  logic f_op_bad_q, f_hdr_bad_q, f_sa_idx_q, f_spd_idx_q, f_sa_list_q, f_spd_list_q, f_idx_nz_q;
+  logic f_sa_alg_q, f_sa_field_q, f_sa_spi_q, f_upd_field_q, f_upd_seq_q;
+  logic f_spd_field_q, f_spd_sa_q, f_cls_field_q, f_cls_idx_q, f_cls_sa_q;
+  always_ff @(posedge clk_i) begin
+    f_op_bad_q   <= h_op == 8'd0 || 32'(h_op) > espnic_regs_pkg::CMD_MAX;
+    f_hdr_bad_q  <= h_rsvd != 64'd0 || (h_flags & ~allowed) != 8'd0;
+    f_sa_idx_q   <= h_index >= 16'(SA_N);
+    f_spd_idx_q  <= h_index >= 16'(SPD_N);
+    f_sa_list_q  <= h_index >= 16'(SA_N) || h_index[4:0] != 5'd0;
+    f_spd_list_q <= h_index >= 16'(SPD_N) || h_index[4:0] != 5'd0;
+    f_idx_nz_q   <= h_index != 16'd0;
+    // SA_ADD
+    f_sa_alg_q   <= pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_128)
+                    && pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_256);
+    // A tag only on what an inbound tunnel SA delivers, VID 1..4094.
+    f_sa_field_q <= sa_flags[31:5] != 27'd0 || desc_sa.spi < 32'd256 ||
+                    (desc_sa.vlan_en ? (!h_inb || !desc_sa.tunnel || desc_sa.vlan == 12'd0 || desc_sa.vlan == 12'hFFF)
+                                     : desc_sa.vlan != 12'd0) ||
+                    pl[8*espnic_regs_pkg::SA_VLAN+12 +: 4] != 4'd0 ||
+                    32'(p16(pl, espnic_regs_pkg::SA_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX ||
+                    lt_bad(desc_sa.soft_bytes, desc_sa.hard_bytes) ||
+                    lt_bad(desc_sa.soft_packets, desc_sa.hard_packets) ||
+                    pfx_bad(desc_sa.sel_src.addr, desc_sa.sel_src.mask) ||
+                    pfx_bad(desc_sa.sel_dst.addr, desc_sa.sel_dst.mask);
+    // Inbound lookups index the table with the SPI's low bits.
+    f_sa_spi_q   <= h_inb && desc_sa.spi[SAW-1:0] != h_index[SAW-1:0];
+    // SA_UPDATE (the sequence number against the entry's)
+    f_upd_field_q <= upd_mask == 32'd0 || upd_mask[31:3] != 29'd0 ||
+                     p16(pl, espnic_regs_pkg::UPD_REPLAY_WINDOW + 2) != 16'd0 ||
+                     (upd_rw && 32'(p16(pl, espnic_regs_pkg::UPD_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX) ||
+                     (upd_lt && (lt_bad(p64(pl, espnic_regs_pkg::UPD_SOFT_BYTES), p64(pl, espnic_regs_pkg::UPD_HARD_BYTES)) ||
+                                 lt_bad(p64(pl, espnic_regs_pkg::UPD_SOFT_PACKETS), p64(pl, espnic_regs_pkg::UPD_HARD_PACKETS))));
+    f_upd_seq_q  <= upd_seq && upd_seq_v <= cur_st.seq;
+    // SPD_ADD
+    f_spd_field_q <= pl[8*espnic_regs_pkg::SPD_FLAGS+3 +: 5] != 5'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION + 1) != 8'd0 ||
+                     pl[8*espnic_regs_pkg::SPD_VLAN+12 +: 4] != 4'd0 || (!desc_rule.vlan_en && desc_rule.vlan != 12'd0) ||
+                     (desc_rule.any_fam && (desc_rule.v6 || desc_rule.src.mask != '0 || desc_rule.dst.mask != '0)) ||
+                     pb(pl, espnic_regs_pkg::SPD_ACTION) > 8'(espnic_regs_pkg::ACT_PROTECT) ||
+                     desc_rule.sport_lo > desc_rule.sport_hi ||
+                     desc_rule.dport_lo > desc_rule.dport_hi ||
+                     pfx_bad(desc_rule.src.addr, desc_rule.src.mask) ||
+                     pfx_bad(desc_rule.dst.addr, desc_rule.dst.mask);
+    f_spd_sa_q   <= desc_rule.action == espnic_regs_pkg::ACT_PROTECT && desc_rule.sa >= 16'(SA_N);
+    // CLS_WRITE
+    f_cls_field_q <= pl[8 +: 24] != 24'd0;
+    f_cls_idx_q  <= cls_table > 8'(SPD_D + 3) || 17'(h_index) >= cls_limit;
+    f_cls_sa_q   <= cls_table == 8'(SPD_D + 1) && cls_r_action == espnic_regs_pkg::ACT_PROTECT
+                    && cls_r_sa >= 16'(SA_N);
+  end
+
+  logic [7:0] status, status_q;
+  always_comb begin
+    status = espnic_regs_pkg::CMD_STATUS_OK;
+    if (f_op_bad_q) status = espnic_regs_pkg::CMD_STATUS_BAD_OPCODE;
+    else if (f_hdr_bad_q) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
     else begin
       case (h_op)
         espnic_regs_pkg::CMD_SA_ADD: begin
-          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_sa_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
           else if (cur_en && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
-          else if (pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_128) && pb(pl, espnic_regs_pkg::SA_ALG) != 8'(espnic_regs_pkg::ALG_AES_GCM_256))
-            status = espnic_regs_pkg::CMD_STATUS_BAD_ALG;
-          // A tag only on what an inbound tunnel SA delivers, VID 1..4094.
-          else if (sa_flags[31:5] != 27'd0 || desc_sa.spi < 32'd256 ||
-                   (desc_sa.vlan_en ? (!h_inb || !desc_sa.tunnel || desc_sa.vlan == 12'd0 || desc_sa.vlan == 12'hFFF)
-                                    : desc_sa.vlan != 12'd0) ||
-                   pl[8*espnic_regs_pkg::SA_VLAN+12 +: 4] != 4'd0 ||
-                   32'(p16(pl, espnic_regs_pkg::SA_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX ||
-                   lt_bad(desc_sa.soft_bytes, desc_sa.hard_bytes) ||
-                   lt_bad(desc_sa.soft_packets, desc_sa.hard_packets) ||
-                   pfx_bad(desc_sa.sel_src.addr, desc_sa.sel_src.mask) ||
-                   pfx_bad(desc_sa.sel_dst.addr, desc_sa.sel_dst.mask))
-            status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
-          // Inbound lookups index the table with the SPI's low bits.
-          else if (h_inb && desc_sa.spi[SAW-1:0] != h_index[SAW-1:0]) status = espnic_regs_pkg::CMD_STATUS_BAD_SPI;
+          else if (f_sa_alg_q) status = espnic_regs_pkg::CMD_STATUS_BAD_ALG;
+          else if (f_sa_field_q) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+          else if (f_sa_spi_q) status = espnic_regs_pkg::CMD_STATUS_BAD_SPI;
         end
         espnic_regs_pkg::CMD_SA_UPDATE: begin
-          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_sa_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
           else if (!cur_en) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
-          else if (upd_mask == 32'd0 || upd_mask[31:3] != 29'd0 ||
-                   p16(pl, espnic_regs_pkg::UPD_REPLAY_WINDOW + 2) != 16'd0 ||
-                   (upd_rw && 32'(p16(pl, espnic_regs_pkg::UPD_REPLAY_WINDOW)) > espnic_pkg::REPLAY_MAX) ||
-                   (upd_lt && (lt_bad(upd_cfg.soft_bytes, upd_cfg.hard_bytes) ||
-                               lt_bad(upd_cfg.soft_packets, upd_cfg.hard_packets))) ||
-                   (upd_seq && upd_seq_v <= cur_st.seq))
-            status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+          else if (f_upd_field_q || f_upd_seq_q) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
         end
         espnic_regs_pkg::CMD_SA_DELETE: begin
-          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_sa_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
           else if (!cur_en) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
         end
         espnic_regs_pkg::CMD_SA_QUERY:
-          if (h_index >= 16'(SA_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_sa_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         espnic_regs_pkg::CMD_SPD_ADD: begin
-          if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_spd_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
           else if (spd_rd_enable && !h_repl) status = espnic_regs_pkg::CMD_STATUS_EXISTS;
-          else if (pl[8*espnic_regs_pkg::SPD_FLAGS+3 +: 5] != 5'd0 || pb(pl, espnic_regs_pkg::SPD_ACTION + 1) != 8'd0 ||
-                   pl[8*espnic_regs_pkg::SPD_VLAN+12 +: 4] != 4'd0 || (!desc_rule.vlan_en && desc_rule.vlan != 12'd0) ||
-                   (desc_rule.any_fam && (desc_rule.v6 || desc_rule.src.mask != '0 || desc_rule.dst.mask != '0)) ||
-                   pb(pl, espnic_regs_pkg::SPD_ACTION) > 8'(espnic_regs_pkg::ACT_PROTECT) ||
-                   desc_rule.sport_lo > desc_rule.sport_hi ||
-                   desc_rule.dport_lo > desc_rule.dport_hi ||
-                   pfx_bad(desc_rule.src.addr, desc_rule.src.mask) ||
-                   pfx_bad(desc_rule.dst.addr, desc_rule.dst.mask))
-            status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
-          else if (desc_rule.action == espnic_regs_pkg::ACT_PROTECT && desc_rule.sa >= 16'(SA_N))
-            status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          else if (f_spd_field_q) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+          else if (f_spd_sa_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         end
         espnic_regs_pkg::CMD_SPD_DELETE: begin
-          if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_spd_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
           else if (!spd_rd_enable) status = espnic_regs_pkg::CMD_STATUS_NOT_FOUND;
         end
         espnic_regs_pkg::CMD_SPD_QUERY:
-          if (h_index >= 16'(SPD_N)) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_spd_idx_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         espnic_regs_pkg::CMD_SA_LIST:
-          if (h_index >= 16'(SA_N) || h_index[4:0] != 5'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_sa_list_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         espnic_regs_pkg::CMD_SPD_LIST:
-          if (h_index >= 16'(SPD_N) || h_index[4:0] != 5'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_spd_list_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         espnic_regs_pkg::CMD_CLS_WRITE: begin
-          if (pl[8 +: 24] != 24'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
-          else if (cls_table > 8'(SPD_D + 3) || 17'(h_index) >= cls_limit)
-            status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
-          else if (cls_table == 8'(SPD_D + 1) && cls_r_action == espnic_regs_pkg::ACT_PROTECT
-                   && cls_r_sa >= 16'(SA_N))
-            status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_cls_field_q) status = espnic_regs_pkg::CMD_STATUS_BAD_FIELD;
+          else if (f_cls_idx_q || f_cls_sa_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
         end
         default:   // COUNTERS, RESET
-          if (h_index != 16'd0) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
+          if (f_idx_nz_q) status = espnic_regs_pkg::CMD_STATUS_BAD_INDEX;
       endcase
     end
   end
-  wire ok = state_q == S_CHECK && status == espnic_regs_pkg::CMD_STATUS_OK;
+  logic [1:0] chk_q;            // S_CHECK: cycles until the status is registered
+  always_ff @(posedge clk_i) status_q <= status;
+  wire chk_done = chk_q == 2'd0;
+  wire ok = state_q == S_CHECK && chk_done && status_q == espnic_regs_pkg::CMD_STATUS_OK;
   // A CLS_WRITE waits in S_CHECK until the classifier takes it.
   wire cls_cmd  = ok && h_op == espnic_regs_pkg::CMD_CLS_WRITE;
   wire cls_wait = cls_cmd && !cls_wr_ready_i;
@@ -653,8 +685,11 @@ module espnic_ctrl
       err_set[espnic_regs_pkg::ERR_CPL_CONS] = 1'b1;
     if (wr_reg && reg_addr_i == espnic_regs_pkg::REG_EV_CONS && w16 - ev_cons_q > ev_prod_q - ev_cons_q)
       err_set[espnic_regs_pkg::ERR_EV_CONS] = 1'b1;
-    int_set[espnic_regs_pkg::INT_ERROR] = err_set != '0;
+    // A refused write is refused at once; its ERROR bit and INT_ERROR follow a
+    // cycle later (err_set_q), off the path from the write's data.
+    int_set[espnic_regs_pkg::INT_ERROR] = err_set_q != '0;
   end
+  always_ff @(posedge clk_i) err_set_q <= rst_ni ? err_set : 3'd0;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -700,7 +735,7 @@ module espnic_ctrl
       int_q <= (int_q & ~((wr_reg && reg_addr_i == espnic_regs_pkg::REG_INT_STATUS) ? reg_wdata_i[3:0] : 4'd0))
                | int_set;
       err_q <= (err_q & ~((wr_reg && reg_addr_i == espnic_regs_pkg::REG_ERROR) ? reg_wdata_i[2:0] : 3'd0))
-               | err_set;
+               | err_set_q;
 
       // events
       if (ev_take) begin
@@ -733,19 +768,23 @@ module espnic_ctrl
         S_SARD: begin
           // SA commands wait for their entry; the others go on.
           if (sard_go) sard_sent_q <= 1'b1;
-          if (!sa_cmd || sard_rsp) state_q <= S_CHECK;
+          if (!sa_cmd || sard_rsp) begin
+            state_q <= S_CHECK;
+            chk_q   <= 2'd2;
+          end
         end
-        S_CHECK: if (!cls_wait) begin
+        S_CHECK: if (!chk_done) chk_q <= chk_q - 2'd1;
+        else if (!cls_wait) begin
           cpl_img_q <= '0;
           cpl_img_q[8*espnic_regs_pkg::CPL_TAG +: 32]    <= h_tag;
-          cpl_img_q[8*espnic_regs_pkg::CPL_STATUS +: 8]  <= status;
+          cpl_img_q[8*espnic_regs_pkg::CPL_STATUS +: 8]  <= status_q;
           cpl_img_q[8*espnic_regs_pkg::CPL_OPCODE +: 8]  <= h_op;
           cpl_img_q[8*espnic_regs_pkg::CPL_INDEX +: 16]  <= h_index;
           cpl_img_q[8*espnic_regs_pkg::CPL_CMD_NO +: 16] <= cur_no_q;
           cw_q   <= '0;
           cw_n_q <= CW_HDR;
           state_q <= S_CPL;
-          if (status == espnic_regs_pkg::CMD_STATUS_OK) begin
+          if (status_q == espnic_regs_pkg::CMD_STATUS_OK) begin
             case (h_op)
               espnic_regs_pkg::CMD_SA_ADD: state_q <= S_KEY;
               espnic_regs_pkg::CMD_SA_QUERY: begin
@@ -765,7 +804,7 @@ module espnic_ctrl
                 cpl_img_q[CPL_W-1:RES] <= cnt_image;
                 cw_n_q <= CW_CNT;
                 if (h_clear)
-                  for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= port_counters_i[64*i +: 64];
+                  for (int i = 0; i < espnic_regs_pkg::PORT_COUNTERS; i++) cnt_base_q[64*i +: 64] <= cnt_base_q[64*i +: 64] + cnt_rel[64*i +: 64];
               end
               espnic_regs_pkg::CMD_RESET: begin
                 state_q    <= S_RESET;
