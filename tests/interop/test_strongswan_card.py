@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 from lab import need_root, need_tools, run, status_sas, wait_for  # noqa: E402
-from sitelab import CHARON, GW_A, GW_B, HOST_B, NET_A, NET_B, Sites  # noqa: E402
+from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from strongswan import PSK, site_charon  # noqa: E402
 sys.path.insert(0, HERE)
 from conftest import failed, program  # noqa: E402
@@ -128,11 +128,11 @@ def ping(lab, count=5, check=True):
     return r, (float(m.group(2)) if m else None)
 
 
-def tcp_transfer(lab):
-    server = lab.spawn("lanb", ["python3", TRAFFIC, "tcp-server", HOST_B, "5001",
-                                str(TCP_BYTES)], None, stdout=subprocess.PIPE)
+def tcp_transfer(lab, sender="lana", receiver="lanb", host=HOST_B):
+    server = lab.spawn(receiver, ["python3", TRAFFIC, "tcp-server", host, "5001",
+                                  str(TCP_BYTES)], None, stdout=subprocess.PIPE)
     assert server.stdout.readline().strip() == "listening"
-    client = lab.exec("lana", "python3", TRAFFIC, "tcp-client", HOST_B, "5001", str(TCP_BYTES),
+    client = lab.exec(sender, "python3", TRAFFIC, "tcp-client", host, "5001", str(TCP_BYTES),
                       timeout=55)
     out, _ = server.communicate(timeout=20)
     assert out.strip() == "%d True" % TCP_BYTES, out
@@ -228,27 +228,34 @@ def path_mtu(lab, routes):
     # gw-a's "fragmentation needed" (mtu = 1438), or host A's path MTU cache that one of
     # them (the TCP transfer's full-size segments) filled already (local error, mtu=1438).
     assert re.search(r"mtu ?= ?1438", r.stdout), r.stdout
-    sink = lab.spawn("lanb", [sys.executable, "-c", (
+    udp_datagram(lab, "lana", "lanb", HOST_B, BIG_UDP)
+    print("route MTU 1438; a 1500-byte DF ping refused with mtu 1438; "
+          "a %d-byte UDP datagram without DF crossed" % BIG_UDP)
+
+
+def udp_datagram(lab, src_ns, dst_ns, host, size, port=5009):
+    """One size-byte UDP datagram without DF from src_ns to host (in dst_ns), sent again
+    every half second until the sink has it."""
+    log = "udp%d.log" % port
+    sink = lab.spawn(dst_ns, [sys.executable, "-c", (
         "import socket\n"
         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-        "s.bind(('%s', 5009)); print('ready', flush=True)\n"
-        "d = s.recv(65536); print('got', len(d), flush=True)\n") % HOST_B], "bigudp.log")
-    wait_for("the UDP sink", lambda: "ready" in lab.log_tail(lab.path("bigudp.log")))
+        "s.bind(('%s', %d)); print('ready', flush=True)\n"
+        "d = s.recv(65536); print('got', len(d), flush=True)\n") % (host, port)], log)
+    wait_for("the UDP sink", lambda: "ready" in lab.log_tail(lab.path(log)))
 
     def crossed():
-        # One datagram without DF (IP_MTU_DISCOVER = IP_PMTUDISC_DONT) per try.
-        lab.exec("lana", sys.executable, "-c", (
+        # IP_MTU_DISCOVER (10) = IP_PMTUDISC_DONT (0): no DF.
+        lab.exec(src_ns, sys.executable, "-c", (
             "import socket\n"
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
             "s.setsockopt(socket.IPPROTO_IP, 10, 0)\n"
-            "s.sendto(b'u' * %d, ('%s', 5009))\n") % (BIG_UDP, HOST_B))
+            "s.sendto(b'u' * %d, ('%s', %d))\n") % (size, host, port))
         return sink.poll() is not None
-    wait_for("a %d-byte UDP datagram without DF at host B" % BIG_UDP, crossed, timeout=30,
+    wait_for("a %d-byte UDP datagram without DF at %s" % (size, host), crossed, timeout=30,
              interval=0.5)
-    got = lab.log_tail(lab.path("bigudp.log"))
-    assert "got %d" % BIG_UDP in got, got
-    print("route MTU 1438; a 1500-byte DF ping refused with mtu 1438; "
-          "a %d-byte UDP datagram without DF crossed" % BIG_UDP)
+    got = lab.log_tail(lab.path(log))
+    assert "got %d" % size in got, got
 
 
 def protect_rules(lab):
@@ -315,6 +322,40 @@ def test_initiator(lab, binary):
     assert NET_B.split("/")[0] not in lab.exec("gwa", "ip", "route").stdout
     assert "CHILD_SA" in ours.log_text() and "closed" in ours.log_text()
     traffic_discarded(lab, "espnicd exited")
+
+
+def test_fragmented_esp(lab, binary):
+    """ESP that reaches the card in fragments: gw-b's route to gw-a gets a path MTU of 1280
+    (a smaller link in front of the peer), so charon's ESP in UDP of up to 1464 bytes (its
+    TUN carries 1400) leaves gw-b in fragments. Card A hands the fragments to its host (ethertype 0x88B5), espnicd
+    reassembles them and gives the whole packet back, and the card decrypts it: a 3000-byte
+    UDP datagram, 1400-byte pings and a TCP transfer with full-size segments from B to A all
+    cross, and the counters of both halves show the path was taken."""
+    charon = site_charon(lab)
+    ours = Espnicd(lab, binary, start=True)
+    wait_for("espnicd CHILD_SA up", ours.established)
+    wait_for("charon CHILD_SA", charon.child)
+    lab.ip("gwb", "route", "replace", GW_A, "dev", "ewire", "mtu", "lock", "1280")
+    before = card_counters(lab)
+    phase("B -> A: a %d-byte UDP datagram without DF" % BIG_UDP)
+    udp_datagram(lab, "lanb", "lana", HOST_A, BIG_UDP)
+    phase("B -> A: 1400-byte pings")
+    r = lab.exec("lanb", "ping", "-c", "3", "-i", "0.2", "-W", "5", "-s", "1372", HOST_A,
+                 check=False)
+    assert r.returncode == 0, r.stdout
+    phase("B -> A: TCP with full-size segments")
+    seconds = tcp_transfer(lab, "lanb", "lana", HOST_A)
+    after = card_counters(lab)
+    punted = after.get("in_reasm_punted", 0) - before.get("in_reasm_punted", 0)
+    reinjected = after.get("in_reinjected", 0) - before.get("in_reinjected", 0)
+    print("fragmented ESP: %d fragments handed to the host, %d whole packets back; TCP %d KB "
+          "in %.2f s" % (punted, reinjected, TCP_BYTES // 1024, seconds))
+    # The datagram's pieces of 1400 bytes (2), the 3 pings and the transfer's full-size
+    # segments (about 150) each arrive in two pieces.
+    assert reinjected >= 2 + 3 + TCP_BYTES // 2000, after
+    assert punted >= 2 * reinjected, after
+    assert after.get("in_malformed", 0) == before.get("in_malformed", 0), after
+    check_wire(lab)
 
 
 def test_responder(lab, binary):
