@@ -260,6 +260,43 @@ static void test_too_big_and_inconsistent(void **state)
 	reasm_free(r);
 }
 
+/* A first fragment whose options make the packet too big, after a fragment near the limit
+ * that fitted behind a 20-byte header. */
+static void test_v4_options_too_big(void **state)
+{
+	uint8_t big[4096] = {0}, g[2100], *out;
+	size_t outlen, fl;
+	uint16_t c;
+	struct reasm *r = reasm_new(&lim);
+
+	(void)state;
+	make_v4(big, 2028, 11, 1);
+	fl = frag_v4(g, big, 1008, 1000, 0); /* ends at 2008: 2028 behind 20 bytes */
+	assert_int_equal(feed(r, g, fl, 0, &out, &outlen), 0);
+	fl = frag_v4(g, big, 0, 1008, 1);
+	memmove(g + 40, g + 20, 1008); /* 20 bytes of options (NOPs), IHL 10 */
+	memset(g + 20, 1, 20);
+	g[0] = 0x4a;
+	g[2] = (uint8_t)((40 + 1008) >> 8);
+	g[3] = (uint8_t)(40 + 1008);
+	g[10] = g[11] = 0;
+	c = csum(g, 40);
+	g[10] = (uint8_t)(c >> 8);
+	g[11] = (uint8_t)c;
+	assert_int_equal(feed(r, g, 40 + 1008, 0, &out, &outlen), -1);
+	assert_int_equal(reasm_stats(r)->drops[REASM_DROP_TOO_BIG], 1);
+	assert_int_equal(reasm_in_progress(r), 0);
+	/* Behind a plain header it fits: 2028 bytes */
+	fl = frag_v4(g, big, 1008, 1000, 0);
+	assert_int_equal(feed(r, g, fl, 0, &out, &outlen), 0);
+	fl = frag_v4(g, big, 0, 1008, 1);
+	assert_int_equal(feed(r, g, fl, 0, &out, &outlen), 1);
+	assert_int_equal(outlen, 2028);
+	assert_memory_equal(out, big, 2028);
+	free(out);
+	reasm_free(r);
+}
+
 static void test_malformed(void **state)
 {
 	uint8_t whole[1500], f[1500], *out;
@@ -365,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_v4_overlap),
 	    cmocka_unit_test(test_timeout_and_eviction),
 	    cmocka_unit_test(test_too_big_and_inconsistent),
+	    cmocka_unit_test(test_v4_options_too_big),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_v6),
 	    cmocka_unit_test(test_limits),

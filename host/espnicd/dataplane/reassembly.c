@@ -29,8 +29,9 @@ struct dgram {
 	uint8_t hdr[V4_HDR_MAX]; /* the first fragment's header */
 	size_t hdrlen;
 	uint8_t link[REASM_LINK_LEN];
-	uint32_t total; /* payload length, known once the last fragment came */
-	uint32_t held;	/* payload bytes held */
+	uint32_t total;	 /* payload length, known once the last fragment came */
+	uint32_t held;	 /* payload bytes held */
+	uint32_t maxend; /* the furthest payload byte held, plus one */
 	struct range *ranges;
 	unsigned nranges;
 	uint8_t *buf; /* the payload (after the header), max_packet bytes */
@@ -411,11 +412,6 @@ int reasm_input(struct reasm *r, const uint8_t *pkt, size_t len, const uint8_t *
 		d->total = end;
 	}
 	if (f.off == 0) {
-		if (f.version == 4 &&
-		    f.hdrlen + (d->have_last ? d->total : end) > r->lim.max_packet) {
-			release(r, d);
-			return drop(r, REASM_DROP_TOO_BIG);
-		}
 		d->have_first = true;
 		memcpy(d->hdr, f.hdr, f.hdrlen);
 		d->hdrlen = f.hdrlen;
@@ -424,7 +420,8 @@ int reasm_input(struct reasm *r, const uint8_t *pkt, size_t len, const uint8_t *
 		if (link != NULL)
 			memcpy(d->link, link, REASM_LINK_LEN);
 	}
-	if (d->have_first && d->hdrlen + (d->have_last ? d->total : end) > r->lim.max_packet) {
+	/* With the first fragment's header (IPv4 options) the packet would be too big */
+	if (d->have_first && d->hdrlen + (end > d->maxend ? end : d->maxend) > r->lim.max_packet) {
 		release(r, d);
 		return drop(r, REASM_DROP_TOO_BIG);
 	}
@@ -435,6 +432,8 @@ int reasm_input(struct reasm *r, const uint8_t *pkt, size_t len, const uint8_t *
 	memcpy(d->buf + f.off, f.data, f.len);
 	d->ranges[d->nranges++] = (struct range){f.off, end};
 	d->held += f.len;
+	if (end > d->maxend)
+		d->maxend = end;
 	if (d->have_first && d->have_last && d->held == d->total) {
 		int ret = assemble(r, d, out, outlen, link_out);
 
