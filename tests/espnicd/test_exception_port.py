@@ -225,6 +225,16 @@ def inner(binary):
         assert st["frames_bad"] >= 1, st  # the bare Ethernet header
         assert st["datagrams_in_progress"] <= 3, st  # the overlaps' leftovers, the padded one
         assert st["fragments_in"] == st["frames_in"] - st["frames_bad"], st
+        assert st["mtu"] == 9000 and st["send_errors"] == 0, st
+        # A whole packet larger than the interface's MTU cannot go back: a send error
+        sh("ip", "link", "set", "rx0", "mtu", "1400")
+        send_v4(with_id(v4esp, 0x4545), lambda x: x)
+        end = time.monotonic() + DEADLINE
+        while probe.status()["fragments_in"] < st["fragments_in"] + 3:
+            assert time.monotonic() < end, "the probe did not read the fragments"
+        st = probe.status()
+        assert st["send_errors"] == 1 and st["datagrams_reinjected"] == 6, st
+        print("ok: a packet above the MTU counted as a send error")
     finally:
         if probe.p.poll() is None:
             probe.p.send_signal(signal.SIGTERM)

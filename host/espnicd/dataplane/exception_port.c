@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +32,10 @@ struct exc_port {
 	char ifname[IF_NAMESIZE];
 	int fd;
 	bool bound;
-	bool warned; /* "no such interface" logged once */
+	bool warned;	   /* "no such interface" logged once */
+	bool warned_size;  /* "larger than the MTU" logged once */
+	size_t max_packet; /* the reassembler's limit */
+	unsigned mtu;	   /* the interface's MTU when bound */
 	struct event *ev_read, *ev_tick;
 	struct reasm *reasm;
 	uint8_t *rx;
@@ -60,6 +64,7 @@ static void try_bind(struct exc_port *x)
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
 				  .sll_protocol = htons(ESPNIC_ETHERTYPE_REASSEMBLY)};
 	unsigned idx = if_nametoindex(x->ifname);
+	struct ifreq ifr = {0};
 
 	if (idx == 0) {
 		if (!x->warned)
@@ -77,6 +82,14 @@ static void try_bind(struct exc_port *x)
 	x->bound = true;
 	x->warned = false;
 	log_info("exception path: reassembling IP fragments from the card on %s", x->ifname);
+	/* The kernel refuses to send a frame larger than the MTU (EMSGSIZE) */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", x->ifname);
+	x->mtu = ioctl(x->fd, SIOCGIFMTU, &ifr) == 0 ? (unsigned)ifr.ifr_mtu : 0;
+	if (x->mtu != 0 && x->mtu < x->max_packet)
+		log_warn("exception path: %s has MTU %u: reassembled packets above it cannot be "
+			 "handed back to the card (send errors); an MTU of %zu lets all through "
+			 "(espnicd's routes carry their own MTU)",
+			 x->ifname, x->mtu, x->max_packet);
 	if (x->on_bound != NULL)
 		x->on_bound(x->on_bound_arg);
 }
@@ -117,6 +130,11 @@ static void on_frame(struct exc_port *x, const uint8_t *f, size_t len)
 		int e = errno;
 
 		x->send_errors++;
+		if (e == EMSGSIZE && !x->warned_size)
+			log_warn("exception path: a reassembled packet of %zu bytes is larger than "
+				 "the MTU of %s: not handed back (counted as send errors)",
+				 plen, x->ifname);
+		x->warned_size = x->warned_size || e == EMSGSIZE;
 		log_debug("exception path: send on %s: %s", x->ifname, strerror(e));
 		if (e == ENXIO || e == ENODEV || e == ENETDOWN)
 			lost_interface(x, e);
@@ -184,6 +202,7 @@ int exc_port_open(struct event_base *base, const char *ifname, size_t max_packet
 		return -ENOMEM;
 	x->base = base;
 	snprintf(x->ifname, sizeof(x->ifname), "%s", ifname);
+	x->max_packet = lim.max_packet;
 	x->reasm = reasm_new(&lim);
 	x->rx = malloc(RX_BUF);
 	/* Protocol 0: nothing is received until the bind names the ethertype and the
@@ -242,10 +261,10 @@ json_t *exc_port_status(const struct exc_port *x)
 	for (unsigned i = 0; i < REASM_DROP_COUNT; i++)
 		json_object_set_new(drops, reasm_drop_name((enum reasm_drop)i),
 				    json_integer((json_int_t)st->drops[i]));
-	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:i, s:I, s:I, s:o}", "interface", x->ifname,
-			 "bound", x->bound, "frames_in", (json_int_t)x->frames_in, "fragments_in",
-			 (json_int_t)st->fragments, "datagrams_reinjected",
-			 (json_int_t)x->reinjected, "datagrams_in_progress",
+	return json_pack("{s:s, s:b, s:i, s:I, s:I, s:I, s:i, s:I, s:I, s:o}", "interface",
+			 x->ifname, "bound", x->bound, "mtu", (int)x->mtu, "frames_in",
+			 (json_int_t)x->frames_in, "fragments_in", (json_int_t)st->fragments,
+			 "datagrams_reinjected", (json_int_t)x->reinjected, "datagrams_in_progress",
 			 (int)reasm_in_progress(x->reasm), "frames_bad", (json_int_t)x->frames_bad,
 			 "send_errors", (json_int_t)x->send_errors, "drops", drops);
 }

@@ -26,7 +26,7 @@ int exc_port_open(struct event_base *base, const char *ifname, size_t max_packet
 		  struct exc_port **out, char *err, size_t errlen);
 void exc_port_close(struct exc_port *x);
 
-/* {"interface", "bound", "frames_in", "fragments_in", "datagrams_reinjected",
+/* {"interface", "bound", "mtu" (when bound), "frames_in", "fragments_in", "datagrams_reinjected",
  * "datagrams_in_progress", "frames_bad", "send_errors", "drops": {"overlap": n, ...}}: the counters
  * since start. */
 json_t *exc_port_status(const struct exc_port *x);
