@@ -235,6 +235,16 @@ def inner(binary):
         st = probe.status()
         assert st["send_errors"] == 1 and st["datagrams_reinjected"] == 6, st
         print("ok: a packet above the MTU counted as a send error")
+        # The interface deleted and created again: bound to the new one on a tick
+        sh("ip", "link", "del", "rx0")
+        sh("ip", "link", "add", "rx0", "mtu", "9000", "type", "veth", "peer", "name", "tx0",
+           "mtu", "9000")
+        sh("ip", "link", "set", "rx0", "up")
+        sh("ip", "link", "set", "tx0", "up")
+        assert probe.line() == {"ready": True}
+        wire = Wire("tx0")
+        send_v6(v6udp, lambda x: x[::-1], 10)
+        expect_whole(wire, v6udp, "IPv6 UDP on the interface created again")
     finally:
         if probe.p.poll() is None:
             probe.p.send_signal(signal.SIGTERM)
