@@ -24,6 +24,7 @@
 
 #include "sessions/api_http.h" /* session management API (--state-dir) */
 #include "dataplane/dataplane.h"
+#include "dataplane/exception_port.h"
 #include "ike/espnicd.h"
 #include "ike_message.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct daemon {
 	struct event_base *base;
 	struct espnicd *core;
 	struct dp *dp;
+	struct exc_port *exc; /* the card's exception path (card_host_if, card backend only) */
 	const char *config_path, *status_path;
 	int fd_ike, fd_natt;
 	uint16_t natt_port;
@@ -170,6 +172,24 @@ static bool replace_file(const char *path, const char *text)
 		unlink(tmp);
 	}
 	return ok;
+}
+
+/* The card hands IP fragments from the wire to its host interface behind ethertype 0x88B5;
+ * espnicd reassembles them and hands the whole packets back (dataplane/exception_port.c). Only
+ * with a card and card_host_if. The AF_PACKET socket is created here, before privileges are
+ * dropped (CAP_NET_RAW is not kept); binding it later, when the interface appears, needs no
+ * capability. A failure is logged: the gateway runs on, without reassembly. */
+static void open_exception_port(struct daemon *dm, const char *host_if)
+{
+	struct dp_health h;
+	char err[256];
+
+	if (host_if[0] == '\0' || dp_health(dm->dp, &h) < 0)
+		return;
+	/* The driver's caps do not carry MAX_FRAME (yet): 2048 */
+	if (exc_port_open(dm->base, host_if, exc_port_max_packet(0), &dm->exc, err, sizeof(err)) <
+	    0)
+		log_error("%s: IP fragments from the card are dropped", err);
 }
 
 static void write_status(struct daemon *dm)
@@ -639,6 +659,7 @@ int main(int argc, char **argv)
 	dm.ev_dp = dp_event_fd(dm.dp) >= 0 ? event_new(dm.base, dp_event_fd(dm.dp),
 						       EV_READ | EV_PERSIST, on_dataplane, &dm)
 					   : NULL;
+	open_exception_port(&dm, espnicd_config(dm.core)->host_if);
 	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_signal, &dm);
 	dm.ev_int = evsignal_new(dm.base, SIGINT, on_signal, &dm);
 	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_signal, &dm);
@@ -654,6 +675,7 @@ int main(int argc, char **argv)
 		gid_t group = group_id(dm.api_group, &bad);
 
 		sessions_attach(dm.sessions, dm.core, dm.dp, dm.base, base, after_cb, &dm);
+		sessions_set_exception_port(dm.sessions, dm.exc);
 		config_free(base);
 		if (bad) {
 			log_error("api_group \"%s\": no such group", dm.api_group);
@@ -690,6 +712,7 @@ int main(int argc, char **argv)
 	api_http_stop(dm.api);
 	espnicd_free(dm.core);
 	sessions_free(dm.sessions);
+	exc_port_close(dm.exc);
 	dp_close(dm.dp);
 	event_free(dm.ev_ike);
 	event_free(dm.ev_natt);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/exception_port.h"
 #include "session_mgr_internal.h"
 
 /* Port counters that count frames dropped, and the reason each stands for. */
@@ -55,7 +56,14 @@ int sessions_card(struct sessions *s, json_t **resp, struct sm_error *e)
 	    json_pack("{s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:o, s:o}", "card", h.name, "sa",
 		      "capacity", (int)h.sa_n, "used", (int)h.sa_used, "spd", "capacity",
 		      (int)h.spd_n, "used", (int)h.spd_used, "counters", counters, "drops", drops);
+	if (*resp != NULL && s->exc != NULL)
+		json_object_set_new(*resp, "exception_path", exc_port_status(s->exc));
 	return 200;
+}
+
+void sessions_set_exception_port(struct sessions *s, struct exc_port *x)
+{
+	s->exc = x;
 }
 
 void sessions_event(struct sessions *s, const char *session, const char *fmt, ...)

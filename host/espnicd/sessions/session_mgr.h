@@ -27,6 +27,10 @@ void sessions_attach(struct sessions *s, struct espnicd *core, struct dp *dp,
 		     struct event_base *evb, const struct espnicd_config *base,
 		     void (*after)(void *), void *after_arg);
 
+/* The card's exception path (NULL: none), whose counters GET card reports. */
+struct exc_port;
+void sessions_set_exception_port(struct sessions *s, struct exc_port *x);
+
 /* SIGHUP: a new configuration file; takes ownership of base. Refused (logged, nothing
  * changes) when the sessions no longer fit it. */
 void sessions_set_base(struct sessions *s, struct espnicd_config *base);

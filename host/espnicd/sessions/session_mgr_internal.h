@@ -31,6 +31,7 @@ struct sessions {
 	unsigned cache_count;
 	struct tunnel_ifs *tif; /* route-based sessions' host side (tunnel_if.c) */
 	struct bgp_frr *bgp;	/* their BGP through FRR (bgp_frr.c) */
+	struct exc_port *exc;	/* the card's exception path, or NULL */
 };
 
 #define SESSIONS_EVENTS_MAX 200
