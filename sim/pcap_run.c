@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"                       --in IN.pcap --out OUT.pcap [--width 128|512]\n"
 		"                       [--stats-json FILE] [--trace FILE.fst]\n"
 		"                       [--wire-rate BYTES_PER_CYCLE]\n"
+		"                       [--other-in IN2.pcap] [--other-out OUT2.pcap]\n"
 		"\n"
 		"Runs a capture through the simulated card. egress: IN is what the host sends,\n"
 		"OUT is what the card puts on the wire; ingress: IN is from the wire, OUT is\n"
@@ -35,11 +36,14 @@ static void usage(FILE *f)
 		"--wire-rate: the line rate of the wire's input in bytes per cycle (frame +\n"
 		"24 bytes of FCS, preamble and gap; default 50 at 512 bits, 100G at 250 MHz,\n"
 		"12.5 at 128 bits, 25G; 0: frames back to back). The wire is never held off:\n"
-		"a frame the card's input buffer cannot take is dropped (in_buffer_drop).\n");
+		"a frame the card's input buffer cannot take is dropped (in_buffer_drop).\n"
+		"--other-in: frames sent into the other port (the host port for ingress, the\n"
+		"wire for egress), taken in turn with IN's, one frame of each; --other-out:\n"
+		"what comes out of the port IN goes into (both directions at once).\n");
 }
 
 struct run_opts {
-	const char *sa, *spd, *in, *out, *stats, *trace;
+	const char *sa, *spd, *in, *out, *stats, *trace, *other_in, *other_out;
 	int direction; /* ESPNIC_PORT_HOST for egress */
 	unsigned width;
 	double wire_rate; /* if wire_rate_set; otherwise the width's default */
@@ -58,6 +62,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"stats-json", required_argument, NULL, 'j'},
 						 {"trace", required_argument, NULL, 't'},
 						 {"wire-rate", required_argument, NULL, 'r'},
+						 {"other-in", required_argument, NULL, 'I'},
+						 {"other-out", required_argument, NULL, 'O'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	memset(o, 0, sizeof(*o));
@@ -88,6 +94,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'o':
 			o->out = optarg;
+			break;
+		case 'I':
+			o->other_in = optarg;
+			break;
+		case 'O':
+			o->other_out = optarg;
 			break;
 		case 'w':
 			if (espnic_model_parse_width(optarg, &o->width) < 0) {
@@ -203,8 +215,8 @@ int pcap_run_main(int argc, char **argv)
 	struct card_config cfg = {0};
 	char err[512] = "";
 	char perr[PCAP_ERRBUF_SIZE];
-	pcap_t *in = NULL, *dead = NULL;
-	pcap_dumper_t *out = NULL;
+	pcap_t *in = NULL, *in2 = NULL, *dead = NULL;
+	pcap_dumper_t *out = NULL, *out2 = NULL;
 	espnic_model *m = NULL;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
@@ -233,11 +245,26 @@ int pcap_run_main(int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
+	if (o.other_in) {
+		in2 = pcap_open_offline(o.other_in, perr);
+		if (!in2 || pcap_datalink(in2) != DLT_EN10MB) {
+			fprintf(stderr, "espnic-sim pcap: %s: %s\n", o.other_in,
+				in2 ? "only Ethernet captures are supported" : perr);
+			rc = 1;
+			goto done;
+		}
+	}
 	dead = pcap_open_dead(DLT_EN10MB, 65535);
 	out = dead ? pcap_dump_open(dead, o.out) : NULL;
 	if (!out) {
 		fprintf(stderr, "espnic-sim pcap: cannot write %s: %s\n", o.out,
 			dead ? pcap_geterr(dead) : "out of memory");
+		rc = 1;
+		goto done;
+	}
+	if (o.other_out && !(out2 = pcap_dump_open(dead, o.other_out))) {
+		fprintf(stderr, "espnic-sim pcap: cannot write %s: %s\n", o.other_out,
+			pcap_geterr(dead));
 		rc = 1;
 		goto done;
 	}
@@ -261,26 +288,41 @@ int pcap_run_main(int argc, char **argv)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	unsigned long frames = 0, skipped = 0;
-	int r;
-	while ((r = pcap_next_ex(in, &h, &data)) == 1) {
-		if (h->caplen != h->len || espnic_model_send(m, o.direction, data, h->caplen)) {
-			skipped++;
-			continue;
+	enum espnic_port out_port =
+	    o.direction == ESPNIC_PORT_HOST ? ESPNIC_PORT_WIRE : ESPNIC_PORT_HOST;
+	/* One frame of IN, then one of OTHER-IN (into out_port), in turn. */
+	pcap_t *src[2] = {in, in2};
+	const char *src_name[2] = {o.in, o.other_in};
+	enum espnic_port src_port[2] = {(enum espnic_port)o.direction, out_port};
+	bool more[2] = {true, in2 != NULL};
+	while (more[0] || more[1]) {
+		for (int k = 0; k < 2; k++) {
+			if (!more[k])
+				continue;
+			int r = pcap_next_ex(src[k], &h, &data);
+			if (r == PCAP_ERROR) {
+				fprintf(stderr, "espnic-sim pcap: %s: %s\n", src_name[k],
+					pcap_geterr(src[k]));
+				rc = 1;
+				goto done;
+			}
+			if (r != 1) {
+				more[k] = false;
+				continue;
+			}
+			if (h->caplen != h->len ||
+			    espnic_model_send(m, src_port[k], data, h->caplen)) {
+				skipped++;
+				continue;
+			}
+			frames++;
+			/* Keep the input queue short so output timestamps stay meaningful. */
+			if (espnic_model_pending(m, src_port[k]) > 64)
+				espnic_model_drain(m, 0, 4096);
 		}
-		frames++;
-		/* Keep the input queue short so output timestamps stay meaningful. */
-		if (espnic_model_pending(m, o.direction) > 64)
-			espnic_model_drain(m, 0, 4096);
-	}
-	if (r == PCAP_ERROR) {
-		fprintf(stderr, "espnic-sim pcap: %s: %s\n", o.in, pcap_geterr(in));
-		rc = 1;
-		goto done;
 	}
 	espnic_model_drain(m, 2000, 100000000);
 
-	enum espnic_port out_port =
-	    o.direction == ESPNIC_PORT_HOST ? ESPNIC_PORT_WIRE : ESPNIC_PORT_HOST;
 	uint8_t buf[ESPNIC_MODEL_MAX_FRAME + 256];
 	unsigned long written = 0;
 	uint64_t first, last;
@@ -293,6 +335,14 @@ int pcap_run_main(int argc, char **argv)
 		pcap_dump((u_char *)out, &oh, buf);
 		written++;
 	}
+	while (out2 && (n = espnic_model_recv(m, (enum espnic_port)o.direction, buf, sizeof(buf),
+					      &first, &last)) > 0) {
+		struct pcap_pkthdr oh = {.caplen = (bpf_u_int32)n, .len = (bpf_u_int32)n};
+		oh.ts.tv_sec = (time_t)(last / 1000000);
+		oh.ts.tv_usec = (suseconds_t)(last % 1000000);
+		pcap_dump((u_char *)out2, &oh, buf);
+		written++;
+	}
 	printf("%lu frames in, %lu frames out, %" PRIu64 " cycles (DATA_W %u)\n", frames, written,
 	       espnic_model_cycles(m), o.width);
 	if (skipped)
@@ -303,6 +353,10 @@ int pcap_run_main(int argc, char **argv)
 done:
 	if (out)
 		pcap_dump_close(out);
+	if (out2)
+		pcap_dump_close(out2);
+	if (in2)
+		pcap_close(in2);
 	if (dead)
 		pcap_close(dead);
 	if (in)

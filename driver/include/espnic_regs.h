@@ -192,7 +192,7 @@
 #define ESPNIC_LIST_BITMAP 0x0u /* Slot INDEX + i at byte i / 8, bit i % 8. */
 #define ESPNIC_LIST_LAYOUT_BYTES 0x80u /* Bytes the list layout defines. */
 #define ESPNIC_CNTR_FIRST 0x0u /* Counter i at 8 * i. */
-#define ESPNIC_CNTR_LAYOUT_BYTES 0xB0u /* Bytes the counters layout defines. */
+#define ESPNIC_CNTR_LAYOUT_BYTES 0xC8u /* Bytes the counters layout defines. */
 #define ESPNIC_DROP_REPLAY 0x0u
 #define ESPNIC_DROP_ICV 0x1u
 #define ESPNIC_DROP_POLICY 0x2u
@@ -222,11 +222,14 @@
 #define ESPNIC_CNT_EG_RULE_DISCARD 0x13u /* Egress: of EG_DISCARDED, frames a rule dropped (DISCARD; a tagged frame that a PROTECT rule sends to a transport-mode SA is counted in EG_DISCARDED only). */
 #define ESPNIC_CNT_IN_POLICY 0x14u /* Ingress: cleartext frames the inbound policy dropped: a PROTECT or DISCARD rule matched their reversed addresses and ports (RFC 4301 5.2), or no rule did under default discard, or their IPv6 extension headers could not be walked. */
 #define ESPNIC_CNT_IN_BUFFER_DROP 0x15u /* Ingress: frames from the wire dropped at entry because the card's input buffer was full (a MAC cannot be held off; the buffer holds 16 maximum frames, 32 KB, and a frame enters when a maximum frame fits). */
-#define ESPNIC_PORT_COUNTERS 0x16u /* Number of port counters. */
+#define ESPNIC_CNT_IN_REASM_PUNTED 0x16u /* Ingress: untagged IP fragments from the wire (IPv4 with MF or a fragment offset, IPv6 whose first next header is Fragment) delivered to the host with ethertype REASSEMBLY for it to reassemble, without SA lookup, policy or decryption (not in IN_BYPASSED; tagged fragments are not punted). */
+#define ESPNIC_CNT_IN_REINJECTED 0x17u /* Ingress: frames the host sent with ethertype REASSEMBLY and IP version 4 or 6, taken into ingress as if from the wire (their ethertype restored). */
+#define ESPNIC_CNT_IN_REINJECT_BAD 0x18u /* Ingress: frames the host sent with ethertype REASSEMBLY whose IP version is neither 4 nor 6, dropped. */
+#define ESPNIC_PORT_COUNTERS 0x19u /* Number of port counters. */
 #define ESPNIC_CMD_MAX 12u /* The highest opcode. */
 
 /* Names, in index order, for messages and tables. */
-#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard", "in_policy", "in_buffer_drop"}
+#define ESPNIC_CNT_NAMES {"eg_frames_in", "eg_frames_out", "eg_bytes_out", "eg_protected", "eg_bypassed", "eg_discarded", "eg_malformed", "eg_no_sa", "eg_event_lost", "in_frames_in", "in_frames_out", "in_bytes_out", "in_decrypted", "in_bypassed", "in_malformed", "in_no_sa", "in_dummy", "in_event_lost", "eg_no_rule", "eg_rule_discard", "in_policy", "in_buffer_drop", "in_reasm_punted", "in_reinjected", "in_reinject_bad"}
 #define ESPNIC_DROP_NAMES {"replay", "icv", "policy", "malformed", "mtu", "expired"}
 #define ESPNIC_EV_NAMES {"none", "soft_bytes", "soft_packets", "hard_bytes", "hard_packets", "seq_wrap", "acquire"}
 #define ESPNIC_CMD_STATUS_NAMES {"ok", "bad_opcode", "bad_index", "exists", "not_found", "bad_alg", "bad_field", "bad_spi"}

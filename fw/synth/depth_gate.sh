@@ -64,6 +64,8 @@ spec() {
     ingress)       echo "esp_ingress|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_stream esp_sa_table axis_rehead frame_capture esp_inbound_check pkt_commit_fifo spd_classifier spd_key esp_mss_find esp_mss_clamp" ;;
     inbound_check) echo "esp_inbound_check|-set DATA_W $W|" ;;
     wire_rx_buffer) echo "wire_rx_buffer|-set DATA_W $W -set MAX_FRAME 2048|" ;;
+    host_rx_steer) echo "host_rx_steer|-set DATA_W $W|" ;;
+    ingress_merge) echo "ingress_merge|-set DATA_W $W|" ;;
     frame_capture) echo "frame_capture|-set DATA_W $W -set MAX_FRAME 2048|" ;;
     rehead)        echo "axis_rehead|-set DATA_W $W -set HDR_MAX 64 -set TAIL_MAX 8|" ;;
     commit_fifo)   echo "pkt_commit_fifo|-set DATA_W $W -set DEPTH_BEATS 64 -set META_W 16|" ;;
@@ -82,7 +84,7 @@ spec() {
     cbc_enc)       echo "aes_cbc_enc||" ;;
     cbc_dec)       echo "aes_cbc_dec||" ;;
     drbg)          echo "aes_ctr_drbg||" ;;
-    core)          echo "espnic_core|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|espnic_ctrl esp_egress esp_ingress wire_rx_buffer" ;;
+    core)          echo "espnic_core|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|espnic_ctrl esp_egress esp_ingress wire_rx_buffer host_rx_steer ingress_merge" ;;
     *) return 1 ;;
   esac
 }

@@ -10,6 +10,13 @@
 // dropped and counted (cnt_policy_o) if a PROTECT or DISCARD rule matches:
 // traffic of a tunnel never enters in the clear. With no match it takes
 // the default action, as on egress; ARP passes.
+// An untagged IP fragment (IPv4 with MF or a fragment offset, IPv6 whose
+// first next header is Fragment, any protocol) is punted: delivered to the
+// host unchanged but for its ethertype, which becomes ETHERTYPE_REASSEMBLY
+// (0x88B5), without SA lookup, policy or decryption, and counted
+// (cnt_punted_o); the host reassembles it and hands the whole packet back
+// (host_rx_steer, ingress_merge), which then takes every check. A tagged
+// fragment is not punted (ESP: malformed; cleartext: the inbound policy).
 //
 //  wire -> frame_capture -> frame FIFO -> rehead(strip outer) -> aes_gcm_stream
 //              | meta                   -> esp_inbound_check -> rehead(L2/L3 header)
@@ -71,6 +78,7 @@ module esp_ingress
   output logic [63:0]           cnt_no_sa_o,      // unknown SPI
   output logic [63:0]           cnt_dummy_o,      // next header 59 (RFC 4303 2.6)
   output logic [63:0]           cnt_policy_o,     // cleartext the inbound policy dropped
+  output logic [63:0]           cnt_punted_o,     // fragments punted to the host to reassemble
   output logic [63:0]           cnt_event_lost_o
 );
   localparam int BYTES  = DATA_W / 8;
@@ -110,6 +118,7 @@ module esp_ingress
 
   // ------------------------------------------------------------------ parse
   typedef struct packed {
+    logic                  punt;         // an untagged IP fragment: to the host as it is
     logic                  esp;          // ESP or ESP-in-UDP
     logic                  policy_drop;  // cleartext the SPD drops (set after the lookup)
     logic                  cleartext;    // IPv4 or IPv6, not ESP: looked up in the SPD
@@ -137,7 +146,7 @@ module esp_ingress
   logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
   logic [15:0] m_len_q;
   logic        m_oversize_q, m_arp_q, m_v6_q, m_fits_q, m_frag_q, m_esp_q, m_udp_q;
-  logic        m_bad_d_q, m_bad_u_q, m_ct_ip_q;
+  logic        m_bad_d_q, m_bad_u_q, m_ct_ip_q, m_punt_q;
   logic [7:0]  m_ihl4_q;
   logic [15:0] m_esp_len_d_q, m_esp_len_u_q;
   logic [10:0] m_udp_oh_q, m_encap_q;
@@ -220,6 +229,9 @@ module esp_ingress
       m_v6_q        <= md_v6;
       m_fits_q      <= md_fits;
       m_frag_q      <= md_frag;
+      // Untagged IPv4 fragment, or IPv6 whose first next header is
+      // Fragment (44); a frame cut at MAX_FRAME is not punted.
+      m_punt_q      <= !meta_oversize && (md_frag || (md_v6 && md_proto == 8'd44));
       m_ihl4_q      <= md_ihl4;
       m_esp_q       <= md_ok && md_proto == espnic_pkg::IPP_ESP;
       m_udp_q       <= md_ok && md_fits && md_proto == espnic_pkg::IPP_UDP && !md_frag && md_udp_len_ok;
@@ -256,7 +268,8 @@ module esp_ingress
     pd.src       = m_src_q;
     pd.dst       = m_dst_q;
     pd_udp_esp   = !m_esp_q && m_udp_q && (m_udp_oh_q & m_encap_q) != '0;
-    pd.esp       = m_esp_q || pd_udp_esp;
+    pd.punt      = m_punt_q;
+    pd.esp       = !m_punt_q && (m_esp_q || pd_udp_esp);
     if (m_esp_q) begin
       pd.esp_off = 8'd14 + m_ihl4_q;
       pd.esp_len = m_esp_len_d_q;
@@ -284,7 +297,7 @@ module esp_ingress
     if (pd.esp)
       pd.malformed = m_oversize_q || m_frag_q || !m_fits_q || (m_esp_q ? m_bad_d_q : m_bad_u_q);
     // What is not ESP is looked up.
-    pd.cleartext = !pd.esp && m_ct_ip_q;
+    pd.cleartext = !pd.esp && !m_punt_q && m_ct_ip_q;
   end
 
   // The parse, registered with the header the key reads.
@@ -328,7 +341,7 @@ module esp_ingress
   parsed_t pol_x;
   always_comb begin
     pol_x = pol_p;
-    if (pol_p.esp)           pol_x.policy_drop = 1'b0;
+    if (pol_p.esp || pol_p.punt) pol_x.policy_drop = 1'b0;
     else if (pol_need)       pol_x.policy_drop = pol_bad || (pol_hit ? pol_action != espnic_regs_pkg::ACT_BYPASS
                                                                      : default_discard_i);
     else                     pol_x.policy_drop = !pol_p.arp && default_discard_i;
@@ -498,6 +511,7 @@ module esp_ingress
   // What the commit stage needs to decide.
   typedef struct packed {
     logic                bypass;
+    logic                punt;         // bypass, ethertype replaced by ETHERTYPE_REASSEMBLY
     logic [15:0]         frame_len;
     logic [15:0]         sa;
     logic [espnic_pkg::SA_GEN_W-1:0] gen;   // the entry's generation at classify
@@ -549,6 +563,7 @@ module esp_ingress
         ctx_cmd.op         = aes_gcm_pkg::GCM_BYPASS;
         dlv_cmd.keep_len   = xp.frame_len;
         cc_cmd.bypass      = 1'b1;
+        cc_cmd.punt        = xp.punt;
       end
       C_DECRYPT: begin
         strip_cmd.strip    = xp.esp_off;
@@ -976,6 +991,7 @@ module esp_ingress
       fix_mask[17:16] = 2'b11;
       fix_mask[25:23] = 3'b111;
     end
+    if (cb.punt) fix_hdr[8*12 +: 16] = espnic_pkg::be16(espnic_regs_pkg::ETHERTYPE_REASSEMBLY);
   end
 
   // Stage K decided with the lengths and addresses: B reads the results.
@@ -1032,7 +1048,7 @@ module esp_ingress
     .s_axis_tvalid(e4_tvalid), .s_axis_tready(out_wr_ready),
     .commit_valid_i(commit_go), .commit_ready_o(commit_ready), .commit_drop_i(!c_deliver),
     .commit_len_i(commit_len),
-    .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cb.bypass ? 64'd0 : fix_mask),
+    .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cb.punt ? 64'h3000 : cb.bypass ? 64'd0 : fix_mask),
     .commit_meta_i(commit_len),
     .m_axis_tdata(o_tdata), .m_axis_tkeep(o_tkeep), .m_axis_tlast(o_tlast),
     .m_axis_tvalid(o_tvalid), .m_axis_tready(o_tready),
@@ -1171,6 +1187,7 @@ module esp_ingress
       cnt_no_sa_o     <= '0;
       cnt_dummy_o     <= '0;
       cnt_policy_o    <= '0;
+      cnt_punted_o    <= '0;
     end else begin
       if (x_go) begin
         cnt_frames_in_o <= cnt_frames_in_o + 64'd1;
@@ -1182,7 +1199,9 @@ module esp_ingress
         endcase
       end
       if (commit_go) begin
-        if (cb.bypass) begin
+        if (cb.punt) begin
+          cnt_punted_o   <= cnt_punted_o + 64'd1;
+        end else if (cb.bypass) begin
           cnt_bypassed_o <= cnt_bypassed_o + 64'd1;
         end else begin
           case (verdict)

@@ -188,7 +188,7 @@ package espnic_regs_pkg;
   localparam int LIST_BITMAP = 0;
   localparam int LIST_LAYOUT_BYTES = 128;
   localparam int CNTR_FIRST = 0;
-  localparam int CNTR_LAYOUT_BYTES = 176;
+  localparam int CNTR_LAYOUT_BYTES = 200;
   localparam int DROP_REPLAY = 0;
   localparam int DROP_ICV = 1;
   localparam int DROP_POLICY = 2;
@@ -218,5 +218,8 @@ package espnic_regs_pkg;
   localparam int CNT_EG_RULE_DISCARD = 19;
   localparam int CNT_IN_POLICY = 20;
   localparam int CNT_IN_BUFFER_DROP = 21;
-  localparam int PORT_COUNTERS = 22;
+  localparam int CNT_IN_REASM_PUNTED = 22;
+  localparam int CNT_IN_REINJECTED = 23;
+  localparam int CNT_IN_REINJECT_BAD = 24;
+  localparam int PORT_COUNTERS = 25;
 endpackage

@@ -108,12 +108,30 @@ module espnic_core
     .port_counters_i(cnt), .irq_o, .event_pending_o, .busy_o
   );
 
+  // The host port's input: frames with ethertype REASSEMBLY (whole packets
+  // the host reassembled from punted fragments) go to ingress (host_rx_steer),
+  // the rest to egress.
+  logic [DATA_W-1:0]   eg_tdata, ri_tdata;
+  logic [DATA_W/8-1:0] eg_tkeep, ri_tkeep;
+  logic                eg_tlast, eg_tvalid, eg_tready, ri_tlast, ri_tvalid, ri_tready;
+  host_rx_steer #(.DATA_W(DATA_W)) u_host_steer (
+    .clk_i, .rst_ni,
+    .s_axis_tdata(s_host_tdata), .s_axis_tkeep(s_host_tkeep), .s_axis_tlast(s_host_tlast),
+    .s_axis_tvalid(s_host_tvalid), .s_axis_tready(s_host_tready),
+    .m_eg_tdata(eg_tdata), .m_eg_tkeep(eg_tkeep), .m_eg_tlast(eg_tlast),
+    .m_eg_tvalid(eg_tvalid), .m_eg_tready(eg_tready),
+    .m_ri_tdata(ri_tdata), .m_ri_tkeep(ri_tkeep), .m_ri_tlast(ri_tlast),
+    .m_ri_tvalid(ri_tvalid), .m_ri_tready(ri_tready),
+    .cnt_reinject_o(cnt[64*espnic_regs_pkg::CNT_IN_REINJECTED +: 64]),
+    .cnt_bad_o(cnt[64*espnic_regs_pkg::CNT_IN_REINJECT_BAD +: 64])
+  );
+
   esp_egress #(
     .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_L(SPD_L), .SPD_D(SPD_D), .MAX_FRAME(MAX_FRAME)
   ) u_egress (
     .clk_i, .rst_ni,
-    .s_axis_tdata(s_host_tdata), .s_axis_tkeep(s_host_tkeep), .s_axis_tlast(s_host_tlast),
-    .s_axis_tvalid(s_host_tvalid), .s_axis_tready(s_host_tready),
+    .s_axis_tdata(eg_tdata), .s_axis_tkeep(eg_tkeep), .s_axis_tlast(eg_tlast),
+    .s_axis_tvalid(eg_tvalid), .s_axis_tready(eg_tready),
     .m_axis_tdata(m_wire_tdata), .m_axis_tkeep(m_wire_tkeep), .m_axis_tlast(m_wire_tlast),
     .m_axis_tvalid(m_wire_tvalid), .m_axis_tready(m_wire_tready),
     .mtu_i(mtu), .default_discard_i(default_discard),
@@ -149,6 +167,18 @@ module espnic_core
     .cnt_drop_o(cnt[64*espnic_regs_pkg::CNT_IN_BUFFER_DROP +: 64])
   );
 
+  // Ingress takes whole frames from the wire buffer and the reinjected ones
+  // in turn (ingress_merge).
+  logic [DATA_W-1:0]   in_tdata;
+  logic [DATA_W/8-1:0] in_tkeep;
+  logic                in_tlast, in_tvalid, in_tready;
+  ingress_merge #(.DATA_W(DATA_W)) u_in_merge (
+    .clk_i, .rst_ni,
+    .s0_tdata(wb_tdata), .s0_tkeep(wb_tkeep), .s0_tlast(wb_tlast), .s0_tvalid(wb_tvalid), .s0_tready(wb_tready),
+    .s1_tdata(ri_tdata), .s1_tkeep(ri_tkeep), .s1_tlast(ri_tlast), .s1_tvalid(ri_tvalid), .s1_tready(ri_tready),
+    .m_tdata(in_tdata), .m_tkeep(in_tkeep), .m_tlast(in_tlast), .m_tvalid(in_tvalid), .m_tready(in_tready)
+  );
+
   esp_ingress #(
     .DATA_W(DATA_W), .SA_N(SA_N), .SPD_N(SPD_N), .SPD_L(SPD_L), .SPD_D(SPD_D), .MAX_FRAME(MAX_FRAME)
   ) u_ingress (
@@ -156,8 +186,8 @@ module espnic_core
     .default_discard_i(default_discard),
     .cls_wr_valid_i(cls_wr_valid && cls_wr_ready), .cls_wr_ready_o(cls_wr_ready_in),
     .cls_wr_table_i(cls_wr_table), .cls_wr_addr_i(cls_wr_addr), .cls_wr_data_i(cls_wr_data),
-    .s_axis_tdata(wb_tdata), .s_axis_tkeep(wb_tkeep), .s_axis_tlast(wb_tlast),
-    .s_axis_tvalid(wb_tvalid), .s_axis_tready(wb_tready),
+    .s_axis_tdata(in_tdata), .s_axis_tkeep(in_tkeep), .s_axis_tlast(in_tlast),
+    .s_axis_tvalid(in_tvalid), .s_axis_tready(in_tready),
     .m_axis_tdata(m_host_tdata), .m_axis_tkeep(m_host_tkeep), .m_axis_tlast(m_host_tlast),
     .m_axis_tvalid(m_host_tvalid), .m_axis_tready(m_host_tready),
     .sa_ready_o(sa_ready[1]), .sa_req_valid_i(sa_req_valid && (sa_req_inbound || sa_req_both)), .sa_req_i(sa_req),
@@ -168,6 +198,7 @@ module espnic_core
     .cnt_bypassed_o(cnt[64*espnic_regs_pkg::CNT_IN_BYPASSED +: 64]), .cnt_malformed_o(cnt[64*espnic_regs_pkg::CNT_IN_MALFORMED +: 64]),
     .cnt_no_sa_o(cnt[64*espnic_regs_pkg::CNT_IN_NO_SA +: 64]), .cnt_dummy_o(cnt[64*espnic_regs_pkg::CNT_IN_DUMMY +: 64]),
     .cnt_policy_o(cnt[64*espnic_regs_pkg::CNT_IN_POLICY +: 64]),
+    .cnt_punted_o(cnt[64*espnic_regs_pkg::CNT_IN_REASM_PUNTED +: 64]),
     .cnt_event_lost_o(cnt[64*espnic_regs_pkg::CNT_IN_EVENT_LOST +: 64])
   );
 endmodule

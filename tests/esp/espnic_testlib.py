@@ -62,8 +62,9 @@ def inner_frame(payload_len=64, proto="udp", src=LAN_A, dst=LAN_B, sport=1234, d
 
 
 class RunResult:
-    def __init__(self, frames, stats, stdout):
+    def __init__(self, frames, stats, stdout, other=None):
         self.frames = frames
+        self.other = other      # what came out of the input's own port (other_frames runs)
         self.stats = stats
         self.stdout = stdout
 
@@ -78,8 +79,16 @@ class RunResult:
         return self.stats["ports"]
 
 
-def run_card(direction, frames, sas, rules=None, width=None, expect_rc=0, raw_sa=None):
-    """Run frames through the card; returns the output frames and the counters."""
+def read_frames(path):
+    return [bytes(f) for f in rdpcap(str(path))] if path.stat().st_size > 24 else []
+
+
+def run_card(direction, frames, sas, rules=None, width=None, expect_rc=0, raw_sa=None,
+             other_frames=None):
+    """Run frames through the card; returns the output frames and the counters.
+    other_frames: frames sent into the other port too (the host port for
+    ingress), in turn with frames; the result's other holds what came out of
+    the port frames went into."""
     with tempfile.TemporaryDirectory() as d:
         d = pathlib.Path(d)
         sa_path = d / "sa.json"
@@ -93,6 +102,9 @@ def run_card(direction, frames, sas, rules=None, width=None, expect_rc=0, raw_sa
             spd = rules if isinstance(rules, (str, dict)) else {"rules": rules}
             spd_path.write_text(spd if isinstance(spd, str) else json.dumps(spd))
             args += ["--spd", str(spd_path)]
+        if other_frames is not None:
+            wrpcap(str(d / "in2.pcap"), [Ether(bytes(f)) for f in other_frames], linktype=1)
+            args += ["--other-in", str(d / "in2.pcap"), "--other-out", str(d / "out2.pcap")]
         wrpcap(str(d / "in.pcap"), [Ether(bytes(f)) for f in frames] if frames else [],
                linktype=1)
         p = subprocess.run(args, capture_output=True, text=True, timeout=600)
@@ -100,5 +112,6 @@ def run_card(direction, frames, sas, rules=None, width=None, expect_rc=0, raw_sa
             raise AssertionError(f"espnic-sim exited {p.returncode}\n{p.stdout}\n{p.stderr}")
         if expect_rc != 0:
             return p
-        out = [bytes(f) for f in rdpcap(str(d / "out.pcap"))] if (d / "out.pcap").stat().st_size > 24 else []
-        return RunResult(out, json.loads((d / "stats.json").read_text()), p.stdout)
+        out = read_frames(d / "out.pcap")
+        other = read_frames(d / "out2.pcap") if other_frames is not None else None
+        return RunResult(out, json.loads((d / "stats.json").read_text()), p.stdout, other)
