@@ -94,7 +94,7 @@ module esp_mss_find
 
   // ---------------------------------------------------------------- stage B
   // The end of the TCP header; where the walk starts (the first option byte).
-  logic        b_valid, b_tag;
+  logic        b_valid;
   logic [7:0]  b_end;
   logic [5:0]  b_q0;
   logic [8*(HB-FIRST)-1:0] b_opt;
@@ -103,8 +103,9 @@ module esp_mss_find
     logic       ok;
     tcp_end = 8'(a_l4) + {2'b00, a_doff, 2'b00};
     ok = a_ok && a_syn && a_doff >= 4'd5 && 17'(tcp_end) <= a_ip_end;
-    b_end <= tcp_end;
-    b_tag <= a_tag;
+    // Behind a tag the untagged view's bytes 92-95 are not the packet's:
+    // the walk (and an MSS option) ends there.
+    b_end <= a_tag && tcp_end > 8'(HB - 4) ? 8'(HB - 4) : tcp_end;
     // The options start at l4 + 20, i.e. walk byte l4 - 34.
     b_q0  <= ok && a_l4 < 7'(34 + NB) ? 6'(a_l4 - 7'd34) : WEND;
     b_opt <= a_opt;
@@ -135,9 +136,7 @@ module esp_mss_find
       w_nq[6*j +: 6] <= (kind != 8'd0 && (kind == 8'd1 || len >= 8'd2)
                          && nxt < 9'(b_end) && nxt < 9'(FIRST + NB))
                         ? 6'(nxt - 9'(FIRST)) : WEND;
-      // (behind a tag, the untagged view's bytes 92-95 are not the packet's)
-      w_mss[j] <= kind == 8'd2 && len == 8'd4 && 9'(FIRST + j + 4) <= 9'(b_end)
-                  && (FIRST + j + 4 <= HB - 4 || !b_tag);
+      w_mss[j] <= kind == 8'd2 && len == 8'd4 && 9'(FIRST + j + 4) <= 9'(b_end);
     end
     w_q[0 +: 6]   <= b_q0;
     w_pos[0 +: 6] <= '0;
