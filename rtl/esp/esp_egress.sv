@@ -319,7 +319,8 @@ module esp_egress
   logic [espnic_pkg::CLS_KEY_W-1:0] key;
   logic    key_valid, key_bad, bad_rd_valid, head_bad;
   // TCP MSS clamping: every frame written into `ord` has the MSS option of
-  // its header looked for (esp_mss_find, 23 cycles, in parallel with the
+  // its header (behind its 802.1Q tag, if any: a route-based session's)
+  // looked for (esp_mss_find, 24 cycles, in parallel with the
   // longer SPD lookup); the answer waits in u_mss_loc beside the frame and is
   // taken at issue. u_mss_loc holds no more entries than `ord`.
   logic       mss_loc_valid, mss_loc_found, mss_rd_valid, mss_rd_found;
@@ -1079,7 +1080,8 @@ module esp_egress
   // ------------------------------------------------------ stream stages
   // MSS clamping on the cleartext, before the ESP header: a command for
   // every frame from stage B (each pushes an encryption command in stage C),
-  // the clamp applied to frames it encapsulates. Its queue (32) never fills:
+  // the clamp applied to frames it encapsulates (a tagged frame's option
+  // moved by its tag; a tagged frame for a transport SA is discarded). Its queue (32) never fills:
   // it holds fewer commands than the encryption queue (16) plus the stages
   // before it.
   logic [DATA_W-1:0] c0_tdata;  logic [BYTES-1:0] c0_tkeep;
@@ -1088,7 +1090,7 @@ module esp_egress
     .clk_i, .rst_ni,
     .cmd_valid_i(ex_go), .cmd_hdr_i(x_p.hdr), .cmd_found_i(x_mss_found),
     .cmd_pos_i(x_mss_pos), .cmd_clamp_i(sa.mss_clamp), .cmd_apply_i(verdict == X_PROTECT),
-    .cmd_tag_i(1'b0),
+    .cmd_tag_i(x_p.vtag),
     .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
     .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
     .m_axis_tdata(c0_tdata), .m_axis_tkeep(c0_tkeep), .m_axis_tlast(c0_tlast),

@@ -3,8 +3,11 @@
 // order, with the frame's captured header, where esp_mss_find found its MSS
 // option (found, pos), the clamp (0: none) and whether to apply it (a late
 // decision: it enters the second stage only); else the frame passes unchanged.
-// The header is an untagged frame's; cmd_tag_i says that the frame on the
-// stream carries an 802.1Q tag, four bytes that move everything behind it.
+// cmd_tag_i says that the frame on the stream carries an 802.1Q tag, four
+// bytes that move everything behind it. The header is either an untagged
+// frame's (inbound: laid out without the tag the frame leaves with) or the
+// frame's own with its tag (egress: ethertype 0x8100 at byte 12, read four
+// bytes further); pos counts in the untagged layout (esp_mss_find's).
 // An MSS above the clamp is lowered to it, never raised; the TCP checksum is
 // updated incrementally (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')). An option
 // at an odd offset from the TCP header straddles two 16-bit words, so its
@@ -59,18 +62,30 @@ module esp_mss_clamp
   logic [6:0]  c1_csum_pos;
   logic [15:0] c1_mss, c1_csum, c1_clamp;
   always_ff @(posedge clk_i) begin
-    logic        v6;
-    logic [3:0]  ihl;
-    logic [15:0] mss_w, csum_w;
+    logic        htag;
+    logic [1:0]  v6;
+    logic [7:0]  ihl;
+    logic [31:0] mss_w, csum_w;
+    logic [15:0] mss_s, csum_s;
+    logic [3:0]  ihl_s;
     // Small multiplexers: the MSS value among the 39 places a walk can find
     // (bytes 56 + pos), the IPv4 checksum among the 16 IHLs (bytes 30 + 4 * IHL).
-    v6     = espnic_pkg::hbe16(cmd_hdr_i, 12) == 16'h86DD;
-    ihl    = cmd_hdr_i[8*14 +: 4];
-    mss_w  = cmd_hdr_i[8*56 + 8*cmd_pos_i +: 16];
-    csum_w = cmd_hdr_i[8*30 + 32*ihl +: 16];
-    c1_mss  <= {mss_w[7:0], mss_w[15:8]};
-    c1_csum <= v6 ? espnic_pkg::hbe16(cmd_hdr_i, 70) : {csum_w[7:0], csum_w[15:8]};
-    c1_csum_pos <= v6 ? 7'd70 : 7'd30 + {1'b0, ihl, 2'b00};
+    // Each is read at both places (t = 1: four bytes further, behind a tag in
+    // the header) and the tag compare selects, so it is not in front of them.
+    htag = espnic_pkg::hbe16(cmd_hdr_i, 12) == 16'h8100;
+    for (int t = 0; t < 2; t++) begin
+      v6[t]             = espnic_pkg::hbe16(cmd_hdr_i, 12 + 4 * t) == 16'h86DD;
+      ihl[4*t +: 4]     = cmd_hdr_i[8*(14 + 4*t) +: 4];
+      mss_w[16*t +: 16] = cmd_hdr_i[8*(56 + 4*t) + 8*cmd_pos_i +: 16];
+      csum_w[16*t +: 16] = v6[t] ? cmd_hdr_i[8*(70 + 4*t) +: 16]
+                                 : cmd_hdr_i[8*(30 + 4*t) + 32*ihl[4*t +: 4] +: 16];
+    end
+    mss_s  = htag ? mss_w[16 +: 16] : mss_w[0 +: 16];
+    csum_s = htag ? csum_w[16 +: 16] : csum_w[0 +: 16];
+    ihl_s  = htag ? ihl[4 +: 4] : ihl[0 +: 4];
+    c1_mss  <= {mss_s[7:0], mss_s[15:8]};
+    c1_csum <= {csum_s[7:0], csum_s[15:8]};
+    c1_csum_pos <= (htag ? v6[1] : v6[0]) ? 7'd70 : 7'd30 + {1'b0, ihl_s, 2'b00};
     c1_en    <= cmd_found_i && cmd_clamp_i != 16'd0;
     c1_apply <= cmd_apply_i;
     c1_tag   <= cmd_tag_i;

@@ -3,8 +3,11 @@
 // (esp_mss_clamp rewrites it). A pipeline that takes one header per cycle and
 // answers FIND_LAT cycles later, in order; it never stalls.
 //
-// Eligible: an untagged IPv4 packet that is not a fragment (MF and offset
-// zero) or an IPv6 packet whose next header is TCP, with SYN set, a data
+// Eligible: an IPv4 packet that is not a fragment (MF and offset zero) or
+// an IPv6 packet whose next header is TCP, untagged or behind one 802.1Q tag
+// (ethertype 0x8100 at byte 12: stage T takes the tag's four bytes out, so
+// the rest reads an untagged header and pos_o counts in it; the caller moves
+// the option by the tag, esp_mss_clamp's cmd_tag_i), with SYN set, a data
 // offset of at least 5, and the TCP header within the IP length. The options
 // are walked as RFC 9293 defines them, in any order: EOL ends the list, NOP
 // is one byte, every other option carries its length (at least 2; a shorter
@@ -12,7 +15,11 @@
 // option (kind 2, length 4) is found when the walk reaches it and it ends
 // within the captured header: always for IPv4 without IP options (the
 // options end by byte 94), for IPv6 when the option starts within the first
-// 19 bytes of options (Linux, Windows and macOS put MSS first).
+// 19 bytes of options (Linux, Windows and macOS put MSS first). Behind a
+// tag the header holds four bytes less of the packet: an MSS option is found
+// when it ends by byte 92 of the untagged view (IPv4 without IP options:
+// always; IPv6: within the first 15 bytes of options); the four bytes after
+// it are zero, which ends the walk.
 //
 // The walk is a chain (each option's start depends on the previous one's
 // length), so it is cut into stages of two option bytes: per byte, compare
@@ -24,7 +31,7 @@ module esp_mss_find
   localparam int FIRST    = 54,            // first byte an option can start at (IPv4, IHL 5)
   localparam int NB       = 39,            // option bytes walked: 54..92 (an MSS option ends by 95)
   localparam int PER      = 2,             // bytes per walk stage
-  localparam int STEPS    = (NB + PER - 1) / PER   // latency: STEPS + 3 cycles (23)
+  localparam int STEPS    = (NB + PER - 1) / PER   // latency: STEPS + 4 cycles (24)
 ) (
   input  logic                                 clk_i,
   input  logic                                 rst_ni,
@@ -37,9 +44,21 @@ module esp_mss_find
   localparam int HB = espnic_pkg::HDR_BYTES;
   localparam logic [5:0] WEND = 6'd63;       // the walk has ended
 
+  // ---------------------------------------------------------------- stage T
+  // An 802.1Q tag taken out of the header (the bytes behind it move up four,
+  // zeros at the end): from here on the header reads as an untagged frame's.
+  logic            t_valid, t_tag;
+  logic [HB*8-1:0] t_hdr;
+  always_ff @(posedge clk_i) begin
+    logic is_tag;
+    is_tag = espnic_pkg::hbe16(hdr_i, 12) == 16'h8100;
+    t_tag <= is_tag;
+    t_hdr <= is_tag ? {32'd0, hdr_i[HB*8-1:128], hdr_i[0 +: 96]} : hdr_i;
+  end
+
   // ---------------------------------------------------------------- stage A
   // What kind of packet, where its TCP header starts, its flags and length.
-  logic        a_valid, a_ok;
+  logic        a_valid, a_ok, a_tag;
   logic [6:0]  a_l4;
   logic        a_syn;
   logic [3:0]  a_doff;
@@ -51,25 +70,26 @@ module esp_mss_find
     logic [3:0]  ihl;
     logic [3:0]  doff4;
     logic        syn4;
-    etype = espnic_pkg::hbe16(hdr_i, 12);
-    ihl   = hdr_i[8*14 +: 4];
+    etype = espnic_pkg::hbe16(t_hdr, 12);
+    ihl   = t_hdr[8*14 +: 4];
     // Which header the fields come from: the ethertype's first byte alone
     // (shallow); whether the packet qualifies is a_ok.
-    sel6  = hdr_i[8*12 +: 8] == 8'h86;
+    sel6  = t_hdr[8*12 +: 8] == 8'h86;
     // TCP bytes 12 (data offset) and 13 (flags) after an IHL-word header.
-    doff4 = hdr_i[8*(14+12) + 4 + 32*ihl +: 4];
-    syn4  = hdr_i[8*(14+13) + 1 + 32*ihl];
-    v4 = etype == 16'h0800 && hdr_i[8*14+4 +: 4] == 4'd4 && ihl >= 4'd5
-         && espnic_pkg::hbyte(hdr_i, 23) == 8'd6
-         && hdr_i[8*20 +: 6] == 6'd0 && espnic_pkg::hbyte(hdr_i, 21) == 8'd0;
-    v6 = etype == 16'h86DD && hdr_i[8*14+4 +: 4] == 4'd6 && espnic_pkg::hbyte(hdr_i, 20) == 8'd6;
+    doff4 = t_hdr[8*(14+12) + 4 + 32*ihl +: 4];
+    syn4  = t_hdr[8*(14+13) + 1 + 32*ihl];
+    v4 = etype == 16'h0800 && t_hdr[8*14+4 +: 4] == 4'd4 && ihl >= 4'd5
+         && espnic_pkg::hbyte(t_hdr, 23) == 8'd6
+         && t_hdr[8*20 +: 6] == 6'd0 && espnic_pkg::hbyte(t_hdr, 21) == 8'd0;
+    v6 = etype == 16'h86DD && t_hdr[8*14+4 +: 4] == 4'd6 && espnic_pkg::hbyte(t_hdr, 20) == 8'd6;
     a_ok     <= v4 || v6;
+    a_tag    <= t_tag;
     a_l4     <= sel6 ? 7'd54 : 7'd14 + {1'b0, ihl, 2'b00};
-    a_doff   <= sel6 ? hdr_i[8*(54 + 12) + 4 +: 4] : doff4;
-    a_syn    <= sel6 ? hdr_i[8*(54 + 13) + 1] : syn4;
-    a_ip_end <= sel6 ? 17'(espnic_pkg::hbe16(hdr_i, 18)) + 17'd54
-                     : 17'(espnic_pkg::hbe16(hdr_i, 16)) + 17'd14;
-    a_opt    <= hdr_i[8*FIRST +: 8*(HB-FIRST)];
+    a_doff   <= sel6 ? t_hdr[8*(54 + 12) + 4 +: 4] : doff4;
+    a_syn    <= sel6 ? t_hdr[8*(54 + 13) + 1] : syn4;
+    a_ip_end <= sel6 ? 17'(espnic_pkg::hbe16(t_hdr, 18)) + 17'd54
+                     : 17'(espnic_pkg::hbe16(t_hdr, 16)) + 17'd14;
+    a_opt    <= t_hdr[8*FIRST +: 8*(HB-FIRST)];
   end
 
   // ---------------------------------------------------------------- stage B
@@ -83,7 +103,9 @@ module esp_mss_find
     logic       ok;
     tcp_end = 8'(a_l4) + {2'b00, a_doff, 2'b00};
     ok = a_ok && a_syn && a_doff >= 4'd5 && 17'(tcp_end) <= a_ip_end;
-    b_end <= tcp_end;
+    // Behind a tag the untagged view's bytes 92-95 are not the packet's:
+    // the walk (and an MSS option) ends there.
+    b_end <= a_tag && tcp_end > 8'(HB - 4) ? 8'(HB - 4) : tcp_end;
     // The options start at l4 + 20, i.e. walk byte l4 - 34.
     b_q0  <= ok && a_l4 < 7'(34 + NB) ? 6'(a_l4 - 7'd34) : WEND;
     b_opt <= a_opt;
@@ -155,12 +177,14 @@ module esp_mss_find
   logic [STEPS-1:0] w_valid;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
+      t_valid <= 1'b0;
       a_valid <= 1'b0;
       b_valid <= 1'b0;
       c_valid <= 1'b0;
       w_valid <= '0;
     end else begin
-      a_valid <= in_valid_i;
+      t_valid <= in_valid_i;
+      a_valid <= t_valid;
       b_valid <= a_valid;
       c_valid <= b_valid;
       w_valid <= {w_valid[STEPS-2:0], c_valid};

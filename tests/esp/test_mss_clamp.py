@@ -255,3 +255,127 @@ def test_inbound_back_to_back_mixed():
             assert dict(got[TCP].options)["MSS"] == CLAMP and tcp_checksum_ok(got)
         else:
             assert raw(got) == raw(f[IP])
+
+
+# ------------------------------------------------------- egress, tagged
+# Route-based sessions (issue 13): the host hands the card 802.1Q-tagged
+# frames, the VLAN picks the SA (a PROTECT rule keyed by it), and the inner
+# packet is tunnelled without the tag. Their SYNs are clamped like untagged
+# ones: esp_mss_find looks behind the tag, esp_mss_clamp moves the patch by it.
+VLAN_RULES = {"default": "discard",
+              "rules": [{"priority": 1, "vlan": 10, "action": "protect", "sa": 0}]}
+
+
+def tag(frame, vid=10):
+    ip = frame[IPv6] if IPv6 in frame else frame[IP]
+    return Ether(raw(Ether(src=HOST_MAC, dst=GW_MAC) / Dot1Q(vlan=vid) / ip))
+
+
+def tagged_through_card(frames, clamp=CLAMP, mode="tunnel"):
+    """frames: tagged frames for VLAN 10; returns the inner packets the peer
+    decrypts (the tag never reaches the wire)."""
+    out_sa = sa_entry(0, 0x1001, "out", mode=mode, **({"mss_clamp": clamp} if clamp else {}))
+    r = run_card("egress", frames, [out_sa], VLAN_RULES)
+    if mode != "tunnel":
+        return [], r
+    assert len(r.frames) == len(frames)
+    peer = scapy_sa(out_sa, tunnel_src=LOCAL, tunnel_dst=REMOTE)
+    inners = []
+    for got in r.frames:
+        eth = Ether(got)
+        assert Dot1Q not in eth
+        inners.append(peer.decrypt(eth[IP]))
+    return inners, r
+
+
+def sent_ip(frame):
+    return frame[IPv6] if IPv6 in frame else frame[IP]
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_tagged_option_orders_clamped(order, v6):
+    opts = ORDERS[order]
+    frames = [tag(syn(opts, v6=v6)), tag(syn(opts, v6=v6, flags="SA"))]
+    inners, _ = tagged_through_card(frames)
+    if v6 and order == "macos":
+        # Known limit: behind a tag an IPv6 MSS option must end within the
+        # first 18 option bytes (96 captured bytes less the tag); macOS's
+        # ends at 19. It passes untouched.
+        for f, inner in zip(frames, inners):
+            assert raw(inner) == raw(sent_ip(f))
+        return
+    for f, inner in zip(frames, inners):
+        assert dict(inner[TCP].options)["MSS"] == CLAMP
+        assert tcp_checksum_ok(inner), "TCP checksum after the clamp"
+        assert raw(inner) == raw(expected_ip(f, clamped(opts, CLAMP)))
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_tagged_untouched(v6):
+    """MSS at or below the clamp, no MSS option, not a SYN, no options."""
+    frames = [tag(f) for f in (
+        syn([("MSS", CLAMP)], v6=v6),
+        syn([("MSS", 536), ("NOP", None), ("WScale", 2)], v6=v6),
+        syn([("NOP", None), ("WScale", 7), ("SAckOK", b"")], v6=v6),
+        syn([("MSS", 1460)], v6=v6, flags="A", payload=b"data after the header"),
+        syn([("MSS", 1460)], v6=v6, flags="R"),
+        syn([], v6=v6),
+    )]
+    inners, _ = tagged_through_card(frames)
+    for f, inner in zip(frames, inners):
+        assert raw(inner) == raw(sent_ip(f))
+
+
+def test_tagged_ipv4_options_and_payload():
+    opts = [("NOP", None), ("NOP", None), ("MSS", 9000)]
+    frames = [tag(syn(opts, options=[IPOption_NOP()] * 4)), tag(syn(opts, payload=b"x" * 300))]
+    inners, _ = tagged_through_card(frames)
+    for f, inner in zip(frames, inners):
+        assert raw(inner) == raw(expected_ip(f, clamped(opts, CLAMP)))
+        assert tcp_checksum_ok(inner)
+
+
+def test_tagged_ipv6_late_option():
+    """Behind a tag the captured header holds four bytes less of the packet:
+    an IPv6 MSS option after 14 bytes of other options is clamped, one after
+    15 (its value past the captured bytes) passes untouched, never garbled."""
+    near = [("NOP", None)] * 14 + [("MSS", 1460)]
+    far = [("NOP", None)] * 15 + [("MSS", 1460)]
+    frames = [tag(syn(near, v6=True)), tag(syn(far, v6=True))]
+    inners, _ = tagged_through_card(frames)
+    assert raw(inners[0]) == raw(expected_ip(frames[0], clamped(near, CLAMP)))
+    assert tcp_checksum_ok(inners[0])
+    assert raw(inners[1]) == raw(sent_ip(frames[1]))
+
+
+def test_tagged_no_clamp_configured():
+    frames = [tag(syn(ORDERS["mss_first"])), tag(syn(ORDERS["odd_offset"], v6=True))]
+    inners, _ = tagged_through_card(frames, clamp=0)
+    for f, inner in zip(frames, inners):
+        assert raw(inner) == raw(sent_ip(f))
+
+
+def test_tagged_transport_discarded():
+    """A tagged frame a PROTECT rule sends to a transport SA is still
+    discarded (transport mode cannot drop the tag), clamp or not."""
+    frames = [tag(syn(ORDERS["windows"]))]
+    _, r = tagged_through_card(frames, mode="transport")
+    assert r.frames == [] and r.ports["eg_discarded"] == 1
+
+
+def test_tagged_back_to_back_mixed():
+    """Tagged SYNs between tagged data packets of every size, back to back."""
+    frames = []
+    for i in range(24):
+        if i % 3 == 0:
+            frames.append(tag(syn([("NOP", None)] * (i % 2) + [("MSS", 9000 + i)],
+                                  v6=bool(i & 4))))
+        else:
+            frames.append(tag(syn([], flags="A", payload=bytes([i]) * (37 * i % 1400))))
+    inners, _ = tagged_through_card(frames)
+    for i, (f, inner) in enumerate(zip(frames, inners)):
+        if i % 3 == 0:
+            assert dict(inner[TCP].options)["MSS"] == CLAMP and tcp_checksum_ok(inner)
+        else:
+            assert raw(inner) == raw(sent_ip(f))

@@ -1,13 +1,12 @@
 // tb_mss_clamp: a randomized test of TCP MSS clamping (esp_mss_find and
 // esp_mss_clamp through tb_mss_clamp_top) against a reference written here:
-// random frames (IPv4 with and without options, fragments, IPv6, tagged and
-// non-IP frames), TCP segments with and without SYN and random option lists
-// (MSS anywhere, NOP, EOL, window scale, SACK, timestamps holding the bytes
-// of an MSS option, unknown and malformed options), random clamps. Each
-// output frame must equal the reference byte for byte, and the TCP checksum
-// must still verify (the one's complement sum of the segment stays 0xFFFF,
-// whatever the option's offset). Headers are offered ahead of their frames,
-// frames stream with gaps, and the output is back-pressured at random.
+// random frames (IPv4 with and without options, fragments, IPv6, untagged or
+// behind one 802.1Q tag as egress takes a route-based session's, non-IP), TCP segments with and
+// without SYN and random option lists (MSS anywhere, NOP, EOL, window scale, SACK, timestamps
+// holding the bytes of an MSS option, unknown and malformed options), random clamps. Each output
+// frame must equal the reference byte for byte, and the TCP checksum must still verify (the one's
+// complement sum of the segment stays 0xFFFF, whatever the option's offset). Headers are offered
+// ahead of their frames, frames stream with gaps, and the output is back-pressured at random.
 //
 //   tb_mss_clamp [--frames N] [--seed S]
 #include "Vtb_mss_clamp_top.h"
@@ -103,7 +102,7 @@ Frame make_frame(Rng &r)
 		b[i] = uint8_t(r.next());
 	unsigned kind = r.range(0, 19);
 	bool v6 = kind >= 10 && kind < 18;
-	bool tagged = kind == 18;
+	bool tagged = kind != 19 && r.chance(25);
 	if (kind == 19) { // not IP
 		put16(b, 12, 0x0806);
 		b.resize(r.range(60, 200));
@@ -114,8 +113,6 @@ Frame make_frame(Rng &r)
 		unsigned tcp_len = doff * 4 + (r.chance(50) ? 0 : r.range(0, 300));
 		unsigned ip_len = (v6 ? 40 : 4 * ihl) + tcp_len;
 		put16(b, 12, v6 ? 0x86DD : 0x0800);
-		if (tagged)
-			put16(b, 12, 0x8100);
 		b.resize(l4 + tcp_len);
 		for (unsigned i = 14; i < b.size(); i++)
 			b[i] = uint8_t(r.next());
@@ -139,6 +136,11 @@ Frame make_frame(Rng &r)
 		// update must keep any sum that held before).
 		put16(b, l4 + 16, 0);
 		put16(b, l4 + 16, ~csum(b, l4, unsigned(b.size())) & 0xFFFF);
+		if (tagged) { // the 802.1Q tag in front of the ethertype
+			uint8_t tci0 = uint8_t(r.next() & 0xEF), tci1 = uint8_t(r.next());
+			b.insert(b.begin() + 12, {0x81, 0x00, tci0, tci1});
+			l4 += 4;
+		}
 		f.l4 = l4;
 		f.seg_end = unsigned(b.size());
 		if (r.chance(20)) // Ethernet padding after the packet
@@ -160,8 +162,18 @@ Frame make_frame(Rng &r)
 // The reference: the MSS option the walk finds, per esp_mss_find's rules.
 void reference(Frame &f)
 {
-	// The header as the card captures it: the first HDR bytes, zero beyond.
+	// The header as the card captures it: the first HDR bytes, zero beyond;
+	// behind a tag, read without it (its four bytes out, the option must
+	// end within the HDR - 4 bytes of the packet the header holds) and the
+	// patch moved by it.
 	Bytes b = f.in;
+	unsigned tag = 0;
+	if (b.size() >= 14 && be16(b, 12) == 0x8100) {
+		tag = 4;
+		b.erase(b.begin() + 12, b.begin() + 16);
+		if (b.size() > HDR - 4)
+			b.resize(HDR - 4);
+	}
 	if (b.size() < HDR + 2)
 		b.resize(HDR + 2, 0);
 	f.want = f.in;
@@ -196,7 +208,7 @@ void reference(Frame &f)
 			continue;
 		}
 		unsigned len = b[p + 1];
-		if (kind == 2 && len == 4 && p + 4 <= end) {
+		if (kind == 2 && len == 4 && p + 4 <= end && p + 4 <= HDR - tag) {
 			found = int(p);
 			break;
 		}
@@ -211,14 +223,14 @@ void reference(Frame &f)
 		return;
 	// RFC 1624 eqn. 3 over the words the MSS bytes fall in.
 	unsigned at = unsigned(found) + 2;
-	put16(f.want, at, f.clamp);
+	put16(f.want, at + tag, f.clamp);
 	bool odd = (at - l4) & 1;
 	unsigned m_old = odd ? ((mss & 0xFF) << 8 | mss >> 8) : mss;
 	unsigned m_new = odd ? ((f.clamp & 0xFF) << 8 | f.clamp >> 8) : f.clamp;
 	uint32_t s = (~be16(b, l4 + 16) & 0xFFFF) + (~m_old & 0xFFFF) + m_new;
 	while (s >> 16)
 		s = (s & 0xFFFF) + (s >> 16);
-	put16(f.want, l4 + 16, ~s & 0xFFFF);
+	put16(f.want, l4 + tag + 16, ~s & 0xFFFF);
 	f.clamped = true;
 }
 
@@ -258,7 +270,8 @@ int main(int argc, char **argv)
 		all.push_back(make_frame(r));
 		reference(all.back());
 	}
-	unsigned next_hdr = 0, next_in = 0, in_off = 0, next_out = 0, clamped = 0, bad = 0;
+	unsigned next_hdr = 0, next_in = 0, in_off = 0, next_out = 0, clamped = 0, bad = 0,
+		 tag_clamped = 0;
 	Bytes out_cur;
 	uint64_t cycles = 0;
 	while (next_out < frames && cycles < 200ull * frames + 10000) {
@@ -314,6 +327,7 @@ int main(int argc, char **argv)
 								    f.in[i]);
 				}
 				clamped += f.clamped;
+				tag_clamped += f.clamped && be16(f.in, 12) == 0x8100;
 				out_cur.clear();
 				next_out++;
 			}
@@ -343,7 +357,8 @@ int main(int argc, char **argv)
 	t.check(bad == 0, "every frame as the reference");
 	t.check(sum_bad == 0, "TCP checksums verify after the clamp");
 	t.check(clamped > frames / 20, "a share of the frames was clamped");
-	std::printf("%u frames, %u clamped, %llu cycles, width %u\n", frames, clamped,
-		    (unsigned long long)cycles, TB_DATA_W);
+	t.check(tag_clamped > frames / 100, "tagged frames among them");
+	std::printf("%u frames, %u clamped (%u tagged), %llu cycles, width %u\n", frames, clamped,
+		    tag_clamped, (unsigned long long)cycles, TB_DATA_W);
 	return t.finish();
 }

@@ -31,7 +31,7 @@ module tb_mss_clamp_top #(
     .clk_i, .rst_ni, .in_valid_i(hdr_valid_i), .hdr_i,
     .out_valid_o(loc_valid), .found_o(loc_found), .pos_o(loc_pos)
   );
-  // The find answers 23 cycles after the header; the queue's word is there.
+  // The find answers 24 cycles after the header; the queue's word is there.
   sync_fifo #(.WIDTH(HW + 16), .DEPTH(32)) u_hdr_q (
     .clk_i, .rst_ni,
     .wr_valid_i(hdr_valid_i), .wr_ready_o(unused_wr_ready), .wr_data_i({clamp_i, hdr_i}),
@@ -43,6 +43,7 @@ module tb_mss_clamp_top #(
     .clk_i, .rst_ni,
     .cmd_valid_i(loc_valid), .cmd_hdr_i(q_data[HW-1:0]), .cmd_found_i(loc_found),
     .cmd_pos_i(loc_pos), .cmd_clamp_i(q_data[HW +: 16]), .cmd_apply_i(1'b1),
+    .cmd_tag_i(espnic_pkg::hbe16(q_data[HW-1:0], 12) == 16'h8100),   // as egress: the frame's own tag
     .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
     .m_axis_tdata, .m_axis_tkeep, .m_axis_tlast, .m_axis_tvalid, .m_axis_tready,
     .clamped_o
