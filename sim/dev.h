@@ -24,6 +24,7 @@ struct device;
 #define DEV_VLAN_MAX 16
 struct dev_vlan {
 	uint16_t vid;
+	bool exception; /* --host-exception: ethertype 0x88B5 both ways, untagged */
 	struct dev_port port;
 	struct event *ev;
 	bool paused;
@@ -52,7 +53,7 @@ struct device {
 	struct dev_port port[2]; /* indexed by enum espnic_port */
 	struct event *port_ev[2];
 	bool port_paused[2];
-	struct dev_vlan vlan[DEV_VLAN_MAX];
+	struct dev_vlan vlan[DEV_VLAN_MAX + 1]; /* the VLAN TAPs, then the exception TAP */
 	unsigned n_vlan;
 	pcap_t *capture_dead;
 	pcap_dumper_t *capture; /* mirror of the wire port, both directions */

@@ -7,14 +7,18 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "espnic_regs.h"
 #include "espnic_simproto.h"
 
 /* Clock in chunks of this many cycles, and keep clocking for QUIET cycles
@@ -33,8 +37,8 @@ static void usage(FILE *f)
 	    f,
 	    "usage: espnic-sim run --name NAME --wire PORT --host PORT [--width 128|512]\n"
 	    "                      [--trace FILE.fst] [--socket PATH] [--wire-capture FILE.pcap]\n"
-	    "                      [--host-vlan VID=IFNAME]... [--wire-rate BYTES_PER_CYCLE]\n"
-	    "                      [--verbose]\n"
+	    "                      [--host-vlan VID=IFNAME]... [--host-exception IFNAME]\n"
+	    "                      [--wire-rate BYTES_PER_CYCLE] [--verbose]\n"
 	    "\n"
 	    "Runs one simulated card as a device until SIGTERM or SIGINT. Host programs\n"
 	    "reach its registers through the socket (default " ESPNIC_SIM_RUN_DIR "/NAME.sock;\n"
@@ -49,6 +53,12 @@ static void usage(FILE *f)
 	    "802.1Q VLAN VID of the host port its own TAP IFNAME (what espnic0.VID\n"
 	    "would be): the harness adds the tag to what the host sends there and\n"
 	    "takes it off what the card delivers tagged VID (route-based sessions).\n"
+	    "--host-exception gives the host port's exception path its own TAP IFNAME,\n"
+	    "as a card's driver would a queue: the frames the card delivers behind\n"
+	    "ethertype 0x88B5 (IP fragments from the wire, for the host to reassemble)\n"
+	    "leave through it, what the host writes to it enters the host port as it\n"
+	    "is, and its MTU is the card's largest frame less the Ethernet header, so\n"
+	    "a reassembled packet fits whatever the host port's MTU.\n"
 	    "--wire-rate: the wire input's line rate in bytes per cycle (default 50 at\n"
 	    "512 bits, 100G at 250 MHz; 12.5 at 128 bits, 25G; 0: back to back); the\n"
 	    "card never holds the wire off and drops what its input buffer cannot take.\n");
@@ -63,6 +73,7 @@ struct run_opts {
 	unsigned n_vlan;
 	uint16_t vlan_vid[DEV_VLAN_MAX];
 	const char *vlan_if[DEV_VLAN_MAX];
+	const char *exception_if; /* --host-exception */
 };
 
 /* VID=IFNAME of --host-vlan. */
@@ -101,6 +112,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"wire-capture", required_argument, NULL, 'c'},
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"host-vlan", required_argument, NULL, 'V'},
+						 {"host-exception", required_argument, NULL, 'X'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
@@ -149,6 +161,16 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'V':
 			if (parse_vlan(o, optarg))
 				return 2;
+			break;
+		case 'X':
+			if (!*optarg || strlen(optarg) >= IFNAMSIZ || o->exception_if) {
+				fprintf(stderr,
+					"espnic-sim run: --host-exception takes one interface "
+					"name of 1 to %d characters\n",
+					IFNAMSIZ - 1);
+				return 2;
+			}
+			o->exception_if = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -213,15 +235,18 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 		schedule_flush(d);
 }
 
-/* The VLAN TAP a frame the card delivers to the host goes to: the one of its
- * 802.1Q VID, else none (the host port's own TAP). */
+/* The side TAP a frame the card delivers to the host goes to: the exception
+ * TAP for ethertype 0x88B5, the VLAN TAP of its 802.1Q VID, else none (the
+ * host port's own TAP). */
 static struct dev_vlan *vlan_of(struct device *d, const uint8_t *buf, int n)
 {
-	if (!d->n_vlan || n < 18 || buf[12] != 0x81 || buf[13] != 0x00)
+	if (!d->n_vlan || n < 14)
 		return NULL;
-	unsigned vid = (unsigned)(buf[14] & 0x0f) << 8 | buf[15];
+	unsigned etype = (unsigned)buf[12] << 8 | buf[13];
+	unsigned vid = n >= 18 ? (unsigned)(buf[14] & 0x0f) << 8 | buf[15] : 0;
 	for (unsigned i = 0; i < d->n_vlan; i++)
-		if (d->vlan[i].vid == vid)
+		if (d->vlan[i].exception ? etype == ESPNIC_ETHERTYPE_REASSEMBLY
+					 : etype == 0x8100 && d->vlan[i].vid == vid)
 			return &d->vlan[i];
 	return NULL;
 }
@@ -235,7 +260,11 @@ void dev_after_model(struct device *d)
 			if (p == ESPNIC_PORT_WIRE)
 				dev_capture_frame(d->capture, buf, (size_t)n);
 			struct dev_vlan *v = p == ESPNIC_PORT_HOST ? vlan_of(d, buf, n) : NULL;
-			if (v) { /* the tag off: MAC addresses, then the rest */
+			if (v && v->exception) {
+				dev_port_send(&v->port, buf, (size_t)n);
+				if (v->port.backlog_count)
+					schedule_flush(d);
+			} else if (v) { /* the tag off: MAC addresses, then the rest */
 				memmove(buf + 4, buf, 12);
 				dev_port_send(&v->port, buf + 4, (size_t)n - 4);
 				if (v->port.backlog_count)
@@ -275,7 +304,8 @@ static void port_rx(struct device *d, int p)
 	dev_kick(d);
 }
 
-/* Frames the host wrote to a VLAN TAP: into the card's host port, tagged. */
+/* Frames the host wrote to a VLAN TAP: into the card's host port, tagged;
+ * to the exception TAP: as they are. */
 static void vlan_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dev_vlan *v = arg;
@@ -294,6 +324,11 @@ static void vlan_cb(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = dev_port_recv(&v->port, buf + 4, sizeof(buf) - 4);
 		if (n < 12)
 			break;
+		if (v->exception) {
+			if (n <= ESPNIC_MODEL_MAX_FRAME)
+				espnic_model_send(d->m, ESPNIC_PORT_HOST, buf + 4, (size_t)n);
+			continue;
+		}
 		if (n + 4 > ESPNIC_MODEL_MAX_FRAME)
 			continue;
 		memmove(buf, buf + 4, 12);
@@ -350,6 +385,52 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (d->verbose)
 		fprintf(stderr, "espnic-sim run: %s: signal %d, stopping\n", d->name, (int)sig);
 	event_base_loopbreak(d->base);
+}
+
+/* A side TAP of the host port: VLAN vid's, or (vid 0) the exception path's. */
+static struct dev_vlan *open_side_tap(struct device *d, const char *name, const char *ifname,
+				      uint16_t vid, char *err, size_t errlen)
+{
+	struct dev_vlan *v = &d->vlan[d->n_vlan];
+	char spec[64];
+	snprintf(spec, sizeof(spec), "tap:%s", ifname);
+	v->vid = vid;
+	v->exception = vid == 0;
+	if (dev_port_open(&v->port, spec, v->exception ? "host exception" : "host VLAN", name,
+			  d->rundir, err, errlen) < 0) {
+		dev_port_close(&v->port);
+		return NULL;
+	}
+	d->n_vlan++;
+	v->port.owner = d;
+	v->ev = event_new(d->base, v->port.fd, EV_READ | EV_PERSIST, vlan_cb, v);
+	if (!v->ev || event_add(v->ev, NULL) < 0) {
+		snprintf(err, errlen, "cannot watch the TAP %s", ifname);
+		return NULL;
+	}
+	return v;
+}
+
+/* The exception TAP, its MTU the card's largest frame less the Ethernet
+ * header (a reassembled packet goes back whole). */
+static int open_exception(struct device *d, const char *name, const char *ifname, char *err,
+			  size_t errlen)
+{
+	struct ifreq ifr = {0};
+	if (!open_side_tap(d, name, ifname, 0, err, errlen))
+		return -1;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = ESPNIC_MODEL_MAX_FRAME - 14;
+	if (s < 0 || ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+		snprintf(err, errlen, "cannot set the MTU of %s to %d: %s", ifname, ifr.ifr_mtu,
+			 strerror(errno));
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	close(s);
+	return 0;
 }
 
 static int setup(struct device *d, const struct run_opts *o, char *err, size_t errlen)
@@ -412,24 +493,11 @@ static int setup(struct device *d, const struct run_opts *o, char *err, size_t e
 			return -1;
 		}
 	}
-	for (unsigned i = 0; i < o->n_vlan; i++) {
-		struct dev_vlan *v = &d->vlan[d->n_vlan];
-		char spec[64];
-		snprintf(spec, sizeof(spec), "tap:%s", o->vlan_if[i]);
-		v->vid = o->vlan_vid[i];
-		if (dev_port_open(&v->port, spec, "host VLAN", o->name, d->rundir, err, errlen) <
-		    0) {
-			dev_port_close(&v->port);
+	for (unsigned i = 0; i < o->n_vlan; i++)
+		if (!open_side_tap(d, o->name, o->vlan_if[i], o->vlan_vid[i], err, errlen))
 			return -1;
-		}
-		d->n_vlan++;
-		v->port.owner = d;
-		v->ev = event_new(d->base, v->port.fd, EV_READ | EV_PERSIST, vlan_cb, v);
-		if (!v->ev || event_add(v->ev, NULL) < 0) {
-			snprintf(err, errlen, "cannot watch the TAP of VLAN %u", v->vid);
-			return -1;
-		}
-	}
+	if (o->exception_if && open_exception(d, o->name, o->exception_if, err, errlen) < 0)
+		return -1;
 	if (dev_mmio_listen(d, err, errlen) < 0)
 		return -1;
 	dev_kick(d); /* pcap inputs start flowing at once */

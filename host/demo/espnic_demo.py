@@ -19,7 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
-from sitelab import (CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Charon,  # noqa: E402
+from sitelab import (CHARON, EXC_IF, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Charon,  # noqa: E402
                      Forwarder, Sites, UnixHTTP, ping_stats, run, wait_for)
 import route_lab  # noqa: E402
 
@@ -69,7 +69,8 @@ class Gateway:
         self.log = sites.path("espnicd-%s.log" % side)
         config = sites.path("espnicd-%s.json" % side)
         settings = {"listen": listen, "dataplane": "card:sim:" + card_sock,
-                    "card_host_if": "espnic0", "log_level": "info"}
+                    "card_host_if": "espnic0", "log_level": "info",
+                    "card_exception_if": EXC_IF}
         settings.update(extra_config or {})
         if web_password is not None:
             settings["web"] = {"address": "127.0.0.1", "port": WEB_PORT}

@@ -28,6 +28,9 @@ import time
 GW_A, GW_B = "198.18.0.1", "198.18.0.2"
 NET_A, NET_B = "198.19.1.0/24", "198.19.2.0/24"
 HOST_A, HOST_B = "198.19.1.10", "198.19.2.10"
+# The card's exception path has its own TAP (espnic-sim run --host-exception), whose MTU
+# takes a reassembled packet whole; espnicd's card_exception_if.
+EXC_IF = "espnic0x"
 LAN_GW_A, LAN_GW_B = "198.19.1.1", "198.19.2.1"
 CHARON = "/usr/lib/ipsec/charon"
 # The LANs' and the card host ports' MTU: a LAN's usual 1500. Packets that do not fit a
@@ -171,8 +174,8 @@ class Sites:
             # Card A's ports are TAPs made in gw-a; the wire TAP then moves into gw-b.
             self.sim = self.spawn("gwa", [self.sim_bin, "run", "--name", self.card, "--host",
                                           "tap:espnic0", "--wire", "tap:ewire", "--socket",
-                                          self.sock, "--wire-capture", self.pcap], "card.log",
-                                  env=env)
+                                          self.sock, "--wire-capture", self.pcap,
+                                          "--host-exception", EXC_IF], "card.log", env=env)
             self._wait_card(self.sim, self.sock)
             wait_for("card A's wire TAP", lambda: run("ip", "-n", self.ns["gwa"], "link",
                                                       "show", "ewire", check=False)
@@ -184,17 +187,21 @@ class Sites:
             # Two cards, wires cabled (UNIX datagram sockets in the directory).
             self.sim = self.spawn("gwa", [self.sim_bin, "run", "--name", self.card, "--host",
                                           "tap:espnic0", "--wire", "card:" + self.card_b,
-                                          "--socket", self.sock, "--wire-capture", self.pcap]
+                                          "--socket", self.sock, "--wire-capture", self.pcap,
+                                          "--host-exception", EXC_IF]
                                   + self.vlan_args, "card-a.log", env=env)
             self.sim_b = self.spawn("gwb", [self.sim_bin, "run", "--name", self.card_b,
                                             "--host", "tap:espnic0", "--wire",
-                                            "card:" + self.card, "--socket", self.sock_b]
+                                            "card:" + self.card, "--socket", self.sock_b,
+                                            "--host-exception", EXC_IF]
                                     + self.vlan_args, "card-b.log", env=env)
             self._wait_card(self.sim, self.sock)
             self._wait_card(self.sim_b, self.sock_b)
             self.ip("gwb", "link", "set", "espnic0", "mtu", str(MTU), "up")
+            self.ip("gwb", "link", "set", EXC_IF, "up")
             self.ip("gwb", "addr", "add", GW_B + "/24", "dev", "espnic0")
         self.ip("gwa", "link", "set", "espnic0", "mtu", str(MTU), "up")
+        self.ip("gwa", "link", "set", EXC_IF, "up")
         self.ip("gwa", "addr", "add", GW_A + "/24", "dev", "espnic0")
 
     def _wait_card(self, proc, sock):

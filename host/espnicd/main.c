@@ -659,7 +659,11 @@ int main(int argc, char **argv)
 	dm.ev_dp = dp_event_fd(dm.dp) >= 0 ? event_new(dm.base, dp_event_fd(dm.dp),
 						       EV_READ | EV_PERSIST, on_dataplane, &dm)
 					   : NULL;
-	open_exception_port(&dm, espnicd_config(dm.core)->host_if);
+	/* Its own interface if the card's driver gives the exception path one (the simulator's
+	 * --host-exception TAP), else the host interface. */
+	open_exception_port(&dm, espnicd_config(dm.core)->exception_if[0]
+				     ? espnicd_config(dm.core)->exception_if
+				     : espnicd_config(dm.core)->host_if);
 	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_signal, &dm);
 	dm.ev_int = evsignal_new(dm.base, SIGINT, on_signal, &dm);
 	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_signal, &dm);

@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "demo"))
 from lab import need_root, need_tools, run, status_sas, wait_for  # noqa: E402
-from sitelab import CHARON, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
+from sitelab import CHARON, EXC_IF, GW_A, GW_B, HOST_A, HOST_B, NET_A, NET_B, Sites  # noqa: E402
 from strongswan import PSK, site_charon  # noqa: E402
 sys.path.insert(0, HERE)
 from conftest import failed, program  # noqa: E402
@@ -82,6 +82,7 @@ class Espnicd:
                 "remote_ts": [NET_B]}
         peer.update(peer_extra)
         cfg = {"listen": GW_A, "dataplane": "card:sim:" + lab.sock, "card_host_if": "espnic0",
+               "card_exception_if": EXC_IF,
                "psk_file": self.psk, "log_level": "debug", "peers": [peer]}
         cfg.update(top or {})
         with open(self.config, "w") as f:

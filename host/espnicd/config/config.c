@@ -919,6 +919,8 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
 			*limit = (unsigned)json_integer_value(v);
 		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
+		} else if (strcmp(key, "card_exception_if") == 0 &&
+			   parse_ifname(v, cfg->exception_if) == 0) {
 		} else if (strcmp(key, "frr_vty_socket") == 0 && json_is_string(v) &&
 			   json_string_length(v) < sizeof(cfg->frr_vty_socket)) {
 			strcpy(cfg->frr_vty_socket, json_string_value(v));

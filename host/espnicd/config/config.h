@@ -136,6 +136,7 @@ struct espnicd_config {
 	unsigned create_child_per_minute; /* SA-creating CREATE_CHILD_SAs per IKE_SA (0 = any) */
 	unsigned start_window;	     /* at most this many of our initiations at once (0 = all) */
 	char host_if[DP_IFNAME_MAX]; /* card_host_if: the peers' default */
+	char exception_if[DP_IFNAME_MAX]; /* card_exception_if ("": card_host_if) */
 	/* frr_vty_socket: the directory of FRR's vty sockets that espnicd's vtysh talks to
 	 * (route-based sessions' BGP, sessions/bgp_frr.c); "" = FRR's default. */
 	char frr_vty_socket[108];

@@ -23,6 +23,7 @@ static const struct {
     {"in_no_sa", "ingress: ESP with an unknown SPI"},
     {"in_dummy", "ingress: dummy packets"},
     {"in_buffer_drop", "ingress: the card's input buffer was full (the wire cannot be held off)"},
+    {"in_reinject_bad", "ingress: a packet the host gave back was neither IPv4 nor IPv6"},
 };
 
 int sessions_card(struct sessions *s, json_t **resp, struct sm_error *e)
