@@ -98,7 +98,9 @@ def test_any_family_rule_and_non_ip():
     only). Under default discard a frame that is neither IP nor ARP is dropped
     by the default (before: passed); ARP still passes."""
     rules = [{"priority": 1, "proto": "udp", "dport": 500, "action": "discard"}]
-    other = Ether(src=HOST_MAC, dst=GW_MAC, type=0x88B5) / Raw(bytes(50))
+    # (0x88B6, IEEE local experimental 2: 0x88B5 from the host is the card's
+    # exception path, packets handed back to ingress.)
+    other = Ether(src=HOST_MAC, dst=GW_MAC, type=0x88B6) / Raw(bytes(50))
     arp = Ether(src=HOST_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=LAN_B)
     frames = [inner_frame(10, dport=500),
               inner_frame(10, src="2001:db8::1", dst="2001:db8::2", v6=True, dport=500),
