@@ -260,21 +260,17 @@ void dev_after_model(struct device *d)
 			if (p == ESPNIC_PORT_WIRE)
 				dev_capture_frame(d->capture, buf, (size_t)n);
 			struct dev_vlan *v = p == ESPNIC_PORT_HOST ? vlan_of(d, buf, n) : NULL;
-			if (v && v->exception) {
-				dev_port_send(&v->port, buf, (size_t)n);
-				if (v->port.backlog_count)
-					schedule_flush(d);
-			} else if (v) { /* the tag off: MAC addresses, then the rest */
+			struct dev_port *out = v ? &v->port : &d->port[p];
+			const uint8_t *f = buf;
+			if (v && !v->exception) { /* the tag off: MAC addresses, then the rest */
 				memmove(buf + 4, buf, 12);
-				dev_port_send(&v->port, buf + 4, (size_t)n - 4);
-				if (v->port.backlog_count)
-					schedule_flush(d);
-			} else {
-				dev_port_send(&d->port[p], buf, (size_t)n);
+				f = buf + 4;
+				n -= 4;
 			}
+			dev_port_send(out, f, (size_t)n);
+			if (out->backlog_count)
+				schedule_flush(d);
 		}
-		if (d->port[p].backlog_count)
-			schedule_flush(d);
 	}
 	bool pending = espnic_model_event_pending(d->m);
 	if (pending && !d->ev_notified)

@@ -176,19 +176,20 @@ static bool replace_file(const char *path, const char *text)
 
 /* The card hands IP fragments from the wire to its host interface behind ethertype 0x88B5;
  * espnicd reassembles them and hands the whole packets back (dataplane/exception_port.c). Only
- * with a card and card_host_if. The AF_PACKET socket is created here, before privileges are
- * dropped (CAP_NET_RAW is not kept); binding it later, when the interface appears, needs no
- * capability. A failure is logged: the gateway runs on, without reassembly. */
-static void open_exception_port(struct daemon *dm, const char *host_if)
+ * with a card and card_host_if, on card_exception_if if the card's driver gives the path an
+ * interface of its own (the simulator's --host-exception TAP), else on card_host_if. The
+ * AF_PACKET socket is created here, before privileges are dropped (CAP_NET_RAW is not kept);
+ * binding it later, when the interface appears, needs no capability. A failure is logged: the
+ * gateway runs on, without reassembly. */
+static void open_exception_port(struct daemon *dm, const struct espnicd_config *cfg)
 {
-	struct dp_health h;
+	const char *ifname = cfg->exception_if[0] ? cfg->exception_if : cfg->host_if;
 	char err[256];
 
-	if (host_if[0] == '\0' || dp_health(dm->dp, &h) < 0)
+	if (cfg->host_if[0] == '\0' || strcmp(dp_kind(dm->dp), "card") != 0)
 		return;
 	/* The driver's caps do not carry MAX_FRAME (yet): 2048 */
-	if (exc_port_open(dm->base, host_if, exc_port_max_packet(0), &dm->exc, err, sizeof(err)) <
-	    0)
+	if (exc_port_open(dm->base, ifname, exc_port_max_packet(0), &dm->exc, err, sizeof(err)) < 0)
 		log_error("%s: IP fragments from the card are dropped", err);
 }
 
@@ -659,11 +660,7 @@ int main(int argc, char **argv)
 	dm.ev_dp = dp_event_fd(dm.dp) >= 0 ? event_new(dm.base, dp_event_fd(dm.dp),
 						       EV_READ | EV_PERSIST, on_dataplane, &dm)
 					   : NULL;
-	/* Its own interface if the card's driver gives the exception path one (the simulator's
-	 * --host-exception TAP), else the host interface. */
-	open_exception_port(&dm, espnicd_config(dm.core)->exception_if[0]
-				     ? espnicd_config(dm.core)->exception_if
-				     : espnicd_config(dm.core)->host_if);
+	open_exception_port(&dm, espnicd_config(dm.core));
 	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_signal, &dm);
 	dm.ev_int = evsignal_new(dm.base, SIGINT, on_signal, &dm);
 	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_signal, &dm);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,8 +88,8 @@ static void try_bind(struct exc_port *x)
 	x->mtu = ioctl(x->fd, SIOCGIFMTU, &ifr) == 0 ? (unsigned)ifr.ifr_mtu : 0;
 	if (x->mtu != 0 && x->mtu < x->max_packet)
 		log_warn("exception path: %s has MTU %u: reassembled packets above it cannot be "
-			 "handed back to the card (send errors); an MTU of %zu lets all through "
-			 "(espnicd's routes carry their own MTU)",
+			 "handed back to the card (send errors); give the exception path an "
+			 "interface of MTU %zu of its own (card_exception_if)",
 			 x->ifname, x->mtu, x->max_packet);
 	if (x->on_bound != NULL)
 		x->on_bound(x->on_bound_arg);
@@ -103,7 +104,7 @@ static void lost_interface(struct exc_port *x, int err)
 /* One frame: the fragment behind the Ethernet header, and the whole packet back. */
 static void on_frame(struct exc_port *x, const uint8_t *f, size_t len)
 {
-	uint8_t link[REASM_LINK_LEN], *pkt, *frame;
+	uint8_t hdr[ETH_HDR], *pkt; /* the reassembler writes the MAC addresses (REASM_LINK_LEN) */
 	size_t plen;
 	int ret;
 
@@ -111,20 +112,17 @@ static void on_frame(struct exc_port *x, const uint8_t *f, size_t len)
 		x->frames_bad++;
 		return;
 	}
-	ret = reasm_input(x->reasm, f + ETH_HDR, len - ETH_HDR, f, now_ms(), &pkt, &plen, link);
+	ret = reasm_input(x->reasm, f + ETH_HDR, len - ETH_HDR, f, now_ms(), &pkt, &plen, hdr);
 	if (ret <= 0)
 		return;
-	frame = malloc(ETH_HDR + plen);
-	if (frame == NULL) {
-		x->send_errors++;
-		free(pkt);
-		return;
-	}
-	memcpy(frame, link, 12); /* destination and source MAC of the first fragment */
-	frame[12] = ESPNIC_ETHERTYPE_REASSEMBLY >> 8;
-	frame[13] = ESPNIC_ETHERTYPE_REASSEMBLY & 0xff;
-	memcpy(frame + ETH_HDR, pkt, plen);
-	if (send(x->fd, frame, ETH_HDR + plen, MSG_DONTWAIT) == (ssize_t)(ETH_HDR + plen)) {
+	/* The first fragment's destination and source MAC, the ethertype, then the packet as
+	 * the reassembler wrote it: one frame from two pieces, no copy. */
+	hdr[12] = ESPNIC_ETHERTYPE_REASSEMBLY >> 8;
+	hdr[13] = ESPNIC_ETHERTYPE_REASSEMBLY & 0xff;
+	struct iovec iov[2] = {{.iov_base = hdr, .iov_len = ETH_HDR},
+			       {.iov_base = pkt, .iov_len = plen}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+	if (sendmsg(x->fd, &msg, MSG_DONTWAIT) == (ssize_t)(ETH_HDR + plen)) {
 		x->reinjected++;
 	} else {
 		int e = errno;
@@ -139,7 +137,6 @@ static void on_frame(struct exc_port *x, const uint8_t *f, size_t len)
 		if (e == ENXIO || e == ENODEV || e == ENETDOWN)
 			lost_interface(x, e);
 	}
-	free(frame);
 	free(pkt);
 }
 
