@@ -113,6 +113,15 @@ def test_bad_wire_rate_on_both_commands(rate):
         assert p.returncode == 2 and "--wire-rate" in p.stderr, (cmd, rate, p.stderr)
 
 
+@pytest.mark.parametrize("args", [["--host-exception", ""],
+                                  ["--host-exception", "much-too-long-name0"],
+                                  ["--host-exception", "exc0", "--host-exception", "exc1"]])
+def test_bad_host_exception(args):
+    p = subprocess.run([SIM, "run", "--name", "x", "--wire", "none", "--host", "none"] + args,
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "--host-exception" in p.stderr, (args, p.stderr)
+
+
 def test_unknown_command_and_help():
     assert subprocess.run([SIM, "frobnicate"], capture_output=True).returncode == 2
     p = subprocess.run([SIM, "pcap", "--help"], capture_output=True, text=True)

@@ -263,6 +263,13 @@ static void test_on_demand_and_host_if(void **state)
 	assert_false(cfg->peers[1].on_demand);
 	assert_string_equal(cfg->peers[1].host_if, "espnic1");
 	assert_string_equal(cfg->peers[2].host_if, "");
+	assert_string_equal(cfg->exception_if, ""); /* default: the exception path on host_if */
+	config_free(cfg);
+	assert_int_equal(parse_with_psk("\"card_host_if\": \"espnic0\", \"card_exception_if\": "
+					"\"espnic0x\", \"peers\": []",
+					err, sizeof(err), &cfg),
+			 0);
+	assert_string_equal(cfg->exception_if, "espnic0x");
 	config_free(cfg);
 	/* Refused: another start word, on-demand towards %any, bad interface names. */
 	assert_int_not_equal(
@@ -288,6 +295,14 @@ static void test_on_demand_and_host_if(void **state)
 	    0);
 	assert_int_not_equal(
 	    parse_with_psk("\"card_host_if\": 5, \"peers\": []", err, sizeof(err), &cfg), 0);
+	assert_int_not_equal(parse_with_psk("\"card_exception_if\": \"much-too-long-name0\", "
+					    "\"peers\": []",
+					    err, sizeof(err), &cfg),
+			     0);
+	assert_non_null(strstr(err, "card_exception_if"));
+	assert_int_not_equal(
+	    parse_with_psk("\"card_exception_if\": \"a/b\", \"peers\": []", err, sizeof(err), &cfg),
+	    0);
 	unlink(psk_path);
 }
 
