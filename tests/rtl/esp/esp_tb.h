@@ -1,9 +1,10 @@
 // Helpers shared by the ESP block testbenches (tests/rtl/esp): the command
-// line (--seed S and one count), the tally of checks and the stop at the
+// line (--seed S and one count), clock and reset, the tally of checks and the stop at the
 // first mismatch, an AXI-Stream source that holds a beat until it is taken,
 // and readiness that changes its rate in phases.
 #pragma once
 #include "stream/stream_tb.h"
+#include "verilated.h"
 
 #include <algorithm>
 #include <cstdarg>
@@ -35,6 +36,28 @@ inline void parse_args(int argc, char **argv, const char *count_name, uint64_t &
 	}
 	std::printf("%s: seed %llu, %s %llu\n", argv[0], (unsigned long long)seed, count_name,
 		    (unsigned long long)count);
+	std::fflush(stdout);
+	Verilated::commandArgs(argc, argv);
+}
+
+// One rising edge of clk_i: the inputs set before it are sampled, the
+// outputs have settled after it.
+template <typename M> void tick(M &m)
+{
+	m.clk_i = 1;
+	m.eval();
+	m.clk_i = 0;
+	m.eval();
+}
+
+// Four cycles with rst_ni low (the caller has set the valid and ready inputs).
+template <typename M> void reset(M &m)
+{
+	m.clk_i = 0;
+	m.rst_ni = 0;
+	for (int i = 0; i < 4; i++)
+		tick(m);
+	m.rst_ni = 1;
 }
 
 // Counts checks; the first failed one ends the run with its message.
@@ -46,10 +69,11 @@ struct Checker {
 		checks++;
 		if (ok)
 			return;
+		std::fflush(stdout);
 		std::va_list ap;
 		va_start(ap, fmt);
-		std::fprintf(stderr, "MISMATCH (seed %llu, check %llu): ",
-			     (unsigned long long)seed, (unsigned long long)checks);
+		std::fprintf(stderr, "MISMATCH (seed %llu, check %llu): ", (unsigned long long)seed,
+			     (unsigned long long)checks);
 		std::vfprintf(stderr, fmt, ap);
 		va_end(ap);
 		std::fputc('\n', stderr);

@@ -14,8 +14,6 @@
 //   test_replay [--packets N] [--seed S]
 #include "Vreplay_tb_top.h"
 #include "esp_tb.h"
-#include "stream/stream_tb.h"
-#include "verilated.h"
 
 #include <algorithm>
 #include <bitset>
@@ -316,7 +314,6 @@ int main(int argc, char **argv)
 {
 	uint64_t packets = 200000, seed = 1;
 	esp_tb::parse_args(argc, argv, "packets", packets, seed);
-	Verilated::commandArgs(argc, argv);
 	stream_tb::Rng r(seed);
 	Bench b;
 	b.chk.seed = seed;
