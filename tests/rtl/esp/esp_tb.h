@@ -1,7 +1,7 @@
 // Helpers shared by the ESP block testbenches (tests/rtl/esp): the command
-// line (--seed S and one count), clock and reset, the tally of checks and the stop at the
-// first mismatch, an AXI-Stream source that holds a beat until it is taken,
-// and readiness that changes its rate in phases.
+// line (--seed S and one count), clock and reset, the tally of checks and the
+// stop at the first mismatch, an AXI-Stream source that holds a beat until it
+// is taken, and readiness that changes its rate in phases.
 #pragma once
 #include "stream/stream_tb.h"
 #include "verilated.h"
@@ -17,7 +17,8 @@
 namespace esp_tb
 {
 
-// Reads "--seed S" and "--<count_name> N" (both optional); prints the seed.
+// Reads "--seed S" and "--<count_name> N" (both optional), prints them, and
+// hands the arguments to Verilator.
 inline void parse_args(int argc, char **argv, const char *count_name, uint64_t &count,
 		       uint64_t &seed)
 {
