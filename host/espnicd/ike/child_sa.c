@@ -11,6 +11,7 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "task_manager.h"
 
 #define OUT_CHECK_MS 50 /* rekey responder: how often to look for the peer's first packet */
 

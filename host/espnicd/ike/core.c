@@ -12,6 +12,7 @@
 #include "ike_sa.h"
 #include "ikev1/ikev1.h"
 #include "log.h"
+#include "task_manager.h"
 
 #define SHUTDOWN_WINDOW 64 /* IKE_SA deletes in flight at shutdown without start_window */
 
@@ -237,7 +238,7 @@ static void delete_pending(struct espnicd *d)
 		sa->want_delete = true;
 		busy++;
 		if (sa->request.kind == REQUEST_NONE)
-			sa_schedule(sa);
+			task_manager_schedule(sa);
 	}
 }
 
@@ -258,7 +259,7 @@ void start_pending(struct espnicd *d)
 	while (d->start_next < d->cfg->peer_count && (window == 0 || busy < window)) {
 		const struct cfg_peer *p = &d->cfg->peers[d->start_next++];
 
-		if (p->start && !peer_has_sa(d, p->name) && ike_init_initiate(d, p) == 0)
+		if (p->start && !peer_has_sa(d, p->name) && task_manager_initiate_peer(d, p) == 0)
 			busy++;
 	}
 	reap_dead(d);
@@ -280,17 +281,6 @@ static struct ike_sa *childless_sa(struct espnicd *d, const char *name)
 			found = sa;
 	}
 	return found;
-}
-
-/* A CHILD_SA into sa, when its window is free (one at a time). */
-static void want_child(struct ike_sa *sa)
-{
-	if (sa->want_child || sa->request.kind == REQUEST_CHILD_ADDITIONAL) {
-		log_debug("%s: a new CHILD_SA is already on its way", sa_name(sa));
-		return;
-	}
-	sa->want_child = true;
-	sa_schedule(sa);
 }
 
 /* The dataplane trapped traffic of the peer (why: which trap): an IKE_SA without CHILD_SA
@@ -318,7 +308,7 @@ static void acquire(struct espnicd *d, uint32_t reqid)
 	} else if ((sa = childless_sa(d, p->name)) != NULL) {
 		log_info("%s: ACQUIRE (%s): the IKE_SA has no CHILD_SA, creating one", sa_name(sa),
 			 why);
-		want_child(sa);
+		task_manager_want_child(sa);
 	} else if (peer_has_sa(d, p->name)) {
 		log_debug("%s: ACQUIRE while an IKE_SA with a CHILD_SA exists or is negotiated, "
 			  "ignored",
@@ -327,7 +317,7 @@ static void acquire(struct espnicd *d, uint32_t reqid)
 		log_info("%s: ACQUIRE (%s): cannot initiate towards %%any", p->name, why);
 	} else {
 		log_info("%s: ACQUIRE (%s), initiating", p->name, why);
-		ike_init_initiate(d, p);
+		task_manager_initiate_peer(d, p);
 	}
 }
 
@@ -343,10 +333,10 @@ int espnicd_initiate(struct espnicd *d, const char *name)
 		if ((sa = childless_sa(d, name)) != NULL) {
 			log_info("%s: initiate: the IKE_SA has no CHILD_SA, creating one",
 				 sa_name(sa));
-			want_child(sa);
+			task_manager_want_child(sa);
 			ret = 0;
 		} else {
-			ret = ike_init_initiate(d, p);
+			ret = task_manager_initiate_peer(d, p);
 		}
 	}
 	reap_dead(d);
@@ -384,69 +374,6 @@ static void answer_invalid_syntax(struct ike_sa *sa, const struct ike_header *h)
 	message_out_notify(m, IKE_N_INVALID_SYNTAX, 0, NULL, 0, NULL, 0);
 	send_response(sa, h->exchange_type, h->message_id, m);
 	free(m);
-}
-
-static void dispatch_request(struct ike_sa *sa, const struct ike_message *msg)
-{
-	switch (msg->header.exchange_type) {
-	case IKE_EXCHANGE_IKE_AUTH:
-		if (!sa->initiator)
-			ike_auth_process_request(sa, msg);
-		break;
-	case IKE_EXCHANGE_CREATE_CHILD_SA:
-		create_child_process_request(sa, msg);
-		break;
-	case IKE_EXCHANGE_INFORMATIONAL:
-		informational_process_request(sa, msg);
-		break;
-	default:
-		log_debug("%s: request of unknown exchange %u ignored", sa_name(sa),
-			  msg->header.exchange_type);
-		break;
-	}
-}
-
-static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
-{
-	static const uint8_t exchange_of[] = {
-	    [REQUEST_IKE_AUTH] = IKE_EXCHANGE_IKE_AUTH,
-	    [REQUEST_CHILD_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_IKE_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_CHILD_ADDITIONAL] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_DELETE_CHILD] = IKE_EXCHANGE_INFORMATIONAL,
-	    [REQUEST_DELETE_IKE] = IKE_EXCHANGE_INFORMATIONAL,
-	    [REQUEST_DPD] = IKE_EXCHANGE_INFORMATIONAL,
-	};
-
-	if (sa->request.kind >= sizeof(exchange_of) ||
-	    exchange_of[sa->request.kind] != msg->header.exchange_type) {
-		log_debug("%s: response of the wrong exchange ignored", sa_name(sa));
-		return;
-	}
-	switch (sa->request.kind) {
-	case REQUEST_IKE_AUTH:
-		ike_auth_process_response(sa, msg);
-		break;
-	case REQUEST_CHILD_REKEY:
-		child_rekey_process_response(sa, msg);
-		break;
-	case REQUEST_IKE_REKEY:
-		ike_rekey_process_response(sa, msg);
-		break;
-	case REQUEST_CHILD_ADDITIONAL:
-		child_additional_process_response(sa, msg);
-		break;
-	case REQUEST_DELETE_CHILD:
-	case REQUEST_DELETE_IKE:
-		delete_process_response(sa, msg);
-		break;
-	case REQUEST_DPD:
-		request_done(sa);
-		sa_schedule(sa);
-		break;
-	default:
-		break;
-	}
 }
 
 /* RFC 7383 2.6: one authentic, decrypted fragment into the reassembly of its message.
@@ -592,10 +519,10 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 			answer_invalid_syntax(sa, h);
 		}
 	} else if (response) {
-		dispatch_response(sa, msg);
+		task_manager_response(sa, msg);
 	} else {
 		sa->expected_peer_id++;
-		dispatch_request(sa, msg);
+		task_manager_request(sa, msg);
 	}
 	OPENSSL_cleanse(d->rx_plain, (size_t)n);
 }
@@ -695,7 +622,7 @@ void espnicd_dataplane_events(struct espnicd *d)
 			c->want_rekey = true;
 		else if (ev.type == DP_EVENT_HARD_EXPIRE)
 			c->want_delete = true;
-		sa_schedule(sa);
+		task_manager_schedule(sa);
 	}
 	reap_dead(d);
 	start_pending(d);
@@ -744,7 +671,7 @@ void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 				sa->want_delete = true;
 			else if (sa->state != IKE_SA_DELETING)
 				ike_sa_kill(sa, "peer removed");
-			sa_schedule(sa);
+			task_manager_schedule(sa);
 		} else if (sa->state == IKE_SA_ESTABLISHED) {
 			/* Endpoints stay (they may have floated); the rest applies from the next
 			 * rekey on. */

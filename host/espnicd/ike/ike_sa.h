@@ -282,8 +282,6 @@ int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchang
 
 /* ---- sa.c: lifecycle, lookup, timers ---- */
 uint64_t now_ms(struct espnicd *d);
-/* A peer we start whose IKE_SA lost its last CHILD_SA: a new one is due (sa.c). */
-void child_again_arm(struct ike_sa *sa);
 struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator);
 /* Marks the SA dead (logged with why); the core destroys it, removing its CHILD_SAs from the
  * dataplane, once the current event is handled. */
@@ -299,7 +297,6 @@ uint64_t jitter(uint64_t ms);
 /* The earlier of a and b, b ignored when 0 (a timer not set). */
 uint64_t min_nonzero(uint64_t a, uint64_t b);
 const char *sa_name(const struct ike_sa *sa);
-void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none is in flight */
 uint64_t ike_sa_next_timer(struct ike_sa *sa);
 void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
 
@@ -351,7 +348,6 @@ int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t ex
 			    bool response, uint32_t message_id, struct wire_msg *out);
 void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
 	      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
-void request_done(struct ike_sa *sa);
 void retransmit_check(struct ike_sa *sa, uint64_t now);
 uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits);
 
@@ -418,28 +414,17 @@ bool create_child_allowed(struct ike_sa *sa, bool new_child);
 	} while (0)
 
 /* ---- task_ike_init.c ---- */
-int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);
-int ike_init_send(struct ike_sa *sa);
 void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len,
 			      const struct ike_message *msg);
 void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
 			       const struct ike_message *msg);
-/* The IKE_SA_INIT request's retransmission timeout passed without a valid answer: acts on
- * a remembered answer (a retry with the group INVALID_KE_PAYLOAD asked for, or giving up);
- * false if there is none (then the request is retransmitted). */
-bool ike_init_timeout(struct ike_sa *sa);
-const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
-				 const struct sockaddr_storage *remote);
 
 /* ---- task_ike_auth.c ---- */
-int ike_auth_send(struct ike_sa *sa);
 void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m);
 /* Our identity: local_id (a DN equal to our certificate's subject as the certificate encodes
  * it), else our certificate's subject, else our IKE address (IKEv1 uses it too). */
 void ike_auth_our_id(struct ike_sa *sa, struct cfg_id *id);
-void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
-void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
 
 /* ---- child_sa.c: the CHILD_SA part of IKE_AUTH and CREATE_CHILD_SA ---- */
 /* Adds SA, TSi, TSr for a new CHILD_SA (rekey: for old) with inbound SPI spi_in. */
@@ -474,36 +459,13 @@ struct child_sa *child_install(struct ike_sa *sa, struct child_sa *c, bool initi
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
 
-/* ---- task_create_child_initiator.c (CHILD_SAs), task_ike_rekey.c (the IKE_SA) ---- */
-int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
-void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
-/* CREATE_CHILD_SA for an additional CHILD_SA of the configured selectors (RFC 7296 1.3.1). */
-int child_additional_start(struct ike_sa *sa);
-void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg);
-int ike_rekey_start(struct ike_sa *sa);
-void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
-/* The new IKE_SA of a rekey (either side); it takes over the CHILD_SAs of old. */
-struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
-				   const uint8_t *spi_r, const struct selected_proposal *sel,
-				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
-				   size_t g_ir_len);
-/* task_create_child_responder.c: the responder side of CREATE_CHILD_SA (new CHILD_SA,
- * CHILD_SA rekey, IKE_SA rekey). */
-void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
-void create_child_ctx_clear(struct create_child_ctx *cc);
-/* Rekey collisions (RFC 7296 2.8.1, 2.8.2): nonces compare as octet strings (a prefix is
- * lower); the peer's exchange is summed up by its lower nonce. */
-int nonce_cmp(struct ike_span a, struct ike_span b);
-void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr);
-/* Whether our exchange (our nonce and the answer's) holds the lowest of the four nonces. */
-bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr);
+/* The new IKE_SA of an IKE_SA rekey (either side); it takes over the CHILD_SAs of old. */
+struct ike_sa *ike_sa_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
+				const uint8_t *spi_r, const struct selected_proposal *sel,
+				struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
+				size_t g_ir_len);
 
 /* ---- task_delete.c, task_dpd.c ---- */
-int delete_child_start(struct ike_sa *sa, struct child_sa *child);
-int delete_ike_start(struct ike_sa *sa);
-void informational_process_request(struct ike_sa *sa, const struct ike_message *msg);
-void delete_process_response(struct ike_sa *sa, const struct ike_message *msg);
-int dpd_start(struct ike_sa *sa);
 /* On-demand DPD: whether the dataplane counted inbound ESP on one of sa's CHILD_SAs since the
  * last look (or within dpd_delay); such traffic proves the peer alive without a probe. */
 bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now);
