@@ -17,8 +17,11 @@
 
 #include "craft.h"
 #include "exchange.h"
+#include "ike/flood_limits.h"
 #include "ike/ike_sa.h"
+#include "ike/sa_index.h"
 #include "ike/task_manager.h"
+#include "ike/util.h"
 #include "ike_types.h"
 
 #define FLOODER "198.18.0.7"

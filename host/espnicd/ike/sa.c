@@ -7,11 +7,17 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "ikev1/ikev1.h"
 #include "log.h"
+#include "message_out.h"
+#include "sa_index.h"
 #include "secmem.h"
+#include "task_dpd.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 uint64_t now_ms(struct espnicd *d)
 {
@@ -131,29 +137,21 @@ void frag_drop(struct ike_frag_reassembly **r)
 	*r = NULL;
 }
 
+bool peer_has_sa(struct espnicd *d, const char *name)
+{
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
+		    sa->state != IKE_SA_DELETING && strcmp(sa->peer.name, name) == 0)
+			return true;
+	return false;
+}
+
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
 {
 	for (const struct ike_sa *x = d->sas; x != NULL; x = x->next)
 		if (x == sa)
 			return x->state != IKE_SA_DEAD;
 	return false;
-}
-
-void reap_dead(struct espnicd *d)
-{
-	struct ike_sa *sa, *next;
-
-	if (d->index.dead == 0)
-		return; /* every datagram ends here: no walk through the SAs for nothing */
-	dead_peer_actions(d);
-	for (sa = d->sas; sa != NULL; sa = next) {
-		next = sa->next;
-		if (sa->state == IKE_SA_DEAD) {
-			if (!d->shutting_down)
-				trap_rearm_peer(d, sa->peer.name);
-			ike_sa_destroy(sa);
-		}
-	}
 }
 
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel)

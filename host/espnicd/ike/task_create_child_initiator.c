@@ -9,10 +9,15 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
 #include "rekey_collision.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "traps.h"
+#include "util.h"
 
 #define NONCE_LEN      32
 #define REKEY_RETRY_MS 30000

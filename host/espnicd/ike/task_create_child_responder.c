@@ -6,10 +6,16 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
+#include "flood_limits.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
 #include "rekey_collision.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 #define NONCE_LEN	32
 #define OLD_CHILD_GRACE 30000 /* the peer should delete a pair it replaced well before */

@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 static int delete_child_start(struct ike_sa *sa, struct child_sa *child)
 {

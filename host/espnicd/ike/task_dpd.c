@@ -9,7 +9,11 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "task_dpd.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "traps.h"
 
 static int dpd_start(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
 {

@@ -8,10 +8,15 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_auth.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "task_ike_auth.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 #define ID_BODY_MAX	    (4 + CREDS_MAX_ID_DER)
 #define CERT_X509_SIGNATURE 4

@@ -7,9 +7,19 @@
 
 #include <openssl/crypto.h>
 
+#include "flood_limits.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
+#include "sa_index.h"
+#include "task_cookie.h"
+#include "task_ike_auth.h"
+#include "task_ike_init.h"
 #include "task_manager.h"
+#include "task_nat_detection.h"
+#include "transmit.h"
+#include "util.h"
 
 #define NONCE_LEN	    32
 #define MAX_INIT_RETRIES    5

@@ -9,8 +9,12 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
 #include "rekey_collision.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 #define NONCE_LEN      32
 #define REKEY_RETRY_MS 30000

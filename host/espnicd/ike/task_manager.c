@@ -9,6 +9,7 @@
 
 #include "ikev1/ikev1.h"
 #include "log.h"
+#include "message_out.h"
 #include "task_manager.h"
 
 /* The task behind each kind of request we send, and the exchange its answer must be of. */

@@ -8,7 +8,10 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
 #include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits)
 {
