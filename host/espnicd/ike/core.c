@@ -446,7 +446,7 @@ uint64_t espnicd_next_timer(struct espnicd *d)
 	uint64_t t = unauth_log_next_timer(d);
 
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
-		uint64_t s = ike_sa_next_timer(sa);
+		uint64_t s = task_manager_next_timer(sa);
 
 		if (s < t)
 			t = s;
@@ -462,7 +462,7 @@ void espnicd_run_timers(struct espnicd *d)
 	unauth_log_flush(d);
 	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
-		ike_sa_run_timers(sa, now);
+		task_manager_run_timers(sa, now);
 	}
 	reap_dead(d);
 	start_pending(d);

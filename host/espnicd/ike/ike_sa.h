@@ -274,8 +274,6 @@ uint64_t jitter(uint64_t ms);
 /* The earlier of a and b, b ignored when 0 (a timer not set). */
 uint64_t min_nonzero(uint64_t a, uint64_t b);
 const char *sa_name(const struct ike_sa *sa);
-uint64_t ike_sa_next_timer(struct ike_sa *sa);
-void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
 
 /* Every change of sa->state goes through here (the index counts half-open and dead SAs). */
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state state);

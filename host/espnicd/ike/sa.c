@@ -1,5 +1,5 @@
-/* The IKE_SA object: creation, keys, the established state, the timers that start rekeys,
- * liveness checks and deletes, and the queue of exchanges waiting for the window. */
+/* The IKE_SA object: creation, keys, the established state, the successor of a rekey,
+ * destruction; lookups over the list of IKE_SAs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +14,7 @@
 #include "message_out.h"
 #include "sa_index.h"
 #include "secmem.h"
-#include "task_dpd.h"
 #include "task_manager.h"
-#include "transmit.h"
 #include "util.h"
 
 uint64_t now_ms(struct espnicd *d)
@@ -257,80 +255,4 @@ uint64_t min_nonzero(uint64_t a, uint64_t b)
 	if (b == 0)
 		return a;
 	return b < a ? b : a;
-}
-
-uint64_t ike_sa_next_timer(struct ike_sa *sa)
-{
-	uint64_t t = UINT64_MAX;
-	struct child_sa *c;
-
-	if (sa->v1 != NULL)
-		return ikev1_next_timer(sa);
-	if (sa->state == IKE_SA_DEAD)
-		return 0;
-	if (sa->request.kind != REQUEST_NONE)
-		t = min_nonzero(t, sa->request.deadline);
-	t = min_nonzero(t, sa->dead_at);
-	if (sa->state != IKE_SA_ESTABLISHED)
-		return t;
-	t = min_nonzero(t, sa->ike_rekey_at);
-	for (c = sa->children; c != NULL; c = c->next) {
-		t = min_nonzero(t, c->rekey_at);
-		t = min_nonzero(t, c->expire_at);
-		t = min_nonzero(t, c->delete_at);
-		t = min_nonzero(t, c->out_check_at);
-	}
-	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE)
-		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
-	if (sa->nat_local && sa->peer.keepalive_ms)
-		t = min_nonzero(t, sa->next_keepalive);
-	/* A due CHILD_SA waits for the window: the request's end schedules it. */
-	if (sa->request.kind == REQUEST_NONE)
-		t = min_nonzero(t, sa->child_again_at);
-	return t;
-}
-
-void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
-{
-	struct child_sa *c, *next;
-
-	if (sa->v1 != NULL) {
-		ikev1_run_timers(sa, now);
-		return;
-	}
-	retransmit_check(sa, now);
-	if (sa->state == IKE_SA_DEAD)
-		return;
-	if (sa->dead_at && now >= sa->dead_at) {
-		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "rekeyed, the peer never deleted it"
-							    : "half-open, timed out");
-		return;
-	}
-	if (sa->state != IKE_SA_ESTABLISHED)
-		return;
-	if (sa->ike_rekey_at && now >= sa->ike_rekey_at) {
-		sa->ike_rekey_at = 0;
-		sa->want_ike_rekey = true;
-	}
-	for (c = sa->children; c != NULL; c = next) {
-		next = c->next;
-		if (c->delete_at && now >= c->delete_at) {
-			/* A replaced CHILD_SA whose delete never completed. */
-			child_sa_remove(sa, c);
-			continue;
-		}
-		child_timers(sa, c, now);
-	}
-	keepalive_check(sa, now);
-	task_manager_schedule(sa);
-	/* Any exchange proves liveness; on demand (the default) so does inbound ESP the
-	 * dataplane counted, and the probe goes only when nothing else is going on. Periodic
-	 * probes ignore the ESP. */
-	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE &&
-	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms) {
-		if (sa->peer.dpd_mode == CFG_DPD_ON_DEMAND && dpd_inbound_seen(sa, now))
-			sa->last_received = now;
-		else
-			task_manager_start(sa, REQUEST_DPD, NULL);
-	}
 }

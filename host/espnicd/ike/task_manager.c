@@ -1,16 +1,19 @@
 /* The task manager: which exchange of an IKE_SA goes next (the queue is the want_* flags of
- * the IKE_SA and its CHILD_SAs, taken in a fixed order of priority), which task a request or an
- * answer under SK goes to, and the end of an exchange. The table below is the one place that
- * names every task. */
+ * the IKE_SA and its CHILD_SAs, taken in a fixed order of priority, and the timers that set
+ * them), which task a request or an answer under SK goes to, and the end of an exchange. The
+ * table below is the one place that names every task. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ikev1/ikev1.h"
 #include "log.h"
 #include "message_out.h"
+#include "task_dpd.h"
 #include "task_manager.h"
+#include "transmit.h"
 
 /* The task behind each kind of request we send, and the exchange its answer must be of. */
 static const struct {
@@ -146,6 +149,82 @@ void task_manager_schedule(struct ike_sa *sa)
 			if (task_manager_start(sa, REQUEST_CHILD_REKEY, c) == 0)
 				return;
 		}
+	}
+}
+
+uint64_t task_manager_next_timer(struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX;
+	struct child_sa *c;
+
+	if (sa->v1 != NULL)
+		return ikev1_next_timer(sa);
+	if (sa->state == IKE_SA_DEAD)
+		return 0;
+	if (sa->request.kind != REQUEST_NONE)
+		t = min_nonzero(t, sa->request.deadline);
+	t = min_nonzero(t, sa->dead_at);
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return t;
+	t = min_nonzero(t, sa->ike_rekey_at);
+	for (c = sa->children; c != NULL; c = c->next) {
+		t = min_nonzero(t, c->rekey_at);
+		t = min_nonzero(t, c->expire_at);
+		t = min_nonzero(t, c->delete_at);
+		t = min_nonzero(t, c->out_check_at);
+	}
+	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE)
+		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
+	if (sa->nat_local && sa->peer.keepalive_ms)
+		t = min_nonzero(t, sa->next_keepalive);
+	/* A due CHILD_SA waits for the window: the request's end schedules it. */
+	if (sa->request.kind == REQUEST_NONE)
+		t = min_nonzero(t, sa->child_again_at);
+	return t;
+}
+
+void task_manager_run_timers(struct ike_sa *sa, uint64_t now)
+{
+	struct child_sa *c, *next;
+
+	if (sa->v1 != NULL) {
+		ikev1_run_timers(sa, now);
+		return;
+	}
+	retransmit_check(sa, now);
+	if (sa->state == IKE_SA_DEAD)
+		return;
+	if (sa->dead_at && now >= sa->dead_at) {
+		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "rekeyed, the peer never deleted it"
+							    : "half-open, timed out");
+		return;
+	}
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return;
+	if (sa->ike_rekey_at && now >= sa->ike_rekey_at) {
+		sa->ike_rekey_at = 0;
+		sa->want_ike_rekey = true;
+	}
+	for (c = sa->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->delete_at && now >= c->delete_at) {
+			/* A replaced CHILD_SA whose delete never completed. */
+			child_sa_remove(sa, c);
+			continue;
+		}
+		child_timers(sa, c, now);
+	}
+	keepalive_check(sa, now);
+	task_manager_schedule(sa);
+	/* Any exchange proves liveness; on demand (the default) so does inbound ESP the
+	 * dataplane counted, and the probe goes only when nothing else is going on. Periodic
+	 * probes ignore the ESP. */
+	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE &&
+	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms) {
+		if (sa->peer.dpd_mode == CFG_DPD_ON_DEMAND && dpd_inbound_seen(sa, now))
+			sa->last_received = now;
+		else
+			task_manager_start(sa, REQUEST_DPD, NULL);
 	}
 }
 

@@ -42,6 +42,12 @@ int task_manager_start(struct ike_sa *sa, enum request_kind kind, struct child_s
 /* Starts the next queued exchange (sa's want_* flags and its CHILD_SAs') if none is in
  * flight; IKEv1 SAs go to ikev1_schedule. */
 void task_manager_schedule(struct ike_sa *sa);
+/* When sa's next timer is due (0: now, UINT64_MAX: none), and running them: retransmission
+ * and give-up of the request in flight, the half-open and rekeyed timeouts, rekey and
+ * lifetime times that queue exchanges, NAT-keepalives and liveness checks; then the next
+ * queued exchange starts. IKEv1 SAs go to ikev1_next_timer and ikev1_run_timers. */
+uint64_t task_manager_next_timer(struct ike_sa *sa);
+void task_manager_run_timers(struct ike_sa *sa, uint64_t now);
 /* Queues a new CHILD_SA for sa (an ACQUIRE, the API), unless one is on its way. */
 void task_manager_want_child(struct ike_sa *sa);
 /* A peer we start whose IKE_SA lost its last CHILD_SA: a new one is due (later). */
