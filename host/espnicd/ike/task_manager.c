@@ -152,6 +152,14 @@ void task_manager_schedule(struct ike_sa *sa)
 	}
 }
 
+/* The request's retransmission timeout passed: whether its task acted on it. */
+static bool request_timeout(struct ike_sa *sa)
+{
+	const struct ike_task *t = task_of(sa->request.kind);
+
+	return t != NULL && t->timeout != NULL && t->timeout(sa);
+}
+
 uint64_t task_manager_next_timer(struct ike_sa *sa)
 {
 	uint64_t t = UINT64_MAX;
@@ -191,7 +199,11 @@ void task_manager_run_timers(struct ike_sa *sa, uint64_t now)
 		ikev1_run_timers(sa, now);
 		return;
 	}
-	retransmit_check(sa, now);
+	/* The request's timeout: its task may act on it (IKE_SA_INIT: a remembered answer),
+	 * else it is retransmitted or given up. */
+	if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
+	    now < sa->request.deadline || !request_timeout(sa))
+		retransmit_check(sa, now);
 	if (sa->state == IKE_SA_DEAD)
 		return;
 	if (sa->dead_at && now >= sa->dead_at) {
@@ -263,13 +275,6 @@ void task_manager_response(struct ike_sa *sa, const struct ike_message *msg)
 		return;
 	}
 	t->handle_response(sa, msg);
-}
-
-bool task_manager_timeout(struct ike_sa *sa)
-{
-	const struct ike_task *t = task_of(sa->request.kind);
-
-	return t != NULL && t->timeout != NULL && t->timeout(sa);
 }
 
 void task_manager_done(struct ike_sa *sa)

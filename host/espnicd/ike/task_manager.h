@@ -57,8 +57,6 @@ void child_again_arm(struct ike_sa *sa);
 void task_manager_request(struct ike_sa *sa, const struct ike_message *msg);
 /* The answer to our request in flight, to the task that sent it. */
 void task_manager_response(struct ike_sa *sa, const struct ike_message *msg);
-/* The request's retransmission timeout passed: whether its task acted on it. */
-bool task_manager_timeout(struct ike_sa *sa);
 /* The exchange in flight is over: its message ID is used, its state freed. */
 void task_manager_done(struct ike_sa *sa);
 /* The IKE_SA is destroyed: the request in flight (if any) releases what it holds. */

@@ -9,7 +9,6 @@
 #include "ike_sa.h"
 #include "log.h"
 #include "message_out.h"
-#include "task_manager.h"
 #include "transmit.h"
 #include "util.h"
 
@@ -95,8 +94,6 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 
 	if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
 	    now < sa->request.deadline)
-		return;
-	if (task_manager_timeout(sa))
 		return;
 	if (sa->request.retransmits >= tries ||
 	    (sa->request.give_up_at && now >= sa->request.give_up_at)) {

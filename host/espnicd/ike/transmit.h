@@ -14,6 +14,8 @@ int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct messa
 void wire_send(struct ike_sa *sa, const struct wire_msg *w);
 void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
 	      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
+/* Once the request's deadline passed (and its task did not act on it): sent again with a
+ * longer timeout, or, after the tries, the peer is unreachable and the IKE_SA closed. */
 void retransmit_check(struct ike_sa *sa, uint64_t now);
 uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits);
 
