@@ -1,6 +1,6 @@
 /* Internal to the daemon core: the IKE_SA and CHILD_SA objects, the daemon's state (struct
- * espnicd), and the IKE_SA's lifecycle, keys and timers (sa.c). What each other file offers is
- * in its own header (child_sa.h, transmit.h, task_manager.h, ...). */
+ * espnicd), and the IKE_SA's lifecycle and keys (sa.c). What each other file offers is in its
+ * own header (child_sa.h, transmit.h, task_manager.h, ...). */
 #ifndef ESPNICD_IKE_SA_H
 #define ESPNICD_IKE_SA_H
 
@@ -75,7 +75,7 @@ struct wire_msg {
 	uint16_t *lens; /* count of them, after the datagrams in buf */
 };
 
-/* What a request in flight is for. */
+/* What a request in flight is for (task_manager.c maps each kind to the task that sends it). */
 enum request_kind {
 	REQUEST_NONE = 0,
 	REQUEST_IKE_SA_INIT,
@@ -258,7 +258,7 @@ struct espnicd {
 	struct espnicd_stats stats;
 };
 
-/* ---- sa.c: lifecycle, lookup, keys, timers ---- */
+/* ---- sa.c: lifecycle, lookup, keys ---- */
 uint64_t now_ms(struct espnicd *d);
 struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator);
 /* Marks the SA dead (logged with why); the core destroys it, removing its CHILD_SAs from the
