@@ -17,7 +17,11 @@
 
 #include "craft.h"
 #include "exchange.h"
+#include "ike/flood_limits.h"
 #include "ike/ike_sa.h"
+#include "ike/sa_index.h"
+#include "ike/task_manager.h"
+#include "ike/util.h"
 #include "ike_types.h"
 
 #define FLOODER "198.18.0.7"
@@ -262,7 +266,8 @@ static void expire(int node, enum dp_event_type type)
 /* A greedy A: a CREATE_CHILD_SA for one more CHILD_SA in its IKE_SA, answered. */
 static void a_asks_for_child(void)
 {
-	assert_int_equal(child_additional_start(H->nodes[0].core->sas), 0);
+	assert_int_equal(task_manager_start(H->nodes[0].core->sas, REQUEST_CHILD_ADDITIONAL, NULL),
+			 0);
 	h_pump();
 }
 
@@ -300,7 +305,8 @@ static void test_rekey_rate(void **state)
 	establish();
 	expire(0, DP_EVENT_SOFT_EXPIRE);
 	expire(0, DP_EVENT_SOFT_EXPIRE);
-	assert_int_equal(ike_rekey_start(H->nodes[0].core->sas), 0); /* the third */
+	assert_int_equal(task_manager_start(H->nodes[0].core->sas, REQUEST_IKE_REKEY, NULL),
+			 0); /* the third */
 	h_pump();
 	assert_true(h_log_contains("rekeyed by the peer, successor"));
 	spi = info_of(0, 0).child_spi_in[0];
@@ -415,7 +421,7 @@ static void test_index_consistent(void **state)
 	establish();
 	assert_info_is(b, 6);
 	assert_info_follows_list(b);
-	assert_int_equal(ike_rekey_start(H->nodes[0].core->sas), 0);
+	assert_int_equal(task_manager_start(H->nodes[0].core->sas, REQUEST_IKE_REKEY, NULL), 0);
 	h_pump();
 	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 1);
 	assert_children_match();

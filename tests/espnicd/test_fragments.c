@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "ike_frag.h"
 #include "ike/ike_sa.h"
+#include "ike/task_manager.h"
 
 #define A_ADDR "198.18.0.1"
 #define B_ADDR "198.18.0.2"
@@ -128,7 +129,7 @@ static size_t notify_chain(uint8_t *out, size_t cap, size_t len)
 static void assert_sa_works(void)
 {
 	/* A liveness check from A still gets through. */
-	assert_int_equal(dpd_start(sa_a()), 0);
+	assert_int_equal(task_manager_start(sa_a(), REQUEST_DPD, NULL), 0);
 	h_pump();
 	assert_int_equal(sa_a()->request.kind, REQUEST_NONE);
 	assert_int_equal(espnicd_sa_count(H->nodes[1].core), 1);

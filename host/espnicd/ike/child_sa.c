@@ -9,8 +9,15 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
+#include "task_manager.h"
+#include "traffic_selectors.h"
+#include "traps.h"
+#include "util.h"
 
 #define OUT_CHECK_MS 50 /* rekey responder: how often to look for the peer's first packet */
 

@@ -8,10 +8,21 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "espnicd.h"
+#include "flood_limits.h"
 #include "ike_sa.h"
 #include "ikev1/ikev1.h"
 #include "log.h"
+#include "message_out.h"
+#include "sa_index.h"
+#include "task_cookie.h"
+#include "task_dpd.h"
+#include "task_ike_init.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "traps.h"
+#include "util.h"
 
 #define SHUTDOWN_WINDOW 64 /* IKE_SA deletes in flight at shutdown without start_window */
 
@@ -42,9 +53,7 @@ void espnicd_free(struct espnicd *d)
 	while (d->sas != NULL)
 		ike_sa_destroy(d->sas);
 	ikev1_free(d);
-	for (int i = 0; i < CFG_MAX_PEERS; i++)
-		if (d->traps[i].reqid != 0)
-			dp_trap_remove(d->dp, d->traps[i].reqid);
+	traps_free(d);
 	config_free(d->cfg);
 	free(d->rx_msg);
 	OPENSSL_cleanse(d, sizeof(*d));
@@ -56,161 +65,24 @@ const struct espnicd_config *espnicd_config(const struct espnicd *d)
 	return d->cfg;
 }
 
-bool peer_has_sa(struct espnicd *d, const char *name)
+/* The end of every event: dpd_action for the SAs whose peer stopped answering, then the dead
+ * SAs go (their peers' traps may ACQUIRE again). */
+static void start_pending(struct espnicd *d);
+
+static void reap_dead(struct espnicd *d)
 {
-	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
-		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
-		    sa->state != IKE_SA_DELETING && strcmp(sa->peer.name, name) == 0)
-			return true;
-	return false;
-}
+	struct ike_sa *sa, *next;
 
-static void cfg_ts_to_dp(const struct cfg_ts *ts, unsigned n, const struct sockaddr_storage *addr,
-			 struct dp_selector *out, unsigned *count)
-{
-	*count = 0;
-	if (n == 0) { /* the IKE address */
-		memset(out, 0, sizeof(*out));
-		out->family = addr->ss_family;
-		if (addr->ss_family == AF_INET)
-			memcpy(out->start_addr, &((const struct sockaddr_in *)addr)->sin_addr, 4);
-		else
-			memcpy(out->start_addr, &((const struct sockaddr_in6 *)addr)->sin6_addr,
-			       16);
-		memcpy(out->end_addr, out->start_addr, 16);
-		out->end_port = 65535;
-		*count = 1;
-		return;
-	}
-	for (unsigned i = 0; i < n && i < DP_MAX_SELECTORS; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		out[i].family = ts[i].family;
-		memcpy(out[i].start_addr, ts[i].start, 16);
-		memcpy(out[i].end_addr, ts[i].end, 16);
-		out[i].ip_protocol = ts[i].protocol;
-		out[i].start_port = ts[i].start_port;
-		out[i].end_port = ts[i].end_port;
-		(*count)++;
-	}
-}
-
-static int trap_find(const struct espnicd *d, const char *name)
-{
-	for (int i = 0; i < CFG_MAX_PEERS; i++)
-		if (d->traps[i].reqid != 0 && strcmp(d->traps[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-void trap_rearm_peer(struct espnicd *d, const char *name)
-{
-	int i = trap_find(d, name);
-
-	if (i >= 0 && dp_trap_rearm(d->dp, d->traps[i].reqid) < 0)
-		log_warn("%s: could not re-arm the trap policy", name);
-}
-
-static void trap_remove(struct espnicd *d, int i)
-{
-	dp_trap_remove(d->dp, d->traps[i].reqid);
-	d->traps[i].reqid = 0;
-	d->traps[i].held = false;
-}
-
-/* Installs a trap policy for p's selectors (a fresh one before the peer's old one goes, so
- * that a reload never leaves its traffic without a policy; a hold carries over). Returns
- * the slot, or -1. */
-static int trap_install(struct espnicd *d, const struct cfg_peer *p, bool held)
-{
-	struct dp_trap t;
-	int old = trap_find(d, p->name), slot = -1, ret;
-
-	for (int i = 0; i < CFG_MAX_PEERS && slot < 0; i++)
-		if (d->traps[i].reqid == 0)
-			slot = i;
-	if (slot < 0)
-		return -1;
-	memset(&t, 0, sizeof(t));
-	t.reqid = ++d->next_reqid;
-	t.local = p->local;
-	t.remote = p->remote;
-	cfg_ts_to_dp(p->local_ts, p->local_ts_count, &p->local, t.local_ts, &t.local_ts_count);
-	cfg_ts_to_dp(p->remote_ts, p->remote_ts_count, &p->remote, t.remote_ts, &t.remote_ts_count);
-	memcpy(t.host_if, p->host_if, sizeof(t.host_if));
-	t.vlan = p->vlan;
-	ret = dp_trap_install(d->dp, &t);
-	if (ret < 0) {
-		log_error("%s: %s trap policy not installed: %s", p->name,
-			  p->on_demand ? "on-demand" : "hold", strerror(-ret));
-		return -1;
-	}
-	snprintf(d->traps[slot].name, sizeof(d->traps[slot].name), "%s", p->name);
-	d->traps[slot].reqid = t.reqid;
-	d->traps[slot].held = held || (old >= 0 && d->traps[old].held);
-	log_info("%s: %s: trap policy installed (reqid %u)", p->name,
-		 p->on_demand ? "on-demand" : "held", t.reqid);
-	if (old >= 0)
-		trap_remove(d, old);
-	return slot;
-}
-
-bool trap_hold(struct espnicd *d, const struct cfg_peer *p)
-{
-	int i = trap_find(d, p->name);
-
-	if (i < 0)
-		i = trap_install(d, p, true);
-	if (i < 0)
-		return false;
-	d->traps[i].held = true;
-	return true;
-}
-
-void trap_child_installed(struct espnicd *d, const char *name)
-{
-	const struct cfg_peer *p = config_find_peer(d->cfg, name);
-	int i = trap_find(d, name);
-
-	if (i < 0 || !d->traps[i].held)
-		return;
-	d->traps[i].held = false;
-	if (p != NULL && p->on_demand) {
-		log_info("%s: no longer held (CHILD_SA installed)", name);
-		return;
-	}
-	log_info("%s: no longer held (CHILD_SA installed): hold trap policy removed", name);
-	trap_remove(d, i);
-}
-
-/* Traps for the configuration: on-demand peers get one (on reload a fresh one), held peers
- * keep theirs while they are still configured with dpd_action hold; the rest go. */
-static void traps_sync(struct espnicd *d, bool reload)
-{
-	for (int i = 0; i < CFG_MAX_PEERS; i++) {
-		const struct cfg_peer *p;
-		bool held, was_held = d->traps[i].held;
-
-		if (d->traps[i].reqid == 0)
-			continue;
-		p = config_find_peer(d->cfg, d->traps[i].name);
-		held = d->traps[i].held && p != NULL && p->dpd_action == CFG_DPD_HOLD &&
-		       !p->remote_any;
-		if (was_held && !held)
-			log_info("%s: no longer held (%s)", d->traps[i].name,
-				 p == NULL ? "peer removed" : "dpd_action changed");
-		d->traps[i].held = held;
-		if (p != NULL && (p->on_demand || held))
-			continue;
-		log_info("%s: %s trap policy removed", d->traps[i].name,
-			 was_held ? "hold" : "on-demand");
-		trap_remove(d, i);
-	}
-	for (unsigned j = 0; j < d->cfg->peer_count; j++) {
-		const struct cfg_peer *p = &d->cfg->peers[j];
-		int i = trap_find(d, p->name);
-
-		if ((p->on_demand && (reload || i < 0)) || (reload && i >= 0 && d->traps[i].held))
-			trap_install(d, p, false);
+	if (d->index.dead == 0)
+		return; /* every datagram ends here: no walk through the SAs for nothing */
+	dead_peer_actions(d);
+	for (sa = d->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		if (sa->state == IKE_SA_DEAD) {
+			if (!d->shutting_down)
+				trap_rearm_peer(d, sa->peer.name);
+			ike_sa_destroy(sa);
+		}
 	}
 }
 
@@ -237,11 +109,11 @@ static void delete_pending(struct espnicd *d)
 		sa->want_delete = true;
 		busy++;
 		if (sa->request.kind == REQUEST_NONE)
-			sa_schedule(sa);
+			task_manager_schedule(sa);
 	}
 }
 
-void start_pending(struct espnicd *d)
+static void start_pending(struct espnicd *d)
 {
 	unsigned window = d->cfg->start_window, busy = 0;
 
@@ -258,7 +130,7 @@ void start_pending(struct espnicd *d)
 	while (d->start_next < d->cfg->peer_count && (window == 0 || busy < window)) {
 		const struct cfg_peer *p = &d->cfg->peers[d->start_next++];
 
-		if (p->start && !peer_has_sa(d, p->name) && ike_init_initiate(d, p) == 0)
+		if (p->start && !peer_has_sa(d, p->name) && task_manager_initiate_peer(d, p) == 0)
 			busy++;
 	}
 	reap_dead(d);
@@ -280,17 +152,6 @@ static struct ike_sa *childless_sa(struct espnicd *d, const char *name)
 			found = sa;
 	}
 	return found;
-}
-
-/* A CHILD_SA into sa, when its window is free (one at a time). */
-static void want_child(struct ike_sa *sa)
-{
-	if (sa->want_child || sa->request.kind == REQUEST_CHILD_ADDITIONAL) {
-		log_debug("%s: a new CHILD_SA is already on its way", sa_name(sa));
-		return;
-	}
-	sa->want_child = true;
-	sa_schedule(sa);
 }
 
 /* The dataplane trapped traffic of the peer (why: which trap): an IKE_SA without CHILD_SA
@@ -318,7 +179,7 @@ static void acquire(struct espnicd *d, uint32_t reqid)
 	} else if ((sa = childless_sa(d, p->name)) != NULL) {
 		log_info("%s: ACQUIRE (%s): the IKE_SA has no CHILD_SA, creating one", sa_name(sa),
 			 why);
-		want_child(sa);
+		task_manager_want_child(sa);
 	} else if (peer_has_sa(d, p->name)) {
 		log_debug("%s: ACQUIRE while an IKE_SA with a CHILD_SA exists or is negotiated, "
 			  "ignored",
@@ -327,7 +188,7 @@ static void acquire(struct espnicd *d, uint32_t reqid)
 		log_info("%s: ACQUIRE (%s): cannot initiate towards %%any", p->name, why);
 	} else {
 		log_info("%s: ACQUIRE (%s), initiating", p->name, why);
-		ike_init_initiate(d, p);
+		task_manager_initiate_peer(d, p);
 	}
 }
 
@@ -343,10 +204,10 @@ int espnicd_initiate(struct espnicd *d, const char *name)
 		if ((sa = childless_sa(d, name)) != NULL) {
 			log_info("%s: initiate: the IKE_SA has no CHILD_SA, creating one",
 				 sa_name(sa));
-			want_child(sa);
+			task_manager_want_child(sa);
 			ret = 0;
 		} else {
-			ret = ike_init_initiate(d, p);
+			ret = task_manager_initiate_peer(d, p);
 		}
 	}
 	reap_dead(d);
@@ -384,69 +245,6 @@ static void answer_invalid_syntax(struct ike_sa *sa, const struct ike_header *h)
 	message_out_notify(m, IKE_N_INVALID_SYNTAX, 0, NULL, 0, NULL, 0);
 	send_response(sa, h->exchange_type, h->message_id, m);
 	free(m);
-}
-
-static void dispatch_request(struct ike_sa *sa, const struct ike_message *msg)
-{
-	switch (msg->header.exchange_type) {
-	case IKE_EXCHANGE_IKE_AUTH:
-		if (!sa->initiator)
-			ike_auth_process_request(sa, msg);
-		break;
-	case IKE_EXCHANGE_CREATE_CHILD_SA:
-		create_child_process_request(sa, msg);
-		break;
-	case IKE_EXCHANGE_INFORMATIONAL:
-		informational_process_request(sa, msg);
-		break;
-	default:
-		log_debug("%s: request of unknown exchange %u ignored", sa_name(sa),
-			  msg->header.exchange_type);
-		break;
-	}
-}
-
-static void dispatch_response(struct ike_sa *sa, const struct ike_message *msg)
-{
-	static const uint8_t exchange_of[] = {
-	    [REQUEST_IKE_AUTH] = IKE_EXCHANGE_IKE_AUTH,
-	    [REQUEST_CHILD_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_IKE_REKEY] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_CHILD_ADDITIONAL] = IKE_EXCHANGE_CREATE_CHILD_SA,
-	    [REQUEST_DELETE_CHILD] = IKE_EXCHANGE_INFORMATIONAL,
-	    [REQUEST_DELETE_IKE] = IKE_EXCHANGE_INFORMATIONAL,
-	    [REQUEST_DPD] = IKE_EXCHANGE_INFORMATIONAL,
-	};
-
-	if (sa->request.kind >= sizeof(exchange_of) ||
-	    exchange_of[sa->request.kind] != msg->header.exchange_type) {
-		log_debug("%s: response of the wrong exchange ignored", sa_name(sa));
-		return;
-	}
-	switch (sa->request.kind) {
-	case REQUEST_IKE_AUTH:
-		ike_auth_process_response(sa, msg);
-		break;
-	case REQUEST_CHILD_REKEY:
-		child_rekey_process_response(sa, msg);
-		break;
-	case REQUEST_IKE_REKEY:
-		ike_rekey_process_response(sa, msg);
-		break;
-	case REQUEST_CHILD_ADDITIONAL:
-		child_additional_process_response(sa, msg);
-		break;
-	case REQUEST_DELETE_CHILD:
-	case REQUEST_DELETE_IKE:
-		delete_process_response(sa, msg);
-		break;
-	case REQUEST_DPD:
-		request_done(sa);
-		sa_schedule(sa);
-		break;
-	default:
-		break;
-	}
 }
 
 /* RFC 7383 2.6: one authentic, decrypted fragment into the reassembly of its message.
@@ -592,10 +390,10 @@ static void receive_protected(struct espnicd *d, struct ike_sa *sa,
 			answer_invalid_syntax(sa, h);
 		}
 	} else if (response) {
-		dispatch_response(sa, msg);
+		task_manager_response(sa, msg);
 	} else {
 		sa->expected_peer_id++;
-		dispatch_request(sa, msg);
+		task_manager_request(sa, msg);
 	}
 	OPENSSL_cleanse(d->rx_plain, (size_t)n);
 }
@@ -648,7 +446,7 @@ uint64_t espnicd_next_timer(struct espnicd *d)
 	uint64_t t = unauth_log_next_timer(d);
 
 	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next) {
-		uint64_t s = ike_sa_next_timer(sa);
+		uint64_t s = task_manager_next_timer(sa);
 
 		if (s < t)
 			t = s;
@@ -664,7 +462,7 @@ void espnicd_run_timers(struct espnicd *d)
 	unauth_log_flush(d);
 	for (sa = d->sas; sa != NULL; sa = next) {
 		next = sa->next;
-		ike_sa_run_timers(sa, now);
+		task_manager_run_timers(sa, now);
 	}
 	reap_dead(d);
 	start_pending(d);
@@ -695,7 +493,7 @@ void espnicd_dataplane_events(struct espnicd *d)
 			c->want_rekey = true;
 		else if (ev.type == DP_EVENT_HARD_EXPIRE)
 			c->want_delete = true;
-		sa_schedule(sa);
+		task_manager_schedule(sa);
 	}
 	reap_dead(d);
 	start_pending(d);
@@ -744,7 +542,7 @@ void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg)
 				sa->want_delete = true;
 			else if (sa->state != IKE_SA_DELETING)
 				ike_sa_kill(sa, "peer removed");
-			sa_schedule(sa);
+			task_manager_schedule(sa);
 		} else if (sa->state == IKE_SA_ESTABLISHED) {
 			/* Endpoints stay (they may have floated); the rest applies from the next
 			 * rekey on. */

@@ -1,6 +1,6 @@
-/* Internal to the daemon core: the IKE_SA and CHILD_SA objects, the outgoing message builder
- * and the entry points of each task file. One exchange is composed from several tasks (for
- * example IKE_SA_INIT = ike_init + nat_detection + cookie), the way strongSwan splits it. */
+/* Internal to the daemon core: the IKE_SA and CHILD_SA objects, the daemon's state (struct
+ * espnicd), and the IKE_SA's lifecycle and keys (sa.c). What each other file offers is in its
+ * own header (child_sa.h, transmit.h, task_manager.h, ...). */
 #ifndef ESPNICD_IKE_SA_H
 #define ESPNICD_IKE_SA_H
 
@@ -22,8 +22,6 @@
 #define HALF_OPEN_TIMEOUT_MS	  30000 /* responder: IKE_AUTH must follow within this */
 #define REKEYED_TIMEOUT_MS	  30000 /* a replaced IKE_SA waits this long for its delete */
 #define COOKIE_SECRET_LIFETIME_MS 60000 /* the COOKIE secret is replaced this often */
-#define UNAUTH_LOG_BURST	  20	/* log lines of unauthenticated datagrams per interval */
-#define UNAUTH_LOG_INTERVAL_MS	  10000
 
 enum ike_sa_state {
 	IKE_SA_INIT_SENT = 1, /* initiator: IKE_SA_INIT request out */
@@ -77,7 +75,7 @@ struct wire_msg {
 	uint16_t *lens; /* count of them, after the datagrams in buf */
 };
 
-/* What a request in flight is for. */
+/* What a request in flight is for (task_manager.c maps each kind to the task that sends it). */
 enum request_kind {
 	REQUEST_NONE = 0,
 	REQUEST_IKE_SA_INIT,
@@ -260,36 +258,13 @@ struct espnicd {
 	struct espnicd_stats stats;
 };
 
-/* ---- the outgoing message builder ---- */
-struct message_out {
-	struct ike_payload payloads[IKE_MAX_PAYLOADS];
-	size_t count;
-	uint8_t arena[MAX_MESSAGE];
-	size_t used;
-	struct ike_sa_payload sa;
-	struct ike_ts_payload ts[2];
-	int err;
-};
-
-void message_out_init(struct message_out *m);
-uint8_t *message_out_alloc(struct message_out *m, size_t len);
-struct ike_payload *message_out_add(struct message_out *m, uint8_t type);
-void message_out_notify(struct message_out *m, uint16_t type, uint8_t protocol, const uint8_t *spi,
-			size_t spi_len, const uint8_t *data, size_t len);
-/* Serializes (and for everything but IKE_SA_INIT encrypts) into buf; returns the length. */
-int message_out_encode(struct ike_sa *sa, struct message_out *m, uint8_t exchange, bool response,
-		       uint32_t message_id, uint8_t *buf, size_t cap);
-
-/* ---- sa.c: lifecycle, lookup, timers ---- */
+/* ---- sa.c: lifecycle, lookup, keys ---- */
 uint64_t now_ms(struct espnicd *d);
-/* A peer we start whose IKE_SA lost its last CHILD_SA: a new one is due (sa.c). */
-void child_again_arm(struct ike_sa *sa);
 struct ike_sa *ike_sa_new(struct espnicd *d, const struct cfg_peer *peer, bool initiator);
 /* Marks the SA dead (logged with why); the core destroys it, removing its CHILD_SAs from the
  * dataplane, once the current event is handled. */
 void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_destroy(struct ike_sa *sa);
-void reap_dead(struct espnicd *d);
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa); /* still listed, not dead */
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel);
 int ike_sa_derive_keys(struct ike_sa *sa, const uint8_t *g_ir, size_t g_ir_len,
@@ -299,232 +274,19 @@ uint64_t jitter(uint64_t ms);
 /* The earlier of a and b, b ignored when 0 (a timer not set). */
 uint64_t min_nonzero(uint64_t a, uint64_t b);
 const char *sa_name(const struct ike_sa *sa);
-void sa_schedule(struct ike_sa *sa); /* start the next queued exchange if none is in flight */
-uint64_t ike_sa_next_timer(struct ike_sa *sa);
-void ike_sa_run_timers(struct ike_sa *sa, uint64_t now);
 
 /* Every change of sa->state goes through here (the index counts half-open and dead SAs). */
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state state);
 
-/* ---- sa_index.c ---- */
-int sa_index_init(struct espnicd *d);
-/* Into the table by our SPI (spi_i as initiator, spi_r as responder); again after the SPI
- * changes (sa_index_remove first). */
-void sa_index_add(struct ike_sa *sa);
-/* A responder SA into the table by the initiator's SPI and address (IKE_SA_INIT
- * retransmissions). */
-void sa_index_add_peer(struct ike_sa *sa);
-/* Out of both tables and the half-open count. */
-void sa_index_remove(struct ike_sa *sa);
-/* The chain (along spi_next) holding the SAs whose SPI of ours is spi; compare each. */
-struct ike_sa *sa_index_by_spi(const struct espnicd *d, const uint8_t *spi);
-/* The chain (along peer_next) holding the responder SAs of initiator SPI spi_i from
- * remote's address; compare each. */
-struct ike_sa *sa_index_by_peer(const struct espnicd *d, const uint8_t *spi_i,
-				const struct sockaddr_storage *remote);
-/* sa enters or leaves IKE_SA_INIT_DONE (ike_sa_set_state). */
-void sa_index_half_open(struct ike_sa *sa, bool enter);
-/* Half-open SAs (IKE_SA_INIT_DONE), in all and those whose initiator has remote's address. */
-unsigned half_open_count(const struct espnicd *d);
-unsigned half_open_from(const struct espnicd *d, const struct sockaddr_storage *remote);
-
-/* ---- core.c: trap policies (on-demand and dpd_action hold) ---- */
-/* An IKE_SA of the peer is gone, or a negotiation failed: its trap may ACQUIRE again. */
-void trap_rearm_peer(struct espnicd *d, const char *name);
-/* dpd_action hold: the peer's traffic is trapped (by its on-demand trap, or by one installed
- * now) and its ACQUIRE initiates again; false if no trap could be installed. */
-bool trap_hold(struct espnicd *d, const struct cfg_peer *p);
-/* A CHILD_SA of the peer is installed: a hold is over (its trap goes unless on-demand). */
-void trap_child_installed(struct espnicd *d, const char *name);
-
-/* ---- transmit.c: requests, retransmission, cached responses ---- */
-int send_request(struct ike_sa *sa, enum request_kind kind, uint8_t exchange,
-		 struct message_out *m);
-int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct message_out *m);
-void wire_send(struct ike_sa *sa, const struct wire_msg *w);
-void wire_free(struct wire_msg *w);
 /* Frees a reassembly and the fragments it holds (NULL: nothing). */
 void frag_drop(struct ike_frag_reassembly **r);
-/* Encodes m for sa; encrypted messages larger than the peer's fragment size are split into
- * SKF fragments when fragmentation was negotiated. */
-int message_out_encode_wire(struct ike_sa *sa, struct message_out *m, uint8_t exchange,
-			    bool response, uint32_t message_id, struct wire_msg *out);
-void send_raw(struct espnicd *d, const struct sockaddr_storage *local,
-	      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
-void request_done(struct ike_sa *sa);
-void retransmit_check(struct ike_sa *sa, uint64_t now);
-uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits);
-
-/* ---- proposal.c ---- */
-void proposal_build(const struct cfg_proposal *cp, unsigned count, uint8_t protocol,
-		    const uint8_t *spi, uint8_t spi_len, uint16_t dh_first,
-		    struct ike_sa_payload *out);
-/* Picks from the peer's offer; returns 0 or -ENOENT (NO_PROPOSAL_CHOSEN). */
-int proposal_select(const struct ike_sa_payload *offer, const struct cfg_proposal *ours,
-		    unsigned count, uint8_t protocol, uint8_t spi_len, bool want_dh,
-		    struct selected_proposal *sel);
-/* The responder's answer must be one proposal of exactly one transform per type we offered. */
-int proposal_check_answer(const struct ike_sa_payload *answer, const struct cfg_proposal *ours,
-			  unsigned count, uint8_t protocol, uint8_t spi_len, bool want_dh,
-			  struct selected_proposal *sel);
-void proposal_from_selected(const struct selected_proposal *sel, struct ike_sa_payload *out);
-bool proposal_group_acceptable(const struct cfg_proposal *ours, unsigned count, uint16_t group);
-/* A DH group's security strength in bits (0 for groups we do not know). */
-unsigned dh_group_strength(uint16_t group);
-
-/* ---- traffic_selectors.c ---- */
-void ts_from_config(const struct cfg_ts *cfg, unsigned count, const struct sockaddr_storage *host,
-		    struct ike_ts_payload *out);
-/* Responder narrowing: offer ∩ ours; -ENOENT if empty (TS_UNACCEPTABLE). */
-int ts_narrow(const struct ike_ts_payload *offer, const struct ike_ts_payload *ours,
-	      struct ike_ts_payload *out);
-/* Initiator check: every selector the responder chose lies within what we proposed. */
-bool ts_within(const struct ike_ts_payload *chosen, const struct ike_ts_payload *proposed);
-void ts_to_dp(const struct ike_ts_payload *ts, struct dp_selector *out, unsigned *count);
-/* Narrows local x remote to what the dataplane checks exactly on inbound traffic
- * (dp_narrow_selectors): 0 as they are, 1 narrowed, -ENOTSUP if no part fits. */
-int ts_fit_dataplane(struct dp *dp, struct ike_ts_payload *local, struct ike_ts_payload *remote);
-void ts_describe(const struct ike_ts_payload *ts, char *buf, size_t len);
-
-/* ---- task_nat_detection.c ---- */
-void nat_detection_build(struct ike_sa *sa, struct message_out *m, const uint8_t *spi_r);
-void nat_detection_process(struct ike_sa *sa, const struct ike_message *msg);
-
-/* ---- task_cookie.c ---- */
-int cookie_init(struct espnicd *d); /* the first secret */
-int cookie_make(struct espnicd *d, const struct ike_message *msg,
-		const struct sockaddr_storage *remote, uint8_t *out, size_t cap);
-bool cookie_verify(struct espnicd *d, const struct ike_message *msg,
-		   const struct sockaddr_storage *remote);
-
-/* ---- limits.c: holding under a flood ---- */
-/* Lines logged because of datagrams nobody authenticated (IKE_SA_INIT, forged answers, bad
- * ICVs) pass at most UNAUTH_LOG_BURST per UNAUTH_LOG_INTERVAL_MS; the rest are counted and
- * summed up in one line when the interval ends. Whether a line at level may go out now. */
-bool unauth_log_allowed(struct espnicd *d, enum log_level level);
-/* The end of an interval that suppressed lines (its summary is due then), else UINT64_MAX;
- * and the summary, when due. */
-uint64_t unauth_log_next_timer(const struct espnicd *d);
-void unauth_log_flush(struct espnicd *d);
-/* Whether the peer may create an SA in sa with CREATE_CHILD_SA now (a new CHILD_SA when
- * new_child, else a rekey): within child_sa_max live CHILD_SAs and create_child_per_minute
- * such requests. Counts the request; a refusal (answered NO_ADDITIONAL_SAS) is logged once a
- * minute. */
-bool create_child_allowed(struct ike_sa *sa, bool new_child);
-#define log_unauth(d, level, ...)                                                                  \
-	do {                                                                                       \
-		if (unauth_log_allowed((d), (level)))                                              \
-			log_msg((level), __VA_ARGS__);                                             \
-	} while (0)
-
-/* ---- task_ike_init.c ---- */
-int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer);
-int ike_init_send(struct ike_sa *sa);
-void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *local,
-			      const struct sockaddr_storage *remote, const uint8_t *buf, size_t len,
-			      const struct ike_message *msg);
-void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len,
-			       const struct ike_message *msg);
-/* The IKE_SA_INIT request's retransmission timeout passed without a valid answer: acts on
- * a remembered answer (a retry with the group INVALID_KE_PAYLOAD asked for, or giving up);
- * false if there is none (then the request is retransmitted). */
-bool ike_init_timeout(struct ike_sa *sa);
-const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
-				 const struct sockaddr_storage *remote);
-
-/* ---- task_ike_auth.c ---- */
-int ike_auth_send(struct ike_sa *sa);
-void ike_auth_add_certreq(struct ike_sa *sa, struct message_out *m);
-/* Our identity: local_id (a DN equal to our certificate's subject as the certificate encodes
- * it), else our certificate's subject, else our IKE address (IKEv1 uses it too). */
-void ike_auth_our_id(struct ike_sa *sa, struct cfg_id *id);
-void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg);
-void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg);
-
-/* ---- child_sa.c: the CHILD_SA part of IKE_AUTH and CREATE_CHILD_SA ---- */
-/* Adds SA, TSi, TSr for a new CHILD_SA (rekey: for old) with inbound SPI spi_in. */
-int child_create_build_request(struct ike_sa *sa, struct message_out *m, uint32_t spi_in,
-			       const struct child_sa *old);
-/* Responder: selects, narrows, derives (with the request's KE for PFS in CREATE_CHILD_SA),
- * installs; adds SA, [KE], TSi, TSr to the response, or an error notify. Returns the new
- * child or NULL. A rekey (rekey true) installs the inbound side only: outbound stays on the
- * old pair until child_out_switch. */
-struct child_sa *child_create_respond(struct ike_sa *sa, const struct ike_message *msg,
-				      struct message_out *resp, const uint8_t *ni, size_t ni_len,
-				      const uint8_t *nr, size_t nr_len, bool create_child_sa,
-				      uint32_t reqid, bool rekey);
-/* Moves outbound traffic to c (installed by a rekey responder); why for the log. */
-void child_out_switch(struct ike_sa *sa, struct child_sa *c, const char *why);
-/* Rekey responder: looks whether the peer sent on c's inbound SA yet (timer). */
-void child_out_check(struct ike_sa *sa, struct child_sa *c, uint64_t now);
-/* A CHILD_SA's timers, either IKE version: the outbound check above, the hard lifetime
- * (want_delete) and the rekey time (want_rekey). */
-void child_timers(struct ike_sa *sa, struct child_sa *c, uint64_t now);
-/* Initiator: checks the answer, derives, installs. */
-struct child_sa *child_create_complete(struct ike_sa *sa, const struct ike_message *msg,
-				       uint32_t spi_in, const uint8_t *ni, size_t ni_len,
-				       const uint8_t *nr, size_t nr_len, const uint8_t *g_ir,
-				       size_t g_ir_len, uint32_t reqid);
-void child_sa_remove(struct ike_sa *sa, struct child_sa *child);
-/* Installs c (SPIs, proposal, selectors, reqid set) with keys (wiped here) into the dataplane
- * and into sa's list; the side that initiated the exchange is initiator. Frees c and returns
- * NULL when the dataplane refuses it. IKEv1 quick mode shares it. */
-struct child_sa *child_install(struct ike_sa *sa, struct child_sa *c, bool initiator,
-			       struct ike_child_keys *keys, enum dp_mode mode);
-struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi_in);
-struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi_out);
-
-/* ---- task_create_child_initiator.c (CHILD_SAs), task_ike_rekey.c (the IKE_SA) ---- */
-int child_rekey_start(struct ike_sa *sa, struct child_sa *child);
-void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
-/* CREATE_CHILD_SA for an additional CHILD_SA of the configured selectors (RFC 7296 1.3.1). */
-int child_additional_start(struct ike_sa *sa);
-void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg);
-int ike_rekey_start(struct ike_sa *sa);
-void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg);
-/* The new IKE_SA of a rekey (either side); it takes over the CHILD_SAs of old. */
-struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
-				   const uint8_t *spi_r, const struct selected_proposal *sel,
-				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
-				   size_t g_ir_len);
-/* task_create_child_responder.c: the responder side of CREATE_CHILD_SA (new CHILD_SA,
- * CHILD_SA rekey, IKE_SA rekey). */
-void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg);
-void create_child_ctx_clear(struct create_child_ctx *cc);
-/* Rekey collisions (RFC 7296 2.8.1, 2.8.2): nonces compare as octet strings (a prefix is
- * lower); the peer's exchange is summed up by its lower nonce. */
-int nonce_cmp(struct ike_span a, struct ike_span b);
-void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr);
-/* Whether our exchange (our nonce and the answer's) holds the lowest of the four nonces. */
-bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr);
-
-/* ---- task_delete.c, task_dpd.c ---- */
-int delete_child_start(struct ike_sa *sa, struct child_sa *child);
-int delete_ike_start(struct ike_sa *sa);
-void informational_process_request(struct ike_sa *sa, const struct ike_message *msg);
-void delete_process_response(struct ike_sa *sa, const struct ike_message *msg);
-int dpd_start(struct ike_sa *sa);
-/* On-demand DPD: whether the dataplane counted inbound ESP on one of sa's CHILD_SAs since the
- * last look (or within dpd_delay); such traffic proves the peer alive without a probe. */
-bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now);
-void keepalive_check(struct ike_sa *sa, uint64_t now);
-/* dpd_action of SAs whose peer stopped answering, applied as they are reaped. */
-void dead_peer_actions(struct espnicd *d);
-/* start_window: initiates "start" peers without an IKE_SA while the window has room. */
-void start_pending(struct espnicd *d);
 /* Whether the peer named has an IKE_SA that is neither dead, rekeyed nor being deleted. */
 bool peer_has_sa(struct espnicd *d, const char *name);
 
-/* helpers */
-int random_bytes(uint8_t *out, size_t len);
-void put_be32(uint8_t *p, uint32_t v);
-uint32_t get_be32(const uint8_t *p);
-uint16_t sockaddr_port(const struct sockaddr_storage *ss);
-void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);
-/* Address octets and their count (4 or 16). */
-const uint8_t *sockaddr_addr(const struct sockaddr_storage *ss, size_t *len);
-bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
-void sockaddr_describe(const struct sockaddr_storage *ss, char *buf, size_t len);
-const char *notify_name(uint16_t type);
+/* The new IKE_SA of an IKE_SA rekey (either side); it takes over the CHILD_SAs of old. */
+struct ike_sa *ike_sa_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
+				const uint8_t *spi_r, const struct selected_proposal *sel,
+				struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
+				size_t g_ir_len);
 
 #endif

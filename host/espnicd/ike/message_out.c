@@ -6,6 +6,8 @@
 #include <openssl/crypto.h>
 
 #include "ike_sa.h"
+#include "message_out.h"
+#include "util.h"
 
 void message_out_init(struct message_out *m)
 {

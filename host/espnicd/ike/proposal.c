@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ike_sa.h"
+#include "proposal.h"
 
 static void add_transform(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t bits)
 {

@@ -1,5 +1,5 @@
-/* The IKE_SA object: creation, keys, the established state, the timers that start rekeys,
- * liveness checks and deletes, and the queue of exchanges waiting for the window. */
+/* The IKE_SA object: creation, keys, the established state, the successor of a rekey,
+ * destruction; lookups over the list of IKE_SAs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,10 +7,15 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "ikev1/ikev1.h"
 #include "log.h"
+#include "message_out.h"
+#include "sa_index.h"
 #include "secmem.h"
+#include "task_manager.h"
+#include "util.h"
 
 uint64_t now_ms(struct espnicd *d)
 {
@@ -96,9 +101,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 
 	while (sa->children != NULL)
 		child_sa_remove(sa, sa->children);
-	/* A CHILD_SA request still out: its inbound SPI was never installed. */
-	if (sa->request.kind == REQUEST_CHILD_REKEY || sa->request.kind == REQUEST_CHILD_ADDITIONAL)
-		dp_release_spi(d->dp, sa->request.cc.new_spi_in);
+	task_manager_abort(sa); /* a CHILD_SA request still out: its inbound SPI goes */
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
 	else
@@ -110,7 +113,6 @@ void ike_sa_destroy(struct ike_sa *sa)
 	d->index.count--;
 	if (sa->state == IKE_SA_DEAD)
 		d->index.dead--;
-	create_child_ctx_clear(&sa->request.cc);
 	wire_free(&sa->request.wire);
 	wire_free(&sa->last_response.wire);
 	frag_drop(&sa->frag_req);
@@ -133,29 +135,21 @@ void frag_drop(struct ike_frag_reassembly **r)
 	*r = NULL;
 }
 
+bool peer_has_sa(struct espnicd *d, const char *name)
+{
+	for (struct ike_sa *sa = d->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
+		    sa->state != IKE_SA_DELETING && strcmp(sa->peer.name, name) == 0)
+			return true;
+	return false;
+}
+
 bool ike_sa_alive(struct espnicd *d, const struct ike_sa *sa)
 {
 	for (const struct ike_sa *x = d->sas; x != NULL; x = x->next)
 		if (x == sa)
 			return x->state != IKE_SA_DEAD;
 	return false;
-}
-
-void reap_dead(struct espnicd *d)
-{
-	struct ike_sa *sa, *next;
-
-	if (d->index.dead == 0)
-		return; /* every datagram ends here: no walk through the SAs for nothing */
-	dead_peer_actions(d);
-	for (sa = d->sas; sa != NULL; sa = next) {
-		next = sa->next;
-		if (sa->state == IKE_SA_DEAD) {
-			if (!d->shutting_down)
-				trap_rearm_peer(d, sa->peer.name);
-			ike_sa_destroy(sa);
-		}
-	}
 }
 
 void ike_sa_set_keys(struct ike_sa *sa, const struct selected_proposal *sel)
@@ -215,84 +209,45 @@ void ike_sa_established(struct ike_sa *sa)
 	sa->init_request_len = sa->init_response_len = 0;
 }
 
-/* A peer we start keeps a CHILD_SA: when the peer deleted the last one (or it expired
- * without a rekey), a new one is requested CHILD_AGAIN_FIRST_MS later, then at doubling
- * delays up to CHILD_AGAIN_MAX_MS while the peer refuses. */
-#define CHILD_AGAIN_FIRST_MS 2000
-#define CHILD_AGAIN_MAX_MS   300000
-
-void child_again_arm(struct ike_sa *sa)
+struct ike_sa *ike_sa_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
+				const uint8_t *spi_r, const struct selected_proposal *sel,
+				struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
+				size_t g_ir_len)
 {
-	if (sa->v1 == NULL && sa->peer.start && sa->children == NULL &&
-	    sa->state == IKE_SA_ESTABLISHED && !sa->d->shutting_down && sa->child_again_at == 0) {
-		sa->child_again_delay = CHILD_AGAIN_FIRST_MS;
-		sa->child_again_at = now_ms(sa->d) + sa->child_again_delay;
-	}
-}
+	struct ike_sa *n = ike_sa_new(old->d, &old->peer, initiator);
 
-static void child_again_check(struct ike_sa *sa, uint64_t now)
-{
-	if (!sa->peer.start || sa->children != NULL || sa->d->shutting_down) {
-		sa->child_again_at = 0;
-		sa->child_again_delay = 0;
-		return;
+	if (n == NULL)
+		return NULL;
+	sa_index_remove(n); /* indexed by the SPI ike_sa_new chose, not this one */
+	memcpy(n->spi_i, spi_i, IKE_SPI_LEN);
+	memcpy(n->spi_r, spi_r, IKE_SPI_LEN);
+	sa_index_add(n);
+	n->local = old->local;
+	n->remote = old->remote;
+	n->peer_auth_id_type = old->peer_auth_id_type;
+	if (old->peer_auth_id_len && (n->peer_auth_id = malloc(old->peer_auth_id_len)) != NULL) {
+		memcpy(n->peer_auth_id, old->peer_auth_id, old->peer_auth_id_len);
+		n->peer_auth_id_len = old->peer_auth_id_len;
 	}
-	if (sa->child_again_at == 0) {
-		child_again_arm(sa);
-		return;
+	n->peer_creates = old->peer_creates; /* a rekey does not renew the peer's allowance */
+	n->nat_local = old->nat_local;
+	n->nat_remote = old->nat_remote;
+	n->natt = old->natt;
+	n->dh_group = sel->dh;
+	n->ni_len = ni.len;
+	memcpy(n->ni, ni.ptr, ni.len);
+	n->nr_len = nr.len;
+	memcpy(n->nr, nr.ptr, nr.len);
+	ike_sa_set_keys(n, sel);
+	if (ike_sa_derive_keys(n, g_ir, g_ir_len, old) < 0) {
+		ike_sa_kill(n, NULL);
+		return NULL;
 	}
-	if (now < sa->child_again_at)
-		return;
-	sa->child_again_delay = sa->child_again_delay * 2 > CHILD_AGAIN_MAX_MS
-				    ? CHILD_AGAIN_MAX_MS
-				    : sa->child_again_delay * 2;
-	sa->child_again_at = now + sa->child_again_delay;
-	if (sa->want_child || sa->request.kind == REQUEST_CHILD_ADDITIONAL)
-		return;
-	log_info("%s: the IKE_SA of a peer we start has no CHILD_SA: creating one", sa_name(sa));
-	sa->want_child = true;
-}
-
-void sa_schedule(struct ike_sa *sa)
-{
-	struct child_sa *c;
-
-	if (sa->v1 != NULL) {
-		ikev1_schedule(sa);
-		return;
-	}
-	if (sa->request.kind != REQUEST_NONE || sa->state != IKE_SA_ESTABLISHED)
-		return;
-	child_again_check(sa, now_ms(sa->d));
-	if (sa->want_delete) {
-		sa->want_delete = false;
-		delete_ike_start(sa);
-		return;
-	}
-	if (sa->want_ike_rekey) {
-		sa->want_ike_rekey = false;
-		if (ike_rekey_start(sa) == 0)
-			return;
-	}
-	for (c = sa->children; c != NULL; c = c->next) {
-		if (c->want_delete && c->state != CHILD_SA_DELETING) {
-			c->want_delete = false;
-			if (delete_child_start(sa, c) == 0)
-				return;
-		}
-	}
-	if (sa->want_child) {
-		sa->want_child = false;
-		if (child_additional_start(sa) == 0)
-			return;
-	}
-	for (c = sa->children; c != NULL; c = c->next) {
-		if (c->want_rekey && c->state == CHILD_SA_INSTALLED) {
-			c->want_rekey = false;
-			if (child_rekey_start(sa, c) == 0)
-				return;
-		}
-	}
+	n->children = old->children;
+	old->children = NULL;
+	old->replaced_by = n;
+	ike_sa_established(n);
+	return n;
 }
 
 uint64_t min_nonzero(uint64_t a, uint64_t b)
@@ -300,80 +255,4 @@ uint64_t min_nonzero(uint64_t a, uint64_t b)
 	if (b == 0)
 		return a;
 	return b < a ? b : a;
-}
-
-uint64_t ike_sa_next_timer(struct ike_sa *sa)
-{
-	uint64_t t = UINT64_MAX;
-	struct child_sa *c;
-
-	if (sa->v1 != NULL)
-		return ikev1_next_timer(sa);
-	if (sa->state == IKE_SA_DEAD)
-		return 0;
-	if (sa->request.kind != REQUEST_NONE)
-		t = min_nonzero(t, sa->request.deadline);
-	t = min_nonzero(t, sa->dead_at);
-	if (sa->state != IKE_SA_ESTABLISHED)
-		return t;
-	t = min_nonzero(t, sa->ike_rekey_at);
-	for (c = sa->children; c != NULL; c = c->next) {
-		t = min_nonzero(t, c->rekey_at);
-		t = min_nonzero(t, c->expire_at);
-		t = min_nonzero(t, c->delete_at);
-		t = min_nonzero(t, c->out_check_at);
-	}
-	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE)
-		t = min_nonzero(t, sa->last_received + sa->peer.dpd_delay_ms);
-	if (sa->nat_local && sa->peer.keepalive_ms)
-		t = min_nonzero(t, sa->next_keepalive);
-	/* A due CHILD_SA waits for the window: the request's end schedules it. */
-	if (sa->request.kind == REQUEST_NONE)
-		t = min_nonzero(t, sa->child_again_at);
-	return t;
-}
-
-void ike_sa_run_timers(struct ike_sa *sa, uint64_t now)
-{
-	struct child_sa *c, *next;
-
-	if (sa->v1 != NULL) {
-		ikev1_run_timers(sa, now);
-		return;
-	}
-	retransmit_check(sa, now);
-	if (sa->state == IKE_SA_DEAD)
-		return;
-	if (sa->dead_at && now >= sa->dead_at) {
-		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "rekeyed, the peer never deleted it"
-							    : "half-open, timed out");
-		return;
-	}
-	if (sa->state != IKE_SA_ESTABLISHED)
-		return;
-	if (sa->ike_rekey_at && now >= sa->ike_rekey_at) {
-		sa->ike_rekey_at = 0;
-		sa->want_ike_rekey = true;
-	}
-	for (c = sa->children; c != NULL; c = next) {
-		next = c->next;
-		if (c->delete_at && now >= c->delete_at) {
-			/* A replaced CHILD_SA whose delete never completed. */
-			child_sa_remove(sa, c);
-			continue;
-		}
-		child_timers(sa, c, now);
-	}
-	keepalive_check(sa, now);
-	sa_schedule(sa);
-	/* Any exchange proves liveness; on demand (the default) so does inbound ESP the
-	 * dataplane counted, and the probe goes only when nothing else is going on. Periodic
-	 * probes ignore the ESP. */
-	if (sa->peer.dpd_delay_ms && sa->request.kind == REQUEST_NONE &&
-	    sa->state == IKE_SA_ESTABLISHED && now >= sa->last_received + sa->peer.dpd_delay_ms) {
-		if (sa->peer.dpd_mode == CFG_DPD_ON_DEMAND && dpd_inbound_seen(sa, now))
-			sa->last_received = now;
-		else
-			dpd_start(sa);
-	}
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ike_sa.h"
+#include "sa_index.h"
+#include "util.h"
 
 /* One 64-bit word into the hash: the finalizer of splitmix64. */
 static uint64_t mix(uint64_t h, uint64_t word)

@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 
 #include "ike_sa.h"
+#include "task_cookie.h"
+#include "util.h"
 
 #define COOKIE_LEN (1 + 32)
 

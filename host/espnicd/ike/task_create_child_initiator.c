@@ -9,18 +9,18 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "rekey_collision.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "traps.h"
+#include "util.h"
 
 #define NONCE_LEN      32
 #define REKEY_RETRY_MS 30000
-
-void create_child_ctx_clear(struct create_child_ctx *cc)
-{
-	ike_dh_free(cc->dh);
-	free(cc->collision_nonce);
-	OPENSSL_cleanse(cc, sizeof(*cc));
-}
 
 static bool still_there(struct ike_sa *sa, const struct child_sa *c)
 {
@@ -30,15 +30,6 @@ static bool still_there(struct ike_sa *sa, const struct child_sa *c)
 	return false;
 }
 
-bool collision_we_lose(const struct create_child_ctx *cc, struct ike_span nr)
-{
-	struct ike_span ours = {cc->nonce, cc->nonce_len};
-	struct ike_span low = nonce_cmp(ours, nr) <= 0 ? ours : nr;
-
-	return nonce_cmp(low, (struct ike_span){cc->collision_nonce, cc->collision_nonce_len}) < 0;
-}
-
-/* The request for a new CHILD_SA (old NULL) or a rekey of old. */
 /* Whether one of our ESP proposals has DH group id (PFS). */
 static bool esp_group_allowed(const struct ike_sa *sa, uint16_t id)
 {
@@ -154,7 +145,7 @@ static bool retry_with_group(struct ike_sa *sa, const struct ike_message *msg)
 	want = (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]);
 	if (want == ike_dh_group_of(cc->dh)->id || !esp_group_allowed(sa, want))
 		return false;
-	request_done(sa);
+	task_manager_done(sa);
 	dp_release_spi(sa->d->dp, spi);
 	if (old != NULL && !still_there(sa, old))
 		old = NULL;
@@ -165,7 +156,7 @@ static bool retry_with_group(struct ike_sa *sa, const struct ike_message *msg)
 	return true;
 }
 
-int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
+static int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
 {
 	int ret = child_request(sa, child, 0);
 
@@ -176,7 +167,7 @@ int child_rekey_start(struct ike_sa *sa, struct child_sa *child)
 	return 0;
 }
 
-int child_additional_start(struct ike_sa *sa)
+static int child_additional_start(struct ike_sa *sa)
 {
 	int ret = child_request(sa, NULL, 0);
 
@@ -189,7 +180,7 @@ int child_additional_start(struct ike_sa *sa)
 	return 0;
 }
 
-void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg)
+static void child_additional_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	uint32_t new_spi = sa->request.cc.new_spi_in;
 	struct child_sa *c;
@@ -198,7 +189,7 @@ void child_additional_process_response(struct ike_sa *sa, const struct ike_messa
 		return;
 	c = child_answer(sa, msg, ++sa->d->next_reqid);
 
-	request_done(sa);
+	task_manager_done(sa);
 	if (c == NULL) {
 		dp_release_spi(sa->d->dp, new_spi);
 		log_error("%s: the IKE_SA stays without CHILD_SA; the trap policy is re-armed, the "
@@ -209,10 +200,10 @@ void child_additional_process_response(struct ike_sa *sa, const struct ike_messa
 		log_info("%s: new CHILD_SA %08x/%08x in the IKE_SA", sa_name(sa), c->spi_in,
 			 c->spi_out);
 	}
-	sa_schedule(sa);
+	task_manager_schedule(sa);
 }
 
-void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
+static void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	struct create_child_ctx *cc = &sa->request.cc;
 	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
@@ -232,7 +223,7 @@ void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *m
 		coll = NULL;
 	if (coll != NULL && c != NULL && nonce != NULL)
 		lost = collision_we_lose(cc, nonce->u.nonce);
-	request_done(sa);
+	task_manager_done(sa);
 	if (coll != NULL) {
 		uint64_t now = now_ms(sa->d);
 
@@ -249,9 +240,9 @@ void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *m
 			}
 			if (c == NULL)
 				dp_release_spi(sa->d->dp, new_spi);
-			else if (delete_child_start(sa, c) < 0)
+			else if (task_manager_start(sa, REQUEST_DELETE_CHILD, c) < 0)
 				child_sa_remove(sa, c);
-			sa_schedule(sa);
+			task_manager_schedule(sa);
 			return;
 		}
 		/* Ours stays: the peer deletes its redundant pair; we delete the old one. */
@@ -268,16 +259,43 @@ void child_rekey_process_response(struct ike_sa *sa, const struct ike_message *m
 			old->state = CHILD_SA_INSTALLED;
 			old->rekey_at = now_ms(sa->d) + REKEY_RETRY_MS;
 		}
-		sa_schedule(sa);
+		task_manager_schedule(sa);
 		return;
 	}
 	if (old != NULL) {
 		log_info("%s: CHILD_SA %08x/%08x rekeyed to %08x/%08x", sa_name(sa), old->spi_in,
 			 old->spi_out, c->spi_in, c->spi_out);
 		old->state = CHILD_SA_REKEYED;
-		if (delete_child_start(sa, old) < 0)
+		if (task_manager_start(sa, REQUEST_DELETE_CHILD, old) < 0)
 			child_sa_remove(sa, old);
 		return;
 	}
-	sa_schedule(sa);
+	task_manager_schedule(sa);
 }
+
+static int create_child_start(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
+{
+	return kind == REQUEST_CHILD_REKEY ? child_rekey_start(sa, child)
+					   : child_additional_start(sa);
+}
+
+static void create_child_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	if (sa->request.kind == REQUEST_CHILD_REKEY)
+		child_rekey_process_response(sa, msg);
+	else
+		child_additional_process_response(sa, msg);
+}
+
+/* The request's inbound SPI was never installed. */
+static void create_child_abort(struct ike_sa *sa)
+{
+	dp_release_spi(sa->d->dp, sa->request.cc.new_spi_in);
+}
+
+const struct ike_task task_create_child_initiator = {
+    .name = "CREATE_CHILD_SA (initiator)",
+    .initiate = create_child_start,
+    .handle_response = create_child_response,
+    .abort = create_child_abort,
+};

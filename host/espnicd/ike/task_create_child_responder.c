@@ -6,8 +6,16 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
+#include "flood_limits.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
+#include "rekey_collision.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 #define NONCE_LEN	32
 #define OLD_CHILD_GRACE 30000 /* the peer should delete a pair it replaced well before */
@@ -18,30 +26,6 @@ static void add_nonce(struct message_out *m, const uint8_t *nonce, size_t len)
 
 	if (p != NULL)
 		p->u.nonce = (struct ike_span){nonce, len};
-}
-
-int nonce_cmp(struct ike_span a, struct ike_span b)
-{
-	size_t n = a.len < b.len ? a.len : b.len;
-	int r = n ? memcmp(a.ptr, b.ptr, n) : 0; /* an empty span may have no pointer */
-
-	if (r != 0)
-		return r;
-	return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
-}
-
-/* Keeps the lower nonce of the peer's colliding exchange. */
-void collision_record_nonce(struct create_child_ctx *cc, struct ike_span ni, struct ike_span nr)
-{
-	struct ike_span low = nonce_cmp(ni, nr) <= 0 ? ni : nr;
-
-	uint8_t *copy = low.len ? malloc(low.len) : NULL;
-
-	free(cc->collision_nonce);
-	cc->collision_nonce = copy;
-	cc->collision_nonce_len = copy != NULL ? low.len : 0; /* no memory: we win, as if absent */
-	if (copy != NULL)
-		memcpy(copy, low.ptr, low.len);
 }
 
 static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct message_out *m,
@@ -83,8 +67,8 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct m
 		message_out_notify(m, IKE_N_INVALID_SYNTAX, 0, NULL, 0, NULL, 0);
 		return;
 	}
-	n = ike_rekey_successor(sa, false, sel.spi, spi_r, &sel, nonce->u.nonce,
-				(struct ike_span){nr, NONCE_LEN}, g_ir, (size_t)ret);
+	n = ike_sa_successor(sa, false, sel.spi, spi_r, &sel, nonce->u.nonce,
+			     (struct ike_span){nr, NONCE_LEN}, g_ir, (size_t)ret);
 	OPENSSL_cleanse(g_ir, sizeof(g_ir));
 	if (n == NULL) {
 		ike_dh_free(dh);
@@ -117,7 +101,7 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_message *msg, struct m
 	log_info("%s: IKE_SA rekeyed by the peer, successor is #%u", sa_name(sa), n->unique_id);
 }
 
-void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg)
+static void create_child_process_request(struct ike_sa *sa, const struct ike_message *msg)
 {
 	const struct ike_payload *nonce = ike_message_find(msg, IKE_PAYLOAD_NONCE);
 	const struct ike_payload *sa_p = ike_message_find(msg, IKE_PAYLOAD_SA);
@@ -189,3 +173,8 @@ void create_child_process_request(struct ike_sa *sa, const struct ike_message *m
 	OPENSSL_cleanse(nr, sizeof(nr));
 	free(m);
 }
+
+const struct ike_task task_create_child_responder = {
+    .name = "CREATE_CHILD_SA (responder)",
+    .handle_request = create_child_process_request,
+};

@@ -4,10 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child_sa.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
-int delete_child_start(struct ike_sa *sa, struct child_sa *child)
+static int delete_child_start(struct ike_sa *sa, struct child_sa *child)
 {
 	struct message_out *m = malloc(sizeof(*m));
 	struct ike_payload *p;
@@ -35,7 +40,7 @@ int delete_child_start(struct ike_sa *sa, struct child_sa *child)
 	return ret;
 }
 
-int delete_ike_start(struct ike_sa *sa)
+static int delete_ike_start(struct ike_sa *sa)
 {
 	struct message_out *m = malloc(sizeof(*m));
 	struct ike_payload *p;
@@ -58,14 +63,19 @@ int delete_ike_start(struct ike_sa *sa)
 	return 0;
 }
 
-void delete_process_response(struct ike_sa *sa, const struct ike_message *msg)
+static int delete_start(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
+{
+	return kind == REQUEST_DELETE_IKE ? delete_ike_start(sa) : delete_child_start(sa, child);
+}
+
+static void delete_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	enum request_kind kind = sa->request.kind;
 	struct child_sa *old = sa->request.cc.old_child;
 
 	(void)msg; /* the peer's Delete lists its inbound SPIs of the same pairs */
 	sa->request.cc.old_child = NULL;
-	request_done(sa);
+	task_manager_done(sa);
 	if (kind == REQUEST_DELETE_IKE) {
 		ike_sa_kill(sa, sa->replaced_by ? "replaced by its rekeyed successor" : "deleted");
 		return;
@@ -76,10 +86,10 @@ void delete_process_response(struct ike_sa *sa, const struct ike_message *msg)
 			break;
 		}
 	}
-	sa_schedule(sa);
+	task_manager_schedule(sa);
 }
 
-void informational_process_request(struct ike_sa *sa, const struct ike_message *msg)
+static void informational_process_request(struct ike_sa *sa, const struct ike_message *msg)
 {
 	struct message_out *m = malloc(sizeof(*m));
 	uint8_t *spis = NULL;
@@ -136,3 +146,10 @@ void informational_process_request(struct ike_sa *sa, const struct ike_message *
 		ike_sa_kill(sa, sa->state == IKE_SA_REKEYED ? "old IKE_SA deleted after rekey"
 							    : "deleted by the peer");
 }
+
+const struct ike_task task_delete = {
+    .name = "INFORMATIONAL (Delete)",
+    .initiate = delete_start,
+    .handle_request = informational_process_request,
+    .handle_response = delete_process_response,
+};

@@ -9,12 +9,19 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "task_dpd.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "traps.h"
 
-int dpd_start(struct ike_sa *sa)
+static int dpd_start(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
 {
 	struct message_out *m = malloc(sizeof(*m));
 	int ret;
 
+	(void)kind;
+	(void)child;
 	if (m == NULL)
 		return -ENOMEM;
 	message_out_init(m);
@@ -28,6 +35,14 @@ int dpd_start(struct ike_sa *sa)
 	if (ret == 0)
 		log_debug("%s: liveness check", sa_name(sa));
 	return ret;
+}
+
+/* The peer answered: it is alive (last_received is set for every authentic message). */
+static void dpd_response(struct ike_sa *sa, const struct ike_message *msg)
+{
+	(void)msg;
+	task_manager_done(sa);
+	task_manager_schedule(sa);
 }
 
 bool dpd_inbound_seen(struct ike_sa *sa, uint64_t now)
@@ -88,7 +103,7 @@ void dead_peer_actions(struct espnicd *d)
 
 			log_info("%s: dead peer, cleared; restarting", sa_name(sa));
 			/* The new SA goes to the head of the list, before this one. */
-			if (ike_init_initiate(d, p) == 0 && d->sas != head)
+			if (task_manager_initiate_peer(d, p) == 0 && d->sas != head)
 				d->sas->restarted = true;
 		}
 	}
@@ -104,3 +119,9 @@ void keepalive_check(struct ike_sa *sa, uint64_t now)
 	sa->d->io.send(sa->d->io.arg, ESPNICD_SEND_KEEPALIVE, &sa->local, &sa->remote, &keepalive,
 		       1);
 }
+
+const struct ike_task task_dpd = {
+    .name = "INFORMATIONAL (liveness check)",
+    .initiate = dpd_start,
+    .handle_response = dpd_response,
+};

@@ -8,9 +8,15 @@
 
 #include <openssl/crypto.h>
 
+#include "child_sa.h"
 #include "ike_auth.h"
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "task_ike_auth.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 #define ID_BODY_MAX	    (4 + CREDS_MAX_ID_DER)
 #define CERT_X509_SIGNATURE 4
@@ -306,13 +312,13 @@ static void enforce_unique(struct ike_sa *sa, bool initial_contact)
 			    "identity",
 			    sa_name(sa), sa_name(o));
 			o->want_delete = true;
-			sa_schedule(o);
+			task_manager_schedule(o);
 		}
 	}
 }
 /* ---- end of unique_ids ---- */
 
-int ike_auth_send(struct ike_sa *sa)
+static int ike_auth_send(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
 {
 	struct message_out *m = malloc(sizeof(*m));
 	struct cfg_id id;
@@ -321,6 +327,8 @@ int ike_auth_send(struct ike_sa *sa)
 	uint32_t spi;
 	int ret;
 
+	(void)kind;
+	(void)child;
 	if (m == NULL)
 		return -ENOMEM;
 	message_out_init(m);
@@ -369,7 +377,7 @@ static void respond_auth_failed(struct ike_sa *sa, uint32_t id)
 	ike_sa_kill(sa, "authentication failed");
 }
 
-void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
+static void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 {
 	const struct ike_payload *idi = ike_message_find(msg, IKE_PAYLOAD_IDI);
 	const struct ike_payload *auth = ike_message_find(msg, IKE_PAYLOAD_AUTH);
@@ -427,7 +435,7 @@ void ike_auth_process_request(struct ike_sa *sa, const struct ike_message *msg)
 	log_info("%s: IKE_SA established (responder)", sa_name(sa));
 }
 
-void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
+static void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	const struct ike_payload *idr = ike_message_find(msg, IKE_PAYLOAD_IDR);
 	const struct ike_payload *auth = ike_message_find(msg, IKE_PAYLOAD_AUTH);
@@ -475,6 +483,13 @@ void ike_auth_process_response(struct ike_sa *sa, const struct ike_message *msg)
 	if (child_create_complete(sa, msg, spi, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0,
 				  ++sa->d->next_reqid) == NULL)
 		dp_release_spi(sa->d->dp, spi);
-	request_done(sa);
-	sa_schedule(sa);
+	task_manager_done(sa);
+	task_manager_schedule(sa);
 }
+
+const struct ike_task task_ike_auth = {
+    .name = "IKE_AUTH",
+    .initiate = ike_auth_send,
+    .handle_request = ike_auth_process_request,
+    .handle_response = ike_auth_process_response,
+};

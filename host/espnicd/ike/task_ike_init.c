@@ -7,9 +7,19 @@
 
 #include <openssl/crypto.h>
 
+#include "flood_limits.h"
 #include "ike_sa.h"
-#include "ikev1/ikev1.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
+#include "sa_index.h"
+#include "task_cookie.h"
+#include "task_ike_auth.h"
+#include "task_ike_init.h"
+#include "task_manager.h"
+#include "task_nat_detection.h"
+#include "transmit.h"
+#include "util.h"
 
 #define NONCE_LEN	    32
 #define MAX_INIT_RETRIES    5
@@ -24,8 +34,8 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t len)
 	return c;
 }
 
-const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
-				 const struct sockaddr_storage *remote)
+static const struct cfg_peer *find_peer(struct espnicd *d, const struct sockaddr_storage *local,
+					const struct sockaddr_storage *remote)
 {
 	for (unsigned i = 0; i < d->cfg->peer_count; i++) {
 		const struct cfg_peer *p = &d->cfg->peers[i];
@@ -74,27 +84,7 @@ static void extensions_process(struct ike_sa *sa, const struct ike_message *msg)
 		sa->certreq_received = true;
 }
 
-int ike_init_initiate(struct espnicd *d, const struct cfg_peer *peer)
-{
-	struct ike_sa *sa;
-
-	if (peer->version == 1)
-		return ikev1_initiate(d, peer);
-	sa = ike_sa_new(d, peer, true);
-	if (sa == NULL)
-		return -ENOMEM;
-	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
-	sa->dh_group = peer->ike[0].dh[0];
-	sa->ni_len = NONCE_LEN;
-	if (random_bytes(sa->ni, sa->ni_len) < 0) {
-		ike_sa_kill(sa, "no randomness");
-		return -EIO;
-	}
-	log_info("%s: initiating IKE_SA to %s", sa_name(sa), peer->name);
-	return ike_init_send(sa);
-}
-
-int ike_init_send(struct ike_sa *sa)
+static int ike_init_send(struct ike_sa *sa)
 {
 	struct message_out *m = malloc(sizeof(*m));
 	uint8_t *ke_data;
@@ -145,6 +135,22 @@ int ike_init_send(struct ike_sa *sa)
 	sa->init_request = dup_bytes(sa->request.buf, sa->request.len);
 	sa->init_request_len = sa->request.len;
 	return sa->init_request ? 0 : -ENOMEM;
+}
+
+/* The initiator's IKE_SA_INIT, for an IKE_SA just made (task_manager_initiate_peer). */
+static int ike_init_start(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
+{
+	(void)kind;
+	(void)child;
+	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
+	sa->dh_group = sa->peer.ike[0].dh[0];
+	sa->ni_len = NONCE_LEN;
+	if (random_bytes(sa->ni, sa->ni_len) < 0) {
+		ike_sa_kill(sa, "no randomness");
+		return -EIO;
+	}
+	log_info("%s: initiating IKE_SA to %s", sa_name(sa), sa->peer.name);
+	return ike_init_send(sa);
 }
 
 static bool retry_allowed(struct ike_sa *sa)
@@ -202,7 +208,7 @@ static void invalid_ke(struct ike_sa *sa, const struct ike_notify_payload *n)
 	sa->init_wanted_group = group;
 }
 
-bool ike_init_timeout(struct ike_sa *sa)
+static bool ike_init_timeout(struct ike_sa *sa)
 {
 	uint16_t group = sa->init_wanted_group;
 
@@ -327,14 +333,14 @@ void ike_init_process_response(struct ike_sa *sa, const uint8_t *buf, size_t len
 	extensions_process(sa, msg);
 	sa->init_response = dup_bytes(buf, len);
 	sa->init_response_len = len;
-	request_done(sa);
+	task_manager_done(sa);
 	if (sa->natt) {
 		/* Float (RFC 7296 2.23): IKE moves to 4500 with the non-ESP marker. */
 		sockaddr_set_port(&sa->local, sa->d->cfg->natt_port);
 		if (sockaddr_port(&sa->remote) == 500)
 			sockaddr_set_port(&sa->remote, 4500);
 	}
-	ike_auth_send(sa);
+	task_manager_start(sa, REQUEST_IKE_AUTH, NULL);
 }
 
 /* An answer without an IKE_SA: COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN. */
@@ -533,3 +539,9 @@ void ike_init_process_request(struct espnicd *d, const struct sockaddr_storage *
 	sa->dead_at = now_ms(d) + HALF_OPEN_TIMEOUT_MS;
 	log_unauth(d, LOG_LEVEL_INFO, "%s: IKE_SA_INIT from %s answered", sa_name(sa), who);
 }
+
+const struct ike_task task_ike_init = {
+    .name = "IKE_SA_INIT",
+    .initiate = ike_init_start,
+    .timeout = ike_init_timeout,
+};

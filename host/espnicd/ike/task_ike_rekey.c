@@ -9,11 +9,17 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "proposal.h"
+#include "rekey_collision.h"
+#include "task_manager.h"
+#include "transmit.h"
+#include "util.h"
 
 #define NONCE_LEN      32
 #define REKEY_RETRY_MS 30000
 
-int ike_rekey_start(struct ike_sa *sa)
+static int ike_rekey_start(struct ike_sa *sa, enum request_kind kind, struct child_sa *child)
 {
 	struct create_child_ctx cc = {0};
 	struct message_out *m;
@@ -21,6 +27,8 @@ int ike_rekey_start(struct ike_sa *sa)
 	uint8_t *ke;
 	int ret, n;
 
+	(void)kind;
+	(void)child;
 	cc.nonce_len = NONCE_LEN;
 	if (random_bytes(cc.new_ike_spi, IKE_SPI_LEN) < 0 ||
 	    random_bytes(cc.nonce, cc.nonce_len) < 0 || ike_dh_new(sa->dh_group, &cc.dh) < 0) {
@@ -56,48 +64,7 @@ int ike_rekey_start(struct ike_sa *sa)
 	return 0;
 }
 
-struct ike_sa *ike_rekey_successor(struct ike_sa *old, bool initiator, const uint8_t *spi_i,
-				   const uint8_t *spi_r, const struct selected_proposal *sel,
-				   struct ike_span ni, struct ike_span nr, const uint8_t *g_ir,
-				   size_t g_ir_len)
-{
-	struct ike_sa *n = ike_sa_new(old->d, &old->peer, initiator);
-
-	if (n == NULL)
-		return NULL;
-	sa_index_remove(n); /* indexed by the SPI ike_sa_new chose, not this one */
-	memcpy(n->spi_i, spi_i, IKE_SPI_LEN);
-	memcpy(n->spi_r, spi_r, IKE_SPI_LEN);
-	sa_index_add(n);
-	n->local = old->local;
-	n->remote = old->remote;
-	n->peer_auth_id_type = old->peer_auth_id_type;
-	if (old->peer_auth_id_len && (n->peer_auth_id = malloc(old->peer_auth_id_len)) != NULL) {
-		memcpy(n->peer_auth_id, old->peer_auth_id, old->peer_auth_id_len);
-		n->peer_auth_id_len = old->peer_auth_id_len;
-	}
-	n->peer_creates = old->peer_creates; /* a rekey does not renew the peer's allowance */
-	n->nat_local = old->nat_local;
-	n->nat_remote = old->nat_remote;
-	n->natt = old->natt;
-	n->dh_group = sel->dh;
-	n->ni_len = ni.len;
-	memcpy(n->ni, ni.ptr, ni.len);
-	n->nr_len = nr.len;
-	memcpy(n->nr, nr.ptr, nr.len);
-	ike_sa_set_keys(n, sel);
-	if (ike_sa_derive_keys(n, g_ir, g_ir_len, old) < 0) {
-		ike_sa_kill(n, NULL);
-		return NULL;
-	}
-	n->children = old->children;
-	old->children = NULL;
-	old->replaced_by = n;
-	ike_sa_established(n);
-	return n;
-}
-
-void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
+static void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg)
 {
 	struct create_child_ctx *cc = &sa->request.cc;
 	const struct ike_payload *sa_p = ike_message_find(msg, IKE_PAYLOAD_SA);
@@ -122,9 +89,9 @@ void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg
 		ret = ike_dh_compute(cc->dh, ke->u.ke.data.ptr, ke->u.ke.data.len, g_ir,
 				     sizeof(g_ir));
 	if (ret >= 0)
-		n = ike_rekey_successor(sa, true, cc->new_ike_spi, sel.spi, &sel,
-					(struct ike_span){cc->nonce, cc->nonce_len}, nonce->u.nonce,
-					g_ir, (size_t)ret);
+		n = ike_sa_successor(sa, true, cc->new_ike_spi, sel.spi, &sel,
+				     (struct ike_span){cc->nonce, cc->nonce_len}, nonce->u.nonce,
+				     g_ir, (size_t)ret);
 	OPENSSL_cleanse(g_ir, sizeof(g_ir));
 	/* RFC 7296 2.8.2: did the peer rekey this IKE_SA meanwhile? */
 	struct ike_sa *coll = cc->collision_ike;
@@ -134,7 +101,7 @@ void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg
 		coll = NULL;
 	if (coll != NULL && n != NULL)
 		lost = collision_we_lose(cc, nonce->u.nonce);
-	request_done(sa);
+	task_manager_done(sa);
 	if (coll != NULL) {
 		if (n == NULL || lost) {
 			/* The peer's new IKE_SA stays (it has the CHILD_SAs already); the peer
@@ -144,7 +111,7 @@ void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg
 				 n != NULL ? ", deleting our redundant one" : "");
 			sa->replaced_by = coll;
 			if (n != NULL)
-				delete_ike_start(n);
+				task_manager_start(n, REQUEST_DELETE_IKE, NULL);
 			return;
 		}
 		/* Ours stays: it takes the CHILD_SAs; the peer deletes its redundant successor,
@@ -160,9 +127,15 @@ void ike_rekey_process_response(struct ike_sa *sa, const struct ike_message *msg
 	}
 	if (n == NULL) {
 		sa->ike_rekey_at = now_ms(sa->d) + REKEY_RETRY_MS;
-		sa_schedule(sa);
+		task_manager_schedule(sa);
 		return;
 	}
 	log_info("%s: IKE_SA rekeyed, successor is #%u", sa_name(sa), n->unique_id);
-	delete_ike_start(sa);
+	task_manager_start(sa, REQUEST_DELETE_IKE, NULL);
 }
+
+const struct ike_task task_ike_rekey = {
+    .name = "IKE_SA rekey",
+    .initiate = ike_rekey_start,
+    .handle_response = ike_rekey_process_response,
+};

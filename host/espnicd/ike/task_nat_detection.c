@@ -9,6 +9,9 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "task_nat_detection.h"
+#include "util.h"
 
 #define NATD_HASH_LEN 20 /* SHA-1 */
 

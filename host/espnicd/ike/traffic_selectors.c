@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "ike_sa.h"
+#include "traffic_selectors.h"
+#include "util.h"
 
 static size_t addr_len(const struct ike_ts *t)
 {

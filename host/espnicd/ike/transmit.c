@@ -8,6 +8,9 @@
 
 #include "ike_sa.h"
 #include "log.h"
+#include "message_out.h"
+#include "transmit.h"
+#include "util.h"
 
 uint64_t retransmit_timeout(const struct espnicd_config *cfg, unsigned retransmits)
 {
@@ -81,15 +84,6 @@ int send_response(struct ike_sa *sa, uint8_t exchange, uint32_t id, struct messa
 	return 0;
 }
 
-void request_done(struct ike_sa *sa)
-{
-	wire_free(&sa->request.wire);
-	sa->request.buf = NULL;
-	create_child_ctx_clear(&sa->request.cc);
-	sa->request.kind = REQUEST_NONE;
-	sa->next_request_id++;
-}
-
 void retransmit_check(struct ike_sa *sa, uint64_t now)
 {
 	unsigned tries = sa->d->shutting_down ? 1 : sa->d->cfg->retransmit_tries;
@@ -100,8 +94,6 @@ void retransmit_check(struct ike_sa *sa, uint64_t now)
 
 	if (sa->request.kind == REQUEST_NONE || sa->request.buf == NULL ||
 	    now < sa->request.deadline)
-		return;
-	if (sa->request.kind == REQUEST_IKE_SA_INIT && ike_init_timeout(sa))
 		return;
 	if (sa->request.retransmits >= tries ||
 	    (sa->request.give_up_at && now >= sa->request.give_up_at)) {

@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "ike_sa.h"
+#include "util.h"
 
 int random_bytes(uint8_t *out, size_t len)
 {

@@ -7,7 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/child_sa.h"
+#include "ike/flood_limits.h"
 #include "ike/ike_sa.h"
+#include "ike/sa_index.h"
+#include "ike/task_dpd.h"
+#include "ike/task_ike_auth.h"
+#include "ike/traffic_selectors.h"
+#include "ike/transmit.h"
+#include "ike/util.h"
 #include "ikev1.h"
 #include "ikev1_crypto.h"
 #include "ikev1_message.h"

@@ -4,6 +4,7 @@
 
 #include "core_status.h"
 #include "ike/ike_sa.h"
+#include "ike/traffic_selectors.h"
 
 static const char *const state_names[] = {
     "", "INIT_SENT", "INIT_DONE", "AUTH_SENT", "ESTABLISHED", "REKEYED", "DELETING", "DEAD"};

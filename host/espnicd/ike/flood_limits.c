@@ -5,6 +5,7 @@
  * minute), so that it cannot take every SA of the card. */
 #include <stdint.h>
 
+#include "flood_limits.h"
 #include "ike_sa.h"
 
 static void summary(struct espnicd *d)
