@@ -31,10 +31,14 @@ __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const char 
 	return -EINVAL;
 }
 
+/* obj is an object whose keys are all in allowed. */
 static int check_keys(struct ctx *c, json_t *obj, const char *where, const char *const *allowed)
 {
 	const char *k;
 	json_t *v;
+
+	if (!json_is_object(obj))
+		return fail(c, where, "expected an object");
 	json_object_foreach(obj, k, v)
 	{
 		bool ok = false;
@@ -181,8 +185,6 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 	uint64_t v = 0;
 	int rc;
 
-	if (!json_is_object(o))
-		return fail(c, where, "expected an object");
 	if ((rc = check_keys(c, o, where, allowed)))
 		return rc;
 	memset(e, 0, sizeof(*e));
@@ -285,8 +287,6 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 	if (sel) {
 		char w[96];
 		snprintf(w, sizeof(w), "%s.selectors", where);
-		if (!json_is_object(sel))
-			return fail(c, w, "expected an object");
 		if ((rc = check_keys(c, sel, w, sel_allowed)) ||
 		    (rc = get_prefix(c, sel, w, "src", &sa->sel_src)) ||
 		    (rc = get_prefix(c, sel, w, "dst", &sa->sel_dst)) ||
@@ -303,8 +303,6 @@ static int parse_sa(struct ctx *c, json_t *o, const char *where, struct card_sa_
 	if (life) {
 		char w[96];
 		snprintf(w, sizeof(w), "%s.lifetime", where);
-		if (!json_is_object(life))
-			return fail(c, w, "expected an object");
 		if ((rc = check_keys(c, life, w, life_allowed)) ||
 		    (rc = get_uint(c, life, w, "soft_bytes", false, UINT64_MAX >> 1,
 				   &sa->soft_bytes)) ||
@@ -371,8 +369,6 @@ static int parse_rule(struct ctx *c, json_t *o, const char *where, struct card_s
 	const char *s = NULL;
 	uint64_t v = 0;
 	int rc;
-	if (!json_is_object(o))
-		return fail(c, where, "expected an object");
 	if ((rc = check_keys(c, o, where, allowed)))
 		return rc;
 	memset(e, 0, sizeof(*e));

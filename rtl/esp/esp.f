@@ -2,6 +2,7 @@
 espnic_pkg.sv
 replay_pkg.sv
 frame_capture.sv
+frame_entry.sv
 spd_key_step.sv
 spd_key.sv
 spd_cls_level.sv

@@ -87,33 +87,20 @@ module esp_ingress
   localparam int L2_MAX = 14 + 60;               // Ethernet + largest IPv4 header
 
   // ------------------------------------------------------------------ entry
-  logic [DATA_W-1:0]   cap_tdata;
-  logic [BYTES-1:0]    cap_tkeep;
-  logic                cap_tlast, cap_tvalid, cap_tready;
   logic                meta_valid, meta_ready, meta_oversize;
   logic [espnic_pkg::HDR_BYTES*8-1:0] meta_hdr;
   logic [15:0]         meta_len;
-
-  frame_capture #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME)) u_capture (
-    .clk_i, .rst_ni,
-    .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
-    .m_axis_tdata(cap_tdata), .m_axis_tkeep(cap_tkeep), .m_axis_tlast(cap_tlast),
-    .m_axis_tvalid(cap_tvalid), .m_axis_tready(cap_tready),
-    .meta_valid_o(meta_valid), .meta_ready_i(meta_ready), .meta_hdr_o(meta_hdr),
-    .meta_len_o(meta_len), .meta_oversize_o(meta_oversize)
-  );
-
   logic [DATA_W-1:0]   frm_tdata;
   logic [BYTES-1:0]    frm_tkeep;
   logic                frm_tlast, frm_tvalid, frm_tready;
 
-  axis_fifo #(.DATA_W(DATA_W), .DEPTH(FIFO_D), .USER_W(1)) u_frames (
+  frame_entry #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME), .DEPTH(FIFO_D)) u_entry (
     .clk_i, .rst_ni,
-    .s_axis_tdata(cap_tdata), .s_axis_tkeep(cap_tkeep), .s_axis_tlast(cap_tlast),
-    .s_axis_tuser(1'b0), .s_axis_tvalid(cap_tvalid), .s_axis_tready(cap_tready),
+    .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
     .m_axis_tdata(frm_tdata), .m_axis_tkeep(frm_tkeep), .m_axis_tlast(frm_tlast),
-    .m_axis_tuser(), .m_axis_tvalid(frm_tvalid), .m_axis_tready(frm_tready),
-    .count_o()
+    .m_axis_tvalid(frm_tvalid), .m_axis_tready(frm_tready),
+    .meta_valid_o(meta_valid), .meta_ready_i(meta_ready), .meta_hdr_o(meta_hdr),
+    .meta_len_o(meta_len), .meta_oversize_o(meta_oversize)
   );
 
   // ------------------------------------------------------------------ parse

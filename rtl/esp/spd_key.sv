@@ -163,27 +163,36 @@ module spd_key (
   // bad}; each step is an spd_key_step.
   localparam int W = PV + 8 + 3 + 3;
   logic [5*W-1:0] wk;                     // the state before step k at [W*k +: W]
-  logic [W-1:0]      s2_w, s3_w;
-  logic [4*W-1:0]    wk_next;             // the state after step k at [W*k +: W]
-  logic [POS*8-1:0]  s2_nh;               // stage 2's copy of the tables
-  logic [POS*3-1:0]  s2_kind;
-  logic [POS*PV-1:0] s2_ext, s2_ah;
-  logic [POS-1:0]    s2_ah_bad, s2_frag_off;
-  logic [POS*8-1:0]  s3_nh;               // stage 3's copy
-  logic [POS*3-1:0]  s3_kind;
-  logic [POS*PV-1:0] s3_ext, s3_ah;
-  logic [POS-1:0]    s3_ah_bad, s3_frag_off;
+  logic [4*W-1:0] wk_next;                // the state after step k at [W*k +: W]
+
+  // Stages 2 and 3 carry stage 1's fixed fields (C) unchanged, and each keeps
+  // its own copy of the walk's tables (T) for its steps.
+  localparam int CW = 2 + 12 + 32 + 2 * AW + POS + POS * 32;
+  localparam int TW = POS * (8 + 3 + 2 * PV + 2);
+  logic [CW-1:0] s1_c, s2_c, s3_c;
+  logic [TW-1:0] s1_t, s2_t, s3_t;
+  logic [W-1:0]  s2_w, s3_w;
+  logic          s2_valid, s3_valid;
+  assign s1_c = {s1_v6, s1_v4_opaque, s1_vlan, s1_v4_ports, s1_src, s1_dst, s1_plen_ok, s1_ports};
+  assign s1_t = {s1_nh, s1_kind, s1_ext, s1_ah, s1_ah_bad, s1_frag_off};
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) {s2_valid, s3_valid} <= 2'b00;
+    else if (en_i) {s2_valid, s3_valid} <= {s1_valid, s2_valid};
+    if (en_i) begin
+      {s2_c, s2_t, s2_w} <= {s1_c, s1_t, wk_next[W +: W]};
+      {s3_c, s3_t, s3_w} <= {s2_c, s2_t, wk_next[2*W +: W]};
+    end
+  end
+
   assign wk[0 +: W] = {PV'(1), s1_proto0, s1_kind0, 3'b000};
+  wire [4*TW-1:0] tabs = {s3_t, s2_t, s1_t, s1_t};   // the tables step k reads at [TW*k +: TW]
   for (genvar k = 0; k < 4; k++) begin : g_step
     spd_key_step #(.POS(POS)) u_step (
       .pos_i(wk[W*k + W - PV +: PV]), .proto_i(wk[W*k + 6 +: 8]), .kind_i(wk[W*k + 3 +: 3]),
       .done_i(wk[W*k + 2]), .opaque_i(wk[W*k + 1]), .bad_i(wk[W*k]),
-      .nh_i(k < 2 ? s1_nh : k == 2 ? s2_nh : s3_nh),
-      .kind_tab_i(k < 2 ? s1_kind : k == 2 ? s2_kind : s3_kind),
-      .ext_i(k < 2 ? s1_ext : k == 2 ? s2_ext : s3_ext),
-      .ah_i(k < 2 ? s1_ah : k == 2 ? s2_ah : s3_ah),
-      .ah_bad_i(k < 2 ? s1_ah_bad : k == 2 ? s2_ah_bad : s3_ah_bad),
-      .frag_off_i(k < 2 ? s1_frag_off : k == 2 ? s2_frag_off : s3_frag_off),
+      .nh_i(tabs[TW*k + TW - POS*8 +: POS*8]), .kind_tab_i(tabs[TW*k + TW - POS*11 +: POS*3]),
+      .ext_i(tabs[TW*k + 2*POS + POS*PV +: POS*PV]), .ah_i(tabs[TW*k + 2*POS +: POS*PV]),
+      .ah_bad_i(tabs[TW*k + POS +: POS]), .frag_off_i(tabs[TW*k +: POS]),
       .pos_o(wk_next[W*k + W - PV +: PV]), .proto_o(wk_next[W*k + 6 +: 8]),
       .kind_o(wk_next[W*k + 3 +: 3]), .done_o(wk_next[W*k + 2]), .opaque_o(wk_next[W*k + 1]),
       .bad_o(wk_next[W*k])
@@ -194,44 +203,6 @@ module spd_key (
   assign wk[2*W +: W]   = s2_w;
   assign wk[3*W +: W]   = s3_w;
   assign wk[4*W +: W]   = wk_next[3*W +: W];
-
-  // Stage 2 registers: the walk after two steps, what stage 3 and the key need.
-  logic              s2_valid, s2_v6, s2_v4_opaque;
-  logic [11:0]       s2_vlan;
-  logic [31:0]       s2_v4_ports;
-  logic [AW-1:0]     s2_src, s2_dst;
-  logic [POS-1:0]    s2_plen_ok;
-  logic [POS*32-1:0] s2_ports;
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) s2_valid <= 1'b0;
-    else if (en_i) s2_valid <= s1_valid;
-    if (en_i) begin
-      {s2_v6, s2_v4_opaque, s2_vlan, s2_v4_ports, s2_src, s2_dst} <=
-        {s1_v6, s1_v4_opaque, s1_vlan, s1_v4_ports, s1_src, s1_dst};
-      s2_w <= wk_next[W +: W];
-      {s2_nh, s2_kind, s2_ext, s2_ah, s2_ah_bad, s2_frag_off, s2_plen_ok, s2_ports} <=
-        {s1_nh, s1_kind, s1_ext, s1_ah, s1_ah_bad, s1_frag_off, s1_plen_ok, s1_ports};
-    end
-  end
-
-  // Stage 3 registers: the walk after three steps, what stage 4 and the key need.
-  logic              s3_valid, s3_v6, s3_v4_opaque;
-  logic [11:0]       s3_vlan;
-  logic [31:0]       s3_v4_ports;
-  logic [AW-1:0]     s3_src, s3_dst;
-  logic [POS-1:0]    s3_plen_ok;
-  logic [POS*32-1:0] s3_ports;
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) s3_valid <= 1'b0;
-    else if (en_i) s3_valid <= s2_valid;
-    if (en_i) begin
-      {s3_v6, s3_v4_opaque, s3_vlan, s3_v4_ports, s3_src, s3_dst} <=
-        {s2_v6, s2_v4_opaque, s2_vlan, s2_v4_ports, s2_src, s2_dst};
-      s3_w <= wk_next[2*W +: W];
-      {s3_nh, s3_kind, s3_ext, s3_ah, s3_ah_bad, s3_frag_off, s3_plen_ok, s3_ports} <=
-        {s2_nh, s2_kind, s2_ext, s2_ah, s2_ah_bad, s2_frag_off, s2_plen_ok, s2_ports};
-    end
-  end
 
   // Stage 4 registers: the walk's end. Still an extension header after four
   // steps: the chain is longer than the walk.
@@ -249,14 +220,11 @@ module spd_key (
     if (!rst_ni) s4_valid <= 1'b0;
     else if (en_i) s4_valid <= s3_valid;
     if (en_i) begin
-      {s4_v6, s4_v4_opaque, s4_vlan, s4_v4_ports, s4_src, s4_dst} <=
-        {s3_v6, s3_v4_opaque, s3_vlan, s3_v4_ports, s3_src, s3_dst};
+      {s4_v6, s4_v4_opaque, s4_vlan, s4_v4_ports, s4_src, s4_dst, s4_plen_ok, s4_ports} <= s3_c;
       s4_pos     <= w4[W - PV +: PV];
       s4_proto   <= w4[6 +: 8];
       s4_opaque  <= w4[1];
       s4_bad     <= w4[0] || (!w4[2] && w4[3 +: 3] != 3'b000);
-      s4_plen_ok <= s3_plen_ok;
-      s4_ports   <= s3_ports;
     end
   end
 

@@ -87,6 +87,25 @@ static const char *node_json(const char *self, const char *other, const struct t
 	return b;
 }
 
+/* Two gateways with plain certificates (CN gw1<tag> and gw2<tag>, key type kt, from ca),
+ * each trusting ca and accepting any peer identity, with extra peer options per side. */
+static void plain_pair(struct tcert *a, struct tcert *b, const char *tag, const char *kt,
+		       const struct tcert *ca, const char *extra_a, const char *extra_b)
+{
+	char name[2][16], dn[2][64];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(name[i], sizeof(name[i]), "gw%d%s", i + 1, tag);
+		snprintf(dn[i], sizeof(dn[i]), "C=CH,O=espnic,CN=%s", name[i]);
+	}
+	tcert_make(a, dir, name[0], kt, dn[0], NULL, ca, 0, -1, 30);
+	tcert_make(b, dir, name[1], kt, dn[1], NULL, ca, 0, -1, 30);
+	h_node_add(A_ADDR, node_json(A_ADDR, B_ADDR, a, ca->cert_path, "", "%any", extra_a),
+		   "unused");
+	h_node_add(B_ADDR, node_json(B_ADDR, A_ADDR, b, ca->cert_path, "", "%any", extra_b),
+		   "unused");
+}
+
 static struct espnicd_sa_info info_of(int node, unsigned index)
 {
 	struct espnicd_sa_info info;
@@ -391,16 +410,8 @@ static void test_fragmented_ike_auth(void **state)
 	struct tcert a, b;
 
 	(void)state;
-	tcert_make(&a, dir, "gw1f", "rsa", "C=CH,O=espnic,CN=gw1f", NULL, &ca_rsa, 0, -1, 30);
-	tcert_make(&b, dir, "gw2f", "rsa", "C=CH,O=espnic,CN=gw2f", NULL, &ca_rsa, 0, -1, 30);
-	h_node_add(
-	    A_ADDR,
-	    node_json(A_ADDR, B_ADDR, &a, ca_rsa.cert_path, "", "%any", ", \"fragment_size\": 576"),
-	    "unused");
-	h_node_add(
-	    B_ADDR,
-	    node_json(B_ADDR, A_ADDR, &b, ca_rsa.cert_path, "", "%any", ", \"fragment_size\": 600"),
-	    "unused");
+	plain_pair(&a, &b, "f", "rsa", &ca_rsa, ", \"fragment_size\": 576",
+		   ", \"fragment_size\": 600");
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_deliver(h_take()); /* IKE_SA_INIT */
 	h_deliver(h_take());
@@ -428,16 +439,8 @@ static void test_fragments_lost_and_retransmitted(void **state)
 	struct espnicd_stats st;
 	struct tcert a, b;
 	(void)state;
-	tcert_make(&a, dir, "gw1l", "p256", "C=CH,O=espnic,CN=gw1l", NULL, &ca_ec, 0, -1, 30);
-	tcert_make(&b, dir, "gw2l", "p256", "C=CH,O=espnic,CN=gw2l", NULL, &ca_ec, 0, -1, 30);
-	h_node_add(
-	    A_ADDR,
-	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "%any", ", \"fragment_size\": 576"),
-	    "unused");
-	h_node_add(
-	    B_ADDR,
-	    node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "%any", ", \"fragment_size\": 576"),
-	    "unused");
+	plain_pair(&a, &b, "l", "p256", &ca_ec, ", \"fragment_size\": 576",
+		   ", \"fragment_size\": 576");
 	espnicd_initiate(H->nodes[0].core, "peer");
 	h_deliver(h_take());
 	h_deliver(h_take());
@@ -473,16 +476,8 @@ static void test_fragmentation_off_on_one_side(void **state)
 	struct tcert a, b;
 
 	(void)state;
-	tcert_make(&a, dir, "gw1n", "p256", "C=CH,O=espnic,CN=gw1n", NULL, &ca_ec, 0, -1, 30);
-	tcert_make(&b, dir, "gw2n", "p256", "C=CH,O=espnic,CN=gw2n", NULL, &ca_ec, 0, -1, 30);
-	h_node_add(
-	    A_ADDR,
-	    node_json(A_ADDR, B_ADDR, &a, ca_ec.cert_path, "", "%any", ", \"fragment_size\": 576"),
-	    "unused");
-	h_node_add(B_ADDR,
-		   node_json(B_ADDR, A_ADDR, &b, ca_ec.cert_path, "", "%any",
-			     ", \"fragmentation\": false"),
-		   "unused");
+	plain_pair(&a, &b, "n", "p256", &ca_ec, ", \"fragment_size\": 576",
+		   ", \"fragmentation\": false");
 	initiate();
 	assert_true(established()); /* whole messages (IP fragmentation's problem) */
 	espnicd_get_stats(H->nodes[0].core, &st);
