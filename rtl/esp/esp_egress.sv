@@ -81,33 +81,20 @@ module esp_egress
   localparam int OUT_HDR = 96;                  // largest outer header block
 
   // ------------------------------------------------------------------ entry
-  logic [DATA_W-1:0]   cap_tdata;
-  logic [BYTES-1:0]    cap_tkeep;
-  logic                cap_tlast, cap_tvalid, cap_tready;
   logic                meta_valid, meta_ready, meta_oversize;
   logic [espnic_pkg::HDR_BYTES*8-1:0] meta_hdr;
   logic [15:0]         meta_len;
-
-  frame_capture #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME)) u_capture (
-    .clk_i, .rst_ni,
-    .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
-    .m_axis_tdata(cap_tdata), .m_axis_tkeep(cap_tkeep), .m_axis_tlast(cap_tlast),
-    .m_axis_tvalid(cap_tvalid), .m_axis_tready(cap_tready),
-    .meta_valid_o(meta_valid), .meta_ready_i(meta_ready), .meta_hdr_o(meta_hdr),
-    .meta_len_o(meta_len), .meta_oversize_o(meta_oversize)
-  );
-
   logic [DATA_W-1:0]   frm_tdata;
   logic [BYTES-1:0]    frm_tkeep;
   logic                frm_tlast, frm_tvalid, frm_tready;
 
-  axis_fifo #(.DATA_W(DATA_W), .DEPTH(FIFO_D), .USER_W(1)) u_frames (
+  frame_entry #(.DATA_W(DATA_W), .MAX_FRAME(MAX_FRAME), .DEPTH(FIFO_D)) u_entry (
     .clk_i, .rst_ni,
-    .s_axis_tdata(cap_tdata), .s_axis_tkeep(cap_tkeep), .s_axis_tlast(cap_tlast),
-    .s_axis_tuser(1'b0), .s_axis_tvalid(cap_tvalid), .s_axis_tready(cap_tready),
+    .s_axis_tdata, .s_axis_tkeep, .s_axis_tlast, .s_axis_tvalid, .s_axis_tready,
     .m_axis_tdata(frm_tdata), .m_axis_tkeep(frm_tkeep), .m_axis_tlast(frm_tlast),
-    .m_axis_tuser(), .m_axis_tvalid(frm_tvalid), .m_axis_tready(frm_tready),
-    .count_o()
+    .m_axis_tvalid(frm_tvalid), .m_axis_tready(frm_tready),
+    .meta_valid_o(meta_valid), .meta_ready_i(meta_ready), .meta_hdr_o(meta_hdr),
+    .meta_len_o(meta_len), .meta_oversize_o(meta_oversize)
   );
 
   // ------------------------------------------------------------------ parse
@@ -190,9 +177,11 @@ module esp_egress
       m_len_q       <= meta_len;
       m_oversize_q  <= meta_oversize;
       m_tagged_q    <= pk_tagged;
-      m_v4_q        <= pk_tagged ? pk_v4[1] : pk_v4[0];
-      m_v6_q        <= pk_tagged ? pk_v6[1] : pk_v6[0];
-      m_arp_q       <= pk_tagged ? pk_arp[1] : pk_arp[0];
+      // (pk_*[0] implies untagged; written as an OR, not a select, which
+      // yosys's opt_share would turn into one compare behind a mux)
+      m_v4_q        <= pk_v4[0] || (pk_tagged && pk_v4[1]);
+      m_v6_q        <= pk_v6[0] || (pk_tagged && pk_v6[1]);
+      m_arp_q       <= pk_arp[0] || (pk_tagged && pk_arp[1]);
       m_ih_q        <= pk_tagged ? pk_ih[48 +: 48] : pk_ih[0 +: 48];
       m_pl6_q       <= pk_tagged ? pk_pl6[16 +: 16] : pk_pl6[0 +: 16];          // IPv6 payload length
       m_bad4_q      <= pk_tagged ? pk_bad4[1] : pk_bad4[0];
@@ -640,13 +629,25 @@ module esp_egress
 
   // What happens to the head frame (the part that does not depend on the
   // SA's state, x_pv, decided at issue: X_PROTECT there is a candidate).
+  // Each outcome of a candidate as its own condition (v_*), so the SA
+  // entry's write-back and the event are selected by a few gates from the
+  // state, not through the encoded verdict's priority chain; `verdict`
+  // encodes them for the stages after B.
   verdict_e verdict;
+  logic     v_cand, v_live, v_exp, v_no_sa, v_expired, v_mtu, v_protect;
   always_comb begin
-    if (x_pv != X_PROTECT)                             verdict = x_pv;
-    else if (!sa_in_range || !dyn.enable)           verdict = X_NO_SA;
-    else if (st.hard_fired || seq_exhausted)           verdict = X_EXPIRED;
-    else if (over_mtu)                                 verdict = X_MTU;
-    else                                               verdict = X_PROTECT;
+    v_cand    = x_pv == X_PROTECT;
+    v_live    = sa_in_range && dyn.enable;
+    v_exp     = st.hard_fired || seq_exhausted;
+    v_no_sa   = v_cand && !v_live;
+    v_expired = v_cand && v_live && v_exp;
+    v_mtu     = v_cand && v_live && !v_exp && over_mtu;
+    v_protect = v_cand && v_live && !v_exp && !over_mtu;
+    if (!v_cand)        verdict = x_pv;
+    else if (!v_live)   verdict = X_NO_SA;
+    else if (v_exp)     verdict = X_EXPIRED;
+    else if (over_mtu)  verdict = X_MTU;
+    else                verdict = X_PROTECT;
   end
 
   // Lifetimes after this packet.
@@ -728,32 +729,20 @@ module esp_egress
   // ACQUIRE's flag is set once the event will be queued.
   always_comb begin
     dp_dyn = dyn;
-    dp_we  = 1'b0;
-    case (verdict)
-      X_NO_SA:
-        if (sa_in_range && ev_room_c) begin
-          dp_dyn.acq_fired = 1'b1;
-          dp_we = 1'b1;
-        end
-      X_EXPIRED: begin
-        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = sa_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
-        dp_we = 1'b1;
-      end
-      X_MTU: begin
-        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MTU] = sa_cnt.drops[espnic_regs_pkg::DROP_MTU] + 64'd1;
-        dp_we = 1'b1;
-      end
-      X_PROTECT: begin
-        dp_dyn.st.seq      = seq;
-        dp_dyn.cnt.packets = new_pkts;
-        dp_dyn.cnt.bytes   = new_bytes;
-        if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
-        if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
-        if (wrap_hit) dp_dyn.st.wrap_fired = 1'b1;
-        dp_we = 1'b1;
-      end
-      default: ;
-    endcase
+    if (v_no_sa && sa_in_range && ev_room_c) dp_dyn.acq_fired = 1'b1;
+    if (v_expired)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = sa_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+    if (v_mtu)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MTU] = sa_cnt.drops[espnic_regs_pkg::DROP_MTU] + 64'd1;
+    if (v_protect) begin
+      dp_dyn.st.seq      = seq;
+      dp_dyn.cnt.packets = new_pkts;
+      dp_dyn.cnt.bytes   = new_bytes;
+      if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
+      if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
+      if (wrap_hit) dp_dyn.st.wrap_fired = 1'b1;
+    end
+    dp_we = (v_no_sa && sa_in_range && ev_room_c) || v_expired || v_mtu || v_protect;
   end
 
   // The transport header's checksum words that depend on the frame alone
@@ -807,8 +796,8 @@ module esp_egress
     if (!rst_ni) xc_valid <= 1'b0;
     else         xc_valid <= ex_go;
     xc_verdict   <= verdict;
-    xc_ev_acq    <= verdict == X_NO_SA && (!sa_in_range || !dyn.acq_fired);
-    xc_prot      <= verdict == X_PROTECT;
+    xc_ev_acq    <= v_no_sa && (!sa_in_range || !dyn.acq_fired);
+    xc_prot      <= v_protect;
     xc_ev_new    <= (hard_hit && !st.hard_fired) || (soft_hit && !st.soft_fired) || (wrap_hit && !st.wrap_fired);
     xc_hard_hit  <= hard_hit;
     xc_soft_hit  <= soft_hit;
@@ -1089,7 +1078,7 @@ module esp_egress
   esp_mss_clamp #(.DATA_W(DATA_W), .Q_D(32)) u_mss_clamp (
     .clk_i, .rst_ni,
     .cmd_valid_i(ex_go), .cmd_hdr_i(x_p.hdr), .cmd_found_i(x_mss_found),
-    .cmd_pos_i(x_mss_pos), .cmd_clamp_i(sa.mss_clamp), .cmd_apply_i(verdict == X_PROTECT),
+    .cmd_pos_i(x_mss_pos), .cmd_clamp_i(sa.mss_clamp), .cmd_apply_i(v_protect),
     .cmd_tag_i(x_p.vtag),
     .s_axis_tdata(frm_tdata), .s_axis_tkeep(frm_tkeep), .s_axis_tlast(frm_tlast),
     .s_axis_tvalid(frm_tvalid), .s_axis_tready(frm_tready),
