@@ -258,3 +258,11 @@ unsigned h_installed(int node)
 	dp_record_stats(H->nodes[node].dp, &st);
 	return st.installed;
 }
+
+unsigned h_reserved(int node)
+{
+	struct dp_record_stats st;
+
+	dp_record_stats(H->nodes[node].dp, &st);
+	return st.reserved;
+}

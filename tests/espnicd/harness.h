@@ -69,6 +69,8 @@ bool h_log_contains(const char *needle);
 /* How many captured lines contain needle. */
 unsigned h_log_count(const char *needle);
 unsigned h_installed(int node);
+/* Inbound SPIs node's dataplane holds reserved (allocated, not installed). */
+unsigned h_reserved(int node);
 /* Any datagram from node; NULL if none queued. */
 struct h_packet *h_take(void);
 void h_deliver(struct h_packet *p);

@@ -84,6 +84,27 @@ static void test_psk_mismatch(void **state)
 	assert_true(h_log_contains("PSK mismatch"));
 	assert_true(h_log_contains("AUTHENTICATION_FAILED"));
 	assert_int_equal(h_installed(0) + h_installed(1), 0);
+	assert_int_equal(h_reserved(0) + h_reserved(1), 0);
+}
+
+/* IKE_AUTH goes out and no answer ever comes: the IKE_SA gives up, and the inbound SPI its
+ * CHILD_SA had reserved on the dataplane goes with it. */
+static void test_ike_auth_unanswered_releases_spi(void **state)
+{
+	(void)state;
+	pair("", "", "", "");
+	espnicd_initiate(H->nodes[0].core, "peer");
+	h_deliver(h_take()); /* IKE_SA_INIT */
+	h_deliver(h_take()); /* its answer; IKE_AUTH is queued next */
+	assert_int_equal(h_reserved(0), 1);
+	for (int i = 0; i < 600 && espnicd_sa_count(H->nodes[0].core) > 0; i++) {
+		while (H->queued > 0)
+			(void)h_take(); /* every copy of IKE_AUTH is lost */
+		H->now += 1000;
+		espnicd_run_timers(H->nodes[0].core);
+	}
+	assert_int_equal(espnicd_sa_count(H->nodes[0].core), 0);
+	assert_int_equal(h_reserved(0), 0);
 }
 
 static void test_proposal_mismatch(void **state)
@@ -315,6 +336,7 @@ int main(void)
 	    EXCHANGE_TEST(test_narrowing_to_responder_policy),
 	    EXCHANGE_TEST(test_ts_unacceptable),
 	    EXCHANGE_TEST(test_psk_mismatch),
+	    EXCHANGE_TEST(test_ike_auth_unanswered_releases_spi),
 	    EXCHANGE_TEST(test_proposal_mismatch),
 	    EXCHANGE_TEST(test_esp_proposal_mismatch),
 	    EXCHANGE_TEST(test_cbc_hmac),

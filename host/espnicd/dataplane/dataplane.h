@@ -183,6 +183,7 @@ const char *dp_kind(const struct dp *dp);
  * the reqids of the traps installed now (up to max of them; returns how many there are). */
 struct dp_record_stats {
 	unsigned installed, installs, deletes, rearms;
+	unsigned reserved; /* inbound SPIs allocated and neither installed nor released */
 };
 int dp_record_stats(struct dp *dp, struct dp_record_stats *st);
 const struct dp_child_sa *dp_record_find(struct dp *dp, uint32_t spi_in);

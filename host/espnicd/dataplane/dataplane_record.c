@@ -404,6 +404,9 @@ int dp_record_stats(struct dp *d, struct dp_record_stats *st)
 	if (d->ops != &record_ops)
 		return -EOPNOTSUPP;
 	*st = rec(d)->stats;
+	st->reserved = 0;
+	for (int i = 0; i < MAX_SAS; i++)
+		st->reserved += rec(d)->reserved[i] != 0;
 	return 0;
 }
 

@@ -351,11 +351,12 @@ static int ike_auth_send(struct ike_sa *sa, enum request_kind kind, struct child
 		message_out_notify(m, IKE_N_INITIAL_CONTACT, 0, NULL, 0, NULL, 0);
 	add_auth(sa, m, body, len);
 	ret = dp_alloc_spi(sa->d->dp, &spi);
-	if (ret == 0)
-		ret = child_create_build_request(sa, m, spi, NULL);
+	if (ret == 0 && (ret = child_create_build_request(sa, m, spi, NULL)) < 0)
+		dp_release_spi(sa->d->dp, spi);
 	if (ret == 0) {
 		ike_sa_set_state(sa, IKE_SA_AUTH_SENT);
 		ret = send_request(sa, REQUEST_IKE_AUTH, IKE_EXCHANGE_IKE_AUTH, m);
+		/* From here the request's abort releases the SPI (its answer installs it). */
 		sa->request.cc.new_spi_in = spi;
 	}
 	free(m);
@@ -447,7 +448,6 @@ static void ike_auth_process_response(struct ike_sa *sa, const struct ike_messag
 			  sa->peer.auth == CFG_AUTH_PSK
 			      ? "pre-shared key or identity mismatch"
 			      : "certificate not trusted, identity mismatch or bad signature");
-		dp_release_spi(sa->d->dp, spi);
 		ike_sa_kill(sa, "authentication failed");
 		return;
 	}
@@ -460,19 +460,16 @@ static void ike_auth_process_response(struct ike_sa *sa, const struct ike_messag
 					  notify_name(p->u.notify.type), p->u.notify.type);
 		}
 		log_error("%s: IKE_AUTH response without IDr or AUTH", sa_name(sa));
-		dp_release_spi(sa->d->dp, spi);
 		ike_sa_kill(sa, "IKE_AUTH failed");
 		return;
 	}
 	if (verify_peer(sa, msg, &idr->u.id, &auth->u.auth) < 0) {
-		dp_release_spi(sa->d->dp, spi);
 		ike_sa_kill(sa, "authentication failed");
 		return;
 	}
 	if (!id_acceptable(sa, &idr->u.id)) {
 		log_error("%s: peer's identity does not match remote_id \"%s\"", sa_name(sa),
 			  sa->peer.remote_id);
-		dp_release_spi(sa->d->dp, spi);
 		ike_sa_kill(sa, "identity mismatch");
 		return;
 	}
@@ -487,9 +484,18 @@ static void ike_auth_process_response(struct ike_sa *sa, const struct ike_messag
 	task_manager_schedule(sa);
 }
 
+/* An IKE_AUTH request still out when the IKE_SA goes (no answer, a refusal, a failed check):
+ * its CHILD_SA's inbound SPI was never installed. */
+static void ike_auth_abort(struct ike_sa *sa)
+{
+	if (sa->request.cc.new_spi_in != 0)
+		dp_release_spi(sa->d->dp, sa->request.cc.new_spi_in);
+}
+
 const struct ike_task task_ike_auth = {
     .name = "IKE_AUTH",
     .initiate = ike_auth_send,
     .handle_request = ike_auth_process_request,
     .handle_response = ike_auth_process_response,
+    .abort = ike_auth_abort,
 };
