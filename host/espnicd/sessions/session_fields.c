@@ -229,18 +229,15 @@ static int f_mss_clamping(struct jf_ctx *c, const struct jf_field *f, json_t *v)
  * tunnel interface. */
 static int f_bgp(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
+#define ASN(k)                                                                                     \
+	{                                                                                          \
+		.key = k, .kind = JF_INT, .min = 1, .max = 4294967295LL, .flags = JF_REQUIRED,     \
+		.hint = "an AS number; BGP needs local_asn and peer_asn"                           \
+	}
 	static const char *const read_only[] = {"password_configured", NULL};
 	static const struct jf_field fields[] = {
-	    {.key = "local_asn",
-	     .kind = JF_INT,
-	     .min = 1,
-	     .max = 4294967295LL,
-	     .flags = JF_REQUIRED},
-	    {.key = "peer_asn",
-	     .kind = JF_INT,
-	     .min = 1,
-	     .max = 4294967295LL,
-	     .flags = JF_REQUIRED},
+	    ASN("local_asn"),
+	    ASN("peer_asn"),
 	    {.key = "keepalive_time", .kind = JF_INT, .min = 1, .max = 3600, .def = "60"},
 	    {.key = "hold_down_time", .kind = JF_INT, .min = 3, .max = 10800, .def = "180"},
 	    {.key = "bfd", .kind = JF_BOOL, .def = "false"},
