@@ -356,16 +356,6 @@ static int pf_id(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 	return 0;
 }
 
-static int pf_file(struct jf_ctx *c, const struct jf_field *f, json_t *v)
-{
-	struct peer_parse *pp = c->user;
-
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		return jf_fail(c, f->key, "%s is a file name", f->key);
-	*(f->key[0] == 'c' ? &pp->cert_file : &pp->key_file) = json_string_value(v);
-	return 0;
-}
-
 /* "ca" and "crl": a file name or a list of them. */
 static int pf_ca(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
@@ -392,16 +382,6 @@ static int pf_ca(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 		return jf_fail(c, f->key, "%s is a file name or a list of at most %d", f->key,
 			       CREDS_MAX_CA);
 	}
-	return 0;
-}
-
-static int pf_ocsp(struct jf_ctx *c, const struct jf_field *f, json_t *v)
-{
-	struct peer_parse *pp = c->user;
-
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		return jf_fail(c, f->key, "ocsp is an http:// URL or \"aia\"");
-	pp->ocsp = json_string_value(v);
 	return 0;
 }
 
@@ -499,11 +479,11 @@ static const struct jf_field peer_fields[] = {
     {.key = "local_id", .kind = JF_CUSTOM, P(local_id), .parse = pf_id},
     {.key = "remote_id", .kind = JF_CUSTOM, P(remote_id), .parse = pf_id},
     PENUM("auth", auth, auth),
-    {.key = "cert", .kind = JF_CUSTOM, .parse = pf_file},
-    {.key = "key", .kind = JF_CUSTOM, .parse = pf_file},
+    {.key = "cert", .kind = JF_STRING, .min = 1},
+    {.key = "key", .kind = JF_STRING, .min = 1},
     {.key = "ca", .kind = JF_CUSTOM, .parse = pf_ca},
     {.key = "crl", .kind = JF_CUSTOM, .parse = pf_ca},
-    {.key = "ocsp", .kind = JF_CUSTOM, .parse = pf_ocsp},
+    {.key = "ocsp", .kind = JF_STRING, .min = 1},
     {.key = "ocsp_unreachable", .kind = JF_ENUM, .names = ocsp_unreachable_names},
     PENUM("unique_ids", unique, unique),
     {.key = "dpd_retries", .kind = JF_INT, P(dpd_tries), .max = 100},
@@ -559,6 +539,9 @@ static int peer_finish(struct peer_parse *pp)
 	    htons(port ? (uint16_t)json_integer_value(port) : 500);
 	pp->ocsp_accept_unreachable =
 	    unreachable && strcmp(json_string_value(unreachable), "accept") == 0;
+	pp->cert_file = json_string_value(json_object_get(pp->obj, "cert"));
+	pp->key_file = json_string_value(json_object_get(pp->obj, "key"));
+	pp->ocsp = json_string_value(json_object_get(pp->obj, "ocsp")); /* a URL or "aia" */
 	if (peer->local.ss_family == 0) {
 		if (cfg->listen.ss_family != AF_INET ||
 		    ((const struct sockaddr_in *)&cfg->listen)->sin_addr.s_addr == 0)
