@@ -203,7 +203,7 @@ static int check_value(struct jf_ctx *c, const struct jf_field *f, const char *n
 		return 0;
 	case JF_DURATION: {
 		double s = json_is_number(v) ? json_number_value(v) : -1;
-		uint64_t ms = (uint64_t)(s * 1000.0 + 0.5);
+		uint64_t ms = s >= 0 && s <= 1e9 ? (uint64_t)(s * 1000.0 + 0.5) : 0;
 
 		if (s < 0 || s > 1e9 || ms < (uint64_t)f->min)
 			return jf_fail(c, f->key, "%s must be a number of seconds from %g to 1e9",
