@@ -449,7 +449,7 @@ static void test_route_based(void **state)
 	     "static_routes[0]"},
 	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
 			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 1}}",
-	     "bgp"},
+	     "bgp.peer_asn"},
 	    {ROUTE_BASED "\"peer_address\": \"198.18.0.3\", \"vlan\": 11, "
 			 "\"tunnel_interface\": \"169.254.11.1/30\", \"bgp\": {\"local_asn\": 1, "
 			 "\"peer_asn\": 2, \"hold_down_time\": 1}}",

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "algorithms.h"
 #include "config.h"
 #include "espnic_text.h"
+#include "json_fields.h"
 #include "ike_types.h"
 #include "log.h"
 #include "secmem.h"
@@ -201,14 +203,6 @@ void config_peer_defaults(struct cfg_peer *peer)
 	peer->ike_count = peer->esp_count = 1;
 }
 
-static int get_ms(json_t *v, uint64_t *out)
-{
-	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
-		return -EINVAL;
-	*out = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
-	return 0;
-}
-
 /* The PSK file: "<peer name> <secret>" per line, "#" comments, "0x" for hex secrets. It must
  * not be readable by group or others and be owned by root or espnicd's user. */
 static int load_psks(const char *path, struct espnicd_config *cfg, char *err, size_t err_len)
@@ -278,53 +272,6 @@ static int load_psks(const char *path, struct espnicd_config *cfg, char *err, si
 	return ret;
 }
 
-static int parse_str_list(json_t *arr, const char *what, char *err, size_t err_len,
-			  int (*fn)(const char *, void *, void *), void *ctx, void *out)
-{
-	size_t i;
-	json_t *v;
-
-	if (!json_is_array(arr))
-		FAIL("%s: expected an array of strings", what);
-	json_array_foreach(arr, i, v)
-	{
-		if (!json_is_string(v) || fn(json_string_value(v), ctx, out) < 0)
-			FAIL("%s: bad entry %zu", what, i);
-	}
-	return 0;
-}
-
-struct prop_ctx {
-	bool esp;
-	unsigned *count;
-};
-
-static int add_proposal(const char *text, void *vctx, void *out)
-{
-	struct prop_ctx *ctx = vctx;
-	struct cfg_proposal *p = out;
-
-	if (*ctx->count == CFG_MAX_PROPOSALS)
-		return -E2BIG;
-	if (config_parse_proposal(text, ctx->esp, &p[*ctx->count]) < 0)
-		return -EINVAL;
-	(*ctx->count)++;
-	return 0;
-}
-
-static int add_ts(const char *text, void *vctx, void *out)
-{
-	unsigned *count = vctx;
-	struct cfg_ts *ts = out;
-
-	if (*count == CFG_MAX_TS)
-		return -E2BIG;
-	if (config_parse_ts(text, &ts[*count]) < 0)
-		return -EINVAL;
-	(*count)++;
-	return 0;
-}
-
 /* An interface name for routes: IFNAMSIZ, no '/', blanks or ':' (as the kernel wants); ""
  * or null turn routes off. */
 static int parse_ifname(json_t *v, char out[DP_IFNAME_MAX])
@@ -347,14 +294,22 @@ static int parse_ifname(json_t *v, char out[DP_IFNAME_MAX])
 	return 0;
 }
 
-/* ---- a peer: one handler per key (peer_fields), then the checks across keys ---- */
+/* card_host_if, card_exception_if (top level and peers). */
+static int jf_ifname(struct jf_ctx *c, const struct jf_field *f, json_t *v)
+{
+	if (parse_ifname(v, jf_ptr(c, f)) < 0)
+		return jf_fail(c, f->key, "%s: an interface name (at most %d characters) or \"\"",
+			       f->key, DP_IFNAME_MAX - 1);
+	return 0;
+}
+
+/* ---- a peer: its fields (peer_fields, json_fields.h), then the checks across them ---- */
 
 /* A peer being parsed and what its keys leave for the checks across them. */
 struct peer_parse {
 	struct cfg_peer *peer;
 	const struct espnicd_config *cfg;
-	bool have_local, have_remote, have_ike;
-	uint16_t remote_port;
+	json_t *obj;
 	const char *cert_file, *key_file, *ca_files[CREDS_MAX_CA], *crl_files[CREDS_MAX_CA];
 	unsigned ca_count, crl_count;
 	const char *ocsp;	      /* "ocsp": a responder URL or "aia" */
@@ -363,153 +318,48 @@ struct peer_parse {
 	size_t err_len;
 };
 
-struct peer_field;
-typedef int (*peer_field_fn)(struct peer_parse *pp, const struct peer_field *f, json_t *v);
-
-/* One key of a peer: its handler, and for the generic handlers where in struct cfg_peer the
- * value goes and the names an enum takes (NULL-terminated, index-aligned with values). */
-struct peer_field {
-	const char *key;
-	peer_field_fn parse;
-	size_t off;
-	const char *const *names;
-	const int *values;
-};
-
 #define PFAIL(...)                                                                                 \
 	do {                                                                                       \
 		snprintf(pp->err, pp->err_len, __VA_ARGS__);                                       \
 		return -EINVAL;                                                                    \
 	} while (0)
 
-static void *field_ptr(struct peer_parse *pp, const struct peer_field *f)
+static int pf_remote_addr(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
-	return (char *)pp->peer + f->off;
-}
+	struct cfg_peer *peer = c->dst;
 
-/* A count (bytes, packets) into a uint64_t; 0 = none. */
-static int pf_count(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		PFAIL("peer %s: %s is a whole number, 0 or more (0 = no limit)", pp->peer->name,
-		      f->key);
-	*(uint64_t *)field_ptr(pp, f) = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-/* A duration in seconds (fractions allowed) into a uint64_t of milliseconds. */
-static int pf_ms(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	if (get_ms(v, field_ptr(pp, f)) < 0)
-		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
-	return 0;
-}
-
-static int pf_bool(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	if (!json_is_boolean(v))
-		PFAIL("peer %s: %s is a boolean", pp->peer->name, f->key);
-	*(bool *)field_ptr(pp, f) = json_is_true(v);
-	return 0;
-}
-
-_Static_assert(sizeof(enum cfg_auth) == sizeof(int) && sizeof(enum cfg_unique) == sizeof(int) &&
-		   sizeof(enum dp_mode) == sizeof(int) &&
-		   sizeof(enum cfg_dpd_action) == sizeof(int) &&
-		   sizeof(enum cfg_dpd_mode) == sizeof(int),
-	       "pf_enum stores enums as int");
-
-/* One of f->names into an enum (stored as int). The error lists them: "a, b or c". */
-static int pf_enum(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	char all[128] = "";
-	size_t used = 0;
-	int n = 0;
-
-	for (int i = 0; f->names[i] != NULL; i++) {
-		if (json_is_string(v) && strcmp(json_string_value(v), f->names[i]) == 0) {
-			*(int *)field_ptr(pp, f) = f->values[i];
-			return 0;
-		}
-		n++;
-	}
-	for (int i = 0; i < n && used < sizeof(all); i++)
-		used += (size_t)snprintf(all + used, sizeof(all) - used, "%s%s",
-					 i == 0	      ? ""
-					 : i == n - 1 ? " or "
-						      : ", ",
-					 f->names[i]);
-	PFAIL("peer %s: %s is %s", pp->peer->name, f->key, all);
-}
-
-static int pf_name(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	(void)f;
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) >= sizeof(pp->peer->name))
-		PFAIL("peer name: expected a short string");
-	strcpy(pp->peer->name, json_string_value(v));
-	return 0;
-}
-
-static int pf_local_addr(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	(void)f;
-	if (!json_is_string(v) ||
-	    config_parse_addr(json_string_value(v), &pp->peer->local, pp->cfg->port) < 0)
-		PFAIL("peer %s: bad local_addr", pp->peer->name);
-	pp->have_local = true;
-	return 0;
-}
-
-static int pf_remote_addr(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	(void)f;
 	if (json_is_string(v) && strcmp(json_string_value(v), "%any") == 0)
-		pp->peer->remote_any = true;
+		peer->remote_any = true;
 	else if (!json_is_string(v) ||
-		 config_parse_addr(json_string_value(v), &pp->peer->remote, 500) < 0)
-		PFAIL("peer %s: bad remote_addr", pp->peer->name);
-	pp->have_remote = true;
+		 config_parse_addr(json_string_value(v), &peer->remote, 0) < 0)
+		return jf_fail(c, f->key,
+			       "remote_addr must be an IPv4 or IPv6 address or \"%%any\"");
 	return 0;
 }
 
-static int pf_remote_port(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+static int pf_id(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
-	(void)f;
-	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 65535)
-		PFAIL("peer %s: bad remote_port", pp->peer->name);
-	pp->remote_port = (uint16_t)json_integer_value(v);
-	return 0;
-}
-
-static int pf_id(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
+	struct cfg_peer *peer = c->dst;
 	bool local = f->key[0] == 'l';
-	char *dst = local ? pp->peer->local_id : pp->peer->remote_id;
+	char *dst = jf_ptr(c, f);
 
 	if (!json_is_string(v) || json_string_length(v) >= CFG_MAX_ID)
-		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+		return jf_fail(c, f->key, "%s must be a string of at most %d characters", f->key,
+			       CFG_MAX_ID - 1);
 	strcpy(dst, json_string_value(v));
 	/* "%any": anyone, said explicitly (rid stays empty) */
 	if (!local && strcmp(dst, CFG_ID_ANY) == 0)
 		return 0;
-	if (cfg_id_parse(dst, local ? &pp->peer->lid : &pp->peer->rid) < 0)
-		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
-	return 0;
-}
-
-static int pf_file(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		PFAIL("peer %s: %s is a file name", pp->peer->name, f->key);
-	*(f->key[0] == 'c' ? &pp->cert_file : &pp->key_file) = json_string_value(v);
+	if (cfg_id_parse(dst, local ? &peer->lid : &peer->rid) < 0)
+		return jf_fail(c, f->key, "%s: not an identity (an address, fqdn:, email:, dn:)",
+			       f->key);
 	return 0;
 }
 
 /* "ca" and "crl": a file name or a list of them. */
-static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+static int pf_ca(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
+	struct peer_parse *pp = c->user;
 	bool crl = strcmp(f->key, "crl") == 0;
 	const char **files = crl ? pp->crl_files : pp->ca_files;
 	unsigned *count = crl ? &pp->crl_count : &pp->ca_count;
@@ -525,107 +375,74 @@ static int pf_ca(struct peer_parse *pp, const struct peer_field *f, json_t *v)
 		json_array_foreach(v, i, e)
 		{
 			if (!json_is_string(e))
-				PFAIL("peer %s: %s entries are file names", pp->peer->name, f->key);
+				return jf_fail(c, f->key, "%s entries are file names", f->key);
 			files[(*count)++] = json_string_value(e);
 		}
 	} else {
-		PFAIL("peer %s: %s is a file name or a list of at most %d", pp->peer->name, f->key,
-		      CREDS_MAX_CA);
+		return jf_fail(c, f->key, "%s is a file name or a list of at most %d", f->key,
+			       CREDS_MAX_CA);
 	}
 	return 0;
 }
 
-/* "ocsp": an http:// URL or "aia"; "ocsp_unreachable": "fail" or "accept". */
-static int pf_ocsp(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+/* Entry i of ike_proposals or esp_proposals: a proposal in strongSwan syntax. */
+static int pf_proposal(struct jf_ctx *c, const struct jf_field *f, size_t i, json_t *item)
 {
-	const char *text = json_is_string(v) ? json_string_value(v) : NULL;
-
-	if (strcmp(f->key, "ocsp") == 0) {
-		if (text == NULL || text[0] == '\0')
-			PFAIL("peer %s: ocsp is an http:// URL or \"aia\"", pp->peer->name);
-		pp->ocsp = text;
-	} else if (text != NULL && (strcmp(text, "fail") == 0 || strcmp(text, "accept") == 0)) {
-		pp->ocsp_accept_unreachable = strcmp(text, "accept") == 0;
-	} else {
-		PFAIL("peer %s: ocsp_unreachable is \"fail\" or \"accept\"", pp->peer->name);
-	}
-	return 0;
-}
-
-static int pf_dpd_retries(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	(void)f;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
-		PFAIL("peer %s: dpd_retries is 0 to 100", pp->peer->name);
-	pp->peer->dpd_tries = (unsigned)json_integer_value(v);
-	return 0;
-}
-
-static int pf_version(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	(void)f;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 2)
-		PFAIL("peer %s: version is 1 (IKEv1), 2 (IKEv2) or 0 (either as responder, IKEv2 "
-		      "as initiator)",
-		      pp->peer->name);
-	pp->peer->version = (uint8_t)json_integer_value(v);
-	return 0;
-}
-
-static int pf_fragment_size(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
-	(void)f;
-	if (!json_is_integer(v) || json_integer_value(v) < 576 || json_integer_value(v) > 65535)
-		PFAIL("peer %s: fragment_size is 576 to 65535", pp->peer->name);
-	pp->peer->fragment_size = (uint16_t)json_integer_value(v);
-	return 0;
-}
-
-static int pf_proposals(struct peer_parse *pp, const struct peer_field *f, json_t *v)
-{
+	struct cfg_peer *peer = c->dst;
 	bool esp = f->key[0] == 'e';
-	unsigned *count = esp ? &pp->peer->esp_count : &pp->peer->ike_count;
-	struct prop_ctx ctx = {esp, count};
+	char key[48];
 
-	pp->have_ike |= !esp;
-	*count = 0;
-	if (parse_str_list(v, f->key, pp->err, pp->err_len, add_proposal, &ctx,
-			   esp ? pp->peer->esp : pp->peer->ike) < 0 ||
-	    *count == 0)
-		PFAIL("peer %s: bad %s", pp->peer->name, f->key);
+	*(esp ? &peer->esp_count : &peer->ike_count) = (unsigned)i + 1;
+	snprintf(key, sizeof(key), "%s[%zu]", f->key, i);
+	if (!json_is_string(item) || config_parse_proposal(json_string_value(item), esp,
+							   &(esp ? peer->esp : peer->ike)[i]) < 0)
+		return jf_fail(c, key, "%s: not a%s proposal (strongSwan syntax, e.g. %s)", key,
+			       esp ? "n ESP" : "n IKE",
+			       esp ? "aes256gcm16" : "aes256gcm16-prfsha256-x25519");
 	return 0;
 }
 
-static int pf_ts(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+/* Entry i of local_ts or remote_ts: an address or a prefix. */
+static int pf_ts(struct jf_ctx *c, const struct jf_field *f, size_t i, json_t *item)
 {
+	struct cfg_peer *peer = c->dst;
 	bool local = f->key[0] == 'l';
+	char key[48];
 
-	return parse_str_list(v, f->key, pp->err, pp->err_len, add_ts,
-			      local ? &pp->peer->local_ts_count : &pp->peer->remote_ts_count,
-			      local ? pp->peer->local_ts : pp->peer->remote_ts);
+	*(local ? &peer->local_ts_count : &peer->remote_ts_count) = (unsigned)i + 1;
+	snprintf(key, sizeof(key), "%s[%zu]", f->key, i);
+	if (!json_is_string(item) ||
+	    config_parse_ts(json_string_value(item),
+			    &(local ? peer->local_ts : peer->remote_ts)[i]) < 0)
+		return jf_fail(c, key, "%s: not an address or a prefix (address/length)", key);
+	return 0;
 }
 
 /* true, false or "on-demand". */
-static int pf_start(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+static int pf_start(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
-	if (!json_is_string(v))
-		return pf_bool(pp, f, v);
-	if (strcmp(json_string_value(v), "on-demand") != 0)
-		PFAIL("peer %s: start is true, false or \"on-demand\"", pp->peer->name);
-	pp->peer->start = false;
-	pp->peer->on_demand = true;
+	struct cfg_peer *peer = c->dst;
+
+	if (json_is_boolean(v))
+		peer->start = json_is_true(v);
+	else if (json_is_string(v) && strcmp(json_string_value(v), "on-demand") == 0)
+		peer->start = false, peer->on_demand = true;
+	else
+		return jf_fail(c, f->key, "start is true, false or \"on-demand\"");
 	return 0;
 }
 
-static int pf_host_if(struct peer_parse *pp, const struct peer_field *f, json_t *v)
+static int pf_host_if(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
-	(void)f;
-	if (parse_ifname(v, pp->peer->host_if) < 0)
-		PFAIL("peer %s: card_host_if: an interface name (at most %d characters) or \"\"",
-		      pp->peer->name, DP_IFNAME_MAX - 1);
-	pp->peer->host_if_set = true;
-	return 0;
+	((struct cfg_peer *)c->dst)->host_if_set = true;
+	return jf_ifname(c, f, v);
 }
+
+_Static_assert(sizeof(enum cfg_auth) == sizeof(int) && sizeof(enum cfg_unique) == sizeof(int) &&
+		   sizeof(enum dp_mode) == sizeof(int) &&
+		   sizeof(enum cfg_dpd_action) == sizeof(int) &&
+		   sizeof(enum cfg_dpd_mode) == sizeof(int),
+	       "JF_ENUM stores enums as int");
 
 static const char *const auth_names[] = {"psk", "pubkey", NULL};
 static const int auth_values[] = {CFG_AUTH_PSK, CFG_AUTH_PUBKEY};
@@ -637,62 +454,95 @@ static const char *const dpd_action_names[] = {"clear", "hold", "restart", NULL}
 static const int dpd_action_values[] = {CFG_DPD_CLEAR, CFG_DPD_HOLD, CFG_DPD_RESTART};
 static const char *const dpd_mode_names[] = {"on_demand", "periodic", NULL};
 static const int dpd_mode_values[] = {CFG_DPD_ON_DEMAND, CFG_DPD_PERIODIC};
+static const char *const ocsp_unreachable_names[] = {"fail", "accept", NULL};
 
-#define AT(field) offsetof(struct cfg_peer, field)
+#define P(member) JF_AT(struct cfg_peer, member)
+#define PENUM(k, member, n)                                                                        \
+	{                                                                                          \
+		.key = k, .kind = JF_ENUM, P(member), .names = n##_names, .values = n##_values     \
+	}
+#define PDURATION(k, member)                                                                       \
+	{                                                                                          \
+		.key = k, .kind = JF_DURATION, P(member)                                           \
+	}
+#define PCOUNT(k, member)                                                                          \
+	{                                                                                          \
+		.key = k, .kind = JF_INT, P(member), .max = INT64_MAX, .hint = "0 = no limit"      \
+	}
 
-static const struct peer_field peer_fields[] = {
-    {"name", pf_name, 0, NULL, NULL},
-    {"local_addr", pf_local_addr, 0, NULL, NULL},
-    {"remote_addr", pf_remote_addr, 0, NULL, NULL},
-    {"remote_port", pf_remote_port, 0, NULL, NULL},
-    {"local_id", pf_id, 0, NULL, NULL},
-    {"remote_id", pf_id, 0, NULL, NULL},
-    {"auth", pf_enum, AT(auth), auth_names, auth_values},
-    {"cert", pf_file, 0, NULL, NULL},
-    {"key", pf_file, 0, NULL, NULL},
-    {"ca", pf_ca, 0, NULL, NULL},
-    {"crl", pf_ca, 0, NULL, NULL},
-    {"ocsp", pf_ocsp, 0, NULL, NULL},
-    {"ocsp_unreachable", pf_ocsp, 0, NULL, NULL},
-    {"unique_ids", pf_enum, AT(unique), unique_names, unique_values},
-    {"dpd_retries", pf_dpd_retries, 0, NULL, NULL},
-    {"fragmentation", pf_bool, AT(fragmentation), NULL, NULL},
-    {"fragment_size", pf_fragment_size, 0, NULL, NULL},
-    {"version", pf_version, 0, NULL, NULL},
-    {"aggressive", pf_bool, AT(aggressive), NULL, NULL},
-    {"ike_proposals", pf_proposals, 0, NULL, NULL},
-    {"esp_proposals", pf_proposals, 0, NULL, NULL},
-    {"local_ts", pf_ts, 0, NULL, NULL},
-    {"remote_ts", pf_ts, 0, NULL, NULL},
-    {"mode", pf_enum, AT(mode), mode_names, mode_values},
-    {"start", pf_start, AT(start), NULL, NULL},
-    {"card_host_if", pf_host_if, 0, NULL, NULL},
-    {"force_encap", pf_bool, AT(force_encap), NULL, NULL},
-    {"ike_rekey_time", pf_ms, AT(ike_rekey_ms), NULL, NULL},
-    {"child_rekey_time", pf_ms, AT(child_rekey_ms), NULL, NULL},
-    {"child_life_time", pf_ms, AT(child_life_ms), NULL, NULL},
-    {"child_rekey_bytes", pf_count, AT(child_rekey_bytes), NULL, NULL},
-    {"child_life_bytes", pf_count, AT(child_life_bytes), NULL, NULL},
-    {"child_rekey_packets", pf_count, AT(child_rekey_packets), NULL, NULL},
-    {"child_life_packets", pf_count, AT(child_life_packets), NULL, NULL},
-    {"dpd_delay", pf_ms, AT(dpd_delay_ms), NULL, NULL},
-    {"dpd_timeout", pf_ms, AT(dpd_timeout_ms), NULL, NULL},
-    {"dpd_action", pf_enum, AT(dpd_action), dpd_action_names, dpd_action_values},
-    {"dpd_probe_mode", pf_enum, AT(dpd_mode), dpd_mode_names, dpd_mode_values},
-    {"keepalive_interval", pf_ms, AT(keepalive_ms), NULL, NULL},
+/* The keys of a peer, checked in this order (the name first, for the errors' sake). */
+static const struct jf_field peer_fields[] = {
+    {.key = "name", .kind = JF_STRING, P(name), .min = 1, .flags = JF_REQUIRED},
+    {.key = "local_addr", .kind = JF_ADDR, P(local)},
+    {.key = "remote_addr", .kind = JF_CUSTOM, .flags = JF_REQUIRED, .parse = pf_remote_addr},
+    {.key = "remote_port", .kind = JF_INT, .min = 1, .max = 65535},
+    {.key = "local_id", .kind = JF_CUSTOM, P(local_id), .parse = pf_id},
+    {.key = "remote_id", .kind = JF_CUSTOM, P(remote_id), .parse = pf_id},
+    PENUM("auth", auth, auth),
+    {.key = "cert", .kind = JF_STRING, .min = 1},
+    {.key = "key", .kind = JF_STRING, .min = 1},
+    {.key = "ca", .kind = JF_CUSTOM, .parse = pf_ca},
+    {.key = "crl", .kind = JF_CUSTOM, .parse = pf_ca},
+    {.key = "ocsp", .kind = JF_STRING, .min = 1},
+    {.key = "ocsp_unreachable", .kind = JF_ENUM, .names = ocsp_unreachable_names},
+    PENUM("unique_ids", unique, unique),
+    {.key = "dpd_retries", .kind = JF_INT, P(dpd_tries), .max = 100},
+    {.key = "fragmentation", .kind = JF_BOOL, P(fragmentation)},
+    {.key = "fragment_size", .kind = JF_INT, P(fragment_size), .min = 576, .max = 65535},
+    {.key = "version",
+     .kind = JF_INT,
+     P(version),
+     .max = 2,
+     .hint = "1: IKEv1, 2: IKEv2, 0: either as responder, IKEv2 as initiator"},
+    {.key = "aggressive", .kind = JF_BOOL, P(aggressive)},
+    {.key = "ike_proposals",
+     .kind = JF_LIST,
+     .min = 1,
+     .max = CFG_MAX_PROPOSALS,
+     .hint = "proposals",
+     .item = pf_proposal},
+    {.key = "esp_proposals",
+     .kind = JF_LIST,
+     .min = 1,
+     .max = CFG_MAX_PROPOSALS,
+     .hint = "proposals",
+     .item = pf_proposal},
+    {.key = "local_ts", .kind = JF_LIST, .max = CFG_MAX_TS, .hint = "prefixes", .item = pf_ts},
+    {.key = "remote_ts", .kind = JF_LIST, .max = CFG_MAX_TS, .hint = "prefixes", .item = pf_ts},
+    PENUM("mode", mode, mode),
+    {.key = "start", .kind = JF_CUSTOM, .parse = pf_start},
+    {.key = "card_host_if", .kind = JF_CUSTOM, P(host_if), .parse = pf_host_if},
+    {.key = "force_encap", .kind = JF_BOOL, P(force_encap)},
+    PDURATION("ike_rekey_time", ike_rekey_ms),
+    PDURATION("child_rekey_time", child_rekey_ms),
+    PDURATION("child_life_time", child_life_ms),
+    PCOUNT("child_rekey_bytes", child_rekey_bytes),
+    PCOUNT("child_life_bytes", child_life_bytes),
+    PCOUNT("child_rekey_packets", child_rekey_packets),
+    PCOUNT("child_life_packets", child_life_packets),
+    PDURATION("dpd_delay", dpd_delay_ms),
+    PDURATION("dpd_timeout", dpd_timeout_ms),
+    PENUM("dpd_action", dpd_action, dpd_action),
+    PENUM("dpd_probe_mode", dpd_mode, dpd_mode),
+    PDURATION("keepalive_interval", keepalive_ms),
 };
 
-/* Checks across keys: name and remote, addresses and families, lifetimes, credentials. */
 static int peer_finish(struct peer_parse *pp)
 {
 	struct cfg_peer *peer = pp->peer;
 	const struct espnicd_config *cfg = pp->cfg;
+	json_t *port = json_object_get(pp->obj, "remote_port");
+	json_t *unreachable = json_object_get(pp->obj, "ocsp_unreachable");
 
-	if (peer->name[0] == '\0' || !pp->have_remote)
-		PFAIL("peers: every peer needs a name and a remote_addr");
 	/* sin_port and sin6_port share their offset. */
-	((struct sockaddr_in *)&peer->remote)->sin_port = htons(pp->remote_port);
-	if (!pp->have_local) {
+	((struct sockaddr_in *)&peer->remote)->sin_port =
+	    htons(port ? (uint16_t)json_integer_value(port) : 500);
+	pp->ocsp_accept_unreachable =
+	    unreachable && strcmp(json_string_value(unreachable), "accept") == 0;
+	pp->cert_file = json_string_value(json_object_get(pp->obj, "cert"));
+	pp->key_file = json_string_value(json_object_get(pp->obj, "key"));
+	pp->ocsp = json_string_value(json_object_get(pp->obj, "ocsp")); /* a URL or "aia" */
+	if (peer->local.ss_family == 0) {
 		if (cfg->listen.ss_family != AF_INET ||
 		    ((const struct sockaddr_in *)&cfg->listen)->sin_addr.s_addr == 0)
 			PFAIL("peer %s: local_addr needed when listen is the wildcard", peer->name);
@@ -711,7 +561,8 @@ static int peer_finish(struct peer_parse *pp)
 		    "before the initiator authenticates and can be attacked offline to find the "
 		    "pre-shared key; use main mode where the peer allows",
 		    peer->name);
-	if (peer->version == 1 && !pp->have_ike) /* IKEv1 has no AEAD for phase 1 */
+	if (peer->version == 1 &&
+	    json_object_get(pp->obj, "ike_proposals") == NULL) /* IKEv1 has no AEAD for phase 1 */
 		config_parse_proposal("aes256-sha256-modp2048", false, &peer->ike[0]);
 	for (unsigned i = 0; peer->version == 1 && i < peer->ike_count; i++)
 		for (unsigned j = 0; j < peer->ike[i].encr_count; j++)
@@ -762,102 +613,107 @@ static int peer_finish(struct peer_parse *pp)
 }
 
 static int parse_peer(json_t *obj, const struct espnicd_config *cfg, struct cfg_peer *peer,
-		      char *err, size_t err_len)
+		      size_t index, char *err, size_t err_len)
 {
 	struct peer_parse pp = {
-	    .peer = peer, .cfg = cfg, .remote_port = 500, .err = err, .err_len = err_len};
-	const char *key;
-	json_t *v;
+	    .peer = peer, .cfg = cfg, .obj = obj, .err = err, .err_len = err_len};
+	struct jf_ctx c = {.dst = peer, .user = &pp};
 
 	config_peer_defaults(peer);
 	if (!json_is_object(obj))
 		FAIL("peers: entries must be objects");
-	json_object_foreach(obj, key, v)
-	{
-		const struct peer_field *f = NULL;
+	if (jf_object(&c, peer_fields, JF_COUNT(peer_fields), obj) < 0) {
+		const char *name = json_string_value(json_object_get(obj, "name"));
 
-		for (size_t i = 0; i < sizeof(peer_fields) / sizeof(peer_fields[0]); i++)
-			if (strcmp(key, peer_fields[i].key) == 0)
-				f = &peer_fields[i];
-		if (f == NULL)
-			FAIL("peer %s: unknown key \"%s\"", peer->name, key);
-		if (f->parse(&pp, f, v) < 0)
-			return -EINVAL;
+		if (name != NULL && name[0] != '\0')
+			FAIL("peer %.64s: %s", name, c.message);
+		FAIL("peers[%zu]: %s", index, c.message);
 	}
 	return peer_finish(&pp);
 }
 
-/* The top-level counts that bound what peers (and floods) may hold, 0 to 1000000 each. */
-static unsigned *limit_knob(struct espnicd_config *cfg, const char *key)
+/* "retransmit_base": the factor between retransmissions, 1 to 10. */
+static int tl_base(struct jf_ctx *c, const struct jf_field *f, json_t *v)
 {
-	if (strcmp(key, "cookie_threshold") == 0)
-		return &cfg->cookie_threshold;
-	if (strcmp(key, "half_open_max") == 0)
-		return &cfg->half_open_max;
-	if (strcmp(key, "half_open_per_source") == 0)
-		return &cfg->half_open_per_source;
-	if (strcmp(key, "child_sa_max") == 0)
-		return &cfg->child_sa_max;
-	if (strcmp(key, "create_child_per_minute") == 0)
-		return &cfg->create_child_per_minute;
-	return NULL;
-}
-
-/* "web": {"enabled", "address", "port", "certificate", "private_key", "password_file",
- * "root"}; present means on unless "enabled" is false. */
-static int parse_web(json_t *v, struct cfg_web *w, char *err, size_t err_len)
-{
-	const char *key;
-	json_t *f;
-	json_int_t port = 8443;
-
-	if (!json_is_object(v)) {
-		snprintf(err, err_len, "web: must be an object");
-		return -EINVAL;
-	}
-	w->enabled = true;
-	config_parse_addr("127.0.0.1", &w->address, 0);
-	json_object_foreach(v, key, f)
-	{
-		char *path = strcmp(key, "certificate") == 0	 ? w->certificate
-			     : strcmp(key, "private_key") == 0	 ? w->private_key
-			     : strcmp(key, "password_file") == 0 ? w->password_file
-			     : strcmp(key, "root") == 0		 ? w->root
-								 : NULL;
-
-		if (strcmp(key, "enabled") == 0 && json_is_boolean(f)) {
-			w->enabled = json_is_true(f);
-		} else if (strcmp(key, "address") == 0 && json_is_string(f) &&
-			   config_parse_addr(json_string_value(f), &w->address, 0) == 0) {
-		} else if (strcmp(key, "port") == 0 && json_is_integer(f) &&
-			   json_integer_value(f) > 0 && json_integer_value(f) < 65536) {
-			port = json_integer_value(f);
-		} else if (path != NULL && json_is_string(f) && json_string_length(f) > 0 &&
-			   json_string_length(f) < sizeof(w->root)) {
-			strcpy(path, json_string_value(f));
-		} else {
-			snprintf(err, err_len, "web: unknown key or bad value for \"%s\"", key);
-			return -EINVAL;
-		}
-	}
-	if ((w->certificate[0] == '\0') != (w->private_key[0] == '\0')) {
-		snprintf(err, err_len, "web: certificate and private_key go together");
-		return -EINVAL;
-	}
-	if (w->address.ss_family == AF_INET)
-		((struct sockaddr_in *)&w->address)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)&w->address)->sin6_port = htons((uint16_t)port);
+	if (!json_is_number(v) || json_number_value(v) < 1.0 || json_number_value(v) > 10.0)
+		return jf_fail(c, f->key, "%s must be a number from 1 to 10", f->key);
+	*(double *)jf_ptr(c, f) = json_number_value(v);
 	return 0;
 }
+
+#define W(member) JF_AT(struct cfg_web, member)
+
+/* "web": present means on unless "enabled" is false. */
+static const struct jf_field web_fields[] = {
+    {.key = "enabled", .kind = JF_BOOL, W(enabled)},
+    {.key = "address", .kind = JF_ADDR, W(address)},
+    {.key = "port", .kind = JF_INT, .min = 1, .max = 65535},
+    {.key = "certificate", .kind = JF_STRING, W(certificate), .min = 1},
+    {.key = "private_key", .kind = JF_STRING, W(private_key), .min = 1},
+    {.key = "password_file", .kind = JF_STRING, W(password_file), .min = 1},
+    {.key = "root", .kind = JF_STRING, W(root), .min = 1},
+};
+
+static int tl_web(struct jf_ctx *c, const struct jf_field *f, json_t *v)
+{
+	struct cfg_web *w = jf_ptr(c, f);
+	struct jf_ctx web = {.dst = w, .prefix = "web."};
+	json_t *port = json_object_get(v, "port");
+
+	w->enabled = true;
+	config_parse_addr("127.0.0.1", &w->address, 0);
+	if (jf_object(&web, web_fields, JF_COUNT(web_fields), v) < 0)
+		return jf_fail(c, NULL, "%s", web.message);
+	if ((w->certificate[0] == '\0') != (w->private_key[0] == '\0'))
+		return jf_fail(c, f->key, "web: certificate and private_key go together");
+	/* sin_port and sin6_port share their offset. */
+	((struct sockaddr_in *)&w->address)->sin_port =
+	    htons(port ? (uint16_t)json_integer_value(port) : 8443);
+	return 0;
+}
+
+static const char *const log_level_names[] = {"error", "warn", "info", "debug", NULL};
+
+#define C(member) JF_AT(struct espnicd_config, member)
+#define LIMIT(k, member)                                                                           \
+	{                                                                                          \
+		.key = k, .kind = JF_INT, C(member), .max = 1000000                                \
+	}
+
+/* The top level of the file; the peers are parsed after it (they need listen and port). */
+static const struct jf_field config_fields[] = {
+    {.key = "log_level", .kind = JF_ENUM, C(log_level), .names = log_level_names},
+    {.key = "syslog", .kind = JF_BOOL, C(log_syslog)},
+    {.key = "dataplane", .kind = JF_STRING, C(dataplane)},
+    {.key = "listen", .kind = JF_ADDR, C(listen)},
+    {.key = "port", .kind = JF_INT, C(port), .min = 1, .max = 65535},
+    {.key = "natt_port", .kind = JF_INT, C(natt_port), .min = 1, .max = 65535},
+    {.key = "retransmit_timeout", .kind = JF_DURATION, C(retransmit_timeout_ms), .min = 1},
+    {.key = "retransmit_base", .kind = JF_CUSTOM, C(retransmit_base), .parse = tl_base},
+    {.key = "retransmit_tries", .kind = JF_INT, C(retransmit_tries), .max = 20},
+    LIMIT("cookie_threshold", cookie_threshold),
+    LIMIT("half_open_max", half_open_max),
+    LIMIT("half_open_per_source", half_open_per_source),
+    LIMIT("child_sa_max", child_sa_max),
+    LIMIT("create_child_per_minute", create_child_per_minute),
+    LIMIT("start_window", start_window),
+    {.key = "card_host_if", .kind = JF_CUSTOM, C(host_if), .parse = jf_ifname},
+    {.key = "card_exception_if", .kind = JF_CUSTOM, C(exception_if), .parse = jf_ifname},
+    {.key = "frr_vty_socket", .kind = JF_STRING, C(frr_vty_socket)},
+    {.key = "user", .kind = JF_STRING, C(user), .min = 1},
+    {.key = "api_group", .kind = JF_STRING, C(api_group), .min = 1},
+    {.key = "web", .kind = JF_CUSTOM, C(web), .parse = tl_web},
+    {.key = "psk_file", .kind = JF_STRING},
+    {.key = "peers", .kind = JF_LIST, .max = CFG_MAX_PEERS, .hint = "peer objects"},
+};
 
 int config_parse(const char *text, struct espnicd_config **out, char *err, size_t err_len)
 {
 	struct espnicd_config *cfg;
+	struct jf_ctx c = {0};
 	json_error_t jerr;
-	json_t *root, *v, *peers = NULL;
-	const char *key, *psk_file = NULL;
-	unsigned *limit;
+	json_t *root, *v, *peers;
+	const char *psk_file;
 	int ret = -EINVAL;
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -865,84 +721,30 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 		snprintf(err, err_len, "config line %d: %s", jerr.line, jerr.text);
 		return -EINVAL;
 	}
-	v = json_object_get(root, "peers");
-	if (json_is_array(v) && json_array_size(v) > CFG_MAX_PEERS) {
+	peers = json_object_get(root, "peers");
+	if (json_is_array(peers) && json_array_size(peers) > CFG_MAX_PEERS) {
 		snprintf(err, err_len, "peers: at most %d", CFG_MAX_PEERS);
 		json_decref(root);
 		return -EINVAL;
 	}
 	/* The peers are allocated for the count in the file; calloc leaves them zero. */
-	cfg = secmem_zalloc(sizeof(*cfg) +
-			    (json_is_array(v) ? json_array_size(v) : 0) * sizeof(struct cfg_peer));
+	cfg = secmem_zalloc(sizeof(*cfg) + (json_is_array(peers) ? json_array_size(peers) : 0) *
+					       sizeof(struct cfg_peer));
 	if (cfg == NULL) {
 		json_decref(root);
 		return -ENOMEM;
 	}
 	config_defaults(cfg);
+	c.dst = cfg;
 	if (!json_is_object(root)) {
 		snprintf(err, err_len, "config: top level must be an object");
 		goto fail;
 	}
-	json_object_foreach(root, key, v)
-	{
-		if (strcmp(key, "log_level") == 0) {
-			if (!json_is_string(v) || log_level_parse(json_string_value(v)) < 0) {
-				snprintf(err, err_len, "log_level: error, warn, info or debug");
-				goto fail;
-			}
-			cfg->log_level = log_level_parse(json_string_value(v));
-		} else if (strcmp(key, "syslog") == 0 && json_is_boolean(v)) {
-			cfg->log_syslog = json_is_true(v);
-		} else if (strcmp(key, "dataplane") == 0 && json_is_string(v) &&
-			   json_string_length(v) < sizeof(cfg->dataplane)) {
-			strcpy(cfg->dataplane, json_string_value(v));
-		} else if (strcmp(key, "listen") == 0 && json_is_string(v)) {
-			if (config_parse_addr(json_string_value(v), &cfg->listen, 0) < 0) {
-				snprintf(err, err_len, "listen: bad address");
-				goto fail;
-			}
-		} else if ((strcmp(key, "port") == 0 || strcmp(key, "natt_port") == 0) &&
-			   json_is_integer(v) && json_integer_value(v) > 0 &&
-			   json_integer_value(v) < 65536) {
-			*(key[0] == 'p' ? &cfg->port : &cfg->natt_port) =
-			    (uint16_t)json_integer_value(v);
-		} else if (strcmp(key, "retransmit_timeout") == 0 &&
-			   get_ms(v, &cfg->retransmit_timeout_ms) == 0 &&
-			   cfg->retransmit_timeout_ms > 0) {
-		} else if (strcmp(key, "retransmit_base") == 0 && json_is_number(v) &&
-			   json_number_value(v) >= 1.0 && json_number_value(v) <= 10.0) {
-			cfg->retransmit_base = json_number_value(v);
-		} else if (strcmp(key, "retransmit_tries") == 0 && json_is_integer(v) &&
-			   json_integer_value(v) >= 0 && json_integer_value(v) <= 20) {
-			cfg->retransmit_tries = (unsigned)json_integer_value(v);
-		} else if ((limit = limit_knob(cfg, key)) != NULL && json_is_integer(v) &&
-			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
-			*limit = (unsigned)json_integer_value(v);
-		} else if (strcmp(key, "card_host_if") == 0 && parse_ifname(v, cfg->host_if) == 0) {
-		} else if (strcmp(key, "card_exception_if") == 0 &&
-			   parse_ifname(v, cfg->exception_if) == 0) {
-		} else if (strcmp(key, "frr_vty_socket") == 0 && json_is_string(v) &&
-			   json_string_length(v) < sizeof(cfg->frr_vty_socket)) {
-			strcpy(cfg->frr_vty_socket, json_string_value(v));
-		} else if (strcmp(key, "start_window") == 0 && json_is_integer(v) &&
-			   json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000) {
-			cfg->start_window = (unsigned)json_integer_value(v);
-		} else if ((strcmp(key, "user") == 0 || strcmp(key, "api_group") == 0) &&
-			   json_is_string(v) && json_string_length(v) > 0 &&
-			   json_string_length(v) < sizeof(cfg->user)) {
-			strcpy(key[0] == 'u' ? cfg->user : cfg->api_group, json_string_value(v));
-		} else if (strcmp(key, "web") == 0) {
-			if (parse_web(v, &cfg->web, err, err_len) < 0)
-				goto fail;
-		} else if (strcmp(key, "psk_file") == 0 && json_is_string(v)) {
-			psk_file = json_string_value(v);
-		} else if (strcmp(key, "peers") == 0 && json_is_array(v)) {
-			peers = v;
-		} else {
-			snprintf(err, err_len, "config: unknown key or bad value for \"%s\"", key);
-			goto fail;
-		}
+	if (jf_object(&c, config_fields, JF_COUNT(config_fields), root) < 0) {
+		snprintf(err, err_len, "config: %s", c.message);
+		goto fail;
 	}
+	psk_file = json_string_value(json_object_get(root, "psk_file"));
 	if (cfg->user[0] != '\0') {
 		uid_t uid;
 		gid_t gid;
@@ -956,13 +758,9 @@ int config_parse(const char *text, struct espnicd_config **out, char *err, size_
 	if (peers != NULL) {
 		size_t i;
 
-		if (json_array_size(peers) > CFG_MAX_PEERS) {
-			snprintf(err, err_len, "peers: at most %d", CFG_MAX_PEERS);
-			goto fail;
-		}
 		json_array_foreach(peers, i, v)
 		{
-			if (parse_peer(v, cfg, &cfg->peers[i], err, err_len) < 0) {
+			if (parse_peer(v, cfg, &cfg->peers[i], i, err, err_len) < 0) {
 				config_peer_release(&cfg->peers[i]);
 				goto fail;
 			}
