@@ -868,7 +868,7 @@ module esp_ingress
   // Stage B's registers: the packet's part, and the checksum's sum but the
   // end-around carries.
   commit_ctx_t     cb;
-  logic            cb_icv_ok, cb_trailer_bad, cb_dummy, cb_inner_bad, cb_pkt_v6;
+  logic            cb_pkt_v6;
   logic [96*8-1:0] cb_head;
   logic [7:0]      cb_nh, cb_in_proto;
   logic [15:0]     cb_body_len, cb_out_len, cb_lenw;
@@ -876,17 +876,21 @@ module esp_ingress
   logic [19:0]     cb_sum;
   logic            cb_seq_nz;
   logic [63:0]     cb_seq_oh;   // the sequence number's bit in its window word
+  // What the packet alone makes of the verdict (stage B adds the SA's part):
+  // ICV failed; else malformed (trailer, or inner header of a packet that is
+  // not a dummy); else a dummy; else good (delivered if the SA agrees).
+  logic            cb_p_icv_bad, cb_p_mal, cb_p_dummy, cb_p_good;
   always_ff @(posedge clk_i) begin
     if (cm_issue) begin
       cb             <= k_cc;
-      cb_icv_ok      <= k_icv_ok;
+      cb_p_icv_bad   <= !k_icv_ok;
+      cb_p_mal       <= k_icv_ok && (k_trailer_bad || (!k_dummy && k_inner_bad));
+      cb_p_dummy     <= k_icv_ok && !k_trailer_bad && k_dummy;
+      cb_p_good      <= k_icv_ok && !k_trailer_bad && !k_dummy && !k_inner_bad;
       cb_head        <= k_head;
       cb_nh          <= k_nh;
       cb_body_len    <= k_body_len;
       cb_lenw        <= k_lenw;
-      cb_trailer_bad <= k_trailer_bad;
-      cb_dummy       <= k_dummy;
-      cb_inner_bad   <= k_inner_bad;
       cb_pkt_v6      <= k_pkt_v6;
       cb_in_src      <= k_in_src;
       cb_in_dst      <= k_in_dst;
@@ -911,6 +915,9 @@ module esp_ingress
   // packet is dropped and the entry's new occupant is not touched.
   wire c_stale = !b_dyn.enable || b_dyn.gen != cb.gen;
 
+  // The replay window's compares, shared by the check and the window's mark.
+  logic        seq_gt, d_lt_w, d_ge_max, tag_eq;
+  logic [63:0] seq_diff;
   always_comb begin
     // Inbound selectors: the peer's side is the source.
     // Selectors of one family; all-wildcard selectors take either family.
@@ -919,29 +926,34 @@ module esp_ingress
              && espnic_pkg::prefix_match(c_sa.sel_src, cb_in_src)
              && espnic_pkg::prefix_match(c_sa.sel_dst, cb_in_dst)
              && (c_sa.sel_proto == 8'd0 || c_sa.sel_proto == cb_in_proto);
+    seq_gt   = cb.seq > c_st.seq;
+    seq_diff = c_st.seq - cb.seq;
+    d_lt_w   = seq_diff < 64'(c_sa.replay_window);
+    d_ge_max = seq_diff >= 64'(espnic_pkg::REPLAY_MAX);
+    tag_eq   = b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11];
     // replay_pkg::replay_ok with the zero test and the bit's one-hot from
     // stage K.
     replay_final_ok = cb_seq_nz
-        && (c_sa.replay_window == '0 || cb.seq > c_st.seq
-            || (c_st.seq - cb.seq < 64'(c_sa.replay_window)
-                && !(b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11] && (b_win[63:0] & cb_seq_oh) != 64'd0)));
+        && (c_sa.replay_window == '0 || seq_gt
+            || (d_lt_w && !(tag_eq && (b_win[63:0] & cb_seq_oh) != 64'd0)));
   end
 
-  typedef enum logic [2:0] {
-    V_DELIVER, V_ICV, V_REPLAY, V_MALFORMED, V_POLICY, V_DUMMY, V_EXPIRED, V_STALE
-  } verdict_e;
-  verdict_e verdict;
+  // The commit's outcome, each as its own condition (at most one holds; none
+  // for a bypassed packet, a stale entry or no commit), in the order of
+  // priority: ICV, expired (packets in flight when the hard lifetime was
+  // reached), replay, malformed (trailer), dummy, malformed (inner header),
+  // policy, delivered. The write-back is selected by them directly.
+  logic v_go, v_live, v_icv, v_expired, v_replay, v_malformed, v_dummy, v_policy, v_deliver;
   always_comb begin
-    if (c_stale)                             verdict = V_STALE;
-    else if (!cb_icv_ok)                     verdict = V_ICV;
-    // Packets already in flight when the hard lifetime was reached.
-    else if (c_st.hard_fired)                verdict = V_EXPIRED;
-    else if (!replay_final_ok)               verdict = V_REPLAY;
-    else if (cb_trailer_bad)                 verdict = V_MALFORMED;
-    else if (cb_dummy)                       verdict = V_DUMMY;
-    else if (cb_inner_bad)                   verdict = V_MALFORMED;
-    else if (!policy_ok)                     verdict = V_POLICY;
-    else                                     verdict = V_DELIVER;
+    v_go        = commit_go && !cb.bypass && !c_stale;
+    v_icv       = v_go && cb_p_icv_bad;
+    v_expired   = v_go && !cb_p_icv_bad && c_st.hard_fired;
+    v_live      = v_go && !cb_p_icv_bad && !c_st.hard_fired;
+    v_replay    = v_live && !replay_final_ok;
+    v_malformed = v_live && replay_final_ok && cb_p_mal;
+    v_dummy     = v_live && replay_final_ok && cb_p_dummy;
+    v_policy    = v_live && replay_final_ok && cb_p_good && !policy_ok;
+    v_deliver   = v_live && replay_final_ok && cb_p_good && policy_ok;
   end
 
   // Header fix-ups over the first 64 delivered bytes.
@@ -985,32 +997,62 @@ module esp_ingress
   logic unused_cb;
   assign unused_cb = ^{cb.frame_len, cb.pt_len, cb.src, cb.dst, trn_l3[479:400]};
 
-  // Lifetimes after a delivered packet.
+  // Lifetimes after a delivered packet: the new counts from esp_sa_lifetime;
+  // the limit checks are made here (as esp_egress does) with each limit's
+  // "not zero" and high part less one (espnic_pkg::lt_reaches_hm1) from
+  // small per-SA tables written with the SA's configuration (the control
+  // slots that write the SA table's configuration) and read, registered, at
+  // the commit slot's issue (as the table reads the configuration), so no
+  // 64-bit OR or decrement is in stage B. (A control slot and a data-path
+  // slot are never issued in one cycle.)
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
   esp_sa_lifetime u_lifetime (
     .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
-    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
-    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(), .soft_kind_o(),
+    .hard_hit_o(), .hard_kind_o()
   );
-
-  wire c_deliver = cb.bypass || verdict == V_DELIVER;
-  logic   ev_push, ev_wr_ready_raw;
-  espnic_pkg::event_t ev;
+  wire          cfg_side_we = sa_ready_o && sa_req_valid_i
+                              && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  logic [3:0]   lim_nz_mem [SA_N];    // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
+  logic [191:0] lim_hm1_mem [SA_N];   // [48*k +: 48]: the same order, high part less one
+  logic [3:0]   lim_nz, lim_nz_wd;
+  logic [191:0] lim_hm1, lim_hm1_wd;
+  logic [255:0] lim_all;
+  logic [48:0]  lim_dec;
   always_comb begin
-    ev = '0;
-    ev.inbound = 1'b1;
-    ev.sa      = cb.sa;
-    ev_push    = 1'b0;
-    if (!cb.bypass && verdict == V_DELIVER) begin
-      if (hard_hit && !c_st.hard_fired) begin
-        ev_push = 1'b1; ev.kind = hard_kind;
-      end else if (soft_hit && !c_st.soft_fired) begin
-        ev_push = 1'b1; ev.kind = soft_kind;
-      end
+    lim_all = {sa_req_i.cfg.hard_bytes, sa_req_i.cfg.hard_packets,
+               sa_req_i.cfg.soft_bytes, sa_req_i.cfg.soft_packets};
+    for (int k = 0; k < 4; k++) begin
+      lim_nz_wd[k] = lim_all[64*k +: 64] != '0;
+      // (the borrow of the decrement is the high part's zero test)
+      lim_dec = {1'b0, lim_all[64*k + 16 +: 48]} - 49'd1;
+      lim_hm1_wd[48*k +: 48] = lim_dec[48] ? 48'd0 : lim_dec[47:0];
     end
   end
+  always_ff @(posedge clk_i) begin
+    if (cfg_side_we) begin
+      lim_nz_mem[sa_req_i.index[SAW-1:0]]  <= lim_nz_wd;
+      lim_hm1_mem[sa_req_i.index[SAW-1:0]] <= lim_hm1_wd;
+    end
+    lim_nz  <= lim_nz_mem[cc_rd_sa[SAW-1:0]];
+    lim_hm1 <= lim_hm1_mem[cc_rd_sa[SAW-1:0]];
+  end
+  logic hb, hp, sb, sp;
+  always_comb begin
+    hb = lim_nz[3] && espnic_pkg::lt_reaches_hm1(c_cnt.bytes, cb_body_len, c_sa.hard_bytes, lim_hm1[48*3 +: 48]);
+    hp = lim_nz[2] && espnic_pkg::lt_reaches_hm1(c_cnt.packets, 16'd1, c_sa.hard_packets, lim_hm1[48*2 +: 48]);
+    sb = lim_nz[1] && espnic_pkg::lt_reaches_hm1(c_cnt.bytes, cb_body_len, c_sa.soft_bytes, lim_hm1[48*1 +: 48]);
+    sp = lim_nz[0] && espnic_pkg::lt_reaches_hm1(c_cnt.packets, 16'd1, c_sa.soft_packets, lim_hm1[48*0 +: 48]);
+    hard_hit  = hb || hp;
+    soft_hit  = sb || sp;
+    hard_kind = (hb && !hp) ? espnic_regs_pkg::EV_HARD_BYTES : espnic_regs_pkg::EV_HARD_PACKETS;
+    soft_kind = (sb && !sp) ? espnic_regs_pkg::EV_SOFT_BYTES : espnic_regs_pkg::EV_SOFT_PACKETS;
+  end
+
+  wire c_deliver = cb.bypass || v_deliver;
+  logic   ev_wr_ready_raw;
 
 
   always_ff @(posedge clk_i) begin
@@ -1066,7 +1108,8 @@ module esp_ingress
   logic [5:0]  mf_pos;
   always_comb begin
     mh       = '0;
-    mh.apply = !cb.bypass && verdict == V_DELIVER && c_sa.mss_clamp != 16'd0;
+    // (the verdict's part is ANDed a cycle later, m0_deliver)
+    mh.apply = c_sa.mss_clamp != 16'd0;
     mh.clamp = c_sa.mss_clamp;
     mh.tag   = cb.tunnel && cb.vtag;
     if (cb.tunnel) begin
@@ -1085,10 +1128,17 @@ module esp_ingress
       mh.apply = 1'b0;
     end
   end
+  logic    m0_deliver;
+  mss_cmd_t m0_wr;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) m0_valid <= 1'b0;
     else         m0_valid <= commit_go && c_deliver;
-    m0 <= mh;
+    m0         <= mh;
+    m0_deliver <= v_deliver;
+  end
+  always_comb begin
+    m0_wr       = m0;
+    m0_wr.apply = m0.apply && m0_deliver;
   end
   esp_mss_find u_mss_find (
     .clk_i, .rst_ni, .in_valid_i(m0_valid), .hdr_i(m0.hdr),
@@ -1097,7 +1147,7 @@ module esp_ingress
   // Holds the headers in the walk: at most one per cycle of its latency.
   sync_fifo #(.WIDTH($bits(m0)), .DEPTH(32)) u_mss_hdr (
     .clk_i, .rst_ni,
-    .wr_valid_i(m0_valid), .wr_ready_o(unused_mh_ready), .wr_data_i(m0),
+    .wr_valid_i(m0_valid), .wr_ready_o(unused_mh_ready), .wr_data_i(m0_wr),
     .rd_valid_o(m_rd_valid), .rd_ready_i(mf_valid), .rd_data_o(m_rd), .count_o()
   );
   logic unused_m_rd_valid;
@@ -1118,50 +1168,37 @@ module esp_ingress
   // ------------------------------------------------- state and counters
   // The SA entry after a drop or a commit slot (the table writes it back
   // whole): a drop found at classify, and a commit's verdict.
+  // Each drop counter's increment from its own conditions (a drop slot and
+  // a commit slot are never in one cycle).
+  wire d_go = drop_go && b_dyn.enable && b_dyn.gen == db_gen;
+  logic inc_replay, inc_expired;
   always_comb begin
+    inc_replay  = v_replay || (d_go && db_replay);
+    inc_expired = v_expired || (d_go && !db_replay);
     dp_dyn = b_dyn;
     dp_win = b_win;
-    dp_we  = 1'b0;
-    if (drop_go && b_dyn.enable && b_dyn.gen == db_gen) begin
-      if (db_replay)
-        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
-      else
-        dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
-      dp_we = 1'b1;
-    end
-    if (commit_go && !cb.bypass) begin
-      case (verdict)
-        V_DELIVER: begin
-          if (cb.seq > c_st.seq) dp_dyn.st.seq = cb.seq;
-          dp_dyn.cnt.packets = new_pkts;
-          dp_dyn.cnt.bytes   = new_bytes;
-          if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
-          if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
-          dp_win = replay_pkg::replay_mark(c_st.seq, b_win, cb.seq);
-          dp_we  = 1'b1;
-        end
-        V_ICV: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_ICV] = c_cnt.drops[espnic_regs_pkg::DROP_ICV] + 64'd1;
-          dp_we = 1'b1;
-        end
-        V_REPLAY: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
-          dp_we = 1'b1;
-        end
-        V_POLICY: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_POLICY] = c_cnt.drops[espnic_regs_pkg::DROP_POLICY] + 64'd1;
-          dp_we = 1'b1;
-        end
-        V_MALFORMED: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
-          dp_we = 1'b1;
-        end
-        V_EXPIRED: begin
-          dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
-          dp_we = 1'b1;
-        end
-        default: ;                        // V_DUMMY, V_STALE
-      endcase
+    dp_we  = d_go || v_icv || v_expired || v_replay || v_malformed || v_policy || v_deliver;
+    if (inc_replay)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
+    if (inc_expired)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+    if (v_icv)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_ICV] = c_cnt.drops[espnic_regs_pkg::DROP_ICV] + 64'd1;
+    if (v_policy)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_POLICY] = c_cnt.drops[espnic_regs_pkg::DROP_POLICY] + 64'd1;
+    if (v_malformed)
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
+    if (v_deliver) begin
+      if (seq_gt) dp_dyn.st.seq = cb.seq;
+      dp_dyn.cnt.packets = new_pkts;
+      dp_dyn.cnt.bytes   = new_bytes;
+      if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
+      if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
+      // replay_pkg::replay_mark with the compares above and the bit's one-hot
+      if (!(!seq_gt && d_ge_max)) begin
+        if (tag_eq) dp_win[63:0] = b_win[63:0] | cb_seq_oh;
+        else        dp_win = {cb.seq[63:11], cb_seq_oh};
+      end
     end
   end
 
@@ -1191,23 +1228,34 @@ module esp_ingress
         end else if (cb.bypass) begin
           cnt_bypassed_o <= cnt_bypassed_o + 64'd1;
         end else begin
-          case (verdict)
-            V_DELIVER:   cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
-            V_DUMMY:     cnt_dummy_o <= cnt_dummy_o + 64'd1;
-            default: ;
-          endcase
+          if (v_deliver) cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
+          if (v_dummy)   cnt_dummy_o <= cnt_dummy_o + 64'd1;
         end
       end
     end
   end
 
-  // A commit's event waits a cycle in a register before the queue.
-  logic               ev_push_q;
+  // A commit's event (lifetime soft or hard, hard first) is pushed the
+  // cycle after the commit, from its parts registered in stage B.
+  logic               ev_push_q, ev_dl_q, ev_hard_q, ev_soft_q;
+  logic [3:0]         ev_hard_kind_q, ev_soft_kind_q;
+  logic [15:0]        ev_sa_q;
   espnic_pkg::event_t ev_q;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) ev_push_q <= 1'b0;
-    else         ev_push_q <= commit_go && ev_push;
-    ev_q <= ev;
+    if (!rst_ni) ev_dl_q <= 1'b0;
+    else         ev_dl_q <= v_deliver;
+    ev_hard_q      <= hard_hit;                 // (a delivery saw hard_fired clear)
+    ev_soft_q      <= soft_hit && !c_st.soft_fired;
+    ev_hard_kind_q <= hard_kind;
+    ev_soft_kind_q <= soft_kind;
+    ev_sa_q        <= cb.sa;
+  end
+  always_comb begin
+    ev_push_q  = ev_dl_q && (ev_hard_q || ev_soft_q);
+    ev_q       = '0;
+    ev_q.inbound = 1'b1;
+    ev_q.sa    = ev_sa_q;
+    ev_q.kind  = ev_hard_q ? ev_hard_kind_q : ev_soft_kind_q;
   end
   sync_fifo #(.WIDTH(espnic_pkg::EVENT_W), .DEPTH(16)) u_events (
     .clk_i, .rst_ni,
