@@ -5,5 +5,6 @@ ctrl_slot_map.sv
 ctrl_rings.sv
 ctrl_counters.sv
 ctrl_reset_walk.sv
+ctrl_cmd_check.sv
 ctrl_cmd.sv
 espnic_ctrl.sv
