@@ -3,4 +3,5 @@
 -f common/common.f
 -f crypto/crypto.f
 -f esp/esp.f
+-f ctrl/ctrl.f
 -f top/top.f

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """Generate the register map artifacts from rtl/regs/espnic_regs.yaml.
 
-Writes the SystemVerilog package, the C header and the Markdown reference.
+Writes the SystemVerilog package, the control block's register file
+(rtl/ctrl/ctrl_regs.sv: write decode, read multiplexer, ring and block
+decode, with the widths, reset values and access types of the YAML), the C
+header and the Markdown reference.
 With --check, compares instead of writing and fails on any difference (CI).
 """
 import argparse
 import pathlib
+import re
 import sys
 
 import yaml
@@ -14,6 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "rtl/regs/espnic_regs.yaml"
 OUTS = {
     "sv": ROOT / "rtl/regs/espnic_regs_pkg.sv",
+    "regs_sv": ROOT / "rtl/ctrl/ctrl_regs.sv",
     "c": ROOT / "driver/include/espnic_regs.h",
     "md": ROOT / "docs/registers.md",
 }
@@ -88,8 +93,213 @@ def gen_sv(m):
             lines.append(f"  localparam logic [{w - 1}:0] {name} = {w}'d{value};")
         else:
             lines.append(f"  localparam int {name} = {value};")
+    lines.append("  // Address widths of the rings' 32-bit words: in the ring (_AW), in a slot (_WB).")
+    for r in m["rings"]:
+        words = r["slots"] * r["slot_bytes"] // 4
+        lines.append(f"  localparam int {r['name']}_RING_AW = {clog2(words)};")
+        lines.append(f"  localparam int {r['name']}_RING_WB = {clog2(r['slot_bytes'] // 4)};")
     lines.append("endpackage")
     return "\n".join(lines) + "\n"
+
+
+def clog2(n):
+    return max(1, (n - 1).bit_length())
+
+
+def sv_range(w):
+    return f"[{w - 1}:0] "
+
+
+def check_registers(m):
+    """The register file's attributes are consistent; returns a message or None."""
+    errs = {e["name"] for e in m["error_bits"]}
+    for r in m["registers"]:
+        w, a = r.get("width"), r["access"]
+        if a not in ("ro", "rw", "rw1c") or not isinstance(w, int) or not 1 <= w <= 32:
+            return f"{r['name']}: access ro, rw or rw1c and a width of 1..32 bits"
+        if "bits" in r and max(b["bit"] for b in m[r["bits"]]) >= w:
+            return f"{r['name']}: {r['bits']} do not fit {w} bits"
+        if a == "rw" and "reset" not in r:
+            return f"{r['name']}: a rw register needs its reset value"
+        if "reset" in r and r["reset"] >> w:
+            return f"{r['name']}: reset value wider than {w} bits"
+        if ("reset_cmd" in r or "refused_by" in r) and a != "rw":
+            return f"{r['name']}: reset_cmd and refused_by are for rw registers"
+        if "refused_by" in r and r["refused_by"] not in errs:
+            return f"{r['name']}: refused_by names no error bit"
+        if "value" in r and a != "ro":
+            return f"{r['name']}: value is for ro registers"
+    return None
+
+
+def gen_ctrl_regs(m):
+    """rtl/ctrl/ctrl_regs.sv: the host registers of the control block."""
+    pkg = "espnic_regs_pkg::"
+    regs = m["registers"]
+    n_err = len(m["error_bits"])
+    rd_rings = [r for r in m["rings"] if r["access"] == "ro"]
+    wr_rings = [r for r in m["rings"] if r["access"] == "wo"]
+    src_w = clog2(len(rd_rings) + 1)
+    lo = lambda r: r["name"].lower()
+    ports = []   # (declaration, comment)
+
+    def port(decl, comment=""):
+        # "input  logic [W-1:0] name": the name in one column
+        m = re.match(r"(input|output)\s+logic\s*(\[[^]]*\])?\s*(\w+)$", decl)
+        ports.append((f"{m.group(1):<6} logic {m.group(2) or '':<8} {m.group(3)}", comment))
+
+    port("input  logic        clk_i")
+    port("input  logic        rst_ni")
+    port("input  logic        reg_we_i")
+    port("input  logic        reg_re_i", "read data on reg_rdata_o the cycle after")
+    port("input  logic [15:0] reg_addr_i", "byte offset in BAR0")
+    port("input  logic [31:0] reg_wdata_i")
+    port("output logic [31:0] reg_rdata_o")
+    for r in regs:
+        w, a, name = r["width"], r["access"], lo(r)
+        if a == "rw":
+            port(f"output logic {sv_range(w)}{name}_o", f"{r['name']} (rw, reset {r['reset']})")
+            if "refused_by" in r:
+                port(f"output logic        {name}_we_o",
+                     f"{r['name']} written now; it takes the value unless "
+                     f"write_refused_i[ERR_{r['refused_by']}]")
+        elif a == "rw1c":
+            port(f"output logic {sv_range(w)}{name}_o", f"{r['name']} (rw1c)")
+            port(f"input  logic {sv_range(w)}{name}_set_i", "bits the card sets")
+        elif "value" not in r:
+            port(f"input  logic {sv_range(w)}{name}_i", f"{r['name']} (ro)")
+    port(f"input  logic {sv_range(n_err)}write_refused_i", "ERR_* bits: that check refuses this write")
+    port("input  logic        reset_cmd_i", "the RESET command: " +
+         ", ".join(r["name"] for r in regs if r.get("reset_cmd")) + " back to reset")
+    for b in m["blocks"]:
+        port(f"input  logic [{8 * b['size'] - 1}:0] {lo(b)}_i", f"{b['name']} ({b['access']}): byte k at [8k +: 8]")
+    for r in wr_rings:
+        words = r["slots"] * r["slot_bytes"] // 4
+        port(f"output logic        {lo(r)}_ring_we_o", f"a host write into the {r['name']} ring ({r['access']})")
+        port(f"output logic [{clog2(words) - 1}:0]  {lo(r)}_ring_word_o", "its 32-bit word in the ring")
+    for r in rd_rings:
+        words = r["slots"] * r["slot_bytes"] // 4
+        port(f"output logic [{clog2(words) - 1}:0]  {lo(r)}_ring_word_o",
+             f"the {r['name']} ring's 32-bit word at reg_addr_i, to read on reg_re_i")
+        port(f"input  logic [31:0] {lo(r)}_ring_rdata_i", "that word, the cycle after")
+
+    L = [f"// {BANNER}",
+         "// ctrl_regs: the host registers of the control block (espnic_ctrl): the",
+         "// write decode and the rw and rw1c registers, the read multiplexer (read",
+         "// data the cycle after reg_re_i) and the address decode of the blocks and",
+         "// rings in BAR0. Offsets, widths, reset values and access types are those",
+         "// of rtl/regs/espnic_regs.yaml; ro registers are the card's values (inputs).",
+         "module ctrl_regs ("]
+    for i, (decl, comment) in enumerate(ports):
+        sep = "," if i + 1 < len(ports) else ""
+        L.append((f"  {decl}{sep}".ljust(48) + (f"// {comment}" if comment else "")).rstrip())
+    L.append(");")
+
+    L.append("  // ---------------------------------------------------- address decode")
+    for r in m["blocks"]:
+        L.append(f"  wire [15:0] {lo(r)}_off = reg_addr_i - {pkg}REG_{r['name']};")
+        L.append(f"  wire        in_{lo(r)} = reg_addr_i >= {pkg}REG_{r['name']} && "
+                 f"32'({lo(r)}_off) < {r['size']};")
+    for r in m["rings"]:
+        words = r["slots"] * r["slot_bytes"] // 4
+        L.append(f"  wire [15:0] {lo(r)}_ring_off = reg_addr_i - {pkg}REG_{r['name']}_RING;")
+        L.append(f"  wire        in_{lo(r)}_ring = reg_addr_i >= {pkg}REG_{r['name']}_RING &&")
+        L.append(f"                  32'({lo(r)}_ring_off) < {pkg}{r['name']}_RING_SLOTS * "
+                 f"{pkg}{r['name']}_RING_SLOT_BYTES;")
+        L.append(f"  assign {lo(r)}_ring_word_o = {lo(r)}_ring_off[{clog2(words) + 1}:2];")
+    for r in wr_rings:
+        L.append(f"  assign {lo(r)}_ring_we_o = reg_we_i && in_{lo(r)}_ring;")
+    if not wr_rings:
+        pass
+    for r in regs:
+        if r["access"] != "ro":
+            L.append(f"  wire        we_{lo(r)} = reg_we_i && reg_addr_i == {pkg}REG_{r['name']};")
+    for r in regs:
+        if "refused_by" in r:
+            L.append(f"  assign {lo(r)}_we_o = we_{lo(r)};")
+
+    L.append("")
+    L.append("  // ---------------------------------------------------- rw and rw1c registers")
+    for r in regs:
+        if r["access"] != "ro":
+            L.append(f"  logic {sv_range(r['width'])}{lo(r)}_q;")
+            L.append(f"  assign {lo(r)}_o = {lo(r)}_q;")
+    L.append("  always_ff @(posedge clk_i) begin")
+    L.append("    if (!rst_ni) begin")
+    for r in regs:
+        if r["access"] != "ro":
+            L.append(f"      {lo(r)}_q <= {r['width']}'d{r.get('reset', 0)};")
+    L.append("    end else begin")
+    for r in regs:
+        w, name = r["width"], lo(r)
+        if r["access"] == "rw":
+            cond = f"we_{name}"
+            if "refused_by" in r:
+                cond += f" && !write_refused_i[{pkg}ERR_{r['refused_by']}]"
+            L.append(f"      if ({cond}) {name}_q <= reg_wdata_i[{w - 1}:0];")
+    rc = [r for r in regs if r.get("reset_cmd")]
+    if rc:
+        L.append("      if (reset_cmd_i) begin")
+        for r in rc:
+            L.append(f"        {lo(r)}_q <= {r['width']}'d{r['reset']};")
+        L.append("      end")
+    for r in regs:
+        w, name = r["width"], lo(r)
+        if r["access"] == "rw1c":
+            L.append(f"      {name}_q <= ({name}_q & ~(we_{name} ? reg_wdata_i[{w - 1}:0] : {w}'d0)) | {name}_set_i;")
+    L.append("    end")
+    L.append("  end")
+
+    L.append("")
+    L.append("  // ---------------------------------------------------- reads")
+    src_cases = ["register or block"] + [f"{r['name']} ring" for r in rd_rings]
+    L.append(f"  logic {sv_range(src_w)}rd_src_q;   // " +
+             ", ".join(f"{i} {s}" for i, s in enumerate(src_cases)))
+    L.append("  logic [31:0] rd_reg_q;")
+    L.append("  always_ff @(posedge clk_i)")
+    L.append("    if (reg_re_i) begin")
+    sel = f"{src_w}'d0"
+    for i, r in reversed(list(enumerate(rd_rings, 1))):
+        sel = f"in_{lo(r)}_ring ? {src_w}'d{i} : {sel}"
+    L.append(f"      rd_src_q <= {sel};")
+    L.append("      rd_reg_q <= '0;")
+    L.append("      case (reg_addr_i)")
+    for r in regs:
+        name = lo(r)
+        if "value" in r:
+            val = f"32'({pkg}{r['value']})"
+        elif r["access"] == "ro":
+            val = f"32'({name}_i)"
+        else:
+            val = f"32'({name}_q)"
+        L.append(f"        {pkg}REG_{r['name']}: rd_reg_q <= {val};")
+    L.append("        default:")
+    L.append("          // Rings that are not ro read 0 (the command ring: commands carry keys).")
+    blocks = m["blocks"]
+    for i, b in enumerate(blocks):
+        kw = "if" if i == 0 else "else if"
+        L.append(f"          {kw} (in_{lo(b)}) rd_reg_q <= {lo(b)}_i[32*{lo(b)}_off[{clog2(b['size']) - 1}:2] +: 32];")
+    L.append("      endcase")
+    L.append("    end")
+    L.append("  always_comb")
+    L.append("    case (rd_src_q)")
+    for i, r in enumerate(rd_rings, 1):
+        L.append(f"      {src_w}'d{i}: reg_rdata_o = {lo(r)}_ring_rdata_i;")
+    L.append("      default: reg_rdata_o = rd_reg_q;")
+    L.append("    endcase")
+    unused = [f"{lo(b)}_off[15:{clog2(b['size'])}]" for b in blocks]
+    unused += [f"{lo(r)}_ring_off[15:{clog2(r['slots'] * r['slot_bytes'] // 4) + 2}]" for r in m["rings"]]
+    unused += [f"{lo(r)}_ring_off[1:0]" for r in m["rings"]] + [f"{lo(b)}_off[1:0]" for b in blocks]
+    unused += ["in_" + lo(r) + "_ring" for r in m["rings"] if r["access"] not in ("ro", "wo")]
+    wmax = max(r["width"] for r in regs if r["access"] != "ro")
+    if wmax < 32:
+        unused.append(f"reg_wdata_i[31:{wmax}]")
+    L.append("")
+    L.append("  // Address bits past a block or ring, the byte within a word, write data no register takes.")
+    L.append("  logic unused_ok;")
+    L.append("  assign unused_ok = ^{" + ", ".join(unused) + "};")
+    L.append("endmodule")
+    return "\n".join(L) + "\n"
 
 
 def gen_c(m):
@@ -130,15 +340,15 @@ def gen_md(m):
            "the card writes lifetime, sequence and ACQUIRE events into the event ring. Ring indices",
            "are 16-bit free-running counts: entry = count % slots, a ring is full when",
            "producer - consumer == slots.", "",
-           "## Registers", "", "| offset | name | access | meaning |", "|---|---|---|---|"]
+           "## Registers", "", "| offset | name | access | bits | meaning |", "|---|---|---|---|---|"]
     for r in m["registers"]:
-        out.append(f"| 0x{r['offset']:04X} | {r['name']} | {r['access']} | {r['doc']} |")
+        out.append(f"| 0x{r['offset']:04X} | {r['name']} | {r['access']} | {r['width']} | {r['doc']} |")
     for b in m["blocks"]:
         out.append(f"| 0x{b['offset']:04X}..0x{b['offset'] + b['size'] - 1:04X} | {b['name']} | "
-                   f"{b['access']} | {b['doc']} |")
+                   f"{b['access']} | 32 | {b['doc']} |")
     for r in m["rings"]:
         end = r["offset"] + r["slots"] * r["slot_bytes"] - 1
-        out.append(f"| 0x{r['offset']:04X}..0x{end:04X} | {r['name']}_RING | {r['access']} | "
+        out.append(f"| 0x{r['offset']:04X}..0x{end:04X} | {r['name']}_RING | {r['access']} | 32 | "
                    f"{r['slots']} x {r['slot_bytes']} bytes, layout `{r['layout']}`. {r['doc']} |")
     def table(title, rows, cols):
         out.extend(["", f"## {title}", "", "| " + " | ".join(cols) + " |",
@@ -180,7 +390,11 @@ def main():
               f"{len(m['port_counters'])} port counters need {8 * len(m['port_counters'])}",
               file=sys.stderr)
         return 1
-    gens = {"sv": gen_sv, "c": gen_c, "md": gen_md}
+    bad = check_registers(m)
+    if bad:
+        print(f"espnic_regs.yaml: {bad}", file=sys.stderr)
+        return 1
+    gens = {"sv": gen_sv, "regs_sv": gen_ctrl_regs, "c": gen_c, "md": gen_md}
     stale = []
     for kind, path in OUTS.items():
         text = gens[kind](m)

@@ -222,4 +222,11 @@ package espnic_regs_pkg;
   localparam int CNT_IN_REINJECTED = 23;
   localparam int CNT_IN_REINJECT_BAD = 24;
   localparam int PORT_COUNTERS = 25;
+  // Address widths of the rings' 32-bit words: in the ring (_AW), in a slot (_WB).
+  localparam int CMD_RING_AW = 10;
+  localparam int CMD_RING_WB = 6;
+  localparam int CPL_RING_AW = 10;
+  localparam int CPL_RING_WB = 6;
+  localparam int EV_RING_AW = 8;
+  localparam int EV_RING_WB = 2;
 endpackage
