@@ -654,54 +654,14 @@ module esp_egress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
-  // The new counts from esp_sa_lifetime; its limit checks are made here with
-  // each limit's "not zero" (none) from a small table written with the SA's
-  // configuration and read with it (a registered read at issue, as the
-  // table reads the configuration), so the 64-bit ORs are not in stage B.
-  esp_sa_lifetime u_lifetime (
+  // (the limits' tables are read at issue, with the head frame's SA)
+  esp_sa_lifetime #(.SA_N(SA_N)) u_lifetime (
+    .clk_i, .cfg_we_i(cfg_side_we), .cfg_index_i(sa_req_i.index[SAW-1:0]), .cfg_wr_i(sa_req_i.cfg),
+    .rd_index_i(h_sa[SAW-1:0]),
     .cfg_i(sa), .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
-    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(), .soft_kind_o(),
-    .hard_hit_o(), .hard_kind_o()
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
+    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
-  // Also from the configuration, for the checks: each limit's high 48 bits
-  // less one (espnic_pkg::lt_reaches_hm1), read with the configuration.
-  logic [3:0]   lim_nz_mem [SA_N];    // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
-  logic [191:0] lim_hm1_mem [SA_N];   // [48*k +: 48]: the same order, high part less one
-  logic [3:0]   lim_nz;
-  logic [191:0] lim_hm1;
-  logic [3:0]   lim_nz_wd;
-  logic [191:0] lim_hm1_wd;
-  logic [255:0] lim_all;
-  logic [48:0]  lim_dec;
-  always_comb begin
-    lim_all = {sa_req_i.cfg.hard_bytes, sa_req_i.cfg.hard_packets,
-               sa_req_i.cfg.soft_bytes, sa_req_i.cfg.soft_packets};
-    for (int k = 0; k < 4; k++) begin
-      lim_nz_wd[k] = lim_all[64*k +: 64] != '0;
-      // (the borrow of the decrement is the high part's zero test)
-      lim_dec = {1'b0, lim_all[64*k + 16 +: 48]} - 49'd1;
-      lim_hm1_wd[48*k +: 48] = lim_dec[48] ? 48'd0 : lim_dec[47:0];
-    end
-  end
-  always_ff @(posedge clk_i) begin
-    if (cfg_side_we) begin
-      lim_nz_mem[sa_req_i.index[SAW-1:0]]  <= lim_nz_wd;
-      lim_hm1_mem[sa_req_i.index[SAW-1:0]] <= lim_hm1_wd;
-    end
-    lim_nz  <= lim_nz_mem[h_sa[SAW-1:0]];
-    lim_hm1 <= lim_hm1_mem[h_sa[SAW-1:0]];
-  end
-  logic hb, hp, sb, sp;
-  always_comb begin
-    hb = lim_nz[3] && espnic_pkg::lt_reaches_hm1(sa_cnt.bytes, pl_len, sa.hard_bytes, lim_hm1[48*3 +: 48]);
-    hp = lim_nz[2] && espnic_pkg::lt_reaches_hm1(sa_cnt.packets, 16'd1, sa.hard_packets, lim_hm1[48*2 +: 48]);
-    sb = lim_nz[1] && espnic_pkg::lt_reaches_hm1(sa_cnt.bytes, pl_len, sa.soft_bytes, lim_hm1[48*1 +: 48]);
-    sp = lim_nz[0] && espnic_pkg::lt_reaches_hm1(sa_cnt.packets, 16'd1, sa.soft_packets, lim_hm1[48*0 +: 48]);
-    hard_hit  = hb || hp;
-    soft_hit  = sb || sp;
-    hard_kind = (hb && !hp) ? espnic_regs_pkg::EV_HARD_BYTES : espnic_regs_pkg::EV_HARD_PACKETS;
-    soft_kind = (sb && !sp) ? espnic_regs_pkg::EV_SOFT_BYTES : espnic_regs_pkg::EV_SOFT_PACKETS;
-  end
   // Warn well before the sequence number runs out (2^32 without ESN): the top
   // 16 bits of seq = st.seq + 1 all ones, from st.seq without the increment's
   // carry chain (they are all ones after it when they were, with no carry in,

@@ -997,59 +997,20 @@ module esp_ingress
   logic unused_cb;
   assign unused_cb = ^{cb.frame_len, cb.pt_len, cb.src, cb.dst, trn_l3[479:400]};
 
-  // Lifetimes after a delivered packet: the new counts from esp_sa_lifetime;
-  // the limit checks are made here (as esp_egress does) with each limit's
-  // "not zero" and high part less one (espnic_pkg::lt_reaches_hm1) from
-  // small per-SA tables written with the SA's configuration (the control
-  // slots that write the SA table's configuration) and read, registered, at
-  // the commit slot's issue (as the table reads the configuration), so no
-  // 64-bit OR or decrement is in stage B. (A control slot and a data-path
-  // slot are never issued in one cycle.)
+  // Lifetimes after a delivered packet (esp_sa_lifetime; its limits' tables
+  // are read at the commit slot's issue, with the slot's SA).
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
-  esp_sa_lifetime u_lifetime (
+  wire cfg_side_we = sa_ready_o && sa_req_valid_i
+                     && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  esp_sa_lifetime #(.SA_N(SA_N)) u_lifetime (
+    .clk_i, .cfg_we_i(cfg_side_we), .cfg_index_i(sa_req_i.index[SAW-1:0]), .cfg_wr_i(sa_req_i.cfg),
+    .rd_index_i(cc_rd_sa[SAW-1:0]),
     .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
-    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(), .soft_kind_o(),
-    .hard_hit_o(), .hard_kind_o()
+    .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
+    .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
-  wire          cfg_side_we = sa_ready_o && sa_req_valid_i
-                              && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
-  logic [3:0]   lim_nz_mem [SA_N];    // {hard_bytes, hard_packets, soft_bytes, soft_packets} != 0
-  logic [191:0] lim_hm1_mem [SA_N];   // [48*k +: 48]: the same order, high part less one
-  logic [3:0]   lim_nz, lim_nz_wd;
-  logic [191:0] lim_hm1, lim_hm1_wd;
-  logic [255:0] lim_all;
-  logic [48:0]  lim_dec;
-  always_comb begin
-    lim_all = {sa_req_i.cfg.hard_bytes, sa_req_i.cfg.hard_packets,
-               sa_req_i.cfg.soft_bytes, sa_req_i.cfg.soft_packets};
-    for (int k = 0; k < 4; k++) begin
-      lim_nz_wd[k] = lim_all[64*k +: 64] != '0;
-      // (the borrow of the decrement is the high part's zero test)
-      lim_dec = {1'b0, lim_all[64*k + 16 +: 48]} - 49'd1;
-      lim_hm1_wd[48*k +: 48] = lim_dec[48] ? 48'd0 : lim_dec[47:0];
-    end
-  end
-  always_ff @(posedge clk_i) begin
-    if (cfg_side_we) begin
-      lim_nz_mem[sa_req_i.index[SAW-1:0]]  <= lim_nz_wd;
-      lim_hm1_mem[sa_req_i.index[SAW-1:0]] <= lim_hm1_wd;
-    end
-    lim_nz  <= lim_nz_mem[cc_rd_sa[SAW-1:0]];
-    lim_hm1 <= lim_hm1_mem[cc_rd_sa[SAW-1:0]];
-  end
-  logic hb, hp, sb, sp;
-  always_comb begin
-    hb = lim_nz[3] && espnic_pkg::lt_reaches_hm1(c_cnt.bytes, cb_body_len, c_sa.hard_bytes, lim_hm1[48*3 +: 48]);
-    hp = lim_nz[2] && espnic_pkg::lt_reaches_hm1(c_cnt.packets, 16'd1, c_sa.hard_packets, lim_hm1[48*2 +: 48]);
-    sb = lim_nz[1] && espnic_pkg::lt_reaches_hm1(c_cnt.bytes, cb_body_len, c_sa.soft_bytes, lim_hm1[48*1 +: 48]);
-    sp = lim_nz[0] && espnic_pkg::lt_reaches_hm1(c_cnt.packets, 16'd1, c_sa.soft_packets, lim_hm1[48*0 +: 48]);
-    hard_hit  = hb || hp;
-    soft_hit  = sb || sp;
-    hard_kind = (hb && !hp) ? espnic_regs_pkg::EV_HARD_BYTES : espnic_regs_pkg::EV_HARD_PACKETS;
-    soft_kind = (sb && !sp) ? espnic_regs_pkg::EV_SOFT_BYTES : espnic_regs_pkg::EV_SOFT_PACKETS;
-  end
 
   wire c_deliver = cb.bypass || v_deliver;
   logic   ev_wr_ready_raw;
