@@ -210,9 +210,12 @@ module spd_classifier
     // of {key, rule, gt[K], eq[K], lo[q[2:0]]} behind one of decoders of 6
     // inputs. (As 128 `>=` compares of 8 bits per address, yosys made carry
     // chains of them: 7-8 LUT levels.)
+    // The takes are built a byte at a time and the mismatches as one vector
+    // operation (the same function per bit; a loop over the 128 bits costs
+    // the Verilator model most of its time).
     logic [AW/8-1:0] s_gt, s_eq, d_gt, d_eq;
-    logic [7:0]      s_lo, d_lo;
-    logic [AW-1:0]   s_miss, d_miss;
+    logic [7:0]      s_lo, d_lo, s_lo_rev, d_lo_rev;
+    logic [AW-1:0]   s_take, d_take, s_miss, d_miss;
     always_comb begin
       for (int k = 0; k < AW / 8; k++) begin
         if (r_fam[1]) begin
@@ -231,12 +234,17 @@ module spd_classifier
         s_lo[m] = r_slen[2:0] > 3'(m);
         d_lo[m] = r_dlen[2:0] > 3'(m);
       end
-      for (int i = 0; i < AW; i++) begin
-        s_miss[i] = (k_src[i] ^ r_src[i])
-                    && (s_gt[(AW-1-i)/8] || (s_eq[(AW-1-i)/8] && s_lo[(AW-1-i)%8]));
-        d_miss[i] = (k_dst[i] ^ r_dst[i])
-                    && (d_gt[(AW-1-i)/8] || (d_eq[(AW-1-i)/8] && d_lo[(AW-1-i)%8]));
+      // Bit b of byte K (bit i = AW-8-8K+b) has q[2:0] = 7-b: lo reversed.
+      for (int m = 0; m < 8; m++) begin
+        s_lo_rev[m] = s_lo[7-m];
+        d_lo_rev[m] = d_lo[7-m];
       end
+      for (int k = 0; k < AW / 8; k++) begin
+        s_take[AW-8-8*k +: 8] = {8{s_gt[k]}} | ({8{s_eq[k]}} & s_lo_rev);
+        d_take[AW-8-8*k +: 8] = {8{d_gt[k]}} | ({8{d_eq[k]}} & d_lo_rev);
+      end
+      s_miss = (k_src ^ r_src) & s_take;
+      d_miss = (k_dst ^ r_dst) & d_take;
     end
     // The small fields are four registered tests, ANDed in T3 with the
     // address match (as one AND of all five they were 8 LUT levels).
