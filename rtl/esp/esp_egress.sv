@@ -624,7 +624,7 @@ module esp_egress
     pl_off    = sa.tunnel ? (x_p.vtag ? 16'd18 : 16'd14) : 16'd14 + 16'(x_p.ip_hlen);
     next_hdr  = sa.tunnel ? (x_p.v6 ? espnic_pkg::IPP_IPV6 : espnic_pkg::IPP_IPV4) : x_p.key.proto;
     seq       = st.seq + 64'd1;
-    seq_exhausted = sa.esn ? (st.seq == '1) : (st.seq[63:32] != '0 || st.seq[31:0] == '1);
+    seq_exhausted = sa.esn ? st.seq_end_esn : st.seq_end_32;
   end
 
   // What happens to the head frame (the part that does not depend on the
@@ -696,6 +696,9 @@ module esp_egress
       dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MTU] = sa_cnt.drops[espnic_regs_pkg::DROP_MTU] + 64'd1;
     if (v_protect) begin
       dp_dyn.st.seq      = seq;
+      // seq (st.seq + 1) is the last number: st.seq is one less than it.
+      dp_dyn.st.seq_end_esn = &st.seq[63:1] && !st.seq[0];
+      dp_dyn.st.seq_end_32  = st.seq[63:32] != '0 || &st.seq[31:1];
       dp_dyn.cnt.packets = new_pkts;
       dp_dyn.cnt.bytes   = new_bytes;
       if (hard_hit) dp_dyn.st.hard_fired = 1'b1;

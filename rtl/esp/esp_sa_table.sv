@@ -160,6 +160,7 @@ module esp_sa_table
   logic [1:0]     b_op_q;
   logic           b_enable_q, b_set_seq_q, b_rearm_q;
   logic [63:0]    b_seq_q;
+  logic           b_seq_end_esn_q, b_seq_end_32_q;   // sa_state_t's end flags of b_seq_q
   // The write of the previous cycle.
   logic                wv_q, wev_q;
   espnic_pkg::sa_dyn_t wdyn_q;
@@ -182,6 +183,8 @@ module esp_sa_table
     b_op_q      <= ctl_req_i.op;
     b_enable_q  <= ctl_req_i.enable;
     b_seq_q     <= ctl_req_i.seq;
+    b_seq_end_esn_q <= &ctl_req_i.seq;
+    b_seq_end_32_q  <= ctl_req_i.seq[63:32] != '0 || &ctl_req_i.seq[31:0];
     b_set_seq_q <= ctl_req_i.set_seq;
     b_rearm_q   <= ctl_req_i.rearm;
     wdyn_q      <= w_dyn;
@@ -227,11 +230,17 @@ module esp_sa_table
         c_dyn.enable = b_enable_q;
         c_dyn.gen    = cur_dyn.gen + 1'b1;
         c_dyn.st.seq = b_seq_q;
+        c_dyn.st.seq_end_esn = b_seq_end_esn_q;
+        c_dyn.st.seq_end_32  = b_seq_end_32_q;
         c_ext        = '0;
       end
       espnic_pkg::SA_OP_UPDATE: begin
         if (b_set_seq_q) begin
-          if (b_seq_q > cur_dyn.st.seq) c_dyn.st.seq = b_seq_q;
+          if (b_seq_q > cur_dyn.st.seq) begin
+            c_dyn.st.seq         = b_seq_q;
+            c_dyn.st.seq_end_esn = b_seq_end_esn_q;
+            c_dyn.st.seq_end_32  = b_seq_end_32_q;
+          end
           c_ext = '0;
         end
         if (b_rearm_q) begin

@@ -97,6 +97,12 @@ package espnic_pkg;
     logic        soft_fired;
     logic        hard_fired;        // expired: every further packet is dropped
     logic        wrap_fired;
+    // Outbound: seq is the last number the SA may use, with ESN (all ones)
+    // and without (2^32 - 1 or beyond), kept wherever seq is written so the
+    // exhaustion test is a bit, not a 64-bit compare (esp_sa_table for the
+    // control path, esp_egress for packets). Inbound does not keep them.
+    logic        seq_end_esn;
+    logic        seq_end_32;
   } sa_state_t;
 
   // Per-SA counters.

@@ -6,7 +6,11 @@
  * number exact; a new sequence number set by the host restarts the window.
  * (2) An SA index reused while packets of the old SA are in
  * flight (the output port held so they cannot finish): none of them touches
- * the new SA's sequence number, window or counters. */
+ * the new SA's sequence number, window or counters. (3) Outbound sequence
+ * numbers running out, with and without ESN, from a number the host set
+ * (installed, or moved on by an update): the last one is used, then every
+ * packet is dropped as expired. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +254,42 @@ static void reuse_outbound(unsigned w)
 	espnic_model_free(a);
 }
 
+/* Outbound SA 0 at sequence number `start` (installed with it, or moved to it
+ * by an update), then five frames: the numbers up to the last one go out. */
+static void exhaustion(unsigned w, bool esn, bool by_update, uint64_t start, size_t expect)
+{
+	espnic_model *a = espnic_model_new(w, NULL);
+	struct espnic_io ia = model_io(a);
+	struct espnic_sa sa;
+	struct espnic_sa_status st;
+	char what[160];
+	int ok = traffic_setup_egress(&ia, 1, ALG) == 0;
+	traffic_sa(&sa, 0, ALG, false);
+	sa.esn = esn;
+	sa.seq = by_update ? 0 : start;
+	ok = ok && espnic_card_sa_write(&ia, 0, &sa) == 0;
+	if (by_update) {
+		struct espnic_sa_update u = {.set = 1u << ESPNIC_UPD_SET_SEQ, .seq = start};
+		ok = ok && espnic_card_sa_update(&ia, false, 0, &u) == 0;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		in[i].len = traffic_frame(in[i].data, 100, 0, (uint32_t)i);
+		espnic_model_send(a, ESPNIC_PORT_HOST, in[i].data, in[i].len);
+	}
+	espnic_model_drain(a, 500, 10000000);
+	size_t n = recv_all(a, ESPNIC_PORT_WIRE, wire, N_FRAMES);
+	int seqs = n == expect;
+	for (size_t i = 0; seqs && i < n; i++)
+		seqs = esp_seq(&wire[i]) == (uint32_t)(start + 1 + i);
+	ok = ok && espnic_card_sa_read(&ia, false, 0, &st) == 0 && seqs &&
+	     st.seq == start + expect && st.drops[ESPNIC_DROP_EXPIRED] == 5 - expect;
+	snprintf(what, sizeof(what), "exhaustion: %s, from %#llx (%s): %zu of 5 out, the rest expired",
+		 esn ? "ESN" : "no ESN", (unsigned long long)start,
+		 by_update ? "update" : "install", expect);
+	check(ok, what);
+	espnic_model_free(a);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows while the models run */
@@ -259,6 +299,12 @@ int main(void)
 			same_sa(w);
 			reuse_inbound(w);
 			reuse_outbound(w);
+			exhaustion(w, false, false, 0xfffffffdull, 2);
+			exhaustion(w, false, true, 0xfffffffdull, 2);
+			exhaustion(w, true, false, 0xfffffffdull, 5);
+			exhaustion(w, true, false, ~0ull - 2, 2);
+			exhaustion(w, true, true, ~0ull - 2, 2);
+			exhaustion(w, true, true, ~0ull, 0);
 		}
 	printf("%d passed, %d failed\n", checks - failures, failures);
 	return failures || !checks ? 1 : 0;

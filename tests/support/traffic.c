@@ -56,7 +56,7 @@ size_t traffic_frame(uint8_t *buf, size_t len, unsigned dst_index, uint32_t seri
 	return len;
 }
 
-static void sa_for(struct espnic_sa *sa, unsigned i, uint8_t alg, bool inbound)
+void traffic_sa(struct espnic_sa *sa, unsigned i, uint8_t alg, bool inbound)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->inbound = inbound;
@@ -77,7 +77,7 @@ int traffic_setup_egress(const struct espnic_io *io, unsigned n, uint8_t alg)
 	for (unsigned i = 0; i < n; i++) {
 		struct espnic_sa sa;
 		struct espnic_spd_rule r = {0};
-		sa_for(&sa, i, alg, false);
+		traffic_sa(&sa, i, alg, false);
 		int rc = espnic_card_sa_write(io, i, &sa);
 		if (rc)
 			return rc;
@@ -96,7 +96,7 @@ int traffic_setup_ingress(const struct espnic_io *io, unsigned n, uint8_t alg)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct espnic_sa sa;
-		sa_for(&sa, i, alg, true);
+		traffic_sa(&sa, i, alg, true);
 		int rc = espnic_card_sa_write(io, i, &sa);
 		if (rc)
 			return rc;
