@@ -283,7 +283,8 @@ static void exhaustion(unsigned w, bool esn, bool by_update, uint64_t start, siz
 		seqs = esp_seq(&wire[i]) == (uint32_t)(start + 1 + i);
 	ok = ok && espnic_card_sa_read(&ia, false, 0, &st) == 0 && seqs &&
 	     st.seq == start + expect && st.drops[ESPNIC_DROP_EXPIRED] == 5 - expect;
-	snprintf(what, sizeof(what), "exhaustion: %s, from %#llx (%s): %zu of 5 out, the rest expired",
+	snprintf(what, sizeof(what),
+		 "exhaustion: %s, from %#llx (%s): %zu of 5 out, the rest expired",
 		 esn ? "ESN" : "no ESN", (unsigned long long)start,
 		 by_update ? "update" : "install", expect);
 	check(ok, what);
