@@ -38,6 +38,7 @@ if [ -z "$OUT" ]; then
   trap 'rm -rf "$OUT"' EXIT
 fi
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 
 expand() (  # a .f list, recursively ('-f' includes, '#' comments)
   dir=$(dirname "$1")
@@ -45,7 +46,10 @@ expand() (  # a .f list, recursively ('-f' includes, '#' comments)
     if [ "$a" = "-f" ]; then expand "$dir/$b"; else echo "$dir/$a"; fi
   done
 )
-FILES=$(expand "$ROOT/rtl/espnic.f" | tr '\n' ' ')
+# Paths relative to the tree, and yosys run from its top: the source paths
+# end up in cell names, whose order steers abc9's mapping, so an absolute
+# path would make the figures depend on where the tree was cloned.
+FILES=$(cd "$ROOT" && expand rtl/espnic.f | tr '\n' ' ')
 
 # block -> "top|chparam arguments|black boxes" (reduced sizes: the depth of
 # the logic does not grow with the table depth once the tables are RAM).
@@ -100,7 +104,7 @@ run() {
   bb=; [ -z "$boxes" ] || bb="blackbox $boxes;"
   cp=; [ -z "$params" ] || cp="chparam $params $top;"
   # The black boxes keep their ports (the widths their parameters give).
-  if ! timeout "$TIMEOUT" yosys -q -l "$OUT/$b.log" -p "read_verilog -sv $FILES; \
+  if ! cd "$ROOT" || ! timeout "$TIMEOUT" yosys -q -l "$OUT/$b.log" -p "read_verilog -sv $FILES; \
       $cp $bb \
       synth_xilinx -family xcup -top $top -flatten -abc9 -noiopad; \
       tee -q -o $OUT/$b.stat stat; write_json $OUT/$b.json" >/dev/null 2>&1; then
