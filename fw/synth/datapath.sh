@@ -39,9 +39,12 @@ expand() (  # a .f list, recursively ('-f' includes, '#' comments)
     if [ "$a" = "-f" ]; then expand "$dir/$b"; else echo "$dir/$a"; fi
   done
 )
-# Relative paths, yosys run from the top of the tree (as depth_gate.sh: the
-# paths end up in cell names, which steer abc9's mapping).
+# As depth_gate.sh: relative paths, yosys run from the top of the tree and
+# without address space randomization (its pointer-ordered sets otherwise
+# change abc9's input order, and the figures, from run to run).
 FILES=$(cd "$ROOT" && expand rtl/espnic.f | tr '\n' ' ')
+NORAND=
+if setarch "$(uname -m)" -R true 2>/dev/null; then NORAND="setarch $(uname -m) -R"; fi
 OUT=${KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/datapath.XXXXXX")}
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
 mkdir -p "$OUT"
@@ -52,7 +55,7 @@ sum() { awk -v re="$1" '$0 ~ re {s+=$2} END{print s+0}' "$2"; }
 measure() {  # name top "chparam args"
   name=$1 top=$2 params=$3
   t0=$(date +%s)
-  if ! cd "$ROOT" || ! timeout "$TIMEOUT" nice -n 10 yosys -q -l "$OUT/$name.log" -p "read_verilog -sv $FILES; \
+  if ! cd "$ROOT" || ! timeout "$TIMEOUT" nice -n 10 $NORAND yosys -q -l "$OUT/$name.log" -p "read_verilog -sv $FILES; \
       chparam $params $top; \
       synth_xilinx -family xcup -top $top -flatten -abc9 -noiopad; \
       tee -q -o $OUT/$name.stat stat; write_json $OUT/$name.json" >/dev/null 2>&1; then

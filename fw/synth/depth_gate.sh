@@ -46,10 +46,14 @@ expand() (  # a .f list, recursively ('-f' includes, '#' comments)
     if [ "$a" = "-f" ]; then expand "$dir/$b"; else echo "$dir/$a"; fi
   done
 )
-# Paths relative to the tree, and yosys run from its top: the source paths
-# end up in cell names, whose order steers abc9's mapping, so an absolute
-# path would make the figures depend on where the tree was cloned.
+# Paths relative to the tree, and yosys run from its top, so no clone's
+# location is in the netlist's names.
 FILES=$(cd "$ROOT" && expand rtl/espnic.f | tr '\n' ' ')
+# yosys without address space randomization: some of its sets are ordered by
+# pointer, so the same netlist reached abc9 in another order from run to run
+# (ingress measured 9.00, 9.25 and 10.00 on one tree).
+NORAND=
+if setarch "$(uname -m)" -R true 2>/dev/null; then NORAND="setarch $(uname -m) -R"; fi
 
 # block -> "top|chparam arguments|black boxes" (reduced sizes: the depth of
 # the logic does not grow with the table depth once the tables are RAM).
@@ -104,7 +108,7 @@ run() {
   bb=; [ -z "$boxes" ] || bb="blackbox $boxes;"
   cp=; [ -z "$params" ] || cp="chparam $params $top;"
   # The black boxes keep their ports (the widths their parameters give).
-  if ! cd "$ROOT" || ! timeout "$TIMEOUT" yosys -q -l "$OUT/$b.log" -p "read_verilog -sv $FILES; \
+  if ! cd "$ROOT" || ! timeout "$TIMEOUT" $NORAND yosys -q -l "$OUT/$b.log" -p "read_verilog -sv $FILES; \
       $cp $bb \
       synth_xilinx -family xcup -top $top -flatten -abc9 -noiopad; \
       tee -q -o $OUT/$b.stat stat; write_json $OUT/$b.json" >/dev/null 2>&1; then
