@@ -945,7 +945,8 @@ module esp_ingress
   // difference is compared again. Past the top (seq_gt) they are not used.
   // (Kept nets, as the verdict's below: abc9, with xc7 timing for xcup, maps
   // logic off its ns-critical path for area into LUT chains as deep as that
-  // path; the verdict's nets, kept, bound those chains: 10.00 -> 9.00 levels.)
+  // path; kept nets bound those chains. What they gain is within the spread
+  // of yosys's runs, fw/synth/README.md "ingdepth 3".)
   (* keep *) logic seq_gt, d_lt_w, d_ge_max, tag_eq, age_near;
   logic [11:0] age_lo;
   always_comb begin
