@@ -943,10 +943,9 @@ module esp_ingress
   // block (the age is the low parts' difference) or in the next one (the
   // difference borrows; stage K added the one to the block), so no 64-bit
   // difference is compared again. Past the top (seq_gt) they are not used.
-  // (Kept nets, as the verdict's below: abc9, with xc7 timing for xcup, maps
-  // logic off its ns-critical path for area into LUT chains as deep as that
-  // path; kept nets bound those chains. What they gain is within the spread
-  // of yosys's runs, fw/synth/README.md "ingdepth 3".)
+  // (Kept nets, as the verdict's below: abc9 maps logic off its critical path
+  // into LUT chains as deep as that path; kept nets bound them. Their gain is
+  // within yosys's run-to-run spread: fw/synth/README.md, "ingdepth 3".)
   (* keep *) logic seq_gt, d_lt_w, d_ge_max, tag_eq, age_near;
   logic [11:0] age_lo;
   always_comb begin
