@@ -273,7 +273,7 @@ static int apply_passwords(struct sessions *s, const struct bgp_want *w, const s
 
 		was = same_router ? cur_neighbor(cur, nb->addr) : NULL;
 		if (!nb->has_pw || !json_is_string(pw) ||
-		    (was != NULL && was->has_pw && memcmp(was->pw_tag, nb->pw_tag, 32) == 0))
+		    (was != NULL && was->has_pw && CRYPTO_memcmp(was->pw_tag, nb->pw_tag, 32) == 0))
 			continue;
 		len += (size_t)snprintf(text + len, cap - len, " neighbor %s password %s\n",
 					nb->addr, json_string_value(pw));

@@ -1,11 +1,11 @@
 // Verilator testbench of the AES-GCM streaming core (aes_gcm_keyinit +
-// aes_gcm_stream through the aes_gcm_tb wrapper).
+// aes_gcm_stream through the aes_gcm_tb_top wrapper).
 //
-//   aes_gcm_tb --vectors FILE   Wycheproof vectors (from wycheproof_gcm.py)
-//   aes_gcm_tb --stress N       N random packets checked against OpenSSL
+//   rtl_crypto_gcm_W --vectors FILE   Wycheproof vectors (from wycheproof_gcm.py)
+//   rtl_crypto_gcm_W --stress N       N random packets checked against OpenSSL
 //
 // Prints "N passed, M failed" last and exits non-zero on any failure.
-#include "Vaes_gcm_tb.h"
+#include "Vaes_gcm_tb_top.h"
 #include "verilated.h"
 
 #include <openssl/evp.h>
@@ -26,8 +26,8 @@ using Bytes = std::vector<uint8_t>;
 namespace
 {
 
-constexpr int kHpowN = 5;			       // aes_gcm_pkg::HPOW_N
-constexpr int kWB = sizeof(Vaes_gcm_tb::s_axis_tdata); // bytes per beat
+constexpr int kHpowN = 5;				   // aes_gcm_pkg::HPOW_N
+constexpr int kWB = sizeof(Vaes_gcm_tb_top::s_axis_tdata); // bytes per beat
 enum Op { kBypass = 0, kEncrypt = 1, kDecrypt = 2 };
 
 // ---------------------------------------------------------------- bits ---
@@ -132,7 +132,7 @@ struct Result {
 class Harness
 {
       public:
-	explicit Harness(VerilatedContext *ctx) : top_(new Vaes_gcm_tb{ctx})
+	explicit Harness(VerilatedContext *ctx) : top_(new Vaes_gcm_tb_top{ctx})
 	{
 		top_->clk_i = 0;
 		top_->rst_ni = 0;
@@ -283,7 +283,7 @@ class Harness
 		top_->ctx_len_i = p.len;
 	}
 
-	Vaes_gcm_tb *top_;
+	Vaes_gcm_tb_top *top_;
 	uint64_t cycles_ = 0, stall_cycles_ = 0, beats_in_ = 0, first_offer_ = 0, last_accept_ = 0;
 };
 

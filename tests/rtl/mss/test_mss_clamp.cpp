@@ -1,5 +1,5 @@
-// tb_mss_clamp: a randomized test of TCP MSS clamping (esp_mss_find and
-// esp_mss_clamp through tb_mss_clamp_top) against a reference written here:
+// test_mss_clamp: a randomized test of TCP MSS clamping (esp_mss_find and
+// esp_mss_clamp through mss_clamp_tb_top) against a reference written here:
 // random frames (IPv4 with and without options, fragments, IPv6, untagged or
 // behind one 802.1Q tag as egress takes a route-based session's, non-IP), TCP segments with and
 // without SYN and random option lists (MSS anywhere, NOP, EOL, window scale, SACK, timestamps
@@ -8,8 +8,8 @@
 // complement sum of the segment stays 0xFFFF, whatever the option's offset). Headers are offered
 // ahead of their frames, frames stream with gaps, and the output is back-pressured at random.
 //
-//   tb_mss_clamp [--frames N] [--seed S]
-#include "Vtb_mss_clamp_top.h"
+//   rtl_mss_clamp_W [--frames N] [--seed S]
+#include "Vmss_clamp_tb_top.h"
 #include "stream/stream_tb.h"
 #include "verilated.h"
 
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	}
 	Rng r(seed);
 	Verilated::commandArgs(argc, argv);
-	Vtb_mss_clamp_top m;
+	Vmss_clamp_tb_top m;
 	m.clk_i = 0;
 	m.rst_ni = 0;
 	m.hdr_valid_i = 0;

@@ -1,4 +1,4 @@
-// tb_spd_classifier: a randomized differential test of the SPD classifier
+// test_spd_classifier: a randomized differential test of the SPD classifier
 // (rtl/esp/spd_classifier.sv compiled and written by libespnic's
 // cls_compile.c) against a linear search in priority order written here.
 // Random rule sets (nested and overlapping prefixes of both families, rules
@@ -8,7 +8,7 @@
 // flow: every answer must be the linear search's over the rule set of the
 // generation the lookup entered with.
 //
-//   tb_spd_classifier [--rules N] [--keys K] [--updates U] [--seed S]
+//   rtl_spd_classifier [--rules N] [--keys K] [--updates U] [--seed S]
 //                     [--stall PCT: cycles the answer is not taken, default 12]
 #include "Vspd_classifier.h"
 #include "verilated.h"

@@ -1,6 +1,6 @@
-// aes_gcm_tb: test wrapper for the Verilator testbench. Flattens the context
+// aes_gcm_tb_top: test wrapper for the Verilator testbench. Flattens the context
 // struct into plain ports and puts aes_gcm_keyinit beside aes_gcm_stream.
-module aes_gcm_tb #(
+module aes_gcm_tb_top #(
   parameter int DATA_W = 128
 ) (
   input  logic                               clk_i,

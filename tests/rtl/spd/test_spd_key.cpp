@@ -1,4 +1,4 @@
-// tb_spd_key: a randomized differential test of the classifier's key
+// test_spd_key: a randomized differential test of the classifier's key
 // (rtl/esp/spd_key.sv) against a reference written here from the rules the
 // key follows: random frames, 802.1Q tagged or not; IPv4 with options,
 // fragments (non-initial, first ones cut before the ports) and protocols
@@ -8,7 +8,7 @@
 // frame is offered per cycle while the pipeline moves (en_i), which stalls
 // at random.
 //
-//   tb_spd_key [--frames N] [--seed S]
+//   rtl_spd_key [--frames N] [--seed S]
 #include "Vspd_key.h"
 #include "verilated.h"
 
@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 		else if (a == "--seed")
 			seed = strtoul(argv[i + 1], nullptr, 0);
 		else {
-			fprintf(stderr, "usage: tb_spd_key [--frames N] [--seed S]\n");
+			fprintf(stderr, "usage: rtl_spd_key [--frames N] [--seed S]\n");
 			return 2;
 		}
 	}

@@ -1,9 +1,9 @@
-// tb_mss_clamp_top: the MSS clamping blocks as the egress pipeline joins
-// them, for tb_mss_clamp.cpp: a frame's header goes into esp_mss_find and,
+// mss_clamp_tb_top: the MSS clamping blocks as the egress pipeline joins
+// them, for test_mss_clamp.cpp: a frame's header goes into esp_mss_find and,
 // with its clamp, into a queue beside it; the find's answer and the queued
 // header make esp_mss_clamp's command; the frame streams through
 // esp_mss_clamp.
-module tb_mss_clamp_top #(
+module mss_clamp_tb_top #(
   parameter int DATA_W = 128
 ) (
   input  logic                               clk_i,
