@@ -12,8 +12,12 @@
  * 100G wire can carry once encapsulated); "host" is that rate for the host
  * port's frames. "x100G" is the card's packet rate over "line" (1.00: the
  * card keeps up with its ports; 1.70: with 1.7 times their rate).
- * Egress traffic is generated; ingress traffic is the egress card's output,
- * decrypted by a second card with the same keys and checked byte for byte.
+ * Egress traffic is generated, and each ESP frame out is checked byte for
+ * byte against the software encoder (traffic_esp_frame, OpenSSL); ingress
+ * traffic is the egress card's output, decrypted by a second card with the
+ * same keys and checked byte for byte. `--ingress-sas N` runs ingress alone at
+ * N inbound SAs (up to the card's SA_N, beyond the SPD's one rule per egress
+ * SA), its frames made by the software encoder.
  * The wire is never held off (a frame the card's input buffer cannot take is
  * dropped at entry, IN_BUFFER_DROP), so ingress runs twice: "ingress" with
  * the wire at the port's line rate (espnic_model_default_wire_rate: 100G at
@@ -181,8 +185,35 @@ static struct result ingress(espnic_model *b, const struct frame *in, struct fra
 	return r;
 }
 
+static unsigned get16(const uint8_t *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+/* The card's ESP frame for SA identity sa_id against the software encoder's
+ * (traffic_esp_frame) for the same host frame, IP ID and sequence number:
+ * byte for byte, the ciphertext and ICV included. */
+static void check_esp(const struct frame *host, const struct frame *card, unsigned sa_id)
+{
+	struct espnic_sa sa;
+	uint8_t ref[ESPNIC_MODEL_MAX_FRAME];
+	traffic_sa(&sa, sa_id, ESPNIC_ALG_AES_GCM_128, false);
+	if (card->len < 14 + 20 + 8)
+		die("egress frame too short for ESP", EIO);
+	size_t n = traffic_esp_frame(ref, sizeof(ref), &sa, get32(card->data + 14 + 24),
+				     (uint16_t)get16(card->data + 14 + 4), host->data, host->len);
+	if (n == 0 || n != card->len || memcmp(ref, card->data, n) != 0)
+		die("egress frame differs from the software ESP encoder's", EIO);
+}
+
 /* Egress traffic for n frames spread round-robin over the n_sa outbound SAs
- * (traffic_setup_egress: one SPD rule each). */
+ * (traffic_setup_egress: one SPD rule each), each frame out checked against
+ * the software encoder. */
 static void make_wire(espnic_model *a, unsigned n_sa, int size, struct frame *in, size_t n,
 		      struct frame *wire, struct result *eg, uint64_t *lat_first,
 		      uint64_t *lat_last)
@@ -194,27 +225,97 @@ static void make_wire(espnic_model *a, unsigned n_sa, int size, struct frame *in
 	size_t got = run(a, ESPNIC_PORT_HOST, in, n, wire, n);
 	if (got != n)
 		die("egress lost frames", EIO);
+	for (size_t i = 0; i < n; i++)
+		check_esp(&in[i], &wire[i], (unsigned)(i % n_sa));
 	*eg = measure(in, wire, got);
+}
+
+static void print_header(void)
+{
+	printf("%6s  %-8s %5s  %5s  %6s  %8s  %8s  %6s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  %5s\n",
+	       "DATA_W", "dir", "SAs", "size", "frames", "cycles", "B/cycle", "pkt/c", "Gb/s",
+	       "Mpps", "host", "line", "x100G", "lat1st", "latlast", "drop");
+}
+
+/* Ingress alone at n_sa inbound SAs (up to the card's SA_N, more than its
+ * SPD lets one egress card feed): the frames go round-robin over the SAs,
+ * each made by the software encoder (traffic_esp_frame, checked against the
+ * card's egress in the main run) with its SA's next sequence number. */
+static void ingress_only(unsigned w, unsigned n_sa, const int *sizes, size_t n_sizes,
+			 struct frame *in, struct frame *wire, struct frame *host, size_t n)
+{
+	espnic_model *b = espnic_model_new(w, NULL);
+	uint32_t *seq = calloc(n_sa, sizeof(*seq));
+	if (!b || !seq)
+		die("model", errno ? errno : ENOMEM);
+	struct espnic_io ib = model_io(b);
+	uint64_t c0 = espnic_model_cycles(b);
+	int rc = traffic_setup_ingress(&ib, n_sa, ESPNIC_ALG_AES_GCM_128);
+	if (rc)
+		die("ingress set-up", rc);
+	printf("%6u  %u inbound SAs installed through the command ring in %llu cycles\n", w, n_sa,
+	       (unsigned long long)(espnic_model_cycles(b) - c0));
+	for (size_t zi = 0; zi < n_sizes; zi++) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned id = (unsigned)(i % n_sa);
+			struct espnic_sa sa;
+			traffic_sa(&sa, id, ESPNIC_ALG_AES_GCM_128, false);
+			in[i].len =
+			    traffic_frame(in[i].data, size_of(sizes[zi], i), id, (uint32_t)i);
+			wire[i].len =
+			    traffic_esp_frame(wire[i].data, sizeof(wire[i].data), &sa, ++seq[id],
+					      (uint16_t)i, in[i].data, in[i].len);
+			if (wire[i].len == 0)
+				die("software ESP encoder", EINVAL);
+		}
+		uint64_t lf, ll;
+		latency(b, ESPNIC_PORT_WIRE, &wire[0], &lf, &ll);
+		struct result r = ingress(b, in + 1, wire + 1, n - 1, host);
+		print_row(w, "ingress", n_sa, sizes[zi], r, lf, ll);
+	}
+	free(seq);
+	espnic_model_free(b);
 }
 
 int main(int argc, char **argv)
 {
 	static const int sizes[] = {64, 128, 256, 512, 1024, 1500, 0};
 	static const unsigned sa_counts[] = {1, 1024};
-	size_t n_frames = argc > 1 ? strtoul(argv[1], NULL, 10) : 600;
+	size_t n_frames = 600;
+	unsigned ingress_sas = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--ingress-sas") == 0 && i + 1 < argc)
+			ingress_sas = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (argv[i][0] != '-')
+			n_frames = strtoul(argv[i], NULL, 10);
+		else
+			die("usage: espnic-bench [FRAMES] [--ingress-sas N]", EINVAL);
+	}
 	struct frame *in = calloc(n_frames, sizeof(*in));
 	struct frame *wire = calloc(n_frames, sizeof(*wire));
 	struct frame *host = calloc(n_frames, sizeof(*host));
 	if (!in || !wire || !host || n_frames < 16)
 		die("memory or frame count", ENOMEM);
+	if (ingress_sas) {
+		static const int some[] = {64, 1500, 0};
+		printf("espnic card ingress at %u SAs, frames round-robin over them, the wire at "
+		       "the port's line rate (Gb/s and Mpps at %.0f MHz)\n",
+		       ingress_sas, CLOCK_MHZ);
+		print_header();
+		for (unsigned w = 512; w >= 128; w /= 4)
+			if (espnic_model_has_width(w))
+				ingress_only(w, ingress_sas, some, 3, in, wire, host, n_frames);
+		free(in);
+		free(wire);
+		free(host);
+		return 0;
+	}
 
 	printf("espnic card throughput (wire bytes = frame + 4 FCS + 20 preamble/gap; Gb/s and "
 	       "Mpps at %.0f MHz; host, line: Mpps of a %.0f Gb/s port carrying the host's frames, "
 	       "the larger frames of the two ports; x100G: Mpps over line)\n",
 	       CLOCK_MHZ, LINE_GBPS);
-	printf("%6s  %-8s %5s  %5s  %6s  %8s  %8s  %6s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  %5s\n",
-	       "DATA_W", "dir", "SAs", "size", "frames", "cycles", "B/cycle", "pkt/c", "Gb/s",
-	       "Mpps", "host", "line", "x100G", "lat1st", "latlast", "drop");
+	print_header();
 	for (unsigned wi = 0; wi < 2; wi++) {
 		unsigned w = wi == 0 ? 512 : 128;
 		if (!espnic_model_has_width(w))
