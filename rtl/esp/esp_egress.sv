@@ -405,7 +405,11 @@ module esp_egress
                           && (!j_needs_spd || (spd_resp_valid && bad_rd_valid));
   logic     h_valid_q, s_valid_q;
   espnic_pkg::eg_parsed_t j_p, h_p_q, s_p_q;
-  logic [AUX_W-1:0] j_aux, h_aux_q, s_aux_q;
+  logic [AUX_W-1:0] j_aux, h_aux_q, s_aux_q, h_aux_d;
+  // (the transport payload length, ip_len - ip_hlen, rides along: issue
+  // subtracts it from the byte limits)
+  logic [15:0] j_pl_trn, h_pl_trn_q, s_pl_trn_q;
+  assign j_pl_trn = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
   wire      j_take = j_valid && !s_valid_q;
   always_comb begin
     j_p = ord_rd;                    // malformed if its key could not be built
@@ -429,14 +433,19 @@ module esp_egress
       s_valid_q <= 1'b1;
     end
     if (issue || !h_valid_q) begin
-      h_p_q   <= s_valid_q ? s_p_q : j_p;
-      h_aux_q <= s_valid_q ? s_aux_q : j_aux;
+      h_p_q      <= s_valid_q ? s_p_q : j_p;
+      h_pl_trn_q <= s_valid_q ? s_pl_trn_q : j_pl_trn;
     end
+    h_aux_q <= h_aux_d;
     if (!s_valid_q) begin
-      s_p_q   <= j_p;
-      s_aux_q <= j_aux;
+      s_p_q      <= j_p;
+      s_aux_q    <= j_aux;
+      s_pl_trn_q <= j_pl_trn;
     end
   end
+  // The head's next SA index (the lifetime limits' table is read with it a
+  // cycle before the head's issue).
+  assign h_aux_d = (issue || !h_valid_q) ? (s_valid_q ? s_aux_q : j_aux) : h_aux_q;
 
   // q_room: enc_count < 14, ctx_count < 14, out_count < OUT_Q_D - 4, kept
   // in a register: the counts a cycle ahead are the counts now with this
@@ -455,8 +464,8 @@ module esp_egress
                 && below_next(6'(ctx_count), 6'd14, ctx_push, ctx_pop)
                 && below_next(6'(out_count), 6'(OUT_Q_D - 4), out_push, out_pop);
   end
-  logic     tbl_dp_ready;
-  assign    issue = h_valid_q && q_room && tbl_dp_ready;
+  logic     tbl_dp_ready, lt_ready;
+  assign    issue = h_valid_q && q_room && tbl_dp_ready && lt_ready;
   assign ord_rd_ready   = j_take;
   assign spd_resp_ready = j_take && j_needs_spd;
 
@@ -502,7 +511,7 @@ module esp_egress
   logic [3:0]  a_over;
   logic [29:0] a_wm;         // IP header word i is within ip_hlen
   always_comb begin
-    a_pl_trn  = ord_x.ip_len - 16'(ord_x.ip_hlen);
+    a_pl_trn  = h_pl_trn_q;                          // ord_x.ip_len - ord_x.ip_hlen
     a_ct_tun  = (ord_x.ip_len + 16'd5) & ~16'd3;
     a_ct_trn  = (a_pl_trn + 16'd5) & ~16'd3;
     a_esp_tun = (ord_x.ip_len + 16'd37) & ~16'd3;
@@ -603,7 +612,7 @@ module esp_egress
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i || acq_rearm), .ctl_req_i(tbl_req),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
-    .dp_valid_i(h_valid_q && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(h_sa),
+    .dp_valid_i(h_valid_q && q_room && lt_ready), .dp_ready_o(tbl_dp_ready), .dp_index_i(h_sa),
     .dp_word_i(16'd0),
     .b_valid_o(x_valid), .b_cfg_o(sa), .b_key_o(sa_key), .b_dyn_o(dyn), .b_ext_o(unused_ext),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)
@@ -654,11 +663,14 @@ module esp_egress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
-  // (the limits' tables are read at issue, with the head frame's SA)
+  // (the limits' tables are read at issue, with the head frame's SA, and a
+  // cycle before it, with the head's next SA: no issue in the cycle after a
+  // configuration write, lt_ready)
   esp_sa_lifetime #(.SA_N(SA_N)) u_lifetime (
     .clk_i, .cfg_we_i(cfg_side_we), .cfg_index_i(sa_req_i.index[SAW-1:0]), .cfg_wr_i(sa_req_i.cfg),
-    .rd_index_i(h_sa[SAW-1:0]),
-    .cfg_i(sa), .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
+    .ready_o(lt_ready), .nx_index_i(h_aux_d[SAW-1:0]), .rd_index_i(h_sa[SAW-1:0]),
+    .rd_add_bytes_i(a_mode[1] ? ord_x.ip_len : a_pl_trn),
+    .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
@@ -731,7 +743,7 @@ module esp_egress
   // the event are pushed, the port counters count; the outer headers are
   // assembled (without their checksum) and the checksum words summed in
   // three partial sums.
-  logic                   xc_valid, xc_ev_push, xc_ev_acq, xc_prot, xc_ev_new;
+  logic                   xc_valid, xc_ev_push, xc_ev_acq, xc_prot, xc_ev_new_lt, xc_ev_new_wr;
   logic                   xc_hard_hit, xc_soft_hit;
   logic [3:0]             xc_hard_kind, xc_soft_kind;
   logic                   xc_hard_fired, xc_soft_fired;
@@ -761,7 +773,8 @@ module esp_egress
     xc_verdict   <= verdict;
     xc_ev_acq    <= v_no_sa && (!sa_in_range || !dyn.acq_fired);
     xc_prot      <= v_protect;
-    xc_ev_new    <= (hard_hit && !st.hard_fired) || (soft_hit && !st.soft_fired) || (wrap_hit && !st.wrap_fired);
+    xc_ev_new_lt <= (hard_hit && !st.hard_fired) || (soft_hit && !st.soft_fired);
+    xc_ev_new_wr <= wrap_hit && !st.wrap_fired;
     xc_hard_hit  <= hard_hit;
     xc_soft_hit  <= soft_hit;
     xc_hard_kind <= hard_kind;
@@ -792,7 +805,7 @@ module esp_egress
     xc_ev.rule = xc_rule;
     // (the push from flags stage B registered: it enables the event queue's
     // write and, through ev_room_c, the next frame's write-back)
-    xc_ev_push = xc_ev_acq || (xc_prot && xc_ev_new);
+    xc_ev_push = xc_ev_acq || (xc_prot && (xc_ev_new_lt || xc_ev_new_wr));
     if (xc_ev_acq) begin
       xc_ev.kind = espnic_regs_pkg::EV_ACQUIRE;
     end else if (xc_hard_hit && !xc_hard_fired) begin
