@@ -109,12 +109,34 @@ module esp_egress
   // Every field is read at both places (untagged, and 4 bytes further
   // behind a tag) and the tag compare selects, so the compare is not in
   // front of the decodes.
+  // Is (f + k) mod 2^16 > (len - 4t) mod 2^16 (an IP length f, k bytes
+  // in front of it, against the frame's length without the tag)? One carry
+  // chain, not an adder and a compare behind it: s = f + ~len + k + 4t (18
+  // bits, a carry-save step and an add) gives D = f + k + 4t - len > 0 (s >=
+  // 2^16) and D > 2^16 (s >= 2^17); each 16-bit wrap (f + k, and len - 4 for
+  // t = 1) moves the threshold by 2^16 (both: never).
+  function automatic logic len_over(input logic [15:0] f, input logic [15:0] len, input int k,
+                                    input int t);
+    logic [17:0] c, x, y, p;
+    logic [16:0] m;
+    logic [1:0]  s;    // bits 17:16 of the sum
+    logic        wx, wy;
+    c = 18'(k + 4 * t);
+    x = {2'b00, f};
+    y = {2'b00, ~len};
+    p = x ^ y ^ c;
+    m = 17'((x & y) | (x & c) | (y & c));
+    s = 2'((p + {m, 1'b0}) >> 16);
+    wx = 32'(f) >= 65536 - k;
+    wy = t == 1 && len < 16'd4;
+    len_over = (!wx && !wy) ? s[1] || s[0] : (wx != wy) && s[1];
+  endfunction
   logic        pk_tagged;
   logic [1:0]  pk_v4, pk_v6, pk_arp;          // [1]: behind a tag
   logic [2*48-1:0] pk_ih;                     // [48*t +: 48]: t = 1 behind a tag
-  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6, pk_pl6;
+  logic [2*16-1:0] pk_ipl6, pk_pl6;
   logic [1:0]  pk_bad4, pk_bad6;             // the lengths do not fit the frame
-  logic [15:0] pk_ilen;                       // the frame's length without the tag
+  logic [1:0]  pk_ilt4, pk_ilt6;              // the frame without the tag under 34, 54 bytes
   logic [1:0]  pk_ports_len, pk_short, pk_hp4, pk_ports6;
   logic [2*12-1:0] pk_poh;                    // [12*t +: 12]: IPv4 ports at byte 34 + 4j
   logic [7:0]  pk_pr4, pk_pr6;
@@ -128,14 +150,14 @@ module esp_egress
       pk_arp[t]     = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0806;
       pk_ih[48*t +: 48] = {meta_hdr[8*(23 + 4*t) +: 8], meta_hdr[8*(20 + 4*t) +: 8], meta_hdr[8*(14 + 4*t) +: 32]};
       pk_ipl6[16*t +: 16]    = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd40;
-      pk_ipl14_4[16*t +: 16] = 16'd14 + espnic_pkg::hbe16(meta_hdr, 16 + 4 * t);
-      pk_ipl14_6[16*t +: 16] = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd54;
       pk_pl6[16*t +: 16]     = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t);
       // (compared here, each place apart, and the results selected: a length
       // selected by the tag before its adder puts the compare in front of it)
-      pk_ilen    = t == 0 ? meta_len : meta_len - 16'd4;
-      pk_bad4[t] = pk_ilen < 16'd34 || pk_ipl14_4[16*t +: 16] > pk_ilen;
-      pk_bad6[t] = pk_ilen < 16'd54 || pk_ipl14_6[16*t +: 16] > pk_ilen;
+      // (meta_len - 4t, 16 bits, under 34 or 54; the lengths by len_over)
+      pk_ilt4[t] = t == 0 ? meta_len < 16'd34 : meta_len >= 16'd4 && meta_len < 16'd38;
+      pk_ilt6[t] = t == 0 ? meta_len < 16'd54 : meta_len >= 16'd4 && meta_len < 16'd58;
+      pk_bad4[t] = pk_ilt4[t] || len_over(espnic_pkg::hbe16(meta_hdr, 16 + 4 * t), meta_len, 14, t);
+      pk_bad6[t] = pk_ilt6[t] || len_over(espnic_pkg::hbe16(meta_hdr, 18 + 4 * t), meta_len, 54, t);
       // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4; with
       // ihl4 a multiple of 4, compared as ip_len / 4 against the IHL (no adder).
       pk_ihl = meta_hdr[8*(14 + 4*t) +: 4];
