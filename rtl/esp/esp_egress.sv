@@ -109,12 +109,34 @@ module esp_egress
   // Every field is read at both places (untagged, and 4 bytes further
   // behind a tag) and the tag compare selects, so the compare is not in
   // front of the decodes.
+  // Is (f + k) mod 2^16 > (len - 4t) mod 2^16 (an IP length f, k bytes
+  // in front of it, against the frame's length without the tag)? One carry
+  // chain, not an adder and a compare behind it: s = f + ~len + k + 4t (18
+  // bits, a carry-save step and an add) gives D = f + k + 4t - len > 0 (s >=
+  // 2^16) and D > 2^16 (s >= 2^17); each 16-bit wrap (f + k, and len - 4 for
+  // t = 1) moves the threshold by 2^16 (both: never).
+  function automatic logic len_over(input logic [15:0] f, input logic [15:0] len, input int k,
+                                    input int t);
+    logic [17:0] c, x, y, p;
+    logic [16:0] m;
+    logic [1:0]  s;    // bits 17:16 of the sum
+    logic        wx, wy;
+    c = 18'(k + 4 * t);
+    x = {2'b00, f};
+    y = {2'b00, ~len};
+    p = x ^ y ^ c;
+    m = 17'((x & y) | (x & c) | (y & c));
+    s = 2'((p + {m, 1'b0}) >> 16);
+    wx = 32'(f) >= 65536 - k;
+    wy = t == 1 && len < 16'd4;
+    len_over = (!wx && !wy) ? s[1] || s[0] : (wx != wy) && s[1];
+  endfunction
   logic        pk_tagged;
   logic [1:0]  pk_v4, pk_v6, pk_arp;          // [1]: behind a tag
   logic [2*48-1:0] pk_ih;                     // [48*t +: 48]: t = 1 behind a tag
-  logic [2*16-1:0] pk_ipl6, pk_ipl14_4, pk_ipl14_6, pk_pl6;
+  logic [2*16-1:0] pk_ipl6, pk_pl6;
   logic [1:0]  pk_bad4, pk_bad6;             // the lengths do not fit the frame
-  logic [15:0] pk_ilen;                       // the frame's length without the tag
+  logic [1:0]  pk_ilt4, pk_ilt6;              // the frame without the tag under 34, 54 bytes
   logic [1:0]  pk_ports_len, pk_short, pk_hp4, pk_ports6;
   logic [2*12-1:0] pk_poh;                    // [12*t +: 12]: IPv4 ports at byte 34 + 4j
   logic [7:0]  pk_pr4, pk_pr6;
@@ -128,14 +150,14 @@ module esp_egress
       pk_arp[t]     = espnic_pkg::hbe16(meta_hdr, 12 + 4 * t) == 16'h0806;
       pk_ih[48*t +: 48] = {meta_hdr[8*(23 + 4*t) +: 8], meta_hdr[8*(20 + 4*t) +: 8], meta_hdr[8*(14 + 4*t) +: 32]};
       pk_ipl6[16*t +: 16]    = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd40;
-      pk_ipl14_4[16*t +: 16] = 16'd14 + espnic_pkg::hbe16(meta_hdr, 16 + 4 * t);
-      pk_ipl14_6[16*t +: 16] = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t) + 16'd54;
       pk_pl6[16*t +: 16]     = espnic_pkg::hbe16(meta_hdr, 18 + 4 * t);
       // (compared here, each place apart, and the results selected: a length
       // selected by the tag before its adder puts the compare in front of it)
-      pk_ilen    = t == 0 ? meta_len : meta_len - 16'd4;
-      pk_bad4[t] = pk_ilen < 16'd34 || pk_ipl14_4[16*t +: 16] > pk_ilen;
-      pk_bad6[t] = pk_ilen < 16'd54 || pk_ipl14_6[16*t +: 16] > pk_ilen;
+      // (meta_len - 4t, 16 bits, under 34 or 54; the lengths by len_over)
+      pk_ilt4[t] = t == 0 ? meta_len < 16'd34 : meta_len >= 16'd4 && meta_len < 16'd38;
+      pk_ilt6[t] = t == 0 ? meta_len < 16'd54 : meta_len >= 16'd4 && meta_len < 16'd58;
+      pk_bad4[t] = pk_ilt4[t] || len_over(espnic_pkg::hbe16(meta_hdr, 16 + 4 * t), meta_len, 14, t);
+      pk_bad6[t] = pk_ilt6[t] || len_over(espnic_pkg::hbe16(meta_hdr, 18 + 4 * t), meta_len, 54, t);
       // IPv4: ip_len >= ihl4 + 4 (room for the ports), ip_len < ihl4; with
       // ihl4 a multiple of 4, compared as ip_len / 4 against the IHL (no adder).
       pk_ihl = meta_hdr[8*(14 + 4*t) +: 4];
@@ -405,7 +427,11 @@ module esp_egress
                           && (!j_needs_spd || (spd_resp_valid && bad_rd_valid));
   logic     h_valid_q, s_valid_q;
   espnic_pkg::eg_parsed_t j_p, h_p_q, s_p_q;
-  logic [AUX_W-1:0] j_aux, h_aux_q, s_aux_q;
+  logic [AUX_W-1:0] j_aux, h_aux_q, s_aux_q, h_aux_d;
+  // (the transport payload length, ip_len - ip_hlen, rides along: issue
+  // subtracts it from the byte limits)
+  logic [15:0] j_pl_trn, h_pl_trn_q, s_pl_trn_q;
+  assign j_pl_trn = ord_rd.ip_len - 16'(ord_rd.ip_hlen);
   wire      j_take = j_valid && !s_valid_q;
   always_comb begin
     j_p = ord_rd;                    // malformed if its key could not be built
@@ -429,14 +455,19 @@ module esp_egress
       s_valid_q <= 1'b1;
     end
     if (issue || !h_valid_q) begin
-      h_p_q   <= s_valid_q ? s_p_q : j_p;
-      h_aux_q <= s_valid_q ? s_aux_q : j_aux;
+      h_p_q      <= s_valid_q ? s_p_q : j_p;
+      h_pl_trn_q <= s_valid_q ? s_pl_trn_q : j_pl_trn;
     end
+    h_aux_q <= h_aux_d;
     if (!s_valid_q) begin
-      s_p_q   <= j_p;
-      s_aux_q <= j_aux;
+      s_p_q      <= j_p;
+      s_aux_q    <= j_aux;
+      s_pl_trn_q <= j_pl_trn;
     end
   end
+  // The head's next SA index (the lifetime limits' table is read with it a
+  // cycle before the head's issue).
+  assign h_aux_d = (issue || !h_valid_q) ? (s_valid_q ? s_aux_q : j_aux) : h_aux_q;
 
   // q_room: enc_count < 14, ctx_count < 14, out_count < OUT_Q_D - 4, kept
   // in a register: the counts a cycle ahead are the counts now with this
@@ -455,8 +486,8 @@ module esp_egress
                 && below_next(6'(ctx_count), 6'd14, ctx_push, ctx_pop)
                 && below_next(6'(out_count), 6'(OUT_Q_D - 4), out_push, out_pop);
   end
-  logic     tbl_dp_ready;
-  assign    issue = h_valid_q && q_room && tbl_dp_ready;
+  logic     tbl_dp_ready, lt_ready;
+  assign    issue = h_valid_q && q_room && tbl_dp_ready && lt_ready;
   assign ord_rd_ready   = j_take;
   assign spd_resp_ready = j_take && j_needs_spd;
 
@@ -502,7 +533,7 @@ module esp_egress
   logic [3:0]  a_over;
   logic [29:0] a_wm;         // IP header word i is within ip_hlen
   always_comb begin
-    a_pl_trn  = ord_x.ip_len - 16'(ord_x.ip_hlen);
+    a_pl_trn  = h_pl_trn_q;                          // ord_x.ip_len - ord_x.ip_hlen
     a_ct_tun  = (ord_x.ip_len + 16'd5) & ~16'd3;
     a_ct_trn  = (a_pl_trn + 16'd5) & ~16'd3;
     a_esp_tun = (ord_x.ip_len + 16'd37) & ~16'd3;
@@ -603,7 +634,7 @@ module esp_egress
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i || acq_rearm), .ctl_req_i(tbl_req),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
-    .dp_valid_i(h_valid_q && q_room), .dp_ready_o(tbl_dp_ready), .dp_index_i(h_sa),
+    .dp_valid_i(h_valid_q && q_room && lt_ready), .dp_ready_o(tbl_dp_ready), .dp_index_i(h_sa),
     .dp_word_i(16'd0),
     .b_valid_o(x_valid), .b_cfg_o(sa), .b_key_o(sa_key), .b_dyn_o(dyn), .b_ext_o(unused_ext),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(1'b0)
@@ -654,11 +685,14 @@ module esp_egress
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit, wrap_hit;
   logic [3:0]  soft_kind, hard_kind;
-  // (the limits' tables are read at issue, with the head frame's SA)
+  // (the limits' tables are read at issue, with the head frame's SA, and a
+  // cycle before it, with the head's next SA: no issue in the cycle after a
+  // configuration write, lt_ready)
   esp_sa_lifetime #(.SA_N(SA_N)) u_lifetime (
     .clk_i, .cfg_we_i(cfg_side_we), .cfg_index_i(sa_req_i.index[SAW-1:0]), .cfg_wr_i(sa_req_i.cfg),
-    .rd_index_i(h_sa[SAW-1:0]),
-    .cfg_i(sa), .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
+    .ready_o(lt_ready), .nx_index_i(h_aux_d[SAW-1:0]), .rd_index_i(h_sa[SAW-1:0]),
+    .rd_add_bytes_i(a_mode[1] ? ord_x.ip_len : a_pl_trn),
+    .packets_i(sa_cnt.packets), .bytes_i(sa_cnt.bytes), .add_bytes_i(pl_len),
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
@@ -731,7 +765,7 @@ module esp_egress
   // the event are pushed, the port counters count; the outer headers are
   // assembled (without their checksum) and the checksum words summed in
   // three partial sums.
-  logic                   xc_valid, xc_ev_push, xc_ev_acq, xc_prot, xc_ev_new;
+  logic                   xc_valid, xc_ev_push, xc_ev_acq, xc_prot, xc_ev_new_lt, xc_ev_new_wr;
   logic                   xc_hard_hit, xc_soft_hit;
   logic [3:0]             xc_hard_kind, xc_soft_kind;
   logic                   xc_hard_fired, xc_soft_fired;
@@ -761,7 +795,8 @@ module esp_egress
     xc_verdict   <= verdict;
     xc_ev_acq    <= v_no_sa && (!sa_in_range || !dyn.acq_fired);
     xc_prot      <= v_protect;
-    xc_ev_new    <= (hard_hit && !st.hard_fired) || (soft_hit && !st.soft_fired) || (wrap_hit && !st.wrap_fired);
+    xc_ev_new_lt <= (hard_hit && !st.hard_fired) || (soft_hit && !st.soft_fired);
+    xc_ev_new_wr <= wrap_hit && !st.wrap_fired;
     xc_hard_hit  <= hard_hit;
     xc_soft_hit  <= soft_hit;
     xc_hard_kind <= hard_kind;
@@ -792,7 +827,7 @@ module esp_egress
     xc_ev.rule = xc_rule;
     // (the push from flags stage B registered: it enables the event queue's
     // write and, through ev_room_c, the next frame's write-back)
-    xc_ev_push = xc_ev_acq || (xc_prot && xc_ev_new);
+    xc_ev_push = xc_ev_acq || (xc_prot && (xc_ev_new_lt || xc_ev_new_wr));
     if (xc_ev_acq) begin
       xc_ev.kind = espnic_regs_pkg::EV_ACQUIRE;
     end else if (xc_hard_hit && !xc_hard_fired) begin

@@ -785,7 +785,8 @@ module esp_ingress
   logic            ended_nz_q;
   assign cc_rd_sa   = k_cc.sa;
   assign cc_rd_word = k_cc.seq[10:6];
-  assign cm_want    = ended_nz_q && k_valid_q && commit_ready;
+  logic            lt_ready;   // esp_sa_lifetime: no commit issued in the cycle after an SA write
+  assign cm_want    = ended_nz_q && k_valid_q && commit_ready && lt_ready;
   assign k_load     = cc_rd_valid && rep_valid && (!k_valid_q || cm_issue);
   assign cc_rd_ready = k_load;
   assign rep_ready   = k_load;
@@ -1024,7 +1025,8 @@ module esp_ingress
                       trn_l3[479:400]};
 
   // Lifetimes after a delivered packet (esp_sa_lifetime; its limits' tables
-  // are read at the commit slot's issue, with the slot's SA).
+  // are read at the commit slot's issue, with the slot's SA, and a cycle
+  // before it, with stage K's next SA).
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
@@ -1032,8 +1034,10 @@ module esp_ingress
                      && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
   esp_sa_lifetime #(.SA_N(SA_N)) u_lifetime (
     .clk_i, .cfg_we_i(cfg_side_we), .cfg_index_i(sa_req_i.index[SAW-1:0]), .cfg_wr_i(sa_req_i.cfg),
-    .rd_index_i(cc_rd_sa[SAW-1:0]),
-    .cfg_i(c_sa), .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
+    .ready_o(lt_ready),
+    .nx_index_i(k_load ? cc_rd.sa[SAW-1:0] : k_cc.sa[SAW-1:0]), .rd_index_i(cc_rd_sa[SAW-1:0]),
+    .rd_add_bytes_i(k_body_len),
+    .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );

@@ -9,7 +9,11 @@
  * the new SA's sequence number, window or counters. (3) Outbound sequence
  * numbers running out, with and without ESN, from a number the host set
  * (installed, or moved on by an update): the last one is used, then every
- * packet is dropped as expired. */
+ * packet is dropped as expired. (4) Outbound lifetimes by bytes and by
+ * packets, frames of one SA back to back: each limit fires once, at its
+ * packet (the hard one is the last out; a soft limit's event names the
+ * limit it reached first, so a limit reached on the same packet as another
+ * shows which one fired first), across 2^16 bytes too. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +300,67 @@ static void exhaustion(unsigned w, bool esn, bool by_update, uint64_t start, siz
 	espnic_model_free(a);
 }
 
+/* Outbound SA 0 with the lifetimes given, then n frames of len bytes back to
+ * back (each counts len - 14 bytes: tunnel mode): expect `out` of them on the
+ * wire, the rest dropped as expired, and the events kind0, kind1 (SA 0, in
+ * that order, nothing else). */
+struct lt_case {
+	const char *what;
+	size_t len, n, out;
+	uint64_t soft_bytes, soft_packets, hard_bytes, hard_packets;
+	unsigned kind0, kind1;
+};
+
+static void lifetimes(unsigned w, const struct lt_case *c)
+{
+	espnic_model *a = espnic_model_new(w, NULL);
+	struct espnic_io ia = model_io(a);
+	struct espnic_sa sa;
+	struct espnic_sa_status st;
+	struct espnic_event ev[4];
+	char what[200];
+	int ok = traffic_setup_egress(&ia, 1, ALG) == 0;
+	traffic_sa(&sa, 0, ALG, false);
+	sa.soft_bytes = c->soft_bytes;
+	sa.soft_packets = c->soft_packets;
+	sa.hard_bytes = c->hard_bytes;
+	sa.hard_packets = c->hard_packets;
+	ok = ok && espnic_card_sa_write(&ia, 0, &sa) == 0;
+	for (size_t i = 0; i < c->n; i++) {
+		in[i].len = traffic_frame(in[i].data, c->len, 0, (uint32_t)i);
+		espnic_model_send(a, ESPNIC_PORT_HOST, in[i].data, in[i].len);
+	}
+	espnic_model_drain(a, 500, 10000000);
+	size_t n = recv_all(a, ESPNIC_PORT_WIRE, wire, N_FRAMES);
+	size_t n_ev = 0;
+	while (n_ev < 4 && espnic_card_event_pop(&ia, &ev[n_ev]) == 1)
+		n_ev++;
+	ok = ok && espnic_card_sa_read(&ia, false, 0, &st) == 0 && n == c->out &&
+	     st.packets == c->out && st.bytes == c->out * (c->len - 14) &&
+	     st.drops[ESPNIC_DROP_EXPIRED] == c->n - c->out && st.hard_expired && st.soft_expired;
+	ok = ok && n_ev == 2 && ev[0].kind == c->kind0 && ev[1].kind == c->kind1 &&
+	     !ev[0].inbound && !ev[1].inbound && ev[0].sa == 0 && ev[1].sa == 0 &&
+	     espnic_card_events_lost(&ia) == 0;
+	snprintf(what, sizeof(what), "lifetimes: %s: %zu of %zu out (%zu), events %u %u (%zu)",
+		 c->what, c->out, c->n, n, c->kind0, c->kind1, n_ev);
+	check(ok, what);
+	espnic_model_free(a);
+}
+
+/* 64-byte frames count 50 bytes, 1400-byte frames 1386. */
+static const struct lt_case lt_cases[] = {
+    {"soft bytes at 8, hard bytes at 20 (equal)", 64, 30, 20, 351, 9, 1000, 0, ESPNIC_EV_SOFT_BYTES,
+     ESPNIC_EV_HARD_BYTES},
+    {"soft bytes and packets both at 8, hard packets at 12", 64, 20, 12, 351, 8, 601, 12,
+     ESPNIC_EV_SOFT_PACKETS, ESPNIC_EV_HARD_PACKETS},
+    {"soft bytes below one packet, hard packets at 3", 64, 5, 3, 10, 0, 0, 3, ESPNIC_EV_SOFT_BYTES,
+     ESPNIC_EV_HARD_PACKETS},
+    {"soft bytes at 48 (2^16 + 7), hard bytes at 95 (2^17 + 3)", 1400, 100, 95, 65543, 49, 131075,
+     0, ESPNIC_EV_SOFT_BYTES, ESPNIC_EV_HARD_BYTES},
+    {"soft packets at 1, hard bytes at 48 (2^16)", 1400, 52, 48, 0, 1, 65536, 0,
+     ESPNIC_EV_SOFT_PACKETS, ESPNIC_EV_HARD_BYTES},
+};
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows while the models run */
@@ -312,6 +377,8 @@ int main(void)
 			exhaustion(w, true, false, ~0ull - 2, 2);
 			exhaustion(w, true, true, ~0ull - 2, 2);
 			exhaustion(w, true, true, ~0ull, 0);
+			for (size_t i = 0; i < sizeof(lt_cases) / sizeof(lt_cases[0]); i++)
+				lifetimes(w, &lt_cases[i]);
 		}
 	printf("%d passed, %d failed\n", checks - failures, failures);
 	return failures || !checks ? 1 : 0;
