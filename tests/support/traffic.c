@@ -122,6 +122,9 @@ size_t traffic_esp_frame(uint8_t *out, size_t cap, const struct espnic_sa *sa, u
 {
 	if (len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (frame[14] >> 4) != 4)
 		return 0;
+	if ((sa->alg != ESPNIC_ALG_AES_GCM_128 && sa->alg != ESPNIC_ALG_AES_GCM_256) ||
+	    !sa->tunnel || sa->esn || sa->udp_encap)
+		return 0; /* what this reference does not write */
 	size_t inner = len - 14;
 	size_t pad = (4 - (inner + 2) % 4) % 4;
 	size_t esp_len = 8 + 8 + inner + pad + 2 + 16;

@@ -33,8 +33,8 @@ int traffic_setup_ingress(const struct espnic_io *io, unsigned n, uint8_t alg);
  * header from sa->local to sa->remote (TOS and DF copied, TTL 64, IP ID
  * ip_id); SPI, sequence number seq, the 64-bit sequence number as explicit
  * IV (RFC 4106), the inner packet, RFC 4303 default padding, the 16-byte ICV.
- * Returns the frame's length, or 0 when it does not fit cap or the frame is
- * not IPv4. */
+ * Returns the frame's length, or 0 when it does not fit cap, the frame is
+ * not IPv4 or the SA is not one of those (CBC, transport, ESN, UDP). */
 size_t traffic_esp_frame(uint8_t *out, size_t cap, const struct espnic_sa *sa, uint32_t seq,
 			 uint16_t ip_id, const uint8_t *frame, size_t len);
 
