@@ -249,8 +249,18 @@ static void ingress_only(unsigned w, unsigned n_sa, const int *sizes, size_t n_s
 	if (!b || !seq)
 		die("model", errno ? errno : ENOMEM);
 	struct espnic_io ib = model_io(b);
+	struct espnic_card_info info;
+	int rc = espnic_card_info(&ib, &info);
+	if (rc)
+		die("card info", rc);
+	if (n_sa > info.sa_n) { /* refused before installing any */
+		fprintf(stderr,
+			"espnic-bench: --ingress-sas %u: the card has %u SAs per direction\n", n_sa,
+			info.sa_n);
+		exit(1);
+	}
 	uint64_t c0 = espnic_model_cycles(b);
-	int rc = traffic_setup_ingress(&ib, n_sa, ESPNIC_ALG_AES_GCM_128);
+	rc = traffic_setup_ingress(&ib, n_sa, ESPNIC_ALG_AES_GCM_128);
 	if (rc)
 		die("ingress set-up", rc);
 	printf("%6u  %u inbound SAs installed through the command ring in %llu cycles\n", w, n_sa,
@@ -297,14 +307,17 @@ int main(int argc, char **argv)
 	if (!in || !wire || !host || n_frames < 16)
 		die("memory or frame count", ENOMEM);
 	if (ingress_sas) {
-		static const int some[] = {64, 1500, 0};
+		static const int some[] = {64, 1500, 0}; /* 64 B, 1500 B, IMIX */
 		printf("espnic card ingress at %u SAs, frames round-robin over them, the wire at "
 		       "the port's line rate (Gb/s and Mpps at %.0f MHz)\n",
 		       ingress_sas, CLOCK_MHZ);
 		print_header();
-		for (unsigned w = 512; w >= 128; w /= 4)
+		for (unsigned wi = 0; wi < 2; wi++) {
+			unsigned w = wi == 0 ? 512 : 128;
 			if (espnic_model_has_width(w))
-				ingress_only(w, ingress_sas, some, 3, in, wire, host, n_frames);
+				ingress_only(w, ingress_sas, some, sizeof(some) / sizeof(some[0]),
+					     in, wire, host, n_frames);
+		}
 		free(in);
 		free(wire);
 		free(host);
