@@ -334,21 +334,27 @@ module esp_ingress
     else                     pol_x.policy_drop = !pol_p.arp && default_discard_i;
   end
 
-  logic    p_valid_q;
-  parsed_t p_q;
-  logic    x_ready;          // p_q is free for the next parse
+  // p_q is the frame the next classify slot takes; s_q a spare that takes
+  // the policy's output while p_q waits, so the policy's read (pol_ready) is
+  // a register and not the table's issue.
+  logic    p_valid_q, s_valid_q;
+  parsed_t p_q, s_q;
+  wire     pol_take = pol_valid && pol_ready;
 
-  assign pol_ready = !p_valid_q || x_ready;
+  assign pol_ready = !s_valid_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
-    end else begin
-      if (x_ready) p_valid_q <= 1'b0;
-      if (pol_valid && pol_ready) begin
-        p_valid_q <= 1'b1;
-        p_q       <= pol_x;
-      end
+      s_valid_q <= 1'b0;
+    end else if (x_issue) begin
+      p_valid_q <= s_valid_q || pol_take;
+      s_valid_q <= 1'b0;
+    end else if (pol_take) begin
+      p_valid_q <= 1'b1;
+      s_valid_q <= p_valid_q;
     end
+    if (x_issue || (pol_take && !p_valid_q)) p_q <= s_valid_q ? s_q : pol_x;
+    if (!x_issue && pol_take && p_valid_q) s_q <= pol_x;
   end
 
   // ---------------------------------------------------------------- SA table
@@ -356,31 +362,36 @@ module esp_ingress
   // commit (a decrypted packet: verdict, window, state, counters), drop (a
   // drop classify found, counted) and classify (a parsed frame: SA, sequence
   // number, replay check), in that order of priority. Commit and drop
-  // decide in the table's stage B (commit_go, drop_go below) with the entry
-  // as every earlier slot left it; classify only reads the entry there and
-  // decides in the stages after it.
+  // compare in the table's stage B (commit_go, drop_go below) with the entry
+  // as every earlier slot left it, and decide and write it back in stage C
+  // (the table's DP_WB_C); classify only reads the entry in B and decides in
+  // the stages after it. A commit or drop slot is not issued in the cycle
+  // after one of the same SA (its read would miss that write): a commit
+  // waits a cycle after a drop slot and after a commit of the same SA
+  // (k_next_same), a drop slot after any commit or drop slot.
   logic                     tbl_dp_ready, b_valid, b_commit_q, b_drop_q, dp_we;
   espnic_pkg::sa_cfg_t      b_cfg;
   espnic_pkg::sa_key_t      b_key;
   espnic_pkg::sa_dyn_t      b_dyn, dp_dyn;
   espnic_pkg::window_t      b_win, dp_win;
-  logic                     x_want, cm_want, dr_want, x_issue, cm_issue, dr_issue;
+  logic                     x_want, cm_want, dr_want, dr_ok, x_issue, cm_issue, dr_issue;
   logic [15:0]              cc_rd_sa, dr_rd_sa;
+  assign dr_ok    = dr_want && !b_commit_q && !b_drop_q;
   assign cm_issue = cm_want && tbl_dp_ready;
-  assign dr_issue = dr_want && !cm_want && tbl_dp_ready;
-  assign x_issue  = x_want && !cm_want && !dr_want && tbl_dp_ready;
+  assign dr_issue = dr_ok && !cm_want && tbl_dp_ready;
+  assign x_issue  = x_want && !cm_want && !dr_ok && tbl_dp_ready;
 
   // The replay window is words beside the entry (replay_pkg): a classify
   // slot reads the word of the packet's sequence number (its low half is
   // enough to name the word), a commit slot reads it and writes it back.
   logic [4:0]               cc_rd_word;
   esp_sa_table #(.SA_N(SA_N), .EXT_W(espnic_pkg::REPLAY_WORD_W),
-                 .EXT_WORDS(espnic_pkg::REPLAY_WORDS)) u_sa (
+                 .EXT_WORDS(espnic_pkg::REPLAY_WORDS), .DP_WB_C(1'b1)) u_sa (
     .clk_i, .rst_ni, .ready_o(sa_ready_o),
     .ctl_valid_i(sa_req_valid_i), .ctl_req_i(sa_req_i),
     .ctl_rsp_valid_o(sa_rsp_valid_o), .ctl_rsp_cfg_o(sa_rsp_cfg_o), .ctl_rsp_dyn_o(sa_rsp_dyn_o),
-    .dp_valid_i(cm_want || dr_want || x_want), .dp_ready_o(tbl_dp_ready),
-    .dp_index_i(cm_want ? cc_rd_sa : dr_want ? dr_rd_sa : 16'(p_q.spi[SAW-1:0])),
+    .dp_valid_i(cm_want || dr_ok || x_want), .dp_ready_o(tbl_dp_ready),
+    .dp_index_i(cm_want ? cc_rd_sa : dr_ok ? dr_rd_sa : 16'(p_q.spi[SAW-1:0])),
     .dp_word_i(cm_want ? 16'(cc_rd_word) : 16'(p_q.seq_lo[10:6])),
     .b_valid_o(b_valid), .b_cfg_o(b_cfg), .b_key_o(b_key), .b_dyn_o(b_dyn), .b_ext_o(b_win),
     .b_we_i(dp_we), .b_dyn_i(dp_dyn), .b_ext_i(dp_win)
@@ -412,7 +423,6 @@ module esp_ingress
   parsed_t xb;                     // the frame in stage B
   always_ff @(posedge clk_i)
     if (x_issue) xb <= p_q;
-  assign x_ready = !p_valid_q || x_issue;
 
   typedef enum logic [2:0] {C_BYPASS, C_MALFORMED, C_NO_SA, C_EXPIRED, C_REPLAY, C_DECRYPT, C_POLICY} class_e;
   logic                  xc_valid, xd_valid, xe_valid;
@@ -764,37 +774,50 @@ module esp_ingress
   // -------------------------------------------------------------- commit
   // The oldest packet's work order from classify (cc_rd) and what
   // esp_inbound_check saw (rep_*) first enter stage K, which decides what
-  // depends on the packet alone (trailer, inner header, lengths, the
-  // transport header's checksum in three partial sums). The packet takes a
-  // commit slot from K once it is written to the commit FIFO; stage K
-  // moves every cycle a slot is issued, so commits keep one per cycle. In
-  // stage B (commit_go) its verdict is decided with its SA entry (cb_*).
+  // depends on the packet alone (trailer, inner header, lengths, the inbound
+  // policy, the transport header's checksum in partial sums). The packet
+  // takes a commit slot from K once it is written to the commit FIFO; stage
+  // K moves every cycle a slot is issued, so commits keep one per cycle. In
+  // stage B (commit_go) the packet is compared with its SA entry as the
+  // table reads it; in stage C (cw_commit_q) its verdict is decided from
+  // those compares, the entry written back and the packet committed.
   logic            commit_ready;
   logic            k_valid_q, k_load;
   commit_ctx_t     k_cc;
   logic            k_icv_ok;
   logic [96*8-1:0] k_head;
-  logic [7:0]      k_nh, k_in_proto;
-  logic [15:0]     k_body_len, k_out_len, k_lenw;
-  logic            k_trailer_bad, k_dummy, k_inner_bad, k_pkt_v6;
+  logic [7:0]      k_nh;
+  logic [15:0]     k_body_len, k_inner_len, k_lenw;
+  logic            k_len_ok, k_nh_ok, k_dummy, k_pkt_v6;
+  logic [13:0]     k_pad_bad;
   logic [espnic_pkg::ADDR_W-1:0] k_in_src, k_in_dst;
+  logic [7:0]      k_in_proto;
   logic [6*20-1:0] k_sum;
   logic            k_seq_nz;
   logic [63:0]     k_seq_oh;
   logic [52:0]     k_seq_blk1;
-  logic            ended_nz_q;
   assign cc_rd_sa   = k_cc.sa;
   assign cc_rd_word = k_cc.seq[10:6];
   logic            lt_ready;   // esp_sa_lifetime: no commit issued in the cycle after an SA write
-  assign cm_want    = ended_nz_q && k_valid_q && commit_ready && lt_ready;
+  wire cfg_side_we = sa_ready_o && sa_req_valid_i
+                     && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
+  // Whether a commit slot is wanted is a register: its conditions as they
+  // are next cycle (a packet ended and not committed, an order in K, no SA
+  // configuration write this cycle (lt_ready next cycle), not the same SA
+  // as a commit issued now, no drop slot issued now), so the queues' reads
+  // behind cm_issue start from a register.
+  logic            cm_want_q, cm_want_d;
+  assign cm_want    = cm_want_q;
   assign k_load     = cc_rd_valid && rep_valid && (!k_valid_q || cm_issue);
   assign cc_rd_ready = k_load;
   assign rep_ready   = k_load;
 
-  // Stage K's decisions, from the queues' output registers.
+  // What stage K takes from the queues' output registers: the trailer's
+  // fields and per-byte padding checks, the lengths, the inner header.
   logic [7:0]  pad_len, nh;
-  logic        pad_ok, len_ok, nh_ok, inner_ok;
-  logic [15:0] body_len, inner_len, out_len;
+  logic        len_ok, nh_ok;
+  logic [13:0] pad_bad;
+  logic [15:0] body_len, inner_len;
   logic [3:0]  inner_ver;
   logic [espnic_pkg::ADDR_W-1:0] in_src, in_dst;
   logic [7:0]  in_proto;
@@ -806,13 +829,13 @@ module esp_ingress
     nh       = rep_tail[8*15 +: 8];
     len_ok   = 16'(pad_len) + 16'd2 <= cc_rd.pt_len;
     // Default padding 1, 2, 3, ... (RFC 4303 2.4), checked for the pad
-    // bytes within the last 16 bytes (all pads up to 14 bytes long).
-    pad_ok   = 1'b1;
+    // bytes within the last 16 bytes (all pads up to 14 bytes long), a flag
+    // per byte.
     for (int i = 0; i < 14; i++)
-      if (i < 32'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i)) pad_ok = 1'b0;
-    body_len = cc_rd.pt_len - 16'(pad_len) - 16'd2;
+      pad_bad[i] = i < 32'(pad_len) && rep_tail[8*(13 - i) +: 8] != 8'(32'(pad_len) - i);
+    body_len  = cc_rd.pt_len - 16'(pad_len) - 16'd2;
     inner_ver = rep_head[4 +: 4];
-    in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len; inner_ok = 1'b1;
+    in_src = '0; in_dst = '0; in_proto = '0; inner_len = body_len;
     if (cc_rd.tunnel) begin
       nh_ok = (nh == espnic_pkg::IPP_IPV4 && inner_ver == 4'd4) || (nh == espnic_pkg::IPP_IPV6 && inner_ver == 4'd6);
       if (nh == espnic_pkg::IPP_IPV4) begin
@@ -820,13 +843,11 @@ module esp_ingress
         in_src    = {96'd0, rep_head[8*12 +: 32]};
         in_dst    = {96'd0, rep_head[8*16 +: 32]};
         in_proto  = rep_head[8*9 +: 8];
-        inner_ok  = body_len >= 16'd20 && inner_len >= 16'd20 && inner_len <= body_len;
       end else begin
         inner_len = {rep_head[8*4 +: 8], rep_head[8*5 +: 8]} + 16'd40;
         in_src    = rep_head[8*8 +: 128];
         in_dst    = rep_head[8*24 +: 128];
         in_proto  = rep_head[8*6 +: 8];
-        inner_ok  = body_len >= 16'd40 && inner_len <= body_len;
       end
     end else begin
       nh_ok    = nh != espnic_pkg::IPP_NONE;
@@ -834,7 +855,6 @@ module esp_ingress
       in_dst   = cc_rd.dst;
       in_proto = nh;
     end
-    out_len = cc_rd.tunnel ? (cc_rd.vtag ? 16'd18 : 16'd14) + inner_len : 16'd14 + 16'(cc_rd.ip_hlen) + body_len;
     // The transport header's checksum: its words but length, protocol and
     // checksum (the bytes beyond its length zeroed at classify) in six
     // partial sums of at most five words.
@@ -851,11 +871,10 @@ module esp_ingress
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       k_valid_q  <= 1'b0;
-      ended_nz_q <= 1'b0;
+      cm_want_q  <= 1'b0;
     end else begin
-      if (cm_issue) k_valid_q <= 1'b0;
-      if (k_load)   k_valid_q <= 1'b1;
-      ended_nz_q <= ended_q + 8'(e4_end) - 8'(cm_issue) != 8'd0;
+      k_valid_q  <= k_load || (k_valid_q && !cm_issue);
+      cm_want_q  <= cm_want_d;
     end
     if (k_load) begin
       k_cc          <= cc_rd;
@@ -863,15 +882,16 @@ module esp_ingress
       k_head        <= rep_head;
       k_nh          <= nh;
       k_body_len    <= body_len;
+      k_inner_len   <= inner_len;
       k_lenw        <= 16'(cc_rd.ip_hlen) + body_len;
-      k_trailer_bad <= !len_ok || !pad_ok;
+      k_len_ok      <= len_ok;
+      k_pad_bad     <= pad_bad;
+      k_nh_ok       <= nh_ok;
       k_dummy       <= cc_rd.tunnel && nh == espnic_pkg::IPP_NONE;
-      k_inner_bad   <= !nh_ok || !inner_ok;
       k_pkt_v6      <= cc_rd.tunnel ? (nh == espnic_pkg::IPP_IPV6) : cc_rd.v6;
       k_in_src      <= in_src;
       k_in_dst      <= in_dst;
       k_in_proto    <= in_proto;
-      k_out_len     <= cc_rd.bypass ? cc_rd.frame_len : out_len;
       k_sum         <= sum_g;
       k_seq_nz      <= cc_rd.seq != 64'd0;
       k_seq_oh      <= 64'd1 << cc_rd.seq[5:0];
@@ -879,29 +899,65 @@ module esp_ingress
     end
   end
 
-  // Stage B's registers: the packet's part, and the checksum's sum but the
-  // end-around carries.
+  // cm_want next cycle, for either outcome of this cycle's issue (it comes
+  // late): with an issue, the order loaded behind it, unless it names the
+  // same SA (it waits a cycle), and another ended packet; without, the order
+  // in K or the one loaded, and an ended packet.
+  wire k_next_same = !cc_rd.bypass && !k_cc.bypass && cc_rd.sa == k_cc.sa;
+  always_comb
+    cm_want_d = !cfg_side_we
+        && (cm_issue ? (e4_end ? ended_q != 8'd0 : ended_q != 8'd1) && cc_rd_valid && rep_valid && !k_next_same
+                     : (e4_end || ended_q != 8'd0) && (k_valid_q || (cc_rd_valid && rep_valid)) && !dr_issue);
+
+  // Stage K's decisions, from its registers.
+  logic        k_trailer_bad, k_inner_ok, k_inner_bad;
+  logic [15:0] k_out_len;
+  always_comb begin
+    k_trailer_bad = !k_len_ok || k_pad_bad != '0;
+    if (!k_cc.tunnel)                       k_inner_ok = 1'b1;
+    else if (k_nh == espnic_pkg::IPP_IPV4)  k_inner_ok = k_body_len >= 16'd20 && k_inner_len >= 16'd20
+                                                         && k_inner_len <= k_body_len;
+    else                                    k_inner_ok = k_body_len >= 16'd40 && k_inner_len <= k_body_len;
+    k_inner_bad = !k_nh_ok || !k_inner_ok;
+    k_out_len   = k_cc.bypass ? k_cc.frame_len
+                : k_cc.tunnel ? (k_cc.vtag ? 16'd18 : 16'd14) + k_inner_len
+                : 16'd14 + k_lenw;
+  end
+
+  // The inbound policy (RFC 4301 5.2 step 4): the inner packet against its
+  // SA's selectors, the peer's side being the source. Selectors of one
+  // family; all-wildcard selectors take either family. Stage K compares
+  // each address in four parts (the selectors ride with the work order:
+  // an UPDATE never changes them and a WRITE makes the entry stale), stage B
+  // ANDs the parts and stage C uses the result.
+  logic [3:0] k_src_part, k_dst_part;
+  logic       k_fam_ok, k_proto_ok;
+  always_comb begin
+    for (int q = 0; q < 4; q++) begin
+      k_src_part[q] = ((k_in_src[32*q +: 32] ^ k_cc.sel_src[espnic_pkg::ADDR_W + 32*q +: 32])
+                       & k_cc.sel_src[32*q +: 32]) == '0;
+      k_dst_part[q] = ((k_in_dst[32*q +: 32] ^ k_cc.sel_dst[espnic_pkg::ADDR_W + 32*q +: 32])
+                       & k_cc.sel_dst[32*q +: 32]) == '0;
+    end
+    k_fam_ok   = k_cc.sel_v6 == k_pkt_v6
+                 || (k_cc.sel_src[0 +: espnic_pkg::ADDR_W] == '0 && k_cc.sel_dst[0 +: espnic_pkg::ADDR_W] == '0);
+    k_proto_ok = k_cc.sel_proto == 8'd0 || k_cc.sel_proto == k_in_proto;
+  end
+
+  // Stage B's registers: the packet's part, and the checksum's sum in two
+  // parts.
   commit_ctx_t     cb;
   logic [96*8-1:0] cb_head;
   logic [7:0]      cb_nh;
   logic [15:0]     cb_body_len, cb_out_len, cb_lenw;
-  logic [19:0]     cb_sum;
+  logic [19:0]     cb_sum_a, cb_sum_b;
   logic            cb_seq_nz;
   logic [63:0]     cb_seq_oh;   // the sequence number's bit in its window word
   logic [52:0]     cb_seq_blk1; // the block after the sequence number's (bits [63:11] + 1)
-  // The inbound policy (RFC 4301 5.2 step 4): the inner packet against its
-  // SA's selectors, the peer's side being the source. Selectors of one
-  // family; all-wildcard selectors take either family. Decided in stage K
-  // (the selectors ride with the work order) and registered for stage B.
-  logic k_policy_ok, cb_policy_ok;
-  always_comb
-    k_policy_ok = (k_cc.sel_v6 == k_pkt_v6
-                   || (k_cc.sel_src[0 +: espnic_pkg::ADDR_W] == '0 && k_cc.sel_dst[0 +: espnic_pkg::ADDR_W] == '0))
-               && espnic_pkg::prefix_match(k_cc.sel_src, k_in_src)
-               && espnic_pkg::prefix_match(k_cc.sel_dst, k_in_dst)
-               && (k_cc.sel_proto == 8'd0 || k_cc.sel_proto == k_in_proto);
+  logic [3:0]      cb_src_part, cb_dst_part;
+  logic            cb_fam_ok, cb_proto_ok;
 
-  // What the packet alone makes of the verdict (stage B adds the SA's part):
+  // What the packet alone makes of the verdict (stage C adds the SA's part):
   // ICV failed; else malformed (trailer, or inner header of a packet that is
   // not a dummy); else a dummy; else good (delivered if the SA agrees).
   logic            cb_p_icv_bad, cb_p_mal, cb_p_dummy, cb_p_good;
@@ -919,24 +975,24 @@ module esp_ingress
       cb_out_len     <= k_out_len;
       cb_seq_nz      <= k_seq_nz;
       cb_seq_oh      <= k_seq_oh;
-      cb_policy_ok   <= k_policy_ok;
       cb_seq_blk1    <= k_seq_blk1;
-      cb_sum         <= ((k_sum[0 +: 20] + k_sum[20 +: 20]) + (k_sum[40 +: 20] + k_sum[60 +: 20]))
-                        + ((k_sum[80 +: 20] + k_sum[100 +: 20])
-                           + ({4'd0, k_lenw} + {4'd0, k_cc.l2l3[8*(14+8) +: 8], k_nh}));
+      cb_src_part    <= k_src_part;
+      cb_dst_part    <= k_dst_part;
+      cb_fam_ok      <= k_fam_ok;
+      cb_proto_ok    <= k_proto_ok;
+      cb_sum_a       <= (k_sum[0 +: 20] + k_sum[20 +: 20]) + (k_sum[40 +: 20] + k_sum[60 +: 20]);
+      cb_sum_b       <= (k_sum[80 +: 20] + k_sum[100 +: 20])
+                        + ({4'd0, k_lenw} + {4'd0, k_cc.l2l3[8*(14+8) +: 8], k_nh});
     end
   end
 
-  (* keep *) logic replay_final_ok;
-  espnic_pkg::sa_cfg_t c_sa;
-  espnic_pkg::sa_state_t c_st;
-  assign c_sa = b_cfg;
-  assign c_st = b_dyn.st;
-  espnic_pkg::sa_counters_t c_cnt;
-  assign c_cnt = b_dyn.cnt;
+  // ---- stage B: the packet against its entry as the table reads it
+  wire policy_ok = (cb_fam_ok && cb_proto_ok) && (&cb_src_part && &cb_dst_part);
+  logic [63:0] b_top;   // the highest sequence number seen
+  assign b_top = b_dyn.st.seq;
   // The SA was removed or replaced since this packet was classified: the
   // packet is dropped and the entry's new occupant is not touched.
-  wire c_stale = !b_dyn.enable || b_dyn.gen != cb.gen;
+  wire b_stale = !b_dyn.enable || b_dyn.gen != cb.gen;
 
   // The replay window's compares, shared by the check and the window's mark.
   // The age top - seq (for seq <= top) is compared from seq's block of 2^11
@@ -944,60 +1000,51 @@ module esp_ingress
   // block (the age is the low parts' difference) or in the next one (the
   // difference borrows; stage K added the one to the block), so no 64-bit
   // difference is compared again. Past the top (seq_gt) they are not used.
-  // (Kept nets, as the verdict's below: abc9 maps logic off its critical path
-  // into LUT chains as deep as that path; kept nets bound them. Their gain is
-  // within yosys's run-to-run spread: fw/synth/README.md, "ingdepth 3".)
-  (* keep *) logic seq_gt, d_lt_w, d_ge_max, tag_eq, age_near;
+  // Stage C puts the parts together: the age is near (below 2^11: top in
+  // seq's block and no borrow, or in the next block and a borrow) and its
+  // low part's compares. (Kept nets: abc9 maps logic off its critical path
+  // into LUT chains as deep as that path; kept nets bound them, README
+  // "ingdepth 3".)
+  (* keep *) logic seq_gt, blk_same, blk_next, tag_eq, win_hit, tag_hit;
+  logic        age_borrow, age_lt_w, age_lt_max;
+  logic        ok_base, ok_old;
   logic [11:0] age_lo;
   always_comb begin
-    seq_gt   = cb.seq > c_st.seq;
-    age_lo   = {1'b0, c_st.seq[10:0]} - {1'b0, cb.seq[10:0]};
-    age_near = (c_st.seq[63:11] == cb.seq[63:11] && !age_lo[11])
-            || (c_st.seq[63:11] == cb_seq_blk1 && age_lo[11]);    // the age is age_lo[10:0]
-    d_lt_w   = age_near && age_lo[10:0] < c_sa.replay_window;
-    d_ge_max = !(age_near && age_lo[10:0] < 11'(espnic_pkg::REPLAY_MAX));
-    tag_eq   = b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11];
-    // replay_pkg::replay_ok with the zero test and the bit's one-hot from
-    // stage K.
-    replay_final_ok = cb_seq_nz
-        && (c_sa.replay_window == '0 || seq_gt
-            || (d_lt_w && !(tag_eq && (b_win[63:0] & cb_seq_oh) != 64'd0)));
+    seq_gt     = cb.seq > b_top;
+    age_lo     = {1'b0, b_top[10:0]} - {1'b0, cb.seq[10:0]};
+    blk_same   = b_top[63:11] == cb.seq[63:11];
+    blk_next   = b_top[63:11] == cb_seq_blk1;
+    age_borrow = age_lo[11];                                      // the age is age_lo[10:0]
+    age_lt_w   = age_lo[10:0] < b_cfg.replay_window;
+    age_lt_max = age_lo[10:0] < 11'(espnic_pkg::REPLAY_MAX);
+    tag_eq     = b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11];
+    win_hit    = (b_win[63:0] & cb_seq_oh) != 64'd0;
+    tag_hit    = tag_eq && win_hit;                               // seen before
+    // replay_pkg::replay_ok: past the top (or no window) it passes; below
+    // the top it passes when near, within the window and not seen
+    ok_base    = cb_seq_nz && (b_cfg.replay_window == '0 || seq_gt);
+    ok_old     = cb_seq_nz && age_lt_w && !tag_hit;
   end
-
-  // The commit's outcome, each as its own condition (at most one holds; none
-  // for a bypassed packet, a stale entry or no commit), in the order of
-  // priority: ICV, expired (packets in flight when the hard lifetime was
-  // reached), replay, malformed (trailer), dummy, malformed (inner header),
-  // policy, delivered. The write-back is selected by them directly.
-  (* keep *) logic v_go, v_live, v_icv, v_expired, v_replay, v_malformed, v_dummy, v_policy, v_deliver;
-  always_comb begin
-    v_go        = commit_go && !cb.bypass && !c_stale;
-    v_icv       = v_go && cb_p_icv_bad;
-    v_expired   = v_go && !cb_p_icv_bad && c_st.hard_fired;
-    v_live      = v_go && !cb_p_icv_bad && !c_st.hard_fired;
-    v_replay    = v_live && !replay_final_ok;
-    v_malformed = v_live && replay_final_ok && cb_p_mal;
-    v_dummy     = v_live && replay_final_ok && cb_p_dummy;
-    v_policy    = v_live && replay_final_ok && cb_p_good && !cb_policy_ok;
-    v_deliver   = v_live && replay_final_ok && cb_p_good && cb_policy_ok;
-  end
+  // The window word if the packet is delivered (replay_pkg::replay_mark
+  // with the bit's one-hot): its bit set, or a new word for its block.
+  espnic_pkg::window_t win_mark;
+  always_comb
+    win_mark = tag_eq ? {b_win[64 +: espnic_pkg::REPLAY_TAG_W], b_win[63:0] | cb_seq_oh}
+                      : {cb.seq[63:11], cb_seq_oh};
 
   // Header fix-ups over the first 64 delivered bytes.
   logic [64*8-1:0] fix_hdr;
   logic [63:0]     fix_mask;
   logic [60*8-1:0] trn_l3;
-  logic [19:0]     trn_sum;
+  logic [19:0]     trn_sum;      // the header's sum, the end-around carries not yet added
   always_comb begin
-    // Transport mode, IPv4: the packet's own header (options included) with
-    // length, protocol and checksum restored.
+    // Transport mode, IPv4: the packet's own header (options included; its
+    // bytes beyond its length zeroed at classify) with length and protocol
+    // restored; the checksum is written in stage C (trn_sum).
     trn_l3 = cb.l2l3[8*14 +: 480];
-    for (int b = 0; b < 60; b++)
-      if (b >= 32'(cb.ip_hlen)) trn_l3[8*b +: 8] = '0;
     trn_l3[8*2 +: 16]  = espnic_pkg::be16(cb_lenw);
     trn_l3[8*9 +: 8]   = cb_nh;
-    trn_sum = {4'd0, cb_sum[15:0]} + {16'd0, cb_sum[19:16]};
-    trn_sum = {4'd0, trn_sum[15:0]} + {16'd0, trn_sum[19:16]};
-    trn_l3[8*10 +: 16] = espnic_pkg::be16(~trn_sum[15:0]);
+    trn_sum = cb_sum_a + cb_sum_b;
 
     fix_hdr  = '0;
     fix_mask = '0;
@@ -1017,34 +1064,134 @@ module esp_ingress
       fix_mask[25:23] = 3'b111;
     end
     if (cb.punt) fix_hdr[8*12 +: 16] = espnic_pkg::be16(espnic_regs_pkg::ETHERTYPE_REASSEMBLY);
+    if (cb.punt)        fix_mask = 64'h3000;
+    else if (cb.bypass) fix_mask = '0;
   end
 
   // Stage K decided with the lengths and addresses: B reads the results.
   logic unused_cb;
   assign unused_cb = ^{cb.frame_len, cb.pt_len, cb.src, cb.dst, cb.sel_v6, cb.sel_src, cb.sel_dst, cb.sel_proto,
-                      trn_l3[479:400]};
+                      trn_l3[479:400], commit_ready, lt_ready};
 
   // Lifetimes after a delivered packet (esp_sa_lifetime; its limits' tables
   // are read at the commit slot's issue, with the slot's SA, and a cycle
-  // before it, with stage K's next SA).
+  // before it, with stage K's next SA), from the entry in stage B.
   logic [63:0] new_pkts, new_bytes;
   logic        soft_hit, hard_hit;
   logic [3:0]  soft_kind, hard_kind;
-  wire cfg_side_we = sa_ready_o && sa_req_valid_i
-                     && (sa_req_i.op == espnic_pkg::SA_OP_WRITE || sa_req_i.op == espnic_pkg::SA_OP_UPDATE);
   esp_sa_lifetime #(.SA_N(SA_N)) u_lifetime (
     .clk_i, .cfg_we_i(cfg_side_we), .cfg_index_i(sa_req_i.index[SAW-1:0]), .cfg_wr_i(sa_req_i.cfg),
     .ready_o(lt_ready),
     .nx_index_i(k_load ? cc_rd.sa[SAW-1:0] : k_cc.sa[SAW-1:0]), .rd_index_i(cc_rd_sa[SAW-1:0]),
     .rd_add_bytes_i(k_body_len),
-    .packets_i(c_cnt.packets), .bytes_i(c_cnt.bytes), .add_bytes_i(cb_body_len),
+    .packets_i(b_dyn.cnt.packets), .bytes_i(b_dyn.cnt.bytes), .add_bytes_i(cb_body_len),
     .packets_o(new_pkts), .bytes_o(new_bytes), .soft_hit_o(soft_hit), .soft_kind_o(soft_kind),
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
 
-  wire c_deliver = cb.bypass || v_deliver;
-  logic   ev_wr_ready_raw;
+  // ---- stage C: stage B's compares, the entry and the commit, registered
+  logic                cw_commit_q, cw_drop_q, cw_d_replay_q;
+  logic                cw_go_q, cw_bypass_q, cw_punt_q, cw_hard_q;
+  logic                cw_p_icv_bad_q, cw_p_mal_q, cw_p_dummy_q, cw_p_good_pol_q, cw_p_good_nopol_q;
+  logic                cw_seq_gt_q, cw_blk_same_q, cw_blk_next_q, cw_age_borrow_q, cw_age_lt_max_q;
+  logic                cw_ok_base_q, cw_ok_old_q;
+  logic [63:0]         cw_seq_q;
+  logic [15:0]         cw_sa_q, cw_len_q;
+  logic                cw_csum_q;     // transport IPv4: the checksum goes into the header
+  logic [19:0]         cw_sum_q;
+  espnic_pkg::sa_dyn_t cw_dyn_q;
+  espnic_pkg::window_t cw_win_q, cw_win_mark_q;
+  logic [63:0]         cw_pkts_q, cw_bytes_q;
+  logic                cw_soft_hit_q, cw_hard_hit_q;
+  logic [3:0]          cw_soft_kind_q, cw_hard_kind_q;
+  logic [64*8-1:0]     cw_fix_hdr_q;
+  logic [63:0]         cw_fix_mask_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      cw_commit_q <= 1'b0;
+      cw_drop_q   <= 1'b0;
+    end else begin
+      cw_commit_q <= commit_go;
+      // a drop slot counts if the entry is still the one classify read
+      cw_drop_q   <= drop_go && b_dyn.enable && b_dyn.gen == db_gen;
+    end
+    cw_d_replay_q  <= db_replay;
+    cw_go_q        <= !cb.bypass && !b_stale;
+    cw_bypass_q    <= cb.bypass;
+    cw_punt_q      <= cb.punt;
+    cw_hard_q      <= b_dyn.st.hard_fired;
+    cw_p_icv_bad_q <= cb_p_icv_bad;
+    cw_p_mal_q     <= cb_p_mal;
+    cw_p_dummy_q   <= cb_p_dummy;
+    cw_p_good_pol_q   <= cb_p_good && policy_ok;
+    cw_p_good_nopol_q <= cb_p_good && !policy_ok;
+    cw_seq_gt_q    <= seq_gt;
+    cw_blk_same_q  <= blk_same;
+    cw_blk_next_q  <= blk_next;
+    cw_age_borrow_q <= age_borrow;
+    cw_age_lt_max_q <= age_lt_max;
+    cw_ok_base_q   <= ok_base;
+    cw_ok_old_q    <= ok_old;
+    cw_seq_q       <= cb.seq;
+    cw_sa_q        <= cb.sa;
+    cw_len_q       <= cb_out_len;
+    cw_csum_q      <= !cb.bypass && !cb.tunnel && !cb.v6;
+    cw_sum_q       <= trn_sum;
+    cw_dyn_q       <= b_dyn;
+    cw_win_q       <= b_win;
+    cw_win_mark_q  <= win_mark;
+    cw_pkts_q      <= new_pkts;
+    cw_bytes_q     <= new_bytes;
+    cw_soft_hit_q  <= soft_hit;
+    cw_hard_hit_q  <= hard_hit;
+    cw_soft_kind_q <= soft_kind;
+    cw_hard_kind_q <= hard_kind;
+    cw_fix_hdr_q   <= fix_hdr;
+    cw_fix_mask_q  <= fix_mask;
+  end
 
+  // replay_pkg::replay_ok from stage B's compares (age_near: the age is
+  // below 2^11 and was the low parts' difference).
+  logic age_near, replay_final_ok, mark_win;
+  always_comb begin
+    age_near = cw_age_borrow_q ? cw_blk_next_q : cw_blk_same_q;
+    replay_final_ok = cw_ok_base_q || (age_near && cw_ok_old_q);
+    // replay_pkg::replay_mark: the window word moves unless the number is
+    // older than the largest window
+    mark_win = cw_seq_gt_q || (age_near && cw_age_lt_max_q);
+  end
+
+  // The transport header's checksum: the sum's end-around carries, into its
+  // place in the header fix-ups.
+  logic [19:0]     csum;
+  logic [64*8-1:0] c_fix_hdr;
+  always_comb begin
+    csum = {4'd0, cw_sum_q[15:0]} + {16'd0, cw_sum_q[19:16]};
+    csum = {4'd0, csum[15:0]} + {16'd0, csum[19:16]};
+    c_fix_hdr = cw_fix_hdr_q;
+    if (cw_csum_q) c_fix_hdr[8*(14+10) +: 16] = espnic_pkg::be16(~csum[15:0]);
+  end
+
+  // The commit's outcome, each as its own condition (at most one holds; none
+  // for a bypassed packet, a stale entry or no commit), in the order of
+  // priority: ICV, expired (packets in flight when the hard lifetime was
+  // reached), replay, malformed (trailer), dummy, malformed (inner header),
+  // policy, delivered. The write-back is selected by them directly.
+  logic v_go, v_live, v_icv, v_expired, v_replay, v_malformed, v_dummy, v_policy, v_deliver;
+  always_comb begin
+    v_go        = cw_commit_q && cw_go_q;
+    v_icv       = v_go && cw_p_icv_bad_q;
+    v_expired   = v_go && !cw_p_icv_bad_q && cw_hard_q;
+    v_live      = v_go && !cw_p_icv_bad_q && !cw_hard_q;
+    v_replay    = v_live && !replay_final_ok;
+    v_malformed = v_live && replay_final_ok && cw_p_mal_q;
+    v_dummy     = v_live && replay_final_ok && cw_p_dummy_q;
+    v_policy    = v_live && replay_final_ok && cw_p_good_nopol_q;
+    v_deliver   = v_live && replay_final_ok && cw_p_good_pol_q;
+  end
+
+  wire c_deliver = cw_bypass_q || v_deliver;
+  logic   ev_wr_ready_raw;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -1056,25 +1203,25 @@ module esp_ingress
 
   // The packet's length rides along as its meta data: bytes out are counted
   // from it when the last beat leaves, not summed over tkeep.
-  logic [15:0] commit_len, out_meta_len;
-  assign commit_len = cb_out_len;
+  logic [15:0] out_meta_len;
   logic [DATA_W-1:0] o_tdata;  logic [BYTES-1:0] o_tkeep;
   logic o_tlast, o_tvalid, o_tready;
   // Twice the frame FIFO: a committed frame waits at the output for its MSS
-  // command (about 27 cycles after its commit) while the next ones arrive.
+  // command (about 28 cycles after its commit) while the next ones arrive.
+  // Its commit queue never fills (it holds no more commits than the FIFO
+  // holds packets), so commits do not wait for commit_ready.
   pkt_commit_fifo #(.DATA_W(DATA_W), .DEPTH_BEATS(2 * FIFO_D), .META_W(16), .PKTS(32)) u_out (
     .clk_i, .rst_ni,
     .s_axis_tdata(e4_tdata), .s_axis_tkeep(e4_tkeep), .s_axis_tlast(e4_tlast),
     .s_axis_tvalid(e4_tvalid), .s_axis_tready(out_wr_ready),
-    .commit_valid_i(commit_go), .commit_ready_o(commit_ready), .commit_drop_i(!c_deliver),
-    .commit_len_i(commit_len),
-    .commit_hdr_i(fix_hdr), .commit_hdr_mask_i(cb.punt ? 64'h3000 : cb.bypass ? 64'd0 : fix_mask),
-    .commit_meta_i(commit_len),
+    .commit_valid_i(cw_commit_q), .commit_ready_o(commit_ready), .commit_drop_i(!c_deliver),
+    .commit_len_i(cw_len_q),
+    .commit_hdr_i(c_fix_hdr), .commit_hdr_mask_i(cw_fix_mask_q),
+    .commit_meta_i(cw_len_q),
     .m_axis_tdata(o_tdata), .m_axis_tkeep(o_tkeep), .m_axis_tlast(o_tlast),
     .m_axis_tvalid(o_tvalid), .m_axis_tready(o_tready),
     .m_meta_o(out_meta_len), .free_beats_o()
   );
-
   // ------------------------------------------------ inbound MSS clamping
   // A delivered TCP SYN's MSS option is lowered to its SA's clamp as the
   // frame leaves (esp_mss_clamp on the output, as egress does before
@@ -1094,14 +1241,14 @@ module esp_ingress
     logic            apply;
     logic            tag;
   } mss_cmd_t;
-  mss_cmd_t    mh, m0, m_rd;
-  logic        m0_valid, mf_valid, mf_found, m_rd_valid, unused_mh_ready;
+  mss_cmd_t    mh, m0, m1, m_rd;
+  logic        m1_valid, mf_valid, mf_found, m_rd_valid, unused_mh_ready;
   logic [5:0]  mf_pos;
   always_comb begin
     mh       = '0;
-    // (the verdict's part is ANDed a cycle later, m0_deliver)
-    mh.apply = c_sa.mss_clamp != 16'd0;
-    mh.clamp = c_sa.mss_clamp;
+    // (built in stage B; the verdict's part is ANDed after stage C, m1_deliver)
+    mh.apply = b_cfg.mss_clamp != 16'd0;
+    mh.clamp = b_cfg.mss_clamp;
     mh.tag   = cb.tunnel && cb.vtag;
     if (cb.tunnel) begin
       mh.hdr[8*12 +: 16] = espnic_pkg::be16(cb_nh == espnic_pkg::IPP_IPV6 ? espnic_pkg::ETH_IPV6 : espnic_pkg::ETH_IPV4);
@@ -1119,26 +1266,28 @@ module esp_ingress
       mh.apply = 1'b0;
     end
   end
-  logic    m0_deliver;
-  mss_cmd_t m0_wr;
+  // m0: the command in stage C; m1: after it, with the verdict.
+  logic    m1_deliver;
+  mss_cmd_t m1_wr;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) m0_valid <= 1'b0;
-    else         m0_valid <= commit_go && c_deliver;
+    if (!rst_ni) m1_valid <= 1'b0;
+    else         m1_valid <= cw_commit_q && c_deliver;
     m0         <= mh;
-    m0_deliver <= v_deliver;
+    m1         <= m0;
+    m1_deliver <= v_deliver;
   end
   always_comb begin
-    m0_wr       = m0;
-    m0_wr.apply = m0.apply && m0_deliver;
+    m1_wr       = m1;
+    m1_wr.apply = m1.apply && m1_deliver;
   end
   esp_mss_find u_mss_find (
-    .clk_i, .rst_ni, .in_valid_i(m0_valid), .hdr_i(m0.hdr),
+    .clk_i, .rst_ni, .in_valid_i(m1_valid), .hdr_i(m1.hdr),
     .out_valid_o(mf_valid), .found_o(mf_found), .pos_o(mf_pos)
   );
   // Holds the headers in the walk: at most one per cycle of its latency.
-  sync_fifo #(.WIDTH($bits(m0)), .DEPTH(32)) u_mss_hdr (
+  sync_fifo #(.WIDTH($bits(m1)), .DEPTH(32)) u_mss_hdr (
     .clk_i, .rst_ni,
-    .wr_valid_i(m0_valid), .wr_ready_o(unused_mh_ready), .wr_data_i(m0_wr),
+    .wr_valid_i(m1_valid), .wr_ready_o(unused_mh_ready), .wr_data_i(m1_wr),
     .rd_valid_o(m_rd_valid), .rd_ready_i(mf_valid), .rd_data_o(m_rd), .count_o()
   );
   logic unused_m_rd_valid;
@@ -1157,18 +1306,21 @@ module esp_ingress
   );
 
   // ------------------------------------------------- state and counters
-  // The SA entry after a drop or a commit slot (the table writes it back
-  // whole): a drop found at classify, and a commit's verdict.
+  // The SA entry after a drop or a commit slot, in stage C (the table writes
+  // it back whole): a drop found at classify, and a commit's verdict.
   // Each drop counter's increment from its own conditions (a drop slot and
   // a commit slot are never in one cycle).
-  wire d_go = drop_go && b_dyn.enable && b_dyn.gen == db_gen;
-  (* keep *) logic inc_replay, inc_expired;
+  logic inc_replay, inc_expired;
+  espnic_pkg::sa_counters_t c_cnt;
+  assign c_cnt = cw_dyn_q.cnt;
+  logic unused_c_cnt;   // packets and bytes: esp_sa_lifetime's new counts
+  assign unused_c_cnt = ^{c_cnt.packets, c_cnt.bytes};
   always_comb begin
-    inc_replay  = v_replay || (d_go && db_replay);
-    inc_expired = v_expired || (d_go && !db_replay);
-    dp_dyn = b_dyn;
-    dp_win = b_win;
-    dp_we  = d_go || v_icv || v_expired || v_replay || v_malformed || v_policy || v_deliver;
+    inc_replay  = v_replay || (cw_drop_q && cw_d_replay_q);
+    inc_expired = v_expired || (cw_drop_q && !cw_d_replay_q);
+    dp_dyn = cw_dyn_q;
+    dp_win = cw_win_q;
+    dp_we  = cw_drop_q || v_icv || v_expired || v_replay || v_malformed || v_policy || v_deliver;
     if (inc_replay)
       dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
     if (inc_expired)
@@ -1180,16 +1332,12 @@ module esp_ingress
     if (v_malformed)
       dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
     if (v_deliver) begin
-      if (seq_gt) dp_dyn.st.seq = cb.seq;
-      dp_dyn.cnt.packets = new_pkts;
-      dp_dyn.cnt.bytes   = new_bytes;
-      if (hard_hit) dp_dyn.st.hard_fired = 1'b1;
-      if (soft_hit) dp_dyn.st.soft_fired = 1'b1;
-      // replay_pkg::replay_mark with the compares above and the bit's one-hot
-      if (!(!seq_gt && d_ge_max)) begin
-        if (tag_eq) dp_win[63:0] = b_win[63:0] | cb_seq_oh;
-        else        dp_win = {cb.seq[63:11], cb_seq_oh};
-      end
+      if (cw_seq_gt_q) dp_dyn.st.seq = cw_seq_q;
+      dp_dyn.cnt.packets = cw_pkts_q;
+      dp_dyn.cnt.bytes   = cw_bytes_q;
+      if (cw_hard_hit_q) dp_dyn.st.hard_fired = 1'b1;
+      if (cw_soft_hit_q) dp_dyn.st.soft_fired = 1'b1;
+      if (mark_win) dp_win = cw_win_mark_q;
     end
   end
 
@@ -1213,10 +1361,10 @@ module esp_ingress
           default: ;
         endcase
       end
-      if (commit_go) begin
-        if (cb.punt) begin
+      if (cw_commit_q) begin
+        if (cw_punt_q) begin
           cnt_punted_o   <= cnt_punted_o + 64'd1;
-        end else if (cb.bypass) begin
+        end else if (cw_bypass_q) begin
           cnt_bypassed_o <= cnt_bypassed_o + 64'd1;
         end else begin
           if (v_deliver) cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
@@ -1227,7 +1375,7 @@ module esp_ingress
   end
 
   // A commit's event (lifetime soft or hard, hard first) is pushed the
-  // cycle after the commit, from its parts registered in stage B.
+  // cycle after the commit, from its parts registered in stage C.
   logic               ev_push_q, ev_dl_q, ev_hard_q, ev_soft_q;
   logic [3:0]         ev_hard_kind_q, ev_soft_kind_q;
   logic [15:0]        ev_sa_q;
@@ -1235,11 +1383,11 @@ module esp_ingress
   always_ff @(posedge clk_i) begin
     if (!rst_ni) ev_dl_q <= 1'b0;
     else         ev_dl_q <= v_deliver;
-    ev_hard_q      <= hard_hit;                 // (a delivery saw hard_fired clear)
-    ev_soft_q      <= soft_hit && !c_st.soft_fired;
-    ev_hard_kind_q <= hard_kind;
-    ev_soft_kind_q <= soft_kind;
-    ev_sa_q        <= cb.sa;
+    ev_hard_q      <= cw_hard_hit_q;            // (a delivery saw hard_fired clear)
+    ev_soft_q      <= cw_soft_hit_q && !cw_dyn_q.st.soft_fired;
+    ev_hard_kind_q <= cw_hard_kind_q;
+    ev_soft_kind_q <= cw_soft_kind_q;
+    ev_sa_q        <= cw_sa_q;
   end
   always_comb begin
     ev_push_q  = ev_dl_q && (ev_hard_q || ev_soft_q);

@@ -14,11 +14,21 @@
 //  stage B: the RAMs' registered outputs, with the previous cycle's write
 //           forwarded over them (that write is the only one the read in A
 //           could not see), are the entry as of this slot. The data path
-//           decides with them and writes the entry back in the same cycle
-//           (b_we_i); a control slot answers a READ or applies its change.
+//           decides with them and writes the entry back (b_we_i); a control
+//           slot answers a READ or applies its change.
+//  stage C: (DP_WB_C) the data path's write-back, a cycle after its stage
+//           B, so it decides over two cycles.
 //
 // Every slot reads the entry as left by all slots before it, so packets of
 // one SA back to back, control commands and packets interleaved, stay exact.
+// With DP_WB_C that holds under two rules. A control slot is never issued
+// in the cycle after a data-path slot (it would write in its stage B beside
+// the data path's stage C, and its read would miss that write): it is taken
+// into a register (ctl_q) in a cycle no data-path slot is issued and issued
+// from there the next cycle, so it is answered a cycle later. And the data
+// path never issues a slot that writes in the cycle after a slot of the
+// same entry that writes (its read would miss the write in C); a slot that
+// only reads, issued then, sees the entry before that write.
 // A WRITE bumps the entry's generation: work that read an entry, left the
 // pipeline and comes back later (the ingress commit) compares generations
 // and never touches an entry that was removed or replaced meanwhile.
@@ -36,11 +46,12 @@ module esp_sa_table
 #(
   parameter int SA_N      = 1024,
   parameter int EXT_W     = 1,
-  parameter int EXT_WORDS = 1       // a power of two
+  parameter int EXT_WORDS = 1,      // a power of two
+  parameter bit DP_WB_C   = 1'b0    // the data path writes back in stage C, not B
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
-  output logic                    ready_o,      // cleared after reset: slots accepted
+  output logic                    ready_o,      // control slots accepted (data path: dp_ready_o)
 
   // control slots (taken in any cycle ready_o is high; the index is in range)
   input  logic                    ctl_valid_i,
@@ -54,7 +65,8 @@ module esp_sa_table
   output logic                    dp_ready_o,
   input  logic [15:0]             dp_index_i,     // taken modulo SA_N
   input  logic [15:0]             dp_word_i,      // extra word, modulo EXT_WORDS
-  // the next cycle (stage B): the entry, and what the data path writes back
+  // the next cycle (stage B): the entry; what the data path writes back, in
+  // stage B or (DP_WB_C) the cycle after
   output logic                    b_valid_o,
   output espnic_pkg::sa_cfg_t     b_cfg_o,
   output espnic_pkg::sa_key_t     b_key_o,
@@ -110,18 +122,31 @@ module esp_sa_table
     end
   end
   wire busy = scr_q || (EXT_WORDS > 1 && b_ctl_q && b_clears);
-  assign ready_o = !clr_q && !busy;
+  wire free = !clr_q && !busy;
+
+  // The control slot to issue: the request itself, or (DP_WB_C) the one
+  // taken into ctl_q the cycle before.
+  logic                ctl_pend_q;
+  espnic_pkg::sa_req_t ctl_q, ctl_r;
+  wire                 ctl_v = DP_WB_C ? ctl_pend_q : ctl_valid_i;
+  assign ctl_r   = DP_WB_C ? ctl_q : ctl_req_i;
+  assign ready_o = free && !(DP_WB_C && ctl_pend_q);
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) ctl_pend_q <= 1'b0;
+    else         ctl_pend_q <= DP_WB_C && ((ctl_pend_q && !free) || (ready_o && ctl_valid_i));
+    if (ready_o && ctl_valid_i) ctl_q <= ctl_req_i;
+  end
 
   // ---------------------------------------------------------------- stage A
-  wire           a_ctl = ready_o && ctl_valid_i;
-  wire           a_dp  = ready_o && dp_valid_i && !ctl_valid_i;
-  assign         dp_ready_o = ready_o && !ctl_valid_i;
-  wire [SAW-1:0] ctl_i = ctl_req_i.index[SAW-1:0];
-  wire [SAW-1:0] a_i   = ctl_valid_i ? ctl_i : dp_index_i[SAW-1:0];
-  wire [EAW-1:0] a_ea  = ext_addr(a_i, ctl_valid_i ? 16'd0 : dp_word_i);
-  wire           cfg_we = a_ctl && (ctl_req_i.op == espnic_pkg::SA_OP_WRITE
-                                    || ctl_req_i.op == espnic_pkg::SA_OP_UPDATE);
-  wire           key_we = a_ctl && ctl_req_i.op == espnic_pkg::SA_OP_WRITE;
+  wire           a_ctl = free && ctl_v;
+  wire           a_dp  = free && dp_valid_i && !ctl_v && !ctl_valid_i;
+  assign         dp_ready_o = free && !ctl_v && !ctl_valid_i;
+  wire [SAW-1:0] ctl_i = ctl_r.index[SAW-1:0];
+  wire [SAW-1:0] a_i   = ctl_v ? ctl_i : dp_index_i[SAW-1:0];
+  wire [EAW-1:0] a_ea  = ext_addr(a_i, ctl_v ? 16'd0 : dp_word_i);
+  wire           cfg_we = a_ctl && (ctl_r.op == espnic_pkg::SA_OP_WRITE
+                                    || ctl_r.op == espnic_pkg::SA_OP_UPDATE);
+  wire           key_we = a_ctl && ctl_r.op == espnic_pkg::SA_OP_WRITE;
 
   logic [$bits(b_cfg_o)-1:0] cfg_rd_q;
   logic [$bits(b_key_o)-1:0] key_rd_q;
@@ -138,11 +163,11 @@ module esp_sa_table
   // One always_ff per RAM: a write port and a registered read port
   // (read-before-write: stage B forwards the write of the same cycle).
   always_ff @(posedge clk_i) begin
-    if (cfg_we) cfg_mem[ctl_i] <= ctl_req_i.cfg;
+    if (cfg_we) cfg_mem[ctl_i] <= ctl_r.cfg;
     cfg_rd_q <= cfg_mem[a_i];
   end
   always_ff @(posedge clk_i) begin
-    if (key_we) key_mem[ctl_i] <= ctl_req_i.key;
+    if (key_we) key_mem[ctl_i] <= ctl_r.key;
     key_rd_q <= key_mem[a_i];
   end
   always_ff @(posedge clk_i) begin
@@ -166,27 +191,41 @@ module esp_sa_table
   espnic_pkg::sa_dyn_t wdyn_q;
   logic [EXT_W-1:0]    wext_q;
 
+  // Stage C: where the data path writes back with DP_WB_C.
+  logic           c_dp_q;
+  logic [SAW-1:0] c_i_q;
+  logic [EAW-1:0] c_ea_q;
+  always_ff @(posedge clk_i) begin
+    c_i_q  <= b_i_q;
+    c_ea_q <= b_ea_q;
+  end
+  wire           dp_w_valid = DP_WB_C ? c_dp_q : b_dp_q;
+  wire [SAW-1:0] dp_w_i     = DP_WB_C ? c_i_q : b_i_q;
+  wire [EAW-1:0] dp_w_ea    = DP_WB_C ? c_ea_q : b_ea_q;
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       b_dp_q  <= 1'b0;
+      c_dp_q  <= 1'b0;
       b_ctl_q <= 1'b0;
       wv_q    <= 1'b0;
       wev_q   <= 1'b0;
     end else begin
       b_dp_q  <= a_dp;
+      c_dp_q  <= b_dp_q;
       b_ctl_q <= a_ctl;
       wv_q    <= w_en;
       wev_q   <= we_en;
     end
     b_i_q       <= a_i;
     b_ea_q      <= a_ea;
-    b_op_q      <= ctl_req_i.op;
-    b_enable_q  <= ctl_req_i.enable;
-    b_seq_q     <= ctl_req_i.seq;
-    b_seq_end_esn_q <= &ctl_req_i.seq;
-    b_seq_end_32_q  <= ctl_req_i.seq[63:32] != '0 || &ctl_req_i.seq[31:0];
-    b_set_seq_q <= ctl_req_i.set_seq;
-    b_rearm_q   <= ctl_req_i.rearm;
+    b_op_q      <= ctl_r.op;
+    b_enable_q  <= ctl_r.enable;
+    b_seq_q     <= ctl_r.seq;
+    b_seq_end_esn_q <= &ctl_r.seq;
+    b_seq_end_32_q  <= ctl_r.seq[63:32] != '0 || &ctl_r.seq[31:0];
+    b_set_seq_q <= ctl_r.set_seq;
+    b_rearm_q   <= ctl_r.rearm;
     wdyn_q      <= w_dyn;
     wext_q      <= w_ext;
   end
@@ -254,13 +293,14 @@ module esp_sa_table
   end
 
   // A control slot writes extra word 0 (its slot read word 0); the scrub
-  // writes the others.
+  // writes the others. (A control slot's stage B and a data-path write are
+  // never in one cycle.)
   always_comb begin
-    w_en  = clr_q || (b_ctl_q && b_op_q != espnic_pkg::SA_OP_READ) || (b_dp_q && b_we_i);
-    w_i   = clr_q ? clr_i_q : b_i_q;
+    w_en  = clr_q || (b_ctl_q && b_op_q != espnic_pkg::SA_OP_READ) || (dp_w_valid && b_we_i);
+    w_i   = clr_q ? clr_i_q : b_ctl_q ? b_i_q : dp_w_i;
     w_dyn = clr_q ? '0 : b_ctl_q ? c_dyn : b_dyn_i;
     we_en = w_en || scr_q;
-    we_a  = clr_q ? ext_addr(clr_i_q, 16'd0) : scr_q ? ext_addr(scr_i_q, scr_w_q) : b_ea_q;
+    we_a  = clr_q ? ext_addr(clr_i_q, 16'd0) : scr_q ? ext_addr(scr_i_q, scr_w_q) : b_ctl_q ? b_ea_q : dp_w_ea;
     w_ext = (clr_q || scr_q) ? '0 : b_ctl_q ? c_ext : b_ext_i;
   end
 endmodule
