@@ -64,7 +64,7 @@ spec() {
     ctrl)          echo "espnic_ctrl|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|aes_gcm_keyinit" ;;
     keyinit)       echo "aes_gcm_keyinit|-set DATA_W $W|" ;;
     sa_table_out)  echo "esp_sa_table|-set SA_N 64 -set EXT_W 1 -set EXT_WORDS 1|" ;;
-    sa_table_in)   echo "esp_sa_table|-set SA_N 64 -set EXT_W 117 -set EXT_WORDS 32|" ;;
+    sa_table_in)   echo "esp_sa_table|-set SA_N 64 -set EXT_W 117 -set EXT_WORDS 32 -set DP_WB_C 1|" ;;
     classifier)    echo "spd_classifier|-set N 1024 -set L 8 -set D 8 -set NODE_AW 11 -set LEAF_AW 11|" ;;
     # the classifier at the card's largest SPD (issue 11: 16K rules), its large RAMs in URAM288
     # (as Vivado's ram_style "ultra" would place them); by hand, not in the ctest list
