@@ -129,6 +129,12 @@ def check_registers(m):
             return f"{r['name']}: refused_by names no error bit"
         if "value" in r and a != "ro":
             return f"{r['name']}: value is for ro registers"
+        if r["offset"] % 4:
+            return f"{r['name']}: offset not a multiple of 4"
+        # (a block is read through a register of its own: no register inside it)
+        for b in m["blocks"]:
+            if b["offset"] <= r["offset"] < b["offset"] + b["size"]:
+                return f"{r['name']}: inside block {b['name']}"
     return None
 
 
@@ -139,7 +145,7 @@ def gen_ctrl_regs(m):
     n_err = len(m["error_bits"])
     rd_rings = [r for r in m["rings"] if r["access"] == "ro"]
     wr_rings = [r for r in m["rings"] if r["access"] == "wo"]
-    src_w = clog2(len(rd_rings) + 1)
+    src_w = clog2(len(rd_rings) + len(m["blocks"]) + 1)
     lo = lambda r: r["name"].lower()
     ports = []   # (declaration, comment)
 
@@ -252,18 +258,23 @@ def gen_ctrl_regs(m):
 
     L.append("")
     L.append("  // ---------------------------------------------------- reads")
-    src_cases = ["register or block"] + [f"{r['name']} ring" for r in rd_rings]
+    blocks = m["blocks"]
+    src_cases = ["register"] + [f"{r['name']} ring" for r in rd_rings] + [f"{b['name']} block" for b in blocks]
     L.append(f"  logic {sv_range(src_w)}rd_src_q;   // " +
              ", ".join(f"{i} {s}" for i, s in enumerate(src_cases)))
     L.append("  logic [31:0] rd_reg_q;")
-    L.append("  always_ff @(posedge clk_i)")
-    L.append("    if (reg_re_i) begin")
-    sel = f"{src_w}'d0"
-    for i, r in reversed(list(enumerate(rd_rings, 1))):
-        sel = f"in_{lo(r)}_ring ? {src_w}'d{i} : {sel}"
-    L.append(f"      rd_src_q <= {sel};")
-    L.append("      rd_reg_q <= '0;")
-    L.append("      case (reg_addr_i)")
+    L.append("  // A block's word in a register of its own (its multiplexer and the")
+    L.append("  // registers' side by side, not one behind the other).")
+    for b in blocks:
+        L.append(f"  logic [31:0] rd_{lo(b)}_q;")
+    # The registers as a table of words by address, read by the address's
+    # word bits (a multiplexer, not a compare per register).
+    tw = clog2(max(r["offset"] for r in regs) // 4 + 1)
+    L.append("  // The registers as a table of 32-bit words by address (the word at byte")
+    L.append("  // offset a at bit 8a; 0 where there is none), read by the address's word bits.")
+    L.append(f"  logic [{32 * (1 << tw) - 1}:0] rd_words;")
+    L.append("  always_comb begin")
+    L.append("    rd_words = '0;")
     for r in regs:
         name = lo(r)
         if "value" in r:
@@ -272,19 +283,27 @@ def gen_ctrl_regs(m):
             val = f"32'({name}_i)"
         else:
             val = f"32'({name}_q)"
-        L.append(f"        {pkg}REG_{r['name']}: rd_reg_q <= {val};")
-    L.append("        default:")
-    L.append("          // Rings that are not ro read 0 (the command ring: commands carry keys).")
-    blocks = m["blocks"]
-    for i, b in enumerate(blocks):
-        kw = "if" if i == 0 else "else if"
-        L.append(f"          {kw} (in_{lo(b)}) rd_reg_q <= {lo(b)}_i[32*{lo(b)}_off[{clog2(b['size']) - 1}:2] +: 32];")
-    L.append("      endcase")
+        L.append(f"    rd_words[8*{pkg}REG_{r['name']} +: 32] = {val};")
+    L.append("  end")
+    L.append(f"  wire        in_regs = reg_addr_i[15:{tw + 2}] == {14 - tw}'d0 && reg_addr_i[1:0] == 2'd0;")
+    L.append("  always_ff @(posedge clk_i)")
+    L.append("    if (reg_re_i) begin")
+    sel = f"{src_w}'d0"
+    srcs = [f"in_{lo(r)}_ring" for r in rd_rings] + [f"in_{lo(b)}" for b in blocks]
+    for i, c in reversed(list(enumerate(srcs, 1))):
+        sel = f"{c} ? {src_w}'d{i} : {sel}"
+    L.append(f"      rd_src_q <= {sel};")
+    for b in blocks:
+        L.append(f"      rd_{lo(b)}_q <= {lo(b)}_i[32*{lo(b)}_off[{clog2(b['size']) - 1}:2] +: 32];")
+    L.append(f"      rd_reg_q <= in_regs ? rd_words[32*reg_addr_i[{tw + 1}:2] +: 32] : 32'd0;")
+    L.append("      // (rings that are not ro read 0: the command ring's commands carry keys)")
     L.append("    end")
     L.append("  always_comb")
     L.append("    case (rd_src_q)")
     for i, r in enumerate(rd_rings, 1):
         L.append(f"      {src_w}'d{i}: reg_rdata_o = {lo(r)}_ring_rdata_i;")
+    for i, b in enumerate(blocks, len(rd_rings) + 1):
+        L.append(f"      {src_w}'d{i}: reg_rdata_o = rd_{lo(b)}_q;")
     L.append("      default: reg_rdata_o = rd_reg_q;")
     L.append("    endcase")
     unused = [f"{lo(b)}_off[15:{clog2(b['size'])}]" for b in blocks]

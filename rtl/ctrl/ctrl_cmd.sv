@@ -12,7 +12,11 @@
 // RESET's walk over the tables is ctrl_reset_walk. No result carries key
 // material. Layouts: espnic_regs_pkg (rtl/regs/espnic_regs.yaml).
 //
-// The states (state_q, next state state_d):
+// The states (one-hot, st_q; next state st_d), each decision registered
+// before the cycle that acts on it (the opcode decoded into flags, the
+// check's status as status_ok_q, S_CHECK's acting cycle as check_act_q), so
+// that no path runs from the state through a decode into the completion
+// image, the next state or the tables' write enables:
 //   S_IDLE       wait for a command and a free completion entry
 //   S_FETCH      read (and clear) the slot's header and longest payload
 //   S_SA_READ    SA commands: read the entry the command names
@@ -20,7 +24,8 @@
 //   S_KEY_INIT   SA_ADD: derive the GHASH key powers, write the entry
 //   S_LIST       SA_LIST, SPD_LIST: read the slot map words
 //   S_RESET_WALK RESET: clear every SA and rule (ctrl_reset_walk)
-//   S_COMPLETE   write the completion, word by word
+//   S_COMPLETE   write the completion, word by word (the image shifts by a
+//                word a cycle: the ring's data is its low word, no multiplexer)
 module ctrl_cmd
 #(
   parameter int          DATA_W    = 512,
@@ -108,21 +113,23 @@ module ctrl_cmd
   localparam int LIST_WORDS = espnic_regs_pkg::LIST_LAYOUT_BYTES / 4;              // map words per listing
   localparam int LIST_LO    = RESULT_LO + 8 * espnic_regs_pkg::LIST_BITMAP;              // the bitmap's bit 0
 
-  typedef enum logic [2:0] {
-    S_IDLE, S_FETCH, S_SA_READ, S_CHECK, S_KEY_INIT, S_RESET_WALK, S_LIST, S_COMPLETE
-  } state_e;
-  state_e            state_q, state_d;
+  // The states, one-hot (st_q[S_x]).
+  localparam int S_IDLE = 0, S_FETCH = 1, S_SA_READ = 2, S_CHECK = 3, S_KEY_INIT = 4,
+                 S_RESET_WALK = 5, S_LIST = 6, S_COMPLETE = 7, S_N = 8;
+  logic [S_N-1:0]    st_q, st_d;
   localparam logic [CMD_WB:0] FETCH_WORD_ONE = 1;
   logic [CMD_WB:0]   fetch_word_q;      // next word to read (fetch), up to FETCH_W
+  logic              fetch_left_q;      // fetch_word_q < FETCH_W (the host's write only waits the fetch)
   logic              fetch_valid_q;     // fetch_data_i holds word fetched_word_q
   logic [CMD_WB-1:0] fetched_word_q;
   logic [SLOT_W-1:0] cmd_slot_q;        // the command being executed (bytes as in the slot)
   logic [15:0]       cmd_no_q;          // its ring position
-  logic [CPL_W-1:0]  cpl_image_q;       // the completion being written
+  logic [CPL_W-1:0]  cpl_image_q;       // the completion being written (S_COMPLETE: from its next word on)
   logic [7:0]        cpl_words_q;       // its words
   logic [7:0]        cpl_word_q;        // next word to write
+  logic              cpl_last_q;        // S_COMPLETE: cpl_word_q is the last word
 
-  wire fetch_rd = state_q == S_FETCH && 32'(fetch_word_q) < FETCH_W && !host_cmd_we_i;
+  wire fetch_rd = st_q[S_FETCH] && fetch_left_q && !host_cmd_we_i;
   assign fetch_rd_o   = fetch_rd;
   assign fetch_word_o = fetch_word_q[CMD_WB-1:0];
 
@@ -135,6 +142,13 @@ module ctrl_cmd
   wire        cmd_inbound   = cmd_flags[espnic_regs_pkg::CMD_FLAG_INBOUND];
   wire        cmd_clear = cmd_flags[espnic_regs_pkg::CMD_FLAG_CLEAR];
   wire [PAYLOAD_W-1:0] payload  = cmd_slot_q[8*espnic_regs_pkg::CMD_PAYLOAD +: PAYLOAD_W];
+  // The header decoded into flags, registered each cycle (ctrl_cmd_check).
+  // The header's words are the first the fetch reads (FETCH_W of them, one a
+  // cycle), so from S_SA_READ on the flags are the command's; S_COMPLETE
+  // clears the slot, which no state after it reads.
+  logic op_sa_add_q, op_sa_update_q, op_sa_delete_q, op_spd_add_q, op_spd_delete_q, op_cls_write_q;
+  logic op_sa_query_q, op_spd_query_q, op_sa_list_q, op_spd_list_q, op_list_q, op_counters_q, op_reset_q;
+  logic sa_cmd_q;                       // an SA command within the table: S_SA_READ reads the entry
   // Its fields, decoded, and its status (ctrl_cmd_check, below).
   espnic_pkg::sa_cfg_t   new_sa, upd_sa_cfg;
   espnic_pkg::spd_rule_t new_rule;
@@ -145,6 +159,7 @@ module ctrl_cmd
   logic [7:0]   cls_table;
   logic [511:0] cls_data;
   logic [7:0]   status_q;
+  logic         status_ok_q;            // status_q == CMD_STATUS_OK
 
   // The rule book: {enable, rule} by index, read through a register at the
   // index of the command (stable from its fetch on).
@@ -169,12 +184,9 @@ module ctrl_cmd
   // The SA entry a command names, read from its table (S_SA_READ) before the
   // command is checked: a READ slot in the table's pipeline, answered two
   // cycles later.
-  wire          sa_cmd = (cmd_opcode == espnic_regs_pkg::CMD_SA_ADD || cmd_opcode == espnic_regs_pkg::CMD_SA_UPDATE
-                          || cmd_opcode == espnic_regs_pkg::CMD_SA_DELETE || cmd_opcode == espnic_regs_pkg::CMD_SA_QUERY)
-                         && cmd_index < 16'(SA_N);
   logic         sa_read_sent_q;
   // (After reset the tables clear themselves first: sa_ready_i.)
-  wire          sa_read_go  = state_q == S_SA_READ && sa_cmd && !sa_read_sent_q && sa_ready_i[cmd_inbound];
+  wire          sa_read_go  = st_q[S_SA_READ] && sa_cmd_q && !sa_read_sent_q && sa_ready_i[cmd_inbound];
   wire          sa_read_rsp = sa_rsp_valid_i[cmd_inbound];
   espnic_pkg::sa_dyn_t      sa_rsp_dyn;
   espnic_pkg::sa_cfg_t      sa_rsp_cfg;
@@ -185,7 +197,7 @@ module ctrl_cmd
   espnic_pkg::sa_state_t sa_state_q;
   espnic_pkg::sa_counters_t sa_counters_q;
   always_ff @(posedge clk_i) begin
-    if (state_q == S_SA_READ && sa_read_rsp) begin
+    if (st_q[S_SA_READ] && sa_read_rsp) begin
       sa_enable_q  <= sa_rsp_dyn.enable;
       sa_cfg_q <= sa_rsp_cfg;
       sa_state_q  <= sa_rsp_dyn.st;
@@ -198,22 +210,28 @@ module ctrl_cmd
     .clk_i, .cmd_opcode, .cmd_flags, .cmd_index, .cmd_reserved, .payload,
     .sa_enable_q, .sa_cfg_q, .sa_seq_q(sa_state_q.seq), .book_enable,
     .new_sa, .new_sa_seq, .new_sa_key, .new_sa_salt, .new_rule,
-    .upd_sa_cfg, .upd_seq, .upd_set_seq, .upd_set_lifetimes, .cls_table, .cls_data, .status_q
+    .upd_sa_cfg, .upd_seq, .upd_set_seq, .upd_set_lifetimes, .cls_table, .cls_data,
+    .op_sa_add_q, .op_sa_update_q, .op_sa_delete_q, .op_sa_query_q, .op_spd_add_q, .op_spd_delete_q,
+    .op_spd_query_q, .op_sa_list_q, .op_spd_list_q, .op_list_q, .op_counters_q, .op_reset_q, .op_cls_write_q,
+    .sa_cmd_q, .status_q, .status_ok_q
   );
 
   logic [1:0] check_wait_q;            // S_CHECK: cycles until status_q is the command's
-  wire check_done = check_wait_q == 2'd0;
-  wire cmd_ok = state_q == S_CHECK && check_done && status_q == espnic_regs_pkg::CMD_STATUS_OK;
+  logic       check_act_q;             // S_CHECK with check_wait_q == 0: the status is the command's
+  wire cmd_ok = check_act_q && status_ok_q;
   // A CLS_WRITE waits in S_CHECK until the classifier takes it.
-  wire cls_write_ok  = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_CLS_WRITE;
+  wire cls_write_ok  = cmd_ok && op_cls_write_q;
   wire cls_write_wait = cls_write_ok && !cls_wr_ready_i;
+  wire check_go = check_act_q && !cls_write_wait;                   // S_CHECK's last cycle
+  logic cls_swap_q;                    // CLS_WRITE of the swap (an SPD change)
+  always_ff @(posedge clk_i) cls_swap_q <= cls_table == 8'(SPD_D + 2);
 
   logic keyinit_done;
   logic [aes_gcm_pkg::HPOW_N*128-1:0] keyinit_hpow;   // entry i at [128i +: 128]
   logic unused_keyinit_busy;
   aes_gcm_keyinit #(.DATA_W(DATA_W)) u_keyinit (
     .clk_i, .rst_ni,
-    .start_i(cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_SA_ADD), .key256_i(new_sa.alg == espnic_regs_pkg::ALG_AES_GCM_256),
+    .start_i(cmd_ok && op_sa_add_q), .key256_i(new_sa.alg == espnic_regs_pkg::ALG_AES_GCM_256),
     .key_i(new_sa_key),
     .busy_o(unused_keyinit_busy), .done_o(keyinit_done), .hpow_o(keyinit_hpow)
   );
@@ -283,36 +301,36 @@ module ctrl_cmd
   // result as they come.
   logic [5:0]  list_word_q;                 // S_LIST: next word to read
   logic        list_valid_q;                 // S_LIST: a word read last cycle
-  wire         list_rd   = state_q == S_LIST && 32'(list_word_q) < LIST_WORDS;
+  wire         list_rd   = st_q[S_LIST] && 32'(list_word_q) < LIST_WORDS;
   wire [15:0]  list_addr = {5'd0, cmd_index[15:5]} + 16'(list_word_q);
-  wire         map_clear = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_RESET;
-  wire         sa_set    = state_q == S_KEY_INIT && keyinit_done;
-  wire         sa_clr    = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_SA_DELETE;
-  wire         rule_set  = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_SPD_ADD;
-  wire         rule_clr  = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_SPD_DELETE;
+  wire         map_clear = cmd_ok && op_reset_q;
+  wire         sa_set    = st_q[S_KEY_INIT] && keyinit_done;
+  wire         sa_clr    = cmd_ok && op_sa_delete_q;
+  wire         rule_set  = cmd_ok && op_spd_add_q;
+  wire         rule_clr  = cmd_ok && op_spd_delete_q;
   logic [2:0]  map_ready, map_bit_ready;    // [0] outbound SAs, [1] inbound SAs, [2] rules
   logic [31:0] map_word_out, map_word_in, map_word_rule;
   wire         maps_ready = &map_ready && &map_bit_ready;
-  assign busy_o = state_q != S_IDLE || sa_ready_i != 2'b11 || !maps_ready;
+  assign busy_o = !st_q[S_IDLE] || sa_ready_i != 2'b11 || !maps_ready;
   ctrl_slot_map #(.N(SA_N)) u_map_sa_out (
     .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[0]),
     .bit_we_i((sa_set || sa_clr) && !cmd_inbound), .bit_idx_i(cmd_index), .bit_val_i(sa_set),
     .bit_ready_o(map_bit_ready[0]),
-    .rd_i(list_rd && cmd_opcode == espnic_regs_pkg::CMD_SA_LIST && !cmd_inbound), .rd_addr_i(list_addr),
+    .rd_i(list_rd && op_sa_list_q && !cmd_inbound), .rd_addr_i(list_addr),
     .rd_data_o(map_word_out)
   );
   ctrl_slot_map #(.N(SA_N)) u_map_sa_in (
     .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[1]),
     .bit_we_i((sa_set || sa_clr) && cmd_inbound), .bit_idx_i(cmd_index), .bit_val_i(sa_set),
     .bit_ready_o(map_bit_ready[1]),
-    .rd_i(list_rd && cmd_opcode == espnic_regs_pkg::CMD_SA_LIST && cmd_inbound), .rd_addr_i(list_addr),
+    .rd_i(list_rd && op_sa_list_q && cmd_inbound), .rd_addr_i(list_addr),
     .rd_data_o(map_word_in)
   );
   ctrl_slot_map #(.N(SPD_N)) u_map_rule (
     .clk_i, .rst_ni, .clear_i(map_clear), .ready_o(map_ready[2]),
     .bit_we_i(rule_set || rule_clr), .bit_idx_i(cmd_index), .bit_val_i(rule_set),
     .bit_ready_o(map_bit_ready[2]),
-    .rd_i(list_rd && cmd_opcode == espnic_regs_pkg::CMD_SPD_LIST), .rd_addr_i(list_addr),
+    .rd_i(list_rd && op_spd_list_q), .rd_addr_i(list_addr),
     .rd_data_o(map_word_rule)
   );
   // (The map not read answers 0.)
@@ -343,12 +361,12 @@ module ctrl_cmd
     if (sa_read_go) begin
       sa_req_valid_o   = 1'b1;
       sa_req_o.op      = espnic_pkg::SA_OP_READ;
-    end else if (state_q == S_KEY_INIT && keyinit_done) begin
+    end else if (st_q[S_KEY_INIT] && keyinit_done) begin
       sa_req_valid_o    = 1'b1;
       sa_req_o.key.key  = new_sa_key;
       sa_req_o.key.salt = new_sa_salt;
       sa_req_o.key.hpow = keyinit_hpow;
-    end else if (state_q == S_RESET_WALK) begin
+    end else if (st_q[S_RESET_WALK]) begin
       sa_req_valid_o   = walk_sa_clear_i;
       sa_req_both_o    = 1'b1;
       sa_req_o.index   = walk_index_i;
@@ -359,38 +377,36 @@ module ctrl_cmd
       rule_book_addr   = walk_index_i[SPD_IW-1:0];
       rule_book_wdata  = '0;
     end else if (cmd_ok) begin
-      case (cmd_opcode)
-        espnic_regs_pkg::CMD_SA_UPDATE: begin
-          sa_req_valid_o   = 1'b1;
-          sa_req_o.op      = espnic_pkg::SA_OP_UPDATE;
-          sa_req_o.cfg     = upd_sa_cfg;
-          sa_req_o.seq     = upd_seq;
-          sa_req_o.set_seq = upd_set_seq;
-          sa_req_o.rearm   = upd_set_lifetimes;
-        end
-        espnic_regs_pkg::CMD_SA_DELETE: begin
-          sa_req_valid_o   = 1'b1;
-          sa_req_o.enable  = 1'b0;
-          sa_req_o.cfg     = '0;
-          sa_req_o.seq     = '0;
-        end
-        espnic_regs_pkg::CMD_SPD_ADD: begin
-          spd_wr_valid_o = 1'b1;
-          rule_book_we        = 1'b1;
-        end
-        espnic_regs_pkg::CMD_SPD_DELETE: begin
-          spd_wr_valid_o  = 1'b1;
-          spd_wr_enable_o = 1'b0;
-          spd_wr_rule_o   = '0;
-          rule_book_we         = 1'b1;
-          rule_book_wdata         = '0;
-        end
-        espnic_regs_pkg::CMD_CLS_WRITE: begin
-          cls_wr_valid_o = 1'b1;
-          cls_wr_table_o = cls_table[3:0];
-        end
-        default: ;
-      endcase
+      // (one opcode flag at a time)
+      if (op_sa_update_q) begin
+        sa_req_valid_o   = 1'b1;
+        sa_req_o.op      = espnic_pkg::SA_OP_UPDATE;
+        sa_req_o.cfg     = upd_sa_cfg;
+        sa_req_o.seq     = upd_seq;
+        sa_req_o.set_seq = upd_set_seq;
+        sa_req_o.rearm   = upd_set_lifetimes;
+      end
+      if (op_sa_delete_q) begin
+        sa_req_valid_o   = 1'b1;
+        sa_req_o.enable  = 1'b0;
+        sa_req_o.cfg     = '0;
+        sa_req_o.seq     = '0;
+      end
+      if (op_spd_add_q) begin
+        spd_wr_valid_o = 1'b1;
+        rule_book_we   = 1'b1;
+      end
+      if (op_spd_delete_q) begin
+        spd_wr_valid_o  = 1'b1;
+        spd_wr_enable_o = 1'b0;
+        spd_wr_rule_o   = '0;
+        rule_book_we    = 1'b1;
+        rule_book_wdata = '0;
+      end
+      if (op_cls_write_q) begin
+        cls_wr_valid_o = 1'b1;
+        cls_wr_table_o = cls_table[3:0];
+      end
     end
   end
 
@@ -398,60 +414,54 @@ module ctrl_cmd
   // ------------------------------------------------------ the state machine
   wire cmd_start    = cmd_pending_i && cpl_room_i && maps_ready;      // S_IDLE: a command to take
   wire fetch_done   = fetch_valid_q && 32'(fetched_word_q) == FETCH_W - 1;
-  wire sa_read_done = !sa_cmd || sa_read_rsp;                       // the entry is here (or none needed)
-  wire check_end    = check_done && !cls_write_wait;                 // the status is known and acted on
+  wire sa_read_done = !sa_cmd_q || sa_read_rsp;                     // the entry is here (or none needed)
   wire list_done    = !list_rd && !list_valid_q;
-  wire cpl_last     = cpl_word_q + 8'd1 == cpl_words_q;
+  // S_CHECK's successor: a command that passed goes on to its work, if it has any.
+  wire go_key_init  = check_go && status_ok_q && op_sa_add_q;
+  wire go_list      = check_go && status_ok_q && op_list_q;
+  wire go_walk      = check_go && status_ok_q && op_reset_q;
 
   always_comb begin
-    state_d = state_q;
-    case (state_q)
-      S_IDLE:       if (cmd_start) state_d = S_FETCH;
-      S_FETCH:      if (fetch_done) state_d = S_SA_READ;
-      S_SA_READ:    if (sa_read_done) state_d = S_CHECK;
-      S_CHECK:
-        if (check_end) begin
-          state_d = S_COMPLETE;
-          if (status_q == espnic_regs_pkg::CMD_STATUS_OK)
-            case (cmd_opcode)
-              espnic_regs_pkg::CMD_SA_ADD:  state_d = S_KEY_INIT;
-              espnic_regs_pkg::CMD_SA_LIST,
-              espnic_regs_pkg::CMD_SPD_LIST: state_d = S_LIST;
-              espnic_regs_pkg::CMD_RESET:   state_d = S_RESET_WALK;
-              default: ;
-            endcase
-        end
-      S_KEY_INIT:   if (keyinit_done) state_d = S_COMPLETE;
-      S_LIST:       if (list_done) state_d = S_COMPLETE;
-      S_RESET_WALK: if (walk_done_i) state_d = S_COMPLETE;
-      S_COMPLETE:   if (cpl_last) state_d = S_IDLE;
-      default:      state_d = S_IDLE;
-    endcase
+    st_d = '0;
+    st_d[S_IDLE]       = st_q[S_IDLE] && !cmd_start || st_q[S_COMPLETE] && cpl_last_q;
+    st_d[S_FETCH]      = st_q[S_IDLE] && cmd_start || st_q[S_FETCH] && !fetch_done;
+    st_d[S_SA_READ]    = st_q[S_FETCH] && fetch_done || st_q[S_SA_READ] && !sa_read_done;
+    st_d[S_CHECK]      = st_q[S_SA_READ] && sa_read_done || st_q[S_CHECK] && !check_go;
+    st_d[S_KEY_INIT]   = go_key_init || st_q[S_KEY_INIT] && !keyinit_done;
+    st_d[S_LIST]       = go_list || st_q[S_LIST] && !list_done;
+    st_d[S_RESET_WALK] = go_walk || st_q[S_RESET_WALK] && !walk_done_i;
+    st_d[S_COMPLETE]   = check_go && !go_key_init && !go_list && !go_walk
+                         || st_q[S_KEY_INIT] && keyinit_done || st_q[S_LIST] && list_done
+                         || st_q[S_RESET_WALK] && walk_done_i || st_q[S_COMPLETE] && !cpl_last_q;
   end
 
-  assign engine_o         = state_q != S_IDLE;
-  assign cmd_taken_o      = state_q == S_FETCH && fetch_done;         // the slot is free again
-  assign cpl_we_o         = state_q == S_COMPLETE;
+  assign engine_o         = !st_q[S_IDLE];
+  assign cmd_taken_o      = st_q[S_FETCH] && fetch_done;             // the slot is free again
+  assign cpl_we_o         = st_q[S_COMPLETE];
   assign cpl_word_o       = cpl_word_q[CPL_WB-1:0];
-  assign cpl_wdata_o      = cpl_image_q[32*cpl_word_q +: 32];
-  assign cpl_done_o       = state_q == S_COMPLETE && cpl_last;
-  assign walk_start_o     = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_RESET;
-  assign walk_active_o    = state_q == S_RESET_WALK;
-  assign counters_clear_o = cmd_ok && cmd_opcode == espnic_regs_pkg::CMD_COUNTERS && cmd_clear;
+  assign cpl_wdata_o      = cpl_image_q[31:0];
+  assign cpl_done_o       = st_q[S_COMPLETE] && cpl_last_q;
+  assign walk_start_o     = cmd_ok && op_reset_q;
+  assign walk_active_o    = st_q[S_RESET_WALK];
+  assign counters_clear_o = cmd_ok && op_counters_q && cmd_clear;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      state_q        <= S_IDLE;
+      st_q           <= '0;
+      st_q[S_IDLE]   <= 1'b1;
+      check_act_q    <= 1'b0;
       fetch_valid_q  <= 1'b0;
       list_valid_q   <= 1'b0;
       cmd_slot_q     <= '0;
       spd_gen_q      <= '0;
     end else begin
-      state_q <= state_d;
+      st_q <= st_d;
+      // S_CHECK's acting cycle comes after check_wait_q's 1 and lasts while a CLS_WRITE waits.
+      check_act_q <= st_q[S_CHECK] && (check_wait_q == 2'd1 || check_act_q && cls_write_wait);
       // SPD changes (RESET sets the count back to 0).
-      if (cmd_ok && (cmd_opcode == espnic_regs_pkg::CMD_SPD_ADD || cmd_opcode == espnic_regs_pkg::CMD_SPD_DELETE))
+      if (cmd_ok && (op_spd_add_q || op_spd_delete_q))
         spd_gen_q <= spd_gen_q + 32'd1;
-      if (cls_write_ok && cls_wr_ready_i && cls_table == 8'(SPD_D + 2))
+      if (cls_write_ok && cls_wr_ready_i && cls_swap_q)
         spd_gen_q <= spd_gen_q + 32'd1;
       if (walk_done_i) spd_gen_q <= '0;
 
@@ -459,63 +469,59 @@ module ctrl_cmd
       list_valid_q   <= list_rd;
       fetched_word_q <= fetch_word_q[CMD_WB-1:0];
       if (fetch_valid_q) cmd_slot_q[32*fetched_word_q +: 32] <= fetch_data_i;
-      case (state_q)
-        S_IDLE:
-          if (cmd_start) begin
-            fetch_word_q <= '0;
-            cmd_no_q     <= cmd_cons_i;
-          end
-        S_FETCH: begin
-          if (fetch_rd) fetch_word_q <= fetch_word_q + FETCH_WORD_ONE;
-          if (fetch_done) sa_read_sent_q <= 1'b0;
+      if (st_q[S_IDLE] && cmd_start) begin
+        fetch_word_q <= '0;
+        fetch_left_q <= 1'b1;
+        cmd_no_q     <= cmd_cons_i;
+      end
+      if (st_q[S_FETCH]) begin
+        if (fetch_rd) begin
+          fetch_word_q <= fetch_word_q + FETCH_WORD_ONE;
+          fetch_left_q <= 32'(fetch_word_q) < FETCH_W - 1;
         end
-        S_SA_READ: begin
-          if (sa_read_go) sa_read_sent_q <= 1'b1;
-          if (sa_read_done) check_wait_q <= 2'd2;
+        if (fetch_done) sa_read_sent_q <= 1'b0;
+      end
+      if (st_q[S_SA_READ]) begin
+        if (sa_read_go) sa_read_sent_q <= 1'b1;
+        if (sa_read_done) check_wait_q <= 2'd2;
+      end
+      if (st_q[S_CHECK] && check_wait_q != 2'd0) check_wait_q <= check_wait_q - 2'd1;
+      // The completion, in S_CHECK's acting cycle (in each while a CLS_WRITE
+      // waits: the same values). The result goes by the opcode alone: a
+      // completion whose status is not OK is its header words only.
+      if (check_act_q) begin
+        cpl_image_q <= '0;
+        cpl_image_q[8*espnic_regs_pkg::CPL_TAG +: 32]    <= cmd_tag;
+        cpl_image_q[8*espnic_regs_pkg::CPL_STATUS +: 8]  <= status_q;
+        cpl_image_q[8*espnic_regs_pkg::CPL_OPCODE +: 8]  <= cmd_opcode;
+        cpl_image_q[8*espnic_regs_pkg::CPL_INDEX +: 16]  <= cmd_index;
+        cpl_image_q[8*espnic_regs_pkg::CPL_CMD_NO +: 16] <= cmd_no_q;
+        // (one opcode flag at a time)
+        if (op_sa_query_q)  cpl_image_q[CPL_W-1:RESULT_LO] <= sa_query_image;
+        if (op_spd_query_q) cpl_image_q[CPL_W-1:RESULT_LO] <= rule_query_image;
+        if (op_counters_q)  cpl_image_q[CPL_W-1:RESULT_LO] <= counters_image;
+        cpl_word_q  <= '0;
+        cpl_last_q  <= 1'b0;                           // (a completion has CPL_WORDS_HDR > 1 words)
+        list_word_q <= '0;
+        cpl_words_q <= CPL_WORDS_HDR;
+        if (status_ok_q) begin
+          if (op_sa_query_q)  cpl_words_q <= CPL_WORDS_SA_QUERY;
+          if (op_spd_query_q) cpl_words_q <= CPL_WORDS_RULE_QUERY;
+          if (op_list_q)      cpl_words_q <= CPL_WORDS_LIST;
+          if (op_counters_q)  cpl_words_q <= CPL_WORDS_COUNTERS;
         end
-        S_CHECK: if (!check_done) check_wait_q <= check_wait_q - 2'd1;
-        else if (!cls_write_wait) begin
-          cpl_image_q <= '0;
-          cpl_image_q[8*espnic_regs_pkg::CPL_TAG +: 32]    <= cmd_tag;
-          cpl_image_q[8*espnic_regs_pkg::CPL_STATUS +: 8]  <= status_q;
-          cpl_image_q[8*espnic_regs_pkg::CPL_OPCODE +: 8]  <= cmd_opcode;
-          cpl_image_q[8*espnic_regs_pkg::CPL_INDEX +: 16]  <= cmd_index;
-          cpl_image_q[8*espnic_regs_pkg::CPL_CMD_NO +: 16] <= cmd_no_q;
-          cpl_word_q  <= '0;
-          cpl_words_q <= CPL_WORDS_HDR;
-          if (status_q == espnic_regs_pkg::CMD_STATUS_OK) begin
-            case (cmd_opcode)
-              espnic_regs_pkg::CMD_SA_QUERY: begin
-                cpl_image_q[CPL_W-1:RESULT_LO] <= sa_query_image;
-                cpl_words_q <= CPL_WORDS_SA_QUERY;
-              end
-              espnic_regs_pkg::CMD_SPD_QUERY: begin
-                cpl_image_q[CPL_W-1:RESULT_LO] <= rule_query_image;
-                cpl_words_q <= CPL_WORDS_RULE_QUERY;
-              end
-              espnic_regs_pkg::CMD_SA_LIST, espnic_regs_pkg::CMD_SPD_LIST: begin
-                list_word_q <= '0;
-                cpl_words_q <= CPL_WORDS_LIST;
-              end
-              espnic_regs_pkg::CMD_COUNTERS: begin
-                cpl_image_q[CPL_W-1:RESULT_LO] <= counters_image;
-                cpl_words_q <= CPL_WORDS_COUNTERS;
-              end
-              default: ;
-            endcase
-          end
-        end
-        S_LIST: begin
-          if (list_rd) list_word_q <= list_word_q + 6'd1;
-          if (list_valid_q)
-            cpl_image_q[LIST_LO +: 32*LIST_WORDS] <= {map_word, cpl_image_q[LIST_LO+32 +: 32*(LIST_WORDS-1)]};
-        end
-        S_COMPLETE: begin
-          cmd_slot_q <= '0;                              // no key stays behind
-          cpl_word_q <= cpl_word_q + 8'd1;
-        end
-        default: ;
-      endcase
+      end
+      if (st_q[S_LIST]) begin
+        if (list_rd) list_word_q <= list_word_q + 6'd1;
+        if (list_valid_q)
+          cpl_image_q[LIST_LO +: 32*LIST_WORDS] <= {map_word, cpl_image_q[LIST_LO+32 +: 32*(LIST_WORDS-1)]};
+      end
+      if (st_q[S_COMPLETE]) begin
+        cmd_slot_q  <= '0;                              // no key stays behind
+        cpl_word_q  <= cpl_word_q + 8'd1;
+        cpl_last_q  <= cpl_word_q + 8'd2 == cpl_words_q;
+        cpl_image_q <= {32'd0, cpl_image_q[CPL_W-1:32]};  // the next word to cpl_wdata_o
+      end
     end
   end
 

@@ -120,48 +120,56 @@ module ctrl_regs (
   end
 
   // ---------------------------------------------------- reads
-  logic [1:0] rd_src_q;   // 0 register or block, 1 CPL ring, 2 EV ring
+  logic [1:0] rd_src_q;   // 0 register, 1 CPL ring, 2 EV ring, 3 COUNTERS block
   logic [31:0] rd_reg_q;
+  // A block's word in a register of its own (its multiplexer and the
+  // registers' side by side, not one behind the other).
+  logic [31:0] rd_counters_q;
+  // The registers as a table of 32-bit words by address (the word at byte
+  // offset a at bit 8a; 0 where there is none), read by the address's word bits.
+  logic [1023:0] rd_words;
+  always_comb begin
+    rd_words = '0;
+    rd_words[8*espnic_regs_pkg::REG_MAGIC +: 32] = 32'(espnic_regs_pkg::MAGIC);
+    rd_words[8*espnic_regs_pkg::REG_VERSION +: 32] = 32'(espnic_regs_pkg::VERSION);
+    rd_words[8*espnic_regs_pkg::REG_DATA_W +: 32] = 32'(data_w_i);
+    rd_words[8*espnic_regs_pkg::REG_SA_N +: 32] = 32'(sa_n_i);
+    rd_words[8*espnic_regs_pkg::REG_SPD_N +: 32] = 32'(spd_n_i);
+    rd_words[8*espnic_regs_pkg::REG_BUILD_ID +: 32] = 32'(build_id_i);
+    rd_words[8*espnic_regs_pkg::REG_ALGS +: 32] = 32'(algs_i);
+    rd_words[8*espnic_regs_pkg::REG_MAX_FRAME +: 32] = 32'(max_frame_i);
+    rd_words[8*espnic_regs_pkg::REG_CONTROL +: 32] = 32'(control_q);
+    rd_words[8*espnic_regs_pkg::REG_MTU +: 32] = 32'(mtu_q);
+    rd_words[8*espnic_regs_pkg::REG_CMD_SLOTS +: 32] = 32'(espnic_regs_pkg::CMD_RING_SLOTS);
+    rd_words[8*espnic_regs_pkg::REG_CPL_SLOTS +: 32] = 32'(espnic_regs_pkg::CPL_RING_SLOTS);
+    rd_words[8*espnic_regs_pkg::REG_EV_SLOTS +: 32] = 32'(espnic_regs_pkg::EV_RING_SLOTS);
+    rd_words[8*espnic_regs_pkg::REG_CMD_PROD +: 32] = 32'(cmd_prod_q);
+    rd_words[8*espnic_regs_pkg::REG_CMD_CONS +: 32] = 32'(cmd_cons_i);
+    rd_words[8*espnic_regs_pkg::REG_CPL_PROD +: 32] = 32'(cpl_prod_i);
+    rd_words[8*espnic_regs_pkg::REG_CPL_CONS +: 32] = 32'(cpl_cons_q);
+    rd_words[8*espnic_regs_pkg::REG_EV_PROD +: 32] = 32'(ev_prod_i);
+    rd_words[8*espnic_regs_pkg::REG_EV_CONS +: 32] = 32'(ev_cons_q);
+    rd_words[8*espnic_regs_pkg::REG_EV_LOST +: 32] = 32'(ev_lost_i);
+    rd_words[8*espnic_regs_pkg::REG_ERROR +: 32] = 32'(error_q);
+    rd_words[8*espnic_regs_pkg::REG_INT_STATUS +: 32] = 32'(int_status_q);
+    rd_words[8*espnic_regs_pkg::REG_INT_MASK +: 32] = 32'(int_mask_q);
+    rd_words[8*espnic_regs_pkg::REG_ENGINE +: 32] = 32'(engine_i);
+    rd_words[8*espnic_regs_pkg::REG_SPD_GEN +: 32] = 32'(spd_gen_i);
+    rd_words[8*espnic_regs_pkg::REG_CLS_GEOM +: 32] = 32'(cls_geom_i);
+  end
+  wire        in_regs = reg_addr_i[15:7] == 9'd0 && reg_addr_i[1:0] == 2'd0;
   always_ff @(posedge clk_i)
     if (reg_re_i) begin
-      rd_src_q <= in_cpl_ring ? 2'd1 : in_ev_ring ? 2'd2 : 2'd0;
-      rd_reg_q <= '0;
-      case (reg_addr_i)
-        espnic_regs_pkg::REG_MAGIC: rd_reg_q <= 32'(espnic_regs_pkg::MAGIC);
-        espnic_regs_pkg::REG_VERSION: rd_reg_q <= 32'(espnic_regs_pkg::VERSION);
-        espnic_regs_pkg::REG_DATA_W: rd_reg_q <= 32'(data_w_i);
-        espnic_regs_pkg::REG_SA_N: rd_reg_q <= 32'(sa_n_i);
-        espnic_regs_pkg::REG_SPD_N: rd_reg_q <= 32'(spd_n_i);
-        espnic_regs_pkg::REG_BUILD_ID: rd_reg_q <= 32'(build_id_i);
-        espnic_regs_pkg::REG_ALGS: rd_reg_q <= 32'(algs_i);
-        espnic_regs_pkg::REG_MAX_FRAME: rd_reg_q <= 32'(max_frame_i);
-        espnic_regs_pkg::REG_CONTROL: rd_reg_q <= 32'(control_q);
-        espnic_regs_pkg::REG_MTU: rd_reg_q <= 32'(mtu_q);
-        espnic_regs_pkg::REG_CMD_SLOTS: rd_reg_q <= 32'(espnic_regs_pkg::CMD_RING_SLOTS);
-        espnic_regs_pkg::REG_CPL_SLOTS: rd_reg_q <= 32'(espnic_regs_pkg::CPL_RING_SLOTS);
-        espnic_regs_pkg::REG_EV_SLOTS: rd_reg_q <= 32'(espnic_regs_pkg::EV_RING_SLOTS);
-        espnic_regs_pkg::REG_CMD_PROD: rd_reg_q <= 32'(cmd_prod_q);
-        espnic_regs_pkg::REG_CMD_CONS: rd_reg_q <= 32'(cmd_cons_i);
-        espnic_regs_pkg::REG_CPL_PROD: rd_reg_q <= 32'(cpl_prod_i);
-        espnic_regs_pkg::REG_CPL_CONS: rd_reg_q <= 32'(cpl_cons_q);
-        espnic_regs_pkg::REG_EV_PROD: rd_reg_q <= 32'(ev_prod_i);
-        espnic_regs_pkg::REG_EV_CONS: rd_reg_q <= 32'(ev_cons_q);
-        espnic_regs_pkg::REG_EV_LOST: rd_reg_q <= 32'(ev_lost_i);
-        espnic_regs_pkg::REG_ERROR: rd_reg_q <= 32'(error_q);
-        espnic_regs_pkg::REG_INT_STATUS: rd_reg_q <= 32'(int_status_q);
-        espnic_regs_pkg::REG_INT_MASK: rd_reg_q <= 32'(int_mask_q);
-        espnic_regs_pkg::REG_ENGINE: rd_reg_q <= 32'(engine_i);
-        espnic_regs_pkg::REG_SPD_GEN: rd_reg_q <= 32'(spd_gen_i);
-        espnic_regs_pkg::REG_CLS_GEOM: rd_reg_q <= 32'(cls_geom_i);
-        default:
-          // Rings that are not ro read 0 (the command ring: commands carry keys).
-          if (in_counters) rd_reg_q <= counters_i[32*counters_off[7:2] +: 32];
-      endcase
+      rd_src_q <= in_cpl_ring ? 2'd1 : in_ev_ring ? 2'd2 : in_counters ? 2'd3 : 2'd0;
+      rd_counters_q <= counters_i[32*counters_off[7:2] +: 32];
+      rd_reg_q <= in_regs ? rd_words[32*reg_addr_i[6:2] +: 32] : 32'd0;
+      // (rings that are not ro read 0: the command ring's commands carry keys)
     end
   always_comb
     case (rd_src_q)
       2'd1: reg_rdata_o = cpl_ring_rdata_i;
       2'd2: reg_rdata_o = ev_ring_rdata_i;
+      2'd3: reg_rdata_o = rd_counters_q;
       default: reg_rdata_o = rd_reg_q;
     endcase
 
