@@ -402,9 +402,12 @@ module esp_ingress
   wire drop_go   = b_valid && b_drop_q;
 
   // --------------------------------------------------------------- classify
-  // Stage B reads the entry (xb_go), C infers the 64-bit sequence number
-  // (RFC 4303 A2), D checks the window and classifies, E (x_go) writes the
-  // work orders and, for a replay or an expired SA, a drop slot's order.
+  // Stage B reads the entry (xb_go), C and D infer the 64-bit sequence
+  // number (RFC 4303 A2) and check the window (replay_pkg's infer_b in B,
+  // infer_c in C, infer_ok and infer_hi in D: candidates for the high half
+  // and the compares with the low half registered in C, the pick in D), D
+  // classifies, E (x_go) writes the work orders and, for a replay or an
+  // expired SA, a drop slot's order.
   // Classify writes nothing back: commits that go through the table between
   // its stage B and E are not seen here, and commit checks the window again
   // with the entry as it is then, so classify only drops early what commit
@@ -420,33 +423,41 @@ module esp_ingress
   espnic_pkg::sa_cfg_t   xc_cfg, xd_cfg, xe_cfg;
   espnic_pkg::sa_key_t   xc_key, xd_key, xe_key;
   espnic_pkg::sa_dyn_t   xc_dyn, xd_dyn, xe_dyn;
-  espnic_pkg::window_t   xc_win, xd_win;
+  espnic_pkg::window_t   xc_win;
   logic                  xc_known, xd_known;
-  logic [63:0]           xd_seq, xe_seq;
+  logic [96:0]           xc_inf;             // infer_b: {case A, bottom, th + 1, th - 1}
+  logic [31:0]           xd_thp, xd_thm;
+  logic [16:0]           xd_flags;           // infer_c
+  logic [63:0]           xe_seq;
   class_e                xe_class;
-  // Stage B: is the entry the SA the SPI names?
+  // Stage B: is the entry the SA the SPI names? And what the inference
+  // needs from the entry alone.
   espnic_pkg::sa_cfg_t   xb_cfg;
+  espnic_pkg::sa_state_t xb_st;
   assign xb_cfg = b_cfg;
+  assign xb_st  = b_dyn.st;
   wire   xb_known = b_dyn.enable && xb_cfg.spi == xb.spi;
-  // Stage C.
+  wire [96:0] xb_inf = replay_pkg::infer_b(xb_st.seq, xb_cfg.replay_window);
+  // Stage C: the compares with the received low half.
   espnic_pkg::sa_cfg_t   xc_sa;
   espnic_pkg::sa_state_t xc_st;
   assign xc_sa = xc_cfg;
   assign xc_st = xc_dyn.st;
-  wire [63:0] xc_seq = replay_pkg::infer_seq(xc_st.seq, xc_p.seq_lo, xc_sa.replay_window, xc_sa.esn);
-  // Stage D.
-  espnic_pkg::sa_cfg_t   xd_sa;
+  wire [16:0] xc_flags = replay_pkg::infer_c(xc_st.seq, xc_p.seq_lo, xc_sa.replay_window, xc_sa.esn,
+                                             xc_win, xc_inf[96], xc_inf[95:64], xc_inf[31:0]);
+  // Stage D: the pick (the inferred number and its window check).
   espnic_pkg::sa_state_t xd_st;
-  assign xd_sa = xd_cfg;
   assign xd_st = xd_dyn.st;
+  wire        xd_replay_ok = replay_pkg::infer_ok(xd_flags);
+  wire [63:0] xd_seq = {replay_pkg::infer_hi(xd_st.seq[63:32], xd_thp, xd_thm, xd_flags[16:14]),
+                        xd_p.seq_lo};
   class_e xd_class;
   always_comb begin
     if (!xd_p.esp)                                   xd_class = xd_p.policy_drop ? C_POLICY : C_BYPASS;
     else if (xd_p.malformed)                         xd_class = C_MALFORMED;
     else if (!xd_known)                              xd_class = C_NO_SA;
     else if (xd_st.hard_fired)                       xd_class = C_EXPIRED;
-    else if (!replay_pkg::replay_ok(xd_st.seq, xd_win, xd_sa.replay_window, xd_seq))
-                                                     xd_class = C_REPLAY;
+    else if (!xd_replay_ok)                          xd_class = C_REPLAY;
     else                                             xd_class = C_DECRYPT;
   end
   always_ff @(posedge clk_i) begin
@@ -463,9 +474,13 @@ module esp_ingress
     xc_cfg   <= b_cfg;   xd_cfg <= xc_cfg; xe_cfg <= xd_cfg;
     xc_key   <= b_key;   xd_key <= xc_key; xe_key <= xd_key;
     xc_dyn   <= b_dyn;   xd_dyn <= xc_dyn; xe_dyn <= xd_dyn;
-    xc_win   <= b_win;   xd_win <= xc_win;
+    xc_win   <= b_win;
     xc_known <= xb_known; xd_known <= xc_known;
-    xd_seq   <= xc_seq;  xe_seq <= xd_seq;
+    xc_inf   <= xb_inf;
+    xd_thp   <= xc_inf[63:32];
+    xd_thm   <= xc_inf[31:0];
+    xd_flags <= xc_flags;
+    xe_seq   <= xd_seq;
     xe_class <= xd_class;
   end
   // Stage E: the work orders.
