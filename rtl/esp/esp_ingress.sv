@@ -123,33 +123,45 @@ module esp_ingress
   } parsed_t;
 
   // The parse of the frame whose meta is offered, in two stages. Stage M
-  // decodes the IP header from the captured bytes (family, lengths and
-  // their checks, protocol, the UDP header's place as a one-hot of 11, the
-  // ESP-in-UDP marker at each place) and registers it with the header;
-  // stage P decides from those registers (one-hot selects, no compare in
-  // front of a select). Always_comb blocks, not functions: yosys 0.23 reads
-  // no struct members inside a function.
+  // decodes the IP header from the captured bytes and registers it with the
+  // header: the family, the IP header's length, protocol, fragment bits and
+  // addresses, and each check that reads the lengths for IPv4 and IPv6 apart
+  // (UDP framing, ESP malformed), never selected by the family in M (the
+  // family and the length checks are both a few levels deep; selecting one by
+  // the other was stage M's deepest path); the UDP header's place as a
+  // one-hot of 11 and the ESP-in-UDP marker at that place (port 4500 and a
+  // non-zero first word, one flag per place); the ESP header's offset for
+  // ESP and ESP-in-UDP. Stage P decides from those registers: the
+  // family selects the checks, the one-hot the SPI and sequence number (no
+  // compare in front of a select). Always_comb blocks, not functions: yosys
+  // 0.23 reads no struct members inside a function.
   logic        m_valid_q, m_ready;
   logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
   logic [15:0] m_len_q;
-  logic        m_oversize_q, m_arp_q, m_v6_q, m_fits_q, m_frag_q, m_esp_q, m_udp_q;
-  logic        m_bad_d_q, m_bad_u_q, m_ct_ip_q, m_punt_q;
-  logic [7:0]  m_ihl4_q;
+  logic        m_arp_q, m_v4_q, m_v6_q, m_esp_q, m_udp4_q, m_udp6_q;
+  logic        m_mal_d4_q, m_mal_d6_q, m_mal_u4_q, m_mal_u6_q, m_ct_ip_q, m_punt_q;
+  logic [7:0]  m_ihl4_q, m_off_d_q, m_off_u_q;
   logic [15:0] m_esp_len_d_q, m_esp_len_u_q;
-  logic [10:0] m_udp_oh_q, m_encap_q;
+  logic [10:0] m_udp_oh_q, m_oe_q;
   logic [espnic_pkg::ADDR_W-1:0] m_src_q, m_dst_q;
 
   logic [15:0] md_etype, md_len_d, md_len_u;
   logic [15:0] md_len4, md_len6, md_d4, md_u4, md_d6, md_u6;
-  logic [7:0]  md_h4;
-  logic        md_fits4, md_fits6, md_ulen4, md_ulen6, md_bad_d, md_bad_u;
-  logic [7:0]  md_proto, md_ihl4;
-  logic        md_v4, md_v6, md_frag, md_ok, md_fits, md_udp_len_ok;
+  logic [3:0]  md_nib;
+  logic [5:0]  md_h4;
+  logic [7:0]  md_proto4, md_proto6, md_ihl4;
+  logic        md_v4, md_v6, md_frag4, md_fits4, md_fits6;
+  logic        md_bad_d4, md_bad_d6, md_bad_u4, md_bad_u6;
   logic [10:0] md_udp_oh, md_encap;
   logic [espnic_pkg::ADDR_W-1:0] md_src, md_dst;
   always_comb begin
-    // Lengths and their checks for either family, selected by the family.
-    md_h4    = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+    md_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    md_nib   = meta_hdr[8*14 +: 4];                 // IPv4 IHL
+    md_h4    = {md_nib, 2'b00};
+    // The ethertypes exclude each other: the families need no priority.
+    md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
+    md_v6 = md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
+    // Lengths and their checks for either family.
     md_len4  = espnic_pkg::hbe16(meta_hdr, 16);
     md_len6  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
     md_d4    = md_len4 - 16'(md_h4);
@@ -158,43 +170,25 @@ module esp_ingress
     md_u6    = espnic_pkg::hbe16(meta_hdr, 18) - 16'd8;
     md_fits4 = md_len4 >= 16'(md_h4) && 16'd14 + md_len4 <= meta_len;
     md_fits6 = 16'd14 + md_len6 <= meta_len;
-    md_ulen4 = md_len4 >= 16'(md_h4) + 16'd12;
-    md_ulen6 = md_len6 >= 16'd52;
-    md_etype = espnic_pkg::hbe16(meta_hdr, 12);
-    md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
-    md_v6 = !md_v4 && md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
-    md_ok = 1'b0; md_fits = 1'b0; md_proto = '0; md_ihl4 = '0; md_frag = 1'b0;
-    md_src = '0; md_dst = '0; md_udp_len_ok = 1'b0;
-    if (md_v4) begin
-      md_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
-      md_proto  = espnic_pkg::hbyte(meta_hdr, 23);
-      md_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
-      md_src    = {96'd0, meta_hdr[8*26 +: 32]};
-      md_dst    = {96'd0, meta_hdr[8*30 +: 32]};
-      md_ok     = md_ihl4 >= 8'd20;
-      md_fits   = md_fits4;
-      md_udp_len_ok = md_ulen4;
-    end else if (md_v6) begin
-      md_ihl4   = 8'd40;
-      md_proto  = espnic_pkg::hbyte(meta_hdr, 20);
-      md_src    = meta_hdr[8*22 +: 128];
-      md_dst    = meta_hdr[8*38 +: 128];
-      md_ok     = 1'b1;
-      md_fits   = md_fits6;
-      md_udp_len_ok = md_ulen6;
-    end
+    md_proto4 = espnic_pkg::hbyte(meta_hdr, 23);
+    md_proto6 = espnic_pkg::hbyte(meta_hdr, 20);
+    md_frag4  = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
+    // ESP length too short or unaligned: ESP (d) and ESP-in-UDP (u).
+    md_bad_d4 = md_d4 < 16'd36 || md_d4[1:0] != 2'd0;
+    md_bad_d6 = md_d6 < 16'd36 || md_d6[1:0] != 2'd0;
+    md_bad_u4 = md_u4 < 16'd36 || md_u4[1:0] != 2'd0;
+    md_bad_u6 = md_u6 < 16'd36 || md_u6[1:0] != 2'd0;
+    md_ihl4  = md_v4 ? 8'(md_h4) : md_v6 ? 8'd40 : 8'd0;
+    md_src   = md_v4 ? {96'd0, meta_hdr[8*26 +: 32]} : md_v6 ? meta_hdr[8*22 +: 128] : '0;
+    md_dst   = md_v4 ? {96'd0, meta_hdr[8*30 +: 32]} : md_v6 ? meta_hdr[8*38 +: 128] : '0;
     md_len_d = md_v4 ? md_d4 : md_v6 ? md_d6 : 16'd0;
     md_len_u = md_v4 ? md_u4 : md_v6 ? md_u6 : 16'hFFF8;
-    md_bad_d = md_v4 ? md_d4 < 16'd36 || md_d4[1:0] != 2'd0
-             : md_v6 ? md_d6 < 16'd36 || md_d6[1:0] != 2'd0 : 1'b1;
-    md_bad_u = md_v4 ? md_u4 < 16'd36 || md_u4[1:0] != 2'd0
-             : md_v6 ? md_u6 < 16'd36 || md_u6[1:0] != 2'd0 : 1'b0;
     // The UDP header at byte 34 + 4j (14 + the IP header's length), and
     // whether the port is 4500 and the first word after it non-zero there:
     // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
     // keepalive (both pass).
     for (int j = 0; j < 11; j++) begin
-      md_udp_oh[j] = (md_v4 && meta_hdr[8*14 +: 4] == 4'(5 + j)) || (md_v6 && j == 5);
+      md_udp_oh[j] = (md_v4 && md_nib == 4'(5 + j)) || (md_v6 && j == 5);
       md_encap[j]  = espnic_pkg::hbe16(meta_hdr, 34 + 4*j + 2) == espnic_pkg::UDP_ENCAP_PORT
                      && meta_hdr[8*(34 + 4*j + 8) +: 32] != 32'd0;
     end
@@ -211,23 +205,34 @@ module esp_ingress
     if (meta_valid && meta_ready) begin
       m_hdr_q       <= meta_hdr;
       m_len_q       <= meta_len;
-      m_oversize_q  <= meta_oversize;
       m_arp_q       <= md_etype == 16'h0806;
+      m_v4_q        <= md_v4;
       m_v6_q        <= md_v6;
-      m_fits_q      <= md_fits;
-      m_frag_q      <= md_frag;
       // Untagged IPv4 fragment, or IPv6 whose first next header is
       // Fragment (44); a frame cut at MAX_FRAME is not punted.
-      m_punt_q      <= !meta_oversize && (md_frag || (md_v6 && md_proto == 8'd44));
+      m_punt_q      <= !meta_oversize && ((md_v4 && md_frag4) || (md_v6 && md_proto6 == 8'd44));
       m_ihl4_q      <= md_ihl4;
-      m_esp_q       <= md_ok && md_proto == espnic_pkg::IPP_ESP;
-      m_udp_q       <= md_ok && md_fits && md_proto == espnic_pkg::IPP_UDP && !md_frag && md_udp_len_ok;
+      m_off_d_q     <= md_v4 ? 8'd14 + 8'(md_h4) : md_v6 ? 8'd54 : 8'd14;   // 14 + md_ihl4
+      m_off_u_q     <= md_v4 ? 8'd22 + 8'(md_h4) : md_v6 ? 8'd62 : 8'd22;   // 22 + md_ihl4
+      // ESP: IP protocol 50 behind a valid header.
+      m_esp_q       <= (md_v4 && md_nib >= 4'd5 && md_proto4 == espnic_pkg::IPP_ESP)
+                       || (md_v6 && md_proto6 == espnic_pkg::IPP_ESP);
+      // UDP that can hold ESP-in-UDP (the frame holds the IP packet, not a
+      // fragment, UDP header and 4 bytes after it), per family.
+      m_udp4_q      <= md_nib >= 4'd5 && md_fits4 && md_proto4 == espnic_pkg::IPP_UDP && !md_frag4
+                       && md_len4 >= 16'(md_h4) + 16'd12;
+      m_udp6_q      <= md_fits6 && md_proto6 == espnic_pkg::IPP_UDP && md_len6 >= 16'd52;
+      // Malformed if ESP (d) or ESP-in-UDP (u), per family: header, IV, at
+      // least pad length + next header, ICV; 4-byte aligned. A frame shorter
+      // than its IP header says is cut: never decrypt it.
+      m_mal_d4_q    <= meta_oversize || md_frag4 || !md_fits4 || md_bad_d4;
+      m_mal_d6_q    <= meta_oversize || !md_fits6 || md_bad_d6;
+      m_mal_u4_q    <= meta_oversize || md_frag4 || !md_fits4 || md_bad_u4;
+      m_mal_u6_q    <= meta_oversize || !md_fits6 || md_bad_u6;
       m_esp_len_d_q <= md_len_d;
       m_esp_len_u_q <= md_len_u;
-      m_bad_d_q     <= md_bad_d;
-      m_bad_u_q     <= md_bad_u;
       m_udp_oh_q    <= md_udp_oh;
-      m_encap_q     <= md_encap;
+      m_oe_q        <= md_udp_oh & md_encap;
       m_src_q       <= md_src;
       m_dst_q       <= md_dst;
       // IP behind at most one 802.1Q tag, as spd_key reads it (an untagged
@@ -241,9 +246,10 @@ module esp_ingress
 
   // Stage P: ESP at the UDP header's place (IP protocol 50) or behind it
   // (ESP-in-UDP); the SPI and sequence number at both places selected by
-  // the UDP header's one-hot, then one of the two.
+  // the UDP header's one-hot, then one of the two. ESP and ESP-in-UDP both
+  // need IPv4 or IPv6, so the family selects their checks.
   parsed_t     pd;
-  logic        pd_udp_esp;
+  logic        pd_udp, pd_udp_esp;
   logic [63:0] pd_at_udp, pd_behind_udp;    // {SPI, sequence number} at either place
   always_comb begin
     pd = '0;
@@ -254,14 +260,15 @@ module esp_ingress
     pd.ip_hlen   = m_ihl4_q;
     pd.src       = m_src_q;
     pd.dst       = m_dst_q;
-    pd_udp_esp   = !m_esp_q && m_udp_q && (m_udp_oh_q & m_encap_q) != '0;
+    pd_udp       = (m_v4_q && m_udp4_q) || (m_v6_q && m_udp6_q);
+    pd_udp_esp   = !m_esp_q && pd_udp && m_oe_q != '0;
     pd.punt      = m_punt_q;
     pd.esp       = !m_punt_q && (m_esp_q || pd_udp_esp);
     if (m_esp_q) begin
-      pd.esp_off = 8'd14 + m_ihl4_q;
+      pd.esp_off = m_off_d_q;
       pd.esp_len = m_esp_len_d_q;
     end else if (pd_udp_esp) begin
-      pd.esp_off = 8'd22 + m_ihl4_q;
+      pd.esp_off = m_off_u_q;
       pd.esp_len = m_esp_len_u_q;
     end
     pd_at_udp = '0;
@@ -279,10 +286,9 @@ module esp_ingress
       end
     if (m_esp_q)         {pd.spi, pd.seq_lo} = pd_at_udp;
     else if (pd_udp_esp) {pd.spi, pd.seq_lo} = pd_behind_udp;
-    // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
-    // A frame shorter than its IP header says is cut: never decrypt it.
     if (pd.esp)
-      pd.malformed = m_oversize_q || m_frag_q || !m_fits_q || (m_esp_q ? m_bad_d_q : m_bad_u_q);
+      pd.malformed = m_esp_q ? (m_v4_q ? m_mal_d4_q : m_mal_d6_q)
+                             : (m_v4_q ? m_mal_u4_q : m_mal_u6_q);
     // What is not ESP is looked up.
     pd.cleartext = !pd.esp && !m_punt_q && m_ct_ip_q;
   end
