@@ -728,12 +728,15 @@ module esp_ingress
     else if (e1_tvalid && e1_tready) e1_sop_q <= e1_tlast;
   end
   wire e1_gate = !e1_sop_q || ctx_rd_valid;
-  assign ctx_rd_ready = e1_tvalid && e1_tready && e1_sop_q;
 
   logic [DATA_W-1:0] e2_tdata;  logic [BYTES-1:0] e2_tkeep;
   logic e2_tlast, e2_tvalid, e2_tready, e2_tuser, gcm_s_tready;
   assign e1_tready = gcm_s_tready && e1_gate;
-  assign ctx_pop   = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
+  // The context queue's read (a packet's first beat into the core), one LUT
+  // from the registers and the core's ready, not through e1_tready: it is
+  // e1_tvalid && e1_tready && e1_sop_q written out.
+  assign ctx_pop      = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
+  assign ctx_rd_ready = ctx_pop;
 
   aes_gcm_stream #(.DATA_W(DATA_W)) u_gcm (
     .clk_i, .rst_ni,
