@@ -150,7 +150,7 @@ module esp_ingress
   logic [3:0]  md_nib;
   logic [5:0]  md_h4;
   logic [7:0]  md_proto4, md_proto6, md_ihl4;
-  logic        md_v4, md_v6, md_frag4, md_fits4, md_fits6;
+  logic        md_e4, md_e6, md_v4, md_v6, md_frag4, md_fits4, md_fits6;
   logic        md_bad_d4, md_bad_d6, md_bad_u4, md_bad_u6;
   logic [10:0] md_udp_oh, md_encap;
   logic [espnic_pkg::ADDR_W-1:0] md_src, md_dst;
@@ -159,8 +159,15 @@ module esp_ingress
     md_nib   = meta_hdr[8*14 +: 4];                 // IPv4 IHL
     md_h4    = {md_nib, 2'b00};
     // The ethertypes exclude each other: the families need no priority.
-    md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
-    md_v6 = md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
+    // meta_len >= 34 and >= 54 written out as bits (as a compare yosys
+    // builds a carry chain in front of everything the family gates).
+    md_e4 = md_etype == espnic_pkg::ETH_IPV4;
+    md_e6 = md_etype == espnic_pkg::ETH_IPV6;
+    md_v4 = md_e4 && (meta_len[15:6] != '0 || (meta_len[5] && meta_len[4:1] != '0))
+                  && meta_hdr[8*14+4 +: 4] == 4'd4;
+    md_v6 = md_e6 && (meta_len[15:6] != '0
+                      || (meta_len[5] && meta_len[4] && (meta_len[3] || (meta_len[2] && meta_len[1]))))
+                  && meta_hdr[8*14+4 +: 4] == 4'd6;
     // Lengths and their checks for either family.
     md_len4  = espnic_pkg::hbe16(meta_hdr, 16);
     md_len6  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
@@ -186,9 +193,10 @@ module esp_ingress
     // The UDP header at byte 34 + 4j (14 + the IP header's length), and
     // whether the port is 4500 and the first word after it non-zero there:
     // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
-    // keepalive (both pass).
+    // keepalive (both pass). The place by the ethertype alone: stage P uses
+    // it only for ESP or UDP, which need the whole family test.
     for (int j = 0; j < 11; j++) begin
-      md_udp_oh[j] = (md_v4 && md_nib == 4'(5 + j)) || (md_v6 && j == 5);
+      md_udp_oh[j] = (md_e4 && md_nib == 4'(5 + j)) || (md_e6 && j == 5);
       md_encap[j]  = espnic_pkg::hbe16(meta_hdr, 34 + 4*j + 2) == espnic_pkg::UDP_ENCAP_PORT
                      && meta_hdr[8*(34 + 4*j + 8) +: 32] != 32'd0;
     end
