@@ -123,33 +123,52 @@ module esp_ingress
   } parsed_t;
 
   // The parse of the frame whose meta is offered, in two stages. Stage M
-  // decodes the IP header from the captured bytes (family, lengths and
-  // their checks, protocol, the UDP header's place as a one-hot of 11, the
-  // ESP-in-UDP marker at each place) and registers it with the header;
-  // stage P decides from those registers (one-hot selects, no compare in
-  // front of a select). Always_comb blocks, not functions: yosys 0.23 reads
-  // no struct members inside a function.
+  // decodes the IP header from the captured bytes and registers it with the
+  // header: the family, the IP header's length, protocol, fragment bits and
+  // addresses, and each check that reads the lengths for IPv4 and IPv6 apart
+  // (UDP framing, ESP malformed), never selected by the family in M (the
+  // family and the length checks are both a few levels deep; selecting one by
+  // the other was stage M's deepest path); the UDP header's place as a
+  // one-hot of 11 and the ESP-in-UDP marker at that place (port 4500 and a
+  // non-zero first word, one flag per place); the ESP header's offset for
+  // ESP and ESP-in-UDP. Stage P decides from those registers: the
+  // family selects the checks, the one-hot the SPI and sequence number (no
+  // compare in front of a select). Always_comb blocks, not functions: yosys
+  // 0.23 reads no struct members inside a function.
   logic        m_valid_q, m_ready;
   logic [espnic_pkg::HDR_BYTES*8-1:0] m_hdr_q;
   logic [15:0] m_len_q;
-  logic        m_oversize_q, m_arp_q, m_v6_q, m_fits_q, m_frag_q, m_esp_q, m_udp_q;
-  logic        m_bad_d_q, m_bad_u_q, m_ct_ip_q, m_punt_q;
-  logic [7:0]  m_ihl4_q;
+  logic        m_arp_q, m_v4_q, m_v6_q, m_esp_q, m_udp4_q, m_udp6_q;
+  logic        m_mal_d4_q, m_mal_d6_q, m_mal_u4_q, m_mal_u6_q, m_ct_ip_q, m_punt_q;
+  logic [7:0]  m_ihl4_q, m_off_d_q, m_off_u_q;
   logic [15:0] m_esp_len_d_q, m_esp_len_u_q;
-  logic [10:0] m_udp_oh_q, m_encap_q;
+  logic [10:0] m_udp_oh_q, m_oe_q;
   logic [espnic_pkg::ADDR_W-1:0] m_src_q, m_dst_q;
 
   logic [15:0] md_etype, md_len_d, md_len_u;
   logic [15:0] md_len4, md_len6, md_d4, md_u4, md_d6, md_u6;
-  logic [7:0]  md_h4;
-  logic        md_fits4, md_fits6, md_ulen4, md_ulen6, md_bad_d, md_bad_u;
-  logic [7:0]  md_proto, md_ihl4;
-  logic        md_v4, md_v6, md_frag, md_ok, md_fits, md_udp_len_ok;
+  logic [3:0]  md_nib;
+  logic [5:0]  md_h4;
+  logic [7:0]  md_proto4, md_proto6, md_ihl4;
+  logic        md_e4, md_e6, md_v4, md_v6, md_frag4, md_fits4, md_fits6;
+  logic        md_bad_d4, md_bad_d6, md_bad_u4, md_bad_u6;
   logic [10:0] md_udp_oh, md_encap;
   logic [espnic_pkg::ADDR_W-1:0] md_src, md_dst;
   always_comb begin
-    // Lengths and their checks for either family, selected by the family.
-    md_h4    = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
+    md_etype = espnic_pkg::hbe16(meta_hdr, 12);
+    md_nib   = meta_hdr[8*14 +: 4];                 // IPv4 IHL
+    md_h4    = {md_nib, 2'b00};
+    // The ethertypes exclude each other: the families need no priority.
+    // meta_len >= 34 and >= 54 written out as bits (as a compare yosys
+    // builds a carry chain in front of everything the family gates).
+    md_e4 = md_etype == espnic_pkg::ETH_IPV4;
+    md_e6 = md_etype == espnic_pkg::ETH_IPV6;
+    md_v4 = md_e4 && (meta_len[15:6] != '0 || (meta_len[5] && meta_len[4:1] != '0))
+                  && meta_hdr[8*14+4 +: 4] == 4'd4;
+    md_v6 = md_e6 && (meta_len[15:6] != '0
+                      || (meta_len[5] && meta_len[4] && (meta_len[3] || (meta_len[2] && meta_len[1]))))
+                  && meta_hdr[8*14+4 +: 4] == 4'd6;
+    // Lengths and their checks for either family.
     md_len4  = espnic_pkg::hbe16(meta_hdr, 16);
     md_len6  = espnic_pkg::hbe16(meta_hdr, 18) + 16'd40;
     md_d4    = md_len4 - 16'(md_h4);
@@ -158,43 +177,26 @@ module esp_ingress
     md_u6    = espnic_pkg::hbe16(meta_hdr, 18) - 16'd8;
     md_fits4 = md_len4 >= 16'(md_h4) && 16'd14 + md_len4 <= meta_len;
     md_fits6 = 16'd14 + md_len6 <= meta_len;
-    md_ulen4 = md_len4 >= 16'(md_h4) + 16'd12;
-    md_ulen6 = md_len6 >= 16'd52;
-    md_etype = espnic_pkg::hbe16(meta_hdr, 12);
-    md_v4 = md_etype == espnic_pkg::ETH_IPV4 && meta_len >= 16'd34 && meta_hdr[8*14+4 +: 4] == 4'd4;
-    md_v6 = !md_v4 && md_etype == espnic_pkg::ETH_IPV6 && meta_len >= 16'd54 && meta_hdr[8*14+4 +: 4] == 4'd6;
-    md_ok = 1'b0; md_fits = 1'b0; md_proto = '0; md_ihl4 = '0; md_frag = 1'b0;
-    md_src = '0; md_dst = '0; md_udp_len_ok = 1'b0;
-    if (md_v4) begin
-      md_ihl4   = {2'b00, meta_hdr[8*14 +: 4], 2'b00};
-      md_proto  = espnic_pkg::hbyte(meta_hdr, 23);
-      md_frag   = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
-      md_src    = {96'd0, meta_hdr[8*26 +: 32]};
-      md_dst    = {96'd0, meta_hdr[8*30 +: 32]};
-      md_ok     = md_ihl4 >= 8'd20;
-      md_fits   = md_fits4;
-      md_udp_len_ok = md_ulen4;
-    end else if (md_v6) begin
-      md_ihl4   = 8'd40;
-      md_proto  = espnic_pkg::hbyte(meta_hdr, 20);
-      md_src    = meta_hdr[8*22 +: 128];
-      md_dst    = meta_hdr[8*38 +: 128];
-      md_ok     = 1'b1;
-      md_fits   = md_fits6;
-      md_udp_len_ok = md_ulen6;
-    end
+    md_proto4 = espnic_pkg::hbyte(meta_hdr, 23);
+    md_proto6 = espnic_pkg::hbyte(meta_hdr, 20);
+    md_frag4  = meta_hdr[8*20 + 5] || meta_hdr[8*20 +: 5] != '0 || meta_hdr[8*21 +: 8] != '0;  // MF, offset
+    // ESP length too short or unaligned: ESP (d) and ESP-in-UDP (u).
+    md_bad_d4 = md_d4 < 16'd36 || md_d4[1:0] != 2'd0;
+    md_bad_d6 = md_d6 < 16'd36 || md_d6[1:0] != 2'd0;
+    md_bad_u4 = md_u4 < 16'd36 || md_u4[1:0] != 2'd0;
+    md_bad_u6 = md_u6 < 16'd36 || md_u6[1:0] != 2'd0;
+    md_ihl4  = md_v4 ? 8'(md_h4) : md_v6 ? 8'd40 : 8'd0;
+    md_src   = md_v4 ? {96'd0, meta_hdr[8*26 +: 32]} : md_v6 ? meta_hdr[8*22 +: 128] : '0;
+    md_dst   = md_v4 ? {96'd0, meta_hdr[8*30 +: 32]} : md_v6 ? meta_hdr[8*38 +: 128] : '0;
     md_len_d = md_v4 ? md_d4 : md_v6 ? md_d6 : 16'd0;
     md_len_u = md_v4 ? md_u4 : md_v6 ? md_u6 : 16'hFFF8;
-    md_bad_d = md_v4 ? md_d4 < 16'd36 || md_d4[1:0] != 2'd0
-             : md_v6 ? md_d6 < 16'd36 || md_d6[1:0] != 2'd0 : 1'b1;
-    md_bad_u = md_v4 ? md_u4 < 16'd36 || md_u4[1:0] != 2'd0
-             : md_v6 ? md_u6 < 16'd36 || md_u6[1:0] != 2'd0 : 1'b0;
     // The UDP header at byte 34 + 4j (14 + the IP header's length), and
     // whether the port is 4500 and the first word after it non-zero there:
     // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
-    // keepalive (both pass).
+    // keepalive (both pass). The place by the ethertype alone: stage P uses
+    // it only for ESP or UDP, which need the whole family test.
     for (int j = 0; j < 11; j++) begin
-      md_udp_oh[j] = (md_v4 && meta_hdr[8*14 +: 4] == 4'(5 + j)) || (md_v6 && j == 5);
+      md_udp_oh[j] = (md_e4 && md_nib == 4'(5 + j)) || (md_e6 && j == 5);
       md_encap[j]  = espnic_pkg::hbe16(meta_hdr, 34 + 4*j + 2) == espnic_pkg::UDP_ENCAP_PORT
                      && meta_hdr[8*(34 + 4*j + 8) +: 32] != 32'd0;
     end
@@ -211,23 +213,34 @@ module esp_ingress
     if (meta_valid && meta_ready) begin
       m_hdr_q       <= meta_hdr;
       m_len_q       <= meta_len;
-      m_oversize_q  <= meta_oversize;
       m_arp_q       <= md_etype == 16'h0806;
+      m_v4_q        <= md_v4;
       m_v6_q        <= md_v6;
-      m_fits_q      <= md_fits;
-      m_frag_q      <= md_frag;
       // Untagged IPv4 fragment, or IPv6 whose first next header is
       // Fragment (44); a frame cut at MAX_FRAME is not punted.
-      m_punt_q      <= !meta_oversize && (md_frag || (md_v6 && md_proto == 8'd44));
+      m_punt_q      <= !meta_oversize && ((md_v4 && md_frag4) || (md_v6 && md_proto6 == 8'd44));
       m_ihl4_q      <= md_ihl4;
-      m_esp_q       <= md_ok && md_proto == espnic_pkg::IPP_ESP;
-      m_udp_q       <= md_ok && md_fits && md_proto == espnic_pkg::IPP_UDP && !md_frag && md_udp_len_ok;
+      m_off_d_q     <= md_v4 ? 8'd14 + 8'(md_h4) : md_v6 ? 8'd54 : 8'd14;   // 14 + md_ihl4
+      m_off_u_q     <= md_v4 ? 8'd22 + 8'(md_h4) : md_v6 ? 8'd62 : 8'd22;   // 22 + md_ihl4
+      // ESP: IP protocol 50 behind a valid header.
+      m_esp_q       <= (md_v4 && md_nib >= 4'd5 && md_proto4 == espnic_pkg::IPP_ESP)
+                       || (md_v6 && md_proto6 == espnic_pkg::IPP_ESP);
+      // UDP that can hold ESP-in-UDP (the frame holds the IP packet, not a
+      // fragment, UDP header and 4 bytes after it), per family.
+      m_udp4_q      <= md_nib >= 4'd5 && md_fits4 && md_proto4 == espnic_pkg::IPP_UDP && !md_frag4
+                       && md_len4 >= 16'(md_h4) + 16'd12;
+      m_udp6_q      <= md_fits6 && md_proto6 == espnic_pkg::IPP_UDP && md_len6 >= 16'd52;
+      // Malformed if ESP (d) or ESP-in-UDP (u), per family: header, IV, at
+      // least pad length + next header, ICV; 4-byte aligned. A frame shorter
+      // than its IP header says is cut: never decrypt it.
+      m_mal_d4_q    <= meta_oversize || md_frag4 || !md_fits4 || md_bad_d4;
+      m_mal_d6_q    <= meta_oversize || !md_fits6 || md_bad_d6;
+      m_mal_u4_q    <= meta_oversize || md_frag4 || !md_fits4 || md_bad_u4;
+      m_mal_u6_q    <= meta_oversize || !md_fits6 || md_bad_u6;
       m_esp_len_d_q <= md_len_d;
       m_esp_len_u_q <= md_len_u;
-      m_bad_d_q     <= md_bad_d;
-      m_bad_u_q     <= md_bad_u;
       m_udp_oh_q    <= md_udp_oh;
-      m_encap_q     <= md_encap;
+      m_oe_q        <= md_udp_oh & md_encap;
       m_src_q       <= md_src;
       m_dst_q       <= md_dst;
       // IP behind at most one 802.1Q tag, as spd_key reads it (an untagged
@@ -241,9 +254,10 @@ module esp_ingress
 
   // Stage P: ESP at the UDP header's place (IP protocol 50) or behind it
   // (ESP-in-UDP); the SPI and sequence number at both places selected by
-  // the UDP header's one-hot, then one of the two.
+  // the UDP header's one-hot, then one of the two. ESP and ESP-in-UDP both
+  // need IPv4 or IPv6, so the family selects their checks.
   parsed_t     pd;
-  logic        pd_udp_esp;
+  logic        pd_udp, pd_udp_esp;
   logic [63:0] pd_at_udp, pd_behind_udp;    // {SPI, sequence number} at either place
   always_comb begin
     pd = '0;
@@ -254,14 +268,15 @@ module esp_ingress
     pd.ip_hlen   = m_ihl4_q;
     pd.src       = m_src_q;
     pd.dst       = m_dst_q;
-    pd_udp_esp   = !m_esp_q && m_udp_q && (m_udp_oh_q & m_encap_q) != '0;
+    pd_udp       = (m_v4_q && m_udp4_q) || (m_v6_q && m_udp6_q);
+    pd_udp_esp   = !m_esp_q && pd_udp && m_oe_q != '0;
     pd.punt      = m_punt_q;
     pd.esp       = !m_punt_q && (m_esp_q || pd_udp_esp);
     if (m_esp_q) begin
-      pd.esp_off = 8'd14 + m_ihl4_q;
+      pd.esp_off = m_off_d_q;
       pd.esp_len = m_esp_len_d_q;
     end else if (pd_udp_esp) begin
-      pd.esp_off = 8'd22 + m_ihl4_q;
+      pd.esp_off = m_off_u_q;
       pd.esp_len = m_esp_len_u_q;
     end
     pd_at_udp = '0;
@@ -279,10 +294,9 @@ module esp_ingress
       end
     if (m_esp_q)         {pd.spi, pd.seq_lo} = pd_at_udp;
     else if (pd_udp_esp) {pd.spi, pd.seq_lo} = pd_behind_udp;
-    // Header, IV, at least pad length + next header, ICV; 4-byte aligned.
-    // A frame shorter than its IP header says is cut: never decrypt it.
     if (pd.esp)
-      pd.malformed = m_oversize_q || m_frag_q || !m_fits_q || (m_esp_q ? m_bad_d_q : m_bad_u_q);
+      pd.malformed = m_esp_q ? (m_v4_q ? m_mal_d4_q : m_mal_d6_q)
+                             : (m_v4_q ? m_mal_u4_q : m_mal_u6_q);
     // What is not ESP is looked up.
     pd.cleartext = !pd.esp && !m_punt_q && m_ct_ip_q;
   end
@@ -413,9 +427,12 @@ module esp_ingress
   wire drop_go   = b_valid && b_drop_q;
 
   // --------------------------------------------------------------- classify
-  // Stage B reads the entry (xb_go), C infers the 64-bit sequence number
-  // (RFC 4303 A2), D checks the window and classifies, E (x_go) writes the
-  // work orders and, for a replay or an expired SA, a drop slot's order.
+  // Stage B reads the entry (xb_go), C and D infer the 64-bit sequence
+  // number (RFC 4303 A2) and check the window (replay_pkg's infer_b in B,
+  // infer_c in C, infer_ok and infer_hi in D: candidates for the high half
+  // and the compares with the low half registered in C, the pick in D), D
+  // classifies, E (x_go) writes the work orders and, for a replay or an
+  // expired SA, a drop slot's order.
   // Classify writes nothing back: commits that go through the table between
   // its stage B and E are not seen here, and commit checks the window again
   // with the entry as it is then, so classify only drops early what commit
@@ -430,33 +447,41 @@ module esp_ingress
   espnic_pkg::sa_cfg_t   xc_cfg, xd_cfg, xe_cfg;
   espnic_pkg::sa_key_t   xc_key, xd_key, xe_key;
   espnic_pkg::sa_dyn_t   xc_dyn, xd_dyn, xe_dyn;
-  espnic_pkg::window_t   xc_win, xd_win;
+  espnic_pkg::window_t   xc_win;
   logic                  xc_known, xd_known;
-  logic [63:0]           xd_seq, xe_seq;
+  logic [96:0]           xc_inf;             // infer_b: {case A, bottom, th + 1, th - 1}
+  logic [31:0]           xd_thp, xd_thm;
+  logic [16:0]           xd_flags;           // infer_c
+  logic [63:0]           xe_seq;
   class_e                xe_class;
-  // Stage B: is the entry the SA the SPI names?
+  // Stage B: is the entry the SA the SPI names? And what the inference
+  // needs from the entry alone.
   espnic_pkg::sa_cfg_t   xb_cfg;
+  espnic_pkg::sa_state_t xb_st;
   assign xb_cfg = b_cfg;
+  assign xb_st  = b_dyn.st;
   wire   xb_known = b_dyn.enable && xb_cfg.spi == xb.spi;
-  // Stage C.
+  wire [96:0] xb_inf = replay_pkg::infer_b(xb_st.seq, xb_cfg.replay_window);
+  // Stage C: the compares with the received low half.
   espnic_pkg::sa_cfg_t   xc_sa;
   espnic_pkg::sa_state_t xc_st;
   assign xc_sa = xc_cfg;
   assign xc_st = xc_dyn.st;
-  wire [63:0] xc_seq = replay_pkg::infer_seq(xc_st.seq, xc_p.seq_lo, xc_sa.replay_window, xc_sa.esn);
-  // Stage D.
-  espnic_pkg::sa_cfg_t   xd_sa;
+  wire [16:0] xc_flags = replay_pkg::infer_c(xc_st.seq, xc_p.seq_lo, xc_sa.replay_window, xc_sa.esn,
+                                             xc_win, xc_inf[96], xc_inf[95:64], xc_inf[31:0]);
+  // Stage D: the pick (the inferred number and its window check).
   espnic_pkg::sa_state_t xd_st;
-  assign xd_sa = xd_cfg;
   assign xd_st = xd_dyn.st;
+  wire        xd_replay_ok = replay_pkg::infer_ok(xd_flags);
+  wire [63:0] xd_seq = {replay_pkg::infer_hi(xd_st.seq[63:32], xd_thp, xd_thm, xd_flags[16:14]),
+                        xd_p.seq_lo};
   class_e xd_class;
   always_comb begin
     if (!xd_p.esp)                                   xd_class = xd_p.policy_drop ? C_POLICY : C_BYPASS;
     else if (xd_p.malformed)                         xd_class = C_MALFORMED;
     else if (!xd_known)                              xd_class = C_NO_SA;
     else if (xd_st.hard_fired)                       xd_class = C_EXPIRED;
-    else if (!replay_pkg::replay_ok(xd_st.seq, xd_win, xd_sa.replay_window, xd_seq))
-                                                     xd_class = C_REPLAY;
+    else if (!xd_replay_ok)                          xd_class = C_REPLAY;
     else                                             xd_class = C_DECRYPT;
   end
   always_ff @(posedge clk_i) begin
@@ -473,9 +498,13 @@ module esp_ingress
     xc_cfg   <= b_cfg;   xd_cfg <= xc_cfg; xe_cfg <= xd_cfg;
     xc_key   <= b_key;   xd_key <= xc_key; xe_key <= xd_key;
     xc_dyn   <= b_dyn;   xd_dyn <= xc_dyn; xe_dyn <= xd_dyn;
-    xc_win   <= b_win;   xd_win <= xc_win;
+    xc_win   <= b_win;
     xc_known <= xb_known; xd_known <= xc_known;
-    xd_seq   <= xc_seq;  xe_seq <= xd_seq;
+    xc_inf   <= xb_inf;
+    xd_thp   <= xc_inf[63:32];
+    xd_thm   <= xc_inf[31:0];
+    xd_flags <= xc_flags;
+    xe_seq   <= xd_seq;
     xe_class <= xd_class;
   end
   // Stage E: the work orders.
@@ -717,12 +746,15 @@ module esp_ingress
     else if (e1_tvalid && e1_tready) e1_sop_q <= e1_tlast;
   end
   wire e1_gate = !e1_sop_q || ctx_rd_valid;
-  assign ctx_rd_ready = e1_tvalid && e1_tready && e1_sop_q;
 
   logic [DATA_W-1:0] e2_tdata;  logic [BYTES-1:0] e2_tkeep;
   logic e2_tlast, e2_tvalid, e2_tready, e2_tuser, gcm_s_tready;
   assign e1_tready = gcm_s_tready && e1_gate;
-  assign ctx_pop   = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
+  // The context queue's read (a packet's first beat into the core), one LUT
+  // from the registers and the core's ready, not through e1_tready: it is
+  // e1_tvalid && e1_tready && e1_sop_q written out.
+  assign ctx_pop      = e1_tvalid && gcm_s_tready && e1_sop_q && ctx_rd_valid;
+  assign ctx_rd_ready = ctx_pop;
 
   aes_gcm_stream #(.DATA_W(DATA_W)) u_gcm (
     .clk_i, .rst_ni,

@@ -110,6 +110,10 @@ struct Bench {
 			   (unsigned long long)ref.top, lo, w, esn, (unsigned long long)got,
 			   (unsigned long long)want);
 		bool ok = m.ok_o, want_ok = ref.ok(want, w);
+		chk.expect(m.seq2_o == got && bool(m.ok2_o) == ok,
+			   "split: top %#llx lo %#x w %u esn %d: %#llx %d, want %#llx %d",
+			   (unsigned long long)ref.top, lo, w, esn, (unsigned long long)m.seq2_o,
+			   int(m.ok2_o), (unsigned long long)got, int(ok));
 		chk.expect(ok == want_ok, "window: top %#llx seq %#llx w %u: got %d, want %d",
 			   (unsigned long long)ref.top, (unsigned long long)want, w, ok, want_ok);
 		bool icv = !forge && got == s;
@@ -299,7 +303,25 @@ void infer_only(Bench &b, stream_tb::Rng &r, uint64_t cases)
 		m.f_seq_lo_i = lo;
 		m.f_w_i = uint16_t(w);
 		m.f_esn_i = esn;
+		// A word whose tag is the block of one of the candidates (or none),
+		// its bit of lo set or not, for the split check (infer_c).
+		uint32_t cand[4] = {0, th, th + 1, th - 1};
+		uint32_t hi = r.chance(80) ? cand[r.range(0, 3)] : uint32_t(r.next());
+		uint32_t tlo = r.chance(80) ? lo >> 11 : uint32_t(r.next()) & 0x1FFFFF;
+		uint64_t bits = uint64_t(r.next()) << 32 | uint32_t(r.next());
+		if (r.chance(50))
+			bits |= uint64_t(1) << (lo & 63);
+		// {tag[52:0], bits[63:0]}: tag = {hi, tlo} (32 + 21 bits)
+		m.f_word_i[0] = uint32_t(bits);
+		m.f_word_i[1] = uint32_t(bits >> 32);
+		m.f_word_i[2] = tlo | (hi << 21);
+		m.f_word_i[3] = hi >> 11;
 		m.eval();
+		b.chk.expect(m.f_seq2_o == m.f_seq_o && m.f_ok2_o == m.f_ok_o,
+			     "split(top %#llx, lo %#x, w %u, esn %d, tag %#x:%#x): %#llx %d, want %#llx %d",
+			     (unsigned long long)top, lo, w, esn, hi, tlo,
+			     (unsigned long long)m.f_seq2_o, int(m.f_ok2_o),
+			     (unsigned long long)m.f_seq_o, int(m.f_ok_o));
 		uint64_t want = ref_infer(top, lo, w, esn);
 		b.chk.expect(m.f_seq_o == want,
 			     "infer_seq(top %#llx, lo %#x, w %u, esn %d): got %#llx, want %#llx",
