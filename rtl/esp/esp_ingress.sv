@@ -193,10 +193,11 @@ module esp_ingress
     // The UDP header at byte 34 + 4j (14 + the IP header's length), and
     // whether the port is 4500 and the first word after it non-zero there:
     // zero is the non-ESP marker of IKE, and a single 0xFF byte a NAT
-    // keepalive (both pass). The place by the ethertype alone: stage P uses
-    // it only for ESP or UDP, which need the whole family test.
+    // keepalive (both pass). The place by the ethertype's top bit alone
+    // (0x86DD against 0x0800): stage P uses it only for ESP or UDP, which
+    // need the whole family test.
     for (int j = 0; j < 11; j++) begin
-      md_udp_oh[j] = (md_e4 && md_nib == 4'(5 + j)) || (md_e6 && j == 5);
+      md_udp_oh[j] = md_etype[15] ? j == 5 : md_nib == 4'(5 + j);
       md_encap[j]  = espnic_pkg::hbe16(meta_hdr, 34 + 4*j + 2) == espnic_pkg::UDP_ENCAP_PORT
                      && meta_hdr[8*(34 + 4*j + 8) +: 32] != 32'd0;
     end
@@ -1037,9 +1038,9 @@ module esp_ingress
   // low part's compares. (Kept nets: abc9 maps logic off its critical path
   // into LUT chains as deep as that path; kept nets bound them, README
   // "ingdepth 3".)
-  (* keep *) logic seq_gt, blk_same, blk_next, tag_eq, win_hit, tag_hit;
+  (* keep *) logic seq_gt, blk_same, blk_next, tag_eq, win_hit;
   logic        age_borrow, age_lt_w, age_lt_max;
-  logic        ok_base, ok_old;
+  logic        ok_base, ok_old_w;
   logic [11:0] age_lo;
   always_comb begin
     seq_gt     = cb.seq > b_top;
@@ -1050,12 +1051,11 @@ module esp_ingress
     age_lt_w   = age_lo[10:0] < b_cfg.replay_window;
     age_lt_max = age_lo[10:0] < 11'(espnic_pkg::REPLAY_MAX);
     tag_eq     = b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11];
-    win_hit    = (b_win[63:0] & cb_seq_oh) != 64'd0;
-    tag_hit    = tag_eq && win_hit;                               // seen before
+    win_hit    = (b_win[63:0] & cb_seq_oh) != 64'd0;              // with tag_eq: seen before
     // replay_pkg::replay_ok: past the top (or no window) it passes; below
     // the top it passes when near, within the window and not seen
     ok_base    = cb_seq_nz && (b_cfg.replay_window == '0 || seq_gt);
-    ok_old     = cb_seq_nz && age_lt_w && !tag_hit;
+    ok_old_w   = cb_seq_nz && age_lt_w;                           // and not seen before (C)
   end
   // The window word if the packet is delivered (replay_pkg::replay_mark
   // with the bit's one-hot): its bit set, or a new word for its block.
@@ -1126,7 +1126,7 @@ module esp_ingress
   logic                cw_go_q, cw_bypass_q, cw_punt_q, cw_hard_q;
   logic                cw_p_icv_bad_q, cw_p_mal_q, cw_p_dummy_q, cw_p_good_pol_q, cw_p_good_nopol_q;
   logic                cw_seq_gt_q, cw_blk_same_q, cw_blk_next_q, cw_age_borrow_q, cw_age_lt_max_q;
-  logic                cw_ok_base_q, cw_ok_old_q;
+  logic                cw_ok_base_q, cw_ok_old_w_q, cw_tag_eq_q, cw_win_hit_q;
   logic [63:0]         cw_seq_q;
   logic [15:0]         cw_sa_q, cw_len_q;
   logic                cw_csum_q;     // transport IPv4: the checksum goes into the header
@@ -1163,7 +1163,9 @@ module esp_ingress
     cw_age_borrow_q <= age_borrow;
     cw_age_lt_max_q <= age_lt_max;
     cw_ok_base_q   <= ok_base;
-    cw_ok_old_q    <= ok_old;
+    cw_ok_old_w_q  <= ok_old_w;
+    cw_tag_eq_q    <= tag_eq;
+    cw_win_hit_q   <= win_hit;
     cw_seq_q       <= cb.seq;
     cw_sa_q        <= cb.sa;
     cw_len_q       <= cb_out_len;
@@ -1187,7 +1189,7 @@ module esp_ingress
   logic age_near, replay_final_ok, mark_win;
   always_comb begin
     age_near = cw_age_borrow_q ? cw_blk_next_q : cw_blk_same_q;
-    replay_final_ok = cw_ok_base_q || (age_near && cw_ok_old_q);
+    replay_final_ok = cw_ok_base_q || (age_near && cw_ok_old_w_q && !(cw_tag_eq_q && cw_win_hit_q));
     // replay_pkg::replay_mark: the window word moves unless the number is
     // older than the largest window
     mark_win = cw_seq_gt_q || (age_near && cw_age_lt_max_q);
