@@ -317,11 +317,11 @@ void infer_only(Bench &b, stream_tb::Rng &r, uint64_t cases)
 		m.f_word_i[2] = tlo | (hi << 21);
 		m.f_word_i[3] = hi >> 11;
 		m.eval();
-		b.chk.expect(m.f_seq2_o == m.f_seq_o && m.f_ok2_o == m.f_ok_o,
-			     "split(top %#llx, lo %#x, w %u, esn %d, tag %#x:%#x): %#llx %d, want %#llx %d",
-			     (unsigned long long)top, lo, w, esn, hi, tlo,
-			     (unsigned long long)m.f_seq2_o, int(m.f_ok2_o),
-			     (unsigned long long)m.f_seq_o, int(m.f_ok_o));
+		b.chk.expect(
+		    m.f_seq2_o == m.f_seq_o && m.f_ok2_o == m.f_ok_o,
+		    "split(top %#llx, lo %#x, w %u, esn %d, tag %#x:%#x): %#llx %d, want %#llx %d",
+		    (unsigned long long)top, lo, w, esn, hi, tlo, (unsigned long long)m.f_seq2_o,
+		    int(m.f_ok2_o), (unsigned long long)m.f_seq_o, int(m.f_ok_o));
 		uint64_t want = ref_infer(top, lo, w, esn);
 		b.chk.expect(m.f_seq_o == want,
 			     "infer_seq(top %#llx, lo %#x, w %u, esn %d): got %#llx, want %#llx",
