@@ -183,7 +183,7 @@ module ctrl_cmd
 
   // The SA entry a command names, read from its table (S_SA_READ) before the
   // command is checked: a READ slot in the table's pipeline, answered two
-  // cycles later.
+  // cycles later (three for the inbound table: its control slots wait a cycle).
   logic         sa_read_sent_q;
   // (After reset the tables clear themselves first: sa_ready_i.)
   wire          sa_read_go  = st_q[S_SA_READ] && sa_cmd_q && !sa_read_sent_q && sa_ready_i[cmd_inbound];

@@ -57,7 +57,7 @@ module esp_ingress
   input  logic [511:0]          cls_wr_data_i,
 
   // SA table slots of the control path (esp_sa_table): taken in any cycle
-  // sa_ready_o is high; a READ is answered on sa_rsp_* in the next cycle.
+  // sa_ready_o is high; a READ is answered on sa_rsp_* two cycles later (DP_WB_C).
   output logic                  sa_ready_o,
   input  logic                  sa_req_valid_i,
   input  espnic_pkg::sa_req_t   sa_req_i,

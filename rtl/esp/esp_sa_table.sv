@@ -56,7 +56,7 @@ module esp_sa_table
   // control slots (taken in any cycle ready_o is high; the index is in range)
   input  logic                    ctl_valid_i,
   input  espnic_pkg::sa_req_t     ctl_req_i,
-  output logic                    ctl_rsp_valid_o,   // the answer to a READ, the next cycle
+  output logic                    ctl_rsp_valid_o,   // the answer to a READ, the next cycle (DP_WB_C: the one after)
   output espnic_pkg::sa_cfg_t     ctl_rsp_cfg_o,
   output espnic_pkg::sa_dyn_t     ctl_rsp_dyn_o,
 
