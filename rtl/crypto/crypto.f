@@ -21,3 +21,5 @@ sha_pkg.sv
 sha_round.sv
 sha_core.sv
 sha_hmac.sv
+# ESP encrypt-then-MAC stream over aes_cbc_enc and sha_hmac
+cbc_hmac_encrypt.sv
