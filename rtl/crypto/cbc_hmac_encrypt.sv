@@ -220,16 +220,16 @@ module cbc_hmac_encrypt #(
   logic [256:0]  f3_key_q;
   logic [127:0]  f3_iv_q, f3_blk_q;
   assign c_cand = cmore_q & ~cinfl_q;
+  logic          f0_hv;
+  logic [SW-1:0] f0_lo, f0_hs;
   always_comb begin
-    logic hv;
-    logic [SW-1:0] hs;
-    f0_v = 1'b0; f0_s = '0; hv = 1'b0; hs = '0;
+    f0_v = 1'b0; f0_lo = '0; f0_hv = 1'b0; f0_hs = '0;
     for (int i = NS - 1; i >= 0; i--) begin
-      if (c_cand[i]) begin f0_v = 1'b1; f0_s = SW'(i); end
-      if (c_cand[i] && prio_q[i]) begin hv = 1'b1; hs = SW'(i); end
+      if (c_cand[i]) begin f0_v = 1'b1; f0_lo = SW'(i); end
+      if (c_cand[i] && prio_q[i]) begin f0_hv = 1'b1; f0_hs = SW'(i); end
     end
-    if (hv) f0_s = hs;
   end
+  assign f0_s = f0_hv ? f0_hs : f0_lo;
   assign f1_bi = cissue_q[UW*f1_s_q +: UW];
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -310,16 +310,16 @@ module cbc_hmac_encrypt #(
   logic [255:0]  hm5_mac;
 
   assign h_cand = hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5);
+  logic          hp_hv;
+  logic [SW-1:0] hp_lo, hp_hs;
   always_comb begin
-    logic hv;
-    logic [SW-1:0] hs;
-    hp_v = 1'b0; hp_s = '0; hv = 1'b0; hs = '0;
+    hp_v = 1'b0; hp_lo = '0; hp_hv = 1'b0; hp_hs = '0;
     for (int i = NS - 1; i >= 0; i--) begin
-      if (h_cand[i]) begin hp_v = 1'b1; hp_s = SW'(i); end
-      if (h_cand[i] && prio_q[i]) begin hv = 1'b1; hs = SW'(i); end
+      if (h_cand[i]) begin hp_v = 1'b1; hp_lo = SW'(i); end
+      if (h_cand[i] && prio_q[i]) begin hp_hv = 1'b1; hp_hs = SW'(i); end
     end
-    if (hv) hp_s = hs;
   end
+  assign hp_s = hp_hv ? hp_hs : hp_lo;
   assign h_ctx = ctx_mem[hs_q];
   // h_rem = lm - BB*k, signed
   assign h_rem = {1'b0, h_lm_q} - {1'b0, h_base_q};
