@@ -82,6 +82,7 @@ module cbc_hmac_encrypt #(
   logic [NS*UW-1:0] nblk_q, cissue_q, cout_q, hblk_q;
   logic [NS-1:0]    prio_q;      // slots at or after the oldest
   logic [SW-1:0]    wr_slot_q, rd_slot_q;
+  logic [NS-1:0]    wr_oh_q;     // wr_slot_q one-hot
 
   // Per-slot context (LUTRAM) and packet buffers (BRAM).
   logic [256:0]     key_mem [NS];
@@ -113,7 +114,7 @@ module cbc_hmac_encrypt #(
   end
   assign b_fin   = b_v_q && ((b_lane_q == (LW+1)'(L - 1)) || !b_has[b_lane_q + 1'b1]);
   assign a_first = !in_pkt_q;
-  assign s_axis_tready = (!b_v_q || b_fin) && (in_pkt_q || !used_q[wr_slot_q]);
+  assign s_axis_tready = (!b_v_q || b_fin) && (in_pkt_q || |(wr_oh_q & ~used_q));
   assign accept  = s_axis_tvalid && s_axis_tready;
 
   always_ff @(posedge clk_i) begin
@@ -121,11 +122,15 @@ module cbc_hmac_encrypt #(
       b_v_q     <= 1'b0;
       in_pkt_q  <= 1'b0;
       wr_slot_q <= '0;
+      wr_oh_q   <= NS'(1);
     end else begin
       if (accept) begin
         b_v_q    <= 1'b1;
         in_pkt_q <= !s_axis_tlast;
-        if (s_axis_tlast) wr_slot_q <= (wr_slot_q == SW'(NS - 1)) ? '0 : wr_slot_q + 1'b1;
+        if (s_axis_tlast) begin
+          wr_slot_q <= (wr_slot_q == SW'(NS - 1)) ? '0 : wr_slot_q + 1'b1;
+          wr_oh_q   <= {wr_oh_q[NS-2:0], wr_oh_q[NS-1]};
+        end
       end else if (b_fin) begin
         b_v_q <= 1'b0;
       end
@@ -211,37 +216,60 @@ module cbc_hmac_encrypt #(
   // ============================================================== CBC --
   // F0 picks a slot (oldest first), F1 its block index and the address, F2
   // reads the buffer and the key, F3 hands the block to the engine.
-  logic [NS-1:0] c_cand;
+  // The candidates are registered; the pick of the cycle before is masked
+  // out (its channel's in-flight flag is set from the pick directly).
+  logic [NS-1:0] c_cand_q, c_candh_q, c_eff, c_effh, f0_oh, f0_lo_oh, f0_hi_oh, f1_oh_q;
+  logic [NS-1:0] clast_q;        // the slot's next block is its last
+  logic [NS-1:0] cend_q;         // the slot's next returning block is its last
   logic          f0_v, f1_v_q, f2_v_q, f3_v_q;
-  logic [SW-1:0] f0_s, f1_s_q, f2_s_q, f3_s_q;
+  logic [SW-1:0] f1_s, f2_s_q, f3_s_q;
   logic [UW-1:0] f1_bi;
   logic [AW-1:0] f2_addr_q;
   logic          f2_first_q, f3_first_q;
   logic [256:0]  f3_key_q;
   logic [127:0]  f3_iv_q, f3_blk_q;
-  assign c_cand = cmore_q & ~cinfl_q;
-  logic          f0_hv;
-  logic [SW-1:0] f0_lo, f0_hs;
-  always_comb begin
-    f0_v = 1'b0; f0_lo = '0; f0_hv = 1'b0; f0_hs = '0;
-    for (int i = NS - 1; i >= 0; i--) begin
-      if (c_cand[i]) begin f0_v = 1'b1; f0_lo = SW'(i); end
-      if (c_cand[i] && prio_q[i]) begin f0_hv = 1'b1; f0_hs = SW'(i); end
+  always_ff @(posedge clk_i) begin
+    c_cand_q  <= cmore_q & ~cinfl_q;
+    c_candh_q <= cmore_q & ~cinfl_q & prio_q;
+    for (int i = 0; i < NS; i++) begin
+      clast_q[i] <= (cissue_q[UW*i +: UW] + UW'(1) == nblk_q[UW*i +: UW]);
+      cend_q[i]  <= (cout_q[UW*i +: UW] == nblk_q[UW*i +: UW] + UW'(1));
     end
   end
-  assign f0_s = f0_hv ? f0_hs : f0_lo;
-  assign f1_bi = cissue_q[UW*f1_s_q +: UW];
+  assign c_eff  = c_cand_q & ~f1_oh_q;
+  assign c_effh = c_candh_q & ~f1_oh_q;
+  always_comb begin
+    for (int i = 0; i < NS; i++) begin
+      f0_lo_oh[i] = c_eff[i];
+      f0_hi_oh[i] = c_effh[i];
+      for (int j = 0; j < i; j++) begin
+        if (c_eff[j])  f0_lo_oh[i] = 1'b0;
+        if (c_effh[j]) f0_hi_oh[i] = 1'b0;
+      end
+    end
+  end
+  assign f0_oh = (|c_effh) ? f0_hi_oh : f0_lo_oh;
+  assign f0_v  = |c_eff;
+  always_comb begin
+    f1_s  = '0;
+    f1_bi = '0;
+    for (int i = 0; i < NS; i++) begin
+      if (f1_oh_q[i]) f1_s = f1_s | SW'(i);
+      if (f1_oh_q[i]) f1_bi = f1_bi | cissue_q[UW*i +: UW];
+    end
+  end
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       f1_v_q <= 1'b0; f2_v_q <= 1'b0; f3_v_q <= 1'b0;
+      f1_oh_q <= '0;
     end else begin
       f1_v_q <= f0_v; f2_v_q <= f1_v_q; f3_v_q <= f2_v_q;
+      f1_oh_q <= f0_v ? f0_oh : '0;
     end
   end
   always_ff @(posedge clk_i) begin
-    f1_s_q     <= f0_s;
-    f2_s_q     <= f1_s_q;
-    f2_addr_q  <= {f1_s_q, f1_bi + UW'(2)};
+    f2_s_q     <= f1_s;
+    f2_addr_q  <= {f1_s, f1_bi + UW'(2)};
     f2_first_q <= (f1_bi == '0);
     f3_s_q     <= f2_s_q;
     f3_first_q <= f2_first_q;
@@ -269,9 +297,7 @@ module cbc_hmac_encrypt #(
     .m_block_o  (e_blk)
   );
   logic [UW-1:0] e_idx;      // buffer unit of the returning block
-  logic          e_end;      // its packet's last block
   assign e_idx = cout_q[UW*e_ch +: UW];
-  assign e_end = (e_idx == nblk_q[UW*e_ch +: UW] + UW'(1));
   always_ff @(posedge clk_i) begin
     if (e_v) begin
       cbuf_h[{e_ch, e_idx}] <= e_blk;
@@ -281,9 +307,9 @@ module cbc_hmac_encrypt #(
 
   // ============================================================= HMAC --
   localparam logic [2:0] H_IDLE = 3'd0, H_SET = 3'd1, H_SET2 = 3'd2, H_RD = 3'd3,
-                         H_WAIT = 3'd4, H_ISS = 3'd5;
+                         H_WAIT = 3'd4, H_ISS = 3'd5, H_GAP = 3'd6;
   logic [2:0]    h_st_q;
-  logic [NS-1:0] h_busy1, h_busy2, h_busy5, h_cand;
+  logic [NS-1:0] h_busy1, h_busy2, h_busy5, h_cand_q, h_candh_q;
   logic          hp_v;
   logic [SW-1:0] hp_s, hs_q;
   logic [34:0]   h_ctx;
@@ -296,7 +322,9 @@ module cbc_hmac_encrypt #(
   logic [7:0]    h_kb_q;
   logic [UW+3:0] h_v_q, h_vend_q;
   logic          r_v_q;
-  logic [UW+3:0] r_vi_q;
+  logic [UW-1:0] r_vi_q;
+  logic [UW+3:0] h_n2_q;       // unit n+2: seq_hi
+  logic [2:0]    r_sel_q;      // 0 buffer, 1 header, 2 IV, 3 seq_hi, 4 zero
   logic [127:0]  r_cu;
   logic [1087:0] h_a_q;       // the units of one SHA block (the first's lower half shifts out)
   logic [1023:0] h_blk;
@@ -309,14 +337,18 @@ module cbc_hmac_encrypt #(
   /* verilator lint_on UNUSEDSIGNAL */
   logic [255:0]  hm5_mac;
 
-  assign h_cand = hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5);
+  // Registered candidates; H_GAP lets them see the last issue's flags.
+  always_ff @(posedge clk_i) begin
+    h_cand_q  <= hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5);
+    h_candh_q <= hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5) & prio_q;
+  end
   logic          hp_hv;
   logic [SW-1:0] hp_lo, hp_hs;
   always_comb begin
     hp_v = 1'b0; hp_lo = '0; hp_hv = 1'b0; hp_hs = '0;
     for (int i = NS - 1; i >= 0; i--) begin
-      if (h_cand[i]) begin hp_v = 1'b1; hp_lo = SW'(i); end
-      if (h_cand[i] && prio_q[i]) begin hp_hv = 1'b1; hp_hs = SW'(i); end
+      if (h_cand_q[i]) begin hp_v = 1'b1; hp_lo = SW'(i); end
+      if (h_candh_q[i]) begin hp_hv = 1'b1; hp_hs = SW'(i); end
     end
   end
   assign hp_s = hp_hv ? hp_hs : hp_lo;
@@ -336,7 +368,7 @@ module cbc_hmac_encrypt #(
         H_SET2: h_st_q <= H_RD;
         H_RD:   if (h_v_q == h_vend_q) h_st_q <= H_WAIT;
         H_WAIT: h_st_q <= H_ISS;
-        H_ISS:  if (h_take) h_st_q <= H_IDLE;
+        H_ISS:  if (h_take) h_st_q <= H_GAP;
         default: h_st_q <= H_IDLE;
       endcase
     end
@@ -361,23 +393,29 @@ module cbc_hmac_encrypt #(
         h_kb_q    <= h_rem[16] ? 8'd0 : (h_big_q ? ((h_rem >= 17'd128) ? 8'd128 : h_rem[7:0])
                                                  : ((h_rem >= 17'd64) ? 8'd64 : h_rem[7:0]));
         h_v_q     <= h_big_q ? {1'b0, h_k_q, 3'd0} : {2'd0, h_k_q, 2'd0};
+        h_n2_q    <= {4'd0, h_n_q} + (UW+4)'(2);
         h_vend_q  <= h_big_q ? {1'b0, h_k_q, 3'd0} + (UW+4)'(8) : {2'd0, h_k_q, 2'd0} + (UW+4)'(4);
       end
       H_RD: h_v_q <= h_v_q + 1'b1;
       default: ;
     endcase
-    r_vi_q <= h_v_q;
+    r_vi_q <= h_v_q[UW-1:0];
+    if (h_v_q == '0)                 r_sel_q <= 3'd1;
+    else if (h_v_q == (UW+4)'(1))    r_sel_q <= 3'd2;
+    else if (h_v_q == h_n2_q)        r_sel_q <= 3'd3;
+    else if (h_v_q > h_n2_q)         r_sel_q <= 3'd4;
+    else                             r_sel_q <= 3'd0;
   end
   // The unit read: the buffer at the registered address, or the header, the
   // IV, seq_hi (after the ciphertext) by index.
-  logic [UW-1:0] r_ui;
-  assign r_ui = r_vi_q[UW-1:0];
   always_comb begin
-    if (r_vi_q == '0)                             r_cu = {hdr_mem[hs_q], 64'd0};
-    else if (r_vi_q == (UW+4)'(1))                r_cu = iv_mem[hs_q];
-    else if (r_vi_q == {4'd0, h_n_q} + (UW+4)'(2)) r_cu = h_esn_q ? {96'd0, h_shi_q[7:0], h_shi_q[15:8], h_shi_q[23:16], h_shi_q[31:24]} : '0;
-    else if (r_vi_q > {4'd0, h_n_q} + (UW+4)'(2))  r_cu = '0;
-    else                                          r_cu = cbuf_h[{hs_q, r_ui}];
+    case (r_sel_q)
+      3'd1:    r_cu = {hdr_mem[hs_q], 64'd0};
+      3'd2:    r_cu = iv_mem[hs_q];
+      3'd3:    r_cu = h_esn_q ? {96'd0, h_shi_q[7:0], h_shi_q[15:8], h_shi_q[23:16], h_shi_q[31:24]} : '0;
+      3'd4:    r_cu = '0;
+      default: r_cu = cbuf_h[{hs_q, r_vi_q}];
+    endcase
   end
   always_ff @(posedge clk_i) begin
     if (r_v_q) h_a_q <= {r_cu, h_a_q[1087:128]};
@@ -464,7 +502,7 @@ module cbc_hmac_encrypt #(
   logic          o_busy_q, o_bad_q;
   logic [SW-1:0] o_s_q;
   logic [UW+3:0] o_v_q, o_vend_q;
-  logic [UW-1:0] o_n_q;
+  logic [UW+3:0] o_n2_q;          // unit n+2: the ICV's first 16 bytes
   logic [1:0]    o_alg_q;
   /* verilator lint_off UNUSEDSIGNAL */
   logic [34:0]   o_ctx;             // the MAC algorithm only
@@ -473,7 +511,7 @@ module cbc_hmac_encrypt #(
   logic          p1_v_q, p1_end_q, p1_bad_q;
   logic [SW-1:0] p1_s_q;
   logic [UW+3:0] p1_v_idx_q;
-  logic [UW-1:0] p1_n_q;
+  logic [2:0]    p1_sel_q;        // 0 buffer, 1 header, 2 IV, 3/4 ICV, 5 zero
   logic [1:0]    p1_alg_q;
   logic [127:0]  p1_cu;
   logic [255:0]  p1_icv;
@@ -519,7 +557,7 @@ module cbc_hmac_encrypt #(
         o_s_q    <= rd_slot_q;
         o_v_q    <= '0;
         o_bad_q  <= bad_q[rd_slot_q];
-        o_n_q    <= nblk_q[UW*rd_slot_q +: UW];
+        o_n2_q   <= {4'd0, nblk_q[UW*rd_slot_q +: UW]} + (UW+4)'(2);
         o_alg_q  <= o_ctx[33:32];
         // units 0 .. n+3 (n+4 with the 32-byte ICV); a marker: units 0, 1
         o_vend_q <= bad_q[rd_slot_q] ? (UW+4)'(1)
@@ -531,7 +569,12 @@ module cbc_hmac_encrypt #(
       p1_v_idx_q <= o_v_q;
       p1_end_q   <= (o_v_q == o_vend_q);
       p1_bad_q   <= o_bad_q;
-      p1_n_q     <= o_n_q;
+      if (o_v_q == '0)                         p1_sel_q <= 3'd1;
+      else if (o_v_q == (UW+4)'(1))            p1_sel_q <= 3'd2;
+      else if (o_v_q == o_n2_q)                p1_sel_q <= 3'd3;
+      else if (o_v_q == o_n2_q + (UW+4)'(1))   p1_sel_q <= 3'd4;
+      else if (o_v_q > o_n2_q + (UW+4)'(1))    p1_sel_q <= 3'd5;
+      else                                     p1_sel_q <= 3'd0;
       p1_alg_q   <= o_alg_q;
     end
   end
@@ -541,12 +584,14 @@ module cbc_hmac_encrypt #(
       2'd1:    p1_icv = {128'd0, icv2_mem[p1_s_q]};
       default: p1_icv = icv5_mem[p1_s_q];
     endcase
-    if (p1_v_idx_q == '0)                               p1_cu = {hdr_mem[p1_s_q], 64'd0};
-    else if (p1_v_idx_q == (UW+4)'(1))                  p1_cu = iv_mem[p1_s_q];
-    else if (p1_v_idx_q == {4'd0, p1_n_q} + (UW+4)'(2)) p1_cu = p1_icv[127:0];
-    else if (p1_v_idx_q == {4'd0, p1_n_q} + (UW+4)'(3)) p1_cu = p1_icv[255:128];
-    else if (p1_v_idx_q > {4'd0, p1_n_q} + (UW+4)'(3))  p1_cu = '0;
-    else                                                p1_cu = cbuf_o[{p1_s_q, p1_v_idx_q[UW-1:0]}];
+    case (p1_sel_q)
+      3'd1:    p1_cu = {hdr_mem[p1_s_q], 64'd0};
+      3'd2:    p1_cu = iv_mem[p1_s_q];
+      3'd3:    p1_cu = p1_icv[127:0];
+      3'd4:    p1_cu = p1_icv[255:128];
+      3'd5:    p1_cu = '0;
+      default: p1_cu = cbuf_o[{p1_s_q, p1_v_idx_q[UW-1:0]}];
+    endcase
   end
   always_ff @(posedge clk_i) begin
     if (o_en) begin
@@ -622,7 +667,7 @@ module cbc_hmac_encrypt #(
       hdone_q  <= '0;
     end else begin
       for (int i = 0; i < NS; i++) begin
-        if (accept && a_first && (wr_slot_q == SW'(i))) used_q[i] <= 1'b1;
+        if (accept && a_first && wr_oh_q[i])             used_q[i] <= 1'b1;
         else if (o_free && (m_slot_q == SW'(i)))         used_q[i] <= 1'b0;
         if (ld_v_q && (ld_slot_q == SW'(i))) begin
           loaded_q[i] <= 1'b1;
@@ -633,13 +678,13 @@ module cbc_hmac_encrypt #(
           hdone_q[i]  <= 1'b0;
         end else begin
           if (o_start && (rd_slot_q == SW'(i))) loaded_q[i] <= 1'b0;
-          if (f1_v_q && (f1_s_q == SW'(i)) && (f1_bi + UW'(1) == nblk_q[UW*i +: UW])) cmore_q[i] <= 1'b0;
-          if (e_v && (e_ch == SW'(i)) && e_end) cdone_q[i] <= 1'b1;
+          if (f1_v_q && f1_oh_q[i] && clast_q[i]) cmore_q[i] <= 1'b0;
+          if (e_v && (e_ch == SW'(i)) && cend_q[i]) cdone_q[i] <= 1'b1;
           if (h_take && (hs_q == SW'(i)) && h_last_q) hmore_q[i] <= 1'b0;
           if ((hm1_v && (hm1_id == SW'(i))) || (hm2_v && (hm2_id == SW'(i)))
               || (hm5_v && (hm5_id == SW'(i)))) hdone_q[i] <= 1'b1;
         end
-        if (f0_v && (f0_s == SW'(i)))      cinfl_q[i] <= 1'b1;
+        if (f0_v && f0_oh[i])              cinfl_q[i] <= 1'b1;
         else if (e_v && (e_ch == SW'(i)))  cinfl_q[i] <= 1'b0;
       end
     end
@@ -652,7 +697,7 @@ module cbc_hmac_encrypt #(
         cout_q[UW*i +: UW]   <= UW'(2);
         hblk_q[UW*i +: UW]   <= '0;
       end else begin
-        if (f1_v_q && (f1_s_q == SW'(i))) cissue_q[UW*i +: UW] <= f1_bi + UW'(1);
+        if (f1_v_q && f1_oh_q[i])         cissue_q[UW*i +: UW] <= f1_bi + UW'(1);
         if (e_v && (e_ch == SW'(i)))      cout_q[UW*i +: UW] <= e_idx + UW'(1);
         if (h_take && (hs_q == SW'(i)))   hblk_q[UW*i +: UW] <= h_k_q + UW'(1);
       end
