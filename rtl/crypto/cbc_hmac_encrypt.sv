@@ -83,6 +83,7 @@ module cbc_hmac_encrypt #(
   logic [NS-1:0]    prio_q;      // slots at or after the oldest
   logic [SW-1:0]    wr_slot_q, rd_slot_q;
   logic [NS-1:0]    wr_oh_q;     // wr_slot_q one-hot
+  logic             wr_ok_q;     // wr_slot_q free (a cycle late; low after a packet's last beat)
 
   // Per-slot context (LUTRAM) and packet buffers (BRAM).
   logic [256:0]     key_mem [NS];
@@ -114,7 +115,7 @@ module cbc_hmac_encrypt #(
   end
   assign b_fin   = b_v_q && ((b_lane_q == (LW+1)'(L - 1)) || !b_has[b_lane_q + 1'b1]);
   assign a_first = !in_pkt_q;
-  assign s_axis_tready = (!b_v_q || b_fin) && (in_pkt_q || |(wr_oh_q & ~used_q));
+  assign s_axis_tready = (!b_v_q || b_fin) && (in_pkt_q || wr_ok_q);
   assign accept  = s_axis_tvalid && s_axis_tready;
 
   always_ff @(posedge clk_i) begin
@@ -123,7 +124,9 @@ module cbc_hmac_encrypt #(
       in_pkt_q  <= 1'b0;
       wr_slot_q <= '0;
       wr_oh_q   <= NS'(1);
+      wr_ok_q   <= 1'b0;
     end else begin
+      wr_ok_q <= !(accept && s_axis_tlast) && |(wr_oh_q & ~used_q);
       if (accept) begin
         b_v_q    <= 1'b1;
         in_pkt_q <= !s_axis_tlast;
@@ -217,8 +220,10 @@ module cbc_hmac_encrypt #(
   // F0 picks a slot (oldest first), F1 its block index and the address, F2
   // reads the buffer and the key, F3 hands the block to the engine.
   // The candidates are registered; the pick of the cycle before is masked
-  // out (its channel's in-flight flag is set from the pick directly).
-  logic [NS-1:0] c_cand_q, c_candh_q, c_eff, c_effh, f0_oh, f0_lo_oh, f0_hi_oh, f1_oh_q;
+  // out (its channel's in-flight flag is set from the pick directly). The
+  // lowest slot wins: a picked slot is out for 21 cycles, so every candidate
+  // is picked within NS cycles.
+  logic [NS-1:0] c_cand_q, c_eff, f0_oh, f1_oh_q;
   logic [NS-1:0] clast_q;        // the slot's next block is its last
   logic [NS-1:0] cend_q;         // the slot's next returning block is its last
   logic          f0_v, f1_v_q, f2_v_q, f3_v_q;
@@ -230,25 +235,20 @@ module cbc_hmac_encrypt #(
   logic [127:0]  f3_iv_q, f3_blk_q;
   always_ff @(posedge clk_i) begin
     c_cand_q  <= cmore_q & ~cinfl_q;
-    c_candh_q <= cmore_q & ~cinfl_q & prio_q;
     for (int i = 0; i < NS; i++) begin
       clast_q[i] <= (cissue_q[UW*i +: UW] + UW'(1) == nblk_q[UW*i +: UW]);
       cend_q[i]  <= (cout_q[UW*i +: UW] == nblk_q[UW*i +: UW] + UW'(1));
     end
   end
-  assign c_eff  = c_cand_q & ~f1_oh_q;
-  assign c_effh = c_candh_q & ~f1_oh_q;
+  assign c_eff = c_cand_q & ~f1_oh_q;
   always_comb begin
     for (int i = 0; i < NS; i++) begin
-      f0_lo_oh[i] = c_eff[i];
-      f0_hi_oh[i] = c_effh[i];
+      f0_oh[i] = c_eff[i];
       for (int j = 0; j < i; j++) begin
-        if (c_eff[j])  f0_lo_oh[i] = 1'b0;
-        if (c_effh[j]) f0_hi_oh[i] = 1'b0;
+        if (c_eff[j]) f0_oh[i] = 1'b0;
       end
     end
   end
-  assign f0_oh = (|c_effh) ? f0_hi_oh : f0_lo_oh;
   assign f0_v  = |c_eff;
   always_comb begin
     f1_s  = '0;
@@ -316,6 +316,8 @@ module cbc_hmac_encrypt #(
   logic          h_big_q, h_esn_q, h_first_q, h_pad_q, h_last_q;
   logic [1:0]    h_alg_q;
   logic [31:0]   h_shi_q;
+  logic [63:0]   h_hdr_q;
+  logic [127:0]  h_iv_q;
   logic [UW-1:0] h_n_q, h_k_q;
   logic [15:0]   h_lm_q, h_base_q;
   logic [16:0]   h_rem;
@@ -394,6 +396,8 @@ module cbc_hmac_encrypt #(
                                                  : ((h_rem >= 17'd64) ? 8'd64 : h_rem[7:0]));
         h_v_q     <= h_big_q ? {1'b0, h_k_q, 3'd0} : {2'd0, h_k_q, 2'd0};
         h_n2_q    <= {4'd0, h_n_q} + (UW+4)'(2);
+        h_hdr_q   <= hdr_mem[hs_q];
+        h_iv_q    <= iv_mem[hs_q];
         h_vend_q  <= h_big_q ? {1'b0, h_k_q, 3'd0} + (UW+4)'(8) : {2'd0, h_k_q, 2'd0} + (UW+4)'(4);
       end
       H_RD: h_v_q <= h_v_q + 1'b1;
@@ -410,8 +414,8 @@ module cbc_hmac_encrypt #(
   // IV, seq_hi (after the ciphertext) by index.
   always_comb begin
     case (r_sel_q)
-      3'd1:    r_cu = {hdr_mem[hs_q], 64'd0};
-      3'd2:    r_cu = iv_mem[hs_q];
+      3'd1:    r_cu = {h_hdr_q, 64'd0};
+      3'd2:    r_cu = h_iv_q;
       3'd3:    r_cu = h_esn_q ? {96'd0, h_shi_q[7:0], h_shi_q[15:8], h_shi_q[23:16], h_shi_q[31:24]} : '0;
       3'd4:    r_cu = '0;
       default: r_cu = cbuf_h[{hs_q, r_vi_q}];
@@ -507,7 +511,8 @@ module cbc_hmac_encrypt #(
   /* verilator lint_off UNUSEDSIGNAL */
   logic [34:0]   o_ctx;             // the MAC algorithm only
   /* verilator lint_on UNUSEDSIGNAL */
-  logic          o_start;
+  logic          o_start, o_rdy_q;
+  logic [NS-1:0] rd_oh_q;
   logic          p1_v_q, p1_end_q, p1_bad_q;
   logic [SW-1:0] p1_s_q;
   logic [UW+3:0] p1_v_idx_q;
@@ -531,19 +536,24 @@ module cbc_hmac_encrypt #(
 
   assign o_en    = !m_axis_tvalid || m_axis_tready;
   assign o_ctx   = ctx_mem[rd_slot_q];
-  assign o_start = o_en && !o_busy_q && loaded_q[rd_slot_q] && (bad_q[rd_slot_q] || hdone_q[rd_slot_q]);
+  assign o_start = o_en && !o_busy_q && o_rdy_q;
   assign o_free  = m_axis_tvalid && m_axis_tready && m_axis_tlast;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       o_busy_q  <= 1'b0;
       rd_slot_q <= '0;
+      rd_oh_q   <= NS'(1);
+      o_rdy_q   <= 1'b0;
       p1_v_q    <= 1'b0;
       p2_v_q    <= 1'b0;
     end else if (o_en) begin
+      // stale for a cycle after a start: o_busy_q covers it
+      o_rdy_q <= |(rd_oh_q & loaded_q & (bad_q | hdone_q));
       if (o_start) begin
         o_busy_q  <= 1'b1;
         rd_slot_q <= (rd_slot_q == SW'(NS - 1)) ? '0 : rd_slot_q + 1'b1;
+        rd_oh_q   <= {rd_oh_q[NS-2:0], rd_oh_q[NS-1]};
       end else if (o_busy_q && (o_v_q == o_vend_q)) begin
         o_busy_q <= 1'b0;
       end
@@ -677,7 +687,7 @@ module cbc_hmac_encrypt #(
           hmore_q[i]  <= !ld_bad_q;
           hdone_q[i]  <= 1'b0;
         end else begin
-          if (o_start && (rd_slot_q == SW'(i))) loaded_q[i] <= 1'b0;
+          if (o_start && rd_oh_q[i]) loaded_q[i] <= 1'b0;
           if (f1_v_q && f1_oh_q[i] && clast_q[i]) cmore_q[i] <= 1'b0;
           if (e_v && (e_ch == SW'(i)) && cend_q[i]) cdone_q[i] <= 1'b1;
           if (h_take && (hs_q == SW'(i)) && h_last_q) hmore_q[i] <= 1'b0;
