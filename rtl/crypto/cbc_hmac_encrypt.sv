@@ -307,7 +307,7 @@ module cbc_hmac_encrypt #(
 
   // ============================================================= HMAC --
   localparam logic [2:0] H_IDLE = 3'd0, H_SET = 3'd1, H_SET2 = 3'd2, H_RD = 3'd3,
-                         H_WAIT = 3'd4, H_ISS = 3'd5, H_GAP = 3'd6;
+                         H_WAIT = 3'd4, H_ISS = 3'd5, H_GAP = 3'd6, H_SET3 = 3'd7;
   logic [2:0]    h_st_q;
   logic [NS-1:0] h_busy1, h_busy2, h_busy5, h_cand_q, h_candh_q;
   logic          hp_v;
@@ -367,7 +367,8 @@ module cbc_hmac_encrypt #(
       case (h_st_q)
         H_IDLE: if (hp_v) h_st_q <= H_SET;
         H_SET:  h_st_q <= H_SET2;
-        H_SET2: h_st_q <= H_RD;
+        H_SET2: h_st_q <= H_SET3;
+        H_SET3: h_st_q <= H_RD;
         H_RD:   if (h_v_q == h_vend_q) h_st_q <= H_WAIT;
         H_WAIT: h_st_q <= H_ISS;
         H_ISS:  if (h_take) h_st_q <= H_GAP;
@@ -385,10 +386,12 @@ module cbc_hmac_encrypt #(
         h_shi_q   <= h_ctx[31:0];
         h_n_q     <= nblk_q[UW*hs_q +: UW];
         h_k_q     <= hblk_q[UW*hs_q +: UW];
-        h_lm_q    <= 16'd24 + {12'(nblk_q[UW*hs_q +: UW]), 4'd0} + (h_ctx[34] ? 16'd4 : 16'd0);
-        h_base_q  <= h_ctx[33] ? (16'(hblk_q[UW*hs_q +: UW]) << 7) : (16'(hblk_q[UW*hs_q +: UW]) << 6);
       end
       H_SET2: begin
+        h_lm_q    <= 16'd24 + {12'(h_n_q), 4'd0} + (h_esn_q ? 16'd4 : 16'd0);
+        h_base_q  <= h_big_q ? (16'(h_k_q) << 7) : (16'(h_k_q) << 6);
+      end
+      H_SET3: begin
         h_first_q <= (h_k_q == '0);
         h_pad_q   <= !h_rem[16] && (h_big_q ? (h_rem < 17'd128) : (h_rem < 17'd64));
         h_last_q  <= h_rem[16] || (h_big_q ? (h_rem <= 17'd111) : (h_rem <= 17'd55));
@@ -506,7 +509,7 @@ module cbc_hmac_encrypt #(
   logic          o_busy_q, o_bad_q;
   logic [SW-1:0] o_s_q;
   logic [UW+3:0] o_v_q, o_vend_q;
-  logic [UW+3:0] o_n2_q;          // unit n+2: the ICV's first 16 bytes
+  logic [UW+3:0] o_n2_q, o_n3_q;  // units n+2, n+3: the ICV
   logic [1:0]    o_alg_q;
   /* verilator lint_off UNUSEDSIGNAL */
   logic [34:0]   o_ctx;             // the MAC algorithm only
@@ -568,6 +571,7 @@ module cbc_hmac_encrypt #(
         o_v_q    <= '0;
         o_bad_q  <= bad_q[rd_slot_q];
         o_n2_q   <= {4'd0, nblk_q[UW*rd_slot_q +: UW]} + (UW+4)'(2);
+        o_n3_q   <= {4'd0, nblk_q[UW*rd_slot_q +: UW]} + (UW+4)'(3);
         o_alg_q  <= o_ctx[33:32];
         // units 0 .. n+3 (n+4 with the 32-byte ICV); a marker: units 0, 1
         o_vend_q <= bad_q[rd_slot_q] ? (UW+4)'(1)
@@ -582,8 +586,8 @@ module cbc_hmac_encrypt #(
       if (o_v_q == '0)                         p1_sel_q <= 3'd1;
       else if (o_v_q == (UW+4)'(1))            p1_sel_q <= 3'd2;
       else if (o_v_q == o_n2_q)                p1_sel_q <= 3'd3;
-      else if (o_v_q == o_n2_q + (UW+4)'(1))   p1_sel_q <= 3'd4;
-      else if (o_v_q > o_n2_q + (UW+4)'(1))    p1_sel_q <= 3'd5;
+      else if (o_v_q == o_n3_q)                p1_sel_q <= 3'd4;
+      else if (o_v_q > o_n3_q)                 p1_sel_q <= 3'd5;
       else                                     p1_sel_q <= 3'd0;
       p1_alg_q   <= o_alg_q;
     end
