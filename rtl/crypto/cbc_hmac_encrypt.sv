@@ -37,7 +37,7 @@
 // The buffers (pbuf; cbuf twice, one per reader) are BRAM-style arrays read
 // at registered addresses; per-slot context in LUTRAM-style arrays.
 // Throughput (v1): one 16-byte unit a cycle at the input, the CBC engine and
-// the output; the HMAC feeder 64 (128) bytes in 8 (12) cycles; the SHA cores
+// the output; the HMAC feeder 64 (128) bytes in 13 (17) cycles; the SHA cores
 // U/R blocks a cycle (sha_core). Figures: fw/synth/README.md "cbcenc".
 module cbc_hmac_encrypt #(
   parameter int DATA_W   = 512,
@@ -103,17 +103,20 @@ module cbc_hmac_encrypt #(
   logic                b_v_q, b_first_q, b_last_q;
   logic [DATA_W-1:0]   b_data_q;
   logic [DATA_W/8-1:0] b_keep_q;
-  logic [LW:0]         b_lane_q;
+  logic [LW:0]         b_lane_q, b_end_q;   // lane now, last lane with data
   logic [SW-1:0]       b_slot_q;
   logic                in_pkt_q;
   logic [2**(LW+1)-1:0] b_has;       // lanes of the held beat with data
   logic                b_fin, accept, a_first;
 
+  logic [LW:0] a_end;
   always_comb begin
     b_has = '0;
-    for (int i = 0; i < L; i++) b_has[i] = b_keep_q[16*i];
+    for (int i = 0; i < L; i++) b_has[i] = s_axis_tkeep[16*i];
+    a_end = '0;
+    for (int i = 1; i < L; i++) if (b_has[i]) a_end = (LW+1)'(i);
   end
-  assign b_fin   = b_v_q && ((b_lane_q == (LW+1)'(L - 1)) || !b_has[b_lane_q + 1'b1]);
+  assign b_fin   = b_v_q && (b_lane_q == b_end_q);
   assign a_first = !in_pkt_q;
   assign s_axis_tready = (!b_v_q || b_fin) && (in_pkt_q || wr_ok_q);
   assign accept  = s_axis_tvalid && s_axis_tready;
@@ -147,6 +150,7 @@ module cbc_hmac_encrypt #(
       b_first_q <= a_first;
       b_slot_q  <= wr_slot_q;
       b_lane_q  <= '0;
+      b_end_q   <= a_end;
     end else if (b_v_q) begin
       b_lane_q  <= b_lane_q + 1'b1;
       b_first_q <= 1'b0;
@@ -326,7 +330,9 @@ module cbc_hmac_encrypt #(
   logic          r_v_q;
   logic [UW-1:0] r_vi_q;
   logic [UW+3:0] h_n2_q;       // unit n+2: seq_hi
-  logic [2:0]    r_sel_q;      // 0 buffer, 1 header, 2 IV, 3 seq_hi, 4 zero
+  logic [2:0]    r_sel_q, r_sel2_q;  // 0 buffer, 1 header, 2 IV, 3 seq_hi, 4 zero
+  logic          r_v2_q, h_w_q;
+  logic [127:0]  r_rd_q;       // the buffer's registered read
   logic [127:0]  r_cu;
   logic [1087:0] h_a_q;       // the units of one SHA block (the first's lower half shifts out)
   logic [1023:0] h_blk;
@@ -362,15 +368,19 @@ module cbc_hmac_encrypt #(
     if (!rst_ni) begin
       h_st_q <= H_IDLE;
       r_v_q  <= 1'b0;
+      r_v2_q <= 1'b0;
+      h_w_q  <= 1'b0;
     end else begin
-      r_v_q <= (h_st_q == H_RD);
+      r_v_q  <= (h_st_q == H_RD);
+      r_v2_q <= r_v_q;
+      if (h_st_q == H_WAIT) h_w_q <= !h_w_q;
       case (h_st_q)
         H_IDLE: if (hp_v) h_st_q <= H_SET;
         H_SET:  h_st_q <= H_SET2;
         H_SET2: h_st_q <= H_SET3;
         H_SET3: h_st_q <= H_RD;
         H_RD:   if (h_v_q == h_vend_q) h_st_q <= H_WAIT;
-        H_WAIT: h_st_q <= H_ISS;
+        H_WAIT: if (h_w_q) h_st_q <= H_ISS;
         H_ISS:  if (h_take) h_st_q <= H_GAP;
         default: h_st_q <= H_IDLE;
       endcase
@@ -416,16 +426,18 @@ module cbc_hmac_encrypt #(
   // The unit read: the buffer at the registered address, or the header, the
   // IV, seq_hi (after the ciphertext) by index.
   always_comb begin
-    case (r_sel_q)
+    case (r_sel2_q)
       3'd1:    r_cu = {h_hdr_q, 64'd0};
       3'd2:    r_cu = h_iv_q;
       3'd3:    r_cu = h_esn_q ? {96'd0, h_shi_q[7:0], h_shi_q[15:8], h_shi_q[23:16], h_shi_q[31:24]} : '0;
       3'd4:    r_cu = '0;
-      default: r_cu = cbuf_h[{hs_q, r_vi_q}];
+      default: r_cu = r_rd_q;
     endcase
   end
   always_ff @(posedge clk_i) begin
-    if (r_v_q) h_a_q <= {r_cu, h_a_q[1087:128]};
+    r_rd_q   <= cbuf_h[{hs_q, r_vi_q}];
+    r_sel2_q <= r_sel_q;
+    if (r_v2_q) h_a_q <= {r_cu, h_a_q[1087:128]};
   end
   assign h_blk = h_big_q ? h_a_q[0 +: 1024] : {512'd0, h_a_q[512 +: 512]};
   always_comb begin
