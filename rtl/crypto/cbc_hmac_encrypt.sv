@@ -527,6 +527,9 @@ module cbc_hmac_encrypt #(
   logic [34:0]   o_ctx;             // the MAC algorithm only
   /* verilator lint_on UNUSEDSIGNAL */
   logic          o_start, o_rdy_q;
+  logic          rd_bad_q;         // the oldest slot's figures, a cycle late
+  logic [UW-1:0] rd_n_q;           // (o_busy_q covers the cycle after a start)
+  logic [1:0]    rd_alg_q;
   logic [NS-1:0] rd_oh_q;
   logic          p1_v_q, p1_end_q, p1_bad_q;
   logic [SW-1:0] p1_s_q;
@@ -556,15 +559,25 @@ module cbc_hmac_encrypt #(
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
+      o_rdy_q   <= 1'b0;
+    end else begin
+      // stale for a cycle after a start: o_busy_q covers it
+      o_rdy_q <= |(rd_oh_q & loaded_q & (bad_q | hdone_q));
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    rd_bad_q <= bad_q[rd_slot_q];
+    rd_n_q   <= nblk_q[UW*rd_slot_q +: UW];
+    rd_alg_q <= o_ctx[33:32];
+  end
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
       o_busy_q  <= 1'b0;
       rd_slot_q <= '0;
       rd_oh_q   <= NS'(1);
-      o_rdy_q   <= 1'b0;
       p1_v_q    <= 1'b0;
       p2_v_q    <= 1'b0;
     end else if (o_en) begin
-      // stale for a cycle after a start: o_busy_q covers it
-      o_rdy_q <= |(rd_oh_q & loaded_q & (bad_q | hdone_q));
       if (o_start) begin
         o_busy_q  <= 1'b1;
         rd_slot_q <= (rd_slot_q == SW'(NS - 1)) ? '0 : rd_slot_q + 1'b1;
@@ -581,13 +594,13 @@ module cbc_hmac_encrypt #(
       if (o_start) begin
         o_s_q    <= rd_slot_q;
         o_v_q    <= '0;
-        o_bad_q  <= bad_q[rd_slot_q];
-        o_n2_q   <= {4'd0, nblk_q[UW*rd_slot_q +: UW]} + (UW+4)'(2);
-        o_n3_q   <= {4'd0, nblk_q[UW*rd_slot_q +: UW]} + (UW+4)'(3);
-        o_alg_q  <= o_ctx[33:32];
+        o_bad_q  <= rd_bad_q;
+        o_n2_q   <= {4'd0, rd_n_q} + (UW+4)'(2);
+        o_n3_q   <= {4'd0, rd_n_q} + (UW+4)'(3);
+        o_alg_q  <= rd_alg_q;
         // units 0 .. n+3 (n+4 with the 32-byte ICV); a marker: units 0, 1
-        o_vend_q <= bad_q[rd_slot_q] ? (UW+4)'(1)
-                  : {4'd0, nblk_q[UW*rd_slot_q +: UW]} + ((o_ctx[33:32] == 2'd3) ? (UW+4)'(4) : (UW+4)'(3));
+        o_vend_q <= rd_bad_q ? (UW+4)'(1)
+                  : {4'd0, rd_n_q} + ((rd_alg_q == 2'd3) ? (UW+4)'(4) : (UW+4)'(3));
       end else if (o_busy_q) begin
         o_v_q <= o_v_q + 1'b1;
       end
