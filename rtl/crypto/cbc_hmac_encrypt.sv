@@ -223,11 +223,11 @@ module cbc_hmac_encrypt #(
   // ============================================================== CBC --
   // F0 picks a slot (oldest first), F1 its block index and the address, F2
   // reads the buffer and the key, F3 hands the block to the engine.
-  // The candidates are registered; the pick of the cycle before is masked
-  // out (its channel's in-flight flag is set from the pick directly). The
+  // The candidates are registered; the picks of the two cycles before are
+  // masked out (a channel's in-flight flag is set from the registered pick). The
   // lowest slot wins: a picked slot is out for 21 cycles, so every candidate
   // is picked within NS cycles.
-  logic [NS-1:0] c_cand_q, c_eff, f0_oh, f1_oh_q;
+  logic [NS-1:0] c_cand_q, c_eff, f0_oh, f1_oh_q, f2_oh_q;
   logic [NS-1:0] clast_q;        // the slot's next block is its last
   logic [NS-1:0] cend_q;         // the slot's next returning block is its last
   logic          f0_v, f1_v_q, f2_v_q, f3_v_q;
@@ -244,14 +244,9 @@ module cbc_hmac_encrypt #(
       cend_q[i]  <= (cout_q[UW*i +: UW] == nblk_q[UW*i +: UW] + UW'(1));
     end
   end
-  assign c_eff = c_cand_q & ~f1_oh_q;
+  assign c_eff = c_cand_q & ~f1_oh_q & ~f2_oh_q;
   always_comb begin
-    for (int i = 0; i < NS; i++) begin
-      f0_oh[i] = c_eff[i];
-      for (int j = 0; j < i; j++) begin
-        if (c_eff[j]) f0_oh[i] = 1'b0;
-      end
-    end
+    for (int i = 0; i < NS; i++) f0_oh[i] = c_eff[i] && !(|(c_eff & ((NS'(1) << i) - NS'(1))));
   end
   assign f0_v  = |c_eff;
   always_comb begin
@@ -266,7 +261,9 @@ module cbc_hmac_encrypt #(
     if (!rst_ni) begin
       f1_v_q <= 1'b0; f2_v_q <= 1'b0; f3_v_q <= 1'b0;
       f1_oh_q <= '0;
+      f2_oh_q <= '0;
     end else begin
+      f2_oh_q <= f1_oh_q;
       f1_v_q <= f0_v; f2_v_q <= f1_v_q; f3_v_q <= f2_v_q;
       f1_oh_q <= f0_v ? f0_oh : '0;
     end
@@ -723,7 +720,7 @@ module cbc_hmac_encrypt #(
           if ((hm1_v && (hm1_id == SW'(i))) || (hm2_v && (hm2_id == SW'(i)))
               || (hm5_v && (hm5_id == SW'(i)))) hdone_q[i] <= 1'b1;
         end
-        if (f0_v && f0_oh[i])              cinfl_q[i] <= 1'b1;
+        if (f1_oh_q[i])                    cinfl_q[i] <= 1'b1;
         else if (e_v && (e_ch == SW'(i)))  cinfl_q[i] <= 1'b0;
       end
     end
