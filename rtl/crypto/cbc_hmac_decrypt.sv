@@ -298,29 +298,28 @@ module cbc_hmac_decrypt #(
 
   // Jobs = contexts: j < NC1 SHA-1, then SHA-256, then SHA-512.
   logic [NJ-1:0]   j_act_q, j_first_q, j_esn_q, j_384_q, j_busy, j_free;
-  logic [DW-1:0]   j_desc_q [NJ];
-  logic [AW-1:0]   j_addr_q [NJ];
-  logic [17:0]     j_rem_q  [NJ];      // mlen - block start (signed)
-  logic [15:0]     j_len_q  [NJ];
-  logic [31:0]     j_seq_q  [NJ];
+  // Flip-flops (NJ is small), job j's field in slice j.
+  logic [NJ*DW-1:0] j_desc_q;
+  logic [NJ*AW-1:0] j_addr_q;
+  logic [NJ*18-1:0] j_rem_q;           // mlen - block start (signed)
+  logic [NJ*16-1:0] j_len_q;
+  logic [NJ*32-1:0] j_seq_q;
   logic [NC1-1:0]   busy1;
   logic [NC256-1:0] busy2;
   logic [NC512-1:0] busy3;
   assign j_busy = {busy3, busy2, busy1};
   assign j_free = ~j_act_q & ~j_busy;
 
+  // M's pick: the first free context of the packet's engine (one-hot).
   logic            m_go, m_take;
-  logic [JW-1:0]   m_j;
+  logic [NJ-1:0]   m_cand, m_oh;
   always_comb begin
-    m_go = 1'b0;
-    m_j  = '0;
-    for (int j = NJ - 1; j >= 0; j--) begin
-      if (j_free[j] && ((j < NC1) ? (m_alg_q == 2'd0)
-                        : (j < NC1 + NC256) ? (m_alg_q == 2'd1) : m_alg_q[1])) begin
-        m_go = 1'b1;
-        m_j  = JW'(j);
-      end
+    for (int j = 0; j < NJ; j++) begin
+      m_cand[j] = j_free[j] && ((j < NC1) ? (m_alg_q == 2'd0)
+                                : (j < NC1 + NC256) ? (m_alg_q == 2'd1) : m_alg_q[1]);
     end
+    m_oh = m_cand & ~(m_cand - NJ'(1));
+    m_go = |m_cand;
   end
   assign m_take = m_v_q && (m_mal_q || m_go);
 
@@ -355,7 +354,8 @@ module cbc_hmac_decrypt #(
   logic [IWM-1:0]  f_id_q;
   logic [AW-1:0]   f_addr_q;
   logic [3:0]      f_k_q, f_n_q;
-  logic [17:0]     f_rem_q;
+  logic [17:0]     f_rem_q, f_nrem_q;
+  logic [AW-1:0]   f_naddr_q;
   logic [15:0]     f_len_q;
   logic [31:0]     f_seq_q;
   logic            f_first_q, f_esn_q, f_384_q;
@@ -368,16 +368,39 @@ module cbc_hmac_decrypt #(
   logic [7:0]      f_seqb;
   logic            f_pad_q, f_last_q;
   logic            f_pick;
+  logic [NJ-1:0]   f_cand, f_oh;
   logic [JW-1:0]   f_pj;
+  logic [AW-1:0]   f_paddr;
+  logic [17:0]     f_prem;
+  logic [15:0]     f_plen;
+  logic [31:0]     f_pseq;
+  logic [DW-1:0]   f_pdesc;
+  logic [1:0]      f_peng;
+  logic [IWM-1:0]  f_pid;
   logic            f_take, rdy1, rdy2, rdy3;
   always_comb begin
-    f_pick = 1'b0;
-    f_pj   = '0;
-    for (int j = NJ - 1; j >= 0; j--) begin
-      if (j_act_q[j] && !j_busy[j]) begin
-        f_pick = 1'b1;
-        f_pj   = JW'(j);
-      end
+    // The first job with an idle context (one-hot), its fields AND-OR.
+    f_cand  = j_act_q & ~j_busy;
+    f_oh    = f_cand & ~(f_cand - NJ'(1));
+    f_pick  = |f_cand;
+    f_pj    = '0;
+    f_paddr = '0;
+    f_prem  = '0;
+    f_plen  = '0;
+    f_pseq  = '0;
+    f_pdesc = '0;
+    f_peng  = '0;
+    f_pid   = '0;
+    for (int j = 0; j < NJ; j++) begin
+      f_pj    = f_pj    | (f_oh[j] ? JW'(j) : '0);
+      f_paddr = f_paddr | (j_addr_q[AW*j +: AW] & {AW{f_oh[j]}});
+      f_prem  = f_prem  | (j_rem_q[18*j +: 18] & {18{f_oh[j]}});
+      f_plen  = f_plen  | (j_len_q[16*j +: 16] & {16{f_oh[j]}});
+      f_pseq  = f_pseq  | (j_seq_q[32*j +: 32] & {32{f_oh[j]}});
+      f_pdesc = f_pdesc | (j_desc_q[DW*j +: DW] & {DW{f_oh[j]}});
+      f_peng  = f_peng  | (f_oh[j] ? ((j < NC1) ? 2'd0 : (j < NC1 + NC256) ? 2'd1 : 2'd2) : 2'd0);
+      f_pid   = f_pid   | (f_oh[j] ? ((j < NC1) ? IWM'(j) : (j < NC1 + NC256) ? IWM'(j - NC1)
+                                                            : IWM'(j - NC1 - NC256)) : '0);
     end
   end
   assign f_take = (f_st_q == F_OFF) &&
@@ -402,40 +425,41 @@ module cbc_hmac_decrypt #(
     fr_k_q <= f_k_q;
     if (f_st_q == F_IDLE) begin
       f_j_q     <= f_pj;
-      f_eng_q   <= (f_pj < JW'(NC1)) ? 2'd0 : (f_pj < JW'(NC1 + NC256)) ? 2'd1 : 2'd2;
-      f_id_q    <= (f_pj < JW'(NC1)) ? IWM'(f_pj) :
-                   (f_pj < JW'(NC1 + NC256)) ? IWM'(f_pj - JW'(NC1)) : IWM'(f_pj - JW'(NC1 + NC256));
-      f_n_q     <= (f_pj < JW'(NC1 + NC256)) ? 4'(BPB1 - 1) : 4'(BPB3 - 1);
-      f_addr_q  <= j_addr_q[f_pj];
-      f_rem_q   <= j_rem_q[f_pj];
-      f_len_q   <= j_len_q[f_pj];
-      f_seq_q   <= j_seq_q[f_pj];
-      f_first_q <= j_first_q[f_pj];
-      f_esn_q   <= j_esn_q[f_pj];
-      f_384_q   <= j_384_q[f_pj];
-      f_desc_q  <= j_desc_q[f_pj];
+      f_eng_q   <= f_peng;
+      f_id_q    <= f_pid;
+      f_n_q     <= (f_peng == 2'd2) ? 4'(BPB3 - 1) : 4'(BPB1 - 1);
+      f_addr_q  <= f_paddr;
+      f_rem_q   <= f_prem;
+      f_len_q   <= f_plen;
+      f_seq_q   <= f_pseq;
+      f_first_q <= |(j_first_q & f_oh);
+      f_esn_q   <= |(j_esn_q & f_oh);
+      f_384_q   <= |(j_384_q & f_oh);
+      f_desc_q  <= f_pdesc;
       f_k_q     <= '0;
     end else if (f_st_q == F_RD) begin
       f_k_q <= f_k_q + 4'd1;
     end
     if (fr_v_q) f_blk_q[DATA_W * fr_k_q +: DATA_W] <= rdb_q;
+    f_naddr_q <= f_addr_q + AW'(f_n_q) + AW'(1);
+    f_nrem_q  <= f_rem_q - ((f_eng_q == 2'd2) ? 18'd128 : 18'd64);
   end
 
   // The block's flags from its remaining message bytes (rem = mlen - start).
   logic        f_neg, f_ge;
-  logic [6:0]  f_q;
+  logic [6:0]  f_t [128];
   always_comb begin
     f_neg = f_rem_q[17];
     f_ge  = !f_neg && ((f_eng_q == 2'd2) ? (f_rem_q[16:7] != '0) : (f_rem_q[16:6] != '0));
-    f_q   = f_rem_q[6:0] - 7'd4;
+    for (int k = 0; k < 128; k++) f_t[k] = 7'(k + 4) - f_rem_q[6:0];
   end
   always_ff @(posedge clk_i) begin
     f_pad_q  <= !f_neg && !f_ge;
     f_last_q <= f_neg || ((f_eng_q == 2'd2) ? (f_rem_q < 18'd112) : (f_rem_q < 18'd56));
     for (int k = 0; k < 128; k++) begin
       f_keep_q[k] <= !f_neg && (f_ge || (7'(k) < f_rem_q[6:0]));
-      f_sq_q[k]   <= f_esn_q && !f_neg && !f_ge && (7'(k) - f_q < 7'd4);
-      f_sqb_q[2*k +: 2] <= 2'(7'(k) - f_q);
+      f_sq_q[k]   <= f_esn_q && !f_neg && !f_ge && (f_t[k][6:2] == 5'd0);
+      f_sqb_q[2*k +: 2] <= f_t[k][1:0];
     end
   end
   always_comb begin
@@ -518,34 +542,41 @@ module cbc_hmac_decrypt #(
     if (!rst_ni) begin
       j_act_q <= '0;
     end else begin
-      if (m_v_q && !m_mal_q && m_go) j_act_q[m_j] <= 1'b1;
-      if (f_take && f_last_q) j_act_q[f_j_q] <= 1'b0;
+      for (int j = 0; j < NJ; j++) begin
+        if (m_v_q && !m_mal_q && m_oh[j]) j_act_q[j] <= 1'b1;
+        else if (f_take && f_last_q && (f_j_q == JW'(j))) j_act_q[j] <= 1'b0;
+      end
     end
   end
   always_ff @(posedge clk_i) begin
-    if (m_v_q && !m_mal_q && m_go) begin
-      j_desc_q[m_j]  <= m_slot_q;
-      j_addr_q[m_j]  <= m_base_q;
-      j_rem_q[m_j]   <= {2'b00, m_mlen_q};
-      j_len_q[m_j]   <= m_mlen_q;
-      j_seq_q[m_j]   <= m_seq_q;
-      j_first_q[m_j] <= 1'b1;
-      j_esn_q[m_j]   <= m_esn_q;
-      j_384_q[m_j]   <= (m_alg_q == 2'd2);
-    end
-    if (f_take) begin
-      j_addr_q[f_j_q]  <= f_addr_q + AW'(f_n_q) + AW'(1);
-      j_rem_q[f_j_q]   <= f_rem_q - ((f_eng_q == 2'd2) ? 18'd128 : 18'd64);
-      j_first_q[f_j_q] <= 1'b0;
+    for (int j = 0; j < NJ; j++) begin
+      if (m_v_q && !m_mal_q && m_oh[j]) begin
+        j_desc_q[DW*j +: DW] <= m_slot_q;
+        j_addr_q[AW*j +: AW] <= m_base_q;
+        j_rem_q[18*j +: 18]  <= {2'b00, m_mlen_q};
+        j_len_q[16*j +: 16]  <= m_mlen_q;
+        j_seq_q[32*j +: 32]  <= m_seq_q;
+        j_first_q[j]         <= 1'b1;
+        j_esn_q[j]           <= m_esn_q;
+        j_384_q[j]           <= (m_alg_q == 2'd2);
+      end else if (f_take && (f_j_q == JW'(j))) begin
+        j_addr_q[AW*j +: AW] <= f_naddr_q;
+        j_rem_q[18*j +: 18]  <= f_nrem_q;
+        j_first_q[j]         <= 1'b0;
+      end
     end
   end
 
   // Results: the MAC to the packet's slot, the slot marked done.
   logic [ND-1:0] done_q;
   logic [DW-1:0] r1_d, r2_d, r3_d;
-  assign r1_d = j_desc_q[JW'(mid1)];
-  assign r2_d = j_desc_q[JW'(NC1) + JW'(mid2)];
-  assign r3_d = j_desc_q[JW'(NC1 + NC256) + JW'(mid3)];
+  logic [NC1*DW-1:0]   jd1;
+  logic [NC256*DW-1:0] jd2;
+  logic [NC512*DW-1:0] jd3;
+  assign {jd3, jd2, jd1} = j_desc_q;
+  assign r1_d = jd1[DW * mid1 +: DW];
+  assign r2_d = jd2[DW * mid2 +: DW];
+  assign r3_d = jd3[DW * mid3 +: DW];
   always_ff @(posedge clk_i) begin
     if (mv1) mac1_mem[r1_d] <= mac1;
   end
