@@ -73,7 +73,8 @@ module cbc_hmac_decrypt #(
   localparam int L     = DATA_W / 128;
   localparam int LOGWB = $clog2(WB);
   localparam int DW    = $clog2(ND);
-  localparam int MAXB  = 2 ** (AW - 1);     // beats kept of one packet (MAXB*WB <= 16 KiB)
+  // beats kept of one packet: half the buffer, at most 16 KiB (16-bit lengths)
+  localparam int MAXB  = (2 ** (AW - 1) < 16384 / WB) ? 2 ** (AW - 1) : 16384 / WB;
   localparam int NJ    = NC1 + NC256 + NC512;
   localparam int JW    = $clog2(NJ);
   localparam int IW1   = (NC1 > 1) ? $clog2(NC1) : 1;

@@ -321,6 +321,25 @@ int main(int argc, char **argv)
 			failed++;
 		}
 		failed += run(pkts, 30, 30, rng, &passed);
+		// Every ICV byte position of every algorithm flipped, beside authentic
+		// packets, with ESN on and off.
+		std::deque<Pkt> icvs;
+		for (int alg = 0; alg < 4; alg++) {
+			for (unsigned b = 0; b < icv_len(alg); b++) {
+				Pkt p = make_pkt(rng, "icv byte " + std::to_string(b), alg,
+						 rng.chance(50), b % 2, rng.range(1, 6));
+				p.in[p.in.size() - icv_len(alg) + b] ^= uint8_t(1u << (b % 8));
+				expect(p);
+				if (p.user != 0) {
+					printf("FAIL reference: forged ICV accepted\n");
+					failed++;
+				}
+				icvs.push_back(p);
+				icvs.push_back(make_pkt(rng, "authentic", alg, rng.chance(50),
+							b % 2, rng.range(1, 6)));
+			}
+		}
+		failed += run(icvs, 20, 20, rng, &passed);
 		// Back to back, no gaps, no back-pressure.
 		std::deque<Pkt> fast;
 		for (int i = 0; i < 60; i++)
