@@ -36,6 +36,10 @@
 // last beat held until the last ICV byte has been compared. Packets leave in
 // the order they came in; the reader issues a beat only with a free slot in
 // the output FIFO (credits), so m_axis_tready may stall at any time.
+// Decryption and MAC run in parallel across packets, not within one: a
+// packet is decrypted on its way out, after its MAC (while the packets
+// behind it are hashed), so no plaintext is stored; its last beat could not
+// leave before the MAC anyway.
 module cbc_hmac_decrypt #(
   parameter int DATA_W = 512,
   parameter int AW     = (DATA_W == 512) ? 9 : 11,   // buffer of 2^AW beats
