@@ -21,3 +21,5 @@ sha_pkg.sv
 sha_round.sv
 sha_core.sv
 sha_hmac.sv
+# ESP AES-CBC + HMAC verify-and-decrypt stream (over the engines above)
+cbc_hmac_decrypt.sv
