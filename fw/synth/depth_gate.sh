@@ -95,6 +95,7 @@ spec() {
     sha512_hmac)   echo "sha_hmac|-set ALG 2 -set U 1|sha_core" ;;
     cbc_enc)       echo "aes_cbc_enc||" ;;
     cbc_dec)       echo "aes_cbc_dec||" ;;
+    cbc_hmac_dec)  echo "cbc_hmac_decrypt|-set DATA_W $W|sha_hmac aes_cbc_dec" ;;
     # the encrypt-then-MAC stream around its engines (gated above as cbc_enc, sha*_hmac)
     cbc_hmac_enc)  echo "cbc_hmac_encrypt|-set DATA_W $W|aes_cbc_enc sha_hmac" ;;
     drbg)          echo "aes_ctr_drbg||" ;;

@@ -43,11 +43,27 @@ module sync_fifo #(
     else ptr_inc = p + 1'b1;
   endfunction
 
-  logic [CountW-1:0] count_d;
+  // The counts' next values are selected among their increment and
+  // decrement, both from registers, so the read side's ready (often late:
+  // the reader's handshake) ends in one LUT in front of each count bit and
+  // not in an adder's carry chain.
+  logic [CountW-1:0] count_d, count_inc, count_dec, mem_count_inc, mem_count_dec;
+  logic              full_d;
+  assign count_inc     = count_q + 1'b1;
+  assign count_dec     = count_q - 1'b1;
+  assign mem_count_inc = mem_count_q + 1'b1;
+  assign mem_count_dec = mem_count_q - 1'b1;
   always_comb begin
     count_d = count_q;
-    if (push && !pop_out) count_d = count_q + 1'b1;
-    if (!push && pop_out) count_d = count_q - 1'b1;
+    full_d  = full_q;
+    if (push && !pop_out) begin
+      count_d = count_inc;
+      full_d  = 32'(count_q) == DEPTH - 1;
+    end
+    if (!push && pop_out) begin
+      count_d = count_dec;
+      full_d  = 1'b0;
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -61,10 +77,10 @@ module sync_fifo #(
     end else begin
       if (push) wr_ptr_q <= ptr_inc(wr_ptr_q);
       if (load_out) rd_ptr_q <= ptr_inc(rd_ptr_q);
-      if (push && !load_out) mem_count_q <= mem_count_q + 1'b1;
-      if (!push && load_out) mem_count_q <= mem_count_q - 1'b1;
+      if (push && !load_out) mem_count_q <= mem_count_inc;
+      if (!push && load_out) mem_count_q <= mem_count_dec;
       count_q <= count_d;
-      full_q  <= (32'(count_d) == DEPTH);
+      full_q  <= full_d;
       if (load_out) out_valid_q <= 1'b1;
       else if (pop_out) out_valid_q <= 1'b0;
     end

@@ -526,6 +526,7 @@ module ctrl_cmd
   end
 
   logic unused_ok;
-  // (the SA's sequence-end flags are the data path's, not reported)
-  assign unused_ok = ^{unused_keyinit_busy, sa_state_q.seq_end_esn, sa_state_q.seq_end_32};
+  // (the SA's sequence-end and wrap warning flags are the data path's, not reported)
+  assign unused_ok = ^{unused_keyinit_busy, sa_state_q.seq_end_esn, sa_state_q.seq_end_32,
+                       sa_state_q.seq_warn_esn, sa_state_q.seq_warn_32};
 endmodule

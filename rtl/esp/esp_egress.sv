@@ -162,8 +162,10 @@ module esp_egress
       // ihl4 a multiple of 4, compared as ip_len / 4 against the IHL (no adder).
       pk_ihl = meta_hdr[8*(14 + 4*t) +: 4];
       pk_ipl = {meta_hdr[8*(16 + 4*t) +: 8], meta_hdr[8*(17 + 4*t) + 2 +: 6]};
-      pk_ports_len[t] = pk_ipl > 14'(pk_ihl);
-      pk_short[t]     = pk_ipl < 14'(pk_ihl);
+      // (written as the high bits' test and a 4-bit compare: a 14-bit compare
+      // is a carry chain abc9 puts in front of the protocol tests)
+      pk_ports_len[t] = pk_ipl[13:4] != '0 || pk_ipl[3:0] > pk_ihl;
+      pk_short[t]     = pk_ipl[13:4] == '0 && pk_ipl[3:0] < pk_ihl;
       // Ports only in the first fragment of TCP, UDP and SCTP (IPv4), or an
       // IPv6 packet long enough for them.
       pk_pr4 = meta_hdr[8*(23 + 4*t) +: 8];
@@ -697,16 +699,9 @@ module esp_egress
     .hard_hit_o(hard_hit), .hard_kind_o(hard_kind)
   );
   // Warn well before the sequence number runs out (2^32 without ESN): the top
-  // 16 bits of seq = st.seq + 1 all ones, from st.seq without the increment's
-  // carry chain (they are all ones after it when they were, with no carry in,
-  // or were one less, with the carry of all-ones bits below).
-  logic wrap_lo48, wrap_lo16;
-  always_comb begin
-    wrap_lo48 = &st.seq[47:0];
-    wrap_lo16 = &st.seq[15:0];
-    if (sa.esn) wrap_hit = wrap_lo48 ? (st.seq[63:48] == 16'hFFFE) : (st.seq[63:48] == 16'hFFFF);
-    else        wrap_hit = wrap_lo16 ? (st.seq[31:16] == 16'hFFFE) : (st.seq[31:16] == 16'hFFFF);
-  end
+  // 16 bits of seq = st.seq + 1 all ones, a flag of the SA's state
+  // (espnic_pkg::seq_warn, written with seq).
+  assign wrap_hit = sa.esn ? st.seq_warn_esn : st.seq_warn_32;
 
   // Will the event queue have room when stage C pushes this frame's event?
   // Its count then is its count now, plus the push stage C makes now, less
@@ -733,6 +728,7 @@ module esp_egress
       // seq (st.seq + 1) is the last number: st.seq is one less than it.
       dp_dyn.st.seq_end_esn = &st.seq[63:1] && !st.seq[0];
       dp_dyn.st.seq_end_32  = st.seq[63:32] != '0 || &st.seq[31:1];
+      {dp_dyn.st.seq_warn_esn, dp_dyn.st.seq_warn_32} = espnic_pkg::seq_warn(st.seq, 2);
       dp_dyn.cnt.packets = new_pkts;
       dp_dyn.cnt.bytes   = new_bytes;
       if (hard_hit) dp_dyn.st.hard_fired = 1'b1;

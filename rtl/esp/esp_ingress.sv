@@ -539,6 +539,7 @@ module esp_ingress
   typedef struct packed {
     logic                bypass;
     logic                punt;         // bypass, ethertype replaced by ETHERTYPE_REASSEMBLY
+    logic                same_prev;    // sa is the one of the order queued before it
     logic [15:0]         frame_len;
     logic [15:0]         sa;
     logic [espnic_pkg::SA_GEN_W-1:0] gen;   // the entry's generation at classify
@@ -563,6 +564,7 @@ module esp_ingress
   aes_gcm_pkg::gcm_ctx_t ctx_cmd;
   deliver_cmd_t dlv_cmd;
   commit_ctx_t  cc_cmd;
+  logic [SAW-1:0] cc_last_sa_q;
   // The queues always have room (issue checks their counts).
   logic unused_strip_wr_ready, unused_ctx_wr_ready, unused_dlv_wr_ready, unused_cc_wr_ready;
   logic [$clog2(17)-1:0] strip_count, ctx_count, dlv_count;
@@ -577,6 +579,7 @@ module esp_ingress
     push_all  = 1'b1;
     cc_cmd.frame_len = xp.frame_len;
     cc_cmd.sa        = 16'(x_i);
+    cc_cmd.same_prev = x_i == cc_last_sa_q;
     cc_cmd.gen       = xe_dyn.gen;
     cc_cmd.seq       = x_seq;
     cc_cmd.pt_len    = xp.esp_len - 16'd32;
@@ -693,6 +696,12 @@ module esp_ingress
     .wr_valid_i(x_go && push_all), .wr_ready_o(unused_end_wr_ready), .wr_data_i(end_cmd),
     .rd_valid_o(end_rd_valid), .rd_ready_i(end_rd_ready), .rd_data_o(end_rd), .count_o(end_count)
   );
+  // The SA of the order queued last: each order says whether it names the
+  // same SA as the one before it, which is the order in stage K when it
+  // reaches the queue's head (k_next_same).
+  always_ff @(posedge clk_i)
+    if (!rst_ni)                cc_last_sa_q <= '0;
+    else if (x_go && push_all)  cc_last_sa_q <= x_i;
   sync_fifo #(.WIDTH($bits(cc_cmd)), .DEPTH(32)) u_cc_q (
     .clk_i, .rst_ni,
     .wr_valid_i(x_go && push_all), .wr_ready_o(unused_cc_wr_ready), .wr_data_i(cc_cmd),
@@ -827,6 +836,7 @@ module esp_ingress
   logic [7:0]      k_in_proto;
   logic [6*20-1:0] k_sum;
   logic            k_seq_nz;
+  logic [3:0]      k_sel_any;   // the selectors' masks zero (any address), in parts
   logic [63:0]     k_seq_oh;
   logic [52:0]     k_seq_blk1;
   assign cc_rd_sa   = k_cc.sa;
@@ -927,6 +937,8 @@ module esp_ingress
       k_in_proto    <= in_proto;
       k_sum         <= sum_g;
       k_seq_nz      <= cc_rd.seq != 64'd0;
+      for (int q = 0; q < 4; q++)
+        k_sel_any[q] <= cc_rd.sel_src[32*q +: 32] == '0 && cc_rd.sel_dst[32*q +: 32] == '0;
       k_seq_oh      <= 64'd1 << cc_rd.seq[5:0];
       k_seq_blk1    <= cc_rd.seq[63:11] + 53'd1;
     end
@@ -936,7 +948,7 @@ module esp_ingress
   // late): with an issue, the order loaded behind it, unless it names the
   // same SA (it waits a cycle), and another ended packet; without, the order
   // in K or the one loaded, and an ended packet.
-  wire k_next_same = !cc_rd.bypass && !k_cc.bypass && cc_rd.sa == k_cc.sa;
+  wire k_next_same = !cc_rd.bypass && !k_cc.bypass && cc_rd.same_prev;
   always_comb
     cm_want_d = !cfg_side_we
         && (cm_issue ? (e4_end ? ended_q != 8'd0 : ended_q != 8'd1) && cc_rd_valid && rep_valid && !k_next_same
@@ -972,8 +984,7 @@ module esp_ingress
       k_dst_part[q] = ((k_in_dst[32*q +: 32] ^ k_cc.sel_dst[espnic_pkg::ADDR_W + 32*q +: 32])
                        & k_cc.sel_dst[32*q +: 32]) == '0;
     end
-    k_fam_ok   = k_cc.sel_v6 == k_pkt_v6
-                 || (k_cc.sel_src[0 +: espnic_pkg::ADDR_W] == '0 && k_cc.sel_dst[0 +: espnic_pkg::ADDR_W] == '0);
+    k_fam_ok   = k_cc.sel_v6 == k_pkt_v6 || &k_sel_any;
     k_proto_ok = k_cc.sel_proto == 8'd0 || k_cc.sel_proto == k_in_proto;
   end
 
@@ -1039,6 +1050,10 @@ module esp_ingress
   // into LUT chains as deep as that path; kept nets bound them, README
   // "ingdepth 3".)
   (* keep *) logic seq_gt, blk_same, blk_next, tag_eq, win_hit;
+  // (the tag compare as kept parts of three bits, one LUT each: as one net
+  // abc9 mapped it as a chain of eight LUTs, README "ingdepth 5")
+  (* keep *) logic [17:0] tag_part;
+  logic [53:0] tag_w, tag_s;
   logic        age_borrow, age_lt_w, age_lt_max;
   logic        ok_base, ok_old_w;
   logic [11:0] age_lo;
@@ -1050,20 +1065,16 @@ module esp_ingress
     age_borrow = age_lo[11];                                      // the age is age_lo[10:0]
     age_lt_w   = age_lo[10:0] < b_cfg.replay_window;
     age_lt_max = age_lo[10:0] < 11'(espnic_pkg::REPLAY_MAX);
-    tag_eq     = b_win[64 +: espnic_pkg::REPLAY_TAG_W] == cb.seq[63:11];
+    tag_w      = {1'b0, b_win[64 +: espnic_pkg::REPLAY_TAG_W]};
+    tag_s      = {1'b0, cb.seq[63:11]};
+    for (int i = 0; i < 18; i++) tag_part[i] = tag_w[3*i +: 3] == tag_s[3*i +: 3];
+    tag_eq     = &tag_part;
     win_hit    = (b_win[63:0] & cb_seq_oh) != 64'd0;              // with tag_eq: seen before
     // replay_pkg::replay_ok: past the top (or no window) it passes; below
     // the top it passes when near, within the window and not seen
     ok_base    = cb_seq_nz && (b_cfg.replay_window == '0 || seq_gt);
     ok_old_w   = cb_seq_nz && age_lt_w;                           // and not seen before (C)
   end
-  // The window word if the packet is delivered (replay_pkg::replay_mark
-  // with the bit's one-hot): its bit set, or a new word for its block.
-  espnic_pkg::window_t win_mark;
-  always_comb
-    win_mark = tag_eq ? {b_win[64 +: espnic_pkg::REPLAY_TAG_W], b_win[63:0] | cb_seq_oh}
-                      : {cb.seq[63:11], cb_seq_oh};
-
   // Header fix-ups over the first 64 delivered bytes.
   logic [64*8-1:0] fix_hdr;
   logic [63:0]     fix_mask;
@@ -1100,10 +1111,11 @@ module esp_ingress
     else if (cb.bypass) fix_mask = '0;
   end
 
-  // Stage K decided with the lengths and addresses: B reads the results.
+  // Stage K decided with the lengths and addresses (and the same-SA wait at
+  // issue): B reads the results.
   logic unused_cb;
   assign unused_cb = ^{cb.frame_len, cb.pt_len, cb.src, cb.dst, cb.sel_v6, cb.sel_src, cb.sel_dst, cb.sel_proto,
-                      trn_l3[479:400], commit_ready, lt_ready};
+                      cb.same_prev, trn_l3[479:400], commit_ready, lt_ready};
 
   // Lifetimes after a delivered packet (esp_sa_lifetime; its limits' tables
   // are read at the commit slot's issue, with the slot's SA, and a cycle
@@ -1122,9 +1134,9 @@ module esp_ingress
   );
 
   // ---- stage C: stage B's compares, the entry and the commit, registered
-  logic                cw_commit_q, cw_drop_q, cw_d_replay_q;
+  logic                cw_commit_q, cw_drop_q, cw_d_replay_q, cw_live_q, cw_live_pol_q;
   logic                cw_go_q, cw_bypass_q, cw_punt_q, cw_hard_q;
-  logic                cw_p_icv_bad_q, cw_p_mal_q, cw_p_dummy_q, cw_p_good_pol_q, cw_p_good_nopol_q;
+  logic                cw_p_icv_bad_q, cw_p_mal_q, cw_p_dummy_q, cw_p_good_nopol_q;
   logic                cw_seq_gt_q, cw_blk_same_q, cw_blk_next_q, cw_age_borrow_q, cw_age_lt_max_q;
   logic                cw_ok_base_q, cw_ok_old_w_q, cw_tag_eq_q, cw_win_hit_q;
   logic [63:0]         cw_seq_q;
@@ -1132,7 +1144,8 @@ module esp_ingress
   logic                cw_csum_q;     // transport IPv4: the checksum goes into the header
   logic [19:0]         cw_sum_q;
   espnic_pkg::sa_dyn_t cw_dyn_q;
-  espnic_pkg::window_t cw_win_q, cw_win_mark_q;
+  espnic_pkg::window_t cw_win_q;
+  logic [63:0]         cw_seq_oh_q;
   logic [63:0]         cw_pkts_q, cw_bytes_q;
   logic                cw_soft_hit_q, cw_hard_hit_q;
   logic [3:0]          cw_soft_kind_q, cw_hard_kind_q;
@@ -1142,8 +1155,15 @@ module esp_ingress
     if (!rst_ni) begin
       cw_commit_q <= 1'b0;
       cw_drop_q   <= 1'b0;
+      cw_live_q   <= 1'b0;
+      cw_live_pol_q <= 1'b0;
     end else begin
       cw_commit_q <= commit_go;
+      // the outcomes' common terms (v_live, and v_deliver but the replay
+      // verdict) as registers: they select the whole write-back
+      cw_live_q     <= commit_go && !cb.bypass && !b_stale && !cb_p_icv_bad && !b_dyn.st.hard_fired;
+      cw_live_pol_q <= commit_go && !cb.bypass && !b_stale && !cb_p_icv_bad && !b_dyn.st.hard_fired
+                       && cb_p_good && policy_ok;
       // a drop slot counts if the entry is still the one classify read
       cw_drop_q   <= drop_go && b_dyn.enable && b_dyn.gen == db_gen;
     end
@@ -1155,7 +1175,6 @@ module esp_ingress
     cw_p_icv_bad_q <= cb_p_icv_bad;
     cw_p_mal_q     <= cb_p_mal;
     cw_p_dummy_q   <= cb_p_dummy;
-    cw_p_good_pol_q   <= cb_p_good && policy_ok;
     cw_p_good_nopol_q <= cb_p_good && !policy_ok;
     cw_seq_gt_q    <= seq_gt;
     cw_blk_same_q  <= blk_same;
@@ -1173,7 +1192,7 @@ module esp_ingress
     cw_sum_q       <= trn_sum;
     cw_dyn_q       <= b_dyn;
     cw_win_q       <= b_win;
-    cw_win_mark_q  <= win_mark;
+    cw_seq_oh_q    <= cb_seq_oh;
     cw_pkts_q      <= new_pkts;
     cw_bytes_q     <= new_bytes;
     cw_soft_hit_q  <= soft_hit;
@@ -1194,6 +1213,12 @@ module esp_ingress
     // older than the largest window
     mark_win = cw_seq_gt_q || (age_near && cw_age_lt_max_q);
   end
+  // The window word if the packet is delivered (replay_pkg::replay_mark
+  // with the bit's one-hot): its bit set, or a new word for its block.
+  espnic_pkg::window_t win_mark;
+  always_comb
+    win_mark = cw_tag_eq_q ? {cw_win_q[64 +: espnic_pkg::REPLAY_TAG_W], cw_win_q[63:0] | cw_seq_oh_q}
+                           : {cw_seq_q[63:11], cw_seq_oh_q};
 
   // The transport header's checksum: the sum's end-around carries, into its
   // place in the header fix-ups.
@@ -1216,12 +1241,12 @@ module esp_ingress
     v_go        = cw_commit_q && cw_go_q;
     v_icv       = v_go && cw_p_icv_bad_q;
     v_expired   = v_go && !cw_p_icv_bad_q && cw_hard_q;
-    v_live      = v_go && !cw_p_icv_bad_q && !cw_hard_q;
+    v_live      = cw_live_q;         // v_go && !cw_p_icv_bad_q && !cw_hard_q
     v_replay    = v_live && !replay_final_ok;
     v_malformed = v_live && replay_final_ok && cw_p_mal_q;
     v_dummy     = v_live && replay_final_ok && cw_p_dummy_q;
     v_policy    = v_live && replay_final_ok && cw_p_good_nopol_q;
-    v_deliver   = v_live && replay_final_ok && cw_p_good_pol_q;
+    v_deliver   = cw_live_pol_q && replay_final_ok;   // v_live && ... && cb_p_good && policy_ok
   end
 
   wire c_deliver = cw_bypass_q || v_deliver;
@@ -1356,22 +1381,22 @@ module esp_ingress
     dp_win = cw_win_q;
     dp_we  = cw_drop_q || v_icv || v_expired || v_replay || v_malformed || v_policy || v_deliver;
     if (inc_replay)
-      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = c_cnt.drops[espnic_regs_pkg::DROP_REPLAY] + 64'd1;
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_REPLAY] = espnic_pkg::add64(c_cnt.drops[espnic_regs_pkg::DROP_REPLAY], 16'd1);
     if (inc_expired)
-      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED] + 64'd1;
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_EXPIRED] = espnic_pkg::add64(c_cnt.drops[espnic_regs_pkg::DROP_EXPIRED], 16'd1);
     if (v_icv)
-      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_ICV] = c_cnt.drops[espnic_regs_pkg::DROP_ICV] + 64'd1;
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_ICV] = espnic_pkg::add64(c_cnt.drops[espnic_regs_pkg::DROP_ICV], 16'd1);
     if (v_policy)
-      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_POLICY] = c_cnt.drops[espnic_regs_pkg::DROP_POLICY] + 64'd1;
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_POLICY] = espnic_pkg::add64(c_cnt.drops[espnic_regs_pkg::DROP_POLICY], 16'd1);
     if (v_malformed)
-      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED] + 64'd1;
+      dp_dyn.cnt.drops[espnic_regs_pkg::DROP_MALFORMED] = espnic_pkg::add64(c_cnt.drops[espnic_regs_pkg::DROP_MALFORMED], 16'd1);
     if (v_deliver) begin
       if (cw_seq_gt_q) dp_dyn.st.seq = cw_seq_q;
       dp_dyn.cnt.packets = cw_pkts_q;
       dp_dyn.cnt.bytes   = cw_bytes_q;
       if (cw_hard_hit_q) dp_dyn.st.hard_fired = 1'b1;
       if (cw_soft_hit_q) dp_dyn.st.soft_fired = 1'b1;
-      if (mark_win) dp_win = cw_win_mark_q;
+      if (mark_win) dp_win = win_mark;
     end
   end
 
@@ -1387,22 +1412,22 @@ module esp_ingress
       cnt_punted_o    <= '0;
     end else begin
       if (x_go) begin
-        cnt_frames_in_o <= cnt_frames_in_o + 64'd1;
+        cnt_frames_in_o <= espnic_pkg::add64(cnt_frames_in_o, 16'd1);
         case (x_class)
-          C_MALFORMED: cnt_malformed_o <= cnt_malformed_o + 64'd1;
-          C_NO_SA:     cnt_no_sa_o     <= cnt_no_sa_o + 64'd1;
-          C_POLICY:    cnt_policy_o    <= cnt_policy_o + 64'd1;
+          C_MALFORMED: cnt_malformed_o <= espnic_pkg::add64(cnt_malformed_o, 16'd1);
+          C_NO_SA:     cnt_no_sa_o     <= espnic_pkg::add64(cnt_no_sa_o, 16'd1);
+          C_POLICY:    cnt_policy_o    <= espnic_pkg::add64(cnt_policy_o, 16'd1);
           default: ;
         endcase
       end
       if (cw_commit_q) begin
         if (cw_punt_q) begin
-          cnt_punted_o   <= cnt_punted_o + 64'd1;
+          cnt_punted_o   <= espnic_pkg::add64(cnt_punted_o, 16'd1);
         end else if (cw_bypass_q) begin
-          cnt_bypassed_o <= cnt_bypassed_o + 64'd1;
+          cnt_bypassed_o <= espnic_pkg::add64(cnt_bypassed_o, 16'd1);
         end else begin
-          if (v_deliver) cnt_decrypted_o <= cnt_decrypted_o + 64'd1;
-          if (v_dummy)   cnt_dummy_o <= cnt_dummy_o + 64'd1;
+          if (v_deliver) cnt_decrypted_o <= espnic_pkg::add64(cnt_decrypted_o, 16'd1);
+          if (v_dummy)   cnt_dummy_o <= espnic_pkg::add64(cnt_dummy_o, 16'd1);
         end
       end
     end
@@ -1437,7 +1462,7 @@ module esp_ingress
   );
   always_ff @(posedge clk_i) begin
     if (!rst_ni) cnt_event_lost_o <= '0;
-    else if (ev_push_q && !ev_wr_ready_raw) cnt_event_lost_o <= cnt_event_lost_o + 64'd1;
+    else if (ev_push_q && !ev_wr_ready_raw) cnt_event_lost_o <= espnic_pkg::add64(cnt_event_lost_o, 16'd1);
   end
 
   always_ff @(posedge clk_i) begin
@@ -1445,8 +1470,8 @@ module esp_ingress
       cnt_frames_out_o <= '0;
       cnt_bytes_out_o  <= '0;
     end else if (o_tvalid && o_tready && o_tlast) begin
-      cnt_bytes_out_o  <= cnt_bytes_out_o + 64'(out_meta_len);
-      cnt_frames_out_o <= cnt_frames_out_o + 64'd1;
+      cnt_bytes_out_o  <= espnic_pkg::add64(cnt_bytes_out_o, out_meta_len);
+      cnt_frames_out_o <= espnic_pkg::add64(cnt_frames_out_o, 16'd1);
     end
   end
 endmodule

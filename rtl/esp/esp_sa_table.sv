@@ -186,6 +186,7 @@ module esp_sa_table
   logic           b_enable_q, b_set_seq_q, b_rearm_q;
   logic [63:0]    b_seq_q;
   logic           b_seq_end_esn_q, b_seq_end_32_q;   // sa_state_t's end flags of b_seq_q
+  logic [1:0]     b_seq_warn_q;                      // and its warning flags
   // The write of the previous cycle.
   logic                wv_q, wev_q;
   espnic_pkg::sa_dyn_t wdyn_q;
@@ -224,6 +225,7 @@ module esp_sa_table
     b_seq_q     <= ctl_r.seq;
     b_seq_end_esn_q <= &ctl_r.seq;
     b_seq_end_32_q  <= ctl_r.seq[63:32] != '0 || &ctl_r.seq[31:0];
+    b_seq_warn_q    <= espnic_pkg::seq_warn(ctl_r.seq, 1);
     b_set_seq_q <= ctl_r.set_seq;
     b_rearm_q   <= ctl_r.rearm;
     wdyn_q      <= w_dyn;
@@ -271,6 +273,7 @@ module esp_sa_table
         c_dyn.st.seq = b_seq_q;
         c_dyn.st.seq_end_esn = b_seq_end_esn_q;
         c_dyn.st.seq_end_32  = b_seq_end_32_q;
+        {c_dyn.st.seq_warn_esn, c_dyn.st.seq_warn_32} = b_seq_warn_q;
         c_ext        = '0;
       end
       espnic_pkg::SA_OP_UPDATE: begin
@@ -279,6 +282,7 @@ module esp_sa_table
             c_dyn.st.seq         = b_seq_q;
             c_dyn.st.seq_end_esn = b_seq_end_esn_q;
             c_dyn.st.seq_end_32  = b_seq_end_32_q;
+            {c_dyn.st.seq_warn_esn, c_dyn.st.seq_warn_32} = b_seq_warn_q;
           end
           c_ext = '0;
         end

@@ -103,6 +103,11 @@ package espnic_pkg;
     // control path, esp_egress for packets). Inbound does not keep them.
     logic        seq_end_esn;
     logic        seq_end_32;
+    // Outbound: the next number (seq + 1) is among the last 2^16 an SA with
+    // ESN (its top 16 bits all ones) or without (bits 31:16 all ones) may
+    // use, the wrap warning's test as a bit; kept like seq_end_*.
+    logic        seq_warn_esn;
+    logic        seq_warn_32;
   } sa_state_t;
 
   // Per-SA counters.
@@ -265,6 +270,29 @@ package espnic_pkg;
     ge  = c[63:16] >= lim[63:16];
     ge1 = c[63:16] >= lhm1;
     lt_reaches_hm1 = s[1] ? ge1 : s[0] ? ge : gt;
+  endfunction
+
+  // a + b for a 64-bit count, carry-select in halves: the low 32 bits' sum
+  // picks the high half or its increment, so no carry chain is longer than
+  // 33 bits (abc9 relaxes every other path of a block to the delay of its
+  // longest chain, README "ingdepth 5").
+  function automatic logic [63:0] add64(input logic [63:0] a, input logic [15:0] b);
+    logic [32:0] lo;
+    lo    = {1'b0, a[31:0]} + {17'd0, b};
+    add64 = {lo[32] ? a[63:32] + 32'd1 : a[63:32], lo[31:0]};
+  endfunction
+
+  // sa_state_t's wrap warning flags {seq_warn_esn, seq_warn_32} for the
+  // number s + n (n = 1 or 2, a constant): its top 16 bits (ESN) or bits
+  // 31:16 all ones, from s without an adder: they are all ones after the
+  // addition when they were and no carry comes from below, or were one less
+  // and a carry comes (the bits below n all ones from bit n - 1 up).
+  function automatic logic [1:0] seq_warn(input logic [63:0] s, input int n);
+    logic lo48, lo16;
+    lo48 = n == 2 ? &s[47:1] : &s[47:0];
+    lo16 = n == 2 ? &s[15:1] : &s[15:0];
+    seq_warn = {lo48 ? s[63:48] == 16'hFFFE : s[63:48] == 16'hFFFF,
+                lo16 ? s[31:16] == 16'hFFFE : s[31:16] == 16'hFFFF};
   endfunction
 
   // Byte-swap for writing a number onto the wire (wire order: byte 0 first).

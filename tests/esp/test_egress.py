@@ -129,6 +129,26 @@ def test_sequence_past_2_32_with_esn_goes_on():
     assert r.sa(0, "out")["seq"] == (1 << 32) + 1
 
 
+@pytest.mark.parametrize("esn", [False, True])
+def test_wrap_warning_reached_by_packets(esn):
+    # The warning fires when the next number enters the last 2^16 of the
+    # 32-bit space (bits 31:16 all ones) without ESN; here packets bring the
+    # SA there, so it is the state the data path writes back that carries it,
+    # not the control path's. The first packet uses 0xFFFEFFFF: no warning;
+    # the second 0xFFFF0000: one warning, and the packets go on. With ESN the
+    # same numbers are far from the end (its warning is at 2^64 - 2^16, beyond
+    # what SA.json's seq can start from): no warning.
+    start = (1 << 32) - (1 << 16) - 2
+    out_sa = sa_entry(0, 0x5009, "out", esn=esn, seq=start)
+    one = run_card("egress", [inner_frame(10)], [out_sa])
+    assert len(one.frames) == 1
+    assert not any(e["kind"] == "seq_wrap" for e in one.stats["events"])
+    r = run_card("egress", [inner_frame(10) for _ in range(3)], [out_sa])
+    assert len(r.frames) == 3
+    assert [e["kind"] for e in r.stats["events"]].count("seq_wrap") == (0 if esn else 1)
+    assert r.sa(0, "out")["seq"] == start + 3
+
+
 def test_hard_lifetime_bytes():
     # Soft at the second packet's bytes, hard at the third's (one packet's bytes measured
     # without lifetimes): three leave as ESP, two are dropped as expired.

@@ -17,7 +17,7 @@ using Dut = Vaes_cbc_dec;
 #include "Vaes_cbc_enc.h"
 using Dut = Vaes_cbc_enc;
 #endif
-#include "sha_tb.h"
+#include "crypto_tb.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +25,8 @@ using Dut = Vaes_cbc_enc;
 #include <fstream>
 #include <sstream>
 
+using crypto_tb::cbc;
+using crypto_tb::dkey;
 using sha_tb::Bytes;
 using sha_tb::hex;
 using sha_tb::Rng;
@@ -41,76 +43,6 @@ struct Job {
 	size_t next = 0;
 	Bytes out;
 };
-
-Bytes cbc(const Bytes &key, const Bytes &iv, const Bytes &in, bool enc)
-{
-	const EVP_CIPHER *c = key.size() == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	Bytes out(in.size() + 16);
-	int n = 0, m = 0;
-	EVP_CipherInit_ex(ctx, c, nullptr, key.data(), iv.data(), enc ? 1 : 0);
-	EVP_CIPHER_CTX_set_padding(ctx, 0);
-	EVP_CipherUpdate(ctx, out.data(), &n, in.data(), int(in.size()));
-	EVP_CipherFinal_ex(ctx, out.data() + n, &m);
-	EVP_CIPHER_CTX_free(ctx);
-	out.resize(size_t(n + m));
-	return out;
-}
-
-uint8_t gmul(uint8_t a, uint8_t b)
-{
-	uint8_t r = 0;
-	for (; b; b >>= 1) {
-		if (b & 1)
-			r ^= a;
-		a = uint8_t((a << 1) ^ (a & 0x80 ? 0x1b : 0));
-	}
-	return r;
-}
-
-// The AES S-box (FIPS-197 5.1.1), computed.
-uint8_t sbox(uint8_t x)
-{
-	uint8_t inv = 0;
-	for (int y = 1; y < 256 && x; y++)
-		if (gmul(x, uint8_t(y)) == 1)
-			inv = uint8_t(y);
-	uint8_t r = 0x63, b = inv;
-	for (int i = 0; i < 5; i++) {
-		r ^= b;
-		b = uint8_t((b << 1) | (b >> 7));
-	}
-	return r;
-}
-
-// The decryption key of aes_cbc_dec: {rk(Nr-1), rk(Nr)}, lo first, from the
-// FIPS-197 5.2 key expansion (AES-128: {0, rk10}).
-Bytes dkey(const Bytes &key)
-{
-	static const uint8_t rcon[] = {0, 1, 2, 4, 8, 16, 32, 64, 128, 0x1b, 0x36};
-	const int nk = int(key.size() / 4), nr = nk + 6;
-	std::vector<Bytes> w;
-	for (int i = 0; i < nk; i++)
-		w.push_back(Bytes(key.begin() + 4 * i, key.begin() + 4 * i + 4));
-	for (int i = nk; i < 4 * (nr + 1); i++) {
-		Bytes t = w[i - 1];
-		if (i % nk == 0) {
-			t = {sbox(t[1]), sbox(t[2]), sbox(t[3]), sbox(t[0])};
-			t[0] ^= rcon[i / nk];
-		} else if (nk == 8 && i % 8 == 4) {
-			for (auto &c : t)
-				c = sbox(c);
-		}
-		for (int k = 0; k < 4; k++)
-			t[k] ^= w[i - nk][k];
-		w.push_back(t);
-	}
-	Bytes d(32, 0);
-	for (int half = 0; half < (nk == 8 ? 2 : 1); half++)
-		for (int j = 0; j < 16; j++)
-			d[16 * half + j] = w[4 * (nr - half) + j / 4][j % 4];
-	return d;
-}
 
 Job make_job(const std::string &name, const Bytes &key, const Bytes &iv, const Bytes &pt)
 {

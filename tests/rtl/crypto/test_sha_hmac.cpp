@@ -11,7 +11,7 @@
 // host will compute once per SA; here OpenSSL's one-block SHA update does it.
 // Prints "N passed, M failed" last and exits non-zero on any failure.
 #include "Vsha_hmac.h"
-#include "sha_tb.h"
+#include "crypto_tb.h"
 
 #include <openssl/sha.h>
 
@@ -32,40 +32,11 @@ size_t mac_len(bool sha384)
 	return kAlg == 0 ? 12 : kAlg == 1 ? 16 : sha384 ? 24 : 32;
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 // The chaining value after one block (the key XOR pad) from the IV.
 std::vector<uint64_t> pad_state(const Bytes &key, uint8_t padbyte, bool sha384)
 {
-	Bytes k = key;
-	if (k.size() > size_t(kBB))
-		k = digest(k, sha384);
-	k.resize(kBB, 0);
-	for (auto &c : k)
-		c ^= padbyte;
-	std::vector<uint64_t> st;
-	if (kAlg == 0) {
-		SHA_CTX c;
-		SHA1_Init(&c);
-		SHA1_Update(&c, k.data(), k.size());
-		st = {c.h0, c.h1, c.h2, c.h3, c.h4};
-	} else if (kAlg == 1) {
-		SHA256_CTX c;
-		SHA256_Init(&c);
-		SHA256_Update(&c, k.data(), k.size());
-		st.assign(c.h, c.h + 8);
-	} else {
-		SHA512_CTX c;
-		if (sha384)
-			SHA384_Init(&c);
-		else
-			SHA512_Init(&c);
-		SHA512_Update(&c, k.data(), k.size());
-		st.assign(c.h, c.h + 8);
-	}
-	return st;
+	return crypto_tb::pad_state(kAlg, key, padbyte, sha384);
 }
-#pragma GCC diagnostic pop
 
 struct Block {
 	Bytes data; // kBB bytes
