@@ -446,63 +446,45 @@ module cbc_hmac_encrypt #(
   logic [511:0] h_ist, h_ost;
   assign h_ist = ist_mem[hs_q];
   assign h_ost = ost_mem[hs_q];
-  sha_hmac #(.ALG(sha_pkg::ALG_SHA1), .U(U_SHA1), .NCTX(NS)) u_sha1 (
-    .clk_i, .rst_ni,
-    .ctx_busy_o (h_busy1),
-    .s_valid_i  ((h_st_q == H_ISS) && (h_alg_q == 2'd0)),
-    .s_ready_o  (hr1),
-    .s_id_i     (hs_q),
-    .s_first_i  (h_first_q),
-    .s_pad_i    (h_pad_q),
-    .s_last_i   (h_last_q),
-    .s_len_i    (h_lm_q),
-    .s_sha384_i (1'b0),
-    .s_istate_i (h_ist[159:0]),
-    .s_ostate_i (h_ost[159:0]),
-    .s_keep_i   (h_keep[63:0]),
-    .s_block_i  (h_blk[511:0]),
-    .m_valid_o  (hm1_v),
-    .m_id_o     (hm1_id),
-    .m_mac_o    (hm1_mac)
-  );
-  sha_hmac #(.ALG(sha_pkg::ALG_SHA256), .U(U_SHA256), .NCTX(NS)) u_sha256 (
-    .clk_i, .rst_ni,
-    .ctx_busy_o (h_busy2),
-    .s_valid_i  ((h_st_q == H_ISS) && (h_alg_q == 2'd1)),
-    .s_ready_o  (hr2),
-    .s_id_i     (hs_q),
-    .s_first_i  (h_first_q),
-    .s_pad_i    (h_pad_q),
-    .s_last_i   (h_last_q),
-    .s_len_i    (h_lm_q),
-    .s_sha384_i (1'b0),
-    .s_istate_i (h_ist[255:0]),
-    .s_ostate_i (h_ost[255:0]),
-    .s_keep_i   (h_keep[63:0]),
-    .s_block_i  (h_blk[511:0]),
-    .m_valid_o  (hm2_v),
-    .m_id_o     (hm2_id),
-    .m_mac_o    (hm2_mac)
-  );
-  sha_hmac #(.ALG(sha_pkg::ALG_SHA512), .U(U_SHA512), .NCTX(NS)) u_sha512 (
-    .clk_i, .rst_ni,
-    .ctx_busy_o (h_busy5),
-    .s_valid_i  ((h_st_q == H_ISS) && h_alg_q[1]),
-    .s_ready_o  (hr5),
-    .s_id_i     (hs_q),
-    .s_first_i  (h_first_q),
-    .s_pad_i    (h_pad_q),
-    .s_last_i   (h_last_q),
-    .s_len_i    (h_lm_q),
-    .s_sha384_i (h_alg_q == 2'd2),
-    .s_istate_i (h_ist),
-    .s_ostate_i (h_ost),
-    .s_keep_i   (h_keep),
-    .s_block_i  (h_blk),
-    .m_valid_o  (hm5_v),
-    .m_id_o     (hm5_id),
-    .m_mac_o    (hm5_mac)
-  );
+  // The three engines (SHA-1, SHA-256, SHA-512/384), one generate loop: e is
+  // the family as sha_pkg's ALG and as h_alg_q (SHA-384 = 2'd2 on e = 2).
+  logic [2:0]          hm_v, hr;
+  logic [SW-1:0]       hm_id  [3];
+  logic [255:0]        hm_mac [3];
+  logic [3*NS-1:0]     h_busy;
+  for (genvar e = 0; e < 3; e++) begin : g_sha
+    localparam int EU = (e == 0) ? U_SHA1 : (e == 1) ? U_SHA256 : U_SHA512;
+    localparam int SB = (e == 0) ? 160 : (e == 1) ? 256 : 512;   // pad state bits
+    localparam int BB = (e == 2) ? 128 : 64;                     // block bytes
+    sha_hmac #(.ALG(e), .U(EU), .NCTX(NS)) u_sha (
+      .clk_i, .rst_ni,
+      .ctx_busy_o (h_busy[NS*e +: NS]),
+      .s_valid_i  ((h_st_q == H_ISS) && ((e == 2) ? h_alg_q[1] : (h_alg_q == 2'(e)))),
+      .s_ready_o  (hr[e]),
+      .s_id_i     (hs_q),
+      .s_first_i  (h_first_q),
+      .s_pad_i    (h_pad_q),
+      .s_last_i   (h_last_q),
+      .s_len_i    (h_lm_q),
+      .s_sha384_i ((e == 2) && (h_alg_q == 2'd2)),
+      .s_istate_i (h_ist[SB-1:0]),
+      .s_ostate_i (h_ost[SB-1:0]),
+      .s_keep_i   (h_keep[BB-1:0]),
+      .s_block_i  (h_blk[8*BB-1:0]),
+      .m_valid_o  (hm_v[e]),
+      .m_id_o     (hm_id[e]),
+      .m_mac_o    (hm_mac[e])
+    );
+  end
+  assign {h_busy5, h_busy2, h_busy1} = h_busy;
+  assign {hr5, hr2, hr1}             = hr;
+  assign {hm5_v, hm2_v, hm1_v}       = hm_v;
+  assign hm1_id  = hm_id[0];
+  assign hm2_id  = hm_id[1];
+  assign hm5_id  = hm_id[2];
+  assign hm1_mac = hm_mac[0];
+  assign hm2_mac = hm_mac[1];
+  assign hm5_mac = hm_mac[2];
   always_ff @(posedge clk_i) begin
     if (hm1_v) icv1_mem[hm1_id] <= hm1_mac[95:0];
     if (hm2_v) icv2_mem[hm2_id] <= hm2_mac[127:0];

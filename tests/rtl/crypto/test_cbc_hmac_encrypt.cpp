@@ -11,12 +11,13 @@
 //                                      for 64/512/1500-byte packets and IMIX
 //
 // The HMAC pad states (compress(IV, K^ipad), compress(IV, K^opad)) are
-// computed here with OpenSSL's one-block SHA update, as the host will once
-// per SA. Prints "N passed, M failed" last and exits non-zero on failure.
+// computed with OpenSSL's one-block SHA update (crypto_tb.h), as the host
+// will once per SA. Prints "N passed, M failed" last and exits non-zero on
+// failure.
 #include "Vcbc_hmac_encrypt.h"
-#include "sha_tb.h"
+#include "crypto_tb.h"
 
-#include <openssl/sha.h>
+#include <openssl/hmac.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -37,75 +38,25 @@ constexpr unsigned kWB = TB_DATA_W / 8;	       // beat bytes
 constexpr unsigned kMaxLen = 2048 - 8;	       // MAX_LEN default less 8
 constexpr unsigned kIcv[4] = {12, 16, 24, 32}; // by MAC algorithm
 
-Bytes cbc_encrypt(const Bytes &key, const Bytes &iv, const Bytes &in)
-{
-	const EVP_CIPHER *c = key.size() == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	Bytes out(in.size() + 16);
-	int n = 0, m = 0;
-	EVP_EncryptInit_ex(ctx, c, nullptr, key.data(), iv.data());
-	EVP_CIPHER_CTX_set_padding(ctx, 0);
-	EVP_EncryptUpdate(ctx, out.data(), &n, in.data(), int(in.size()));
-	EVP_EncryptFinal_ex(ctx, out.data() + n, &m);
-	EVP_CIPHER_CTX_free(ctx);
-	out.resize(size_t(n + m));
-	return out;
-}
-
+// The MAC's hash (alg 0..3: SHA-1, SHA-256, SHA-384, SHA-512).
 const EVP_MD *mac_md(int alg)
 {
-	return alg == 0	  ? EVP_sha1()
-	       : alg == 1 ? EVP_sha256()
-	       : alg == 2 ? EVP_sha384()
-			  : EVP_sha512();
+	return crypto_tb::md_of(alg >= 2 ? 2 : alg, alg == 2);
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-// The chaining value after one block (the key XOR pad) from the IV of the
-// MAC's hash, as 32-bit port words in sha_hmac's layout (word i of the state
-// in bits [WS*i +: WS]).
+// The HMAC pad state (crypto_tb::pad_state) as 32-bit port words in
+// sha_hmac's layout (word i of the state in bits [WS*i +: WS]).
 std::vector<uint32_t> pad_state(int alg, const Bytes &key, uint8_t padbyte)
 {
-	const size_t bb = alg >= 2 ? 128 : 64;
-	Bytes k = key;
-	if (k.size() > bb) {
-		Bytes d(EVP_MAX_MD_SIZE);
-		unsigned n = 0;
-		EVP_Digest(k.data(), k.size(), d.data(), &n, mac_md(alg), nullptr);
-		d.resize(n);
-		k = d;
-	}
-	k.resize(bb, 0);
-	for (auto &c : k)
-		c ^= padbyte;
 	std::vector<uint32_t> w;
-	if (alg == 0) {
-		SHA_CTX c;
-		SHA1_Init(&c);
-		SHA1_Update(&c, k.data(), k.size());
-		w = {c.h0, c.h1, c.h2, c.h3, c.h4};
-	} else if (alg == 1) {
-		SHA256_CTX c;
-		SHA256_Init(&c);
-		SHA256_Update(&c, k.data(), k.size());
-		w.assign(c.h, c.h + 8);
-	} else {
-		SHA512_CTX c;
-		if (alg == 2)
-			SHA384_Init(&c);
-		else
-			SHA512_Init(&c);
-		SHA512_Update(&c, k.data(), k.size());
-		for (int i = 0; i < 8; i++) {
-			w.push_back(uint32_t(c.h[i]));
-			w.push_back(uint32_t(c.h[i] >> 32));
-		}
+	for (uint64_t h : crypto_tb::pad_state(alg >= 2 ? 2 : alg, key, padbyte, alg == 2)) {
+		w.push_back(uint32_t(h));
+		if (alg >= 2)
+			w.push_back(uint32_t(h >> 32));
 	}
 	w.resize(16, 0);
 	return w;
 }
-#pragma GCC diagnostic pop
 
 struct Pkt {
 	Bytes in, expect;
@@ -137,7 +88,7 @@ Pkt make_pkt(Rng &rng, unsigned n, int alg, bool key256, bool esn, int bad_len =
 	p.in = rng.bytes(24 + 16 * n);
 	Bytes iv(p.in.begin() + 8, p.in.begin() + 24);
 	Bytes pt(p.in.begin() + 24, p.in.end());
-	Bytes ct = cbc_encrypt(p.key, iv, pt);
+	Bytes ct = crypto_tb::cbc(p.key, iv, pt, true);
 	p.expect.assign(p.in.begin(), p.in.begin() + 24);
 	p.expect.insert(p.expect.end(), ct.begin(), ct.end());
 	Bytes msg = p.expect;
