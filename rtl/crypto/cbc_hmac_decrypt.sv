@@ -487,60 +487,41 @@ module cbc_hmac_decrypt #(
   logic [IW2-1:0]    mid2;
   logic [IW3-1:0]    mid3;
   logic [255:0]      mac1, mac2, mac3;
-  sha_hmac #(.ALG(sha_pkg::ALG_SHA1), .U(U1), .NCTX(NC1)) u_sha1 (
-    .clk_i, .rst_ni,
-    .ctx_busy_o (busy1),
-    .s_valid_i  ((f_st_q == F_OFF) && (f_eng_q == 2'd0)),
-    .s_ready_o  (rdy1),
-    .s_id_i     (IW1'(f_id_q)),
-    .s_first_i  (f_first_q),
-    .s_pad_i    (f_pad_q),
-    .s_last_i   (f_last_q),
-    .s_len_i    (f_len_q),
-    .s_sha384_i (1'b0),
-    .s_istate_i (f_pads[159:0]),
-    .s_ostate_i (f_pads[512 +: 160]),
-    .s_keep_i   (f_keep_q[63:0]),
-    .s_block_i  (f_block[511:0]),
-    .m_valid_o  (mv1),
-    .m_id_o     (mid1),
-    .m_mac_o    (mac1));
-  sha_hmac #(.ALG(sha_pkg::ALG_SHA256), .U(U256), .NCTX(NC256)) u_sha256 (
-    .clk_i, .rst_ni,
-    .ctx_busy_o (busy2),
-    .s_valid_i  ((f_st_q == F_OFF) && (f_eng_q == 2'd1)),
-    .s_ready_o  (rdy2),
-    .s_id_i     (IW2'(f_id_q)),
-    .s_first_i  (f_first_q),
-    .s_pad_i    (f_pad_q),
-    .s_last_i   (f_last_q),
-    .s_len_i    (f_len_q),
-    .s_sha384_i (1'b0),
-    .s_istate_i (f_pads[255:0]),
-    .s_ostate_i (f_pads[512 +: 256]),
-    .s_keep_i   (f_keep_q[63:0]),
-    .s_block_i  (f_block[511:0]),
-    .m_valid_o  (mv2),
-    .m_id_o     (mid2),
-    .m_mac_o    (mac2));
-  sha_hmac #(.ALG(sha_pkg::ALG_SHA512), .U(U512), .NCTX(NC512)) u_sha512 (
-    .clk_i, .rst_ni,
-    .ctx_busy_o (busy3),
-    .s_valid_i  ((f_st_q == F_OFF) && (f_eng_q == 2'd2)),
-    .s_ready_o  (rdy3),
-    .s_id_i     (IW3'(f_id_q)),
-    .s_first_i  (f_first_q),
-    .s_pad_i    (f_pad_q),
-    .s_last_i   (f_last_q),
-    .s_len_i    (f_len_q),
-    .s_sha384_i (f_384_q),
-    .s_istate_i (f_pads[511:0]),
-    .s_ostate_i (f_pads[1023:512]),
-    .s_keep_i   (f_keep_q),
-    .s_block_i  (f_block),
-    .m_valid_o  (mv3),
-    .m_id_o     (mid3),
-    .m_mac_o    (mac3));
+  // One engine per family (f: 0 SHA-1, 1 SHA-256, 2 SHA-512 and SHA-384),
+  // each with its chaining values' and block's width.
+  for (genvar f = 0; f < 3; f++) begin : g_eng
+    localparam int ALG_F = (f == 0) ? sha_pkg::ALG_SHA1 : (f == 1) ? sha_pkg::ALG_SHA256 : sha_pkg::ALG_SHA512;
+    localparam int U_F   = (f == 0) ? U1 : (f == 1) ? U256 : U512;
+    localparam int NC_F  = (f == 0) ? NC1 : (f == 1) ? NC256 : NC512;
+    localparam int IW_F  = (NC_F > 1) ? $clog2(NC_F) : 1;
+    localparam int SW_F  = (f == 0) ? 160 : (f == 1) ? 256 : 512;   // chaining value bits
+    localparam int BB_F  = (f == 2) ? 128 : 64;                      // block bytes
+    logic [NC_F-1:0] busy;
+    logic            rdy, mv;
+    logic [IW_F-1:0] mid;
+    logic [255:0]    mac;
+    sha_hmac #(.ALG(ALG_F), .U(U_F), .NCTX(NC_F)) u_sha (
+      .clk_i, .rst_ni,
+      .ctx_busy_o (busy),
+      .s_valid_i  ((f_st_q == F_OFF) && (f_eng_q == 2'(f))),
+      .s_ready_o  (rdy),
+      .s_id_i     (IW_F'(f_id_q)),
+      .s_first_i  (f_first_q),
+      .s_pad_i    (f_pad_q),
+      .s_last_i   (f_last_q),
+      .s_len_i    (f_len_q),
+      .s_sha384_i ((f == 2) && f_384_q),
+      .s_istate_i (f_pads[0 +: SW_F]),
+      .s_ostate_i (f_pads[512 +: SW_F]),
+      .s_keep_i   (f_keep_q[0 +: BB_F]),
+      .s_block_i  (f_block[0 +: 8 * BB_F]),
+      .m_valid_o  (mv),
+      .m_id_o     (mid),
+      .m_mac_o    (mac));
+  end
+  assign {busy1, rdy1, mv1, mid1, mac1} = {g_eng[0].busy, g_eng[0].rdy, g_eng[0].mv, g_eng[0].mid, g_eng[0].mac};
+  assign {busy2, rdy2, mv2, mid2, mac2} = {g_eng[1].busy, g_eng[1].rdy, g_eng[1].mv, g_eng[1].mid, g_eng[1].mac};
+  assign {busy3, rdy3, mv3, mid3, mac3} = {g_eng[2].busy, g_eng[2].rdy, g_eng[2].mv, g_eng[2].mid, g_eng[2].mac};
 
   // Job registers: started by M, advanced by the feeder.
   always_ff @(posedge clk_i) begin
