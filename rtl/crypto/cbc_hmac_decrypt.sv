@@ -309,7 +309,10 @@ module cbc_hmac_decrypt #(
   logic [NJ*18-1:0] j_rem_q;           // mlen - block start (signed)
   logic [NJ*16-1:0] j_len_q;
   logic [NJ*32-1:0] j_seq_q;
-  // j_busy: the engines' ctx_busy_o side by side (g_sha below).
+  logic [NC1-1:0]   busy1;
+  logic [NC256-1:0] busy2;
+  logic [NC512-1:0] busy3;
+  assign j_busy = {busy3, busy2, busy1};
   assign j_free = ~j_act_q & ~j_busy;
 
   // M's pick: the first free context of the packet's engine (one-hot).
@@ -484,48 +487,41 @@ module cbc_hmac_decrypt #(
   logic [IW2-1:0]    mid2;
   logic [IW3-1:0]    mid3;
   logic [255:0]      mac1, mac2, mac3;
-  // The three engines (SHA-1, SHA-256, SHA-512/384), one generate loop: e is
-  // the family as sha_pkg's ALG and as f_eng_q; engine e's contexts are jobs
-  // OFF .. OFF + NC - 1.
-  logic [2:0]     rdy_e, mv_e;
-  logic [IWM-1:0] mid_e [3];
-  logic [255:0]   mac_e [3];
-  for (genvar e = 0; e < 3; e++) begin : g_sha
-    localparam int NC  = (e == 0) ? NC1 : (e == 1) ? NC256 : NC512;
-    localparam int OFF = (e == 0) ? 0 : (e == 1) ? NC1 : NC1 + NC256;
-    localparam int IW  = (NC > 1) ? $clog2(NC) : 1;
-    localparam int EU  = (e == 0) ? U1 : (e == 1) ? U256 : U512;
-    localparam int SB  = (e == 0) ? 160 : (e == 1) ? 256 : 512;   // pad state bits
-    localparam int BB  = (e == 2) ? 128 : 64;                     // block bytes
-    logic [IW-1:0] id;
-    sha_hmac #(.ALG(e), .U(EU), .NCTX(NC)) u_sha (
+  // One engine per family (f: 0 SHA-1, 1 SHA-256, 2 SHA-512 and SHA-384),
+  // each with its chaining values' and block's width.
+  for (genvar f = 0; f < 3; f++) begin : g_eng
+    localparam int ALG_F = (f == 0) ? sha_pkg::ALG_SHA1 : (f == 1) ? sha_pkg::ALG_SHA256 : sha_pkg::ALG_SHA512;
+    localparam int U_F   = (f == 0) ? U1 : (f == 1) ? U256 : U512;
+    localparam int NC_F  = (f == 0) ? NC1 : (f == 1) ? NC256 : NC512;
+    localparam int IW_F  = (NC_F > 1) ? $clog2(NC_F) : 1;
+    localparam int SW_F  = (f == 0) ? 160 : (f == 1) ? 256 : 512;   // chaining value bits
+    localparam int BB_F  = (f == 2) ? 128 : 64;                      // block bytes
+    logic [NC_F-1:0] busy;
+    logic            rdy, mv;
+    logic [IW_F-1:0] mid;
+    logic [255:0]    mac;
+    sha_hmac #(.ALG(ALG_F), .U(U_F), .NCTX(NC_F)) u_sha (
       .clk_i, .rst_ni,
-      .ctx_busy_o (j_busy[OFF +: NC]),
-      .s_valid_i  ((f_st_q == F_OFF) && (f_eng_q == 2'(e))),
-      .s_ready_o  (rdy_e[e]),
-      .s_id_i     (IW'(f_id_q)),
+      .ctx_busy_o (busy),
+      .s_valid_i  ((f_st_q == F_OFF) && (f_eng_q == 2'(f))),
+      .s_ready_o  (rdy),
+      .s_id_i     (IW_F'(f_id_q)),
       .s_first_i  (f_first_q),
       .s_pad_i    (f_pad_q),
       .s_last_i   (f_last_q),
       .s_len_i    (f_len_q),
-      .s_sha384_i ((e == 2) && f_384_q),
-      .s_istate_i (f_pads[SB-1:0]),
-      .s_ostate_i (f_pads[512 +: SB]),
-      .s_keep_i   (f_keep_q[BB-1:0]),
-      .s_block_i  (f_block[8*BB-1:0]),
-      .m_valid_o  (mv_e[e]),
-      .m_id_o     (id),
-      .m_mac_o    (mac_e[e]));
-    assign mid_e[e] = IWM'(id);
+      .s_sha384_i ((f == 2) && f_384_q),
+      .s_istate_i (f_pads[0 +: SW_F]),
+      .s_ostate_i (f_pads[512 +: SW_F]),
+      .s_keep_i   (f_keep_q[0 +: BB_F]),
+      .s_block_i  (f_block[0 +: 8 * BB_F]),
+      .m_valid_o  (mv),
+      .m_id_o     (mid),
+      .m_mac_o    (mac));
   end
-  assign {rdy3, rdy2, rdy1} = rdy_e;
-  assign {mv3, mv2, mv1}    = mv_e;
-  assign mid1 = IW1'(mid_e[0]);
-  assign mid2 = IW2'(mid_e[1]);
-  assign mid3 = IW3'(mid_e[2]);
-  assign mac1 = mac_e[0];
-  assign mac2 = mac_e[1];
-  assign mac3 = mac_e[2];
+  assign {busy1, rdy1, mv1, mid1, mac1} = {g_eng[0].busy, g_eng[0].rdy, g_eng[0].mv, g_eng[0].mid, g_eng[0].mac};
+  assign {busy2, rdy2, mv2, mid2, mac2} = {g_eng[1].busy, g_eng[1].rdy, g_eng[1].mv, g_eng[1].mid, g_eng[1].mac};
+  assign {busy3, rdy3, mv3, mid3, mac3} = {g_eng[2].busy, g_eng[2].rdy, g_eng[2].mv, g_eng[2].mid, g_eng[2].mac};
 
   // Job registers: started by M, advanced by the feeder.
   always_ff @(posedge clk_i) begin
