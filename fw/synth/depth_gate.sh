@@ -96,6 +96,8 @@ spec() {
     cbc_enc)       echo "aes_cbc_enc||" ;;
     cbc_dec)       echo "aes_cbc_dec||" ;;
     cbc_hmac_dec)  echo "cbc_hmac_decrypt|-set DATA_W $W|sha_hmac aes_cbc_dec" ;;
+    # the encrypt-then-MAC stream around its engines (gated above as cbc_enc, sha*_hmac)
+    cbc_hmac_enc)  echo "cbc_hmac_encrypt|-set DATA_W $W|aes_cbc_enc sha_hmac" ;;
     drbg)          echo "aes_ctr_drbg||" ;;
     core)          echo "espnic_core|-set DATA_W $W -set SA_N 64 -set SPD_N 64 -set MAX_FRAME 2048|espnic_ctrl esp_egress esp_ingress wire_rx_buffer host_rx_steer ingress_merge" ;;
     *) return 1 ;;

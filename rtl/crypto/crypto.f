@@ -23,3 +23,5 @@ sha_core.sv
 sha_hmac.sv
 # ESP AES-CBC + HMAC verify-and-decrypt stream (over the engines above)
 cbc_hmac_decrypt.sv
+# ESP encrypt-then-MAC stream over aes_cbc_enc and sha_hmac
+cbc_hmac_encrypt.sv
