@@ -141,4 +141,19 @@ inline Bytes dkey(const Bytes &key)
 	return d;
 }
 
+// Holds a DUT in reset for four clock cycles (its other inputs as the
+// caller set them), then releases it.
+template <class Dut> void reset(Dut &t)
+{
+	t.clk_i = 0;
+	t.rst_ni = 0;
+	for (int i = 0; i < 4; i++) {
+		t.clk_i = 0;
+		t.eval();
+		t.clk_i = 1;
+		t.eval();
+	}
+	t.rst_ni = 1;
+}
+
 } // namespace crypto_tb

@@ -65,16 +65,8 @@ int run(std::deque<Job> jobs, unsigned nch, unsigned gap, Rng &rng, int *passed,
 	uint64_t *cycles = nullptr, uint64_t *blocks = nullptr)
 {
 	Dut t;
-	t.clk_i = 0;
-	t.rst_ni = 0;
 	t.s_valid_i = 0;
-	for (int i = 0; i < 4; i++) {
-		t.clk_i = 0;
-		t.eval();
-		t.clk_i = 1;
-		t.eval();
-	}
-	t.rst_ni = 1;
+	crypto_tb::reset(t);
 	std::vector<Job> ch(nch);
 	std::vector<bool> used(nch, false);
 	std::vector<unsigned> inflight(nch, 0);

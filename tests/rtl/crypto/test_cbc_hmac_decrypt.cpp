@@ -145,17 +145,9 @@ int run(std::deque<Pkt> pkts, unsigned gap, unsigned stall, Rng &rng, int *passe
 	Run *stats = nullptr)
 {
 	Vcbc_hmac_decrypt t;
-	t.clk_i = 0;
-	t.rst_ni = 0;
 	t.s_axis_tvalid = 0;
 	t.m_axis_tready = 0;
-	for (int i = 0; i < 4; i++) {
-		t.clk_i = 0;
-		t.eval();
-		t.clk_i = 1;
-		t.eval();
-	}
-	t.rst_ni = 1;
+	crypto_tb::reset(t);
 	std::deque<Pkt> want = pkts;
 	size_t off = 0; // byte offset of the next input beat
 	Bytes got;

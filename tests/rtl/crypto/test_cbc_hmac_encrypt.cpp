@@ -114,17 +114,9 @@ Stats run(const std::vector<Pkt> &pkts, unsigned gap, unsigned stall, Rng &rng, 
 {
 	Vcbc_hmac_encrypt t;
 	Stats st;
-	t.clk_i = 0;
-	t.rst_ni = 0;
 	t.s_axis_tvalid = 0;
 	t.m_axis_tready = 0;
-	for (int i = 0; i < 4; i++) {
-		t.clk_i = 0;
-		t.eval();
-		t.clk_i = 1;
-		t.eval();
-	}
-	t.rst_ni = 1;
+	crypto_tb::reset(t);
 	size_t pi = 0, off = 0; // input packet, byte offset
 	size_t po = 0;		// output packet
 	Bytes got;

@@ -95,16 +95,8 @@ int run(std::deque<Job> jobs, unsigned gap, Rng &rng, int *passed, uint64_t *cyc
 {
 	Vsha_hmac t;
 	const unsigned nctx = 2 * TB_U + 2; // sha_hmac's NCTX default
-	t.clk_i = 0;
-	t.rst_ni = 0;
 	t.s_valid_i = 0;
-	for (int i = 0; i < 4; i++) {
-		t.clk_i = 0;
-		t.eval();
-		t.clk_i = 1;
-		t.eval();
-	}
-	t.rst_ni = 1;
+	crypto_tb::reset(t);
 	std::vector<Job> slot(nctx);
 	std::vector<bool> used(nctx, false);
 	int failed = 0;
