@@ -106,6 +106,14 @@ int dev_mmio_listen(struct device *d, char *err, size_t errlen)
 		return -1;
 	}
 	memcpy(a.sun_path, d->sock_path, strlen(d->sock_path) + 1);
+	/* The socket is bound under a temporary name and renamed once it listens:
+	 * its path appearing is the card's readiness signal to every client. */
+	struct sockaddr_un tmp = {.sun_family = AF_UNIX};
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld", d->sock_path, (long)getpid()) >=
+	    (int)sizeof(tmp.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", d->sock_path);
+		return -1;
+	}
 	d->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (d->listen_fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -120,12 +128,13 @@ int dev_mmio_listen(struct device *d, char *err, size_t errlen)
 	}
 	if (probe >= 0)
 		close(probe);
-	unlink(d->sock_path);
+	unlink(tmp.sun_path);
 	mode_t old = umask(0117); /* socket mode 0660: root and the group */
-	int rc = bind(d->listen_fd, (struct sockaddr *)&a, sizeof(a));
+	int rc = bind(d->listen_fd, (struct sockaddr *)&tmp, sizeof(tmp));
 	umask(old);
-	if (rc < 0 || listen(d->listen_fd, 16) < 0) {
+	if (rc < 0 || listen(d->listen_fd, 16) < 0 || rename(tmp.sun_path, d->sock_path) < 0) {
 		snprintf(err, errlen, "%s: %s", d->sock_path, strerror(errno));
+		unlink(tmp.sun_path);
 		return -1;
 	}
 	d->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, accept_cb, d);

@@ -51,9 +51,10 @@ int simcard_start(struct simcard *c, const char *sim, const char *name)
 		      (char *)NULL);
 		_exit(127);
 	}
-	/* Wait for the socket (the model takes a moment to build). */
+	/* Wait for the socket, whose path appears once the card listens (the
+	 * model takes a moment to build; up to two minutes on a busy machine). */
 	snprintf(path, sizeof(path), "%s/%s.sock", c->dir, name);
-	for (int i = 0; i < 3000; i++) {
+	for (int i = 0; i < 12000; i++) {
 		struct stat st;
 		if (stat(path, &st) == 0)
 			return 0;

@@ -31,23 +31,8 @@ struct card {
 	bool stopped; /* the test stopped the simulator itself */
 };
 
-static int card_setup(void **state)
-{
-	struct card *c = calloc(1, sizeof(*c));
-	if (!c)
-		return -1;
-	*state = c;
-	if (simcard_start(&c->sim, sim_path, "simtest") < 0) {
-		fprintf(stderr, "cannot start %s\n", sim_path);
-		return -1;
-	}
-	if (espnic_open(c->sim.spec, &c->dev) != 0) {
-		fprintf(stderr, "open: %s\n", espnic_open_error());
-		return -1;
-	}
-	return 0;
-}
-
+/* Stops the card and frees it; cmocka calls it after each test, and
+ * card_setup on a failed start (cmocka skips the teardown then). */
 static int card_teardown(void **state)
 {
 	struct card *c = *state;
@@ -56,6 +41,26 @@ static int card_teardown(void **state)
 	if (!c->stopped && c->sim.pid > 0)
 		simcard_stop(&c->sim);
 	free(c);
+	*state = NULL;
+	return 0;
+}
+
+static int card_setup(void **state)
+{
+	struct card *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	*state = c;
+	if (simcard_start(&c->sim, sim_path, "simtest") < 0) {
+		fprintf(stderr, "cannot start %s\n", sim_path);
+		card_teardown(state);
+		return -1;
+	}
+	if (espnic_open(c->sim.spec, &c->dev) != 0) {
+		fprintf(stderr, "open: %s\n", espnic_open_error());
+		card_teardown(state);
+		return -1;
+	}
 	return 0;
 }
 
