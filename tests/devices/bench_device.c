@@ -77,6 +77,8 @@ int main(int argc, char **argv)
 	}
 	if (simcard_start(&c, argv[1], "bench") < 0 || espnic_open(c.spec, &dev) < 0) {
 		fprintf(stderr, "cannot start or open the card: %s\n", espnic_open_error());
+		if (c.pid > 0)
+			simcard_stop(&c); /* a card left running would hold ctest's pipe */
 		return 1;
 	}
 	const char *sock = c.spec + 4;
