@@ -221,14 +221,25 @@ module cbc_hmac_encrypt #(
   end
 
   // ============================================================== CBC --
-  // F0 picks a slot (oldest first), F1 its block index and the address, F2
-  // reads the buffer and the key, F3 hands the block to the engine.
-  // The candidates are registered; the picks of the two cycles before are
-  // masked out (a channel's in-flight flag is set from the registered pick). The
-  // lowest slot wins: a picked slot is out for 21 cycles, so every candidate
-  // is picked within NS cycles.
-  logic [NS-1:0] c_cand_q, c_eff, f0_oh, f1_oh_q, f2_oh_q;
+  // The pick takes two registered stages. PA: per group of GS slots, the
+  // lowest candidate (registered as pa_oh_q, pa_gv_q: the group has one).
+  // PB: the lowest group with a pick; its slot goes to F1 (f1_oh_q). F1 its
+  // block index and the address, F2 reads the buffer and the key, F3 hands the
+  // block to the engine. The candidates are registered (c_cand_q); PA leaves
+  // out its own picks of the cycle before (pa_oh_q: PB takes one of them now)
+  // and PB's of the cycle before (f1_oh_q), so a slot is not issued twice
+  // before its in-flight flag (set from f1_oh_q) is in c_cand_q. A group's
+  // pick that PB does not take is a candidate again the cycle after. The
+  // lowest slot wins: a picked slot is out for more than NS cycles (the
+  // engine's 18 and the feeder's), so every candidate is picked within NS
+  // cycles. Every register here is a LUT or two from registers.
+  localparam int GS = 3;                    // slots per group in PA
+  localparam int NG = (NS + GS - 1) / GS;   // groups
+  logic [NS-1:0]    c_cand_q, f1_oh_q, pb_oh;
+  logic [NG*GS-1:0] pa_x, pa_oh, pa_oh_q;
+  logic [NG-1:0]    pa_gv_q;
   logic [NS-1:0] clast_q;        // the slot's next block is its last
+  logic [NS-1:0] cfirst_q;       // the slot's next block is its first
   logic [NS-1:0] cend_q;         // the slot's next returning block is its last
   logic          f0_v, f1_v_q, f2_v_q, f3_v_q;
   logic [SW-1:0] f1_s, f2_s_q, f3_s_q;
@@ -238,17 +249,28 @@ module cbc_hmac_encrypt #(
   logic [256:0]  f3_key_q;
   logic [127:0]  f3_iv_q, f3_blk_q;
   always_ff @(posedge clk_i) begin
-    c_cand_q  <= cmore_q & ~cinfl_q;
+    c_cand_q <= cmore_q & ~cinfl_q & ~f1_oh_q;
     for (int i = 0; i < NS; i++) begin
-      clast_q[i] <= (cissue_q[UW*i +: UW] + UW'(1) == nblk_q[UW*i +: UW]);
-      cend_q[i]  <= (cout_q[UW*i +: UW] == nblk_q[UW*i +: UW] + UW'(1));
+      clast_q[i]  <= (cissue_q[UW*i +: UW] + UW'(1) == nblk_q[UW*i +: UW]);
+      cfirst_q[i] <= (cissue_q[UW*i +: UW] == '0);
+      cend_q[i]   <= (cout_q[UW*i +: UW] == nblk_q[UW*i +: UW] + UW'(1));
     end
   end
-  assign c_eff = c_cand_q & ~f1_oh_q & ~f2_oh_q;
+  // PA: the lowest candidate of each group.
   always_comb begin
-    for (int i = 0; i < NS; i++) f0_oh[i] = c_eff[i] && !(|(c_eff & ((NS'(1) << i) - NS'(1))));
+    pa_x = '0;
+    pa_x[NS-1:0] = c_cand_q & ~f1_oh_q;
+    pa_x = pa_x & ~pa_oh_q;
+    for (int g = 0; g < NG; g++)
+      for (int j = 0; j < GS; j++)
+        pa_oh[g*GS + j] = pa_x[g*GS + j] && !(|(pa_x[g*GS +: GS] & ((GS'(1) << j) - GS'(1))));
   end
-  assign f0_v  = |c_eff;
+  // PB: the pick of the lowest group that has one.
+  always_comb begin
+    for (int i = 0; i < NS; i++)
+      pb_oh[i] = pa_oh_q[i] && !(|(pa_gv_q & ((NG'(1) << (i / GS)) - NG'(1))));
+  end
+  assign f0_v = |pa_gv_q;
   always_comb begin
     f1_s  = '0;
     f1_bi = '0;
@@ -260,18 +282,20 @@ module cbc_hmac_encrypt #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       f1_v_q <= 1'b0; f2_v_q <= 1'b0; f3_v_q <= 1'b0;
+      pa_oh_q <= '0;
+      pa_gv_q <= '0;
       f1_oh_q <= '0;
-      f2_oh_q <= '0;
     end else begin
-      f2_oh_q <= f1_oh_q;
-      f1_v_q <= f0_v; f2_v_q <= f1_v_q; f3_v_q <= f2_v_q;
-      f1_oh_q <= f0_v ? f0_oh : '0;
+      for (int g = 0; g < NG; g++) pa_gv_q[g] <= |pa_x[g*GS +: GS];
+      pa_oh_q <= pa_oh;
+      f1_v_q  <= f0_v; f2_v_q <= f1_v_q; f3_v_q <= f2_v_q;
+      f1_oh_q <= pb_oh;
     end
   end
   always_ff @(posedge clk_i) begin
     f2_s_q     <= f1_s;
     f2_addr_q  <= {f1_s, f1_bi + UW'(2)};
-    f2_first_q <= (f1_bi == '0);
+    f2_first_q <= |(f1_oh_q & cfirst_q);
     f3_s_q     <= f2_s_q;
     f3_first_q <= f2_first_q;
     f3_key_q   <= key_mem[f2_s_q];
@@ -297,12 +321,26 @@ module cbc_hmac_encrypt #(
     .m_ch_o     (e_ch),
     .m_block_o  (e_blk)
   );
+  // The returning block is written a cycle later, at a registered address
+  // (the slot's flags are updated at once; its readers come later).
   logic [UW-1:0] e_idx;      // buffer unit of the returning block
-  assign e_idx = cout_q[UW*e_ch +: UW];
+  logic          w_v_q;
+  logic [AW-1:0] w_addr_q;
+  logic [127:0]  w_blk_q;
+  always_comb begin
+    e_idx = '0;
+    for (int i = 0; i < NS; i++) if (e_ch == SW'(i)) e_idx = e_idx | cout_q[UW*i +: UW];
+  end
   always_ff @(posedge clk_i) begin
-    if (e_v) begin
-      cbuf_h[{e_ch, e_idx}] <= e_blk;
-      cbuf_o[{e_ch, e_idx}] <= e_blk;
+    if (!rst_ni) w_v_q <= 1'b0;
+    else         w_v_q <= e_v;
+  end
+  always_ff @(posedge clk_i) begin
+    w_addr_q <= {e_ch, e_idx};
+    w_blk_q  <= e_blk;
+    if (w_v_q) begin
+      cbuf_h[w_addr_q] <= w_blk_q;
+      cbuf_o[w_addr_q] <= w_blk_q;
     end
   end
 
@@ -310,7 +348,7 @@ module cbc_hmac_encrypt #(
   localparam logic [2:0] H_IDLE = 3'd0, H_SET = 3'd1, H_SET2 = 3'd2, H_RD = 3'd3,
                          H_WAIT = 3'd4, H_ISS = 3'd5, H_GAP = 3'd6, H_SET3 = 3'd7;
   logic [2:0]    h_st_q;
-  logic [NS-1:0] h_busy1, h_busy2, h_busy5, h_cand_q, h_candh_q;
+  logic [NS-1:0] h_busy1, h_busy2, h_busy5;
   logic          hp_v;
   logic [SW-1:0] hp_s, hs_q;
   logic [34:0]   h_ctx;
@@ -342,18 +380,40 @@ module cbc_hmac_encrypt #(
   /* verilator lint_on UNUSEDSIGNAL */
   logic [255:0]  hm5_mac;
 
-  // Registered candidates; H_GAP lets them see the last issue's flags.
+  // The candidates' pick, registered per group of HG slots (the lowest
+  // candidate, and the lowest at or after the oldest slot), then among the
+  // groups; H_GAP lets them see the last issue's flags.
+  localparam int HG  = 6;
+  localparam int HNG = (NS + HG - 1) / HG;
+  logic [HNG*HG-1:0] h_c, h_ch;
+  logic [HNG-1:0]    hg_v_q, hgh_v_q;
+  logic [SW-1:0]     hg_s_q [HNG];
+  logic [SW-1:0]     hgh_s_q [HNG];
+  always_comb begin
+    h_c  = '0;
+    h_ch = '0;
+    h_c[NS-1:0]  = hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5);
+    h_ch[NS-1:0] = hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5) & prio_q;
+  end
   always_ff @(posedge clk_i) begin
-    h_cand_q  <= hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5);
-    h_candh_q <= hmore_q & cdone_q & ~(h_busy1 | h_busy2 | h_busy5) & prio_q;
+    for (int g = 0; g < HNG; g++) begin
+      hg_v_q[g]  <= |h_c[g*HG +: HG];
+      hgh_v_q[g] <= |h_ch[g*HG +: HG];
+      hg_s_q[g]  <= '0;
+      hgh_s_q[g] <= '0;
+      for (int j = HG - 1; j >= 0; j--) begin
+        if (h_c[g*HG + j])  hg_s_q[g]  <= SW'(g*HG + j);
+        if (h_ch[g*HG + j]) hgh_s_q[g] <= SW'(g*HG + j);
+      end
+    end
   end
   logic          hp_hv;
   logic [SW-1:0] hp_lo, hp_hs;
   always_comb begin
-    hp_v = 1'b0; hp_lo = '0; hp_hv = 1'b0; hp_hs = '0;
-    for (int i = NS - 1; i >= 0; i--) begin
-      if (h_cand_q[i]) begin hp_v = 1'b1; hp_lo = SW'(i); end
-      if (h_candh_q[i]) begin hp_hv = 1'b1; hp_hs = SW'(i); end
+    hp_v = |hg_v_q; hp_lo = '0; hp_hv = |hgh_v_q; hp_hs = '0;
+    for (int g = HNG - 1; g >= 0; g--) begin
+      if (hg_v_q[g])  hp_lo = hg_s_q[g];
+      if (hgh_v_q[g]) hp_hs = hgh_s_q[g];
     end
   end
   assign hp_s = hp_hv ? hp_hs : hp_lo;
@@ -495,7 +555,8 @@ module cbc_hmac_encrypt #(
   // P0 walks the oldest slot's units, P1 reads one (buffer at the
   // registered address, header, IV or ICV), P2 forms the 16-byte chunk
   // (this unit's lower half after the previous unit's upper half), the
-  // output register gathers L chunks into a beat. All advance on o_en.
+  // output register gathers L chunks into a beat. All advance on o_en, which
+  // is low only while the skid buffer before the output register is full.
   logic          o_en;
   logic          o_busy_q, o_bad_q;
   logic [SW-1:0] o_s_q;
@@ -531,7 +592,7 @@ module cbc_hmac_encrypt #(
   logic [SW-1:0] m_slot_q;
   logic          o_free;
 
-  assign o_en    = !m_axis_tvalid || m_axis_tready;
+  assign o_en    = !sk_v_q;
   assign o_ctx   = ctx_mem[rd_slot_q];
   assign o_start = o_en && !o_busy_q && o_rdy_q;
   assign o_free  = m_axis_tvalid && m_axis_tready && m_axis_tlast;
@@ -544,9 +605,14 @@ module cbc_hmac_encrypt #(
       o_rdy_q <= |(rd_oh_q & loaded_q & (bad_q | hdone_q));
     end
   end
+  logic [UW-1:0] rd_n;
+  always_comb begin
+    rd_n = '0;
+    for (int i = 0; i < NS; i++) if (rd_oh_q[i]) rd_n = rd_n | nblk_q[UW*i +: UW];
+  end
   always_ff @(posedge clk_i) begin
-    rd_bad_q <= bad_q[rd_slot_q];
-    rd_n_q   <= nblk_q[UW*rd_slot_q +: UW];
+    rd_bad_q <= |(rd_oh_q & bad_q);
+    rd_n_q   <= rd_n;
     rd_alg_q <= o_ctx[33:32];
   end
   always_ff @(posedge clk_i) begin
@@ -636,35 +702,65 @@ module cbc_hmac_encrypt #(
       endcase
     end
   end
+  // The beat: the accumulated lanes with this chunk, when it fills the beat or
+  // ends the packet. It goes to the output register, or, when that is full
+  // and not taken, to the skid buffer (sk_*), which stops the pipeline (o_en)
+  // until the output register has taken it: o_en is a register's output.
+  logic                bt_v;
+  logic [DATA_W-1:0]   bt_data;
+  logic [DATA_W/8-1:0] bt_keep;
+  logic                sk_v_q, sk_last_q, sk_user_q;
+  logic [DATA_W-1:0]   sk_data_q;
+  logic [DATA_W/8-1:0] sk_keep_q;
+  logic [SW-1:0]       sk_slot_q;
+  assign bt_v = o_en && ch_v && ((a_lane_q == LW'(L - 1)) || p2_end_q);
+  always_comb begin
+    bt_data = a_data_q;
+    bt_data[128*a_lane_q +: 128] = ch_data;
+    bt_keep = a_keep_q;
+    bt_keep[16*a_lane_q +: 16] = ch_keep;
+  end
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      m_axis_tvalid <= 1'b0;
-      a_lane_q      <= '0;
-      a_keep_q      <= '0;
-    end else if (o_en) begin
-      m_axis_tvalid <= 1'b0;
-      if (ch_v) begin
-        if ((a_lane_q == LW'(L - 1)) || p2_end_q) begin
-          m_axis_tvalid <= 1'b1;
-          a_lane_q      <= '0;
-          a_keep_q      <= '0;
-        end else begin
-          a_lane_q <= a_lane_q + 1'b1;
-          a_keep_q[16*a_lane_q +: 16] <= ch_keep;
-        end
+      a_lane_q <= '0;
+      a_keep_q <= '0;
+    end else if (o_en && ch_v) begin
+      if ((a_lane_q == LW'(L - 1)) || p2_end_q) begin
+        a_lane_q <= '0;
+        a_keep_q <= '0;
+      end else begin
+        a_lane_q <= a_lane_q + 1'b1;
+        a_keep_q[16*a_lane_q +: 16] <= ch_keep;
       end
     end
   end
   always_ff @(posedge clk_i) begin
-    if (o_en && ch_v) begin
-      a_data_q[128*a_lane_q +: 128] <= ch_data;
-      m_axis_tdata <= a_data_q;
-      m_axis_tdata[128*a_lane_q +: 128] <= ch_data;
-      m_axis_tkeep <= a_keep_q;
-      m_axis_tkeep[16*a_lane_q +: 16] <= ch_keep;
-      m_axis_tlast <= p2_end_q;
-      m_axis_tuser <= p2_bad_q;
-      m_slot_q     <= p2_s_q;
+    if (o_en && ch_v) a_data_q[128*a_lane_q +: 128] <= ch_data;
+  end
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      m_axis_tvalid <= 1'b0;
+      sk_v_q        <= 1'b0;
+    end else begin
+      m_axis_tvalid <= sk_v_q || bt_v || (m_axis_tvalid && !m_axis_tready);
+      if (sk_v_q) sk_v_q <= !m_axis_tready;
+      else        sk_v_q <= bt_v && m_axis_tvalid && !m_axis_tready;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (sk_v_q ? m_axis_tready : (bt_v && (!m_axis_tvalid || m_axis_tready))) begin
+      m_axis_tdata <= sk_v_q ? sk_data_q : bt_data;
+      m_axis_tkeep <= sk_v_q ? sk_keep_q : bt_keep;
+      m_axis_tlast <= sk_v_q ? sk_last_q : p2_end_q;
+      m_axis_tuser <= sk_v_q ? sk_user_q : p2_bad_q;
+      m_slot_q     <= sk_v_q ? sk_slot_q : p2_s_q;
+    end
+    if (bt_v) begin
+      sk_data_q <= bt_data;
+      sk_keep_q <= bt_keep;
+      sk_last_q <= p2_end_q;
+      sk_user_q <= p2_bad_q;
+      sk_slot_q <= p2_s_q;
     end
   end
 
@@ -696,7 +792,7 @@ module cbc_hmac_encrypt #(
           hdone_q[i]  <= 1'b0;
         end else begin
           if (o_start && rd_oh_q[i]) loaded_q[i] <= 1'b0;
-          if (f1_v_q && f1_oh_q[i] && clast_q[i]) cmore_q[i] <= 1'b0;
+          if (f1_oh_q[i] && clast_q[i]) cmore_q[i] <= 1'b0;
           if (e_v && (e_ch == SW'(i)) && cend_q[i]) cdone_q[i] <= 1'b1;
           if (h_take && (hs_q == SW'(i)) && h_last_q) hmore_q[i] <= 1'b0;
           if ((hm1_v && (hm1_id == SW'(i))) || (hm2_v && (hm2_id == SW'(i)))
@@ -715,8 +811,8 @@ module cbc_hmac_encrypt #(
         cout_q[UW*i +: UW]   <= UW'(2);
         hblk_q[UW*i +: UW]   <= '0;
       end else begin
-        if (f1_v_q && f1_oh_q[i])         cissue_q[UW*i +: UW] <= f1_bi + UW'(1);
-        if (e_v && (e_ch == SW'(i)))      cout_q[UW*i +: UW] <= e_idx + UW'(1);
+        if (f1_oh_q[i])                   cissue_q[UW*i +: UW] <= cissue_q[UW*i +: UW] + UW'(1);
+        if (e_v && (e_ch == SW'(i)))      cout_q[UW*i +: UW] <= cout_q[UW*i +: UW] + UW'(1);
         if (h_take && (hs_q == SW'(i)))   hblk_q[UW*i +: UW] <= h_k_q + UW'(1);
       end
     end
