@@ -388,6 +388,26 @@ static void on_force_exit(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(dm->base, NULL);
 }
 
+/* Narrows every peer's ESP proposals to what the dataplane carries (config_esp_carried),
+ * saying which peers lost some; -1 with the reason in err when a peer has none left. */
+static int esp_carried(struct espnicd_config *cfg, const struct dp *dp, char *err, size_t n)
+{
+	for (unsigned i = 0; i < cfg->peer_count; i++) {
+		char why[160];
+		int ret = config_esp_carried(&cfg->peers[i], dp, why, sizeof(why));
+
+		if (ret < 0) {
+			snprintf(err, n, "peer %.64s: %s", cfg->peers[i].name, why);
+			return -1;
+		}
+		if (ret > 0)
+			log_info("peer %s: ESP proposals narrowed to what the %s dataplane carries "
+				 "(%s)",
+				 cfg->peers[i].name, dp_kind(dp), dp_esp_algorithms(dp));
+	}
+	return 0;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *dm = arg;
@@ -400,6 +420,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		if ((dm->config_path != NULL ? config_load(dm->config_path, &cfg, err, sizeof(err))
 					     : config_parse("{}", &cfg, err, sizeof(err))) < 0) {
 			log_error("reload failed, keeping the running configuration: %s", err);
+		} else if (esp_carried(cfg, dm->dp, err, sizeof(err)) < 0) {
+			log_error("reload failed, keeping the running configuration: %s", err);
+			config_free(cfg);
 		} else {
 			log_setup((enum log_level)cfg->log_level, cfg->log_syslog);
 			if (dm->sessions != NULL)
@@ -625,6 +648,12 @@ int main(int argc, char **argv)
 	ret = dp_open(cfg->dataplane, &dm.dp);
 	if (ret < 0) {
 		log_error("dataplane \"%s\": %s", cfg->dataplane, strerror(-ret));
+		config_free(cfg);
+		return 1;
+	}
+	if (esp_carried(cfg, dm.dp, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		dp_close(dm.dp);
 		config_free(cfg);
 		return 1;
 	}

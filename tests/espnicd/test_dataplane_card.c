@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "config/config.h"
 #include "dataplane/dataplane.h"
 #include "espnic.h"
 #include "espnic_model.h"
@@ -696,6 +697,68 @@ static void test_refusals(void **state)
 	card_free(&c);
 }
 
+/* What the card carries as the IKE side sees it (AES-GCM-16 with a 128- or 256-bit key): a
+ * peer's ESP proposals are narrowed to it, and a peer left with none is refused, unchanged. */
+static void test_esp_carried(void **state)
+{
+	struct card c;
+	struct cfg_peer *peer = calloc(1, sizeof(*peer));
+	char why[160];
+
+	(void)state;
+	assert_non_null(peer);
+	card_new(&c);
+	assert_true(dp_carries_esp(c.dp, IKE_ENCR_AES_GCM_16, 128, 0));
+	assert_true(dp_carries_esp(c.dp, IKE_ENCR_AES_GCM_16, 256, 0));
+	assert_false(dp_carries_esp(c.dp, IKE_ENCR_AES_GCM_16, 192, 0));
+	assert_false(dp_carries_esp(c.dp, IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_HMAC_SHA2_256_128));
+	assert_false(dp_carries_esp(c.dp, IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128));
+	assert_non_null(strstr(dp_esp_algorithms(c.dp), "AES-GCM-16"));
+
+	/* aes128-sha256, then aes128gcm16 + aes192gcm16 + aes256gcm16 with group 14 */
+	peer->esp[0].encr_count = 1;
+	peer->esp[0].encr[0].id = IKE_ENCR_AES_CBC;
+	peer->esp[0].encr[0].bits = 128;
+	peer->esp[0].integ_count = 1;
+	peer->esp[0].integ[0] = IKE_INTEG_HMAC_SHA2_256_128;
+	peer->esp[1].encr_count = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		peer->esp[1].encr[i].id = IKE_ENCR_AES_GCM_16;
+		peer->esp[1].encr[i].bits = (uint16_t)(128 + 64 * i);
+	}
+	peer->esp[1].dh_count = 1;
+	peer->esp[1].dh[0] = 14;
+	peer->esp_count = 2;
+	assert_int_equal(config_esp_carried(peer, c.dp, why, sizeof(why)), 1);
+	assert_int_equal(peer->esp_count, 1);
+	assert_int_equal(peer->esp[0].encr_count, 2);
+	assert_int_equal(peer->esp[0].encr[0].bits, 128);
+	assert_int_equal(peer->esp[0].encr[1].bits, 256);
+	assert_int_equal(peer->esp[0].integ_count, 0);
+	assert_int_equal(peer->esp[0].dh_count, 1);
+	assert_int_equal(peer->esp[0].dh[0], 14);
+	assert_int_equal(config_esp_carried(peer, c.dp, why, sizeof(why)), 0); /* all carry now */
+
+	/* AES-CBC with HMAC only: refused, saying what the card carries; the peer unchanged */
+	memset(peer, 0, sizeof(*peer));
+	peer->esp[0].encr_count = 2;
+	peer->esp[0].encr[0].id = IKE_ENCR_AES_CBC;
+	peer->esp[0].encr[0].bits = 128;
+	peer->esp[0].encr[1].id = IKE_ENCR_AES_CBC;
+	peer->esp[0].encr[1].bits = 256;
+	peer->esp[0].integ_count = 1;
+	peer->esp[0].integ[0] = IKE_INTEG_HMAC_SHA2_256_128;
+	peer->esp_count = 1;
+	assert_int_equal(config_esp_carried(peer, c.dp, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "AES-GCM-16"));
+	assert_non_null(strstr(why, "card"));
+	assert_int_equal(peer->esp_count, 1);
+	assert_int_equal(peer->esp[0].encr_count, 2);
+	assert_int_equal(peer->esp[0].integ_count, 1);
+	free(peer);
+	card_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +767,7 @@ int main(void)
 	    cmocka_unit_test(test_counters),	    cmocka_unit_test(test_lifetime_events),
 	    cmocka_unit_test(test_acquire),	    cmocka_unit_test(test_restart_clears),
 	    cmocka_unit_test(test_refusals),	    cmocka_unit_test(test_fail_closed),
+	    cmocka_unit_test(test_esp_carried),
 	};
 
 	if (!espnic_model_has_width(128)) {

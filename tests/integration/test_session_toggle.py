@@ -10,7 +10,9 @@ site B strongSwan. With `ping -i 0.2` running from LAN A to LAN B:
      is gone, the pings stop being answered, and nothing from or to a LAN address crosses
      the wire in the clear (the card's wire capture, read frame by frame);
   3. `espnic session enable demo`: UP again with fresh SPIs, the pings answered again and
-     card A's ESP counters growing.
+     card A's ESP counters growing;
+  4. `espnic session set demo --tunnel-profile` naming an AES-CBC profile: refused (the card
+     carries AES-GCM only), nothing changed, the pings still answered.
 
 Between 2 and 3 a probe: gw-a gets a default route over the card's port until card A has
 taken 5 frames on it (a gateway whose uplink is the wire), so LAN A's pings reach card A again with no CHILD_SA for
@@ -354,6 +356,25 @@ def scenario(demo):
     log("(3) %d pings answered since enable; card A encrypted %d and decrypted %d frames "
         "meanwhile" % (len(after), delta(counters2, counters3, "eg_protected"),
                        delta(counters2, counters3, "in_decrypted")))
+
+    # (4) a tunnel profile the card cannot carry (AES-CBC with HMAC, not yet in the card's
+    # ESP path) refused when the live session names it: the reason names what the card
+    # carries, and the session goes on as it was (same SAs, the pings still answered).
+    demo.gw_a.espnic("profile", "tunnel", "add", "cbc-only", "--encryption", "AES_128",
+                     "--digest", "SHA2_256")
+    p = espnic_demo.run(demo.args.cli, "session", "set", SESSION, "--tunnel-profile",
+                        "cbc-only", "--socket", demo.gw_a.api_sock, check=False)
+    if p.returncode != 3 or "AES-GCM-16" not in p.stderr:
+        fail("(4) a CBC-only tunnel profile on the card: exit %d, %r (expected 3, the card's "
+             "algorithms named)" % (p.returncode, p.stderr.strip()))
+    code, sess = demo.gw_a.get("/api/v1/ipsec/sessions/%s" % SESSION)
+    if code != 200 or sess.get("tunnel_profile") == "cbc-only":
+        fail("(4) the refused change was stored: %s %s" % (code, sess))
+    n4 = len(replies(s))
+    wait_for("a ping answered after the refusal", lambda: len(replies(s)) > n4, timeout=15)
+    if tunnel_spis(demo.gw_a.status()) != spis2:
+        fail("(4) the SAs changed after a refused change")
+    log("(4) CBC-only tunnel profile refused: %s" % p.stderr.strip())
 
     s.stop(ping, signal.SIGINT, timeout=5)  # ping prints its summary on SIGINT
     m = re.search(r"(\d+) packets transmitted, (\d+) received", ping_log(s))

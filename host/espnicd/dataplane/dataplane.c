@@ -28,6 +28,17 @@ const char *dp_kind(const struct dp *dp)
 	return dp->ops->kind;
 }
 
+bool dp_carries_esp(const struct dp *dp, uint16_t encr_id, uint16_t key_bits, uint16_t integ_id)
+{
+	return dp->ops->carries_esp == NULL || dp->ops->carries_esp(encr_id, key_bits, integ_id);
+}
+
+const char *dp_esp_algorithms(const struct dp *dp)
+{
+	return dp->ops->esp_algorithms != NULL ? dp->ops->esp_algorithms
+					       : "every algorithm espnicd negotiates";
+}
+
 int dp_alloc_spi(struct dp *dp, uint32_t *spi)
 {
 	return dp->ops->alloc_spi(dp, spi);

@@ -176,6 +176,12 @@ int dp_narrow_selectors(struct dp *dp, struct dp_selector *local, unsigned *nl,
 unsigned dp_inner_mtu(struct dp *dp, enum dp_mode mode, bool udp);
 /* "record" or "card". */
 const char *dp_kind(const struct dp *dp);
+/* Whether the dataplane carries an ESP SA of this transform: encr_id and key_bits (the
+ * ENCR transform), integ_id (0 for AEAD), as in struct dp_child_sa. dp_install refuses
+ * what it does not carry, so the IKE side offers and accepts only what this allows. */
+bool dp_carries_esp(const struct dp *dp, uint16_t encr_id, uint16_t key_bits, uint16_t integ_id);
+/* What the dataplane carries, in words for messages ("AES-GCM-16 with ..."). */
+const char *dp_esp_algorithms(const struct dp *dp);
 
 /* Recording backend introspection (tests): number of SAs installed now, install and delete
  * calls so far, trap re-arms so far, the installed SA with inbound SPI spi_in (NULL if none;

@@ -25,6 +25,9 @@ struct dp_ops {
 	int (*narrow_selectors)(struct dp *dp, struct dp_selector *local, unsigned *nl,
 				struct dp_selector *remote, unsigned *nr);
 	unsigned (*inner_mtu)(struct dp *dp, enum dp_mode mode, bool udp); /* NULL: no limit */
+	/* NULL: every transform espnicd negotiates */
+	bool (*carries_esp)(uint16_t encr_id, uint16_t key_bits, uint16_t integ_id);
+	const char *esp_algorithms; /* what carries_esp allows, in words */
 };
 
 struct dp {

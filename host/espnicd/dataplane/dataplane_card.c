@@ -490,6 +490,14 @@ static uint16_t dp_card_auto_mss(unsigned mtu, bool tunnel, bool udp_encap, bool
 	return (uint16_t)(mss < 88 ? 88 : mss > 65535 ? 65535 : mss);
 }
 
+/* The ESP transforms the card carries: AES-GCM-16 (RFC 4106) with a 128- or 256-bit key.
+ * (AES-CBC with HMAC-SHA is in rtl/crypto but not yet in the card's ESP path.) */
+static bool card_carries_esp(uint16_t encr_id, uint16_t key_bits, uint16_t integ_id)
+{
+	return encr_id == IKE_ENCR_AES_GCM_16 && integ_id == 0 &&
+	       (key_bits == 128 || key_bits == 256);
+}
+
 /* One direction of sa as the card's SA (keys included: wiped by the caller). */
 static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound,
 		   struct espnic_sa *out)
@@ -497,12 +505,11 @@ static int make_sa(struct dp_card *c, const struct dp_child_sa *sa, bool inbound
 	const struct dp_sa_dir *d = inbound ? &sa->in : &sa->out;
 
 	memset(out, 0, sizeof(*out));
-	if (sa->encr_id != IKE_ENCR_AES_GCM_16 || sa->integ_id != 0 ||
-	    (sa->key_bits != 128 && sa->key_bits != 256) || sa->key_len * 8 != sa->key_bits ||
-	    sa->salt_len != 4) {
-		log_error("card %s: CHILD_SA %08x: the card carries AES-GCM-16 with 128- or "
-			  "256-bit keys only (transform %u, %u bits)",
-			  c->name, sa->in.spi, sa->encr_id, sa->key_bits);
+	if (!card_carries_esp(sa->encr_id, sa->key_bits, sa->integ_id) ||
+	    sa->key_len * 8 != sa->key_bits || sa->salt_len != 4) {
+		log_error("card %s: CHILD_SA %08x: the card carries %s only (transform %u, %u "
+			  "bits)",
+			  c->name, sa->in.spi, card_ops.esp_algorithms, sa->encr_id, sa->key_bits);
 		return -EPROTONOSUPPORT;
 	}
 	if (!ipv4_addr(&sa->local, out->local) || !ipv4_addr(&sa->remote, out->remote)) {
@@ -1087,6 +1094,8 @@ static const struct dp_ops card_ops = {
     .trap_rearm = card_trap_rearm,
     .narrow_selectors = card_narrow_selectors,
     .inner_mtu = card_inner_mtu,
+    .carries_esp = card_carries_esp,
+    .esp_algorithms = "AES-GCM-16 (RFC 4106) with 128- or 256-bit keys",
 };
 
 /* What a previous owner left on the card: its SPD rules and its SAs in each direction. The

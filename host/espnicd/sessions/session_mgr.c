@@ -79,6 +79,23 @@ void sessions_free(struct sessions *s)
 	free(s);
 }
 
+/* A session's ESP proposals narrowed to what the dataplane carries: a tunnel profile with
+ * none of them is refused here rather than negotiated and then refused at install. */
+static int carried(const struct dp *dp, const char *name, const json_t *session,
+		   struct cfg_peer *peer, struct sm_error *e)
+{
+	const char *profile = json_string_value(json_object_get(session, "tunnel_profile"));
+	char why[144];
+
+	if (config_esp_carried(peer, dp, why, sizeof(why)) >= 0)
+		return 0;
+	e->status = 400;
+	snprintf(e->field, sizeof(e->field), "tunnel_profile");
+	snprintf(e->message, sizeof(e->message), "session \"%.40s\", tunnel_profile \"%.40s\": %s",
+		 name, profile != NULL ? profile : "", why);
+	return -EINVAL;
+}
+
 static int merge_model(struct sessions *s, const struct sm_model *m,
 		       const struct espnicd_config *base, struct espnicd_config **out,
 		       struct sm_error *e)
@@ -124,7 +141,8 @@ static int merge_model(struct sessions *s, const struct sm_model *m,
 				 "at most %d peers and enabled sessions together", CFG_MAX_PEERS);
 			return -ENOSPC;
 		}
-		if (sm_session_peer(m, name, base, peer, e) < 0) {
+		if (sm_session_peer(m, name, base, peer, e) < 0 ||
+		    (s->dp != NULL && carried(s->dp, name, obj, peer, e) < 0)) {
 			creds_unref(peer->creds);
 			config_free(cfg);
 			cache_clear(cache, &cache_count);
