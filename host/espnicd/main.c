@@ -388,13 +388,13 @@ static void on_force_exit(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(dm->base, NULL);
 }
 
-/* Narrows every peer's ESP proposals to what the dataplane carries (config_esp_carried),
+/* Narrows every peer's ESP proposals to what the dataplane carries (espnicd_esp_carried),
  * saying which peers lost some; -1 with the reason in err when a peer has none left. */
 static int esp_carried(struct espnicd_config *cfg, const struct dp *dp, char *err, size_t n)
 {
 	for (unsigned i = 0; i < cfg->peer_count; i++) {
 		char why[160];
-		int ret = config_esp_carried(&cfg->peers[i], dp, why, sizeof(why));
+		int ret = espnicd_esp_carried(&cfg->peers[i], dp, why, sizeof(why));
 
 		if (ret < 0) {
 			snprintf(err, n, "peer %.64s: %s", cfg->peers[i].name, why);

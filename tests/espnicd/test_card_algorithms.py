@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""espnicd negotiates only the ESP transforms its dataplane carries (config/esp_carried.c),
+"""espnicd negotiates only the ESP transforms its dataplane carries (ike/esp_carried.c),
 checked against a running simulated card (ctest label "unit"; no root, no namespaces: the
 card's ports are unconnected and espnicd listens on 127.0.0.1):
 

@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "config/config.h"
 #include "dataplane/dataplane.h"
 #include "espnic.h"
 #include "espnic_model.h"
+#include "ike/espnicd.h"
 #include "ike_types.h"
 #include "log.h"
 #include "model_io.h"
@@ -729,7 +729,7 @@ static void test_esp_carried(void **state)
 	peer->esp[1].dh_count = 1;
 	peer->esp[1].dh[0] = 14;
 	peer->esp_count = 2;
-	assert_int_equal(config_esp_carried(peer, c.dp, why, sizeof(why)), 1);
+	assert_int_equal(espnicd_esp_carried(peer, c.dp, why, sizeof(why)), 1);
 	assert_int_equal(peer->esp_count, 1);
 	assert_int_equal(peer->esp[0].encr_count, 2);
 	assert_int_equal(peer->esp[0].encr[0].bits, 128);
@@ -737,7 +737,7 @@ static void test_esp_carried(void **state)
 	assert_int_equal(peer->esp[0].integ_count, 0);
 	assert_int_equal(peer->esp[0].dh_count, 1);
 	assert_int_equal(peer->esp[0].dh[0], 14);
-	assert_int_equal(config_esp_carried(peer, c.dp, why, sizeof(why)), 0); /* all carry now */
+	assert_int_equal(espnicd_esp_carried(peer, c.dp, why, sizeof(why)), 0); /* all carry now */
 
 	/* AES-CBC with HMAC only: refused, saying what the card carries; the peer unchanged */
 	memset(peer, 0, sizeof(*peer));
@@ -749,7 +749,7 @@ static void test_esp_carried(void **state)
 	peer->esp[0].integ_count = 1;
 	peer->esp[0].integ[0] = IKE_INTEG_HMAC_SHA2_256_128;
 	peer->esp_count = 1;
-	assert_int_equal(config_esp_carried(peer, c.dp, why, sizeof(why)), -1);
+	assert_int_equal(espnicd_esp_carried(peer, c.dp, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "AES-GCM-16"));
 	assert_non_null(strstr(why, "card"));
 	assert_int_equal(peer->esp_count, 1);

@@ -172,10 +172,6 @@ const struct cfg_peer *config_find_peer(const struct espnicd_config *cfg, const 
 /* The volume limits' defaults and checks: a life without a rekey figure rekeys at 9/10 of
  * it; a rekey figure must be below its life. 0, or -EINVAL with the reason in err. */
 int config_volume_limits(struct cfg_peer *peer, char *err, size_t err_len);
-/* Narrows peer's ESP proposals to the transforms dp carries (esp_carried.c): 0 if all
- * carry, 1 if some were left out, -1 with the reason in err if none is left (peer is then
- * unchanged in what it offers: the caller refuses it). */
-int config_esp_carried(struct cfg_peer *peer, const struct dp *dp, char *err, size_t err_len);
 /* RFC 4301 4.1: a transport-mode SA carries the traffic between the two IKE endpoints alone,
  * so its selectors are those addresses (none given: the same). The one check of the
  * configuration file and of the API: 0 for a tunnel-mode peer or fitting selectors, else

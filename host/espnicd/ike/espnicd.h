@@ -58,6 +58,11 @@ void espnicd_dataplane_events(struct espnicd *d);
  * core keeps it in step on reload). */
 int espnicd_set_ike_bypass(const struct espnicd_config *cfg, struct dp *dp);
 
+/* Narrows peer's ESP proposals to the transforms dp carries (esp_carried.c), so that the core
+ * offers and accepts only what dp_install takes: 0 if all carry, 1 if some were left out, -1
+ * with the reason in err if none is left (peer is then unchanged: the caller refuses it). */
+int espnicd_esp_carried(struct cfg_peer *peer, const struct dp *dp, char *err, size_t err_len);
+
 /* SIGHUP: new peers are added (and started), removed peers' SAs deleted, changed peers keep
  * their SAs until the next rekey, which uses the new settings. Takes ownership of cfg. */
 void espnicd_reload(struct espnicd *d, struct espnicd_config *cfg);

@@ -87,7 +87,7 @@ static int carried(const struct dp *dp, const char *name, const json_t *session,
 	const char *profile = json_string_value(json_object_get(session, "tunnel_profile"));
 	char why[144];
 
-	if (config_esp_carried(peer, dp, why, sizeof(why)) >= 0)
+	if (espnicd_esp_carried(peer, dp, why, sizeof(why)) >= 0)
 		return 0;
 	e->status = 400;
 	snprintf(e->field, sizeof(e->field), "tunnel_profile");

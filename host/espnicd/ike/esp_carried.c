@@ -4,7 +4,7 @@
  * said, rather than being agreed with the peer and refused at install. */
 #include <stdio.h>
 
-#include "config.h"
+#include "espnicd.h"
 
 /* Whether the dataplane carries encr with at least one of p's integrity algorithms (none
  * in an AEAD proposal). */
@@ -26,7 +26,7 @@ static bool integ_carried(const struct dp *dp, const struct cfg_proposal *p, uns
 	return false;
 }
 
-int config_esp_carried(struct cfg_peer *peer, const struct dp *dp, char *err, size_t err_len)
+int espnicd_esp_carried(struct cfg_peer *peer, const struct dp *dp, char *err, size_t err_len)
 {
 	unsigned kept = 0;
 	int narrowed = 0;
