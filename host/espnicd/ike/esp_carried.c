@@ -45,8 +45,8 @@ int espnicd_esp_carried(struct cfg_peer *peer, const struct dp *dp, char *err, s
 				p.encr[ne++] = peer->esp[k].encr[e];
 		if (ne != p.encr_count || ni != p.integ_count)
 			narrowed = 1;
-		if (ne == 0 || (p.integ_count > 0 && ni == 0))
-			continue; /* nothing of this proposal carries */
+		if (ne == 0)
+			continue; /* nothing carries (a kept encr keeps an integ) */
 		p.encr_count = (uint8_t)ne;
 		p.integ_count = (uint8_t)ni;
 		peer->esp[kept++] = p;
